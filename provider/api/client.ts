@@ -1,0 +1,206 @@
+/**
+ * The only code that talks HTTP. Every request goes through the official `cloudflare` SDK's raw
+ * request methods (so its auth, headers and base URL handling apply) with the SDK's own retries
+ * switched off: ours below honour `Retry-After` up to a bound, within a total deadline, and log
+ * each retry.
+ *
+ * Why raw methods and hand-built FormData: SDK 7.x builds broken multipart bodies for script
+ * upload and settings (cloudflare-typescript #2799): it labels them `application/javascript`,
+ * bracket-flattens the fields and loses the boundary. See api/multipart.ts.
+ */
+import Cloudflare, { APIConnectionError, APIError } from "cloudflare";
+import type { Credentials } from "../config";
+import { log } from "../log";
+import { CloudflareApiError, redact, type Operation } from "./errors";
+
+export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
+
+export interface ApiRequest {
+  method: HttpMethod;
+  /** Relative to `/accounts/{account_id}/workers`, e.g. `/dispatch/namespaces/ns1`. */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  /** A JSON value, or FormData for multipart endpoints. */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Names the resource and operation in errors and retry logs. */
+  op: Operation;
+}
+
+export interface ApiResponse<T> {
+  result: T;
+  status: number;
+  resultInfo?: Record<string, unknown>;
+}
+
+export interface RetryPolicy {
+  /** Attempts per request, the first included. */
+  maxAttempts: number;
+  /** First backoff delay without Retry-After; doubles per attempt, with jitter. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for: the request fails at once. */
+  maxRetryAfterMs: number;
+  /** Total time budget for one request, retries included. */
+  deadlineMs: number;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 8,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 300_000,
+  deadlineMs: 600_000,
+  timeoutMs: 60_000,
+};
+
+/** Defaults, overridable through the environment (tests and CI use short deadlines). */
+export function retryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryPolicy {
+  const num = (name: string, fallback: number): number => {
+    const raw = env[name];
+    const value = raw === undefined || raw === "" ? NaN : Number(raw);
+    return Number.isFinite(value) && value >= 0 ? value : fallback;
+  };
+  const d = DEFAULT_RETRY_POLICY;
+  return {
+    maxAttempts: Math.max(1, num("WFP_RETRY_MAX_ATTEMPTS", d.maxAttempts)),
+    baseDelayMs: num("WFP_RETRY_BASE_DELAY_MS", d.baseDelayMs),
+    maxDelayMs: num("WFP_RETRY_MAX_DELAY_MS", d.maxDelayMs),
+    maxRetryAfterMs: num("WFP_RETRY_MAX_RETRY_AFTER_MS", d.maxRetryAfterMs),
+    deadlineMs: num("WFP_RETRY_DEADLINE_MS", d.deadlineMs),
+    timeoutMs: num("WFP_HTTP_TIMEOUT_MS", d.timeoutMs),
+  };
+}
+
+const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+
+interface Envelope<T> {
+  success?: boolean;
+  errors?: Array<{ code?: number; message?: string }>;
+  result: T;
+  result_info?: Record<string, unknown>;
+}
+
+export class CloudflareApi {
+  readonly accountId: string;
+  private readonly client: Cloudflare;
+  private readonly token: string;
+
+  constructor(
+    credentials: Credentials,
+    private readonly policy: RetryPolicy = retryPolicyFromEnv(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    this.accountId = credentials.accountId;
+    this.token = credentials.apiToken;
+    this.client = new Cloudflare({
+      apiToken: credentials.apiToken,
+      baseURL: credentials.baseUrl,
+      maxRetries: 0,
+      timeout: policy.timeoutMs,
+    });
+  }
+
+  /** Performs the request and returns the envelope's `result`. */
+  async call<T>(request: ApiRequest): Promise<T> {
+    return (await this.send<T>(request)).result;
+  }
+
+  /** Like call(), with the HTTP status and result_info (the assets upload answers 201 or 202). */
+  async send<T>(request: ApiRequest): Promise<ApiResponse<T>> {
+    const started = Date.now();
+    const path = `/accounts/${this.accountId}/workers${request.path}`;
+    for (let attempt = 1; ; attempt++) {
+      let failure: CloudflareApiError;
+      let retryAfterMs: number | undefined;
+      try {
+        const { data, response } = await this.client
+          .request<Envelope<T>>({
+            method: request.method,
+            path,
+            query: request.query,
+            body: request.body,
+            headers: request.headers,
+            maxRetries: 0,
+          })
+          .withResponse();
+        if (data && data.success === false) {
+          // A 2xx carrying success:false is still a failure, though the SDK does not throw on it.
+          throw APIError.generate(response.status, data, undefined, response.headers);
+        }
+        return { result: data?.result as T, status: response.status, resultInfo: data?.result_info };
+      } catch (error) {
+        failure = this.toApiError(error, request.op, attempt);
+        retryAfterMs = error instanceof APIError && error.headers ? parseRetryAfter(error.headers) : undefined;
+      }
+
+      if (!failure.retryable || attempt >= this.policy.maxAttempts) throw failure;
+      if (retryAfterMs !== undefined && retryAfterMs > this.policy.maxRetryAfterMs) {
+        throw failure.withNote(
+          `the API asked to wait ${Math.ceil(retryAfterMs / 1000)} s, more than the ${Math.ceil(
+            this.policy.maxRetryAfterMs / 1000,
+          )} s this provider waits`,
+        );
+      }
+      const delay = retryAfterMs ?? this.backoff(attempt);
+      if (Date.now() + delay - started > this.policy.deadlineMs) {
+        throw failure.withNote(`gave up after ${attempt} attempts: the ${this.policy.deadlineMs / 1000} s deadline would pass`);
+      }
+      log.warn(
+        `${request.op.resource}: ${request.op.operation}: ${failure.summary()}; retrying in ${(delay / 1000).toFixed(1)} s ` +
+          `(attempt ${attempt + 1} of ${this.policy.maxAttempts})`,
+      );
+      await this.sleep(delay);
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const exp = Math.min(this.policy.baseDelayMs * 2 ** (attempt - 1), this.policy.maxDelayMs);
+    return Math.round(exp * (0.75 + Math.random() * 0.25));
+  }
+
+  private toApiError(error: unknown, op: Operation, attempt: number): CloudflareApiError {
+    if (error instanceof CloudflareApiError) return error;
+    if (error instanceof APIConnectionError) {
+      // Timeouts and resets: nothing reached us, so retrying is safe for our upserts.
+      return new CloudflareApiError({
+        op,
+        status: undefined,
+        message: redact(error.message || "connection error", this.token),
+        retryable: true,
+        attempts: attempt,
+      });
+    }
+    if (error instanceof APIError) {
+      const first = error.errors?.[0] as { code?: number; message?: string } | undefined;
+      return new CloudflareApiError({
+        op,
+        status: error.status,
+        code: first?.code,
+        message: redact(first?.message ?? error.message, this.token),
+        errors: (error.errors ?? []).map((e) => ({
+          code: (e as { code?: number }).code,
+          message: redact(String((e as { message?: string }).message ?? ""), this.token),
+        })),
+        retryable: error.status !== undefined && RETRYABLE_STATUS(error.status),
+        attempts: attempt,
+      });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new CloudflareApiError({ op, status: undefined, message: redact(message, this.token), retryable: false, attempts: attempt });
+  }
+}
+
+/** `retry-after-ms`, then `Retry-After` in seconds or as an HTTP date. */
+export function parseRetryAfter(headers: Headers, now = Date.now()): number | undefined {
+  const ms = headers.get("retry-after-ms");
+  if (ms !== null && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
+  const value = headers.get("retry-after");
+  if (value === null) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The README's test command (`npm test`): sets up the toolchain, builds, and runs every suite.
+# Arguments are passed to vitest, e.g. `npm test -- --project unit`.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
+started=$SECONDS
+ensure_toolchain
+echo "[test] toolchain ready in $((SECONDS - started)) s"
+
+cd "$WFP_ROOT"
+mkdir -p .wfp
+report=.wfp/vitest-report.json
+rm -f "$report"
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+
+# One plain closing line that any CI log reader understands.
+if [ -f "$report" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+  ' "$PWD/$report"
+fi
+exit $status

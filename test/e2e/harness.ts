@@ -1,0 +1,123 @@
+/**
+ * Drives the real Pulumi CLI against a project whose program is compiled JavaScript under dist/:
+ * the program runs in the Node.js language host's own process, outside vitest's module transform,
+ * which would break Pulumi's closure serialization.
+ *
+ * Each project lives under .wfp/e2e/ inside the repository (ignored by git), with a local file
+ * backend and a passphrase secrets provider: no Pulumi Cloud, no network.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+export const ROOT = path.resolve(__dirname, "../..");
+export const PASSPHRASE = "e2e-passphrase-not-a-secret";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  output: string;
+}
+
+export interface ProjectOptions {
+  /** The compiled program directory, relative to the repository root (e.g. dist/test/e2e/stacks/smoke). */
+  program: string;
+  /** Extra environment for the CLI and its plugins. */
+  env?: Record<string, string>;
+  config?: Record<string, string>;
+  secretConfig?: Record<string, string>;
+}
+
+export class PulumiProject {
+  readonly dir: string;
+  readonly backendDir: string;
+  readonly env: Record<string, string>;
+
+  private constructor(name: string, private readonly options: ProjectOptions) {
+    const base = path.join(ROOT, ".wfp", "e2e");
+    mkdirSync(base, { recursive: true });
+    this.dir = mkdtempSync(path.join(base, `${name}-`));
+    this.backendDir = path.join(this.dir, "backend");
+    mkdirSync(this.backendDir);
+    writeFileSync(
+      path.join(this.dir, "Pulumi.yaml"),
+      [
+        `name: ${name}`,
+        "runtime:",
+        "  name: nodejs",
+        "  options:",
+        "    typescript: false",
+        `main: ${path.join(ROOT, options.program)}`,
+        "",
+      ].join("\n"),
+    );
+    this.env = {
+      ...(process.env as Record<string, string>),
+      PULUMI_BACKEND_URL: `file://${this.backendDir}`,
+      PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+      PULUMI_HOME: path.join(this.dir, "pulumi-home"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+      ...options.env,
+    };
+    delete this.env.VITEST;
+    delete this.env.VITEST_WORKER_ID;
+    delete this.env.VITEST_POOL_ID;
+    delete this.env.NODE_OPTIONS;
+  }
+
+  static async create(name: string, options: ProjectOptions): Promise<PulumiProject> {
+    const project = new PulumiProject(name, options);
+    await project.must(["stack", "init", "dev", "--secrets-provider", "passphrase"]);
+    for (const [key, value] of Object.entries(options.config ?? {})) await project.must(["config", "set", key, value]);
+    for (const [key, value] of Object.entries(options.secretConfig ?? {})) {
+      await project.must(["config", "set", "--secret", key, value]);
+    }
+    return project;
+  }
+
+  /** Runs `pulumi <args>` in the project; never throws on a non-zero exit. */
+  run(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("pulumi", [...args, "--non-interactive"], {
+        cwd: this.dir,
+        env: { ...this.env, ...extraEnv },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
+      child.stderr.on("data", (d: Buffer) => ((stderr += d), (output += d)));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, output }));
+    });
+  }
+
+  /** Runs and throws with the CLI's output when it fails. */
+  async must(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
+    const result = await this.run(args, extraEnv);
+    if (result.code !== 0) {
+      throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.output}`);
+    }
+    return result;
+  }
+
+  up(extra: string[] = []) {
+    return this.run(["up", "--yes", "--skip-preview", ...extra]);
+  }
+
+  preview(extra: string[] = []) {
+    return this.run(["preview", ...extra]);
+  }
+
+  async stackOutputs(): Promise<Record<string, unknown>> {
+    return JSON.parse((await this.must(["stack", "output", "--json", "--show-secrets"])).stdout);
+  }
+
+  async exportStack(): Promise<any> {
+    return JSON.parse((await this.must(["stack", "export"])).stdout);
+  }
+}
