@@ -86,8 +86,9 @@ ensure_pulumi() {
   fi
   local bin="$WFP_CACHE/pulumi-v$PULUMI_VERSION/bin"
   [ -x "$bin/pulumi" ] && [ -x "$bin/pulumi-language-nodejs" ] || build_pulumi "$bin"
-  # The dynamic-provider plugin ships inside @pulumi/pulumi; the CLI looks for it beside itself.
-  cp "$WFP_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs" "$bin/"
+  # The CLI looks for the dynamic-provider plugin beside itself. Ours wraps the one that ships in
+  # @pulumi/pulumi and adds import support for this package's resources.
+  cp "$WFP_ROOT/bin/pulumi-resource-pulumi-nodejs" "$bin/"
   export PATH="$bin:$PATH"
 }
 

@@ -1,0 +1,213 @@
+/**
+ * Reads and validates the platform's tenants.yaml. Every problem is reported at once, each with
+ * the tenant, the field and what is allowed, before Pulumi makes any API call.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { parse } from "yaml";
+
+export const PLANS = {
+  free: { cpuMs: 50 },
+  pro: { cpuMs: 500 },
+  enterprise: { cpuMs: 5000 },
+} as const;
+export type Plan = keyof typeof PLANS;
+
+export interface TenantWorker {
+  /** Absolute directory holding the modules. */
+  dir: string;
+  /** Module names: paths inside `dir`. */
+  modules: string[];
+  mainModule: string;
+  compatibilityDate: string;
+  compatibilityFlags?: string[];
+  bindings?: Record<string, unknown>[];
+}
+
+export interface TenantAssets {
+  /** Absolute directory. */
+  directory: string;
+  htmlHandling?: string;
+  notFoundHandling?: string;
+  runWorkerFirst?: boolean | string[];
+}
+
+export interface TenantEntry {
+  id: string;
+  plan: Plan;
+  worker: TenantWorker;
+  assets?: TenantAssets;
+  /** Secret name → key of the stack's secret config holding its value. */
+  secrets: Record<string, string>;
+  tags: string[];
+}
+
+export class TenantsFileError extends Error {
+  override name = "TenantsFileError";
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`${file} is invalid:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  }
+}
+
+const TENANT_ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
+const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags"]);
+const WORKER_KEYS = new Set(["dir", "modules", "mainModule", "compatibilityDate", "compatibilityFlags", "bindings"]);
+const ASSETS_KEYS = new Set(["directory", "htmlHandling", "notFoundHandling", "runWorkerFirst"]);
+
+/** Reads the file; throws TenantsFileError listing every problem. */
+export function loadTenantsFile(file: string): TenantEntry[] {
+  if (!existsSync(file)) throw new TenantsFileError(file, [`the file does not exist`]);
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new TenantsFileError(file, [`not valid YAML: ${(error as Error).message}`]);
+  }
+  return validateTenants(doc, path.dirname(path.resolve(file)), file);
+}
+
+/** Validates a parsed document; relative paths resolve against `baseDir`. */
+export function validateTenants(doc: unknown, baseDir: string, file = "tenants.yaml"): TenantEntry[] {
+  const problems: string[] = [];
+  if (!isObject(doc) || !Array.isArray(doc.tenants)) {
+    throw new TenantsFileError(file, ["expected a top-level `tenants:` list"]);
+  }
+  for (const key of Object.keys(doc)) if (key !== "tenants") problems.push(`unknown top-level field "${key}" (allowed: tenants)`);
+
+  const seen = new Map<string, number>();
+  const tenants: TenantEntry[] = [];
+  doc.tenants.forEach((raw: unknown, index: number) => {
+    const where = `tenants[${index}]`;
+    if (!isObject(raw)) {
+      problems.push(`${where}: expected a mapping with id, plan and worker`);
+      return;
+    }
+    const label = typeof raw.id === "string" ? `tenant "${raw.id}"` : where;
+    const problem = (field: string, text: string) => problems.push(`${label}: ${field} ${text}`);
+    unknownKeys(raw, TENANT_KEYS, (k) => problem(k, `is not a known field (allowed: ${[...TENANT_KEYS].join(", ")})`));
+
+    if (typeof raw.id !== "string" || !TENANT_ID.test(raw.id)) {
+      problem("id", "must be 1-40 lowercase letters, digits or dashes, starting and ending with a letter or digit");
+    } else if (seen.has(raw.id)) {
+      problem("id", `is a duplicate of tenants[${seen.get(raw.id)}]`);
+    } else {
+      seen.set(raw.id, index);
+    }
+
+    const plan = raw.plan ?? "free";
+    if (typeof plan !== "string" || !(plan in PLANS)) problem("plan", `must be one of ${Object.keys(PLANS).join(", ")}`);
+
+    const worker = validateWorker(raw.worker, baseDir, problem);
+    const assets = raw.assets === undefined ? undefined : validateAssets(raw.assets, baseDir, problem);
+
+    const secrets: Record<string, string> = {};
+    if (raw.secrets !== undefined) {
+      if (!isObject(raw.secrets)) problem("secrets", "must map secret names to stack config keys");
+      else {
+        for (const [name, key] of Object.entries(raw.secrets)) {
+          if (!SECRET_NAME.test(name)) problem(`secrets.${name}`, "is not a valid secret name (letters, digits, _; not starting with a digit)");
+          if (typeof key !== "string" || !CONFIG_KEY.test(key)) problem(`secrets.${name}`, "must name a stack config key (letters, digits, . _ -)");
+          else secrets[name] = key;
+        }
+      }
+    }
+
+    const tags: string[] = [];
+    if (raw.tags !== undefined) {
+      if (!Array.isArray(raw.tags) || raw.tags.some((t) => typeof t !== "string")) problem("tags", "must be a list of strings");
+      else tags.push(...(raw.tags as string[]));
+    }
+
+    if (worker && typeof raw.id === "string" && typeof plan === "string" && plan in PLANS) {
+      tenants.push({ id: raw.id, plan: plan as Plan, worker, assets, secrets, tags });
+    }
+  });
+  if (problems.length > 0) throw new TenantsFileError(file, problems);
+  return tenants;
+}
+
+function validateWorker(raw: unknown, baseDir: string, problem: (field: string, text: string) => void): TenantWorker | undefined {
+  if (!isObject(raw)) {
+    problem("worker", "is required: a mapping with dir, modules and compatibilityDate");
+    return undefined;
+  }
+  unknownKeys(raw, WORKER_KEYS, (k) => problem(`worker.${k}`, `is not a known field (allowed: ${[...WORKER_KEYS].join(", ")})`));
+  const dir = typeof raw.dir === "string" ? path.resolve(baseDir, raw.dir) : undefined;
+  if (!dir) problem("worker.dir", "is required: the directory holding the modules");
+  else if (!isDirectory(dir)) problem("worker.dir", `${raw.dir} is not a directory`);
+
+  let ok = !!dir;
+  const modules: string[] = [];
+  if (!Array.isArray(raw.modules) || raw.modules.length === 0 || raw.modules.some((m) => typeof m !== "string")) {
+    problem("worker.modules", "must be a non-empty list of file paths inside worker.dir");
+    ok = false;
+  } else {
+    for (const name of raw.modules as string[]) {
+      if (modules.includes(name)) problem("worker.modules", `lists ${name} twice`);
+      else if (path.isAbsolute(name) || name.split(/[\\/]/).includes("..")) problem("worker.modules", `${name} must be a relative path inside worker.dir`);
+      else if (dir && !existsSync(path.join(dir, name))) problem("worker.modules", `${name} does not exist in ${raw.dir}`);
+      modules.push(name);
+    }
+  }
+  const mainModule = raw.mainModule ?? modules[0];
+  if (typeof mainModule !== "string" || !modules.includes(mainModule)) {
+    problem("worker.mainModule", "must be one of worker.modules");
+    ok = false;
+  }
+  if (typeof raw.compatibilityDate !== "string") {
+    problem("worker.compatibilityDate", 'is required, as a quoted "YYYY-MM-DD" date');
+    ok = false;
+  }
+  if (raw.compatibilityFlags !== undefined && (!Array.isArray(raw.compatibilityFlags) || raw.compatibilityFlags.some((f) => typeof f !== "string"))) {
+    problem("worker.compatibilityFlags", "must be a list of strings");
+  }
+  if (raw.bindings !== undefined && (!Array.isArray(raw.bindings) || raw.bindings.some((b) => !isObject(b)))) {
+    problem("worker.bindings", "must be a list of mappings, each with a type and a name");
+  }
+  if (!ok || !dir) return undefined;
+  return {
+    dir,
+    modules,
+    mainModule: mainModule as string,
+    compatibilityDate: raw.compatibilityDate as string,
+    compatibilityFlags: raw.compatibilityFlags as string[] | undefined,
+    bindings: raw.bindings as Record<string, unknown>[] | undefined,
+  };
+}
+
+function validateAssets(raw: unknown, baseDir: string, problem: (field: string, text: string) => void): TenantAssets | undefined {
+  if (!isObject(raw) || typeof raw.directory !== "string") {
+    problem("assets.directory", "is required: the directory of static files");
+    return undefined;
+  }
+  unknownKeys(raw, ASSETS_KEYS, (k) => problem(`assets.${k}`, `is not a known field (allowed: ${[...ASSETS_KEYS].join(", ")})`));
+  const directory = path.resolve(baseDir, raw.directory);
+  if (!isDirectory(directory)) problem("assets.directory", `${raw.directory} is not a directory`);
+  return {
+    directory,
+    htmlHandling: raw.htmlHandling as string | undefined,
+    notFoundHandling: raw.notFoundHandling as string | undefined,
+    runWorkerFirst: raw.runWorkerFirst as boolean | string[] | undefined,
+  };
+}
+
+function unknownKeys(value: Record<string, unknown>, allowed: Set<string>, report: (key: string) => void): void {
+  for (const key of Object.keys(value)) if (!allowed.has(key)) report(key);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

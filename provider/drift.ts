@@ -1,0 +1,107 @@
+/**
+ * Drift detection for CI: runs `pulumi preview --refresh --json` on a stack and reports every
+ * resource whose real state no longer matches the program, with the properties that differ.
+ * The exit code of `wfp-drift` is non-zero on drift, like `pulumi preview --refresh --expect-no-changes`.
+ */
+import { spawn } from "node:child_process";
+
+export interface DriftedResource {
+  urn: string;
+  /** `pulumi preview` operation that would repair it: update, create (deleted out of band), replace, delete. */
+  op: string;
+  type: string;
+  name: string;
+  /** Properties that differ between the refreshed state and the program, where known. */
+  properties: string[];
+}
+
+export interface DriftReport {
+  drifted: DriftedResource[];
+  /** The CLI's change summary. */
+  summary: Record<string, number>;
+}
+
+interface PreviewStep {
+  op: string;
+  urn: string;
+  type?: string;
+  diffReasons?: string[];
+  replaceReasons?: string[];
+  detailedDiff?: Record<string, unknown>;
+  oldState?: { type?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+  newState?: { type?: string; inputs?: Record<string, unknown> };
+}
+
+const REPAIR_OPS = new Set(["update", "create", "delete", "replace", "create-replacement", "delete-replaced"]);
+const INTERNAL = new Set(["__provider", "__inputs"]);
+
+/** Builds a report from `pulumi preview --json` output. Pure. */
+export function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary?: Record<string, number> }): DriftReport {
+  const drifted: DriftedResource[] = [];
+  for (const step of preview.steps ?? []) {
+    if (!REPAIR_OPS.has(step.op)) continue;
+    const type = step.newState?.type ?? step.oldState?.type ?? step.type ?? "";
+    if (type.startsWith("pulumi:providers:") || type === "pulumi:pulumi:Stack") continue;
+    if (step.op === "delete-replaced") continue; // reported by its create-replacement
+    drifted.push({
+      urn: step.urn,
+      op: step.op === "create-replacement" ? "replace" : step.op,
+      type,
+      name: step.urn.split("::").pop() ?? step.urn,
+      properties: changedProperties(step),
+    });
+  }
+  return { drifted, summary: preview.changeSummary ?? {} };
+}
+
+function changedProperties(step: PreviewStep): string[] {
+  const named = [...(step.diffReasons ?? []), ...(step.replaceReasons ?? []), ...Object.keys(step.detailedDiff ?? {})];
+  if (named.length > 0) return [...new Set(named)].filter((k) => !INTERNAL.has(k)).sort();
+  const outputs = step.oldState?.outputs;
+  const desired = step.newState?.inputs;
+  if (!outputs || !desired) return [];
+  return Object.keys(desired)
+    .filter((key) => !INTERNAL.has(key) && JSON.stringify(desired[key]) !== JSON.stringify(outputs[key]))
+    .sort();
+}
+
+export function formatDrift(report: DriftReport): string {
+  if (report.drifted.length === 0) return "No drift: every resource matches the program.";
+  const lines = [`Drift in ${report.drifted.length} resource(s):`];
+  for (const r of report.drifted) {
+    const what = r.op === "create" ? "missing (deleted out of band)" : r.op === "delete" ? "present but no longer in the program" : r.op;
+    const props = r.properties.length > 0 ? `: ${r.properties.join(", ")}` : "";
+    lines.push(`  ${r.type.split(":").pop()} "${r.name}" ${what}${props}`);
+  }
+  return lines.join("\n");
+}
+
+/** Runs `pulumi preview --refresh --json` in `cwd` (inheriting the environment) and reports drift. */
+export async function detectDrift(options: { cwd: string; stack?: string; pulumi?: string }): Promise<DriftReport> {
+  const args = ["preview", "--refresh", "--json", "--non-interactive", ...(options.stack ? ["--stack", options.stack] : [])];
+  const { code, stdout, stderr } = await run(options.pulumi ?? "pulumi", args, options.cwd);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new Error(`pulumi preview --refresh failed (exit ${code}):\n${stderr || stdout}`);
+  }
+  const preview = parsed as { steps?: PreviewStep[]; changeSummary?: Record<string, number>; diagnostics?: Array<{ severity?: string; message?: string }> };
+  const errors = (preview.diagnostics ?? []).filter((d) => d.severity === "error");
+  if (code !== 0 && errors.length > 0) {
+    throw new Error(`pulumi preview --refresh failed:\n${errors.map((d) => d.message ?? "").join("\n")}`);
+  }
+  return driftFromPreview(preview);
+}
+
+function run(command: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}

@@ -1,0 +1,80 @@
+/**
+ * A drop-in for Pulumi's dynamic-provider plugin (`pulumi-resource-pulumi-nodejs`) that makes
+ * `pulumi import` and the `import` resource option work for this package's resources.
+ *
+ * Pulumi's own host deserializes the provider from the `__provider` property, which an import's
+ * Read does not carry (pulumi/pulumi#16175), so every dynamic-provider import fails with
+ * "code must be a string". Our resources' serialized provider is the same small `require()` shim
+ * for every instance of a kind (thin-provider.ts), so when a Read arrives without one for a
+ * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
+ * Everything else is the stock host, unchanged.
+ */
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { thinProvider, TYPE_MODULE, type ResourceKind } from "./resources/thin-provider";
+
+const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "ScriptSecret", "StaticAssets"];
+
+/** The resource kind of a URN of ours: `urn:pulumi:stack::project::[parent$]pulumi-nodejs:dynamic/wfp:UserScript::name`. */
+export function kindOfUrn(urn: string): ResourceKind | undefined {
+  const parts = urn.split("::");
+  if (parts.length < 4) return undefined;
+  const type = parts[2].split("$").pop() ?? "";
+  const prefix = `pulumi-nodejs:dynamic/${TYPE_MODULE}:`;
+  if (!type.startsWith(prefix)) return undefined;
+  const kind = type.slice(prefix.length) as ResourceKind;
+  return KINDS.includes(kind) ? kind : undefined;
+}
+
+export async function serializedProvider(kind: ResourceKind): Promise<string> {
+  const provider = thinProvider(kind);
+  return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
+}
+
+interface StructLike {
+  toJavaScript(): Record<string, unknown>;
+}
+interface ReadRequestLike {
+  getUrn(): string;
+  getProperties(): StructLike | undefined;
+  setProperties(value: unknown): void;
+  getInputs?(): StructLike | undefined;
+  setInputs?(value: unknown): void;
+}
+type Handler = (call: { request: ReadRequestLike }, callback: (...args: unknown[]) => void) => unknown;
+
+function main(): void {
+  // The stock host registers its service with the @grpc/grpc-js and google-protobuf copies that
+  // @pulumi/pulumi resolves: load those same copies.
+  const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
+  const fromPulumi = (id: string) => require(require.resolve(id, { paths: [pulumiDir] }));
+  const grpc = fromPulumi("@grpc/grpc-js");
+  const { Struct } = fromPulumi("google-protobuf/google/protobuf/struct_pb");
+
+  const addService = grpc.Server.prototype.addService;
+  grpc.Server.prototype.addService = function (service: unknown, impl: Record<string, Handler>) {
+    const read = impl.read;
+    if (typeof read === "function") {
+      impl.read = async function (this: unknown, call, callback) {
+        try {
+          const req = call.request;
+          const props = req.getProperties()?.toJavaScript() ?? {};
+          const kind = kindOfUrn(req.getUrn());
+          if (kind && typeof props.__provider !== "string") {
+            const text = await serializedProvider(kind);
+            req.setProperties(Struct.fromJavaScript({ ...props, __provider: text }));
+          }
+        } catch (error) {
+          callback(error);
+          return;
+        }
+        return read.call(this, call, callback);
+      };
+    }
+    return addService.call(this, service, impl);
+  };
+
+  require("@pulumi/pulumi/cmd/dynamic-provider");
+}
+
+if (require.main === module) main();

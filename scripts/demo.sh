@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's main command (`npm start`): deploys the example platform (examples/platform, run by the
+# root Pulumi.yaml) onto the embedded emulator, then prints what each tenant got. Run it twice: the
+# second run reports no changes.
+#
+# State lives in .wfp/ (ignored by git): the emulator's data directory and the Pulumi file backend.
+# The stack's secrets passphrase is the documented demo value below; no login, no prompts.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
+ensure_toolchain
+cd "$WFP_ROOT"
+# shellcheck source=scripts/stack-env.sh
+source scripts/stack-env.sh
+start_emulator
+
+if ! pulumi stack select "$WFP_STACK" --non-interactive 2>/dev/null; then
+  pulumi stack init "$WFP_STACK" --secrets-provider passphrase --non-interactive
+fi
+pulumi up --yes --non-interactive "$@"
+echo
+node dist/examples/platform/summary.js "$(pulumi stack output --json --non-interactive)"

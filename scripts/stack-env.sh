@@ -1,0 +1,33 @@
+# shellcheck shell=bash
+# Environment for the root stack on the embedded emulator: sourced by demo.sh and drift.sh after
+# ensure_toolchain. The emulator persists to .wfp/emulator; the Pulumi state is a file backend in
+# .wfp/state. Point CLOUDFLARE_BASE_URL elsewhere to target another API (the emulator is then not started).
+
+export WFP_STACK="${WFP_STACK:-dev}"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$WFP_ROOT/.wfp/state}"
+# The demo stack's passphrase: not a secret, it only protects this local demo state.
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-wfp-demo-passphrase}"
+export CLOUDFLARE_ACCOUNT_ID="${CLOUDFLARE_ACCOUNT_ID:-0123456789abcdef0123456789abcdef}"
+mkdir -p "$WFP_ROOT/.wfp/state"
+
+start_emulator() {
+  if [ -n "${CLOUDFLARE_BASE_URL:-}" ]; then
+    echo "[platform] using the API at $CLOUDFLARE_BASE_URL"
+    return
+  fi
+  export CLOUDFLARE_API_TOKEN="${CLOUDFLARE_API_TOKEN:-local-dev-token}"
+  local log="$WFP_ROOT/.wfp/emulator.log"
+  node "$WFP_ROOT/dist/emulator/cli.js" --port 0 --data-dir "$WFP_ROOT/.wfp/emulator" --token "$CLOUDFLARE_API_TOKEN" >"$log" 2>&1 &
+  WFP_EMULATOR_PID=$!
+  trap 'kill "$WFP_EMULATOR_PID" 2>/dev/null; wait "$WFP_EMULATOR_PID" 2>/dev/null || true' EXIT
+  local url=""
+  for _ in $(seq 1 100); do
+    url="$(sed -n 's/^listening on //p' "$log" | head -n1)"
+    [ -n "$url" ] && break
+    kill -0 "$WFP_EMULATOR_PID" 2>/dev/null || { cat "$log" >&2; echo "[platform] the emulator did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  [ -n "$url" ] || { echo "[platform] the emulator did not report its address" >&2; exit 1; }
+  export CLOUDFLARE_BASE_URL="$url/client/v4"
+  echo "[platform] emulator at $url (data in .wfp/emulator)"
+}

@@ -1,0 +1,85 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadTenantsFile, TenantsFileError, validateTenants } from "../../examples/platform/tenants";
+
+function fixture(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "tenants-"));
+  mkdirSync(path.join(dir, "w"));
+  writeFileSync(path.join(dir, "w", "index.js"), "export default {}");
+  mkdirSync(path.join(dir, "site"));
+  return dir;
+}
+
+const worker = { dir: "w", modules: ["index.js"], compatibilityDate: "2025-06-01" };
+
+function problemsOf(doc: unknown, dir: string): string[] {
+  try {
+    validateTenants(doc, dir);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TenantsFileError);
+    return (error as TenantsFileError).problems;
+  }
+  throw new Error("expected the document to be rejected");
+}
+
+describe("tenants.yaml validation", () => {
+  it("accepts the example file shipped with the platform", () => {
+    const tenants = loadTenantsFile(path.resolve(__dirname, "../../examples/platform/tenants.yaml"));
+    expect(tenants.map((t) => t.id)).toEqual(["acme", "globex", "initech"]);
+    expect(tenants[0].assets?.directory).toMatch(/tenants\/acme\/public$/);
+    expect(tenants[1].secrets).toEqual({ STRIPE_KEY: "globexStripeKey", WEBHOOK_SECRET: "globexWebhookSecret" });
+    expect(tenants[2].worker.mainModule).toBe("index.js");
+  });
+
+  it("resolves paths against the file and defaults the plan and main module", () => {
+    const dir = fixture();
+    const [tenant] = validateTenants({ tenants: [{ id: "a1", worker }] }, dir);
+    expect(tenant).toMatchObject({ id: "a1", plan: "free", worker: { dir: path.join(dir, "w"), mainModule: "index.js" }, secrets: {}, tags: [] });
+  });
+
+  it("reports every problem with the tenant, the field and what is allowed", () => {
+    const dir = fixture();
+    const problems = problemsOf(
+      {
+        tenants: [
+          { id: "Bad_Id", worker },
+          { id: "dup", worker },
+          { id: "dup", worker },
+          { id: "p", plan: "platinum", worker },
+          { id: "m", worker: { ...worker, modules: ["missing.js"] } },
+          { id: "mm", worker: { ...worker, mainModule: "other.js" } },
+          { id: "d", worker: { ...worker, compatibilityDate: undefined } },
+          { id: "a", worker, assets: { directory: "nope" } },
+          { id: "s", worker, secrets: { "1BAD": "key", OK: 42 } },
+          { id: "x", worker, colour: "red" },
+          { id: "up", worker: { ...worker, modules: ["../escape.js"] } },
+        ],
+      },
+      dir,
+    );
+    const expected = [
+      /tenant "Bad_Id": id must be 1-40 lowercase/,
+      /tenant "dup": id is a duplicate of tenants\[1\]/,
+      /tenant "p": plan must be one of free, pro, enterprise/,
+      /tenant "m": worker.modules missing.js does not exist/,
+      /tenant "mm": worker.mainModule must be one of worker.modules/,
+      /tenant "d": worker.compatibilityDate is required/,
+      /tenant "a": assets.directory nope is not a directory/,
+      /tenant "s": secrets.1BAD is not a valid secret name/,
+      /tenant "s": secrets.OK must name a stack config key/,
+      /tenant "x": colour is not a known field/,
+      /tenant "up": worker.modules ..\/escape.js must be a relative path inside worker.dir/,
+    ];
+    for (const pattern of expected) expect(problems.some((p) => pattern.test(p)), `${pattern} in\n${problems.join("\n")}`).toBe(true);
+  });
+
+  it("rejects a file without a tenants list and a missing file", () => {
+    const dir = fixture();
+    expect(problemsOf({ customers: [] }, dir)).toEqual(["expected a top-level `tenants:` list"]);
+    expect(() => loadTenantsFile(path.join(dir, "absent.yaml"))).toThrow(/does not exist/);
+    writeFileSync(path.join(dir, "bad.yaml"), "tenants: [\n");
+    expect(() => loadTenantsFile(path.join(dir, "bad.yaml"))).toThrow(/not valid YAML/);
+  });
+});
