@@ -16,6 +16,12 @@ start_emulator
 if ! pulumi stack select "$WFP_STACK" --non-interactive 2>/dev/null; then
   pulumi stack init "$WFP_STACK" --secrets-provider passphrase --non-interactive
 fi
-pulumi up --yes --non-interactive "$@"
+# Demo values for the example tenants' secrets, set once. A real platform sets its own with
+# `pulumi config set --secret platform:<key> <value>` (or from its vault).
+demo_secret() { pulumi config get "platform:$1" >/dev/null 2>&1 || pulumi config set --secret "platform:$1" "$2"; }
+demo_secret globexStripeKey "sk_test_demo_$(printf 'globex' | sha256sum | cut -c1-24)"
+demo_secret globexWebhookSecret "whsec_demo_$(printf 'webhook' | sha256sum | cut -c1-24)"
+
+pulumi up --yes --non-interactive --suppress-outputs "$@"
 echo
 node dist/examples/platform/summary.js "$(pulumi stack output --json --non-interactive)"

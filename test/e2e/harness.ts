@@ -48,7 +48,7 @@ export class PulumiProject {
         "  name: nodejs",
         "  options:",
         "    typescript: false",
-        `main: ${path.join(ROOT, options.program)}`,
+        `main: ${path.join(ROOT, options.program, "index.js")}`,
         "",
       ].join("\n"),
     );

@@ -1,0 +1,24 @@
+/**
+ * pulumi-cloudflare-wfp: Pulumi resources for Cloudflare Workers for Platforms.
+ *
+ * Credentials: stack config `cloudflare:apiToken` (secret), `cloudflare:accountId`, `cloudflare:baseUrl`,
+ * or the environment variables CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_BASE_URL.
+ */
+export { DispatchNamespace, type DispatchNamespaceArgs } from "./resources/dispatch-namespace";
+export {
+  UserScript,
+  type UserScriptArgs,
+  type ModuleArgs,
+  type ModuleType,
+  type Binding,
+  type ObservabilityArgs,
+  type PlacementArgs,
+  type TailConsumer,
+} from "./resources/user-script";
+export { ScriptSecret, type ScriptSecretArgs } from "./resources/script-secret";
+export { StaticAssets, type StaticAssetsArgs, type AssetsAttachment, type AssetConfig } from "./resources/static-assets";
+export { Tenant, tenantTag, type TenantArgs, type TenantAssetsArgs } from "./tenant";
+export { offboardByTag, tagFilter, type OffboardOptions, type OffboardResult } from "./offboard";
+export { detectDrift, driftFromPreview, formatDrift, type DriftReport, type DriftedResource } from "./drift";
+export { CloudflareApiError } from "./api/errors";
+export { ConfigurationError, type ConnectionArgs } from "./config";

@@ -1,0 +1,122 @@
+/**
+ * Tenant: everything one customer of a platform gets in a dispatch namespace, from one description:
+ * a user Worker, its secrets and its static assets. The script is tagged with the tenant id (so
+ * `offboardByTag` and the API's bulk delete can find it) and its asset hashes are salted with it
+ * (so tenants sharing a namespace never share or learn of each other's blobs).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { AssetConfig } from "./assets/config";
+import { ScriptSecret } from "./resources/script-secret";
+import { StaticAssets } from "./resources/static-assets";
+import { UserScript, type UserScriptArgs } from "./resources/user-script";
+
+export interface TenantAssetsArgs {
+  /** The directory of static files (see StaticAssets for the manifest rules). */
+  directory: string;
+  include?: string[];
+  exclude?: string[];
+  config?: AssetConfig;
+}
+
+export interface TenantArgs {
+  /** The dispatch namespace name, usually `namespace.name` of a DispatchNamespace. */
+  namespace: pulumi.Input<string>;
+  /** The tenant id: lowercase letters, digits and dashes. The script's default name, tag and asset salt. */
+  tenantId: string;
+  /** The script name; default: the tenant id. */
+  scriptName?: string;
+  /** The plan, recorded as the tag `plan-<plan>`. */
+  plan?: string;
+  modules: UserScriptArgs["modules"];
+  mainModule?: UserScriptArgs["mainModule"];
+  compatibilityDate: UserScriptArgs["compatibilityDate"];
+  compatibilityFlags?: UserScriptArgs["compatibilityFlags"];
+  bindings?: UserScriptArgs["bindings"];
+  limits?: UserScriptArgs["limits"];
+  observability?: UserScriptArgs["observability"];
+  /** Extra tags, beside `tenant-<id>` and `plan-<plan>` (8 in all at most). */
+  tags?: string[];
+  /** Secret name → value. Values are made Pulumi secrets. */
+  secrets?: Record<string, pulumi.Input<string>>;
+  assets?: TenantAssetsArgs;
+  accountId?: pulumi.Input<string>;
+}
+
+/** The tag every tenant's script carries: the handle for offboarding. */
+export const tenantTag = (tenantId: string) => `tenant-${tenantId}`;
+
+export class Tenant extends pulumi.ComponentResource {
+  declare readonly scriptName: pulumi.Output<string>;
+  /** The etag of the deployed script. */
+  declare readonly etag: pulumi.Output<string>;
+  declare readonly tags: pulumi.Output<string[]>;
+  declare readonly secretNames: pulumi.Output<string[]>;
+  /** The number of static files, 0 without assets. */
+  declare readonly assetFiles: pulumi.Output<number>;
+
+  readonly script: UserScript;
+  readonly assets?: StaticAssets;
+  readonly secrets: ScriptSecret[];
+
+  constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("wfp:index:Tenant", name, {}, opts);
+    const child = { parent: this };
+    const scriptName = args.scriptName ?? args.tenantId;
+    const tags = [tenantTag(args.tenantId), ...(args.plan ? [`plan-${args.plan}`] : []), ...(args.tags ?? [])];
+
+    this.assets = args.assets
+      ? new StaticAssets(
+          `${name}-assets`,
+          {
+            namespace: args.namespace,
+            scriptName,
+            directory: args.assets.directory,
+            include: args.assets.include,
+            exclude: args.assets.exclude,
+            config: args.assets.config,
+            isolationSalt: args.tenantId,
+            accountId: args.accountId,
+          },
+          child,
+        )
+      : undefined;
+
+    this.script = new UserScript(
+      name,
+      {
+        namespace: args.namespace,
+        name: scriptName,
+        modules: args.modules,
+        mainModule: args.mainModule,
+        compatibilityDate: args.compatibilityDate,
+        compatibilityFlags: args.compatibilityFlags,
+        bindings: args.bindings,
+        limits: args.limits,
+        observability: args.observability,
+        tags,
+        assets: this.assets?.attachment,
+        accountId: args.accountId,
+      },
+      child,
+    );
+
+    this.secrets = Object.entries(args.secrets ?? {}).map(
+      ([secretName, text]) =>
+        new ScriptSecret(
+          `${name}-${secretName}`,
+          { namespace: this.script.namespace, scriptName: this.script.name, name: secretName, text, accountId: args.accountId },
+          child,
+        ),
+    );
+
+    const outputs = {
+      scriptName: this.script.name,
+      etag: this.script.etag,
+      tags: this.script.tags,
+      secretNames: pulumi.all(this.secrets.map((s) => s.name)),
+      assetFiles: this.assets ? this.assets.fileCount : pulumi.output(0),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs(outputs);
+  }
+}
