@@ -1,0 +1,103 @@
+/**
+ * @module
+ * The one error type of the emulator, and the table of Cloudflare error codes it uses.
+ * `server.ts` turns every thrown {@link ApiError} into the Cloudflare envelope in one place.
+ */
+
+/** Cloudflare error codes. [I] marks codes the emulator invented (no public source); see emulator/README.md. */
+export const Codes = {
+  /** Invalid request headers (wraps 6111 in `error_chain`). */
+  INVALID_HEADERS: 6003,
+  /** Malformed JSON in request body. */
+  MALFORMED_JSON: 6007,
+  /** Invalid format for Authorization header. */
+  INVALID_AUTH_FORMAT: 6111,
+  /** No route for that URI. */
+  NO_ROUTE: 7000,
+  /** Could not route to ..., perhaps your object identifier is invalid? */
+  COULD_NOT_ROUTE: 7003,
+  /** Missing X-Auth-Key, X-Auth-Email or Authorization headers. */
+  MISSING_AUTH: 9106,
+  /** Rate limited. */
+  RATE_LIMITED: 971,
+  /** Authentication error (bad token, bad or expired assets JWT). */
+  AUTH_ERROR: 10000,
+  /** [I] Generic validation failure of a request (bad name, bad query, bad manifest). */
+  INVALID_REQUEST: 10001,
+  /** [I] An injected 5xx fault. */
+  INTERNAL_ERROR: 10013,
+  /** Script not found (default; 10092 is the alternative wrangler expects). */
+  SCRIPT_NOT_FOUND: 10007,
+  /** Script or metadata invalid. */
+  SCRIPT_INVALID: 10021,
+  /** Secret not found. */
+  SECRET_NOT_FOUND: 10056,
+  /** [I] Namespace not empty (namespaceDelete: "reject"). */
+  NAMESPACE_NOT_EMPTY: 10075,
+  /** [I] Script is referenced by another script and `force` was not given. */
+  SCRIPT_HAS_DEPENDENTS: 10082,
+  /** Missing settings part in multipart upload. */
+  MISSING_SETTINGS_PART: 10201,
+  /** [I] Method not allowed on a known path. */
+  METHOD_NOT_ALLOWED: 10405,
+  /** Tag too long. */
+  TAG_TOO_LONG: 100102,
+  /** Too many tags. */
+  TOO_MANY_TAGS: 100103,
+  /** Dispatch namespace not found. */
+  NAMESPACE_NOT_FOUND: 100119,
+  /** Dispatch namespace already exists. */
+  NAMESPACE_EXISTS: 100120,
+  /** Tag contains `,` or `&`. */
+  TAG_INVALID: 100134,
+} as const;
+
+export interface ErrorItem {
+  code: number;
+  message: string;
+  error_chain?: ErrorItem[];
+}
+
+/** A failure that maps to a Cloudflare envelope: HTTP status, error code(s) and message(s). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly errors: ErrorItem[];
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: number, message: string, opts: { more?: ErrorItem[]; chain?: ErrorItem[]; headers?: Record<string, string> } = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    const first: ErrorItem = { code, message };
+    if (opts.chain) first.error_chain = opts.chain;
+    this.errors = [first, ...(opts.more ?? [])];
+    this.headers = opts.headers ?? {};
+  }
+
+  get code(): number {
+    return this.errors[0]!.code;
+  }
+}
+
+export const badRequest = (code: number, message: string): ApiError => new ApiError(400, code, message);
+export const invalidScript = (message: string): ApiError => new ApiError(400, Codes.SCRIPT_INVALID, message);
+export const invalidRequest = (message: string): ApiError => new ApiError(400, Codes.INVALID_REQUEST, message);
+
+/** The 7003 + 7000 pair Cloudflare returns for an unknown route or a malformed identifier. */
+export function noRoute(path: string): ApiError {
+  return new ApiError(404, Codes.COULD_NOT_ROUTE, `Could not route to ${path}, perhaps your object identifier is invalid?`, {
+    more: [{ code: Codes.NO_ROUTE, message: "No route for that URI" }],
+  });
+}
+
+/** The Cloudflare envelope for a failure. */
+export function errorEnvelope(errors: ErrorItem[]): { success: false; errors: ErrorItem[]; messages: never[]; result: null } {
+  return { success: false, errors, messages: [], result: null };
+}
+
+/** The Cloudflare envelope for a success. */
+export function okEnvelope<T>(result: T, resultInfo?: Record<string, unknown>): Record<string, unknown> {
+  const body: Record<string, unknown> = { success: true, errors: [], messages: [], result };
+  if (resultInfo) body.result_info = resultInfo;
+  return body;
+}

@@ -1,0 +1,157 @@
+/**
+ * @module
+ * Rate limiting and injected failures. Both take an injectable clock so tests can step through windows.
+ */
+
+export interface RateLimitOptions {
+  /** Requests allowed per window and credential. */
+  limit: number;
+  windowMs: number;
+  /** How long a credential stays blocked once over the limit (default: windowMs, as Cloudflare blocks 5 minutes). */
+  blockMs?: number;
+}
+
+export type RateDecision =
+  | { allowed: true; limit: number; remaining: number }
+  | { allowed: false; limit: number; retryAfterSeconds: number; resetAt: number };
+
+/** A sliding-window limiter keyed by credential. */
+export class RateLimiter {
+  private readonly hits = new Map<string, number[]>();
+  private readonly blockedUntil = new Map<string, number>();
+
+  constructor(
+    private readonly opts: RateLimitOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  check(key: string): RateDecision {
+    const t = this.now();
+    const { limit, windowMs } = this.opts;
+    const blockMs = this.opts.blockMs ?? windowMs;
+    const until = this.blockedUntil.get(key);
+    if (until !== undefined) {
+      if (t < until) return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil((until - t) / 1000)), resetAt: until };
+      this.blockedUntil.delete(key);
+      this.hits.delete(key);
+    }
+    let list = this.hits.get(key);
+    if (!list) {
+      list = [];
+      this.hits.set(key, list);
+    }
+    // Drop hits that left the window (the list is in time order).
+    let drop = 0;
+    while (drop < list.length && list[drop]! <= t - windowMs) drop++;
+    if (drop) list.splice(0, drop);
+    if (list.length >= limit) {
+      const resetAt = t + blockMs;
+      this.blockedUntil.set(key, resetAt);
+      return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(blockMs / 1000)), resetAt };
+    }
+    list.push(t);
+    return { allowed: true, limit, remaining: limit - list.length };
+  }
+
+  clear(): void {
+    this.hits.clear();
+    this.blockedUntil.clear();
+  }
+}
+
+/** One injected failure, as posted to `POST /__emulator/faults`. */
+export interface FaultRule {
+  /** HTTP method to match (any when omitted). */
+  method?: string;
+  /**
+   * The path to match (without query string), e.g. `/client/v4/accounts/<id>/workers/dispatch/namespaces/ns`.
+   * A string starting with `^` is a regular expression; a string with a glob `*` is a glob
+   * (`*` within one segment, `**` across segments, anchored at both ends); any other string is a regular
+   * expression searched anywhere in the path (so a plain path also matches its sub-paths).
+   */
+  path: string;
+  /** Status to answer with. Omit it (with `delayMs`) for a delay-only rule that then lets the request through. */
+  status?: number;
+  /** How many matching requests the rule fires for (default 1; 0 or negative = unlimited). */
+  count?: number;
+  /** Let this many matching requests pass before the rule starts firing. */
+  after?: number;
+  /** Seconds for a `Retry-After` header. */
+  retryAfter?: number;
+  /** Delay before answering (or before passing the request on). */
+  delayMs?: number;
+  /** Destroy the socket instead of answering: a connection reset. */
+  reset?: boolean;
+  /** Cloudflare error code in the envelope (default 971 for 429, 10013 otherwise). */
+  code?: number;
+  message?: string;
+  /** Extra response headers, e.g. `{"x-should-retry": "false"}`. */
+  headers?: Record<string, string>;
+}
+
+interface ActiveRule {
+  rule: FaultRule;
+  matcher: RegExp;
+  seen: number;
+  fired: number;
+}
+
+function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === "*") {
+      if (glob[i + 1] === "*") {
+        re += ".*";
+        i++;
+      } else re += "[^/]*";
+    } else re += ch.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** Compiles a rule's path to a RegExp (see {@link FaultRule.path}). Throws on an invalid pattern. */
+export function compilePath(path: string): RegExp {
+  if (path.startsWith("^")) return new RegExp(path);
+  // A glob star is a `*` not preceded by a regex atom such as `.`, `)` or `]`.
+  if (/(^|[^.)\]\\])\*/.test(path)) return globToRegExp(path);
+  return new RegExp(path);
+}
+
+export class FaultInjector {
+  private rules: ActiveRule[] = [];
+
+  add(rules: FaultRule[]): void {
+    for (const rule of rules) {
+      if (!rule || typeof rule.path !== "string") throw new Error("each fault rule needs a string `path`");
+      if (rule.status === undefined && !rule.delayMs && !rule.reset) throw new Error("a fault rule needs `status`, `delayMs` or `reset`");
+      this.rules.push({ rule, matcher: compilePath(rule.path), seen: 0, fired: 0 });
+    }
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  list(): Array<FaultRule & { remaining: number | null }> {
+    return this.rules.map((r) => {
+      const count = r.rule.count ?? 1;
+      return { ...r.rule, remaining: count > 0 ? count - r.fired : null };
+    });
+  }
+
+  /** The first rule that fires for this request, counting it; undefined when none does. */
+  match(method: string, path: string): FaultRule | undefined {
+    for (const r of this.rules) {
+      if (r.rule.method && r.rule.method.toUpperCase() !== method.toUpperCase()) continue;
+      if (!r.matcher.test(path)) continue;
+      const count = r.rule.count ?? 1;
+      if (count > 0 && r.fired >= count) continue;
+      r.seen++;
+      if (r.seen <= (r.rule.after ?? 0)) continue;
+      r.fired++;
+      return r.rule;
+    }
+    return undefined;
+  }
+}

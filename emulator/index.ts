@@ -1,0 +1,58 @@
+/**
+ * @module
+ * A local emulator of the Cloudflare API for Workers for Platforms.
+ *
+ * @example
+ * const emu = await startEmulator({ port: 0 });
+ * const cf = new Cloudflare({ apiToken: "local-dev-token", baseURL: emu.apiBase });
+ * await emu.close();
+ */
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { serve } from "@hono/node-server";
+import { API_PREFIX, createEmulator, type Emulator } from "./server";
+import type { EmulatorOptions } from "./options";
+
+export type { EmulatorOptions, ResolvedOptions } from "./options";
+export type { FaultRule, RateLimitOptions } from "./faults";
+export type { JournalEntry, Emulator } from "./server";
+export { createApp, createEmulator } from "./server";
+export { ApiError, Codes } from "./errors";
+
+export interface RunningEmulator {
+  /** `http://HOST:PORT` */
+  url: string;
+  /** `url + "/client/v4"`: the SDK's `baseURL`. */
+  apiBase: string;
+  /** Stops listening, drops open connections and persists state (with `dataDir`). */
+  close(): Promise<void>;
+  /** The in-process emulator (app, store, journal, faults), for tests. */
+  emulator: Emulator;
+}
+
+/** Starts the emulator over HTTP. Resolves once it is listening. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const emulator = createEmulator(options);
+  const { host, port } = emulator.options;
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: emulator.app.fetch, port, hostname: host }, () => resolve(s as Server)) as Server;
+    s.once("error", reject);
+  });
+  server.keepAliveTimeout = 5_000;
+  const address = server.address() as AddressInfo;
+  const displayHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${displayHost}:${address.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    apiBase: `${url}${API_PREFIX}`,
+    emulator,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => emulator.ctx.store.flush());
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * @module
+ * Emulator options and their defaults. Every [I]/disputed behaviour has a switch here (see README.md).
+ */
+import type { RateLimitOptions } from "./faults";
+import { DEFAULT_JWT_TTL_SECONDS, DEFAULT_MAX_ASSET_FILES, DEFAULT_MAX_TAGS_PER_SCRIPT, DEFAULT_RATE_LIMIT } from "./limits";
+
+export interface EmulatorOptions {
+  /** Port to listen on; 0 (default) picks a free port. */
+  port?: number;
+  /** Host to bind; default 127.0.0.1. */
+  host?: string;
+  /** Accepted API tokens; default ["local-dev-token"]. */
+  tokens?: string[];
+  /** Persist state (state.json + asset blobs) in this directory; default: in memory only. */
+  dataDir?: string;
+  /** Per-token sliding window; default {limit: 1200, windowMs: 300000}; `false` disables it. */
+  rateLimit?: false | RateLimitOptions;
+  /** Deleting a namespace that still holds scripts: "cascade" (default) deletes them, "reject" answers 400 10075. */
+  namespaceDelete?: "cascade" | "reject";
+  /** Lifetime of asset upload JWTs (session and completion), seconds; default 3600. */
+  jwtTtlSeconds?: number;
+  /** Max files in one assets manifest; default 20000 (Cloudflare's Paid plan allows 100000). */
+  maxAssetFiles?: number;
+  /** Max tags per script; default 8 (the WfP docs; the schema says 10). */
+  maxTagsPerScript?: number;
+  /** Error code of a missing script: 10007 (default, seen by probes) or 10092 (what wrangler's existence probe expects). */
+  missingScriptCode?: number;
+  /** Accept any 1–64 hex-character asset hash instead of exactly 32 lowercase hex characters; default false. */
+  lenientAssetHashes?: boolean;
+  /** Clock, for tests (ms since the epoch). Used by rate limiting and JWTs. */
+  now?: () => number;
+  /** Log each request to stderr; default false. */
+  log?: boolean;
+}
+
+export type ResolvedOptions = Required<Omit<EmulatorOptions, "dataDir" | "rateLimit">> & {
+  dataDir: string | undefined;
+  rateLimit: false | RateLimitOptions;
+};
+
+export function resolveOptions(o: EmulatorOptions = {}): ResolvedOptions {
+  const tokens = o.tokens && o.tokens.length > 0 ? o.tokens : ["local-dev-token"];
+  return {
+    port: o.port ?? 0,
+    host: o.host ?? "127.0.0.1",
+    tokens,
+    dataDir: o.dataDir,
+    rateLimit: o.rateLimit === undefined ? { ...DEFAULT_RATE_LIMIT } : o.rateLimit,
+    namespaceDelete: o.namespaceDelete ?? "cascade",
+    jwtTtlSeconds: o.jwtTtlSeconds ?? DEFAULT_JWT_TTL_SECONDS,
+    maxAssetFiles: o.maxAssetFiles ?? DEFAULT_MAX_ASSET_FILES,
+    maxTagsPerScript: o.maxTagsPerScript ?? DEFAULT_MAX_TAGS_PER_SCRIPT,
+    missingScriptCode: o.missingScriptCode ?? 10007,
+    lenientAssetHashes: o.lenientAssetHashes ?? false,
+    now: o.now ?? Date.now,
+    log: o.log ?? false,
+  };
+}

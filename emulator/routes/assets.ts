@@ -1,0 +1,202 @@
+/**
+ * @module
+ * Static assets: the upload session (manifest → buckets + JWT) and the upload endpoint (JWT-authenticated).
+ *
+ * 1. `POST .../scripts/:script/assets-upload-session` validates the manifest and buckets the hashes this
+ *    namespace does not hold yet. With nothing to upload, the returned JWT is already the completion token.
+ * 2. `POST /workers/assets/upload?base64=true` (Bearer: the session JWT) stores base64 parts named by hash;
+ *    202 `{}` while hashes remain, 201 `{jwt: <completion token>}` once all are present.
+ * 3. The script upload resolves `assets.jwt` through {@link resolveCompletionToken}.
+ */
+import { Hono } from "hono";
+import { ApiError, Codes, invalidRequest, invalidScript, okEnvelope } from "../errors";
+import { ASSET_HASH_RE, MAX_ASSET_SIZE_BYTES, MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../limits";
+import { mediaType, multipartBoundary, parseMultipart } from "../multipart";
+import type { AppEnv, EmulatorContext } from "../context";
+import { newUuid, type AssetEntry, type Namespace, type UploadSession } from "../store";
+import { accountId, isObject, readJson, requireNamespace } from "./common";
+
+type Manifest = Record<string, AssetEntry>;
+
+const BLOB_WRITE_CONCURRENCY = 16;
+
+function validateManifest(raw: unknown, maxFiles: number, lenient: boolean): Manifest {
+  if (!isObject(raw) || !isObject(raw.manifest)) throw invalidRequest("body must be {\"manifest\": {\"/path\": {\"hash\", \"size\"}}}");
+  const entries = Object.entries(raw.manifest);
+  if (entries.length > maxFiles) throw invalidRequest(`Too many assets: ${entries.length} files, the limit is ${maxFiles}`);
+  const sizes = new Map<string, number>();
+  const out: Manifest = {};
+  for (const [path, entry] of entries) {
+    if (!path.startsWith("/")) throw invalidRequest(`Invalid asset path '${path}': paths must start with '/'`);
+    if (path.includes("\0")) throw invalidRequest(`Invalid asset path ${JSON.stringify(path)}: NUL byte`);
+    if (path.split("/").some((seg) => seg === "..")) throw invalidRequest(`Invalid asset path '${path}': '..' segments are not allowed`);
+    if (!isObject(entry)) throw invalidRequest(`Invalid manifest entry for '${path}': expected {hash, size}`);
+    const { hash, size } = entry;
+    const hashOk = typeof hash === "string" && (lenient ? /^[0-9a-fA-F]{1,64}$/.test(hash) : ASSET_HASH_RE.test(hash));
+    if (!hashOk) throw invalidRequest(`Invalid hash for '${path}': expected 32 lowercase hex characters, got ${JSON.stringify(hash)}`);
+    if (typeof size !== "number" || !Number.isInteger(size) || size < 0) throw invalidRequest(`Invalid size for '${path}': expected a non-negative integer`);
+    if (size > MAX_ASSET_SIZE_BYTES) throw invalidRequest(`Asset '${path}' is too large: ${size} bytes, the limit is ${MAX_ASSET_SIZE_BYTES} bytes (25 MiB)`);
+    const known = sizes.get(hash as string);
+    if (known !== undefined && known !== size) throw invalidRequest(`Hash ${hash as string} is listed with two different sizes`);
+    sizes.set(hash as string, size);
+    out[path] = { hash: hash as string, size };
+  }
+  return out;
+}
+
+/** Missing hashes, each once, sorted, split into buckets of ≤ 2000 files and ≤ 40 MiB. */
+export function bucketize(missing: Array<{ hash: string; size: number }>): string[][] {
+  const sorted = [...missing].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  const buckets: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const { hash, size } of sorted) {
+    if (current.length > 0 && (current.length >= MAX_BUCKET_FILES || bytes + size > MAX_BUCKET_BYTES)) {
+      buckets.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(hash);
+    bytes += size;
+  }
+  if (current.length) buckets.push(current);
+  return buckets;
+}
+
+function pruneSessions(ctx: EmulatorContext): void {
+  const now = ctx.opts.now();
+  for (const [id, s] of Object.entries(ctx.store.state.sessions)) if (s.expiresAt < now) delete ctx.store.state.sessions[id];
+}
+
+async function issueCompletion(ctx: EmulatorContext, ns: Namespace, session: UploadSession): Promise<string> {
+  const { jwt, exp } = await ctx.signer.sign({
+    kind: "completion",
+    account: session.account,
+    namespaceId: ns.id,
+    namespaceName: ns.name,
+    script: session.script,
+    sessionId: session.id,
+  });
+  session.expiresAt = Math.max(session.expiresAt, exp * 1000);
+  ctx.store.touch();
+  return jwt;
+}
+
+function authFailure(message: string): ApiError {
+  return new ApiError(401, Codes.AUTH_ERROR, message);
+}
+
+/**
+ * Checks `metadata.assets.jwt` of a script upload: a completion token for this account, namespace and script whose
+ * files are all stored. Returns the manifest to attach. Failures → 400 10021 (see README for the choice).
+ */
+export async function resolveCompletionToken(ctx: EmulatorContext, account: string, ns: Namespace, script: string, jwt: string): Promise<Manifest> {
+  const v = await ctx.signer.verify(jwt);
+  if (!v.ok) throw invalidScript(v.reason === "expired" ? "assets.jwt has expired: open a new assets upload session" : "assets.jwt is not a valid completion token");
+  const { claims } = v;
+  if (claims.kind !== "completion") throw invalidScript("assets.jwt is an upload-session token, not a completion token: upload the buckets first");
+  if (claims.account !== account || claims.namespaceId !== ns.id || claims.script !== script) {
+    throw invalidScript("assets.jwt was issued for a different account, namespace or script");
+  }
+  const session = ctx.store.state.sessions[claims.sessionId];
+  if (!session) throw invalidScript("assets.jwt refers to an unknown upload session");
+  const missing = Object.values(session.manifest).filter((e) => !ns.blobs[e.hash]);
+  if (missing.length) throw invalidScript(`assets.jwt: ${missing.length} asset(s) were never uploaded`);
+  return session.manifest;
+}
+
+/** Strict base64: the standard alphabet with optional padding, length a multiple of 4 (whitespace ignored). */
+function decodeBase64(text: string): Buffer | undefined {
+  const clean = text.replace(/[\r\n\t ]/g, "");
+  if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined;
+  return Buffer.from(clean, "base64");
+}
+
+export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
+  const r = new Hono<AppEnv>();
+  const { store } = ctx;
+
+  r.post("/dispatch/namespaces/:namespace/scripts/:script/assets-upload-session", async (c) => {
+    const body = await readJson(c);
+    requireNamespace(ctx, c);
+    const manifest = validateManifest(body, ctx.opts.maxAssetFiles, ctx.opts.lenientAssetHashes);
+    const script = c.req.param("script");
+    const account = accountId(c);
+    const nsId = requireNamespace(ctx, c).id;
+    return store.lock(nsId, async () => {
+      const ns = requireNamespace(ctx, c);
+      pruneSessions(ctx);
+      const unique = new Map<string, number>();
+      for (const e of Object.values(manifest)) if (!ns.blobs[e.hash]) unique.set(e.hash, e.size);
+      const buckets = bucketize([...unique].map(([hash, size]) => ({ hash, size })));
+      const session: UploadSession = {
+        id: newUuid(),
+        account,
+        namespaceId: ns.id,
+        script,
+        manifest,
+        pending: [...unique.keys()].sort(),
+        expiresAt: 0,
+      };
+      store.state.sessions[session.id] = session;
+      let jwt: string;
+      if (buckets.length === 0) {
+        jwt = await issueCompletion(ctx, ns, session);
+      } else {
+        const signed = await ctx.signer.sign({ kind: "session", account, namespaceId: ns.id, namespaceName: ns.name, script, sessionId: session.id });
+        session.expiresAt = signed.exp * 1000;
+        jwt = signed.jwt;
+      }
+      store.touch();
+      return c.json(okEnvelope({ jwt, buckets }));
+    });
+  });
+
+  r.post("/assets/upload", async (c) => {
+    const header = c.req.header("authorization") ?? "";
+    const token = header.replace(/^Bearer\s+/i, "");
+    const v = await ctx.signer.verify(token);
+    if (!v.ok) throw authFailure(v.reason === "expired" ? "Expired JWT" : "Invalid JWT: the assets upload endpoint takes the upload-session JWT as Bearer token");
+    const { claims } = v;
+    if (claims.kind !== "session") throw authFailure("Invalid JWT: a completion token cannot be used to upload");
+    if (claims.account !== accountId(c)) throw authFailure("Invalid JWT: issued for a different account");
+    const session = store.state.sessions[claims.sessionId];
+    if (!session) throw authFailure("Invalid JWT: unknown upload session");
+    if (c.req.query("base64") !== "true") throw invalidRequest("the base64 query parameter must be true");
+    const boundary = multipartBoundary(c.req.header("content-type"));
+    if (!boundary) throw invalidRequest("the body must be multipart/form-data");
+    let parts;
+    try {
+      parts = parseMultipart(Buffer.from(await c.req.arrayBuffer()), boundary);
+    } catch (err) {
+      throw invalidRequest(`could not parse multipart body: ${(err as Error).message}`);
+    }
+    const sizes = new Map<string, number>();
+    for (const e of Object.values(session.manifest)) sizes.set(e.hash, e.size);
+    const files: Array<{ hash: string; data: Buffer; contentType: string | null }> = [];
+    for (const p of parts) {
+      const expected = sizes.get(p.name);
+      if (expected === undefined) throw invalidRequest(`Hash ${p.name} is not part of this upload session`);
+      const data = decodeBase64(p.data.toString("latin1"));
+      if (!data) throw invalidRequest(`The content of ${p.name} is not valid base64`);
+      if (data.length !== expected) throw invalidRequest(`The content of ${p.name} is ${data.length} bytes, the manifest says ${expected}`);
+      const ct = p.contentType && mediaType(p.contentType) ? p.contentType : null;
+      files.push({ hash: p.name, data, contentType: ct });
+    }
+    return store.lock(session.namespaceId, async () => {
+      const ns = store.state.accounts[session.account]?.namespaces[session.namespaceId];
+      if (!ns) throw new ApiError(404, Codes.NAMESPACE_NOT_FOUND, "The dispatch namespace of this upload session no longer exists.");
+      // Bytes first, then the record: a crash never leaves a record without its blob.
+      for (let i = 0; i < files.length; i += BLOB_WRITE_CONCURRENCY) {
+        await Promise.all(files.slice(i, i + BLOB_WRITE_CONCURRENCY).map((f) => store.writeBlob(ns.id, f.hash, f.data)));
+      }
+      for (const f of files) ns.blobs[f.hash] = { size: f.data.length, contentType: f.contentType };
+      if (files.length) store.touch();
+      const done = session.pending.every((h) => ns.blobs[h]);
+      if (!done) return c.json(okEnvelope({}), 202);
+      return c.json(okEnvelope({ jwt: await issueCompletion(ctx, ns, session) }), 201);
+    });
+  });
+
+  return r;
+}

@@ -1,0 +1,205 @@
+/**
+ * @module
+ * Helpers shared by the route modules: lookups that throw the right Cloudflare error, body parsing, validation,
+ * and the response shapes of scripts and settings.
+ */
+import type { Context } from "hono";
+import { ApiError, Codes, invalidRequest, invalidScript } from "../errors";
+import { MAX_TAG_LENGTH_CHARS } from "../limits";
+import { multipartBoundary, parseMultipart, type Part } from "../multipart";
+import type { AppEnv, EmulatorContext } from "../context";
+import type { Binding, Namespace, Script } from "../store";
+
+export type C = Context<AppEnv>;
+
+export function accountId(c: C): string {
+  return c.req.param("account_id")!.toLowerCase();
+}
+
+export function requireNamespace(ctx: EmulatorContext, c: C, name?: string): Namespace {
+  const nsName = name ?? c.req.param("namespace")!;
+  const ns = ctx.store.findNamespace(accountId(c), nsName);
+  if (!ns) throw new ApiError(404, Codes.NAMESPACE_NOT_FOUND, `Dispatch namespace '${nsName}' not found.`);
+  return ns;
+}
+
+export function scriptNotFound(ctx: EmulatorContext, name: string): ApiError {
+  const code = ctx.opts.missingScriptCode;
+  const message = code === 10007 ? "workers.api.error.script_not_found" : `This Worker (${name}) does not exist on your account.`;
+  return new ApiError(404, code, message);
+}
+
+export function requireScript(ctx: EmulatorContext, ns: Namespace, name: string): Script {
+  const s = ns.scripts[name];
+  if (!s) throw scriptNotFound(ctx, name);
+  return s;
+}
+
+/** Reads a JSON body; malformed JSON → 400 6007. An empty body reads as `fallback` when given. */
+export async function readJson(c: C, fallback?: unknown): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === "" && fallback !== undefined) return fallback;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, Codes.MALFORMED_JSON, "Malformed JSON in request body");
+  }
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Reads a multipart body, or undefined when the request is not multipart. Malformed → 400 `onError` code. */
+export async function readMultipart(c: C, errorCode: number = Codes.SCRIPT_INVALID): Promise<Part[] | undefined> {
+  const boundary = multipartBoundary(c.req.header("content-type"));
+  if (!boundary) return undefined;
+  const body = Buffer.from(await c.req.arrayBuffer());
+  try {
+    return parseMultipart(body, boundary);
+  } catch (err) {
+    throw new ApiError(400, errorCode, `could not parse multipart body: ${(err as Error).message}`);
+  }
+}
+
+/** Validates a tag set against the documented limits (100103 / 100102 / 100134). */
+export function validateTags(tags: unknown, max: number): string[] {
+  if (tags === null) return [];
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string")) throw invalidRequest("tags must be an array of strings");
+  const unique = [...new Set(tags as string[])];
+  for (const t of unique) validateTag(t);
+  if (unique.length > max) throw new ApiError(400, Codes.TOO_MANY_TAGS, `Too many tags: a script can have at most ${max} tags (got ${unique.length}).`);
+  return unique;
+}
+
+export function validateTag(t: string): void {
+  if (t.length > MAX_TAG_LENGTH_CHARS) throw new ApiError(400, Codes.TAG_TOO_LONG, `Tag is too long: at most ${MAX_TAG_LENGTH_CHARS} characters (got ${t.length}).`);
+  if (t.length === 0 || /[,&]/.test(t)) throw new ApiError(400, Codes.TAG_INVALID, `Tag '${t}' is invalid: tags must be non-empty and cannot contain ',' or '&'.`);
+}
+
+/** Parses `tags=a:yes,b:no` into required and forbidden sets. */
+export function parseTagFilter(raw: string | undefined): { yes: string[]; no: string[] } {
+  const yes: string[] = [];
+  const no: string[] = [];
+  if (raw === undefined || raw === "") return { yes, no };
+  for (const item of raw.split(",")) {
+    const colon = item.lastIndexOf(":");
+    const tag = colon > 0 ? item.slice(0, colon) : "";
+    const allowed = item.slice(colon + 1);
+    if (!tag || (allowed !== "yes" && allowed !== "no")) {
+      throw invalidRequest(`Invalid tags filter '${item}': expected a comma-separated list of tag:yes or tag:no`);
+    }
+    (allowed === "yes" ? yes : no).push(tag);
+  }
+  return { yes, no };
+}
+
+export function matchesTagFilter(s: Script, f: { yes: string[]; no: string[] }): boolean {
+  return f.yes.every((t) => s.tags.includes(t)) && f.no.every((t) => !s.tags.includes(t));
+}
+
+const WRITE_ONLY_FIELDS: Record<string, string[]> = {
+  secret_text: ["text"],
+  secret_key: ["key_base64", "key_jwk"],
+};
+
+/** A binding as the API returns it: secret values removed. */
+export function redactBinding(b: Binding): Binding {
+  const hidden = WRITE_ONLY_FIELDS[b.type];
+  if (!hidden) return { ...b };
+  const out: Binding = { name: b.name, type: b.type };
+  for (const [k, v] of Object.entries(b)) if (!hidden.includes(k) && k !== "name" && k !== "type") out[k] = v;
+  return out;
+}
+
+/** Validates a binding list: objects with string name/type, unique names, text for secret_text/plain_text. */
+export function validateBindings(raw: unknown): Binding[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw invalidScript("bindings must be an array");
+  const seen = new Set<string>();
+  const out: Binding[] = [];
+  for (const b of raw) {
+    if (!isObject(b) || typeof b.name !== "string" || b.name === "" || typeof b.type !== "string") {
+      throw invalidScript("each binding needs a string name and type");
+    }
+    if (seen.has(b.name)) throw invalidScript(`Binding name '${b.name}' is used more than once`);
+    seen.add(b.name);
+    if ((b.type === "secret_text" || b.type === "plain_text") && typeof b.text !== "string") {
+      throw invalidScript(`invalid or missing text property for binding ${b.name}`);
+    }
+    out.push({ ...(b as Binding) });
+  }
+  return out;
+}
+
+/**
+ * Resolves `inherit` bindings against the previous bindings: copies the binding named `old_name ?? name` under
+ * `name`. Unresolvable ones are dropped, or rejected with 10021 when `strict`.
+ */
+export function resolveInherit(bindings: Binding[], previous: Binding[], strict: boolean): Binding[] {
+  const out: Binding[] = [];
+  for (const b of bindings) {
+    if (b.type !== "inherit") {
+      out.push(b);
+      continue;
+    }
+    const from = typeof b.old_name === "string" ? b.old_name : b.name;
+    const prev = previous.find((p) => p.name === from);
+    if (!prev) {
+      if (strict) throw invalidScript(`Binding '${b.name}' of type inherit could not be resolved against the previous version`);
+      continue;
+    }
+    out.push({ ...prev, name: b.name });
+  }
+  return out;
+}
+
+export function settingsObject(s: Script): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    bindings: s.bindings.map(redactBinding),
+    compatibility_date: s.compatibility_date,
+    compatibility_flags: s.compatibility_flags,
+    limits: s.limits ?? {},
+    logpush: s.logpush,
+    observability: s.observability,
+    placement: s.placement,
+    tags: s.tags,
+    tail_consumers: s.tail_consumers,
+    usage_model: s.usage_model,
+  };
+  if (s.extra.cache_options !== undefined) out.cache_options = s.extra.cache_options;
+  if (s.migration_tag !== undefined) out.migration_tag = s.migration_tag;
+  return out;
+}
+
+/** The ScriptObject (`workers_script-response`). */
+export function scriptObject(s: Script): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    id: s.name,
+    tag: s.tag,
+    etag: s.etag,
+    handlers: s.handlers,
+    named_handlers: [],
+    compatibility_date: s.compatibility_date,
+    compatibility_flags: s.compatibility_flags,
+    has_assets: s.assets !== null,
+    has_modules: s.main_module !== undefined,
+    created_on: s.created_on,
+    modified_on: s.modified_on,
+    last_deployed_from: "api",
+    logpush: s.logpush,
+    usage_model: s.usage_model,
+    placement: s.placement,
+    tail_consumers: s.tail_consumers,
+    tags: s.tags,
+    observability: s.observability,
+  };
+  if (s.migration_tag !== undefined) out.migration_tag = s.migration_tag;
+  if (s.limits !== undefined) out.limits = s.limits;
+  return out;
+}
+
+/** The item shape of script lists and GET script details. */
+export function scriptEnvelopeItem(ns: Namespace, s: Script): Record<string, unknown> {
+  return { created_on: s.created_on, modified_on: s.modified_on, dispatch_namespace: ns.name, script: scriptObject(s) };
+}

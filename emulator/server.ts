@@ -1,0 +1,259 @@
+/**
+ * @module
+ * The emulator's HTTP app: assembly only. Middleware, in order, for every `/client/v4` request:
+ * journal → injected faults → auth → rate limit → account id check → (routes) → persist after mutations.
+ * One `onError` turns {@link ApiError} into the Cloudflare envelope; `notFound` answers 405 or 7003/7000.
+ */
+import { createHash } from "node:crypto";
+import { Hono, type MiddlewareHandler } from "hono";
+import { ApiError, Codes, errorEnvelope, noRoute } from "./errors";
+import { FaultInjector, RateLimiter, type FaultRule } from "./faults";
+import { TokenSigner } from "./jwt";
+import { ACCOUNT_ID_RE } from "./limits";
+import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
+import { Store } from "./store";
+import type { AppEnv, EmulatorContext } from "./context";
+import { namespaceRoutes } from "./routes/namespaces";
+import { scriptRoutes } from "./routes/scripts";
+import { settingsRoutes } from "./routes/settings";
+import { tagRoutes } from "./routes/tags";
+import { secretRoutes } from "./routes/secrets";
+import { assetRoutes } from "./routes/assets";
+import { stateSnapshot } from "./snapshot";
+
+export const API_PREFIX = "/client/v4";
+const WORKERS = `${API_PREFIX}/accounts/:account_id/workers`;
+
+/** Every known API path (relative to /accounts/{id}/workers) and its methods, for 405 vs 404. */
+const KNOWN_ROUTES: Array<[RegExp, string[]]> = [
+  [/^\/dispatch\/namespaces$/, ["GET", "POST"]],
+  [/^\/dispatch\/namespaces\/[^/]+$/, ["GET", "PUT", "PATCH", "DELETE"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts$/, ["GET", "DELETE"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+$/, ["GET", "PUT", "DELETE"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/assets-upload-session$/, ["POST"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/content$/, ["GET", "PUT"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/settings$/, ["GET", "PATCH"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/bindings$/, ["GET"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/tags$/, ["GET", "PUT"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/tags\/[^/]+$/, ["PUT", "DELETE"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/secrets$/, ["GET", "PUT"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/secrets\/[^/]+$/, ["GET", "DELETE"]],
+  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/secrets-bulk$/, ["PATCH"]],
+  [/^\/assets\/upload$/, ["POST"]],
+];
+
+export interface JournalEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** HTTP status; 0 when an injected fault reset the connection. */
+  status: number;
+}
+
+/** The app plus the handles the operator endpoints and `startEmulator` need. */
+export interface Emulator {
+  app: Hono<AppEnv>;
+  ctx: EmulatorContext;
+  journal: JournalEntry[];
+  faults: FaultInjector;
+  limiter: RateLimiter | undefined;
+  options: ResolvedOptions;
+}
+
+/** The journal keeps the most recent entries only, so a long-running emulator does not grow without bound. */
+export const MAX_JOURNAL_ENTRIES = 100_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function userIdOf(credential: string): string {
+  return createHash("sha256").update(credential).digest("hex").slice(0, 32);
+}
+
+function journal(entries: JournalEntry[]): MiddlewareHandler<AppEnv> {
+  return async function recordRequest(c, next) {
+    const url = new URL(c.req.url);
+    const entry: JournalEntry = { method: c.req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 };
+    entries.push(entry);
+    if (entries.length > MAX_JOURNAL_ENTRIES) entries.splice(0, entries.length - MAX_JOURNAL_ENTRIES);
+    await next();
+    entry.status = c.res.headers.get("x-emulator-reset") === "1" ? 0 : c.res.status;
+  };
+}
+
+function injectFaults(faults: FaultInjector): MiddlewareHandler<AppEnv> {
+  return async function injectFault(c, next) {
+    const rule = faults.match(c.req.method, new URL(c.req.url).pathname);
+    if (!rule) return next();
+    if (rule.delayMs) await sleep(rule.delayMs);
+    if (rule.reset) {
+      c.env?.incoming?.socket.destroy();
+      return c.body(null, 500, { "x-emulator-reset": "1" });
+    }
+    if (rule.status === undefined) return next();
+    const headers: Record<string, string> = { ...(rule.headers ?? {}) };
+    if (rule.retryAfter !== undefined) headers["retry-after"] = String(rule.retryAfter);
+    const code = rule.code ?? (rule.status === 429 ? Codes.RATE_LIMITED : Codes.INTERNAL_ERROR);
+    const message = rule.message ?? (rule.status === 429 ? "Please wait and consider throttling your request speed" : "Injected fault");
+    return c.json(errorEnvelope([{ code, message }]), rule.status as 500, headers);
+  };
+}
+
+function requireToken(opts: ResolvedOptions): MiddlewareHandler<AppEnv> {
+  const tokens = new Set(opts.tokens);
+  return async function requireTokenMw(c, next) {
+    const auth = c.req.header("authorization");
+    const key = c.req.header("x-auth-key");
+    const email = c.req.header("x-auth-email");
+    const serviceKey = c.req.header("x-auth-user-service-key");
+    let credential: string;
+    if (auth !== undefined) {
+      const m = /^Bearer +(\S+) *$/.exec(auth);
+      if (!m) {
+        throw new ApiError(400, Codes.INVALID_HEADERS, "Invalid request headers", {
+          chain: [{ code: Codes.INVALID_AUTH_FORMAT, message: "Invalid format for Authorization header" }],
+        });
+      }
+      credential = m[1]!;
+    } else if (key !== undefined && email !== undefined) {
+      credential = key; // [I] X-Auth-Email + X-Auth-Key: the key must be one of the tokens.
+    } else if (serviceKey !== undefined) {
+      credential = serviceKey;
+    } else {
+      throw new ApiError(400, Codes.MISSING_AUTH, "Missing X-Auth-Key, X-Auth-Email or Authorization headers");
+    }
+    // The assets upload takes only the upload JWT, which its route verifies; API tokens are refused there.
+    const isUpload = /\/workers\/assets\/upload$/.test(new URL(c.req.url).pathname);
+    if (!isUpload && !tokens.has(credential)) throw new ApiError(403, Codes.AUTH_ERROR, "Authentication error");
+    c.set("credential", credential);
+    c.set("userId", userIdOf(credential));
+    return next();
+  };
+}
+
+function rateLimit(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
+  return async function rateLimitMw(c, next) {
+    const d = limiter.check(c.var.credential);
+    if (!d.allowed) {
+      throw new ApiError(429, Codes.RATE_LIMITED, "Please wait and consider throttling your request speed", {
+        headers: {
+          "retry-after": String(d.retryAfterSeconds),
+          "x-ratelimit-limit": String(d.limit),
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": new Date(d.resetAt).toUTCString(),
+        },
+      });
+    }
+    await next();
+    c.header("x-ratelimit-limit", String(d.limit));
+    c.header("x-ratelimit-remaining", String(d.remaining));
+  };
+}
+
+function checkAccount(): MiddlewareHandler<AppEnv> {
+  return async function checkAccountMw(c, next) {
+    const m = /^\/client\/v4\/accounts\/([^/]+)(\/|$)/.exec(new URL(c.req.url).pathname);
+    if (m && !ACCOUNT_ID_RE.test(m[1]!)) throw noRoute(new URL(c.req.url).pathname.slice(API_PREFIX.length));
+    return next();
+  };
+}
+
+function persistMutations(ctx: EmulatorContext): MiddlewareHandler<AppEnv> {
+  return async function persist(c, next) {
+    await next();
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") await ctx.store.flush();
+  };
+}
+
+function notFound(c: Parameters<Parameters<Hono<AppEnv>["notFound"]>[0]>[0]): Response {
+  const path = new URL(c.req.url).pathname;
+  if (!path.startsWith(`${API_PREFIX}/`)) return c.json({ error: "not found" }, 404);
+  const m = /^\/client\/v4\/accounts\/[0-9a-fA-F]{32}\/workers(\/.*)$/.exec(path);
+  if (m) {
+    const known = KNOWN_ROUTES.find(([re]) => re.test(m[1]!));
+    if (known && !known[1].includes(c.req.method)) {
+      return c.json(errorEnvelope([{ code: Codes.METHOD_NOT_ALLOWED, message: `Method ${c.req.method} not allowed for this route` }]), 405, {
+        allow: known[1].join(", "),
+      });
+    }
+  }
+  return c.json(errorEnvelope(noRoute(path.slice(API_PREFIX.length)).errors), 404);
+}
+
+/** Builds the emulator: the Hono app and its state. */
+export function createEmulator(options: EmulatorOptions = {}): Emulator {
+  const opts = resolveOptions(options);
+  const store = new Store(opts.dataDir);
+  const signer = new TokenSigner(store.jwtSecret, opts.jwtTtlSeconds, opts.now);
+  const ctx: EmulatorContext = { store, opts, signer };
+  const entries: JournalEntry[] = [];
+  const faults = new FaultInjector();
+  const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit, opts.now) : undefined;
+
+  const app = new Hono<AppEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(errorEnvelope(err.errors), err.status as 400, err.headers);
+    if (opts.log || process.env.WFP_EMULATOR_DEBUG) console.error("[wfp-emulator] internal error:", err);
+    return c.json(errorEnvelope([{ code: Codes.INTERNAL_ERROR, message: `Internal emulator error: ${(err as Error).message}` }]), 500);
+  });
+  app.notFound(notFound);
+
+  // ---- operator endpoints (no auth) ----
+  app.get("/__emulator/requests", (c) => c.json(entries));
+  app.delete("/__emulator/requests", (c) => {
+    entries.length = 0;
+    return c.json({ ok: true });
+  });
+  app.get("/__emulator/faults", (c) => c.json(faults.list()));
+  app.post("/__emulator/faults", async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json({ error: "body must be JSON" }, 400);
+    }
+    const b = body as { rules?: unknown } | FaultRule | FaultRule[];
+    const rules = Array.isArray(b) ? b : Array.isArray((b as { rules?: unknown }).rules) ? ((b as { rules: FaultRule[] }).rules) : [b as FaultRule];
+    try {
+      faults.add(rules);
+    } catch (err) {
+      return c.json({ error: (err as Error).message }, 400);
+    }
+    return c.json({ ok: true, rules: faults.list() });
+  });
+  app.delete("/__emulator/faults", (c) => {
+    faults.clear();
+    return c.json({ ok: true });
+  });
+  app.post("/__emulator/reset", async (c) => {
+    await store.reset();
+    entries.length = 0;
+    faults.clear();
+    limiter?.clear();
+    return c.json({ ok: true });
+  });
+  app.get("/__emulator/state", (c) => c.json(stateSnapshot(store)));
+
+  // ---- the API ----
+  app.use(`${API_PREFIX}/*`, journal(entries));
+  app.use(`${API_PREFIX}/*`, injectFaults(faults));
+  app.use(`${API_PREFIX}/*`, requireToken(opts));
+  if (limiter) app.use(`${API_PREFIX}/*`, rateLimit(limiter));
+  app.use(`${API_PREFIX}/*`, checkAccount());
+  app.use(`${API_PREFIX}/*`, persistMutations(ctx));
+
+  app.route(WORKERS, namespaceRoutes(ctx));
+  app.route(WORKERS, scriptRoutes(ctx));
+  app.route(WORKERS, settingsRoutes(ctx));
+  app.route(WORKERS, tagRoutes(ctx));
+  app.route(WORKERS, secretRoutes(ctx));
+  app.route(WORKERS, assetRoutes(ctx));
+
+  return { app, ctx, journal: entries, faults, limiter, options: opts };
+}
+
+/** The Hono app alone, for in-process use with `app.request()`. */
+export function createApp(options: EmulatorOptions = {}): Hono<AppEnv> {
+  return createEmulator(options).app;
+}
+

@@ -1,0 +1,265 @@
+/**
+ * @module
+ * Emulator state: in memory, optionally persisted to a data directory.
+ *
+ * Layout of a data directory:
+ * - `state.json`: namespaces, scripts (with modules and secret values), upload sessions and the JWT secret. Written
+ *   atomically (a temporary file in the same directory, then `rename`).
+ * - `blobs/<namespace id>/<hash>`: asset contents, one file per hash, also written through a temporary file.
+ *
+ * Handlers keep every read-modify-write of the state synchronous, or run it under {@link Store.lock} for a
+ * namespace when it has to await (JWT verification, blob writes), so concurrent requests never interleave a mutation.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export interface Binding {
+  name: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface Module {
+  name: string;
+  /** The part's Content-Type, verbatim. */
+  type: string;
+  /** Base64 of the bytes. */
+  data: string;
+}
+
+export interface AssetEntry {
+  hash: string;
+  size: number;
+}
+
+export interface ScriptAssets {
+  manifest: Record<string, AssetEntry>;
+  config: Record<string, unknown> | null;
+}
+
+export interface Script {
+  name: string;
+  /** Immutable 32-hex id, kept across re-uploads. */
+  tag: string;
+  created_on: string;
+  modified_on: string;
+  etag: string;
+  modules: Module[];
+  main_module?: string;
+  body_part?: string;
+  /** Bindings, secret values included (never returned by the API). */
+  bindings: Binding[];
+  tags: string[];
+  compatibility_date: string;
+  compatibility_flags: string[];
+  usage_model: string;
+  limits?: unknown;
+  logpush: boolean;
+  observability: unknown;
+  placement: unknown;
+  tail_consumers: unknown;
+  migration_tag?: string;
+  assets: ScriptAssets | null;
+  handlers: string[];
+  /** Metadata fields the emulator does not interpret, stored as sent. */
+  extra: Record<string, unknown>;
+}
+
+export interface BlobMeta {
+  size: number;
+  /** The Content-Type of the uploaded part, or null when the part had none. */
+  contentType: string | null;
+}
+
+export interface Namespace {
+  id: string;
+  name: string;
+  trusted_workers: boolean;
+  created_on: string;
+  created_by: string;
+  modified_on: string;
+  modified_by: string;
+  scripts: Record<string, Script>;
+  /** Asset contents known to this namespace (dedupe scope is account + namespace). */
+  blobs: Record<string, BlobMeta>;
+}
+
+export interface Account {
+  namespaces: Record<string, Namespace>;
+}
+
+export interface UploadSession {
+  id: string;
+  account: string;
+  namespaceId: string;
+  script: string;
+  manifest: Record<string, AssetEntry>;
+  /** Hashes that were bucketed (missing from the namespace when the session was opened). */
+  pending: string[];
+  /** Expiry in ms since the epoch (same as the JWT's). */
+  expiresAt: number;
+}
+
+export interface State {
+  version: 1;
+  /** Base64 HS256 secret for asset JWTs; persisted so tokens survive a restart. */
+  jwtSecret: string;
+  accounts: Record<string, Account>;
+  sessions: Record<string, UploadSession>;
+}
+
+/** RFC 3339 with microseconds, as Cloudflare prints timestamps. */
+export function timestamp(ms: number = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+export function newTag(): string {
+  return randomBytes(16).toString("hex");
+}
+
+export function newUuid(): string {
+  return randomUUID();
+}
+
+function emptyState(): State {
+  return { version: 1, jwtSecret: randomBytes(32).toString("base64"), accounts: {}, sessions: {} };
+}
+
+export class Store {
+  state: State;
+  private readonly memBlobs = new Map<string, Buffer>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private dirty = false;
+  private writing: Promise<void> | undefined;
+  private tmpCounter = 0;
+
+  constructor(readonly dataDir?: string) {
+    this.state = emptyState();
+    if (dataDir) {
+      mkdirSync(join(dataDir, "blobs"), { recursive: true });
+      const file = join(dataDir, "state.json");
+      if (existsSync(file)) {
+        const loaded = JSON.parse(readFileSync(file, "utf8")) as State;
+        if (loaded.version !== 1) throw new Error(`unsupported state version in ${file}`);
+        this.state = loaded;
+      }
+    }
+  }
+
+  get jwtSecret(): Buffer {
+    return Buffer.from(this.state.jwtSecret, "base64");
+  }
+
+  account(id: string): Account {
+    const key = id.toLowerCase();
+    let acc = this.state.accounts[key];
+    if (!acc) {
+      acc = { namespaces: {} };
+      this.state.accounts[key] = acc;
+    }
+    return acc;
+  }
+
+  /** Finds a namespace by name (as in API paths), falling back to its id. */
+  findNamespace(accountId: string, nameOrId: string): Namespace | undefined {
+    const acc = this.state.accounts[accountId.toLowerCase()];
+    if (!acc) return undefined;
+    for (const ns of Object.values(acc.namespaces)) if (ns.name === nameOrId) return ns;
+    return acc.namespaces[nameOrId];
+  }
+
+  /** Runs `fn` after every earlier `lock` call with the same key has settled. */
+  async lock<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
+    const prev = this.locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    this.locks.set(key, tail);
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key);
+    });
+    return run;
+  }
+
+  // ---- blobs ----
+
+  private blobPath(nsId: string, hash: string): string {
+    return join(this.dataDir!, "blobs", nsId, hash);
+  }
+
+  /** Writes the bytes (to disk first when persistent); the caller records the BlobMeta afterwards. */
+  async writeBlob(nsId: string, hash: string, data: Buffer): Promise<void> {
+    if (!this.dataDir) {
+      this.memBlobs.set(`${nsId}/${hash}`, data);
+      return;
+    }
+    const dir = join(this.dataDir, "blobs", nsId);
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.${hash}.${process.pid}.${this.tmpCounter++}.tmp`);
+    await writeFile(tmp, data);
+    await rename(tmp, this.blobPath(nsId, hash));
+  }
+
+  async readBlob(nsId: string, hash: string): Promise<Buffer | undefined> {
+    if (!this.dataDir) return this.memBlobs.get(`${nsId}/${hash}`);
+    try {
+      return await readFile(this.blobPath(nsId, hash));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async dropNamespaceBlobs(nsId: string): Promise<void> {
+    if (!this.dataDir) {
+      for (const key of [...this.memBlobs.keys()]) if (key.startsWith(`${nsId}/`)) this.memBlobs.delete(key);
+      return;
+    }
+    await rm(join(this.dataDir, "blobs", nsId), { recursive: true, force: true });
+  }
+
+  // ---- persistence ----
+
+  /** Marks the state as changed; the server flushes it before answering the request. */
+  touch(): void {
+    this.dirty = true;
+  }
+
+  /** Writes the state atomically if it changed; concurrent calls coalesce. No-op without a data directory. */
+  async flush(): Promise<void> {
+    if (!this.dataDir) {
+      this.dirty = false;
+      return;
+    }
+    while (this.dirty || this.writing) {
+      if (this.writing) {
+        await this.writing;
+        continue;
+      }
+      this.dirty = false;
+      this.writing = this.writeState().finally(() => {
+        this.writing = undefined;
+      });
+    }
+  }
+
+  private async writeState(): Promise<void> {
+    const file = join(this.dataDir!, "state.json");
+    const tmp = join(this.dataDir!, `.state.json.${process.pid}.${this.tmpCounter++}.tmp`);
+    await writeFile(tmp, JSON.stringify(this.state));
+    await rename(tmp, file);
+  }
+
+  /** Empties all state (the JWT secret is kept) and deletes stored blobs. */
+  async reset(): Promise<void> {
+    const secret = this.state.jwtSecret;
+    this.state = { ...emptyState(), jwtSecret: secret };
+    this.memBlobs.clear();
+    if (this.dataDir) {
+      await rm(join(this.dataDir, "blobs"), { recursive: true, force: true });
+      await mkdir(join(this.dataDir, "blobs"), { recursive: true });
+    }
+    this.touch();
+    await this.flush();
+  }
+}

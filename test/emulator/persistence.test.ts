@@ -1,0 +1,130 @@
+/** Persistence across restarts with a data directory, and the `wfp-emulator` command. */
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, test } from "vitest";
+import { startEmulator } from "../../emulator/index";
+import { parseArgs } from "../../emulator/cli";
+import { ACCOUNT, assetHash, scriptForm } from "./helpers";
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "wfp-emu-"));
+  dirs.push(d);
+  return d;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const auth = { authorization: "Bearer local-dev-token" };
+
+describe("persistence", () => {
+  test("namespaces, scripts, secrets, tags and asset blobs survive a restart; upload JWTs stay valid", async () => {
+    const dataDir = tempDir();
+    let emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    let base = `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
+    await fetch(`${base}/dispatch/namespaces`, { method: "POST", headers: auth, body: JSON.stringify({ name: "persist" }) });
+    const put = await fetch(`${base}/dispatch/namespaces/persist/scripts/app`, {
+      method: "PUT",
+      headers: auth,
+      body: scriptForm({ main_module: "worker.mjs", tags: ["t1"], bindings: [{ name: "SECRET", type: "secret_text", text: "kept-value" }] }),
+    });
+    const before = (await put.json()).result;
+    const content = "persisted asset";
+    const manifest = { "/a.txt": { hash: assetHash(content), size: content.length } };
+    const sess = (await (await fetch(`${base}/dispatch/namespaces/persist/scripts/app/assets-upload-session`, { method: "POST", headers: auth, body: JSON.stringify({ manifest }) })).json()).result;
+    const fd = new FormData();
+    fd.append(assetHash(content), new File([Buffer.from(content).toString("base64")], assetHash(content), { type: "text/plain" }));
+    const up = await fetch(`${base}/assets/upload?base64=true`, { method: "POST", headers: { authorization: `Bearer ${sess.jwt}` }, body: fd });
+    expect(up.status).toBe(201);
+    const completion = (await up.json()).result.jwt;
+
+    // Atomic layout on disk: state.json and a blob named by hash; no temporary files left behind.
+    expect(existsSync(join(dataDir, "state.json"))).toBe(true);
+    const nsId = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8")).accounts[ACCOUNT].namespaces;
+    const id = Object.keys(nsId)[0]!;
+    expect(readdirSync(join(dataDir, "blobs", id))).toEqual([assetHash(content)]);
+    expect(readdirSync(dataDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    await emu.close();
+
+    emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    base = `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
+    try {
+      const got = (await (await fetch(`${base}/dispatch/namespaces/persist/scripts/app`, { headers: auth })).json()).result.script;
+      expect(got).toMatchObject({ tag: before.tag, etag: before.etag, tags: ["t1"] });
+      const secrets = (await (await fetch(`${base}/dispatch/namespaces/persist/scripts/app/secrets`, { headers: auth })).json()).result;
+      expect(secrets).toEqual([{ name: "SECRET", type: "secret_text" }]);
+      // The blob is still deduped, and the completion token issued before the restart still works.
+      const again = (await (await fetch(`${base}/dispatch/namespaces/persist/scripts/app/assets-upload-session`, { method: "POST", headers: auth, body: JSON.stringify({ manifest }) })).json()).result;
+      expect(again.buckets).toEqual([]);
+      const withAssets = await fetch(`${base}/dispatch/namespaces/persist/scripts/app`, {
+        method: "PUT",
+        headers: auth,
+        body: scriptForm({ main_module: "worker.mjs", keep_bindings: ["secret_text"], assets: { jwt: completion } }),
+      });
+      expect(withAssets.status).toBe(200);
+      expect((await withAssets.json()).result.has_assets).toBe(true);
+      const blob = await emu.emulator.ctx.store.readBlob(id, assetHash(content));
+      expect(blob?.toString()).toBe(content);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  test("malformed persisted state is reported, not silently discarded", async () => {
+    const dataDir = tempDir();
+    const emu = await startEmulator({ port: 0, dataDir });
+    await emu.close();
+    const { writeFileSync } = await import("node:fs");
+    writeFileSync(join(dataDir, "state.json"), "{broken");
+    await expect(startEmulator({ port: 0, dataDir })).rejects.toThrow();
+  });
+});
+
+describe("wfp-emulator command", () => {
+  test("parseArgs maps flags to options", () => {
+    expect(
+      parseArgs(["--port", "0", "--host", "0.0.0.0", "--token", "a", "--token=b", "--data-dir", "/tmp/x", "--rate-limit", "10/2s", "--rate-limit-block", "5",
+        "--namespace-delete", "reject", "--jwt-ttl", "60", "--max-asset-files", "100000", "--max-tags", "10", "--missing-script-code", "10092"]),
+    ).toEqual({
+      port: 0, host: "0.0.0.0", tokens: ["a", "b"], dataDir: "/tmp/x", rateLimit: { limit: 10, windowMs: 2000, blockMs: 5000 },
+      namespaceDelete: "reject", jwtTtlSeconds: 60, maxAssetFiles: 100000, maxTagsPerScript: 10, missingScriptCode: 10092,
+    });
+    expect(parseArgs(["--no-rate-limit"]).rateLimit).toBe(false);
+  });
+
+  test("prints `listening on` first, serves the API, persists and exits 0 on SIGTERM", { timeout: 90_000 }, async () => {
+    const root = resolve(__dirname, "../..");
+    const out = join(root, "test", "emulator", `.cli-build-${process.pid}`);
+    dirs.push(out);
+    // Compile the emulator alone (the shared dist/ belongs to the build).
+    await promisify(execFile)(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "emulator/cli.ts", "--ignoreConfig", "--outDir", out, "--rootDir", ".",
+      "--module", "node16", "--target", "ES2023", "--strict", "--skipLibCheck", "--esModuleInterop", "--types", "node", "--lib", "ES2023,DOM"], { cwd: root });
+    const dataDir = tempDir();
+    const child = spawn(process.execPath, [join(out, "emulator", "cli.js"), "--port", "0", "--token", "cli-token", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    const firstLine = await new Promise<string>((res, rej) => {
+      let buf = "";
+      child.stdout.on("data", (d: Buffer) => {
+        buf += d.toString();
+        if (buf.includes("\n")) res(buf.split("\n")[0]!);
+      });
+      child.once("exit", (code) => rej(new Error(`exited early with ${code}`)));
+    });
+    expect(firstLine).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
+    const url = firstLine.slice("listening on ".length);
+    const res = await fetch(`${url}/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces`, {
+      method: "POST",
+      headers: { authorization: "Bearer cli-token" },
+      body: JSON.stringify({ name: "from-cli" }),
+    });
+    expect(res.status).toBe(200);
+    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    expect(await exit).toBe(0);
+    const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8"));
+    expect(Object.values(state.accounts[ACCOUNT].namespaces).map((n: any) => n.name)).toEqual(["from-cli"]);
+  });
+});
