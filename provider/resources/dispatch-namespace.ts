@@ -1,0 +1,301 @@
+/**
+ * DispatchNamespace: a Workers for Platforms dispatch namespace, the container of tenants' user scripts.
+ *
+ * Lifecycle, top to bottom: check (validate, normalize) → diff (pure) → create (POST) → read (GET) →
+ * update (rename / trusted workers with PUT) → delete (guarded: a namespace that still holds scripts is
+ * only deleted with `forceDestroy`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { accountIdProblem, resolveCredentials } from "../config";
+import { CloudflareApi } from "../api/client";
+import { CloudflareApiError, isNotFound, type Operation } from "../api/errors";
+import {
+  getNamespace,
+  listNamespaces,
+  listScriptNames,
+  NAMESPACE_EXISTS,
+  paths,
+  type NamespaceObject,
+} from "../api/workers";
+import {
+  booleanProblem,
+  isUnknown,
+  namespaceNameProblem,
+  withoutInternalKeys,
+  type CheckFailure,
+} from "../validation";
+import { thinProvider, TYPE_MODULE } from "./thin-provider";
+
+/** Arguments of a {@link DispatchNamespace}. */
+export interface DispatchNamespaceArgs {
+  /**
+   * The namespace name: lowercase letters, digits and dashes, 1–63 characters.
+   *
+   * Changing it **renames the namespace in place** (`PUT /dispatch/namespaces/{old}` with the new name):
+   * the namespace id and every script in it are kept. Resources that refer to the namespace by name
+   * (UserScript, ScriptSecret) then see a new namespace input and are replaced onto it.
+   */
+  name: pulumi.Input<string>;
+  /** Whether the namespace's scripts are trusted workers (`trusted_workers`). Default false. */
+  trustedWorkers?: pulumi.Input<boolean>;
+  /**
+   * Allow `pulumi destroy` to delete the namespace while it still holds scripts, deleting those scripts
+   * first. Default false: deleting a non-empty namespace fails and names the scripts it holds.
+   */
+  forceDestroy?: pulumi.Input<boolean>;
+  /** The Cloudflare account id (32 hex characters); defaults to `cloudflare:accountId` / `CLOUDFLARE_ACCOUNT_ID`. */
+  accountId?: pulumi.Input<string>;
+}
+
+/** Normalized inputs, as check() returns them. */
+export interface DispatchNamespaceInputs {
+  name: string;
+  trustedWorkers: boolean;
+  forceDestroy: boolean;
+  accountId?: string;
+}
+
+/** Outputs stored in state: only what read() can reproduce plus what delete needs (no counts, no timestamps). */
+export interface DispatchNamespaceOutputs {
+  name: string;
+  /** The namespace's immutable id (a UUID); also the resource id. */
+  namespaceId: string;
+  trustedWorkers: boolean;
+  forceDestroy: boolean;
+  accountId?: string;
+}
+
+const resourceLabel = (name: string) => `DispatchNamespace "${name}"`;
+const op = (name: string, operation: string): Operation => ({ resource: resourceLabel(name), operation });
+
+function connect(accountId: string | undefined): CloudflareApi {
+  return new CloudflareApi(resolveCredentials({ accountId }));
+}
+
+/** Validates and normalizes inputs. Pure. */
+export function checkDispatchNamespace(news: Record<string, unknown>): {
+  inputs: DispatchNamespaceInputs;
+  failures: CheckFailure[];
+} {
+  const failures: CheckFailure[] = [];
+  const n = withoutInternalKeys(news ?? {});
+  if (n.name === undefined) failures.push({ property: "name", reason: "is required: the dispatch namespace name" });
+  else if (!isUnknown(n.name)) {
+    const problem = namespaceNameProblem(n.name);
+    if (problem) failures.push({ property: "name", reason: problem });
+  }
+  for (const key of ["trustedWorkers", "forceDestroy"] as const) {
+    const problem = booleanProblem(n[key]);
+    if (problem) failures.push({ property: key, reason: problem });
+  }
+  if (!isUnknown(n.accountId)) {
+    const problem = accountIdProblem(n.accountId);
+    if (problem) failures.push({ property: "accountId", reason: problem });
+  }
+  const inputs: DispatchNamespaceInputs = {
+    name: n.name as string,
+    trustedWorkers: (n.trustedWorkers as boolean | undefined) ?? false,
+    forceDestroy: (n.forceDestroy as boolean | undefined) ?? false,
+  };
+  if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
+  return { inputs, failures };
+}
+
+/**
+ * The diff between stored outputs and new inputs. Pure; also used by refresh as
+ * diff(refreshed outputs, stored inputs), so outputs use the input names.
+ */
+export function diffDispatchNamespace(
+  olds: Partial<DispatchNamespaceOutputs>,
+  news: DispatchNamespaceInputs,
+): pulumi.dynamic.DiffResult {
+  const changes: string[] = [];
+  const replaces: string[] = [];
+  if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) {
+    // Only a change between two explicit accounts moves the namespace; unset ↔ set may be the same account,
+    // but we cannot tell without config, so treat any change as a move.
+    replaces.push("accountId");
+  }
+  if (olds.name !== news.name) changes.push("name");
+  if ((olds.trustedWorkers ?? false) !== (news.trustedWorkers ?? false)) changes.push("trustedWorkers");
+  if ((olds.forceDestroy ?? false) !== (news.forceDestroy ?? false)) changes.push("forceDestroy");
+  if (replaces.length) changes.push(...replaces.filter((r) => !changes.includes(r)));
+  return { changes: changes.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+}
+
+function toOutputs(ns: NamespaceObject, inputs: { forceDestroy: boolean; accountId?: string }): DispatchNamespaceOutputs {
+  const out: DispatchNamespaceOutputs = {
+    name: ns.namespace_name,
+    namespaceId: ns.namespace_id,
+    trustedWorkers: ns.trusted_workers === true,
+    forceDestroy: inputs.forceDestroy,
+  };
+  if (inputs.accountId !== undefined) out.accountId = inputs.accountId;
+  return out;
+}
+
+/** Finds the namespace by id, trying the expected name first (one GET in the common case). */
+async function findNamespace(
+  api: CloudflareApi,
+  id: string,
+  expectedName: string | undefined,
+  o: Operation,
+): Promise<NamespaceObject | undefined> {
+  if (expectedName) {
+    const byName = await getNamespace(api, expectedName, o);
+    if (byName && byName.namespace_id === id) return byName;
+  }
+  // Renamed out of band, or no name known: look the id up in the list.
+  return (await listNamespaces(api, o)).find((ns) => ns.namespace_id === id);
+}
+
+export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { inputs, failures } = checkDispatchNamespace(news);
+    return { inputs, failures };
+  },
+
+  async diff(_id: string, olds: DispatchNamespaceOutputs, news: DispatchNamespaceInputs) {
+    return diffDispatchNamespace(olds, news);
+  },
+
+  async create(inputs: DispatchNamespaceInputs) {
+    const api = connect(inputs.accountId);
+    const o = op(inputs.name, "create");
+    let ns: NamespaceObject;
+    try {
+      ns = await api.call<NamespaceObject>({
+        method: "post",
+        path: paths.namespaces(),
+        body: { name: inputs.name, trusted_workers: inputs.trustedWorkers },
+        op: o,
+      });
+    } catch (error) {
+      if (!(error instanceof CloudflareApiError) || !error.hasCode(NAMESPACE_EXISTS)) throw error;
+      // A retried POST whose first attempt reached the API finds its own namespace: adopt it when empty.
+      const existing = error.attempts > 1 ? await getNamespace(api, inputs.name, o) : undefined;
+      if (existing && (existing.script_count ?? 0) === 0) {
+        ns = existing;
+      } else {
+        throw new Error(
+          `${resourceLabel(inputs.name)}: create failed: a dispatch namespace named "${inputs.name}" already exists in this account. ` +
+            `Choose another name, or adopt the existing one with: pulumi import 'pulumi-nodejs:dynamic/wfp:DispatchNamespace' <resource name> ${inputs.name}`,
+        );
+      }
+    }
+    if (inputs.trustedWorkers && ns.trusted_workers !== true) {
+      ns = await api.call<NamespaceObject>({
+        method: "patch",
+        path: paths.namespace(inputs.name),
+        body: { trusted_workers: true },
+        op: o,
+      });
+    }
+    return { id: ns.namespace_id, outs: toOutputs(ns, inputs) };
+  },
+
+  /**
+   * Refresh and import. Import id: the namespace **name** (the resource id becomes its UUID).
+   * Returns `{}` when the namespace is gone.
+   */
+  async read(id: string, props?: Partial<DispatchNamespaceOutputs>) {
+    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<DispatchNamespaceOutputs>;
+    const importing = stored.namespaceId === undefined;
+    const api = connect(stored.accountId);
+    const o = op(stored.name ?? id, importing ? "import" : "read");
+    const ns = importing ? await getNamespace(api, id, o) : await findNamespace(api, id, stored.name, o);
+    if (!ns) return {};
+    const outs = toOutputs(ns, { forceDestroy: stored.forceDestroy ?? false, accountId: stored.accountId });
+    if (!importing) return { id: ns.namespace_id, props: outs };
+    const inputs: DispatchNamespaceInputs = { name: outs.name, trustedWorkers: outs.trustedWorkers, forceDestroy: false };
+    return { id: ns.namespace_id, props: outs, inputs };
+  },
+
+  async update(id: string, olds: DispatchNamespaceOutputs, news: DispatchNamespaceInputs) {
+    const api = connect(news.accountId);
+    const o = op(olds.name, olds.name !== news.name ? `rename to "${news.name}"` : "update");
+    if (olds.name === news.name && olds.trustedWorkers === news.trustedWorkers) {
+      // Only forceDestroy changed: nothing to send.
+      return { outs: { ...olds, forceDestroy: news.forceDestroy, ...(news.accountId ? { accountId: news.accountId } : {}) } };
+    }
+    let ns: NamespaceObject;
+    try {
+      ns = await api.call<NamespaceObject>({
+        method: "put",
+        path: paths.namespace(olds.name),
+        body: { name: news.name, trusted_workers: news.trustedWorkers },
+        op: o,
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      // The old name is gone: maybe a rename already happened (a retried update). Address it by id.
+      ns = await api.call<NamespaceObject>({
+        method: "put",
+        path: paths.namespace(id),
+        body: { name: news.name, trusted_workers: news.trustedWorkers },
+        op: o,
+      });
+    }
+    return { outs: toOutputs(ns, news) };
+  },
+
+  async delete(id: string, props: DispatchNamespaceOutputs) {
+    const api = connect(props.accountId);
+    const name = props.name;
+    const o = op(name, "delete");
+    const ns = await findNamespace(api, id, name, o);
+    if (!ns) return; // already gone
+    const current = ns.namespace_name;
+    const scripts = await listScriptNames(api, current, o);
+    if (scripts.length > 0) {
+      if (!props.forceDestroy) {
+        const shown = scripts.slice(0, 5).map((s) => `"${s}"`).join(", ");
+        const more = scripts.length > 5 ? ` and ${scripts.length - 5} more` : "";
+        throw new Error(
+          `${resourceLabel(name)}: delete refused: the namespace still holds ${scripts.length} script(s) (${shown}${more}) ` +
+            `that this stack does not delete. Delete them first, or set forceDestroy: true on the DispatchNamespace ` +
+            `(then run pulumi up before pulumi destroy) to delete the namespace together with its scripts.`,
+        );
+      }
+      for (const script of scripts) {
+        try {
+          await api.call({ method: "delete", path: paths.script(current, script), query: { force: true }, op: { ...o, operation: `delete script "${script}"` } });
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+      }
+    }
+    try {
+      await api.call({ method: "delete", path: paths.namespace(current), op: o });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  },
+};
+
+/**
+ * A Workers for Platforms dispatch namespace.
+ *
+ * Import: `pulumi import pulumi-nodejs:dynamic/wfp:DispatchNamespace <name> <namespace name>`.
+ * The resource id is the namespace's UUID (`namespaceId`).
+ */
+export class DispatchNamespace extends pulumi.dynamic.Resource {
+  /** The namespace name (follows renames). */
+  declare public readonly name: pulumi.Output<string>;
+  /** The immutable namespace id (UUID). */
+  declare public readonly namespaceId: pulumi.Output<string>;
+  declare public readonly trustedWorkers: pulumi.Output<boolean>;
+  declare public readonly forceDestroy: pulumi.Output<boolean>;
+  declare public readonly accountId: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: DispatchNamespaceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      thinProvider("DispatchNamespace"),
+      name,
+      { ...args, namespaceId: undefined },
+      opts,
+      TYPE_MODULE,
+      "DispatchNamespace",
+    );
+  }
+}

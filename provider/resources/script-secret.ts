@@ -1,0 +1,238 @@
+/**
+ * ScriptSecret: one `secret_text` binding on a UserScript, managed on its own so that script
+ * deploys (which send `keep_bindings: ["secret_text","secret_key"]`) never wipe it.
+ *
+ * The value is write-only: the API never returns it. State holds `valueHash` = sha256(name + "\0" + text),
+ * marked secret through `additionalSecretOutputs`, so a rotation shows as a diff; the plaintext is never
+ * in outputs. `read` can only check that the secret still exists.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { accountIdProblem, resolveCredentials } from "../config";
+import { CloudflareApi } from "../api/client";
+import { isNotFound, type Operation } from "../api/errors";
+import { paths } from "../api/workers";
+import {
+  bindingNameProblem,
+  isUnknown,
+  namespaceNameProblem,
+  scriptNameProblem,
+  sha256Hex,
+  withoutInternalKeys,
+  type CheckFailure,
+} from "../validation";
+import { thinProvider, TYPE_MODULE } from "./thin-provider";
+
+/** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */
+export const MAX_SECRET_BYTES = 5 * 1024;
+
+/** Arguments of a {@link ScriptSecret}. */
+export interface ScriptSecretArgs {
+  /** The dispatch namespace name. Changing it replaces the secret. */
+  namespace: pulumi.Input<string>;
+  /** The script name (usually `userScript.name`). Changing it replaces the secret. */
+  scriptName: pulumi.Input<string>;
+  /** The binding name, e.g. `API_KEY` (letters, digits, `_`; not starting with a digit). Changing it replaces the secret. */
+  name: pulumi.Input<string>;
+  /** The secret value (non-empty). Always stored as a Pulumi secret; a change updates in place. */
+  text: pulumi.Input<string>;
+  /** The Cloudflare account id; defaults to `cloudflare:accountId` / `CLOUDFLARE_ACCOUNT_ID`. */
+  accountId?: pulumi.Input<string>;
+}
+
+export interface ScriptSecretInputs {
+  namespace: string;
+  scriptName: string;
+  name: string;
+  text: string;
+  accountId?: string;
+}
+
+export interface ScriptSecretOutputs {
+  namespace: string;
+  scriptName: string;
+  name: string;
+  /** sha256 hex of `name + "\0" + text` (a secret output); "" after an import, which forces a rewrite. */
+  valueHash: string;
+  accountId?: string;
+}
+
+/** The value hash stored in state. */
+export function secretValueHash(name: string, text: string): string {
+  return sha256Hex(`${name}\0${text}`);
+}
+
+/** Validates and normalizes inputs. Pure. Messages never include the value. */
+export function checkScriptSecret(news: Record<string, unknown>): { inputs: ScriptSecretInputs; failures: CheckFailure[] } {
+  const failures: CheckFailure[] = [];
+  const n = withoutInternalKeys(news ?? {});
+  const required: Array<[keyof ScriptSecretInputs, (v: unknown) => string | undefined, string]> = [
+    ["namespace", namespaceNameProblem, "the dispatch namespace name"],
+    ["scriptName", scriptNameProblem, "the script name"],
+    ["name", bindingNameProblem, "the secret's binding name"],
+  ];
+  for (const [key, problemOf, what] of required) {
+    if (n[key] === undefined) failures.push({ property: key, reason: `is required: ${what}` });
+    else if (!isUnknown(n[key])) {
+      const problem = problemOf(n[key]);
+      if (problem) failures.push({ property: key, reason: problem });
+    }
+  }
+  const text = n.text;
+  if (text === undefined) failures.push({ property: "text", reason: "is required: the secret value" });
+  else if (!isUnknown(text)) {
+    if (typeof text !== "string") failures.push({ property: "text", reason: "must be a string" });
+    else if (text === "") failures.push({ property: "text", reason: "must not be empty" });
+    else if (Buffer.byteLength(text) > MAX_SECRET_BYTES) failures.push({ property: "text", reason: `must be at most ${MAX_SECRET_BYTES} bytes` });
+  }
+  if (!isUnknown(n.accountId)) {
+    const problem = accountIdProblem(n.accountId);
+    if (problem) failures.push({ property: "accountId", reason: problem });
+  }
+  for (const key of Object.keys(n)) {
+    if (!["namespace", "scriptName", "name", "text", "accountId", "valueHash"].includes(key)) {
+      failures.push({ property: key, reason: "is not an input of ScriptSecret; use namespace, scriptName, name, text, accountId" });
+    }
+  }
+  const inputs: ScriptSecretInputs = {
+    namespace: n.namespace as string,
+    scriptName: n.scriptName as string,
+    name: n.name as string,
+    text: text as string,
+  };
+  if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
+  return { inputs, failures };
+}
+
+/** diff(olds = outputs, news = inputs). Pure. Compares the value by hash only. */
+export function diffScriptSecret(olds: Partial<ScriptSecretOutputs>, news: ScriptSecretInputs): pulumi.dynamic.DiffResult {
+  const replaces: string[] = [];
+  for (const key of ["namespace", "scriptName", "name"] as const) if (olds[key] !== news[key]) replaces.push(key);
+  if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) replaces.push("accountId");
+  const changes = [...replaces];
+  if (isUnknown(news.text) || olds.valueHash !== secretValueHash(news.name, news.text)) changes.push("text");
+  // Every replacement targets another script or binding name, so create-before-delete is safe.
+  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+const label = (i: { namespace: string; scriptName: string; name: string }) => `ScriptSecret "${i.namespace}/${i.scriptName}/${i.name}"`;
+const opFor = (i: { namespace: string; scriptName: string; name: string }, operation: string): Operation => ({ resource: label(i), operation });
+
+function connect(accountId: string | undefined): CloudflareApi {
+  return new CloudflareApi(resolveCredentials({ accountId }));
+}
+
+/** Splits a ScriptSecret id `<namespace>/<script>/<secret name>`. */
+export function parseScriptSecretId(id: string): { namespace: string; scriptName: string; name: string } {
+  const parts = id.split("/");
+  if (parts.length !== 3 || parts.some((p) => p === "")) {
+    throw new Error(`ScriptSecret: invalid id ${JSON.stringify(id)}: expected <namespace>/<script name>/<secret name>`);
+  }
+  return { namespace: parts[0]!, scriptName: parts[1]!, name: parts[2]! };
+}
+
+async function put(inputs: ScriptSecretInputs, operation: string): Promise<ScriptSecretOutputs> {
+  const api = connect(inputs.accountId);
+  await api.call({
+    method: "put",
+    path: paths.secrets(inputs.namespace, inputs.scriptName),
+    body: { name: inputs.name, text: inputs.text, type: "secret_text" },
+    op: opFor(inputs, operation),
+  });
+  const outs: ScriptSecretOutputs = {
+    namespace: inputs.namespace,
+    scriptName: inputs.scriptName,
+    name: inputs.name,
+    valueHash: secretValueHash(inputs.name, inputs.text),
+  };
+  if (inputs.accountId !== undefined) outs.accountId = inputs.accountId;
+  return outs;
+}
+
+export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { inputs, failures } = checkScriptSecret(news);
+    return { inputs, failures };
+  },
+
+  async diff(_id: string, olds: ScriptSecretOutputs, news: ScriptSecretInputs) {
+    return diffScriptSecret(olds, news);
+  },
+
+  async create(inputs: ScriptSecretInputs) {
+    const outs = await put(inputs, "create");
+    return { id: `${inputs.namespace}/${inputs.scriptName}/${inputs.name}`, outs };
+  },
+
+  /**
+   * Checks that the secret exists. Import id: `<namespace>/<script name>/<secret name>`. The value cannot
+   * be read back, so an import stores `valueHash: ""` and the next `pulumi up` rewrites the secret once.
+   * A secret, script or namespace that is gone returns `{}` (the next `up` recreates the secret).
+   */
+  async read(id: string, props?: Partial<ScriptSecretOutputs>) {
+    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<ScriptSecretOutputs>;
+    const importing = stored.valueHash === undefined;
+    const key = stored.namespace && stored.scriptName && stored.name
+      ? { namespace: stored.namespace, scriptName: stored.scriptName, name: stored.name }
+      : parseScriptSecretId(id);
+    const api = connect(stored.accountId);
+    const op = opFor(key, importing ? "import" : "read");
+    try {
+      await api.call({ method: "get", path: paths.secret(key.namespace, key.scriptName, key.name), op });
+    } catch (error) {
+      if (isNotFound(error)) return {};
+      throw error;
+    }
+    const outs: ScriptSecretOutputs = { ...key, valueHash: stored.valueHash ?? "" };
+    if (stored.accountId !== undefined) outs.accountId = stored.accountId;
+    const result = { id: `${key.namespace}/${key.scriptName}/${key.name}`, props: outs };
+    // On import, the inputs are all but the value, which the API never returns.
+    return importing ? { ...result, inputs: { ...key } } : result;
+  },
+
+  async update(_id: string, _olds: ScriptSecretOutputs, news: ScriptSecretInputs) {
+    return { outs: await put(news, "update") };
+  },
+
+  async delete(id: string, props: ScriptSecretOutputs) {
+    const key = props?.namespace && props?.scriptName && props?.name ? props : parseScriptSecretId(id);
+    const api = connect(props?.accountId);
+    const op = opFor(key, "delete");
+    try {
+      await api.call({ method: "delete", path: paths.secret(key.namespace, key.scriptName, key.name), op });
+    } catch (error) {
+      // 10056 (secret), 10007 (script) or 100119 (namespace): already gone.
+      if (isNotFound(error)) return;
+      throw error;
+    }
+  },
+};
+
+/**
+ * A secret on a UserScript (a `secret_text` binding).
+ *
+ * `text` is always wrapped as a Pulumi secret and `valueHash` is a secret output; neither the value nor
+ * its hash appears in plaintext in state.
+ *
+ * Import: `pulumi import pulumi-nodejs:dynamic/wfp:ScriptSecret <name> <namespace>/<script name>/<secret name>`.
+ * The value cannot be read back: after an import, the next `pulumi up` writes the secret once.
+ */
+export class ScriptSecret extends pulumi.dynamic.Resource {
+  declare public readonly namespace: pulumi.Output<string>;
+  declare public readonly scriptName: pulumi.Output<string>;
+  declare public readonly name: pulumi.Output<string>;
+  /** sha256 of name + "\0" + value (secret). */
+  declare public readonly valueHash: pulumi.Output<string>;
+  declare public readonly accountId: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: ScriptSecretArgs, opts?: pulumi.CustomResourceOptions) {
+    const additionalSecretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), "valueHash"])];
+    super(
+      thinProvider("ScriptSecret"),
+      name,
+      { ...args, text: pulumi.secret(args.text), valueHash: undefined },
+      { ...opts, additionalSecretOutputs },
+      TYPE_MODULE,
+      "ScriptSecret",
+    );
+  }
+}

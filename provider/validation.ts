@@ -1,0 +1,166 @@
+/**
+ * Shared check-time validation: pure functions, no API calls. Each returns a problem (a sentence saying
+ * what is allowed) or undefined; resources collect them as `{property, reason}` check failures.
+ */
+import { createHash } from "node:crypto";
+
+/** A check() failure, as Pulumi reports it. */
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+/** What Pulumi passes for a value not known yet during preview (`pulumi.runtime.unknownValue`). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** True when the value, or anything inside it, is not known yet (preview). */
+export function containsUnknown(value: unknown): boolean {
+  if (value === UNKNOWN) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+export function isUnknown(value: unknown): boolean {
+  return value === UNKNOWN;
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Dispatch namespace names: lowercase letters, digits and dashes, 1–63 characters, not starting with a dash. */
+export const NAMESPACE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** Script names: lowercase letters, digits, `-` and `_`, 1–63 characters, not starting with a dash. */
+export const SCRIPT_NAME_RE = /^[a-z0-9_][a-z0-9_-]{0,62}$/;
+/** Binding and secret names: an identifier usable as `env.NAME` (letters, digits, `_`; not starting with a digit). */
+export const BINDING_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const MAX_BINDING_NAME_LENGTH = 255;
+export const MAX_TAGS = 8;
+export const MAX_TAG_LENGTH = 1024;
+
+export function namespaceNameProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return "must be a string: the dispatch namespace name";
+  if (value === "") return "must not be empty";
+  if (value.length > 63) return `must be at most 63 characters (got ${value.length})`;
+  if (!NAMESPACE_NAME_RE.test(value)) {
+    return "must use only lowercase letters, digits and dashes, and start with a letter or digit";
+  }
+  return undefined;
+}
+
+export function scriptNameProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return "must be a string: the script name";
+  if (value === "") return "must not be empty";
+  if (value.length > 63) return `must be at most 63 characters (got ${value.length})`;
+  if (!SCRIPT_NAME_RE.test(value)) {
+    return "must use only lowercase letters, digits, '-' and '_', and not start with '-'";
+  }
+  return undefined;
+}
+
+/** Binding names and secret names (both become `env.NAME` in the Worker). */
+export function bindingNameProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return "must be a string";
+  if (value === "") return "must not be empty";
+  if (value.length > MAX_BINDING_NAME_LENGTH) return `must be at most ${MAX_BINDING_NAME_LENGTH} characters (got ${value.length})`;
+  if (!BINDING_NAME_RE.test(value)) {
+    return "must be an identifier: letters, digits and '_', not starting with a digit (e.g. API_KEY)";
+  }
+  return undefined;
+}
+
+/** Tags: at most 8, each 1–1024 characters without ',' or '&', no duplicates. Failures name the index. */
+export function tagsFailures(property: string, value: unknown): CheckFailure[] {
+  if (value === undefined || isUnknown(value)) return [];
+  if (!Array.isArray(value)) return [{ property, reason: "must be a list of strings" }];
+  const failures: CheckFailure[] = [];
+  if (value.length > MAX_TAGS) failures.push({ property, reason: `must hold at most ${MAX_TAGS} tags (got ${value.length})` });
+  const seen = new Set<string>();
+  value.forEach((tag, i) => {
+    const p = `${property}[${i}]`;
+    if (isUnknown(tag)) return;
+    if (typeof tag !== "string") failures.push({ property: p, reason: "must be a string" });
+    else if (tag === "") failures.push({ property: p, reason: "must not be empty" });
+    else if (tag.length > MAX_TAG_LENGTH) failures.push({ property: p, reason: `must be at most ${MAX_TAG_LENGTH} characters (got ${tag.length})` });
+    else if (/[,&]/.test(tag)) failures.push({ property: p, reason: "must not contain ',' or '&'" });
+    else if (seen.has(tag)) failures.push({ property: p, reason: `duplicates the tag ${JSON.stringify(tag)}` });
+    if (typeof tag === "string") seen.add(tag);
+  });
+  return failures;
+}
+
+/** Today's date (UTC) as YYYY-MM-DD. */
+export function todayUtc(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/** A compatibility date: YYYY-MM-DD, a real calendar date, not before 2009 and not in the future. */
+export function compatibilityDateProblem(value: unknown, now: Date = new Date()): string | undefined {
+  if (typeof value !== "string") return "must be a date string in the form YYYY-MM-DD";
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return `must be a date in the form YYYY-MM-DD (got ${JSON.stringify(value)})`;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) {
+    return `must be a real calendar date (got ${value})`;
+  }
+  if (y < 2009) return `must not be before 2009 (got ${value})`;
+  // Allow a day of slack for time zones: the Workers runtime accepts "today" in any zone.
+  const tomorrow = todayUtc(new Date(now.getTime() + 24 * 3600 * 1000));
+  if (value > tomorrow) return `must not be in the future (got ${value}; today is ${todayUtc(now)})`;
+  return undefined;
+}
+
+/** Compatibility flags: unique non-empty strings of letters, digits and '_'. */
+export function compatibilityFlagsFailures(property: string, value: unknown): CheckFailure[] {
+  if (value === undefined || isUnknown(value)) return [];
+  if (!Array.isArray(value)) return [{ property, reason: "must be a list of strings such as nodejs_compat" }];
+  const failures: CheckFailure[] = [];
+  const seen = new Set<string>();
+  value.forEach((flag, i) => {
+    if (isUnknown(flag)) return;
+    const p = `${property}[${i}]`;
+    if (typeof flag !== "string" || !/^[a-z0-9_]+$/.test(flag)) {
+      failures.push({ property: p, reason: "must be a flag name of lowercase letters, digits and '_' (e.g. nodejs_compat)" });
+    } else if (seen.has(flag)) failures.push({ property: p, reason: `duplicates the flag ${flag}` });
+    if (typeof flag === "string") seen.add(flag);
+  });
+  return failures;
+}
+
+/** A boolean input, when present. */
+export function booleanProblem(value: unknown): string | undefined {
+  if (value === undefined || isUnknown(value) || typeof value === "boolean") return undefined;
+  return "must be true or false";
+}
+
+/** Sorted-key JSON, so that equal objects compare equal whatever their key order. */
+export function stableStringify(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) if (value[key] !== undefined) out[key] = sortKeys(value[key]);
+    return out;
+  }
+  return value;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  return stableStringify(a) === stableStringify(b);
+}
+
+/** Removes Pulumi's `__provider` (and any other `__` key) from an object the host handed us. */
+export function withoutInternalKeys<T extends Record<string, unknown>>(value: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value ?? {})) if (!k.startsWith("__")) out[k] = v;
+  return out as T;
+}
