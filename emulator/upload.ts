@@ -122,9 +122,14 @@ export function detectHandlers(modules: Module[], entry: Entry): string[] {
 }
 
 /** [I] sha256 over the module names, types and bytes, the entry point and the compatibility date and flags. */
-export function computeEtag(s: Pick<Script, "modules" | "main_module" | "body_part" | "compatibility_date" | "compatibility_flags">): string {
+export function computeEtag(
+  s: Pick<Script, "modules" | "main_module" | "body_part" | "compatibility_date" | "compatibility_flags" | "assets">,
+): string {
   const h = createHash("sha256");
   h.update(JSON.stringify([s.main_module ?? null, s.body_part ?? null, s.compatibility_date, s.compatibility_flags]));
+  // The deployed version's asset set is part of its content: another deploy's assets change the etag.
+  const manifest = s.assets ? Object.entries(s.assets.manifest).sort(([a], [b]) => (a < b ? -1 : 1)) : null;
+  h.update(JSON.stringify(manifest?.map(([path, e]) => [path, e.hash]) ?? null));
   for (const m of s.modules) {
     h.update(`\0${m.name}\0${m.type}\0`);
     h.update(Buffer.from(m.data, "base64"));

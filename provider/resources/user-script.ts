@@ -892,7 +892,9 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(_id: string, olds: UserScriptOutputs, news: UserScriptInputs) {
-    const deployed = olds.assetsDigest === "" ? undefined : olds.assetsDigest;
+    // keep_assets only keeps what is deployed: after another deploy (etag drift) our assets may be gone.
+    const foreignDeploy = olds.etag !== undefined && olds.deployedEtag !== undefined && olds.etag !== olds.deployedEtag;
+    const deployed = olds.assetsDigest === "" || foreignDeploy ? undefined : olds.assetsDigest;
     return { outs: await deploy(news, "update", deployed) };
   },
 

@@ -1,0 +1,381 @@
+/**
+ * StaticAssets: a directory of static files uploaded for one user script of a dispatch namespace.
+ *
+ * Lifecycle, top to bottom:
+ * - check: validate inputs, build the manifest (walk + hash, no API call) and add `digest`, `fileCount` and
+ *   `totalBytes` to the normalized inputs;
+ * - diff: pure; the digest decides whether there is anything to upload; `namespace`, `scriptName` and
+ *   `accountId` are identity (replace);
+ * - create / update: an upload session and the missing buckets (provider/assets/upload.ts); an update whose
+ *   digest did not change (only the source description moved) makes no API call;
+ * - read: assets cannot be listed back, so it returns the stored outputs while the namespace exists, `{}` once it
+ *   is gone;
+ * - delete: nothing to call. Uploaded files belong to the namespace and are served only through a script version
+ *   that references them; the UserScript owns that.
+ *
+ * The `attachment` output (secret: it carries a one-hour upload token) is what UserScript takes as `assets`;
+ * see provider/assets/attach.ts.
+ */
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { CloudflareApi } from "../api/client";
+import type { Operation } from "../api/errors";
+import { getNamespace } from "../api/workers";
+import { accountIdProblem, resolveCredentials } from "../config";
+import { log } from "../log";
+import type { AssetsAttachment } from "../assets/attach";
+import { assetConfigFailures, toWireConfig, type AssetConfig } from "../assets/config";
+import { buildManifest, DEFAULT_MAX_FILES, HASH_FORMULA, ManifestError, manifestDigest, MAX_FILES_CEILING } from "../assets/manifest";
+import { DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY, uploadAssets } from "../assets/upload";
+import {
+  containsUnknown,
+  deepEqual,
+  isUnknown,
+  namespaceNameProblem,
+  scriptNameProblem,
+  withoutInternalKeys,
+  type CheckFailure,
+} from "../validation";
+import { thinProvider, TYPE_MODULE } from "./thin-provider";
+
+export type { AssetsAttachment } from "../assets/attach";
+export type { AssetConfig } from "../assets/config";
+
+/** Arguments of a {@link StaticAssets} resource. */
+export interface StaticAssetsArgs {
+  /** The dispatch namespace of the script. Changing it replaces the resource. */
+  namespace: pulumi.Input<string>;
+  /**
+   * The user script the assets are for: the upload session is opened for it. The script need not exist yet;
+   * pass the `attachment` output to the UserScript's `assets`. Changing it replaces the resource.
+   */
+  scriptName: pulumi.Input<string>;
+  /**
+   * The directory to upload, absolute or relative to the Pulumi project directory. Stored relative to the
+   * project directory when inside it, so moving the checkout changes nothing. The diff depends only on the
+   * files' paths, contents and types and on `config`, never on where the directory is.
+   *
+   * `.assetsignore` in the directory leaves files out (gitignore syntax). `_headers` and `_redirects` at its
+   * top are not uploaded as files but sent as part of the asset config, as Cloudflare does.
+   */
+  directory: pulumi.Input<string>;
+  /** fast-glob patterns (relative to `directory`) of files to upload; default all (`**`, dot files included). */
+  include?: pulumi.Input<pulumi.Input<string>[]>;
+  /** fast-glob patterns of files to leave out, in addition to `.assetsignore`. */
+  exclude?: pulumi.Input<pulumi.Input<string>[]>;
+  /** How the assets are served: `htmlHandling`, `notFoundHandling`, `runWorkerFirst`. */
+  config?: pulumi.Input<AssetConfig>;
+  /**
+   * Salts every file hash, e.g. with the tenant id, so that tenants sharing a namespace never share (or learn
+   * about) each other's uploaded files. Changing it uploads every file again.
+   */
+  isolationSalt?: pulumi.Input<string>;
+  /** The most files allowed; default 20,000 (Workers Paid allows up to 100,000). */
+  maxFiles?: pulumi.Input<number>;
+  /** Upload requests in flight; default 3. */
+  uploadConcurrency?: pulumi.Input<number>;
+  /** The Cloudflare account id; defaults to `cloudflare:accountId` / `CLOUDFLARE_ACCOUNT_ID`. */
+  accountId?: pulumi.Input<string>;
+}
+
+/** Normalized inputs, as check() returns them. */
+export interface StaticAssetsInputs {
+  namespace: string;
+  scriptName: string;
+  directory: string;
+  include?: string[];
+  exclude?: string[];
+  config?: AssetConfig;
+  isolationSalt?: string;
+  maxFiles: number;
+  uploadConcurrency: number;
+  accountId?: string;
+  /** Set by check from the files (absent while an input is unknown during preview). */
+  digest: string;
+  fileCount: number;
+  totalBytes: number;
+}
+
+/** Outputs in state: the inputs, plus what read can reproduce (it echoes them) and the attachment. */
+export interface StaticAssetsOutputs extends StaticAssetsInputs {
+  /** The per-file hash formula ({@link HASH_FORMULA}). */
+  hashFormula: string;
+  /** Files (distinct contents) the last create/update uploaded; 0 when the server already had them all. */
+  uploadedFiles: number;
+  /** For UserScript `assets` (secret). */
+  attachment: AssetsAttachment;
+}
+
+const INPUT_KEYS = [
+  "namespace",
+  "scriptName",
+  "directory",
+  "include",
+  "exclude",
+  "config",
+  "isolationSalt",
+  "maxFiles",
+  "uploadConcurrency",
+  "accountId",
+  "digest",
+  "fileCount",
+  "totalBytes",
+] as const;
+
+const label = (ns: string, script: string) => `StaticAssets "${ns}/${script}"`;
+const op = (ns: string, script: string, operation: string): Operation => ({ resource: label(ns, script), operation });
+
+function connect(accountId: string | undefined): CloudflareApi {
+  return new CloudflareApi(resolveCredentials({ accountId }));
+}
+
+/** Relative (POSIX) to the current directory, i.e. the Pulumi project, when inside it; else absolute. */
+export function normalizeDirectory(directory: string, cwd = process.cwd()): string {
+  const abs = path.resolve(cwd, directory);
+  const rel = path.relative(cwd, abs);
+  if (rel === "") return ".";
+  if (rel.startsWith("..") || path.isAbsolute(rel)) return abs;
+  return rel.split(path.sep).join("/");
+}
+
+function patternsFailures(property: string, value: unknown): CheckFailure[] {
+  if (value === undefined || isUnknown(value)) return [];
+  if (!Array.isArray(value)) return [{ property, reason: "must be a list of glob patterns" }];
+  const failures: CheckFailure[] = [];
+  value.forEach((p, i) => {
+    if (isUnknown(p)) return;
+    if (typeof p !== "string" || p === "") failures.push({ property: `${property}[${i}]`, reason: "must be a non-empty glob pattern" });
+    else if (p.startsWith("/") || p.split("/").includes("..")) {
+      failures.push({ property: `${property}[${i}]`, reason: `must be relative to the directory, without a leading "/" or ".." (got ${JSON.stringify(p)})` });
+    }
+  });
+  return failures;
+}
+
+function integerProblem(value: unknown, min: number, max: number): string | undefined {
+  if (value === undefined || isUnknown(value)) return undefined;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) return `must be a whole number from ${min} to ${max}`;
+  return undefined;
+}
+
+/** Validates inputs (pure). */
+export function staticAssetsFailures(n: Record<string, unknown>): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  const required = (key: string, what: string, problem: (v: unknown) => string | undefined) => {
+    if (n[key] === undefined) failures.push({ property: key, reason: `is required: ${what}` });
+    else if (!isUnknown(n[key])) {
+      const p = problem(n[key]);
+      if (p) failures.push({ property: key, reason: p });
+    }
+  };
+  required("namespace", "the dispatch namespace name", namespaceNameProblem);
+  required("scriptName", "the user script the assets are for", scriptNameProblem);
+  required("directory", "the directory to upload", (v) => (typeof v !== "string" || v === "" ? "must be a non-empty path" : undefined));
+  failures.push(...patternsFailures("include", n.include), ...patternsFailures("exclude", n.exclude), ...assetConfigFailures(n.config));
+  if (n.isolationSalt !== undefined && !isUnknown(n.isolationSalt)) {
+    if (typeof n.isolationSalt !== "string") failures.push({ property: "isolationSalt", reason: "must be a string, e.g. the tenant id" });
+    else if (n.isolationSalt.includes("\0")) failures.push({ property: "isolationSalt", reason: "must not contain a NUL character" });
+  }
+  for (const [key, min, max] of [["maxFiles", 1, MAX_FILES_CEILING], ["uploadConcurrency", 1, MAX_UPLOAD_CONCURRENCY]] as const) {
+    const p = integerProblem(n[key], min, max);
+    if (p) failures.push({ property: key, reason: p });
+  }
+  if (!isUnknown(n.accountId)) {
+    const p = accountIdProblem(n.accountId);
+    if (p) failures.push({ property: "accountId", reason: p });
+  }
+  return failures;
+}
+
+/** The manifest, config and digest of normalized inputs (reads the files; no API call). */
+async function describe(inputs: Pick<StaticAssetsInputs, "directory" | "include" | "exclude" | "config" | "isolationSalt" | "maxFiles">) {
+  const manifest = await buildManifest({
+    directory: inputs.directory,
+    include: inputs.include,
+    exclude: inputs.exclude,
+    isolationSalt: inputs.isolationSalt,
+    maxFiles: inputs.maxFiles,
+  });
+  const config = toWireConfig(inputs.config, { headers: manifest.headers, redirects: manifest.redirects });
+  return { manifest, config, digest: manifestDigest(manifest.files, config) };
+}
+
+/** check(): validate, normalize, and add the digest, file count and size from the directory. */
+export async function checkStaticAssets(news: Record<string, unknown>): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+  const n = withoutInternalKeys(news ?? {});
+  // Computed fields come only from the files, never from the program.
+  delete n.digest;
+  delete n.fileCount;
+  delete n.totalBytes;
+  const failures = staticAssetsFailures(n);
+  if (failures.length) return { inputs: n, failures };
+
+  const inputs: Record<string, unknown> = {
+    namespace: n.namespace,
+    scriptName: n.scriptName,
+    directory: isUnknown(n.directory) ? n.directory : normalizeDirectory(n.directory as string),
+    maxFiles: n.maxFiles ?? DEFAULT_MAX_FILES,
+    uploadConcurrency: n.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY,
+  };
+  for (const key of ["include", "exclude", "isolationSalt", "accountId"] as const) {
+    const v = n[key];
+    if (v !== undefined && !(Array.isArray(v) && v.length === 0)) inputs[key] = v; // [] means the same as unset
+  }
+  if (n.config !== undefined && (isUnknown(n.config) || Object.values(n.config as object).some((v) => v !== undefined))) inputs.config = n.config;
+
+  const sourceKeys = ["directory", "include", "exclude", "config", "isolationSalt", "maxFiles"];
+  if (sourceKeys.some((k) => containsUnknown(inputs[k]))) return { inputs, failures }; // preview: the digest is unknown
+  try {
+    const { manifest, digest } = await describe(inputs as unknown as StaticAssetsInputs);
+    inputs.digest = digest;
+    inputs.fileCount = manifest.files.length;
+    inputs.totalBytes = manifest.totalBytes;
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    failures.push({ property: error.property, reason: error.message });
+  }
+  return { inputs, failures };
+}
+
+/** diff(): pure. Olds are the stored outputs (they repeat the inputs). */
+export function diffStaticAssets(olds: Partial<StaticAssetsOutputs>, news: Partial<StaticAssetsInputs>): pulumi.dynamic.DiffResult {
+  const replaces = (["namespace", "scriptName", "accountId"] as const).filter((k) => (olds[k] ?? undefined) !== (news[k] ?? undefined));
+  const changes: string[] = [...replaces];
+  if (news.digest === undefined || olds.digest !== news.digest) changes.push("digest");
+  // The source description: not part of the digest, but attach.ts rebuilds the manifest from it.
+  for (const key of ["directory", "include", "exclude", "isolationSalt", "maxFiles"] as const) {
+    if (!deepEqual(olds[key] ?? null, news[key] ?? null)) changes.push(key);
+  }
+  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+function attachmentFor(inputs: StaticAssetsInputs, config: Record<string, unknown>, completionToken: string | undefined): AssetsAttachment {
+  const source: AssetsAttachment["source"] = { directory: inputs.directory, maxFiles: inputs.maxFiles };
+  if (inputs.include) source.include = inputs.include;
+  if (inputs.exclude) source.exclude = inputs.exclude;
+  if (inputs.isolationSalt !== undefined) source.isolationSalt = inputs.isolationSalt;
+  const attachment: AssetsAttachment = {
+    digest: inputs.digest,
+    config,
+    source,
+    uploadedFor: { namespace: inputs.namespace, scriptName: inputs.scriptName },
+  };
+  if (completionToken) attachment.completionToken = completionToken;
+  return attachment;
+}
+
+/** Builds the manifest again, uploads what the server lacks, and returns the outputs. */
+async function upload(inputs: StaticAssetsInputs, operation: string): Promise<StaticAssetsOutputs> {
+  const api = connect(inputs.accountId);
+  const { namespace, scriptName } = inputs;
+  const { manifest, config, digest } = await describe(inputs);
+  if (inputs.digest && digest !== inputs.digest) {
+    log.warn(`${label(namespace, scriptName)}: the files changed between preview and ${operation}; uploading them as they are now`);
+  }
+  const current: StaticAssetsInputs = { ...inputs, digest, fileCount: manifest.files.length, totalBytes: manifest.totalBytes };
+  const result = await uploadAssets(api, { namespace, scriptName }, manifest.files, {
+    resource: label(namespace, scriptName),
+    concurrency: inputs.uploadConcurrency,
+  });
+  return {
+    ...current,
+    hashFormula: HASH_FORMULA,
+    uploadedFiles: result.uploadedFiles,
+    attachment: attachmentFor(current, config, result.completionToken),
+  };
+}
+
+function pickInputs(stored: Partial<StaticAssetsOutputs>): Partial<StaticAssetsInputs> {
+  const inputs: Record<string, unknown> = {};
+  for (const key of INPUT_KEYS) if (stored[key] !== undefined) inputs[key] = stored[key];
+  return inputs as Partial<StaticAssetsInputs>;
+}
+
+export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkStaticAssets(news);
+  },
+
+  async diff(_id: string, olds: StaticAssetsOutputs, news: StaticAssetsInputs) {
+    return diffStaticAssets(withoutInternalKeys(olds as unknown as Record<string, unknown>) as Partial<StaticAssetsOutputs>, news);
+  },
+
+  async create(inputs: StaticAssetsInputs) {
+    const outs = await upload(withoutInternalKeys(inputs as unknown as Record<string, unknown>) as unknown as StaticAssetsInputs, "create");
+    return { id: `${outs.namespace}/${outs.scriptName}`, outs };
+  },
+
+  async update(_id: string, olds: StaticAssetsOutputs, news: StaticAssetsInputs) {
+    const n = withoutInternalKeys(news as unknown as Record<string, unknown>) as unknown as StaticAssetsInputs;
+    if (olds.digest === n.digest && olds.attachment) {
+      // Same files and config: only the source description moved. No session, no upload.
+      const attachment = attachmentFor(n, olds.attachment.config, olds.attachment.completionToken);
+      return { outs: { ...n, hashFormula: HASH_FORMULA, uploadedFiles: 0, attachment } satisfies StaticAssetsOutputs };
+    }
+    return { outs: await upload(n, "update") };
+  },
+
+  /**
+   * Refresh (and import, id `<namespace>/<script>`). Assets cannot be listed back through the API: the stored
+   * outputs are returned while the namespace exists; `{}` (deleted) once it is gone.
+   */
+  async read(id: string, props?: Partial<StaticAssetsOutputs>) {
+    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<StaticAssetsOutputs>;
+    const [idNs, idScript] = id.split("/");
+    const namespace = stored.namespace ?? idNs;
+    const scriptName = stored.scriptName ?? idScript;
+    if (!namespace || !scriptName) throw new Error(`StaticAssets: import id must be "<namespace>/<script name>", got ${JSON.stringify(id)}`);
+    const api = connect(stored.accountId);
+    const ns = await getNamespace(api, namespace, op(namespace, scriptName, stored.digest ? "read" : "import"));
+    if (!ns) return {};
+    if (stored.digest === undefined) {
+      // Import: the files are not known to the API; the next `pulumi up` computes the digest and uploads.
+      return { id: `${namespace}/${scriptName}`, props: { namespace, scriptName }, inputs: { namespace, scriptName } };
+    }
+    return { id, props: stored, inputs: pickInputs(stored) };
+  },
+
+  async delete() {
+    // Nothing to delete: uploaded files belong to the namespace and stop being served with the script version
+    // that references them (UserScript). Cloudflare offers no endpoint to delete assets.
+  },
+};
+
+/**
+ * Static files for a Workers for Platforms user script, uploaded by manifest diff: unchanged files are never
+ * sent again, and nothing at all happens when nothing changed.
+ *
+ * Pass `attachment` to the UserScript's `assets`. Import: `<namespace>/<script name>`.
+ */
+export class StaticAssets extends pulumi.dynamic.Resource {
+  declare public readonly namespace: pulumi.Output<string>;
+  declare public readonly scriptName: pulumi.Output<string>;
+  declare public readonly directory: pulumi.Output<string>;
+  /** sha256 over the sorted manifest, the asset config and the hash formula. */
+  declare public readonly digest: pulumi.Output<string>;
+  declare public readonly fileCount: pulumi.Output<number>;
+  declare public readonly totalBytes: pulumi.Output<number>;
+  declare public readonly hashFormula: pulumi.Output<string>;
+  declare public readonly uploadedFiles: pulumi.Output<number>;
+  /** For UserScript `assets`. Secret: it holds an upload token. */
+  declare public readonly attachment: pulumi.Output<AssetsAttachment>;
+
+  constructor(name: string, args: StaticAssetsArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      thinProvider("StaticAssets"),
+      name,
+      {
+        ...args,
+        digest: undefined,
+        fileCount: undefined,
+        totalBytes: undefined,
+        hashFormula: undefined,
+        uploadedFiles: undefined,
+        attachment: undefined,
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "attachment"] },
+      TYPE_MODULE,
+      "StaticAssets",
+    );
+  }
+}
