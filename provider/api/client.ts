@@ -110,27 +110,40 @@ export class CloudflareApi {
 
   /** Like call(), with the HTTP status and result_info (the assets upload answers 201 or 202). */
   async send<T>(request: ApiRequest): Promise<ApiResponse<T>> {
+    return this.retrying(request, async () => {
+      const { data, response } = await this.client.request<Envelope<T>>(this.options(request)).withResponse();
+      if (data && data.success === false) {
+        // A 2xx carrying success:false is still a failure, though the SDK does not throw on it.
+        throw APIError.generate(response.status, data, undefined, response.headers);
+      }
+      return { result: data?.result as T, status: response.status, resultInfo: data?.result_info };
+    });
+  }
+
+  /** The raw response of a successful request, for bodies that are not envelopes (script content). */
+  async fetchRaw(request: ApiRequest): Promise<Response> {
+    return this.retrying(request, () => this.client.request(this.options(request)).asResponse());
+  }
+
+  private options(request: ApiRequest) {
+    return {
+      method: request.method,
+      path: `/accounts/${this.accountId}/workers${request.path}`,
+      query: request.query,
+      body: request.body,
+      headers: request.headers,
+      maxRetries: 0,
+    };
+  }
+
+  /** Runs one attempt after another under the retry policy; throws a CloudflareApiError. */
+  private async retrying<R>(request: ApiRequest, attemptOnce: () => Promise<R>): Promise<R> {
     const started = Date.now();
-    const path = `/accounts/${this.accountId}/workers${request.path}`;
     for (let attempt = 1; ; attempt++) {
       let failure: CloudflareApiError;
       let retryAfterMs: number | undefined;
       try {
-        const { data, response } = await this.client
-          .request<Envelope<T>>({
-            method: request.method,
-            path,
-            query: request.query,
-            body: request.body,
-            headers: request.headers,
-            maxRetries: 0,
-          })
-          .withResponse();
-        if (data && data.success === false) {
-          // A 2xx carrying success:false is still a failure, though the SDK does not throw on it.
-          throw APIError.generate(response.status, data, undefined, response.headers);
-        }
-        return { result: data?.result as T, status: response.status, resultInfo: data?.result_info };
+        return await attemptOnce();
       } catch (error) {
         failure = this.toApiError(error, request.op, attempt);
         retryAfterMs = error instanceof APIError && error.headers ? parseRetryAfter(error.headers) : undefined;

@@ -2,9 +2,8 @@
  * Paths and typed calls for the Workers for Platforms endpoints used by DispatchNamespace,
  * UserScript and ScriptSecret. Paths are relative to `/accounts/{account_id}/workers`.
  */
-import type { Credentials } from "../config";
 import type { CloudflareApi } from "./client";
-import { CloudflareApiError, isNotFound, redact, type Operation } from "./errors";
+import { CloudflareApiError, isNotFound, type Operation } from "./errors";
 
 /** Namespace not found. */
 export const NAMESPACE_NOT_FOUND = 100119;
@@ -134,32 +133,17 @@ export interface ContentModule {
  * uses fetch directly (with a short retry on 429/5xx); errors carry the operation and never the token.
  */
 export async function getScriptContent(
-  creds: Credentials,
+  api: CloudflareApi,
   ns: string,
   script: string,
   op: Operation,
 ): Promise<{ modules: ContentModule[]; entry?: string } | undefined> {
-  const url = `${creds.baseUrl}/accounts/${creds.accountId}/workers${paths.content(ns, script)}`;
-  let res: Response | undefined;
-  for (let attempt = 1; attempt <= 4; attempt++) {
-    res = await fetch(url, { headers: { authorization: `Bearer ${creds.apiToken}` } });
-    if (res.status !== 429 && res.status < 500) break;
-    await res.arrayBuffer().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 250 * attempt));
-  }
-  if (!res) return undefined;
-  if (res.status === 404) return undefined;
-  if (!res.ok) {
-    let code: number | undefined;
-    let message = res.statusText;
-    try {
-      const body = (await res.json()) as { errors?: Array<{ code?: number; message?: string }> };
-      code = body.errors?.[0]?.code;
-      message = body.errors?.[0]?.message ?? message;
-    } catch {
-      // not JSON
-    }
-    throw new CloudflareApiError({ op, status: res.status, code, message: redact(message, creds.apiToken), retryable: false, attempts: 1 });
+  let res: Response;
+  try {
+    res = await api.fetchRaw({ method: "get", path: paths.content(ns, script), headers: { accept: "multipart/form-data" }, op });
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
   }
   const entry = res.headers.get("cf-entrypoint") ?? undefined;
   const type = res.headers.get("content-type") ?? "";

@@ -10,7 +10,7 @@
  *   limits, logpush, observability, placement, tail consumers, tags);
  * - delete: DELETE; already gone is success.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { accountIdProblem, resolveCredentials } from "../config";
@@ -268,6 +268,11 @@ export interface UserScriptOutputs extends ScriptSettingsShape {
 // check
 
 const MAX_CPU_MS = 300_000;
+/**
+ * Largest module file read at check time. Cloudflare limits a Worker to 10 MB after compression (Workers Paid);
+ * a 64 MiB source cannot fit, and refusing it early keeps check from reading huge files into memory.
+ */
+export const MAX_MODULE_BYTES = 64 * 1024 * 1024;
 
 function inferType(name: string, filePath?: string): ModuleType | undefined {
   return EXTENSION_TYPES[path.extname(name).toLowerCase()] ?? (filePath ? EXTENSION_TYPES[path.extname(filePath).toLowerCase()] : undefined);
@@ -359,7 +364,12 @@ function checkModules(value: unknown, failures: CheckFailure[]): ModuleInput[] {
       } else {
         m.path = filePath;
         try {
-          m.sha256 = sha256Hex(readFileSync(path.resolve(filePath)));
+          // stat first: a directory or a huge (even sparse) file is refused without reading it.
+          const st = statSync(path.resolve(filePath));
+          if (!st.isFile()) failures.push({ property: `${p}.path`, reason: `must be a file (got a directory or special file): ${path.resolve(filePath)}` });
+          else if (st.size > MAX_MODULE_BYTES) {
+            failures.push({ property: `${p}.path`, reason: `must be a module of at most ${MAX_MODULE_BYTES} bytes (got ${st.size}): ${path.resolve(filePath)}` });
+          } else m.sha256 = sha256Hex(readFileSync(path.resolve(filePath)));
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           failures.push({ property: `${p}.path`, reason: `cannot be read (${code ?? "error"}): ${path.resolve(filePath)}` });
@@ -806,7 +816,7 @@ export function parseUserScriptId(id: string): { namespace: string; name: string
 
 /** Reads module contents back (import only). */
 async function readModules(ns: string, name: string, accountId: string | undefined, op: Operation): Promise<{ modules: ModuleInput[]; entry?: string }> {
-  const content = await getScriptContent(resolveCredentials({ accountId }), ns, name, op);
+  const content = await getScriptContent(connect(accountId), ns, name, op);
   if (!content) return { modules: [] };
   const modules = content.modules.map((m): ModuleInput => {
     const type = m.type || inferType(m.name) || "application/octet-stream";
