@@ -10,6 +10,8 @@ describe("real Pulumi engine smoke test", () => {
 
     const version = await project.must(["version"]);
     expect(version.stdout.trim()).toMatch(/^v3\.\d+\.\d+/);
+    // The CLI our set-up builds must report the pinned version (the Automation API needs a semver).
+    if (process.env.WFP_PULUMI_PINNED) expect(version.stdout.trim()).toBe(`v${process.env.WFP_PULUMI_PINNED}`);
 
     const up = await project.up();
     expect(up.code, up.output).toBe(0);
