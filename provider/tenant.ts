@@ -9,6 +9,15 @@ import type { AssetConfig } from "./assets/config";
 import { ScriptSecret } from "./resources/script-secret";
 import { StaticAssets } from "./resources/static-assets";
 import { UserScript, type UserScriptArgs } from "./resources/user-script";
+import {
+  bindingNameProblem,
+  isPlainObject,
+  MAX_TAGS,
+  namespaceNameProblem,
+  scriptNameProblem,
+  tagsFailures,
+  type CheckFailure,
+} from "./validation";
 
 export interface TenantAssetsArgs {
   /** The directory of static files (see StaticAssets for the manifest rules). */
@@ -45,6 +54,62 @@ export interface TenantArgs {
 /** The tag every tenant's script carries: the handle for offboarding. */
 export const tenantTag = (tenantId: string) => `tenant-${tenantId}`;
 
+/**
+ * Validates the arguments the component itself turns into resource inputs (ids, tags, secret names), so a bad
+ * value is reported under its own name rather than as a derived script name or tag. Pure; no API call.
+ * Inputs that pass straight through to a resource are left to that resource's check.
+ */
+export function tenantArgsFailures(args: TenantArgs): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  const a = (args ?? {}) as unknown as Record<string, unknown>;
+  const id = a.tenantId;
+  if (id === undefined) failures.push({ property: "tenantId", reason: "is required: lowercase letters, digits and dashes (the script name, tag and asset salt)" });
+  else {
+    const problem = namespaceNameProblem(id);
+    if (problem) failures.push({ property: "tenantId", reason: problem });
+  }
+  if (a.scriptName !== undefined) {
+    const problem = scriptNameProblem(a.scriptName);
+    if (problem) failures.push({ property: "scriptName", reason: problem });
+  }
+  if (a.plan !== undefined) {
+    const problem = namespaceNameProblem(a.plan); // becomes the tag plan-<plan>
+    if (problem) failures.push({ property: "plan", reason: problem });
+  }
+  const reserved = [typeof id === "string" ? tenantTag(id) : undefined, typeof a.plan === "string" ? `plan-${a.plan}` : undefined].filter(
+    (t): t is string => t !== undefined,
+  );
+  if (a.tags !== undefined) {
+    if (!Array.isArray(a.tags)) failures.push({ property: "tags", reason: "must be a list of strings" });
+    else {
+      const extra = MAX_TAGS - reserved.length;
+      if (a.tags.length > extra) {
+        failures.push({ property: "tags", reason: `must hold at most ${extra} extra tags (${MAX_TAGS} in all with ${reserved.join(" and ")}; got ${a.tags.length})` });
+      }
+      const perTag = tagsFailures("tags", [...reserved, ...a.tags]).filter((f) => f.property !== "tags");
+      for (const f of perTag) {
+        const i = Number(/\[(\d+)\]$/.exec(f.property)?.[1]) - reserved.length;
+        if (i >= 0) failures.push({ property: `tags[${i}]`, reason: f.reason });
+      }
+    }
+  }
+  if (a.secrets !== undefined) {
+    if (!isPlainObject(a.secrets)) failures.push({ property: "secrets", reason: "must map secret names to values" });
+    else {
+      for (const name of Object.keys(a.secrets)) {
+        const problem = bindingNameProblem(name);
+        if (problem) failures.push({ property: `secrets.${name}`, reason: problem });
+      }
+    }
+  }
+  if (a.assets !== undefined) {
+    const dir = isPlainObject(a.assets) ? a.assets.directory : undefined;
+    if (dir === undefined) failures.push({ property: "assets.directory", reason: "is required: the directory of static files" });
+    else if (typeof dir !== "string" || dir === "") failures.push({ property: "assets.directory", reason: "must be a non-empty path" });
+  }
+  return failures;
+}
+
 export class Tenant extends pulumi.ComponentResource {
   declare readonly scriptName: pulumi.Output<string>;
   /** The etag of the deployed script. */
@@ -59,6 +124,11 @@ export class Tenant extends pulumi.ComponentResource {
   readonly secrets: ScriptSecret[];
 
   constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Before super(): a bad tenant registers nothing, so preview fails with no resource and no API call.
+    const failures = tenantArgsFailures(args);
+    if (failures.length > 0) {
+      throw new Error(`Tenant "${name}": ${failures.map((f) => `${f.property} ${f.reason}`).join("; ")}`);
+    }
     super("wfp:index:Tenant", name, {}, opts);
     const child = { parent: this };
     const scriptName = args.scriptName ?? args.tenantId;

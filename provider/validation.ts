@@ -43,9 +43,14 @@ export const MAX_BINDING_NAME_LENGTH = 255;
 export const MAX_TAGS = 8;
 export const MAX_TAG_LENGTH = 1024;
 
+const NAMESPACE_NAME_RULE = "1–63 lowercase letters, digits and dashes, starting with a letter or digit";
+const SCRIPT_NAME_RULE = "1–63 lowercase letters, digits, '-' and '_', not starting with '-'";
+const BINDING_NAME_RULE = "an identifier of letters, digits and '_', not starting with a digit (e.g. API_KEY)";
+
+// Every message states the whole rule, so a user never has to guess what is allowed.
 export function namespaceNameProblem(value: unknown): string | undefined {
-  if (typeof value !== "string") return "must be a string: the dispatch namespace name";
-  if (value === "") return "must not be empty";
+  if (typeof value !== "string") return `must be a string of ${NAMESPACE_NAME_RULE}`;
+  if (value === "") return `must not be empty: use ${NAMESPACE_NAME_RULE}`;
   if (value.length > 63) return `must be at most 63 characters (got ${value.length})`;
   if (!NAMESPACE_NAME_RE.test(value)) {
     return "must use only lowercase letters, digits and dashes, and start with a letter or digit";
@@ -54,8 +59,8 @@ export function namespaceNameProblem(value: unknown): string | undefined {
 }
 
 export function scriptNameProblem(value: unknown): string | undefined {
-  if (typeof value !== "string") return "must be a string: the script name";
-  if (value === "") return "must not be empty";
+  if (typeof value !== "string") return `must be a string of ${SCRIPT_NAME_RULE}`;
+  if (value === "") return `must not be empty: use ${SCRIPT_NAME_RULE}`;
   if (value.length > 63) return `must be at most 63 characters (got ${value.length})`;
   if (!SCRIPT_NAME_RE.test(value)) {
     return "must use only lowercase letters, digits, '-' and '_', and not start with '-'";
@@ -65,8 +70,8 @@ export function scriptNameProblem(value: unknown): string | undefined {
 
 /** Binding names and secret names (both become `env.NAME` in the Worker). */
 export function bindingNameProblem(value: unknown): string | undefined {
-  if (typeof value !== "string") return "must be a string";
-  if (value === "") return "must not be empty";
+  if (typeof value !== "string") return `must be a string: ${BINDING_NAME_RULE}`;
+  if (value === "") return `must not be empty: use ${BINDING_NAME_RULE}`;
   if (value.length > MAX_BINDING_NAME_LENGTH) return `must be at most ${MAX_BINDING_NAME_LENGTH} characters (got ${value.length})`;
   if (!BINDING_NAME_RE.test(value)) {
     return "must be an identifier: letters, digits and '_', not starting with a digit (e.g. API_KEY)";

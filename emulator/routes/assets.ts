@@ -29,7 +29,8 @@ function validateManifest(raw: unknown, maxFiles: number, lenient: boolean): Man
   for (const [path, entry] of entries) {
     if (!path.startsWith("/")) throw invalidRequest(`Invalid asset path '${path}': paths must start with '/'`);
     if (path.includes("\0")) throw invalidRequest(`Invalid asset path ${JSON.stringify(path)}: NUL byte`);
-    if (path.split("/").some((seg) => seg === "..")) throw invalidRequest(`Invalid asset path '${path}': '..' segments are not allowed`);
+    // Backslashes count as separators too: a server on Windows, or a normalizing proxy, would treat them so.
+    if (path.split(/[/\\]/).some((seg) => seg === "..")) throw invalidRequest(`Invalid asset path '${path}': '..' segments are not allowed`);
     if (!isObject(entry)) throw invalidRequest(`Invalid manifest entry for '${path}': expected {hash, size}`);
     const { hash, size } = entry;
     const hashOk = typeof hash === "string" && (lenient ? /^[0-9a-fA-F]{1,64}$/.test(hash) : ASSET_HASH_RE.test(hash));

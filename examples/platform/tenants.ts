@@ -5,6 +5,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
+import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config";
+import { compatibilityDateProblem, compatibilityFlagsFailures, MAX_TAGS, tagsFailures } from "../../provider/validation";
 
 export const PLANS = {
   free: { cpuMs: 50 },
@@ -120,7 +122,13 @@ export function validateTenants(doc: unknown, baseDir: string, file = "tenants.y
     const tags: string[] = [];
     if (raw.tags !== undefined) {
       if (!Array.isArray(raw.tags) || raw.tags.some((t) => typeof t !== "string")) problem("tags", "must be a list of strings");
-      else tags.push(...(raw.tags as string[]));
+      else {
+        // The script also carries tenant-<id> and plan-<plan>: two of the 8 tags Cloudflare allows.
+        const extra = MAX_TAGS - 2;
+        if (raw.tags.length > extra) problem("tags", `must hold at most ${extra} tags (the script also carries tenant-<id> and plan-<plan>; got ${raw.tags.length})`);
+        for (const f of tagsFailures("tags", raw.tags)) if (f.property !== "tags") problem(f.property, f.reason);
+        tags.push(...(raw.tags as string[]));
+      }
     }
 
     if (worker && typeof raw.id === "string" && typeof plan === "string" && plan in PLANS) {
@@ -162,9 +170,14 @@ function validateWorker(raw: unknown, baseDir: string, problem: (field: string, 
   if (typeof raw.compatibilityDate !== "string") {
     problem("worker.compatibilityDate", 'is required, as a quoted "YYYY-MM-DD" date');
     ok = false;
+  } else {
+    const dateProblem = compatibilityDateProblem(raw.compatibilityDate);
+    if (dateProblem) problem("worker.compatibilityDate", dateProblem);
   }
   if (raw.compatibilityFlags !== undefined && (!Array.isArray(raw.compatibilityFlags) || raw.compatibilityFlags.some((f) => typeof f !== "string"))) {
     problem("worker.compatibilityFlags", "must be a list of strings");
+  } else {
+    for (const f of compatibilityFlagsFailures("worker.compatibilityFlags", raw.compatibilityFlags)) problem(f.property, f.reason);
   }
   if (raw.bindings !== undefined && (!Array.isArray(raw.bindings) || raw.bindings.some((b) => !isObject(b)))) {
     problem("worker.bindings", "must be a list of mappings, each with a type and a name");
@@ -188,6 +201,15 @@ function validateAssets(raw: unknown, baseDir: string, problem: (field: string, 
   unknownKeys(raw, ASSETS_KEYS, (k) => problem(`assets.${k}`, `is not a known field (allowed: ${[...ASSETS_KEYS].join(", ")})`));
   const directory = path.resolve(baseDir, raw.directory);
   if (!isDirectory(directory)) problem("assets.directory", `${raw.directory} is not a directory`);
+  const oneOf = (field: string, allowed: readonly string[]) => {
+    if (raw[field] !== undefined && !allowed.includes(raw[field] as string)) problem(`assets.${field}`, `must be one of ${allowed.join(", ")}`);
+  };
+  oneOf("htmlHandling", HTML_HANDLING);
+  oneOf("notFoundHandling", NOT_FOUND_HANDLING);
+  const rwf = raw.runWorkerFirst;
+  if (rwf !== undefined && typeof rwf !== "boolean" && (!Array.isArray(rwf) || rwf.some((r) => typeof r !== "string" || !/^!?\//.test(r)))) {
+    problem("assets.runWorkerFirst", 'must be true, false or a list of route rules starting with "/" or "!/"');
+  }
   return {
     directory,
     htmlHandling: raw.htmlHandling as string | undefined,

@@ -92,6 +92,12 @@ export function checkDispatchNamespace(news: Record<string, unknown>): {
     const problem = accountIdProblem(n.accountId);
     if (problem) failures.push({ property: "accountId", reason: problem });
   }
+  for (const key of Object.keys(n)) {
+    // namespaceId is an output the resource class seeds as undefined.
+    if (!["name", "trustedWorkers", "forceDestroy", "accountId", "namespaceId"].includes(key)) {
+      failures.push({ property: key, reason: "is not an input of DispatchNamespace; use name, trustedWorkers, forceDestroy, accountId" });
+    }
+  }
   const inputs: DispatchNamespaceInputs = {
     name: n.name as string,
     trustedWorkers: (n.trustedWorkers as boolean | undefined) ?? false,

@@ -184,6 +184,13 @@ export function staticAssetsFailures(n: Record<string, unknown>): CheckFailure[]
     const p = accountIdProblem(n.accountId);
     if (p) failures.push({ property: "accountId", reason: p });
   }
+  // Outputs the resource class seeds as undefined are tolerated; anything else is a typo.
+  const tolerated = new Set<string>([...INPUT_KEYS, "hashFormula", "uploadedFiles", "attachment"]);
+  for (const key of Object.keys(n)) {
+    if (!tolerated.has(key)) {
+      failures.push({ property: key, reason: `is not an input of StaticAssets; use ${INPUT_KEYS.slice(0, 10).join(", ")}` });
+    }
+  }
   return failures;
 }
 

@@ -1,0 +1,47 @@
+/**
+ * Bad input through the real engine: `pulumi preview` fails at check time, the output names the resource,
+ * the field and what is allowed, no secret value is printed, and the emulator sees zero API calls.
+ * The full table of bad values is test/provider/bad-input.test.ts (docs/bad-input.md).
+ */
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { PulumiProject } from "./harness";
+
+let emu: TestEmulator;
+beforeAll(async () => {
+  emu = await startTestEmulator();
+});
+afterAll(async () => {
+  await emu?.close();
+});
+
+describe("bad input at pulumi preview", () => {
+  it("a bad namespace name fails preview with the field and the rule, and makes no API call", async () => {
+    const project = await PulumiProject.create("bad-input", {
+      program: "dist/test/e2e/stacks/bad-input",
+      config: { "bad:namespace": "Tenants_A" },
+    });
+    await emu.clearJournal();
+    const result = await project.preview();
+    expect(result.code, result.output).not.toBe(0);
+    // The engine's wording: "<type> resource '<name>': property <field> value {<value>} has a problem: <reason>".
+    expect(result.output).toMatch(/DispatchNamespace resource 'ns': property name value \{Tenants_A\} has a problem: must use only lowercase letters, digits and dashes/);
+    expect(await emu.journal()).toEqual([]);
+  });
+
+  it("an oversized secret fails preview with the limit, never printing the value, and makes no API call", async () => {
+    const value = `sk_${randomBytes(8).toString("hex")}_`.padEnd(6000, "x");
+    const project = await PulumiProject.create("bad-input", {
+      program: "dist/test/e2e/stacks/bad-input",
+      config: { "bad:namespace": "bad-input-ns" },
+      secretConfig: { "bad:secretText": value },
+    });
+    await emu.clearJournal();
+    const result = await project.preview();
+    expect(result.code, result.output).not.toBe(0);
+    expect(result.output).toMatch(/ScriptSecret resource 'secret': property text value .* has a problem: must be at most 5120 bytes/);
+    expect(result.output).not.toContain(value.slice(0, 19));
+    expect(await emu.journal()).toEqual([]);
+  });
+});

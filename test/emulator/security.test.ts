@@ -1,0 +1,215 @@
+/**
+ * Emulator security, table-driven over every API route (read from emulator/routes/*.ts, so a new route is
+ * covered without editing this file): missing, malformed and wrong credentials, asset JWTs used as API tokens
+ * and the reverse, completion tokens aimed at another namespace or script, session JWTs aimed at another
+ * account, and manifest paths that try to escape. Codes: emulator/README.md and the API reference §1.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ACCOUNT, TOKEN, assetHash, envelopeCodes, scriptForm, start, type Harness } from "./helpers";
+
+const ROUTES_DIR = path.resolve(__dirname, "../../emulator/routes");
+const OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210";
+
+/** `[METHOD, path template]` for every route registered in emulator/routes/*.ts. */
+function enumerateRoutes(): Array<[string, string]> {
+  const routes: Array<[string, string]> = [];
+  for (const file of readdirSync(ROUTES_DIR).filter((f) => f.endsWith(".ts"))) {
+    const src = readFileSync(path.join(ROUTES_DIR, file), "utf8");
+    const consts = new Map<string, string>();
+    for (const m of src.matchAll(/^const ([A-Z_]+) = "([^"]*)";/gm)) consts.set(m[1]!, m[2]!);
+    for (const m of src.matchAll(/\br\.(get|post|put|patch|delete)\(\s*(?:"([^"]+)"|`([^`]+)`|([A-Z_]+)\s*,)/g)) {
+      const raw = m[2] ?? m[3]?.replace(/\$\{([A-Z_]+)\}/g, (_, k: string) => consts.get(k) ?? `\${${k}}`) ?? consts.get(m[4]!);
+      if (raw === undefined || raw.includes("${")) throw new Error(`${file}: cannot resolve the route ${m[0]}`);
+      routes.push([m[1]!.toUpperCase(), raw]);
+    }
+  }
+  return routes;
+}
+
+const ROUTES = enumerateRoutes();
+const isUpload = (template: string) => template === "/assets/upload";
+
+let h: Harness;
+let ns: string;
+let nsB: string;
+const SCRIPT = "victim";
+let sessionJwt: string;
+let completionJwt: string;
+
+/** A session for `script` in `namespace` with one file; returns the session JWT and the upload result. */
+async function session(namespace: string, script: string, content: string): Promise<{ jwt: string; hash: string }> {
+  const hash = assetHash(`${content}`);
+  const r = await h.api("POST", `/dispatch/namespaces/${namespace}/scripts/${script}/assets-upload-session`, {
+    json: { manifest: { "/index.html": { hash, size: Buffer.byteLength(content) } } },
+  });
+  expect(r.status, r.text).toBe(200);
+  return { jwt: r.body.result.jwt, hash };
+}
+
+function uploadForm(hash: string, content: string): FormData {
+  const fd = new FormData();
+  fd.append(hash, new Blob([Buffer.from(content).toString("base64")], { type: "text/html" }), hash);
+  return fd;
+}
+
+function fill(template: string, namespace = ns): string {
+  return template
+    .replace(":namespace", namespace)
+    .replace(":script", SCRIPT)
+    .replace(":tag", "t1")
+    .replace(":name", "API_KEY");
+}
+
+beforeAll(async () => {
+  h = await start();
+  ns = `sec-a-${process.pid}`;
+  nsB = `sec-b-${process.pid}`;
+  for (const name of [ns, nsB]) expect((await h.api("POST", "/dispatch/namespaces", { json: { name } })).status).toBe(200);
+  for (const [n, s] of [[ns, SCRIPT], [ns, "other"], [nsB, SCRIPT]] as const) {
+    const put = await h.api("PUT", `/dispatch/namespaces/${n}/scripts/${s}`, { body: scriptForm({ main_module: "worker.mjs" }) });
+    expect(put.status, put.text).toBe(200);
+  }
+  // A session JWT (one bucket pending) and a completion JWT (after the upload), both for ns/victim.
+  const pending = await session(ns, SCRIPT, "<h1>pending</h1>");
+  sessionJwt = pending.jwt;
+  const done = await session(ns, SCRIPT, "<h1>done</h1>");
+  const up = await h.api("POST", "/assets/upload?base64=true", { body: uploadForm(done.hash, "<h1>done</h1>"), token: done.jwt });
+  expect(up.status, up.text).toBe(201);
+  completionJwt = up.body.result.jwt;
+});
+afterAll(async () => {
+  await h?.emu.close();
+});
+
+describe("every route refuses bad credentials", () => {
+  test("the routes are read from emulator/routes/*.ts and all exist", async () => {
+    expect(ROUTES.length).toBeGreaterThanOrEqual(23);
+    expect(ROUTES).toContainEqual(["POST", "/assets/upload"]);
+    // With the right credential none of them answers "no route" or an auth error: the table hits real handlers.
+    // A throwaway namespace: these calls really run, DELETEs included.
+    const scratch = `sec-scratch-${process.pid}`;
+    expect((await h.api("POST", "/dispatch/namespaces", { json: { name: scratch } })).status).toBe(200);
+    expect((await h.api("PUT", `/dispatch/namespaces/${scratch}/scripts/${SCRIPT}`, { body: scriptForm({ main_module: "worker.mjs" }) })).status).toBe(200);
+    for (const [method, template] of ROUTES) {
+      const token = isUpload(template) ? sessionJwt : TOKEN;
+      const r = await h.api(method, `${fill(template, scratch)}${isUpload(template) ? "?base64=true" : ""}`, { token, body: method === "GET" ? null : "{}" , headers: { "content-type": "application/json" } });
+      expect(envelopeCodes(r.body).some((c) => [9106, 6003, 10000, 7003].includes(c)), `${method} ${template}: ${r.text}`).toBe(false);
+    }
+  });
+
+  type Case = { name: string; headers: () => Record<string, string>; expect: (template: string) => [number, number] };
+  const CASES: Case[] = [
+    { name: "no credentials", headers: () => ({}), expect: () => [400, 9106] },
+    { name: "a malformed Authorization header", headers: () => ({ authorization: "Token abc" }), expect: () => [400, 6003] },
+    { name: "a wrong token", headers: () => ({ authorization: "Bearer not-a-token" }), expect: (t) => (isUpload(t) ? [401, 10000] : [403, 10000]) },
+    { name: "a wrong X-Auth-Key", headers: () => ({ "x-auth-email": "a@b.c", "x-auth-key": "nope" }), expect: (t) => (isUpload(t) ? [401, 10000] : [403, 10000]) },
+    // An asset JWT is not an API token; an API token is not an upload JWT.
+    { name: "an upload-session JWT", headers: () => ({ authorization: `Bearer ${sessionJwt}` }), expect: (t) => (isUpload(t) ? [0, 0] : [403, 10000]) },
+    { name: "a completion JWT", headers: () => ({ authorization: `Bearer ${completionJwt}` }), expect: (t) => (isUpload(t) ? [401, 10000] : [403, 10000]) },
+    { name: "the API token", headers: () => ({ authorization: `Bearer ${TOKEN}` }), expect: (t) => (isUpload(t) ? [401, 10000] : [0, 0]) },
+  ];
+
+  const table = ROUTES.flatMap(([method, template]) =>
+    CASES.map((c) => [`${method} ${template} with ${c.name}`, method, template, c] as const),
+  ).filter(([, , template, c]) => c.expect(template)[0] !== 0);
+
+  test.each(table)("%s", async (_title, method, template, c) => {
+    const before = JSON.stringify(await (await fetch(`${h.emu.url}/__emulator/state`)).json());
+    const r = await h.api(method, `${fill(template)}${isUpload(template) ? "?base64=true" : ""}`, {
+      token: null,
+      headers: { ...c.headers(), "content-type": "application/json" },
+      body: method === "GET" ? null : "{}",
+    });
+    const [status, code] = c.expect(template);
+    expect(r.status, r.text).toBe(status);
+    expect(envelopeCodes(r.body)).toEqual([code]);
+    expect(r.body).toMatchObject({ success: false, result: null });
+    // A refused request changes nothing.
+    expect(JSON.stringify(await (await fetch(`${h.emu.url}/__emulator/state`)).json())).toBe(before);
+  });
+});
+
+describe("asset tokens are bound to their account, namespace and script", () => {
+  const deploy = (namespace: string, script: string, jwt: string) =>
+    h.api("PUT", `/dispatch/namespaces/${namespace}/scripts/${script}`, {
+      body: scriptForm({ main_module: "worker.mjs", assets: { jwt }, bindings: [{ type: "assets", name: "ASSETS" }] }),
+    });
+
+  test("a completion token attaches to its own script (control)", async () => {
+    const r = await deploy(ns, SCRIPT, completionJwt);
+    expect(r.status, r.text).toBe(200);
+  });
+
+  test.each([
+    ["another script in the same namespace", () => ns, "other"],
+    ["the same script name in another namespace", () => nsB, SCRIPT],
+  ])("a completion token cannot attach assets to %s", async (_what, namespace, script) => {
+    const before = (await (await fetch(`${h.emu.url}/__emulator/state`)).json()).accounts[ACCOUNT].namespaces;
+    const r = await deploy(namespace(), script, completionJwt);
+    expect(r.status).toBe(400);
+    expect(envelopeCodes(r.body)).toEqual([10021]);
+    expect(r.body.errors[0].message).toMatch(/different account, namespace or script/);
+    const after = (await (await fetch(`${h.emu.url}/__emulator/state`)).json()).accounts[ACCOUNT].namespaces;
+    expect(after[namespace()].scripts[script]).toEqual(before[namespace()].scripts[script]);
+  });
+
+  test("an upload-session token cannot stand in for a completion token", async () => {
+    const r = await deploy(ns, SCRIPT, sessionJwt);
+    expect(r.status).toBe(400);
+    expect(envelopeCodes(r.body)).toEqual([10021]);
+  });
+
+  test("a session JWT of one account cannot upload to another account", async () => {
+    const content = `<p>cross-account ${process.pid}</p>`;
+    const s = await session(ns, "xacct", content);
+    const url = `${h.emu.apiBase}/accounts/${OTHER_ACCOUNT}/workers/assets/upload?base64=true`;
+    const r = await h.api("POST", url, { body: uploadForm(s.hash, content), token: s.jwt });
+    expect(r.status).toBe(401);
+    expect(envelopeCodes(r.body)).toEqual([10000]);
+    const state = await (await fetch(`${h.emu.url}/__emulator/state`)).json();
+    expect(state.accounts[ACCOUNT].namespaces[ns].blobs).not.toContain(s.hash);
+    expect(state.accounts[OTHER_ACCOUNT]).toBeUndefined();
+    // The same upload under its own account works: the refusal was about the account only.
+    const ok = await h.api("POST", "/assets/upload?base64=true", { body: uploadForm(s.hash, content), token: s.jwt });
+    expect(ok.status, ok.text).toBe(201);
+  });
+
+  test("a session JWT cannot upload a hash its manifest does not list", async () => {
+    const content = "<p>listed</p>";
+    const s = await session(ns, "listed", content);
+    const stray = "<p>stray</p>";
+    const r = await h.api("POST", "/assets/upload?base64=true", { body: uploadForm(assetHash(stray), stray), token: s.jwt });
+    expect(r.status).toBe(400);
+    expect(envelopeCodes(r.body)).toEqual([10001]);
+  });
+});
+
+describe("manifest paths that could escape are refused", () => {
+  const hash = assetHash("x");
+  const post = (p: string) =>
+    h.api("POST", `/dispatch/namespaces/${ns}/scripts/paths/assets-upload-session`, { json: { manifest: { [p]: { hash, size: 1 } } } });
+
+  test("a plain /-rooted path is accepted (control)", async () => {
+    expect((await post("/assets/app.js")).status).toBe(200);
+  });
+
+  test.each([
+    ["a relative path", "index.html"],
+    ["an empty path", ""],
+    ["a leading ..", "../etc/passwd"],
+    ["a .. segment", "/a/../../etc/passwd"],
+    ["a trailing ..", "/a/.."],
+    ["a Windows drive path", "C:\\Windows\\win.ini"],
+    ["a Windows drive path with slashes", "C:/Windows/win.ini"],
+    ["a UNC path", "\\\\server\\share\\x"],
+    ["a backslash-rooted path", "\\etc\\passwd"],
+    ["a .. between backslashes", "/a\\..\\..\\etc\\passwd"],
+    ["a NUL byte", "/index.html\0.png"],
+  ])("%s: %j", async (_what, p) => {
+    const r = await post(p);
+    expect(r.status, r.text).toBe(400);
+    expect(envelopeCodes(r.body)).toEqual([10001]);
+  });
+});

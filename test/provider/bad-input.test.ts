@@ -1,0 +1,568 @@
+/**
+ * The bad-input table: every input of every resource, of the Tenant component and of tenants.yaml, tried
+ * with invalid values. Each must fail at check time (what `pulumi preview` runs) with a message that names
+ * the field and what is allowed, and with zero API calls: the providers' check() runs with a live emulator
+ * whose journal must stay empty.
+ *
+ * docs/bad-input.md is generated from this table: `UPDATE_BAD_INPUT_DOC=1 npx vitest run test/provider/bad-input.test.ts`.
+ * Without the variable, the test fails when the doc and the table disagree.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync, ftruncateSync, rmSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
+import { MAX_SECRET_BYTES, scriptSecretProvider } from "../../provider/resources/script-secret";
+import { staticAssetsProvider } from "../../provider/resources/static-assets";
+import { MAX_MODULE_BYTES, userScriptProvider } from "../../provider/resources/user-script";
+import { Tenant, tenantArgsFailures, type TenantArgs } from "../../provider/tenant";
+import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
+import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
+import type { CheckFailure } from "../../provider/validation";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+
+const ROOT = path.resolve(__dirname, "../..");
+const DOC = path.join(ROOT, "docs", "bad-input.md");
+const tmp = path.join(os.tmpdir(), `wfp-bad-input-${process.pid}`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Fixtures: files the rows point at (created in beforeAll).
+
+const F = {
+  site: path.join(tmp, "site"),
+  twoFiles: path.join(tmp, "two-files"),
+  empty: path.join(tmp, "empty"),
+  bigAsset: path.join(tmp, "big-asset"),
+  workerJs: path.join(tmp, "worker-js"),
+  escape: path.join(tmp, "escape"),
+  aFile: path.join(tmp, "site", "index.html"),
+  module: path.join(tmp, "mod", "index.js"),
+  bigModule: path.join(tmp, "mod", "huge.js"),
+  tenantsDir: path.join(tmp, "tenants"),
+};
+
+function write(file: string, content: string): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, content);
+}
+
+/** A sparse file: its size is set, no bytes are written. */
+function sparse(file: string, size: number): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const fd = openSync(file, "w");
+  ftruncateSync(fd, size);
+  closeSync(fd);
+}
+
+function makeFixtures(): void {
+  rmSync(tmp, { recursive: true, force: true });
+  write(path.join(F.site, "index.html"), "<h1>hi</h1>\n");
+  write(path.join(F.twoFiles, "a.txt"), "a");
+  write(path.join(F.twoFiles, "b.txt"), "b");
+  mkdirSync(F.empty, { recursive: true });
+  sparse(path.join(F.bigAsset, "video.mp4"), MAX_ASSET_SIZE_BYTES + 1);
+  write(path.join(F.workerJs, "_worker.js"), "export default {}");
+  write(path.join(F.escape, "index.html"), "ok");
+  symlinkSync("/etc", path.join(F.escape, "etc-link"));
+  write(F.module, "export default { fetch() { return new Response('ok') } }\n");
+  sparse(F.bigModule, MAX_MODULE_BYTES + 1);
+  write(path.join(F.tenantsDir, "w", "index.js"), "export default {}");
+  write(path.join(F.tenantsDir, "w", "lib.js"), "export const x = 1");
+  write(path.join(F.tenantsDir, "site", "index.html"), "hi");
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The table
+
+type Target = "DispatchNamespace" | "UserScript" | "ScriptSecret" | "StaticAssets" | "Tenant" | "tenants.yaml";
+
+interface Row {
+  resource: Target;
+  /** The input (or tenants.yaml field) under test. */
+  input: string;
+  /** The bad value, as the doc shows it. */
+  bad: string;
+  /** The inputs (a Tenant's args, a tenants.yaml tenant entry) with the bad value applied to a valid base. */
+  value: () => Record<string, unknown>;
+  /** The property the failure must name (tenants.yaml: the field in the problem). */
+  property: string;
+  /** What the message must say is allowed. */
+  allowed: RegExp;
+}
+
+const NAMESPACE_RULE = /lowercase letters, digits and dashes/;
+const SCRIPT_RULE = /lowercase letters, digits, '-' and '_'/;
+const IDENT_RULE = /letters, digits and '_', not starting with a digit/;
+const ACCOUNT_RULE = /32 lowercase hex characters/;
+const long = (n: number, c = "a") => c.repeat(n);
+
+const base = {
+  DispatchNamespace: () => ({ name: "ns-ok" }),
+  UserScript: () => ({
+    namespace: "ns-ok",
+    name: "script-ok",
+    modules: [{ name: "index.js", content: "export default {}" }],
+    compatibilityDate: "2025-06-01",
+  }),
+  ScriptSecret: () => ({ namespace: "ns-ok", scriptName: "script-ok", name: "API_KEY", text: "s3cret" }),
+  StaticAssets: () => ({ namespace: "ns-ok", scriptName: "script-ok", directory: F.site }),
+  Tenant: (): Record<string, unknown> => ({
+    namespace: "ns-ok",
+    tenantId: "acme",
+    modules: [{ name: "index.js", content: "export default {}" }],
+    compatibilityDate: "2025-06-01",
+  }),
+  "tenants.yaml": (): Record<string, unknown> => ({ id: "t1", worker: { dir: "w", modules: ["index.js"], compatibilityDate: "2025-06-01" } }),
+};
+
+/** Rows that set one input to a bad value on the resource's valid base. */
+function set(resource: Target, input: string, rows: Array<[bad: string, value: unknown, property: string | undefined, allowed: RegExp]>): Row[] {
+  return rows.map(([bad, value, property, allowed]) => ({
+    resource,
+    input,
+    bad,
+    value: () => {
+      const v = base[resource]() as Record<string, unknown>;
+      if (value === MISSING) delete v[input];
+      else v[input] = typeof value === "function" ? (value as () => unknown)() : value;
+      return v;
+    },
+    property: property ?? input,
+    allowed,
+  }));
+}
+const MISSING = Symbol("missing");
+
+/** Rows for a field nested in a tenants.yaml tenant entry (`worker.modules`, `assets.directory`...). */
+function yamlRow(input: string, bad: string, edit: (t: Record<string, any>) => void, property: string, allowed: RegExp): Row {
+  return {
+    resource: "tenants.yaml",
+    input,
+    bad,
+    value: () => {
+      const t = structuredClone(base["tenants.yaml"]()) as Record<string, any>;
+      edit(t);
+      return t;
+    },
+    property,
+    allowed,
+  };
+}
+
+const module = (m: Record<string, unknown>) => [m];
+
+const ROWS: Row[] = [
+  // DispatchNamespace
+  ...set("DispatchNamespace", "name", [
+    ["(missing)", MISSING, undefined, /is required: the dispatch namespace name/],
+    ["42", 42, undefined, NAMESPACE_RULE],
+    ['""', "", undefined, NAMESPACE_RULE],
+    ["64 characters", long(64), undefined, /at most 63 characters/],
+    ['"Tenants_A"', "Tenants_A", undefined, NAMESPACE_RULE],
+    ['"-lead"', "-lead", undefined, NAMESPACE_RULE],
+    ['"a b"', "a b", undefined, NAMESPACE_RULE],
+  ]),
+  ...set("DispatchNamespace", "trustedWorkers", [['"yes"', "yes", undefined, /true or false/]]),
+  ...set("DispatchNamespace", "forceDestroy", [["1", 1, undefined, /true or false/]]),
+  ...set("DispatchNamespace", "accountId", [
+    ['"xyz"', "xyz", undefined, ACCOUNT_RULE],
+    ["32 upper-case hex", long(32, "A"), undefined, ACCOUNT_RULE],
+    ["123", 123, undefined, ACCOUNT_RULE],
+  ]),
+  ...set("DispatchNamespace", "(unknown input)", [["nmae: \"x\"", undefined, "nmae", /is not an input of DispatchNamespace; use name, trustedWorkers, forceDestroy, accountId/]]).map(
+    (r) => ({ ...r, value: () => ({ ...base.DispatchNamespace(), nmae: "x" }) }),
+  ),
+
+  // UserScript: identity
+  ...set("UserScript", "namespace", [
+    ["(missing)", MISSING, undefined, /is required: the dispatch namespace name/],
+    ['""', "", undefined, NAMESPACE_RULE],
+    ['"Bad NS"', "Bad NS", undefined, NAMESPACE_RULE],
+  ]),
+  ...set("UserScript", "name", [
+    ["(missing)", MISSING, undefined, /is required: the script name/],
+    ["7", 7, undefined, SCRIPT_RULE],
+    ['""', "", undefined, SCRIPT_RULE],
+    ["64 characters", long(64), undefined, /at most 63 characters/],
+    ['"my.script"', "my.script", undefined, SCRIPT_RULE],
+  ]),
+  // UserScript: modules
+  ...set("UserScript", "modules", [
+    ["(missing)", MISSING, undefined, /is required: at least one module/],
+    ["[]", [], undefined, /non-empty list of modules/],
+    ['"index.js"', "index.js", undefined, /non-empty list of modules/],
+    ['["index.js"]', ["index.js"], "modules[0]", /must be an object \{name, content \| path, type\?\}/],
+    ["name \"\"", module({ name: "", content: "x" }), "modules[0].name", /must not be empty/],
+    ['name "../x.js"', module({ name: "../x.js", content: "x" }), "modules[0].name", /relative module path without '\.', '\.\.'/],
+    ['name "metadata"', module({ name: "metadata", content: "x", type: "text/plain" }), "modules[0].name", /must not be "metadata"/],
+    ["name of 256 characters", module({ name: `${long(253)}.js`, content: "x" }), "modules[0].name", /at most 255 characters/],
+    ["duplicate names", () => [{ name: "index.js", content: "a" }, { name: "index.js", content: "b" }], "modules[1].name", /duplicates the module name "index\.js"/],
+    ["both content and path", module({ name: "index.js", content: "x", path: F.module }), "modules[0]", /exactly one of content .* and path/],
+    ["neither content nor path", module({ name: "index.js" }), "modules[0]", /exactly one of content .* and path/],
+    ["content 42", module({ name: "index.js", content: 42 }), "modules[0].content", /must be a string/],
+    ["unknown field", module({ name: "index.js", content: "x", body: "x" }), "modules[0].body", /use name, content, path or type/],
+    ['type "text/html"', module({ name: "index.js", content: "x", type: "text/html" }), "modules[0].type", /must be one of application\/javascript\+module/],
+    ['name "index.ts" (type not inferable)', module({ name: "index.ts", content: "x" }), "modules[0].type", /use an extension among/],
+    ["wasm given as content", () => [{ name: "index.js", content: "x" }, { name: "a.wasm", content: "x" }], "modules[1].content", /give path instead/],
+    ['path ""', module({ name: "index.js", path: "" }), "modules[0].path", /non-empty file path/],
+    ["path to a missing file", module({ name: "index.js", path: path.join(tmp, "nope.js") }), "modules[0].path", /cannot be read \(ENOENT\)/],
+    ["path to a directory", () => module({ name: "index.js", path: F.site }), "modules[0].path", /must be a file/],
+    [`path to a file over ${MAX_MODULE_BYTES} bytes (sparse)`, () => module({ name: "index.js", path: F.bigModule }), "modules[0].path", /at most \d+ bytes/],
+  ]),
+  ...set("UserScript", "mainModule", [
+    ['"main.js" (not a module)', "main.js", undefined, /must name one of the modules \(index\.js\)/],
+    ["a text module", "index.js", undefined, /must be an ES module or a Python module/],
+  ]).map((r) => (r.bad === "a text module" ? { ...r, value: () => ({ ...base.UserScript(), modules: [{ name: "index.js", content: "x", type: "text/plain" }], mainModule: "index.js" }) } : r)),
+  ...set("UserScript", "compatibilityDate", [
+    ["(missing)", MISSING, undefined, /is required: a date in the form YYYY-MM-DD/],
+    ["20250601", 20250601, undefined, /YYYY-MM-DD/],
+    ['"2025/06/01"', "2025/06/01", undefined, /YYYY-MM-DD/],
+    ['"2025-02-30"', "2025-02-30", undefined, /real calendar date/],
+    ['"2008-12-31"', "2008-12-31", undefined, /not be before 2009/],
+    ['"2999-01-01"', "2999-01-01", undefined, /not be in the future/],
+  ]),
+  ...set("UserScript", "compatibilityFlags", [
+    ['"nodejs_compat"', "nodejs_compat", undefined, /list of strings such as nodejs_compat/],
+    ['["Node-Compat"]', ["Node-Compat"], "compatibilityFlags[0]", /lowercase letters, digits and '_'/],
+    ["duplicate flag", ["nodejs_compat", "nodejs_compat"], "compatibilityFlags[1]", /duplicates the flag nodejs_compat/],
+  ]),
+  ...set("UserScript", "bindings", [
+    ['{name: "X"}', { name: "X" }, undefined, /must be a list of bindings \{name, type, \.\.\.\}/],
+    ['["X"]', ["X"], "bindings[0]", /must be an object \{name, type, \.\.\.\}/],
+    ['name "1ABC"', [{ name: "1ABC", type: "plain_text", text: "x" }], "bindings[0].name", IDENT_RULE],
+    ["duplicate names", [{ name: "A", type: "plain_text", text: "x" }, { name: "A", type: "plain_text", text: "y" }], "bindings[1].name", /must be unique/],
+    ['type "secret_text"', [{ name: "A", type: "secret_text", text: "x" }], "bindings[0].type", /manage secrets with the ScriptSecret resource/],
+    ['type "kv"', [{ name: "A", type: "kv" }], "bindings[0].type", /must be one of plain_text, json, kv_namespace/],
+    ["kv_namespace without namespaceId", [{ name: "A", type: "kv_namespace" }], "bindings[0].namespaceId", /is required for a kv_namespace binding/],
+    ["unknown field", [{ name: "A", type: "plain_text", text: "x", value: "y" }], "bindings[0].value", /allowed: name, type, text/],
+    ["text 5", [{ name: "A", type: "plain_text", text: 5 }], "bindings[0].text", /must be a string/],
+    ["KV id of 33 characters", [{ name: "A", type: "kv_namespace", namespaceId: long(33, "f") }], "bindings[0].namespaceId", /at most 32 characters/],
+    ['jurisdiction "us"', [{ name: "A", type: "r2_bucket", bucketName: "b", jurisdiction: "us" }], "bindings[0].jurisdiction", /eu, fedramp or fedramp-high/],
+    ["ratelimit simple {limit: \"10\"}", [{ name: "A", type: "ratelimit", namespaceId: "1001", simple: { limit: "10", period: 60 } }], "bindings[0].simple", /\{limit: number, period: number/],
+    ["assets binding without assets", [{ name: "ASSETS", type: "assets" }], "bindings[0].type", /needs the assets input/],
+  ]),
+  ...set("UserScript", "tags", [
+    ['"a,b"', "a,b", undefined, /list of strings/],
+    ["9 tags", Array.from({ length: 9 }, (_, i) => `t${i}`), undefined, /at most 8 tags/],
+    ['""', [""], "tags[0]", /must not be empty/],
+    ["1025 characters", [long(1025)], "tags[0]", /at most 1024 characters/],
+    ['"a,b"', ["a,b"], "tags[0]", /must not contain ',' or '&'/],
+    ["duplicate tag", ["x", "x"], "tags[1]", /duplicates the tag "x"/],
+  ]),
+  ...set("UserScript", "usageModel", [['"free"', "free", undefined, /standard, bundled, unbound/]]),
+  ...set("UserScript", "limits", [
+    ["50", 50, undefined, /must be an object \{cpuMs\?\}/],
+    ["{memoryMb: 1}", { memoryMb: 1 }, "limits.memoryMb", /use cpuMs/],
+    ["cpuMs 0", { cpuMs: 0 }, "limits.cpuMs", /from 1 to 300000/],
+    ["cpuMs 300001", { cpuMs: 300_001 }, "limits.cpuMs", /from 1 to 300000/],
+    ["cpuMs 1.5", { cpuMs: 1.5 }, "limits.cpuMs", /whole number/],
+  ]),
+  ...set("UserScript", "logpush", [['"true"', "true", undefined, /true or false/]]),
+  ...set("UserScript", "observability", [
+    ["true", true, undefined, /enabled: boolean/],
+    ['{enabled: "yes"}', { enabled: "yes" }, undefined, /enabled: boolean/],
+    ["headSamplingRate 2", { enabled: true, headSamplingRate: 2 }, "observability.headSamplingRate", /from 0 to 1/],
+    ["unknown field", { enabled: true, sample: 1 }, "observability.sample", /use enabled, headSamplingRate, logs, traces/],
+  ]),
+  ...set("UserScript", "placement", [
+    ['"smart"', "smart", undefined, /\{mode: "smart"\}, \{region\}, \{hostname\} or \{host\}/],
+    ['{mode: "fast"}', { mode: "fast" }, "placement.mode", /"smart" or "targeted"/],
+    ["unknown field", { zone: "x" }, "placement.zone", /use mode, region, hostname or host/],
+  ]),
+  ...set("UserScript", "tailConsumers", [
+    ['"logger"', "logger", undefined, /list of \{service, environment\?, namespace\?\}/],
+    ['[{service: "Bad Name"}]', [{ service: "Bad Name" }], "tailConsumers[0]", /\{service: <script name>/],
+  ]),
+  ...set("UserScript", "assets", [
+    ['"dist"', "dist", undefined, /StaticAssets attachment .* with a digest/],
+    ["{digest: \"\"}", { digest: "" }, undefined, /StaticAssets attachment .* with a digest/],
+  ]),
+  ...set("UserScript", "accountId", [['"acc"', "acc", undefined, ACCOUNT_RULE]]),
+  ...set("UserScript", "(unknown input)", [["code: \"...\"", undefined, "code", /is not an input of UserScript; use namespace, name, modules/]]).map((r) => ({
+    ...r,
+    value: () => ({ ...base.UserScript(), code: "export default {}" }),
+  })),
+
+  // ScriptSecret
+  ...set("ScriptSecret", "namespace", [
+    ["(missing)", MISSING, undefined, /is required: the dispatch namespace name/],
+    ['"NS"', "NS", undefined, NAMESPACE_RULE],
+  ]),
+  ...set("ScriptSecret", "scriptName", [
+    ["(missing)", MISSING, undefined, /is required: the script name/],
+    ['"a/b"', "a/b", undefined, SCRIPT_RULE],
+  ]),
+  ...set("ScriptSecret", "name", [
+    ["(missing)", MISSING, undefined, /is required: the secret's binding name/],
+    ['""', "", undefined, IDENT_RULE],
+    ['"1KEY"', "1KEY", undefined, IDENT_RULE],
+    ['"API-KEY"', "API-KEY", undefined, IDENT_RULE],
+    ["256 characters", long(256, "K"), undefined, /at most 255 characters/],
+  ]),
+  ...set("ScriptSecret", "text", [
+    ["(missing)", MISSING, undefined, /is required: the secret value/],
+    ["42", 42, undefined, /must be a string/],
+    ['""', "", undefined, /must not be empty/],
+    [`${MAX_SECRET_BYTES + 1} bytes`, "x".repeat(MAX_SECRET_BYTES + 1), undefined, new RegExp(`at most ${MAX_SECRET_BYTES} bytes`)],
+  ]),
+  ...set("ScriptSecret", "accountId", [['"acc"', "acc", undefined, ACCOUNT_RULE]]),
+  ...set("ScriptSecret", "(unknown input)", [["value: \"...\"", undefined, "value", /use namespace, scriptName, name, text, accountId/]]).map((r) => ({
+    ...r,
+    value: () => ({ ...base.ScriptSecret(), value: "x" }),
+  })),
+
+  // StaticAssets
+  ...set("StaticAssets", "namespace", [
+    ["(missing)", MISSING, undefined, /is required: the dispatch namespace name/],
+    ['"NS"', "NS", undefined, NAMESPACE_RULE],
+  ]),
+  ...set("StaticAssets", "scriptName", [
+    ["(missing)", MISSING, undefined, /is required: the user script/],
+    ['"-x"', "-x", undefined, SCRIPT_RULE],
+  ]),
+  ...set("StaticAssets", "directory", [
+    ["(missing)", MISSING, undefined, /is required: the directory to upload/],
+    ['""', "", undefined, /non-empty path/],
+    ["7", 7, undefined, /non-empty path/],
+    ["a missing directory", path.join(tmp, "nope"), undefined, /does not exist/],
+    ["a file", F.aFile, undefined, /is not a directory/],
+    ["an empty directory", F.empty, undefined, /has no files to upload/],
+    [`a file over ${MAX_ASSET_SIZE_BYTES} bytes (sparse)`, F.bigAsset, undefined, /larger than the 26214400-byte \(25 MiB\) limit per asset/],
+    ["_worker.js without .assetsignore", F.workerJs, undefined, /would be uploaded as a public asset/],
+    ["a symlink out of the directory", F.escape, undefined, /Symlinks are followed only inside the directory/],
+  ]),
+  ...set("StaticAssets", "maxFiles", [
+    ["0", 0, undefined, /whole number from 1 to 100000/],
+    ["100001", 100_001, undefined, /whole number from 1 to 100000/],
+    ["1.5", 1.5, undefined, /whole number from 1 to 100000/],
+    ['"10"', "10", undefined, /whole number from 1 to 100000/],
+    ["1, with 2 files", 1, undefined, /more than the limit of 1 .* raise maxFiles/],
+  ]).map((r) => (r.bad.startsWith("1,") ? { ...r, value: () => ({ ...base.StaticAssets(), directory: F.twoFiles, maxFiles: 1 }) } : r)),
+  ...set("StaticAssets", "include", [
+    ['"**"', "**", undefined, /list of glob patterns/],
+    ['[""]', [""], "include[0]", /non-empty glob pattern/],
+    ['["/etc/*"]', ["/etc/*"], "include[0]", /relative to the directory, without a leading "\/" or "\.\."/],
+    ['["../*"]', ["../*"], "include[0]", /relative to the directory, without a leading "\/" or "\.\."/],
+  ]),
+  ...set("StaticAssets", "exclude", [
+    ["[1]", [1], "exclude[0]", /non-empty glob pattern/],
+    ['["../secret"]', ["../secret"], "exclude[0]", /without a leading "\/" or "\.\."/],
+  ]),
+  ...set("StaticAssets", "config", [
+    ['"spa"', "spa", undefined, /object with htmlHandling, notFoundHandling and runWorkerFirst/],
+    ["unknown setting", { spa: true }, "config.spa", /use one of htmlHandling, notFoundHandling, runWorkerFirst/],
+    ['htmlHandling "strip"', { htmlHandling: "strip" }, "config.htmlHandling", /"auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"/],
+    ['notFoundHandling "404"', { notFoundHandling: "404" }, "config.notFoundHandling", /"none", "404-page", "single-page-application"/],
+    ['runWorkerFirst "yes"', { runWorkerFirst: "yes" }, "config.runWorkerFirst", /true, false, or a list of route rules/],
+    ['runWorkerFirst ["api/*"]', { runWorkerFirst: ["api/*"] }, "config.runWorkerFirst", /starting with "\/" or "!\/"/],
+    ['runWorkerFirst ["!/x"]', { runWorkerFirst: ["!/x"] }, "config.runWorkerFirst", /at least one positive rule/],
+  ]),
+  ...set("StaticAssets", "isolationSalt", [
+    ["42", 42, undefined, /must be a string/],
+    ['"a\\0b"', "a\0b", undefined, /must not contain a NUL character/],
+  ]),
+  ...set("StaticAssets", "uploadConcurrency", [
+    ["0", 0, undefined, /whole number from 1 to \d+/],
+    ["1000", 1000, undefined, /whole number from 1 to \d+/],
+  ]),
+  ...set("StaticAssets", "accountId", [['"acc"', "acc", undefined, ACCOUNT_RULE]]),
+  ...set("StaticAssets", "(unknown input)", [["dir: \"...\"", undefined, "dir", /is not an input of StaticAssets; use namespace, scriptName, directory/]]).map((r) => ({
+    ...r,
+    value: () => ({ ...base.StaticAssets(), dir: "x" }),
+  })),
+
+  // Tenant (component arguments that reach a resource)
+  ...set("Tenant", "tenantId", [
+    ["(missing)", MISSING, undefined, /is required/],
+    ['""', "", undefined, NAMESPACE_RULE],
+    ['"Acme Corp"', "Acme Corp", undefined, NAMESPACE_RULE],
+    ["64 characters", long(64), undefined, /at most 63 characters/],
+  ]),
+  ...set("Tenant", "scriptName", [['"Acme"', "Acme", undefined, SCRIPT_RULE]]),
+  ...set("Tenant", "plan", [
+    ['"gold,plus"', "gold,plus", undefined, NAMESPACE_RULE],
+    ['""', "", undefined, NAMESPACE_RULE],
+  ]),
+  ...set("Tenant", "tags", [
+    ["7 extra tags with a plan", Array.from({ length: 7 }, (_, i) => `t${i}`), undefined, /at most 6 extra tags/],
+    ['["a&b"]', ["a&b"], "tags[0]", /must not contain ',' or '&'/],
+    ['["tenant-acme"]', ["tenant-acme"], "tags[0]", /duplicates the tag "tenant-acme"/],
+  ]).map((r) => (r.bad.startsWith("7") ? { ...r, value: () => ({ ...base.Tenant(), plan: "pro", tags: Array.from({ length: 7 }, (_, i) => `t${i}`) }) } : r)),
+  ...set("Tenant", "secrets", [['{"api-key": "..."}', { "api-key": "x" }, "secrets.api-key", IDENT_RULE]]),
+  ...set("Tenant", "assets", [
+    ["{}", {}, "assets.directory", /is required: the directory of static files/],
+    ['{directory: ""}', { directory: "" }, "assets.directory", /non-empty path/],
+  ]),
+
+  // tenants.yaml (examples/platform/tenants.ts): problems read `tenant "<id>": <field> <what is allowed>`
+  yamlRow("id", "(missing)", (t) => delete t.id, "id", /1-40 lowercase letters, digits or dashes/),
+  yamlRow("id", '"Acme"', (t) => (t.id = "Acme"), "id", /1-40 lowercase letters, digits or dashes/),
+  yamlRow("id", "41 characters", (t) => (t.id = long(41)), "id", /1-40 lowercase letters/),
+  yamlRow("id", "7", (t) => (t.id = 7), "id", /1-40 lowercase letters/),
+  yamlRow("(unknown field)", "colour: red", (t) => (t.colour = "red"), "colour", /allowed: id, plan, worker, assets, secrets, tags/),
+  yamlRow("plan", '"platinum"', (t) => (t.plan = "platinum"), "plan", /one of free, pro, enterprise/),
+  yamlRow("worker", "(missing)", (t) => delete t.worker, "worker", /is required: a mapping with dir, modules and compatibilityDate/),
+  yamlRow("worker.dir", "(missing)", (t) => delete t.worker.dir, "worker.dir", /is required: the directory holding the modules/),
+  yamlRow("worker.dir", "a missing directory", (t) => (t.worker.dir = "nope"), "worker.dir", /is not a directory/),
+  yamlRow("worker.modules", "[]", (t) => (t.worker.modules = []), "worker.modules", /non-empty list of file paths inside worker.dir/),
+  yamlRow("worker.modules", "[1]", (t) => (t.worker.modules = [1]), "worker.modules", /non-empty list of file paths/),
+  yamlRow("worker.modules", "a missing file", (t) => (t.worker.modules = ["nope.js"]), "worker.modules", /does not exist in w/),
+  yamlRow("worker.modules", "../x.js", (t) => (t.worker.modules = ["../x.js"]), "worker.modules", /must be a relative path inside worker.dir/),
+  yamlRow("worker.modules", "/etc/passwd", (t) => (t.worker.modules = ["/etc/passwd"]), "worker.modules", /must be a relative path inside worker.dir/),
+  yamlRow("worker.modules", "listed twice", (t) => (t.worker.modules = ["index.js", "index.js"]), "worker.modules", /lists index.js twice/),
+  yamlRow("worker.mainModule", '"lib2.js"', (t) => (t.worker.mainModule = "lib2.js"), "worker.mainModule", /must be one of worker.modules/),
+  yamlRow("worker.compatibilityDate", "(missing)", (t) => delete t.worker.compatibilityDate, "worker.compatibilityDate", /YYYY-MM-DD/),
+  yamlRow("worker.compatibilityDate", '"June 1"', (t) => (t.worker.compatibilityDate = "June 1"), "worker.compatibilityDate", /YYYY-MM-DD/),
+  yamlRow("worker.compatibilityDate", '"2025-13-01"', (t) => (t.worker.compatibilityDate = "2025-13-01"), "worker.compatibilityDate", /real calendar date/),
+  yamlRow("worker.compatibilityFlags", '"nodejs_compat"', (t) => (t.worker.compatibilityFlags = "nodejs_compat"), "worker.compatibilityFlags", /list of strings/),
+  yamlRow("worker.compatibilityFlags", '["Node Compat"]', (t) => (t.worker.compatibilityFlags = ["Node Compat"]), "worker.compatibilityFlags[0]", /lowercase letters, digits and '_'/),
+  yamlRow("worker.bindings", '"KV"', (t) => (t.worker.bindings = "KV"), "worker.bindings", /list of mappings, each with a type and a name/),
+  yamlRow("(unknown worker field)", "entry: x", (t) => (t.worker.entry = "x"), "worker.entry", /allowed: dir, modules, mainModule/),
+  yamlRow("assets.directory", "(missing)", (t) => (t.assets = {}), "assets.directory", /is required: the directory of static files/),
+  yamlRow("assets.directory", "a missing directory", (t) => (t.assets = { directory: "nope" }), "assets.directory", /is not a directory/),
+  yamlRow("assets.htmlHandling", '"strip"', (t) => (t.assets = { directory: "site", htmlHandling: "strip" }), "assets.htmlHandling", /auto-trailing-slash, force-trailing-slash, drop-trailing-slash, none/),
+  yamlRow("assets.notFoundHandling", '"404"', (t) => (t.assets = { directory: "site", notFoundHandling: "404" }), "assets.notFoundHandling", /none, 404-page, single-page-application/),
+  yamlRow("assets.runWorkerFirst", '"api"', (t) => (t.assets = { directory: "site", runWorkerFirst: "api" }), "assets.runWorkerFirst", /true, false or a list of route rules/),
+  yamlRow("secrets", '["KEY"]', (t) => (t.secrets = ["KEY"]), "secrets", /must map secret names to stack config keys/),
+  yamlRow("secrets", 'name "api-key"', (t) => (t.secrets = { "api-key": "k" }), "secrets.api-key", /letters, digits, _; not starting with a digit/),
+  yamlRow("secrets", 'config key "a b"', (t) => (t.secrets = { KEY: "a b" }), "secrets.KEY", /stack config key \(letters, digits, \. _ -\)/),
+  yamlRow("tags", '"x"', (t) => (t.tags = "x"), "tags", /list of strings/),
+  yamlRow("tags", '["a,b"]', (t) => (t.tags = ["a,b"]), "tags[0]", /must not contain ',' or '&'/),
+  yamlRow("tags", "1025 characters", (t) => (t.tags = [long(1025)]), "tags[0]", /at most 1024 characters/),
+  yamlRow("tags", "8 tags", (t) => (t.tags = Array.from({ length: 8 }, (_, i) => `t${i}`)), "tags", /at most 6 tags/),
+  yamlRow("tags", "duplicate tag", (t) => (t.tags = ["x", "x"]), "tags[1]", /duplicates the tag "x"/),
+];
+
+/** Whole-file tenants.yaml rows: duplicates across tenants and YAML-level errors. */
+const FILE_ROWS: Array<{ input: string; bad: string; yaml: string; property: string; allowed: RegExp }> = [
+  {
+    input: "id",
+    bad: "two tenants with one id",
+    yaml: "tenants:\n  - {id: t1, worker: {dir: w, modules: [index.js], compatibilityDate: '2025-06-01'}}\n  - {id: t1, worker: {dir: w, modules: [index.js], compatibilityDate: '2025-06-01'}}\n",
+    property: "id",
+    allowed: /is a duplicate of tenants\[0\]/,
+  },
+  {
+    input: "secrets",
+    bad: "a secret name twice",
+    yaml: "tenants:\n  - id: t1\n    worker: {dir: w, modules: [index.js], compatibilityDate: '2025-06-01'}\n    secrets:\n      KEY: a\n      KEY: b\n",
+    property: "(file)",
+    allowed: /not valid YAML: Map keys must be unique/,
+  },
+  { input: "tenants", bad: "(missing)", yaml: "tenant: []\n", property: "(file)", allowed: /expected a top-level `tenants:` list/ },
+  { input: "(file)", bad: "a missing file", yaml: "", property: "(file)", allowed: /the file does not exist/ },
+];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running a row
+
+const providers = {
+  DispatchNamespace: dispatchNamespaceProvider,
+  UserScript: userScriptProvider,
+  ScriptSecret: scriptSecretProvider,
+  StaticAssets: staticAssetsProvider,
+};
+
+let yamlCounter = 0;
+function tenantsProblems(yaml: string | undefined): CheckFailure[] {
+  const file = path.join(F.tenantsDir, `tenants-${++yamlCounter}.yaml`);
+  if (yaml !== undefined) writeFileSync(file, yaml);
+  try {
+    loadTenantsFile(file);
+  } catch (error) {
+    if (!(error instanceof TenantsFileError)) throw error;
+    // `tenant "t1": worker.modules lists index.js twice` → property worker.modules
+    return error.problems.map((p) => {
+      const m = /^(?:tenant "[^"]*"|tenants\[\d+\]): (\S+) (.*)$/s.exec(p);
+      return m ? { property: m[1]!, reason: m[2]! } : { property: "(file)", reason: p };
+    });
+  }
+  return [];
+}
+
+async function failuresOf(row: Row): Promise<CheckFailure[]> {
+  const value = row.value();
+  if (row.resource === "Tenant") return tenantArgsFailures(value as unknown as TenantArgs);
+  if (row.resource === "tenants.yaml") {
+    const { stringify } = await import("yaml");
+    return tenantsProblems(stringify({ tenants: [value] }));
+  }
+  const res = await providers[row.resource].check!({}, value);
+  return res.failures ?? [];
+}
+
+/** The message a user sees, with machine-specific paths and today's date made stable for the doc. */
+function shown(f: CheckFailure): string {
+  const today = new Date().toISOString().slice(0, 10);
+  return `${f.property}: ${f.reason}`.replaceAll(tmp, "<tmp>").replaceAll(today, "<today>").replace(/\n/g, " ");
+}
+
+const results: Array<{ resource: string; input: string; bad: string; message: string }> = [];
+
+let emu: TestEmulator;
+beforeAll(async () => {
+  makeFixtures();
+  emu = await startTestEmulator();
+});
+afterAll(async () => {
+  await emu?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("bad input fails at check time, names the field and what is allowed, and makes no API call", () => {
+  it("every valid base passes (so each row fails only for its bad value)", async () => {
+    for (const resource of Object.keys(providers) as Array<keyof typeof providers>) {
+      expect((await providers[resource].check!({}, base[resource]())).failures ?? [], resource).toEqual([]);
+    }
+    expect(tenantArgsFailures(base.Tenant() as unknown as TenantArgs)).toEqual([]);
+    expect(tenantsProblems(`tenants:\n  - {id: t1, worker: {dir: w, modules: [index.js], compatibilityDate: '2025-06-01'}, assets: {directory: site}}\n`)).toEqual([]);
+  });
+
+  it.each(ROWS.map((r) => [`${r.resource} ${r.input} = ${r.bad}`, r] as const))("%s", async (_title, row) => {
+    const failures = await failuresOf(row);
+    const hit = failures.find((f) => f.property === row.property && row.allowed.test(f.reason));
+    expect(hit, `failures were ${JSON.stringify(failures, null, 1)}`).toBeDefined();
+    results.push({ resource: row.resource, input: row.input, bad: row.bad, message: shown(hit!) });
+    expect(await emu.journal()).toEqual([]);
+  });
+
+  it.each(FILE_ROWS.map((r) => [`tenants.yaml ${r.input} = ${r.bad}`, r] as const))("%s", async (_title, row) => {
+    const failures = tenantsProblems(row.bad === "a missing file" ? undefined : row.yaml);
+    const hit = failures.find((f) => f.property === row.property && row.allowed.test(f.reason));
+    expect(hit, `problems were ${JSON.stringify(failures, null, 1)}`).toBeDefined();
+    results.push({ resource: "tenants.yaml", input: row.input, bad: row.bad, message: shown(hit!).replace(/^\(file\): /, "").replace(/tenants-\d+\.yaml/, "tenants.yaml") });
+  });
+
+  it("the Tenant component refuses bad arguments in its constructor, before registering anything", () => {
+    expect(() => new Tenant("bad", { ...(base.Tenant() as unknown as TenantArgs), tenantId: "Acme Corp" })).toThrow(/Tenant "bad": tenantId must use only lowercase letters/);
+  });
+
+  it("the journal is still empty after every row", async () => {
+    expect(await emu.journal()).toEqual([]);
+  });
+
+  it("docs/bad-input.md lists every row with its message", () => {
+    expect(results.length).toBe(ROWS.length + FILE_ROWS.length);
+    const cell = (s: string) => s.replace(/\|/g, "\\|");
+    const lines = [
+      "# Bad input",
+      "",
+      "Generated by `test/provider/bad-input.test.ts` (`UPDATE_BAD_INPUT_DOC=1 npx vitest run test/provider/bad-input.test.ts`); do not edit by hand.",
+      "",
+      "Every row fails at check time, which is what `pulumi preview` runs, and makes **zero API calls** (the test",
+      "runs each check against a live emulator and asserts its request journal stays empty). Pulumi prints each",
+      "failure as `<type> resource '<name>': property <input> value {<value>} has a problem: <message>` (a secret",
+      "value is shown masked; test/e2e/bad-input.test.ts checks both through the real engine). tenants.yaml problems are reported by the",
+      "example program before any resource is registered, all at once, as `tenant \"<id>\": <field> <message>`.",
+      "The Tenant component's arguments are checked in its constructor.",
+      "",
+      "| resource | input | bad value | message |",
+      "|---|---|---|---|",
+      ...results.map((r) => `| ${r.resource} | \`${cell(r.input)}\` | ${cell(r.bad)} | ${cell(r.message)} |`),
+      "",
+    ];
+    const doc = lines.join("\n");
+    if (process.env.UPDATE_BAD_INPUT_DOC) writeFileSync(DOC, doc);
+    expect(readFileSync(DOC, "utf8")).toBe(doc);
+  });
+});
