@@ -13,6 +13,7 @@ import { isNotFound, type Operation } from "../api/errors";
 import { paths } from "../api/workers";
 import {
   bindingNameProblem,
+  deepEqual,
   isUnknown,
   namespaceNameProblem,
   scriptNameProblem,
@@ -100,6 +101,8 @@ export function checkScriptSecret(news: Record<string, unknown>): { inputs: Scri
     text: text as string,
   };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
+  // The gRPC Struct rejects undefined: leave missing inputs out so that the failures reach the user.
+  for (const key of Object.keys(inputs) as Array<keyof ScriptSecretInputs>) if (inputs[key] === undefined) delete inputs[key];
   return { inputs, failures };
 }
 
@@ -149,9 +152,11 @@ async function put(inputs: ScriptSecretInputs, operation: string): Promise<Scrip
 }
 
 export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkScriptSecret(news);
-    return { inputs, failures };
+    // `pulumi import` checks the inputs read back against themselves, and those cannot hold the value.
+    const importCheck = news?.text === undefined && deepEqual(withoutInternalKeys(olds ?? {}), withoutInternalKeys(news ?? {}));
+    return { inputs, failures: importCheck ? failures.filter((f) => f.property !== "text") : failures };
   },
 
   async diff(_id: string, olds: ScriptSecretOutputs, news: ScriptSecretInputs) {

@@ -299,8 +299,11 @@ function pickInputs(stored: Partial<StaticAssetsOutputs>): Partial<StaticAssetsI
 }
 
 export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkStaticAssets(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { inputs, failures } = await checkStaticAssets(news);
+    // `pulumi import` checks the inputs read back against themselves, and the API cannot tell the directory.
+    const importCheck = news?.directory === undefined && deepEqual(withoutInternalKeys(olds ?? {}), withoutInternalKeys(news ?? {}));
+    return { inputs, failures: importCheck ? failures.filter((f) => f.property !== "directory") : failures };
   },
 
   async diff(_id: string, olds: StaticAssetsOutputs, news: StaticAssetsInputs) {

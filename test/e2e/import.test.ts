@@ -1,0 +1,198 @@
+/**
+ * Import through the real engine (issue 4): a namespace, a script, its secret and its static assets made
+ * outside Pulumi are adopted by `pulumi import <type> <name> <id>` and by the `import` resource option. This
+ * works only through the repository's dynamic-provider plugin (bin/pulumi-resource-pulumi-nodejs →
+ * provider/plugin-host.ts): the stock one fails an import's Read with "code must be a string".
+ *
+ * After an import, the program that declares the same objects converges in one `up` that writes only what the
+ * API cannot give back: the secret's value (written once) and the assets, which cannot be listed (a session that
+ * finds every file already uploaded, and the script PUT that attaches them). Then nothing changes.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CloudflareApi } from "../../provider/api/client";
+import { buildManifest } from "../../provider/assets/manifest";
+import { uploadAssets } from "../../provider/assets/upload";
+import { resolveCredentials } from "../../provider/config";
+import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type JournalEntry, type TestEmulator } from "../helpers/emulator";
+import { PulumiProject } from "./harness";
+
+const WORKER = "export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };\n";
+const TYPE = (kind: string) => `pulumi-nodejs:dynamic/wfp:${kind}`;
+const short = (e: JournalEntry) => `${e.method} ${e.path.replace(/^.*?\/workers(?=\/)/, "")}`;
+
+async function ok(response: Response, what: string): Promise<any> {
+  const body = await response.json().catch(() => ({}));
+  expect(response.ok, `${what}: HTTP ${response.status} ${JSON.stringify(body)}`).toBe(true);
+  return body.result;
+}
+
+/** The site, and the namespace + script + secret + assets made through the API, as another tool (or a lost stack) would. */
+async function deployOutOfBand(em: TestEmulator, ns: string, siteDir: string, apiKey: string): Promise<void> {
+  mkdirSync(path.join(siteDir, "img"), { recursive: true });
+  writeFileSync(path.join(siteDir, "index.html"), "<h1>imported</h1>\n");
+  writeFileSync(path.join(siteDir, "img/logo.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>\n");
+
+  await ok(await em.api("POST", "/dispatch/namespaces", { json: { name: ns } }), "create namespace");
+  const manifest = await buildManifest({ directory: siteDir });
+  const { completionToken } = await uploadAssets(new CloudflareApi(resolveCredentials()), { namespace: ns, scriptName: "app" }, manifest.files, {
+    resource: "out-of-band assets",
+  });
+  const metadata = {
+    main_module: "worker.js",
+    compatibility_date: "2025-06-01",
+    bindings: [
+      { type: "plain_text", name: "GREETING", text: "hello" },
+      { type: "assets", name: "ASSETS" },
+    ],
+    tags: ["imported"],
+    assets: { jwt: completionToken },
+  };
+  const form = new FormData();
+  form.append("metadata", new Blob([JSON.stringify(metadata)], { type: "application/json" }), "metadata.json");
+  form.append("worker.js", new Blob([WORKER], { type: "application/javascript+module" }), "worker.js");
+  await ok(await em.api("PUT", `/dispatch/namespaces/${ns}/scripts/app`, { body: form }), "deploy script");
+  await ok(await em.api("PUT", `/dispatch/namespaces/${ns}/scripts/app/secrets`, { json: { name: "API_KEY", text: apiKey, type: "secret_text" } }), "put secret");
+}
+
+describe("import through the real engine", () => {
+  let em: TestEmulator;
+  const apiKey = `key_${randomBytes(12).toString("hex")}`;
+
+  /** A project whose site directory is `<project dir>/site`. */
+  const project = async (name: string, ns: string, adopt: boolean) => {
+    const p = await PulumiProject.create(name, {
+      program: "dist/test/e2e/stacks/import",
+      env: {
+        CLOUDFLARE_BASE_URL: em.apiBase,
+        CLOUDFLARE_API_TOKEN: TEST_TOKEN,
+        CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
+        WFP_RETRY_BASE_DELAY_MS: "20",
+        WFP_RETRY_MAX_ATTEMPTS: "2",
+      },
+      config: { "import:namespace": ns, "import:adopt": String(adopt) },
+      secretConfig: { "import:apiKey": apiKey },
+    });
+    await p.must(["config", "set", "import:siteDir", path.join(p.dir, "site")]);
+    return p;
+  };
+
+  /** The state's resources of our types, by kind. */
+  const stateByKind = async (p: PulumiProject) => {
+    const exported = await p.exportStack();
+    const byKind: Record<string, any> = {};
+    for (const r of exported.deployment.resources ?? []) {
+      const kind = /^pulumi-nodejs:dynamic\/wfp:(.+)$/.exec(r.type)?.[1];
+      if (kind) byKind[kind] = r;
+    }
+    return byKind;
+  };
+
+  /** The writes of the first `up` after an import: the secret once, the assets attached again; no file upload. */
+  const expectConvergingUp = async (p: PulumiProject, ns: string) => {
+    await em.clearJournal();
+    const up = await p.up();
+    expect(up.code, up.output).toBe(0);
+    const writes = (await em.writes()).map(short).sort();
+    expect(writes).toEqual(
+      [
+        `POST /dispatch/namespaces/${ns}/scripts/app/assets-upload-session`,
+        `PUT /dispatch/namespaces/${ns}/scripts/app`,
+        `PUT /dispatch/namespaces/${ns}/scripts/app/secrets`,
+      ].sort(),
+    );
+    const script = (await em.state()).accounts[ACCOUNT_ID].namespaces[ns].scripts.app;
+    expect(script.secrets).toEqual(["API_KEY"]);
+    expect(script.has_assets).toBe(true);
+    expect(Object.keys(script.assets.manifest).sort()).toEqual(["/img/logo.svg", "/index.html"]);
+
+    await em.clearJournal();
+    const preview = await p.preview(["--expect-no-changes"]);
+    expect(preview.code, preview.output).toBe(0);
+    const again = await p.up();
+    expect(again.code, again.output).toBe(0);
+    expect(await em.writes(), "no write after convergence").toEqual([]);
+    const refreshed = await p.preview(["--refresh", "--expect-no-changes"]);
+    expect(refreshed.code, refreshed.output).toBe(0);
+    expect(JSON.stringify(await p.exportStack())).not.toContain(apiKey);
+  };
+
+  beforeAll(async () => {
+    em = await startTestEmulator();
+  });
+
+  afterAll(async () => {
+    await em?.close();
+  });
+
+  it("adopts each resource with `pulumi import <type> <name> <id>`, then a matching program has nothing to change", async () => {
+    const ns = "e2e-import-cli";
+    const p = await project("import-cli", ns, false);
+    await deployOutOfBand(em, ns, path.join(p.dir, "site"), apiKey);
+    const nsId = (await em.state()).accounts[ACCOUNT_ID].namespaces[ns].id;
+
+    await em.clearJournal();
+    for (const [kind, name, id] of [
+      ["DispatchNamespace", "ns", ns],
+      ["UserScript", "app", `${ns}/app`],
+      ["ScriptSecret", "app-api-key", `${ns}/app/API_KEY`],
+      ["StaticAssets", "app-assets", `${ns}/app`],
+    ]) {
+      const imported = await p.run(["import", TYPE(kind!), name!, id!, "--yes", "--skip-preview", "--generate-code=false", "--protect=false"]);
+      expect(imported.code, `${kind}: ${imported.output}`).toBe(0);
+      expect(imported.output).not.toMatch(/code must be a string|failed to validate/);
+    }
+    expect(await em.writes(), "an import only reads").toEqual([]);
+
+    const state = await stateByKind(p);
+    expect(state.DispatchNamespace.id).toBe(nsId);
+    expect(state.DispatchNamespace.outputs).toMatchObject({ name: ns, namespaceId: nsId, trustedWorkers: false });
+    expect(state.UserScript.id).toBe(`${ns}/app`);
+    expect(state.UserScript.outputs).toMatchObject({
+      namespace: ns,
+      name: "app",
+      mainModule: "worker.js",
+      compatibilityDate: "2025-06-01",
+      tags: ["imported"],
+      bindings: [
+        { type: "plain_text", name: "GREETING", text: "hello" },
+        { type: "assets", name: "ASSETS" },
+      ],
+      modules: [{ name: "worker.js", type: "application/javascript+module" }],
+    });
+    expect(state.UserScript.outputs.etag).toBe((await em.state()).accounts[ACCOUNT_ID].namespaces[ns].scripts.app.etag);
+    expect(state.ScriptSecret.id).toBe(`${ns}/app/API_KEY`);
+    expect(state.ScriptSecret.outputs).toMatchObject({ namespace: ns, scriptName: "app", name: "API_KEY" });
+    expect(state.StaticAssets.id).toBe(`${ns}/app`);
+    expect(state.StaticAssets.outputs).toMatchObject({ namespace: ns, scriptName: "app" });
+    for (const r of Object.values(state)) expect(r.protect ?? false).toBe(false);
+
+    await expectConvergingUp(p, ns);
+  });
+
+  it("adopts them with the `import` resource option in one `up`", async () => {
+    const ns = "e2e-import-option";
+    const p = await project("import-option", ns, true);
+    await deployOutOfBand(em, ns, path.join(p.dir, "site"), apiKey);
+    const nsId = (await em.state()).accounts[ACCOUNT_ID].namespaces[ns].id;
+
+    const preview = await p.preview();
+    expect(preview.code, preview.output).toBe(0);
+    expect(preview.output).toMatch(/4 to import/);
+    expect(preview.output).not.toMatch(/wfp:\S+ \S+ create/); // only the stack itself is new
+
+    await expectConvergingUp(p, ns);
+    const state = await stateByKind(p);
+    expect(state.DispatchNamespace.id).toBe(nsId);
+    expect(Object.keys(state).sort()).toEqual(["DispatchNamespace", "ScriptSecret", "StaticAssets", "UserScript"]);
+    expect((await em.state()).accounts[ACCOUNT_ID].namespaces[ns].scripts.app.bindings).toEqual(
+      expect.arrayContaining([{ name: "API_KEY", type: "secret_text" }]),
+    );
+
+    const destroy = await p.run(["destroy", "--yes", "--skip-preview"]);
+    expect(destroy.code, destroy.output).toBe(0);
+    expect((await em.state()).accounts[ACCOUNT_ID].namespaces[ns]).toBeUndefined();
+  });
+});
