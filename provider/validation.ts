@@ -169,3 +169,13 @@ export function withoutInternalKeys<T extends Record<string, unknown>>(value: T)
   for (const [k, v] of Object.entries(value ?? {})) if (!k.startsWith("__")) out[k] = v;
   return out as T;
 }
+
+/**
+ * True for the check `pulumi import` makes of the inputs read() returned against themselves. Some inputs
+ * cannot be read back from the API (a secret's value, an assets directory): they are then absent, and the
+ * old and new inputs are identical.
+ */
+export function isImportCheck(olds: Record<string, unknown> | undefined, news: Record<string, unknown> | undefined, field: string): boolean {
+  const previous = withoutInternalKeys(olds ?? {});
+  return news?.[field] === undefined && Object.keys(previous).length > 0 && deepEqual(previous, withoutInternalKeys(news ?? {}));
+}

@@ -13,7 +13,7 @@ import { isNotFound, type Operation } from "../api/errors";
 import { paths } from "../api/workers";
 import {
   bindingNameProblem,
-  deepEqual,
+  isImportCheck,
   isUnknown,
   namespaceNameProblem,
   scriptNameProblem,
@@ -155,7 +155,7 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkScriptSecret(news);
     // `pulumi import` checks the inputs read back against themselves, and those cannot hold the value.
-    const importCheck = news?.text === undefined && deepEqual(withoutInternalKeys(olds ?? {}), withoutInternalKeys(news ?? {}));
+    const importCheck = isImportCheck(olds, news, "text");
     return { inputs, failures: importCheck ? failures.filter((f) => f.property !== "text") : failures };
   },
 

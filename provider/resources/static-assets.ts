@@ -30,6 +30,7 @@ import { DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY, uploadAssets } from
 import {
   containsUnknown,
   deepEqual,
+  isImportCheck,
   isUnknown,
   namespaceNameProblem,
   scriptNameProblem,
@@ -302,7 +303,7 @@ export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = await checkStaticAssets(news);
     // `pulumi import` checks the inputs read back against themselves, and the API cannot tell the directory.
-    const importCheck = news?.directory === undefined && deepEqual(withoutInternalKeys(olds ?? {}), withoutInternalKeys(news ?? {}));
+    const importCheck = isImportCheck(olds, news, "directory");
     return { inputs, failures: importCheck ? failures.filter((f) => f.property !== "directory") : failures };
   },
 

@@ -27,6 +27,7 @@ import {
   containsUnknown,
   deepEqual,
   isPlainObject,
+  isImportCheck,
   isUnknown,
   namespaceNameProblem,
   scriptNameProblem,
@@ -835,7 +836,7 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
     const { inputs, failures } = checkUserScript(news);
     // `pulumi import` checks the inputs read back against themselves: they keep a script's assets binding, but
     // not the StaticAssets attachment, which cannot be read back.
-    const importCheck = news?.assets === undefined && deepEqual(withoutInternalKeys(olds ?? {}), withoutInternalKeys(news ?? {}));
+    const importCheck = isImportCheck(olds, news, "assets");
     return { inputs, failures: importCheck ? failures.filter((f) => f.reason !== ASSETS_BINDING_NEEDS_ASSETS) : failures };
   },
 

@@ -176,3 +176,14 @@ describe("DispatchNamespace and ScriptSecret check", () => {
     expect(checkScriptSecret({ namespace: UNKNOWN, scriptName: UNKNOWN, name: "K", text: UNKNOWN }).failures).toEqual([]);
   });
 });
+
+describe("isImportCheck", () => {
+  it("is true only when the inputs are compared with themselves and the field is absent", async () => {
+    const { isImportCheck } = await import("../../provider/validation");
+    const read = { namespace: "ns", scriptName: "s", name: "KEY", __provider: "x" };
+    expect(isImportCheck(read, { ...read, __provider: "y" }, "text")).toBe(true);
+    expect(isImportCheck(read, { ...read, text: "v" }, "text")).toBe(false);
+    expect(isImportCheck(read, { ...read, name: "OTHER" }, "text")).toBe(false);
+    expect(isImportCheck(undefined, {}, "text")).toBe(false);
+  });
+});
