@@ -4,6 +4,8 @@
  * The exit code of `wfp-drift` is non-zero on drift, like `pulumi preview --refresh --expect-no-changes`.
  */
 import { spawn } from "node:child_process";
+import { providers } from "./dynamic";
+import { kindOfUrn, type KeyedDiff } from "./resources/thin-provider";
 
 export interface DriftedResource {
   urn: string;
@@ -35,8 +37,8 @@ interface PreviewStep {
 const REPAIR_OPS = new Set(["update", "create", "delete", "replace", "create-replacement", "delete-replaced"]);
 const INTERNAL = new Set(["__provider", "__inputs"]);
 
-/** Builds a report from `pulumi preview --json` output. Pure. */
-export function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary?: Record<string, number> }): DriftReport {
+/** Builds a report from `pulumi preview --json` output. */
+export async function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary?: Record<string, number> }): Promise<DriftReport> {
   const drifted: DriftedResource[] = [];
   for (const step of preview.steps ?? []) {
     if (!REPAIR_OPS.has(step.op)) continue;
@@ -48,20 +50,29 @@ export function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary
       op: step.op === "create-replacement" ? "replace" : step.op,
       type,
       name: step.urn.split("::").pop() ?? step.urn,
-      properties: changedProperties(step),
+      properties: await changedProperties(step),
     });
   }
   return { drifted, summary: preview.changeSummary ?? {} };
 }
 
-function changedProperties(step: PreviewStep): string[] {
+/** The JSON preview shows secret values as this placeholder: such inputs cannot be compared. */
+const SECRET = "[secret]";
+
+async function changedProperties(step: PreviewStep): Promise<string[]> {
   const named = [...(step.diffReasons ?? []), ...(step.replaceReasons ?? []), ...Object.keys(step.detailedDiff ?? {})];
   if (named.length > 0) return [...new Set(named)].filter((k) => !INTERNAL.has(k)).sort();
   const outputs = step.oldState?.outputs;
   const desired = step.newState?.inputs;
   if (!outputs || !desired) return [];
+  const kind = kindOfUrn(step.urn);
+  if (kind) {
+    // Our own resources: the provider's diff knows which differences matter (outputs omit module content).
+    const diff = (await providers[kind].diff!("", outputs, desired)) as KeyedDiff;
+    return diff.changedKeys.filter((key) => desired[key] !== SECRET).sort();
+  }
   return Object.keys(desired)
-    .filter((key) => !INTERNAL.has(key) && JSON.stringify(desired[key]) !== JSON.stringify(outputs[key]))
+    .filter((key) => !INTERNAL.has(key) && desired[key] !== SECRET && JSON.stringify(desired[key]) !== JSON.stringify(outputs[key]))
     .sort();
 }
 
@@ -70,10 +81,14 @@ export function formatDrift(report: DriftReport): string {
   const lines = [`Drift in ${report.drifted.length} resource(s):`];
   for (const r of report.drifted) {
     const what = r.op === "create" ? "missing (deleted out of band)" : r.op === "delete" ? "present but no longer in the program" : r.op;
-    const props = r.properties.length > 0 ? `: ${r.properties.join(", ")}` : "";
+    const props = r.properties.length > 0 ? `: ${r.properties.map(describeProperty).join(", ")}` : "";
     lines.push(`  ${r.type.split(":").pop()} "${r.name}" ${what}${props}`);
   }
   return lines.join("\n");
+}
+
+function describeProperty(key: string): string {
+  return key === "etag" ? "etag (deployed by something else)" : key;
 }
 
 /** Runs `pulumi preview --refresh --json` in `cwd` (inheriting the environment) and reports drift. */
@@ -91,7 +106,7 @@ export async function detectDrift(options: { cwd: string; stack?: string; pulumi
   if (code !== 0 && errors.length > 0) {
     throw new Error(`pulumi preview --refresh failed:\n${errors.map((d) => d.message ?? "").join("\n")}`);
   }
-  return driftFromPreview(preview);
+  return await driftFromPreview(preview);
 }
 
 function run(command: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {

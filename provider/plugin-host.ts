@@ -11,20 +11,7 @@
  */
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { thinProvider, TYPE_MODULE, type ResourceKind } from "./resources/thin-provider";
-
-const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "ScriptSecret", "StaticAssets"];
-
-/** The resource kind of a URN of ours: `urn:pulumi:stack::project::[parent$]pulumi-nodejs:dynamic/wfp:UserScript::name`. */
-export function kindOfUrn(urn: string): ResourceKind | undefined {
-  const parts = urn.split("::");
-  if (parts.length < 4) return undefined;
-  const type = parts[2].split("$").pop() ?? "";
-  const prefix = `pulumi-nodejs:dynamic/${TYPE_MODULE}:`;
-  if (!type.startsWith(prefix)) return undefined;
-  const kind = type.slice(prefix.length) as ResourceKind;
-  return KINDS.includes(kind) ? kind : undefined;
-}
+import { kindOfUrn, thinProvider, type ResourceKind } from "./resources/thin-provider";
 
 export async function serializedProvider(kind: ResourceKind): Promise<string> {
   const provider = thinProvider(kind);

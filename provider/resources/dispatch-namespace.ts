@@ -24,7 +24,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { thinProvider, TYPE_MODULE } from "./thin-provider";
+import { thinProvider, TYPE_MODULE, type KeyedDiff } from "./thin-provider";
 
 /** Arguments of a {@link DispatchNamespace}. */
 export interface DispatchNamespaceArgs {
@@ -114,7 +114,7 @@ export function checkDispatchNamespace(news: Record<string, unknown>): {
 export function diffDispatchNamespace(
   olds: Partial<DispatchNamespaceOutputs>,
   news: DispatchNamespaceInputs,
-): pulumi.dynamic.DiffResult {
+): KeyedDiff {
   const changes: string[] = [];
   const replaces: string[] = [];
   if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) {
@@ -126,7 +126,7 @@ export function diffDispatchNamespace(
   if ((olds.trustedWorkers ?? false) !== (news.trustedWorkers ?? false)) changes.push("trustedWorkers");
   if ((olds.forceDestroy ?? false) !== (news.forceDestroy ?? false)) changes.push("forceDestroy");
   if (replaces.length) changes.push(...replaces.filter((r) => !changes.includes(r)));
-  return { changes: changes.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+  return { changes: changes.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changedKeys: changes };
 }
 
 function toOutputs(ns: NamespaceObject, inputs: { forceDestroy: boolean; accountId?: string }): DispatchNamespaceOutputs {

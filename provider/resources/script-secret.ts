@@ -21,7 +21,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { thinProvider, TYPE_MODULE } from "./thin-provider";
+import { thinProvider, TYPE_MODULE, type KeyedDiff } from "./thin-provider";
 
 /** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */
 export const MAX_SECRET_BYTES = 5 * 1024;
@@ -107,14 +107,14 @@ export function checkScriptSecret(news: Record<string, unknown>): { inputs: Scri
 }
 
 /** diff(olds = outputs, news = inputs). Pure. Compares the value by hash only. */
-export function diffScriptSecret(olds: Partial<ScriptSecretOutputs>, news: ScriptSecretInputs): pulumi.dynamic.DiffResult {
+export function diffScriptSecret(olds: Partial<ScriptSecretOutputs>, news: ScriptSecretInputs): KeyedDiff {
   const replaces: string[] = [];
   for (const key of ["namespace", "scriptName", "name"] as const) if (olds[key] !== news[key]) replaces.push(key);
   if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) replaces.push("accountId");
   const changes = [...replaces];
   if (isUnknown(news.text) || olds.valueHash !== secretValueHash(news.name, news.text)) changes.push("text");
   // Every replacement targets another script or binding name, so create-before-delete is safe.
-  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
+  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false, changedKeys: changes };
 }
 
 const label = (i: { namespace: string; scriptName: string; name: string }) => `ScriptSecret "${i.namespace}/${i.scriptName}/${i.name}"`;

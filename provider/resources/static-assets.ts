@@ -37,7 +37,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { thinProvider, TYPE_MODULE } from "./thin-provider";
+import { thinProvider, TYPE_MODULE, type KeyedDiff } from "./thin-provider";
 
 export type { AssetsAttachment } from "../assets/attach";
 export type { AssetConfig } from "../assets/config";
@@ -246,7 +246,7 @@ export async function checkStaticAssets(news: Record<string, unknown>): Promise<
 }
 
 /** diff(): pure. Olds are the stored outputs (they repeat the inputs). */
-export function diffStaticAssets(olds: Partial<StaticAssetsOutputs>, news: Partial<StaticAssetsInputs>): pulumi.dynamic.DiffResult {
+export function diffStaticAssets(olds: Partial<StaticAssetsOutputs>, news: Partial<StaticAssetsInputs>): KeyedDiff {
   const replaces = (["namespace", "scriptName", "accountId"] as const).filter((k) => (olds[k] ?? undefined) !== (news[k] ?? undefined));
   const changes: string[] = [...replaces];
   if (news.digest === undefined || olds.digest !== news.digest) changes.push("digest");
@@ -254,7 +254,7 @@ export function diffStaticAssets(olds: Partial<StaticAssetsOutputs>, news: Parti
   for (const key of ["directory", "include", "exclude", "isolationSalt", "maxFiles"] as const) {
     if (!deepEqual(olds[key] ?? null, news[key] ?? null)) changes.push(key);
   }
-  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false };
+  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false, changedKeys: changes };
 }
 
 function attachmentFor(inputs: StaticAssetsInputs, config: Record<string, unknown>, completionToken: string | undefined): AssetsAttachment {

@@ -9,9 +9,26 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 export type ResourceKind = "DispatchNamespace" | "UserScript" | "ScriptSecret" | "StaticAssets";
+const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "ScriptSecret", "StaticAssets"];
 
 /** The Pulumi type token module: types are `pulumi-nodejs:dynamic/wfp:<Kind>`. */
 export const TYPE_MODULE = "wfp";
+
+/** A diff that also names the changed properties: Pulumi's host ignores the list; drift reports use it. */
+export interface KeyedDiff extends pulumi.dynamic.DiffResult {
+  changedKeys: string[];
+}
+
+/** The resource kind of a URN of ours: `urn:pulumi:stack::project::[parent$]pulumi-nodejs:dynamic/wfp:UserScript::name`. */
+export function kindOfUrn(urn: string): ResourceKind | undefined {
+  const parts = urn.split("::");
+  if (parts.length < 4) return undefined;
+  const type = parts[2].split("$").pop() ?? "";
+  const prefix = `pulumi-nodejs:dynamic/${TYPE_MODULE}:`;
+  if (!type.startsWith(prefix)) return undefined;
+  const kind = type.slice(prefix.length) as ResourceKind;
+  return KINDS.includes(kind) ? kind : undefined;
+}
 
 const providerCache = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
 

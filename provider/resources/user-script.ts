@@ -36,7 +36,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { thinProvider, TYPE_MODULE } from "./thin-provider";
+import { thinProvider, TYPE_MODULE, type KeyedDiff } from "./thin-provider";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Modules
@@ -635,14 +635,15 @@ const SETTINGS_COMPARATORS: Array<[keyof ScriptSettingsShape, (v: unknown) => un
  * diff(olds = stored outputs, news = normalized inputs). Pure. Refresh calls it as
  * diff(refreshed outputs, stored inputs), so a clean state must produce no changes.
  */
-export function diffUserScript(olds: Partial<UserScriptOutputs>, news: UserScriptInputs): pulumi.dynamic.DiffResult {
+export function diffUserScript(olds: Partial<UserScriptOutputs>, news: UserScriptInputs): KeyedDiff {
   const changes: string[] = [];
   const replaces: string[] = [];
   for (const key of ["namespace", "name"] as const) if (olds[key] !== news[key]) replaces.push(key);
   if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) replaces.push("accountId");
 
-  const contentDrift = olds.etag !== undefined && olds.deployedEtag !== undefined && olds.etag !== olds.deployedEtag;
-  if (contentDrift || containsUnknown(news.modules) || !deepEqual(moduleKeys(olds.modules), moduleKeys(news.modules))) changes.push("modules");
+  // Another deploy since ours (its code or its asset set): reported as `etag`, repaired by our upload.
+  if (olds.etag !== undefined && olds.deployedEtag !== undefined && olds.etag !== olds.deployedEtag) changes.push("etag");
+  if (containsUnknown(news.modules) || !deepEqual(moduleKeys(olds.modules), moduleKeys(news.modules))) changes.push("modules");
   if (olds.mainModule !== news.mainModule) changes.push("mainModule");
   for (const [key, normalize, fallback] of SETTINGS_COMPARATORS) {
     const a = normalize(olds[key] ?? fallback);
@@ -655,7 +656,7 @@ export function diffUserScript(olds: Partial<UserScriptOutputs>, news: UserScrip
 
   const all = [...new Set([...changes, ...replaces])];
   // Names differ on replacement, so the new script can be created before the old one is deleted.
-  return { changes: all.length > 0, replaces, deleteBeforeReplace: false };
+  return { changes: all.length > 0, replaces, deleteBeforeReplace: false, changedKeys: all };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

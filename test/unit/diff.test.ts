@@ -39,7 +39,7 @@ function outputsOf(i: UserScriptInputs, extra: Partial<UserScriptOutputs> = {}):
 describe("UserScript diff", () => {
   it("no changes for clean state, in both directions", () => {
     const i = inputs();
-    expect(diffUserScript(outputsOf(i), i)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(diffUserScript(outputsOf(i), i)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changedKeys: [] });
   });
 
   it("refresh direction: outputs read from the API (other order, snake→camel) compare clean", () => {
@@ -56,7 +56,7 @@ describe("UserScript diff", () => {
 
   it("reports content drift by etag and module hash", () => {
     const i = inputs();
-    expect(diffUserScript(outputsOf(i, { etag: "other" }), i)).toMatchObject({ changes: true, replaces: [] });
+    expect(diffUserScript(outputsOf(i, { etag: "other" }), i)).toMatchObject({ changes: true, replaces: [], changedKeys: ["etag"] });
     const changed = inputs({ modules: [{ name: "index.js", content: "export default { x: 1 }" }] });
     expect(diffUserScript(outputsOf(i), changed).changes).toBe(true);
   });
@@ -113,7 +113,7 @@ describe("DispatchNamespace diff", () => {
   const o = { name: "ns", namespaceId: "id", trustedWorkers: false, forceDestroy: false };
   it("clean", () => expect(diffDispatchNamespace(o, { name: "ns", trustedWorkers: false, forceDestroy: false }).changes).toBe(false));
   it("rename is an update, not a replace", () =>
-    expect(diffDispatchNamespace(o, { name: "ns2", trustedWorkers: false, forceDestroy: false })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false }));
+    expect(diffDispatchNamespace(o, { name: "ns2", trustedWorkers: false, forceDestroy: false })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changedKeys: ["name"] }));
   it("account change replaces", () =>
     expect(diffDispatchNamespace(o, { name: "ns", trustedWorkers: false, forceDestroy: false, accountId: "0123456789abcdef0123456789abcdef" }).replaces).toEqual(["accountId"]));
 });
@@ -122,7 +122,7 @@ describe("ScriptSecret diff", () => {
   const o = { namespace: "ns", scriptName: "s", name: "K", valueHash: secretValueHash("K", "v") };
   const n = { namespace: "ns", scriptName: "s", name: "K", text: "v" };
   it("clean (also the refresh direction)", () => expect(diffScriptSecret(o, n).changes).toBe(false));
-  it("rotation updates", () => expect(diffScriptSecret(o, { ...n, text: "w" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false }));
+  it("rotation updates", () => expect(diffScriptSecret(o, { ...n, text: "w" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changedKeys: ["text"] }));
   it("identity changes replace", () => expect(diffScriptSecret(o, { ...n, scriptName: "t" }).replaces).toEqual(["scriptName"]));
   it("an imported secret (no hash) is rewritten", () => expect(diffScriptSecret({ ...o, valueHash: "" }, n).changes).toBe(true));
   it("the hash binds the name", () => expect(secretValueHash("A", "v")).not.toBe(secretValueHash("B", "v")));

@@ -4,8 +4,8 @@ import { driftFromPreview, formatDrift } from "../../provider/drift";
 const urn = (type: string, name: string) => `urn:pulumi:dev::wfp-platform::${type}::${name}`;
 
 describe("drift report from pulumi preview --json", () => {
-  it("lists repairs with the properties that differ and ignores providers and unchanged resources", () => {
-    const report = driftFromPreview({
+  it("lists repairs with the properties that differ and ignores providers and unchanged resources", async () => {
+    const report = await driftFromPreview({
       changeSummary: { same: 3, update: 1, create: 1 },
       steps: [
         { op: "same", urn: urn("pulumi-nodejs:dynamic/wfp:DispatchNamespace", "ns") },
@@ -28,8 +28,25 @@ describe("drift report from pulumi preview --json", () => {
     expect(text).toContain('ScriptSecret "globex-STRIPE_KEY" missing (deleted out of band)');
   });
 
-  it("reports a clean stack as no drift", () => {
-    const report = driftFromPreview({ steps: [{ op: "same", urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "a") }] });
+  it("names only the properties our resources' diff finds, never module content or secrets", async () => {
+    const inputs = {
+      namespace: "ns", name: "s", mainModule: "index.js", compatibilityDate: "2025-01-01",
+      modules: [{ name: "index.js", type: "application/javascript+module", content: "x", sha256: "h1" }],
+      tags: ["tenant-s"], assets: "[secret]",
+    };
+    const outputs = {
+      ...inputs, assets: undefined, assetsDigest: "d1",
+      modules: [{ name: "index.js", type: "application/javascript+module", sha256: "h1" }],
+      tags: ["tenant-s", "hacked"], etag: "theirs", deployedEtag: "ours",
+    };
+    const type = "pulumi-nodejs:dynamic/wfp:UserScript";
+    const report = await driftFromPreview({ steps: [{ op: "update", urn: urn(type, "s"), oldState: { type, outputs }, newState: { type, inputs } }] });
+    expect(report.drifted[0].properties).toEqual(["etag", "tags"]);
+    expect(formatDrift(report)).toContain('UserScript "s" update: etag (deployed by something else), tags');
+  });
+
+  it("reports a clean stack as no drift", async () => {
+    const report = await driftFromPreview({ steps: [{ op: "same", urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "a") }] });
     expect(report.drifted).toEqual([]);
     expect(formatDrift(report)).toMatch(/^No drift/);
   });
