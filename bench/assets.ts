@@ -51,7 +51,7 @@ function peakRssMb(): number {
 }
 
 /** Deterministic bytes: AES-128-CTR keystream of a per-file IV over zeros. */
-function contentFor(index: number, size: number): Buffer {
+export function contentFor(index: number, size: number): Buffer {
   const iv = Buffer.alloc(16);
   iv.writeUInt32BE(index, 12);
   const cipher = createCipheriv("aes-128-ctr", Buffer.from("wfp-bench-assets"), iv);
@@ -59,7 +59,7 @@ function contentFor(index: number, size: number): Buffer {
 }
 
 /** Sizes with a spread (1/4× to 7/4× the mean), summing to about `totalBytes`. */
-function sizes(files: number, totalBytes: number): number[] {
+export function sizes(files: number, totalBytes: number): number[] {
   const mean = totalBytes / files;
   const out: number[] = [];
   let seed = 12345;
@@ -70,7 +70,8 @@ function sizes(files: number, totalBytes: number): number[] {
   return out;
 }
 
-async function generate(dir: string, files: number, totalBytes: number): Promise<void> {
+/** Generates the site once; a marker file makes later runs with the same parameters reuse it. */
+export async function generate(dir: string, files: number, totalBytes: number): Promise<void> {
   const marker = path.join(dir, ".bench-params");
   const params = JSON.stringify({ files, totalBytes, v: 1 });
   if (existsSync(marker) && readFileSync(marker, "utf8") === params) return;
@@ -87,6 +88,11 @@ async function generate(dir: string, files: number, totalBytes: number): Promise
   await fsp.writeFile(path.join(dir, ".assetsignore"), ".bench-params\n");
   await fsp.writeFile(marker, params);
   console.error(`generated ${files} files in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** Where the site of this size is generated (BENCH_DIR overrides); shared with bench/assets-deploy.ts. */
+export function siteDir(files: number, mb: number): string {
+  return process.env.BENCH_DIR ?? path.join(os.tmpdir(), `wfp-bench-assets-${files}-${mb}`);
 }
 
 function timeShell(command: string): number {
@@ -143,7 +149,7 @@ async function main(): Promise<void> {
   const files = envInt("BENCH_FILES", 20_000);
   const mb = envInt("BENCH_MB", 500);
   const rounds = envInt("BENCH_ROUNDS", 2);
-  const dir = process.env.BENCH_DIR ?? path.join(os.tmpdir(), `wfp-bench-assets-${files}-${mb}`);
+  const dir = siteDir(files, mb);
   await generate(dir, files, mb * 1024 * 1024);
 
   // Warm the page cache once, so both sides read from memory; then alternate the timed rounds.
@@ -175,7 +181,10 @@ async function main(): Promise<void> {
   console.log(`| No-op check + diff in the same process (hash cache) | ${s(noop.noopMs!)} | |`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+// Also imported by bench/assets-deploy.ts for the same site generator.
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

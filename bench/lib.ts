@@ -1,0 +1,178 @@
+/**
+ * Shared by the real-engine benchmarks: a Pulumi project driving the real CLI (like test/e2e/harness.ts, which
+ * resolves the repository root from its own location under test/ and so cannot be reused from dist/bench/), the
+ * emulator journal, and markdown helpers.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import path from "node:path";
+
+/** The repository root (this file runs as dist/bench/lib.js). */
+export const ROOT = path.resolve(__dirname, "../..");
+export const ACCOUNT_ID = "0123456789abcdef0123456789abcdef";
+export const TOKEN = "bench-token-5f0c2d9e";
+const PASSPHRASE = "bench-passphrase-not-a-secret";
+
+export function envInt(name: string, fallback: number): number {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? Math.floor(v) : fallback;
+}
+
+export const quick = (): boolean => process.env.BENCH_QUICK === "1";
+
+export interface RunResult {
+  code: number;
+  output: string;
+  stdout: string;
+  ms: number;
+}
+
+/** Runs a command; never throws on a non-zero exit. */
+export function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
+    child.stderr.on("data", (d: Buffer) => (output += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, output, stdout, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
+  });
+}
+
+/** A Pulumi project under .wfp/bench/ with a file backend and a passphrase, running a compiled program. */
+export class PulumiProject {
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+
+  private constructor(name: string, program: string, env: Record<string, string>) {
+    const base = path.join(ROOT, ".wfp", "bench");
+    mkdirSync(base, { recursive: true });
+    this.dir = mkdtempSync(path.join(base, `${name}-`));
+    const backend = path.join(this.dir, "backend");
+    mkdirSync(backend);
+    writeFileSync(
+      path.join(this.dir, "Pulumi.yaml"),
+      `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: ${path.join(ROOT, program, "index.js")}\n`,
+    );
+    this.env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${backend}`,
+      PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+      PULUMI_HOME: path.join(this.dir, "pulumi-home"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      ...env,
+    };
+    delete this.env.NODE_OPTIONS;
+  }
+
+  static async create(name: string, program: string, env: Record<string, string>): Promise<PulumiProject> {
+    const project = new PulumiProject(name, program, env);
+    await project.must(["stack", "init", "bench", "--secrets-provider", "passphrase"]);
+    return project;
+  }
+
+  run(args: string[]): Promise<RunResult> {
+    return run("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env });
+  }
+
+  async must(args: string[]): Promise<RunResult> {
+    const r = await this.run(args);
+    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}:\n${r.output.slice(-4000)}`);
+    return r;
+  }
+}
+
+export interface JournalEntry {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+}
+
+/** The emulator's request journal over its operator endpoint. */
+export class Journal {
+  constructor(private readonly url: string) {}
+
+  async entries(): Promise<JournalEntry[]> {
+    return (await (await fetch(`${this.url}/__emulator/requests`)).json()) as JournalEntry[];
+  }
+
+  async clear(): Promise<void> {
+    await fetch(`${this.url}/__emulator/requests`, { method: "DELETE" });
+  }
+}
+
+export interface CallSummary {
+  total: number;
+  /** Answered with 429 (absorbed by retries, or not). */
+  throttled: number;
+  /** Answered with another 4xx/5xx (or a reset). */
+  failed: number;
+  writes: number;
+  /** Non-429 calls by `METHOD kind`. */
+  byKind: Map<string, number>;
+}
+
+/** A short route name: the path after the account's `/workers`, with names replaced by placeholders. */
+export function routeKind(e: JournalEntry): string {
+  const p = e.path.replace(/^\/client\/v4\/accounts\/[^/]+/, "");
+  const rules: [RegExp, string][] = [
+    [/^\/workers\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/assets-upload-session$/, "assets-upload-session"],
+    [/^\/workers\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/secrets(\/[^/]+)?$/, "script secret"],
+    [/^\/workers\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/([a-z-]+)(\/.*)?$/, "script $1"],
+    [/^\/workers\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+$/, "script"],
+    [/^\/workers\/dispatch\/namespaces\/[^/]+\/scripts$/, "scripts list"],
+    [/^\/workers\/dispatch\/namespaces\/[^/]+$/, "namespace"],
+    [/^\/workers\/dispatch\/namespaces$/, "namespaces"],
+    [/^\/workers\/assets\/upload$/, "assets upload"],
+    [/^\/workers\/scripts\/[^/]+\/settings$/, "account-level script settings"],
+  ];
+  for (const [re, name] of rules) if (re.test(p)) return `${e.method} ${p.replace(re, name)}`;
+  return `${e.method} ${p}`;
+}
+
+export function summarize(entries: JournalEntry[]): CallSummary {
+  const byKind = new Map<string, number>();
+  let throttled = 0;
+  let failed = 0;
+  let writes = 0;
+  for (const e of entries) {
+    if (e.status === 429) {
+      throttled++;
+      continue;
+    }
+    if (e.status === 0 || e.status >= 400) failed++;
+    if (e.method !== "GET") writes++;
+    const k = routeKind(e);
+    byKind.set(k, (byKind.get(k) ?? 0) + 1);
+  }
+  return { total: entries.length - throttled, throttled, failed, writes, byKind };
+}
+
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function table(header: string[], rows: (string | number)[][]): string {
+  return [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
+
+/** One line on the machine, for the tables' captions. */
+export function machine(): string {
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  return `${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${load}`;
+}
+
+/** The `--parallel` default of the installed Pulumi CLI, from its help. */
+export async function pulumiDefaultParallel(): Promise<string> {
+  const r = await run("pulumi", ["up", "--help"], { cwd: ROOT, env: process.env });
+  return /--parallel int32.*\(default (\d+)\)/.exec(r.output)?.[1] ?? "?";
+}
+
+export async function pulumiVersion(): Promise<string> {
+  return (await run("pulumi", ["version"], { cwd: ROOT, env: process.env })).stdout.trim();
+}
