@@ -8,6 +8,8 @@ ensure_toolchain
 echo "[test] toolchain ready in $((SECONDS - started)) s"
 
 cd "$WFP_ROOT"
+# Real-engine projects of earlier runs (each keeps its backend for debugging until the next run).
+rm -rf .wfp/e2e
 mkdir -p .wfp
 report=.wfp/vitest-report.json
 rm -f "$report"
