@@ -6,12 +6,7 @@
 # State lives in .wfp/ (ignored by git): the emulator's data directory and the Pulumi file backend.
 # The stack's secrets passphrase is the documented demo value below; no login, no prompts.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
-ensure_toolchain
-cd "$WFP_ROOT"
-# shellcheck source=scripts/stack-env.sh
-source scripts/stack-env.sh
-start_emulator
+source "$(dirname "${BASH_SOURCE[0]}")/stack-env.sh"
 
 if ! pulumi stack select "$WFP_STACK" --non-interactive 2>/dev/null; then
   pulumi stack init "$WFP_STACK" --secrets-provider passphrase --non-interactive

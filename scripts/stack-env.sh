@@ -1,7 +1,12 @@
 # shellcheck shell=bash
-# Environment for the root stack on the embedded emulator: sourced by demo.sh and drift.sh after
-# ensure_toolchain. The emulator persists to .wfp/emulator; the Pulumi state is a file backend in
-# .wfp/state. Point CLOUDFLARE_BASE_URL elsewhere to target another API (the emulator is then not started).
+# The root stack on the embedded emulator, for demo.sh and drift.sh: sourcing this sets up the toolchain,
+# enters the repository, sets the stack's environment and starts the emulator (stopped on exit).
+# The emulator persists to .wfp/emulator; the Pulumi state is a file backend in .wfp/state. Point
+# CLOUDFLARE_BASE_URL elsewhere to target another API (the emulator is then not started).
+
+source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
+ensure_toolchain
+cd "$WFP_ROOT"
 
 export WFP_STACK="${WFP_STACK:-dev}"
 export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$WFP_ROOT/.wfp/state}"
@@ -31,3 +36,5 @@ start_emulator() {
   export CLOUDFLARE_BASE_URL="$url/client/v4"
   echo "[platform] emulator at $url (data in .wfp/emulator)"
 }
+
+start_emulator

@@ -17,22 +17,13 @@ import {
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { writeTree } from "../helpers/files";
 
 const NS = "assets-ns";
 const tmpRoot = path.join(os.tmpdir(), `wfp-assets-provider-${process.pid}`);
-let counter = 0;
 let emu: TestEmulator;
 
-async function site(files: Record<string, string | Buffer>): Promise<string> {
-  const dir = path.join(tmpRoot, `site-${++counter}`);
-  await fsp.mkdir(dir, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) {
-    const abs = path.join(dir, rel);
-    await fsp.mkdir(path.dirname(abs), { recursive: true });
-    await fsp.writeFile(abs, content);
-  }
-  return dir;
-}
+const site = (files: Record<string, string | Buffer>) => writeTree(tmpRoot, files);
 
 async function check(news: Record<string, unknown>): Promise<StaticAssetsInputs> {
   const res = await provider.check!({}, news);

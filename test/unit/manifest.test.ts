@@ -14,20 +14,11 @@ import {
   manifestDigest,
   MAX_ASSET_SIZE_BYTES,
 } from "../../provider/assets/manifest";
+import { writeTree } from "../helpers/files";
 
 const tmpRoot = path.join(os.tmpdir(), `wfp-manifest-${process.pid}`);
-let counter = 0;
 
-async function site(files: Record<string, string | Buffer>): Promise<string> {
-  const dir = path.join(tmpRoot, `site-${++counter}`);
-  await fsp.mkdir(dir, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) {
-    const abs = path.join(dir, rel);
-    await fsp.mkdir(path.dirname(abs), { recursive: true });
-    await fsp.writeFile(abs, content);
-  }
-  return dir;
-}
+const site = (files: Record<string, string | Buffer>) => writeTree(tmpRoot, files);
 
 async function expectManifestError(promise: Promise<unknown>, pattern: RegExp, property = "directory"): Promise<ManifestError> {
   const error = await promise.then(
