@@ -123,11 +123,11 @@ describe("diff", () => {
   };
 
   it("no change when the digest and the source are the same (concurrency is not a change)", () => {
-    expect(diffStaticAssets(base, { ...base, uploadConcurrency: 5 } as StaticAssetsInputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect(diffStaticAssets(base, { ...base, uploadConcurrency: 5 } as StaticAssetsInputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changedKeys: [] });
   });
 
   it("a new digest is an update; the namespace, script or account is a replacement", () => {
-    expect(diffStaticAssets(base, { ...base, digest: "d2" } as StaticAssetsInputs)).toMatchObject({ changes: true, replaces: [] });
+    expect(diffStaticAssets(base, { ...base, digest: "d2" } as StaticAssetsInputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["digest"] });
     expect(diffStaticAssets(base, { ...base, scriptName: "t" } as StaticAssetsInputs).replaces).toEqual(["scriptName"]);
     expect(diffStaticAssets(base, { ...base, namespace: "other" } as StaticAssetsInputs).replaces).toEqual(["namespace"]);
     expect(diffStaticAssets(base, { ...base, accountId: "0123456789abcdef0123456789abcdef" } as StaticAssetsInputs).replaces).toEqual(["accountId"]);
