@@ -24,6 +24,7 @@ export interface TestEmulator {
   writes(): Promise<JournalEntry[]>;
   fault(rule: Record<string, unknown>): Promise<void>;
   clearFaults(): Promise<void>;
+  /** Empties state, the journal, fault rules and rate-limit counters. */
   reset(): Promise<void>;
   state(): Promise<any>;
   /** A raw API call with the test token, for out-of-band changes. */

@@ -31,9 +31,7 @@ describe("DispatchNamespace against the emulator", () => {
   });
   afterAll(async () => emu.close());
   beforeEach(async () => {
-    await emu.reset();
-    await emu.clearFaults();
-    await emu.clearJournal();
+    await emu.reset(); // also clears faults and the journal
   });
 
   it("creates, reads back without drift, and keeps counts and timestamps out of outputs", async () => {

@@ -38,8 +38,7 @@ describe("ScriptSecret against the emulator", () => {
   });
   afterAll(async () => emu.close());
   beforeEach(async () => {
-    await emu.reset();
-    await emu.clearFaults();
+    await emu.reset(); // also clears faults and the journal
     await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } });
     await deployScript();
     await emu.clearJournal();

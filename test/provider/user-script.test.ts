@@ -52,8 +52,7 @@ describe("UserScript against the emulator", () => {
   });
   afterAll(async () => emu.close());
   beforeEach(async () => {
-    await emu.reset();
-    await emu.clearFaults();
+    await emu.reset(); // also clears faults and the journal
     writeFileSync(libPath, "export const v = 'one';");
     const res = await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } });
     expect(res.status).toBe(200);
