@@ -1,5 +1,5 @@
 /**
- * The implementations behind the serialized providers (resources/thin-provider.ts), resolved at run
+ * The implementations behind each resource's `__provider` (resources/thin-provider.ts), resolved at run
  * time in the dynamic provider process as `require("pulumi-cloudflare-wfp/dynamic")`.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -20,4 +20,9 @@ export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = 
 /** The dynamic provider's `configure` hook: receives the whole stack config, once per process. */
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   configureFromStack(req.config);
+}
+
+/** The provider object Pulumi's dynamic-provider host gets from a resource's `__provider`. */
+export function handler(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  return { ...providers[kind], configure };
 }

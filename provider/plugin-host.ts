@@ -3,20 +3,14 @@
  * `pulumi import` and the `import` resource option work for this package's resources.
  *
  * Pulumi's own host deserializes the provider from the `__provider` property, which an import's
- * Read does not carry (pulumi/pulumi#16175), so every dynamic-provider import fails with
- * "code must be a string". Our resources' serialized provider is the same small `require()` shim
- * for every instance of a kind (thin-provider.ts), so when a Read arrives without one for a
+ * Read does not carry (pulumi/pulumi#16175), so every dynamic-provider import fails. Our resources'
+ * provider is the same one-line `require()` for every instance of a kind (thin-provider.ts), so when a
+ * Read arrives without one for a
  * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
  * Everything else is the stock host, unchanged.
  */
 import path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { kindOfUrn, thinProvider, type ResourceKind } from "./resources/thin-provider";
-
-export async function serializedProvider(kind: ResourceKind): Promise<string> {
-  const provider = thinProvider(kind);
-  return (await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true })).text;
-}
+import { kindOfUrn, providerSource } from "./resources/thin-provider";
 
 interface StructLike {
   toJavaScript(): Record<string, unknown>;
@@ -48,8 +42,7 @@ function main(): void {
           const props = req.getProperties()?.toJavaScript() ?? {};
           const kind = kindOfUrn(req.getUrn());
           if (kind && typeof props.__provider !== "string") {
-            const text = await serializedProvider(kind);
-            req.setProperties(Struct.fromJavaScript({ ...props, __provider: text }));
+            req.setProperties(Struct.fromJavaScript({ ...props, __provider: providerSource(kind) }));
           }
         } catch (error) {
           callback(error);

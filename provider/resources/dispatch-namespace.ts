@@ -24,7 +24,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { thinProvider, TYPE_MODULE, type KeyedDiff } from "./thin-provider";
+import { DynamicResource, type KeyedDiff } from "./thin-provider";
 
 /** Arguments of a {@link DispatchNamespace}. */
 export interface DispatchNamespaceArgs {
@@ -285,7 +285,7 @@ export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
  * Import: `pulumi import pulumi-nodejs:dynamic/wfp:DispatchNamespace <name> <namespace name>`.
  * The resource id is the namespace's UUID (`namespaceId`).
  */
-export class DispatchNamespace extends pulumi.dynamic.Resource {
+export class DispatchNamespace extends DynamicResource {
   /** The namespace name (follows renames). */
   declare public readonly name: pulumi.Output<string>;
   /** The immutable namespace id (UUID). */
@@ -295,13 +295,6 @@ export class DispatchNamespace extends pulumi.dynamic.Resource {
   declare public readonly accountId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DispatchNamespaceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      thinProvider("DispatchNamespace"),
-      name,
-      { ...args, namespaceId: undefined },
-      opts,
-      TYPE_MODULE,
-      "DispatchNamespace",
-    );
+    super("DispatchNamespace", name, { ...args, namespaceId: undefined }, opts);
   }
 }

@@ -21,7 +21,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { thinProvider, TYPE_MODULE, type KeyedDiff } from "./thin-provider";
+import { DynamicResource, type KeyedDiff } from "./thin-provider";
 
 /** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */
 export const MAX_SECRET_BYTES = 5 * 1024;
@@ -221,7 +221,7 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
  * Import: `pulumi import pulumi-nodejs:dynamic/wfp:ScriptSecret <name> <namespace>/<script name>/<secret name>`.
  * The value cannot be read back: after an import, the next `pulumi up` writes the secret once.
  */
-export class ScriptSecret extends pulumi.dynamic.Resource {
+export class ScriptSecret extends DynamicResource {
   declare public readonly namespace: pulumi.Output<string>;
   declare public readonly scriptName: pulumi.Output<string>;
   declare public readonly name: pulumi.Output<string>;
@@ -231,13 +231,6 @@ export class ScriptSecret extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: ScriptSecretArgs, opts?: pulumi.CustomResourceOptions) {
     const additionalSecretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), "valueHash"])];
-    super(
-      thinProvider("ScriptSecret"),
-      name,
-      { ...args, text: pulumi.secret(args.text), valueHash: undefined },
-      { ...opts, additionalSecretOutputs },
-      TYPE_MODULE,
-      "ScriptSecret",
-    );
+    super("ScriptSecret", name, { ...args, text: pulumi.secret(args.text), valueHash: undefined }, { ...opts, additionalSecretOutputs });
   }
 }

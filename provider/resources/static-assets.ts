@@ -37,7 +37,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { thinProvider, TYPE_MODULE, type KeyedDiff } from "./thin-provider";
+import { DynamicResource, type KeyedDiff } from "./thin-provider";
 
 export type { AssetsAttachment } from "../assets/attach";
 export type { AssetConfig } from "../assets/config";
@@ -358,7 +358,7 @@ export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
  *
  * Pass `attachment` to the UserScript's `assets`. Import: `<namespace>/<script name>`.
  */
-export class StaticAssets extends pulumi.dynamic.Resource {
+export class StaticAssets extends DynamicResource {
   declare public readonly namespace: pulumi.Output<string>;
   declare public readonly scriptName: pulumi.Output<string>;
   declare public readonly directory: pulumi.Output<string>;
@@ -373,7 +373,7 @@ export class StaticAssets extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: StaticAssetsArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      thinProvider("StaticAssets"),
+      "StaticAssets",
       name,
       {
         ...args,
@@ -385,8 +385,6 @@ export class StaticAssets extends pulumi.dynamic.Resource {
         attachment: undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "attachment"] },
-      TYPE_MODULE,
-      "StaticAssets",
     );
   }
 }

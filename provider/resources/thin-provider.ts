@@ -1,18 +1,35 @@
 /**
- * The object Pulumi serializes into each resource's state as `__provider`.
+ * What Pulumi stores as each resource's `__provider`: the source its dynamic-provider host loads (with
+ * require-from-string) to serve the resource's check, diff, create, read, update and delete.
  *
- * It holds no code but a `require()` of this package, resolved at run time in the provider process:
- * so no credential or module-level constant is ever captured (pulumi/pulumi#8265), state stays small
- * (the serialized string is stored per resource), and `read`/`delete` run the installed version of
- * the provider rather than the code of the last update.
+ * Instead of a closure serialized from this package's code (what `pulumi.dynamic.Resource` stores, about
+ * 2.4 KB per resource, twice), it is one line that `require()`s this package at run time in the provider
+ * process. So no credential or module-level value can ever be captured (pulumi/pulumi#8265), state stays
+ * small (at scale the file backend rewrites the whole checkpoint after every step), and `read`/`delete`
+ * run the installed provider rather than the code of the last update.
  */
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 export type ResourceKind = "DispatchNamespace" | "UserScript" | "ScriptSecret" | "StaticAssets";
 const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "ScriptSecret", "StaticAssets"];
 
 /** The Pulumi type token module: types are `pulumi-nodejs:dynamic/wfp:<Kind>`. */
 export const TYPE_MODULE = "wfp";
+
+/** The dynamic-provider source of a kind; `dynamic.ts` `handler()` returns the provider object. */
+export function providerSource(kind: ResourceKind): string {
+  return `exports.handler = () => require("pulumi-cloudflare-wfp/dynamic").handler(${JSON.stringify(kind)});\n`;
+}
+
+/**
+ * The base of our resources: a custom resource of Pulumi's dynamic-provider package (`pulumi-nodejs`), as
+ * `pulumi.dynamic.Resource` makes, with {@link providerSource} as its provider.
+ */
+export abstract class DynamicResource extends pulumi.CustomResource {
+  protected constructor(kind: ResourceKind, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    super(`pulumi-nodejs:dynamic/${TYPE_MODULE}:${kind}`, name, { ...props, __provider: providerSource(kind) }, opts);
+  }
+}
 
 /** A diff that also names the changed properties: Pulumi's host ignores the list; drift reports use it. */
 export interface KeyedDiff extends pulumi.dynamic.DiffResult {
@@ -28,27 +45,4 @@ export function kindOfUrn(urn: string): ResourceKind | undefined {
   if (!type.startsWith(prefix)) return undefined;
   const kind = type.slice(prefix.length) as ResourceKind;
   return KINDS.includes(kind) ? kind : undefined;
-}
-
-const providerCache = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
-
-export function thinProvider(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  const cached = providerCache.get(kind);
-  if (cached) return cached;
-  // Everything below is serialized: keep it free of imports and module-level values.
-  const load = (): Required<pulumi.dynamic.ResourceProvider> =>
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require("pulumi-cloudflare-wfp/dynamic").providers[kind];
-  const provider: pulumi.dynamic.ResourceProvider = {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    configure: async (req) => require("pulumi-cloudflare-wfp/dynamic").configure(req),
-    check: async (olds, news) => load().check(olds, news),
-    diff: async (id, olds, news) => load().diff(id, olds, news),
-    create: async (inputs) => load().create(inputs),
-    read: async (id, props) => load().read(id, props),
-    update: async (id, olds, news) => load().update(id, olds, news),
-    delete: async (id, props) => load().delete(id, props),
-  };
-  providerCache.set(kind, provider);
-  return provider;
 }

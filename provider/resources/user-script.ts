@@ -36,7 +36,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { thinProvider, TYPE_MODULE, type KeyedDiff } from "./thin-provider";
+import { DynamicResource, type KeyedDiff } from "./thin-provider";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Modules
@@ -937,7 +937,7 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
  *
  * Import: `pulumi import pulumi-nodejs:dynamic/wfp:UserScript <name> <namespace>/<script name>`.
  */
-export class UserScript extends pulumi.dynamic.Resource {
+export class UserScript extends DynamicResource {
   declare public readonly namespace: pulumi.Output<string>;
   declare public readonly name: pulumi.Output<string>;
   /** Module names, types and sha256 hashes (no content). */
@@ -962,13 +962,6 @@ export class UserScript extends pulumi.dynamic.Resource {
   declare public readonly deployedEtag: pulumi.Output<string>;
 
   constructor(name: string, args: UserScriptArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      thinProvider("UserScript"),
-      name,
-      { ...args, etag: undefined, deployedEtag: undefined, assetsDigest: undefined },
-      opts,
-      TYPE_MODULE,
-      "UserScript",
-    );
+    super("UserScript", name, { ...args, etag: undefined, deployedEtag: undefined, assetsDigest: undefined }, opts);
   }
 }
