@@ -21,7 +21,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { startEmulator } from "../emulator";
 import { generate, siteDir } from "./assets";
-import { ACCOUNT_ID, envInt, Journal, machine, PulumiProject, pulumiVersion, quick, run, seconds, summarize, table, TOKEN, type CallSummary } from "./lib";
+import { ACCOUNT_ID, benchProject, envInt, Journal, machine, pulumiVersion, type PulumiProject, quick, run, seconds, summarize, table, TOKEN, type CallSummary } from "./lib";
 
 const WRANGLER_VERSION = "4.164.0";
 const NS_PULUMI = "bench-pulumi";
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   };
 
   try {
-    project = await PulumiProject.create("assets-deploy", "dist/examples/platform", {
+    project = await benchProject("assets-deploy", "dist/examples/platform", {
       CLOUDFLARE_BASE_URL: emu.apiBase,
       CLOUDFLARE_API_TOKEN: TOKEN,
       CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,

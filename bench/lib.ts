@@ -1,18 +1,12 @@
 /**
- * Shared by the real-engine benchmarks: a Pulumi project driving the real CLI (like test/e2e/harness.ts, which
- * resolves the repository root from its own location under test/ and so cannot be reused from dist/bench/), the
+ * Shared by the real-engine benchmarks: projects driving the real CLI (test/e2e/harness.ts, compiled), the
  * emulator journal, and markdown helpers.
  */
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
-import path from "node:path";
+import { PulumiProject, ROOT, runCommand as run } from "../test/e2e/harness";
 
-/** The repository root (this file runs as dist/bench/lib.js). */
-export const ROOT = path.resolve(__dirname, "../..");
 export const ACCOUNT_ID = "0123456789abcdef0123456789abcdef";
 export const TOKEN = "bench-token-5f0c2d9e";
-const PASSPHRASE = "bench-passphrase-not-a-secret";
 
 export function envInt(name: string, fallback: number): number {
   const v = Number(process.env[name]);
@@ -21,70 +15,13 @@ export function envInt(name: string, fallback: number): number {
 
 export const quick = (): boolean => process.env.BENCH_QUICK === "1";
 
-export interface RunResult {
-  code: number;
-  output: string;
-  stdout: string;
-  ms: number;
+export { ROOT, runCommand as run, type RunResult } from "../test/e2e/harness";
+
+/** A benchmark project: the e2e harness's real-engine project, under .wfp/bench/, stack `bench`. */
+export function benchProject(name: string, program: string, env: Record<string, string>): Promise<PulumiProject> {
+  return PulumiProject.create(name, { program, env, area: "bench", stack: "bench" });
 }
-
-/** Runs a command; never throws on a non-zero exit. */
-export function run(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    let stdout = "";
-    child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
-    child.stderr.on("data", (d: Buffer) => (output += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, output, stdout, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
-  });
-}
-
-/** A Pulumi project under .wfp/bench/ with a file backend and a passphrase, running a compiled program. */
-export class PulumiProject {
-  readonly dir: string;
-  readonly env: NodeJS.ProcessEnv;
-
-  private constructor(name: string, program: string, env: Record<string, string>) {
-    const base = path.join(ROOT, ".wfp", "bench");
-    mkdirSync(base, { recursive: true });
-    this.dir = mkdtempSync(path.join(base, `${name}-`));
-    const backend = path.join(this.dir, "backend");
-    mkdirSync(backend);
-    writeFileSync(
-      path.join(this.dir, "Pulumi.yaml"),
-      `name: ${name}\nruntime:\n  name: nodejs\n  options:\n    typescript: false\nmain: ${path.join(ROOT, program, "index.js")}\n`,
-    );
-    this.env = {
-      ...process.env,
-      PULUMI_BACKEND_URL: `file://${backend}`,
-      PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
-      PULUMI_HOME: path.join(this.dir, "pulumi-home"),
-      PULUMI_SKIP_UPDATE_CHECK: "true",
-      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-      ...env,
-    };
-    delete this.env.NODE_OPTIONS;
-  }
-
-  static async create(name: string, program: string, env: Record<string, string>): Promise<PulumiProject> {
-    const project = new PulumiProject(name, program, env);
-    await project.must(["stack", "init", "bench", "--secrets-provider", "passphrase"]);
-    return project;
-  }
-
-  run(args: string[]): Promise<RunResult> {
-    return run("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: this.env });
-  }
-
-  async must(args: string[]): Promise<RunResult> {
-    const r = await this.run(args);
-    if (r.code !== 0) throw new Error(`pulumi ${args.join(" ")} exited ${r.code}:\n${r.output.slice(-4000)}`);
-    return r;
-  }
-}
+export type { PulumiProject };
 
 export interface JournalEntry {
   method: string;

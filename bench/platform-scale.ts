@@ -25,7 +25,8 @@ import {
   envInt,
   Journal,
   machine,
-  PulumiProject,
+  benchProject,
+  type PulumiProject,
   pulumiDefaultParallel,
   pulumiVersion,
   quick,
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
   let ok = false;
   try {
     const [parallel, version] = await Promise.all([pulumiDefaultParallel(), pulumiVersion()]);
-    project = await PulumiProject.create("platform-scale", "dist/examples/platform", {
+    project = await benchProject("platform-scale", "dist/examples/platform", {
       CLOUDFLARE_BASE_URL: emu.apiBase,
       CLOUDFLARE_API_TOKEN: TOKEN,
       CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,

@@ -1,16 +1,21 @@
 /**
  * Drives the real Pulumi CLI against a project whose program is compiled JavaScript under dist/:
  * the program runs in the Node.js language host's own process, outside vitest's module transform,
- * which would break Pulumi's closure serialization.
+ * which would break Pulumi's closure serialization. Used by the e2e tests and, compiled, by bench/.
  *
- * Each project lives under .wfp/e2e/ inside the repository (ignored by git), with a local file
+ * Each project lives under .wfp/<area>/ inside the repository (ignored by git), with a local file
  * backend and a passphrase secrets provider: no Pulumi Cloud, no network.
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-export const ROOT = path.resolve(__dirname, "../..");
+/** The repository root, from test/e2e/ under vitest or from dist/test/e2e/ when compiled. */
+export const ROOT = (() => {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, "package.json")) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
 export const PASSPHRASE = "e2e-passphrase-not-a-secret";
 
 export interface RunResult {
@@ -18,6 +23,24 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   output: string;
+  ms: number;
+}
+
+/** Runs a command; never throws on a non-zero exit. */
+export function runCommand(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
+    child.stderr.on("data", (d: Buffer) => ((stderr += d), (output += d)));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      resolve({ code: code ?? -1, stdout, stderr, output, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+    );
+  });
 }
 
 export interface ProjectOptions {
@@ -27,6 +50,10 @@ export interface ProjectOptions {
   env?: Record<string, string>;
   config?: Record<string, string>;
   secretConfig?: Record<string, string>;
+  /** Where under .wfp/ the project goes; default "e2e". */
+  area?: string;
+  /** The stack name; default "dev". */
+  stack?: string;
 }
 
 export class PulumiProject {
@@ -34,8 +61,8 @@ export class PulumiProject {
   readonly backendDir: string;
   readonly env: Record<string, string>;
 
-  private constructor(name: string, private readonly options: ProjectOptions) {
-    const base = path.join(ROOT, ".wfp", "e2e");
+  private constructor(name: string, options: ProjectOptions) {
+    const base = path.join(ROOT, ".wfp", options.area ?? "e2e");
     mkdirSync(base, { recursive: true });
     this.dir = mkdtempSync(path.join(base, `${name}-`));
     this.backendDir = path.join(this.dir, "backend");
@@ -70,7 +97,7 @@ export class PulumiProject {
 
   static async create(name: string, options: ProjectOptions): Promise<PulumiProject> {
     const project = new PulumiProject(name, options);
-    await project.must(["stack", "init", "dev", "--secrets-provider", "passphrase"]);
+    await project.must(["stack", "init", options.stack ?? "dev", "--secrets-provider", "passphrase"]);
     for (const [key, value] of Object.entries(options.config ?? {})) await project.must(["config", "set", key, value]);
     for (const [key, value] of Object.entries(options.secretConfig ?? {})) {
       await project.must(["config", "set", "--secret", key, value]);
@@ -80,27 +107,14 @@ export class PulumiProject {
 
   /** Runs `pulumi <args>` in the project; never throws on a non-zero exit. */
   run(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn("pulumi", [...args, "--non-interactive"], {
-        cwd: this.dir,
-        env: { ...this.env, ...extraEnv },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      let output = "";
-      child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
-      child.stderr.on("data", (d: Buffer) => ((stderr += d), (output += d)));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, output }));
-    });
+    return runCommand("pulumi", [...args, "--non-interactive"], { cwd: this.dir, env: { ...this.env, ...extraEnv } });
   }
 
   /** Runs and throws with the CLI's output when it fails. */
   async must(args: string[], extraEnv: Record<string, string> = {}): Promise<RunResult> {
     const result = await this.run(args, extraEnv);
     if (result.code !== 0) {
-      throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.output}`);
+      throw new Error(`pulumi ${args.join(" ")} exited ${result.code}:\n${result.output.slice(-8000)}`);
     }
     return result;
   }
