@@ -4,7 +4,9 @@
  * `wfp-emulator`: run the emulator. The first stdout line is `listening on http://HOST:PORT`.
  * Run with `--help` for flags.
  */
+import { parseArgs } from "node:util";
 import { startEmulator, type EmulatorOptions } from "./index";
+import { DEFAULT_RATE_LIMIT } from "./limits";
 
 const HELP = `Usage: wfp-emulator [options]
 
@@ -12,7 +14,7 @@ const HELP = `Usage: wfp-emulator [options]
   --host HOST              host to bind (default 127.0.0.1)
   --token T                accepted API token (repeatable; default local-dev-token)
   --data-dir DIR           persist state in DIR (default: in memory)
-  --rate-limit N/Ws        per-token sliding window, e.g. 1200/300s (default), 10/1s, 50/500ms
+  --rate-limit N/Ws        requests per window and token, e.g. 1200/300s (default), 10/1s, 50/500ms
   --rate-limit-block S     seconds a token stays blocked once over the limit (default: the window)
   --no-rate-limit          disable rate limiting
   --namespace-delete MODE  cascade (default) or reject, for non-empty namespaces
@@ -24,74 +26,86 @@ const HELP = `Usage: wfp-emulator [options]
   --log                    log internal errors to stderr
 `;
 
+const FLAGS = {
+  help: { type: "boolean", short: "h" },
+  port: { type: "string" },
+  host: { type: "string" },
+  token: { type: "string", multiple: true },
+  "data-dir": { type: "string" },
+  "rate-limit": { type: "string" },
+  "rate-limit-block": { type: "string" },
+  "no-rate-limit": { type: "boolean" },
+  "namespace-delete": { type: "string" },
+  "jwt-ttl": { type: "string" },
+  "max-asset-files": { type: "string" },
+  "max-tags": { type: "string" },
+  "missing-script-code": { type: "string" },
+  "lenient-asset-hashes": { type: "boolean" },
+  log: { type: "boolean" },
+} as const;
+
 function fail(msg: string): never {
   process.stderr.write(`wfp-emulator: ${msg}\n\n${HELP}`);
   process.exit(2);
 }
 
-function int(flag: string, v: string | undefined): number {
+function int(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
   const n = Number(v);
-  if (v === undefined || !Number.isInteger(n) || n < 0) fail(`${flag} needs a non-negative integer`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) fail(`--${flag} needs a non-negative integer`);
   return n;
 }
 
-function parseWindow(v: string | undefined): { limit: number; windowMs: number } {
-  const m = /^(\d+)\/(\d+)(ms|s|m)?$/.exec(v ?? "");
+function parseWindow(v: string): { limit: number; windowMs: number } {
+  const m = /^(\d+)\/(\d+)(ms|s|m)?$/.exec(v);
   if (!m) fail(`--rate-limit needs N/WINDOW, e.g. 1200/300s`);
   const unit = m[3] === "ms" ? 1 : m[3] === "m" ? 60_000 : 1000;
   return { limit: Number(m[1]), windowMs: Number(m[2]) * unit };
 }
 
-export function parseArgs(argv: string[]): EmulatorOptions {
-  const o: EmulatorOptions = { port: 8787 };
-  const tokens: string[] = [];
-  let blockMs: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = (): string => {
-      if (inline !== undefined) return inline;
-      const v = argv[++i];
-      if (v === undefined) fail(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--help":
-      case "-h":
-        process.stdout.write(HELP);
-        process.exit(0);
-      case "--port": o.port = int(flag, value()); break;
-      case "--host": o.host = value(); break;
-      case "--token": tokens.push(value()); break;
-      case "--data-dir": o.dataDir = value(); break;
-      case "--rate-limit": o.rateLimit = parseWindow(value()); break;
-      case "--rate-limit-block": blockMs = int(flag, value()) * 1000; break;
-      case "--no-rate-limit": o.rateLimit = false; break;
-      case "--namespace-delete": {
-        const v = value();
-        if (v !== "cascade" && v !== "reject") fail("--namespace-delete is cascade or reject");
-        o.namespaceDelete = v;
-        break;
-      }
-      case "--jwt-ttl": o.jwtTtlSeconds = int(flag, value()); break;
-      case "--max-asset-files": o.maxAssetFiles = int(flag, value()); break;
-      case "--max-tags": o.maxTagsPerScript = int(flag, value()); break;
-      case "--missing-script-code": o.missingScriptCode = int(flag, value()); break;
-      case "--lenient-asset-hashes": o.lenientAssetHashes = true; break;
-      case "--log": o.log = true; break;
-      default: fail(`unknown argument ${arg}`);
-    }
+function oneOf<T extends string>(flag: string, v: string | undefined, allowed: readonly T[]): T | undefined {
+  if (v === undefined) return undefined;
+  if (!allowed.includes(v as T)) fail(`--${flag} is ${allowed.join(" or ")}`);
+  return v as T;
+}
+
+/** Maps command-line arguments to emulator options; exits with the help text on a bad argument. */
+export function optionsFromArgs(argv: string[]): EmulatorOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    fail((err as Error).message);
   }
-  if (tokens.length) o.tokens = tokens;
-  if (blockMs !== undefined) {
-    const base = o.rateLimit === false ? undefined : (o.rateLimit ?? { limit: 1200, windowMs: 300_000 });
-    if (base) o.rateLimit = { ...base, blockMs };
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
   }
+  const o: EmulatorOptions = { port: int("port", values.port) ?? 8787 };
+  const blockSeconds = int("rate-limit-block", values["rate-limit-block"]);
+  if (values["no-rate-limit"]) o.rateLimit = false;
+  else if (values["rate-limit"] !== undefined || blockSeconds !== undefined) {
+    o.rateLimit = values["rate-limit"] !== undefined ? parseWindow(values["rate-limit"]) : { ...DEFAULT_RATE_LIMIT };
+    if (blockSeconds !== undefined) o.rateLimit.blockMs = blockSeconds * 1000;
+  }
+  const optional: Partial<EmulatorOptions> = {
+    host: values.host,
+    tokens: values.token,
+    dataDir: values["data-dir"],
+    namespaceDelete: oneOf("namespace-delete", values["namespace-delete"], ["cascade", "reject"] as const),
+    jwtTtlSeconds: int("jwt-ttl", values["jwt-ttl"]),
+    maxAssetFiles: int("max-asset-files", values["max-asset-files"]),
+    maxTagsPerScript: int("max-tags", values["max-tags"]),
+    missingScriptCode: int("missing-script-code", values["missing-script-code"]),
+    lenientAssetHashes: values["lenient-asset-hashes"],
+    log: values.log,
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
   return o;
 }
 
 async function main(): Promise<void> {
-  const emu = await startEmulator(parseArgs(process.argv.slice(2)));
+  const emu = await startEmulator(optionsFromArgs(process.argv.slice(2)));
   process.stdout.write(`listening on ${emu.url}\n`);
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {

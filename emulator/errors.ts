@@ -28,6 +28,8 @@ export const Codes = {
   INTERNAL_ERROR: 10013,
   /** Script not found (default; 10092 is the alternative wrangler expects). */
   SCRIPT_NOT_FOUND: 10007,
+  /** Invalid script name (`workers.api.error.invalid_script_name`). */
+  INVALID_SCRIPT_NAME: 10016,
   /** Script or metadata invalid. */
   SCRIPT_INVALID: 10021,
   /** Secret not found. */
@@ -79,7 +81,6 @@ export class ApiError extends Error {
   }
 }
 
-export const badRequest = (code: number, message: string): ApiError => new ApiError(400, code, message);
 export const invalidScript = (message: string): ApiError => new ApiError(400, Codes.SCRIPT_INVALID, message);
 export const invalidRequest = (message: string): ApiError => new ApiError(400, Codes.INVALID_REQUEST, message);
 

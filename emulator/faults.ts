@@ -64,10 +64,9 @@ export interface FaultRule {
   /** HTTP method to match (any when omitted). */
   method?: string;
   /**
-   * The path to match (without query string), e.g. `/client/v4/accounts/<id>/workers/dispatch/namespaces/ns`.
-   * A string starting with `^` is a regular expression; a string with a glob `*` is a glob
-   * (`*` within one segment, `**` across segments, anchored at both ends); any other string is a regular
-   * expression searched anywhere in the path (so a plain path also matches its sub-paths).
+   * A `URLPattern` pathname pattern matched against the whole request path (without query string, including
+   * `/client/v4`): `*` matches any run of characters (slashes included), `:name` one segment, and `(regex)` a
+   * group, e.g. `/client/v4/accounts/:account/workers/dispatch/namespaces/:ns/scripts/*`.
    */
   path: string;
   /** Status to answer with. Omit it (with `delayMs`) for a delay-only rule that then lets the request through. */
@@ -91,31 +90,18 @@ export interface FaultRule {
 
 interface ActiveRule {
   rule: FaultRule;
-  matcher: RegExp;
+  matcher: URLPattern;
   seen: number;
   fired: number;
 }
 
-function globToRegExp(glob: string): RegExp {
-  let re = "";
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === "*") {
-      if (glob[i + 1] === "*") {
-        re += ".*";
-        i++;
-      } else re += "[^/]*";
-    } else re += ch.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+/** Compiles a rule's path (see {@link FaultRule.path}). Throws on an invalid pattern. */
+export function compilePath(path: string): URLPattern {
+  try {
+    return new URLPattern({ pathname: path });
+  } catch {
+    throw new Error(`invalid fault path pattern ${JSON.stringify(path)}: use URLPattern pathname syntax (*, :name, (regex))`);
   }
-  return new RegExp(`^${re}$`);
-}
-
-/** Compiles a rule's path to a RegExp (see {@link FaultRule.path}). Throws on an invalid pattern. */
-export function compilePath(path: string): RegExp {
-  if (path.startsWith("^")) return new RegExp(path);
-  // A glob star is a `*` not preceded by a regex atom such as `.`, `)` or `]`.
-  if (/(^|[^.)\]\\])\*/.test(path)) return globToRegExp(path);
-  return new RegExp(path);
 }
 
 export class FaultInjector {
@@ -144,7 +130,7 @@ export class FaultInjector {
   match(method: string, path: string): FaultRule | undefined {
     for (const r of this.rules) {
       if (r.rule.method && r.rule.method.toUpperCase() !== method.toUpperCase()) continue;
-      if (!r.matcher.test(path)) continue;
+      if (!r.matcher.test({ pathname: path })) continue;
       const count = r.rule.count ?? 1;
       if (count > 0 && r.fired >= count) continue;
       r.seen++;

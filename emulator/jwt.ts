@@ -91,8 +91,3 @@ export class TokenSigner {
     }
   }
 }
-
-/** True when the string has the shape of a JWT (three base64url segments). */
-export function looksLikeJwt(s: string): boolean {
-  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(s);
-}

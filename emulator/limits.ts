@@ -1,4 +1,4 @@
-/** Named limits, with units in their names. Sources: /work/shared/reference/cloudflare-api.md. */
+/** Named limits, with units in their names; emulator/README.md gives the evidence for each. */
 export const MAX_ASSET_SIZE_BYTES = 25 * 1024 * 1024; // "under 25 MiB"; we allow exactly 25 MiB and reject above
 export const DEFAULT_MAX_ASSET_FILES = 20_000;
 export const MAX_BUCKET_FILES = 2_000;
@@ -11,6 +11,7 @@ export const DEFAULT_JWT_TTL_SECONDS = 3600;
 export const DEFAULT_RATE_LIMIT = { limit: 1200, windowMs: 300_000 };
 export const DEFAULT_COMPATIBILITY_DATE = "2021-11-02";
 export const NAMESPACE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-export const SCRIPT_NAME_RE = /^[a-z0-9_][a-z0-9_-]{0,62}$/i;
+// Uppercase is refused: Cloudflare answers 10016 invalid_script_name for it.
+export const SCRIPT_NAME_RE = /^[a-z0-9_][a-z0-9_-]{0,62}$/;
 export const ACCOUNT_ID_RE = /^[0-9a-f]{32}$/i;
 export const ASSET_HASH_RE = /^[0-9a-f]{32}$/;

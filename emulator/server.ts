@@ -193,7 +193,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorEnvelope(err.errors), err.status as 400, err.headers);
-    if (opts.log || process.env.WFP_EMULATOR_DEBUG) console.error("[wfp-emulator] internal error:", err);
+    if (opts.log) console.error("[wfp-emulator] internal error:", err);
     return c.json(errorEnvelope([{ code: Codes.INTERNAL_ERROR, message: `Internal emulator error: ${(err as Error).message}` }]), 500);
   });
   app.notFound(notFound);

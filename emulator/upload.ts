@@ -142,8 +142,8 @@ const KNOWN_METADATA = new Set([
   "compatibility_flags", "usage_model", "limits", "logpush", "observability", "placement", "tail_consumers", "migrations",
 ]);
 
-const HTML_HANDLING = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"];
-const NOT_FOUND_HANDLING = ["none", "404-page", "single-page-application"];
+export const HTML_HANDLING = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"];
+export const NOT_FOUND_HANDLING = ["none", "404-page", "single-page-application"];
 
 /** Validates the documented `assets.config` fields; other fields are stored as sent. */
 export function validateAssetsConfig(config: Record<string, unknown>): void {
@@ -192,8 +192,10 @@ export function validateCompatibility(metadata: Record<string, unknown>): { date
   return out;
 }
 
+export const USAGE_MODELS = ["standard", "bundled", "unbound"];
+
 export function validateUsageModel(v: unknown): string {
-  if (v !== "standard" && v !== "bundled" && v !== "unbound") throw invalidScript(`invalid usage_model ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || !USAGE_MODELS.includes(v)) throw invalidScript(`invalid usage_model ${JSON.stringify(v)}`);
   return v;
 }
 

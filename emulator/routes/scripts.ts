@@ -3,7 +3,7 @@
  * One script in a namespace: upload (PUT), details (GET), DELETE, content GET/PUT and bindings GET.
  */
 import { Hono } from "hono";
-import { ApiError, Codes, invalidRequest, okEnvelope } from "../errors";
+import { ApiError, Codes, okEnvelope } from "../errors";
 import { SCRIPT_NAME_RE } from "../limits";
 import { buildMultipart } from "../multipart";
 import type { AppEnv, EmulatorContext } from "../context";
@@ -16,7 +16,7 @@ const SCRIPT = "/dispatch/namespaces/:namespace/scripts/:script";
 
 function validateScriptName(name: string): void {
   if (!SCRIPT_NAME_RE.test(name)) {
-    throw invalidRequest(`Invalid script name '${name}': use letters, digits, '-' and '_' (1-63 characters)`);
+    throw new ApiError(400, Codes.INVALID_SCRIPT_NAME, `workers.api.error.invalid_script_name: '${name}' must be 1-63 lowercase letters, digits, '-' and '_'`);
   }
 }
 

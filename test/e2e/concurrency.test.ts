@@ -60,7 +60,7 @@ describe("two stacks deploying overlapping assets into one namespace at once", (
 
     // Hold every bucket upload back a moment, so all sessions open before any upload lands: each session then
     // reports the shared files as missing, and the same hashes are uploaded concurrently by several deploys.
-    await emu.fault({ method: "POST", path: "/workers/assets/upload", delayMs: 1500, count: 3 });
+    await emu.fault({ method: "POST", path: "*/workers/assets/upload", delayMs: 1500, count: 3 });
     const [r1, r2] = await Promise.all([one.up(), two.up()]);
     await emu.clearFaults();
     expect(r1.code, r1.output).toBe(0);

@@ -120,7 +120,7 @@ describe("no token or secret value in plaintext anywhere", () => {
 
     await project.must(["config", "set", "--secret", "platform:stripeKey", values.rotated]);
     // One transient failure, so that our own retry message is part of the -v=9 output too.
-    await em.fault({ method: "PUT", path: `/dispatch/namespaces/${NS}/scripts/billing/secrets`, status: 503, count: 1 });
+    await em.fault({ method: "PUT", path: `*/dispatch/namespaces/${NS}/scripts/billing/secrets`, status: 503, count: 1 });
     const rotate = await project.up(["-v=9", "--logtostderr", "--logflow"]);
     expect(rotate.code, rotate.output).toBe(0);
     expect(rotate.output).toMatch(/1 updated/);
@@ -134,7 +134,7 @@ describe("no token or secret value in plaintext anywhere", () => {
     await exportNow();
 
     await project.must(["config", "set", "--secret", "platform:stripeKey", values.failedRotation]);
-    await em.fault({ method: "PUT", path: `/dispatch/namespaces/${NS}/scripts/billing/secrets`, status: 500, count: 0 });
+    await em.fault({ method: "PUT", path: `*/dispatch/namespaces/${NS}/scripts/billing/secrets`, status: 500, count: 0 });
     const failing = await project.up();
     expect(failing.code).not.toBe(0);
     expect(failing.output).toMatch(/ScriptSecret "e2e-secrets\/billing\/STRIPE_KEY": update failed after 3 attempts: HTTP 500/);

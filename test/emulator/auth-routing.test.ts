@@ -136,7 +136,7 @@ describe("operator endpoints", () => {
     const res = await op("/faults", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ rules: [{ method: "GET", path: `/client/v4/accounts/*/workers/dispatch/namespaces/${ns}`, status: 503, count: 2, after: 1, retryAfter: 1 }] }),
+      body: JSON.stringify({ rules: [{ method: "GET", path: `/client/v4/accounts/:account/workers/dispatch/namespaces/${ns}`, status: 503, count: 2, after: 1, retryAfter: 1 }] }),
     });
     expect(res.status).toBe(200);
     const path = `/dispatch/namespaces/${ns}`;
@@ -148,19 +148,19 @@ describe("operator endpoints", () => {
     await expect(h.cf.workersForPlatforms.dispatch.namespaces.get(ns, { account_id: ACCOUNT })).rejects.toBeInstanceOf(Cloudflare.InternalServerError);
     expect((await h.api("GET", path)).status).toBe(200); // count exhausted
     // PUT on the same path is not matched by a GET rule; a single rule object is accepted too.
-    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: `${ns}$`, status: 429, code: 971 }) });
+    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: `*/${ns}`, status: 429, code: 971 }) });
     const limited = await h.api("GET", path);
     expect(limited.status).toBe(429);
     expect(envelopeCodes(limited.body)).toEqual([971]);
   });
 
   test("faults: delay-only rule and DELETE clears rules", async () => {
-    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [{ path: "^/client/v4/accounts/.*/dispatch/namespaces$", delayMs: 150, count: 1 }] }) });
+    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [{ path: "/client/v4/accounts/*/dispatch/namespaces", delayMs: 150, count: 1 }] }) });
     const t0 = Date.now();
     const r = await h.api("GET", "/dispatch/namespaces");
     expect(r.status).toBe(200);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
-    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "**", status: 500, count: 0 }) });
+    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "*", status: 500, count: 0 }) });
     expect((await h.api("GET", "/dispatch/namespaces")).status).toBe(500);
     await op("/faults", { method: "DELETE" });
     expect((await h.api("GET", "/dispatch/namespaces")).status).toBe(200);
@@ -168,7 +168,7 @@ describe("operator endpoints", () => {
 
   test("faults: reset destroys the connection and is journalled with status 0", async () => {
     await op("/requests", { method: "DELETE" });
-    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "/dispatch/namespaces", reset: true }) });
+    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "*/dispatch/namespaces", reset: true }) });
     await expect(fetch(`${h.workers}/dispatch/namespaces`, { headers: { authorization: `Bearer ${TOKEN}` } })).rejects.toThrow();
     const journal = (await (await op("/requests")).json()) as Array<{ status: number }>;
     expect(journal.at(-1)!.status).toBe(0);
@@ -177,6 +177,9 @@ describe("operator endpoints", () => {
   test("faults: an invalid rule is refused", async () => {
     const r = await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [{ status: 500 }] }) });
     expect(r.status).toBe(400);
+    const badPattern = await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "^/a((", status: 500 }) });
+    expect(badPattern.status).toBe(400);
+    expect((await badPattern.json()).error).toMatch(/URLPattern/);
   });
 
   test("reset empties all state and the journal; state snapshot reflects it", async () => {

@@ -37,12 +37,16 @@ describe("multipart", () => {
 });
 
 describe("faults", () => {
-  test("path patterns: glob, anchored regex, substring regex", () => {
-    expect(compilePath("/client/v4/accounts/*/workers/dispatch/namespaces").test("/client/v4/accounts/abc/workers/dispatch/namespaces")).toBe(true);
-    expect(compilePath("/client/v4/accounts/*/workers/dispatch/namespaces").test("/client/v4/accounts/abc/workers/dispatch/namespaces/x")).toBe(false);
-    expect(compilePath("/client/v4/**/scripts/*").test("/client/v4/accounts/a/workers/dispatch/namespaces/n/scripts/s")).toBe(true);
-    expect(compilePath("^/client/v4/.*/tags$").test("/client/v4/a/tags")).toBe(true);
-    expect(compilePath("/scripts/s$").test("/client/v4/x/scripts/s")).toBe(true);
+  test("path patterns are URLPattern pathnames matched against the whole path", () => {
+    const match = (pattern: string, path: string): boolean => compilePath(pattern).test({ pathname: path });
+    expect(match("/client/v4/accounts/:a/workers/dispatch/namespaces", "/client/v4/accounts/abc/workers/dispatch/namespaces")).toBe(true);
+    expect(match("/client/v4/accounts/:a/workers/dispatch/namespaces", "/client/v4/accounts/abc/workers/dispatch/namespaces/x")).toBe(false);
+    // `*` crosses segments; a plain path matches only itself.
+    expect(match("/client/v4/*/scripts/:s", "/client/v4/accounts/a/workers/dispatch/namespaces/n/scripts/s")).toBe(true);
+    expect(match("*/tags", "/client/v4/a/tags")).toBe(true);
+    expect(match("/client/v4/x/scripts/s", "/client/v4/x/scripts/s/settings")).toBe(false);
+    expect(match("*/scripts/(a|b)", "/client/v4/x/scripts/b")).toBe(true);
+    expect(() => compilePath("/a/((")).toThrow(/URLPattern/);
   });
 
   test("count, after and unlimited rules", () => {

@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator/index";
-import { parseArgs } from "../../emulator/cli";
+import { optionsFromArgs } from "../../emulator/cli";
 import { ACCOUNT, assetHash, scriptForm } from "./helpers";
 
 const dirs: string[] = [];
@@ -85,15 +85,17 @@ describe("persistence", () => {
 });
 
 describe("wfp-emulator command", () => {
-  test("parseArgs maps flags to options", () => {
+  test("flags map to options", () => {
     expect(
-      parseArgs(["--port", "0", "--host", "0.0.0.0", "--token", "a", "--token=b", "--data-dir", "/tmp/x", "--rate-limit", "10/2s", "--rate-limit-block", "5",
+      optionsFromArgs(["--port", "0", "--host", "0.0.0.0", "--token", "a", "--token=b", "--data-dir", "/tmp/x", "--rate-limit", "10/2s", "--rate-limit-block", "5",
         "--namespace-delete", "reject", "--jwt-ttl", "60", "--max-asset-files", "100000", "--max-tags", "10", "--missing-script-code", "10092"]),
     ).toEqual({
       port: 0, host: "0.0.0.0", tokens: ["a", "b"], dataDir: "/tmp/x", rateLimit: { limit: 10, windowMs: 2000, blockMs: 5000 },
       namespaceDelete: "reject", jwtTtlSeconds: 60, maxAssetFiles: 100000, maxTagsPerScript: 10, missingScriptCode: 10092,
     });
-    expect(parseArgs(["--no-rate-limit"]).rateLimit).toBe(false);
+    expect(optionsFromArgs(["--no-rate-limit"]).rateLimit).toBe(false);
+    expect(optionsFromArgs(["--rate-limit-block", "7"]).rateLimit).toEqual({ limit: 1200, windowMs: 300_000, blockMs: 7000 });
+    expect(optionsFromArgs([])).toEqual({ port: 8787 });
   });
 
   test("prints `listening on` first, serves the API, persists and exits 0 on SIGTERM", { timeout: 90_000 }, async () => {
@@ -126,5 +128,10 @@ describe("wfp-emulator command", () => {
     expect(await exit).toBe(0);
     const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8"));
     expect(Object.values(state.accounts[ACCOUNT].namespaces).map((n: any) => n.name)).toEqual(["from-cli"]);
+    // --help prints the flags and exits 0; an unknown flag exits 2 with the help on stderr.
+    const run = promisify(execFile);
+    expect((await run(process.execPath, [join(out, "emulator", "cli.js"), "--help"])).stdout).toMatch(/--missing-script-code/);
+    const bad = await run(process.execPath, [join(out, "emulator", "cli.js"), "--bogus"]).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/bogus[\s\S]*Usage: wfp-emulator/) });
   });
 });

@@ -61,6 +61,12 @@ describe("script upload (PUT)", () => {
     expect(s.modules.map((m: { name: string }) => m.name)).toEqual(["index.js", "index.js.map"]);
   });
 
+  test.each(["Upper", "-lead", "a".repeat(64), "has.dot"])("script name %j → 400 10016 invalid_script_name", async (name) => {
+    const r = await put(name, scriptForm({ main_module: "worker.mjs" }));
+    expect(r.status).toBe(400);
+    expect(envelopeCodes(r.body)).toEqual([10016]);
+  });
+
   test("SDK 6 shape: part name `files`, module named by filename", async () => {
     const fd = new FormData();
     fd.append("metadata", new Blob([JSON.stringify({ main_module: "main.mjs" })], { type: "application/json" }), "metadata");

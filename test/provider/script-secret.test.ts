@@ -110,11 +110,11 @@ describe("ScriptSecret against the emulator", () => {
   });
 
   it("retries a 429 with Retry-After, and 500s end in a clear error without secrets", async () => {
-    await emu.fault({ method: "PUT", path: "**/secrets", status: 429, retryAfter: 1, count: 1 });
+    await emu.fault({ method: "PUT", path: "*/secrets", status: 429, retryAfter: 1, count: 1 });
     await p.create(await check(args()));
     expect((await emu.journal()).filter((e) => e.method === "PUT").map((e) => e.status)).toEqual([429, 200]);
 
-    await emu.fault({ method: "PUT", path: "**/secrets", status: 503, count: 0 });
+    await emu.fault({ method: "PUT", path: "*/secrets", status: 503, count: 0 });
     const err = (await p.update!(`${NS}/tenant-a/API_KEY`, {} as ScriptSecretOutputs, await check(args({ text: "rotated-value" }))).catch((e: Error) => e)) as Error;
     expect(err.message).toContain(`ScriptSecret "${NS}/tenant-a/API_KEY"`);
     expect(err.message).toContain("update");

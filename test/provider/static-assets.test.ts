@@ -160,7 +160,7 @@ describe("StaticAssets provider", () => {
 
   it("recovers from a session token refused mid-upload (401) by opening a fresh session", async () => {
     const dir = await site(manyFiles(2100, "refused")); // two buckets
-    await emu.fault({ method: "POST", path: ".*/workers/assets/upload", status: 401, count: 1, message: "Expired JWT" });
+    await emu.fault({ method: "POST", path: "*/workers/assets/upload", status: 401, count: 1, message: "Expired JWT" });
     const { outs } = await create({ namespace: NS, scriptName: "site-d", directory: dir, uploadConcurrency: 1 });
     expect(outs.uploadedFiles).toBe(2100);
     expect((await sessions()).length).toBe(2);
@@ -176,7 +176,7 @@ describe("StaticAssets provider", () => {
       expect(res.status).toBe(200);
       const dir = await site(manyFiles(20, "expired"));
       // The bucket upload waits past the token's lifetime before the emulator looks at it.
-      await short.fault({ method: "POST", path: ".*/workers/assets/upload", delayMs: 3000, count: 1 });
+      await short.fault({ method: "POST", path: "*/workers/assets/upload", delayMs: 3000, count: 1 });
       const { outs } = await create({ namespace: NS, scriptName: "site-e", directory: dir });
       expect(outs.uploadedFiles).toBe(20);
       const journal = await short.journal();
@@ -191,7 +191,7 @@ describe("StaticAssets provider", () => {
 
   it("a 429 in the middle of the buckets is retried after Retry-After and completes", async () => {
     const dir = await site(manyFiles(4100, "throttled")); // three buckets: 2000, 2000, 100
-    await emu.fault({ method: "POST", path: ".*/workers/assets/upload", status: 429, retryAfter: 1, count: 1, after: 1 });
+    await emu.fault({ method: "POST", path: "*/workers/assets/upload", status: 429, retryAfter: 1, count: 1, after: 1 });
     const started = Date.now();
     const { outs } = await create({ namespace: NS, scriptName: "site-f", directory: dir, uploadConcurrency: 1 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);

@@ -189,7 +189,7 @@ describe("UserScript against the emulator", () => {
   });
 
   it("retries a 429 with Retry-After", async () => {
-    await emu.fault({ method: "PUT", path: "**/scripts/tenant-a", status: 429, retryAfter: 1, count: 1 });
+    await emu.fault({ method: "PUT", path: "*/scripts/tenant-a", status: 429, retryAfter: 1, count: 1 });
     const started = Date.now();
     const created = await p.create(await check(baseArgs()));
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
@@ -199,7 +199,7 @@ describe("UserScript against the emulator", () => {
   });
 
   it("retries 500s, then fails naming resource, operation, status and code, without the token", async () => {
-    await emu.fault({ method: "PUT", path: "**/scripts/tenant-a", status: 500, count: 0 });
+    await emu.fault({ method: "PUT", path: "*/scripts/tenant-a", status: 500, count: 0 });
     const err = (await p.create(await check(baseArgs())).catch((e: Error) => e)) as Error;
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toContain(`UserScript "${NS}/tenant-a"`);
