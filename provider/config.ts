@@ -77,12 +77,29 @@ export function resolveCredentials(args: ConnectionArgs = {}): Credentials {
   if (!ACCOUNT_ID.test(accountId)) {
     throw new ConfigurationError(`Invalid Cloudflare account id: expected 32 lowercase hex characters.`);
   }
-  if (!/^https?:\/\//.test(baseUrl)) {
-    throw new ConfigurationError(
-      `Invalid Cloudflare base URL: expected an http(s) URL that includes /client/v4, such as ${DEFAULT_BASE_URL}.`,
-    );
-  }
+  const problem = baseUrlProblem(baseUrl);
+  if (problem) throw new ConfigurationError(`Invalid Cloudflare base URL ${JSON.stringify(baseUrl)}: ${problem}.`);
   return { apiToken, accountId, baseUrl: baseUrl.replace(/\/+$/, "") };
+}
+
+/**
+ * The base URL must be the API root, ending in `/client/v4`: against any other path every request answers a
+ * plain 404, which must never be mistaken for "deleted".
+ */
+export function baseUrlProblem(baseUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    return `expected an http(s) URL ending in /client/v4, such as ${DEFAULT_BASE_URL}`;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return `expected http or https, not ${url.protocol.replace(":", "")}`;
+  if (url.search || url.hash) return "expected no query string or fragment";
+  const path = url.pathname.replace(/\/+$/, "");
+  if (!path.endsWith("/client/v4")) {
+    return `the path must end in /client/v4 (got ${JSON.stringify(url.pathname)}), e.g. ${url.origin}${path === "" ? "" : path}/client/v4`;
+  }
+  return undefined;
 }
 
 /** Validation for an `accountId` resource input (check time, no API call). */

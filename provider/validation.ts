@@ -179,3 +179,20 @@ export function isImportCheck(olds: Record<string, unknown> | undefined, news: R
   const previous = withoutInternalKeys(olds ?? {});
   return news?.[field] === undefined && Object.keys(previous).length > 0 && deepEqual(previous, withoutInternalKeys(news ?? {}));
 }
+
+/**
+ * A field checked the common way: a failure naming what it is when it is missing (and required), the problem
+ * `problemOf` finds when it is known; unknown values (preview) pass.
+ */
+export function fieldFailures(
+  n: Record<string, unknown>,
+  key: string,
+  problemOf: (value: unknown) => string | undefined,
+  required?: string,
+): CheckFailure[] {
+  const value = n[key];
+  if (value === undefined) return required ? [{ property: key, reason: `is required: ${required}` }] : [];
+  if (isUnknown(value)) return [];
+  const problem = problemOf(value);
+  return problem ? [{ property: key, reason: problem }] : [];
+}

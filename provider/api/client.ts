@@ -83,23 +83,36 @@ interface Envelope<T> {
   result_info?: Record<string, unknown>;
 }
 
+/** What a client can be given instead of the defaults: tests inject a fast policy, sleep and clock. */
+export interface ClientOptions {
+  policy?: RetryPolicy;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 export class CloudflareApi {
   readonly accountId: string;
   private readonly client: Cloudflare;
   private readonly token: string;
+  private readonly baseUrl: string;
+  private readonly policy: RetryPolicy;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly now: () => number;
 
-  constructor(
-    credentials: Credentials,
-    private readonly policy: RetryPolicy = retryPolicyFromEnv(),
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {
+  constructor(credentials: Credentials, options: ClientOptions = {}) {
     this.accountId = credentials.accountId;
     this.token = credentials.apiToken;
+    this.baseUrl = credentials.baseUrl;
+    this.policy = options.policy ?? retryPolicyFromEnv();
+    this.sleep = options.sleep ?? realSleep;
+    this.now = options.now ?? Date.now;
     this.client = new Cloudflare({
       apiToken: credentials.apiToken,
       baseURL: credentials.baseUrl,
       maxRetries: 0,
-      timeout: policy.timeoutMs,
+      timeout: this.policy.timeoutMs,
     });
   }
 
@@ -125,10 +138,14 @@ export class CloudflareApi {
     return this.retrying(request, () => this.client.request(this.options(request)).asResponse());
   }
 
+  private fullPath(request: ApiRequest): string {
+    return `/accounts/${this.accountId}/workers${request.path}`;
+  }
+
   private options(request: ApiRequest) {
     return {
       method: request.method,
-      path: `/accounts/${this.accountId}/workers${request.path}`,
+      path: this.fullPath(request),
       query: request.query,
       body: request.body,
       headers: request.headers,
@@ -138,14 +155,14 @@ export class CloudflareApi {
 
   /** Runs one attempt after another under the retry policy; throws a CloudflareApiError. */
   private async retrying<R>(request: ApiRequest, attemptOnce: () => Promise<R>): Promise<R> {
-    const started = Date.now();
+    const started = this.now();
     for (let attempt = 1; ; attempt++) {
       let failure: CloudflareApiError;
       let retryAfterMs: number | undefined;
       try {
         return await attemptOnce();
       } catch (error) {
-        failure = this.toApiError(error, request.op, attempt);
+        failure = this.toApiError(error, request, attempt);
         retryAfterMs = error instanceof APIError && error.headers ? parseRetryAfter(error.headers) : undefined;
       }
 
@@ -158,7 +175,7 @@ export class CloudflareApi {
         );
       }
       const delay = retryAfterMs ?? this.backoff(attempt);
-      if (Date.now() + delay - started > this.policy.deadlineMs) {
+      if (this.now() + delay - started > this.policy.deadlineMs) {
         throw failure.withNote(`gave up after ${attempt} attempts: the ${this.policy.deadlineMs / 1000} s deadline would pass`);
       }
       log.warn(
@@ -174,8 +191,9 @@ export class CloudflareApi {
     return Math.round(exp * (0.75 + Math.random() * 0.25));
   }
 
-  private toApiError(error: unknown, op: Operation, attempt: number): CloudflareApiError {
+  private toApiError(error: unknown, request: ApiRequest, attempt: number): CloudflareApiError {
     if (error instanceof CloudflareApiError) return error;
+    const op = request.op;
     if (error instanceof APIConnectionError) {
       // Timeouts and resets: nothing reached us, so retrying is safe for our upserts.
       return new CloudflareApiError({
@@ -187,13 +205,16 @@ export class CloudflareApi {
       });
     }
     if (error instanceof APIError) {
-      const first = error.errors?.[0] as { code?: number; message?: string } | undefined;
+      const envelope = isEnvelope(error.error);
+      const first = envelope ? (error.errors?.[0] as { code?: number; message?: string } | undefined) : undefined;
       return new CloudflareApiError({
         op,
         status: error.status,
         code: first?.code,
-        message: redact(first?.message ?? error.message, this.token),
-        errors: (error.errors ?? []).map((e) => ({
+        envelope,
+        request: `${request.method.toUpperCase()} ${this.baseUrl}${this.fullPath(request)}`,
+        message: redact(first?.message ?? bodyExcerpt(error), this.token),
+        errors: (envelope ? (error.errors ?? []) : []).map((e) => ({
           code: (e as { code?: number }).code,
           message: redact(String((e as { message?: string }).message ?? ""), this.token),
         })),
@@ -204,6 +225,18 @@ export class CloudflareApi {
     const message = error instanceof Error ? error.message : String(error);
     return new CloudflareApiError({ op, status: undefined, message: redact(message, this.token), retryable: false, attempts: attempt });
   }
+}
+
+/** Cloudflare's error envelope: `{success: false, errors: [{code, message}], ...}`. */
+function isEnvelope(body: unknown): boolean {
+  return typeof body === "object" && body !== null && "success" in body && Array.isArray((body as { errors?: unknown }).errors);
+}
+
+/** A short, single-line excerpt of a body that is not an envelope (HTML from a proxy, say). */
+function bodyExcerpt(error: APIError): string {
+  const raw = error.error === undefined ? error.message : JSON.stringify(error.error);
+  const text = raw.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text || "(empty body)";
 }
 
 /** `retry-after-ms`, then `Retry-After` in seconds or as an HTTP date. */

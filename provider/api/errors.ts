@@ -1,10 +1,24 @@
 /** Errors the provider raises when the Cloudflare API refuses a request or cannot be reached. */
 
-/** What was being done, for messages: `{ resource: 'UserScript "tenant-a"', operation: "create" }`. */
+/** What was being done, for messages: `{ resource: 'UserScript "ns/tenant-a"', operation: "create" }`. */
 export interface Operation {
   resource: string;
   operation: string;
 }
+
+/** Names an operation on a resource the one way errors and logs do: `UserScript "ns/acme"`, `create`. */
+export function operation(kind: string, id: string, verb: string): Operation {
+  return { resource: `${kind} "${id}"`, operation: verb };
+}
+
+/** Cloudflare error codes the provider acts on. */
+export const CODES = {
+  /** Script not found: 10007 on account-level paths, 10092 on some namespace-script paths (wrangler's probe). */
+  scriptNotFound: [10007, 10092],
+  namespaceNotFound: 100119,
+  namespaceExists: 100120,
+  secretNotFound: 10056,
+} as const;
 
 export interface CloudflareApiErrorInit {
   op: Operation;
@@ -12,6 +26,10 @@ export interface CloudflareApiErrorInit {
   code?: number;
   message: string;
   errors?: Array<{ code?: number; message: string }>;
+  /** True when the body was a Cloudflare envelope (`{success: false, errors: [...]}`). */
+  envelope?: boolean;
+  /** The request, for errors that do not come from Cloudflare: `GET https://host/path` (no query, no token). */
+  request?: string;
   retryable: boolean;
   attempts: number;
   note?: string;
@@ -26,6 +44,8 @@ export class CloudflareApiError extends Error {
   readonly code: number | undefined;
   readonly apiMessage: string;
   readonly errors: Array<{ code?: number; message: string }>;
+  /** The answer was a Cloudflare envelope: only then do its codes mean anything. */
+  readonly envelope: boolean;
   readonly retryable: boolean;
   readonly attempts: number;
 
@@ -36,39 +56,48 @@ export class CloudflareApiError extends Error {
     this.code = init.code;
     this.apiMessage = init.message;
     this.errors = init.errors ?? [];
+    this.envelope = init.envelope ?? false;
     this.retryable = init.retryable;
     this.attempts = init.attempts;
   }
 
   /** `HTTP 404, Cloudflare error 10007: ...` */
   summary(): string {
-    const { status, code, message } = this.init;
-    const where = status === undefined ? "no response" : `HTTP ${status}`;
-    return code === undefined ? `${where}: ${message}` : `${where}, Cloudflare error ${code}: ${message}`;
+    return CloudflareApiError.describe(this.init);
   }
 
   withNote(note: string): CloudflareApiError {
     return new CloudflareApiError({ ...this.init, note });
   }
 
-  hasCode(...codes: number[]): boolean {
+  /** True when the envelope carries one of the codes. A non-envelope body never has codes. */
+  hasCode(...codes: readonly number[]): boolean {
+    if (!this.envelope) return false;
     return this.errors.some((e) => e.code !== undefined && codes.includes(e.code)) || (this.code !== undefined && codes.includes(this.code));
   }
 
-  private static format(init: CloudflareApiErrorInit): string {
-    const { op, status, code, message, attempts, note } = init;
+  private static describe(init: CloudflareApiErrorInit): string {
+    const { status, code, message, envelope, request } = init;
     const where = status === undefined ? "no response" : `HTTP ${status}`;
-    const detail = code === undefined ? message : `Cloudflare error ${code}: ${message}`;
+    if (code !== undefined) return `${where}, Cloudflare error ${code}: ${message}`;
+    // Not Cloudflare speaking (a proxy, a wrong base URL): say where the request went.
+    const from = !envelope && status !== undefined && request ? ` from ${request}, which is not a Cloudflare API answer` : "";
+    return `${where}${from}: ${message}`;
+  }
+
+  private static format(init: CloudflareApiErrorInit): string {
+    const { op, attempts, note } = init;
     const tries = attempts > 1 ? ` after ${attempts} attempts` : "";
-    return `${op.resource}: ${op.operation} failed${tries}: ${where}, ${detail}${note ? ` (${note})` : ""}`;
+    return `${op.resource}: ${op.operation} failed${tries}: ${CloudflareApiError.describe(init)}${note ? ` (${note})` : ""}`;
   }
 }
 
-/** True when the API says the thing is gone: used to make delete and read idempotent. */
-export function isNotFound(error: unknown, ...codes: number[]): boolean {
-  if (!(error instanceof CloudflareApiError)) return false;
-  if (error.status === 404) return codes.length === 0 || error.hasCode(...codes);
-  return false;
+/**
+ * True only when Cloudflare says, in its envelope and with one of `codes`, that the thing does not exist.
+ * Any other 404 (a wrong base URL, a proxy, a route the API does not have: 7000/7003) is an error, never "gone".
+ */
+export function isGone(error: unknown, codes: readonly number[]): boolean {
+  return error instanceof CloudflareApiError && error.status !== undefined && error.status < 500 && error.hasCode(...codes);
 }
 
 /** Removes a credential from text that may be shown to the user. */

@@ -11,8 +11,9 @@
  * retried hours later.
  */
 import type { CloudflareApi } from "../api/client";
-import { fromWireConfig, toWireConfig } from "./config";
-import { buildManifest, manifestDigest } from "./manifest";
+import type { ScriptRef } from "../api/scripts";
+import { fromWireConfig } from "./config";
+import { describeAssets } from "./describe";
 import { uploadAssets } from "./upload";
 
 export interface AssetsAttachment {
@@ -25,7 +26,7 @@ export interface AssetsAttachment {
   /** Where the files come from, to rebuild the manifest when the token has expired. */
   source: { directory: string; include?: string[]; exclude?: string[]; isolationSalt?: string; maxFiles?: number };
   /** The script the completion token was issued for (tokens are bound to it). */
-  uploadedFor?: { namespace: string; scriptName: string };
+  uploadedFor?: { namespace?: string; scriptName: string };
 }
 
 /** A stored token is reused only with at least this much life left. */
@@ -56,27 +57,19 @@ export function tokenUsable(token: string | undefined, now = Date.now(), minRema
  */
 export async function prepareAssetsForDeploy(
   api: CloudflareApi,
-  target: { namespace: string; scriptName: string },
+  target: ScriptRef,
   attachment: AssetsAttachment,
 ): Promise<{ jwt: string; config: Record<string, unknown> }> {
-  const resource = `assets of UserScript "${target.namespace}/${target.scriptName}"`;
+  const where = target.namespace === undefined ? target.script : `${target.namespace}/${target.script}`;
+  const resource = `assets of ${target.namespace === undefined ? "Worker" : "UserScript"} "${where}"`;
   const sameTarget =
     !attachment.uploadedFor ||
-    (attachment.uploadedFor.namespace === target.namespace && attachment.uploadedFor.scriptName === target.scriptName);
+    ((attachment.uploadedFor.namespace ?? undefined) === target.namespace && attachment.uploadedFor.scriptName === target.script);
   if (sameTarget && tokenUsable(attachment.completionToken)) {
     return { jwt: attachment.completionToken, config: attachment.config };
   }
 
-  const { source } = attachment;
-  const manifest = await buildManifest({
-    directory: source.directory,
-    include: source.include,
-    exclude: source.exclude,
-    isolationSalt: source.isolationSalt,
-    maxFiles: source.maxFiles,
-  });
-  const config = toWireConfig(fromWireConfig(attachment.config), { headers: manifest.headers, redirects: manifest.redirects });
-  const digest = manifestDigest(manifest.files, config);
+  const { manifest, config, digest } = await describeAssets(attachment.source, fromWireConfig(attachment.config));
   if (digest !== attachment.digest) {
     throw new Error(
       `${resource}: the assets directory ${manifest.root} changed since StaticAssets last ran (digest ${digest.slice(0, 12)}…, ` +

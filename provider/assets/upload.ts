@@ -1,5 +1,5 @@
 /**
- * Uploading a manifest: session → buckets → completion token (cloudflare-api.md §7, style.md §3a).
+ * Uploading a manifest: session → buckets → completion token.
  *
  * 1. Open an upload session with the manifest (`POST .../scripts/{name}/assets-upload-session`). The server
  *    answers with the buckets of hashes it does not hold yet; with none, its JWT already is the completion token.
@@ -17,8 +17,9 @@
  */
 import { promises as fsp } from "node:fs";
 import type { CloudflareApi } from "../api/client";
+import { openAssetsSession, uploadAssetsBucket, type AssetsSession } from "../api/assets";
 import { CloudflareApiError } from "../api/errors";
-import { paths } from "../api/workers";
+import type { ScriptRef } from "../api/scripts";
 import { log as defaultLog, type Logger } from "../log";
 import { wireManifest, type AssetFile } from "./manifest";
 
@@ -27,11 +28,6 @@ export const MAX_UPLOAD_CONCURRENCY = 16;
 /** Sessions opened for one upload before giving up (the first included). */
 export const MAX_SESSIONS = 4;
 const PROGRESS_INTERVAL_MS = 2_000;
-
-export interface UploadTarget {
-  namespace: string;
-  scriptName: string;
-}
 
 export interface UploadOptions {
   /** Buckets in flight; default 3. */
@@ -52,28 +48,10 @@ export interface UploadResult {
   sessions: number;
 }
 
-interface SessionResult {
-  jwt: string;
-  buckets: string[][];
-}
-
-export function sessionPath(target: UploadTarget): string {
-  return `${paths.script(target.namespace, target.scriptName)}/assets-upload-session`;
-}
-
-/** Step 1: a session. Guards against a null or malformed answer (workers-sdk #9465). */
-export async function openSession(api: CloudflareApi, target: UploadTarget, files: AssetFile[], resource: string, attempt: number): Promise<SessionResult> {
-  const result = await api.call<SessionResult | null>({
-    method: "post",
-    path: sessionPath(target),
-    body: { manifest: wireManifest(files) },
-    op: { resource, operation: attempt > 1 ? `open assets upload session (attempt ${attempt})` : "open assets upload session" },
-  });
-  if (!result || typeof result.jwt !== "string" || result.jwt === "") {
-    throw new Error(`${resource}: the assets upload session answered without a JWT; nothing was uploaded. Run the update again.`);
-  }
-  const buckets = Array.isArray(result.buckets) ? result.buckets.filter((b) => Array.isArray(b) && b.length > 0) : [];
-  return { jwt: result.jwt, buckets };
+/** Step 1: a session for the manifest. */
+function openSession(api: CloudflareApi, target: ScriptRef, files: AssetFile[], resource: string, attempt: number): Promise<AssetsSession> {
+  const operation = attempt > 1 ? `open assets upload session (attempt ${attempt})` : "open assets upload session";
+  return openAssetsSession(api, target, wireManifest(files), { resource, operation });
 }
 
 /** Builds one bucket's multipart body: a File per hash, named by the hash, holding base64, typed. */
@@ -98,7 +76,7 @@ const isSessionRejected = (error: unknown) => error instanceof CloudflareApiErro
 class SessionExpired extends Error {}
 
 /** Steps 1–3 with recovery; see the module comment. */
-export async function uploadAssets(api: CloudflareApi, target: UploadTarget, files: AssetFile[], options: UploadOptions): Promise<UploadResult> {
+export async function uploadAssets(api: CloudflareApi, target: ScriptRef, files: AssetFile[], options: UploadOptions): Promise<UploadResult> {
   const { resource } = options;
   const logger = options.logger ?? defaultLog;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY));
@@ -138,15 +116,11 @@ export async function uploadAssets(api: CloudflareApi, target: UploadTarget, fil
         const hashes = buckets[index]!;
         const { form, bytes } = await bucketForm(hashes, byHash, resource);
         try {
-          const res = await api.send<{ jwt?: string } | null>({
-            method: "post",
-            path: "/assets/upload",
-            query: { base64: true },
-            body: form,
-            headers: { Authorization: `Bearer ${jwt}` },
-            op: { resource, operation: `upload assets bucket ${index + 1}/${buckets.length} (${hashes.length} files)` },
+          const answer = await uploadAssetsBucket(api, jwt, form, {
+            resource,
+            operation: `upload assets bucket ${index + 1}/${buckets.length} (${hashes.length} files)`,
           });
-          if (res.result && typeof res.result.jwt === "string" && res.result.jwt !== "") completion = res.result.jwt;
+          if (answer.completionJwt) completion = answer.completionJwt;
         } catch (error) {
           if (isSessionRejected(error)) {
             expired = true;

@@ -5,26 +5,22 @@
  * update (rename / trusted workers with PUT) → delete (guarded: a namespace that still holds scripts is
  * only deleted with `forceDestroy`).
  */
-import * as pulumi from "@pulumi/pulumi";
-import { accountIdProblem, resolveCredentials } from "../config";
-import { CloudflareApi } from "../api/client";
-import { CloudflareApiError, isNotFound, type Operation } from "../api/errors";
+import type * as pulumi from "@pulumi/pulumi";
+import type { CloudflareApi } from "../api/client";
+import { connect } from "../api/connect";
+import { CloudflareApiError, CODES, isGone, operation, type Operation } from "../api/errors";
 import {
+  createNamespace,
+  deleteNamespace,
   getNamespace,
   listNamespaces,
-  listScriptNames,
-  NAMESPACE_EXISTS,
-  paths,
+  updateNamespace,
   type NamespaceObject,
-} from "../api/workers";
-import {
-  booleanProblem,
-  isUnknown,
-  namespaceNameProblem,
-  withoutInternalKeys,
-  type CheckFailure,
-} from "../validation";
-import { DynamicResource, type KeyedDiff } from "./thin-provider";
+} from "../api/namespaces";
+import { deleteScript, listScripts } from "../api/scripts";
+import { accountIdProblem } from "../config";
+import { booleanProblem, fieldFailures, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
+import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
 
 /** Arguments of a {@link DispatchNamespace}. */
 export interface DispatchNamespaceArgs {
@@ -65,39 +61,24 @@ export interface DispatchNamespaceOutputs {
   accountId?: string;
 }
 
-const resourceLabel = (name: string) => `DispatchNamespace "${name}"`;
-const op = (name: string, operation: string): Operation => ({ resource: resourceLabel(name), operation });
+const DISPATCH_NAMESPACE: ResourceSpec = {
+  kind: "DispatchNamespace",
+  inputs: ["name", "trustedWorkers", "forceDestroy", "accountId"],
+  outputs: ["namespaceId"],
+};
 
-function connect(accountId: string | undefined): CloudflareApi {
-  return new CloudflareApi(resolveCredentials({ accountId }));
-}
+const op = (name: string, verb: string): Operation => operation("DispatchNamespace", name, verb);
 
 /** Validates and normalizes inputs. Pure. */
 export function checkDispatchNamespace(news: Record<string, unknown>): {
   inputs: DispatchNamespaceInputs;
   failures: CheckFailure[];
 } {
-  const failures: CheckFailure[] = [];
   const n = withoutInternalKeys(news ?? {});
-  if (n.name === undefined) failures.push({ property: "name", reason: "is required: the dispatch namespace name" });
-  else if (!isUnknown(n.name)) {
-    const problem = namespaceNameProblem(n.name);
-    if (problem) failures.push({ property: "name", reason: problem });
-  }
-  for (const key of ["trustedWorkers", "forceDestroy"] as const) {
-    const problem = booleanProblem(n[key]);
-    if (problem) failures.push({ property: key, reason: problem });
-  }
-  if (!isUnknown(n.accountId)) {
-    const problem = accountIdProblem(n.accountId);
-    if (problem) failures.push({ property: "accountId", reason: problem });
-  }
-  for (const key of Object.keys(n)) {
-    // namespaceId is an output the resource class seeds as undefined.
-    if (!["name", "trustedWorkers", "forceDestroy", "accountId", "namespaceId"].includes(key)) {
-      failures.push({ property: key, reason: "is not an input of DispatchNamespace; use name, trustedWorkers, forceDestroy, accountId" });
-    }
-  }
+  const failures = unknownPropertyFailures(DISPATCH_NAMESPACE, n);
+  failures.push(...fieldFailures(n, "name", namespaceNameProblem, "the dispatch namespace name"));
+  for (const key of ["trustedWorkers", "forceDestroy"]) failures.push(...fieldFailures(n, key, booleanProblem));
+  failures.push(...fieldFailures(n, "accountId", accountIdProblem));
   const inputs: DispatchNamespaceInputs = {
     name: n.name as string,
     trustedWorkers: (n.trustedWorkers as boolean | undefined) ?? false,
@@ -170,32 +151,22 @@ export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
     const o = op(inputs.name, "create");
     let ns: NamespaceObject;
     try {
-      ns = await api.call<NamespaceObject>({
-        method: "post",
-        path: paths.namespaces(),
-        body: { name: inputs.name, trusted_workers: inputs.trustedWorkers },
-        op: o,
-      });
+      ns = await createNamespace(api, inputs.name, o);
     } catch (error) {
-      if (!(error instanceof CloudflareApiError) || !error.hasCode(NAMESPACE_EXISTS)) throw error;
+      if (!(error instanceof CloudflareApiError) || !error.hasCode(CODES.namespaceExists)) throw error;
       // A retried POST whose first attempt reached the API finds its own namespace: adopt it when empty.
       const existing = error.attempts > 1 ? await getNamespace(api, inputs.name, o) : undefined;
-      if (existing && (existing.script_count ?? 0) === 0) {
-        ns = existing;
-      } else {
+      if (!existing || (existing.script_count ?? 0) > 0) {
         throw new Error(
-          `${resourceLabel(inputs.name)}: create failed: a dispatch namespace named "${inputs.name}" already exists in this account. ` +
+          `${o.resource}: create failed: a dispatch namespace named "${inputs.name}" already exists in this account. ` +
             `Choose another name, or adopt the existing one with: pulumi import 'pulumi-nodejs:dynamic/wfp:DispatchNamespace' <resource name> ${inputs.name}`,
         );
       }
+      ns = existing;
     }
+    // Create takes only the name: trusted mode is set by a PUT.
     if (inputs.trustedWorkers && ns.trusted_workers !== true) {
-      ns = await api.call<NamespaceObject>({
-        method: "patch",
-        path: paths.namespace(inputs.name),
-        body: { trusted_workers: true },
-        op: o,
-      });
+      ns = await updateNamespace(api, inputs.name, { name: inputs.name, trusted_workers: true }, o);
     }
     return { id: ns.namespace_id, outs: toOutputs(ns, inputs) };
   },
@@ -224,23 +195,16 @@ export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
       // Only forceDestroy changed: nothing to send.
       return { outs: { ...olds, forceDestroy: news.forceDestroy, ...(news.accountId ? { accountId: news.accountId } : {}) } };
     }
+    const body = { name: news.name, trusted_workers: news.trustedWorkers };
     let ns: NamespaceObject;
     try {
-      ns = await api.call<NamespaceObject>({
-        method: "put",
-        path: paths.namespace(olds.name),
-        body: { name: news.name, trusted_workers: news.trustedWorkers },
-        op: o,
-      });
+      ns = await updateNamespace(api, olds.name, body, o);
     } catch (error) {
-      if (!isNotFound(error)) throw error;
-      // The old name is gone: maybe a rename already happened (a retried update). Address it by id.
-      ns = await api.call<NamespaceObject>({
-        method: "put",
-        path: paths.namespace(id),
-        body: { name: news.name, trusted_workers: news.trustedWorkers },
-        op: o,
-      });
+      if (!isGone(error, [CODES.namespaceNotFound])) throw error;
+      // Renamed already (a retried update, or out of band): find it by id, then address it by its current name.
+      const current = await findNamespace(api, id, undefined, o);
+      if (!current) throw error;
+      ns = await updateNamespace(api, current.namespace_name, body, o);
     }
     return { outs: toOutputs(ns, news) };
   },
@@ -252,30 +216,22 @@ export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
     const ns = await findNamespace(api, id, name, o);
     if (!ns) return; // already gone
     const current = ns.namespace_name;
-    const scripts = await listScriptNames(api, current, o);
+    const scripts = await listScripts(api, current, o);
     if (scripts.length > 0) {
       if (!props.forceDestroy) {
         const shown = scripts.slice(0, 5).map((s) => `"${s}"`).join(", ");
         const more = scripts.length > 5 ? ` and ${scripts.length - 5} more` : "";
         throw new Error(
-          `${resourceLabel(name)}: delete refused: the namespace still holds ${scripts.length} script(s) (${shown}${more}) ` +
+          `${o.resource}: delete refused: the namespace still holds ${scripts.length} script(s) (${shown}${more}) ` +
             `that this stack does not delete. Delete them first, or set forceDestroy: true on the DispatchNamespace ` +
             `(then run pulumi up before pulumi destroy) to delete the namespace together with its scripts.`,
         );
       }
       for (const script of scripts) {
-        try {
-          await api.call({ method: "delete", path: paths.script(current, script), query: { force: true }, op: { ...o, operation: `delete script "${script}"` } });
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
+        await deleteScript(api, { namespace: current, script }, { ...o, operation: `delete script "${script}"` }, { force: true });
       }
     }
-    try {
-      await api.call({ method: "delete", path: paths.namespace(current), op: o });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+    await deleteNamespace(api, current, o);
   },
 };
 
@@ -295,6 +251,6 @@ export class DispatchNamespace extends DynamicResource {
   declare public readonly accountId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DispatchNamespaceArgs, opts?: pulumi.CustomResourceOptions) {
-    super("DispatchNamespace", name, { ...args, namespaceId: undefined }, opts);
+    super(DISPATCH_NAMESPACE, name, args, opts);
   }
 }

@@ -7,12 +7,14 @@
  * in outputs. `read` can only check that the secret still exists.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { accountIdProblem, resolveCredentials } from "../config";
-import { CloudflareApi } from "../api/client";
-import { isNotFound, type Operation } from "../api/errors";
-import { paths } from "../api/workers";
+import { connect } from "../api/connect";
+import { operation } from "../api/errors";
+import type { ScriptRef } from "../api/scripts";
+import { deleteSecret, secretExists, updateSecret } from "../api/secrets";
+import { accountIdProblem } from "../config";
 import {
   bindingNameProblem,
+  fieldFailures,
   isImportCheck,
   isUnknown,
   namespaceNameProblem,
@@ -21,7 +23,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { DynamicResource, type KeyedDiff } from "./thin-provider";
+import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
 
 /** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */
 export const MAX_SECRET_BYTES = 5 * 1024;
@@ -62,43 +64,36 @@ export function secretValueHash(name: string, text: string): string {
   return sha256Hex(`${name}\0${text}`);
 }
 
+const SCRIPT_SECRET: ResourceSpec = {
+  kind: "ScriptSecret",
+  inputs: ["namespace", "scriptName", "name", "text", "accountId"],
+  outputs: ["valueHash"],
+};
+
+/** Messages never include the value. */
+function secretTextProblem(text: unknown): string | undefined {
+  if (typeof text !== "string") return "must be a string";
+  if (text === "") return "must not be empty";
+  if (Buffer.byteLength(text) > MAX_SECRET_BYTES) return `must be at most ${MAX_SECRET_BYTES} bytes`;
+  return undefined;
+}
+
 /** Validates and normalizes inputs. Pure. Messages never include the value. */
 export function checkScriptSecret(news: Record<string, unknown>): { inputs: ScriptSecretInputs; failures: CheckFailure[] } {
-  const failures: CheckFailure[] = [];
   const n = withoutInternalKeys(news ?? {});
-  const required: Array<[keyof ScriptSecretInputs, (v: unknown) => string | undefined, string]> = [
-    ["namespace", namespaceNameProblem, "the dispatch namespace name"],
-    ["scriptName", scriptNameProblem, "the script name"],
-    ["name", bindingNameProblem, "the secret's binding name"],
+  const failures: CheckFailure[] = [
+    ...unknownPropertyFailures(SCRIPT_SECRET, n),
+    ...fieldFailures(n, "namespace", namespaceNameProblem, "the dispatch namespace name"),
+    ...fieldFailures(n, "scriptName", scriptNameProblem, "the script name"),
+    ...fieldFailures(n, "name", bindingNameProblem, "the secret's binding name"),
+    ...fieldFailures(n, "text", secretTextProblem, "the secret value"),
+    ...fieldFailures(n, "accountId", accountIdProblem),
   ];
-  for (const [key, problemOf, what] of required) {
-    if (n[key] === undefined) failures.push({ property: key, reason: `is required: ${what}` });
-    else if (!isUnknown(n[key])) {
-      const problem = problemOf(n[key]);
-      if (problem) failures.push({ property: key, reason: problem });
-    }
-  }
-  const text = n.text;
-  if (text === undefined) failures.push({ property: "text", reason: "is required: the secret value" });
-  else if (!isUnknown(text)) {
-    if (typeof text !== "string") failures.push({ property: "text", reason: "must be a string" });
-    else if (text === "") failures.push({ property: "text", reason: "must not be empty" });
-    else if (Buffer.byteLength(text) > MAX_SECRET_BYTES) failures.push({ property: "text", reason: `must be at most ${MAX_SECRET_BYTES} bytes` });
-  }
-  if (!isUnknown(n.accountId)) {
-    const problem = accountIdProblem(n.accountId);
-    if (problem) failures.push({ property: "accountId", reason: problem });
-  }
-  for (const key of Object.keys(n)) {
-    if (!["namespace", "scriptName", "name", "text", "accountId", "valueHash"].includes(key)) {
-      failures.push({ property: key, reason: "is not an input of ScriptSecret; use namespace, scriptName, name, text, accountId" });
-    }
-  }
   const inputs: ScriptSecretInputs = {
     namespace: n.namespace as string,
     scriptName: n.scriptName as string,
     name: n.name as string,
-    text: text as string,
+    text: n.text as string,
   };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
   // The gRPC Struct rejects undefined: leave missing inputs out so that the failures reach the user.
@@ -117,12 +112,9 @@ export function diffScriptSecret(olds: Partial<ScriptSecretOutputs>, news: Scrip
   return { changes: changes.length > 0, replaces, deleteBeforeReplace: false, changedKeys: changes };
 }
 
-const label = (i: { namespace: string; scriptName: string; name: string }) => `ScriptSecret "${i.namespace}/${i.scriptName}/${i.name}"`;
-const opFor = (i: { namespace: string; scriptName: string; name: string }, operation: string): Operation => ({ resource: label(i), operation });
-
-function connect(accountId: string | undefined): CloudflareApi {
-  return new CloudflareApi(resolveCredentials({ accountId }));
-}
+type SecretKey = { namespace: string; scriptName: string; name: string };
+const refOf = (k: SecretKey): ScriptRef => ({ namespace: k.namespace, script: k.scriptName });
+const opFor = (k: SecretKey, verb: string) => operation("ScriptSecret", `${k.namespace}/${k.scriptName}/${k.name}`, verb);
 
 /** Splits a ScriptSecret id `<namespace>/<script>/<secret name>`. */
 export function parseScriptSecretId(id: string): { namespace: string; scriptName: string; name: string } {
@@ -133,14 +125,8 @@ export function parseScriptSecretId(id: string): { namespace: string; scriptName
   return { namespace: parts[0]!, scriptName: parts[1]!, name: parts[2]! };
 }
 
-async function put(inputs: ScriptSecretInputs, operation: string): Promise<ScriptSecretOutputs> {
-  const api = connect(inputs.accountId);
-  await api.call({
-    method: "put",
-    path: paths.secrets(inputs.namespace, inputs.scriptName),
-    body: { name: inputs.name, text: inputs.text, type: "secret_text" },
-    op: opFor(inputs, operation),
-  });
+async function put(inputs: ScriptSecretInputs, verb: string): Promise<ScriptSecretOutputs> {
+  await updateSecret(connect(inputs.accountId), refOf(inputs), { name: inputs.name, text: inputs.text }, opFor(inputs, verb));
   const outs: ScriptSecretOutputs = {
     namespace: inputs.namespace,
     scriptName: inputs.scriptName,
@@ -179,14 +165,7 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
     const key = stored.namespace && stored.scriptName && stored.name
       ? { namespace: stored.namespace, scriptName: stored.scriptName, name: stored.name }
       : parseScriptSecretId(id);
-    const api = connect(stored.accountId);
-    const op = opFor(key, importing ? "import" : "read");
-    try {
-      await api.call({ method: "get", path: paths.secret(key.namespace, key.scriptName, key.name), op });
-    } catch (error) {
-      if (isNotFound(error)) return {};
-      throw error;
-    }
+    if (!(await secretExists(connect(stored.accountId), refOf(key), key.name, opFor(key, importing ? "import" : "read")))) return {};
     const outs: ScriptSecretOutputs = { ...key, valueHash: stored.valueHash ?? "" };
     if (stored.accountId !== undefined) outs.accountId = stored.accountId;
     const result = { id: `${key.namespace}/${key.scriptName}/${key.name}`, props: outs };
@@ -200,15 +179,8 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(id: string, props: ScriptSecretOutputs) {
     const key = props?.namespace && props?.scriptName && props?.name ? props : parseScriptSecretId(id);
-    const api = connect(props?.accountId);
-    const op = opFor(key, "delete");
-    try {
-      await api.call({ method: "delete", path: paths.secret(key.namespace, key.scriptName, key.name), op });
-    } catch (error) {
-      // 10056 (secret), 10007 (script) or 100119 (namespace): already gone.
-      if (isNotFound(error)) return;
-      throw error;
-    }
+    // Gone (10056 secret, 10007/10092 script, 100119 namespace, by Cloudflare's code) is success.
+    await deleteSecret(connect(props?.accountId), refOf(key), key.name, opFor(key, "delete"));
   },
 };
 
@@ -231,6 +203,6 @@ export class ScriptSecret extends DynamicResource {
 
   constructor(name: string, args: ScriptSecretArgs, opts?: pulumi.CustomResourceOptions) {
     const additionalSecretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), "valueHash"])];
-    super("ScriptSecret", name, { ...args, text: pulumi.secret(args.text), valueHash: undefined }, { ...opts, additionalSecretOutputs });
+    super(SCRIPT_SECRET, name, { ...args, text: pulumi.secret(args.text) }, { ...opts, additionalSecretOutputs });
   }
 }

@@ -17,19 +17,21 @@
  * see provider/assets/attach.ts.
  */
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import { CloudflareApi } from "../api/client";
-import type { Operation } from "../api/errors";
-import { getNamespace } from "../api/workers";
-import { accountIdProblem, resolveCredentials } from "../config";
+import type * as pulumi from "@pulumi/pulumi";
+import { connect } from "../api/connect";
+import { operation } from "../api/errors";
+import { getNamespace } from "../api/namespaces";
+import { accountIdProblem } from "../config";
 import { log } from "../log";
 import type { AssetsAttachment } from "../assets/attach";
-import { assetConfigFailures, toWireConfig, type AssetConfig } from "../assets/config";
-import { buildManifest, DEFAULT_MAX_FILES, HASH_FORMULA, ManifestError, manifestDigest, MAX_FILES_CEILING } from "../assets/manifest";
+import { assetConfigFailures, type AssetConfig } from "../assets/config";
+import { describeAssets } from "../assets/describe";
+import { DEFAULT_MAX_FILES, HASH_FORMULA, ManifestError, MAX_FILES_CEILING } from "../assets/manifest";
 import { DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY, uploadAssets } from "../assets/upload";
 import {
   containsUnknown,
   deepEqual,
+  fieldFailures,
   isImportCheck,
   isUnknown,
   namespaceNameProblem,
@@ -37,7 +39,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { DynamicResource, type KeyedDiff } from "./thin-provider";
+import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
 
 export type { AssetsAttachment } from "../assets/attach";
 export type { AssetConfig } from "../assets/config";
@@ -107,6 +109,7 @@ export interface StaticAssetsOutputs extends StaticAssetsInputs {
   attachment: AssetsAttachment;
 }
 
+/** Inputs the program gives; `digest`, `fileCount` and `totalBytes` are inputs too, but set by check from the files. */
 const INPUT_KEYS = [
   "namespace",
   "scriptName",
@@ -118,17 +121,16 @@ const INPUT_KEYS = [
   "maxFiles",
   "uploadConcurrency",
   "accountId",
-  "digest",
-  "fileCount",
-  "totalBytes",
 ] as const;
+const COMPUTED_INPUT_KEYS = ["digest", "fileCount", "totalBytes"] as const;
 
-const label = (ns: string, script: string) => `StaticAssets "${ns}/${script}"`;
-const op = (ns: string, script: string, operation: string): Operation => ({ resource: label(ns, script), operation });
+const STATIC_ASSETS: ResourceSpec = {
+  kind: "StaticAssets",
+  inputs: INPUT_KEYS,
+  outputs: [...COMPUTED_INPUT_KEYS, "hashFormula", "uploadedFiles", "attachment"],
+};
 
-function connect(accountId: string | undefined): CloudflareApi {
-  return new CloudflareApi(resolveCredentials({ accountId }));
-}
+const op = (ns: string, script: string, verb: string) => operation("StaticAssets", `${ns}/${script}`, verb);
 
 /** Relative (POSIX) to the current directory, i.e. the Pulumi project, when inside it; else absolute. */
 export function normalizeDirectory(directory: string, cwd = process.cwd()): string {
@@ -161,17 +163,11 @@ function integerProblem(value: unknown, min: number, max: number): string | unde
 
 /** Validates inputs (pure). */
 export function staticAssetsFailures(n: Record<string, unknown>): CheckFailure[] {
-  const failures: CheckFailure[] = [];
-  const required = (key: string, what: string, problem: (v: unknown) => string | undefined) => {
-    if (n[key] === undefined) failures.push({ property: key, reason: `is required: ${what}` });
-    else if (!isUnknown(n[key])) {
-      const p = problem(n[key]);
-      if (p) failures.push({ property: key, reason: p });
-    }
-  };
-  required("namespace", "the dispatch namespace name", namespaceNameProblem);
-  required("scriptName", "the user script the assets are for", scriptNameProblem);
-  required("directory", "the directory to upload", (v) => (typeof v !== "string" || v === "" ? "must be a non-empty path" : undefined));
+  const failures: CheckFailure[] = [
+    ...fieldFailures(n, "namespace", namespaceNameProblem, "the dispatch namespace name"),
+    ...fieldFailures(n, "scriptName", scriptNameProblem, "the user script the assets are for"),
+    ...fieldFailures(n, "directory", (v) => (typeof v !== "string" || v === "" ? "must be a non-empty path" : undefined), "the directory to upload"),
+  ];
   failures.push(...patternsFailures("include", n.include), ...patternsFailures("exclude", n.exclude), ...assetConfigFailures(n.config));
   if (n.isolationSalt !== undefined && !isUnknown(n.isolationSalt)) {
     if (typeof n.isolationSalt !== "string") failures.push({ property: "isolationSalt", reason: "must be a string, e.g. the tenant id" });
@@ -181,31 +177,8 @@ export function staticAssetsFailures(n: Record<string, unknown>): CheckFailure[]
     const p = integerProblem(n[key], min, max);
     if (p) failures.push({ property: key, reason: p });
   }
-  if (!isUnknown(n.accountId)) {
-    const p = accountIdProblem(n.accountId);
-    if (p) failures.push({ property: "accountId", reason: p });
-  }
-  // Outputs the resource class seeds as undefined are tolerated; anything else is a typo.
-  const tolerated = new Set<string>([...INPUT_KEYS, "hashFormula", "uploadedFiles", "attachment"]);
-  for (const key of Object.keys(n)) {
-    if (!tolerated.has(key)) {
-      failures.push({ property: key, reason: `is not an input of StaticAssets; use ${INPUT_KEYS.slice(0, 10).join(", ")}` });
-    }
-  }
+  failures.push(...fieldFailures(n, "accountId", accountIdProblem), ...unknownPropertyFailures(STATIC_ASSETS, n));
   return failures;
-}
-
-/** The manifest, config and digest of normalized inputs (reads the files; no API call). */
-async function describe(inputs: Pick<StaticAssetsInputs, "directory" | "include" | "exclude" | "config" | "isolationSalt" | "maxFiles">) {
-  const manifest = await buildManifest({
-    directory: inputs.directory,
-    include: inputs.include,
-    exclude: inputs.exclude,
-    isolationSalt: inputs.isolationSalt,
-    maxFiles: inputs.maxFiles,
-  });
-  const config = toWireConfig(inputs.config, { headers: manifest.headers, redirects: manifest.redirects });
-  return { manifest, config, digest: manifestDigest(manifest.files, config) };
 }
 
 /** check(): validate, normalize, and add the digest, file count and size from the directory. */
@@ -234,7 +207,7 @@ export async function checkStaticAssets(news: Record<string, unknown>): Promise<
   const sourceKeys = ["directory", "include", "exclude", "config", "isolationSalt", "maxFiles"];
   if (sourceKeys.some((k) => containsUnknown(inputs[k]))) return { inputs, failures }; // preview: the digest is unknown
   try {
-    const { manifest, digest } = await describe(inputs as unknown as StaticAssetsInputs);
+    const { manifest, digest } = await describeAssets(inputs as unknown as StaticAssetsInputs, inputs.config as AssetConfig | undefined);
     inputs.digest = digest;
     inputs.fileCount = manifest.files.length;
     inputs.totalBytes = manifest.totalBytes;
@@ -273,16 +246,17 @@ function attachmentFor(inputs: StaticAssetsInputs, config: Record<string, unknow
 }
 
 /** Builds the manifest again, uploads what the server lacks, and returns the outputs. */
-async function upload(inputs: StaticAssetsInputs, operation: string): Promise<StaticAssetsOutputs> {
+async function upload(inputs: StaticAssetsInputs, verb: string): Promise<StaticAssetsOutputs> {
   const api = connect(inputs.accountId);
   const { namespace, scriptName } = inputs;
-  const { manifest, config, digest } = await describe(inputs);
+  const { resource } = op(namespace, scriptName, verb);
+  const { manifest, config, digest } = await describeAssets(inputs, inputs.config);
   if (inputs.digest && digest !== inputs.digest) {
-    log.warn(`${label(namespace, scriptName)}: the files changed between preview and ${operation}; uploading them as they are now`);
+    log.warn(`${resource}: the files changed between preview and ${verb}; uploading them as they are now`);
   }
   const current: StaticAssetsInputs = { ...inputs, digest, fileCount: manifest.files.length, totalBytes: manifest.totalBytes };
-  const result = await uploadAssets(api, { namespace, scriptName }, manifest.files, {
-    resource: label(namespace, scriptName),
+  const result = await uploadAssets(api, { namespace, script: scriptName }, manifest.files, {
+    resource,
     concurrency: inputs.uploadConcurrency,
   });
   return {
@@ -295,7 +269,7 @@ async function upload(inputs: StaticAssetsInputs, operation: string): Promise<St
 
 function pickInputs(stored: Partial<StaticAssetsOutputs>): Partial<StaticAssetsInputs> {
   const inputs: Record<string, unknown> = {};
-  for (const key of INPUT_KEYS) if (stored[key] !== undefined) inputs[key] = stored[key];
+  for (const key of [...INPUT_KEYS, ...COMPUTED_INPUT_KEYS]) if (stored[key] !== undefined) inputs[key] = stored[key];
   return inputs as Partial<StaticAssetsInputs>;
 }
 
@@ -336,8 +310,7 @@ export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
     const namespace = stored.namespace ?? idNs;
     const scriptName = stored.scriptName ?? idScript;
     if (!namespace || !scriptName) throw new Error(`StaticAssets: import id must be "<namespace>/<script name>", got ${JSON.stringify(id)}`);
-    const api = connect(stored.accountId);
-    const ns = await getNamespace(api, namespace, op(namespace, scriptName, stored.digest ? "read" : "import"));
+    const ns = await getNamespace(connect(stored.accountId), namespace, op(namespace, scriptName, stored.digest ? "read" : "import"));
     if (!ns) return {};
     if (stored.digest === undefined) {
       // Import: the files are not known to the API; the next `pulumi up` computes the digest and uploads.
@@ -373,17 +346,9 @@ export class StaticAssets extends DynamicResource {
 
   constructor(name: string, args: StaticAssetsArgs, opts?: pulumi.CustomResourceOptions) {
     super(
-      "StaticAssets",
+      STATIC_ASSETS,
       name,
-      {
-        ...args,
-        digest: undefined,
-        fileCount: undefined,
-        totalBytes: undefined,
-        hashFormula: undefined,
-        uploadedFiles: undefined,
-        attachment: undefined,
-      },
+      args,
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "attachment"] },
     );
   }

@@ -10,8 +10,29 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+import type { CheckFailure } from "../validation";
+
 export type ResourceKind = "DispatchNamespace" | "UserScript" | "ScriptSecret" | "StaticAssets";
 const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "ScriptSecret", "StaticAssets"];
+
+/**
+ * A resource's property names, once: the inputs a program may give and the outputs only the provider sets.
+ * The class seeds the outputs as undefined (so they are declared to the engine); check tolerates them and
+ * names the inputs when it meets anything else.
+ */
+export interface ResourceSpec {
+  kind: ResourceKind;
+  inputs: readonly string[];
+  outputs: readonly string[];
+}
+
+/** Failures for properties that are neither inputs nor outputs of the resource (typos, misplaced fields). */
+export function unknownPropertyFailures(spec: ResourceSpec, n: Record<string, unknown>): CheckFailure[] {
+  const known = new Set([...spec.inputs, ...spec.outputs]);
+  return Object.keys(n)
+    .filter((key) => !known.has(key))
+    .map((key) => ({ property: key, reason: `is not an input of ${spec.kind}; use ${spec.inputs.join(", ")}` }));
+}
 
 /** The Pulumi type token module: types are `pulumi-nodejs:dynamic/wfp:<Kind>`. */
 export const TYPE_MODULE = "wfp";
@@ -26,8 +47,10 @@ export function providerSource(kind: ResourceKind): string {
  * `pulumi.dynamic.Resource` makes, with {@link providerSource} as its provider.
  */
 export abstract class DynamicResource extends pulumi.CustomResource {
-  protected constructor(kind: ResourceKind, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-    super(`pulumi-nodejs:dynamic/${TYPE_MODULE}:${kind}`, name, { ...props, __provider: providerSource(kind) }, opts);
+  protected constructor(spec: ResourceSpec, name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    const props: pulumi.Inputs = { ...args };
+    for (const key of spec.outputs) props[key] = undefined;
+    super(`pulumi-nodejs:dynamic/${TYPE_MODULE}:${spec.kind}`, name, { ...props, __provider: providerSource(spec.kind) }, opts);
   }
 }
 

@@ -1,0 +1,126 @@
+/**
+ * Worker scripts: in a dispatch namespace (`/dispatch/namespaces/{ns}/scripts/{name}`, a user Worker) or at
+ * account level (`/scripts/{name}`). Every verb takes a {@link ScriptRef}, so UserScript and account-level
+ * Workers share one implementation.
+ */
+import type { CloudflareApi } from "./client";
+import { CODES, isGone, type Operation } from "./errors";
+import { namespacePath } from "./namespaces";
+import { paginate } from "./paginate";
+
+/** A script in a dispatch namespace, or an account-level one when `namespace` is undefined. */
+export interface ScriptRef {
+  namespace?: string;
+  script: string;
+}
+
+export function scriptPath(ref: ScriptRef): string {
+  const name = encodeURIComponent(ref.script);
+  return ref.namespace === undefined ? `/scripts/${name}` : `${namespacePath(ref.namespace)}/scripts/${name}`;
+}
+
+/** The codes that mean the script (or the namespace holding it) does not exist. */
+export function scriptGoneCodes(ref: ScriptRef): readonly number[] {
+  return ref.namespace === undefined ? CODES.scriptNotFound : [...CODES.scriptNotFound, CODES.namespaceNotFound];
+}
+
+export interface ScriptObject {
+  id: string;
+  tag?: string;
+  etag?: string;
+  compatibility_date?: string;
+  compatibility_flags?: string[];
+  tags?: string[] | null;
+  has_assets?: boolean;
+  [key: string]: unknown;
+}
+
+/** PUT the script (multipart: metadata and modules), with strict inherit so a missing inherited binding fails. */
+export async function uploadScript(api: CloudflareApi, ref: ScriptRef, form: FormData, op: Operation): Promise<ScriptObject> {
+  return api.call<ScriptObject>({ method: "put", path: scriptPath(ref), query: { bindings_inherit: "strict" }, body: form, op });
+}
+
+/** GET a namespace script's details; undefined when Cloudflare says it (or its namespace) is gone, or `{script: null}`. */
+export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptObject | undefined> {
+  try {
+    const details = await api.call<{ script: ScriptObject | null } | null>({ method: "get", path: scriptPath(ref), op });
+    return details?.script ?? undefined;
+  } catch (error) {
+    if (isGone(error, scriptGoneCodes(ref))) return undefined;
+    throw error;
+  }
+}
+
+/** DELETE the script (`force` also removes it while bindings point at it); false when it was already gone. */
+export async function deleteScript(api: CloudflareApi, ref: ScriptRef, op: Operation, options: { force?: boolean } = {}): Promise<boolean> {
+  try {
+    await api.call({ method: "delete", path: scriptPath(ref), query: options.force ? { force: true } : undefined, op });
+    return true;
+  } catch (error) {
+    if (isGone(error, scriptGoneCodes(ref))) return false;
+    throw error;
+  }
+}
+
+/** Script names in a namespace, optionally filtered by tags (`a:yes,b:no`). */
+export async function listScripts(api: CloudflareApi, namespace: string, op: Operation, options: { tags?: string } = {}): Promise<string[]> {
+  const items = await paginate<{ script?: { id?: string } | null; id?: string }>(api, {
+    method: "get",
+    path: `${namespacePath(namespace)}/scripts`,
+    query: { tags: options.tags },
+    op,
+  });
+  return items.map((item) => item.script?.id ?? item.id).filter((name): name is string => typeof name === "string");
+}
+
+/** DELETE `/dispatch/namespaces/{ns}/scripts?tags=...`, batch after batch; returns how many were deleted. */
+export async function deleteScriptsByTag(api: CloudflareApi, namespace: string, tags: string, op: Operation): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const batch = await api.call<{ deleted_count?: number; has_more?: boolean }>({
+      method: "delete",
+      path: `${namespacePath(namespace)}/scripts`,
+      query: { tags, limit: 1000 },
+      op,
+    });
+    deleted += batch?.deleted_count ?? 0;
+    if (!batch?.has_more) return deleted;
+  }
+}
+
+export interface ContentModule {
+  name: string;
+  type: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * GET `.../content`: the script's modules as multipart, plus the `cf-entrypoint` header (import only). The body
+ * is not an envelope, so it comes through the raw path, with the same retries; undefined when the script is gone.
+ */
+export async function getScriptContent(
+  api: CloudflareApi,
+  ref: ScriptRef,
+  op: Operation,
+): Promise<{ modules: ContentModule[]; entry?: string } | undefined> {
+  let res: Response;
+  try {
+    res = await api.fetchRaw({ method: "get", path: `${scriptPath(ref)}/content`, headers: { accept: "multipart/form-data" }, op });
+  } catch (error) {
+    if (isGone(error, scriptGoneCodes(ref))) return undefined;
+    throw error;
+  }
+  const entry = res.headers.get("cf-entrypoint") ?? undefined;
+  const type = res.headers.get("content-type") ?? "";
+  if (!type.startsWith("multipart/form-data")) {
+    // A service-worker script comes back as its raw body.
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    return { modules: [{ name: entry ?? "worker.js", type: type.split(";")[0]!.trim() || "application/javascript", bytes }], entry };
+  }
+  const modules: ContentModule[] = [];
+  for (const [partName, value] of (await res.formData()).entries()) {
+    if (typeof value === "string") modules.push({ name: partName, type: "", bytes: new TextEncoder().encode(value) });
+    else modules.push({ name: value.name || partName, type: (value.type || "").split(";")[0]!.trim(), bytes: new Uint8Array(await value.arrayBuffer()) });
+  }
+  return { modules, entry };
+}

@@ -1,0 +1,34 @@
+/** Script secrets: `.../scripts/{name}/secrets[/{secret}]`. Values are write-only: no verb returns one. */
+import type { CloudflareApi } from "./client";
+import { CODES, isGone, type Operation } from "./errors";
+import { scriptGoneCodes, scriptPath, type ScriptRef } from "./scripts";
+
+const secretsPath = (ref: ScriptRef) => `${scriptPath(ref)}/secrets`;
+const goneCodes = (ref: ScriptRef) => [...scriptGoneCodes(ref), CODES.secretNotFound];
+
+/** PUT a `secret_text` binding (an upsert). */
+export async function updateSecret(api: CloudflareApi, ref: ScriptRef, secret: { name: string; text: string }, op: Operation): Promise<void> {
+  await api.call({ method: "put", path: secretsPath(ref), body: { name: secret.name, text: secret.text, type: "secret_text" }, op });
+}
+
+/** True when the secret exists; false when Cloudflare says it, its script or its namespace is gone. */
+export async function secretExists(api: CloudflareApi, ref: ScriptRef, name: string, op: Operation): Promise<boolean> {
+  try {
+    await api.call({ method: "get", path: `${secretsPath(ref)}/${encodeURIComponent(name)}`, op });
+    return true;
+  } catch (error) {
+    if (isGone(error, goneCodes(ref))) return false;
+    throw error;
+  }
+}
+
+/** DELETE the secret; false when it (or its script or namespace) was already gone. */
+export async function deleteSecret(api: CloudflareApi, ref: ScriptRef, name: string, op: Operation): Promise<boolean> {
+  try {
+    await api.call({ method: "delete", path: `${secretsPath(ref)}/${encodeURIComponent(name)}`, op });
+    return true;
+  } catch (error) {
+    if (isGone(error, goneCodes(ref))) return false;
+    throw error;
+  }
+}

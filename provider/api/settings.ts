@@ -1,0 +1,38 @@
+/** Script settings and tags: `.../scripts/{name}/settings` and `.../scripts/{name}/tags`. */
+import type { CloudflareApi } from "./client";
+import { isGone, type Operation } from "./errors";
+import { scriptGoneCodes, scriptPath, type ScriptRef } from "./scripts";
+
+export interface ScriptSettings {
+  bindings?: Array<Record<string, unknown> & { name: string; type: string }>;
+  compatibility_date?: string;
+  compatibility_flags?: string[];
+  limits?: { cpu_ms?: number; [key: string]: unknown } | null;
+  logpush?: boolean;
+  observability?: Record<string, unknown> | null;
+  placement?: Record<string, unknown> | null;
+  tags?: string[] | null;
+  tail_consumers?: Array<Record<string, unknown>> | null;
+  usage_model?: string;
+  [key: string]: unknown;
+}
+
+/** GET the settings (bindings without secret values); undefined when the script is gone. */
+export async function getScriptSettings(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptSettings | undefined> {
+  try {
+    return (await api.call<ScriptSettings | null>({ method: "get", path: `${scriptPath(ref)}/settings`, op })) ?? {};
+  } catch (error) {
+    if (isGone(error, scriptGoneCodes(ref))) return undefined;
+    throw error;
+  }
+}
+
+/** GET the script's tags; undefined when the script is gone. */
+export async function getScriptTags(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<string[] | undefined> {
+  try {
+    return (await api.call<string[] | null>({ method: "get", path: `${scriptPath(ref)}/tags`, op })) ?? [];
+  } catch (error) {
+    if (isGone(error, scriptGoneCodes(ref))) return undefined;
+    throw error;
+  }
+}

@@ -1,0 +1,147 @@
+/** Bindings: the table of types and fields, check-time validation, and conversion to and from the API's form. */
+import { bindingNameProblem, isPlainObject, isUnknown, type CheckFailure } from "../../validation";
+import { camelToSnake, convertKeys, snakeToCamel } from "./keys";
+
+/** Binding types, their fields (camelCase, as inputs take them) and which fields are required. */
+export const BINDING_FIELDS: Record<string, { required: string[]; optional: string[] }> = {
+  plain_text: { required: ["text"], optional: [] },
+  json: { required: ["json"], optional: [] },
+  kv_namespace: { required: ["namespaceId"], optional: [] },
+  d1: { required: ["databaseId"], optional: [] },
+  r2_bucket: { required: ["bucketName"], optional: ["jurisdiction"] },
+  durable_object_namespace: { required: [], optional: ["className", "scriptName", "environment", "dispatchNamespace", "namespaceId"] },
+  service: { required: ["service"], optional: ["environment", "entrypoint"] },
+  queue: { required: ["queueName"], optional: [] },
+  analytics_engine: { required: ["dataset"], optional: [] },
+  hyperdrive: { required: ["id"], optional: [] },
+  mtls_certificate: { required: ["certificateId"], optional: [] },
+  vectorize: { required: ["indexName"], optional: [] },
+  workflow: { required: ["workflowName"], optional: ["className", "scriptName"] },
+  secrets_store_secret: { required: ["storeId", "secretName"], optional: [] },
+  ratelimit: { required: ["namespaceId", "simple"], optional: [] },
+  dispatch_namespace: { required: ["namespace"], optional: ["outbound"] },
+  pipelines: { required: ["pipeline"], optional: [] },
+  send_email: { required: [], optional: ["destinationAddress", "allowedDestinationAddresses", "allowedSenderAddresses"] },
+  version_metadata: { required: [], optional: [] },
+  assets: { required: [], optional: [] },
+  ai: { required: [], optional: [] },
+  browser: { required: [], optional: [] },
+  images: { required: [], optional: [] },
+  media: { required: [], optional: [] },
+  inherit: { required: [], optional: ["oldName", "versionId"] },
+};
+
+/** Secret binding types: managed by ScriptSecret, never by UserScript, and kept across uploads. */
+export const SECRET_BINDING_TYPES = ["secret_text", "secret_key"];
+
+type B<T extends string, F = object> = { name: string; type: T } & F;
+/** A binding, in camelCase. Secrets are not bindings here: use {@link ScriptSecret}. */
+export type Binding =
+  | B<"plain_text", { text: string }>
+  | B<"json", { json: unknown }>
+  | B<"kv_namespace", { namespaceId: string }>
+  | B<"d1", { databaseId: string }>
+  | B<"r2_bucket", { bucketName: string; jurisdiction?: "eu" | "fedramp" | "fedramp-high" }>
+  | B<"durable_object_namespace", { className?: string; scriptName?: string; environment?: string; dispatchNamespace?: string; namespaceId?: string }>
+  | B<"service", { service: string; environment?: string; entrypoint?: string }>
+  | B<"queue", { queueName: string }>
+  | B<"analytics_engine", { dataset: string }>
+  | B<"hyperdrive", { id: string }>
+  | B<"mtls_certificate", { certificateId: string }>
+  | B<"vectorize", { indexName: string }>
+  | B<"workflow", { workflowName: string; className?: string; scriptName?: string }>
+  | B<"secrets_store_secret", { storeId: string; secretName: string }>
+  | B<"ratelimit", { namespaceId: string; simple: { limit: number; period: number; mitigationTimeout?: number } }>
+  | B<"dispatch_namespace", { namespace: string; outbound?: { worker?: { service: string; environment?: string; entrypoint?: string }; params?: Array<{ name: string }> } }>
+  | B<"pipelines", { pipeline: string }>
+  | B<"send_email", { destinationAddress?: string; allowedDestinationAddresses?: string[]; allowedSenderAddresses?: string[] }>
+  | B<"version_metadata" | "assets" | "ai" | "browser" | "images" | "media">
+  | B<"inherit", { oldName?: string; versionId?: string }>;
+
+export const ASSETS_BINDING_NEEDS_ASSETS = "an assets binding needs the assets input (a StaticAssets attachment)";
+
+export function checkBindings(value: unknown, failures: CheckFailure[], hasAssets: boolean): Binding[] {
+  if (value === undefined) return [];
+  if (isUnknown(value)) return value as unknown as Binding[];
+  if (!Array.isArray(value)) {
+    failures.push({ property: "bindings", reason: "must be a list of bindings {name, type, ...}" });
+    return [];
+  }
+  const seen = new Set<string>();
+  value.forEach((b, i) => {
+    const p = `bindings[${i}]`;
+    if (isUnknown(b)) return;
+    if (!isPlainObject(b)) {
+      failures.push({ property: p, reason: "must be an object {name, type, ...}" });
+      return;
+    }
+    if (!isUnknown(b.name)) {
+      const problem = bindingNameProblem(b.name);
+      if (problem) failures.push({ property: `${p}.name`, reason: problem });
+      else if (seen.has(b.name as string)) failures.push({ property: `${p}.name`, reason: `duplicates the binding name ${b.name as string}: binding names must be unique` });
+      else seen.add(b.name as string);
+    }
+    if (isUnknown(b.type)) return;
+    if (typeof b.type === "string" && SECRET_BINDING_TYPES.includes(b.type)) {
+      failures.push({ property: `${p}.type`, reason: `${b.type} is not taken here: manage secrets with the ScriptSecret resource, which survives script updates` });
+      return;
+    }
+    const spec = typeof b.type === "string" ? BINDING_FIELDS[b.type] : undefined;
+    if (!spec) {
+      failures.push({ property: `${p}.type`, reason: `must be one of ${Object.keys(BINDING_FIELDS).join(", ")}` });
+      return;
+    }
+    const allowed = ["name", "type", ...spec.required, ...spec.optional];
+    for (const key of Object.keys(b)) {
+      if (!allowed.includes(key)) failures.push({ property: `${p}.${key}`, reason: `is not a field of a ${b.type} binding; allowed: ${allowed.join(", ")}` });
+    }
+    for (const key of spec.required) {
+      if (b[key] === undefined || b[key] === null || b[key] === "") failures.push({ property: `${p}.${key}`, reason: `is required for a ${b.type} binding` });
+    }
+    for (const key of [...spec.required, ...spec.optional]) {
+      const v = b[key];
+      if (v === undefined || isUnknown(v) || key === "json" || key === "simple" || key === "outbound") continue;
+      if (key.startsWith("allowed")) {
+        if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) failures.push({ property: `${p}.${key}`, reason: "must be a list of strings" });
+      } else if (typeof v !== "string") failures.push({ property: `${p}.${key}`, reason: "must be a string" });
+    }
+    if (b.type === "kv_namespace" && typeof b.namespaceId === "string" && b.namespaceId.length > 32) {
+      failures.push({ property: `${p}.namespaceId`, reason: "must be at most 32 characters (a KV namespace id)" });
+    }
+    if (b.type === "r2_bucket" && b.jurisdiction !== undefined && !["eu", "fedramp", "fedramp-high"].includes(b.jurisdiction as string)) {
+      failures.push({ property: `${p}.jurisdiction`, reason: "must be eu, fedramp or fedramp-high" });
+    }
+    if (b.type === "ratelimit" && b.simple !== undefined && !isUnknown(b.simple)) {
+      const s = b.simple;
+      if (!isPlainObject(s) || typeof s.limit !== "number" || typeof s.period !== "number") {
+        failures.push({ property: `${p}.simple`, reason: "must be {limit: number, period: number, mitigationTimeout?: number}" });
+      }
+    }
+    if (b.type === "json" && b.json !== undefined && !isUnknown(b.json)) {
+      try {
+        JSON.stringify(b.json);
+      } catch {
+        failures.push({ property: `${p}.json`, reason: "must be a JSON value" });
+      }
+    }
+    if (b.type === "assets" && !hasAssets) {
+      failures.push({ property: `${p}.type`, reason: ASSETS_BINDING_NEEDS_ASSETS });
+    }
+  });
+  return value as Binding[];
+}
+
+export function bindingToWire(b: Binding): Record<string, unknown> {
+  return convertKeys(b, camelToSnake) as Record<string, unknown>;
+}
+
+/** An API binding in input form: camelCase, limited to the fields its type defines. Undefined for secrets. */
+export function bindingFromWire(raw: Record<string, unknown>): Binding | undefined {
+  if (typeof raw.type !== "string" || SECRET_BINDING_TYPES.includes(raw.type)) return undefined;
+  const camel = convertKeys(raw, snakeToCamel) as Record<string, unknown>;
+  const spec = BINDING_FIELDS[raw.type];
+  if (!spec) return camel as Binding;
+  const out: Record<string, unknown> = { name: camel.name, type: camel.type };
+  for (const key of [...spec.required, ...spec.optional]) if (camel[key] !== undefined && camel[key] !== null) out[key] = camel[key];
+  return out as Binding;
+}

@@ -1,0 +1,59 @@
+/** check for a script's own inputs (everything but where it lives): pure but for hashing `path` modules. */
+import { accountIdProblem } from "../../config";
+import type { AssetsAttachment } from "../../assets/attach";
+import {
+  compatibilityDateProblem,
+  compatibilityFlagsFailures,
+  fieldFailures,
+  isPlainObject,
+  isUnknown,
+  scriptNameProblem,
+  tagsFailures,
+  type CheckFailure,
+} from "../../validation";
+import { checkBindings, type Binding } from "./bindings";
+import { stripUndefined } from "./keys";
+import { checkMainModule, checkModules } from "./modules";
+import { checkSettings } from "./settings";
+import type { ScriptInputs } from "./types";
+
+/** Validates and normalizes a script's inputs from `n` (internal keys already removed). */
+export function checkScript(n: Record<string, unknown>, failures: CheckFailure[], now: Date): Omit<ScriptInputs, "namespace"> {
+  failures.push(...fieldFailures(n, "name", scriptNameProblem, "the script name"));
+  const modules = checkModules(n.modules, failures);
+  const mainModule = checkMainModule(n.mainModule, modules, failures);
+  failures.push(
+    ...fieldFailures(
+      n,
+      "compatibilityDate",
+      (v) => compatibilityDateProblem(v, now),
+      "a date in the form YYYY-MM-DD, e.g. the day you tested the script",
+    ),
+  );
+  failures.push(...compatibilityFlagsFailures("compatibilityFlags", n.compatibilityFlags));
+  failures.push(...tagsFailures("tags", n.tags));
+  const hasAssets = n.assets !== undefined && n.assets !== null;
+  const bindings = checkBindings(n.bindings, failures, hasAssets);
+  if (hasAssets && !isUnknown(n.assets)) {
+    const a = n.assets;
+    if (!isPlainObject(a) || (!isUnknown(a.digest) && (typeof a.digest !== "string" || a.digest === ""))) {
+      failures.push({ property: "assets", reason: "must be a StaticAssets attachment (staticAssets.attachment) with a digest" });
+    }
+  }
+  failures.push(...fieldFailures(n, "accountId", accountIdProblem));
+  const settings = checkSettings(n, failures);
+
+  const inputs: Omit<ScriptInputs, "namespace"> = {
+    name: n.name as string,
+    modules,
+    mainModule,
+    compatibilityDate: n.compatibilityDate as string,
+    compatibilityFlags: (n.compatibilityFlags as string[] | undefined) ?? [],
+    bindings: (stripUndefined(bindings) as Binding[]) ?? [],
+    tags: (n.tags as string[] | undefined) ?? [],
+    ...settings,
+  };
+  if (hasAssets) inputs.assets = n.assets as AssetsAttachment;
+  if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
+  return inputs;
+}

@@ -1,0 +1,100 @@
+/**
+ * The side effects of a script resource, for any {@link ScriptRef}: deploy (one multipart PUT) and read back
+ * (details, settings, tags; modules on import). UserScript and account-level Workers call these.
+ */
+import type { CloudflareApi } from "../../api/client";
+import type { Operation } from "../../api/errors";
+import { buildScriptUploadForm } from "../../api/multipart";
+import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
+import { getScriptSettings, getScriptTags } from "../../api/settings";
+import { assetsMetadata, buildMetadata } from "./metadata";
+import { loadModules, readModules, type ModuleInput } from "./modules";
+import { settingsFromWire } from "./settings";
+import type { ScriptInputs, ScriptOutputs } from "./types";
+
+/** Uploads the whole script and returns its outputs. `deployedDigest`: the assets digest the script has now, if ours. */
+export async function deployScript(
+  api: CloudflareApi,
+  ref: ScriptRef,
+  inputs: ScriptInputs,
+  op: Operation,
+  deployedDigest: string | undefined,
+): Promise<ScriptOutputs> {
+  const { upload, outputs: modules } = loadModules(inputs.modules);
+  const metadata = { ...buildMetadata(inputs), ...(await assetsMetadata(api, ref, inputs, deployedDigest)) };
+  const result = await uploadScript(api, ref, buildScriptUploadForm(metadata, upload), op);
+  const etag = result?.etag ?? "";
+  const outs: ScriptOutputs = {
+    name: inputs.name,
+    modules,
+    mainModule: inputs.mainModule,
+    compatibilityDate: inputs.compatibilityDate,
+    compatibilityFlags: inputs.compatibilityFlags,
+    bindings: inputs.bindings,
+    tags: inputs.tags,
+    usageModel: inputs.usageModel,
+    limits: inputs.limits,
+    logpush: inputs.logpush,
+    observability: inputs.observability,
+    placement: inputs.placement,
+    tailConsumers: inputs.tailConsumers,
+    etag,
+    deployedEtag: etag,
+  };
+  if (ref.namespace !== undefined) outs.namespace = ref.namespace;
+  if (inputs.assets) outs.assetsDigest = inputs.assets.digest;
+  if (inputs.accountId !== undefined) outs.accountId = inputs.accountId;
+  return outs;
+}
+
+/**
+ * The script as the API has it, in output form; undefined when Cloudflare says it is gone. With no stored
+ * outputs (import) it also returns inputs rebuilt from the API, modules read back from its content.
+ */
+export async function readScript(
+  api: CloudflareApi,
+  ref: ScriptRef,
+  stored: Partial<ScriptOutputs>,
+  op: Operation,
+): Promise<{ outs: ScriptOutputs; inputs?: ScriptInputs } | undefined> {
+  const importing = stored.etag === undefined && stored.modules === undefined;
+  const script = await getScript(api, ref, op);
+  if (!script) return undefined;
+  const settings = await getScriptSettings(api, ref, op);
+  if (!settings) return undefined;
+  const tags = settings.tags ?? (await getScriptTags(api, ref, op));
+  if (tags === undefined) return undefined;
+  const shape = settingsFromWire(settings, tags);
+  const etag = script.etag ?? "";
+  let modules = stored.modules ?? [];
+  let mainModule = stored.mainModule ?? "";
+  let imported: ModuleInput[] = [];
+  if (importing) {
+    const read = await readModules(api, ref, op);
+    imported = read.modules;
+    modules = imported.map((m) => ({ name: m.name, type: m.type, sha256: m.sha256 }));
+    mainModule = read.mainModule;
+  }
+  const outs: ScriptOutputs = {
+    name: ref.script,
+    modules,
+    mainModule,
+    ...shape,
+    etag,
+    deployedEtag: importing ? etag : (stored.deployedEtag ?? etag),
+  };
+  if (ref.namespace !== undefined) outs.namespace = ref.namespace;
+  // Assets cannot be listed back: keep our digest while the script still has assets; "" when they are gone.
+  if (stored.assetsDigest !== undefined) outs.assetsDigest = script.has_assets === false ? "" : stored.assetsDigest;
+  if (stored.accountId !== undefined) outs.accountId = stored.accountId;
+  if (!importing) return { outs };
+  const inputs: ScriptInputs = { name: ref.script, modules: imported, mainModule, ...shape };
+  if (ref.namespace !== undefined) inputs.namespace = ref.namespace;
+  return { outs, inputs };
+}
+
+/** The assets digest an update may keep: none after another deploy (etag drift), whose assets may differ. */
+export function keptAssetsDigest(olds: Partial<ScriptOutputs>): string | undefined {
+  const foreignDeploy = olds.etag !== undefined && olds.deployedEtag !== undefined && olds.etag !== olds.deployedEtag;
+  return olds.assetsDigest === "" || foreignDeploy ? undefined : olds.assetsDigest;
+}

@@ -1,0 +1,51 @@
+/** What check returns for a script and what state stores of it; shared by UserScript and account-level Workers. */
+import type { AssetsAttachment } from "../../assets/attach";
+import type { ModuleInput, ModuleOutput } from "./modules";
+import type { ScriptSettingsShape } from "./settings";
+
+/** Normalized inputs (check's result). `namespace` is absent for an account-level script. */
+export interface ScriptInputs extends ScriptSettingsShape {
+  namespace?: string;
+  name: string;
+  modules: ModuleInput[];
+  mainModule: string;
+  assets?: AssetsAttachment;
+  accountId?: string;
+}
+
+/** Outputs: the inputs minus module content, plus etags and the deployed assets digest. */
+export interface ScriptOutputs extends ScriptSettingsShape {
+  namespace?: string;
+  name: string;
+  modules: ModuleOutput[];
+  mainModule: string;
+  /** The digest of the assets our last PUT deployed (or, after a refresh, "" if the script has none). */
+  assetsDigest?: string;
+  accountId?: string;
+  /** The script's etag as last observed. */
+  etag: string;
+  /** The etag our last PUT returned: a different observed etag means someone else deployed. */
+  deployedEtag: string;
+}
+
+/** The script's own inputs (all but where it lives), in the order the docs list them. */
+export const SCRIPT_INPUT_KEYS = [
+  "name",
+  "modules",
+  "mainModule",
+  "compatibilityDate",
+  "compatibilityFlags",
+  "bindings",
+  "tags",
+  "usageModel",
+  "limits",
+  "logpush",
+  "observability",
+  "placement",
+  "tailConsumers",
+  "assets",
+  "accountId",
+] as const;
+
+/** Outputs the provider sets, never the program. */
+export const SCRIPT_OUTPUT_KEYS = ["etag", "deployedEtag", "assetsDigest"] as const;
