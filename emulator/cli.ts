@@ -69,14 +69,17 @@ function oneOf<T extends string>(flag: string, v: string | undefined, allowed: r
   return v as T;
 }
 
-/** Maps command-line arguments to emulator options; exits with the help text on a bad argument. */
-export function optionsFromArgs(argv: string[]): EmulatorOptions {
-  let values;
+function parseFlags(argv: string[]) {
   try {
-    ({ values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }));
+    return parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false }).values;
   } catch (err) {
     fail((err as Error).message);
   }
+}
+
+/** Maps command-line arguments to emulator options; exits with the help text on a bad argument. */
+export function optionsFromArgs(argv: string[]): EmulatorOptions {
+  const values = parseFlags(argv);
   if (values.help) {
     process.stdout.write(HELP);
     process.exit(0);

@@ -66,7 +66,12 @@ export class ApiError extends Error {
   readonly errors: ErrorItem[];
   readonly headers: Record<string, string>;
 
-  constructor(status: number, code: number, message: string, opts: { more?: ErrorItem[]; chain?: ErrorItem[]; headers?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    code: number,
+    message: string,
+    opts: { more?: ErrorItem[]; chain?: ErrorItem[]; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.name = "ApiError";
     this.status = status;

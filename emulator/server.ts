@@ -171,9 +171,13 @@ function notFound(c: Parameters<Parameters<Hono<AppEnv>["notFound"]>[0]>[0]): Re
   if (m) {
     const known = KNOWN_ROUTES.find(([re]) => re.test(m[1]!));
     if (known && !known[1].includes(c.req.method)) {
-      return c.json(errorEnvelope([{ code: Codes.METHOD_NOT_ALLOWED, message: `Method ${c.req.method} not allowed for this route` }]), 405, {
-        allow: known[1].join(", "),
-      });
+      return c.json(
+        errorEnvelope([{ code: Codes.METHOD_NOT_ALLOWED, message: `Method ${c.req.method} not allowed for this route` }]),
+        405,
+        {
+          allow: known[1].join(", "),
+        },
+      );
     }
   }
   return c.json(errorEnvelope(noRoute(path.slice(API_PREFIX.length)).errors), 404);
@@ -213,7 +217,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       return c.json({ error: "body must be JSON" }, 400);
     }
     const b = body as { rules?: unknown } | FaultRule | FaultRule[];
-    const rules = Array.isArray(b) ? b : Array.isArray((b as { rules?: unknown }).rules) ? ((b as { rules: FaultRule[] }).rules) : [b as FaultRule];
+    const rules = Array.isArray(b)
+      ? b
+      : Array.isArray((b as { rules?: unknown }).rules)
+        ? (b as { rules: FaultRule[] }).rules
+        : [b as FaultRule];
     try {
       faults.add(rules);
     } catch (err) {
@@ -256,4 +264,3 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
 export function createApp(options: EmulatorOptions = {}): Hono<AppEnv> {
   return createEmulator(options).app;
 }
-

@@ -8,9 +8,9 @@
 import { createHash } from "node:crypto";
 import { ApiError, Codes, invalidScript } from "./errors";
 import { DEFAULT_COMPATIBILITY_DATE } from "./limits";
-import { mediaType, multipartBoundary, parseMultipart } from "./multipart";
+import { mediaType, multipartBoundary } from "./multipart";
 import type { Binding, Module, Script, ScriptAssets } from "./store";
-import { isObject, resolveInherit, validateBindings, validateTags } from "./routes/common";
+import { isObject, parseParts, resolveInherit, validateBindings, validateTags } from "./routes/common";
 
 /** Module Content-Types the API accepts ([D] SDK docs; application/json accepted as a JSON module [I]). */
 export const MODULE_TYPES = new Set([
@@ -44,22 +44,28 @@ export function parseUploadBody(contentType: string | undefined, body: Buffer, m
     const text = body.toString("utf8");
     if (/^\s*--\S+\r?\n/.test(text) && /content-disposition:\s*form-data/i.test(text)) {
       // What workerd says when it evaluates a multipart body as JavaScript (cloudflare-typescript #2799).
-      throw invalidScript("Uncaught SyntaxError: Invalid or unexpected token\n  at worker.js:1:4\n (the body looks like multipart/form-data sent with Content-Type " + type + ")");
+      throw invalidScript(
+        "Uncaught SyntaxError: Invalid or unexpected token\n  at worker.js:1:4\n (the body looks like multipart/form-data sent with Content-Type " +
+          type +
+          ")",
+      );
     }
     // The legacy service-worker upload: the body is the script.
-    return { metadata: { body_part: "worker.js" }, modules: [{ name: "worker.js", type: "application/javascript", data: body.toString("base64") }] };
+    return {
+      metadata: { body_part: "worker.js" },
+      modules: [{ name: "worker.js", type: "application/javascript", data: body.toString("base64") }],
+    };
   }
   const boundary = multipartBoundary(contentType);
   if (type !== "multipart/form-data") {
-    throw new ApiError(400, Codes.SCRIPT_INVALID, "Content-Type must be one of: application/javascript, text/javascript, multipart/form-data");
+    throw new ApiError(
+      400,
+      Codes.SCRIPT_INVALID,
+      "Content-Type must be one of: application/javascript, text/javascript, multipart/form-data",
+    );
   }
   if (!boundary) throw invalidScript("multipart/form-data without a boundary");
-  let parts;
-  try {
-    parts = parseMultipart(body, boundary);
-  } catch (err) {
-    throw invalidScript(`could not parse multipart body: ${(err as Error).message}`);
-  }
+  const parts = parseParts(body, boundary, Codes.SCRIPT_INVALID);
   const bracketed = parts.find((p) => /^(metadata|files|settings)\[/.test(p.name));
   if (bracketed) {
     throw invalidScript(`${METADATA_UNREADABLE} (found bracket-flattened field '${bracketed.name}'; send metadata as one JSON part)`);
@@ -83,7 +89,8 @@ export function parseUploadBody(contentType: string | undefined, body: Buffer, m
     if (p.name === "metadata") continue;
     const name = p.filename ?? p.name;
     const ct = mediaType(p.contentType);
-    if (!MODULE_TYPES.has(ct)) throw invalidScript(`module files has unsupported Content-Type ${p.contentType ?? "(none)"} (module '${name}')`);
+    if (!MODULE_TYPES.has(ct))
+      throw invalidScript(`module files has unsupported Content-Type ${p.contentType ?? "(none)"} (module '${name}')`);
     if (modules.some((m) => m.name === name)) throw invalidScript(`module '${name}' was uploaded more than once`);
     modules.push({ name, type: p.contentType!, data: p.data.toString("base64") });
   }
@@ -99,7 +106,10 @@ export interface Entry {
 export function resolveEntry(metadata: Record<string, unknown>, modules: Module[]): Entry {
   const { main_module, body_part } = metadata;
   if (main_module !== undefined && body_part !== undefined) throw invalidScript("specify only one of main_module and body_part");
-  for (const [key, v] of [["main_module", main_module], ["body_part", body_part]] as const) {
+  for (const [key, v] of [
+    ["main_module", main_module],
+    ["body_part", body_part],
+  ] as const) {
     if (v === undefined) continue;
     if (typeof v !== "string") throw invalidScript(`${key} must be a string`);
     if (!modules.some((m) => m.name === v)) throw invalidScript(`Uncaught Error: No such module "${v}".`);
@@ -107,7 +117,9 @@ export function resolveEntry(metadata: Record<string, unknown>, modules: Module[
   }
   const first = modules.find((m) => mediaType(m.type) !== "application/source-map");
   if (!first) return {};
-  return mediaType(first.type).endsWith("+module") || mediaType(first.type).startsWith("text/x-python") ? { main_module: first.name } : { body_part: first.name };
+  return mediaType(first.type).endsWith("+module") || mediaType(first.type).startsWith("text/x-python")
+    ? { main_module: first.name }
+    : { body_part: first.name };
 }
 
 const HANDLERS = ["fetch", "scheduled", "queue", "email", "tail", "trace"];
@@ -138,8 +150,22 @@ export function computeEtag(
 }
 
 const KNOWN_METADATA = new Set([
-  "main_module", "body_part", "bindings", "keep_bindings", "assets", "keep_assets", "tags", "compatibility_date",
-  "compatibility_flags", "usage_model", "limits", "logpush", "observability", "placement", "tail_consumers", "migrations",
+  "main_module",
+  "body_part",
+  "bindings",
+  "keep_bindings",
+  "assets",
+  "keep_assets",
+  "tags",
+  "compatibility_date",
+  "compatibility_flags",
+  "usage_model",
+  "limits",
+  "logpush",
+  "observability",
+  "placement",
+  "tail_consumers",
+  "migrations",
 ]);
 
 export const HTML_HANDLING = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"];
@@ -159,9 +185,11 @@ export function validateAssetsConfig(config: Record<string, unknown>): void {
     if (!Array.isArray(rules) || rules.some((r) => typeof r !== "string" || !/^!?\//.test(r))) {
       throw invalidScript("assets.config.run_worker_first must be a boolean or an array of rules starting with '/' or '!/'");
     }
-    if (!rules.some((r) => (r as string).startsWith("/"))) throw invalidScript("assets.config.run_worker_first needs at least one positive rule");
+    if (!rules.some((r) => (r as string).startsWith("/")))
+      throw invalidScript("assets.config.run_worker_first needs at least one positive rule");
   }
-  if (serve_directly !== undefined && typeof serve_directly !== "boolean") throw invalidScript("assets.config.serve_directly must be a boolean");
+  if (serve_directly !== undefined && typeof serve_directly !== "boolean")
+    throw invalidScript("assets.config.serve_directly must be a boolean");
 }
 
 export interface BuildInput {
@@ -181,7 +209,8 @@ export function validateCompatibility(metadata: Record<string, unknown>): { date
   const out: { date?: string; flags?: string[] } = {};
   const d = metadata.compatibility_date;
   if (d !== undefined) {
-    if (typeof d !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(d)) throw invalidScript(`invalid compatibility_date ${JSON.stringify(d)}: expected YYYY-MM-DD`);
+    if (typeof d !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(d))
+      throw invalidScript(`invalid compatibility_date ${JSON.stringify(d)}: expected YYYY-MM-DD`);
     out.date = d;
   }
   const f = metadata.compatibility_flags;
@@ -208,7 +237,8 @@ export function buildScript(input: BuildInput): Script {
   // Bindings: sent (inherit resolved) ∪ kept-by-type from the previous version, sent names win.
   let bindings: Binding[] = resolveInherit(validateBindings(m.bindings), previousBindings, input.strictInherit);
   if (m.keep_bindings !== undefined) {
-    if (!Array.isArray(m.keep_bindings) || m.keep_bindings.some((t) => typeof t !== "string")) throw invalidScript("keep_bindings must be an array of binding types");
+    if (!Array.isArray(m.keep_bindings) || m.keep_bindings.some((t) => typeof t !== "string"))
+      throw invalidScript("keep_bindings must be an array of binding types");
     const keep = new Set(m.keep_bindings as string[]);
     const sent = new Set(bindings.map((b) => b.name));
     bindings = [...bindings, ...previousBindings.filter((b) => keep.has(b.type) && !sent.has(b.name)).map((b) => ({ ...b }))];
@@ -225,21 +255,27 @@ export function buildScript(input: BuildInput): Script {
   if (input.uploadedAssets) {
     assets = { manifest: input.uploadedAssets, config: (config as Record<string, unknown> | undefined) ?? null };
   } else if (m.keep_assets === true && previous?.assets) {
-    assets = { manifest: previous.assets.manifest, config: config !== undefined ? (config as Record<string, unknown> | null) : previous.assets.config };
+    assets = {
+      manifest: previous.assets.manifest,
+      config: config !== undefined ? (config as Record<string, unknown> | null) : previous.assets.config,
+    };
   }
   if (!assets && bindings.some((b) => b.type === "assets")) throw invalidScript("Cannot use an assets binding without assets");
 
   const tags = m.tags === undefined ? (previous?.tags ?? []) : validateTags(m.tags, input.maxTags);
   const compat = validateCompatibility(m);
   if (m.logpush !== undefined && typeof m.logpush !== "boolean") throw invalidScript("logpush must be a boolean");
-  if (m.observability !== undefined && m.observability !== null && !isObject(m.observability)) throw invalidScript("observability must be an object");
+  if (m.observability !== undefined && m.observability !== null && !isObject(m.observability))
+    throw invalidScript("observability must be an object");
 
   let migrationTag = previous?.migration_tag;
   if (m.migrations !== undefined && m.migrations !== null) {
     if (!isObject(m.migrations)) throw invalidScript("migrations must be an object");
     const { old_tag, new_tag } = m.migrations;
     if (old_tag !== undefined && old_tag !== (previous?.migration_tag ?? undefined)) {
-      throw invalidScript(`migration old_tag ${JSON.stringify(old_tag)} does not match the current migration tag ${JSON.stringify(previous?.migration_tag ?? null)}`);
+      throw invalidScript(
+        `migration old_tag ${JSON.stringify(old_tag)} does not match the current migration tag ${JSON.stringify(previous?.migration_tag ?? null)}`,
+      );
     }
     if (typeof new_tag === "string") migrationTag = new_tag;
   }

@@ -11,17 +11,17 @@
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, invalidScript, okEnvelope } from "../errors";
 import { ASSET_HASH_RE, MAX_ASSET_SIZE_BYTES, MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../limits";
-import { mediaType, multipartBoundary, parseMultipart } from "../multipart";
+import { mediaType, multipartBoundary } from "../multipart";
 import type { AppEnv, EmulatorContext } from "../context";
 import { newUuid, type AssetEntry, type Namespace, type UploadSession } from "../store";
-import { accountId, isObject, readJson, requireNamespace } from "./common";
+import { accountId, isObject, parseParts, readJson, requireNamespace } from "./common";
 
 type Manifest = Record<string, AssetEntry>;
 
 const BLOB_WRITE_CONCURRENCY = 16;
 
 function validateManifest(raw: unknown, maxFiles: number, lenient: boolean): Manifest {
-  if (!isObject(raw) || !isObject(raw.manifest)) throw invalidRequest("body must be {\"manifest\": {\"/path\": {\"hash\", \"size\"}}}");
+  if (!isObject(raw) || !isObject(raw.manifest)) throw invalidRequest('body must be {"manifest": {"/path": {"hash", "size"}}}');
   const entries = Object.entries(raw.manifest);
   if (entries.length > maxFiles) throw invalidRequest(`Too many assets: ${entries.length} files, the limit is ${maxFiles}`);
   const sizes = new Map<string, number>();
@@ -30,13 +30,16 @@ function validateManifest(raw: unknown, maxFiles: number, lenient: boolean): Man
     if (!path.startsWith("/")) throw invalidRequest(`Invalid asset path '${path}': paths must start with '/'`);
     if (path.includes("\0")) throw invalidRequest(`Invalid asset path ${JSON.stringify(path)}: NUL byte`);
     // Backslashes count as separators too: a server on Windows, or a normalizing proxy, would treat them so.
-    if (path.split(/[/\\]/).some((seg) => seg === "..")) throw invalidRequest(`Invalid asset path '${path}': '..' segments are not allowed`);
+    if (path.split(/[/\\]/).some((seg) => seg === ".."))
+      throw invalidRequest(`Invalid asset path '${path}': '..' segments are not allowed`);
     if (!isObject(entry)) throw invalidRequest(`Invalid manifest entry for '${path}': expected {hash, size}`);
     const { hash, size } = entry;
     const hashOk = typeof hash === "string" && (lenient ? /^[0-9a-fA-F]{1,64}$/.test(hash) : ASSET_HASH_RE.test(hash));
     if (!hashOk) throw invalidRequest(`Invalid hash for '${path}': expected 32 lowercase hex characters, got ${JSON.stringify(hash)}`);
-    if (typeof size !== "number" || !Number.isInteger(size) || size < 0) throw invalidRequest(`Invalid size for '${path}': expected a non-negative integer`);
-    if (size > MAX_ASSET_SIZE_BYTES) throw invalidRequest(`Asset '${path}' is too large: ${size} bytes, the limit is ${MAX_ASSET_SIZE_BYTES} bytes (25 MiB)`);
+    if (typeof size !== "number" || !Number.isInteger(size) || size < 0)
+      throw invalidRequest(`Invalid size for '${path}': expected a non-negative integer`);
+    if (size > MAX_ASSET_SIZE_BYTES)
+      throw invalidRequest(`Asset '${path}' is too large: ${size} bytes, the limit is ${MAX_ASSET_SIZE_BYTES} bytes (25 MiB)`);
     const known = sizes.get(hash as string);
     if (known !== undefined && known !== size) throw invalidRequest(`Hash ${hash as string} is listed with two different sizes`);
     sizes.set(hash as string, size);
@@ -91,11 +94,21 @@ function authFailure(message: string): ApiError {
  * Checks `metadata.assets.jwt` of a script upload: a completion token for this account, namespace and script whose
  * files are all stored. Returns the manifest to attach. Failures → 400 10021 (see README for the choice).
  */
-export async function resolveCompletionToken(ctx: EmulatorContext, account: string, ns: Namespace, script: string, jwt: string): Promise<Manifest> {
+export async function resolveCompletionToken(
+  ctx: EmulatorContext,
+  account: string,
+  ns: Namespace,
+  script: string,
+  jwt: string,
+): Promise<Manifest> {
   const v = await ctx.signer.verify(jwt);
-  if (!v.ok) throw invalidScript(v.reason === "expired" ? "assets.jwt has expired: open a new assets upload session" : "assets.jwt is not a valid completion token");
+  if (!v.ok)
+    throw invalidScript(
+      v.reason === "expired" ? "assets.jwt has expired: open a new assets upload session" : "assets.jwt is not a valid completion token",
+    );
   const { claims } = v;
-  if (claims.kind !== "completion") throw invalidScript("assets.jwt is an upload-session token, not a completion token: upload the buckets first");
+  if (claims.kind !== "completion")
+    throw invalidScript("assets.jwt is an upload-session token, not a completion token: upload the buckets first");
   if (claims.account !== account || claims.namespaceId !== ns.id || claims.script !== script) {
     throw invalidScript("assets.jwt was issued for a different account, namespace or script");
   }
@@ -144,7 +157,14 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       if (buckets.length === 0) {
         jwt = await issueCompletion(ctx, ns, session);
       } else {
-        const signed = await ctx.signer.sign({ kind: "session", account, namespaceId: ns.id, namespaceName: ns.name, script, sessionId: session.id });
+        const signed = await ctx.signer.sign({
+          kind: "session",
+          account,
+          namespaceId: ns.id,
+          namespaceName: ns.name,
+          script,
+          sessionId: session.id,
+        });
         session.expiresAt = signed.exp * 1000;
         jwt = signed.jwt;
       }
@@ -157,7 +177,10 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const header = c.req.header("authorization") ?? "";
     const token = header.replace(/^Bearer\s+/i, "");
     const v = await ctx.signer.verify(token);
-    if (!v.ok) throw authFailure(v.reason === "expired" ? "Expired JWT" : "Invalid JWT: the assets upload endpoint takes the upload-session JWT as Bearer token");
+    if (!v.ok)
+      throw authFailure(
+        v.reason === "expired" ? "Expired JWT" : "Invalid JWT: the assets upload endpoint takes the upload-session JWT as Bearer token",
+      );
     const { claims } = v;
     if (claims.kind !== "session") throw authFailure("Invalid JWT: a completion token cannot be used to upload");
     if (claims.account !== accountId(c)) throw authFailure("Invalid JWT: issued for a different account");
@@ -166,12 +189,7 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     if (c.req.query("base64") !== "true") throw invalidRequest("the base64 query parameter must be true");
     const boundary = multipartBoundary(c.req.header("content-type"));
     if (!boundary) throw invalidRequest("the body must be multipart/form-data");
-    let parts;
-    try {
-      parts = parseMultipart(Buffer.from(await c.req.arrayBuffer()), boundary);
-    } catch (err) {
-      throw invalidRequest(`could not parse multipart body: ${(err as Error).message}`);
-    }
+    const parts = parseParts(Buffer.from(await c.req.arrayBuffer()), boundary, Codes.INVALID_REQUEST);
     const sizes = new Map<string, number>();
     for (const e of Object.values(session.manifest)) sizes.set(e.hash, e.size);
     const files: Array<{ hash: string; data: Buffer; contentType: string | null }> = [];

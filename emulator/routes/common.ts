@@ -50,16 +50,20 @@ export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Reads a multipart body, or undefined when the request is not multipart. Malformed → 400 `onError` code. */
-export async function readMultipart(c: C, errorCode: number = Codes.SCRIPT_INVALID): Promise<Part[] | undefined> {
-  const boundary = multipartBoundary(c.req.header("content-type"));
-  if (!boundary) return undefined;
-  const body = Buffer.from(await c.req.arrayBuffer());
+/** Parses a multipart body; a malformed one is a 400 with `errorCode`. */
+export function parseParts(body: Buffer, boundary: string, errorCode: number): Part[] {
   try {
     return parseMultipart(body, boundary);
   } catch (err) {
     throw new ApiError(400, errorCode, `could not parse multipart body: ${(err as Error).message}`);
   }
+}
+
+/** Reads a multipart body, or undefined when the request is not multipart. */
+export async function readMultipart(c: C, errorCode: number = Codes.SCRIPT_INVALID): Promise<Part[] | undefined> {
+  const boundary = multipartBoundary(c.req.header("content-type"));
+  if (!boundary) return undefined;
+  return parseParts(Buffer.from(await c.req.arrayBuffer()), boundary, errorCode);
 }
 
 /** Validates a tag set against the documented limits (100103 / 100102 / 100134). */
@@ -68,13 +72,16 @@ export function validateTags(tags: unknown, max: number): string[] {
   if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string")) throw invalidRequest("tags must be an array of strings");
   const unique = [...new Set(tags as string[])];
   for (const t of unique) validateTag(t);
-  if (unique.length > max) throw new ApiError(400, Codes.TOO_MANY_TAGS, `Too many tags: a script can have at most ${max} tags (got ${unique.length}).`);
+  if (unique.length > max)
+    throw new ApiError(400, Codes.TOO_MANY_TAGS, `Too many tags: a script can have at most ${max} tags (got ${unique.length}).`);
   return unique;
 }
 
 export function validateTag(t: string): void {
-  if (t.length > MAX_TAG_LENGTH_CHARS) throw new ApiError(400, Codes.TAG_TOO_LONG, `Tag is too long: at most ${MAX_TAG_LENGTH_CHARS} characters (got ${t.length}).`);
-  if (t.length === 0 || /[,&]/.test(t)) throw new ApiError(400, Codes.TAG_INVALID, `Tag '${t}' is invalid: tags must be non-empty and cannot contain ',' or '&'.`);
+  if (t.length > MAX_TAG_LENGTH_CHARS)
+    throw new ApiError(400, Codes.TAG_TOO_LONG, `Tag is too long: at most ${MAX_TAG_LENGTH_CHARS} characters (got ${t.length}).`);
+  if (t.length === 0 || /[,&]/.test(t))
+    throw new ApiError(400, Codes.TAG_INVALID, `Tag '${t}' is invalid: tags must be non-empty and cannot contain ',' or '&'.`);
 }
 
 /** Parses `tags=a:yes,b:no` into required and forbidden sets. */

@@ -24,7 +24,9 @@ function namespaceObject(ns: Namespace): Record<string, unknown> {
 
 function validateName(name: unknown): string {
   if (typeof name !== "string" || !NAMESPACE_NAME_RE.test(name)) {
-    throw invalidRequest(`Invalid namespace name ${JSON.stringify(name)}: use lowercase letters, digits and dashes (1-63 characters, starting with a letter or digit)`);
+    throw invalidRequest(
+      `Invalid namespace name ${JSON.stringify(name)}: use lowercase letters, digits and dashes (1-63 characters, starting with a letter or digit)`,
+    );
   }
   return name;
 }
@@ -32,7 +34,11 @@ function validateName(name: unknown): string {
 function assertNameFree(ctx: EmulatorContext, c: C, name: string, except?: Namespace): void {
   const existing = ctx.store.findNamespace(accountId(c), name);
   if (existing && existing.name === name && existing !== except) {
-    throw new ApiError(400, Codes.NAMESPACE_EXISTS, `A dispatch namespace named '${name}' already exists. Ensure it does not already exist.`);
+    throw new ApiError(
+      400,
+      Codes.NAMESPACE_EXISTS,
+      `A dispatch namespace named '${name}' already exists. Ensure it does not already exist.`,
+    );
   }
 }
 
@@ -85,7 +91,8 @@ export function namespaceRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       const body = await readJson(c, {});
       if (!isObject(body)) throw invalidRequest("request body must be a JSON object");
       const ns = requireNamespace(ctx, c);
-      if (body.trusted_workers !== undefined && typeof body.trusted_workers !== "boolean") throw invalidRequest("trusted_workers must be a boolean");
+      if (body.trusted_workers !== undefined && typeof body.trusted_workers !== "boolean")
+        throw invalidRequest("trusted_workers must be a boolean");
       if (body.name !== undefined && body.name !== ns.name) {
         const name = validateName(body.name);
         assertNameFree(ctx, c, name, ns);
@@ -109,7 +116,11 @@ export function namespaceRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const ns = requireNamespace(ctx, c);
     const count = Object.keys(ns.scripts).length;
     if (count > 0 && ctx.opts.namespaceDelete === "reject") {
-      throw new ApiError(400, Codes.NAMESPACE_NOT_EMPTY, `Dispatch namespace '${ns.name}' still contains ${count} script(s). You must delete all user Workers in the dispatch namespace before it can be deleted.`);
+      throw new ApiError(
+        400,
+        Codes.NAMESPACE_NOT_EMPTY,
+        `Dispatch namespace '${ns.name}' still contains ${count} script(s). You must delete all user Workers in the dispatch namespace before it can be deleted.`,
+      );
     }
     delete store.account(accountId(c)).namespaces[ns.id];
     for (const [id, s] of Object.entries(store.state.sessions)) if (s.namespaceId === ns.id) delete store.state.sessions[id];
@@ -136,7 +147,12 @@ export function namespaceRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const page = limit === undefined ? matching : matching.slice(0, limit);
     const more = page.length < matching.length;
     const next = more ? Buffer.from(`n:${page[page.length - 1]!.name}`).toString("base64url") : "";
-    return c.json(okEnvelope(page.map((s) => scriptEnvelopeItem(ns, s)), { count: page.length, cursor: next }));
+    return c.json(
+      okEnvelope(
+        page.map((s) => scriptEnvelopeItem(ns, s)),
+        { count: page.length, cursor: next },
+      ),
+    );
   });
 
   r.delete("/dispatch/namespaces/:namespace/scripts", (c) => {
@@ -149,7 +165,9 @@ export function namespaceRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const doomed = matching.slice(0, limit);
     for (const s of doomed) delete ns.scripts[s.name];
     if (doomed.length) store.touch();
-    return c.json(okEnvelope({ deleted: doomed.map((s) => ({ id: s.tag })), deleted_count: doomed.length, has_more: matching.length > doomed.length }));
+    return c.json(
+      okEnvelope({ deleted: doomed.map((s) => ({ id: s.tag })), deleted_count: doomed.length, has_more: matching.length > doomed.length }),
+    );
   });
 
   return r;

@@ -16,7 +16,11 @@ const SCRIPT = "/dispatch/namespaces/:namespace/scripts/:script";
 
 function validateScriptName(name: string): void {
   if (!SCRIPT_NAME_RE.test(name)) {
-    throw new ApiError(400, Codes.INVALID_SCRIPT_NAME, `workers.api.error.invalid_script_name: '${name}' must be 1-63 lowercase letters, digits, '-' and '_'`);
+    throw new ApiError(
+      400,
+      Codes.INVALID_SCRIPT_NAME,
+      `workers.api.error.invalid_script_name: '${name}' must be 1-63 lowercase letters, digits, '-' and '_'`,
+    );
   }
 }
 
@@ -49,7 +53,7 @@ export function scriptRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     return store.lock(ns0.id, async () => {
       const ns = requireNamespace(ctx, c);
       const assets = metadata.assets;
-      let uploadedAssets;
+      let uploadedAssets: Awaited<ReturnType<typeof resolveCompletionToken>> | undefined;
       if (assets && typeof assets === "object" && typeof (assets as { jwt?: unknown }).jwt === "string") {
         uploadedAssets = await resolveCompletionToken(ctx, accountId(c), ns, name, (assets as { jwt: string }).jwt);
       }
@@ -83,7 +87,11 @@ export function scriptRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const force = c.req.query("force") === "true";
     const users = dependents(ns, name);
     if (users.length && !force) {
-      throw new ApiError(400, Codes.SCRIPT_HAS_DEPENDENTS, `Script '${name}' is referenced by ${users.join(", ")}; delete with force=true to delete it anyway.`);
+      throw new ApiError(
+        400,
+        Codes.SCRIPT_HAS_DEPENDENTS,
+        `Script '${name}' is referenced by ${users.join(", ")}; delete with force=true to delete it anyway.`,
+      );
     }
     delete ns.scripts[name];
     store.touch();

@@ -31,7 +31,8 @@ function validateSecret(body: unknown, name?: string): Binding {
     if (typeof body.format !== "string" || body.algorithm === undefined || !Array.isArray(body.usages)) {
       throw invalidScript(`secret_key ${secretName} needs format, algorithm and usages`);
     }
-    if (body.key_base64 === undefined && body.key_jwk === undefined) throw invalidScript(`secret_key ${secretName} needs key_base64 or key_jwk`);
+    if (body.key_base64 === undefined && body.key_jwk === undefined)
+      throw invalidScript(`secret_key ${secretName} needs key_base64 or key_jwk`);
     const b: Binding = { name: secretName, type, format: body.format, algorithm: body.algorithm, usages: body.usages };
     if (body.key_base64 !== undefined) b.key_base64 = body.key_base64;
     if (body.key_jwk !== undefined) b.key_jwk = body.key_jwk;
@@ -96,9 +97,12 @@ export function secretRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   // JSON Merge Patch: null deletes, an object upserts, an omitted name is unchanged.
   r.patch("/dispatch/namespaces/:namespace/scripts/:script/secrets-bulk", async (c) => {
     const body = await readJson(c);
-    if (!isObject(body) || !isObject(body.secrets)) throw invalidScript("body must be {\"secrets\": {NAME: secret | null}}");
+    if (!isObject(body) || !isObject(body.secrets)) throw invalidScript('body must be {"secrets": {NAME: secret | null}}');
     const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
-    const changes: Array<[string, Binding | null]> = Object.entries(body.secrets).map(([name, v]) => [name, v === null ? null : validateSecret(v, name)]);
+    const changes: Array<[string, Binding | null]> = Object.entries(body.secrets).map(([name, v]) => [
+      name,
+      v === null ? null : validateSecret(v, name),
+    ]);
     const result: Record<string, unknown> = {};
     for (const [name, b] of changes) {
       if (b === null) s.bindings = s.bindings.filter((x) => !(x.name === name && SECRET_TYPES.has(x.type)));

@@ -7,7 +7,16 @@ import { ApiError, Codes, invalidScript, okEnvelope } from "../errors";
 import type { AppEnv, EmulatorContext } from "../context";
 import { timestamp, type Script } from "../store";
 import { validateCompatibility, validateUsageModel } from "../upload";
-import { isObject, readMultipart, requireNamespace, requireScript, resolveInherit, settingsObject, validateBindings, validateTags } from "./common";
+import {
+  isObject,
+  readMultipart,
+  requireNamespace,
+  requireScript,
+  resolveInherit,
+  settingsObject,
+  validateBindings,
+  validateTags,
+} from "./common";
 
 const SETTINGS = "/dispatch/namespaces/:namespace/scripts/:script/settings";
 const MISSING_PART = "Missing settings part in multipart upload. Ensure you include a settings part in the upload.";

@@ -18,7 +18,8 @@ interface Asset {
   type?: string;
 }
 
-const manifestOf = (assets: Asset[]) => Object.fromEntries(assets.map((a) => [a.path, { hash: assetHash(a.content), size: Buffer.byteLength(a.content) }]));
+const manifestOf = (assets: Asset[]) =>
+  Object.fromEntries(assets.map((a) => [a.path, { hash: assetHash(a.content), size: Buffer.byteLength(a.content) }]));
 
 async function newNamespace(): Promise<string> {
   const name = uniq("assets");
@@ -50,7 +51,11 @@ const SITE: Asset[] = [
 describe("assets upload session", () => {
   test("SDK assetUpload.create returns a JWT and buckets of missing hashes, each once", async () => {
     const ns = await newNamespace();
-    const res = await h.cf.workersForPlatforms.dispatch.namespaces.scripts.assetUpload.create("site", { account_id: ACCOUNT, dispatch_namespace: ns, manifest: manifestOf(SITE) });
+    const res = await h.cf.workersForPlatforms.dispatch.namespaces.scripts.assetUpload.create("site", {
+      account_id: ACCOUNT,
+      dispatch_namespace: ns,
+      manifest: manifestOf(SITE),
+    });
     expect(res.jwt!.split(".")).toHaveLength(3);
     const payload = JSON.parse(Buffer.from(res.jwt!.split(".")[1]!, "base64url").toString());
     expect(payload).toMatchObject({ sub: "session", acc: ACCOUNT, scr: "site" });
@@ -81,7 +86,10 @@ describe("assets upload session", () => {
     expect((await session(ns, "v", { "/ok": { ...good, size: 25 * 1024 * 1024 } })).status).toBe(200);
     const missing = await session("no-such-ns", "v", { "/a": good });
     expect(envelopeCodes(missing.body)).toEqual([100119]);
-    const malformed = await h.api("POST", `/dispatch/namespaces/${ns}/scripts/v/assets-upload-session`, { body: "{", headers: { "content-type": "application/json" } });
+    const malformed = await h.api("POST", `/dispatch/namespaces/${ns}/scripts/v/assets-upload-session`, {
+      body: "{",
+      headers: { "content-type": "application/json" },
+    });
     expect(envelopeCodes(malformed.body)).toEqual([6007]);
   });
 
@@ -91,8 +99,14 @@ describe("assets upload session", () => {
       const base = `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
       const headers = { authorization: "Bearer local-dev-token", "content-type": "application/json" };
       await fetch(`${base}/dispatch/namespaces`, { method: "POST", headers, body: JSON.stringify({ name: "many" }) });
-      const manifest = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`/f${i}`, { hash: assetHash(`file-${i}`), size: 10 }]));
-      const post = (m: unknown) => fetch(`${base}/dispatch/namespaces/many/scripts/s/assets-upload-session`, { method: "POST", headers, body: JSON.stringify({ manifest: m }) });
+      const manifest = (n: number) =>
+        Object.fromEntries(Array.from({ length: n }, (_, i) => [`/f${i}`, { hash: assetHash(`file-${i}`), size: 10 }]));
+      const post = (m: unknown) =>
+        fetch(`${base}/dispatch/namespaces/many/scripts/s/assets-upload-session`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ manifest: m }),
+        });
       const tooMany = await post(manifest(2501));
       expect(tooMany.status).toBe(400);
       const r1 = (await (await post(manifest(2500))).json()).result;
@@ -125,15 +139,24 @@ describe("assets upload", () => {
     expect(snapshot.blob_content_types[assetHash("body{}")]).toBe("text/css");
 
     const put = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/site`, {
-      body: scriptForm({ main_module: "worker.mjs", bindings: [{ name: "ASSETS", type: "assets" }], assets: { jwt: completion, config: { not_found_handling: "404-page" } } }),
+      body: scriptForm({
+        main_module: "worker.mjs",
+        bindings: [{ name: "ASSETS", type: "assets" }],
+        assets: { jwt: completion, config: { not_found_handling: "404-page" } },
+      }),
     });
     expect(put.status).toBe(200);
     expect(put.body.result.has_assets).toBe(true);
     const s = (await (await fetch(`${h.emu.url}/__emulator/state`)).json()).accounts[ACCOUNT].namespaces[ns].scripts.site;
-    expect(s.assets).toEqual({ manifest: Object.fromEntries(SITE.map((a) => [a.path, assetHash(a.content)])), config: { not_found_handling: "404-page" } });
+    expect(s.assets).toEqual({
+      manifest: Object.fromEntries(SITE.map((a) => [a.path, assetHash(a.content)])),
+      config: { not_found_handling: "404-page" },
+    });
 
     // keep_assets keeps the files; without it (and without a jwt) the version has no assets.
-    const kept = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/site`, { body: scriptForm({ main_module: "worker.mjs", keep_assets: true }) });
+    const kept = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/site`, {
+      body: scriptForm({ main_module: "worker.mjs", keep_assets: true }),
+    });
     expect(kept.body.result.has_assets).toBe(true);
     const dropped = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/site`, { body: scriptForm({ main_module: "worker.mjs" }) });
     expect(dropped.body.result.has_assets).toBe(false);
@@ -164,7 +187,9 @@ describe("assets upload", () => {
     // The same manifest again: nothing to upload, and the JWT is already a completion token usable on PUT.
     const third = (await session(ns, "one", manifestOf(SITE))).body.result;
     expect(third.buckets).toEqual([]);
-    const put = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/one`, { body: scriptForm({ main_module: "worker.mjs", assets: { jwt: third.jwt } }) });
+    const put = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/one`, {
+      body: scriptForm({ main_module: "worker.mjs", assets: { jwt: third.jwt } }),
+    });
     expect(put.status).toBe(200);
     expect(put.body.result.has_assets).toBe(true);
     // Another namespace does not share the store.
@@ -223,19 +248,33 @@ describe("assets upload", () => {
     const { jwt } = (await session(ns, "owner", manifestOf(assets))).body.result;
     const done = await uploadBucket(jwt, [assetHash("bound")], assets);
     const completion = done.body.result.jwt;
-    const other = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/thief`, { body: scriptForm({ main_module: "worker.mjs", assets: { jwt: completion } }) });
+    const other = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/thief`, {
+      body: scriptForm({ main_module: "worker.mjs", assets: { jwt: completion } }),
+    });
     expect(other.status).toBe(400);
     expect(envelopeCodes(other.body)).toEqual([10021]);
     const otherNs = await newNamespace();
-    const crossNs = await h.api("PUT", `/dispatch/namespaces/${otherNs}/scripts/owner`, { body: scriptForm({ main_module: "worker.mjs", assets: { jwt: completion } }) });
+    const crossNs = await h.api("PUT", `/dispatch/namespaces/${otherNs}/scripts/owner`, {
+      body: scriptForm({ main_module: "worker.mjs", assets: { jwt: completion } }),
+    });
     expect(crossNs.status).toBe(400);
     // A session token is not a completion token.
     const { jwt: sessionJwt } = (await session(ns, "owner", manifestOf([{ path: "/y", content: "not uploaded" }]))).body.result;
-    const early = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/owner`, { body: scriptForm({ main_module: "worker.mjs", assets: { jwt: sessionJwt } }) });
+    const early = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/owner`, {
+      body: scriptForm({ main_module: "worker.mjs", assets: { jwt: sessionJwt } }),
+    });
     expect(early.status).toBe(400);
-    const garbage = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/owner`, { body: scriptForm({ main_module: "worker.mjs", assets: { jwt: "x.y.z" } }) });
+    const garbage = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/owner`, {
+      body: scriptForm({ main_module: "worker.mjs", assets: { jwt: "x.y.z" } }),
+    });
     expect(garbage.status).toBe(400);
-    expect((await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/owner`, { body: scriptForm({ main_module: "worker.mjs", assets: { jwt: completion } }) })).status).toBe(200);
+    expect(
+      (
+        await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/owner`, {
+          body: scriptForm({ main_module: "worker.mjs", assets: { jwt: completion } }),
+        })
+      ).status,
+    ).toBe(200);
   });
 
   test("JWT expiry: expired session and completion tokens are refused", async () => {
@@ -245,9 +284,20 @@ describe("assets upload", () => {
       const base = `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
       const headers = { authorization: "Bearer local-dev-token" };
       await fetch(`${base}/dispatch/namespaces`, { method: "POST", headers, body: JSON.stringify({ name: "exp" }) });
-      const assets = [{ path: "/a", content: "expiring" }, { path: "/b", content: "later" }];
+      const assets = [
+        { path: "/a", content: "expiring" },
+        { path: "/b", content: "later" },
+      ];
       const open = async () =>
-        (await (await fetch(`${base}/dispatch/namespaces/exp/scripts/s/assets-upload-session`, { method: "POST", headers, body: JSON.stringify({ manifest: manifestOf(assets) }) })).json()).result;
+        (
+          await (
+            await fetch(`${base}/dispatch/namespaces/exp/scripts/s/assets-upload-session`, {
+              method: "POST",
+              headers,
+              body: JSON.stringify({ manifest: manifestOf(assets) }),
+            })
+          ).json()
+        ).result;
       const first = await open();
       const payload = JSON.parse(Buffer.from(first.jwt.split(".")[1], "base64url").toString());
       expect(payload.exp - payload.iat).toBe(2);

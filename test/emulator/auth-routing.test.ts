@@ -74,7 +74,12 @@ describe("routing", () => {
 describe("rate limiting", () => {
   test("sliding window per token: 429 971 with Retry-After and X-RateLimit-* headers, then recovery", async () => {
     let now = 1_000_000;
-    const emu = await startEmulator({ port: 0, tokens: ["a", "b"], rateLimit: { limit: 3, windowMs: 10_000, blockMs: 4_000 }, now: () => now });
+    const emu = await startEmulator({
+      port: 0,
+      tokens: ["a", "b"],
+      rateLimit: { limit: 3, windowMs: 10_000, blockMs: 4_000 },
+      now: () => now,
+    });
     try {
       const get = (token: string): Promise<Response> =>
         fetch(`${emu.apiBase}/accounts/${ACCOUNT}/workers/dispatch/namespaces`, { headers: { authorization: `Bearer ${token}` } });
@@ -100,7 +105,9 @@ describe("rate limiting", () => {
       // The SDK sees a RateLimitError (b's earlier hit has left the window by now).
       const cf = new Cloudflare({ apiToken: "b", baseURL: emu.apiBase, maxRetries: 0 });
       for (let i = 0; i < 3; i++) await cf.workersForPlatforms.dispatch.namespaces.list({ account_id: ACCOUNT });
-      await expect(cf.workersForPlatforms.dispatch.namespaces.list({ account_id: ACCOUNT })).rejects.toBeInstanceOf(Cloudflare.RateLimitError);
+      await expect(cf.workersForPlatforms.dispatch.namespaces.list({ account_id: ACCOUNT })).rejects.toBeInstanceOf(
+        Cloudflare.RateLimitError,
+      );
     } finally {
       await emu.close();
     }
@@ -123,7 +130,12 @@ describe("operator endpoints", () => {
     await h.api("GET", "/dispatch/namespaces");
     const journal = (await (await op("/requests")).json()) as unknown[];
     expect(journal).toEqual([
-      { method: "GET", path: `/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces/missing-ns/scripts`, query: { tags: "a:yes", limit: "5" }, status: 404 },
+      {
+        method: "GET",
+        path: `/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces/missing-ns/scripts`,
+        query: { tags: "a:yes", limit: "5" },
+        status: 404,
+      },
       { method: "GET", path: `/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces`, query: {}, status: 200 },
     ]);
     await op("/requests", { method: "DELETE" });
@@ -136,7 +148,18 @@ describe("operator endpoints", () => {
     const res = await op("/faults", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ rules: [{ method: "GET", path: `/client/v4/accounts/:account/workers/dispatch/namespaces/${ns}`, status: 503, count: 2, after: 1, retryAfter: 1 }] }),
+      body: JSON.stringify({
+        rules: [
+          {
+            method: "GET",
+            path: `/client/v4/accounts/:account/workers/dispatch/namespaces/${ns}`,
+            status: 503,
+            count: 2,
+            after: 1,
+            retryAfter: 1,
+          },
+        ],
+      }),
     });
     expect(res.status).toBe(200);
     const path = `/dispatch/namespaces/${ns}`;
@@ -145,22 +168,36 @@ describe("operator endpoints", () => {
     expect(f1.status).toBe(503);
     expect(f1.headers.get("retry-after")).toBe("1");
     expect(f1.body.success).toBe(false);
-    await expect(h.cf.workersForPlatforms.dispatch.namespaces.get(ns, { account_id: ACCOUNT })).rejects.toBeInstanceOf(Cloudflare.InternalServerError);
+    await expect(h.cf.workersForPlatforms.dispatch.namespaces.get(ns, { account_id: ACCOUNT })).rejects.toBeInstanceOf(
+      Cloudflare.InternalServerError,
+    );
     expect((await h.api("GET", path)).status).toBe(200); // count exhausted
     // PUT on the same path is not matched by a GET rule; a single rule object is accepted too.
-    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: `*/${ns}`, status: 429, code: 971 }) });
+    await op("/faults", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: `*/${ns}`, status: 429, code: 971 }),
+    });
     const limited = await h.api("GET", path);
     expect(limited.status).toBe(429);
     expect(envelopeCodes(limited.body)).toEqual([971]);
   });
 
   test("faults: delay-only rule and DELETE clears rules", async () => {
-    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [{ path: "/client/v4/accounts/*/dispatch/namespaces", delayMs: 150, count: 1 }] }) });
+    await op("/faults", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rules: [{ path: "/client/v4/accounts/*/dispatch/namespaces", delayMs: 150, count: 1 }] }),
+    });
     const t0 = Date.now();
     const r = await h.api("GET", "/dispatch/namespaces");
     expect(r.status).toBe(200);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
-    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "*", status: 500, count: 0 }) });
+    await op("/faults", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "*", status: 500, count: 0 }),
+    });
     expect((await h.api("GET", "/dispatch/namespaces")).status).toBe(500);
     await op("/faults", { method: "DELETE" });
     expect((await h.api("GET", "/dispatch/namespaces")).status).toBe(200);
@@ -168,16 +205,28 @@ describe("operator endpoints", () => {
 
   test("faults: reset destroys the connection and is journalled with status 0", async () => {
     await op("/requests", { method: "DELETE" });
-    await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "*/dispatch/namespaces", reset: true }) });
+    await op("/faults", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "*/dispatch/namespaces", reset: true }),
+    });
     await expect(fetch(`${h.workers}/dispatch/namespaces`, { headers: { authorization: `Bearer ${TOKEN}` } })).rejects.toThrow();
     const journal = (await (await op("/requests")).json()) as Array<{ status: number }>;
     expect(journal.at(-1)!.status).toBe(0);
   });
 
   test("faults: an invalid rule is refused", async () => {
-    const r = await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [{ status: 500 }] }) });
+    const r = await op("/faults", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rules: [{ status: 500 }] }),
+    });
     expect(r.status).toBe(400);
-    const badPattern = await op("/faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path: "^/a((", status: 500 }) });
+    const badPattern = await op("/faults", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ path: "^/a((", status: 500 }),
+    });
     expect(badPattern.status).toBe(400);
     expect((await badPattern.json()).error).toMatch(/URLPattern/);
   });

@@ -40,7 +40,9 @@ describe("faults", () => {
   test("path patterns are URLPattern pathnames matched against the whole path", () => {
     const match = (pattern: string, path: string): boolean => compilePath(pattern).test({ pathname: path });
     expect(match("/client/v4/accounts/:a/workers/dispatch/namespaces", "/client/v4/accounts/abc/workers/dispatch/namespaces")).toBe(true);
-    expect(match("/client/v4/accounts/:a/workers/dispatch/namespaces", "/client/v4/accounts/abc/workers/dispatch/namespaces/x")).toBe(false);
+    expect(match("/client/v4/accounts/:a/workers/dispatch/namespaces", "/client/v4/accounts/abc/workers/dispatch/namespaces/x")).toBe(
+      false,
+    );
     // `*` crosses segments; a plain path matches only itself.
     expect(match("/client/v4/*/scripts/:s", "/client/v4/accounts/a/workers/dispatch/namespaces/n/scripts/s")).toBe(true);
     expect(match("*/tags", "/client/v4/a/tags")).toBe(true);
@@ -99,11 +101,25 @@ describe("createApp (in process, no port)", () => {
   test("assets.config is validated on upload", async () => {
     const app = createApp({});
     const headers = { authorization: "Bearer local-dev-token" };
-    await app.request(`/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces`, { method: "POST", headers, body: JSON.stringify({ name: "cfg" }) });
+    await app.request(`/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ name: "cfg" }),
+    });
     const fd = new FormData();
-    fd.append("metadata", new Blob([JSON.stringify({ main_module: "w.mjs", keep_assets: true, assets: { config: { html_handling: "sometimes" } } })], { type: "application/json" }), "metadata");
+    fd.append(
+      "metadata",
+      new Blob([JSON.stringify({ main_module: "w.mjs", keep_assets: true, assets: { config: { html_handling: "sometimes" } } })], {
+        type: "application/json",
+      }),
+      "metadata",
+    );
     fd.append("w.mjs", new Blob(["export default {}"], { type: "application/javascript+module" }), "w.mjs");
-    const r = await app.request(`/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces/cfg/scripts/s`, { method: "PUT", headers, body: fd });
+    const r = await app.request(`/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces/cfg/scripts/s`, {
+      method: "PUT",
+      headers,
+      body: fd,
+    });
     expect(r.status).toBe(400);
     expect((await r.json()).errors[0]).toMatchObject({ code: 10021, message: expect.stringMatching(/html_handling/) });
   });

@@ -34,14 +34,18 @@ describe("namespaces", () => {
   test("duplicate name → 400 100120", async () => {
     const name = uniq("dup");
     await ns().create({ account_id: ACCOUNT, name });
-    const err = (await ns().create({ account_id: ACCOUNT, name }).catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
+    const err = (await ns()
+      .create({ account_id: ACCOUNT, name })
+      .catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
     expect(err).toBeInstanceOf(Cloudflare.BadRequestError);
     expect(err.errors[0]!.code).toBe(100120);
     expect(err.errors[0]!.message).toMatch(/already exists/);
   });
 
   test("missing namespace → 404 100119 for GET, PUT, PATCH, DELETE and scripts", async () => {
-    const err = (await ns().get("does-not-exist", { account_id: ACCOUNT }).catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
+    const err = (await ns()
+      .get("does-not-exist", { account_id: ACCOUNT })
+      .catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
     expect(err).toBeInstanceOf(Cloudflare.NotFoundError);
     expect(err.errors[0]!.code).toBe(100119);
     for (const [method, path] of [
@@ -77,7 +81,12 @@ describe("namespaces", () => {
     const renamed = uniq("renamed");
     const put = await h.api("PUT", `/dispatch/namespaces/${name}`, { json: { name: renamed } });
     expect(put.status).toBe(200);
-    expect(put.body.result).toMatchObject({ namespace_id: created.namespace_id, namespace_name: renamed, script_count: 1, trusted_workers: false });
+    expect(put.body.result).toMatchObject({
+      namespace_id: created.namespace_id,
+      namespace_name: renamed,
+      script_count: 1,
+      trusted_workers: false,
+    });
     expect((await h.api("GET", `/dispatch/namespaces/${name}`)).status).toBe(404);
     expect((await h.api("GET", `/dispatch/namespaces/${renamed}/scripts/kept`)).status).toBe(200);
     // Renaming onto an existing name → 100120.
@@ -112,9 +121,9 @@ describe("namespaces", () => {
         body: scriptForm({ main_module: "worker.mjs" }),
       });
       expect(res.status).toBe(200);
-      const err = (await cf.workersForPlatforms.dispatch.namespaces.delete("full", { account_id: ACCOUNT }).catch((e: unknown) => e)) as InstanceType<
-        typeof Cloudflare.APIError
-      >;
+      const err = (await cf.workersForPlatforms.dispatch.namespaces
+        .delete("full", { account_id: ACCOUNT })
+        .catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
       expect(err.status).toBe(400);
       expect(err.errors[0]!.code).toBe(10075);
       await cf.workersForPlatforms.dispatch.namespaces.scripts.delete("s", { account_id: ACCOUNT, dispatch_namespace: "full" });

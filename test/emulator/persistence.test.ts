@@ -30,15 +30,31 @@ describe("persistence", () => {
     const put = await fetch(`${base}/dispatch/namespaces/persist/scripts/app`, {
       method: "PUT",
       headers: auth,
-      body: scriptForm({ main_module: "worker.mjs", tags: ["t1"], bindings: [{ name: "SECRET", type: "secret_text", text: "kept-value" }] }),
+      body: scriptForm({
+        main_module: "worker.mjs",
+        tags: ["t1"],
+        bindings: [{ name: "SECRET", type: "secret_text", text: "kept-value" }],
+      }),
     });
     const before = (await put.json()).result;
     const content = "persisted asset";
     const manifest = { "/a.txt": { hash: assetHash(content), size: content.length } };
-    const sess = (await (await fetch(`${base}/dispatch/namespaces/persist/scripts/app/assets-upload-session`, { method: "POST", headers: auth, body: JSON.stringify({ manifest }) })).json()).result;
+    const sess = (
+      await (
+        await fetch(`${base}/dispatch/namespaces/persist/scripts/app/assets-upload-session`, {
+          method: "POST",
+          headers: auth,
+          body: JSON.stringify({ manifest }),
+        })
+      ).json()
+    ).result;
     const fd = new FormData();
     fd.append(assetHash(content), new File([Buffer.from(content).toString("base64")], assetHash(content), { type: "text/plain" }));
-    const up = await fetch(`${base}/assets/upload?base64=true`, { method: "POST", headers: { authorization: `Bearer ${sess.jwt}` }, body: fd });
+    const up = await fetch(`${base}/assets/upload?base64=true`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sess.jwt}` },
+      body: fd,
+    });
     expect(up.status).toBe(201);
     const completion = (await up.json()).result.jwt;
 
@@ -58,7 +74,15 @@ describe("persistence", () => {
       const secrets = (await (await fetch(`${base}/dispatch/namespaces/persist/scripts/app/secrets`, { headers: auth })).json()).result;
       expect(secrets).toEqual([{ name: "SECRET", type: "secret_text" }]);
       // The blob is still deduped, and the completion token issued before the restart still works.
-      const again = (await (await fetch(`${base}/dispatch/namespaces/persist/scripts/app/assets-upload-session`, { method: "POST", headers: auth, body: JSON.stringify({ manifest }) })).json()).result;
+      const again = (
+        await (
+          await fetch(`${base}/dispatch/namespaces/persist/scripts/app/assets-upload-session`, {
+            method: "POST",
+            headers: auth,
+            body: JSON.stringify({ manifest }),
+          })
+        ).json()
+      ).result;
       expect(again.buckets).toEqual([]);
       const withAssets = await fetch(`${base}/dispatch/namespaces/persist/scripts/app`, {
         method: "PUT",
@@ -87,11 +111,42 @@ describe("persistence", () => {
 describe("wfp-emulator command", () => {
   test("flags map to options", () => {
     expect(
-      optionsFromArgs(["--port", "0", "--host", "0.0.0.0", "--token", "a", "--token=b", "--data-dir", "/tmp/x", "--rate-limit", "10/2s", "--rate-limit-block", "5",
-        "--namespace-delete", "reject", "--jwt-ttl", "60", "--max-asset-files", "100000", "--max-tags", "10", "--missing-script-code", "10092"]),
+      optionsFromArgs([
+        "--port",
+        "0",
+        "--host",
+        "0.0.0.0",
+        "--token",
+        "a",
+        "--token=b",
+        "--data-dir",
+        "/tmp/x",
+        "--rate-limit",
+        "10/2s",
+        "--rate-limit-block",
+        "5",
+        "--namespace-delete",
+        "reject",
+        "--jwt-ttl",
+        "60",
+        "--max-asset-files",
+        "100000",
+        "--max-tags",
+        "10",
+        "--missing-script-code",
+        "10092",
+      ]),
     ).toEqual({
-      port: 0, host: "0.0.0.0", tokens: ["a", "b"], dataDir: "/tmp/x", rateLimit: { limit: 10, windowMs: 2000, blockMs: 5000 },
-      namespaceDelete: "reject", jwtTtlSeconds: 60, maxAssetFiles: 100000, maxTagsPerScript: 10, missingScriptCode: 10092,
+      port: 0,
+      host: "0.0.0.0",
+      tokens: ["a", "b"],
+      dataDir: "/tmp/x",
+      rateLimit: { limit: 10, windowMs: 2000, blockMs: 5000 },
+      namespaceDelete: "reject",
+      jwtTtlSeconds: 60,
+      maxAssetFiles: 100000,
+      maxTagsPerScript: 10,
+      missingScriptCode: 10092,
     });
     expect(optionsFromArgs(["--no-rate-limit"]).rateLimit).toBe(false);
     expect(optionsFromArgs(["--rate-limit-block", "7"]).rateLimit).toEqual({ limit: 1200, windowMs: 300_000, blockMs: 7000 });
@@ -103,10 +158,34 @@ describe("wfp-emulator command", () => {
     const out = join(root, "test", "emulator", `.cli-build-${process.pid}`);
     dirs.push(out);
     // Compile the emulator alone (the shared dist/ belongs to the build).
-    await promisify(execFile)(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "emulator/cli.ts", "--ignoreConfig", "--outDir", out, "--rootDir", ".",
-      "--module", "node16", "--target", "ES2023", "--strict", "--skipLibCheck", "--esModuleInterop", "--types", "node", "--lib", "ES2023,DOM"], { cwd: root });
+    await promisify(execFile)(
+      process.execPath,
+      [
+        join(root, "node_modules", "typescript", "bin", "tsc"),
+        "emulator/cli.ts",
+        "--ignoreConfig",
+        "--outDir",
+        out,
+        "--rootDir",
+        ".",
+        "--module",
+        "node16",
+        "--target",
+        "ES2023",
+        "--strict",
+        "--skipLibCheck",
+        "--esModuleInterop",
+        "--types",
+        "node",
+        "--lib",
+        "ES2023,DOM",
+      ],
+      { cwd: root },
+    );
     const dataDir = tempDir();
-    const child = spawn(process.execPath, [join(out, "emulator", "cli.js"), "--port", "0", "--token", "cli-token", "--data-dir", dataDir], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [join(out, "emulator", "cli.js"), "--port", "0", "--token", "cli-token", "--data-dir", dataDir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const firstLine = await new Promise<string>((res, rej) => {
       let buf = "";
       child.stdout.on("data", (d: Buffer) => {

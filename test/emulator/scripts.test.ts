@@ -17,7 +17,12 @@ afterAll(async () => {
 const path = (script: string, sub = ""): string => `/dispatch/namespaces/${NS}/scripts/${script}${sub}`;
 const put = (script: string, body: BodyInit, query = ""): ReturnType<Harness["api"]> => h.api("PUT", `${path(script)}${query}`, { body });
 const scriptsApi = () => h.cf.workersForPlatforms.dispatch.namespaces.scripts;
-const p = { account_id: ACCOUNT, get dispatch_namespace() { return NS; } };
+const p = {
+  account_id: ACCOUNT,
+  get dispatch_namespace() {
+    return NS;
+  },
+};
 const state = async (): Promise<any> => (await (await fetch(`${h.emu.url}/__emulator/state`)).json()).accounts[ACCOUNT].namespaces[NS];
 
 function expect10021(r: { status: number; body: any }, message?: RegExp): void {
@@ -28,7 +33,10 @@ function expect10021(r: { status: number; body: any }, message?: RegExp): void {
 
 describe("script upload (PUT)", () => {
   test("a metadata file part plus an ES module part; the response is the ScriptObject", async () => {
-    const r = await put("hello", scriptForm({ main_module: "worker.mjs", compatibility_date: "2025-01-01", compatibility_flags: ["nodejs_compat"] }));
+    const r = await put(
+      "hello",
+      scriptForm({ main_module: "worker.mjs", compatibility_date: "2025-01-01", compatibility_flags: ["nodejs_compat"] }),
+    );
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ success: true, errors: [], messages: [] });
     expect(r.body.result).toMatchObject({
@@ -49,12 +57,15 @@ describe("script upload (PUT)", () => {
 
   test("metadata as a plain text field (wrangler) and modules named by part name when there is no filename", async () => {
     const body =
-      "--B\r\nContent-Disposition: form-data; name=\"metadata\"\r\n\r\n" +
+      '--B\r\nContent-Disposition: form-data; name="metadata"\r\n\r\n' +
       JSON.stringify({ main_module: "index.js", code_update_strategy: { mode: "deferred" } }) +
-      "\r\n--B\r\nContent-Disposition: form-data; name=\"index.js\"\r\nContent-Type: application/javascript+module\r\n\r\n" +
+      '\r\n--B\r\nContent-Disposition: form-data; name="index.js"\r\nContent-Type: application/javascript+module\r\n\r\n' +
       WORKER_JS +
-      "\r\n--B\r\nContent-Disposition: form-data; name=\"index.js.map\"\r\nContent-Type: application/source-map\r\n\r\n{}\r\n--B--\r\n";
-    const r = await h.api("PUT", `${path("wrangler-style")}?excludeScript=true&bindings_inherit=strict`, { body, headers: { "content-type": "multipart/form-data; boundary=B" } });
+      '\r\n--B\r\nContent-Disposition: form-data; name="index.js.map"\r\nContent-Type: application/source-map\r\n\r\n{}\r\n--B--\r\n';
+    const r = await h.api("PUT", `${path("wrangler-style")}?excludeScript=true&bindings_inherit=strict`, {
+      body,
+      headers: { "content-type": "multipart/form-data; boundary=B" },
+    });
     expect(r.status).toBe(200);
     const s = (await state()).scripts["wrangler-style"];
     expect(s.main_module).toBe("index.js");
@@ -110,7 +121,9 @@ describe("script upload (PUT)", () => {
 
     const settingsForm = new FormData();
     settingsForm.append("settings", new Blob([JSON.stringify({ logpush: true })], { type: "application/json" }), "settings");
-    const viaPatch = (await h.cf.patch(`/accounts/${ACCOUNT}/workers/dispatch/namespaces/${NS}/scripts/via-put/settings`, { body: settingsForm })) as {
+    const viaPatch = (await h.cf.patch(`/accounts/${ACCOUNT}/workers/dispatch/namespaces/${NS}/scripts/via-put/settings`, {
+      body: settingsForm,
+    })) as {
       result: { logpush: boolean; tags: string[] };
     };
     expect(viaPatch.result).toMatchObject({ logpush: true, tags: ["w1"] });
@@ -134,7 +147,10 @@ describe("script upload (PUT)", () => {
 
     expect10021(await put("bad", scriptForm({ main_module: "missing.mjs" })), /No such module "missing.mjs"/);
     expect10021(await put("bad", scriptForm({ body_part: "nope.js" })), /No such module/);
-    expect10021(await put("bad", scriptForm({ main_module: "worker.mjs" }, { "worker.mjs": { content: WORKER_JS, type: "application/x-bogus" } })), /unsupported Content-Type/);
+    expect10021(
+      await put("bad", scriptForm({ main_module: "worker.mjs" }, { "worker.mjs": { content: WORKER_JS, type: "application/x-bogus" } })),
+      /unsupported Content-Type/,
+    );
     expect10021(await put("bad", scriptForm({ main_module: "worker.mjs", compatibility_date: "tomorrow" })));
     expect10021(await put("bad", scriptForm({ main_module: "worker.mjs", usage_model: "infinite" })));
 
@@ -149,31 +165,66 @@ describe("script upload (PUT)", () => {
   });
 
   test("bindings: duplicates, secret without text, assets binding without assets → 10021", async () => {
-    expect10021(await put("b", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "X", type: "plain_text", text: "1" }, { name: "X", type: "plain_text", text: "2" }] })));
-    expect10021(await put("b", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "S", type: "secret_text" }] })), /invalid or missing text property for binding S/);
-    expect10021(await put("b", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "ASSETS", type: "assets" }] })), /Cannot use an assets binding without assets/);
+    expect10021(
+      await put(
+        "b",
+        scriptForm({
+          main_module: "worker.mjs",
+          bindings: [
+            { name: "X", type: "plain_text", text: "1" },
+            { name: "X", type: "plain_text", text: "2" },
+          ],
+        }),
+      ),
+    );
+    expect10021(
+      await put("b", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "S", type: "secret_text" }] })),
+      /invalid or missing text property for binding S/,
+    );
+    expect10021(
+      await put("b", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "ASSETS", type: "assets" }] })),
+      /Cannot use an assets binding without assets/,
+    );
   });
 
   test("secret values are stored but never returned; keep_bindings keeps previous bindings of the listed types", async () => {
-    const first = await put("kb", scriptForm({
-      main_module: "worker.mjs",
-      bindings: [
-        { name: "SECRET", type: "secret_text", text: "s3cr3t" },
-        { name: "VAR", type: "plain_text", text: "v1" },
-        { name: "KV", type: "kv_namespace", namespace_id: "abc" },
-      ],
-    }));
+    const first = await put(
+      "kb",
+      scriptForm({
+        main_module: "worker.mjs",
+        bindings: [
+          { name: "SECRET", type: "secret_text", text: "s3cr3t" },
+          { name: "VAR", type: "plain_text", text: "v1" },
+          { name: "KV", type: "kv_namespace", namespace_id: "abc" },
+        ],
+      }),
+    );
     expect(first.status).toBe(200);
-    const everything = [first.text, (await h.api("GET", path("kb"))).text, (await h.api("GET", path("kb", "/settings"))).text, (await h.api("GET", path("kb", "/bindings"))).text];
+    const everything = [
+      first.text,
+      (await h.api("GET", path("kb"))).text,
+      (await h.api("GET", path("kb", "/settings"))).text,
+      (await h.api("GET", path("kb", "/bindings"))).text,
+    ];
     for (const text of everything) expect(text).not.toContain("s3cr3t");
     const stateText = await (await fetch(`${h.emu.url}/__emulator/state`)).text();
     expect(stateText).not.toContain("s3cr3t");
 
     // Re-upload: VAR sent explicitly (wins), secret kept by type, KV dropped.
-    const second = await put("kb", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "VAR", type: "plain_text", text: "v2" }], keep_bindings: ["secret_text", "plain_text"] }));
+    const second = await put(
+      "kb",
+      scriptForm({
+        main_module: "worker.mjs",
+        bindings: [{ name: "VAR", type: "plain_text", text: "v2" }],
+        keep_bindings: ["secret_text", "plain_text"],
+      }),
+    );
     expect(second.status).toBe(200);
     const bindings = (await scriptsApi().bindings.get("kb", p)).result;
-    expect(bindings).toEqual([{ name: "VAR", type: "plain_text", text: "v2" }, { name: "SECRET", type: "secret_text" }]);
+    expect(bindings).toEqual([
+      { name: "VAR", type: "plain_text", text: "v2" },
+      { name: "SECRET", type: "secret_text" },
+    ]);
     // The kept secret still has its value: inherit it under a new name, then check it exists.
     await put("kb", scriptForm({ main_module: "worker.mjs" }));
     expect((await scriptsApi().bindings.get("kb", p)).result).toEqual([]);
@@ -181,10 +232,23 @@ describe("script upload (PUT)", () => {
 
   test("inherit bindings: dropped silently, or 10021 under bindings_inherit=strict", async () => {
     await put("inh", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "OLD", type: "plain_text", text: "x" }] }));
-    const renamed = await put("inh", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "NEW", type: "inherit", old_name: "OLD" }, { name: "GONE", type: "inherit" }] }));
+    const renamed = await put(
+      "inh",
+      scriptForm({
+        main_module: "worker.mjs",
+        bindings: [
+          { name: "NEW", type: "inherit", old_name: "OLD" },
+          { name: "GONE", type: "inherit" },
+        ],
+      }),
+    );
     expect(renamed.status).toBe(200);
     expect((await scriptsApi().bindings.get("inh", p)).result).toEqual([{ name: "NEW", type: "plain_text", text: "x" }]);
-    const strict = await put("inh", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "GONE", type: "inherit" }] }), "?bindings_inherit=strict");
+    const strict = await put(
+      "inh",
+      scriptForm({ main_module: "worker.mjs", bindings: [{ name: "GONE", type: "inherit" }] }),
+      "?bindings_inherit=strict",
+    );
     expect10021(strict, /inherit/);
   });
 
@@ -199,17 +263,26 @@ describe("script upload (PUT)", () => {
   });
 
   test("other metadata is stored: usage_model, limits, logpush, observability, placement, tail_consumers, migrations", async () => {
-    const r = await put("meta", scriptForm({
-      main_module: "worker.mjs",
+    const r = await put(
+      "meta",
+      scriptForm({
+        main_module: "worker.mjs",
+        usage_model: "unbound",
+        limits: { cpu_ms: 50 },
+        logpush: true,
+        observability: { enabled: true, head_sampling_rate: 0.5 },
+        placement: { mode: "smart" },
+        tail_consumers: [{ service: "tail" }],
+        migrations: { new_tag: "v1", new_classes: ["DO"] },
+      }),
+    );
+    expect(r.body.result).toMatchObject({
       usage_model: "unbound",
-      limits: { cpu_ms: 50 },
       logpush: true,
-      observability: { enabled: true, head_sampling_rate: 0.5 },
       placement: { mode: "smart" },
       tail_consumers: [{ service: "tail" }],
-      migrations: { new_tag: "v1", new_classes: ["DO"] },
-    }));
-    expect(r.body.result).toMatchObject({ usage_model: "unbound", logpush: true, placement: { mode: "smart" }, tail_consumers: [{ service: "tail" }], migration_tag: "v1" });
+      migration_tag: "v1",
+    });
     const settings = await scriptsApi().settings.get("meta", p);
     expect(settings).toMatchObject({ limits: { cpu_ms: 50 }, observability: { enabled: true, head_sampling_rate: 0.5 } });
     const mismatch = await put("meta", scriptForm({ main_module: "worker.mjs", migrations: { old_tag: "v0", new_tag: "v2" } }));
@@ -222,21 +295,27 @@ describe("script upload (PUT)", () => {
     expect(same.etag).toBe(a.etag);
     await scriptsApi().secrets.update("etag", { ...p, name: "K", text: "v", type: "secret_text" });
     expect((await scriptsApi().get("etag", p)).script!.etag).toBe(a.etag);
-    const b = (await put("etag", scriptForm({ main_module: "worker.mjs" }, { "worker.mjs": { content: WORKER_JS + "// changed\n" } }))).body.result;
+    const b = (await put("etag", scriptForm({ main_module: "worker.mjs" }, { "worker.mjs": { content: WORKER_JS + "// changed\n" } }))).body
+      .result;
     expect(b.etag).not.toBe(a.etag);
     expect(b.tag).toBe(a.tag);
     expect(b.created_on).toBe(a.created_on);
   });
 
   test("legacy service-worker body (application/javascript) is accepted", async () => {
-    const r = await h.api("PUT", path("sw"), { body: 'addEventListener("fetch", e => e.respondWith(new Response("hi")))', headers: { "content-type": "application/javascript" } });
+    const r = await h.api("PUT", path("sw"), {
+      body: 'addEventListener("fetch", e => e.respondWith(new Response("hi")))',
+      headers: { "content-type": "application/javascript" },
+    });
     expect(r.status).toBe(200);
     expect(r.body.result.has_modules).toBe(false);
   });
 
   test("concurrent uploads of one script never corrupt state", async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) => put("race", scriptForm({ main_module: "worker.mjs", bindings: [{ name: `B${i}`, type: "plain_text", text: String(i) }] }))),
+      Array.from({ length: 20 }, (_, i) =>
+        put("race", scriptForm({ main_module: "worker.mjs", bindings: [{ name: `B${i}`, type: "plain_text", text: String(i) }] })),
+      ),
     );
     expect(results.every((r) => r.status === 200)).toBe(true);
     const s = (await state()).scripts.race;
@@ -251,7 +330,9 @@ describe("script details, list, delete", () => {
     const s = await scriptsApi().get("details", p);
     expect(s.dispatch_namespace).toBe(NS);
     expect(s.script).toMatchObject({ id: "details", has_modules: true, has_assets: false });
-    const err = (await scriptsApi().get("no-such-script", p).catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
+    const err = (await scriptsApi()
+      .get("no-such-script", p)
+      .catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
     expect(err).toBeInstanceOf(Cloudflare.NotFoundError);
     expect(err.errors[0]!.code).toBe(10007);
   });
@@ -259,7 +340,8 @@ describe("script details, list, delete", () => {
   test("list with tags filter, limit and cursor; bulk delete by tag", async () => {
     const ns = uniq("list");
     await h.api("POST", "/dispatch/namespaces", { json: { name: ns } });
-    const up = (name: string, tags: string[]) => h.api("PUT", `/dispatch/namespaces/${ns}/scripts/${name}`, { body: scriptForm({ main_module: "worker.mjs", tags }) });
+    const up = (name: string, tags: string[]) =>
+      h.api("PUT", `/dispatch/namespaces/${ns}/scripts/${name}`, { body: scriptForm({ main_module: "worker.mjs", tags }) });
     await up("a1", ["cust-1", "prod"]);
     await up("a2", ["cust-1"]);
     await up("a3", ["cust-1", "prod"]);
@@ -283,7 +365,11 @@ describe("script details, list, delete", () => {
     const a1tag = page1.result[0].script.tag;
     const del = await h.api("DELETE", `/dispatch/namespaces/${ns}/scripts?tags=cust-1:yes&limit=2`);
     expect(del.status).toBe(200);
-    expect(del.body.result).toEqual({ deleted: [{ id: a1tag }, { id: expect.stringMatching(/^[0-9a-f]{32}$/) }], deleted_count: 2, has_more: true });
+    expect(del.body.result).toEqual({
+      deleted: [{ id: a1tag }, { id: expect.stringMatching(/^[0-9a-f]{32}$/) }],
+      deleted_count: 2,
+      has_more: true,
+    });
     const del2 = await h.api("DELETE", `/dispatch/namespaces/${ns}/scripts?tags=cust-1:yes`);
     expect(del2.body.result).toMatchObject({ deleted_count: 1, has_more: false });
     expect(names(await list(""))).toEqual(["b1"]);
@@ -305,10 +391,16 @@ describe("script details, list, delete", () => {
 
 describe("content", () => {
   test("GET returns one part per module with cf-entrypoint; PUT replaces only the code", async () => {
-    await put("content", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "V", type: "plain_text", text: "x" }], tags: ["keep"] }, {
-      "worker.mjs": { content: WORKER_JS },
-      "lib.mjs": { content: "export const x = 1;" },
-    }));
+    await put(
+      "content",
+      scriptForm(
+        { main_module: "worker.mjs", bindings: [{ name: "V", type: "plain_text", text: "x" }], tags: ["keep"] },
+        {
+          "worker.mjs": { content: WORKER_JS },
+          "lib.mjs": { content: "export const x = 1;" },
+        },
+      ),
+    );
     const res = await scriptsApi().content.get("content", p);
     expect(res.headers.get("cf-entrypoint")).toBe("worker.mjs");
     const fd = await res.formData();
@@ -320,7 +412,11 @@ describe("content", () => {
     const before = (await h.api("GET", path("content"))).body.result.script;
     const form = new FormData();
     form.append("metadata", new Blob([JSON.stringify({ main_module: "new.mjs" })], { type: "application/json" }), "metadata.json");
-    form.append("new.mjs", new Blob(["export default { fetch() { return new Response('new'); } };"], { type: "application/javascript+module" }), "new.mjs");
+    form.append(
+      "new.mjs",
+      new Blob(["export default { fetch() { return new Response('new'); } };"], { type: "application/javascript+module" }),
+      "new.mjs",
+    );
     const r = await h.api("PUT", path("content", "/content"), { body: form });
     expect(r.status).toBe(200);
     expect(r.body.result.etag).not.toBe(before.etag);
@@ -340,14 +436,49 @@ describe("content", () => {
 
 describe("settings", () => {
   test("GET through the SDK; PATCH with a settings part changes only the named keys", async () => {
-    await put("set", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "S", type: "secret_text", text: "hidden" }, { name: "V", type: "plain_text", text: "1" }], tags: ["t"] }));
+    await put(
+      "set",
+      scriptForm({
+        main_module: "worker.mjs",
+        bindings: [
+          { name: "S", type: "secret_text", text: "hidden" },
+          { name: "V", type: "plain_text", text: "1" },
+        ],
+        tags: ["t"],
+      }),
+    );
     const s = await scriptsApi().settings.get("set", p);
-    expect(s.bindings).toEqual([{ name: "S", type: "secret_text" }, { name: "V", type: "plain_text", text: "1" }]);
+    expect(s.bindings).toEqual([
+      { name: "S", type: "secret_text" },
+      { name: "V", type: "plain_text", text: "1" },
+    ]);
     const form = new FormData();
-    form.append("settings", new Blob([JSON.stringify({ logpush: true, bindings: [{ name: "S", type: "inherit" }, { name: "W", type: "json", json: { a: 1 } }] })], { type: "application/json" }), "settings");
+    form.append(
+      "settings",
+      new Blob(
+        [
+          JSON.stringify({
+            logpush: true,
+            bindings: [
+              { name: "S", type: "inherit" },
+              { name: "W", type: "json", json: { a: 1 } },
+            ],
+          }),
+        ],
+        { type: "application/json" },
+      ),
+      "settings",
+    );
     const r = await h.api("PATCH", path("set", "/settings"), { body: form });
     expect(r.status).toBe(200);
-    expect(r.body.result).toMatchObject({ logpush: true, tags: ["t"], bindings: [{ name: "S", type: "secret_text" }, { name: "W", type: "json", json: { a: 1 } }] });
+    expect(r.body.result).toMatchObject({
+      logpush: true,
+      tags: ["t"],
+      bindings: [
+        { name: "S", type: "secret_text" },
+        { name: "W", type: "json", json: { a: 1 } },
+      ],
+    });
     expect((await state()).scripts.set.secrets).toEqual(["S"]);
 
     const noPart = new FormData();
@@ -357,13 +488,19 @@ describe("settings", () => {
     expect(envelopeCodes(missing.body)).toEqual([10201]);
 
     const badSecret = new FormData();
-    badSecret.append("settings", new Blob([JSON.stringify({ bindings: [{ name: "X", type: "secret_text" }] })], { type: "application/json" }), "settings");
+    badSecret.append(
+      "settings",
+      new Blob([JSON.stringify({ bindings: [{ name: "X", type: "secret_text" }] })], { type: "application/json" }),
+      "settings",
+    );
     expect10021(await h.api("PATCH", path("set", "/settings"), { body: badSecret }));
   });
 
   test("SDK 7.x settings.edit (bracket-flattened) → 400 10201", async () => {
     await put("set7", scriptForm({ main_module: "worker.mjs" }));
-    const err = (await scriptsApi().settings.edit("set7", { ...p, settings: { logpush: true } }).catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
+    const err = (await scriptsApi()
+      .settings.edit("set7", { ...p, settings: { logpush: true } })
+      .catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
     expect(err).toBeInstanceOf(Cloudflare.BadRequestError);
     expect(err.errors[0]!.code).toBe(10201);
   });
@@ -400,8 +537,14 @@ describe("secrets", () => {
   test("PUT upserts, list and GET never return values, DELETE; missing → 10056", async () => {
     await put("sec", scriptForm({ main_module: "worker.mjs" }));
     const secrets = scriptsApi().secrets;
-    expect(await secrets.update("sec", { ...p, name: "API_KEY", text: "value-1", type: "secret_text" })).toEqual({ name: "API_KEY", type: "secret_text" });
-    expect(await secrets.update("sec", { ...p, name: "API_KEY", text: "value-2", type: "secret_text" })).toEqual({ name: "API_KEY", type: "secret_text" });
+    expect(await secrets.update("sec", { ...p, name: "API_KEY", text: "value-1", type: "secret_text" })).toEqual({
+      name: "API_KEY",
+      type: "secret_text",
+    });
+    expect(await secrets.update("sec", { ...p, name: "API_KEY", text: "value-2", type: "secret_text" })).toEqual({
+      name: "API_KEY",
+      type: "secret_text",
+    });
     const listed = [];
     for await (const s of secrets.list("sec", p)) listed.push(s);
     expect(listed).toEqual([{ name: "API_KEY", type: "secret_text" }]);
@@ -423,7 +566,9 @@ describe("secrets", () => {
 
   test("secrets-bulk PATCH merges", async () => {
     await put("bulk", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "A", type: "secret_text", text: "a" }] }));
-    const r = await h.api("PATCH", path("bulk", "/secrets-bulk"), { json: { secrets: { A: null, B: { type: "secret_text", text: "b" } } } });
+    const r = await h.api("PATCH", path("bulk", "/secrets-bulk"), {
+      json: { secrets: { A: null, B: { type: "secret_text", text: "b" } } },
+    });
     expect(r.status).toBe(200);
     expect(r.body.result).toEqual({ B: { name: "B", type: "secret_text" } });
     expect((await state()).scripts.bulk.secrets).toEqual(["B"]);

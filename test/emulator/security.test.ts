@@ -55,11 +55,7 @@ function uploadForm(hash: string, content: string): FormData {
 }
 
 function fill(template: string, namespace = ns): string {
-  return template
-    .replace(":namespace", namespace)
-    .replace(":script", SCRIPT)
-    .replace(":tag", "t1")
-    .replace(":name", "API_KEY");
+  return template.replace(":namespace", namespace).replace(":script", SCRIPT).replace(":tag", "t1").replace(":name", "API_KEY");
 }
 
 beforeAll(async () => {
@@ -67,7 +63,11 @@ beforeAll(async () => {
   ns = `sec-a-${process.pid}`;
   nsB = `sec-b-${process.pid}`;
   for (const name of [ns, nsB]) expect((await h.api("POST", "/dispatch/namespaces", { json: { name } })).status).toBe(200);
-  for (const [n, s] of [[ns, SCRIPT], [ns, "other"], [nsB, SCRIPT]] as const) {
+  for (const [n, s] of [
+    [ns, SCRIPT],
+    [ns, "other"],
+    [nsB, SCRIPT],
+  ] as const) {
     const put = await h.api("PUT", `/dispatch/namespaces/${n}/scripts/${s}`, { body: scriptForm({ main_module: "worker.mjs" }) });
     expect(put.status, put.text).toBe(200);
   }
@@ -91,11 +91,20 @@ describe("every route refuses bad credentials", () => {
     // A throwaway namespace: these calls really run, DELETEs included.
     const scratch = `sec-scratch-${process.pid}`;
     expect((await h.api("POST", "/dispatch/namespaces", { json: { name: scratch } })).status).toBe(200);
-    expect((await h.api("PUT", `/dispatch/namespaces/${scratch}/scripts/${SCRIPT}`, { body: scriptForm({ main_module: "worker.mjs" }) })).status).toBe(200);
+    expect(
+      (await h.api("PUT", `/dispatch/namespaces/${scratch}/scripts/${SCRIPT}`, { body: scriptForm({ main_module: "worker.mjs" }) })).status,
+    ).toBe(200);
     for (const [method, template] of ROUTES) {
       const token = isUpload(template) ? sessionJwt : TOKEN;
-      const r = await h.api(method, `${fill(template, scratch)}${isUpload(template) ? "?base64=true" : ""}`, { token, body: method === "GET" ? null : "{}" , headers: { "content-type": "application/json" } });
-      expect(envelopeCodes(r.body).some((c) => [9106, 6003, 10000, 7003].includes(c)), `${method} ${template}: ${r.text}`).toBe(false);
+      const r = await h.api(method, `${fill(template, scratch)}${isUpload(template) ? "?base64=true" : ""}`, {
+        token,
+        body: method === "GET" ? null : "{}",
+        headers: { "content-type": "application/json" },
+      });
+      expect(
+        envelopeCodes(r.body).some((c) => [9106, 6003, 10000, 7003].includes(c)),
+        `${method} ${template}: ${r.text}`,
+      ).toBe(false);
     }
   });
 
@@ -103,11 +112,27 @@ describe("every route refuses bad credentials", () => {
   const CASES: Case[] = [
     { name: "no credentials", headers: () => ({}), expect: () => [400, 9106] },
     { name: "a malformed Authorization header", headers: () => ({ authorization: "Token abc" }), expect: () => [400, 6003] },
-    { name: "a wrong token", headers: () => ({ authorization: "Bearer not-a-token" }), expect: (t) => (isUpload(t) ? [401, 10000] : [403, 10000]) },
-    { name: "a wrong X-Auth-Key", headers: () => ({ "x-auth-email": "a@b.c", "x-auth-key": "nope" }), expect: (t) => (isUpload(t) ? [401, 10000] : [403, 10000]) },
+    {
+      name: "a wrong token",
+      headers: () => ({ authorization: "Bearer not-a-token" }),
+      expect: (t) => (isUpload(t) ? [401, 10000] : [403, 10000]),
+    },
+    {
+      name: "a wrong X-Auth-Key",
+      headers: () => ({ "x-auth-email": "a@b.c", "x-auth-key": "nope" }),
+      expect: (t) => (isUpload(t) ? [401, 10000] : [403, 10000]),
+    },
     // An asset JWT is not an API token; an API token is not an upload JWT.
-    { name: "an upload-session JWT", headers: () => ({ authorization: `Bearer ${sessionJwt}` }), expect: (t) => (isUpload(t) ? [0, 0] : [403, 10000]) },
-    { name: "a completion JWT", headers: () => ({ authorization: `Bearer ${completionJwt}` }), expect: (t) => (isUpload(t) ? [401, 10000] : [403, 10000]) },
+    {
+      name: "an upload-session JWT",
+      headers: () => ({ authorization: `Bearer ${sessionJwt}` }),
+      expect: (t) => (isUpload(t) ? [0, 0] : [403, 10000]),
+    },
+    {
+      name: "a completion JWT",
+      headers: () => ({ authorization: `Bearer ${completionJwt}` }),
+      expect: (t) => (isUpload(t) ? [401, 10000] : [403, 10000]),
+    },
     { name: "the API token", headers: () => ({ authorization: `Bearer ${TOKEN}` }), expect: (t) => (isUpload(t) ? [401, 10000] : [0, 0]) },
   ];
 

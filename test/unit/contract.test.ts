@@ -5,7 +5,12 @@
 import { describe, expect, test } from "vitest";
 import { Codes } from "../../emulator/errors";
 import * as emulatorLimits from "../../emulator/limits";
-import { HTML_HANDLING as EMU_HTML_HANDLING, MODULE_TYPES as EMU_MODULE_TYPES, NOT_FOUND_HANDLING as EMU_NOT_FOUND_HANDLING, USAGE_MODELS as EMU_USAGE_MODELS } from "../../emulator/upload";
+import {
+  HTML_HANDLING as EMU_HTML_HANDLING,
+  MODULE_TYPES as EMU_MODULE_TYPES,
+  NOT_FOUND_HANDLING as EMU_NOT_FOUND_HANDLING,
+  USAGE_MODELS as EMU_USAGE_MODELS,
+} from "../../emulator/upload";
 import { CODES } from "../../provider/api/errors";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config";
 import { hashAssetBytes, MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
@@ -21,10 +26,13 @@ describe("name rules", () => {
     same(emulatorLimits.SCRIPT_NAME_RE, SCRIPT_NAME_RE);
   });
 
-  test.each(["a", "tenant-1", "a".repeat(63), "Upper", "-lead", "a".repeat(64), "under_score", "_x", "has space"])("both sides agree on %j", (name) => {
-    expect(emulatorLimits.NAMESPACE_NAME_RE.test(name)).toBe(NAMESPACE_NAME_RE.test(name));
-    expect(emulatorLimits.SCRIPT_NAME_RE.test(name)).toBe(SCRIPT_NAME_RE.test(name));
-  });
+  test.each(["a", "tenant-1", "a".repeat(63), "Upper", "-lead", "a".repeat(64), "under_score", "_x", "has space"])(
+    "both sides agree on %j",
+    (name) => {
+      expect(emulatorLimits.NAMESPACE_NAME_RE.test(name)).toBe(NAMESPACE_NAME_RE.test(name));
+      expect(emulatorLimits.SCRIPT_NAME_RE.test(name)).toBe(SCRIPT_NAME_RE.test(name));
+    },
+  );
 });
 
 describe("limits", () => {
