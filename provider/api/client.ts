@@ -12,6 +12,7 @@ import Cloudflare, { APIConnectionError, APIError } from "cloudflare";
 import type { Credentials } from "../config";
 import { log } from "../log";
 import { CloudflareApiError, redact, type Operation } from "./errors";
+import { pacerFor, type Pacer } from "./pacer";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -88,6 +89,8 @@ export interface ClientOptions {
   policy?: RetryPolicy;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
+  /** The rate-limit budget to draw from; default the process-wide one of the token. */
+  pacer?: Pacer;
 }
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -100,6 +103,7 @@ export class CloudflareApi {
   private readonly policy: RetryPolicy;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
+  private readonly pacer: Pacer;
 
   constructor(credentials: Credentials, options: ClientOptions = {}) {
     this.accountId = credentials.accountId;
@@ -108,6 +112,7 @@ export class CloudflareApi {
     this.policy = options.policy ?? retryPolicyFromEnv();
     this.sleep = options.sleep ?? realSleep;
     this.now = options.now ?? Date.now;
+    this.pacer = options.pacer ?? pacerFor(credentials.apiToken, credentials.baseUrl);
     this.client = new Cloudflare({
       apiToken: credentials.apiToken,
       baseURL: credentials.baseUrl,
@@ -125,6 +130,7 @@ export class CloudflareApi {
   async send<T>(request: ApiRequest): Promise<ApiResponse<T>> {
     return this.retrying(request, async () => {
       const { data, response } = await this.client.request<Envelope<T>>(this.options(request)).withResponse();
+      this.pacer.observe(response.headers);
       if (data && data.success === false) {
         // A 2xx carrying success:false is still a failure, though the SDK does not throw on it.
         throw APIError.generate(response.status, data, undefined, response.headers);
@@ -135,7 +141,11 @@ export class CloudflareApi {
 
   /** The raw response of a successful request, for bodies that are not envelopes (script content). */
   async fetchRaw(request: ApiRequest): Promise<Response> {
-    return this.retrying(request, () => this.client.request(this.options(request)).asResponse());
+    return this.retrying(request, async () => {
+      const response = await this.client.request(this.options(request)).asResponse();
+      this.pacer.observe(response.headers);
+      return response;
+    });
   }
 
   private fullPath(request: ApiRequest): string {
@@ -160,8 +170,10 @@ export class CloudflareApi {
       let failure: CloudflareApiError;
       let retryAfterMs: number | undefined;
       try {
+        await this.pacer.acquire();
         return await attemptOnce();
       } catch (error) {
+        if (error instanceof APIError) this.pacer.observe(error.headers);
         failure = this.toApiError(error, request, attempt);
         retryAfterMs = error instanceof APIError && error.headers ? parseRetryAfter(error.headers) : undefined;
       }
