@@ -19,9 +19,22 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import * as os from "node:os";
 import path from "node:path";
 import { stringify } from "yaml";
-import { startEmulator } from "../emulator";
 import { generate, siteDir } from "./assets";
-import { ACCOUNT_ID, benchProject, envInt, Journal, machine, pulumiVersion, type PulumiProject, quick, run, seconds, summarize, table, TOKEN, type CallSummary } from "./lib";
+import {
+  ACCOUNT_ID,
+  benchProject,
+  envInt,
+  machine,
+  pulumiVersion,
+  type PulumiProject,
+  quick,
+  run,
+  seconds,
+  startTestEmulator,
+  summarize,
+  table,
+  type CallSummary,
+} from "./lib";
 
 const WRANGLER_VERSION = "4.164.0";
 const NS_PULUMI = "bench-pulumi";
@@ -53,11 +66,16 @@ async function ensureWrangler(): Promise<{ cli: string } | { skipped: string }> 
   if (!existsSync(cli)) {
     console.error(`[assets-deploy] installing wrangler@${WRANGLER_VERSION} into ${prefix} (once)`);
     mkdirSync(prefix, { recursive: true });
-    const r = await run("npm", ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error", `wrangler@${WRANGLER_VERSION}`], {
-      cwd: prefix,
-      env: process.env,
-    });
-    if (r.code !== 0 || !existsSync(cli)) return { skipped: `installing wrangler@${WRANGLER_VERSION} failed: ${r.output.trim().split("\n").slice(-3).join(" ")}` };
+    const r = await run(
+      "npm",
+      ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error", `wrangler@${WRANGLER_VERSION}`],
+      {
+        cwd: prefix,
+        env: process.env,
+      },
+    );
+    if (r.code !== 0 || !existsSync(cli))
+      return { skipped: `installing wrangler@${WRANGLER_VERSION} failed: ${r.output.trim().split("\n").slice(-3).join(" ")}` };
   }
   return { cli };
 }
@@ -75,9 +93,7 @@ async function main(): Promise<void> {
   const wrangler = await ensureWrangler();
 
   // 10092 for a missing script: what wrangler's existence probe expects (the provider accepts both codes).
-  const emu = await startEmulator({ port: 0, tokens: [TOKEN], rateLimit: false, missingScriptCode: 10092 });
-  const journal = new Journal(emu.url);
-  const state = async () => (await (await fetch(`${emu.url}/__emulator/state`)).json()) as any;
+  const emu = await startTestEmulator({ missingScriptCode: 10092 });
   const changedFile = path.join(site, CHANGED);
   const original = readFileSync(changedFile);
   let project: PulumiProject | undefined;
@@ -86,22 +102,18 @@ async function main(): Promise<void> {
 
   /** Runs one deploy step, timing it and collecting the journal; throws when it fails. */
   const step = async (label: string, ns: string, fn: () => Promise<{ code: number; output: string; ms: number }>): Promise<Step> => {
-    const before = scriptState(await state(), ns);
-    await journal.clear();
+    const before = scriptState(await emu.state(), ns);
+    await emu.clearJournal();
     console.error(`[assets-deploy] ${label}`);
     const r = await fn();
-    const calls = summarize(await journal.entries());
+    const calls = summarize(await emu.journal());
     if (r.code !== 0) throw new Error(`${label} failed (exit ${r.code}):\n${r.output.slice(-4000)}`);
-    const after = scriptState(await state(), ns);
+    const after = scriptState(await emu.state(), ns);
     return { ms: r.ms, calls, uploaded: after.blobs - before.blobs, note: `${after.files} files deployed` };
   };
 
   try {
-    project = await benchProject("assets-deploy", "dist/examples/platform", {
-      CLOUDFLARE_BASE_URL: emu.apiBase,
-      CLOUDFLARE_API_TOKEN: TOKEN,
-      CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
-    });
+    project = await benchProject("assets-deploy", "dist/examples/platform", emu.env);
     work = project.dir;
     writeFileSync(path.join(work, "worker.js"), WORKER);
     const tenants = {
@@ -126,24 +138,30 @@ async function main(): Promise<void> {
       writeFileSync(path.join(wranglerDir, "worker.js"), WORKER);
       writeFileSync(
         path.join(wranglerDir, "wrangler.json"),
-        JSON.stringify({ name: SCRIPT, main: "worker.js", compatibility_date: "2025-06-01", account_id: ACCOUNT_ID, assets: { directory: site, binding: "ASSETS" } }, null, 2),
+        JSON.stringify(
+          {
+            name: SCRIPT,
+            main: "worker.js",
+            compatibility_date: "2025-06-01",
+            account_id: ACCOUNT_ID,
+            assets: { directory: site, binding: "ASSETS" },
+          },
+          null,
+          2,
+        ),
       );
       const env = {
         ...process.env,
+        ...emu.env,
+        // wrangler's name for the base URL.
         CLOUDFLARE_API_BASE_URL: emu.apiBase,
-        CLOUDFLARE_API_TOKEN: TOKEN,
-        CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
         WRANGLER_SEND_METRICS: "false",
         WRANGLER_LOG_PATH: path.join(wranglerDir, "logs"),
         CI: "true",
       };
       wranglerDeploy = () => run("node", [wrangler.cli, "deploy", "--dispatch-namespace", NS_WRANGLER], { cwd: wranglerDir!, env });
       // wrangler does not create the namespace.
-      await fetch(`${emu.apiBase}/accounts/${ACCOUNT_ID}/workers/dispatch/namespaces`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: NS_WRANGLER }),
-      });
+      await emu.api("POST", "/dispatch/namespaces", { json: { name: NS_WRANGLER } });
     }
 
     const rows: { label: string; ours: Step; theirs?: Step }[] = [];
@@ -154,28 +172,41 @@ async function main(): Promise<void> {
     };
     await both("initial deploy");
     await both("no-op re-deploy");
-    await journal.clear();
+    await emu.clearJournal();
     const preview = await project.run(["preview", "--expect-no-changes", "--suppress-outputs"]);
-    const previewCalls = summarize(await journal.entries());
+    const previewCalls = summarize(await emu.journal());
     if (preview.code !== 0) throw new Error(`no-op preview reported changes or failed:\n${preview.output.slice(-3000)}`);
     writeFileSync(changedFile, Buffer.concat([original, Buffer.from(`<!-- changed ${Date.now()} -->\n`)]));
     await both("1 file changed");
 
     const s = (st: Step) => `${seconds(st.ms)}`;
-    const calls = (st: Step) =>
-      `${st.calls.total}: ${[...st.calls.byKind.entries()].map(([k, n]) => `${n}× ${k}`).join(", ") || "none"}`;
+    const calls = (st: Step) => `${st.calls.total}: ${[...st.calls.byKind.entries()].map(([k, n]) => `${n}× ${k}`).join(", ") || "none"}`;
     console.log(`\n### Asset deploy: ${files} files, ${mb} MB, one script (${machine()})\n`);
     console.log(
       `Pulumi CLI ${await pulumiVersion()} running the example platform program (one Tenant: StaticAssets + UserScript, real engine, ` +
         `\`pulumi up --skip-preview\`); ` +
-        ("cli" in wrangler ? `wrangler ${WRANGLER_VERSION} (\`wrangler deploy --dispatch-namespace\`)` : `wrangler skipped: ${wrangler.skipped}`) +
+        ("cli" in wrangler
+          ? `wrangler ${WRANGLER_VERSION} (\`wrangler deploy --dispatch-namespace\`)`
+          : `wrangler skipped: ${wrangler.skipped}`) +
         `. Same emulator (in memory, no rate limit), same run; wall time of the whole CLI command.\n`,
     );
-    const header = ["Step", "Pulumi (ours): wall", "requests", "files uploaded", ...(wranglerDeploy ? ["wrangler: wall", "requests", "files uploaded"] : [])];
+    const header = [
+      "Step",
+      "Pulumi (ours): wall",
+      "requests",
+      "files uploaded",
+      ...(wranglerDeploy ? ["wrangler: wall", "requests", "files uploaded"] : []),
+    ];
     console.log(
       table(
         header,
-        rows.map((r) => [r.label, s(r.ours), calls(r.ours), r.ours.uploaded, ...(r.theirs ? [s(r.theirs), calls(r.theirs), r.theirs.uploaded] : [])]),
+        rows.map((r) => [
+          r.label,
+          s(r.ours),
+          calls(r.ours),
+          r.ours.uploaded,
+          ...(r.theirs ? [s(r.theirs), calls(r.theirs), r.theirs.uploaded] : []),
+        ]),
       ),
     );
     console.log(`\nNo-op \`pulumi preview\`: ${seconds(preview.ms)}, ${previewCalls.total} requests.`);

@@ -103,7 +103,11 @@ function timeShell(command: string): number {
 }
 
 function runChild(mode: string, dir: string): ChildResult {
-  const res = spawnSync(process.execPath, [__filename, mode, dir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 1 << 20 });
+  const res = spawnSync(process.execPath, [__filename, mode, dir], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+    maxBuffer: 1 << 20,
+  });
   if (res.status !== 0) throw new Error(`child ${mode} failed with status ${res.status}`);
   return JSON.parse(res.stdout.trim().split("\n").pop()!) as ChildResult;
 }
@@ -121,7 +125,8 @@ async function childManifest(dir: string): Promise<ChildResult> {
 async function childNoop(dir: string): Promise<ChildResult> {
   // Loaded here, not at the top: it brings @pulumi/pulumi (about 80 MB), which the manifest child must not count.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { checkStaticAssets, diffStaticAssets } = require("../provider/resources/static-assets") as typeof import("../provider/resources/static-assets");
+  const { checkStaticAssets, diffStaticAssets } =
+    require("../provider/resources/static-assets") as typeof import("../provider/resources/static-assets");
   const args = { namespace: "bench", scriptName: "site", directory: dir };
   let t = process.hrtime.bigint();
   const first = await checkStaticAssets(args);
@@ -168,7 +173,9 @@ async function main(): Promise<void> {
   const ratio = bestManifest.ms / bestSha;
 
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  console.log(`\n### Asset manifest: ${bestManifest.files} files, ${(bestManifest.bytes / 1048576).toFixed(0)} MB (${os.cpus().length} CPUs, Node ${process.version})\n`);
+  console.log(
+    `\n### Asset manifest: ${bestManifest.files} files, ${(bestManifest.bytes / 1048576).toFixed(0)} MB (${os.cpus().length} CPUs, Node ${process.version})\n`,
+  );
   console.log("| Measure | Result | Target |");
   console.log("|---|---|---|");
   console.log(`| \`sha256sum\` over the same files (best of ${rounds}) | ${s(bestSha)} | |`);

@@ -6,17 +6,16 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startEmulator, type RunningEmulator } from "../emulator/index";
+import { startTestEmulator, TEST_TOKEN, type TestEmulator } from "../test/helpers/emulator";
 
-const ACCOUNT = "0123456789abcdef0123456789abcdef";
-const TOKEN = "bench-token";
 const GET_SECONDS = Number(process.env.BENCH_GET_SECONDS ?? 5);
 const GET_CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const ASSET_FILES = Number(process.env.BENCH_ASSET_FILES ?? 240);
 const ASSET_SIZE_BYTES = Number(process.env.BENCH_ASSET_SIZE ?? 256 * 1024);
 const UPLOAD_CONCURRENCY = 3; // wrangler's bucket concurrency
 
-const headers = { authorization: `Bearer ${TOKEN}` };
+// The measured loops call fetch directly, so that the harness adds nothing to the timings.
+const headers = { authorization: `Bearer ${TEST_TOKEN}` };
 
 async function must(res: Promise<Response>, what: string): Promise<any> {
   const r = await res;
@@ -25,14 +24,26 @@ async function must(res: Promise<Response>, what: string): Promise<any> {
   return body;
 }
 
-async function setup(emu: RunningEmulator): Promise<string> {
-  const base = `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
-  await must(fetch(`${base}/dispatch/namespaces`, { method: "POST", headers, body: JSON.stringify({ name: "bench" }) }), "create namespace");
+async function setup(emu: TestEmulator): Promise<string> {
+  const ok = (r: { ok: boolean; status: number; text: string }, what: string) => {
+    if (!r.ok) throw new Error(`${what}: HTTP ${r.status} ${r.text}`);
+  };
+  ok(await emu.api("POST", "/dispatch/namespaces", { json: { name: "bench" } }), "create namespace");
   const fd = new FormData();
-  fd.append("metadata", new Blob([JSON.stringify({ main_module: "worker.mjs", tags: ["bench"], bindings: [{ name: "V", type: "plain_text", text: "x" }] })], { type: "application/json" }), "metadata.json");
-  fd.append("worker.mjs", new Blob(["export default { fetch() { return new Response('hi'); } };"], { type: "application/javascript+module" }), "worker.mjs");
-  await must(fetch(`${base}/dispatch/namespaces/bench/scripts/app`, { method: "PUT", headers, body: fd }), "upload script");
-  return base;
+  fd.append(
+    "metadata",
+    new Blob([JSON.stringify({ main_module: "worker.mjs", tags: ["bench"], bindings: [{ name: "V", type: "plain_text", text: "x" }] })], {
+      type: "application/json",
+    }),
+    "metadata.json",
+  );
+  fd.append(
+    "worker.mjs",
+    new Blob(["export default { fetch() { return new Response('hi'); } };"], { type: "application/javascript+module" }),
+    "worker.mjs",
+  );
+  ok(await emu.api("PUT", "/dispatch/namespaces/bench/scripts/app", { body: fd }), "upload script");
+  return emu.workers;
 }
 
 async function benchGets(base: string): Promise<{ rps: number; p50: number; p99: number; total: number }> {
@@ -62,14 +73,27 @@ async function benchUpload(base: string, script: string): Promise<{ mbps: number
   const byHash = new Map(files.map((f) => [hashOf(f), f]));
   const manifest = Object.fromEntries(files.map((f, i) => [`/f${i}.bin`, { hash: hashOf(f), size: f.length }]));
   const start = performance.now();
-  const session = (await must(fetch(`${base}/dispatch/namespaces/bench/scripts/${script}/assets-upload-session`, { method: "POST", headers, body: JSON.stringify({ manifest }) }), "session")).result;
+  const session = (
+    await must(
+      fetch(`${base}/dispatch/namespaces/bench/scripts/${script}/assets-upload-session`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ manifest }),
+      }),
+      "session",
+    )
+  ).result;
   const queue: string[][] = [...session.buckets];
   let completion: string | undefined;
   const uploader = async (): Promise<void> => {
     for (let bucket = queue.shift(); bucket; bucket = queue.shift()) {
       const fd = new FormData();
       for (const h of bucket) fd.append(h, new File([byHash.get(h)!.toString("base64")], h, { type: "application/octet-stream" }));
-      const r = await fetch(`${base}/assets/upload?base64=true`, { method: "POST", headers: { authorization: `Bearer ${session.jwt}` }, body: fd });
+      const r = await fetch(`${base}/assets/upload?base64=true`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${session.jwt}` },
+        body: fd,
+      });
       const body = await r.json();
       if (r.status === 201) completion = body.result.jwt;
       else if (r.status !== 202) throw new Error(`upload ${r.status} ${JSON.stringify(body)}`);
@@ -83,7 +107,7 @@ async function benchUpload(base: string, script: string): Promise<{ mbps: number
 }
 
 async function run(label: string, dataDir: string | undefined): Promise<string[]> {
-  const emu = await startEmulator({ port: 0, tokens: [TOKEN], rateLimit: false, dataDir });
+  const emu = await startTestEmulator({ dataDir });
   try {
     const base = await setup(emu);
     const gets = await benchGets(base);

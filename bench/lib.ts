@@ -1,12 +1,12 @@
 /**
  * Shared by the real-engine benchmarks: projects driving the real CLI (test/e2e/harness.ts, compiled), the
- * emulator journal, and markdown helpers.
+ * emulator harness of the tests (test/helpers/emulator.ts, compiled), and markdown helpers.
  */
 import * as os from "node:os";
 import { PulumiProject, ROOT, runCommand as run } from "../test/e2e/harness";
+import type { JournalEntry } from "../test/helpers/emulator";
 
-export const ACCOUNT_ID = "0123456789abcdef0123456789abcdef";
-export const TOKEN = "bench-token-5f0c2d9e";
+export { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../test/helpers/emulator";
 
 export function envInt(name: string, fallback: number): number {
   const v = Number(process.env[name]);
@@ -22,26 +22,6 @@ export function benchProject(name: string, program: string, env: Record<string, 
   return PulumiProject.create(name, { program, env, area: "bench", stack: "bench" });
 }
 export type { PulumiProject };
-
-export interface JournalEntry {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  status: number;
-}
-
-/** The emulator's request journal over its operator endpoint. */
-export class Journal {
-  constructor(private readonly url: string) {}
-
-  async entries(): Promise<JournalEntry[]> {
-    return (await (await fetch(`${this.url}/__emulator/requests`)).json()) as JournalEntry[];
-  }
-
-  async clear(): Promise<void> {
-    await fetch(`${this.url}/__emulator/requests`, { method: "DELETE" });
-  }
-}
 
 export interface CallSummary {
   total: number;
@@ -100,7 +80,10 @@ export function table(header: string[], rows: (string | number)[][]): string {
 
 /** One line on the machine, for the tables' captions. */
 export function machine(): string {
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(" ");
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ");
   return `${os.cpus().length} CPUs (${os.cpus()[0]?.model.trim() ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load average ${load}`;
 }
 

@@ -19,11 +19,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
-import { startEmulator } from "../emulator";
 import {
-  ACCOUNT_ID,
   envInt,
-  Journal,
   machine,
   benchProject,
   type PulumiProject,
@@ -32,8 +29,8 @@ import {
   quick,
   seconds,
   summarize,
+  startTestEmulator,
   table,
-  TOKEN,
   type CallSummary,
 } from "./lib";
 
@@ -60,7 +57,10 @@ function generateTenants(dir: string, count: number): { file: string; secrets: R
       path.join(dir, id, "worker.js"),
       `export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };\n// tenant ${id}\n`,
     );
-    write(path.join(dir, id, "public/index.html"), `<!doctype html><title>${id}</title><link rel=stylesheet href=style.css><h1>${id}</h1>\n`);
+    write(
+      path.join(dir, id, "public/index.html"),
+      `<!doctype html><title>${id}</title><link rel=stylesheet href=style.css><h1>${id}</h1>\n`,
+    );
     write(path.join(dir, id, "public/style.css"), `h1 { color: #${(i * 2654435761).toString(16).slice(-6).padStart(6, "0")}; }\n`);
     write(path.join(dir, id, "public/app.js"), `console.log(${JSON.stringify(id)});\n`);
     secrets[`platform:${id}ApiKey`] = `key_${id}_${"x".repeat(24)}`;
@@ -90,44 +90,41 @@ async function main(): Promise<void> {
   const tenants = envInt("BENCH_TENANTS", quick() ? 20 : 200);
   const rate = parseRate(process.env.BENCH_RATE_LIMIT ?? "40/30s");
   const blockMs = envInt("BENCH_RATE_BLOCK_S", 5) * 1000;
-  const emu = await startEmulator({ port: 0, tokens: [TOKEN], rateLimit: { ...rate, blockMs } });
-  const journal = new Journal(emu.url);
+  const emu = await startTestEmulator({ rateLimit: { ...rate, blockMs } });
   let project: PulumiProject | undefined;
   let ok = false;
   try {
     const [parallel, version] = await Promise.all([pulumiDefaultParallel(), pulumiVersion()]);
-    project = await benchProject("platform-scale", "dist/examples/platform", {
-      CLOUDFLARE_BASE_URL: emu.apiBase,
-      CLOUDFLARE_API_TOKEN: TOKEN,
-      CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
-    });
+    project = await benchProject("platform-scale", "dist/examples/platform", emu.env);
     const gen = generateTenants(path.join(project.dir, "tenants"), tenants);
     await project.must(["config", "set", "platform:namespace", NAMESPACE]);
     await project.must(["config", "set", "platform:tenantsFile", gen.file]);
     await project.must(["config", "set-all", ...Object.entries(gen.secrets).flatMap(([k, v]) => ["--secret", `${k}=${v}`])]);
     // The set-up above made no API call; start counting (and rate limiting) from a clean slate.
-    await fetch(`${emu.url}/__emulator/reset`, { method: "POST" });
+    await emu.reset();
 
-    console.error(`[platform-scale] deploying ${tenants} tenants (rate limit ${rate.limit}/${rate.windowMs / 1000}s, block ${blockMs / 1000}s)`);
+    console.error(
+      `[platform-scale] deploying ${tenants} tenants (rate limit ${rate.limit}/${rate.windowMs / 1000}s, block ${blockMs / 1000}s)`,
+    );
     const up = await project.run(["up", "--yes", "--skip-preview", "--suppress-outputs"]);
-    const first = summarize(await journal.entries());
+    const first = summarize(await emu.journal());
     if (up.code !== 0) throw new Error(`pulumi up failed (${up.code}):\n${up.output.slice(-6000)}`);
-    const state = (await (await fetch(`${emu.url}/__emulator/state`)).json()) as any;
-    const scripts = Object.values(state.accounts?.[ACCOUNT_ID]?.namespaces?.[NAMESPACE]?.scripts ?? {}) as any[];
+    const scripts = Object.values((await emu.namespace(NAMESPACE))?.scripts ?? {}) as any[];
     const complete = scripts.filter((s) => s.secrets.length === 2 && s.has_assets && Object.keys(s.assets.manifest).length === 3);
-    if (complete.length !== tenants) throw new Error(`expected ${tenants} complete tenants, found ${complete.length} of ${scripts.length} scripts`);
+    if (complete.length !== tenants)
+      throw new Error(`expected ${tenants} complete tenants, found ${complete.length} of ${scripts.length} scripts`);
 
-    await journal.clear();
+    await emu.clearJournal();
     console.error("[platform-scale] no-op re-run");
     const noop = await project.run(["up", "--yes", "--skip-preview", "--suppress-outputs"]);
     if (noop.code !== 0) throw new Error(`no-op pulumi up failed (${noop.code}):\n${noop.output.slice(-4000)}`);
-    const again = summarize(await journal.entries());
+    const again = summarize(await emu.journal());
     const unchanged = /(\d+) unchanged/.exec(noop.output)?.[1] ?? "?";
 
-    await journal.clear();
+    await emu.clearJournal();
     console.error("[platform-scale] no-op preview --refresh");
     const refresh = await project.run(["preview", "--refresh", "--expect-no-changes", "--suppress-outputs"]);
-    const refreshCalls = summarize(await journal.entries());
+    const refreshCalls = summarize(await emu.journal());
 
     const perTenant = (n: number) => (n / tenants).toFixed(2);
     const report = (s: CallSummary) => `${s.total} (${s.writes} writes)`;
@@ -140,8 +137,24 @@ async function main(): Promise<void> {
       table(
         ["Run", "Wall time", "API calls", "Per tenant", "429s absorbed", "Failed calls", "Result"],
         [
-          [`\`pulumi up\`, ${tenants} new tenants (${tenants * 4 + 1} resources + ${tenants} components)`, seconds(up.ms), report(first), perTenant(first.total), first.throttled, first.failed, `${complete.length}/${tenants} tenants complete`],
-          [`no-op \`pulumi up\``, seconds(noop.ms), report(again), perTenant(again.total), again.throttled, again.failed, `${unchanged} unchanged, ${again.writes} writes`],
+          [
+            `\`pulumi up\`, ${tenants} new tenants (${tenants * 4 + 1} resources + ${tenants} components)`,
+            seconds(up.ms),
+            report(first),
+            perTenant(first.total),
+            first.throttled,
+            first.failed,
+            `${complete.length}/${tenants} tenants complete`,
+          ],
+          [
+            `no-op \`pulumi up\``,
+            seconds(noop.ms),
+            report(again),
+            perTenant(again.total),
+            again.throttled,
+            again.failed,
+            `${unchanged} unchanged, ${again.writes} writes`,
+          ],
           [
             "`pulumi preview --refresh --expect-no-changes`",
             seconds(refresh.ms),
@@ -163,7 +176,12 @@ async function main(): Promise<void> {
     );
     if (refreshCalls.byKind.size) {
       console.log(`\nCalls of the refresh by route:\n`);
-      console.log(table(["Call", "Count"], [...refreshCalls.byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => [`\`${k}\``, n])));
+      console.log(
+        table(
+          ["Call", "Count"],
+          [...refreshCalls.byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => [`\`${k}\``, n]),
+        ),
+      );
     }
     if (again.writes !== 0) throw new Error(`the no-op re-run made ${again.writes} write calls`);
     if (first.failed !== 0) throw new Error(`${first.failed} calls failed during the first up`);

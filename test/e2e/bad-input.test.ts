@@ -20,13 +20,16 @@ describe("bad input at pulumi preview", () => {
   it("a bad namespace name fails preview with the field and the rule, and makes no API call", async () => {
     const project = await PulumiProject.create("bad-input", {
       program: "dist/test/e2e/stacks/bad-input",
+      env: emu.env,
       config: { "bad:namespace": "Tenants_A" },
     });
     await emu.clearJournal();
     const result = await project.preview();
     expect(result.code, result.output).not.toBe(0);
     // The engine's wording: "<type> resource '<name>': property <field> value {<value>} has a problem: <reason>".
-    expect(result.output).toMatch(/DispatchNamespace resource 'ns': property name value \{Tenants_A\} has a problem: must use only lowercase letters, digits and dashes/);
+    expect(result.output).toMatch(
+      /DispatchNamespace resource 'ns': property name value \{Tenants_A\} has a problem: must use only lowercase letters, digits and dashes/,
+    );
     expect(await emu.journal()).toEqual([]);
   });
 
@@ -34,6 +37,7 @@ describe("bad input at pulumi preview", () => {
     const value = `sk_${randomBytes(8).toString("hex")}_`.padEnd(6000, "x");
     const project = await PulumiProject.create("bad-input", {
       program: "dist/test/e2e/stacks/bad-input",
+      env: emu.env,
       config: { "bad:namespace": "bad-input-ns" },
       secretConfig: { "bad:secretText": value },
     });

@@ -50,6 +50,7 @@ describe("two stacks deploying overlapping assets into one namespace at once", (
     const project = (scripts: string[]) =>
       PulumiProject.create("concurrency", {
         program: "dist/test/e2e/stacks/concurrency",
+        env: emu.env,
         config: {
           "conc:namespace": NS,
           "conc:scripts": JSON.stringify(scripts.map((name) => ({ name, siteDir: sites[name as keyof typeof sites].dir }))),
@@ -76,7 +77,11 @@ describe("two stacks deploying overlapping assets into one namespace at once", (
       const script = ns.scripts[name];
       expect(script?.has_assets, name).toBe(true);
       const manifest = script.assets.manifest as Record<string, string>;
-      expect(Object.keys(manifest).sort()).toEqual(Object.keys(site.files).map((rel) => `/${rel}`).sort());
+      expect(Object.keys(manifest).sort()).toEqual(
+        Object.keys(site.files)
+          .map((rel) => `/${rel}`)
+          .sort(),
+      );
       for (const [p, hash] of Object.entries(manifest)) {
         expect(ns.blobs, `${name} ${p}`).toContain(hash);
         expect(readFileSync(path.join(dataDir, "blobs", ns.id, hash)), `${name} ${p}`).toEqual(site.files[p.slice(1)]);

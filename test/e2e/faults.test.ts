@@ -16,12 +16,19 @@ import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "n
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type JournalEntry, type TestEmulator } from "../helpers/emulator";
+import {
+  ACCOUNT_ID,
+  operator,
+  providerEnv,
+  startTestEmulator,
+  TEST_TOKEN,
+  type JournalEntry,
+  type Operator,
+  type TestEmulator,
+} from "../helpers/emulator";
 import { PulumiProject, ROOT, type RunResult } from "./harness";
 
 const BASE_ENV = {
-  CLOUDFLARE_API_TOKEN: TEST_TOKEN,
-  CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
   // Fast retries; a persistent fault fails after 4 attempts.
   WFP_RETRY_BASE_DELAY_MS: "50",
   WFP_RETRY_MAX_DELAY_MS: "200",
@@ -43,8 +50,8 @@ interface Row {
   project: PulumiProject;
   ns: string;
   apiBase: string;
-  /** Operator endpoint base, e.g. http://127.0.0.1:P/__emulator. */
-  operator: string;
+  /** The operator endpoints of the row's emulator. */
+  op: Operator;
   sitePaths: string[];
   secrets: Record<string, string>;
 }
@@ -59,7 +66,7 @@ async function platformRow(
   const secrets = { stripeKey: `sk_live_${randomBytes(12).toString("hex")}`, hookSecret: `whsec_${randomBytes(12).toString("hex")}` };
   const project = await PulumiProject.create(`faults-${name}`, {
     program: "dist/examples/platform",
-    env: { ...BASE_ENV, CLOUDFLARE_BASE_URL: emu.apiBase, ...options.env },
+    env: { ...BASE_ENV, ...providerEnv(emu.apiBase), ...options.env },
   });
   const dir = path.join(project.dir, "tenants");
   write(path.join(dir, "site/worker.js"), worker("site"));
@@ -83,25 +90,19 @@ async function platformRow(
   write(path.join(dir, "tenants.yaml"), stringify({ tenants }));
   // One CLI call for all the config (each call costs a second or more on a loaded machine).
   await project.must([
-    "config", "set-all",
-    "--plaintext", `platform:namespace=${ns}`,
-    "--plaintext", `platform:tenantsFile=${path.join(dir, "tenants.yaml")}`,
-    "--secret", `platform:stripeKey=${secrets.stripeKey}`,
-    "--secret", `platform:hookSecret=${secrets.hookSecret}`,
+    "config",
+    "set-all",
+    "--plaintext",
+    `platform:namespace=${ns}`,
+    "--plaintext",
+    `platform:tenantsFile=${path.join(dir, "tenants.yaml")}`,
+    "--secret",
+    `platform:stripeKey=${secrets.stripeKey}`,
+    "--secret",
+    `platform:hookSecret=${secrets.hookSecret}`,
   ]);
-  return { project, ns, apiBase: emu.apiBase, operator: `${emu.url}/__emulator`, sitePaths: sitePaths.sort(), secrets };
+  return { project, ns, apiBase: emu.apiBase, op: operator(emu.url), sitePaths: sitePaths.sort(), secrets };
 }
-
-const operator = {
-  fault: async (row: Row, rule: Record<string, unknown>) => {
-    const res = await fetch(`${row.operator}/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) });
-    expect(res.ok, await res.text()).toBe(true);
-  },
-  clearFaults: async (row: Row) => void (await fetch(`${row.operator}/faults`, { method: "DELETE" })),
-  journal: async (row: Row) => (await (await fetch(`${row.operator}/requests`)).json()) as JournalEntry[],
-  clearJournal: async (row: Row) => void (await fetch(`${row.operator}/requests`, { method: "DELETE" })),
-  namespace: async (row: Row) => ((await (await fetch(`${row.operator}/state`)).json()) as any).accounts[ACCOUNT_ID]?.namespaces[row.ns],
-};
 
 const apiPath = (row: Row, rest: string) => `/client/v4/accounts/${ACCOUNT_ID}/workers/dispatch/namespaces/${row.ns}${rest}`;
 /** The path (and fault path) of exactly this script's PUT, not its sub-resources. */
@@ -115,7 +116,7 @@ async function stateResources(project: PulumiProject, type: string): Promise<any
 
 /** Assertions 2 and 3: a re-run converges, previews show no changes, the emulator holds exactly what is declared. */
 async function expectConverges(row: Row): Promise<RunResult> {
-  await operator.clearFaults(row);
+  await row.op.clearFaults();
   const rerun = await row.project.up();
   expect(rerun.code, rerun.output).toBe(0);
   report(`${row.ns}: re-run`, rerun, /^\s+(info|warning):|^\s+[+~-] \d+ |^\s+\d+ unchanged/);
@@ -124,7 +125,7 @@ async function expectConverges(row: Row): Promise<RunResult> {
   const refreshed = await row.project.preview(["--refresh", "--expect-no-changes"]);
   expect(refreshed.code, refreshed.output).toBe(0);
 
-  const ns = await operator.namespace(row);
+  const ns = await row.op.namespace(row.ns);
   expect(Object.keys(ns.scripts).sort(), "exactly the declared scripts: no orphan").toEqual(["billing", "site"]);
   expect(ns.scripts.billing.secrets.sort(), "no secret lost").toEqual(SECRET_NAMES);
   expect(ns.scripts.site.has_assets).toBe(true);
@@ -161,23 +162,38 @@ describe("fault table through the real engine", () => {
     });
     // Rules are matched in order; each fires `count` times. The namespace POST is the only request until it
     // succeeds (everything else needs its name), so the storm lands on it.
-    await operator.fault(row, { path: "/client/v4/accounts/*", status: 429, retryAfter: 1, count: 3 });
-    await operator.fault(row, { method: "POST", path: apiPath(row, "/scripts/site/assets-upload-session"), status: 500, count: 2 });
+    await row.op.fault({ path: "/client/v4/accounts/*", status: 429, retryAfter: 1, count: 3 });
+    await row.op.fault({ method: "POST", path: apiPath(row, "/scripts/site/assets-upload-session"), status: 500, count: 2 });
     // Held 8 s, then let through: the client abandons the attempt after 3 s and sends the bucket again.
-    await operator.fault(row, { method: "POST", path: "*/workers/assets/upload", delayMs: 8000, count: 1 });
-    await operator.fault(row, { method: "PUT", path: scriptPut(row, "site"), status: 502, count: 2 });
-    await operator.fault(row, { method: "PUT", path: scriptPut(row, "billing"), reset: true, count: 2 });
-    await operator.fault(row, { method: "PUT", path: apiPath(row, "/scripts/billing/secrets"), status: 503, count: 2 });
+    await row.op.fault({ method: "POST", path: "*/workers/assets/upload", delayMs: 8000, count: 1 });
+    await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), status: 502, count: 2 });
+    await row.op.fault({ method: "PUT", path: scriptPut(row, "billing"), reset: true, count: 2 });
+    await row.op.fault({ method: "PUT", path: apiPath(row, "/scripts/billing/secrets"), status: 503, count: 2 });
     const up = await row.project.up();
     expect(up.code, up.output).toBe(0);
     const retried = (re: RegExp) => lines(up, re);
-    expect(retried(/DispatchNamespace "faults-transient": create: HTTP 429, Cloudflare error 971: .*; retrying in 1\.0 s/), up.output).toHaveLength(3);
-    expect(retried(/StaticAssets "faults-transient\/site": open assets upload session: HTTP 500, Cloudflare error 10013: Injected fault; retrying/)).toHaveLength(2);
-    expect(retried(/StaticAssets "faults-transient\/site": upload assets bucket 1\/1 \(2 files\): no response: Request timed out\.; retrying/)).toHaveLength(1);
-    expect(retried(/UserScript "faults-transient\/site": create: HTTP 502, Cloudflare error 10013: Injected fault; retrying/)).toHaveLength(2);
+    expect(
+      retried(/DispatchNamespace "faults-transient": create: HTTP 429, Cloudflare error 971: .*; retrying in 1\.0 s/),
+      up.output,
+    ).toHaveLength(3);
+    expect(
+      retried(
+        /StaticAssets "faults-transient\/site": open assets upload session: HTTP 500, Cloudflare error 10013: Injected fault; retrying/,
+      ),
+    ).toHaveLength(2);
+    expect(
+      retried(/StaticAssets "faults-transient\/site": upload assets bucket 1\/1 \(2 files\): no response: Request timed out\.; retrying/),
+    ).toHaveLength(1);
+    expect(retried(/UserScript "faults-transient\/site": create: HTTP 502, Cloudflare error 10013: Injected fault; retrying/)).toHaveLength(
+      2,
+    );
     expect(retried(/UserScript "faults-transient\/billing": create: no response: .*; retrying/).length).toBeGreaterThanOrEqual(2);
-    expect(retried(/ScriptSecret "faults-transient\/billing\/(STRIPE_KEY|WEBHOOK_SECRET)": create: HTTP 503, Cloudflare error 10013: Injected fault; retrying/)).toHaveLength(2);
-    const resets = (await operator.journal(row)).filter((e) => e.status === 0 && e.method === "PUT" && e.path.includes(row.ns));
+    expect(
+      retried(
+        /ScriptSecret "faults-transient\/billing\/(STRIPE_KEY|WEBHOOK_SECRET)": create: HTTP 503, Cloudflare error 10013: Injected fault; retrying/,
+      ),
+    ).toHaveLength(2);
+    const resets = (await row.op.journal()).filter((e) => e.status === 0 && e.method === "PUT" && e.path.includes(row.ns));
     expect(resets, "two connections were reset").toHaveLength(2);
     report("transient faults", up, /retrying/);
     await expectConverges(row);
@@ -185,7 +201,7 @@ describe("fault table through the real engine", () => {
 
   it("a 429 asking for a longer wait than the provider allows: fails at once, naming resource and operation", async () => {
     const row = await platformRow("429-long", em);
-    await operator.fault(row, { method: "PUT", path: scriptPut(row, "site"), status: 429, retryAfter: 3600, count: 1 });
+    await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), status: 429, retryAfter: 3600, count: 1 });
     const up = await row.project.up();
     expect(up.code, up.output).not.toBe(0);
     expect(up.output).toMatch(
@@ -197,42 +213,47 @@ describe("fault table through the real engine", () => {
 
   it("an asset upload that fails after one bucket: the run fails; the re-run uploads only the missing files", async () => {
     const row = await platformRow("buckets", em, { largeSite: true });
-    await operator.fault(row, { method: "POST", path: "*/workers/assets/upload", status: 500, count: 0, after: 1 });
+    await row.op.fault({ method: "POST", path: "*/workers/assets/upload", status: 500, count: 0, after: 1 });
     const up = await row.project.up();
     expect(up.code, up.output).not.toBe(0);
     expect(up.output).toMatch(
       /StaticAssets "faults-buckets\/site": upload assets bucket [123]\/3 \(\d+ files\) failed after 4 attempts: HTTP 500, Cloudflare error 10013: Injected fault/,
     );
     report("asset upload fails after one bucket", up, /faults-buckets\/site/);
-    const stored = (await operator.namespace(row)).blobs.length;
+    const stored = (await row.op.namespace(row.ns)).blobs.length;
     expect(stored, "one bucket's files were stored").toBeGreaterThan(0);
     expect(stored).toBeLessThan(LARGE_SITE_FILES);
-    expect((await operator.namespace(row)).scripts.site, "no script deployed without its assets").toBeUndefined();
+    expect((await row.op.namespace(row.ns)).scripts.site, "no script deployed without its assets").toBeUndefined();
 
-    await operator.clearJournal(row);
+    await row.op.clearJournal();
     await expectConverges(row);
-    const uploads = (await operator.journal(row)).filter((e) => e.method === "POST" && e.path.endsWith("/assets/upload"));
+    const uploads = (await row.op.journal()).filter((e) => e.method === "POST" && e.path.endsWith("/assets/upload"));
     expect(uploads.length, "the re-run sends only the buckets still missing").toBeLessThan(3);
-    expect((await operator.namespace(row)).blobs).toHaveLength(LARGE_SITE_FILES);
+    expect((await row.op.namespace(row.ns)).blobs).toHaveLength(LARGE_SITE_FILES);
     rmSync(path.join(row.project.dir, "tenants", "site", "public", "files"), { recursive: true, force: true }); // 4,100 files
   });
 
   it("a script PUT that fails after the assets were uploaded: the re-run deploys without uploading again", async () => {
     const row = await platformRow("script-put", em);
-    await operator.fault(row, { method: "PUT", path: scriptPut(row, "site"), status: 500, count: 0 });
+    await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), status: 500, count: 0 });
     const up = await row.project.up();
     expect(up.code, up.output).not.toBe(0);
-    expect(up.output).toMatch(/UserScript "faults-script-put\/site": create failed after 4 attempts: HTTP 500, Cloudflare error 10013: Injected fault/);
+    expect(up.output).toMatch(
+      /UserScript "faults-script-put\/site": create failed after 4 attempts: HTTP 500, Cloudflare error 10013: Injected fault/,
+    );
     report("script PUT fails after the assets upload", up, /faults-script-put\/site/);
-    const ns = await operator.namespace(row);
+    const ns = await row.op.namespace(row.ns);
     expect(ns.blobs).toHaveLength(SMALL_SITE.length);
     expect(ns.scripts.site).toBeUndefined();
     expect((await stateResources(row.project, "StaticAssets")).map((r) => r.outputs.scriptName)).toEqual(["site"]);
 
-    await operator.clearJournal(row);
+    await row.op.clearJournal();
     await expectConverges(row);
-    const journal = await operator.journal(row);
-    expect(journal.filter((e) => e.path.includes("assets-upload") || e.path.endsWith("/assets/upload")), "the stored completion token is reused").toEqual([]);
+    const journal = await row.op.journal();
+    expect(
+      journal.filter((e) => e.path.includes("assets-upload") || e.path.endsWith("/assets/upload")),
+      "the stored completion token is reused",
+    ).toEqual([]);
   });
 
   it("a secret PUT that fails during a rotation: the old secret stays, the re-run rotates it", async () => {
@@ -241,15 +262,17 @@ describe("fault table through the real engine", () => {
     expect(first.code, first.output).toBe(0);
     const rotated = `sk_live_${randomBytes(12).toString("hex")}`;
     await row.project.must(["config", "set", "--secret", "platform:stripeKey", rotated]);
-    await operator.fault(row, { method: "PUT", path: apiPath(row, "/scripts/billing/secrets"), status: 500, count: 0 });
+    await row.op.fault({ method: "PUT", path: apiPath(row, "/scripts/billing/secrets"), status: 500, count: 0 });
     const up = await row.project.up();
     expect(up.code, up.output).not.toBe(0);
-    expect(up.output).toMatch(/ScriptSecret "faults-secret-put\/billing\/STRIPE_KEY": update failed after 4 attempts: HTTP 500, Cloudflare error 10013: Injected fault/);
+    expect(up.output).toMatch(
+      /ScriptSecret "faults-secret-put\/billing\/STRIPE_KEY": update failed after 4 attempts: HTTP 500, Cloudflare error 10013: Injected fault/,
+    );
     expect(up.output).not.toContain(rotated);
     report("secret PUT fails during a rotation", up, /faults-secret-put\/billing/);
-    expect((await operator.namespace(row)).scripts.billing.secrets.sort(), "the old secret is still bound").toEqual(SECRET_NAMES);
+    expect((await row.op.namespace(row.ns)).scripts.billing.secrets.sort(), "the old secret is still bound").toEqual(SECRET_NAMES);
     // The failed rotation is still pending: preview shows it.
-    await operator.clearFaults(row);
+    await row.op.clearFaults();
     const pending = await row.project.preview(["--expect-no-changes"]);
     expect(pending.code, pending.output).not.toBe(0);
     const rerun = await expectConverges(row);
@@ -264,9 +287,9 @@ describe("fault table through the real engine", () => {
         // Enough attempts to outlast a restart; each failed attempt is immediate (connection refused).
         env: { WFP_RETRY_MAX_ATTEMPTS: "40", WFP_RETRY_BASE_DELAY_MS: "100", WFP_RETRY_MAX_DELAY_MS: "500" },
       });
-      await operator.fault(row, { method: "PUT", path: scriptPut(row, "site"), delayMs: 30_000, count: 1 });
+      await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), delayMs: 30_000, count: 1 });
       const running = row.project.up();
-      await waitFor(async () => (await operator.journal(row)).some((e) => e.method === "PUT" && e.path === scriptPut(row, "site")));
+      await waitFor(async () => (await row.op.journal()).some((e) => e.method === "PUT" && e.path === scriptPut(row, "site")));
       const port = new URL(emu.url).port;
       await emu.kill();
       emu = await startCliEmulator(["--port", port, "--data-dir", dataDir, "--token", TEST_TOKEN, "--no-rate-limit"]);
@@ -284,7 +307,7 @@ describe("fault table through the real engine", () => {
   it("pulumi up killed with SIGKILL mid-run: pending creates are cleared by refresh, the re-run converges", async () => {
     const row = await platformRow("sigkill", em);
     // Hold the site script PUT long enough to kill the engine while it is in flight; it is then applied.
-    await operator.fault(row, { method: "PUT", path: scriptPut(row, "site"), delayMs: 3000, count: 1 });
+    await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), delayMs: 3000, count: 1 });
     const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"], {
       cwd: row.project.dir,
       env: row.project.env,
@@ -293,16 +316,16 @@ describe("fault table through the real engine", () => {
     });
     const closed = new Promise((resolve) => child.on("close", resolve));
     const isSitePut = (e: JournalEntry) => e.method === "PUT" && e.path === scriptPut(row, "site");
-    await waitFor(async () => (await operator.journal(row)).some(isSitePut));
+    await waitFor(async () => (await row.op.journal()).some(isSitePut));
     process.kill(-child.pid!, "SIGKILL");
     await closed;
-    await waitFor(async () => (await operator.journal(row)).some((e) => isSitePut(e) && e.status !== 0));
+    await waitFor(async () => (await row.op.journal()).some((e) => isSitePut(e) && e.status !== 0));
 
     const exported = await row.project.exportStack();
     const pending = exported.deployment.pending_operations ?? [];
     expect(pending.map((p: any) => `${p.type} ${p.resource.urn.split("::").pop()}`)).toContain("creating site");
     // The held PUT was applied after the engine died: a script the state does not know (the orphan to avoid).
-    expect((await operator.namespace(row)).scripts.site?.name).toBe("site");
+    expect((await row.op.namespace(row.ns)).scripts.site?.name).toBe("site");
     expect((await stateResources(row.project, "UserScript")).map((r) => r.outputs.name)).not.toContain("site");
     // The killed CLI left its lock: a new up names `pulumi cancel`, which on a file backend removes the lock.
     const locked = await row.project.up();
@@ -346,7 +369,9 @@ interface CliEmulator {
 /** The `wfp-emulator` command in a child process, so that it can be killed and restarted. */
 function startCliEmulator(args: string[]): Promise<CliEmulator> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "dist/emulator/cli.js"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, "dist/emulator/cli.js"), ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     const exited = new Promise<void>((r) => child.on("exit", () => r()));

@@ -12,21 +12,18 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloudflareApi } from "../../provider/api/client";
 import { buildManifest } from "../../provider/assets/manifest";
 import { uploadAssets } from "../../provider/assets/upload";
-import { resolveCredentials } from "../../provider/config";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type JournalEntry, type TestEmulator } from "../helpers/emulator";
+import { ACCOUNT_ID, startTestEmulator, type ApiResult, type JournalEntry, type TestEmulator } from "../helpers/emulator";
 import { PulumiProject } from "./harness";
 
 const WORKER = "export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };\n";
 const TYPE = (kind: string) => `pulumi-nodejs:dynamic/wfp:${kind}`;
 const short = (e: JournalEntry) => `${e.method} ${e.path.replace(/^.*?\/workers(?=\/)/, "")}`;
 
-async function ok(response: Response, what: string): Promise<any> {
-  const body = await response.json().catch(() => ({}));
-  expect(response.ok, `${what}: HTTP ${response.status} ${JSON.stringify(body)}`).toBe(true);
-  return body.result;
+async function ok(response: ApiResult, what: string): Promise<any> {
+  expect(response.ok, `${what}: HTTP ${response.status} ${response.text}`).toBe(true);
+  return response.body.result;
 }
 
 /** The site, and the namespace + script + secret + assets made through the API, as another tool (or a lost stack) would. */
@@ -37,7 +34,7 @@ async function deployOutOfBand(em: TestEmulator, ns: string, siteDir: string, ap
 
   await ok(await em.api("POST", "/dispatch/namespaces", { json: { name: ns } }), "create namespace");
   const manifest = await buildManifest({ directory: siteDir });
-  const { completionToken } = await uploadAssets(new CloudflareApi(resolveCredentials()), { namespace: ns, scriptName: "app" }, manifest.files, {
+  const { completionToken } = await uploadAssets(em.client(), { namespace: ns, script: "app" }, manifest.files, {
     resource: "out-of-band assets",
   });
   const metadata = {
@@ -54,7 +51,10 @@ async function deployOutOfBand(em: TestEmulator, ns: string, siteDir: string, ap
   form.append("metadata", new Blob([JSON.stringify(metadata)], { type: "application/json" }), "metadata.json");
   form.append("worker.js", new Blob([WORKER], { type: "application/javascript+module" }), "worker.js");
   await ok(await em.api("PUT", `/dispatch/namespaces/${ns}/scripts/app`, { body: form }), "deploy script");
-  await ok(await em.api("PUT", `/dispatch/namespaces/${ns}/scripts/app/secrets`, { json: { name: "API_KEY", text: apiKey, type: "secret_text" } }), "put secret");
+  await ok(
+    await em.api("PUT", `/dispatch/namespaces/${ns}/scripts/app/secrets`, { json: { name: "API_KEY", text: apiKey, type: "secret_text" } }),
+    "put secret",
+  );
 }
 
 describe("import through the real engine", () => {
@@ -66,9 +66,7 @@ describe("import through the real engine", () => {
     const p = await PulumiProject.create(name, {
       program: "dist/test/e2e/stacks/import",
       env: {
-        CLOUDFLARE_BASE_URL: em.apiBase,
-        CLOUDFLARE_API_TOKEN: TEST_TOKEN,
-        CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
+        ...em.env,
         WFP_RETRY_BASE_DELAY_MS: "20",
         WFP_RETRY_MAX_ATTEMPTS: "2",
       },
@@ -140,7 +138,16 @@ describe("import through the real engine", () => {
       ["ScriptSecret", "app-api-key", `${ns}/app/API_KEY`],
       ["StaticAssets", "app-assets", `${ns}/app`],
     ]) {
-      const imported = await p.run(["import", TYPE(kind!), name!, id!, "--yes", "--skip-preview", "--generate-code=false", "--protect=false"]);
+      const imported = await p.run([
+        "import",
+        TYPE(kind!),
+        name!,
+        id!,
+        "--yes",
+        "--skip-preview",
+        "--generate-code=false",
+        "--protect=false",
+      ]);
       expect(imported.code, `${kind}: ${imported.output}`).toBe(0);
       expect(imported.output).not.toMatch(/code must be a string|failed to validate/);
     }

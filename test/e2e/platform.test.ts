@@ -98,9 +98,7 @@ describe("the platform stack through the real engine", () => {
     project = await PulumiProject.create("platform", {
       program: "dist/examples/platform",
       env: {
-        CLOUDFLARE_BASE_URL: em.apiBase,
-        CLOUDFLARE_API_TOKEN: TEST_TOKEN,
-        CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
+        ...em.env,
         WFP_RETRY_BASE_DELAY_MS: "50",
       },
       config: { "platform:namespace": NS },
@@ -140,13 +138,18 @@ describe("the platform stack through the real engine", () => {
     const up = await project.up();
     expect(up.code, up.output).toBe(0);
     const writes = await em.writes();
-    expect(writes.map((w) => `${w.method} ${w.path.replace(/^.*\/workers/, "")}`)).toEqual([`PUT /dispatch/namespaces/${NS}/scripts/multi`]);
+    expect(writes.map((w) => `${w.method} ${w.path.replace(/^.*\/workers/, "")}`)).toEqual([
+      `PUT /dispatch/namespaces/${NS}/scripts/multi`,
+    ]);
     expect((await scripts()).billing.secrets.sort(), "secrets survive other updates").toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
   });
 
   it("adds and removes exactly one tenant's resources when the list changes", async () => {
     write(path.join(fixture.dir, "newbie/worker.js"), worker("newbie"));
-    const withNewbie = [...fixture.tenants, { id: "newbie", worker: { dir: "newbie", modules: ["worker.js"], compatibilityDate: "2025-06-01" } }];
+    const withNewbie = [
+      ...fixture.tenants,
+      { id: "newbie", worker: { dir: "newbie", modules: ["worker.js"], compatibilityDate: "2025-06-01" } },
+    ];
     setTenants(fixture, withNewbie);
     let up = await project.up();
     expect(up.code, up.output).toBe(0);

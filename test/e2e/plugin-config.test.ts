@@ -7,7 +7,7 @@ import { copyFileSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { PulumiProject, ROOT } from "./harness";
 
 function linkOrCopy(from: string, to: string): void {
@@ -30,14 +30,17 @@ describe("import with a Pulumi CLI that bundles the stock dynamic-provider plugi
 
     project = await PulumiProject.create("plugin-config", {
       program: "dist/test/e2e/stacks/smoke",
-      env: { CLOUDFLARE_BASE_URL: em.apiBase, CLOUDFLARE_API_TOKEN: TEST_TOKEN, CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID },
+      env: em.env,
     });
     // The CLI looks for bundled plugins beside its own (symlink-resolved) path: give it a directory of its own.
     const cliDir = path.dirname(execFileSync("which", ["pulumi"], { env: project.env }).toString().trim());
     stockBin = path.join(project.dir, "own-cli");
     mkdirSync(stockBin);
     for (const name of ["pulumi", "pulumi-language-nodejs"]) linkOrCopy(path.join(cliDir, name), path.join(stockBin, name));
-    copyFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"), path.join(stockBin, "pulumi-resource-pulumi-nodejs"));
+    copyFileSync(
+      path.join(ROOT, "node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"),
+      path.join(stockBin, "pulumi-resource-pulumi-nodejs"),
+    );
     execFileSync("chmod", ["+x", path.join(stockBin, "pulumi-resource-pulumi-nodejs")]);
   });
 
@@ -57,7 +60,10 @@ describe("import with a Pulumi CLI that bundles the stock dynamic-provider plugi
 
   it("works once Pulumi.yaml points `plugins` at this package's bin/, as the README says", async () => {
     const file = path.join(project.dir, "Pulumi.yaml");
-    writeFileSync(file, `${readFileSync(file, "utf8")}plugins:\n  providers:\n    - name: pulumi-nodejs\n      path: ${path.join(ROOT, "bin")}\n`);
+    writeFileSync(
+      file,
+      `${readFileSync(file, "utf8")}plugins:\n  providers:\n    - name: pulumi-nodejs\n      path: ${path.join(ROOT, "bin")}\n`,
+    );
     const result = await importNamespace();
     expect(result.code, result.output).toBe(0);
     const resources = (await project.exportStack()).deployment.resources ?? [];

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { PulumiProject } from "./harness";
 
 function write(file: string, content: string): void {
@@ -26,7 +26,7 @@ describe("renaming the namespace through the real engine", () => {
     em = await startTestEmulator();
     project = await PulumiProject.create("rename", {
       program: "dist/examples/platform",
-      env: { CLOUDFLARE_BASE_URL: em.apiBase, CLOUDFLARE_API_TOKEN: TEST_TOKEN, CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID },
+      env: em.env,
       config: { "platform:namespace": "before" },
       secretConfig: { "platform:key": key },
     });
@@ -35,7 +35,12 @@ describe("renaming the namespace through the real engine", () => {
     write(path.join(dir, "w/public/index.html"), "<h1>hi</h1>\n");
     const worker = { dir: "w", modules: ["worker.js"], compatibilityDate: "2025-06-01" };
     const tenants = [
-      { id: "alpha", worker: { ...worker, bindings: [{ type: "assets", name: "ASSETS" }] }, assets: { directory: "w/public" }, secrets: { KEY: "key" } },
+      {
+        id: "alpha",
+        worker: { ...worker, bindings: [{ type: "assets", name: "ASSETS" }] },
+        assets: { directory: "w/public" },
+        secrets: { KEY: "key" },
+      },
       { id: "beta", worker },
     ];
     write(path.join(dir, "tenants.yaml"), stringify({ tenants }));

@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "n
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
 import { PulumiProject, ROOT, type RunResult } from "./harness";
 
 const NS = "e2e-secrets";
@@ -34,7 +34,8 @@ function engineRpcLog(line: string): string | undefined {
   if (!line.startsWith("{")) return undefined;
   try {
     const entry = JSON.parse(line) as { msg?: unknown; v?: unknown };
-    const m = typeof entry.msg === "string" && entry.v === 9 ? /^(?:Un)?[Mm]arshaling property for RPC\[(.*?)(?:\(|\]: )/.exec(entry.msg) : null;
+    const m =
+      typeof entry.msg === "string" && entry.v === 9 ? /^(?:Un)?[Mm]arshaling property for RPC\[(.*?)(?:\(|\]: )/.exec(entry.msg) : null;
     return m ? m[1] : undefined;
   } catch {
     return undefined;
@@ -75,9 +76,7 @@ describe("no token or secret value in plaintext anywhere", () => {
     project = await PulumiProject.create("secrets", {
       program: "dist/examples/platform",
       env: {
-        CLOUDFLARE_BASE_URL: em.apiBase,
-        CLOUDFLARE_API_TOKEN: TEST_TOKEN,
-        CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
+        ...em.env,
         WFP_RETRY_BASE_DELAY_MS: "20",
         WFP_RETRY_MAX_ATTEMPTS: "3",
       },
@@ -98,11 +97,16 @@ describe("no token or secret value in plaintext anywhere", () => {
     ];
     writeFileSync(path.join(dir, "tenants.yaml"), stringify({ tenants }));
     await project.must([
-      "config", "set-all",
-      "--plaintext", `platform:namespace=${NS}`,
-      "--plaintext", `platform:tenantsFile=${path.join(dir, "tenants.yaml")}`,
-      "--secret", `platform:stripeKey=${values.stripeKey}`,
-      "--secret", `platform:hookSecret=${values.hookSecret}`,
+      "config",
+      "set-all",
+      "--plaintext",
+      `platform:namespace=${NS}`,
+      "--plaintext",
+      `platform:tenantsFile=${path.join(dir, "tenants.yaml")}`,
+      "--secret",
+      `platform:stripeKey=${values.stripeKey}`,
+      "--secret",
+      `platform:hookSecret=${values.hookSecret}`,
     ]);
   });
 
@@ -159,7 +163,10 @@ describe("no token or secret value in plaintext anywhere", () => {
     const logFiles = /^tmp\/pulumi\.[^/]+\.log\.INFO\.[\d.-]+$/;
     expect(hits.filter((h) => !logFiles.test(h.where) || !engineRpcLog(h.line))).toEqual([]);
     expect(hits.filter((h) => h.secret === "token")).toEqual([]);
-    expect(readdirSync(tmp).filter((f) => !/^pulumi\./.test(f)), "nothing but the -v=9 log in the temp dir").toEqual([]);
+    expect(
+      readdirSync(tmp).filter((f) => !/^pulumi\./.test(f)),
+      "nothing but the -v=9 log in the temp dir",
+    ).toEqual([]);
   });
 
   it("finds none in any stack export", () => {
@@ -173,15 +180,28 @@ describe("no token or secret value in plaintext anywhere", () => {
 
   it("at -v=9, finds values only in the engine's own log lines", () => {
     const hits = verboseRuns.flatMap(({ name, run }) => hitsIn(name, run.output));
-    expect(hits.filter((h) => h.secret === "token"), "the token is never logged, even at -v=9").toEqual([]);
-    expect(hits.filter((h) => !engineRpcLog(h.line)), "no line of ours carries a value").toEqual([]);
+    expect(
+      hits.filter((h) => h.secret === "token"),
+      "the token is never logged, even at -v=9",
+    ).toEqual([]);
+    expect(
+      hits.filter((h) => !engineRpcLog(h.line)),
+      "no line of ours carries a value",
+    ).toEqual([]);
     // Our own messages at -v=9 (a retry warning, the resource lines) carry no value either.
-    const ours = verboseRuns.flatMap(({ run }) => run.output.split("\n").filter((l) => /(ScriptSecret|UserScript|DispatchNamespace) "/.test(l)));
+    const ours = verboseRuns.flatMap(({ run }) =>
+      run.output.split("\n").filter((l) => /(ScriptSecret|UserScript|DispatchNamespace) "/.test(l)),
+    );
     writeFileSync(
       path.join(ROOT, ".wfp", "e2e", "secrets-report.txt"),
       [
         ...hits.map((h) => `${h.where} | ${h.secret} | ${h.line.replace(/=\{[^}]*\}/, "={…}")}`),
-        ...defaultRuns.flatMap(({ name, run }) => run.output.split("\n").filter((l) => /^\s+error: /.test(l)).map((l) => `${name} | ${l.trim()}`)),
+        ...defaultRuns.flatMap(({ name, run }) =>
+          run.output
+            .split("\n")
+            .filter((l) => /^\s+error: /.test(l))
+            .map((l) => `${name} | ${l.trim()}`),
+        ),
         ...ours.map((l) => `ours | ${l.trim()}`),
       ].join("\n"),
     );

@@ -7,7 +7,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type JournalEntry, type TestEmulator } from "../helpers/emulator";
+import { ACCOUNT_ID, startTestEmulator, type JournalEntry, type TestEmulator } from "../helpers/emulator";
 import { PulumiProject } from "./harness";
 
 const NS = "e2e-assets";
@@ -38,9 +38,7 @@ describe("StaticAssets through the real engine", () => {
     project = await PulumiProject.create("assets", {
       program: "dist/test/e2e/stacks/assets",
       env: {
-        CLOUDFLARE_BASE_URL: em.apiBase,
-        CLOUDFLARE_API_TOKEN: TEST_TOKEN,
-        CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID,
+        ...em.env,
         WFP_RETRY_BASE_DELAY_MS: "20",
         WFP_RETRY_MAX_DELAY_MS: "100",
         WFP_RETRY_MAX_ATTEMPTS: "2",
@@ -142,7 +140,12 @@ describe("StaticAssets through the real engine", () => {
     clockSkewMs = -(3600 - 120) * 1000;
     const oldIndex = (await deployed()).assets.manifest["/index.html"];
     put("index.html", "<h1>home v2</h1>\n");
-    await em.fault({ method: "PUT", path: `/client/v4/accounts/${ACCOUNT_ID}/workers/dispatch/namespaces/${NS}/scripts/site`, status: 500, count: 0 });
+    await em.fault({
+      method: "PUT",
+      path: `/client/v4/accounts/${ACCOUNT_ID}/workers/dispatch/namespaces/${NS}/scripts/site`,
+      status: 500,
+      count: 0,
+    });
     await em.clearJournal();
     const failed = await project.up();
     expect(failed.code).not.toBe(0);

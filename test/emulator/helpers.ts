@@ -1,56 +1,13 @@
-/** Shared helpers for the emulator conformance tests: a running emulator, raw requests and multipart builders. */
+/** The emulator conformance tests' names for the shared harness (test/helpers/emulator.ts), plus their request builders. */
 import { randomBytes, createHash } from "node:crypto";
-import Cloudflare from "cloudflare";
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from "../../emulator/index";
 
-export const TOKEN = "test-token";
-export const ACCOUNT = "0123456789abcdef0123456789abcdef";
-
-export interface Harness {
-  emu: RunningEmulator;
-  cf: Cloudflare;
-  /** `${apiBase}/accounts/${ACCOUNT}/workers` */
-  workers: string;
-  api(method: string, path: string, init?: { body?: BodyInit | null; json?: unknown; headers?: Record<string, string>; token?: string | null }): Promise<ApiResponse>;
-}
-
-export interface ApiResponse {
-  status: number;
-  headers: Headers;
-  body: any;
-  text: string;
-}
-
-export async function start(options: EmulatorOptions = {}): Promise<Harness> {
-  const emu = await startEmulator({ port: 0, tokens: [TOKEN], rateLimit: false, ...options });
-  const cf = new Cloudflare({ apiToken: TOKEN, baseURL: emu.apiBase, maxRetries: 0 });
-  const workers = `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
-  return {
-    emu,
-    cf,
-    workers,
-    async api(method, path, init = {}) {
-      const headers: Record<string, string> = { ...(init.headers ?? {}) };
-      const token = init.token === undefined ? TOKEN : init.token;
-      if (token !== null && headers.authorization === undefined) headers.authorization = `Bearer ${token}`;
-      let body = init.body;
-      if (init.json !== undefined) {
-        body = JSON.stringify(init.json);
-        headers["content-type"] ??= "application/json";
-      }
-      const url = path.startsWith("http") ? path : `${workers}${path}`;
-      const res = await fetch(url, { method, headers, body: body ?? null });
-      const text = await res.text();
-      let parsed: unknown = undefined;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, headers: res.headers, body: parsed, text };
-    },
-  };
-}
+export {
+  ACCOUNT_ID as ACCOUNT,
+  TEST_TOKEN as TOKEN,
+  startTestEmulator as start,
+  type ApiResult as ApiResponse,
+  type TestEmulator as Harness,
+} from "../helpers/emulator";
 
 export function uniq(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
@@ -59,7 +16,10 @@ export function uniq(prefix: string): string {
 export const WORKER_JS = 'export default { async fetch(req) { return new Response("hello"); } };\n';
 
 /** A script upload in the documented wire shape: a JSON `metadata` part and module parts with content types. */
-export function scriptForm(metadata: Record<string, unknown>, modules: Record<string, { content: string; type?: string }> = { "worker.mjs": { content: WORKER_JS } }): FormData {
+export function scriptForm(
+  metadata: Record<string, unknown>,
+  modules: Record<string, { content: string; type?: string }> = { "worker.mjs": { content: WORKER_JS } },
+): FormData {
   const fd = new FormData();
   fd.append("metadata", new Blob([JSON.stringify(metadata)], { type: "application/json" }), "metadata.json");
   for (const [name, m] of Object.entries(modules)) {

@@ -1,50 +1,90 @@
 /**
- * Starts the real emulator in this process on a free port and points the provider at it through
- * the environment, as a user's CI would.
+ * The one emulator harness of every suite and of the benches: the real emulator in this process on a free
+ * port, raw API calls, an SDK client, and the operator endpoints (journal, faults, reset, state) of any
+ * emulator by its URL, one in a child process included. Nothing here imports vitest: the benches run it
+ * compiled.
  */
-import { startEmulator, type EmulatorOptions } from "../../emulator";
+import Cloudflare from "cloudflare";
+import { startEmulator, type EmulatorOptions, type FaultRule, type JournalEntry, type RunningEmulator } from "../../emulator";
+import { CloudflareApi, DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../provider/api/client";
+import { setClientFactory } from "../../provider/api/connect";
+import type { Credentials } from "../../provider/config";
+
+export type { FaultRule, JournalEntry };
 
 export const TEST_TOKEN = "test-token-8c1f0e5a";
 export const ACCOUNT_ID = "0123456789abcdef0123456789abcdef";
 
-export interface JournalEntry {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  status: number;
+/** Fast retries for tests; the policy itself is tested in test/unit. */
+export const TEST_RETRY_POLICY: RetryPolicy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 20, maxDelayMs: 200 };
+
+export interface ApiInit {
+  body?: BodyInit | null;
+  /** Sent as JSON with `content-type: application/json`. */
+  json?: unknown;
+  headers?: Record<string, string>;
+  /** Bearer token; default the test token, `null` for none. */
+  token?: string | null;
 }
 
-export interface TestEmulator {
+export interface ApiResult {
+  status: number;
+  ok: boolean;
+  headers: Headers;
+  /** The parsed JSON body, or undefined when it is not JSON. */
+  body: any;
+  text: string;
+}
+
+/** A raw request to `${workers}${path}` (or to `path` when it is a full URL). */
+export async function apiCall(workers: string, method: string, path: string, init: ApiInit = {}): Promise<ApiResult> {
+  const headers: Record<string, string> = { ...init.headers };
+  const token = init.token === undefined ? TEST_TOKEN : init.token;
+  if (token !== null && headers.authorization === undefined) headers.authorization = `Bearer ${token}`;
+  let body = init.body;
+  if (init.json !== undefined) {
+    body = JSON.stringify(init.json);
+    headers["content-type"] ??= "application/json";
+  }
+  const res = await fetch(path.startsWith("http") ? path : `${workers}${path}`, { method, headers, body: body ?? null });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, ok: res.ok, headers: res.headers, body: parsed, text };
+}
+
+/** The operator endpoints of an emulator (`/__emulator/...`). */
+export interface Operator {
+  /** `http://HOST:PORT` */
   url: string;
-  apiBase: string;
-  close(): Promise<void>;
   journal(): Promise<JournalEntry[]>;
   clearJournal(): Promise<void>;
   /** Write calls (anything but GET) in the journal. */
   writes(): Promise<JournalEntry[]>;
-  fault(rule: Record<string, unknown>): Promise<void>;
+  /** Adds a fault rule; throws when the emulator refuses it. */
+  fault(rule: FaultRule): Promise<void>;
   clearFaults(): Promise<void>;
   /** Empties state, the journal, fault rules and rate-limit counters. */
   reset(): Promise<void>;
   state(): Promise<any>;
-  /** A raw API call with the test token, for out-of-band changes. */
-  api(method: string, path: string, init?: { body?: BodyInit; json?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  /** One namespace of the test account in the state, or undefined. */
+  namespace(name: string): Promise<any>;
 }
 
-export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
-  const running = await startEmulator({ port: 0, tokens: [TEST_TOKEN], rateLimit: false, ...options });
-  process.env.CLOUDFLARE_API_TOKEN = TEST_TOKEN;
-  process.env.CLOUDFLARE_ACCOUNT_ID = ACCOUNT_ID;
-  process.env.CLOUDFLARE_BASE_URL = running.apiBase;
-  // Keep retries fast in tests; the policy itself is tested separately.
-  process.env.WFP_RETRY_BASE_DELAY_MS ??= "20";
-  process.env.WFP_RETRY_MAX_DELAY_MS ??= "200";
-  const op = (path: string, init?: RequestInit) => fetch(`${running.url}/__emulator/${path}`, init);
+export function operator(url: string): Operator {
+  const op = async (path: string, init?: RequestInit) => {
+    const res = await fetch(`${url}/__emulator/${path}`, init);
+    if (!res.ok) throw new Error(`${init?.method ?? "GET"} /__emulator/${path}: HTTP ${res.status} ${await res.text()}`);
+    return res;
+  };
   const journal = async () => (await (await op("requests")).json()) as JournalEntry[];
+  const state = async () => (await op("state")).json() as Promise<any>;
   return {
-    url: running.url,
-    apiBase: running.apiBase,
-    close: () => running.close(),
+    url,
     journal,
     clearJournal: async () => void (await op("requests", { method: "DELETE" })),
     writes: async () => (await journal()).filter((e) => e.method !== "GET"),
@@ -52,16 +92,77 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
       void (await op("faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) })),
     clearFaults: async () => void (await op("faults", { method: "DELETE" })),
     reset: async () => void (await op("reset", { method: "POST" })),
-    state: async () => (await op("state")).json(),
-    api: (method, path, init = {}) =>
-      fetch(`${running.apiBase}/accounts/${ACCOUNT_ID}/workers${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${TEST_TOKEN}`,
-          ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
-          ...init.headers,
-        },
-        body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-      }),
+    state,
+    namespace: async (name) => (await state()).accounts?.[ACCOUNT_ID]?.namespaces?.[name],
   };
+}
+
+/** What a child process (the Pulumi CLI, a bench tool) needs to reach the emulator at `apiBase`. */
+export function providerEnv(apiBase: string, token = TEST_TOKEN): Record<string, string> {
+  return { CLOUDFLARE_BASE_URL: apiBase, CLOUDFLARE_API_TOKEN: token, CLOUDFLARE_ACCOUNT_ID: ACCOUNT_ID };
+}
+
+export interface TestEmulator extends Operator {
+  emu: RunningEmulator;
+  /** `url + "/client/v4"` */
+  apiBase: string;
+  /** `${apiBase}/accounts/${ACCOUNT_ID}/workers` */
+  workers: string;
+  /** The official SDK, without retries. */
+  cf: Cloudflare;
+  credentials: Credentials;
+  /** providerEnv() for this emulator. */
+  env: Record<string, string>;
+  /** A raw API call with the test token (out-of-band changes, conformance checks). */
+  api(method: string, path: string, init?: ApiInit): Promise<ApiResult>;
+  /** The provider's own client for this emulator, with fast retries. */
+  client(options?: ClientOverrides): CloudflareApi;
+  close(): Promise<void>;
+}
+
+export interface TestEmulatorOptions extends EmulatorOptions {
+  /** Point the provider's resources at this emulator until close() (with these client overrides when an object). */
+  connectProvider?: boolean | ClientOverrides;
+}
+
+export async function startTestEmulator(options: TestEmulatorOptions = {}): Promise<TestEmulator> {
+  const { connectProvider: connect, ...emulatorOptions } = options;
+  const emu = await startEmulator({ port: 0, tokens: [TEST_TOKEN], rateLimit: false, ...emulatorOptions });
+  const workers = `${emu.apiBase}/accounts/${ACCOUNT_ID}/workers`;
+  const credentials: Credentials = { apiToken: TEST_TOKEN, accountId: ACCOUNT_ID, baseUrl: emu.apiBase };
+  const disconnect = connect ? connectProvider(credentials, connect === true ? {} : connect) : undefined;
+  return {
+    ...operator(emu.url),
+    emu,
+    apiBase: emu.apiBase,
+    workers,
+    cf: new Cloudflare({ apiToken: TEST_TOKEN, baseURL: emu.apiBase, maxRetries: 0 }),
+    credentials,
+    env: providerEnv(emu.apiBase),
+    api: (method, path, init) => apiCall(workers, method, path, init),
+    client: (o = {}) => testClient(credentials, o),
+    close: async () => {
+      disconnect?.();
+      await emu.close();
+    },
+  };
+}
+
+/**
+ * Points the provider's resources at an emulator, the one place tests do so, through the provider's client
+ * factory (no process.env); returns a function that restores the previous target (connections nest).
+ */
+export function connectProvider(credentials: Credentials, options: ClientOverrides = {}): () => void {
+  return setClientFactory(({ accountId }) => testClient({ ...credentials, accountId: accountId ?? credentials.accountId }, options));
+}
+
+/** Test overrides of the provider client: a policy patch, a sleep (record waits instead of waiting) and a clock. */
+export interface ClientOverrides {
+  policy?: Partial<RetryPolicy>;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+}
+
+function testClient(credentials: Credentials, o: ClientOverrides): CloudflareApi {
+  return new CloudflareApi(credentials, { policy: { ...TEST_RETRY_POLICY, ...o.policy }, sleep: o.sleep, now: o.now });
 }

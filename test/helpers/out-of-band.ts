@@ -4,14 +4,13 @@
  */
 import { createHash } from "node:crypto";
 import { expect } from "vitest";
-import { ACCOUNT_ID, type TestEmulator } from "./emulator";
+import type { ApiResult, TestEmulator } from "./emulator";
 
 const scriptPath = (ns: string, script: string) => `/dispatch/namespaces/${ns}/scripts/${script}`;
 
-async function ok(response: Response, what: string): Promise<any> {
-  const body = await response.json().catch(() => ({}));
-  expect(response.ok, `${what}: HTTP ${response.status} ${JSON.stringify(body)}`).toBe(true);
-  return body;
+async function ok(response: ApiResult, what: string): Promise<any> {
+  expect(response.ok, `${what}: HTTP ${response.status} ${response.text}`).toBe(true);
+  return response.body;
 }
 
 /** Replaces a script's code through `PUT .../content`, keeping its bindings, settings and assets. */
@@ -61,13 +60,9 @@ export async function redeployWithOtherAssets(
   let jwt: string = session.result.jwt;
   for (const bucket of session.result.buckets as string[][]) {
     const form = new FormData();
-    for (const hash of bucket) form.append(hash, new Blob([Buffer.from(byHash.get(hash)!).toString("base64")], { type: "text/html" }), hash);
-    const response = await fetch(`${em.apiBase}/accounts/${ACCOUNT_ID}/workers/assets/upload?base64=true`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${jwt}` },
-      body: form,
-    });
-    const body = await ok(response, "upload bucket");
+    for (const hash of bucket)
+      form.append(hash, new Blob([Buffer.from(byHash.get(hash)!).toString("base64")], { type: "text/html" }), hash);
+    const body = await ok(await em.api("POST", "/assets/upload?base64=true", { token: jwt, body: form }), "upload bucket");
     if (body.result?.jwt) jwt = body.result.jwt;
   }
   const form = new FormData();
@@ -82,4 +77,3 @@ export async function redeployWithOtherAssets(
   form.append(mainModule, new Blob([code], { type: "application/javascript+module" }), mainModule);
   await ok(await em.api("PUT", scriptPath(ns, script), { body: form }), "redeploy script");
 }
-

@@ -1,13 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { startTestEmulator, ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
 import { providerSource, type ResourceKind } from "../../provider/resources/thin-provider";
 import { providers } from "../../provider/dynamic";
 import Module from "node:module";
 import path from "node:path";
-import { resolveCredentials } from "../../provider/config";
-import { CloudflareApi } from "../../provider/api/client";
-import { getScript, listScriptNames, paths } from "../../provider/api/workers";
+import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/config";
+import { getScript, listScripts, scriptPath } from "../../provider/api/scripts";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 
 let emu: TestEmulator;
@@ -15,14 +14,22 @@ const op = { resource: "test", operation: "read" };
 
 describe("API helpers and serialization", () => {
   beforeAll(async () => {
-    emu = await startTestEmulator();
+    emu = await startTestEmulator({ connectProvider: true });
   });
   afterAll(async () => emu.close());
 
   it.each<ResourceKind>(["DispatchNamespace", "UserScript", "ScriptSecret", "StaticAssets"])(
     "the %s provider stored in state holds neither the token nor the account id, and loads the right provider",
     async (kind) => {
-      resolveCredentials(); // credentials are set and have been read in this process
+      // Credentials are configured and have been read in this process, as in the provider plugin.
+      const config: Record<string, string> = {
+        "cloudflare:apiToken": TEST_TOKEN,
+        "cloudflare:accountId": ACCOUNT_ID,
+        "cloudflare:baseUrl": emu.apiBase,
+      };
+      configureFromStack({ get: (key) => config[key] });
+      onTestFinished(resetStackConfig);
+      resolveCredentials();
       const source = providerSource(kind);
       expect(source).not.toContain(TEST_TOKEN);
       expect(source).not.toContain(ACCOUNT_ID);
@@ -42,14 +49,16 @@ describe("API helpers and serialization", () => {
   it("lists script names and reports a missing script as undefined", async () => {
     await emu.api("POST", "/dispatch/namespaces", { json: { name: "many" } });
     for (const name of ["a", "b", "c"]) {
-      const form = buildScriptUploadForm({ main_module: "i.js" }, [{ name: "i.js", type: "application/javascript+module", content: "export default {}" }]);
+      const form = buildScriptUploadForm({ main_module: "i.js" }, [
+        { name: "i.js", type: "application/javascript+module", content: "export default {}" },
+      ]);
       expect((await emu.api("PUT", `/dispatch/namespaces/many/scripts/${name}`, { body: form })).status).toBe(200);
     }
-    const api = new CloudflareApi(resolveCredentials());
-    expect(await listScriptNames(api, "many", op)).toEqual(["a", "b", "c"]);
-    expect(await getScript(api, "many", "zzz", op)).toBeUndefined();
-    expect(await getScript(api, "nope", "zzz", op)).toBeUndefined();
-    expect((await getScript(api, "many", "a", op))?.id).toBe("a");
-    expect(paths.secret("n s", "x", "A/B")).toBe("/dispatch/namespaces/n%20s/scripts/x/secrets/A%2FB");
+    const api = emu.client();
+    expect(await listScripts(api, "many", op)).toEqual(["a", "b", "c"]);
+    expect(await getScript(api, { namespace: "many", script: "zzz" }, op)).toBeUndefined();
+    expect(await getScript(api, { namespace: "nope", script: "zzz" }, op)).toBeUndefined();
+    expect((await getScript(api, { namespace: "many", script: "a" }, op))?.id).toBe("a");
+    expect(scriptPath({ namespace: "n s", script: "x/y" })).toBe("/dispatch/namespaces/n%20s/scripts/x%2Fy");
   });
 });

@@ -112,11 +112,18 @@ const base = {
     modules: [{ name: "index.js", content: "export default {}" }],
     compatibilityDate: "2025-06-01",
   }),
-  "tenants.yaml": (): Record<string, unknown> => ({ id: "t1", worker: { dir: "w", modules: ["index.js"], compatibilityDate: "2025-06-01" } }),
+  "tenants.yaml": (): Record<string, unknown> => ({
+    id: "t1",
+    worker: { dir: "w", modules: ["index.js"], compatibilityDate: "2025-06-01" },
+  }),
 };
 
 /** Rows that set one input to a bad value on the resource's valid base. */
-function set(resource: Target, input: string, rows: Array<[bad: string, value: unknown, property: string | undefined, allowed: RegExp]>): Row[] {
+function set(
+  resource: Target,
+  input: string,
+  rows: Array<[bad: string, value: unknown, property: string | undefined, allowed: RegExp]>,
+): Row[] {
   return rows.map(([bad, value, property, allowed]) => ({
     resource,
     input,
@@ -169,9 +176,9 @@ const ROWS: Row[] = [
     ["32 upper-case hex", long(32, "A"), undefined, ACCOUNT_RULE],
     ["123", 123, undefined, ACCOUNT_RULE],
   ]),
-  ...set("DispatchNamespace", "(unknown input)", [["nmae: \"x\"", undefined, "nmae", /is not an input of DispatchNamespace; use name, trustedWorkers, forceDestroy, accountId/]]).map(
-    (r) => ({ ...r, value: () => ({ ...base.DispatchNamespace(), nmae: "x" }) }),
-  ),
+  ...set("DispatchNamespace", "(unknown input)", [
+    ['nmae: "x"', undefined, "nmae", /is not an input of DispatchNamespace; use name, trustedWorkers, forceDestroy, accountId/],
+  ]).map((r) => ({ ...r, value: () => ({ ...base.DispatchNamespace(), nmae: "x" }) })),
 
   // UserScript: identity
   ...set("UserScript", "namespace", [
@@ -192,27 +199,74 @@ const ROWS: Row[] = [
     ["[]", [], undefined, /non-empty list of modules/],
     ['"index.js"', "index.js", undefined, /non-empty list of modules/],
     ['["index.js"]', ["index.js"], "modules[0]", /must be an object \{name, content \| path, type\?\}/],
-    ["name \"\"", module({ name: "", content: "x" }), "modules[0].name", /must not be empty/],
+    ['name ""', module({ name: "", content: "x" }), "modules[0].name", /must not be empty/],
     ['name "../x.js"', module({ name: "../x.js", content: "x" }), "modules[0].name", /relative module path without '\.', '\.\.'/],
     ['name "metadata"', module({ name: "metadata", content: "x", type: "text/plain" }), "modules[0].name", /must not be "metadata"/],
     ["name of 256 characters", module({ name: `${long(253)}.js`, content: "x" }), "modules[0].name", /at most 255 characters/],
-    ["duplicate names", () => [{ name: "index.js", content: "a" }, { name: "index.js", content: "b" }], "modules[1].name", /duplicates the module name "index\.js"/],
-    ["both content and path", module({ name: "index.js", content: "x", path: F.module }), "modules[0]", /exactly one of content .* and path/],
+    [
+      "duplicate names",
+      () => [
+        { name: "index.js", content: "a" },
+        { name: "index.js", content: "b" },
+      ],
+      "modules[1].name",
+      /duplicates the module name "index\.js"/,
+    ],
+    [
+      "both content and path",
+      module({ name: "index.js", content: "x", path: F.module }),
+      "modules[0]",
+      /exactly one of content .* and path/,
+    ],
     ["neither content nor path", module({ name: "index.js" }), "modules[0]", /exactly one of content .* and path/],
     ["content 42", module({ name: "index.js", content: 42 }), "modules[0].content", /must be a string/],
     ["unknown field", module({ name: "index.js", content: "x", body: "x" }), "modules[0].body", /use name, content, path or type/],
-    ['type "text/html"', module({ name: "index.js", content: "x", type: "text/html" }), "modules[0].type", /must be one of application\/javascript\+module/],
+    [
+      'type "text/html"',
+      module({ name: "index.js", content: "x", type: "text/html" }),
+      "modules[0].type",
+      /must be one of application\/javascript\+module/,
+    ],
     ['name "index.ts" (type not inferable)', module({ name: "index.ts", content: "x" }), "modules[0].type", /use an extension among/],
-    ["wasm given as content", () => [{ name: "index.js", content: "x" }, { name: "a.wasm", content: "x" }], "modules[1].content", /give path instead/],
+    [
+      "wasm given as content",
+      () => [
+        { name: "index.js", content: "x" },
+        { name: "a.wasm", content: "x" },
+      ],
+      "modules[1].content",
+      /give path instead/,
+    ],
     ['path ""', module({ name: "index.js", path: "" }), "modules[0].path", /non-empty file path/],
-    ["path to a missing file", module({ name: "index.js", path: path.join(tmp, "nope.js") }), "modules[0].path", /cannot be read \(ENOENT\)/],
+    [
+      "path to a missing file",
+      module({ name: "index.js", path: path.join(tmp, "nope.js") }),
+      "modules[0].path",
+      /cannot be read \(ENOENT\)/,
+    ],
     ["path to a directory", () => module({ name: "index.js", path: F.site }), "modules[0].path", /must be a file/],
-    [`path to a file over ${MAX_MODULE_BYTES} bytes (sparse)`, () => module({ name: "index.js", path: F.bigModule }), "modules[0].path", /at most \d+ bytes/],
+    [
+      `path to a file over ${MAX_MODULE_BYTES} bytes (sparse)`,
+      () => module({ name: "index.js", path: F.bigModule }),
+      "modules[0].path",
+      /at most \d+ bytes/,
+    ],
   ]),
   ...set("UserScript", "mainModule", [
     ['"main.js" (not a module)', "main.js", undefined, /must name one of the modules \(index\.js\)/],
     ["a text module", "index.js", undefined, /must be an ES module or a Python module/],
-  ]).map((r) => (r.bad === "a text module" ? { ...r, value: () => ({ ...base.UserScript(), modules: [{ name: "index.js", content: "x", type: "text/plain" }], mainModule: "index.js" }) } : r)),
+  ]).map((r) =>
+    r.bad === "a text module"
+      ? {
+          ...r,
+          value: () => ({
+            ...base.UserScript(),
+            modules: [{ name: "index.js", content: "x", type: "text/plain" }],
+            mainModule: "index.js",
+          }),
+        }
+      : r,
+  ),
   ...set("UserScript", "compatibilityDate", [
     ["(missing)", MISSING, undefined, /is required: a date in the form YYYY-MM-DD/],
     ["20250601", 20250601, undefined, /YYYY-MM-DD/],
@@ -230,15 +284,48 @@ const ROWS: Row[] = [
     ['{name: "X"}', { name: "X" }, undefined, /must be a list of bindings \{name, type, \.\.\.\}/],
     ['["X"]', ["X"], "bindings[0]", /must be an object \{name, type, \.\.\.\}/],
     ['name "1ABC"', [{ name: "1ABC", type: "plain_text", text: "x" }], "bindings[0].name", IDENT_RULE],
-    ["duplicate names", [{ name: "A", type: "plain_text", text: "x" }, { name: "A", type: "plain_text", text: "y" }], "bindings[1].name", /must be unique/],
-    ['type "secret_text"', [{ name: "A", type: "secret_text", text: "x" }], "bindings[0].type", /manage secrets with the ScriptSecret resource/],
+    [
+      "duplicate names",
+      [
+        { name: "A", type: "plain_text", text: "x" },
+        { name: "A", type: "plain_text", text: "y" },
+      ],
+      "bindings[1].name",
+      /must be unique/,
+    ],
+    [
+      'type "secret_text"',
+      [{ name: "A", type: "secret_text", text: "x" }],
+      "bindings[0].type",
+      /manage secrets with the ScriptSecret resource/,
+    ],
     ['type "kv"', [{ name: "A", type: "kv" }], "bindings[0].type", /must be one of plain_text, json, kv_namespace/],
-    ["kv_namespace without namespaceId", [{ name: "A", type: "kv_namespace" }], "bindings[0].namespaceId", /is required for a kv_namespace binding/],
+    [
+      "kv_namespace without namespaceId",
+      [{ name: "A", type: "kv_namespace" }],
+      "bindings[0].namespaceId",
+      /is required for a kv_namespace binding/,
+    ],
     ["unknown field", [{ name: "A", type: "plain_text", text: "x", value: "y" }], "bindings[0].value", /allowed: name, type, text/],
     ["text 5", [{ name: "A", type: "plain_text", text: 5 }], "bindings[0].text", /must be a string/],
-    ["KV id of 33 characters", [{ name: "A", type: "kv_namespace", namespaceId: long(33, "f") }], "bindings[0].namespaceId", /at most 32 characters/],
-    ['jurisdiction "us"', [{ name: "A", type: "r2_bucket", bucketName: "b", jurisdiction: "us" }], "bindings[0].jurisdiction", /eu, fedramp or fedramp-high/],
-    ["ratelimit simple {limit: \"10\"}", [{ name: "A", type: "ratelimit", namespaceId: "1001", simple: { limit: "10", period: 60 } }], "bindings[0].simple", /\{limit: number, period: number/],
+    [
+      "KV id of 33 characters",
+      [{ name: "A", type: "kv_namespace", namespaceId: long(33, "f") }],
+      "bindings[0].namespaceId",
+      /at most 32 characters/,
+    ],
+    [
+      'jurisdiction "us"',
+      [{ name: "A", type: "r2_bucket", bucketName: "b", jurisdiction: "us" }],
+      "bindings[0].jurisdiction",
+      /eu, fedramp or fedramp-high/,
+    ],
+    [
+      'ratelimit simple {limit: "10"}',
+      [{ name: "A", type: "ratelimit", namespaceId: "1001", simple: { limit: "10", period: 60 } }],
+      "bindings[0].simple",
+      /\{limit: number, period: number/,
+    ],
     ["assets binding without assets", [{ name: "ASSETS", type: "assets" }], "bindings[0].type", /needs the assets input/],
   ]),
   ...set("UserScript", "tags", [
@@ -275,10 +362,12 @@ const ROWS: Row[] = [
   ]),
   ...set("UserScript", "assets", [
     ['"dist"', "dist", undefined, /StaticAssets attachment .* with a digest/],
-    ["{digest: \"\"}", { digest: "" }, undefined, /StaticAssets attachment .* with a digest/],
+    ['{digest: ""}', { digest: "" }, undefined, /StaticAssets attachment .* with a digest/],
   ]),
   ...set("UserScript", "accountId", [['"acc"', "acc", undefined, ACCOUNT_RULE]]),
-  ...set("UserScript", "(unknown input)", [["code: \"...\"", undefined, "code", /is not an input of UserScript; use namespace, name, modules/]]).map((r) => ({
+  ...set("UserScript", "(unknown input)", [
+    ['code: "..."', undefined, "code", /is not an input of UserScript; use namespace, name, modules/],
+  ]).map((r) => ({
     ...r,
     value: () => ({ ...base.UserScript(), code: "export default {}" }),
   })),
@@ -306,10 +395,12 @@ const ROWS: Row[] = [
     [`${MAX_SECRET_BYTES + 1} bytes`, "x".repeat(MAX_SECRET_BYTES + 1), undefined, new RegExp(`at most ${MAX_SECRET_BYTES} bytes`)],
   ]),
   ...set("ScriptSecret", "accountId", [['"acc"', "acc", undefined, ACCOUNT_RULE]]),
-  ...set("ScriptSecret", "(unknown input)", [["value: \"...\"", undefined, "value", /use namespace, scriptName, name, text, accountId/]]).map((r) => ({
-    ...r,
-    value: () => ({ ...base.ScriptSecret(), value: "x" }),
-  })),
+  ...set("ScriptSecret", "(unknown input)", [['value: "..."', undefined, "value", /use namespace, scriptName, name, text, accountId/]]).map(
+    (r) => ({
+      ...r,
+      value: () => ({ ...base.ScriptSecret(), value: "x" }),
+    }),
+  ),
 
   // StaticAssets
   ...set("StaticAssets", "namespace", [
@@ -327,7 +418,12 @@ const ROWS: Row[] = [
     ["a missing directory", path.join(tmp, "nope"), undefined, /does not exist/],
     ["a file", F.aFile, undefined, /is not a directory/],
     ["an empty directory", F.empty, undefined, /has no files to upload/],
-    [`a file over ${MAX_ASSET_SIZE_BYTES} bytes (sparse)`, F.bigAsset, undefined, /larger than the 26214400-byte \(25 MiB\) limit per asset/],
+    [
+      `a file over ${MAX_ASSET_SIZE_BYTES} bytes (sparse)`,
+      F.bigAsset,
+      undefined,
+      /larger than the 26214400-byte \(25 MiB\) limit per asset/,
+    ],
     ["_worker.js without .assetsignore", F.workerJs, undefined, /would be uploaded as a public asset/],
     ["a symlink out of the directory", F.escape, undefined, /Symlinks are followed only inside the directory/],
   ]),
@@ -351,7 +447,12 @@ const ROWS: Row[] = [
   ...set("StaticAssets", "config", [
     ['"spa"', "spa", undefined, /object with htmlHandling, notFoundHandling and runWorkerFirst/],
     ["unknown setting", { spa: true }, "config.spa", /use one of htmlHandling, notFoundHandling, runWorkerFirst/],
-    ['htmlHandling "strip"', { htmlHandling: "strip" }, "config.htmlHandling", /"auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"/],
+    [
+      'htmlHandling "strip"',
+      { htmlHandling: "strip" },
+      "config.htmlHandling",
+      /"auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"/,
+    ],
     ['notFoundHandling "404"', { notFoundHandling: "404" }, "config.notFoundHandling", /"none", "404-page", "single-page-application"/],
     ['runWorkerFirst "yes"', { runWorkerFirst: "yes" }, "config.runWorkerFirst", /true, false, or a list of route rules/],
     ['runWorkerFirst ["api/*"]', { runWorkerFirst: ["api/*"] }, "config.runWorkerFirst", /starting with "\/" or "!\/"/],
@@ -366,7 +467,9 @@ const ROWS: Row[] = [
     ["1000", 1000, undefined, /whole number from 1 to \d+/],
   ]),
   ...set("StaticAssets", "accountId", [['"acc"', "acc", undefined, ACCOUNT_RULE]]),
-  ...set("StaticAssets", "(unknown input)", [["dir: \"...\"", undefined, "dir", /is not an input of StaticAssets; use namespace, scriptName, directory/]]).map((r) => ({
+  ...set("StaticAssets", "(unknown input)", [
+    ['dir: "..."', undefined, "dir", /is not an input of StaticAssets; use namespace, scriptName, directory/],
+  ]).map((r) => ({
     ...r,
     value: () => ({ ...base.StaticAssets(), dir: "x" }),
   })),
@@ -387,7 +490,11 @@ const ROWS: Row[] = [
     ["7 extra tags with a plan", Array.from({ length: 7 }, (_, i) => `t${i}`), undefined, /at most 6 extra tags/],
     ['["a&b"]', ["a&b"], "tags[0]", /must not contain ',' or '&'/],
     ['["tenant-acme"]', ["tenant-acme"], "tags[0]", /duplicates the tag "tenant-acme"/],
-  ]).map((r) => (r.bad.startsWith("7") ? { ...r, value: () => ({ ...base.Tenant(), plan: "pro", tags: Array.from({ length: 7 }, (_, i) => `t${i}`) }) } : r)),
+  ]).map((r) =>
+    r.bad.startsWith("7")
+      ? { ...r, value: () => ({ ...base.Tenant(), plan: "pro", tags: Array.from({ length: 7 }, (_, i) => `t${i}`) }) }
+      : r,
+  ),
   ...set("Tenant", "secrets", [['{"api-key": "..."}', { "api-key": "x" }, "secrets.api-key", IDENT_RULE]]),
   ...set("Tenant", "assets", [
     ["{}", {}, "assets.directory", /is required: the directory of static files/],
@@ -407,25 +514,85 @@ const ROWS: Row[] = [
   yamlRow("worker.modules", "[]", (t) => (t.worker.modules = []), "worker.modules", /non-empty list of file paths inside worker.dir/),
   yamlRow("worker.modules", "[1]", (t) => (t.worker.modules = [1]), "worker.modules", /non-empty list of file paths/),
   yamlRow("worker.modules", "a missing file", (t) => (t.worker.modules = ["nope.js"]), "worker.modules", /does not exist in w/),
-  yamlRow("worker.modules", "../x.js", (t) => (t.worker.modules = ["../x.js"]), "worker.modules", /must be a relative path inside worker.dir/),
-  yamlRow("worker.modules", "/etc/passwd", (t) => (t.worker.modules = ["/etc/passwd"]), "worker.modules", /must be a relative path inside worker.dir/),
+  yamlRow(
+    "worker.modules",
+    "../x.js",
+    (t) => (t.worker.modules = ["../x.js"]),
+    "worker.modules",
+    /must be a relative path inside worker.dir/,
+  ),
+  yamlRow(
+    "worker.modules",
+    "/etc/passwd",
+    (t) => (t.worker.modules = ["/etc/passwd"]),
+    "worker.modules",
+    /must be a relative path inside worker.dir/,
+  ),
   yamlRow("worker.modules", "listed twice", (t) => (t.worker.modules = ["index.js", "index.js"]), "worker.modules", /lists index.js twice/),
   yamlRow("worker.mainModule", '"lib2.js"', (t) => (t.worker.mainModule = "lib2.js"), "worker.mainModule", /must be one of worker.modules/),
   yamlRow("worker.compatibilityDate", "(missing)", (t) => delete t.worker.compatibilityDate, "worker.compatibilityDate", /YYYY-MM-DD/),
   yamlRow("worker.compatibilityDate", '"June 1"', (t) => (t.worker.compatibilityDate = "June 1"), "worker.compatibilityDate", /YYYY-MM-DD/),
-  yamlRow("worker.compatibilityDate", '"2025-13-01"', (t) => (t.worker.compatibilityDate = "2025-13-01"), "worker.compatibilityDate", /real calendar date/),
-  yamlRow("worker.compatibilityFlags", '"nodejs_compat"', (t) => (t.worker.compatibilityFlags = "nodejs_compat"), "worker.compatibilityFlags", /list of strings/),
-  yamlRow("worker.compatibilityFlags", '["Node Compat"]', (t) => (t.worker.compatibilityFlags = ["Node Compat"]), "worker.compatibilityFlags[0]", /lowercase letters, digits and '_'/),
+  yamlRow(
+    "worker.compatibilityDate",
+    '"2025-13-01"',
+    (t) => (t.worker.compatibilityDate = "2025-13-01"),
+    "worker.compatibilityDate",
+    /real calendar date/,
+  ),
+  yamlRow(
+    "worker.compatibilityFlags",
+    '"nodejs_compat"',
+    (t) => (t.worker.compatibilityFlags = "nodejs_compat"),
+    "worker.compatibilityFlags",
+    /list of strings/,
+  ),
+  yamlRow(
+    "worker.compatibilityFlags",
+    '["Node Compat"]',
+    (t) => (t.worker.compatibilityFlags = ["Node Compat"]),
+    "worker.compatibilityFlags[0]",
+    /lowercase letters, digits and '_'/,
+  ),
   yamlRow("worker.bindings", '"KV"', (t) => (t.worker.bindings = "KV"), "worker.bindings", /list of mappings, each with a type and a name/),
   yamlRow("(unknown worker field)", "entry: x", (t) => (t.worker.entry = "x"), "worker.entry", /allowed: dir, modules, mainModule/),
   yamlRow("assets.directory", "(missing)", (t) => (t.assets = {}), "assets.directory", /is required: the directory of static files/),
   yamlRow("assets.directory", "a missing directory", (t) => (t.assets = { directory: "nope" }), "assets.directory", /is not a directory/),
-  yamlRow("assets.htmlHandling", '"strip"', (t) => (t.assets = { directory: "site", htmlHandling: "strip" }), "assets.htmlHandling", /auto-trailing-slash, force-trailing-slash, drop-trailing-slash, none/),
-  yamlRow("assets.notFoundHandling", '"404"', (t) => (t.assets = { directory: "site", notFoundHandling: "404" }), "assets.notFoundHandling", /none, 404-page, single-page-application/),
-  yamlRow("assets.runWorkerFirst", '"api"', (t) => (t.assets = { directory: "site", runWorkerFirst: "api" }), "assets.runWorkerFirst", /true, false or a list of route rules/),
+  yamlRow(
+    "assets.htmlHandling",
+    '"strip"',
+    (t) => (t.assets = { directory: "site", htmlHandling: "strip" }),
+    "assets.htmlHandling",
+    /auto-trailing-slash, force-trailing-slash, drop-trailing-slash, none/,
+  ),
+  yamlRow(
+    "assets.notFoundHandling",
+    '"404"',
+    (t) => (t.assets = { directory: "site", notFoundHandling: "404" }),
+    "assets.notFoundHandling",
+    /none, 404-page, single-page-application/,
+  ),
+  yamlRow(
+    "assets.runWorkerFirst",
+    '"api"',
+    (t) => (t.assets = { directory: "site", runWorkerFirst: "api" }),
+    "assets.runWorkerFirst",
+    /true, false or a list of route rules/,
+  ),
   yamlRow("secrets", '["KEY"]', (t) => (t.secrets = ["KEY"]), "secrets", /must map secret names to stack config keys/),
-  yamlRow("secrets", 'name "api-key"', (t) => (t.secrets = { "api-key": "k" }), "secrets.api-key", /letters, digits, _; not starting with a digit/),
-  yamlRow("secrets", 'config key "a b"', (t) => (t.secrets = { KEY: "a b" }), "secrets.KEY", /stack config key \(letters, digits, \. _ -\)/),
+  yamlRow(
+    "secrets",
+    'name "api-key"',
+    (t) => (t.secrets = { "api-key": "k" }),
+    "secrets.api-key",
+    /letters, digits, _; not starting with a digit/,
+  ),
+  yamlRow(
+    "secrets",
+    'config key "a b"',
+    (t) => (t.secrets = { KEY: "a b" }),
+    "secrets.KEY",
+    /stack config key \(letters, digits, \. _ -\)/,
+  ),
   yamlRow("tags", '"x"', (t) => (t.tags = "x"), "tags", /list of strings/),
   yamlRow("tags", '["a,b"]', (t) => (t.tags = ["a,b"]), "tags[0]", /must not contain ',' or '&'/),
   yamlRow("tags", "1025 characters", (t) => (t.tags = [long(1025)]), "tags[0]", /at most 1024 characters/),
@@ -502,7 +669,7 @@ const results: Array<{ resource: string; input: string; bad: string; message: st
 let emu: TestEmulator;
 beforeAll(async () => {
   makeFixtures();
-  emu = await startTestEmulator();
+  emu = await startTestEmulator({ connectProvider: true });
 });
 afterAll(async () => {
   await emu?.close();
@@ -515,7 +682,11 @@ describe("bad input fails at check time, names the field and what is allowed, an
       expect((await providers[resource].check!({}, base[resource]())).failures ?? [], resource).toEqual([]);
     }
     expect(tenantArgsFailures(base.Tenant() as unknown as TenantArgs)).toEqual([]);
-    expect(tenantsProblems(`tenants:\n  - {id: t1, worker: {dir: w, modules: [index.js], compatibilityDate: '2025-06-01'}, assets: {directory: site}}\n`)).toEqual([]);
+    expect(
+      tenantsProblems(
+        `tenants:\n  - {id: t1, worker: {dir: w, modules: [index.js], compatibilityDate: '2025-06-01'}, assets: {directory: site}}\n`,
+      ),
+    ).toEqual([]);
   });
 
   it.each(ROWS.map((r) => [`${r.resource} ${r.input} = ${r.bad}`, r] as const))("%s", async (_title, row) => {
@@ -530,11 +701,20 @@ describe("bad input fails at check time, names the field and what is allowed, an
     const failures = tenantsProblems(row.bad === "a missing file" ? undefined : row.yaml);
     const hit = failures.find((f) => f.property === row.property && row.allowed.test(f.reason));
     expect(hit, `problems were ${JSON.stringify(failures, null, 1)}`).toBeDefined();
-    results.push({ resource: "tenants.yaml", input: row.input, bad: row.bad, message: shown(hit!).replace(/^\(file\): /, "").replace(/tenants-\d+\.yaml/, "tenants.yaml") });
+    results.push({
+      resource: "tenants.yaml",
+      input: row.input,
+      bad: row.bad,
+      message: shown(hit!)
+        .replace(/^\(file\): /, "")
+        .replace(/tenants-\d+\.yaml/, "tenants.yaml"),
+    });
   });
 
   it("the Tenant component refuses bad arguments in its constructor, before registering anything", () => {
-    expect(() => new Tenant("bad", { ...(base.Tenant() as unknown as TenantArgs), tenantId: "Acme Corp" })).toThrow(/Tenant "bad": tenantId must use only lowercase letters/);
+    expect(() => new Tenant("bad", { ...(base.Tenant() as unknown as TenantArgs), tenantId: "Acme Corp" })).toThrow(
+      /Tenant "bad": tenantId must use only lowercase letters/,
+    );
   });
 
   it("the journal is still empty after every row", async () => {
@@ -553,7 +733,7 @@ describe("bad input fails at check time, names the field and what is allowed, an
       "runs each check against a live emulator and asserts its request journal stays empty). Pulumi prints each",
       "failure as `<type> resource '<name>': property <input> value {<value>} has a problem: <message>` (a secret",
       "value is shown masked; test/e2e/bad-input.test.ts checks both through the real engine). tenants.yaml problems are reported by the",
-      "example program before any resource is registered, all at once, as `tenant \"<id>\": <field> <message>`.",
+      'example program before any resource is registered, all at once, as `tenant "<id>": <field> <message>`.',
       "The Tenant component's arguments are checked in its constructor.",
       "",
       "| resource | input | bad value | message |",

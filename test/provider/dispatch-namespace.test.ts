@@ -27,7 +27,7 @@ const nsState = async (name: string) => (await emu.state()).accounts[ACCOUNT_ID]
 
 describe("DispatchNamespace against the emulator", () => {
   beforeAll(async () => {
-    emu = await startTestEmulator();
+    emu = await startTestEmulator({ connectProvider: true });
   });
   afterAll(async () => emu.close());
   beforeEach(async () => {
@@ -124,7 +124,7 @@ describe("DispatchNamespace against the emulator", () => {
 describe("DispatchNamespace when the API rejects deleting non-empty namespaces", () => {
   let strict: TestEmulator;
   beforeAll(async () => {
-    strict = await startTestEmulator({ namespaceDelete: "reject" });
+    strict = await startTestEmulator({ namespaceDelete: "reject", connectProvider: true });
     emu = strict;
   });
   afterAll(async () => strict.close());

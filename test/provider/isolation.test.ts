@@ -5,18 +5,15 @@
  * bytes under different extensions never share a blob (the extension is part of the hash, so each keeps its
  * own content type).
  */
-import { promises as fsp } from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildManifest, clearHashCache } from "../../provider/assets/manifest";
 import { staticAssetsProvider as provider, type StaticAssetsOutputs } from "../../provider/resources/static-assets";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { tempDir, writeTree } from "../helpers/files";
 
 const NS = "isolation-ns";
-const tmpRoot = path.join(os.tmpdir(), `wfp-isolation-${process.pid}`);
+const tmpRoot = tempDir("isolation");
 let emu: TestEmulator;
-let counter = 0;
 
 /** The same public files every tenant ships (think of a shared theme). */
 const SHARED = {
@@ -25,28 +22,28 @@ const SHARED = {
   "logo.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>\n",
 };
 
-async function site(files: Record<string, string>): Promise<string> {
-  const dir = path.join(tmpRoot, `site-${++counter}`);
-  for (const [rel, content] of Object.entries(files)) {
-    await fsp.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await fsp.writeFile(path.join(dir, rel), content);
-  }
-  return dir;
-}
+const site = (files: Record<string, string>) => writeTree(tmpRoot, files);
 
 async function deployAssets(scriptName: string, directory: string, isolationSalt?: string): Promise<StaticAssetsOutputs> {
-  const checked = await provider.check!({}, { namespace: NS, scriptName, directory, ...(isolationSalt !== undefined ? { isolationSalt } : {}) });
+  const checked = await provider.check!(
+    {},
+    { namespace: NS, scriptName, directory, ...(isolationSalt !== undefined ? { isolationSalt } : {}) },
+  );
   expect(checked.failures ?? []).toEqual([]);
   return (await provider.create(checked.inputs)).outs as StaticAssetsOutputs;
 }
 
 /** Opens an upload session as the provider would, and returns the hashes the server says it lacks. */
-async function sessionBuckets(scriptName: string, directory: string, isolationSalt?: string): Promise<{ hashes: string[]; missing: string[] }> {
+async function sessionBuckets(
+  scriptName: string,
+  directory: string,
+  isolationSalt?: string,
+): Promise<{ hashes: string[]; missing: string[] }> {
   const manifest = await buildManifest({ directory, isolationSalt, useCache: false });
   const body = { manifest: Object.fromEntries(manifest.files.map((f) => [f.path, { hash: f.hash, size: f.size }])) };
   const res = await emu.api("POST", `/dispatch/namespaces/${NS}/scripts/${scriptName}/assets-upload-session`, { json: body });
   expect(res.status).toBe(200);
-  const { result } = (await res.json()) as { result: { buckets: string[][] } };
+  const { result } = res.body as { result: { buckets: string[][] } };
   return { hashes: manifest.files.map((f) => f.hash).sort(), missing: result.buckets.flat().sort() };
 }
 
@@ -54,12 +51,9 @@ const blobsOf = async (): Promise<string[]> => (await emu.state()).accounts[ACCO
 const uploads = async () => (await emu.journal()).filter((e) => e.path.endsWith("/workers/assets/upload"));
 
 beforeAll(async () => {
-  emu = await startTestEmulator();
+  emu = await startTestEmulator({ connectProvider: true });
 });
-afterAll(async () => {
-  await emu?.close();
-  await fsp.rm(tmpRoot, { recursive: true, force: true });
-});
+afterAll(async () => emu?.close());
 beforeEach(async () => {
   clearHashCache();
   await emu.reset();
@@ -122,7 +116,9 @@ describe("the same bytes under different extensions", () => {
     expect(out.uploadedFiles).toBe(3);
     const state = (await emu.state()).accounts[ACCOUNT_ID].namespaces[NS];
     expect(state.blobs).toHaveLength(3);
-    const types = Object.values(state.blob_content_types as Record<string, string>).map((t) => t.split(";")[0]).sort();
+    const types = Object.values(state.blob_content_types as Record<string, string>)
+      .map((t) => t.split(";")[0])
+      .sort();
     expect(types).toEqual(["text/css", "text/html", "text/plain"]);
     const manifest = await buildManifest({ directory: dir, isolationSalt: "tenant-a", useCache: false });
     const byPath = Object.fromEntries(manifest.files.map((f) => [f.path, f.hash]));

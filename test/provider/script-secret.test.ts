@@ -22,19 +22,22 @@ const args = (over: Record<string, unknown> = {}) => ({ namespace: NS, scriptNam
 const secretsOf = async (script = "tenant-a") => (await emu.state()).accounts[ACCOUNT_ID]?.namespaces?.[NS]?.scripts?.[script]?.secrets;
 
 async function deployScript(content = "export default { fetch() { return new Response('a') } }") {
-  const r = await userScriptProvider.check!({}, {
-    namespace: NS,
-    name: "tenant-a",
-    modules: [{ name: "index.js", content }],
-    compatibilityDate: "2025-01-01",
-  });
+  const r = await userScriptProvider.check!(
+    {},
+    {
+      namespace: NS,
+      name: "tenant-a",
+      modules: [{ name: "index.js", content }],
+      compatibilityDate: "2025-01-01",
+    },
+  );
   expect(r.failures).toEqual([]);
   return userScriptProvider.create(r.inputs as UserScriptInputs);
 }
 
 describe("ScriptSecret against the emulator", () => {
   beforeAll(async () => {
-    emu = await startTestEmulator();
+    emu = await startTestEmulator({ connectProvider: true });
   });
   afterAll(async () => emu.close());
   beforeEach(async () => {
@@ -74,9 +77,15 @@ describe("ScriptSecret against the emulator", () => {
     const before = await emu.state();
     const script = before.accounts[ACCOUNT_ID].namespaces[NS].scripts["tenant-a"];
     expect(script.secrets).toEqual(["API_KEY"]);
-    const r = await userScriptProvider.check!({}, {
-      namespace: NS, name: "tenant-a", modules: [{ name: "index.js", content: "export default { fetch() { return new Response('b') } }" }], compatibilityDate: "2025-01-01",
-    });
+    const r = await userScriptProvider.check!(
+      {},
+      {
+        namespace: NS,
+        name: "tenant-a",
+        modules: [{ name: "index.js", content: "export default { fetch() { return new Response('b') } }" }],
+        compatibilityDate: "2025-01-01",
+      },
+    );
     const outs = (await userScriptProvider.read!(`${NS}/tenant-a`, {})).props;
     await userScriptProvider.update!(`${NS}/tenant-a`, outs, r.inputs);
     expect(await secretsOf()).toEqual(["API_KEY"]);
@@ -115,7 +124,9 @@ describe("ScriptSecret against the emulator", () => {
     expect((await emu.journal()).filter((e) => e.method === "PUT").map((e) => e.status)).toEqual([429, 200]);
 
     await emu.fault({ method: "PUT", path: "*/secrets", status: 503, count: 0 });
-    const err = (await p.update!(`${NS}/tenant-a/API_KEY`, {} as ScriptSecretOutputs, await check(args({ text: "rotated-value" }))).catch((e: Error) => e)) as Error;
+    const err = (await p.update!(`${NS}/tenant-a/API_KEY`, {} as ScriptSecretOutputs, await check(args({ text: "rotated-value" }))).catch(
+      (e: Error) => e,
+    )) as Error;
     expect(err.message).toContain(`ScriptSecret "${NS}/tenant-a/API_KEY"`);
     expect(err.message).toContain("update");
     expect(err.message).toContain("HTTP 503");

@@ -4,11 +4,8 @@
  * went over the wire.
  */
 import { promises as fsp } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { CloudflareApi } from "../../provider/api/client";
-import { resolveCredentials } from "../../provider/config";
 import { prepareAssetsForDeploy, jwtExpiry } from "../../provider/assets/attach";
 import { clearHashCache } from "../../provider/assets/manifest";
 import {
@@ -17,10 +14,10 @@ import {
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { writeTree } from "../helpers/files";
+import { tempDir, writeTree } from "../helpers/files";
 
 const NS = "assets-ns";
-const tmpRoot = path.join(os.tmpdir(), `wfp-assets-provider-${process.pid}`);
+const tmpRoot = tempDir("assets-provider");
 let emu: TestEmulator;
 
 const site = (files: Record<string, string | Buffer>) => writeTree(tmpRoot, files);
@@ -38,7 +35,11 @@ async function create(news: Record<string, unknown>): Promise<{ id: string; outs
 }
 
 /** What `pulumi up` does for an existing resource: check, diff, and update when diff says so. */
-async function up(id: string, olds: StaticAssetsOutputs, news: Record<string, unknown>): Promise<{ changed: boolean; outs: StaticAssetsOutputs }> {
+async function up(
+  id: string,
+  olds: StaticAssetsOutputs,
+  news: Record<string, unknown>,
+): Promise<{ changed: boolean; outs: StaticAssetsOutputs }> {
   const inputs = await check(news);
   const diff = await provider.diff!(id, olds, inputs);
   if (!diff.changes) return { changed: false, outs: olds };
@@ -65,13 +66,10 @@ function manyFiles(n: number, tag: string): Record<string, string> {
 }
 
 beforeAll(async () => {
-  emu = await startTestEmulator();
+  emu = await startTestEmulator({ connectProvider: true });
   await createNamespace(NS);
 });
-afterAll(async () => {
-  await emu?.close();
-  await fsp.rm(tmpRoot, { recursive: true, force: true });
-});
+afterAll(async () => emu?.close());
 beforeEach(async () => {
   clearHashCache();
   await emu.clearFaults();
@@ -170,7 +168,7 @@ describe("StaticAssets provider", () => {
   });
 
   it("recovers from a session JWT that really expired (short TTL)", async () => {
-    const short = await startTestEmulator({ jwtTtlSeconds: 2 });
+    const short = await startTestEmulator({ jwtTtlSeconds: 2, connectProvider: true });
     try {
       const res = await short.api("POST", "/dispatch/namespaces", { json: { name: NS } });
       expect(res.status).toBe(200);
@@ -183,9 +181,7 @@ describe("StaticAssets provider", () => {
       expect(journal.filter((e) => e.path.endsWith("/assets-upload-session")).length).toBeGreaterThanOrEqual(2);
       expect(journal.some((e) => e.path.endsWith("/workers/assets/upload") && e.status === 401)).toBe(true);
     } finally {
-      await short.close();
-      // startTestEmulator re-pointed the environment at the short-lived emulator: point it back.
-      process.env.CLOUDFLARE_BASE_URL = emu.apiBase;
+      await short.close(); // points the provider back at the file's emulator
     }
   });
 
@@ -236,13 +232,19 @@ describe("StaticAssets provider", () => {
 });
 
 describe("prepareAssetsForDeploy", () => {
-  const api = () => new CloudflareApi(resolveCredentials());
+  const api = () => emu.client();
   const expiredJwt = () => `e30.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) - 60 })).toString("base64url")}.sig`;
 
-  async function putScript(script: string, assets: Record<string, unknown>): Promise<Response> {
+  async function putScript(script: string, assets: Record<string, unknown>) {
     const form = new FormData();
-    form.append("metadata", new Blob([JSON.stringify({ main_module: "index.js", compatibility_date: "2025-01-01", assets })], { type: "application/json" }));
-    form.append("index.js", new File(["export default { fetch() { return new Response('x') } }"], "index.js", { type: "application/javascript+module" }));
+    form.append(
+      "metadata",
+      new Blob([JSON.stringify({ main_module: "index.js", compatibility_date: "2025-01-01", assets })], { type: "application/json" }),
+    );
+    form.append(
+      "index.js",
+      new File(["export default { fetch() { return new Response('x') } }"], "index.js", { type: "application/javascript+module" }),
+    );
     return emu.api("PUT", `/dispatch/namespaces/${NS}/scripts/${script}`, { body: form });
   }
 
@@ -250,7 +252,7 @@ describe("prepareAssetsForDeploy", () => {
     const dir = await site({ "index.html": "fresh" });
     const { outs } = await create({ namespace: NS, scriptName: "p1", directory: dir });
     await emu.clearJournal();
-    const prepared = await prepareAssetsForDeploy(api(), { namespace: NS, scriptName: "p1" }, outs.attachment);
+    const prepared = await prepareAssetsForDeploy(api(), { namespace: NS, script: "p1" }, outs.attachment);
     expect(prepared.jwt).toBe(outs.attachment.completionToken);
     expect(await emu.journal()).toEqual([]);
     expect((await putScript("p1", { jwt: prepared.jwt, config: prepared.config })).status).toBe(200);
@@ -261,7 +263,7 @@ describe("prepareAssetsForDeploy", () => {
     const { outs } = await create({ namespace: NS, scriptName: "p2", directory: dir });
     await emu.clearJournal();
     const stale = { ...outs.attachment, completionToken: expiredJwt() };
-    const prepared = await prepareAssetsForDeploy(api(), { namespace: NS, scriptName: "p2" }, stale);
+    const prepared = await prepareAssetsForDeploy(api(), { namespace: NS, script: "p2" }, stale);
     expect(prepared.jwt).not.toBe(stale.completionToken);
     expect(prepared.config).toEqual(outs.attachment.config);
     expect((await sessions()).length).toBe(1);
@@ -277,7 +279,7 @@ describe("prepareAssetsForDeploy", () => {
     await fsp.writeFile(path.join(dir, "index.html"), "v2");
     await emu.clearJournal();
     await expect(
-      prepareAssetsForDeploy(api(), { namespace: NS, scriptName: "p3" }, { ...outs.attachment, completionToken: undefined }),
+      prepareAssetsForDeploy(api(), { namespace: NS, script: "p3" }, { ...outs.attachment, completionToken: undefined }),
     ).rejects.toThrow(/changed since StaticAssets last ran.*Run `pulumi up` again/);
     expect(await assetCalls()).toEqual([]);
   });

@@ -1,15 +1,14 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestEmulator, ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { tempDir } from "../helpers/files";
 import { userScriptProvider as p, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
 import { buildScriptUploadForm, buildSettingsForm } from "../../provider/api/multipart";
 
 let emu: TestEmulator;
 const NS = "tenants";
-const dir = mkdtempSync(join(tmpdir(), "wfp-us-"));
-const libPath = join(dir, "lib.js");
+const libPath = join(tempDir("user-script"), "lib.js");
 
 async function check(news: Record<string, unknown>): Promise<UserScriptInputs> {
   const r = await p.check!({}, news);
@@ -48,7 +47,7 @@ async function refreshDiff(id: string, outs: unknown, inputs: UserScriptInputs) 
 
 describe("UserScript against the emulator", () => {
   beforeAll(async () => {
-    emu = await startTestEmulator();
+    emu = await startTestEmulator({ connectProvider: true });
   });
   afterAll(async () => emu.close());
   beforeEach(async () => {
@@ -121,9 +120,21 @@ describe("UserScript against the emulator", () => {
     const created = await p.create(inputs);
     // Someone else deploys other content.
     const form = buildScriptUploadForm(
-      { main_module: "index.js", compatibility_date: "2025-01-01", compatibility_flags: ["nodejs_compat"], keep_bindings: ["plain_text", "json", "kv_namespace"], logpush: true, limits: { cpu_ms: 50 }, observability: { enabled: true, head_sampling_rate: 0.5 } },
+      {
+        main_module: "index.js",
+        compatibility_date: "2025-01-01",
+        compatibility_flags: ["nodejs_compat"],
+        keep_bindings: ["plain_text", "json", "kv_namespace"],
+        logpush: true,
+        limits: { cpu_ms: 50 },
+        observability: { enabled: true, head_sampling_rate: 0.5 },
+      },
       [
-        { name: "index.js", type: "application/javascript+module", content: "export default { fetch() { return new Response('hacked') } }" },
+        {
+          name: "index.js",
+          type: "application/javascript+module",
+          content: "export default { fetch() { return new Response('hacked') } }",
+        },
         { name: "lib.js", type: "application/javascript+module", content: "export const v = 'one';" },
       ],
     );

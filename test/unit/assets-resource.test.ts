@@ -1,7 +1,5 @@
-import { promises as fsp } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { jwtExpiry, tokenUsable } from "../../provider/assets/attach";
 import { assetConfigFailures, toWireConfig } from "../../provider/assets/config";
 import {
@@ -12,24 +10,22 @@ import {
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
 import { UNKNOWN } from "../../provider/validation";
+import { tempDir, writeFiles } from "../helpers/files";
 
-const tmpRoot = path.join(os.tmpdir(), `wfp-assets-unit-${process.pid}`);
-afterAll(async () => fsp.rm(tmpRoot, { recursive: true, force: true }));
-
-async function site(name: string, files: Record<string, string>): Promise<string> {
-  const dir = path.join(tmpRoot, name);
-  for (const [rel, content] of Object.entries(files)) {
-    await fsp.mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
-    await fsp.writeFile(path.join(dir, rel), content);
-  }
-  return dir;
-}
+const tmpRoot = tempDir("assets-unit");
+const site = (name: string, files: Record<string, string>) => writeFiles(path.join(tmpRoot, name), files);
 
 const reasons = (failures: Array<{ property: string; reason: string }>) => Object.fromEntries(failures.map((f) => [f.property, f.reason]));
 
 describe("asset config", () => {
   it("accepts the documented values and converts to the wire format", () => {
-    expect(assetConfigFailures({ htmlHandling: "drop-trailing-slash", notFoundHandling: "404-page", runWorkerFirst: ["/api/*", "!/api/public/*"] })).toEqual([]);
+    expect(
+      assetConfigFailures({
+        htmlHandling: "drop-trailing-slash",
+        notFoundHandling: "404-page",
+        runWorkerFirst: ["/api/*", "!/api/public/*"],
+      }),
+    ).toEqual([]);
     expect(assetConfigFailures({ runWorkerFirst: true })).toEqual([]);
     expect(toWireConfig({ htmlHandling: "none", runWorkerFirst: false }, { headers: "h", redirects: "r" })).toEqual({
       html_handling: "none",
@@ -54,7 +50,13 @@ describe("asset config", () => {
 describe("check", () => {
   it("normalizes inputs and adds the digest, file count and size", async () => {
     const dir = await site("check-ok", { "index.html": "hello", "a/b.txt": "xy" });
-    const { inputs, failures } = await checkStaticAssets({ namespace: "ns", scriptName: "s", directory: dir, __provider: "x", digest: "forged" });
+    const { inputs, failures } = await checkStaticAssets({
+      namespace: "ns",
+      scriptName: "s",
+      directory: dir,
+      __provider: "x",
+      digest: "forged",
+    });
     expect(failures).toEqual([]);
     expect(inputs).toMatchObject({ namespace: "ns", scriptName: "s", maxFiles: 20000, uploadConcurrency: 3, fileCount: 2, totalBytes: 7 });
     expect(inputs.digest).toMatch(/^[0-9a-f]{64}$/);
@@ -77,7 +79,18 @@ describe("check", () => {
     });
     const r = reasons(failures);
     expect(Object.keys(r).sort()).toEqual(
-      ["accountId", "config.htmlHandling", "directory", "include[0]", "include[1]", "isolationSalt", "maxFiles", "namespace", "scriptName", "uploadConcurrency"].sort(),
+      [
+        "accountId",
+        "config.htmlHandling",
+        "directory",
+        "include[0]",
+        "include[1]",
+        "isolationSalt",
+        "maxFiles",
+        "namespace",
+        "scriptName",
+        "uploadConcurrency",
+      ].sort(),
     );
     expect(r.directory).toMatch(/is required/);
     expect(r.maxFiles).toMatch(/from 1 to 100000/);
@@ -123,14 +136,25 @@ describe("diff", () => {
   };
 
   it("no change when the digest and the source are the same (concurrency is not a change)", () => {
-    expect(diffStaticAssets(base, { ...base, uploadConcurrency: 5 } as StaticAssetsInputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changedKeys: [] });
+    expect(diffStaticAssets(base, { ...base, uploadConcurrency: 5 } as StaticAssetsInputs)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+      changedKeys: [],
+    });
   });
 
   it("a new digest is an update; the namespace, script or account is a replacement", () => {
-    expect(diffStaticAssets(base, { ...base, digest: "d2" } as StaticAssetsInputs)).toMatchObject({ changes: true, replaces: [], changedKeys: ["digest"] });
+    expect(diffStaticAssets(base, { ...base, digest: "d2" } as StaticAssetsInputs)).toMatchObject({
+      changes: true,
+      replaces: [],
+      changedKeys: ["digest"],
+    });
     expect(diffStaticAssets(base, { ...base, scriptName: "t" } as StaticAssetsInputs).replaces).toEqual(["scriptName"]);
     expect(diffStaticAssets(base, { ...base, namespace: "other" } as StaticAssetsInputs).replaces).toEqual(["namespace"]);
-    expect(diffStaticAssets(base, { ...base, accountId: "0123456789abcdef0123456789abcdef" } as StaticAssetsInputs).replaces).toEqual(["accountId"]);
+    expect(diffStaticAssets(base, { ...base, accountId: "0123456789abcdef0123456789abcdef" } as StaticAssetsInputs).replaces).toEqual([
+      "accountId",
+    ]);
   });
 
   it("a changed source description is an update even with the same digest", () => {

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { toWireConfig } from "../../provider/assets/config";
 import {
   buildManifest,
@@ -14,9 +13,9 @@ import {
   manifestDigest,
   MAX_ASSET_SIZE_BYTES,
 } from "../../provider/assets/manifest";
-import { writeTree } from "../helpers/files";
+import { tempDir, writeTree } from "../helpers/files";
 
-const tmpRoot = path.join(os.tmpdir(), `wfp-manifest-${process.pid}`);
+const tmpRoot = tempDir("manifest");
 
 const site = (files: Record<string, string | Buffer>) => writeTree(tmpRoot, files);
 
@@ -32,7 +31,6 @@ async function expectManifestError(promise: Promise<unknown>, pattern: RegExp, p
 }
 
 beforeEach(() => clearHashCache());
-afterAll(async () => fsp.rm(tmpRoot, { recursive: true, force: true }));
 
 describe("hash formula", () => {
   it("is sha256(salt \\0 ext \\0 bytes) as hex, first 32 characters", () => {
@@ -71,7 +69,7 @@ describe("buildManifest", () => {
       "empty.txt": "",
       "img/logo.png": binary,
       "data.unknownext": "?",
-      "noext": "no extension",
+      noext: "no extension",
       ".well-known/security.txt": "dot dirs are files too",
     });
     const m = await buildManifest({ directory: dir });
@@ -191,13 +189,20 @@ describe("buildManifest", () => {
       const empty = await site({});
       await expectManifestError(buildManifest({ directory: empty }), /has no files to upload/);
       const onlyIgnored = await site({ ".assetsignore": "*\n", "a.txt": "1" });
-      await expectManifestError(buildManifest({ directory: onlyIgnored }), /has no files to upload after include, exclude and \.assetsignore/);
+      await expectManifestError(
+        buildManifest({ directory: onlyIgnored }),
+        /has no files to upload after include, exclude and \.assetsignore/,
+      );
     });
 
     it("rejects more files than maxFiles, naming the first over the limit", async () => {
       const dir = await site({ "a.txt": "1", "b.txt": "2", "c.txt": "3" });
       await expect(buildManifest({ directory: dir, maxFiles: 3 })).resolves.toBeDefined();
-      await expectManifestError(buildManifest({ directory: dir, maxFiles: 2 }), /3 files to upload, more than the limit of 2 \(the first over the limit is \/c\.txt\)/, "maxFiles");
+      await expectManifestError(
+        buildManifest({ directory: dir, maxFiles: 2 }),
+        /3 files to upload, more than the limit of 2 \(the first over the limit is \/c\.txt\)/,
+        "maxFiles",
+      );
     });
 
     it("rejects a file over the size limit, naming it (injected limit)", async () => {
@@ -211,7 +216,10 @@ describe("buildManifest", () => {
       const handle = await fsp.open(path.join(dir, "huge.bin"), "w");
       await handle.truncate(MAX_ASSET_SIZE_BYTES + 1);
       await handle.close();
-      await expectManifestError(buildManifest({ directory: dir }), /26214400-byte \(25 MiB\) limit per asset: \/huge\.bin \(26214401 bytes\)/);
+      await expectManifestError(
+        buildManifest({ directory: dir }),
+        /26214400-byte \(25 MiB\) limit per asset: \/huge\.bin \(26214401 bytes\)/,
+      );
       await fsp.truncate(path.join(dir, "huge.bin"), MAX_ASSET_SIZE_BYTES);
       const m = await buildManifest({ directory: dir });
       expect(m.files.find((f) => f.path === "/huge.bin")!.size).toBe(MAX_ASSET_SIZE_BYTES);

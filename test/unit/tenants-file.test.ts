@@ -1,13 +1,14 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadTenantsFile, TenantsFileError, validateTenants } from "../../examples/platform/tenants";
+import { tempDir, writeFiles } from "../helpers/files";
+
+const tmp = tempDir("tenants");
+let fixtures = 0;
 
 function fixture(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "tenants-"));
-  mkdirSync(path.join(dir, "w"));
-  writeFileSync(path.join(dir, "w", "index.js"), "export default {}");
+  const dir = writeFiles(path.join(tmp, `fixture-${++fixtures}`), { "w/index.js": "export default {}" });
   mkdirSync(path.join(dir, "site"));
   return dir;
 }
@@ -36,7 +37,13 @@ describe("tenants.yaml validation", () => {
   it("resolves paths against the file and defaults the plan and main module", () => {
     const dir = fixture();
     const [tenant] = validateTenants({ tenants: [{ id: "a1", worker }] }, dir);
-    expect(tenant).toMatchObject({ id: "a1", plan: "free", worker: { dir: path.join(dir, "w"), mainModule: "index.js" }, secrets: {}, tags: [] });
+    expect(tenant).toMatchObject({
+      id: "a1",
+      plan: "free",
+      worker: { dir: path.join(dir, "w"), mainModule: "index.js" },
+      secrets: {},
+      tags: [],
+    });
   });
 
   it("reports every problem with the tenant, the field and what is allowed", () => {
@@ -72,7 +79,11 @@ describe("tenants.yaml validation", () => {
       /tenant "x": colour is not a known field/,
       /tenant "up": worker.modules ..\/escape.js must be a relative path inside worker.dir/,
     ];
-    for (const pattern of expected) expect(problems.some((p) => pattern.test(p)), `${pattern} in\n${problems.join("\n")}`).toBe(true);
+    for (const pattern of expected)
+      expect(
+        problems.some((p) => pattern.test(p)),
+        `${pattern} in\n${problems.join("\n")}`,
+      ).toBe(true);
   });
 
   it("rejects a file without a tenants list and a missing file", () => {

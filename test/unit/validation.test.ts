@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -9,30 +8,50 @@ import {
   namespaceNameProblem,
   scriptNameProblem,
   tagsFailures,
+  isImportCheck,
   UNKNOWN,
 } from "../../provider/validation";
 import { checkUserScript } from "../../provider/resources/user-script";
 import { checkDispatchNamespace } from "../../provider/resources/dispatch-namespace";
 import { checkScriptSecret } from "../../provider/resources/script-secret";
+import { tempDir } from "../helpers/files";
+
+const tmp = tempDir("validation");
 
 const NOW = new Date("2025-06-15T12:00:00Z");
 const props = (fs: Array<{ property: string }>) => fs.map((f) => f.property);
 
 describe("names", () => {
   it.each([
-    [undefined, /string/], [42, /string/], ["", /empty/], ["a".repeat(64), /63/], ["Upper", /lowercase/], ["-lead", /start/], ["sp ace", /lowercase/], ["under_score", /lowercase/],
+    [undefined, /string/],
+    [42, /string/],
+    ["", /empty/],
+    ["a".repeat(64), /63/],
+    ["Upper", /lowercase/],
+    ["-lead", /start/],
+    ["sp ace", /lowercase/],
+    ["under_score", /lowercase/],
   ])("namespace %j is rejected", (v, re) => expect(namespaceNameProblem(v)).toMatch(re));
   it("accepts a good namespace", () => expect(namespaceNameProblem("tenants-eu-1")).toBeUndefined());
-  it.each([[""], ["a".repeat(64)], ["Tenant"], ["-x"], ["a.b"], [null]])("script %j is rejected", (v) => expect(scriptNameProblem(v)).toBeDefined());
+  it.each([[""], ["a".repeat(64)], ["Tenant"], ["-x"], ["a.b"], [null]])("script %j is rejected", (v) =>
+    expect(scriptNameProblem(v)).toBeDefined(),
+  );
   it("accepts a good script name", () => expect(scriptNameProblem("tenant_a-1")).toBeUndefined());
-  it.each([[""], ["1ABC"], ["A-B"], ["a b"], ["x".repeat(256)], [7]])("binding/secret name %j is rejected", (v) => expect(bindingNameProblem(v)).toBeDefined());
+  it.each([[""], ["1ABC"], ["A-B"], ["a b"], ["x".repeat(256)], [7]])("binding/secret name %j is rejected", (v) =>
+    expect(bindingNameProblem(v)).toBeDefined(),
+  );
   it("accepts identifiers", () => expect(bindingNameProblem("_API_KEY2")).toBeUndefined());
 });
 
 describe("tags", () => {
   it("accepts up to 8 good tags", () => expect(tagsFailures("tags", ["a", "b:c", "x".repeat(1024)])).toEqual([]));
   it("rejects too many, too long, bad characters, empty, duplicates, non-strings", () => {
-    expect(tagsFailures("tags", Array.from({ length: 9 }, (_, i) => `t${i}`))[0]!.reason).toMatch(/at most 8/);
+    expect(
+      tagsFailures(
+        "tags",
+        Array.from({ length: 9 }, (_, i) => `t${i}`),
+      )[0]!.reason,
+    ).toMatch(/at most 8/);
     expect(tagsFailures("tags", ["x".repeat(1025)])[0]!.reason).toMatch(/1024/);
     expect(tagsFailures("tags", ["a,b"])[0]!.reason).toMatch(/','/);
     expect(tagsFailures("tags", ["a&b"])[0]!.reason).toMatch(/&/);
@@ -45,10 +64,14 @@ describe("tags", () => {
 });
 
 describe("compatibility date and flags", () => {
-  it.each([["2025-02-30", /real/], ["2025-13-01", /real/], ["2025-1-1", /YYYY-MM-DD/], ["2030-01-01", /future/], ["2001-01-01", /2009/], [20250101, /string/]])(
-    "%j is rejected",
-    (v, re) => expect(compatibilityDateProblem(v, NOW)).toMatch(re),
-  );
+  it.each([
+    ["2025-02-30", /real/],
+    ["2025-13-01", /real/],
+    ["2025-1-1", /YYYY-MM-DD/],
+    ["2030-01-01", /future/],
+    ["2001-01-01", /2009/],
+    [20250101, /string/],
+  ])("%j is rejected", (v, re) => expect(compatibilityDateProblem(v, NOW)).toMatch(re));
   it("accepts today and the past", () => {
     expect(compatibilityDateProblem("2025-06-15", NOW)).toBeUndefined();
     expect(compatibilityDateProblem("2024-02-29", NOW)).toBeUndefined();
@@ -61,7 +84,12 @@ describe("compatibility date and flags", () => {
 });
 
 describe("UserScript check", () => {
-  const base = { namespace: "ns", name: "s", modules: [{ name: "index.js", content: "export default {}" }], compatibilityDate: "2025-01-01" };
+  const base = {
+    namespace: "ns",
+    name: "s",
+    modules: [{ name: "index.js", content: "export default {}" }],
+    compatibilityDate: "2025-01-01",
+  };
   const fail = (over: Record<string, unknown>) => checkUserScript({ ...base, ...over }, NOW).failures;
 
   it("normalizes a minimal script", () => {
@@ -87,20 +115,34 @@ describe("UserScript check", () => {
   });
 
   it("infers types from extensions and validates stated types", () => {
-    const dir = mkdtempSync(join(tmpdir(), "wfp-val-"));
+    const dir = tmp;
     writeFileSync(join(dir, "m.wasm"), Buffer.from([0, 97, 115, 109]));
-    const { inputs, failures } = checkUserScript({
-      ...base,
-      modules: [
-        { name: "index.mjs", content: "x" }, { name: "c.cjs", content: "x" }, { name: "p.py", content: "x" },
-        { name: "m.wasm", path: join(dir, "m.wasm") }, { name: "x.map", content: "{}" }, { name: "t.txt", content: "x" },
-        { name: "d.bin", path: join(dir, "m.wasm") }, { name: "noext", content: "x", type: "text/plain" },
-      ],
-    }, NOW);
+    const { inputs, failures } = checkUserScript(
+      {
+        ...base,
+        modules: [
+          { name: "index.mjs", content: "x" },
+          { name: "c.cjs", content: "x" },
+          { name: "p.py", content: "x" },
+          { name: "m.wasm", path: join(dir, "m.wasm") },
+          { name: "x.map", content: "{}" },
+          { name: "t.txt", content: "x" },
+          { name: "d.bin", path: join(dir, "m.wasm") },
+          { name: "noext", content: "x", type: "text/plain" },
+        ],
+      },
+      NOW,
+    );
     expect(failures).toEqual([]);
     expect(inputs.modules.map((m) => m.type)).toEqual([
-      "application/javascript+module", "application/javascript", "text/x-python", "application/wasm",
-      "application/source-map", "text/plain", "application/octet-stream", "text/plain",
+      "application/javascript+module",
+      "application/javascript",
+      "text/x-python",
+      "application/wasm",
+      "application/source-map",
+      "text/plain",
+      "application/octet-stream",
+      "text/plain",
     ]);
   });
 
@@ -108,11 +150,38 @@ describe("UserScript check", () => {
     expect(props(fail({ modules: [] }))).toContain("modules");
     expect(props(fail({ modules: [{ name: "index.js" }] }))).toContain("modules[0]");
     expect(props(fail({ modules: [{ name: "index.js", content: "x", path: "y.js" }] }))).toContain("modules[0]");
-    expect(props(fail({ modules: [{ name: "a.js", content: "x" }, { name: "a.js", content: "y" }] }))).toContain("modules[1].name");
-    expect(props(fail({ modules: [{ name: "index.js", content: "x" }, { name: "a.xyz", content: "y" }] }))).toContain("modules[1].type");
+    expect(
+      props(
+        fail({
+          modules: [
+            { name: "a.js", content: "x" },
+            { name: "a.js", content: "y" },
+          ],
+        }),
+      ),
+    ).toContain("modules[1].name");
+    expect(
+      props(
+        fail({
+          modules: [
+            { name: "index.js", content: "x" },
+            { name: "a.xyz", content: "y" },
+          ],
+        }),
+      ),
+    ).toContain("modules[1].type");
     expect(props(fail({ modules: [{ name: "index.js", content: "x", type: "application/json" }] }))).toContain("modules[0].type");
     expect(props(fail({ modules: [{ name: "../up.js", content: "x" }] }))).toContain("modules[0].name");
-    expect(props(fail({ modules: [{ name: "index.js", content: "x" }, { name: "w.wasm", content: "x" }] }))).toContain("modules[1].content");
+    expect(
+      props(
+        fail({
+          modules: [
+            { name: "index.js", content: "x" },
+            { name: "w.wasm", content: "x" },
+          ],
+        }),
+      ),
+    ).toContain("modules[1].content");
     expect(fail({ modules: [{ name: "index.js", path: "/nonexistent/file.js" }] })[0]!.reason).toMatch(/cannot be read \(ENOENT\)/);
     expect(props(fail({ modules: [{ name: "index.js", content: 5 }] }))).toContain("modules[0].content");
   });
@@ -124,19 +193,41 @@ describe("UserScript check", () => {
 
   it("validates bindings and rejects secrets", () => {
     expect(fail({ bindings: [{ name: "S", type: "secret_text", text: "x" }] })[0]!.reason).toMatch(/ScriptSecret/);
-    expect(props(fail({ bindings: [{ name: "A", type: "plain_text", text: "x" }, { name: "A", type: "ai" }] }))).toEqual(["bindings[1].name"]);
+    expect(
+      props(
+        fail({
+          bindings: [
+            { name: "A", type: "plain_text", text: "x" },
+            { name: "A", type: "ai" },
+          ],
+        }),
+      ),
+    ).toEqual(["bindings[1].name"]);
     expect(props(fail({ bindings: [{ name: "bad-name", type: "ai" }] }))).toEqual(["bindings[0].name"]);
     expect(props(fail({ bindings: [{ name: "K", type: "kv_namespace" }] }))).toEqual(["bindings[0].namespaceId"]);
-    expect(props(fail({ bindings: [{ name: "K", type: "kv_namespace", namespaceId: "x".repeat(33) }] }))).toEqual(["bindings[0].namespaceId"]);
+    expect(props(fail({ bindings: [{ name: "K", type: "kv_namespace", namespaceId: "x".repeat(33) }] }))).toEqual([
+      "bindings[0].namespaceId",
+    ]);
     expect(props(fail({ bindings: [{ name: "K", type: "nope" }] }))).toEqual(["bindings[0].type"]);
     expect(props(fail({ bindings: [{ name: "K", type: "ai", extra: 1 }] }))).toEqual(["bindings[0].extra"]);
-    expect(props(fail({ bindings: [{ name: "R", type: "r2_bucket", bucketName: "b", jurisdiction: "mars" }] }))).toEqual(["bindings[0].jurisdiction"]);
+    expect(props(fail({ bindings: [{ name: "R", type: "r2_bucket", bucketName: "b", jurisdiction: "mars" }] }))).toEqual([
+      "bindings[0].jurisdiction",
+    ]);
     expect(props(fail({ bindings: [{ name: "A", type: "assets" }] }))).toEqual(["bindings[0].type"]);
-    expect(fail({ bindings: [
-      { name: "T", type: "plain_text", text: "x" }, { name: "J", type: "json", json: [1] }, { name: "S", type: "service", service: "other" },
-      { name: "Q", type: "queue", queueName: "q" }, { name: "D", type: "d1", databaseId: "d" }, { name: "V", type: "version_metadata" },
-      { name: "N", type: "dispatch_namespace", namespace: "ns" }, { name: "H", type: "hyperdrive", id: "h" },
-    ] })).toEqual([]);
+    expect(
+      fail({
+        bindings: [
+          { name: "T", type: "plain_text", text: "x" },
+          { name: "J", type: "json", json: [1] },
+          { name: "S", type: "service", service: "other" },
+          { name: "Q", type: "queue", queueName: "q" },
+          { name: "D", type: "d1", databaseId: "d" },
+          { name: "V", type: "version_metadata" },
+          { name: "N", type: "dispatch_namespace", namespace: "ns" },
+          { name: "H", type: "hyperdrive", id: "h" },
+        ],
+      }),
+    ).toEqual([]);
   });
 
   it("validates settings and tags", () => {
@@ -156,17 +247,25 @@ describe("UserScript check", () => {
   });
 
   it("skips validation of unknowns during preview", () => {
-    expect(checkUserScript({ namespace: UNKNOWN, name: UNKNOWN, modules: UNKNOWN, compatibilityDate: UNKNOWN, tags: UNKNOWN }, NOW).failures).toEqual([]);
+    expect(
+      checkUserScript({ namespace: UNKNOWN, name: UNKNOWN, modules: UNKNOWN, compatibilityDate: UNKNOWN, tags: UNKNOWN }, NOW).failures,
+    ).toEqual([]);
     expect(fail({ modules: [{ name: "index.js", content: UNKNOWN }] })).toEqual([]);
   });
 });
 
 describe("DispatchNamespace and ScriptSecret check", () => {
   it("DispatchNamespace", () => {
-    expect(checkDispatchNamespace({ name: "ok", __provider: "x" })).toEqual({ inputs: { name: "ok", trustedWorkers: false, forceDestroy: false }, failures: [] });
+    expect(checkDispatchNamespace({ name: "ok", __provider: "x" })).toEqual({
+      inputs: { name: "ok", trustedWorkers: false, forceDestroy: false },
+      failures: [],
+    });
     expect(props(checkDispatchNamespace({}).failures)).toEqual(["name"]);
     expect(props(checkDispatchNamespace({ name: "Bad", trustedWorkers: "no", forceDestroy: 1, accountId: "nope" }).failures)).toEqual([
-      "name", "trustedWorkers", "forceDestroy", "accountId",
+      "name",
+      "trustedWorkers",
+      "forceDestroy",
+      "accountId",
     ]);
   });
   it("ScriptSecret", () => {
@@ -178,8 +277,7 @@ describe("DispatchNamespace and ScriptSecret check", () => {
 });
 
 describe("isImportCheck", () => {
-  it("is true only when the inputs are compared with themselves and the field is absent", async () => {
-    const { isImportCheck } = await import("../../provider/validation");
+  it("is true only when the inputs are compared with themselves and the field is absent", () => {
     const read = { namespace: "ns", scriptName: "s", name: "KEY", __provider: "x" };
     expect(isImportCheck(read, { ...read, __provider: "y" }, "text")).toBe(true);
     expect(isImportCheck(read, { ...read, text: "v" }, "text")).toBe(false);
