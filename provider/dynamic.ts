@@ -9,10 +9,12 @@ import { scriptSecretProvider } from "./resources/script-secret";
 import { staticAssetsProvider } from "./resources/static-assets";
 import type { ResourceKind } from "./resources/thin-provider";
 import { userScriptProvider } from "./resources/user-script";
+import { workerProvider } from "./resources/worker";
 
 export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = {
   DispatchNamespace: dispatchNamespaceProvider,
   UserScript: userScriptProvider,
+  Worker: workerProvider,
   ScriptSecret: scriptSecretProvider,
   StaticAssets: staticAssetsProvider,
 };

@@ -15,6 +15,7 @@ export {
   type PlacementArgs,
   type TailConsumer,
 } from "./resources/user-script";
+export { Worker, type WorkerArgs } from "./resources/worker";
 export { ScriptSecret, type ScriptSecretArgs } from "./resources/script-secret";
 export { StaticAssets, type StaticAssetsArgs, type AssetsAttachment, type AssetConfig } from "./resources/static-assets";
 export { Tenant, tenantTag, type TenantArgs, type TenantAssetsArgs } from "./tenant";

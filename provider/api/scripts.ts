@@ -40,8 +40,13 @@ export async function uploadScript(api: CloudflareApi, ref: ScriptRef, form: For
   return api.call<ScriptObject>({ method: "put", path: scriptPath(ref), query: { bindings_inherit: "strict" }, body: form, op });
 }
 
-/** GET a namespace script's details; undefined when Cloudflare says it (or its namespace) is gone, or `{script: null}`. */
+/**
+ * A script's details; undefined when Cloudflare says it (or its namespace) is gone, or `{script: null}`. A user
+ * Worker has a details endpoint; an account-level one is found in the account's script list (its own GET
+ * downloads the content).
+ */
 export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptObject | undefined> {
+  if (ref.namespace === undefined) return (await listAccountScripts(api, op)).find((s) => s.id === ref.script);
   try {
     const details = await api.call<{ script: ScriptObject | null } | null>({ method: "get", path: scriptPath(ref), op });
     return details?.script ?? undefined;
@@ -49,6 +54,11 @@ export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operatio
     if (isGone(error, scriptGoneCodes(ref))) return undefined;
     throw error;
   }
+}
+
+/** GET `/scripts`: the account-level Workers (not those of dispatch namespaces). */
+export async function listAccountScripts(api: CloudflareApi, op: Operation): Promise<ScriptObject[]> {
+  return (await api.call<ScriptObject[] | null>({ method: "get", path: "/scripts", op })) ?? [];
 }
 
 /** DELETE the script (`force` also removes it while bindings point at it); false when it was already gone. */

@@ -30,8 +30,8 @@ export const MAX_SECRET_BYTES = 5 * 1024;
 
 /** Arguments of a {@link ScriptSecret}. */
 export interface ScriptSecretArgs {
-  /** The dispatch namespace name. Changing it replaces the secret. */
-  namespace: pulumi.Input<string>;
+  /** The dispatch namespace of a user Worker; omit it for an account-level Worker. Changing it replaces the secret. */
+  namespace?: pulumi.Input<string>;
   /** The script name (usually `userScript.name`). Changing it replaces the secret. */
   scriptName: pulumi.Input<string>;
   /** The binding name, e.g. `API_KEY` (letters, digits, `_`; not starting with a digit). Changing it replaces the secret. */
@@ -43,7 +43,7 @@ export interface ScriptSecretArgs {
 }
 
 export interface ScriptSecretInputs {
-  namespace: string;
+  namespace?: string;
   scriptName: string;
   name: string;
   text: string;
@@ -51,7 +51,7 @@ export interface ScriptSecretInputs {
 }
 
 export interface ScriptSecretOutputs {
-  namespace: string;
+  namespace?: string;
   scriptName: string;
   name: string;
   /** sha256 hex of `name + "\0" + text` (a secret output); "" after an import, which forces a rewrite. */
@@ -83,7 +83,7 @@ export function checkScriptSecret(news: Record<string, unknown>): { inputs: Scri
   const n = withoutInternalKeys(news ?? {});
   const failures: CheckFailure[] = [
     ...unknownPropertyFailures(SCRIPT_SECRET, n),
-    ...fieldFailures(n, "namespace", namespaceNameProblem, "the dispatch namespace name"),
+    ...fieldFailures(n, "namespace", namespaceNameProblem),
     ...fieldFailures(n, "scriptName", scriptNameProblem, "the script name"),
     ...fieldFailures(n, "name", bindingNameProblem, "the secret's binding name"),
     ...fieldFailures(n, "text", secretTextProblem, "the secret value"),
@@ -104,7 +104,7 @@ export function checkScriptSecret(news: Record<string, unknown>): { inputs: Scri
 /** diff(olds = outputs, news = inputs). Pure. Compares the value by hash only. */
 export function diffScriptSecret(olds: Partial<ScriptSecretOutputs>, news: ScriptSecretInputs): KeyedDiff {
   const replaces: string[] = [];
-  for (const key of ["namespace", "scriptName", "name"] as const) if (olds[key] !== news[key]) replaces.push(key);
+  for (const key of ["namespace", "scriptName", "name"] as const) if ((olds[key] ?? undefined) !== (news[key] ?? undefined)) replaces.push(key);
   if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) replaces.push("accountId");
   const changes = [...replaces];
   if (isUnknown(news.text) || olds.valueHash !== secretValueHash(news.name, news.text)) changes.push("text");
@@ -112,27 +112,40 @@ export function diffScriptSecret(olds: Partial<ScriptSecretOutputs>, news: Scrip
   return { changes: changes.length > 0, replaces, deleteBeforeReplace: false, changedKeys: changes };
 }
 
-type SecretKey = { namespace: string; scriptName: string; name: string };
+type SecretKey = { namespace?: string; scriptName: string; name: string };
 const refOf = (k: SecretKey): ScriptRef => ({ namespace: k.namespace, script: k.scriptName });
-const opFor = (k: SecretKey, verb: string) => operation("ScriptSecret", `${k.namespace}/${k.scriptName}/${k.name}`, verb);
+/** `<namespace>/<script>/<secret>` for a user Worker, `<script>/<secret>` for an account-level one. */
+const idOf = (k: SecretKey) => [k.namespace, k.scriptName, k.name].filter((p) => p !== undefined).join("/");
+const opFor = (k: SecretKey, verb: string) => operation("ScriptSecret", idOf(k), verb);
 
-/** Splits a ScriptSecret id `<namespace>/<script>/<secret name>`. */
-export function parseScriptSecretId(id: string): { namespace: string; scriptName: string; name: string } {
+/** Splits a ScriptSecret id (see {@link idOf}). */
+export function parseScriptSecretId(id: string): SecretKey {
   const parts = id.split("/");
-  if (parts.length !== 3 || parts.some((p) => p === "")) {
-    throw new Error(`ScriptSecret: invalid id ${JSON.stringify(id)}: expected <namespace>/<script name>/<secret name>`);
+  if (parts.length < 2 || parts.length > 3 || parts.some((p) => p === "")) {
+    throw new Error(
+      `ScriptSecret: invalid id ${JSON.stringify(id)}: expected <namespace>/<script name>/<secret name>, or <script name>/<secret name> for an account-level Worker`,
+    );
   }
-  return { namespace: parts[0]!, scriptName: parts[1]!, name: parts[2]! };
+  const [name, scriptName, namespace] = parts.reverse();
+  return namespace === undefined ? { scriptName: scriptName!, name: name! } : { namespace, scriptName: scriptName!, name: name! };
+}
+
+/** The stored key when state has it, else the id's. */
+function keyOf(id: string, stored: Partial<SecretKey> | undefined): SecretKey {
+  if (!stored?.scriptName || !stored.name) return parseScriptSecretId(id);
+  const key: SecretKey = { scriptName: stored.scriptName, name: stored.name };
+  if (stored.namespace !== undefined) key.namespace = stored.namespace;
+  return key;
 }
 
 async function put(inputs: ScriptSecretInputs, verb: string): Promise<ScriptSecretOutputs> {
   await updateSecret(connect(inputs.accountId), refOf(inputs), { name: inputs.name, text: inputs.text }, opFor(inputs, verb));
   const outs: ScriptSecretOutputs = {
-    namespace: inputs.namespace,
     scriptName: inputs.scriptName,
     name: inputs.name,
     valueHash: secretValueHash(inputs.name, inputs.text),
   };
+  if (inputs.namespace !== undefined) outs.namespace = inputs.namespace;
   if (inputs.accountId !== undefined) outs.accountId = inputs.accountId;
   return outs;
 }
@@ -151,7 +164,7 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: ScriptSecretInputs) {
     const outs = await put(inputs, "create");
-    return { id: `${inputs.namespace}/${inputs.scriptName}/${inputs.name}`, outs };
+    return { id: idOf(inputs), outs };
   },
 
   /**
@@ -162,13 +175,11 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
   async read(id: string, props?: Partial<ScriptSecretOutputs>) {
     const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<ScriptSecretOutputs>;
     const importing = stored.valueHash === undefined;
-    const key = stored.namespace && stored.scriptName && stored.name
-      ? { namespace: stored.namespace, scriptName: stored.scriptName, name: stored.name }
-      : parseScriptSecretId(id);
+    const key = keyOf(id, stored);
     if (!(await secretExists(connect(stored.accountId), refOf(key), key.name, opFor(key, importing ? "import" : "read")))) return {};
     const outs: ScriptSecretOutputs = { ...key, valueHash: stored.valueHash ?? "" };
     if (stored.accountId !== undefined) outs.accountId = stored.accountId;
-    const result = { id: `${key.namespace}/${key.scriptName}/${key.name}`, props: outs };
+    const result = { id: idOf(key), props: outs };
     // On import, the inputs are all but the value, which the API never returns.
     return importing ? { ...result, inputs: { ...key } } : result;
   },
@@ -178,7 +189,7 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string, props: ScriptSecretOutputs) {
-    const key = props?.namespace && props?.scriptName && props?.name ? props : parseScriptSecretId(id);
+    const key = keyOf(id, props);
     // Gone (10056 secret, 10007/10092 script, 100119 namespace, by Cloudflare's code) is success.
     await deleteSecret(connect(props?.accountId), refOf(key), key.name, opFor(key, "delete"));
   },
@@ -194,7 +205,7 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
  * The value cannot be read back: after an import, the next `pulumi up` writes the secret once.
  */
 export class ScriptSecret extends DynamicResource {
-  declare public readonly namespace: pulumi.Output<string>;
+  declare public readonly namespace: pulumi.Output<string | undefined>;
   declare public readonly scriptName: pulumi.Output<string>;
   declare public readonly name: pulumi.Output<string>;
   /** sha256 of name + "\0" + value (secret). */

@@ -1,5 +1,6 @@
 /**
- * StaticAssets: a directory of static files uploaded for one user script of a dispatch namespace.
+ * StaticAssets: a directory of static files uploaded for one script: a user Worker of a dispatch namespace, or an
+ * account-level Worker.
  *
  * Lifecycle, top to bottom:
  * - check: validate inputs, build the manifest (walk + hash, no API call) and add `digest`, `fileCount` and
@@ -46,8 +47,8 @@ export type { AssetConfig } from "../assets/config";
 
 /** Arguments of a {@link StaticAssets} resource. */
 export interface StaticAssetsArgs {
-  /** The dispatch namespace of the script. Changing it replaces the resource. */
-  namespace: pulumi.Input<string>;
+  /** The dispatch namespace of a user Worker; omit it for an account-level Worker. Changing it replaces the resource. */
+  namespace?: pulumi.Input<string>;
   /**
    * The user script the assets are for: the upload session is opened for it. The script need not exist yet;
    * pass the `attachment` output to the UserScript's `assets`. Changing it replaces the resource.
@@ -83,7 +84,7 @@ export interface StaticAssetsArgs {
 
 /** Normalized inputs, as check() returns them. */
 export interface StaticAssetsInputs {
-  namespace: string;
+  namespace?: string;
   scriptName: string;
   directory: string;
   include?: string[];
@@ -130,7 +131,9 @@ const STATIC_ASSETS: ResourceSpec = {
   outputs: [...COMPUTED_INPUT_KEYS, "hashFormula", "uploadedFiles", "attachment"],
 };
 
-const op = (ns: string, script: string, verb: string) => operation("StaticAssets", `${ns}/${script}`, verb);
+/** `<namespace>/<script>`, or `<script>` for an account-level Worker. */
+const idOf = (ns: string | undefined, script: string) => (ns === undefined ? script : `${ns}/${script}`);
+const op = (ns: string | undefined, script: string, verb: string) => operation("StaticAssets", idOf(ns, script), verb);
 
 /** Relative (POSIX) to the current directory, i.e. the Pulumi project, when inside it; else absolute. */
 export function normalizeDirectory(directory: string, cwd = process.cwd()): string {
@@ -164,7 +167,7 @@ function integerProblem(value: unknown, min: number, max: number): string | unde
 /** Validates inputs (pure). */
 export function staticAssetsFailures(n: Record<string, unknown>): CheckFailure[] {
   const failures: CheckFailure[] = [
-    ...fieldFailures(n, "namespace", namespaceNameProblem, "the dispatch namespace name"),
+    ...fieldFailures(n, "namespace", namespaceNameProblem),
     ...fieldFailures(n, "scriptName", scriptNameProblem, "the user script the assets are for"),
     ...fieldFailures(n, "directory", (v) => (typeof v !== "string" || v === "" ? "must be a non-empty path" : undefined), "the directory to upload"),
   ];
@@ -192,13 +195,12 @@ export async function checkStaticAssets(news: Record<string, unknown>): Promise<
   if (failures.length) return { inputs: n, failures };
 
   const inputs: Record<string, unknown> = {
-    namespace: n.namespace,
     scriptName: n.scriptName,
     directory: isUnknown(n.directory) ? n.directory : normalizeDirectory(n.directory as string),
     maxFiles: n.maxFiles ?? DEFAULT_MAX_FILES,
     uploadConcurrency: n.uploadConcurrency ?? DEFAULT_UPLOAD_CONCURRENCY,
   };
-  for (const key of ["include", "exclude", "isolationSalt", "accountId"] as const) {
+  for (const key of ["namespace", "include", "exclude", "isolationSalt", "accountId"] as const) {
     const v = n[key];
     if (v !== undefined && !(Array.isArray(v) && v.length === 0)) inputs[key] = v; // [] means the same as unset
   }
@@ -239,7 +241,7 @@ function attachmentFor(inputs: StaticAssetsInputs, config: Record<string, unknow
     digest: inputs.digest,
     config,
     source,
-    uploadedFor: { namespace: inputs.namespace, scriptName: inputs.scriptName },
+    uploadedFor: inputs.namespace === undefined ? { scriptName: inputs.scriptName } : { namespace: inputs.namespace, scriptName: inputs.scriptName },
   };
   if (completionToken) attachment.completionToken = completionToken;
   return attachment;
@@ -287,7 +289,7 @@ export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
 
   async create(inputs: StaticAssetsInputs) {
     const outs = await upload(withoutInternalKeys(inputs as unknown as Record<string, unknown>) as unknown as StaticAssetsInputs, "create");
-    return { id: `${outs.namespace}/${outs.scriptName}`, outs };
+    return { id: idOf(outs.namespace, outs.scriptName), outs };
   },
 
   async update(_id: string, olds: StaticAssetsOutputs, news: StaticAssetsInputs) {
@@ -301,20 +303,25 @@ export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   /**
-   * Refresh (and import, id `<namespace>/<script>`). Assets cannot be listed back through the API: the stored
-   * outputs are returned while the namespace exists; `{}` (deleted) once it is gone.
+   * Refresh (and import, id `<namespace>/<script>` or `<script>`). Assets cannot be listed back through the API:
+   * the stored outputs are returned while the namespace exists; `{}` (deleted) once Cloudflare says it is gone.
    */
   async read(id: string, props?: Partial<StaticAssetsOutputs>) {
     const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<StaticAssetsOutputs>;
-    const [idNs, idScript] = id.split("/");
-    const namespace = stored.namespace ?? idNs;
-    const scriptName = stored.scriptName ?? idScript;
-    if (!namespace || !scriptName) throw new Error(`StaticAssets: import id must be "<namespace>/<script name>", got ${JSON.stringify(id)}`);
-    const ns = await getNamespace(connect(stored.accountId), namespace, op(namespace, scriptName, stored.digest ? "read" : "import"));
-    if (!ns) return {};
+    const parts = id.split("/");
+    if (parts.length > 2 || parts.some((p) => p === "")) {
+      throw new Error(`StaticAssets: id must be "<namespace>/<script name>" or "<script name>", got ${JSON.stringify(id)}`);
+    }
+    const scriptName = stored.scriptName ?? parts[parts.length - 1]!;
+    const namespace = stored.scriptName ? stored.namespace : parts.length === 2 ? parts[0] : undefined;
+    if (namespace !== undefined) {
+      const ns = await getNamespace(connect(stored.accountId), namespace, op(namespace, scriptName, stored.digest ? "read" : "import"));
+      if (!ns) return {};
+    }
     if (stored.digest === undefined) {
       // Import: the files are not known to the API; the next `pulumi up` computes the digest and uploads.
-      return { id: `${namespace}/${scriptName}`, props: { namespace, scriptName }, inputs: { namespace, scriptName } };
+      const key = namespace === undefined ? { scriptName } : { namespace, scriptName };
+      return { id: idOf(namespace, scriptName), props: key, inputs: key };
     }
     return { id, props: stored, inputs: pickInputs(stored) };
   },
@@ -332,7 +339,7 @@ export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
  * Pass `attachment` to the UserScript's `assets`. Import: `<namespace>/<script name>`.
  */
 export class StaticAssets extends DynamicResource {
-  declare public readonly namespace: pulumi.Output<string>;
+  declare public readonly namespace: pulumi.Output<string | undefined>;
   declare public readonly scriptName: pulumi.Output<string>;
   declare public readonly directory: pulumi.Output<string>;
   /** sha256 over the sorted manifest, the asset config and the hash formula. */

@@ -23,10 +23,11 @@ import { ASSETS_BINDING_NEEDS_ASSETS, type Binding } from "./script/bindings";
 import { checkScript } from "./script/check";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
-import type { ModuleArgs, ModuleOutput } from "./script/modules";
+import type { ModuleArgs } from "./script/modules";
 import type { ObservabilityArgs, PlacementArgs, TailConsumer, USAGE_MODELS } from "./script/settings";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { ScriptResource } from "./script/resource";
+import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
 
 export { bindingFromWire, bindingToWire, type Binding } from "./script/bindings";
 export { buildMetadata } from "./script/metadata";
@@ -165,29 +166,8 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
  *
  * Import: `pulumi import pulumi-nodejs:dynamic/wfp:UserScript <name> <namespace>/<script name>`.
  */
-export class UserScript extends DynamicResource {
+export class UserScript extends ScriptResource {
   declare public readonly namespace: pulumi.Output<string>;
-  declare public readonly name: pulumi.Output<string>;
-  /** Module names, types and sha256 hashes (no content). */
-  declare public readonly modules: pulumi.Output<ModuleOutput[]>;
-  declare public readonly mainModule: pulumi.Output<string>;
-  declare public readonly compatibilityDate: pulumi.Output<string>;
-  declare public readonly compatibilityFlags: pulumi.Output<string[]>;
-  declare public readonly bindings: pulumi.Output<Binding[]>;
-  declare public readonly tags: pulumi.Output<string[]>;
-  declare public readonly usageModel: pulumi.Output<string>;
-  declare public readonly limits: pulumi.Output<{ cpuMs?: number }>;
-  declare public readonly logpush: pulumi.Output<boolean>;
-  declare public readonly observability: pulumi.Output<Record<string, unknown>>;
-  declare public readonly placement: pulumi.Output<Record<string, unknown>>;
-  declare public readonly tailConsumers: pulumi.Output<TailConsumer[]>;
-  /** The assets digest deployed by the last update (when `assets` is set). */
-  declare public readonly assetsDigest: pulumi.Output<string | undefined>;
-  declare public readonly accountId: pulumi.Output<string | undefined>;
-  /** The script's etag as last observed. */
-  declare public readonly etag: pulumi.Output<string>;
-  /** The etag of our last deploy. */
-  declare public readonly deployedEtag: pulumi.Output<string>;
 
   constructor(name: string, args: UserScriptArgs, opts?: pulumi.CustomResourceOptions) {
     super(USER_SCRIPT, name, args, opts);

@@ -1,5 +1,5 @@
 /** Bindings: the table of types and fields, check-time validation, and conversion to and from the API's form. */
-import { bindingNameProblem, isPlainObject, isUnknown, type CheckFailure } from "../../validation";
+import { bindingNameProblem, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
 import { camelToSnake, convertKeys, snakeToCamel } from "./keys";
 
 /** Binding types, their fields (camelCase, as inputs take them) and which fields are required. */
@@ -52,11 +52,53 @@ export type Binding =
   | B<"workflow", { workflowName: string; className?: string; scriptName?: string }>
   | B<"secrets_store_secret", { storeId: string; secretName: string }>
   | B<"ratelimit", { namespaceId: string; simple: { limit: number; period: number; mitigationTimeout?: number } }>
-  | B<"dispatch_namespace", { namespace: string; outbound?: { worker?: { service: string; environment?: string; entrypoint?: string }; params?: Array<{ name: string }> } }>
+  | B<"dispatch_namespace", { namespace: string; outbound?: { worker: { service: string; environment?: string; entrypoint?: string }; params?: Array<{ name: string }> } }>
   | B<"pipelines", { pipeline: string }>
   | B<"send_email", { destinationAddress?: string; allowedDestinationAddresses?: string[]; allowedSenderAddresses?: string[] }>
   | B<"version_metadata" | "assets" | "ai" | "browser" | "images" | "media">
   | B<"inherit", { oldName?: string; versionId?: string }>;
+
+const OUTBOUND_SHAPE = "{ worker: { service, environment?, entrypoint? }, params?: [{ name }] }";
+
+/** A dispatch namespace's outbound Worker: which account Worker sees the user Workers' fetch(), with which params. */
+function outboundFailures(property: string, outbound: unknown): CheckFailure[] {
+  if (!isPlainObject(outbound)) return [{ property, reason: `must be an object ${OUTBOUND_SHAPE}` }];
+  const failures: CheckFailure[] = [];
+  for (const key of Object.keys(outbound)) {
+    if (key !== "worker" && key !== "params") failures.push({ property: `${property}.${key}`, reason: `is not known; use worker and params: ${OUTBOUND_SHAPE}` });
+  }
+  const { worker, params } = outbound;
+  if (worker === undefined) failures.push({ property: `${property}.worker`, reason: "is required: { service: <account Worker name>, environment?, entrypoint? }" });
+  else if (!isUnknown(worker)) {
+    if (!isPlainObject(worker)) failures.push({ property: `${property}.worker`, reason: "must be { service, environment?, entrypoint? }" });
+    else {
+      for (const key of Object.keys(worker)) {
+        if (!["service", "environment", "entrypoint"].includes(key)) failures.push({ property: `${property}.worker.${key}`, reason: "is not known; use service, environment or entrypoint" });
+        else if (!isUnknown(worker[key]) && typeof worker[key] !== "string") failures.push({ property: `${property}.worker.${key}`, reason: "must be a string" });
+      }
+      if (worker.service === undefined) failures.push({ property: `${property}.worker.service`, reason: "is required: the outbound Worker's script name" });
+      else if (!isUnknown(worker.service)) {
+        const problem = scriptNameProblem(worker.service);
+        if (problem) failures.push({ property: `${property}.worker.service`, reason: problem });
+      }
+    }
+  }
+  if (params !== undefined && !isUnknown(params)) {
+    if (!Array.isArray(params)) failures.push({ property: `${property}.params`, reason: "must be a list of { name }" });
+    else {
+      const seen = new Set<string>();
+      params.forEach((param, i) => {
+        if (isUnknown(param)) return;
+        const name = isPlainObject(param) ? param.name : undefined;
+        const problem = isPlainObject(param) && Object.keys(param).every((k) => k === "name") ? bindingNameProblem(name) : "must be { name }";
+        if (problem) failures.push({ property: `${property}.params[${i}]`, reason: problem });
+        else if (seen.has(name as string)) failures.push({ property: `${property}.params[${i}].name`, reason: `duplicates the parameter ${name as string}` });
+        else seen.add(name as string);
+      });
+    }
+  }
+  return failures;
+}
 
 export const ASSETS_BINDING_NEEDS_ASSETS = "an assets binding needs the assets input (a StaticAssets attachment)";
 
@@ -116,6 +158,9 @@ export function checkBindings(value: unknown, failures: CheckFailure[], hasAsset
       if (!isPlainObject(s) || typeof s.limit !== "number" || typeof s.period !== "number") {
         failures.push({ property: `${p}.simple`, reason: "must be {limit: number, period: number, mitigationTimeout?: number}" });
       }
+    }
+    if (b.type === "dispatch_namespace" && b.outbound !== undefined && !isUnknown(b.outbound)) {
+      failures.push(...outboundFailures(`${p}.outbound`, b.outbound));
     }
     if (b.type === "json" && b.json !== undefined && !isUnknown(b.json)) {
       try {

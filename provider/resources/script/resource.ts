@@ -1,0 +1,30 @@
+/** The outputs every script resource (UserScript, Worker) declares to the engine. */
+import type * as pulumi from "@pulumi/pulumi";
+import { DynamicResource } from "../thin-provider";
+import type { Binding } from "./bindings";
+import type { ModuleOutput } from "./modules";
+import type { TailConsumer } from "./settings";
+
+export abstract class ScriptResource extends DynamicResource {
+  declare public readonly name: pulumi.Output<string>;
+  /** Module names, types and sha256 hashes (no content). */
+  declare public readonly modules: pulumi.Output<ModuleOutput[]>;
+  declare public readonly mainModule: pulumi.Output<string>;
+  declare public readonly compatibilityDate: pulumi.Output<string>;
+  declare public readonly compatibilityFlags: pulumi.Output<string[]>;
+  declare public readonly bindings: pulumi.Output<Binding[]>;
+  declare public readonly tags: pulumi.Output<string[]>;
+  declare public readonly usageModel: pulumi.Output<string>;
+  declare public readonly limits: pulumi.Output<{ cpuMs?: number }>;
+  declare public readonly logpush: pulumi.Output<boolean>;
+  declare public readonly observability: pulumi.Output<Record<string, unknown>>;
+  declare public readonly placement: pulumi.Output<Record<string, unknown>>;
+  declare public readonly tailConsumers: pulumi.Output<TailConsumer[]>;
+  /** The assets digest deployed by the last update (when `assets` is set). */
+  declare public readonly assetsDigest: pulumi.Output<string | undefined>;
+  declare public readonly accountId: pulumi.Output<string | undefined>;
+  /** The script's etag as last observed. */
+  declare public readonly etag: pulumi.Output<string>;
+  /** The etag of our last deploy: when it differs from `etag`, something else deployed. */
+  declare public readonly deployedEtag: pulumi.Output<string>;
+}

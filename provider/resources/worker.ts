@@ -1,0 +1,129 @@
+/**
+ * Worker: an account-level Worker script, such as a platform's dispatch Worker or its outbound Worker.
+ *
+ * Built from the same parts as UserScript (./script): modules, bindings, settings, upload metadata, assets,
+ * the pure diff, deploy and read. On top of those it owns one setting user Workers do not have: whether the
+ * Worker is served on the account's workers.dev subdomain.
+ *
+ * Import: `pulumi import pulumi-nodejs:dynamic/wfp:Worker <name> <script name>`.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { CloudflareApi } from "../api/client";
+import { connect } from "../api/connect";
+import { operation, type Operation } from "../api/errors";
+import { deleteScript, type ScriptRef } from "../api/scripts";
+import { getSubdomain, updateSubdomain } from "../api/subdomain";
+import { booleanProblem, fieldFailures, isImportCheck, isUnknown, withoutInternalKeys, type CheckFailure } from "../validation";
+import { ASSETS_BINDING_NEEDS_ASSETS } from "./script/bindings";
+import { checkScript } from "./script/check";
+import { diffScript } from "./script/diff";
+import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
+import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
+import { ScriptResource } from "./script/resource";
+import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import type { UserScriptArgs } from "./user-script";
+
+/** Arguments of a {@link Worker}: those of a UserScript, without a namespace, plus `workersDev`. */
+export interface WorkerArgs extends Omit<UserScriptArgs, "namespace"> {
+  /** Serve the Worker on the account's workers.dev subdomain. Default false. */
+  workersDev?: pulumi.Input<boolean>;
+}
+
+export interface WorkerInputs extends ScriptInputs {
+  workersDev: boolean;
+}
+
+export interface WorkerOutputs extends ScriptOutputs {
+  workersDev: boolean;
+}
+
+const WORKER: ResourceSpec = { kind: "Worker", inputs: [...SCRIPT_INPUT_KEYS, "workersDev"], outputs: SCRIPT_OUTPUT_KEYS };
+
+const refOf = (name: string): ScriptRef => ({ script: name });
+const opFor = (name: string, verb: string): Operation => operation("Worker", name, verb);
+
+/** Validates and normalizes Worker inputs. Reads `path` modules to hash them; no API calls. */
+export function checkWorker(news: Record<string, unknown>, now: Date = new Date()): { inputs: WorkerInputs; failures: CheckFailure[] } {
+  const n = withoutInternalKeys(news ?? {});
+  const failures = unknownPropertyFailures(WORKER, n);
+  const script = checkScript(n, failures, now);
+  failures.push(...fieldFailures(n, "workersDev", booleanProblem));
+  return { inputs: { ...script, workersDev: (n.workersDev as boolean | undefined) ?? false }, failures };
+}
+
+/** diff(olds = stored outputs, news = normalized inputs). Pure. */
+export function diffWorker(olds: Partial<WorkerOutputs>, news: WorkerInputs): KeyedDiff {
+  const diff = diffScript(olds, news);
+  if (!isUnknown(news.workersDev) && (olds.workersDev ?? false) === news.workersDev) return diff;
+  const changedKeys = [...diff.changedKeys, "workersDev"];
+  return { ...diff, changes: true, changedKeys };
+}
+
+async function deploy(api: CloudflareApi, inputs: WorkerInputs, verb: "create" | "update", deployedDigest: string | undefined): Promise<WorkerOutputs> {
+  const op = opFor(inputs.name, verb);
+  const outs = await deployScript(api, refOf(inputs.name), inputs, op, deployedDigest);
+  return { ...outs, workersDev: inputs.workersDev };
+}
+
+export const workerProvider: pulumi.dynamic.ResourceProvider = {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { inputs, failures } = checkWorker(news);
+    const importCheck = isImportCheck(olds, news, "assets");
+    return { inputs, failures: importCheck ? failures.filter((f) => f.reason !== ASSETS_BINDING_NEEDS_ASSETS) : failures };
+  },
+
+  async diff(_id: string, olds: WorkerOutputs, news: WorkerInputs) {
+    return diffWorker(olds, news);
+  },
+
+  async create(inputs: WorkerInputs) {
+    const api = connect(inputs.accountId);
+    const outs = await deploy(api, inputs, "create", undefined);
+    // Stated on create whatever the API's default, so the state is what the program says.
+    await updateSubdomain(api, refOf(inputs.name), inputs.workersDev, opFor(inputs.name, "create"));
+    return { id: inputs.name, outs };
+  },
+
+  /** Refresh and import (id: the script name). `{}` when Cloudflare's script list no longer has it. */
+  async read(id: string, props?: Partial<WorkerOutputs>) {
+    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<WorkerOutputs>;
+    const name = stored.name ?? id;
+    const importing = stored.etag === undefined && stored.modules === undefined;
+    const api = connect(stored.accountId);
+    const op = opFor(name, importing ? "import" : "read");
+    const found = await readScript(api, refOf(name), stored, op);
+    if (!found) return {};
+    const subdomain = await getSubdomain(api, refOf(name), op);
+    if (!subdomain) return {};
+    const outs: WorkerOutputs = { ...found.outs, workersDev: subdomain.enabled };
+    return found.inputs ? { id: name, props: outs, inputs: { ...found.inputs, workersDev: subdomain.enabled } } : { id: name, props: outs };
+  },
+
+  async update(_id: string, olds: WorkerOutputs, news: WorkerInputs) {
+    const api = connect(news.accountId);
+    const { changedKeys } = diffWorker(olds, news);
+    const onlySubdomain = changedKeys.every((k) => k === "workersDev");
+    const outs = onlySubdomain ? { ...olds, workersDev: news.workersDev } : await deploy(api, news, "update", keptAssetsDigest(olds));
+    if (changedKeys.includes("workersDev")) await updateSubdomain(api, refOf(news.name), news.workersDev, opFor(news.name, "update"));
+    return { outs };
+  },
+
+  async delete(id: string, props: WorkerOutputs) {
+    const name = props?.name ?? id;
+    await deleteScript(connect(props?.accountId), refOf(name), opFor(name, "delete"));
+  },
+};
+
+/**
+ * An account-level Worker: the platform's dispatch Worker, an outbound Worker, or any Worker of the account.
+ *
+ * Content, settings, tags, bindings, assets and `workersDev` update in place; a change of `name` or
+ * `accountId` replaces it. Every upload keeps secret bindings, so ScriptSecrets (without `namespace`) survive.
+ */
+export class Worker extends ScriptResource {
+  declare public readonly workersDev: pulumi.Output<boolean>;
+
+  constructor(name: string, args: WorkerArgs, opts?: pulumi.CustomResourceOptions) {
+    super(WORKER, name, args, opts);
+  }
+}
