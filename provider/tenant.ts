@@ -51,6 +51,15 @@ export interface TenantArgs {
   accountId?: pulumi.Input<string>;
 }
 
+/** A tenant id is a DNS label, since the dispatch Worker routes `<id>.<domain>` to it; it is also the script name. */
+const TENANT_ID = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const TENANT_ID_RULE = "1-63 lowercase letters, digits or dashes, starting and ending with a letter or digit";
+
+/** The one rule for tenant ids, used by the Tenant component and by tenants.yaml. */
+export function tenantIdProblem(value: unknown): string | undefined {
+  return typeof value === "string" && TENANT_ID.test(value) ? undefined : `must be ${TENANT_ID_RULE}`;
+}
+
 /** The tag every tenant's script carries: the handle for offboarding. */
 export const tenantTag = (tenantId: string) => `tenant-${tenantId}`;
 
@@ -63,9 +72,9 @@ export function tenantArgsFailures(args: TenantArgs): CheckFailure[] {
   const failures: CheckFailure[] = [];
   const a = (args ?? {}) as unknown as Record<string, unknown>;
   const id = a.tenantId;
-  if (id === undefined) failures.push({ property: "tenantId", reason: "is required: lowercase letters, digits and dashes (the script name, tag and asset salt)" });
+  if (id === undefined) failures.push({ property: "tenantId", reason: `is required: ${TENANT_ID_RULE} (the script name, tag and asset salt)` });
   else {
-    const problem = namespaceNameProblem(id);
+    const problem = tenantIdProblem(id);
     if (problem) failures.push({ property: "tenantId", reason: problem });
   }
   if (a.scriptName !== undefined) {

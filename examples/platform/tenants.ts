@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config";
+import { tenantIdProblem } from "../../provider/tenant";
 import { compatibilityDateProblem, compatibilityFlagsFailures, MAX_TAGS, tagsFailures } from "../../provider/validation";
 
 export const PLANS = {
@@ -54,7 +55,6 @@ export class TenantsFileError extends Error {
   }
 }
 
-const TENANT_ID = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags"]);
@@ -93,12 +93,13 @@ export function validateTenants(doc: unknown, baseDir: string, file = "tenants.y
     const problem = (field: string, text: string) => problems.push(`${label}: ${field} ${text}`);
     unknownKeys(raw, TENANT_KEYS, (k) => problem(k, `is not a known field (allowed: ${[...TENANT_KEYS].join(", ")})`));
 
-    if (typeof raw.id !== "string" || !TENANT_ID.test(raw.id)) {
-      problem("id", "must be 1-40 lowercase letters, digits or dashes, starting and ending with a letter or digit");
-    } else if (seen.has(raw.id)) {
-      problem("id", `is a duplicate of tenants[${seen.get(raw.id)}]`);
+    const idProblem = tenantIdProblem(raw.id);
+    if (idProblem) {
+      problem("id", idProblem);
+    } else if (seen.has(raw.id as string)) {
+      problem("id", `is a duplicate of tenants[${seen.get(raw.id as string)}]`);
     } else {
-      seen.set(raw.id, index);
+      seen.set(raw.id as string, index);
     }
 
     const plan = raw.plan ?? "free";

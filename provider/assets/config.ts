@@ -1,7 +1,6 @@
 /**
  * The asset config (`assets.config` of a script upload): validation of the user-facing camelCase
  * input and conversion to the wire format, with `_headers` / `_redirects` carried as strings.
- * Values: /work/shared/reference/cloudflare-api.md §5.3.
  */
 import { isPlainObject, isUnknown, type CheckFailure } from "../validation";
 

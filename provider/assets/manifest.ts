@@ -1,7 +1,7 @@
 /**
  * The asset manifest: which files of a directory are uploaded, under which paths, hashes and types.
  *
- * Steps, in order (wrangler's rules, peers.md §4 and lesson 8):
+ * Steps, in order (wrangler's rules):
  * 1. resolve the directory and read `.assetsignore` (gitignore semantics, applied to the relative POSIX path;
  *    `/.assetsignore`, `/_headers` and `/_redirects` are always left out of the upload);
  * 2. check every symlink: it must resolve inside the directory and must not form a loop;

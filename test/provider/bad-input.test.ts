@@ -373,8 +373,8 @@ const ROWS: Row[] = [
   })),
 
   // ScriptSecret
+  // Optional: without it the secret is for an account-level Worker.
   ...set("ScriptSecret", "namespace", [
-    ["(missing)", MISSING, undefined, /is required: the dispatch namespace name/],
     ['"NS"', "NS", undefined, NAMESPACE_RULE],
   ]),
   ...set("ScriptSecret", "scriptName", [
@@ -403,8 +403,8 @@ const ROWS: Row[] = [
   ),
 
   // StaticAssets
+  // Optional: without it the assets are for an account-level Worker.
   ...set("StaticAssets", "namespace", [
-    ["(missing)", MISSING, undefined, /is required: the dispatch namespace name/],
     ['"NS"', "NS", undefined, NAMESPACE_RULE],
   ]),
   ...set("StaticAssets", "scriptName", [
@@ -477,9 +477,10 @@ const ROWS: Row[] = [
   // Tenant (component arguments that reach a resource)
   ...set("Tenant", "tenantId", [
     ["(missing)", MISSING, undefined, /is required/],
-    ['""', "", undefined, NAMESPACE_RULE],
-    ['"Acme Corp"', "Acme Corp", undefined, NAMESPACE_RULE],
-    ["64 characters", long(64), undefined, /at most 63 characters/],
+    ['""', "", undefined, /1-63 lowercase letters/],
+    ['"Acme Corp"', "Acme Corp", undefined, /1-63 lowercase letters/],
+    ["64 characters", long(64), undefined, /1-63 lowercase letters/],
+    ['"acme-" (ends in a dash)', "acme-", undefined, /ending with a letter or digit/],
   ]),
   ...set("Tenant", "scriptName", [['"Acme"', "Acme", undefined, SCRIPT_RULE]]),
   ...set("Tenant", "plan", [
@@ -502,10 +503,10 @@ const ROWS: Row[] = [
   ]),
 
   // tenants.yaml (examples/platform/tenants.ts): problems read `tenant "<id>": <field> <what is allowed>`
-  yamlRow("id", "(missing)", (t) => delete t.id, "id", /1-40 lowercase letters, digits or dashes/),
-  yamlRow("id", '"Acme"', (t) => (t.id = "Acme"), "id", /1-40 lowercase letters, digits or dashes/),
-  yamlRow("id", "41 characters", (t) => (t.id = long(41)), "id", /1-40 lowercase letters/),
-  yamlRow("id", "7", (t) => (t.id = 7), "id", /1-40 lowercase letters/),
+  yamlRow("id", "(missing)", (t) => delete t.id, "id", /1-63 lowercase letters, digits or dashes/),
+  yamlRow("id", '"Acme"', (t) => (t.id = "Acme"), "id", /1-63 lowercase letters, digits or dashes/),
+  yamlRow("id", "64 characters", (t) => (t.id = long(64)), "id", /1-63 lowercase letters/),
+  yamlRow("id", "7", (t) => (t.id = 7), "id", /1-63 lowercase letters/),
   yamlRow("(unknown field)", "colour: red", (t) => (t.colour = "red"), "colour", /allowed: id, plan, worker, assets, secrets, tags/),
   yamlRow("plan", '"platinum"', (t) => (t.plan = "platinum"), "plan", /one of free, pro, enterprise/),
   yamlRow("worker", "(missing)", (t) => delete t.worker, "worker", /is required: a mapping with dir, modules and compatibilityDate/),
@@ -713,7 +714,7 @@ describe("bad input fails at check time, names the field and what is allowed, an
 
   it("the Tenant component refuses bad arguments in its constructor, before registering anything", () => {
     expect(() => new Tenant("bad", { ...(base.Tenant() as unknown as TenantArgs), tenantId: "Acme Corp" })).toThrow(
-      /Tenant "bad": tenantId must use only lowercase letters/,
+      /Tenant "bad": tenantId must be 1-63 lowercase letters/,
     );
   });
 

@@ -67,7 +67,7 @@ describe("tenants.yaml validation", () => {
       dir,
     );
     const expected = [
-      /tenant "Bad_Id": id must be 1-40 lowercase/,
+      /tenant "Bad_Id": id must be 1-63 lowercase/,
       /tenant "dup": id is a duplicate of tenants\[1\]/,
       /tenant "p": plan must be one of free, pro, enterprise/,
       /tenant "m": worker.modules missing.js does not exist/,
