@@ -18,9 +18,8 @@ let connected = false;
 function connectToEngine(): void {
   if (connected) return;
   connected = true;
-  const hostScript = process.argv[1] ?? "";
   const engineAddr = process.argv[2];
-  if (!hostScript.includes("dynamic-provider") || !engineAddr || process.env.PULUMI_NODEJS_ENGINE) return;
+  if (!engineAddr || process.env.PULUMI_NODEJS_ENGINE) return;
   process.env.PULUMI_NODEJS_ENGINE = engineAddr;
   try {
     // The runtime store may already exist (the host reads project metadata before configure).
@@ -35,14 +34,30 @@ function connectToEngine(): void {
   }
 }
 
+let sink: Logger | undefined;
+
+/** Sends the provider's messages somewhere else (tests capture them); returns a function that restores the previous sink. */
+export function setLogger(next: Logger | undefined): () => void {
+  const previous = sink;
+  sink = next;
+  return () => {
+    sink = previous;
+  };
+}
+
 export const log: Logger = {
   info: (message) => emit("info", message),
   warn: (message) => emit("warn", message),
 };
 
+/** True in the process Pulumi's dynamic-provider host runs: only there does the engine read our messages. */
+const underProviderHost = () => (process.argv[1] ?? "").includes("dynamic-provider");
+
 function emit(level: "info" | "warn", message: string): void {
-  if (process.env.VITEST) {
-    if (process.env.WFP_LOG_CONSOLE) console.error(`[${level}] ${message}`);
+  if (sink) return sink[level](message);
+  if (!underProviderHost()) {
+    // A library or CLI use outside the engine (offboarding, drift, scripts).
+    console.error(`[${level}] ${message}`);
     return;
   }
   connectToEngine();

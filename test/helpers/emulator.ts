@@ -8,6 +8,7 @@ import Cloudflare from "cloudflare";
 import { startEmulator, type EmulatorOptions, type FaultRule, type JournalEntry, type RunningEmulator } from "../../emulator";
 import { CloudflareApi, DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../provider/api/client";
 import { setClientFactory } from "../../provider/api/connect";
+import { setLogger } from "../../provider/log";
 import type { Credentials } from "../../provider/config";
 
 export type { FaultRule, JournalEntry };
@@ -153,8 +154,17 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
  * factory (no process.env); returns a function that restores the previous target (connections nest).
  */
 export function connectProvider(credentials: Credentials, options: ClientOverrides = {}): () => void {
-  return setClientFactory(({ accountId }) => testClient({ ...credentials, accountId: accountId ?? credentials.accountId }, options));
+  const restoreFactory = setClientFactory(({ accountId }) => testClient({ ...credentials, accountId: accountId ?? credentials.accountId }, options));
+  // The provider's retry and progress lines, kept for tests that assert on them instead of cluttering the run.
+  const restoreLog = setLogger({ info: (m) => providerLog.push(`[info] ${m}`), warn: (m) => providerLog.push(`[warn] ${m}`) });
+  return () => {
+    restoreLog();
+    restoreFactory();
+  };
 }
+
+/** What the provider logged while connected (retries, upload progress), oldest first. */
+export const providerLog: string[] = [];
 
 /** Test overrides of the provider client: a policy patch, a sleep (record waits instead of waiting) and a clock. */
 export interface ClientOverrides {
