@@ -19,9 +19,10 @@ const HELP = `Usage: wfp-emulator [options]
   --no-rate-limit          disable rate limiting
   --namespace-delete MODE  cascade (default) or reject, for non-empty namespaces
   --jwt-ttl SECONDS        lifetime of asset upload JWTs (default 3600)
-  --max-asset-files N      max files per assets manifest (default 20000)
+  --plan PLAN              paid (default) or free: the plan's limits on asset files and Worker size
+  --max-asset-files N      max files per assets manifest (default: the plan's, 100000 paid, 20000 free)
   --max-tags N             max tags per script (default 8)
-  --missing-script-code C  error code of a missing script: 10007 (default) or 10092
+  --missing-script-code C  error code of a missing script on namespace paths (default 10092)
   --lenient-asset-hashes   accept 1-64 hex-character asset hashes
   --log                    log internal errors to stderr
 `;
@@ -37,6 +38,7 @@ const FLAGS = {
   "no-rate-limit": { type: "boolean" },
   "namespace-delete": { type: "string" },
   "jwt-ttl": { type: "string" },
+  plan: { type: "string" },
   "max-asset-files": { type: "string" },
   "max-tags": { type: "string" },
   "missing-script-code": { type: "string" },
@@ -97,6 +99,7 @@ export function optionsFromArgs(argv: string[]): EmulatorOptions {
     dataDir: values["data-dir"],
     namespaceDelete: oneOf("namespace-delete", values["namespace-delete"], ["cascade", "reject"] as const),
     jwtTtlSeconds: int("jwt-ttl", values["jwt-ttl"]),
+    plan: oneOf("plan", values.plan, ["paid", "free"] as const),
     maxAssetFiles: int("max-asset-files", values["max-asset-files"]),
     maxTagsPerScript: int("max-tags", values["max-tags"]),
     missingScriptCode: int("missing-script-code", values["missing-script-code"]),

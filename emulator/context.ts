@@ -15,5 +15,6 @@ export interface EmulatorContext {
 
 export type AppEnv = {
   Bindings: { incoming?: IncomingMessage; outgoing?: ServerResponse };
-  Variables: { credential: string; userId: string };
+  /** `withholdCompletionJwt`: set by a fault rule for this request. */
+  Variables: { credential: string; userId: string; withholdCompletionJwt?: boolean };
 };

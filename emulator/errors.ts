@@ -26,18 +26,28 @@ export const Codes = {
   INVALID_REQUEST: 10001,
   /** [I] An injected 5xx fault. */
   INTERNAL_ERROR: 10013,
-  /** Script not found (default; 10092 is the alternative wrangler expects). */
+  /** Script not found, on account-level script paths. */
   SCRIPT_NOT_FOUND: 10007,
+  /** Script not found, on namespace script paths (the only code wrangler's dispatch-namespace probe accepts). */
+  ENVIRONMENT_NOT_FOUND: 10092,
   /** Invalid script name (`workers.api.error.invalid_script_name`). */
   INVALID_SCRIPT_NAME: 10016,
   /** Script or metadata invalid. */
   SCRIPT_INVALID: 10021,
+  /** The Worker's modules are over the plan's compressed size limit. */
+  SCRIPT_TOO_LARGE: 10027,
+  /** A secret's name is already used by a binding that is not a secret. */
+  BINDING_NAME_IN_USE: 10053,
   /** Secret not found. */
   SECRET_NOT_FOUND: 10056,
+  /** An `inherit` binding the previous version does not have (strict inherit). */
+  INHERIT_BINDING_INVALID: 10057,
   /** [I] Namespace not empty (namespaceDelete: "reject"). */
   NAMESPACE_NOT_EMPTY: 10075,
   /** [I] Script is referenced by another script and `force` was not given. */
   SCRIPT_HAS_DEPENDENTS: 10082,
+  /** A service binding or tail consumer names a Worker that does not exist. */
+  SERVICE_NOT_FOUND: 10144,
   /** Missing settings part in multipart upload. */
   MISSING_SETTINGS_PART: 10201,
   /** [I] Method not allowed on a known path. */

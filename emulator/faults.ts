@@ -11,13 +11,20 @@ export interface RateLimitOptions {
   blockMs?: number;
 }
 
+/** What the limiter decided, with the numbers the `Ratelimit` headers carry (seconds, rounded up). */
 export type RateDecision =
-  | { allowed: true; limit: number; remaining: number }
-  | { allowed: false; limit: number; retryAfterSeconds: number; resetAt: number };
+  | { allowed: true; limit: number; windowSeconds: number; remaining: number; resetSeconds: number }
+  | { allowed: false; limit: number; windowSeconds: number; retryAfterSeconds: number };
 
-/** A sliding-window limiter keyed by credential. */
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * Fixed windows per credential, each starting at the credential's first request after the previous one ended
+ * (Cloudflare's headers speak of "the time the next window resets"). The request over the limit is refused and
+ * blocks the credential for `blockMs`; every request until then is refused too, and a fresh window follows.
+ */
 export class RateLimiter {
-  private readonly hits = new Map<string, number[]>();
+  private readonly windows = new Map<string, { start: number; count: number }>();
   private readonly blockedUntil = new Map<string, number>();
 
   constructor(
@@ -28,35 +35,38 @@ export class RateLimiter {
   check(key: string): RateDecision {
     const t = this.now();
     const { limit, windowMs } = this.opts;
-    const blockMs = this.opts.blockMs ?? windowMs;
+    const windowSeconds = seconds(windowMs);
     const until = this.blockedUntil.get(key);
     if (until !== undefined) {
-      if (t < until) return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil((until - t) / 1000)), resetAt: until };
+      if (t < until) return { allowed: false, limit, windowSeconds, retryAfterSeconds: seconds(until - t) };
       this.blockedUntil.delete(key);
-      this.hits.delete(key);
+      this.windows.delete(key);
     }
-    let list = this.hits.get(key);
-    if (!list) {
-      list = [];
-      this.hits.set(key, list);
+    let w = this.windows.get(key);
+    if (!w || t >= w.start + windowMs) {
+      w = { start: t, count: 0 };
+      this.windows.set(key, w);
     }
-    // Drop hits that left the window (the list is in time order).
-    let drop = 0;
-    while (drop < list.length && list[drop]! <= t - windowMs) drop++;
-    if (drop) list.splice(0, drop);
-    if (list.length >= limit) {
-      const resetAt = t + blockMs;
-      this.blockedUntil.set(key, resetAt);
-      return { allowed: false, limit, retryAfterSeconds: Math.max(1, Math.ceil(blockMs / 1000)), resetAt };
+    if (w.count >= limit) {
+      const blockMs = this.opts.blockMs ?? windowMs;
+      this.blockedUntil.set(key, t + blockMs);
+      return { allowed: false, limit, windowSeconds, retryAfterSeconds: seconds(blockMs) };
     }
-    list.push(t);
-    return { allowed: true, limit, remaining: limit - list.length };
+    w.count++;
+    return { allowed: true, limit, windowSeconds, remaining: limit - w.count, resetSeconds: seconds(w.start + windowMs - t) };
   }
 
   clear(): void {
-    this.hits.clear();
+    this.windows.clear();
     this.blockedUntil.clear();
   }
+}
+
+/** Cloudflare's rate-limit headers for a decision: `Ratelimit` and `Ratelimit-Policy`, plus `Retry-After` on a 429. */
+export function rateLimitHeaders(d: RateDecision): Record<string, string> {
+  const policy = `"burst";q=${d.limit};w=${d.windowSeconds}`;
+  if (d.allowed) return { ratelimit: `"default";r=${d.remaining};t=${d.resetSeconds}`, "ratelimit-policy": policy };
+  return { ratelimit: `"default";r=0;t=${d.retryAfterSeconds}`, "ratelimit-policy": policy, "retry-after": String(d.retryAfterSeconds) };
 }
 
 /** One injected failure, as posted to `POST /__emulator/faults`. */
@@ -86,6 +96,11 @@ export interface FaultRule {
   message?: string;
   /** Extra response headers, e.g. `{"x-should-retry": "false"}`. */
   headers?: Record<string, string>;
+  /**
+   * Let the request through, but if it is the assets upload that completes its session, answer 202 `{}` instead
+   * of 201 with the completion JWT, as Cloudflare was seen doing (alchemy-run/alchemy#914).
+   */
+  withholdCompletionJwt?: boolean;
 }
 
 interface ActiveRule {
@@ -110,7 +125,9 @@ export class FaultInjector {
   add(rules: FaultRule[]): void {
     for (const rule of rules) {
       if (!rule || typeof rule.path !== "string") throw new Error("each fault rule needs a string `path`");
-      if (rule.status === undefined && !rule.delayMs && !rule.reset) throw new Error("a fault rule needs `status`, `delayMs` or `reset`");
+      if (rule.status === undefined && !rule.delayMs && !rule.reset && !rule.withholdCompletionJwt) {
+        throw new Error("a fault rule needs `status`, `delayMs`, `reset` or `withholdCompletionJwt`");
+      }
       this.rules.push({ rule, matcher: compilePath(rule.path), seen: 0, fired: 0 });
     }
   }

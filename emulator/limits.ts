@@ -1,6 +1,11 @@
 /** Named limits, with units in their names; emulator/README.md gives the evidence for each. */
 export const MAX_ASSET_SIZE_BYTES = 25 * 1024 * 1024; // "under 25 MiB"; we allow exactly 25 MiB and reject above
-export const DEFAULT_MAX_ASSET_FILES = 20_000;
+/** What differs between Workers plans; Workers for Platforms needs Workers Paid, the default. */
+export const PLAN_LIMITS = {
+  paid: { maxAssetFiles: 100_000, maxScriptSizeBytes: 10 * 1024 * 1024 },
+  free: { maxAssetFiles: 20_000, maxScriptSizeBytes: 3 * 1024 * 1024 },
+} as const;
+export type Plan = keyof typeof PLAN_LIMITS;
 export const MAX_BUCKET_FILES = 2_000;
 export const MAX_BUCKET_BYTES = 40 * 1024 * 1024;
 export const DEFAULT_MAX_TAGS_PER_SCRIPT = 8;

@@ -3,7 +3,7 @@
  * Emulator options and their defaults. Every [I]/disputed behaviour has a switch here (see README.md).
  */
 import type { RateLimitOptions } from "./faults";
-import { DEFAULT_JWT_TTL_SECONDS, DEFAULT_MAX_ASSET_FILES, DEFAULT_MAX_TAGS_PER_SCRIPT, DEFAULT_RATE_LIMIT } from "./limits";
+import { DEFAULT_JWT_TTL_SECONDS, DEFAULT_MAX_TAGS_PER_SCRIPT, DEFAULT_RATE_LIMIT, PLAN_LIMITS, type Plan } from "./limits";
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (default) picks a free port. */
@@ -14,17 +14,21 @@ export interface EmulatorOptions {
   tokens?: string[];
   /** Persist state (state.json + asset blobs) in this directory; default: in memory only. */
   dataDir?: string;
-  /** Per-token sliding window; default {limit: 1200, windowMs: 300000}; `false` disables it. */
+  /** Requests per window and token, and the block once over; default {limit: 1200, windowMs: 300000}; `false` disables it. */
   rateLimit?: false | RateLimitOptions;
   /** Deleting a namespace that still holds scripts: "cascade" (default) deletes them, "reject" answers 400 10075. */
   namespaceDelete?: "cascade" | "reject";
   /** Lifetime of asset upload JWTs (session and completion), seconds; default 3600. */
   jwtTtlSeconds?: number;
-  /** Max files in one assets manifest; default 20000 (Cloudflare's Paid plan allows 100000). */
+  /** Whose limits apply: "paid" (default; Workers for Platforms needs it) or "free". */
+  plan?: Plan;
+  /** Max files in one assets manifest; default the plan's (100000 paid, 20000 free). */
   maxAssetFiles?: number;
+  /** Max gzip-compressed size of a Worker's modules, bytes; default the plan's (10 MiB paid, 3 MiB free). */
+  maxScriptSizeBytes?: number;
   /** Max tags per script; default 8 (the WfP docs; the schema says 10). */
   maxTagsPerScript?: number;
-  /** Error code of a missing script: 10007 (default, seen by probes) or 10092 (what wrangler's existence probe expects). */
+  /** Error code of a missing script on namespace paths: 10092 (default, what wrangler's existence probe needs) or 10007. */
   missingScriptCode?: number;
   /** Accept any 1–64 hex-character asset hash instead of exactly 32 lowercase hex characters; default false. */
   lenientAssetHashes?: boolean;
@@ -41,6 +45,7 @@ export type ResolvedOptions = Required<Omit<EmulatorOptions, "dataDir" | "rateLi
 
 export function resolveOptions(o: EmulatorOptions = {}): ResolvedOptions {
   const tokens = o.tokens && o.tokens.length > 0 ? o.tokens : ["local-dev-token"];
+  const plan = o.plan ?? "paid";
   return {
     port: o.port ?? 0,
     host: o.host ?? "127.0.0.1",
@@ -49,9 +54,11 @@ export function resolveOptions(o: EmulatorOptions = {}): ResolvedOptions {
     rateLimit: o.rateLimit === undefined ? { ...DEFAULT_RATE_LIMIT } : o.rateLimit,
     namespaceDelete: o.namespaceDelete ?? "cascade",
     jwtTtlSeconds: o.jwtTtlSeconds ?? DEFAULT_JWT_TTL_SECONDS,
-    maxAssetFiles: o.maxAssetFiles ?? DEFAULT_MAX_ASSET_FILES,
+    plan,
+    maxAssetFiles: o.maxAssetFiles ?? PLAN_LIMITS[plan].maxAssetFiles,
+    maxScriptSizeBytes: o.maxScriptSizeBytes ?? PLAN_LIMITS[plan].maxScriptSizeBytes,
     maxTagsPerScript: o.maxTagsPerScript ?? DEFAULT_MAX_TAGS_PER_SCRIPT,
-    missingScriptCode: o.missingScriptCode ?? 10007,
+    missingScriptCode: o.missingScriptCode ?? 10092,
     lenientAssetHashes: o.lenientAssetHashes ?? false,
     now: o.now ?? Date.now,
     log: o.log ?? false,

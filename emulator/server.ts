@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { Hono, type MiddlewareHandler } from "hono";
 import { ApiError, Codes, errorEnvelope, noRoute } from "./errors";
-import { FaultInjector, RateLimiter, type FaultRule } from "./faults";
+import { FaultInjector, RateLimiter, rateLimitHeaders, type FaultRule } from "./faults";
 import { TokenSigner } from "./jwt";
 import { ACCOUNT_ID_RE } from "./limits";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
@@ -89,6 +89,7 @@ function injectFaults(faults: FaultInjector): MiddlewareHandler<AppEnv> {
       c.env?.incoming?.socket.destroy();
       return c.body(null, 500, { "x-emulator-reset": "1" });
     }
+    if (rule.withholdCompletionJwt) c.set("withholdCompletionJwt", true);
     if (rule.status === undefined) return next();
     const headers: Record<string, string> = { ...(rule.headers ?? {}) };
     if (rule.retryAfter !== undefined) headers["retry-after"] = String(rule.retryAfter);
@@ -133,19 +134,11 @@ function requireToken(opts: ResolvedOptions): MiddlewareHandler<AppEnv> {
 function rateLimit(limiter: RateLimiter): MiddlewareHandler<AppEnv> {
   return async function rateLimitMw(c, next) {
     const d = limiter.check(c.var.credential);
-    if (!d.allowed) {
-      throw new ApiError(429, Codes.RATE_LIMITED, "Please wait and consider throttling your request speed", {
-        headers: {
-          "retry-after": String(d.retryAfterSeconds),
-          "x-ratelimit-limit": String(d.limit),
-          "x-ratelimit-remaining": "0",
-          "x-ratelimit-reset": new Date(d.resetAt).toUTCString(),
-        },
-      });
-    }
+    const headers = rateLimitHeaders(d);
+    if (!d.allowed) throw new ApiError(429, Codes.RATE_LIMITED, "Please wait and consider throttling your request speed", { headers });
     await next();
-    c.header("x-ratelimit-limit", String(d.limit));
-    c.header("x-ratelimit-remaining", String(d.remaining));
+    // Every answer carries them, errors included.
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
   };
 }
 

@@ -162,12 +162,11 @@ export class Store {
     return acc;
   }
 
-  /** Finds a namespace by name (as in API paths), falling back to its id. */
-  findNamespace(accountId: string, nameOrId: string): Namespace | undefined {
+  /** Finds a namespace by its name, the only way API paths address one. */
+  findNamespace(accountId: string, name: string): Namespace | undefined {
     const acc = this.state.accounts[accountId.toLowerCase()];
     if (!acc) return undefined;
-    for (const ns of Object.values(acc.namespaces)) if (ns.name === nameOrId) return ns;
-    return acc.namespaces[nameOrId];
+    return Object.values(acc.namespaces).find((ns) => ns.name === name);
   }
 
   /** Runs `fn` after every earlier `lock` call with the same key has settled. */

@@ -6,6 +6,7 @@
  * 3. {@link buildScript}: metadata + previous version → the new stored script.
  */
 import { createHash } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { ApiError, Codes, invalidScript } from "./errors";
 import { DEFAULT_COMPATIBILITY_DATE } from "./limits";
 import { mediaType, multipartBoundary } from "./multipart";
@@ -95,6 +96,21 @@ export function parseUploadBody(contentType: string | undefined, body: Buffer, m
     modules.push({ name, type: p.contentType!, data: p.data.toString("base64") });
   }
   return { metadata, modules };
+}
+
+/** 10027 when the gzip of the modules' bytes, concatenated in upload order, is over `maxBytes`. */
+export function assertScriptSize(modules: Module[], maxBytes: number): void {
+  const raw = Buffer.concat(modules.map((m) => Buffer.from(m.data, "base64")));
+  // Deflate grows incompressible input by well under 1%, so anything smaller cannot be over.
+  if (raw.length <= maxBytes * 0.99) return;
+  const compressed = gzipSync(raw).length;
+  if (compressed > maxBytes) {
+    throw new ApiError(
+      400,
+      Codes.SCRIPT_TOO_LARGE,
+      `workers.api.error.script_too_large: ${compressed} bytes compressed, the limit is ${maxBytes}`,
+    );
+  }
 }
 
 export interface Entry {

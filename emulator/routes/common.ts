@@ -23,10 +23,14 @@ export function requireNamespace(ctx: EmulatorContext, c: C, name?: string): Nam
   return ns;
 }
 
+const MISSING_SCRIPT_MESSAGES: Record<number, string> = {
+  [Codes.SCRIPT_NOT_FOUND]: "workers.api.error.script_not_found",
+  [Codes.ENVIRONMENT_NOT_FOUND]: "workers.api.error.environment_not_found",
+};
+
 export function scriptNotFound(ctx: EmulatorContext, name: string): ApiError {
   const code = ctx.opts.missingScriptCode;
-  const message = code === 10007 ? "workers.api.error.script_not_found" : `This Worker (${name}) does not exist on your account.`;
-  return new ApiError(404, code, message);
+  return new ApiError(404, code, MISSING_SCRIPT_MESSAGES[code] ?? `Script '${name}' not found`);
 }
 
 export function requireScript(ctx: EmulatorContext, ns: Namespace, name: string): Script {
@@ -141,10 +145,11 @@ export function validateBindings(raw: unknown): Binding[] {
 
 /**
  * Resolves `inherit` bindings against the previous bindings: copies the binding named `old_name ?? name` under
- * `name`. Unresolvable ones are dropped, or rejected with 10021 when `strict`.
+ * `name`. Unresolvable ones are dropped, or, when `strict`, refused with 10057, one error per binding.
  */
 export function resolveInherit(bindings: Binding[], previous: Binding[], strict: boolean): Binding[] {
   const out: Binding[] = [];
+  const missing: Array<{ code: number; message: string }> = [];
   for (const b of bindings) {
     if (b.type !== "inherit") {
       out.push(b);
@@ -152,13 +157,37 @@ export function resolveInherit(bindings: Binding[], previous: Binding[], strict:
     }
     const from = typeof b.old_name === "string" ? b.old_name : b.name;
     const prev = previous.find((p) => p.name === from);
-    if (!prev) {
-      if (strict) throw invalidScript(`Binding '${b.name}' of type inherit could not be resolved against the previous version`);
-      continue;
-    }
-    out.push({ ...prev, name: b.name });
+    if (prev) out.push({ ...prev, name: b.name });
+    else
+      missing.push({
+        code: Codes.INHERIT_BINDING_INVALID,
+        message: `inherit binding '${b.name}' is invalid: previous version does not have binding named '${from}'`,
+      });
   }
+  const [first, ...more] = missing;
+  if (strict && first) throw new ApiError(400, first.code, first.message, { more });
   return out;
+}
+
+/**
+ * Refuses bindings whose target the emulator models and that does not exist, one error per binding: a
+ * `dispatch_namespace` binding to a missing namespace (no code is documented; 100119, the namespace-not-found code,
+ * with status 400 where a missing namespace in the path is 404).
+ */
+export function checkBindingTargets(ctx: EmulatorContext, account: string, bindings: Binding[]): void {
+  const errors: Array<{ code: number; message: string }> = [];
+  for (const b of bindings) {
+    if (b.type !== "dispatch_namespace") continue;
+    if (typeof b.namespace !== "string") throw invalidScript(`dispatch_namespace binding ${b.name} needs a namespace`);
+    if (!ctx.store.findNamespace(account, b.namespace)) {
+      errors.push({
+        code: Codes.NAMESPACE_NOT_FOUND,
+        message: `binding '${b.name}' references dispatch namespace '${b.namespace}', which does not exist`,
+      });
+    }
+  }
+  const [first, ...more] = errors;
+  if (first) throw new ApiError(400, first.code, first.message, { more });
 }
 
 export function settingsObject(s: Script): Record<string, unknown> {

@@ -33,7 +33,7 @@ function validateName(name: unknown): string {
 
 function assertNameFree(ctx: EmulatorContext, c: C, name: string, except?: Namespace): void {
   const existing = ctx.store.findNamespace(accountId(c), name);
-  if (existing && existing.name === name && existing !== except) {
+  if (existing && existing !== except) {
     throw new ApiError(
       400,
       Codes.NAMESPACE_EXISTS,
@@ -70,7 +70,8 @@ export function namespaceRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const ns: Namespace = {
       id: newUuid(),
       name,
-      trusted_workers: body.trusted_workers === true,
+      // Create takes only a name; trusted mode is set with PUT.
+      trusted_workers: false,
       created_on: now,
       created_by: c.var.userId,
       modified_on: now,

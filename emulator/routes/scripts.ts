@@ -8,8 +8,8 @@ import { SCRIPT_NAME_RE } from "../limits";
 import { buildMultipart } from "../multipart";
 import type { AppEnv, EmulatorContext } from "../context";
 import { newTag, timestamp, type Namespace, type Script } from "../store";
-import { buildScript, computeEtag, detectHandlers, parseUploadBody, resolveEntry } from "../upload";
-import { accountId, redactBinding, requireNamespace, requireScript, scriptEnvelopeItem, scriptObject } from "./common";
+import { assertScriptSize, buildScript, computeEtag, detectHandlers, parseUploadBody, resolveEntry } from "../upload";
+import { accountId, checkBindingTargets, redactBinding, requireNamespace, requireScript, scriptEnvelopeItem, scriptObject } from "./common";
 import { resolveCompletionToken } from "./assets";
 
 const SCRIPT = "/dispatch/namespaces/:namespace/scripts/:script";
@@ -48,6 +48,7 @@ export function scriptRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     requireNamespace(ctx, c);
     const body = Buffer.from(await c.req.arrayBuffer());
     const { metadata, modules } = parseUploadBody(c.req.header("content-type"), body);
+    assertScriptSize(modules, ctx.opts.maxScriptSizeBytes);
     const strict = c.req.query("bindings_inherit") === "strict";
     const ns0 = requireNamespace(ctx, c);
     return store.lock(ns0.id, async () => {
@@ -68,6 +69,7 @@ export function scriptRoutes(ctx: EmulatorContext): Hono<AppEnv> {
         newTag: newTag(),
         now: timestamp(),
       });
+      checkBindingTargets(ctx, accountId(c), script.bindings);
       ns.scripts[name] = script;
       store.touch();
       return c.json(okEnvelope({ ...scriptObject(script), entry_point: script.main_module ?? script.body_part ?? "", startup_time_ms: 0 }));
@@ -115,6 +117,7 @@ export function scriptRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     requireScript(ctx, ns0, c.req.param("script"));
     const body = Buffer.from(await c.req.arrayBuffer());
     const { metadata, modules } = parseUploadBody(c.req.header("content-type"), body, true);
+    assertScriptSize(modules, ctx.opts.maxScriptSizeBytes);
     const mainHeader = c.req.header("cf-worker-main-module-part");
     const bodyHeader = c.req.header("cf-worker-body-part");
     if (metadata.main_module === undefined && metadata.body_part === undefined) {

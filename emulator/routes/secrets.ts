@@ -41,6 +41,13 @@ function validateSecret(body: unknown, name?: string): Binding {
   throw invalidScript(`unsupported secret type ${JSON.stringify(type)}`);
 }
 
+/** A secret may replace a secret, never another kind of binding: 10053. */
+function assertSecretName(s: Script, name: string): void {
+  if (s.bindings.some((x) => x.name === name && !SECRET_TYPES.has(x.type))) {
+    throw new ApiError(400, Codes.BINDING_NAME_IN_USE, `Binding name '${name}' already in use`);
+  }
+}
+
 function upsert(s: Script, b: Binding): void {
   s.bindings = [...s.bindings.filter((x) => x.name !== b.name), b];
 }
@@ -73,6 +80,7 @@ export function secretRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const body = await readJson(c);
     const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
     const b = validateSecret(body);
+    assertSecretName(s, b.name);
     upsert(s, b);
     s.modified_on = timestamp();
     ctx.store.touch();
@@ -103,6 +111,7 @@ export function secretRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       name,
       v === null ? null : validateSecret(v, name),
     ]);
+    for (const [name, b] of changes) if (b) assertSecretName(s, name);
     const result: Record<string, unknown> = {};
     for (const [name, b] of changes) {
       if (b === null) s.bindings = s.bindings.filter((x) => !(x.name === name && SECRET_TYPES.has(x.type)));

@@ -8,6 +8,8 @@ import type { AppEnv, EmulatorContext } from "../context";
 import { timestamp, type Script } from "../store";
 import { validateCompatibility, validateUsageModel } from "../upload";
 import {
+  accountId,
+  checkBindingTargets,
   isObject,
   readMultipart,
   requireNamespace,
@@ -96,6 +98,7 @@ export function settingsRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const ns = requireNamespace(ctx, c);
     const s = requireScript(ctx, ns, c.req.param("script"));
     const next = applySettings(s, patch, ctx.opts.maxTagsPerScript);
+    if (patch.bindings !== undefined) checkBindingTargets(ctx, accountId(c), next.bindings);
     next.modified_on = timestamp();
     ns.scripts[s.name] = next;
     ctx.store.touch();

@@ -72,7 +72,7 @@ describe("routing", () => {
 });
 
 describe("rate limiting", () => {
-  test("sliding window per token: 429 971 with Retry-After and X-RateLimit-* headers, then recovery", async () => {
+  test("Cloudflare's headers on every answer; over the limit every call is refused for the block, then a fresh window", async () => {
     let now = 1_000_000;
     const emu = await startEmulator({
       port: 0,
@@ -81,30 +81,38 @@ describe("rate limiting", () => {
       now: () => now,
     });
     try {
-      const get = (token: string): Promise<Response> =>
-        fetch(`${emu.apiBase}/accounts/${ACCOUNT}/workers/dispatch/namespaces`, { headers: { authorization: `Bearer ${token}` } });
+      const get = (token: string, path = "/dispatch/namespaces"): Promise<Response> =>
+        fetch(`${emu.apiBase}/accounts/${ACCOUNT}/workers${path}`, { headers: { authorization: `Bearer ${token}` } });
       const first = await get("a");
-      expect(first.headers.get("x-ratelimit-limit")).toBe("3");
-      expect(first.headers.get("x-ratelimit-remaining")).toBe("2");
-      await get("a");
+      expect(first.headers.get("ratelimit")).toBe('"default";r=2;t=10');
+      expect(first.headers.get("ratelimit-policy")).toBe('"burst";q=3;w=10');
+      expect(first.headers.get("retry-after")).toBeNull();
+      expect([...first.headers.keys()].filter((k) => k.startsWith("x-ratelimit"))).toEqual([]);
+      now += 2_500;
+      // An error answer carries them too; t counts down to the end of the window.
+      const missing = await get("a", "/dispatch/namespaces/nope");
+      expect(missing.status).toBe(404);
+      expect(missing.headers.get("ratelimit")).toBe('"default";r=1;t=8');
       await get("a");
       const limited = await get("a");
       expect(limited.status).toBe(429);
-      const body = await limited.json();
-      expect(envelopeCodes(body)).toEqual([971]);
+      expect(envelopeCodes(await limited.json())).toEqual([971]);
       expect(limited.headers.get("retry-after")).toBe("4");
-      expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
-      expect(Date.parse(limited.headers.get("x-ratelimit-reset")!)).toBeGreaterThan(now - 1000);
+      expect(limited.headers.get("ratelimit")).toBe('"default";r=0;t=4');
       // Another token has its own window.
       expect((await get("b")).status).toBe(200);
-      // Still blocked within blockMs, even though the window would allow it.
+      // Blocked for blockMs even though the window has ended; the block does not grow with refused calls.
       now += 3_000;
-      expect((await get("a")).status).toBe(429);
-      now += 11_000;
-      expect((await get("a")).status).toBe(200);
-      // The SDK sees a RateLimitError (b's earlier hit has left the window by now).
+      const stillLimited = await get("a");
+      expect(stillLimited.status).toBe(429);
+      expect(stillLimited.headers.get("retry-after")).toBe("1");
+      now += 1_000;
+      const again = await get("a");
+      expect(again.status).toBe(200);
+      expect(again.headers.get("ratelimit")).toBe('"default";r=2;t=10');
+      // The SDK sees a RateLimitError.
       const cf = new Cloudflare({ apiToken: "b", baseURL: emu.apiBase, maxRetries: 0 });
-      for (let i = 0; i < 3; i++) await cf.workersForPlatforms.dispatch.namespaces.list({ account_id: ACCOUNT });
+      for (let i = 0; i < 2; i++) await cf.workersForPlatforms.dispatch.namespaces.list({ account_id: ACCOUNT });
       await expect(cf.workersForPlatforms.dispatch.namespaces.list({ account_id: ACCOUNT })).rejects.toBeInstanceOf(
         Cloudflare.RateLimitError,
       );
@@ -113,9 +121,33 @@ describe("rate limiting", () => {
     }
   });
 
+  test("the default is Cloudflare's: 1200 requests per 300 s, then 5 minutes refused", async () => {
+    let now = 0;
+    const emu = await startEmulator({ port: 0, tokens: ["a"], now: () => now });
+    try {
+      const { limiter } = emu.emulator;
+      for (let i = 0; i < 1199; i++) limiter!.check("a");
+      const get = () => fetch(`${emu.apiBase}/accounts/${ACCOUNT}/workers/dispatch/namespaces`, { headers: { authorization: "Bearer a" } });
+      const last = await get();
+      expect(last.status).toBe(200);
+      expect(last.headers.get("ratelimit")).toBe('"default";r=0;t=300');
+      expect(last.headers.get("ratelimit-policy")).toBe('"burst";q=1200;w=300');
+      now += 60_000;
+      const over = await get();
+      expect(over.status).toBe(429);
+      expect(over.headers.get("retry-after")).toBe("300");
+      now += 299_000;
+      expect((await get()).status).toBe(429);
+      now += 1_000;
+      expect((await get()).status).toBe(200);
+    } finally {
+      await emu.close();
+    }
+  });
+
   test("rateLimit: false sends no rate-limit headers and never limits", async () => {
     const r = await h.api("GET", "/dispatch/namespaces");
-    expect(r.headers.get("x-ratelimit-limit")).toBeNull();
+    expect(r.headers.get("ratelimit")).toBeNull();
   });
 });
 

@@ -60,15 +60,20 @@ describe("faults", () => {
     expect([1, 2, 3].every(() => f.match("PUT", "/b")?.status === 429)).toBe(true);
   });
 
-  test("rate limiter window slides", () => {
+  test("rate limiter: fixed windows from the first request, a block once over, then a fresh window", () => {
     let now = 0;
     const rl = new RateLimiter({ limit: 2, windowMs: 1000, blockMs: 100 }, () => now);
-    expect(rl.check("k").allowed).toBe(true);
+    expect(rl.check("k")).toMatchObject({ allowed: true, remaining: 1, resetSeconds: 1, windowSeconds: 1 });
     now = 600;
-    expect(rl.check("k").allowed).toBe(true);
+    expect(rl.check("k")).toMatchObject({ allowed: true, remaining: 0 });
+    expect(rl.check("k")).toMatchObject({ allowed: false, retryAfterSeconds: 1 });
+    now = 650; // still blocked (until 700)
     expect(rl.check("k").allowed).toBe(false);
-    now = 1100; // blocked until 700 + ... → 700; first hit (0) left the window
-    expect(rl.check("k").allowed).toBe(true);
+    now = 700; // the block is over: a new window
+    expect(rl.check("k")).toMatchObject({ allowed: true, remaining: 1 });
+    // A window that simply ends (no block) restarts at the next request.
+    now = 1700;
+    expect(rl.check("k")).toMatchObject({ allowed: true, remaining: 1 });
   });
 });
 

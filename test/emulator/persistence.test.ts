@@ -134,7 +134,9 @@ describe("wfp-emulator command", () => {
         "--max-tags",
         "10",
         "--missing-script-code",
-        "10092",
+        "10007",
+        "--plan",
+        "free",
       ]),
     ).toEqual({
       port: 0,
@@ -146,7 +148,8 @@ describe("wfp-emulator command", () => {
       jwtTtlSeconds: 60,
       maxAssetFiles: 100000,
       maxTagsPerScript: 10,
-      missingScriptCode: 10092,
+      missingScriptCode: 10007,
+      plan: "free",
     });
     expect(optionsFromArgs(["--no-rate-limit"]).rateLimit).toBe(false);
     expect(optionsFromArgs(["--rate-limit-block", "7"]).rateLimit).toEqual({ limit: 1200, windowMs: 300_000, blockMs: 7000 });

@@ -230,7 +230,7 @@ describe("script upload (PUT)", () => {
     expect((await scriptsApi().bindings.get("kb", p)).result).toEqual([]);
   });
 
-  test("inherit bindings: dropped silently, or 10021 under bindings_inherit=strict", async () => {
+  test("inherit bindings: dropped silently, or 10057 (one error per binding) under bindings_inherit=strict", async () => {
     await put("inh", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "OLD", type: "plain_text", text: "x" }] }));
     const renamed = await put(
       "inh",
@@ -246,10 +246,21 @@ describe("script upload (PUT)", () => {
     expect((await scriptsApi().bindings.get("inh", p)).result).toEqual([{ name: "NEW", type: "plain_text", text: "x" }]);
     const strict = await put(
       "inh",
-      scriptForm({ main_module: "worker.mjs", bindings: [{ name: "GONE", type: "inherit" }] }),
+      scriptForm({
+        main_module: "worker.mjs",
+        bindings: [
+          { name: "GONE", type: "inherit" },
+          { name: "NEW", type: "inherit" },
+          { name: "ALSO", type: "inherit", old_name: "NOPE" },
+        ],
+      }),
       "?bindings_inherit=strict",
     );
-    expect10021(strict, /inherit/);
+    expect(strict.status).toBe(400);
+    expect(strict.body.errors).toEqual([
+      { code: 10057, message: "inherit binding 'GONE' is invalid: previous version does not have binding named 'GONE'" },
+      { code: 10057, message: "inherit binding 'ALSO' is invalid: previous version does not have binding named 'NOPE'" },
+    ]);
   });
 
   test("tags in metadata: validated, replaced when present, unchanged when absent", async () => {
@@ -325,7 +336,7 @@ describe("script upload (PUT)", () => {
 });
 
 describe("script details, list, delete", () => {
-  test("GET details through the SDK; missing → 404 10007", async () => {
+  test("GET details through the SDK; missing → 404 10092 (what wrangler's namespace probe reads as new)", async () => {
     await put("details", scriptForm({ main_module: "worker.mjs" }));
     const s = await scriptsApi().get("details", p);
     expect(s.dispatch_namespace).toBe(NS);
@@ -334,7 +345,7 @@ describe("script details, list, delete", () => {
       .get("no-such-script", p)
       .catch((e: unknown) => e)) as InstanceType<typeof Cloudflare.APIError>;
     expect(err).toBeInstanceOf(Cloudflare.NotFoundError);
-    expect(err.errors[0]!.code).toBe(10007);
+    expect(err.errors[0]!.code).toBe(10092);
   });
 
   test("list with tags filter, limit and cursor; bulk delete by tag", async () => {
@@ -385,7 +396,7 @@ describe("script details, list, delete", () => {
     expect(await scriptsApi().delete("caller", p)).toBeNull();
     const gone = await h.api("DELETE", path("caller"));
     expect(gone.status).toBe(404);
-    expect(envelopeCodes(gone.body)).toEqual([10007]);
+    expect(envelopeCodes(gone.body)).toEqual([10092]);
   });
 });
 
@@ -561,7 +572,7 @@ describe("secrets", () => {
     expect10021(noText);
     const missingScript = await h.api("PUT", path("nope", "/secrets"), { json: { name: "X", text: "y", type: "secret_text" } });
     expect(missingScript.status).toBe(404);
-    expect(envelopeCodes(missingScript.body)).toEqual([10007]);
+    expect(envelopeCodes(missingScript.body)).toEqual([10092]);
   });
 
   test("secrets-bulk PATCH merges", async () => {
