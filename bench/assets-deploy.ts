@@ -11,12 +11,10 @@
  * Environment: BENCH_FILES, BENCH_MB (default 20,000 and 500; 1,000 and 20 with BENCH_QUICK=1), BENCH_DIR (site
  * directory, shared with bench/assets.ts), BENCH_WRANGLER=0 (skip wrangler), BENCH_KEEP=1.
  *
- * wrangler is not a dependency of this project: it is installed on demand (pinned) into
- * $WFP_CACHE/wrangler-<version> (default ~/.cache/pulumi-cloudflare-wfp), outside the clone. If that fails, the
- * wrangler column is left out with a note.
+ * wrangler is not a dependency of this project: bench/wrangler.ts installs it on demand (pinned) outside the
+ * clone. If that fails, the wrangler column is left out with a note.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import * as os from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { generate, siteDir } from "./assets";
@@ -35,8 +33,8 @@ import {
   table,
   type CallSummary,
 } from "./lib";
+import { ensureWrangler, WRANGLER_VERSION } from "./wrangler";
 
-const WRANGLER_VERSION = "4.164.0";
 const NS_PULUMI = "bench-pulumi";
 const NS_WRANGLER = "bench-wrangler";
 const SCRIPT = "site";
@@ -52,32 +50,14 @@ interface Step {
   note: string;
 }
 
-function cacheDir(): string {
-  return process.env.WFP_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "pulumi-cloudflare-wfp");
-}
-
 /** The wrangler CLI entry point, installed on demand; a reason string when it is unavailable. */
-async function ensureWrangler(): Promise<{ cli: string } | { skipped: string }> {
+async function wranglerCli(): Promise<{ cli: string } | { skipped: string }> {
   if (process.env.BENCH_WRANGLER === "0") return { skipped: "BENCH_WRANGLER=0" };
-  const [major, minor] = process.versions.node.split(".").map(Number) as [number, number];
-  if (major < 22 || (major === 22 && minor < 12)) return { skipped: `wrangler needs Node >= 22.12, this is ${process.version}` };
-  const prefix = path.join(cacheDir(), `wrangler-${WRANGLER_VERSION}`);
-  const cli = path.join(prefix, "node_modules", "wrangler", "bin", "wrangler.js");
-  if (!existsSync(cli)) {
-    console.error(`[assets-deploy] installing wrangler@${WRANGLER_VERSION} into ${prefix} (once)`);
-    mkdirSync(prefix, { recursive: true });
-    const r = await run(
-      "npm",
-      ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error", `wrangler@${WRANGLER_VERSION}`],
-      {
-        cwd: prefix,
-        env: process.env,
-      },
-    );
-    if (r.code !== 0 || !existsSync(cli))
-      return { skipped: `installing wrangler@${WRANGLER_VERSION} failed: ${r.output.trim().split("\n").slice(-3).join(" ")}` };
+  try {
+    return { cli: await ensureWrangler((line) => console.error(`[assets-deploy] ${line}`)) };
+  } catch (err) {
+    return { skipped: (err as Error).message };
   }
-  return { cli };
 }
 
 function scriptState(state: any, ns: string): { files: number; blobs: number } {
@@ -90,10 +70,9 @@ async function main(): Promise<void> {
   const mb = envInt("BENCH_MB", quick() ? 20 : 500);
   const site = siteDir(files, mb);
   await generate(site, files, mb * 1024 * 1024);
-  const wrangler = await ensureWrangler();
+  const wrangler = await wranglerCli();
 
-  // 10092 for a missing script: what wrangler's existence probe expects (the provider accepts both codes).
-  const emu = await startTestEmulator({ missingScriptCode: 10092 });
+  const emu = await startTestEmulator();
   const changedFile = path.join(site, CHANGED);
   const original = readFileSync(changedFile);
   let project: PulumiProject | undefined;
