@@ -13,7 +13,7 @@ import {
 } from "../../emulator/upload";
 import { CODES } from "../../provider/api/errors";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config";
-import { hashAssetBytes, MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
+import { hashAssetBytes, MAX_ASSET_SIZE_BYTES, MAX_FILES_CEILING } from "../../provider/assets/manifest";
 import { MODULE_TYPES } from "../../provider/resources/script/modules";
 import { USAGE_MODELS } from "../../provider/resources/script/settings";
 import { MAX_TAG_LENGTH, MAX_TAGS, NAMESPACE_NAME_RE, SCRIPT_NAME_RE } from "../../provider/validation";
@@ -44,6 +44,10 @@ describe("limits", () => {
   test("asset size, and the provider's asset hashes are what the emulator accepts", () => {
     expect(emulatorLimits.MAX_ASSET_SIZE_BYTES).toBe(MAX_ASSET_SIZE_BYTES);
     expect(hashAssetBytes("<h1>x</h1>", "/index.html", "salt")).toMatch(emulatorLimits.ASSET_HASH_RE);
+  });
+
+  test("files per manifest: the provider's ceiling is Workers Paid's, the emulator's default", () => {
+    expect(MAX_FILES_CEILING).toBe(emulatorLimits.PLAN_LIMITS.paid.maxAssetFiles);
   });
 });
 
