@@ -1,22 +1,40 @@
 /**
- * The example platform: one dispatch namespace and one Tenant per entry of tenants.yaml.
- * Adding or removing an entry adds or removes exactly that tenant's resources.
+ * The example platform, all from tenants.yaml:
+ * - a dispatch namespace, and one Tenant (user Worker, secrets, static assets) per entry;
+ * - an outbound Worker that sees every fetch() of the user Workers: it blocks the file's `blockedHosts` and tells
+ *   other hosts which tenant is calling;
+ * - the dispatch Worker, on workers.dev, that routes `<tenant>.<domain>` (or `/<tenant>/`) to the tenant's Worker
+ *   with the custom limits of its plan.
+ * Adding or removing an entry adds or removes exactly that tenant's resources (and updates the dispatcher's
+ * routing table).
  *
  * Config (root Pulumi.yaml): `platform:namespace`, `platform:tenantsFile` (relative to the project),
- * and one secret per tenant secret (`pulumi config set --secret platform:<key> <value>`).
+ * `platform:domain` (the routing domain, default `localhost`), and one secret per tenant secret
+ * (`pulumi config set --secret platform:<key> <value>`).
  */
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // Users import from "pulumi-cloudflare-wfp"; inside this repository the example uses the source.
-import { DispatchNamespace, Tenant } from "../../provider";
-import { loadTenantsFile, PLANS } from "./tenants";
+import { DispatchNamespace, Tenant, Worker } from "../../provider";
+import { loadPlatformFile, PLANS } from "./tenants";
 
 const config = new pulumi.Config("platform");
-const tenantsFile = path.resolve(pulumi.getRootDirectory(), config.get("tenantsFile") ?? "examples/platform/tenants.yaml");
+const root = pulumi.getRootDirectory();
+const here = (...parts: string[]) => path.join(root, "examples/platform", ...parts);
+const platform = loadPlatformFile(path.resolve(root, config.get("tenantsFile") ?? "examples/platform/tenants.yaml"));
+const domain = config.get("domain") ?? "localhost";
+const compatibilityDate = "2025-06-01";
 
 const namespace = new DispatchNamespace("platform", { name: config.get("namespace") ?? "platform-tenants" });
 
-const tenants = loadTenantsFile(tenantsFile).map(
+const outbound = new Worker("outbound", {
+  name: pulumi.interpolate`${namespace.name}-outbound`,
+  modules: [{ name: "worker.js", path: here("outbound/worker.js") }],
+  compatibilityDate,
+  bindings: [{ type: "json", name: "BLOCKED_HOSTS", json: platform.blockedHosts }],
+});
+
+const tenants = platform.tenants.map(
   (t) =>
     new Tenant(t.id, {
       namespace: namespace.name,
@@ -28,7 +46,7 @@ const tenants = loadTenantsFile(tenantsFile).map(
       compatibilityDate: t.worker.compatibilityDate,
       compatibilityFlags: t.worker.compatibilityFlags,
       bindings: t.worker.bindings as never,
-      limits: PLANS[t.plan],
+      limits: { cpuMs: PLANS[t.plan].cpuMs },
       secrets: Object.fromEntries(Object.entries(t.secrets).map(([name, key]) => [name, config.requireSecret(key)])),
       assets: t.assets && {
         directory: t.assets.directory,
@@ -41,7 +59,28 @@ const tenants = loadTenantsFile(tenantsFile).map(
     }),
 );
 
+const dispatcher = new Worker("dispatcher", {
+  name: pulumi.interpolate`${namespace.name}-dispatcher`,
+  modules: [{ name: "worker.js", path: here("dispatcher/worker.js") }],
+  compatibilityDate,
+  workersDev: true,
+  bindings: [
+    {
+      type: "dispatch_namespace",
+      name: "DISPATCHER",
+      namespace: namespace.name,
+      outbound: { worker: { service: outbound.name }, params: [{ name: "tenant_id" }] },
+    },
+    { type: "json", name: "PLANS", json: PLANS },
+    { type: "json", name: "TENANT_PLANS", json: Object.fromEntries(platform.tenants.map((t) => [t.id, t.plan])) },
+    { type: "plain_text", name: "ROUTING_DOMAIN", text: domain },
+  ],
+});
+
 export const namespaceName = namespace.name;
+export const dispatcherName = dispatcher.name;
+export const outboundName = outbound.name;
+export const routingDomain = domain;
 export const deployed = pulumi.all(
   tenants.map((t) =>
     pulumi.all([t.scriptName, t.etag, t.tags, t.secretNames, t.assetFiles]).apply(([script, etag, tags, secrets, assetFiles]) => ({

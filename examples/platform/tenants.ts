@@ -9,10 +9,14 @@ import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config"
 import { tenantIdProblem } from "../../provider/tenant";
 import { compatibilityDateProblem, compatibilityFlagsFailures, MAX_TAGS, tagsFailures } from "../../provider/validation";
 
+/**
+ * The one plan table: the custom limits the dispatch Worker passes to `get(name, {}, { limits })`; `cpuMs` is
+ * also each tenant script's own CPU limit.
+ */
 export const PLANS = {
-  free: { cpuMs: 50 },
-  pro: { cpuMs: 500 },
-  enterprise: { cpuMs: 5000 },
+  free: { cpuMs: 50, subRequests: 10 },
+  pro: { cpuMs: 500, subRequests: 50 },
+  enterprise: { cpuMs: 5000, subRequests: 1000 },
 } as const;
 export type Plan = keyof typeof PLANS;
 
@@ -61,8 +65,21 @@ const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags"
 const WORKER_KEYS = new Set(["dir", "modules", "mainModule", "compatibilityDate", "compatibilityFlags", "bindings"]);
 const ASSETS_KEYS = new Set(["directory", "htmlHandling", "notFoundHandling", "runWorkerFirst"]);
 
-/** Reads the file; throws TenantsFileError listing every problem. */
+export interface PlatformFile {
+  tenants: TenantEntry[];
+  /** Hosts the outbound Worker refuses for every tenant (and their subdomains). */
+  blockedHosts: string[];
+}
+
+const HOSTNAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+/** Reads the file's tenants; throws TenantsFileError listing every problem. */
 export function loadTenantsFile(file: string): TenantEntry[] {
+  return loadPlatformFile(file).tenants;
+}
+
+/** Reads the whole file; throws TenantsFileError listing every problem. */
+export function loadPlatformFile(file: string): PlatformFile {
   if (!existsSync(file)) throw new TenantsFileError(file, [`the file does not exist`]);
   let doc: unknown;
   try {
@@ -70,16 +87,32 @@ export function loadTenantsFile(file: string): TenantEntry[] {
   } catch (error) {
     throw new TenantsFileError(file, [`not valid YAML: ${(error as Error).message}`]);
   }
-  return validateTenants(doc, path.dirname(path.resolve(file)), file);
+  return validatePlatform(doc, path.dirname(path.resolve(file)), file);
 }
 
-/** Validates a parsed document; relative paths resolve against `baseDir`. */
+/** Validates a parsed document's tenants; relative paths resolve against `baseDir`. */
 export function validateTenants(doc: unknown, baseDir: string, file = "tenants.yaml"): TenantEntry[] {
+  return validatePlatform(doc, baseDir, file).tenants;
+}
+
+function validatePlatform(doc: unknown, baseDir: string, file: string): PlatformFile {
   const problems: string[] = [];
   if (!isObject(doc) || !Array.isArray(doc.tenants)) {
     throw new TenantsFileError(file, ["expected a top-level `tenants:` list"]);
   }
-  for (const key of Object.keys(doc)) if (key !== "tenants") problems.push(`unknown top-level field "${key}" (allowed: tenants)`);
+  for (const key of Object.keys(doc)) {
+    if (key !== "tenants" && key !== "blockedHosts") problems.push(`unknown top-level field "${key}" (allowed: tenants, blockedHosts)`);
+  }
+  const blockedHosts: string[] = [];
+  if (doc.blockedHosts !== undefined) {
+    if (!Array.isArray(doc.blockedHosts)) problems.push("blockedHosts: must be a list of host names");
+    else {
+      doc.blockedHosts.forEach((host, i) => {
+        if (typeof host !== "string" || !HOSTNAME.test(host)) problems.push(`blockedHosts[${i}]: must be a lowercase host name such as evil.example`);
+        else blockedHosts.push(host);
+      });
+    }
+  }
 
   const seen = new Map<string, number>();
   const tenants: TenantEntry[] = [];
@@ -137,7 +170,7 @@ export function validateTenants(doc: unknown, baseDir: string, file = "tenants.y
     }
   });
   if (problems.length > 0) throw new TenantsFileError(file, problems);
-  return tenants;
+  return { tenants, blockedHosts };
 }
 
 function validateWorker(raw: unknown, baseDir: string, problem: (field: string, text: string) => void): TenantWorker | undefined {
