@@ -19,7 +19,7 @@ import { operation } from "../api/errors";
 import { deleteScript, type ScriptRef } from "../api/scripts";
 import type { AssetsAttachment } from "../assets/attach";
 import { fieldFailures, isImportCheck, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
-import { ASSETS_BINDING_NEEDS_ASSETS, type Binding } from "./script/bindings";
+import { ASSETS_BINDING_NEEDS_ASSETS, type Binding, type DeepInput } from "./script/bindings";
 import { checkScript } from "./script/check";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
@@ -49,7 +49,7 @@ export interface UserScriptArgs {
   /** Compatibility flags, e.g. `["nodejs_compat"]`. */
   compatibilityFlags?: pulumi.Input<pulumi.Input<string>[]>;
   /** Bindings (no secrets: use ScriptSecret). Names must be unique identifiers. */
-  bindings?: pulumi.Input<pulumi.Input<Binding>[]>;
+  bindings?: DeepInput<Binding[]>;
   /** Script tags: at most 8, each ≤ 1024 characters without `,` or `&`. The stack owns the whole tag set. */
   tags?: pulumi.Input<pulumi.Input<string>[]>;
   /** `standard` (default), `bundled` or `unbound`. */

@@ -1,4 +1,5 @@
 /** Bindings: the table of types and fields, check-time validation, and conversion to and from the API's form. */
+import type * as pulumi from "@pulumi/pulumi";
 import { bindingNameProblem, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
 import { camelToSnake, convertKeys, snakeToCamel } from "./keys";
 
@@ -33,6 +34,11 @@ export const BINDING_FIELDS: Record<string, { required: string[]; optional: stri
 
 /** Secret binding types: managed by ScriptSecret, never by UserScript, and kept across uploads. */
 export const SECRET_BINDING_TYPES = ["secret_text", "secret_key"];
+
+/** A value any part of which may be an Output or a Promise: Pulumi resolves inputs deeply. */
+export type DeepInput<T> = pulumi.Input<
+  T extends readonly (infer U)[] ? DeepInput<U>[] : T extends Record<string, unknown> ? { [K in keyof T]: DeepInput<T[K]> } : T
+>;
 
 type B<T extends string, F = object> = { name: string; type: T } & F;
 /** A binding, in camelCase. Secrets are not bindings here: use {@link ScriptSecret}. */
