@@ -27,10 +27,11 @@ import type { WireAssetConfig } from "./config";
 export const HASH_FORMULA = "sha256-salted-ext-v1";
 /** Cloudflare's per-file limit: 25 MiB (a file of exactly 25 MiB is accepted, as the emulator and wrangler do). */
 export const MAX_ASSET_SIZE_BYTES = 25 * 1024 * 1024;
-/** Default file-count limit (Free plan; Workers Paid allows 100,000). */
-export const DEFAULT_MAX_FILES = 20_000;
-/** The highest `maxFiles` we accept (Workers Paid). */
+/** Files per manifest on Workers Paid, the plan Workers for Platforms requires: the default and the ceiling. */
 export const MAX_FILES_CEILING = 100_000;
+export const DEFAULT_MAX_FILES = MAX_FILES_CEILING;
+/** Files per manifest on the Free plan: set `maxFiles` to this for a Free account. */
+export const FREE_PLAN_MAX_FILES = 20_000;
 /** Files that are never uploaded; the last two become part of the asset config. */
 export const ALWAYS_IGNORED = ["/.assetsignore", "/_headers", "/_redirects"];
 export const ASSETS_IGNORE_FILE = ".assetsignore";

@@ -74,7 +74,7 @@ export interface StaticAssetsArgs {
    * about) each other's uploaded files. Changing it uploads every file again.
    */
   isolationSalt?: pulumi.Input<string>;
-  /** The most files allowed; default 20,000 (Workers Paid allows up to 100,000). */
+  /** The most files allowed; default 100,000 (Workers Paid); 20,000 on the Free plan. */
   maxFiles?: pulumi.Input<number>;
   /** Upload requests in flight; default 3. */
   uploadConcurrency?: pulumi.Input<number>;

@@ -58,7 +58,7 @@ describe("check", () => {
       digest: "forged",
     });
     expect(failures).toEqual([]);
-    expect(inputs).toMatchObject({ namespace: "ns", scriptName: "s", maxFiles: 20000, uploadConcurrency: 3, fileCount: 2, totalBytes: 7 });
+    expect(inputs).toMatchObject({ namespace: "ns", scriptName: "s", maxFiles: 100000, uploadConcurrency: 3, fileCount: 2, totalBytes: 7 });
     expect(inputs.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(inputs.__provider).toBeUndefined();
     const empty = await checkStaticAssets({ namespace: "ns", scriptName: "s", directory: dir, include: [], exclude: [] });
@@ -130,7 +130,7 @@ describe("diff", () => {
     namespace: "ns",
     scriptName: "s",
     directory: "site",
-    maxFiles: 20000,
+    maxFiles: 100000,
     uploadConcurrency: 3,
     digest: "d1",
   };
