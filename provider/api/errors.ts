@@ -100,6 +100,16 @@ export function isGone(error: unknown, codes: readonly number[]): boolean {
   return error instanceof CloudflareApiError && error.status !== undefined && error.status < 500 && error.hasCode(...codes);
 }
 
+/** The request's result, or undefined when Cloudflare says the thing is gone ({@link isGone}). */
+export async function unlessGone<T>(request: Promise<T>, codes: readonly number[]): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (error) {
+    if (isGone(error, codes)) return undefined;
+    throw error;
+  }
+}
+
 /** Removes a credential from text that may be shown to the user. */
 export function redact(text: string, secret: string | undefined): string {
   if (!secret || secret.length < 4) return text;

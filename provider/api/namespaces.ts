@@ -3,7 +3,7 @@
  * The path parameter is always the namespace **name**; Cloudflare documents no addressing by id.
  */
 import type { CloudflareApi } from "./client";
-import { CODES, isGone, type Operation } from "./errors";
+import { CODES, unlessGone, type Operation } from "./errors";
 
 export interface NamespaceObject {
   namespace_id: string;
@@ -20,13 +20,8 @@ export async function listNamespaces(api: CloudflareApi, op: Operation): Promise
 }
 
 /** GET `/dispatch/namespaces/{name}`; undefined when Cloudflare says it does not exist (100119). */
-export async function getNamespace(api: CloudflareApi, name: string, op: Operation): Promise<NamespaceObject | undefined> {
-  try {
-    return await api.call<NamespaceObject>({ method: "get", path: namespacePath(name), op });
-  } catch (error) {
-    if (isGone(error, [CODES.namespaceNotFound])) return undefined;
-    throw error;
-  }
+export function getNamespace(api: CloudflareApi, name: string, op: Operation): Promise<NamespaceObject | undefined> {
+  return unlessGone(api.call<NamespaceObject>({ method: "get", path: namespacePath(name), op }), [CODES.namespaceNotFound]);
 }
 
 /** POST `/dispatch/namespaces`: create takes only the name; trusted mode is set by {@link updateNamespace}. */
@@ -46,11 +41,6 @@ export async function updateNamespace(
 
 /** DELETE `/dispatch/namespaces/{name}`; false when it was already gone. */
 export async function deleteNamespace(api: CloudflareApi, name: string, op: Operation): Promise<boolean> {
-  try {
-    await api.call({ method: "delete", path: namespacePath(name), op });
-    return true;
-  } catch (error) {
-    if (isGone(error, [CODES.namespaceNotFound])) return false;
-    throw error;
-  }
+  const deleted = api.call({ method: "delete", path: namespacePath(name), op }).then(() => true);
+  return (await unlessGone(deleted, [CODES.namespaceNotFound])) ?? false;
 }

@@ -4,7 +4,7 @@
  * Workers share one implementation.
  */
 import type { CloudflareApi } from "./client";
-import { CODES, isGone, type Operation } from "./errors";
+import { CODES, unlessGone, type Operation } from "./errors";
 import { namespacePath } from "./namespaces";
 import { paginate } from "./paginate";
 
@@ -47,13 +47,8 @@ export async function uploadScript(api: CloudflareApi, ref: ScriptRef, form: For
  */
 export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptObject | undefined> {
   if (ref.namespace === undefined) return (await listAccountScripts(api, op)).find((s) => s.id === ref.script);
-  try {
-    const details = await api.call<{ script: ScriptObject | null } | null>({ method: "get", path: scriptPath(ref), op });
-    return details?.script ?? undefined;
-  } catch (error) {
-    if (isGone(error, scriptGoneCodes(ref))) return undefined;
-    throw error;
-  }
+  const details = await unlessGone(api.call<{ script: ScriptObject | null } | null>({ method: "get", path: scriptPath(ref), op }), scriptGoneCodes(ref));
+  return details?.script ?? undefined;
 }
 
 /** GET `/scripts`: the account-level Workers (not those of dispatch namespaces). */
@@ -63,13 +58,8 @@ export async function listAccountScripts(api: CloudflareApi, op: Operation): Pro
 
 /** DELETE the script (`force` also removes it while bindings point at it); false when it was already gone. */
 export async function deleteScript(api: CloudflareApi, ref: ScriptRef, op: Operation, options: { force?: boolean } = {}): Promise<boolean> {
-  try {
-    await api.call({ method: "delete", path: scriptPath(ref), query: options.force ? { force: true } : undefined, op });
-    return true;
-  } catch (error) {
-    if (isGone(error, scriptGoneCodes(ref))) return false;
-    throw error;
-  }
+  const deleted = api.call({ method: "delete", path: scriptPath(ref), query: options.force ? { force: true } : undefined, op }).then(() => true);
+  return (await unlessGone(deleted, scriptGoneCodes(ref))) ?? false;
 }
 
 /** Script names in a namespace, optionally filtered by tags (`a:yes,b:no`). */
@@ -113,13 +103,11 @@ export async function getScriptContent(
   ref: ScriptRef,
   op: Operation,
 ): Promise<{ modules: ContentModule[]; entry?: string } | undefined> {
-  let res: Response;
-  try {
-    res = await api.fetchRaw({ method: "get", path: `${scriptPath(ref)}/content`, headers: { accept: "multipart/form-data" }, op });
-  } catch (error) {
-    if (isGone(error, scriptGoneCodes(ref))) return undefined;
-    throw error;
-  }
+  const res = await unlessGone(
+    api.fetchRaw({ method: "get", path: `${scriptPath(ref)}/content`, headers: { accept: "multipart/form-data" }, op }),
+    scriptGoneCodes(ref),
+  );
+  if (!res) return undefined;
   const entry = res.headers.get("cf-entrypoint") ?? undefined;
   const type = res.headers.get("content-type") ?? "";
   if (!type.startsWith("multipart/form-data")) {

@@ -1,6 +1,6 @@
 /** Script secrets: `.../scripts/{name}/secrets[/{secret}]`. Values are write-only: no verb returns one. */
 import type { CloudflareApi } from "./client";
-import { CODES, isGone, type Operation } from "./errors";
+import { CODES, unlessGone, type Operation } from "./errors";
 import { scriptGoneCodes, scriptPath, type ScriptRef } from "./scripts";
 
 const secretsPath = (ref: ScriptRef) => `${scriptPath(ref)}/secrets`;
@@ -13,22 +13,12 @@ export async function updateSecret(api: CloudflareApi, ref: ScriptRef, secret: {
 
 /** True when the secret exists; false when Cloudflare says it, its script or its namespace is gone. */
 export async function secretExists(api: CloudflareApi, ref: ScriptRef, name: string, op: Operation): Promise<boolean> {
-  try {
-    await api.call({ method: "get", path: `${secretsPath(ref)}/${encodeURIComponent(name)}`, op });
-    return true;
-  } catch (error) {
-    if (isGone(error, goneCodes(ref))) return false;
-    throw error;
-  }
+  const found = api.call({ method: "get", path: `${secretsPath(ref)}/${encodeURIComponent(name)}`, op }).then(() => true);
+  return (await unlessGone(found, goneCodes(ref))) ?? false;
 }
 
 /** DELETE the secret; false when it (or its script or namespace) was already gone. */
 export async function deleteSecret(api: CloudflareApi, ref: ScriptRef, name: string, op: Operation): Promise<boolean> {
-  try {
-    await api.call({ method: "delete", path: `${secretsPath(ref)}/${encodeURIComponent(name)}`, op });
-    return true;
-  } catch (error) {
-    if (isGone(error, goneCodes(ref))) return false;
-    throw error;
-  }
+  const deleted = api.call({ method: "delete", path: `${secretsPath(ref)}/${encodeURIComponent(name)}`, op }).then(() => true);
+  return (await unlessGone(deleted, goneCodes(ref))) ?? false;
 }

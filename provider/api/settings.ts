@@ -1,6 +1,6 @@
 /** Script settings and tags: `.../scripts/{name}/settings` and `.../scripts/{name}/tags`. */
 import type { CloudflareApi } from "./client";
-import { isGone, type Operation } from "./errors";
+import { unlessGone, type Operation } from "./errors";
 import { scriptGoneCodes, scriptPath, type ScriptRef } from "./scripts";
 
 export interface ScriptSettings {
@@ -19,20 +19,12 @@ export interface ScriptSettings {
 
 /** GET the settings (bindings without secret values); undefined when the script is gone. */
 export async function getScriptSettings(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptSettings | undefined> {
-  try {
-    return (await api.call<ScriptSettings | null>({ method: "get", path: `${scriptPath(ref)}/settings`, op })) ?? {};
-  } catch (error) {
-    if (isGone(error, scriptGoneCodes(ref))) return undefined;
-    throw error;
-  }
+  const settings = api.call<ScriptSettings | null>({ method: "get", path: `${scriptPath(ref)}/settings`, op }).then((s) => s ?? {});
+  return unlessGone(settings, scriptGoneCodes(ref));
 }
 
 /** GET the script's tags; undefined when the script is gone. */
 export async function getScriptTags(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<string[] | undefined> {
-  try {
-    return (await api.call<string[] | null>({ method: "get", path: `${scriptPath(ref)}/tags`, op })) ?? [];
-  } catch (error) {
-    if (isGone(error, scriptGoneCodes(ref))) return undefined;
-    throw error;
-  }
+  const tags = api.call<string[] | null>({ method: "get", path: `${scriptPath(ref)}/tags`, op }).then((t) => t ?? []);
+  return unlessGone(tags, scriptGoneCodes(ref));
 }

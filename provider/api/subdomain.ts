@@ -1,6 +1,6 @@
 /** An account-level Worker on the workers.dev subdomain: `/scripts/{name}/subdomain`. */
 import type { CloudflareApi } from "./client";
-import { isGone, type Operation } from "./errors";
+import { unlessGone, type Operation } from "./errors";
 import { scriptGoneCodes, scriptPath, type ScriptRef } from "./scripts";
 
 export interface SubdomainState {
@@ -10,12 +10,8 @@ export interface SubdomainState {
 
 /** GET whether the Worker is served on workers.dev; undefined when the script is gone. */
 export async function getSubdomain(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<SubdomainState | undefined> {
-  try {
-    return (await api.call<SubdomainState | null>({ method: "get", path: `${scriptPath(ref)}/subdomain`, op })) ?? { enabled: false };
-  } catch (error) {
-    if (isGone(error, scriptGoneCodes(ref))) return undefined;
-    throw error;
-  }
+  const state = api.call<SubdomainState | null>({ method: "get", path: `${scriptPath(ref)}/subdomain`, op }).then((s) => s ?? { enabled: false });
+  return unlessGone(state, scriptGoneCodes(ref));
 }
 
 /** POST to turn workers.dev on or off (previews follow). */

@@ -18,9 +18,9 @@ import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import { deleteScript, type ScriptRef } from "../api/scripts";
 import type { AssetsAttachment } from "../assets/attach";
-import { fieldFailures, isImportCheck, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
-import { ASSETS_BINDING_NEEDS_ASSETS, type Binding, type DeepInput } from "./script/bindings";
-import { checkScript } from "./script/check";
+import { fieldFailures, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
+import type { Binding, DeepInput } from "./script/bindings";
+import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
 import type { ModuleArgs } from "./script/modules";
@@ -115,11 +115,7 @@ async function deploy(inputs: UserScriptInputs, verb: "create" | "update", deplo
 
 export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { inputs, failures } = checkUserScript(news);
-    // `pulumi import` checks the inputs read back against themselves: they keep a script's assets binding, but
-    // not the StaticAssets attachment, which cannot be read back.
-    const importCheck = isImportCheck(olds, news, "assets");
-    return { inputs, failures: importCheck ? failures.filter((f) => f.reason !== ASSETS_BINDING_NEEDS_ASSETS) : failures };
+    return scriptCheckResult(olds, news, checkUserScript(news));
   },
 
   async diff(_id: string, olds: UserScriptOutputs, news: UserScriptInputs) {

@@ -13,9 +13,8 @@ import { connect } from "../api/connect";
 import { operation, type Operation } from "../api/errors";
 import { deleteScript, type ScriptRef } from "../api/scripts";
 import { getSubdomain, updateSubdomain } from "../api/subdomain";
-import { booleanProblem, fieldFailures, isImportCheck, isUnknown, withoutInternalKeys, type CheckFailure } from "../validation";
-import { ASSETS_BINDING_NEEDS_ASSETS } from "./script/bindings";
-import { checkScript } from "./script/check";
+import { booleanProblem, fieldFailures, isUnknown, withoutInternalKeys, type CheckFailure } from "../validation";
+import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
@@ -67,9 +66,7 @@ async function deploy(api: CloudflareApi, inputs: WorkerInputs, verb: "create" |
 
 export const workerProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { inputs, failures } = checkWorker(news);
-    const importCheck = isImportCheck(olds, news, "assets");
-    return { inputs, failures: importCheck ? failures.filter((f) => f.reason !== ASSETS_BINDING_NEEDS_ASSETS) : failures };
+    return scriptCheckResult(olds, news, checkWorker(news));
   },
 
   async diff(_id: string, olds: WorkerOutputs, news: WorkerInputs) {
