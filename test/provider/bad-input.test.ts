@@ -15,6 +15,7 @@ import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-nam
 import { MAX_SECRET_BYTES, scriptSecretProvider } from "../../provider/resources/script-secret";
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
 import { MAX_MODULE_BYTES, userScriptProvider } from "../../provider/resources/user-script";
+import { workerProvider } from "../../provider/resources/worker";
 import { Tenant, tenantArgsFailures, type TenantArgs } from "../../provider/tenant";
 import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
@@ -74,7 +75,7 @@ function makeFixtures(): void {
 // ---------------------------------------------------------------------------------------------------------------
 // The table
 
-type Target = "DispatchNamespace" | "UserScript" | "ScriptSecret" | "StaticAssets" | "Tenant" | "tenants.yaml";
+type Target = "DispatchNamespace" | "UserScript" | "Worker" | "ScriptSecret" | "StaticAssets" | "Tenant" | "tenants.yaml";
 
 interface Row {
   resource: Target;
@@ -101,6 +102,11 @@ const base = {
   UserScript: () => ({
     namespace: "ns-ok",
     name: "script-ok",
+    modules: [{ name: "index.js", content: "export default {}" }],
+    compatibilityDate: "2025-06-01",
+  }),
+  Worker: () => ({
+    name: "worker-ok",
     modules: [{ name: "index.js", content: "export default {}" }],
     compatibilityDate: "2025-06-01",
   }),
@@ -601,6 +607,31 @@ const ROWS: Row[] = [
   yamlRow("tags", "duplicate tag", (t) => (t.tags = ["x", "x"]), "tags[1]", /duplicates the tag "x"/),
 ];
 
+// Worker: every script input of UserScript, checked by the same parts, without a namespace; then its own.
+const DISPATCH = (outbound: unknown) => [{ name: "DISPATCHER", type: "dispatch_namespace", namespace: "ns-ok", outbound }];
+ROWS.push(
+  ...ROWS.filter((r) => r.resource === "UserScript" && r.input !== "namespace" && r.input !== "(unknown input)").map(
+    (r): Row => ({
+      ...r,
+      resource: "Worker",
+      value: () => {
+        const { namespace: _namespace, ...v } = r.value();
+        return { ...v, name: v.name === "script-ok" ? "worker-ok" : v.name };
+      },
+    }),
+  ),
+  ...set("Worker", "workersDev", [['"yes"', "yes", undefined, /true or false/]]),
+  ...set("Worker", "bindings", [
+    ['outbound "x"', DISPATCH("x"), "bindings[0].outbound", /must be an object \{ worker: \{ service/],
+    ["outbound without worker", DISPATCH({ params: [] }), "bindings[0].outbound.worker", /is required/],
+    ['outbound service "Bad"', DISPATCH({ worker: { service: "Bad" } }), "bindings[0].outbound.worker.service", SCRIPT_RULE],
+    ['outbound param "1x"', DISPATCH({ worker: { service: "out" }, params: [{ name: "1x" }] }), "bindings[0].outbound.params[0]", IDENT_RULE],
+  ]),
+  ...set("Worker", "(unknown input)", [
+    ['namespace: "ns"', undefined, "namespace", /is not an input of Worker; use name, modules/],
+  ]).map((r) => ({ ...r, value: () => ({ ...base.Worker(), namespace: "ns" }) })),
+);
+
 /** Whole-file tenants.yaml rows: duplicates across tenants and YAML-level errors. */
 const FILE_ROWS: Array<{ input: string; bad: string; yaml: string; property: string; allowed: RegExp }> = [
   {
@@ -627,6 +658,7 @@ const FILE_ROWS: Array<{ input: string; bad: string; yaml: string; property: str
 const providers = {
   DispatchNamespace: dispatchNamespaceProvider,
   UserScript: userScriptProvider,
+  Worker: workerProvider,
   ScriptSecret: scriptSecretProvider,
   StaticAssets: staticAssetsProvider,
 };
