@@ -132,6 +132,8 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
   const workers = `${emu.apiBase}/accounts/${ACCOUNT_ID}/workers`;
   const credentials: Credentials = { apiToken: TEST_TOKEN, accountId: ACCOUNT_ID, baseUrl: emu.apiBase };
   const disconnect = connect ? connectProvider(credentials, connect === true ? {} : connect) : undefined;
+  // The provider's retry and progress lines stay out of the run's output; test/helpers/provider.ts captures them.
+  const unmute = connect ? setLogger({ info: () => {}, warn: () => {} }) : undefined;
   return {
     ...operator(emu.url),
     emu,
@@ -143,6 +145,7 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
     api: (method, path, init) => apiCall(workers, method, path, init),
     client: (o = {}) => testClient(credentials, o),
     close: async () => {
+      unmute?.();
       disconnect?.();
       await emu.close();
     },
@@ -154,17 +157,8 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
  * factory (no process.env); returns a function that restores the previous target (connections nest).
  */
 export function connectProvider(credentials: Credentials, options: ClientOverrides = {}): () => void {
-  const restoreFactory = setClientFactory(({ accountId }) => testClient({ ...credentials, accountId: accountId ?? credentials.accountId }, options));
-  // The provider's retry and progress lines, kept for tests that assert on them instead of cluttering the run.
-  const restoreLog = setLogger({ info: (m) => providerLog.push(`[info] ${m}`), warn: (m) => providerLog.push(`[warn] ${m}`) });
-  return () => {
-    restoreLog();
-    restoreFactory();
-  };
+  return setClientFactory(({ accountId }) => testClient({ ...credentials, accountId: accountId ?? credentials.accountId }, options));
 }
-
-/** What the provider logged while connected (retries, upload progress), oldest first. */
-export const providerLog: string[] = [];
 
 /** Test overrides of the provider client: a policy patch, a sleep (record waits instead of waiting) and a clock. */
 export interface ClientOverrides {
@@ -173,6 +167,9 @@ export interface ClientOverrides {
   now?: () => number;
 }
 
+/** Retries do not wait unless a test asks: the waits themselves are asserted through a recording sleep. */
+const noWait = async () => {};
+
 function testClient(credentials: Credentials, o: ClientOverrides): CloudflareApi {
-  return new CloudflareApi(credentials, { policy: { ...TEST_RETRY_POLICY, ...o.policy }, sleep: o.sleep, now: o.now });
+  return new CloudflareApi(credentials, { policy: { ...TEST_RETRY_POLICY, ...o.policy }, sleep: o.sleep ?? noWait, now: o.now });
 }

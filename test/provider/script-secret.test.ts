@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestEmulator, ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { recordWaits } from "../helpers/provider";
 import {
   scriptSecretProvider as p,
   secretValueHash,
@@ -119,8 +120,10 @@ describe("ScriptSecret against the emulator", () => {
   });
 
   it("retries a 429 with Retry-After, and 500s end in a clear error without secrets", async () => {
+    const waits = recordWaits(emu);
     await emu.fault({ method: "PUT", path: "*/secrets", status: 429, retryAfter: 1, count: 1 });
     await p.create(await check(args()));
+    expect(waits, "the advertised second").toEqual([1000]);
     expect((await emu.journal()).filter((e) => e.method === "PUT").map((e) => e.status)).toEqual([429, 200]);
 
     await emu.fault({ method: "PUT", path: "*/secrets", status: 503, count: 0 });
