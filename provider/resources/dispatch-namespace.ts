@@ -20,6 +20,7 @@ import {
 import { deleteScript, listScripts } from "../api/scripts";
 import { accountIdProblem } from "../config";
 import { booleanProblem, fieldFailures, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
+import { declareTarget } from "./references";
 import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
 
 /** Arguments of a {@link DispatchNamespace}. */
@@ -252,5 +253,6 @@ export class DispatchNamespace extends DynamicResource {
 
   constructor(name: string, args: DispatchNamespaceArgs, opts?: pulumi.CustomResourceOptions) {
     super(DISPATCH_NAMESPACE, name, args, opts);
+    declareTarget("DispatchNamespace", args.name, this);
   }
 }

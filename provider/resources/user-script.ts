@@ -26,6 +26,7 @@ import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
 import type { ModuleArgs } from "./script/modules";
 import type { ObservabilityArgs, PlacementArgs, TailConsumer, USAGE_MODELS } from "./script/settings";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
+import { withBindingTargets } from "./references";
 import { ScriptResource } from "./script/resource";
 import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
 
@@ -166,6 +167,6 @@ export class UserScript extends ScriptResource {
   declare public readonly namespace: pulumi.Output<string>;
 
   constructor(name: string, args: UserScriptArgs, opts?: pulumi.CustomResourceOptions) {
-    super(USER_SCRIPT, name, args, opts);
+    super(USER_SCRIPT, name, args, withBindingTargets(args, opts));
   }
 }

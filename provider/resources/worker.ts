@@ -18,6 +18,7 @@ import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
+import { declareTarget, withBindingTargets } from "./references";
 import { ScriptResource } from "./script/resource";
 import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
 import type { UserScriptArgs } from "./user-script";
@@ -121,6 +122,7 @@ export class Worker extends ScriptResource {
   declare public readonly workersDev: pulumi.Output<boolean>;
 
   constructor(name: string, args: WorkerArgs, opts?: pulumi.CustomResourceOptions) {
-    super(WORKER, name, args, opts);
+    super(WORKER, name, args, withBindingTargets(args, opts));
+    declareTarget("Worker", args.name, this);
   }
 }

@@ -1,0 +1,34 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it } from "vitest";
+import { declareTarget, withBindingTargets } from "../../provider/resources/references";
+
+const fake = (name: string) => ({ urn: `urn:${name}` }) as unknown as pulumi.Resource;
+
+describe("bindings to resources of the same program", () => {
+  const outbound = fake("outbound");
+  const ns = fake("ns");
+  const auth = fake("auth");
+  declareTarget("Worker", "refs-outbound", outbound);
+  declareTarget("Worker", "refs-auth", auth);
+  declareTarget("DispatchNamespace", "refs-customers", ns);
+
+  it("depend on the Workers and namespaces they name by plain strings", () => {
+    const opts = withBindingTargets(
+      {
+        bindings: [
+          { type: "dispatch_namespace", name: "D", namespace: "refs-customers", outbound: { worker: { service: "refs-outbound" } } },
+          { type: "service", name: "AUTH", service: "refs-auth" },
+        ],
+      },
+      { dependsOn: [fake("other")] },
+    );
+    expect((opts?.dependsOn as unknown[]).length).toBe(4);
+    expect(opts?.dependsOn).toEqual(expect.arrayContaining([outbound, ns, auth]));
+  });
+
+  it("leave options alone when nothing names a target of the program", () => {
+    const opts = { protect: true };
+    expect(withBindingTargets({ bindings: [{ type: "service", name: "X", service: "elsewhere" }] }, opts)).toBe(opts);
+    expect(withBindingTargets({ tailConsumers: [{ service: "refs-auth" }] }, undefined)?.dependsOn).toEqual([auth]);
+  });
+});
