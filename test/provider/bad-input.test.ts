@@ -5,10 +5,10 @@
  * whose journal must stay empty.
  *
  * docs/bad-input.md is generated from this table: `UPDATE_BAD_INPUT_DOC=1 npx vitest run test/provider/bad-input.test.ts`.
- * Without the variable, the test fails when the doc and the table disagree.
+ * Without the variable, the test fails when the doc and the table disagree. Every test stands alone: the doc
+ * test runs the whole table itself, so the file passes in any order.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync, ftruncateSync, rmSync } from "node:fs";
-import * as os from "node:os";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
@@ -21,10 +21,11 @@ import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
 import type { CheckFailure } from "../../provider/validation";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { sparseFile, tempDir, writeFile } from "../helpers/files";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DOC = path.join(ROOT, "docs", "bad-input.md");
-const tmp = path.join(os.tmpdir(), `wfp-bad-input-${process.pid}`);
+const tmp = tempDir("bad-input");
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures: files the rows point at (created in beforeAll).
@@ -42,34 +43,20 @@ const F = {
   tenantsDir: path.join(tmp, "tenants"),
 };
 
-function write(file: string, content: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, content);
-}
-
-/** A sparse file: its size is set, no bytes are written. */
-function sparse(file: string, size: number): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const fd = openSync(file, "w");
-  ftruncateSync(fd, size);
-  closeSync(fd);
-}
-
 function makeFixtures(): void {
-  rmSync(tmp, { recursive: true, force: true });
-  write(path.join(F.site, "index.html"), "<h1>hi</h1>\n");
-  write(path.join(F.twoFiles, "a.txt"), "a");
-  write(path.join(F.twoFiles, "b.txt"), "b");
+  writeFile(path.join(F.site, "index.html"), "<h1>hi</h1>\n");
+  writeFile(path.join(F.twoFiles, "a.txt"), "a");
+  writeFile(path.join(F.twoFiles, "b.txt"), "b");
   mkdirSync(F.empty, { recursive: true });
-  sparse(path.join(F.bigAsset, "video.mp4"), MAX_ASSET_SIZE_BYTES + 1);
-  write(path.join(F.workerJs, "_worker.js"), "export default {}");
-  write(path.join(F.escape, "index.html"), "ok");
+  sparseFile(path.join(F.bigAsset, "video.mp4"), MAX_ASSET_SIZE_BYTES + 1);
+  writeFile(path.join(F.workerJs, "_worker.js"), "export default {}");
+  writeFile(path.join(F.escape, "index.html"), "ok");
   symlinkSync("/etc", path.join(F.escape, "etc-link"));
-  write(F.module, "export default { fetch() { return new Response('ok') } }\n");
-  sparse(F.bigModule, MAX_MODULE_BYTES + 1);
-  write(path.join(F.tenantsDir, "w", "index.js"), "export default {}");
-  write(path.join(F.tenantsDir, "w", "lib.js"), "export const x = 1");
-  write(path.join(F.tenantsDir, "site", "index.html"), "hi");
+  writeFile(F.module, "export default { fetch() { return new Response('ok') } }\n");
+  sparseFile(F.bigModule, MAX_MODULE_BYTES + 1);
+  writeFile(path.join(F.tenantsDir, "w", "index.js"), "export default {}");
+  writeFile(path.join(F.tenantsDir, "w", "lib.js"), "export const x = 1");
+  writeFile(path.join(F.tenantsDir, "site", "index.html"), "hi");
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -380,9 +367,7 @@ const ROWS: Row[] = [
 
   // ScriptSecret
   // Optional: without it the secret is for an account-level Worker.
-  ...set("ScriptSecret", "namespace", [
-    ['"NS"', "NS", undefined, NAMESPACE_RULE],
-  ]),
+  ...set("ScriptSecret", "namespace", [['"NS"', "NS", undefined, NAMESPACE_RULE]]),
   ...set("ScriptSecret", "scriptName", [
     ["(missing)", MISSING, undefined, /is required: the script name/],
     ['"a/b"', "a/b", undefined, SCRIPT_RULE],
@@ -410,9 +395,7 @@ const ROWS: Row[] = [
 
   // StaticAssets
   // Optional: without it the assets are for an account-level Worker.
-  ...set("StaticAssets", "namespace", [
-    ['"NS"', "NS", undefined, NAMESPACE_RULE],
-  ]),
+  ...set("StaticAssets", "namespace", [['"NS"', "NS", undefined, NAMESPACE_RULE]]),
   ...set("StaticAssets", "scriptName", [
     ["(missing)", MISSING, undefined, /is required: the user script/],
     ['"-x"', "-x", undefined, SCRIPT_RULE],
@@ -625,11 +608,16 @@ ROWS.push(
     ['outbound "x"', DISPATCH("x"), "bindings[0].outbound", /must be an object \{ worker: \{ service/],
     ["outbound without worker", DISPATCH({ params: [] }), "bindings[0].outbound.worker", /is required/],
     ['outbound service "Bad"', DISPATCH({ worker: { service: "Bad" } }), "bindings[0].outbound.worker.service", SCRIPT_RULE],
-    ['outbound param "1x"', DISPATCH({ worker: { service: "out" }, params: [{ name: "1x" }] }), "bindings[0].outbound.params[0]", IDENT_RULE],
+    [
+      'outbound param "1x"',
+      DISPATCH({ worker: { service: "out" }, params: [{ name: "1x" }] }),
+      "bindings[0].outbound.params[0]",
+      IDENT_RULE,
+    ],
   ]),
-  ...set("Worker", "(unknown input)", [
-    ['namespace: "ns"', undefined, "namespace", /is not an input of Worker; use name, modules/],
-  ]).map((r) => ({ ...r, value: () => ({ ...base.Worker(), namespace: "ns" }) })),
+  ...set("Worker", "(unknown input)", [['namespace: "ns"', undefined, "namespace", /is not an input of Worker; use name, modules/]]).map(
+    (r) => ({ ...r, value: () => ({ ...base.Worker(), namespace: "ns" }) }),
+  ),
 );
 
 /** Whole-file tenants.yaml rows: duplicates across tenants and YAML-level errors. */
@@ -697,17 +685,31 @@ function shown(f: CheckFailure): string {
   return `${f.property}: ${f.reason}`.replaceAll(tmp, "<tmp>").replaceAll(today, "<today>").replace(/\n/g, " ");
 }
 
-const results: Array<{ resource: string; input: string; bad: string; message: string }> = [];
+/** A row's failure that names its property and what is allowed (undefined when none does), and every failure. */
+async function resultOf(row: Row): Promise<{ hit?: CheckFailure; failures: CheckFailure[] }> {
+  const failures = await failuresOf(row);
+  return { hit: failures.find((f) => f.property === row.property && row.allowed.test(f.reason)), failures };
+}
+
+type FileRow = (typeof FILE_ROWS)[number];
+
+async function fileResultOf(row: FileRow): Promise<{ hit?: CheckFailure; failures: CheckFailure[] }> {
+  const failures = tenantsProblems(row.bad === "a missing file" ? undefined : row.yaml);
+  return { hit: failures.find((f) => f.property === row.property && row.allowed.test(f.reason)), failures };
+}
+
+/** The doc's message for a whole-file row: no `(file)` property, no numbered file name. */
+const fileMessage = (f: CheckFailure) =>
+  shown(f)
+    .replace(/^\(file\): /, "")
+    .replace(/tenants-\d+\.yaml/, "tenants.yaml");
 
 let emu: TestEmulator;
 beforeAll(async () => {
   makeFixtures();
   emu = await startTestEmulator({ connectProvider: true });
 });
-afterAll(async () => {
-  await emu?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(async () => emu?.close());
 
 describe("bad input fails at check time, names the field and what is allowed, and makes no API call", () => {
   it("every valid base passes (so each row fails only for its bad value)", async () => {
@@ -723,25 +725,14 @@ describe("bad input fails at check time, names the field and what is allowed, an
   });
 
   it.each(ROWS.map((r) => [`${r.resource} ${r.input} = ${r.bad}`, r] as const))("%s", async (_title, row) => {
-    const failures = await failuresOf(row);
-    const hit = failures.find((f) => f.property === row.property && row.allowed.test(f.reason));
+    const { hit, failures } = await resultOf(row);
     expect(hit, `failures were ${JSON.stringify(failures, null, 1)}`).toBeDefined();
-    results.push({ resource: row.resource, input: row.input, bad: row.bad, message: shown(hit!) });
     expect(await emu.journal()).toEqual([]);
   });
 
   it.each(FILE_ROWS.map((r) => [`tenants.yaml ${r.input} = ${r.bad}`, r] as const))("%s", async (_title, row) => {
-    const failures = tenantsProblems(row.bad === "a missing file" ? undefined : row.yaml);
-    const hit = failures.find((f) => f.property === row.property && row.allowed.test(f.reason));
+    const { hit, failures } = await fileResultOf(row);
     expect(hit, `problems were ${JSON.stringify(failures, null, 1)}`).toBeDefined();
-    results.push({
-      resource: "tenants.yaml",
-      input: row.input,
-      bad: row.bad,
-      message: shown(hit!)
-        .replace(/^\(file\): /, "")
-        .replace(/tenants-\d+\.yaml/, "tenants.yaml"),
-    });
   });
 
   it("the Tenant component refuses bad arguments in its constructor, before registering anything", () => {
@@ -750,12 +741,21 @@ describe("bad input fails at check time, names the field and what is allowed, an
     );
   });
 
-  it("the journal is still empty after every row", async () => {
+  it("docs/bad-input.md lists every row with its message, and the whole table makes no API call", async () => {
+    const results: Array<{ resource: string; input: string; bad: string; message?: string }> = [];
+    for (const row of ROWS) {
+      const { hit } = await resultOf(row);
+      results.push({ resource: row.resource, input: row.input, bad: row.bad, message: hit && shown(hit) });
+    }
+    for (const row of FILE_ROWS) {
+      const { hit } = await fileResultOf(row);
+      results.push({ resource: "tenants.yaml", input: row.input, bad: row.bad, message: hit && fileMessage(hit) });
+    }
+    expect(
+      results.filter((r) => r.message === undefined),
+      "rows without their failure (see their own tests)",
+    ).toEqual([]);
     expect(await emu.journal()).toEqual([]);
-  });
-
-  it("docs/bad-input.md lists every row with its message", () => {
-    expect(results.length).toBe(ROWS.length + FILE_ROWS.length);
     const cell = (s: string) => s.replace(/\|/g, "\\|");
     const lines = [
       "# Bad input",
@@ -771,7 +771,7 @@ describe("bad input fails at check time, names the field and what is allowed, an
       "",
       "| resource | input | bad value | message |",
       "|---|---|---|---|",
-      ...results.map((r) => `| ${r.resource} | \`${cell(r.input)}\` | ${cell(r.bad)} | ${cell(r.message)} |`),
+      ...results.map((r) => `| ${r.resource} | \`${cell(r.input)}\` | ${cell(r.bad)} | ${cell(r.message ?? "")} |`),
       "",
     ];
     const doc = lines.join("\n");
