@@ -1,0 +1,213 @@
+/**
+ * A new user's TypeScript program: a fresh project outside the repository, this package installed from
+ * its packed tarball with `npm install`, a Pulumi.yaml of `runtime: nodejs` and an index.ts run as is
+ * (Pulumi's own ts-node, type-checked, no build step), through the real CLI against the emulator: up,
+ * preview --expect-no-changes, refresh, destroy. Also: a stack trace from the installed package names
+ * TypeScript files the package ships.
+ */
+import { createHash } from "node:crypto";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { PASSPHRASE, ROOT, type RunResult, runCommand } from "./harness";
+
+const FIXTURE = path.join(ROOT, "test/e2e/stacks/typescript");
+const NAMESPACE = "ts-customers";
+const STRIPE_KEY = `sk_test_${createHash("sha256").update(String(process.pid)).digest("hex").slice(0, 16)}`;
+// Installed node_modules, shared between runs and keyed by what gets installed (not by our own code).
+const CACHE = path.join(os.tmpdir(), "pulumi-cloudflare-wfp-ts-program");
+
+const lockedVersion = (name: string): string =>
+  JSON.parse(readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages[`node_modules/${name}`].version;
+
+async function must(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<RunResult> {
+  const result = await runCommand(command, args, { cwd, env });
+  if (result.code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${result.code}:\n${result.output.slice(-8000)}`);
+  return result;
+}
+
+/**
+ * Packs the package as `npm publish` would, from a copy of the files it ships: `prepack` then builds a
+ * clean dist/ there, leaving the checkout's dist/ (which other suites run) alone.
+ */
+async function pack(into: string): Promise<string> {
+  const stage = path.join(into, "stage");
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+  for (const entry of [...pkg.files, "package.json", "tsconfig.json", "tsconfig.build.json"]) {
+    if (!entry.startsWith("dist") && existsSync(path.join(ROOT, entry)))
+      cpSync(path.join(ROOT, entry), path.join(stage, entry), { recursive: true });
+  }
+  symlinkSync(path.join(ROOT, "node_modules"), path.join(stage, "node_modules"));
+  const packed = await must("npm", ["pack", "--json", "--pack-destination", into], stage);
+  return path.join(into, JSON.parse(packed.stdout.slice(packed.stdout.indexOf("[")))[0].filename);
+}
+
+/**
+ * Seeds a project's node_modules from a cache keyed by the dependencies (ours, as package.json lists them,
+ * and the others the project installs), not by our code: `npm install` of a new tarball on top then only
+ * unpacks the package itself. `install` fills the cache on a miss.
+ */
+async function seedNodeModules(project: string, others: string[], install: (into: string) => Promise<unknown>): Promise<void> {
+  const { dependencies } = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+  const key = createHash("sha256")
+    .update(JSON.stringify([dependencies, others, process.version]))
+    .digest("hex")
+    .slice(0, 16);
+  const cached = path.join(CACHE, key);
+  if (!existsSync(cached)) {
+    const partial = `${cached}.${process.pid}`;
+    mkdirSync(partial, { recursive: true });
+    await install(partial);
+    try {
+      renameSync(partial, cached);
+      // Only the newest set of dependencies is kept: each is about 250 MB.
+      for (const other of readdirSync(CACHE))
+        if (other !== key && !other.includes(".")) rmSync(path.join(CACHE, other), { recursive: true, force: true });
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another run filled it first
+    }
+  }
+  // Hard links: npm replaces a package's files rather than writing into them, so the cache stays intact.
+  const copied = await runCommand("cp", ["-al", path.join(cached, "node_modules"), path.join(project, "node_modules")], {
+    cwd: project,
+    env: process.env,
+  });
+  if (copied.code !== 0) cpSync(path.join(cached, "node_modules"), path.join(project, "node_modules"), { recursive: true });
+}
+
+// One scenario in order: never shuffled.
+describe("a TypeScript program in a fresh project, the package installed from its tarball", { shuffle: false }, () => {
+  let em: TestEmulator;
+  let work: string;
+  let project: string;
+  let env: NodeJS.ProcessEnv;
+  const pulumi = (args: string[]) => runCommand("pulumi", [...args, "--non-interactive"], { cwd: project, env });
+  const namespaces = async () => (await em.state()).accounts[ACCOUNT_ID]?.namespaces ?? {};
+
+  beforeAll(async () => {
+    em = await startTestEmulator();
+    work = mkdtempSync(path.join(os.tmpdir(), "wfp-ts-program-"));
+    project = path.join(work, "project");
+    mkdirSync(project);
+    for (const file of ["index.ts", "worker.mjs", "public"])
+      cpSync(path.join(FIXTURE, file), path.join(project, file), { recursive: true });
+    writeFileSync(path.join(project, "Pulumi.yaml"), "name: ts-program\nruntime: nodejs\n");
+    mkdirSync(path.join(work, "backend"));
+    env = {
+      ...process.env,
+      PULUMI_BACKEND_URL: `file://${path.join(work, "backend")}`,
+      PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+      PULUMI_HOME: path.join(work, "pulumi-home"),
+      PULUMI_SKIP_UPDATE_CHECK: "true",
+      PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+      NO_COLOR: "1",
+    };
+    // The program gets its credentials from stack config, as the README shows, not from our test set-up.
+    for (const name of [
+      "VITEST",
+      "VITEST_WORKER_ID",
+      "VITEST_POOL_ID",
+      "NODE_OPTIONS",
+      "CLOUDFLARE_API_TOKEN",
+      "CLOUDFLARE_ACCOUNT_ID",
+      "CLOUDFLARE_BASE_URL",
+    ]) {
+      delete env[name];
+    }
+    const stack = async () => {
+      await must("pulumi", ["stack", "init", "dev", "--secrets-provider", "passphrase", "--non-interactive"], project, env);
+      const plain = { namespace: NAMESPACE, "cloudflare:baseUrl": em.apiBase, "cloudflare:accountId": ACCOUNT_ID };
+      const secret = { "cloudflare:apiToken": TEST_TOKEN, stripeKey: STRIPE_KEY };
+      const args = [
+        ...Object.entries(plain).flatMap(([k, v]) => ["--plaintext", `${k}=${v}`]),
+        ...Object.entries(secret).flatMap(([k, v]) => ["--secret", `${k}=${v}`]),
+      ];
+      await must("pulumi", ["config", "set-all", ...args, "--non-interactive"], project, env);
+    };
+
+    // What the README tells a new user to install, with the @pulumi/pulumi the repository is tested with.
+    const pulumiSdk = `@pulumi/pulumi@${lockedVersion("@pulumi/pulumi")}`;
+    const npmInstall = (dir: string, tarball: string) =>
+      must("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, pulumiSdk], dir);
+    const packed = pack(work);
+    // Independent steps side by side: packing is mostly tsc, the rest mostly I/O.
+    await Promise.all([packed, stack(), seedNodeModules(project, [pulumiSdk], async (dir) => npmInstall(dir, await packed))]);
+    await npmInstall(project, await packed);
+  });
+
+  afterAll(async () => {
+    await em?.close();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it("up deploys the namespace, the tenant's script, its secret and its assets", async () => {
+    const up = await pulumi(["up", "--yes", "--skip-preview"]);
+    expect(up.code, up.output).toBe(0);
+    const all = await namespaces();
+    expect(Object.keys(all)).toEqual([NAMESPACE]);
+    const script = all[NAMESPACE].scripts.acme;
+    expect(script.secrets).toEqual(["STRIPE_KEY"]);
+    expect(script.tags.sort()).toEqual(["plan-pro", "tenant-acme"]);
+    expect(Object.keys(script.assets.manifest)).toEqual(["/index.html"]);
+
+    const outputs = JSON.parse((await pulumi(["stack", "output", "--json"])).stdout);
+    expect(outputs).toMatchObject({ namespaceId: all[NAMESPACE].id, scriptName: "acme", secretNames: ["STRIPE_KEY"] });
+  });
+
+  it("a second preview shows no changes", async () => {
+    const preview = await pulumi(["preview", "--expect-no-changes"]);
+    expect(preview.code, preview.output).toBe(0);
+  });
+
+  it("refresh finds no drift", async () => {
+    const refresh = await pulumi(["refresh", "--yes", "--skip-preview", "--expect-no-changes"]);
+    expect(refresh.code, refresh.output).toBe(0);
+  });
+
+  it("the state holds the secret only encrypted and each provider as a require() of the installed package", async () => {
+    const exported = (await pulumi(["stack", "export"])).stdout;
+    expect(exported).not.toContain(STRIPE_KEY);
+    const resources = JSON.parse(exported).deployment.resources as { type: string; inputs?: { __provider?: string } }[];
+    const ours = resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/wfp:"));
+    expect(ours.map((r) => r.type.split(":").pop()).sort()).toEqual(["DispatchNamespace", "ScriptSecret", "StaticAssets", "UserScript"]);
+    for (const r of ours) expect(r.inputs?.__provider).toContain('require("pulumi-cloudflare-wfp/dynamic")');
+  });
+
+  it("a stack trace from the installed package names the TypeScript files it ships, at the right line", async () => {
+    // Source maps applied as Pulumi's language host and provider host apply them (source-map-support).
+    const script = [
+      'require(require.resolve("source-map-support/register", { paths: [require.resolve("@pulumi/pulumi")] }));',
+      'const { Tenant } = require("pulumi-cloudflare-wfp");',
+      'try { new Tenant("bad", { tenantId: "Not_Valid" }); } catch (e) { console.log(e.stack); }',
+    ].join("\n");
+    const { stdout } = await must("node", ["-e", script], project, env);
+    expect(stdout).toContain('Tenant "bad": tenantId');
+    const frames = [...stdout.matchAll(/\((\S*node_modules\/pulumi-cloudflare-wfp\/[^:)]+):(\d+):\d+\)/g)];
+    expect(frames.length, stdout).toBeGreaterThan(0);
+    for (const [, file] of frames) {
+      expect(file, stdout).toMatch(/\.ts$/);
+      expect(existsSync(file), `${file} is shipped`).toBe(true);
+    }
+    const [, file, line] = frames[0];
+    expect(readFileSync(file, "utf8").split("\n")[Number(line) - 1]).toContain("throw new Error");
+  });
+
+  it("destroy removes everything", async () => {
+    const destroy = await pulumi(["destroy", "--yes", "--skip-preview"]);
+    expect(destroy.code, destroy.output).toBe(0);
+    expect(await namespaces()).toEqual({});
+  });
+});
