@@ -24,24 +24,6 @@ import { stateSnapshot } from "./snapshot";
 export const API_PREFIX = "/client/v4";
 const WORKERS = `${API_PREFIX}/accounts/:account_id/workers`;
 
-/** Every known API path (relative to /accounts/{id}/workers) and its methods, for 405 vs 404. */
-const KNOWN_ROUTES: Array<[RegExp, string[]]> = [
-  [/^\/dispatch\/namespaces$/, ["GET", "POST"]],
-  [/^\/dispatch\/namespaces\/[^/]+$/, ["GET", "PUT", "PATCH", "DELETE"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts$/, ["GET", "DELETE"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+$/, ["GET", "PUT", "DELETE"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/assets-upload-session$/, ["POST"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/content$/, ["GET", "PUT"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/settings$/, ["GET", "PATCH"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/bindings$/, ["GET"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/tags$/, ["GET", "PUT"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/tags\/[^/]+$/, ["PUT", "DELETE"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/secrets$/, ["GET", "PUT"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/secrets\/[^/]+$/, ["GET", "DELETE"]],
-  [/^\/dispatch\/namespaces\/[^/]+\/scripts\/[^/]+\/secrets-bulk$/, ["PATCH"]],
-  [/^\/assets\/upload$/, ["POST"]],
-];
-
 export interface JournalEntry {
   method: string;
   path: string;
@@ -157,23 +139,33 @@ function persistMutations(ctx: EmulatorContext): MiddlewareHandler<AppEnv> {
   };
 }
 
-function notFound(c: Parameters<Parameters<Hono<AppEnv>["notFound"]>[0]>[0]): Response {
-  const path = new URL(c.req.url).pathname;
-  if (!path.startsWith(`${API_PREFIX}/`)) return c.json({ error: "not found" }, 404);
-  const m = /^\/client\/v4\/accounts\/[0-9a-fA-F]{32}\/workers(\/.*)$/.exec(path);
-  if (m) {
-    const known = KNOWN_ROUTES.find(([re]) => re.test(m[1]!));
-    if (known && !known[1].includes(c.req.method)) {
-      return c.json(
-        errorEnvelope([{ code: Codes.METHOD_NOT_ALLOWED, message: `Method ${c.req.method} not allowed for this route` }]),
-        405,
-        {
-          allow: known[1].join(", "),
-        },
-      );
+const METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/** Unknown routes: 405 with `Allow` for a known path and another method, else 7003 + 7000 (or a plain 404 off the API). */
+function notFound(app: Hono<AppEnv>): (c: Parameters<Parameters<Hono<AppEnv>["notFound"]>[0]>[0]) => Response {
+  let known: Array<{ pattern: URLPattern; methods: string[] }> | undefined;
+  // The registered routes themselves say which paths exist, read once all are mounted.
+  const knownRoutes = () => {
+    if (known) return known;
+    const byPath = new Map<string, Set<string>>();
+    for (const r of app.routes)
+      if (r.method !== "ALL" && r.path.startsWith(API_PREFIX)) byPath.set(r.path, (byPath.get(r.path) ?? new Set()).add(r.method));
+    known = [...byPath].map(([path, methods]) => ({
+      pattern: new URLPattern({ pathname: path }),
+      methods: METHOD_ORDER.filter((m) => methods.has(m)),
+    }));
+    return known;
+  };
+  return (c) => {
+    const path = new URL(c.req.url).pathname;
+    if (!path.startsWith(`${API_PREFIX}/`)) return c.json({ error: "not found" }, 404);
+    const route = knownRoutes().find((r) => r.pattern.test({ pathname: path }));
+    if (route && !route.methods.includes(c.req.method)) {
+      const error = { code: Codes.METHOD_NOT_ALLOWED, message: `Method ${c.req.method} not allowed for this route` };
+      return c.json(errorEnvelope([error]), 405, { allow: route.methods.join(", ") });
     }
-  }
-  return c.json(errorEnvelope(noRoute(path.slice(API_PREFIX.length)).errors), 404);
+    return c.json(errorEnvelope(noRoute(path.slice(API_PREFIX.length)).errors), 404);
+  };
 }
 
 /** Builds the emulator: the Hono app and its state. */
@@ -193,7 +185,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (opts.log) console.error("[wfp-emulator] internal error:", err);
     return c.json(errorEnvelope([{ code: Codes.INTERNAL_ERROR, message: `Internal emulator error: ${(err as Error).message}` }]), 500);
   });
-  app.notFound(notFound);
+  app.notFound(notFound(app));
 
   // ---- operator endpoints (no auth) ----
   app.get("/__emulator/requests", (c) => c.json(entries));

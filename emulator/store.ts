@@ -65,6 +65,8 @@ export interface Script {
   handlers: string[];
   /** Metadata fields the emulator does not interpret, stored as sent. */
   extra: Record<string, unknown>;
+  /** The workers.dev subdomain (account-level Workers only); absent = never set, both off. */
+  subdomain?: { enabled: boolean; previews_enabled: boolean };
 }
 
 export interface BlobMeta {
@@ -73,26 +75,35 @@ export interface BlobMeta {
   contentType: string | null;
 }
 
-export interface Namespace {
+/** What holds scripts and their asset blobs: a dispatch namespace, or the account itself (account-level Workers). */
+export interface ScriptContainer {
+  /** A namespace's UUID, or `account-<account id>`: the key of locks, blob directories and upload sessions. */
   id: string;
+  /** The namespace name; "" for the account. */
   name: string;
+  scripts: Record<string, Script>;
+  /** Asset contents known to this container (dedupe scope is account + container). */
+  blobs: Record<string, BlobMeta>;
+}
+
+export interface Namespace extends ScriptContainer {
   trusted_workers: boolean;
   created_on: string;
   created_by: string;
   modified_on: string;
   modified_by: string;
-  scripts: Record<string, Script>;
-  /** Asset contents known to this namespace (dedupe scope is account + namespace). */
-  blobs: Record<string, BlobMeta>;
 }
 
 export interface Account {
   namespaces: Record<string, Namespace>;
+  /** Account-level Workers, created with the first one. */
+  workers?: ScriptContainer;
 }
 
 export interface UploadSession {
   id: string;
   account: string;
+  /** The script container's id (a namespace id, or the account's; the name predates account-level Workers). */
   namespaceId: string;
   script: string;
   manifest: Record<string, AssetEntry>;
@@ -169,6 +180,20 @@ export class Store {
     return Object.values(acc.namespaces).find((ns) => ns.name === name);
   }
 
+  /** The account-level Workers of an account, created on first use. */
+  accountWorkers(accountId: string): ScriptContainer {
+    const acc = this.account(accountId);
+    acc.workers ??= { id: `account-${accountId.toLowerCase()}`, name: "", scripts: {}, blobs: {} };
+    return acc.workers;
+  }
+
+  /** A container by its id (upload sessions refer to one so). */
+  containerById(accountId: string, id: string): ScriptContainer | undefined {
+    const acc = this.state.accounts[accountId.toLowerCase()];
+    if (acc?.workers?.id === id) return acc.workers;
+    return acc?.namespaces[id];
+  }
+
   /** Runs `fn` after every earlier `lock` call with the same key has settled. */
   async lock<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
     const prev = this.locks.get(key) ?? Promise.resolve();
@@ -183,38 +208,38 @@ export class Store {
 
   // ---- blobs ----
 
-  private blobPath(nsId: string, hash: string): string {
-    return join(this.dataDir!, "blobs", nsId, hash);
+  private blobPath(containerId: string, hash: string): string {
+    return join(this.dataDir!, "blobs", containerId, hash);
   }
 
   /** Writes the bytes (to disk first when persistent); the caller records the BlobMeta afterwards. */
-  async writeBlob(nsId: string, hash: string, data: Buffer): Promise<void> {
+  async writeBlob(containerId: string, hash: string, data: Buffer): Promise<void> {
     if (!this.dataDir) {
-      this.memBlobs.set(`${nsId}/${hash}`, data);
+      this.memBlobs.set(`${containerId}/${hash}`, data);
       return;
     }
-    const dir = join(this.dataDir, "blobs", nsId);
+    const dir = join(this.dataDir, "blobs", containerId);
     await mkdir(dir, { recursive: true });
     const tmp = join(dir, `.${hash}.${process.pid}.${this.tmpCounter++}.tmp`);
     await writeFile(tmp, data);
-    await rename(tmp, this.blobPath(nsId, hash));
+    await rename(tmp, this.blobPath(containerId, hash));
   }
 
-  async readBlob(nsId: string, hash: string): Promise<Buffer | undefined> {
-    if (!this.dataDir) return this.memBlobs.get(`${nsId}/${hash}`);
+  async readBlob(containerId: string, hash: string): Promise<Buffer | undefined> {
+    if (!this.dataDir) return this.memBlobs.get(`${containerId}/${hash}`);
     try {
-      return await readFile(this.blobPath(nsId, hash));
+      return await readFile(this.blobPath(containerId, hash));
     } catch {
       return undefined;
     }
   }
 
-  async dropNamespaceBlobs(nsId: string): Promise<void> {
+  async dropNamespaceBlobs(containerId: string): Promise<void> {
     if (!this.dataDir) {
-      for (const key of [...this.memBlobs.keys()]) if (key.startsWith(`${nsId}/`)) this.memBlobs.delete(key);
+      for (const key of [...this.memBlobs.keys()]) if (key.startsWith(`${containerId}/`)) this.memBlobs.delete(key);
       return;
     }
-    await rm(join(this.dataDir, "blobs", nsId), { recursive: true, force: true });
+    await rm(join(this.dataDir, "blobs", containerId), { recursive: true, force: true });
   }
 
   // ---- persistence ----

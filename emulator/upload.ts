@@ -321,6 +321,7 @@ export function buildScript(input: BuildInput): Script {
     extra,
   };
   if (m.limits !== undefined) script.limits = m.limits;
+  if (previous?.subdomain) script.subdomain = previous.subdomain;
   if (migrationTag !== undefined) script.migration_tag = migrationTag;
   script.etag = computeEtag(script);
   return script;

@@ -2,8 +2,8 @@
  * @module
  * Static assets: the upload session (manifest → buckets + JWT) and the upload endpoint (JWT-authenticated).
  *
- * 1. `POST .../scripts/:script/assets-upload-session` validates the manifest and buckets the hashes this
- *    namespace does not hold yet. With nothing to upload, the returned JWT is already the completion token.
+ * 1. `POST .../scripts/:script/assets-upload-session` (either scope) validates the manifest and buckets the hashes
+ *    the script's container (its namespace, or the account's Workers) does not hold yet. With nothing to upload, the returned JWT is already the completion token.
  * 2. `POST /workers/assets/upload?base64=true` (Bearer: the session JWT) stores base64 parts named by hash;
  *    202 `{}` while hashes remain, 201 `{jwt: <completion token>}` once all are present.
  * 3. The script upload resolves `assets.jwt` through {@link resolveCompletionToken}.
@@ -13,8 +13,9 @@ import { ApiError, Codes, invalidRequest, invalidScript, okEnvelope } from "../e
 import { ASSET_HASH_RE, MAX_ASSET_SIZE_BYTES, MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../limits";
 import { mediaType, multipartBoundary } from "../multipart";
 import type { AppEnv, EmulatorContext } from "../context";
-import { newUuid, type AssetEntry, type Namespace, type UploadSession } from "../store";
-import { accountId, isObject, parseParts, readJson, requireNamespace } from "./common";
+import { newUuid, type AssetEntry, type ScriptContainer, type UploadSession } from "../store";
+import { accountId, isObject, parseParts, readJson } from "./common";
+import { SCOPES, scriptParam } from "./scope";
 
 type Manifest = Record<string, AssetEntry>;
 
@@ -72,12 +73,18 @@ function pruneSessions(ctx: EmulatorContext): void {
   for (const [id, s] of Object.entries(ctx.store.state.sessions)) if (s.expiresAt < now) delete ctx.store.state.sessions[id];
 }
 
-async function issueCompletion(ctx: EmulatorContext, ns: Namespace, session: UploadSession): Promise<string> {
+/** Signs a session or completion token for `session`; the session lives as long as its last token. */
+async function signToken(
+  ctx: EmulatorContext,
+  kind: "session" | "completion",
+  container: ScriptContainer,
+  session: UploadSession,
+): Promise<string> {
   const { jwt, exp } = await ctx.signer.sign({
-    kind: "completion",
+    kind,
     account: session.account,
-    namespaceId: ns.id,
-    namespaceName: ns.name,
+    namespaceId: container.id,
+    namespaceName: container.name,
     script: session.script,
     sessionId: session.id,
   });
@@ -91,13 +98,13 @@ function authFailure(message: string): ApiError {
 }
 
 /**
- * Checks `metadata.assets.jwt` of a script upload: a completion token for this account, namespace and script whose
+ * Checks `metadata.assets.jwt` of a script upload: a completion token for this account, container and script whose
  * files are all stored. Returns the manifest to attach. Failures → 400 10021 (see README for the choice).
  */
 export async function resolveCompletionToken(
   ctx: EmulatorContext,
   account: string,
-  ns: Namespace,
+  container: ScriptContainer,
   script: string,
   jwt: string,
 ): Promise<Manifest> {
@@ -109,12 +116,12 @@ export async function resolveCompletionToken(
   const { claims } = v;
   if (claims.kind !== "completion")
     throw invalidScript("assets.jwt is an upload-session token, not a completion token: upload the buckets first");
-  if (claims.account !== account || claims.namespaceId !== ns.id || claims.script !== script) {
+  if (claims.account !== account || claims.namespaceId !== container.id || claims.script !== script) {
     throw invalidScript("assets.jwt was issued for a different account, namespace or script");
   }
   const session = ctx.store.state.sessions[claims.sessionId];
   if (!session) throw invalidScript("assets.jwt refers to an unknown upload session");
-  const missing = Object.values(session.manifest).filter((e) => !ns.blobs[e.hash]);
+  const missing = Object.values(session.manifest).filter((e) => !container.blobs[e.hash]);
   if (missing.length) throw invalidScript(`assets.jwt: ${missing.length} asset(s) were never uploaded`);
   return session.manifest;
 }
@@ -130,48 +137,33 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const { store } = ctx;
 
-  r.post("/dispatch/namespaces/:namespace/scripts/:script/assets-upload-session", async (c) => {
-    const body = await readJson(c);
-    requireNamespace(ctx, c);
-    const manifest = validateManifest(body, ctx.opts.maxAssetFiles, ctx.opts.lenientAssetHashes);
-    const script = c.req.param("script");
-    const account = accountId(c);
-    const nsId = requireNamespace(ctx, c).id;
-    return store.lock(nsId, async () => {
-      const ns = requireNamespace(ctx, c);
-      pruneSessions(ctx);
-      const unique = new Map<string, number>();
-      for (const e of Object.values(manifest)) if (!ns.blobs[e.hash]) unique.set(e.hash, e.size);
-      const buckets = bucketize([...unique].map(([hash, size]) => ({ hash, size })));
-      const session: UploadSession = {
-        id: newUuid(),
-        account,
-        namespaceId: ns.id,
-        script,
-        manifest,
-        pending: [...unique.keys()].sort(),
-        expiresAt: 0,
-      };
-      store.state.sessions[session.id] = session;
-      let jwt: string;
-      if (buckets.length === 0) {
-        jwt = await issueCompletion(ctx, ns, session);
-      } else {
-        const signed = await ctx.signer.sign({
-          kind: "session",
-          account,
-          namespaceId: ns.id,
-          namespaceName: ns.name,
-          script,
-          sessionId: session.id,
-        });
-        session.expiresAt = signed.exp * 1000;
-        jwt = signed.jwt;
-      }
-      store.touch();
-      return c.json(okEnvelope({ jwt, buckets }));
+  for (const scope of SCOPES) {
+    r.post(`${scope.script}/assets-upload-session`, async (c) => {
+      const body = await readJson(c);
+      scope.find(ctx, c);
+      const manifest = validateManifest(body, ctx.opts.maxAssetFiles, ctx.opts.lenientAssetHashes);
+      return store.lock(scope.open(ctx, c).id, async () => {
+        const container = scope.open(ctx, c);
+        pruneSessions(ctx);
+        const unique = new Map<string, number>();
+        for (const e of Object.values(manifest)) if (!container.blobs[e.hash]) unique.set(e.hash, e.size);
+        const buckets = bucketize([...unique].map(([hash, size]) => ({ hash, size })));
+        const session: UploadSession = {
+          id: newUuid(),
+          account: accountId(c),
+          namespaceId: container.id,
+          script: scriptParam(c),
+          manifest,
+          pending: [...unique.keys()].sort(),
+          expiresAt: 0,
+        };
+        store.state.sessions[session.id] = session;
+        // With nothing to upload, the session's token is already the completion token.
+        const jwt = await signToken(ctx, buckets.length === 0 ? "completion" : "session", container, session);
+        return c.json(okEnvelope({ jwt, buckets }));
+      });
     });
-  });
+  }
 
   r.post("/assets/upload", async (c) => {
     const header = c.req.header("authorization") ?? "";
@@ -203,7 +195,7 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       files.push({ hash: p.name, data, contentType: ct });
     }
     return store.lock(session.namespaceId, async () => {
-      const ns = store.state.accounts[session.account]?.namespaces[session.namespaceId];
+      const ns = store.containerById(session.account, session.namespaceId);
       if (!ns) throw new ApiError(404, Codes.NAMESPACE_NOT_FOUND, "The dispatch namespace of this upload session no longer exists.");
       // Bytes first, then the record: a crash never leaves a record without its blob.
       for (let i = 0; i < files.length; i += BLOB_WRITE_CONCURRENCY) {
@@ -214,7 +206,7 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       const done = session.pending.every((h) => ns.blobs[h]);
       // A withheld completion looks like "more buckets to come": the client ends its upload loop without a token.
       if (!done || c.var.withholdCompletionJwt) return c.json(okEnvelope({}), 202);
-      return c.json(okEnvelope({ jwt: await issueCompletion(ctx, ns, session) }), 201);
+      return c.json(okEnvelope({ jwt: await signToken(ctx, "completion", ns, session) }), 201);
     });
   });
 

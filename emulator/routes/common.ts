@@ -23,22 +23,6 @@ export function requireNamespace(ctx: EmulatorContext, c: C, name?: string): Nam
   return ns;
 }
 
-const MISSING_SCRIPT_MESSAGES: Record<number, string> = {
-  [Codes.SCRIPT_NOT_FOUND]: "workers.api.error.script_not_found",
-  [Codes.ENVIRONMENT_NOT_FOUND]: "workers.api.error.environment_not_found",
-};
-
-export function scriptNotFound(ctx: EmulatorContext, name: string): ApiError {
-  const code = ctx.opts.missingScriptCode;
-  return new ApiError(404, code, MISSING_SCRIPT_MESSAGES[code] ?? `Script '${name}' not found`);
-}
-
-export function requireScript(ctx: EmulatorContext, ns: Namespace, name: string): Script {
-  const s = ns.scripts[name];
-  if (!s) throw scriptNotFound(ctx, name);
-  return s;
-}
-
 /** Reads a JSON body; malformed JSON → 400 6007. An empty body reads as `fallback` when given. */
 export async function readJson(c: C, fallback?: unknown): Promise<unknown> {
   const text = await c.req.text();
@@ -169,27 +153,6 @@ export function resolveInherit(bindings: Binding[], previous: Binding[], strict:
   return out;
 }
 
-/**
- * Refuses bindings whose target the emulator models and that does not exist, one error per binding: a
- * `dispatch_namespace` binding to a missing namespace (no code is documented; 100119, the namespace-not-found code,
- * with status 400 where a missing namespace in the path is 404).
- */
-export function checkBindingTargets(ctx: EmulatorContext, account: string, bindings: Binding[]): void {
-  const errors: Array<{ code: number; message: string }> = [];
-  for (const b of bindings) {
-    if (b.type !== "dispatch_namespace") continue;
-    if (typeof b.namespace !== "string") throw invalidScript(`dispatch_namespace binding ${b.name} needs a namespace`);
-    if (!ctx.store.findNamespace(account, b.namespace)) {
-      errors.push({
-        code: Codes.NAMESPACE_NOT_FOUND,
-        message: `binding '${b.name}' references dispatch namespace '${b.namespace}', which does not exist`,
-      });
-    }
-  }
-  const [first, ...more] = errors;
-  if (first) throw new ApiError(400, first.code, first.message, { more });
-}
-
 export function settingsObject(s: Script): Record<string, unknown> {
   const out: Record<string, unknown> = {
     bindings: s.bindings.map(redactBinding),
@@ -235,7 +198,7 @@ export function scriptObject(s: Script): Record<string, unknown> {
   return out;
 }
 
-/** The item shape of script lists and GET script details. */
-export function scriptEnvelopeItem(ns: Namespace, s: Script): Record<string, unknown> {
-  return { created_on: s.created_on, modified_on: s.modified_on, dispatch_namespace: ns.name, script: scriptObject(s) };
+/** The item shape of namespace script lists and GET script details. */
+export function scriptEnvelopeItem(namespace: string, s: Script): Record<string, unknown> {
+  return { created_on: s.created_on, modified_on: s.modified_on, dispatch_namespace: namespace, script: scriptObject(s) };
 }

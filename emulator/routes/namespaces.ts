@@ -150,7 +150,7 @@ export function namespaceRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const next = more ? Buffer.from(`n:${page[page.length - 1]!.name}`).toString("base64url") : "";
     return c.json(
       okEnvelope(
-        page.map((s) => scriptEnvelopeItem(ns, s)),
+        page.map((s) => scriptEnvelopeItem(ns.name, s)),
         { count: page.length, cursor: next },
       ),
     );

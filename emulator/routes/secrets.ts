@@ -1,15 +1,16 @@
 /**
  * @module
- * Script secrets: PUT (upsert), list, GET one (value never returned), DELETE (10056 when missing), PATCH bulk.
+ * Script secrets, in either scope: PUT (upsert), list, GET one (value never returned), DELETE (10056 when missing),
+ * PATCH bulk.
  * Secrets are bindings of type secret_text / secret_key; values are write-only.
  */
 import { Hono } from "hono";
 import { ApiError, Codes, invalidScript, okEnvelope } from "../errors";
 import type { AppEnv, EmulatorContext } from "../context";
 import { timestamp, type Binding, type Script } from "../store";
-import { isObject, readJson, requireNamespace, requireScript, type C } from "./common";
+import { type C, isObject, readJson } from "./common";
+import { requireScript, SCOPES } from "./scope";
 
-const SECRETS = "/dispatch/namespaces/:namespace/scripts/:script/secrets";
 const SECRET_TYPES = new Set(["secret_text", "secret_key"]);
 
 function secretView(b: Binding): Record<string, unknown> {
@@ -70,60 +71,64 @@ function findSecret(s: Script, name: string): Binding {
 
 export function secretRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
+  for (const scope of SCOPES) {
+    const SECRETS = `${scope.script}/secrets`;
+    const script = (c: C): Script => requireScript(scope, ctx, c).script;
 
-  r.get(SECRETS, (c) => {
-    const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
-    return c.json(okEnvelope(s.bindings.filter((b) => SECRET_TYPES.has(b.type)).map(secretView)));
-  });
+    r.get(SECRETS, (c) => {
+      const s = script(c);
+      return c.json(okEnvelope(s.bindings.filter((b) => SECRET_TYPES.has(b.type)).map(secretView)));
+    });
 
-  r.put(SECRETS, async (c) => {
-    const body = await readJson(c);
-    const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
-    const b = validateSecret(body);
-    assertSecretName(s, b.name);
-    upsert(s, b);
-    s.modified_on = timestamp();
-    ctx.store.touch();
-    return c.json(okEnvelope(secretView(b)));
-  });
+    r.put(SECRETS, async (c) => {
+      const body = await readJson(c);
+      const s = script(c);
+      const b = validateSecret(body);
+      assertSecretName(s, b.name);
+      upsert(s, b);
+      s.modified_on = timestamp();
+      ctx.store.touch();
+      return c.json(okEnvelope(secretView(b)));
+    });
 
-  r.get(`${SECRETS}/:name`, (c) => {
-    const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
-    return c.json(okEnvelope(secretView(findSecret(s, secretName(c)))));
-  });
+    r.get(`${SECRETS}/:name`, (c) => {
+      const s = script(c);
+      return c.json(okEnvelope(secretView(findSecret(s, secretName(c)))));
+    });
 
-  r.delete(`${SECRETS}/:name`, (c) => {
-    const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
-    const name = secretName(c);
-    findSecret(s, name);
-    s.bindings = s.bindings.filter((b) => b.name !== name);
-    s.modified_on = timestamp();
-    ctx.store.touch();
-    return c.json(okEnvelope(null));
-  });
+    r.delete(`${SECRETS}/:name`, (c) => {
+      const s = script(c);
+      const name = secretName(c);
+      findSecret(s, name);
+      s.bindings = s.bindings.filter((b) => b.name !== name);
+      s.modified_on = timestamp();
+      ctx.store.touch();
+      return c.json(okEnvelope(null));
+    });
 
-  // JSON Merge Patch: null deletes, an object upserts, an omitted name is unchanged.
-  r.patch("/dispatch/namespaces/:namespace/scripts/:script/secrets-bulk", async (c) => {
-    const body = await readJson(c);
-    if (!isObject(body) || !isObject(body.secrets)) throw invalidScript('body must be {"secrets": {NAME: secret | null}}');
-    const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
-    const changes: Array<[string, Binding | null]> = Object.entries(body.secrets).map(([name, v]) => [
-      name,
-      v === null ? null : validateSecret(v, name),
-    ]);
-    for (const [name, b] of changes) if (b) assertSecretName(s, name);
-    const result: Record<string, unknown> = {};
-    for (const [name, b] of changes) {
-      if (b === null) s.bindings = s.bindings.filter((x) => !(x.name === name && SECRET_TYPES.has(x.type)));
-      else {
-        upsert(s, b);
-        result[name] = secretView(b);
+    // JSON Merge Patch: null deletes, an object upserts, an omitted name is unchanged.
+    r.patch(`${scope.script}/secrets-bulk`, async (c) => {
+      const body = await readJson(c);
+      if (!isObject(body) || !isObject(body.secrets)) throw invalidScript('body must be {"secrets": {NAME: secret | null}}');
+      const s = script(c);
+      const changes: Array<[string, Binding | null]> = Object.entries(body.secrets).map(([name, v]) => [
+        name,
+        v === null ? null : validateSecret(v, name),
+      ]);
+      for (const [name, b] of changes) if (b) assertSecretName(s, name);
+      const result: Record<string, unknown> = {};
+      for (const [name, b] of changes) {
+        if (b === null) s.bindings = s.bindings.filter((x) => !(x.name === name && SECRET_TYPES.has(x.type)));
+        else {
+          upsert(s, b);
+          result[name] = secretView(b);
+        }
       }
-    }
-    s.modified_on = timestamp();
-    ctx.store.touch();
-    return c.json(okEnvelope(result));
-  });
+      s.modified_on = timestamp();
+      ctx.store.touch();
+      return c.json(okEnvelope(result));
+    });
+  }
 
   return r;
 }

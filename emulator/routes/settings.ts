@@ -1,26 +1,17 @@
 /**
  * @module
- * Script settings: GET, and PATCH with a multipart `settings` part (10201 without it).
+ * Script settings in either scope: GET, and PATCH with a multipart `settings` part (10201 without it). For
+ * account-level Workers also the script-level settings (JSON PATCH), the usage model and the workers.dev subdomain.
  */
 import { Hono } from "hono";
-import { ApiError, Codes, invalidScript, okEnvelope } from "../errors";
 import type { AppEnv, EmulatorContext } from "../context";
-import { timestamp, type Script } from "../store";
+import { ApiError, Codes, invalidScript, okEnvelope } from "../errors";
+import { type Script, type ScriptContainer, timestamp } from "../store";
 import { validateCompatibility, validateUsageModel } from "../upload";
-import {
-  accountId,
-  checkBindingTargets,
-  isObject,
-  readMultipart,
-  requireNamespace,
-  requireScript,
-  resolveInherit,
-  settingsObject,
-  validateBindings,
-  validateTags,
-} from "./common";
+import { accountId, isObject, readJson, readMultipart, resolveInherit, settingsObject, validateBindings, validateTags } from "./common";
+import { checkBindingTargets } from "./references";
+import { ACCOUNT_SCOPE, requireScript, SCOPES } from "./scope";
 
-const SETTINGS = "/dispatch/namespaces/:namespace/scripts/:script/settings";
 const MISSING_PART = "Missing settings part in multipart upload. Ensure you include a settings part in the upload.";
 
 /** Applies a settings patch to a copy of the script: omitted top-level keys stay unchanged. */
@@ -73,36 +64,96 @@ function applySettings(s: Script, patch: Record<string, unknown>, maxTags: numbe
   return next;
 }
 
+/** Stores a changed copy of a script. */
+function save(ctx: EmulatorContext, container: ScriptContainer, next: Script): Script {
+  next.modified_on = timestamp();
+  container.scripts[next.name] = next;
+  ctx.store.touch();
+  return next;
+}
+
+/** Script-level settings (`/script-settings`): the subset of the settings that outlives a version. */
+const SCRIPT_SETTINGS_KEYS = ["logpush", "observability", "tags", "tail_consumers"] as const;
+
+function scriptSettingsObject(s: Script): Record<string, unknown> {
+  const all = settingsObject(s);
+  return Object.fromEntries(SCRIPT_SETTINGS_KEYS.map((k) => [k, all[k]]));
+}
+
+const subdomainObject = (s: Script) => s.subdomain ?? { enabled: false, previews_enabled: false };
+
+const usageModelObject = (s: Script) => ({ usage_model: s.usage_model, user_limits: s.limits ?? {} });
+
 export function settingsRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
 
-  r.get(SETTINGS, (c) => {
-    const ns = requireNamespace(ctx, c);
-    const s = requireScript(ctx, ns, c.req.param("script"));
-    return c.json(okEnvelope(settingsObject(s)));
+  for (const scope of SCOPES) {
+    r.get(`${scope.script}/settings`, (c) => c.json(okEnvelope(settingsObject(requireScript(scope, ctx, c).script))));
+
+    r.patch(`${scope.script}/settings`, async (c) => {
+      requireScript(scope, ctx, c);
+      const parts = await readMultipart(c, Codes.MISSING_SETTINGS_PART);
+      const part = parts?.find((p) => p.name === "settings");
+      if (!part) throw new ApiError(400, Codes.MISSING_SETTINGS_PART, MISSING_PART);
+      let patch: unknown;
+      try {
+        patch = JSON.parse(part.data.toString("utf8"));
+      } catch {
+        throw invalidScript("could not read content for part settings");
+      }
+      if (!isObject(patch)) throw invalidScript("could not read content for part settings");
+      const { container, script } = requireScript(scope, ctx, c);
+      const next = applySettings(script, patch, ctx.opts.maxTagsPerScript);
+      if (patch.bindings !== undefined || patch.tail_consumers !== undefined) checkBindingTargets(ctx, accountId(c), container, next);
+      return c.json(okEnvelope(settingsObject(save(ctx, container, next))));
+    });
+  }
+
+  const WORKER = ACCOUNT_SCOPE.script;
+
+  r.get(`${WORKER}/script-settings`, (c) => c.json(okEnvelope(scriptSettingsObject(requireScript(ACCOUNT_SCOPE, ctx, c).script))));
+
+  // A JSON body; keys other than the script-level ones are ignored [I].
+  r.patch(`${WORKER}/script-settings`, async (c) => {
+    const body = await readJson(c);
+    if (!isObject(body)) throw invalidScript("the body must be a JSON object");
+    const { container, script } = requireScript(ACCOUNT_SCOPE, ctx, c);
+    const patch = Object.fromEntries(SCRIPT_SETTINGS_KEYS.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]));
+    const next = applySettings(script, patch, ctx.opts.maxTagsPerScript);
+    if (patch.tail_consumers !== undefined) checkBindingTargets(ctx, accountId(c), container, next);
+    return c.json(okEnvelope(scriptSettingsObject(save(ctx, container, next))));
   });
 
-  r.patch(SETTINGS, async (c) => {
-    const ns0 = requireNamespace(ctx, c);
-    requireScript(ctx, ns0, c.req.param("script"));
-    const parts = await readMultipart(c, Codes.MISSING_SETTINGS_PART);
-    const part = parts?.find((p) => p.name === "settings");
-    if (!part) throw new ApiError(400, Codes.MISSING_SETTINGS_PART, MISSING_PART);
-    let patch: unknown;
-    try {
-      patch = JSON.parse(part.data.toString("utf8"));
-    } catch {
-      throw invalidScript("could not read content for part settings");
-    }
-    if (!isObject(patch)) throw invalidScript("could not read content for part settings");
-    const ns = requireNamespace(ctx, c);
-    const s = requireScript(ctx, ns, c.req.param("script"));
-    const next = applySettings(s, patch, ctx.opts.maxTagsPerScript);
-    if (patch.bindings !== undefined) checkBindingTargets(ctx, accountId(c), next.bindings);
-    next.modified_on = timestamp();
-    ns.scripts[s.name] = next;
-    ctx.store.touch();
-    return c.json(okEnvelope(settingsObject(next)));
+  r.get(`${WORKER}/usage-model`, (c) => c.json(okEnvelope(usageModelObject(requireScript(ACCOUNT_SCOPE, ctx, c).script))));
+
+  r.put(`${WORKER}/usage-model`, async (c) => {
+    const body = await readJson(c);
+    if (!isObject(body)) throw invalidScript("the body must be a JSON object");
+    const { container, script } = requireScript(ACCOUNT_SCOPE, ctx, c);
+    if (body.user_limits !== undefined && !isObject(body.user_limits)) throw invalidScript("user_limits must be an object");
+    const next: Script = { ...script, usage_model: validateUsageModel(body.usage_model) };
+    if (body.user_limits !== undefined) next.limits = body.user_limits;
+    return c.json(okEnvelope(usageModelObject(save(ctx, container, next))));
+  });
+
+  r.get(`${WORKER}/subdomain`, (c) => c.json(okEnvelope(subdomainObject(requireScript(ACCOUNT_SCOPE, ctx, c).script))));
+
+  // [I] `previews_enabled` follows `enabled` when omitted.
+  r.post(`${WORKER}/subdomain`, async (c) => {
+    const body = await readJson(c);
+    if (!isObject(body) || typeof body.enabled !== "boolean")
+      throw invalidScript('the body must be {"enabled": boolean, "previews_enabled"?: boolean}');
+    if (body.previews_enabled !== undefined && typeof body.previews_enabled !== "boolean")
+      throw invalidScript("previews_enabled must be a boolean");
+    const { container, script } = requireScript(ACCOUNT_SCOPE, ctx, c);
+    const subdomain = { enabled: body.enabled, previews_enabled: (body.previews_enabled as boolean | undefined) ?? body.enabled };
+    return c.json(okEnvelope(subdomainObject(save(ctx, container, { ...script, subdomain }))));
+  });
+
+  r.delete(`${WORKER}/subdomain`, (c) => {
+    const { container, script } = requireScript(ACCOUNT_SCOPE, ctx, c);
+    const next = save(ctx, container, { ...script, subdomain: { enabled: false, previews_enabled: false } });
+    return c.json(okEnvelope(subdomainObject(next)));
   });
 
   return r;

@@ -6,22 +6,23 @@ import { Hono } from "hono";
 import { ApiError, Codes, okEnvelope } from "../errors";
 import type { AppEnv, EmulatorContext } from "../context";
 import { timestamp } from "../store";
-import { readJson, requireNamespace, requireScript, validateTag, validateTags } from "./common";
+import { readJson, validateTag, validateTags } from "./common";
+import { NAMESPACE_SCOPE, requireScript } from "./scope";
 
-const TAGS = "/dispatch/namespaces/:namespace/scripts/:script/tags";
+const TAGS = `${NAMESPACE_SCOPE.script}/tags`;
 
 export function tagRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   const max = (): number => ctx.opts.maxTagsPerScript;
 
   r.get(TAGS, (c) => {
-    const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
+    const s = requireScript(NAMESPACE_SCOPE, ctx, c).script;
     return c.json(okEnvelope(s.tags));
   });
 
   r.put(TAGS, async (c) => {
     const body = await readJson(c);
-    const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
+    const s = requireScript(NAMESPACE_SCOPE, ctx, c).script;
     s.tags = validateTags(body, max());
     s.modified_on = timestamp();
     ctx.store.touch();
@@ -29,7 +30,7 @@ export function tagRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   });
 
   r.put(`${TAGS}/:tag`, (c) => {
-    const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
+    const s = requireScript(NAMESPACE_SCOPE, ctx, c).script;
     const tag = c.req.param("tag");
     validateTag(tag);
     if (!s.tags.includes(tag)) {
@@ -42,7 +43,7 @@ export function tagRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   });
 
   r.delete(`${TAGS}/:tag`, (c) => {
-    const s = requireScript(ctx, requireNamespace(ctx, c), c.req.param("script"));
+    const s = requireScript(NAMESPACE_SCOPE, ctx, c).script;
     const tag = c.req.param("tag");
     if (s.tags.includes(tag)) {
       s.tags = s.tags.filter((t) => t !== tag);

@@ -98,6 +98,50 @@ describe("persistence", () => {
     }
   });
 
+  test("account-level Workers, their subdomain and their asset blobs survive a restart", async () => {
+    const dataDir = tempDir();
+    let emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    const base = () => `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
+    const content = "dispatcher asset";
+    const hash = assetHash(content);
+    const sess = await (
+      await fetch(`${base()}/scripts/edge/assets-upload-session`, {
+        method: "POST",
+        headers: auth,
+        body: JSON.stringify({ manifest: { "/a": { hash, size: content.length } } }),
+      })
+    ).json();
+    const fd = new FormData();
+    fd.append(hash, new File([Buffer.from(content).toString("base64")], hash, { type: "text/plain" }));
+    const up = await fetch(`${base()}/assets/upload?base64=true`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sess.result.jwt}` },
+      body: fd,
+    });
+    const jwt = (await up.json()).result.jwt;
+    expect(
+      (
+        await fetch(`${base()}/scripts/edge`, {
+          method: "PUT",
+          headers: auth,
+          body: scriptForm({ main_module: "worker.mjs", assets: { jwt } }),
+        })
+      ).status,
+    ).toBe(200);
+    await fetch(`${base()}/scripts/edge/subdomain`, { method: "POST", headers: auth, body: JSON.stringify({ enabled: true }) });
+    await emu.close();
+    emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    try {
+      expect((await (await fetch(`${base()}/scripts/edge/subdomain`, { headers: auth })).json()).result).toEqual({
+        enabled: true,
+        previews_enabled: true,
+      });
+      expect((await emu.emulator.ctx.store.readBlob(`account-${ACCOUNT}`, hash))?.toString()).toBe(content);
+    } finally {
+      await emu.close();
+    }
+  });
+
   test("malformed persisted state is reported, not silently discarded", async () => {
     const dataDir = tempDir();
     const emu = await startEmulator({ port: 0, dataDir });

@@ -274,6 +274,8 @@ describe("script upload (PUT)", () => {
   });
 
   test("other metadata is stored: usage_model, limits, logpush, observability, placement, tail_consumers, migrations", async () => {
+    // A tail consumer names an account-level Worker, which must exist.
+    expect((await h.api("PUT", "/scripts/tail", { body: scriptForm({ main_module: "worker.mjs" }) })).status).toBe(200);
     const r = await put(
       "meta",
       scriptForm({
@@ -386,12 +388,22 @@ describe("script details, list, delete", () => {
     expect(names(await list(""))).toEqual(["b1"]);
   });
 
-  test("DELETE through the SDK; referenced scripts need force", async () => {
+  test("DELETE through the SDK; referenced scripts (a Durable Object binding, a namespaced tail consumer) need force", async () => {
     await put("callee", scriptForm({ main_module: "worker.mjs" }));
-    await put("caller", scriptForm({ main_module: "worker.mjs", bindings: [{ name: "SVC", type: "service", service: "callee" }] }));
+    const caller = await put(
+      "caller",
+      scriptForm({
+        main_module: "worker.mjs",
+        bindings: [{ name: "DO", type: "durable_object_namespace", class_name: "C", script_name: "callee" }],
+        tail_consumers: [{ service: "callee", namespace: NS }],
+      }),
+    );
+    expect(caller.status, caller.text).toBe(200);
     const blocked = await h.api("DELETE", path("callee"));
     expect(blocked.status).toBe(400);
-    expect(blocked.body.success).toBe(false);
+    expect(blocked.body.errors).toEqual([
+      { code: 10082, message: `Script 'callee' is referenced by ${NS}/caller; delete with force=true to delete it anyway.` },
+    ]);
     expect(await scriptsApi().delete("callee", { ...p, force: true })).toBeNull();
     expect(await scriptsApi().delete("caller", p)).toBeNull();
     const gone = await h.api("DELETE", path("caller"));

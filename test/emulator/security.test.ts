@@ -1,31 +1,22 @@
 /**
- * Emulator security, table-driven over every API route (read from emulator/routes/*.ts, so a new route is
- * covered without editing this file): missing, malformed and wrong credentials, asset JWTs used as API tokens
+ * Emulator security, table-driven over every API route (the app's own route list, so a new route is covered
+ * without editing this file): missing, malformed and wrong credentials, asset JWTs used as API tokens
  * and the reverse, completion tokens aimed at another namespace or script, session JWTs aimed at another
  * account, and manifest paths that try to escape. Codes: emulator/README.md and the API reference §1.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createApp } from "../../emulator/index";
 import { ACCOUNT, TOKEN, assetHash, envelopeCodes, scriptForm, start, type Harness } from "./helpers";
 
-const ROUTES_DIR = path.resolve(__dirname, "../../emulator/routes");
 const OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210";
+const WORKERS = "/client/v4/accounts/:account_id/workers";
 
-/** `[METHOD, path template]` for every route registered in emulator/routes/*.ts. */
+/** `[METHOD, path template]` for every API route the emulator registers (Hono's own route list). */
 function enumerateRoutes(): Array<[string, string]> {
-  const routes: Array<[string, string]> = [];
-  for (const file of readdirSync(ROUTES_DIR).filter((f) => f.endsWith(".ts"))) {
-    const src = readFileSync(path.join(ROUTES_DIR, file), "utf8");
-    const consts = new Map<string, string>();
-    for (const m of src.matchAll(/^const ([A-Z_]+) = "([^"]*)";/gm)) consts.set(m[1]!, m[2]!);
-    for (const m of src.matchAll(/\br\.(get|post|put|patch|delete)\(\s*(?:"([^"]+)"|`([^`]+)`|([A-Z_]+)\s*,)/g)) {
-      const raw = m[2] ?? m[3]?.replace(/\$\{([A-Z_]+)\}/g, (_, k: string) => consts.get(k) ?? `\${${k}}`) ?? consts.get(m[4]!);
-      if (raw === undefined || raw.includes("${")) throw new Error(`${file}: cannot resolve the route ${m[0]}`);
-      routes.push([m[1]!.toUpperCase(), raw]);
-    }
-  }
-  return routes;
+  const routes = createApp()
+    .routes.filter((r) => r.method !== "ALL" && r.path.startsWith(WORKERS))
+    .map((r): [string, string] => [r.method, r.path.slice(WORKERS.length)]);
+  return [...new Map(routes.map((r) => [r.join(" "), r])).values()];
 }
 
 const ROUTES = enumerateRoutes();
@@ -84,16 +75,17 @@ afterAll(async () => {
 });
 
 describe("every route refuses bad credentials", () => {
-  test("the routes are read from emulator/routes/*.ts and all exist", async () => {
+  test("the routes are the app's and all exist", async () => {
     expect(ROUTES.length).toBeGreaterThanOrEqual(23);
     expect(ROUTES).toContainEqual(["POST", "/assets/upload"]);
+    expect(ROUTES).toContainEqual(["PATCH", "/scripts/:script/script-settings"]);
     // With the right credential none of them answers "no route" or an auth error: the table hits real handlers.
     // A throwaway namespace: these calls really run, DELETEs included.
     const scratch = `sec-scratch-${process.pid}`;
     expect((await h.api("POST", "/dispatch/namespaces", { json: { name: scratch } })).status).toBe(200);
-    expect(
-      (await h.api("PUT", `/dispatch/namespaces/${scratch}/scripts/${SCRIPT}`, { body: scriptForm({ main_module: "worker.mjs" }) })).status,
-    ).toBe(200);
+    for (const p of [`/dispatch/namespaces/${scratch}/scripts/${SCRIPT}`, `/scripts/${SCRIPT}`]) {
+      expect((await h.api("PUT", p, { body: scriptForm({ main_module: "worker.mjs" }) })).status).toBe(200);
+    }
     for (const [method, template] of ROUTES) {
       const token = isUpload(template) ? sessionJwt : TOKEN;
       const r = await h.api(method, `${fill(template, scratch)}${isUpload(template) ? "?base64=true" : ""}`, {
