@@ -21,6 +21,21 @@ afterAll(() => {
 
 const auth = { authorization: "Bearer local-dev-token" };
 
+/** Opens an assets upload session for `script` (a path under `/workers`); returns its result. */
+async function openSession(base: string, script: string, manifest: Record<string, { hash: string; size: number }>): Promise<any> {
+  const r = await fetch(`${base}${script}/assets-upload-session`, { method: "POST", headers: auth, body: JSON.stringify({ manifest }) });
+  return (await r.json()).result;
+}
+
+/** Uploads one file with a session JWT; returns the completion JWT. */
+async function uploadOne(base: string, jwt: string, content: string): Promise<string> {
+  const fd = new FormData();
+  fd.append(assetHash(content), new File([Buffer.from(content).toString("base64")], assetHash(content), { type: "text/plain" }));
+  const up = await fetch(`${base}/assets/upload?base64=true`, { method: "POST", headers: { authorization: `Bearer ${jwt}` }, body: fd });
+  expect(up.status).toBe(201);
+  return (await up.json()).result.jwt;
+}
+
 describe("persistence", () => {
   test("namespaces, scripts, secrets, tags and asset blobs survive a restart; upload JWTs stay valid", async () => {
     const dataDir = tempDir();
@@ -39,24 +54,8 @@ describe("persistence", () => {
     const before = (await put.json()).result;
     const content = "persisted asset";
     const manifest = { "/a.txt": { hash: assetHash(content), size: content.length } };
-    const sess = (
-      await (
-        await fetch(`${base}/dispatch/namespaces/persist/scripts/app/assets-upload-session`, {
-          method: "POST",
-          headers: auth,
-          body: JSON.stringify({ manifest }),
-        })
-      ).json()
-    ).result;
-    const fd = new FormData();
-    fd.append(assetHash(content), new File([Buffer.from(content).toString("base64")], assetHash(content), { type: "text/plain" }));
-    const up = await fetch(`${base}/assets/upload?base64=true`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${sess.jwt}` },
-      body: fd,
-    });
-    expect(up.status).toBe(201);
-    const completion = (await up.json()).result.jwt;
+    const sess = await openSession(base, "/dispatch/namespaces/persist/scripts/app", manifest);
+    const completion = await uploadOne(base, sess.jwt, content);
 
     // Atomic layout on disk: state.json and a blob named by hash; no temporary files left behind.
     expect(existsSync(join(dataDir, "state.json"))).toBe(true);
@@ -74,15 +73,7 @@ describe("persistence", () => {
       const secrets = (await (await fetch(`${base}/dispatch/namespaces/persist/scripts/app/secrets`, { headers: auth })).json()).result;
       expect(secrets).toEqual([{ name: "SECRET", type: "secret_text" }]);
       // The blob is still deduped, and the completion token issued before the restart still works.
-      const again = (
-        await (
-          await fetch(`${base}/dispatch/namespaces/persist/scripts/app/assets-upload-session`, {
-            method: "POST",
-            headers: auth,
-            body: JSON.stringify({ manifest }),
-          })
-        ).json()
-      ).result;
+      const again = await openSession(base, "/dispatch/namespaces/persist/scripts/app", manifest);
       expect(again.buckets).toEqual([]);
       const withAssets = await fetch(`${base}/dispatch/namespaces/persist/scripts/app`, {
         method: "PUT",
@@ -104,21 +95,8 @@ describe("persistence", () => {
     const base = () => `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
     const content = "dispatcher asset";
     const hash = assetHash(content);
-    const sess = await (
-      await fetch(`${base()}/scripts/edge/assets-upload-session`, {
-        method: "POST",
-        headers: auth,
-        body: JSON.stringify({ manifest: { "/a": { hash, size: content.length } } }),
-      })
-    ).json();
-    const fd = new FormData();
-    fd.append(hash, new File([Buffer.from(content).toString("base64")], hash, { type: "text/plain" }));
-    const up = await fetch(`${base()}/assets/upload?base64=true`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${sess.result.jwt}` },
-      body: fd,
-    });
-    const jwt = (await up.json()).result.jwt;
+    const sess = await openSession(base(), "/scripts/edge", { "/a": { hash, size: content.length } });
+    const jwt = await uploadOne(base(), sess.jwt, content);
     expect(
       (
         await fetch(`${base()}/scripts/edge`, {
