@@ -85,9 +85,12 @@ export class Pacer {
       while (this.sent.length > 0 && this.sent[0]! <= now - policy.windowMs) this.sent.shift();
       const capacity = Math.max(1, Math.floor(policy.quota * (1 - HEADROOM)));
       let waitMs = this.sent.length >= capacity ? this.sent[this.sent.length - capacity]! + policy.windowMs - now : 0;
+      // The server counts every client of the token. When it has fewer left than our own sends explain, others
+      // share the token: then its word decides, until its window resets.
       const server = this.server;
-      // Requests of ours in flight since that answer are not in its count: keep the same headroom there.
-      if (server && now < server.until && server.remaining <= Math.ceil(policy.quota * HEADROOM)) {
+      const ours = policy.quota - this.sent.length;
+      const reserve = Math.ceil(policy.quota * HEADROOM);
+      if (server && now < server.until && server.remaining < ours - reserve && server.remaining <= reserve) {
         waitMs = Math.max(waitMs, server.until - now);
       }
       if (waitMs <= 0) {
