@@ -13,7 +13,13 @@ import {
 } from "../../emulator/upload";
 import { CODES } from "../../provider/api/errors";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config";
-import { hashAssetBytes, MAX_ASSET_SIZE_BYTES, MAX_FILES_CEILING } from "../../provider/assets/manifest";
+import {
+  DEFAULT_MAX_FILES,
+  FREE_PLAN_MAX_FILES,
+  hashAssetBytes,
+  MAX_ASSET_SIZE_BYTES,
+  MAX_FILES_CEILING,
+} from "../../provider/assets/manifest";
 import { MODULE_TYPES } from "../../provider/resources/script/modules";
 import { USAGE_MODELS } from "../../provider/resources/script/settings";
 import { MAX_TAG_LENGTH, MAX_TAGS, NAMESPACE_NAME_RE, SCRIPT_NAME_RE } from "../../provider/validation";
@@ -46,8 +52,10 @@ describe("limits", () => {
     expect(hashAssetBytes("<h1>x</h1>", "/index.html", "salt")).toMatch(emulatorLimits.ASSET_HASH_RE);
   });
 
-  test("files per manifest: the provider's ceiling is Workers Paid's, the emulator's default", () => {
+  test("files per manifest: both default to Workers Paid's, and agree on Free's", () => {
+    expect(DEFAULT_MAX_FILES).toBe(emulatorLimits.PLAN_LIMITS.paid.maxAssetFiles);
     expect(MAX_FILES_CEILING).toBe(emulatorLimits.PLAN_LIMITS.paid.maxAssetFiles);
+    expect(FREE_PLAN_MAX_FILES).toBe(emulatorLimits.PLAN_LIMITS.free.maxAssetFiles);
   });
 });
 
@@ -68,6 +76,8 @@ describe("error codes", () => {
     expect(CODES.namespaceNotFound).toBe(Codes.NAMESPACE_NOT_FOUND);
     expect(CODES.namespaceExists).toBe(Codes.NAMESPACE_EXISTS);
     expect(CODES.secretNotFound).toBe(Codes.SECRET_NOT_FOUND);
+    // A missing script: 10092 on namespace paths, 10007 on account-level paths; the provider must read both as absent.
+    expect(CODES.scriptNotFound).toContain(Codes.ENVIRONMENT_NOT_FOUND);
     expect(CODES.scriptNotFound).toContain(Codes.SCRIPT_NOT_FOUND);
   });
 });
