@@ -2,7 +2,7 @@
  * Emulator security, table-driven over every API route (the app's own route list, so a new route is covered
  * without editing this file): missing, malformed and wrong credentials, asset JWTs used as API tokens
  * and the reverse, completion tokens aimed at another namespace or script, session JWTs aimed at another
- * account, and manifest paths that try to escape. Codes: emulator/README.md and the API reference §1.
+ * account, and manifest paths that try to escape. Codes: emulator/README.md.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../../emulator/index";
