@@ -168,6 +168,17 @@ describe("StaticAssets provider", () => {
     expect(statuses.at(-1)).toBe(201);
   });
 
+  it("recovers in the same run when the last bucket answers without the completion JWT", async () => {
+    const dir = await site({ "index.html": "<h1>withheld</h1>", "app.js": "console.log(1)" });
+    await emu.fault({ method: "POST", path: "*/workers/assets/upload", withholdCompletionJwt: true, count: 0 });
+    const { outs } = await create({ namespace: NS, scriptName: "site-withheld", directory: dir });
+    expect(outs.uploadedFiles).toBe(2);
+    // The second session lists nothing to upload: its JWT is the completion token.
+    expect((await sessions()).map((e) => e.status)).toEqual([200, 200]);
+    expect((await uploads()).map((e) => e.status)).toEqual([202]);
+    expect(outs.attachment.completionToken).toBeTruthy();
+  });
+
   it("recovers from a session JWT that really expired (short TTL)", async () => {
     // The emulator's clock jumps past the session token's 2 s lifetime as the first bucket arrives (the journal
     // records a request before it is handled), so the token has expired when the emulator checks it.
