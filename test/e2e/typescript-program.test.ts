@@ -24,7 +24,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
 import { PASSPHRASE, ROOT, type RunResult, runCommand } from "./harness";
 
-const FIXTURE = path.join(ROOT, "test/e2e/stacks/typescript");
+// Not under stacks/: the repository does not compile it (it imports the package by name, as a user does).
+const FIXTURE = path.join(ROOT, "test/e2e/fresh-project");
 const NAMESPACE = "ts-customers";
 const STRIPE_KEY = `sk_test_${createHash("sha256").update(String(process.pid)).digest("hex").slice(0, 16)}`;
 // Installed node_modules, shared between runs and keyed by what gets installed (not by our own code).
