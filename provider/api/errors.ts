@@ -97,7 +97,8 @@ export class CloudflareApiError extends Error {
  * Any other 404 (a wrong base URL, a proxy, a route the API does not have: 7000/7003) is an error, never "gone".
  */
 export function isGone(error: unknown, codes: readonly number[]): boolean {
-  return error instanceof CloudflareApiError && error.status !== undefined && error.status < 500 && error.hasCode(...codes);
+  // 404 too: an upload refused for a binding to a missing namespace carries 100119 with a 400.
+  return error instanceof CloudflareApiError && error.status === 404 && error.hasCode(...codes);
 }
 
 /** The request's result, or undefined when Cloudflare says the thing is gone ({@link isGone}). */

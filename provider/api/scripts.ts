@@ -88,6 +88,9 @@ export async function deleteScriptsByTag(api: CloudflareApi, namespace: string, 
   }
 }
 
+/** A namespace script's content is `.../content`; an account-level one's is `.../content/v2`. */
+const contentPath = (ref: ScriptRef) => `${scriptPath(ref)}/content${ref.namespace === undefined ? "/v2" : ""}`;
+
 export interface ContentModule {
   name: string;
   type: string;
@@ -95,7 +98,7 @@ export interface ContentModule {
 }
 
 /**
- * GET `.../content`: the script's modules as multipart, plus the `cf-entrypoint` header (import only). The body
+ * GET the content: the script's modules as multipart, plus the `cf-entrypoint` header (import only). The body
  * is not an envelope, so it comes through the raw path, with the same retries; undefined when the script is gone.
  */
 export async function getScriptContent(
@@ -104,7 +107,7 @@ export async function getScriptContent(
   op: Operation,
 ): Promise<{ modules: ContentModule[]; entry?: string } | undefined> {
   const res = await unlessGone(
-    api.fetchRaw({ method: "get", path: `${scriptPath(ref)}/content`, headers: { accept: "multipart/form-data" }, op }),
+    api.fetchRaw({ method: "get", path: contentPath(ref), headers: { accept: "multipart/form-data" }, op }),
     scriptGoneCodes(ref),
   );
   if (!res) return undefined;

@@ -19,6 +19,7 @@ import { createHash, type Hash } from "node:crypto";
 import { closeSync, openSync, promises as fsp, readSync, statSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import fg from "fast-glob";
+import { forgetLoadedHashCaches, siteHashCache } from "./hash-cache";
 import ignore, { type Ignore } from "ignore";
 import { stableStringify } from "../validation";
 import type { WireAssetConfig } from "./config";
@@ -53,7 +54,7 @@ export interface ManifestOptions {
   maxFiles?: number;
   /** Default {@link MAX_ASSET_SIZE_BYTES}; injectable for tests. */
   maxFileBytes?: number;
-  /** Reuse hashes of files whose size, mtime, ctime and inode did not change (in this process); default true. */
+  /** Reuse hashes of files whose size, mtime, ctime and inode did not change (across processes); default true. */
   useCache?: boolean;
 }
 
@@ -79,6 +80,8 @@ export interface AssetManifest {
   headers?: string;
   redirects?: string;
   formula: typeof HASH_FORMULA;
+  /** Files hashed by this build; the others' hashes came from the cache. */
+  hashed: number;
 }
 
 /** A manifest problem that names the file; `property` is the input it belongs to. */
@@ -182,19 +185,9 @@ export function manifestDigest(files: Array<Pick<AssetFile, "path" | "hash" | "s
 // ---------------------------------------------------------------------------------------------------------------
 // Building
 
-interface CacheEntry {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-  hash: string;
-}
-const MAX_CACHE_ENTRIES = 250_000;
-const hashCache = new Map<string, CacheEntry>();
-
-/** Forget cached hashes (tests and benchmarks). */
+/** Forget the hashes this process loaded (the persistent cache stays: see hash-cache.ts). */
 export function clearHashCache(): void {
-  hashCache.clear();
+  forgetLoadedHashCaches();
 }
 
 function isInside(root: string, target: string): boolean {
@@ -403,29 +396,27 @@ export async function buildManifest(options: ManifestOptions): Promise<AssetMani
   // 5. Hash (streaming), reusing unchanged files' hashes.
   const mime = await loadMime();
   const buffer = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
+  const cache = useCache ? siteHashCache(realRoot, HASH_FORMULA) : undefined;
+  let hashed = 0;
   const files = await mapYielding(paths, (p, i): AssetFile => {
     const st = stats[i]!;
     const absPath = path.join(root, p.rel);
-    const key = `${absPath}\0${salt}`;
-    const cached = useCache ? hashCache.get(key) : undefined;
-    let hash: string;
-    let size: number;
-    if (cached && cached.size === st.size && cached.mtimeMs === st.mtimeMs && cached.ctimeMs === st.ctimeMs && cached.ino === st.ino) {
-      ({ hash, size } = cached);
-    } else {
+    let hash = cache?.get(p.rel, salt, st);
+    let size = st.size;
+    if (hash === undefined) {
       ({ hash, size } = hashFileSync(absPath, p.path, salt, buffer));
+      hashed++;
       if (size > maxFileBytes) throw new ManifestError(`directory ${root}: ${p.path} grew to ${size} bytes while being read, over the ${maxFileBytes}-byte limit`);
-      if (useCache && size === st.size) {
-        if (hashCache.size >= MAX_CACHE_ENTRIES) hashCache.clear();
-        hashCache.set(key, { size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs, ino: st.ino, hash });
-      }
+      // A file that changed size while read is not cached: its stat no longer describes what was hashed.
+      if (size === st.size) cache?.set(p.rel, salt, st, hash);
     }
     return { path: p.path, absPath, size, hash, contentType: contentTypeOf(mime, p.path) };
   });
+  cache?.save();
 
   // 6. Special files.
   const [headers, redirects] = await Promise.all([readSpecialFile(root, "_headers"), readSpecialFile(root, "_redirects")]);
-  const manifest: AssetManifest = { root, files, totalBytes: files.reduce((n, f) => n + f.size, 0), formula: HASH_FORMULA };
+  const manifest: AssetManifest = { root, files, totalBytes: files.reduce((n, f) => n + f.size, 0), formula: HASH_FORMULA, hashed };
   if (headers !== undefined) manifest.headers = headers;
   if (redirects !== undefined) manifest.redirects = redirects;
   return manifest;

@@ -34,8 +34,7 @@ export async function assetsMetadata(api: CloudflareApi, ref: ScriptRef, inputs:
   if (!a) return {};
   if (deployedDigest !== undefined && deployedDigest === a.digest) return { keep_assets: true, assets: { config: a.config } };
   // Loaded only when assets change: the manifest machinery is not needed otherwise.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { prepareAssetsForDeploy } = require("../../assets/attach") as typeof import("../../assets/attach");
+  const { prepareAssetsForDeploy } = await import("../../assets/attach.js");
   const { jwt, config } = await prepareAssetsForDeploy(api, ref, a);
   return { assets: { jwt, config } };
 }
