@@ -1,18 +1,22 @@
 import { defineConfig } from "vitest/config";
 
 // Four suites that can run alone: `npx vitest run --project unit` (or emulator, provider, e2e).
+// The provider and e2e suites load compiled code: their globalSetup rebuilds dist/ when a source is newer.
+const distSetup = "test/helpers/dist-setup.ts";
+
 export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       { test: { name: "emulator", include: ["test/emulator/**/*.test.ts"], testTimeout: 30_000 } },
-      { test: { name: "provider", include: ["test/provider/**/*.test.ts"], testTimeout: 60_000 } },
+      { test: { name: "provider", include: ["test/provider/**/*.test.ts"], testTimeout: 60_000, globalSetup: [distSetup] } },
       {
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 600_000,
           hookTimeout: 600_000,
+          globalSetup: [distSetup],
           // Each e2e file drives the real engine; running them one at a time keeps 2 cores responsive.
           fileParallelism: false,
         },

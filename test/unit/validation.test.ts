@@ -270,7 +270,8 @@ describe("DispatchNamespace and ScriptSecret check", () => {
   });
   it("ScriptSecret", () => {
     expect(checkScriptSecret({ namespace: "ns", scriptName: "s", name: "KEY", text: "v" }).failures).toEqual([]);
-    expect(props(checkScriptSecret({}).failures)).toEqual(["namespace", "scriptName", "name", "text"]);
+    // No namespace: a secret of an account-level Worker.
+    expect(props(checkScriptSecret({}).failures)).toEqual(["scriptName", "name", "text"]);
     expect(props(checkScriptSecret({ namespace: "ns", scriptName: "s", name: "KEY", text: 5 }).failures)).toEqual(["text"]);
     expect(checkScriptSecret({ namespace: UNKNOWN, scriptName: UNKNOWN, name: "K", text: UNKNOWN }).failures).toEqual([]);
   });
