@@ -125,7 +125,6 @@ async function childManifest(dir: string): Promise<ChildResult> {
 /** Child: check (cold, as in a fresh `pulumi preview` process), then a no-op check + diff in the same process. */
 async function childNoop(dir: string): Promise<ChildResult> {
   // Loaded here, not at the top: it brings @pulumi/pulumi (about 80 MB), which the manifest child must not count.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { checkStaticAssets, diffStaticAssets } =
     require("../provider/resources/static-assets") as typeof import("../provider/resources/static-assets");
   const args = { namespace: "bench", scriptName: "site", directory: dir };

@@ -101,7 +101,11 @@ export async function detectDrift(options: { cwd: string; stack?: string; pulumi
   } catch {
     throw new Error(`pulumi preview --refresh failed (exit ${code}):\n${stderr || stdout}`);
   }
-  const preview = parsed as { steps?: PreviewStep[]; changeSummary?: Record<string, number>; diagnostics?: Array<{ severity?: string; message?: string }> };
+  const preview = parsed as {
+    steps?: PreviewStep[];
+    changeSummary?: Record<string, number>;
+    diagnostics?: Array<{ severity?: string; message?: string }>;
+  };
   const errors = (preview.diagnostics ?? []).filter((d) => d.severity === "error");
   if (code !== 0 && errors.length > 0) {
     throw new Error(`pulumi preview --refresh failed:\n${errors.map((d) => d.message ?? "").join("\n")}`);

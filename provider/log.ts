@@ -23,7 +23,6 @@ function connectToEngine(): void {
   process.env.PULUMI_NODEJS_ENGINE = engineAddr;
   try {
     // The runtime store may already exist (the host reads project metadata before configure).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const state = require("@pulumi/pulumi/runtime/state") as {
       getStore(): { settings: { options: { engineAddr?: string } } };
     };
@@ -54,7 +53,10 @@ export const log: Logger = {
 const underProviderHost = () => (process.argv[1] ?? "").includes("dynamic-provider");
 
 function emit(level: "info" | "warn", message: string): void {
-  if (sink) return sink[level](message);
+  if (sink) {
+    sink[level](message);
+    return;
+  }
   if (!underProviderHost()) {
     // A library or CLI use outside the engine (offboarding, drift, scripts).
     console.error(`[${level}] ${message}`);

@@ -72,7 +72,8 @@ export function tenantArgsFailures(args: TenantArgs): CheckFailure[] {
   const failures: CheckFailure[] = [];
   const a = (args ?? {}) as unknown as Record<string, unknown>;
   const id = a.tenantId;
-  if (id === undefined) failures.push({ property: "tenantId", reason: `is required: ${TENANT_ID_RULE} (the script name, tag and asset salt)` });
+  if (id === undefined)
+    failures.push({ property: "tenantId", reason: `is required: ${TENANT_ID_RULE} (the script name, tag and asset salt)` });
   else {
     const problem = tenantIdProblem(id);
     if (problem) failures.push({ property: "tenantId", reason: problem });
@@ -93,7 +94,10 @@ export function tenantArgsFailures(args: TenantArgs): CheckFailure[] {
     else {
       const extra = MAX_TAGS - reserved.length;
       if (a.tags.length > extra) {
-        failures.push({ property: "tags", reason: `must hold at most ${extra} extra tags (${MAX_TAGS} in all with ${reserved.join(" and ")}; got ${a.tags.length})` });
+        failures.push({
+          property: "tags",
+          reason: `must hold at most ${extra} extra tags (${MAX_TAGS} in all with ${reserved.join(" and ")}; got ${a.tags.length})`,
+        });
       }
       const perTag = tagsFailures("tags", [...reserved, ...a.tags]).filter((f) => f.property !== "tags");
       for (const f of perTag) {

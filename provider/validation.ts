@@ -91,7 +91,8 @@ export function tagsFailures(property: string, value: unknown): CheckFailure[] {
     if (isUnknown(tag)) return;
     if (typeof tag !== "string") failures.push({ property: p, reason: "must be a string" });
     else if (tag === "") failures.push({ property: p, reason: "must not be empty" });
-    else if (tag.length > MAX_TAG_LENGTH) failures.push({ property: p, reason: `must be at most ${MAX_TAG_LENGTH} characters (got ${tag.length})` });
+    else if (tag.length > MAX_TAG_LENGTH)
+      failures.push({ property: p, reason: `must be at most ${MAX_TAG_LENGTH} characters (got ${tag.length})` });
     else if (/[,&]/.test(tag)) failures.push({ property: p, reason: "must not contain ',' or '&'" });
     else if (seen.has(tag)) failures.push({ property: p, reason: `duplicates the tag ${JSON.stringify(tag)}` });
     if (typeof tag === "string") seen.add(tag);
@@ -175,7 +176,11 @@ export function withoutInternalKeys<T extends Record<string, unknown>>(value: T)
  * cannot be read back from the API (a secret's value, an assets directory): they are then absent, and the
  * old and new inputs are identical.
  */
-export function isImportCheck(olds: Record<string, unknown> | undefined, news: Record<string, unknown> | undefined, field: string): boolean {
+export function isImportCheck(
+  olds: Record<string, unknown> | undefined,
+  news: Record<string, unknown> | undefined,
+  field: string,
+): boolean {
   const previous = withoutInternalKeys(olds ?? {});
   return news?.[field] === undefined && Object.keys(previous).length > 0 && deepEqual(previous, withoutInternalKeys(news ?? {}));
 }

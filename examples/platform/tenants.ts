@@ -108,7 +108,8 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
     if (!Array.isArray(doc.blockedHosts)) problems.push("blockedHosts: must be a list of host names");
     else {
       doc.blockedHosts.forEach((host, i) => {
-        if (typeof host !== "string" || !HOSTNAME.test(host)) problems.push(`blockedHosts[${i}]: must be a lowercase host name such as evil.example`);
+        if (typeof host !== "string" || !HOSTNAME.test(host))
+          problems.push(`blockedHosts[${i}]: must be a lowercase host name such as evil.example`);
         else blockedHosts.push(host);
       });
     }
@@ -146,8 +147,10 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
       if (!isObject(raw.secrets)) problem("secrets", "must map secret names to stack config keys");
       else {
         for (const [name, key] of Object.entries(raw.secrets)) {
-          if (!SECRET_NAME.test(name)) problem(`secrets.${name}`, "is not a valid secret name (letters, digits, _; not starting with a digit)");
-          if (typeof key !== "string" || !CONFIG_KEY.test(key)) problem(`secrets.${name}`, "must name a stack config key (letters, digits, . _ -)");
+          if (!SECRET_NAME.test(name))
+            problem(`secrets.${name}`, "is not a valid secret name (letters, digits, _; not starting with a digit)");
+          if (typeof key !== "string" || !CONFIG_KEY.test(key))
+            problem(`secrets.${name}`, "must name a stack config key (letters, digits, . _ -)");
           else secrets[name] = key;
         }
       }
@@ -159,7 +162,8 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
       else {
         // The script also carries tenant-<id> and plan-<plan>: two of the 8 tags Cloudflare allows.
         const extra = MAX_TAGS - 2;
-        if (raw.tags.length > extra) problem("tags", `must hold at most ${extra} tags (the script also carries tenant-<id> and plan-<plan>; got ${raw.tags.length})`);
+        if (raw.tags.length > extra)
+          problem("tags", `must hold at most ${extra} tags (the script also carries tenant-<id> and plan-<plan>; got ${raw.tags.length})`);
         for (const f of tagsFailures("tags", raw.tags)) if (f.property !== "tags") problem(f.property, f.reason);
         tags.push(...(raw.tags as string[]));
       }
@@ -191,7 +195,8 @@ function validateWorker(raw: unknown, baseDir: string, problem: (field: string, 
   } else {
     for (const name of raw.modules as string[]) {
       if (modules.includes(name)) problem("worker.modules", `lists ${name} twice`);
-      else if (path.isAbsolute(name) || name.split(/[\\/]/).includes("..")) problem("worker.modules", `${name} must be a relative path inside worker.dir`);
+      else if (path.isAbsolute(name) || name.split(/[\\/]/).includes(".."))
+        problem("worker.modules", `${name} must be a relative path inside worker.dir`);
       else if (dir && !existsSync(path.join(dir, name))) problem("worker.modules", `${name} does not exist in ${raw.dir}`);
       modules.push(name);
     }
@@ -208,7 +213,10 @@ function validateWorker(raw: unknown, baseDir: string, problem: (field: string, 
     const dateProblem = compatibilityDateProblem(raw.compatibilityDate);
     if (dateProblem) problem("worker.compatibilityDate", dateProblem);
   }
-  if (raw.compatibilityFlags !== undefined && (!Array.isArray(raw.compatibilityFlags) || raw.compatibilityFlags.some((f) => typeof f !== "string"))) {
+  if (
+    raw.compatibilityFlags !== undefined &&
+    (!Array.isArray(raw.compatibilityFlags) || raw.compatibilityFlags.some((f) => typeof f !== "string"))
+  ) {
     problem("worker.compatibilityFlags", "must be a list of strings");
   } else {
     for (const f of compatibilityFlagsFailures("worker.compatibilityFlags", raw.compatibilityFlags)) problem(f.property, f.reason);
@@ -236,12 +244,17 @@ function validateAssets(raw: unknown, baseDir: string, problem: (field: string, 
   const directory = path.resolve(baseDir, raw.directory);
   if (!isDirectory(directory)) problem("assets.directory", `${raw.directory} is not a directory`);
   const oneOf = (field: string, allowed: readonly string[]) => {
-    if (raw[field] !== undefined && !allowed.includes(raw[field] as string)) problem(`assets.${field}`, `must be one of ${allowed.join(", ")}`);
+    if (raw[field] !== undefined && !allowed.includes(raw[field] as string))
+      problem(`assets.${field}`, `must be one of ${allowed.join(", ")}`);
   };
   oneOf("htmlHandling", HTML_HANDLING);
   oneOf("notFoundHandling", NOT_FOUND_HANDLING);
   const rwf = raw.runWorkerFirst;
-  if (rwf !== undefined && typeof rwf !== "boolean" && (!Array.isArray(rwf) || rwf.some((r) => typeof r !== "string" || !/^!?\//.test(r)))) {
+  if (
+    rwf !== undefined &&
+    typeof rwf !== "boolean" &&
+    (!Array.isArray(rwf) || rwf.some((r) => typeof r !== "string" || !/^!?\//.test(r)))
+  ) {
     problem("assets.runWorkerFirst", 'must be true, false or a list of route rules starting with "/" or "!/"');
   }
   return {

@@ -33,7 +33,12 @@ export async function openAssetsSession(
 }
 
 /** Uploads one bucket (a FormData of base64 parts named by hash); the answer that completes the set carries the completion JWT. */
-export async function uploadAssetsBucket(api: CloudflareApi, sessionJwt: string, form: FormData, op: Operation): Promise<{ completionJwt?: string }> {
+export async function uploadAssetsBucket(
+  api: CloudflareApi,
+  sessionJwt: string,
+  form: FormData,
+  op: Operation,
+): Promise<{ completionJwt?: string }> {
   const res = await api.send<{ jwt?: string } | null>({
     method: "post",
     path: "/assets/upload",

@@ -247,7 +247,10 @@ function isEnvelope(body: unknown): boolean {
 /** A short, single-line excerpt of a body that is not an envelope (HTML from a proxy, say). */
 function bodyExcerpt(error: APIError): string {
   const raw = error.error === undefined ? error.message : JSON.stringify(error.error);
-  const text = raw.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim();
+  const text = raw
+    .replace(/<[^>]*>/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return text.length > 200 ? `${text.slice(0, 200)}…` : text || "(empty body)";
 }
 

@@ -73,7 +73,9 @@ export class CloudflareApiError extends Error {
   /** True when the envelope carries one of the codes. A non-envelope body never has codes. */
   hasCode(...codes: readonly number[]): boolean {
     if (!this.envelope) return false;
-    return this.errors.some((e) => e.code !== undefined && codes.includes(e.code)) || (this.code !== undefined && codes.includes(this.code));
+    return (
+      this.errors.some((e) => e.code !== undefined && codes.includes(e.code)) || (this.code !== undefined && codes.includes(this.code))
+    );
   }
 
   private static describe(init: CloudflareApiErrorInit): string {

@@ -47,7 +47,10 @@ export async function uploadScript(api: CloudflareApi, ref: ScriptRef, form: For
  */
 export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptObject | undefined> {
   if (ref.namespace === undefined) return (await listAccountScripts(api, op)).find((s) => s.id === ref.script);
-  const details = await unlessGone(api.call<{ script: ScriptObject | null } | null>({ method: "get", path: scriptPath(ref), op }), scriptGoneCodes(ref));
+  const details = await unlessGone(
+    api.call<{ script: ScriptObject | null } | null>({ method: "get", path: scriptPath(ref), op }),
+    scriptGoneCodes(ref),
+  );
   return details?.script ?? undefined;
 }
 
@@ -58,12 +61,19 @@ export async function listAccountScripts(api: CloudflareApi, op: Operation): Pro
 
 /** DELETE the script (`force` also removes it while bindings point at it); false when it was already gone. */
 export async function deleteScript(api: CloudflareApi, ref: ScriptRef, op: Operation, options: { force?: boolean } = {}): Promise<boolean> {
-  const deleted = api.call({ method: "delete", path: scriptPath(ref), query: options.force ? { force: true } : undefined, op }).then(() => true);
+  const deleted = api
+    .call({ method: "delete", path: scriptPath(ref), query: options.force ? { force: true } : undefined, op })
+    .then(() => true);
   return (await unlessGone(deleted, scriptGoneCodes(ref))) ?? false;
 }
 
 /** Script names in a namespace, optionally filtered by tags (`a:yes,b:no`). */
-export async function listScripts(api: CloudflareApi, namespace: string, op: Operation, options: { tags?: string } = {}): Promise<string[]> {
+export async function listScripts(
+  api: CloudflareApi,
+  namespace: string,
+  op: Operation,
+  options: { tags?: string } = {},
+): Promise<string[]> {
   const items = await paginate<{ script?: { id?: string } | null; id?: string }>(api, {
     method: "get",
     path: `${namespacePath(namespace)}/scripts`,
@@ -121,7 +131,12 @@ export async function getScriptContent(
   const modules: ContentModule[] = [];
   for (const [partName, value] of (await res.formData()).entries()) {
     if (typeof value === "string") modules.push({ name: partName, type: "", bytes: new TextEncoder().encode(value) });
-    else modules.push({ name: value.name || partName, type: (value.type || "").split(";")[0]!.trim(), bytes: new Uint8Array(await value.arrayBuffer()) });
+    else
+      modules.push({
+        name: value.name || partName,
+        type: (value.type || "").split(";")[0]!.trim(),
+        bytes: new Uint8Array(await value.arrayBuffer()),
+      });
   }
   return { modules, entry };
 }

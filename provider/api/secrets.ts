@@ -7,7 +7,12 @@ const secretsPath = (ref: ScriptRef) => `${scriptPath(ref)}/secrets`;
 const goneCodes = (ref: ScriptRef) => [...scriptGoneCodes(ref), CODES.secretNotFound];
 
 /** PUT a `secret_text` binding (an upsert). */
-export async function updateSecret(api: CloudflareApi, ref: ScriptRef, secret: { name: string; text: string }, op: Operation): Promise<void> {
+export async function updateSecret(
+  api: CloudflareApi,
+  ref: ScriptRef,
+  secret: { name: string; text: string },
+  op: Operation,
+): Promise<void> {
   await api.call({ method: "put", path: secretsPath(ref), body: { name: secret.name, text: secret.text, type: "secret_text" }, op });
 }
 

@@ -40,14 +40,22 @@ export function assetConfigFailures(value: unknown, property = "config"): CheckF
   if (!isPlainObject(value)) return [{ property, reason: "must be an object with htmlHandling, notFoundHandling and runWorkerFirst" }];
   const failures: CheckFailure[] = [];
   for (const key of Object.keys(value)) {
-    if (!CONFIG_KEYS.includes(key)) failures.push({ property: `${property}.${key}`, reason: `is not a known setting; use one of ${CONFIG_KEYS.join(", ")}` });
+    if (!CONFIG_KEYS.includes(key))
+      failures.push({ property: `${property}.${key}`, reason: `is not a known setting; use one of ${CONFIG_KEYS.join(", ")}` });
   }
   const { htmlHandling, notFoundHandling, runWorkerFirst } = value;
   if (htmlHandling !== undefined && !isUnknown(htmlHandling) && !HTML_HANDLING.includes(htmlHandling as HtmlHandling)) {
     failures.push({ property: `${property}.htmlHandling`, reason: `must be one of ${HTML_HANDLING.map((v) => `"${v}"`).join(", ")}` });
   }
-  if (notFoundHandling !== undefined && !isUnknown(notFoundHandling) && !NOT_FOUND_HANDLING.includes(notFoundHandling as NotFoundHandling)) {
-    failures.push({ property: `${property}.notFoundHandling`, reason: `must be one of ${NOT_FOUND_HANDLING.map((v) => `"${v}"`).join(", ")}` });
+  if (
+    notFoundHandling !== undefined &&
+    !isUnknown(notFoundHandling) &&
+    !NOT_FOUND_HANDLING.includes(notFoundHandling as NotFoundHandling)
+  ) {
+    failures.push({
+      property: `${property}.notFoundHandling`,
+      reason: `must be one of ${NOT_FOUND_HANDLING.map((v) => `"${v}"`).join(", ")}`,
+    });
   }
   if (runWorkerFirst !== undefined && !isUnknown(runWorkerFirst) && typeof runWorkerFirst !== "boolean") {
     const problem = runWorkerFirstProblem(runWorkerFirst);
@@ -57,11 +65,12 @@ export function assetConfigFailures(value: unknown, property = "config"): CheckF
 }
 
 function runWorkerFirstProblem(value: unknown): string | undefined {
-  if (!Array.isArray(value)) return "must be true, false, or a list of route rules such as \"/api/*\" or \"!/api/public/*\"";
+  if (!Array.isArray(value)) return 'must be true, false, or a list of route rules such as "/api/*" or "!/api/public/*"';
   if (value.some(isUnknown)) return undefined;
   const bad = value.find((r) => typeof r !== "string" || !(r.startsWith("/") || r.startsWith("!/")));
   if (bad !== undefined) return `rule ${JSON.stringify(bad)} must be a string starting with "/" or "!/"`;
-  if (!value.some((r) => (r as string).startsWith("/"))) return "needs at least one positive rule (starting with \"/\"); negative rules only narrow positive ones";
+  if (!value.some((r) => (r as string).startsWith("/")))
+    return 'needs at least one positive rule (starting with "/"); negative rules only narrow positive ones';
   return undefined;
 }
 

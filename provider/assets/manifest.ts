@@ -141,7 +141,12 @@ export function hashFileSync(absPath: string, filePath: string, salt: string, bu
 }
 
 /** The async form of {@link hashFileSync}. */
-export async function hashFileStreaming(absPath: string, filePath: string, salt: string, buffer: Buffer): Promise<{ hash: string; size: number }> {
+export async function hashFileStreaming(
+  absPath: string,
+  filePath: string,
+  salt: string,
+  buffer: Buffer,
+): Promise<{ hash: string; size: number }> {
   return hashFileSync(absPath, filePath, salt, buffer);
 }
 
@@ -174,7 +179,11 @@ export function wireManifest(files: AssetFile[]): Record<string, { hash: string;
  * sha256 over the formula id, the sorted entries (path, hash, size, content type) and the wire config
  * (including `_headers` / `_redirects`). Independent of where the directory is.
  */
-export function manifestDigest(files: Array<Pick<AssetFile, "path" | "hash" | "size" | "contentType">>, wireConfig: WireAssetConfig, formula: string = HASH_FORMULA): string {
+export function manifestDigest(
+  files: Array<Pick<AssetFile, "path" | "hash" | "size" | "contentType">>,
+  wireConfig: WireAssetConfig,
+  formula: string = HASH_FORMULA,
+): string {
   const h = createHash("sha256");
   h.update(`${formula}\n`);
   for (const f of files) h.update(`${JSON.stringify(f.path)}\t${f.hash}\t${f.size}\t${f.contentType}\n`);
@@ -335,7 +344,8 @@ export async function buildManifest(options: ManifestOptions): Promise<AssetMani
   const root = path.resolve(options.directory);
   const rootStat = await statOrUndefined(root);
   if (!rootStat) throw new ManifestError(`directory ${JSON.stringify(options.directory)} does not exist (resolved to ${root})`);
-  if (!rootStat.isDirectory()) throw new ManifestError(`directory ${JSON.stringify(options.directory)} is not a directory (resolved to ${root})`);
+  if (!rootStat.isDirectory())
+    throw new ManifestError(`directory ${JSON.stringify(options.directory)} is not a directory (resolved to ${root})`);
   const realRoot = await fsp.realpath(root);
   const { ig, hasIgnoreFile } = await readIgnoreRules(root);
 
@@ -345,7 +355,7 @@ export async function buildManifest(options: ManifestOptions): Promise<AssetMani
   // 3. Walk and filter.
   let rels: string[];
   try {
-    rels = await fg(options.include && options.include.length ? options.include : ["**"], {
+    rels = await fg(options.include?.length ? options.include : ["**"], {
       cwd: root,
       dot: true,
       onlyFiles: true,
@@ -406,7 +416,8 @@ export async function buildManifest(options: ManifestOptions): Promise<AssetMani
     if (hash === undefined) {
       ({ hash, size } = hashFileSync(absPath, p.path, salt, buffer));
       hashed++;
-      if (size > maxFileBytes) throw new ManifestError(`directory ${root}: ${p.path} grew to ${size} bytes while being read, over the ${maxFileBytes}-byte limit`);
+      if (size > maxFileBytes)
+        throw new ManifestError(`directory ${root}: ${p.path} grew to ${size} bytes while being read, over the ${maxFileBytes}-byte limit`);
       // A file that changed size while read is not cached: its stat no longer describes what was hashed.
       if (size === st.size) cache?.set(p.rel, salt, st, hash);
     }

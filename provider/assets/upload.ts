@@ -55,7 +55,11 @@ function openSession(api: CloudflareApi, target: ScriptRef, files: AssetFile[], 
 }
 
 /** Builds one bucket's multipart body: a File per hash, named by the hash, holding base64, typed. */
-export async function bucketForm(hashes: string[], byHash: Map<string, AssetFile>, resource: string): Promise<{ form: FormData; bytes: number }> {
+export async function bucketForm(
+  hashes: string[],
+  byHash: Map<string, AssetFile>,
+  resource: string,
+): Promise<{ form: FormData; bytes: number }> {
   const form = new FormData();
   let bytes = 0;
   for (const hash of hashes) {
@@ -63,7 +67,9 @@ export async function bucketForm(hashes: string[], byHash: Map<string, AssetFile
     if (!file) throw new Error(`${resource}: the server asked for hash ${hash}, which is not in the manifest`);
     const data = await fsp.readFile(file.absPath);
     if (data.length !== file.size) {
-      throw new Error(`${resource}: ${file.path} changed while uploading (${file.size} bytes when hashed, ${data.length} now). Run the update again.`);
+      throw new Error(
+        `${resource}: ${file.path} changed while uploading (${file.size} bytes when hashed, ${data.length} now). Run the update again.`,
+      );
     }
     bytes += data.length;
     form.append(hash, new File([data.toString("base64")], hash, { type: file.contentType }));
@@ -76,7 +82,12 @@ const isSessionRejected = (error: unknown) => error instanceof CloudflareApiErro
 class SessionExpired extends Error {}
 
 /** Steps 1–3 with recovery; see the module comment. */
-export async function uploadAssets(api: CloudflareApi, target: ScriptRef, files: AssetFile[], options: UploadOptions): Promise<UploadResult> {
+export async function uploadAssets(
+  api: CloudflareApi,
+  target: ScriptRef,
+  files: AssetFile[],
+  options: UploadOptions,
+): Promise<UploadResult> {
   const { resource } = options;
   const logger = options.logger ?? defaultLog;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY));
@@ -91,8 +102,7 @@ export async function uploadAssets(api: CloudflareApi, target: ScriptRef, files:
   let lastProgress = started;
   const progressEvery = options.progressIntervalMs ?? PROGRESS_INTERVAL_MS;
   const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`;
-  const progress = () =>
-    `uploaded ${uploaded.size} of ${toUpload.files} files (${mb(uploadedBytes)} of ${mb(toUpload.bytes)})`;
+  const progress = () => `uploaded ${uploaded.size} of ${toUpload.files} files (${mb(uploadedBytes)} of ${mb(toUpload.bytes)})`;
 
   for (let session = 1; session <= MAX_SESSIONS; session++) {
     const { jwt, buckets } = await openSession(api, target, files, resource, session);
@@ -140,7 +150,9 @@ export async function uploadAssets(api: CloudflareApi, target: ScriptRef, files:
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected" && !(o.reason instanceof SessionExpired));
     if (failure) throw failure.reason;
     if (expired) {
-      logger.warn(`${resource}: the assets upload session expired or was refused after ${progress()}; opening a new session to upload the rest`);
+      logger.warn(
+        `${resource}: the assets upload session expired or was refused after ${progress()}; opening a new session to upload the rest`,
+      );
       continue;
     }
     if (completion) {

@@ -9,14 +9,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { CloudflareApi } from "../api/client";
 import { connect } from "../api/connect";
 import { CloudflareApiError, CODES, isGone, operation, type Operation } from "../api/errors";
-import {
-  createNamespace,
-  deleteNamespace,
-  getNamespace,
-  listNamespaces,
-  updateNamespace,
-  type NamespaceObject,
-} from "../api/namespaces";
+import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateNamespace, type NamespaceObject } from "../api/namespaces";
 import { deleteScript, listScripts } from "../api/scripts";
 import { accountIdProblem } from "../config";
 import { booleanProblem, fieldFailures, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
@@ -93,10 +86,7 @@ export function checkDispatchNamespace(news: Record<string, unknown>): {
  * The diff between stored outputs and new inputs. Pure; also used by refresh as
  * diff(refreshed outputs, stored inputs), so outputs use the input names.
  */
-export function diffDispatchNamespace(
-  olds: Partial<DispatchNamespaceOutputs>,
-  news: DispatchNamespaceInputs,
-): KeyedDiff {
+export function diffDispatchNamespace(olds: Partial<DispatchNamespaceOutputs>, news: DispatchNamespaceInputs): KeyedDiff {
   const changes: string[] = [];
   const replaces: string[] = [];
   if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) {
@@ -220,7 +210,10 @@ export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
     const scripts = await listScripts(api, current, o);
     if (scripts.length > 0) {
       if (!props.forceDestroy) {
-        const shown = scripts.slice(0, 5).map((s) => `"${s}"`).join(", ");
+        const shown = scripts
+          .slice(0, 5)
+          .map((s) => `"${s}"`)
+          .join(", ");
         const more = scripts.length > 5 ? ` and ${scripts.length - 5} more` : "";
         throw new Error(
           `${o.resource}: delete refused: the namespace still holds ${scripts.length} script(s) (${shown}${more}) ` +

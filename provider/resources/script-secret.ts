@@ -104,7 +104,8 @@ export function checkScriptSecret(news: Record<string, unknown>): { inputs: Scri
 /** diff(olds = outputs, news = inputs). Pure. Compares the value by hash only. */
 export function diffScriptSecret(olds: Partial<ScriptSecretOutputs>, news: ScriptSecretInputs): KeyedDiff {
   const replaces: string[] = [];
-  for (const key of ["namespace", "scriptName", "name"] as const) if ((olds[key] ?? undefined) !== (news[key] ?? undefined)) replaces.push(key);
+  for (const key of ["namespace", "scriptName", "name"] as const)
+    if ((olds[key] ?? undefined) !== (news[key] ?? undefined)) replaces.push(key);
   if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) replaces.push("accountId");
   const changes = [...replaces];
   if (isUnknown(news.text) || olds.valueHash !== secretValueHash(news.name, news.text)) changes.push("text");

@@ -152,7 +152,10 @@ function patternsFailures(property: string, value: unknown): CheckFailure[] {
     if (isUnknown(p)) return;
     if (typeof p !== "string" || p === "") failures.push({ property: `${property}[${i}]`, reason: "must be a non-empty glob pattern" });
     else if (p.startsWith("/") || p.split("/").includes("..")) {
-      failures.push({ property: `${property}[${i}]`, reason: `must be relative to the directory, without a leading "/" or ".." (got ${JSON.stringify(p)})` });
+      failures.push({
+        property: `${property}[${i}]`,
+        reason: `must be relative to the directory, without a leading "/" or ".." (got ${JSON.stringify(p)})`,
+      });
     }
   });
   return failures;
@@ -160,7 +163,8 @@ function patternsFailures(property: string, value: unknown): CheckFailure[] {
 
 function integerProblem(value: unknown, min: number, max: number): string | undefined {
   if (value === undefined || isUnknown(value)) return undefined;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) return `must be a whole number from ${min} to ${max}`;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+    return `must be a whole number from ${min} to ${max}`;
   return undefined;
 }
 
@@ -169,14 +173,22 @@ export function staticAssetsFailures(n: Record<string, unknown>): CheckFailure[]
   const failures: CheckFailure[] = [
     ...fieldFailures(n, "namespace", namespaceNameProblem),
     ...fieldFailures(n, "scriptName", scriptNameProblem, "the user script the assets are for"),
-    ...fieldFailures(n, "directory", (v) => (typeof v !== "string" || v === "" ? "must be a non-empty path" : undefined), "the directory to upload"),
+    ...fieldFailures(
+      n,
+      "directory",
+      (v) => (typeof v !== "string" || v === "" ? "must be a non-empty path" : undefined),
+      "the directory to upload",
+    ),
   ];
   failures.push(...patternsFailures("include", n.include), ...patternsFailures("exclude", n.exclude), ...assetConfigFailures(n.config));
   if (n.isolationSalt !== undefined && !isUnknown(n.isolationSalt)) {
     if (typeof n.isolationSalt !== "string") failures.push({ property: "isolationSalt", reason: "must be a string, e.g. the tenant id" });
     else if (n.isolationSalt.includes("\0")) failures.push({ property: "isolationSalt", reason: "must not contain a NUL character" });
   }
-  for (const [key, min, max] of [["maxFiles", 1, MAX_FILES_CEILING], ["uploadConcurrency", 1, MAX_UPLOAD_CONCURRENCY]] as const) {
+  for (const [key, min, max] of [
+    ["maxFiles", 1, MAX_FILES_CEILING],
+    ["uploadConcurrency", 1, MAX_UPLOAD_CONCURRENCY],
+  ] as const) {
     const p = integerProblem(n[key], min, max);
     if (p) failures.push({ property: key, reason: p });
   }
@@ -185,7 +197,9 @@ export function staticAssetsFailures(n: Record<string, unknown>): CheckFailure[]
 }
 
 /** check(): validate, normalize, and add the digest, file count and size from the directory. */
-export async function checkStaticAssets(news: Record<string, unknown>): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
+export async function checkStaticAssets(
+  news: Record<string, unknown>,
+): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const n = withoutInternalKeys(news ?? {});
   // Computed fields come only from the files, never from the program.
   delete n.digest;
@@ -204,7 +218,8 @@ export async function checkStaticAssets(news: Record<string, unknown>): Promise<
     const v = n[key];
     if (v !== undefined && !(Array.isArray(v) && v.length === 0)) inputs[key] = v; // [] means the same as unset
   }
-  if (n.config !== undefined && (isUnknown(n.config) || Object.values(n.config as object).some((v) => v !== undefined))) inputs.config = n.config;
+  if (n.config !== undefined && (isUnknown(n.config) || Object.values(n.config as object).some((v) => v !== undefined)))
+    inputs.config = n.config;
 
   const sourceKeys = ["directory", "include", "exclude", "config", "isolationSalt", "maxFiles"];
   if (sourceKeys.some((k) => containsUnknown(inputs[k]))) return { inputs, failures }; // preview: the digest is unknown
@@ -241,7 +256,8 @@ function attachmentFor(inputs: StaticAssetsInputs, config: Record<string, unknow
     digest: inputs.digest,
     config,
     source,
-    uploadedFor: inputs.namespace === undefined ? { scriptName: inputs.scriptName } : { namespace: inputs.namespace, scriptName: inputs.scriptName },
+    uploadedFor:
+      inputs.namespace === undefined ? { scriptName: inputs.scriptName } : { namespace: inputs.namespace, scriptName: inputs.scriptName },
   };
   if (completionToken) attachment.completionToken = completionToken;
   return attachment;
@@ -352,11 +368,6 @@ export class StaticAssets extends DynamicResource {
   declare public readonly attachment: pulumi.Output<AssetsAttachment>;
 
   constructor(name: string, args: StaticAssetsArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      STATIC_ASSETS,
-      name,
-      args,
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "attachment"] },
-    );
+    super(STATIC_ASSETS, name, args, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "attachment"] });
   }
 }

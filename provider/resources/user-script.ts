@@ -87,7 +87,10 @@ const refOf = (i: { namespace: string; name: string }): ScriptRef => ({ namespac
 const opFor = (i: { namespace: string; name: string }, verb: string) => operation("UserScript", `${i.namespace}/${i.name}`, verb);
 
 /** Validates and normalizes UserScript inputs. Reads `path` modules to hash them; no API calls. */
-export function checkUserScript(news: Record<string, unknown>, now: Date = new Date()): { inputs: UserScriptInputs; failures: CheckFailure[] } {
+export function checkUserScript(
+  news: Record<string, unknown>,
+  now: Date = new Date(),
+): { inputs: UserScriptInputs; failures: CheckFailure[] } {
   const n = withoutInternalKeys(news ?? {});
   const failures = unknownPropertyFailures(USER_SCRIPT, n);
   failures.push(...fieldFailures(n, "namespace", namespaceNameProblem, "the dispatch namespace name"));

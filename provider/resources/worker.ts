@@ -59,7 +59,12 @@ export function diffWorker(olds: Partial<WorkerOutputs>, news: WorkerInputs): Ke
   return { ...diff, changes: true, changedKeys };
 }
 
-async function deploy(api: CloudflareApi, inputs: WorkerInputs, verb: "create" | "update", deployedDigest: string | undefined): Promise<WorkerOutputs> {
+async function deploy(
+  api: CloudflareApi,
+  inputs: WorkerInputs,
+  verb: "create" | "update",
+  deployedDigest: string | undefined,
+): Promise<WorkerOutputs> {
   const op = opFor(inputs.name, verb);
   const outs = await deployScript(api, refOf(inputs.name), inputs, op, deployedDigest);
   return { ...outs, workersDev: inputs.workersDev };

@@ -48,7 +48,10 @@ export type Binding =
   | B<"kv_namespace", { namespaceId: string }>
   | B<"d1", { databaseId: string }>
   | B<"r2_bucket", { bucketName: string; jurisdiction?: "eu" | "fedramp" | "fedramp-high" }>
-  | B<"durable_object_namespace", { className?: string; scriptName?: string; environment?: string; dispatchNamespace?: string; namespaceId?: string }>
+  | B<
+      "durable_object_namespace",
+      { className?: string; scriptName?: string; environment?: string; dispatchNamespace?: string; namespaceId?: string }
+    >
   | B<"service", { service: string; environment?: string; entrypoint?: string }>
   | B<"queue", { queueName: string }>
   | B<"analytics_engine", { dataset: string }>
@@ -58,7 +61,13 @@ export type Binding =
   | B<"workflow", { workflowName: string; className?: string; scriptName?: string }>
   | B<"secrets_store_secret", { storeId: string; secretName: string }>
   | B<"ratelimit", { namespaceId: string; simple: { limit: number; period: number; mitigationTimeout?: number } }>
-  | B<"dispatch_namespace", { namespace: string; outbound?: { worker: { service: string; environment?: string; entrypoint?: string }; params?: Array<{ name: string }> } }>
+  | B<
+      "dispatch_namespace",
+      {
+        namespace: string;
+        outbound?: { worker: { service: string; environment?: string; entrypoint?: string }; params?: Array<{ name: string }> };
+      }
+    >
   | B<"pipelines", { pipeline: string }>
   | B<"send_email", { destinationAddress?: string; allowedDestinationAddresses?: string[]; allowedSenderAddresses?: string[] }>
   | B<"version_metadata" | "assets" | "ai" | "browser" | "images" | "media">
@@ -71,18 +80,23 @@ function outboundFailures(property: string, outbound: unknown): CheckFailure[] {
   if (!isPlainObject(outbound)) return [{ property, reason: `must be an object ${OUTBOUND_SHAPE}` }];
   const failures: CheckFailure[] = [];
   for (const key of Object.keys(outbound)) {
-    if (key !== "worker" && key !== "params") failures.push({ property: `${property}.${key}`, reason: `is not known; use worker and params: ${OUTBOUND_SHAPE}` });
+    if (key !== "worker" && key !== "params")
+      failures.push({ property: `${property}.${key}`, reason: `is not known; use worker and params: ${OUTBOUND_SHAPE}` });
   }
   const { worker, params } = outbound;
-  if (worker === undefined) failures.push({ property: `${property}.worker`, reason: "is required: { service: <account Worker name>, environment?, entrypoint? }" });
+  if (worker === undefined)
+    failures.push({ property: `${property}.worker`, reason: "is required: { service: <account Worker name>, environment?, entrypoint? }" });
   else if (!isUnknown(worker)) {
     if (!isPlainObject(worker)) failures.push({ property: `${property}.worker`, reason: "must be { service, environment?, entrypoint? }" });
     else {
       for (const key of Object.keys(worker)) {
-        if (!["service", "environment", "entrypoint"].includes(key)) failures.push({ property: `${property}.worker.${key}`, reason: "is not known; use service, environment or entrypoint" });
-        else if (!isUnknown(worker[key]) && typeof worker[key] !== "string") failures.push({ property: `${property}.worker.${key}`, reason: "must be a string" });
+        if (!["service", "environment", "entrypoint"].includes(key))
+          failures.push({ property: `${property}.worker.${key}`, reason: "is not known; use service, environment or entrypoint" });
+        else if (!isUnknown(worker[key]) && typeof worker[key] !== "string")
+          failures.push({ property: `${property}.worker.${key}`, reason: "must be a string" });
       }
-      if (worker.service === undefined) failures.push({ property: `${property}.worker.service`, reason: "is required: the outbound Worker's script name" });
+      if (worker.service === undefined)
+        failures.push({ property: `${property}.worker.service`, reason: "is required: the outbound Worker's script name" });
       else if (!isUnknown(worker.service)) {
         const problem = scriptNameProblem(worker.service);
         if (problem) failures.push({ property: `${property}.worker.service`, reason: problem });
@@ -96,9 +110,11 @@ function outboundFailures(property: string, outbound: unknown): CheckFailure[] {
       params.forEach((param, i) => {
         if (isUnknown(param)) return;
         const name = isPlainObject(param) ? param.name : undefined;
-        const problem = isPlainObject(param) && Object.keys(param).every((k) => k === "name") ? bindingNameProblem(name) : "must be { name }";
+        const problem =
+          isPlainObject(param) && Object.keys(param).every((k) => k === "name") ? bindingNameProblem(name) : "must be { name }";
         if (problem) failures.push({ property: `${property}.params[${i}]`, reason: problem });
-        else if (seen.has(name as string)) failures.push({ property: `${property}.params[${i}].name`, reason: `duplicates the parameter ${name as string}` });
+        else if (seen.has(name as string))
+          failures.push({ property: `${property}.params[${i}].name`, reason: `duplicates the parameter ${name as string}` });
         else seen.add(name as string);
       });
     }
@@ -126,12 +142,16 @@ export function checkBindings(value: unknown, failures: CheckFailure[], hasAsset
     if (!isUnknown(b.name)) {
       const problem = bindingNameProblem(b.name);
       if (problem) failures.push({ property: `${p}.name`, reason: problem });
-      else if (seen.has(b.name as string)) failures.push({ property: `${p}.name`, reason: `duplicates the binding name ${b.name as string}: binding names must be unique` });
+      else if (seen.has(b.name as string))
+        failures.push({ property: `${p}.name`, reason: `duplicates the binding name ${b.name as string}: binding names must be unique` });
       else seen.add(b.name as string);
     }
     if (isUnknown(b.type)) return;
     if (typeof b.type === "string" && SECRET_BINDING_TYPES.includes(b.type)) {
-      failures.push({ property: `${p}.type`, reason: `${b.type} is not taken here: manage secrets with the ScriptSecret resource, which survives script updates` });
+      failures.push({
+        property: `${p}.type`,
+        reason: `${b.type} is not taken here: manage secrets with the ScriptSecret resource, which survives script updates`,
+      });
       return;
     }
     const spec = typeof b.type === "string" ? BINDING_FIELDS[b.type] : undefined;
@@ -141,16 +161,19 @@ export function checkBindings(value: unknown, failures: CheckFailure[], hasAsset
     }
     const allowed = ["name", "type", ...spec.required, ...spec.optional];
     for (const key of Object.keys(b)) {
-      if (!allowed.includes(key)) failures.push({ property: `${p}.${key}`, reason: `is not a field of a ${b.type} binding; allowed: ${allowed.join(", ")}` });
+      if (!allowed.includes(key))
+        failures.push({ property: `${p}.${key}`, reason: `is not a field of a ${b.type} binding; allowed: ${allowed.join(", ")}` });
     }
     for (const key of spec.required) {
-      if (b[key] === undefined || b[key] === null || b[key] === "") failures.push({ property: `${p}.${key}`, reason: `is required for a ${b.type} binding` });
+      if (b[key] === undefined || b[key] === null || b[key] === "")
+        failures.push({ property: `${p}.${key}`, reason: `is required for a ${b.type} binding` });
     }
     for (const key of [...spec.required, ...spec.optional]) {
       const v = b[key];
       if (v === undefined || isUnknown(v) || key === "json" || key === "simple" || key === "outbound") continue;
       if (key.startsWith("allowed")) {
-        if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) failures.push({ property: `${p}.${key}`, reason: "must be a list of strings" });
+        if (!Array.isArray(v) || v.some((x) => typeof x !== "string"))
+          failures.push({ property: `${p}.${key}`, reason: "must be a list of strings" });
       } else if (typeof v !== "string") failures.push({ property: `${p}.${key}`, reason: "must be a string" });
     }
     if (b.type === "kv_namespace" && typeof b.namespaceId === "string" && b.namespaceId.length > 32) {

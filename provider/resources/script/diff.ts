@@ -6,7 +6,9 @@ import type { ScriptInputs, ScriptOutputs } from "./types";
 
 const sortedStrings = (xs: unknown): unknown => (Array.isArray(xs) ? [...xs].map(String).sort() : xs);
 const byName = (xs: unknown): unknown =>
-  Array.isArray(xs) ? [...xs].sort((a, b) => String((a as { name?: string })?.name).localeCompare(String((b as { name?: string })?.name))) : xs;
+  Array.isArray(xs)
+    ? [...xs].sort((a, b) => String((a as { name?: string })?.name).localeCompare(String((b as { name?: string })?.name)))
+    : xs;
 const moduleKeys = (xs: unknown): unknown =>
   Array.isArray(xs) ? xs.map((m) => (isPlainObject(m) ? { name: m.name, type: m.type, sha256: m.sha256 } : m)) : xs;
 
@@ -44,7 +46,8 @@ export function diffScript(olds: Partial<ScriptOutputs>, news: ScriptInputs): Ke
     const b = normalize(news[key] ?? fallback);
     if (containsUnknown(b) || !deepEqual(a, b)) changes.push(key);
   }
-  const newDigest = news.assets === undefined || news.assets === null ? undefined : isUnknown(news.assets) ? news.assets : news.assets.digest;
+  const newDigest =
+    news.assets === undefined || news.assets === null ? undefined : isUnknown(news.assets) ? news.assets : news.assets.digest;
   const oldDigest = olds.assetsDigest === "" ? undefined : olds.assetsDigest;
   if (isUnknown(newDigest) || (oldDigest ?? undefined) !== (newDigest ?? undefined)) changes.push("assets");
 

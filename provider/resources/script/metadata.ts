@@ -29,7 +29,12 @@ export function buildMetadata(inputs: ScriptInputs): Record<string, unknown> {
  * The assets part of the metadata. With the digest we last deployed, no upload session: keep the deployed
  * assets but resend the config (the PUT replaces it). Otherwise a completion token (see assets/attach.ts).
  */
-export async function assetsMetadata(api: CloudflareApi, ref: ScriptRef, inputs: ScriptInputs, deployedDigest: string | undefined): Promise<Record<string, unknown>> {
+export async function assetsMetadata(
+  api: CloudflareApi,
+  ref: ScriptRef,
+  inputs: ScriptInputs,
+  deployedDigest: string | undefined,
+): Promise<Record<string, unknown>> {
   const a = inputs.assets;
   if (!a) return {};
   if (deployedDigest !== undefined && deployedDigest === a.digest) return { keep_assets: true, assets: { config: a.config } };

@@ -78,14 +78,16 @@ export interface ModuleOutput {
 export const MAX_MODULE_BYTES = 64 * 1024 * 1024;
 
 export function inferType(name: string, filePath?: string): ModuleType | undefined {
-  return EXTENSION_TYPES[path.extname(name).toLowerCase()] ?? (filePath ? EXTENSION_TYPES[path.extname(filePath).toLowerCase()] : undefined);
+  return (
+    EXTENSION_TYPES[path.extname(name).toLowerCase()] ?? (filePath ? EXTENSION_TYPES[path.extname(filePath).toLowerCase()] : undefined)
+  );
 }
 
 function moduleNameProblem(name: unknown): string | undefined {
   if (typeof name !== "string") return "must be a string such as index.js";
   if (name === "") return "must not be empty";
   if (name.length > 255) return `must be at most 255 characters (got ${name.length})`;
-  if (name === "metadata") return "must not be \"metadata\" (the name of the upload's metadata part)";
+  if (name === "metadata") return 'must not be "metadata" (the name of the upload\'s metadata part)';
   if (name.startsWith("/") || name.includes("\\") || name.split("/").some((s) => s === ".." || s === "." || s === "")) {
     return "must be a relative module path without '.', '..', empty segments, a leading '/' or '\\'";
   }
@@ -115,14 +117,16 @@ export function checkModules(value: unknown, failures: CheckFailure[]): ModuleIn
       return;
     }
     for (const key of Object.keys(raw)) {
-      if (!["name", "content", "path", "type", "sha256"].includes(key)) failures.push({ property: `${p}.${key}`, reason: "is not a module field; use name, content, path or type" });
+      if (!["name", "content", "path", "type", "sha256"].includes(key))
+        failures.push({ property: `${p}.${key}`, reason: "is not a module field; use name, content, path or type" });
     }
     const { name, content, path: filePath, type } = raw;
     const m: ModuleInput = { name: name as string, type: "", sha256: "" };
     if (!isUnknown(name)) {
       const problem = moduleNameProblem(name);
       if (problem) failures.push({ property: `${p}.name`, reason: problem });
-      else if (seen.has(name as string)) failures.push({ property: `${p}.name`, reason: `duplicates the module name ${JSON.stringify(name)}` });
+      else if (seen.has(name as string))
+        failures.push({ property: `${p}.name`, reason: `duplicates the module name ${JSON.stringify(name)}` });
       else seen.add(name as string);
     }
     const hasContent = content !== undefined;
@@ -153,7 +157,8 @@ export function checkModules(value: unknown, failures: CheckFailure[]): ModuleIn
       } else if (typeof content !== "string") {
         failures.push({ property: `${p}.content`, reason: "must be a string (use path for binary modules)" });
       } else {
-        if (BINARY_TYPES.includes(m.type)) failures.push({ property: `${p}.content`, reason: `cannot hold a binary module (${m.type}): give path instead` });
+        if (BINARY_TYPES.includes(m.type))
+          failures.push({ property: `${p}.content`, reason: `cannot hold a binary module (${m.type}): give path instead` });
         m.content = content;
         m.sha256 = sha256Hex(content);
       }
@@ -169,9 +174,13 @@ export function checkModules(value: unknown, failures: CheckFailure[]): ModuleIn
         try {
           // stat first: a directory or a huge (even sparse) file is refused without reading it.
           const st = statSync(path.resolve(filePath));
-          if (!st.isFile()) failures.push({ property: `${p}.path`, reason: `must be a file (got a directory or special file): ${path.resolve(filePath)}` });
+          if (!st.isFile())
+            failures.push({ property: `${p}.path`, reason: `must be a file (got a directory or special file): ${path.resolve(filePath)}` });
           else if (st.size > MAX_MODULE_BYTES) {
-            failures.push({ property: `${p}.path`, reason: `must be a module of at most ${MAX_MODULE_BYTES} bytes (got ${st.size}): ${path.resolve(filePath)}` });
+            failures.push({
+              property: `${p}.path`,
+              reason: `must be a module of at most ${MAX_MODULE_BYTES} bytes (got ${st.size}): ${path.resolve(filePath)}`,
+            });
           } else m.sha256 = sha256Hex(readFileSync(path.resolve(filePath)));
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
@@ -193,7 +202,10 @@ export function checkMainModule(value: unknown, modules: ModuleInput[], failures
     if (typeof mainModule !== "string" || !main) {
       failures.push({ property: "mainModule", reason: `must name one of the modules (${modules.map((m) => m.name).join(", ")})` });
     } else if (main.type && !isUnknown(main.type) && !MAIN_MODULE_TYPES.includes(main.type)) {
-      failures.push({ property: "mainModule", reason: `must be an ES module or a Python module (${MAIN_MODULE_TYPES.join(", ")}), not ${main.type}` });
+      failures.push({
+        property: "mainModule",
+        reason: `must be an ES module or a Python module (${MAIN_MODULE_TYPES.join(", ")}), not ${main.type}`,
+      });
     }
   }
   return mainModule as string;
@@ -215,7 +227,11 @@ export function loadModules(modules: ModuleInput[]): { upload: UploadModule[]; o
  * Reads a script's modules back (import only), with its main module: the `cf-entrypoint` header, else the first
  * ES or Python module. Text modules come back inline; binary ones keep only their hash (give them a `path`).
  */
-export async function readModules(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<{ modules: ModuleInput[]; mainModule: string }> {
+export async function readModules(
+  api: CloudflareApi,
+  ref: ScriptRef,
+  op: Operation,
+): Promise<{ modules: ModuleInput[]; mainModule: string }> {
   const content = await getScriptContent(api, ref, op);
   if (!content) return { modules: [], mainModule: "" };
   const modules = content.modules.map((m): ModuleInput => {

@@ -43,7 +43,10 @@ export interface ScriptSettingsShape {
 
 const MAX_CPU_MS = 300_000;
 
-export function checkSettings(n: Record<string, unknown>, failures: CheckFailure[]): Omit<ScriptSettingsShape, "compatibilityDate" | "compatibilityFlags" | "bindings" | "tags"> {
+export function checkSettings(
+  n: Record<string, unknown>,
+  failures: CheckFailure[],
+): Omit<ScriptSettingsShape, "compatibilityDate" | "compatibilityFlags" | "bindings" | "tags"> {
   const usageModel = n.usageModel ?? "standard";
   if (!isUnknown(usageModel) && !(USAGE_MODELS as readonly unknown[]).includes(usageModel)) {
     failures.push({ property: "usageModel", reason: `must be one of ${USAGE_MODELS.join(", ")}` });
@@ -52,7 +55,8 @@ export function checkSettings(n: Record<string, unknown>, failures: CheckFailure
   if (!isUnknown(limits)) {
     if (!isPlainObject(limits)) failures.push({ property: "limits", reason: "must be an object {cpuMs?}" });
     else {
-      for (const key of Object.keys(limits)) if (key !== "cpuMs") failures.push({ property: `limits.${key}`, reason: "is not a known limit; use cpuMs" });
+      for (const key of Object.keys(limits))
+        if (key !== "cpuMs") failures.push({ property: `limits.${key}`, reason: "is not a known limit; use cpuMs" });
       const cpu = limits.cpuMs;
       if (cpu !== undefined && !isUnknown(cpu) && (typeof cpu !== "number" || !Number.isInteger(cpu) || cpu < 1 || cpu > MAX_CPU_MS)) {
         failures.push({ property: "limits.cpuMs", reason: `must be a whole number of milliseconds from 1 to ${MAX_CPU_MS}` });
@@ -64,36 +68,45 @@ export function checkSettings(n: Record<string, unknown>, failures: CheckFailure
   const observability = n.observability ?? { enabled: false };
   if (!isUnknown(observability)) {
     if (!isPlainObject(observability) || (!isUnknown(observability.enabled) && typeof observability.enabled !== "boolean")) {
-      failures.push({ property: "observability", reason: "must be an object with enabled: boolean (and optionally headSamplingRate, logs, traces)" });
+      failures.push({
+        property: "observability",
+        reason: "must be an object with enabled: boolean (and optionally headSamplingRate, logs, traces)",
+      });
     } else {
       const allowed = ["enabled", "headSamplingRate", "logs", "traces"];
-      for (const key of Object.keys(observability)) if (!allowed.includes(key)) failures.push({ property: `observability.${key}`, reason: `is not known; use ${allowed.join(", ")}` });
+      for (const key of Object.keys(observability))
+        if (!allowed.includes(key)) failures.push({ property: `observability.${key}`, reason: `is not known; use ${allowed.join(", ")}` });
       const rate = observability.headSamplingRate;
       if (rate !== undefined && !isUnknown(rate) && (typeof rate !== "number" || rate < 0 || rate > 1)) {
         failures.push({ property: "observability.headSamplingRate", reason: "must be a number from 0 to 1" });
       }
       for (const key of ["logs", "traces"]) {
         const v = observability[key];
-        if (v !== undefined && !isUnknown(v) && !isPlainObject(v)) failures.push({ property: `observability.${key}`, reason: "must be an object" });
+        if (v !== undefined && !isUnknown(v) && !isPlainObject(v))
+          failures.push({ property: `observability.${key}`, reason: "must be an object" });
       }
     }
   }
   const placement = n.placement ?? {};
   if (!isUnknown(placement)) {
-    if (!isPlainObject(placement)) failures.push({ property: "placement", reason: "must be an object: {mode: \"smart\"}, {region}, {hostname} or {host}" });
+    if (!isPlainObject(placement))
+      failures.push({ property: "placement", reason: 'must be an object: {mode: "smart"}, {region}, {hostname} or {host}' });
     else {
       for (const key of Object.keys(placement)) {
-        if (!["mode", "region", "hostname", "host"].includes(key)) failures.push({ property: `placement.${key}`, reason: "is not known; use mode, region, hostname or host" });
-        else if (!isUnknown(placement[key]) && typeof placement[key] !== "string") failures.push({ property: `placement.${key}`, reason: "must be a string" });
+        if (!["mode", "region", "hostname", "host"].includes(key))
+          failures.push({ property: `placement.${key}`, reason: "is not known; use mode, region, hostname or host" });
+        else if (!isUnknown(placement[key]) && typeof placement[key] !== "string")
+          failures.push({ property: `placement.${key}`, reason: "must be a string" });
       }
       if (placement.mode !== undefined && !isUnknown(placement.mode) && !["smart", "targeted"].includes(placement.mode as string)) {
-        failures.push({ property: "placement.mode", reason: "must be \"smart\" or \"targeted\"" });
+        failures.push({ property: "placement.mode", reason: 'must be "smart" or "targeted"' });
       }
     }
   }
   const tailConsumers = n.tailConsumers ?? [];
   if (!isUnknown(tailConsumers)) {
-    if (!Array.isArray(tailConsumers)) failures.push({ property: "tailConsumers", reason: "must be a list of {service, environment?, namespace?}" });
+    if (!Array.isArray(tailConsumers))
+      failures.push({ property: "tailConsumers", reason: "must be a list of {service, environment?, namespace?}" });
     else {
       tailConsumers.forEach((t, i) => {
         if (isUnknown(t)) return;
