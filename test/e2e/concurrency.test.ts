@@ -4,39 +4,39 @@
  * the same time. Both converge, every script's manifest is complete, and each blob holds the right bytes
  * and content type (read from the emulator's data directory, where blobs are stored by hash).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { writeFiles } from "../helpers/files";
 import { PulumiProject, ROOT } from "./harness";
 
 const NS = "e2e-concurrency";
-const base = path.join(ROOT, ".wfp", "e2e");
-mkdirSync(base, { recursive: true });
-const work = mkdtempSync(path.join(base, "concurrency-fixture-"));
-const dataDir = path.join(work, "emulator-data");
+const SITES = ["alpha", "beta", "gamma"] as const;
 
 /** Files shared by every site (the overlap), plus a few of each site's own. */
-function makeSite(name: string): { dir: string; files: Record<string, Buffer> } {
-  const dir = path.join(work, name);
+function siteFiles(name: string): Record<string, Buffer> {
   const files: Record<string, Buffer> = {};
   for (let i = 0; i < 12; i++) files[`shared/page-${i}.html`] = Buffer.from(`<h1>shared page ${i}</h1>\n`);
   files["shared/theme.css"] = Buffer.from("body { color: teal }\n");
   files["shared/logo.png"] = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
   for (let i = 0; i < 3; i++) files[`own/${name}-${i}.js`] = Buffer.from(`console.log(${JSON.stringify(`${name} ${i}`)});\n`);
-  for (const [rel, bytes] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-    writeFileSync(path.join(dir, rel), bytes);
-  }
-  return { dir, files };
+  return files;
 }
 
 const EXPECTED_TYPE: Record<string, string> = { ".html": "text/html", ".css": "text/css", ".png": "image/png", ".js": "text/javascript" };
 
 let emu: TestEmulator;
-const sites = { alpha: makeSite("alpha"), beta: makeSite("beta"), gamma: makeSite("gamma") };
+let work: string;
+let dataDir: string;
+let sites: Record<string, { dir: string; files: Record<string, Buffer> }>;
 
 beforeAll(async () => {
+  mkdirSync(path.join(ROOT, ".wfp", "e2e"), { recursive: true });
+  work = mkdtempSync(path.join(ROOT, ".wfp", "e2e", "concurrency-fixture-"));
+  dataDir = path.join(work, "emulator-data");
+  sites = Object.fromEntries(SITES.map((name) => [name, { dir: path.join(work, name), files: siteFiles(name) }]));
+  for (const site of Object.values(sites)) writeFiles(site.dir, site.files);
   emu = await startTestEmulator({ dataDir });
   expect((await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } })).status).toBe(200);
 });
@@ -53,7 +53,7 @@ describe("two stacks deploying overlapping assets into one namespace at once", (
         env: emu.env,
         config: {
           "conc:namespace": NS,
-          "conc:scripts": JSON.stringify(scripts.map((name) => ({ name, siteDir: sites[name as keyof typeof sites].dir }))),
+          "conc:scripts": JSON.stringify(scripts.map((name) => ({ name, siteDir: sites[name]!.dir }))),
         },
       });
     // Stack 1 holds two scripts in the namespace, stack 2 a third; all three sites share 14 files.

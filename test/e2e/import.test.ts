@@ -63,17 +63,14 @@ describe("import through the real engine", () => {
 
   /** A project whose site directory is `<project dir>/site`. */
   const project = async (name: string, ns: string, adopt: boolean) => {
-    const p = await PulumiProject.create(name, {
+    const p = PulumiProject.prepare(name, {
       program: "dist/test/e2e/stacks/import",
-      env: {
-        ...em.env,
-        WFP_RETRY_BASE_DELAY_MS: "20",
-        WFP_RETRY_MAX_ATTEMPTS: "2",
-      },
-      config: { "import:namespace": ns, "import:adopt": String(adopt) },
+      env: { ...em.env, WFP_RETRY_BASE_DELAY_MS: "20", WFP_RETRY_MAX_ATTEMPTS: "2" },
+    });
+    await p.init({
+      config: { "import:namespace": ns, "import:adopt": String(adopt), "import:siteDir": path.join(p.dir, "site") },
       secretConfig: { "import:apiKey": apiKey },
     });
-    await p.must(["config", "set", "import:siteDir", path.join(p.dir, "site")]);
     return p;
   };
 

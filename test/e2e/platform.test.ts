@@ -6,11 +6,12 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, TEST_TOKEN, ACCOUNT_ID, type TestEmulator } from "../helpers/emulator";
+import { filesUnder, writeFile } from "../helpers/files";
 import * as oob from "../helpers/out-of-band";
 import { PulumiProject, ROOT } from "./harness";
 
@@ -24,25 +25,20 @@ interface Fixture {
   tenants: Record<string, unknown>[];
 }
 
-function write(file: string, content: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, content);
-}
-
 function worker(name: string): string {
   return `export default { async fetch() { return new Response(${JSON.stringify(name)}); } };\n`;
 }
 
 function makeFixture(base: string): Fixture {
   const dir = path.join(base, "tenants-fixture");
-  write(path.join(dir, "site/worker.js"), worker("site"));
-  write(path.join(dir, "site/public/index.html"), "<h1>site</h1>\n");
-  write(path.join(dir, "site/public/about.html"), "<h1>about</h1>\n");
-  write(path.join(dir, "billing/worker.js"), worker("billing"));
-  write(path.join(dir, "multi/index.js"), 'import { hello } from "./lib.js";\nexport default { fetch: () => new Response(hello) };\n');
-  write(path.join(dir, "multi/lib.js"), 'export const hello = "multi";\n');
-  write(path.join(dir, "tagged/worker.js"), worker("tagged"));
-  write(path.join(dir, "doomed/worker.js"), worker("doomed"));
+  writeFile(path.join(dir, "site/worker.js"), worker("site"));
+  writeFile(path.join(dir, "site/public/index.html"), "<h1>site</h1>\n");
+  writeFile(path.join(dir, "site/public/about.html"), "<h1>about</h1>\n");
+  writeFile(path.join(dir, "billing/worker.js"), worker("billing"));
+  writeFile(path.join(dir, "multi/index.js"), 'import { hello } from "./lib.js";\nexport default { fetch: () => new Response(hello) };\n');
+  writeFile(path.join(dir, "multi/lib.js"), 'export const hello = "multi";\n');
+  writeFile(path.join(dir, "tagged/worker.js"), worker("tagged"));
+  writeFile(path.join(dir, "doomed/worker.js"), worker("doomed"));
   const w = (d: string, modules = ["worker.js"]) => ({ dir: d, modules, compatibilityDate: "2025-06-01" });
   const tenants: Record<string, unknown>[] = [
     { id: "site", worker: { ...w("site"), bindings: [{ type: "assets", name: "ASSETS" }] }, assets: { directory: "site/public" } },
@@ -79,14 +75,8 @@ function runDrift(project: PulumiProject): Promise<{ code: number; output: strin
   });
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
-
-describe("the platform stack through the real engine", () => {
+// One scenario: each step builds on the last, so the order holds under --sequence.shuffle.
+describe("the platform stack through the real engine", { shuffle: false }, () => {
   let em: TestEmulator;
   let project: PulumiProject;
   let fixture: Fixture;
@@ -95,17 +85,12 @@ describe("the platform stack through the real engine", () => {
 
   beforeAll(async () => {
     em = await startTestEmulator();
-    project = await PulumiProject.create("platform", {
-      program: "dist/examples/platform",
-      env: {
-        ...em.env,
-        WFP_RETRY_BASE_DELAY_MS: "50",
-      },
-      config: { "platform:namespace": NS },
+    project = PulumiProject.prepare("platform", { program: "dist/examples/platform", env: { ...em.env, WFP_RETRY_BASE_DELAY_MS: "50" } });
+    fixture = makeFixture(project.dir);
+    await project.init({
+      config: { "platform:namespace": NS, "platform:tenantsFile": fixture.file },
       secretConfig: { "platform:stripeKey": stripeKey, "platform:hookSecret": hookSecret },
     });
-    fixture = makeFixture(project.dir);
-    await project.must(["config", "set", "platform:tenantsFile", fixture.file]);
   });
 
   afterAll(async () => {
@@ -122,6 +107,22 @@ describe("the platform stack through the real engine", () => {
     expect(Object.keys(s.site.assets.manifest).sort()).toEqual(["/about.html", "/index.html"]);
     expect(s.tagged.tags).toEqual(["tenant-tagged", "plan-free", "team-blue"]);
     expect(s.multi.modules.map((m: { name: string }) => m.name)).toEqual(["index.js", "lib.js"]);
+
+    // The platform's own Workers: the outbound Worker, and the dispatcher bound to the namespace through it.
+    const workers = (await em.state()).accounts[ACCOUNT_ID].workers.scripts;
+    expect(Object.keys(workers).sort()).toEqual([`${NS}-dispatcher`, `${NS}-outbound`]);
+    const dispatcher = workers[`${NS}-dispatcher`];
+    expect(dispatcher.subdomain?.enabled).toBe(true);
+    const settings = async (name: string) => (await em.api("GET", `/scripts/${name}/settings`)).body.result;
+    const byName = Object.fromEntries((await settings(`${NS}-dispatcher`)).bindings.map((b: { name: string }) => [b.name, b]));
+    expect(byName.DISPATCHER).toMatchObject({
+      type: "dispatch_namespace",
+      namespace: NS,
+      outbound: { worker: { service: `${NS}-outbound` }, params: [{ name: "tenant_id" }] },
+    });
+    expect(byName.TENANT_PLANS.json).toEqual({ site: "free", billing: "pro", multi: "free", tagged: "free", doomed: "free" });
+    expect(byName.PLANS.json.pro).toEqual({ cpuMs: 500, subRequests: 50 });
+    expect((await settings(`${NS}-outbound`)).bindings).toEqual([{ type: "json", name: "BLOCKED_HOSTS", json: [] }]);
   });
 
   it("makes no API call at all on a no-op up", async () => {
@@ -133,7 +134,7 @@ describe("the platform stack through the real engine", () => {
   });
 
   it("updates exactly one script when one tenant's code changes", async () => {
-    write(path.join(fixture.dir, "multi/lib.js"), 'export const hello = "multi v2";\n');
+    writeFile(path.join(fixture.dir, "multi/lib.js"), 'export const hello = "multi v2";\n');
     await em.clearJournal();
     const up = await project.up();
     expect(up.code, up.output).toBe(0);
@@ -145,7 +146,7 @@ describe("the platform stack through the real engine", () => {
   });
 
   it("adds and removes exactly one tenant's resources when the list changes", async () => {
-    write(path.join(fixture.dir, "newbie/worker.js"), worker("newbie"));
+    writeFile(path.join(fixture.dir, "newbie/worker.js"), worker("newbie"));
     const withNewbie = [
       ...fixture.tenants,
       { id: "newbie", worker: { dir: "newbie", modules: ["worker.js"], compatibilityDate: "2025-06-01" } },
@@ -154,6 +155,7 @@ describe("the platform stack through the real engine", () => {
     let up = await project.up();
     expect(up.code, up.output).toBe(0);
     expect(up.output).toMatch(/\+ 2 created/); // the Tenant component and its script
+    expect(up.output).toMatch(/~ 1 updated/); // the dispatcher's table of tenants
     expect(Object.keys(await scripts())).toContain("newbie");
 
     setTenants(fixture, fixture.tenants);
@@ -225,9 +227,30 @@ describe("the platform stack through the real engine", () => {
     expect(exported).toContain("1b47061264138c4ac30d75fd1eb44270");
   });
 
+  it("refresh and destroy against a misrouted base URL fail and change nothing, in state or at the API", async () => {
+    const before = await em.state();
+    const resources = (await project.exportStack()).deployment.resources.length;
+    const origin = new URL(em.apiBase).origin;
+    // Without /client/v4 (refused when the provider is configured), and a path that answers a plain 404.
+    for (const baseUrl of [origin, `${origin}/elsewhere/client/v4`]) {
+      for (const args of [
+        ["refresh", "--yes", "--skip-preview"],
+        ["destroy", "--yes", "--skip-preview"],
+      ]) {
+        const run = await project.run(args, { CLOUDFLARE_BASE_URL: baseUrl });
+        expect(run.code, run.output).not.toBe(0);
+        expect(run.output).toMatch(baseUrl === origin ? /must end in \/client\/v4/ : /HTTP 404 from (GET|DELETE) http/);
+      }
+    }
+    expect((await project.exportStack()).deployment.resources.length).toBe(resources);
+    expect(await em.state()).toEqual(before);
+  });
+
   it("destroy leaves the emulator empty", async () => {
     const destroy = await project.run(["destroy", "--yes", "--skip-preview"]);
     expect(destroy.code, destroy.output).toBe(0);
-    expect((await em.state()).accounts[ACCOUNT_ID]?.namespaces ?? {}).toEqual({});
+    const account = (await em.state()).accounts[ACCOUNT_ID];
+    expect(account?.namespaces ?? {}).toEqual({});
+    expect(account?.workers?.scripts ?? {}, "the dispatch and outbound Workers are gone too").toEqual({});
   });
 });

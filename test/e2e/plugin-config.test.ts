@@ -18,7 +18,8 @@ function linkOrCopy(from: string, to: string): void {
   }
 }
 
-describe("import with a Pulumi CLI that bundles the stock dynamic-provider plugin", () => {
+// One scenario: each step builds on the last, so the order holds under --sequence.shuffle.
+describe("import with a Pulumi CLI that bundles the stock dynamic-provider plugin", { shuffle: false }, () => {
   let em: TestEmulator;
   let project: PulumiProject;
   let stockBin: string;

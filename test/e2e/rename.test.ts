@@ -4,19 +4,15 @@
  * replaced onto the new name without losing anything, and the stack then shows no changes.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { writeFiles } from "../helpers/files";
 import { PulumiProject } from "./harness";
 
-function write(file: string, content: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  writeFileSync(file, content);
-}
-
-describe("renaming the namespace through the real engine", () => {
+// One scenario: each step builds on the last, so the order holds under --sequence.shuffle.
+describe("renaming the namespace through the real engine", { shuffle: false }, () => {
   let em: TestEmulator;
   let project: PulumiProject;
   const key = `sk_${randomBytes(8).toString("hex")}`;
@@ -24,15 +20,8 @@ describe("renaming the namespace through the real engine", () => {
 
   beforeAll(async () => {
     em = await startTestEmulator();
-    project = await PulumiProject.create("rename", {
-      program: "dist/examples/platform",
-      env: em.env,
-      config: { "platform:namespace": "before" },
-      secretConfig: { "platform:key": key },
-    });
+    project = PulumiProject.prepare("rename", { program: "dist/examples/platform", env: em.env });
     const dir = path.join(project.dir, "tenants");
-    write(path.join(dir, "w/worker.js"), "export default { fetch: () => new Response('hi') };\n");
-    write(path.join(dir, "w/public/index.html"), "<h1>hi</h1>\n");
     const worker = { dir: "w", modules: ["worker.js"], compatibilityDate: "2025-06-01" };
     const tenants = [
       {
@@ -43,8 +32,15 @@ describe("renaming the namespace through the real engine", () => {
       },
       { id: "beta", worker },
     ];
-    write(path.join(dir, "tenants.yaml"), stringify({ tenants }));
-    await project.must(["config", "set", "platform:tenantsFile", path.join(dir, "tenants.yaml")]);
+    writeFiles(dir, {
+      "w/worker.js": "export default { fetch: () => new Response('hi') };\n",
+      "w/public/index.html": "<h1>hi</h1>\n",
+      "tenants.yaml": stringify({ tenants }),
+    });
+    await project.init({
+      config: { "platform:namespace": "before", "platform:tenantsFile": path.join(dir, "tenants.yaml") },
+      secretConfig: { "platform:key": key },
+    });
     const up = await project.up();
     expect(up.code, up.output).toBe(0);
   });

@@ -8,11 +8,12 @@
  * engine's own log lines, and requires that nothing of ours (our messages, our errors) carries a value.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { filesUnder } from "../helpers/files";
 import { PulumiProject, ROOT, type RunResult } from "./harness";
 
 const NS = "e2e-secrets";
@@ -56,14 +57,8 @@ function hitsIn(where: string, text: string): Hit[] {
   return hits;
 }
 
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
-
-describe("no token or secret value in plaintext anywhere", () => {
+// One scenario: each step builds on the last, so the order holds under --sequence.shuffle.
+describe("no token or secret value in plaintext anywhere", { shuffle: false }, () => {
   let em: TestEmulator;
   let project: PulumiProject;
   let tmp: string;

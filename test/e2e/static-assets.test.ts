@@ -17,7 +17,8 @@ const UPLOAD = "POST /assets/upload";
 
 const short = (e: JournalEntry) => `${e.method} ${e.path.replace(/^.*?\/workers(?=\/)/, "")}`;
 
-describe("StaticAssets through the real engine", () => {
+// One scenario: each step builds on the last, so the order holds under --sequence.shuffle.
+describe("StaticAssets through the real engine", { shuffle: false }, () => {
   let em: TestEmulator;
   let project: PulumiProject;
   let site: string;
@@ -35,21 +36,15 @@ describe("StaticAssets through the real engine", () => {
 
   beforeAll(async () => {
     em = await startTestEmulator({ now: () => Date.now() + clockSkewMs });
-    project = await PulumiProject.create("assets", {
+    project = PulumiProject.prepare("assets", {
       program: "dist/test/e2e/stacks/assets",
-      env: {
-        ...em.env,
-        WFP_RETRY_BASE_DELAY_MS: "20",
-        WFP_RETRY_MAX_DELAY_MS: "100",
-        WFP_RETRY_MAX_ATTEMPTS: "2",
-      },
-      config: { "assets:namespace": NS },
+      env: { ...em.env, WFP_RETRY_BASE_DELAY_MS: "20", WFP_RETRY_MAX_DELAY_MS: "100", WFP_RETRY_MAX_ATTEMPTS: "2" },
     });
     site = path.join(project.dir, "site");
     put("index.html", "<h1>home</h1>\n");
     put("about.html", "<h1>about</h1>\n");
     put("css/app.css", "body { color: black; }\n");
-    await project.must(["config", "set", "assets:siteDir", site]);
+    await project.init({ config: { "assets:namespace": NS, "assets:siteDir": site } });
   });
 
   afterAll(async () => {
