@@ -20,7 +20,9 @@ import { loadPlatformFile, PLANS } from "./tenants";
 
 const config = new pulumi.Config("platform");
 const root = pulumi.getRootDirectory();
-const here = (...parts: string[]) => path.join(root, "examples/platform", ...parts);
+// The platform's own Workers are part of this program: found beside its source, wherever the project runs
+// (the program runs compiled, from dist/examples/platform).
+const here = (...parts: string[]) => path.resolve(__dirname, "../../../examples/platform", ...parts);
 const platform = loadPlatformFile(path.resolve(root, config.get("tenantsFile") ?? "examples/platform/tenants.yaml"));
 const domain = config.get("domain") ?? "localhost";
 const compatibilityDate = "2025-06-01";
