@@ -189,7 +189,7 @@ async function main(): Promise<void> {
       ),
     );
     console.log(`\nNo-op \`pulumi preview\`: ${seconds(preview.ms)}, ${previewCalls.total} requests.`);
-    const notes = rows.flatMap((r) => [`${r.label}: ours ${r.ours.note}` + (r.theirs ? `, wrangler ${r.theirs.note}` : "")]);
+    const notes = rows.flatMap((r) => [`${r.label}: ours ${r.ours.note}${r.theirs ? `, wrangler ${r.theirs.note}` : ""}`]);
     console.log(`\nChecked after each step (emulator state): ${notes.join("; ")}.`);
     ok = true;
   } finally {

@@ -34,8 +34,14 @@ export function runCommand(command: string, args: string[], options: { cwd: stri
     let stdout = "";
     let stderr = "";
     let output = "";
-    child.stdout.on("data", (d: Buffer) => ((stdout += d), (output += d)));
-    child.stderr.on("data", (d: Buffer) => ((stderr += d), (output += d)));
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d;
+      output += d;
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d;
+      output += d;
+    });
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr, output, ms: Number(process.hrtime.bigint() - started) / 1e6 }));
   });
