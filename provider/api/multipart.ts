@@ -1,6 +1,6 @@
 /**
- * Hand-built multipart bodies for the endpoints where SDK 7.x is broken (cloudflare-typescript #2799):
- * the script upload and the settings PATCH. The SDK would label the body `application/javascript`,
+ * The hand-built multipart body of a script upload, where SDK 7.x is broken (cloudflare-typescript #2799).
+ * The SDK would label the body `application/javascript`,
  * lose the boundary and bracket-flatten the fields (`metadata[main_module]`), which the API rejects
  * with 10021 / 10201. We build a `FormData` of Blobs instead, and send it through the SDK's raw
  * request method (CloudflareApi.send), which keeps its auth and our retries; fetch then sets the
@@ -26,12 +26,5 @@ export function buildScriptUploadForm(metadata: Record<string, unknown>, modules
     const bytes = typeof m.content === "string" ? m.content : new Uint8Array(m.content);
     form.append(m.name, new Blob([bytes], { type: m.type }), m.name);
   }
-  return form;
-}
-
-/** The settings body for `PATCH .../scripts/{name}/settings`: one JSON part named `settings`. */
-export function buildSettingsForm(settings: Record<string, unknown>): FormData {
-  const form = new FormData();
-  form.append("settings", new Blob([JSON.stringify(settings)], { type: "application/json" }), "settings.json");
   return form;
 }

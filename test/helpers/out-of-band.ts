@@ -6,6 +6,13 @@ import { createHash } from "node:crypto";
 import { expect } from "vitest";
 import type { ApiResult, TestEmulator } from "./emulator";
 
+/** The body of an out-of-band `PATCH .../settings` (the provider never sends one): one JSON part named `settings`. */
+export function buildSettingsForm(settings: Record<string, unknown>): FormData {
+  const form = new FormData();
+  form.append("settings", new Blob([JSON.stringify(settings)], { type: "application/json" }), "settings.json");
+  return form;
+}
+
 const scriptPath = (ns: string, script: string) => `/dispatch/namespaces/${ns}/scripts/${script}`;
 
 async function ok(response: ApiResult, what: string): Promise<any> {

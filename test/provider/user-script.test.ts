@@ -5,7 +5,8 @@ import { startTestEmulator, ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "..
 import { tempDir } from "../helpers/files";
 import { recordWaits } from "../helpers/provider";
 import { userScriptProvider as p, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
-import { buildScriptUploadForm, buildSettingsForm } from "../../provider/api/multipart";
+import { buildScriptUploadForm } from "../../provider/api/multipart";
+import { buildSettingsForm } from "../helpers/out-of-band";
 
 let emu: TestEmulator;
 const NS = "tenants";

@@ -5,7 +5,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { buildScriptUploadForm, buildSettingsForm } from "../../provider/api/multipart";
+import { buildScriptUploadForm } from "../../provider/api/multipart";
+import { buildSettingsForm } from "../helpers/out-of-band";
 import { scriptSecretProvider, type ScriptSecretInputs } from "../../provider/resources/script-secret";
 import { staticAssetsProvider, type StaticAssetsInputs, type StaticAssetsOutputs } from "../../provider/resources/static-assets";
 import { workerProvider as p, type WorkerInputs, type WorkerOutputs } from "../../provider/resources/worker";

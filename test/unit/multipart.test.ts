@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { buildScriptUploadForm, buildSettingsForm } from "../../provider/api/multipart";
+import { buildScriptUploadForm } from "../../provider/api/multipart";
+import { buildSettingsForm } from "../helpers/out-of-band";
 
 async function wire(form: FormData): Promise<{ type: string; text: string }> {
   const req = new Request("http://x/", { method: "PUT", body: form });
@@ -24,7 +25,7 @@ describe("multipart builders", () => {
     expect([...new Uint8Array(await wasm.arrayBuffer())]).toEqual([0, 97, 115, 109]);
   });
 
-  it("settings: one part named settings", async () => {
+  it("settings (the tests' out-of-band PATCH): one part named settings", async () => {
     const { text } = await wire(buildSettingsForm({ logpush: true }));
     expect(text).toContain('name="settings"; filename="settings.json"\r\nContent-Type: application/json');
     expect(text).toContain('{"logpush":true}');
