@@ -3,6 +3,7 @@
  * time in the dynamic provider process as `require("pulumi-cloudflare-wfp/dynamic")`.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { beginRun } from "./api/run-cache";
 import { configureFromStack } from "./config";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
@@ -22,6 +23,8 @@ export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = 
 /** The dynamic provider's `configure` hook: receives the whole stack config, once per process. */
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   configureFromStack(req.config);
+  // One provider process serves one engine run: GETs are shared by its resources from here on.
+  beginRun();
 }
 
 /** The provider object Pulumi's dynamic-provider host gets from a resource's `__provider`. */

@@ -13,6 +13,7 @@ import type { Credentials } from "../config";
 import { log } from "../log";
 import { CloudflareApiError, redact, type Operation } from "./errors";
 import { pacerFor, type Pacer } from "./pacer";
+import { invalidate, shared } from "./run-cache";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -126,8 +127,20 @@ export class CloudflareApi {
     return (await this.send<T>(request)).result;
   }
 
+  /** A GET whose answer the resources of one engine run share (see run-cache.ts). */
+  async callShared<T>(request: ApiRequest & { method: "get" }): Promise<T> {
+    const key = `${this.baseUrl}${this.fullPath(request)}?${JSON.stringify(request.query ?? {})}`;
+    try {
+      return await shared(key, () => this.call<T>(request));
+    } catch (error) {
+      // The answer may have been fetched for another resource: name this one.
+      throw error instanceof CloudflareApiError ? error.forOperation(request.op) : error;
+    }
+  }
+
   /** Like call(), with the HTTP status and result_info (the assets upload answers 201 or 202). */
   async send<T>(request: ApiRequest): Promise<ApiResponse<T>> {
+    if (request.method !== "get") invalidate();
     return this.retrying(request, async () => {
       const { data, response } = await this.client.request<Envelope<T>>(this.options(request)).withResponse();
       this.pacer.observe(response.headers);
@@ -141,6 +154,7 @@ export class CloudflareApi {
 
   /** The raw response of a successful request, for bodies that are not envelopes (script content). */
   async fetchRaw(request: ApiRequest): Promise<Response> {
+    if (request.method !== "get") invalidate();
     return this.retrying(request, async () => {
       const response = await this.client.request(this.options(request)).asResponse();
       this.pacer.observe(response.headers);

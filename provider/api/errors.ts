@@ -66,6 +66,11 @@ export class CloudflareApiError extends Error {
     return CloudflareApiError.describe(this.init);
   }
 
+  /** The same failure, told of another operation (an answer shared between resources). */
+  forOperation(op: Operation): CloudflareApiError {
+    return new CloudflareApiError({ ...this.init, op });
+  }
+
   withNote(note: string): CloudflareApiError {
     return new CloudflareApiError({ ...this.init, note });
   }

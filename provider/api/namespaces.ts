@@ -19,9 +19,9 @@ export async function listNamespaces(api: CloudflareApi, op: Operation): Promise
   return (await api.call<NamespaceObject[] | null>({ method: "get", path: "/dispatch/namespaces", op })) ?? [];
 }
 
-/** GET `/dispatch/namespaces/{name}`; undefined when Cloudflare says it does not exist (100119). */
+/** GET `/dispatch/namespaces/{name}` (shared within a run); undefined when Cloudflare says it does not exist (100119). */
 export function getNamespace(api: CloudflareApi, name: string, op: Operation): Promise<NamespaceObject | undefined> {
-  return unlessGone(api.call<NamespaceObject>({ method: "get", path: namespacePath(name), op }), [CODES.namespaceNotFound]);
+  return unlessGone(api.callShared<NamespaceObject>({ method: "get", path: namespacePath(name), op }), [CODES.namespaceNotFound]);
 }
 
 /** POST `/dispatch/namespaces`: create takes only the name; trusted mode is set by {@link updateNamespace}. */

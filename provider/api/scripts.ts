@@ -54,9 +54,9 @@ export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operatio
   return details?.script ?? undefined;
 }
 
-/** GET `/scripts`: the account-level Workers (not those of dispatch namespaces). */
+/** GET `/scripts`: the account-level Workers (not those of dispatch namespaces); shared within a run. */
 export async function listAccountScripts(api: CloudflareApi, op: Operation): Promise<ScriptObject[]> {
-  return (await api.call<ScriptObject[] | null>({ method: "get", path: "/scripts", op })) ?? [];
+  return (await api.callShared<ScriptObject[] | null>({ method: "get", path: "/scripts", op })) ?? [];
 }
 
 /** DELETE the script (`force` also removes it while bindings point at it); false when it was already gone. */

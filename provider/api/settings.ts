@@ -17,9 +17,12 @@ export interface ScriptSettings {
   [key: string]: unknown;
 }
 
-/** GET the settings (bindings without secret values); undefined when the script is gone. */
+/**
+ * GET the settings (bindings, secret ones by name only); undefined when the script is gone. Shared within a run:
+ * one read serves the script and each of its secrets.
+ */
 export async function getScriptSettings(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptSettings | undefined> {
-  const settings = api.call<ScriptSettings | null>({ method: "get", path: `${scriptPath(ref)}/settings`, op }).then((s) => s ?? {});
+  const settings = api.callShared<ScriptSettings | null>({ method: "get", path: `${scriptPath(ref)}/settings`, op }).then((s) => s ?? {});
   return unlessGone(settings, scriptGoneCodes(ref));
 }
 

@@ -1,0 +1,39 @@
+/**
+ * GET answers shared by the resources of one engine run. A `pulumi refresh` reads every resource; a tenant's
+ * script, its secrets and its assets would each GET what the others already fetched (the script's settings list
+ * its secret bindings by name; every StaticAssets reads the same namespace). With the run cache, each distinct
+ * GET is made once per run, whatever order the engine calls `read` in.
+ *
+ * A run is the life of a provider process after Pulumi's `configure` (dynamic.ts begins it); outside a run
+ * (tests calling provider methods, library use) nothing is cached. Any write clears the cache: a read after a
+ * write always sees the write.
+ */
+
+let entries: Map<string, Promise<unknown>> | undefined;
+
+/** Starts caching (one engine run). */
+export function beginRun(): void {
+  entries = new Map();
+}
+
+/** Stops caching and forgets everything. */
+export function endRun(): void {
+  entries = undefined;
+}
+
+/** The answer for `key` shared within the run, or `load()` each time outside one. A failed load is not kept. */
+export function shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+  if (!entries) return load();
+  let answer = entries.get(key) as Promise<T> | undefined;
+  if (!answer) {
+    answer = load();
+    entries.set(key, answer);
+    answer.catch(() => entries?.delete(key));
+  }
+  return answer;
+}
+
+/** Forgets every cached answer (after a write). */
+export function invalidate(): void {
+  entries?.clear();
+}
