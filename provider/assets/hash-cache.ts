@@ -10,9 +10,17 @@
  * wins, which can only lose entries, never make one wrong.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+
+/** What identifies a file's content without reading it: the fields of its stat that any write changes. */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
 
 /** Filesystems with coarse timestamps (1 s and more) make a file changed just before the write look unchanged. */
 const RACY_WINDOW_MS = 2_000;
@@ -66,7 +74,7 @@ export class SiteHashCache {
   }
 
   /** The stored hash when the file's stat is exactly what it was when hashed; else undefined. */
-  get(rel: string, salt: string, st: Stats): string | undefined {
+  get(rel: string, salt: string, st: FileStamp): string | undefined {
     const k = key(rel, salt);
     const e = this.entries[k];
     if (!e || e[0] !== st.size || e[1] !== st.mtimeMs || e[2] !== st.ctimeMs || e[3] !== st.ino) return undefined;
@@ -74,7 +82,7 @@ export class SiteHashCache {
     return e[4];
   }
 
-  set(rel: string, salt: string, st: Stats, hash: string): void {
+  set(rel: string, salt: string, st: FileStamp, hash: string): void {
     const k = key(rel, salt);
     this.entries[k] = [st.size, st.mtimeMs, st.ctimeMs, st.ino, hash];
     this.used.add(k);

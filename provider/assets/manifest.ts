@@ -19,7 +19,7 @@ import { createHash, type Hash } from "node:crypto";
 import { closeSync, openSync, promises as fsp, readSync, statSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import fg from "fast-glob";
-import { forgetLoadedHashCaches, siteHashCache } from "./hash-cache";
+import { type FileStamp, forgetLoadedHashCaches, siteHashCache } from "./hash-cache";
 import ignore, { type Ignore } from "ignore";
 import { stableStringify } from "../validation";
 import type { WireAssetConfig } from "./config";
@@ -244,8 +244,12 @@ interface DirLink {
  * links the walk must not follow.
  */
 async function checkSymlinks(root: string, realRoot: string, ig: Ignore): Promise<string[]> {
-  const entries = await fg("**", { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, objectMode: true });
-  const links = entries.filter((e) => e.dirent.isSymbolicLink());
+  // Streamed: only the links are kept, not an entry object per file.
+  const links: Array<{ path: string }> = [];
+  for await (const entry of fg.stream("**", { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, objectMode: true })) {
+    const e = entry as unknown as { path: string; dirent: { isSymbolicLink(): boolean } };
+    if (e.dirent.isSymbolicLink()) links.push({ path: e.path });
+  }
   if (links.length === 0) return [];
   const skip: string[] = [];
   const problems: string[] = [];
@@ -352,21 +356,31 @@ export async function buildManifest(options: ManifestOptions): Promise<AssetMani
   // 2. Symlinks.
   const linkIgnores = await checkSymlinks(root, realRoot, ig);
 
-  // 3. Walk and filter.
-  let rels: string[];
+  // 3. Walk and filter, streamed: fast-glob's own de-duplication and result array would double the walk's memory;
+  // overlapping include patterns are de-duplicated here instead.
+  const patterns = options.include?.length ? options.include : ["**"];
+  const seen = new Set<string>();
+  const rels: string[] = [];
   try {
-    rels = await fg(options.include?.length ? options.include : ["**"], {
+    const walk = fg.stream(patterns, {
       cwd: root,
       dot: true,
       onlyFiles: true,
       followSymbolicLinks: true,
-      unique: true,
+      unique: false,
       ignore: [...(options.exclude ?? []), ...linkIgnores],
     });
+    for await (const entry of walk) {
+      const rel = toPosix(entry as unknown as string);
+      if (patterns.length > 1) {
+        if (seen.has(rel)) continue;
+        seen.add(rel);
+      }
+      if (!ig.ignores(rel)) rels.push(rel);
+    }
   } catch (error) {
     throw new ManifestError(`directory ${root}: could not list files: ${(error as Error).message}`);
   }
-  rels = rels.map(toPosix).filter((rel) => !ig.ignores(rel));
   if (!hasIgnoreFile) {
     const worker = rels.find((rel) => rel === "_worker.js" || rel.startsWith("_worker.js/"));
     if (worker) {
@@ -394,7 +408,11 @@ export async function buildManifest(options: ManifestOptions): Promise<AssetMani
       "maxFiles",
     );
   }
-  const stats = await mapYielding(paths, (p) => statSync(path.join(root, p.rel)));
+  // Only the stamp of each stat is kept: a 100,000-file site must fit in a small heap.
+  const stats = await mapYielding(paths, (p): FileStamp => {
+    const { size, mtimeMs, ctimeMs, ino } = statSync(path.join(root, p.rel));
+    return { size, mtimeMs, ctimeMs, ino };
+  });
   const tooBig = paths.flatMap((p, i) => (stats[i]!.size > maxFileBytes ? [`${p.path} (${stats[i]!.size} bytes)`] : []));
   if (tooBig.length) {
     throw new ManifestError(
