@@ -3,13 +3,17 @@ import { defineConfig } from "vitest/config";
 // Four suites that can run alone: `npx vitest run --project unit` (or emulator, provider, e2e).
 // The provider and e2e suites load compiled code: their globalSetup rebuilds dist/ when a source is newer.
 const distSetup = "test/helpers/dist-setup.ts";
+// In-process suites share each worker's module graph across files instead of importing the SDKs again per file
+// (about 5x faster on 2 cores). Files restore what they change (the harness's client factory and log sink,
+// stack config, spies), so they pass in any order: `--sequence.shuffle` with any seed.
+const shared = { isolate: false };
 
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
-      { test: { name: "emulator", include: ["test/emulator/**/*.test.ts"], testTimeout: 30_000 } },
-      { test: { name: "provider", include: ["test/provider/**/*.test.ts"], testTimeout: 60_000, globalSetup: [distSetup] } },
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], ...shared } },
+      { test: { name: "emulator", include: ["test/emulator/**/*.test.ts"], testTimeout: 30_000, ...shared } },
+      { test: { name: "provider", include: ["test/provider/**/*.test.ts"], testTimeout: 60_000, globalSetup: [distSetup], ...shared } },
       {
         test: {
           name: "e2e",
