@@ -146,44 +146,24 @@ describe("UserScript check", () => {
     ]);
   });
 
-  it("rejects bad modules", () => {
-    expect(props(fail({ modules: [] }))).toContain("modules");
-    expect(props(fail({ modules: [{ name: "index.js" }] }))).toContain("modules[0]");
-    expect(props(fail({ modules: [{ name: "index.js", content: "x", path: "y.js" }] }))).toContain("modules[0]");
-    expect(
-      props(
-        fail({
-          modules: [
-            { name: "a.js", content: "x" },
-            { name: "a.js", content: "y" },
-          ],
-        }),
-      ),
-    ).toContain("modules[1].name");
-    expect(
-      props(
-        fail({
-          modules: [
-            { name: "index.js", content: "x" },
-            { name: "a.xyz", content: "y" },
-          ],
-        }),
-      ),
-    ).toContain("modules[1].type");
-    expect(props(fail({ modules: [{ name: "index.js", content: "x", type: "application/json" }] }))).toContain("modules[0].type");
-    expect(props(fail({ modules: [{ name: "../up.js", content: "x" }] }))).toContain("modules[0].name");
-    expect(
-      props(
-        fail({
-          modules: [
-            { name: "index.js", content: "x" },
-            { name: "w.wasm", content: "x" },
-          ],
-        }),
-      ),
-    ).toContain("modules[1].content");
+  /** A module given as content. */
+  const mod = (name: string, content: unknown = "x", extra: Record<string, unknown> = {}) => ({ name, content, ...extra });
+  it.each<[string, unknown[], string]>([
+    ["an empty list", [], "modules"],
+    ["neither content nor path", [{ name: "index.js" }], "modules[0]"],
+    ["both content and path", [mod("index.js", "x", { path: "y.js" })], "modules[0]"],
+    ["a duplicate name", [mod("a.js"), mod("a.js", "y")], "modules[1].name"],
+    ["an unknown extension", [mod("index.js"), mod("a.xyz", "y")], "modules[1].type"],
+    ["a type modules cannot have", [mod("index.js", "x", { type: "application/json" })], "modules[0].type"],
+    ["a name leaving the bundle", [mod("../up.js")], "modules[0].name"],
+    ["wasm as content", [mod("index.js"), mod("w.wasm")], "modules[1].content"],
+    ["content that is not a string", [mod("index.js", 5)], "modules[0].content"],
+  ])("rejects modules with %s", (_what, modules, property) => {
+    expect(props(fail({ modules }))).toContain(property);
+  });
+
+  it("names an unreadable module path and why", () => {
     expect(fail({ modules: [{ name: "index.js", path: "/nonexistent/file.js" }] })[0]!.reason).toMatch(/cannot be read \(ENOENT\)/);
-    expect(props(fail({ modules: [{ name: "index.js", content: 5 }] }))).toContain("modules[0].content");
   });
 
   it("checks the main module", () => {
