@@ -2,6 +2,7 @@
  * The implementations behind each resource's `__provider` (resources/thin-provider.ts), resolved at run
  * time in the dynamic provider process as `require("pulumi-cloudflare-wfp/dynamic")`.
  */
+import "./compile-cache";
 import type * as pulumi from "@pulumi/pulumi";
 import { beginRun } from "./api/run-cache";
 import { configureFromStack } from "./config";

@@ -8,7 +8,8 @@
  * upload and settings (cloudflare-typescript #2799): it labels them `application/javascript`,
  * bracket-flattens the fields and loses the boundary. See api/multipart.ts.
  */
-import Cloudflare, { APIConnectionError, APIError } from "cloudflare";
+import type Cloudflare from "cloudflare";
+import type { APIError } from "cloudflare";
 import type { Credentials } from "../config";
 import { log } from "../log";
 import { CloudflareApiError, redact, type Operation } from "./errors";
@@ -76,6 +77,13 @@ export function retryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryP
   };
 }
 
+let loadedSdk: typeof import("cloudflare") | undefined;
+/** The `cloudflare` SDK, required on first use (a package require, so tests and compiled code share its classes). */
+function sdk(): typeof import("cloudflare") {
+  loadedSdk ??= require("cloudflare") as typeof import("cloudflare");
+  return loadedSdk;
+}
+
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
 
 interface Envelope<T> {
@@ -98,7 +106,8 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class CloudflareApi {
   readonly accountId: string;
-  private readonly client: Cloudflare;
+  private sdkClient: Cloudflare | undefined;
+  private readonly timeoutMs: number;
   private readonly token: string;
   private readonly baseUrl: string;
   private readonly policy: RetryPolicy;
@@ -114,12 +123,14 @@ export class CloudflareApi {
     this.sleep = options.sleep ?? realSleep;
     this.now = options.now ?? Date.now;
     this.pacer = options.pacer ?? pacerFor(credentials.apiToken, credentials.baseUrl);
-    this.client = new Cloudflare({
-      apiToken: credentials.apiToken,
-      baseURL: credentials.baseUrl,
-      maxRetries: 0,
-      timeout: this.policy.timeoutMs,
-    });
+    this.timeoutMs = this.policy.timeoutMs;
+  }
+
+  /** The SDK client, built on first use: the program side of a Pulumi run never loads the SDK's 1,100 modules. */
+  private get client(): Cloudflare {
+    const { default: Sdk } = sdk();
+    this.sdkClient ??= new Sdk({ apiToken: this.token, baseURL: this.baseUrl, maxRetries: 0, timeout: this.timeoutMs });
+    return this.sdkClient;
   }
 
   /** Performs the request and returns the envelope's `result`. */
@@ -146,7 +157,7 @@ export class CloudflareApi {
       this.pacer.observe(response.headers);
       if (data && data.success === false) {
         // A 2xx carrying success:false is still a failure, though the SDK does not throw on it.
-        throw APIError.generate(response.status, data, undefined, response.headers);
+        throw sdk().APIError.generate(response.status, data, undefined, response.headers);
       }
       return { result: data?.result as T, status: response.status, resultInfo: data?.result_info };
     });
@@ -187,9 +198,9 @@ export class CloudflareApi {
         await this.pacer.acquire();
         return await attemptOnce();
       } catch (error) {
-        if (error instanceof APIError) this.pacer.observe(error.headers);
+        if (error instanceof sdk().APIError) this.pacer.observe(error.headers);
         failure = this.toApiError(error, request, attempt);
-        retryAfterMs = error instanceof APIError && error.headers ? parseRetryAfter(error.headers) : undefined;
+        retryAfterMs = error instanceof sdk().APIError && error.headers ? parseRetryAfter(error.headers) : undefined;
       }
 
       if (!failure.retryable || attempt >= this.policy.maxAttempts) throw failure;
@@ -220,6 +231,7 @@ export class CloudflareApi {
   private toApiError(error: unknown, request: ApiRequest, attempt: number): CloudflareApiError {
     if (error instanceof CloudflareApiError) return error;
     const op = request.op;
+    const { APIConnectionError, APIError } = sdk();
     if (error instanceof APIConnectionError) {
       // Timeouts and resets: nothing reached us, so retrying is safe for our upserts.
       return new CloudflareApiError({

@@ -18,9 +18,9 @@
 import { createHash, type Hash } from "node:crypto";
 import { closeSync, openSync, promises as fsp, readSync, statSync, type Stats } from "node:fs";
 import * as path from "node:path";
-import fg from "fast-glob";
+import type FastGlob from "fast-glob";
 import { type FileStamp, forgetLoadedHashCaches, siteHashCache } from "./hash-cache";
-import ignore, { type Ignore } from "ignore";
+import type { Ignore } from "ignore";
 import { stableStringify } from "../validation";
 import type { WireAssetConfig } from "./config";
 
@@ -36,6 +36,10 @@ export const FREE_PLAN_MAX_FILES = 20_000;
 /** Files that are never uploaded; the last two become part of the asset config. */
 export const ALWAYS_IGNORED = ["/.assetsignore", "/_headers", "/_redirects"];
 export const ASSETS_IGNORE_FILE = ".assetsignore";
+
+// Required when a manifest is built: the program side of a Pulumi run, which only declares resources, never needs them.
+const fg = (): typeof FastGlob => require("fast-glob") as typeof FastGlob;
+const ignore = (): Ignore => (require("ignore") as () => Ignore)();
 
 const HASH_CHUNK_BYTES = 1024 * 1024;
 const YIELD_EVERY_MS = 25;
@@ -246,7 +250,7 @@ interface DirLink {
 async function checkSymlinks(root: string, realRoot: string, ig: Ignore): Promise<string[]> {
   // Streamed: only the links are kept, not an entry object per file.
   const links: Array<{ path: string }> = [];
-  for await (const entry of fg.stream("**", { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, objectMode: true })) {
+  for await (const entry of fg().stream("**", { cwd: root, dot: true, onlyFiles: false, followSymbolicLinks: false, objectMode: true })) {
     const e = entry as unknown as { path: string; dirent: { isSymbolicLink(): boolean } };
     if (e.dirent.isSymbolicLink()) links.push({ path: e.path });
   }
@@ -314,7 +318,7 @@ async function checkSymlinks(root: string, realRoot: string, ig: Ignore): Promis
         `Symlinks are followed only inside the directory; remove the link or list it in ${ASSETS_IGNORE_FILE}.`,
     );
   }
-  return skip.flatMap((rel) => [fg.escapePath(rel), `${fg.escapePath(rel)}/**`]);
+  return skip.flatMap((rel) => [fg().escapePath(rel), `${fg().escapePath(rel)}/**`]);
 }
 
 async function readSpecialFile(root: string, name: string): Promise<string | undefined> {
@@ -362,7 +366,7 @@ export async function buildManifest(options: ManifestOptions): Promise<AssetMani
   const seen = new Set<string>();
   const rels: string[] = [];
   try {
-    const walk = fg.stream(patterns, {
+    const walk = fg().stream(patterns, {
       cwd: root,
       dot: true,
       onlyFiles: true,

@@ -18,7 +18,7 @@ describe("API helpers and serialization", () => {
   });
   afterAll(async () => emu.close());
 
-  it.each<ResourceKind>(["DispatchNamespace", "UserScript", "ScriptSecret", "StaticAssets"])(
+  it.each<ResourceKind>(["DispatchNamespace", "UserScript", "Worker", "ScriptSecret", "StaticAssets"])(
     "the %s provider stored in state holds neither the token nor the account id, and loads the right provider",
     async (kind) => {
       // Credentials are configured and have been read in this process, as in the provider plugin.
