@@ -9,13 +9,14 @@
  * routing table).
  *
  * Config (root Pulumi.yaml): `platform:namespace`, `platform:tenantsFile` (relative to the project),
- * `platform:domain` (the routing domain, default `localhost`), and one secret per tenant secret
- * (`pulumi config set --secret platform:<key> <value>`).
+ * `platform:domain` (the routing domain, default `localhost`), `platform:shard` (see shards.ts: unset, `core`
+ * or `i/N`), and one secret per tenant secret (`pulumi config set --secret platform:<key> <value>`).
  */
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // Users import from "pulumi-cloudflare-wfp"; inside this repository the example uses the source.
 import { DispatchNamespace, Tenant, Worker } from "../../provider";
+import { parseShard, stackHolds } from "./shards";
 import { loadPlatformFile, PLANS } from "./tenants";
 
 const config = new pulumi.Config("platform");
@@ -27,61 +28,73 @@ const platform = loadPlatformFile(path.resolve(root, config.get("tenantsFile") ?
 const domain = config.get("domain") ?? "localhost";
 const compatibilityDate = "2025-06-01";
 
-const namespace = new DispatchNamespace("platform", { name: config.get("namespace") ?? "platform-tenants" });
+const configuredNamespace = config.get("namespace") ?? "platform-tenants";
+const holds = stackHolds(parseShard(config.get("shard")));
 
-const outbound = new Worker("outbound", {
-  name: pulumi.interpolate`${namespace.name}-outbound`,
-  modules: [{ name: "worker.js", path: here("outbound/worker.js") }],
-  compatibilityDate,
-  bindings: [{ type: "json", name: "BLOCKED_HOSTS", json: platform.blockedHosts }],
-});
+// The core: the namespace and the platform's own Workers. A tenant shard uses the namespace the core stack owns.
+const namespace = holds.core ? new DispatchNamespace("platform", { name: configuredNamespace }) : undefined;
+const namespaceRef: pulumi.Input<string> = namespace?.name ?? configuredNamespace;
 
-const tenants = platform.tenants.map(
-  (t) =>
-    new Tenant(t.id, {
-      namespace: namespace.name,
-      tenantId: t.id,
-      plan: t.plan,
-      tags: t.tags,
-      modules: t.worker.modules.map((name) => ({ name, path: path.join(t.worker.dir, name) })),
-      mainModule: t.worker.mainModule,
-      compatibilityDate: t.worker.compatibilityDate,
-      compatibilityFlags: t.worker.compatibilityFlags,
-      bindings: t.worker.bindings as never,
-      limits: { cpuMs: PLANS[t.plan].cpuMs },
-      secrets: Object.fromEntries(Object.entries(t.secrets).map(([name, key]) => [name, config.requireSecret(key)])),
-      assets: t.assets && {
-        directory: t.assets.directory,
-        config: {
-          htmlHandling: t.assets.htmlHandling,
-          notFoundHandling: t.assets.notFoundHandling,
-          runWorkerFirst: t.assets.runWorkerFirst,
-        } as never,
+const outbound =
+  namespace &&
+  new Worker("outbound", {
+    name: pulumi.interpolate`${namespace.name}-outbound`,
+    modules: [{ name: "worker.js", path: here("outbound/worker.js") }],
+    compatibilityDate,
+    bindings: [{ type: "json", name: "BLOCKED_HOSTS", json: platform.blockedHosts }],
+  });
+
+const tenants = platform.tenants
+  .filter((t) => holds.tenant(t.id))
+  .map(
+    (t) =>
+      new Tenant(t.id, {
+        namespace: namespaceRef,
+        tenantId: t.id,
+        plan: t.plan,
+        tags: t.tags,
+        modules: t.worker.modules.map((name) => ({ name, path: path.join(t.worker.dir, name) })),
+        mainModule: t.worker.mainModule,
+        compatibilityDate: t.worker.compatibilityDate,
+        compatibilityFlags: t.worker.compatibilityFlags,
+        bindings: t.worker.bindings as never,
+        limits: { cpuMs: PLANS[t.plan].cpuMs },
+        secrets: Object.fromEntries(Object.entries(t.secrets).map(([name, key]) => [name, config.requireSecret(key)])),
+        assets: t.assets && {
+          directory: t.assets.directory,
+          config: {
+            htmlHandling: t.assets.htmlHandling,
+            notFoundHandling: t.assets.notFoundHandling,
+            runWorkerFirst: t.assets.runWorkerFirst,
+          } as never,
+        },
+      }),
+  );
+
+const dispatcher =
+  namespace &&
+  outbound &&
+  new Worker("dispatcher", {
+    name: pulumi.interpolate`${namespace.name}-dispatcher`,
+    modules: [{ name: "worker.js", path: here("dispatcher/worker.js") }],
+    compatibilityDate,
+    workersDev: true,
+    bindings: [
+      {
+        type: "dispatch_namespace",
+        name: "DISPATCHER",
+        namespace: namespace.name,
+        outbound: { worker: { service: outbound.name }, params: [{ name: "tenant_id" }] },
       },
-    }),
-);
+      { type: "json", name: "PLANS", json: PLANS },
+      { type: "json", name: "TENANT_PLANS", json: Object.fromEntries(platform.tenants.map((t) => [t.id, t.plan])) },
+      { type: "plain_text", name: "ROUTING_DOMAIN", text: domain },
+    ],
+  });
 
-const dispatcher = new Worker("dispatcher", {
-  name: pulumi.interpolate`${namespace.name}-dispatcher`,
-  modules: [{ name: "worker.js", path: here("dispatcher/worker.js") }],
-  compatibilityDate,
-  workersDev: true,
-  bindings: [
-    {
-      type: "dispatch_namespace",
-      name: "DISPATCHER",
-      namespace: namespace.name,
-      outbound: { worker: { service: outbound.name }, params: [{ name: "tenant_id" }] },
-    },
-    { type: "json", name: "PLANS", json: PLANS },
-    { type: "json", name: "TENANT_PLANS", json: Object.fromEntries(platform.tenants.map((t) => [t.id, t.plan])) },
-    { type: "plain_text", name: "ROUTING_DOMAIN", text: domain },
-  ],
-});
-
-export const namespaceName = namespace.name;
-export const dispatcherName = dispatcher.name;
-export const outboundName = outbound.name;
+export const namespaceName = namespaceRef;
+export const dispatcherName = dispatcher?.name;
+export const outboundName = outbound?.name;
 export const routingDomain = domain;
 export const deployed = pulumi.all(
   tenants.map((t) =>
