@@ -21,8 +21,9 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 600_000,
           globalSetup: [distSetup],
-          // Each e2e file drives the real engine; running them one at a time keeps 2 cores responsive.
-          fileParallelism: false,
+          // Two files at a time: a Pulumi run's phases (CLI, program, provider plugin) mostly take turns on one
+          // core, so two runs fill a 2-core machine (8.3 -> 5.2 min measured under load).
+          maxWorkers: 2,
         },
       },
     ],
