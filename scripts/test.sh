@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's test command (`npm test`): sets up the toolchain, builds, and runs every suite.
+# The README's test command (`npm test`): sets up the toolchain, builds, lints, and runs every suite.
 # Arguments are passed to vitest, e.g. `npm test -- --project unit`.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
@@ -13,8 +13,17 @@ rm -rf .wfp/e2e
 mkdir -p .wfp
 report=.wfp/vitest-report.json
 rm -f "$report"
+# Lint and format check first (a few seconds); a failure fails the run, but the suites still run.
+lint=0
+npm run --silent lint || lint=$?
 status=0
+suites=$SECONDS
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+echo "[test] suites ran in $((SECONDS - suites)) s; $((SECONDS - started)) s in all"
+if [ "$lint" -ne 0 ]; then
+  echo "[test] npm run lint failed (exit $lint)"
+  [ "$status" -ne 0 ] || status=$lint
+fi
 
 # One plain closing line that any CI log reader understands.
 if [ -f "$report" ]; then
