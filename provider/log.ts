@@ -12,13 +12,14 @@ export interface Logger {
 let connected = false;
 
 /**
- * The dynamic provider host receives the engine address as its first argument but does not hand it
- * to `pulumi.log`, which then prints to stdout where the engine ignores it. Point the SDK at it.
+ * The dynamic provider host receives the engine address as an argument but does not hand it to `pulumi.log`,
+ * which then prints to stdout where the engine ignores it. Point the SDK at it. The address is the argument of
+ * the form host:port: verbose runs pass flags (`-v=9`, `--logtostderr`) before it.
  */
 function connectToEngine(): void {
   if (connected) return;
   connected = true;
-  const engineAddr = process.argv[2];
+  const engineAddr = process.argv.slice(2).find((arg) => /^[\w.-]+:\d+$/.test(arg));
   if (!engineAddr || process.env.PULUMI_NODEJS_ENGINE) return;
   process.env.PULUMI_NODEJS_ENGINE = engineAddr;
   try {
@@ -49,8 +50,11 @@ export const log: Logger = {
   warn: (message) => emit("warn", message),
 };
 
-/** True in the process Pulumi's dynamic-provider host runs: only there does the engine read our messages. */
-const underProviderHost = () => (process.argv[1] ?? "").includes("dynamic-provider");
+/**
+ * True in a dynamic-provider host process (Pulumi's, or this package's plugin-host wrapper around it): only there
+ * does the engine read our messages.
+ */
+const underProviderHost = () => /dynamic-provider|plugin-host/.test(process.argv[1] ?? "");
 
 function emit(level: "info" | "warn", message: string): void {
   if (sink) {
