@@ -83,6 +83,7 @@ const SCRIPT_RULE = /lowercase letters, digits, '-' and '_'/;
 const IDENT_RULE = /letters, digits and '_', not starting with a digit/;
 const ACCOUNT_RULE = /32 lowercase hex characters/;
 const long = (n: number, c = "a") => c.repeat(n);
+const INSIDE_WORKER_DIR = /must be a relative path inside worker.dir/;
 
 const base = {
   DispatchNamespace: () => ({ name: "ns-ok" }),
@@ -504,20 +505,8 @@ const ROWS: Row[] = [
   yamlRow("worker.modules", "[]", (t) => (t.worker.modules = []), "worker.modules", /non-empty list of file paths inside worker.dir/),
   yamlRow("worker.modules", "[1]", (t) => (t.worker.modules = [1]), "worker.modules", /non-empty list of file paths/),
   yamlRow("worker.modules", "a missing file", (t) => (t.worker.modules = ["nope.js"]), "worker.modules", /does not exist in w/),
-  yamlRow(
-    "worker.modules",
-    "../x.js",
-    (t) => (t.worker.modules = ["../x.js"]),
-    "worker.modules",
-    /must be a relative path inside worker.dir/,
-  ),
-  yamlRow(
-    "worker.modules",
-    "/etc/passwd",
-    (t) => (t.worker.modules = ["/etc/passwd"]),
-    "worker.modules",
-    /must be a relative path inside worker.dir/,
-  ),
+  yamlRow("worker.modules", "../x.js", (t) => (t.worker.modules = ["../x.js"]), "worker.modules", INSIDE_WORKER_DIR),
+  yamlRow("worker.modules", "/etc/passwd", (t) => (t.worker.modules = ["/etc/passwd"]), "worker.modules", INSIDE_WORKER_DIR),
   yamlRow("worker.modules", "listed twice", (t) => (t.worker.modules = ["index.js", "index.js"]), "worker.modules", /lists index.js twice/),
   yamlRow("worker.mainModule", '"lib2.js"', (t) => (t.worker.mainModule = "lib2.js"), "worker.mainModule", /must be one of worker.modules/),
   yamlRow("worker.compatibilityDate", "(missing)", (t) => delete t.worker.compatibilityDate, "worker.compatibilityDate", /YYYY-MM-DD/),
