@@ -24,6 +24,11 @@ const HELP = `Usage: wfp-emulator [options]
   --max-tags N             max tags per script (default 8)
   --missing-script-code C  error code of a missing script on namespace paths (default 10092)
   --lenient-asset-hashes   accept 1-64 hex-character asset hashes
+  --workers-port N         run the deployed Workers and serve the account-level Workers with workers.dev on
+                           on port N (0 = a free port), announced as "workers on http://HOST:PORT"
+  --validate-uploads       refuse uploads that would not start (on with --workers-port)
+  --no-validate-uploads    accept them, as without --workers-port
+  --quiet-workers          drop the Workers' console output (default: on stderr with --workers-port)
   --log                    log internal errors to stderr
 `;
 
@@ -44,6 +49,10 @@ const FLAGS = {
   "missing-script-code": { type: "string" },
   "lenient-asset-hashes": { type: "boolean" },
   log: { type: "boolean" },
+  "workers-port": { type: "string" },
+  "validate-uploads": { type: "boolean" },
+  "no-validate-uploads": { type: "boolean" },
+  "quiet-workers": { type: "boolean" },
 } as const;
 
 function fail(msg: string): never {
@@ -105,7 +114,10 @@ export function optionsFromArgs(argv: string[]): EmulatorOptions {
     missingScriptCode: int("missing-script-code", values["missing-script-code"]),
     lenientAssetHashes: values["lenient-asset-hashes"],
     log: values.log,
+    workersPort: int("workers-port", values["workers-port"]),
+    validateUploads: values["no-validate-uploads"] ? false : values["validate-uploads"] ? true : undefined,
   };
+  if (values["workers-port"] !== undefined) optional.workerLogs = !values["quiet-workers"];
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
   return o;
 }
@@ -113,6 +125,7 @@ export function optionsFromArgs(argv: string[]): EmulatorOptions {
 async function main(): Promise<void> {
   const emu = await startEmulator(optionsFromArgs(process.argv.slice(2)));
   process.stdout.write(`listening on ${emu.url}\n`);
+  if (emu.workersUrl) process.stdout.write(`workers on ${emu.workersUrl}\n`);
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;

@@ -5,12 +5,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TokenSigner } from "./jwt";
 import type { ResolvedOptions } from "./options";
-import type { Store } from "./store";
+import type { Script, Store } from "./store";
 
 export interface EmulatorContext {
   store: Store;
   opts: ResolvedOptions;
   signer: TokenSigner;
+  /** Refuses a Worker that would not start (throws an ApiError); set when uploads are validated by the runtime. */
+  validateScript?: (script: Script) => Promise<void>;
+  /** Called after every request that may have changed state (the runtime reloads the Workers). */
+  changeListeners: Array<() => void>;
 }
 
 export type AppEnv = {

@@ -36,6 +36,8 @@ export const Codes = {
   SCRIPT_INVALID: 10021,
   /** The Worker's modules are over the plan's compressed size limit. */
   SCRIPT_TOO_LARGE: 10027,
+  /** The Worker registers no event handler ("No event handlers were registered. This script does nothing."). */
+  NO_EVENT_HANDLERS: 10068,
   /** A secret's name is already used by a binding that is not a secret. */
   BINDING_NAME_IN_USE: 10053,
   /** Secret not found. */

@@ -12,6 +12,7 @@ import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { API_PREFIX, createEmulator, type Emulator } from "./server";
 import type { EmulatorOptions } from "./options";
+import type { WorkersRuntime } from "./runtime";
 
 export type { EmulatorOptions, ResolvedOptions } from "./options";
 export type { FaultRule, RateLimitOptions } from "./faults";
@@ -28,12 +29,17 @@ export interface RunningEmulator {
   close(): Promise<void>;
   /** The in-process emulator (app, store, journal, faults), for tests. */
   emulator: Emulator;
+  /** `http://HOST:PORT` serving the account-level Workers, with `workersPort`. */
+  workersUrl?: string;
+  /** The Workers runtime, with `workersPort` or `validateUploads`. */
+  runtime?: WorkersRuntime;
 }
 
 /** Starts the emulator over HTTP. Resolves once it is listening. */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const emulator = createEmulator(options);
   const { host, port } = emulator.options;
+  const runtime = await startRuntime(emulator, options);
   const server = await new Promise<Server>((resolve, reject) => {
     const s = serve({ fetch: emulator.app.fetch, port, hostname: host }, () => resolve(s as Server)) as Server;
     s.once("error", reject);
@@ -47,12 +53,39 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     url,
     apiBase: `${url}${API_PREFIX}`,
     emulator,
+    workersUrl: runtime?.url,
+    runtime,
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }).then(() => emulator.ctx.store.flush());
+      })
+        .then(() => runtime?.close())
+        .then(() => emulator.ctx.store.flush());
       return closing;
     },
   };
+}
+
+/** Loads the runtime (and Miniflare) only when asked for. */
+async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promise<WorkersRuntime | undefined> {
+  const validate = options.validateUploads ?? options.workersPort !== undefined;
+  if (options.workersPort === undefined && !validate) return undefined;
+  const { WorkersRuntime } = await import("./runtime/index.js");
+  const runtime = new WorkersRuntime(emulator.ctx.store, {
+    port: options.workersPort,
+    host: emulator.options.host,
+    dataDir: emulator.options.dataDir,
+    validate,
+    logs: options.workerLogs,
+  });
+  if (validate) emulator.ctx.validateScript = (script) => runtime.validate(script);
+  emulator.ctx.changeListeners.push(() => runtime.notify());
+  try {
+    await runtime.start();
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  return runtime;
 }

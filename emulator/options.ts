@@ -36,9 +36,21 @@ export interface EmulatorOptions {
   now?: () => number;
   /** Log each request to stderr; default false. */
   log?: boolean;
+  /**
+   * Run the deployed Workers on workerd (Miniflare) and serve the account-level Workers whose workers.dev
+   * subdomain is on, on this port (0 = a free one). Default: off, and Miniflare is not even loaded.
+   */
+  workersPort?: number;
+  /** Refuse uploads that would not start (10021, 10068) by loading them on workerd; default: on with `workersPort`. */
+  validateUploads?: boolean;
+  /** Forward the Workers' console output to stderr; default false. */
+  workerLogs?: boolean;
 }
 
-export type ResolvedOptions = Required<Omit<EmulatorOptions, "dataDir" | "rateLimit">> & {
+/** Options that `startEmulator` handles itself (the runtime), not the app. */
+type RuntimeKeys = "workersPort" | "validateUploads" | "workerLogs";
+
+export type ResolvedOptions = Required<Omit<EmulatorOptions, "dataDir" | "rateLimit" | RuntimeKeys>> & {
   dataDir: string | undefined;
   rateLimit: false | RateLimitOptions;
 };

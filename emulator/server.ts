@@ -135,7 +135,10 @@ function checkAccount(): MiddlewareHandler<AppEnv> {
 function persistMutations(ctx: EmulatorContext): MiddlewareHandler<AppEnv> {
   return async function persist(c, next) {
     await next();
-    if (c.req.method !== "GET" && c.req.method !== "HEAD") await ctx.store.flush();
+    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
+      await ctx.store.flush();
+      for (const listener of ctx.changeListeners) listener();
+    }
   };
 }
 
@@ -173,7 +176,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const opts = resolveOptions(options);
   const store = new Store(opts.dataDir);
   const signer = new TokenSigner(store.jwtSecret, opts.jwtTtlSeconds, opts.now);
-  const ctx: EmulatorContext = { store, opts, signer };
+  const ctx: EmulatorContext = { store, opts, signer, changeListeners: [] };
   const entries: JournalEntry[] = [];
   const faults = new FaultInjector();
   const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit, opts.now) : undefined;
@@ -223,6 +226,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     entries.length = 0;
     faults.clear();
     limiter?.clear();
+    for (const listener of ctx.changeListeners) listener();
     return c.json({ ok: true });
   });
   app.get("/__emulator/state", (c) => c.json(stateSnapshot(store)));

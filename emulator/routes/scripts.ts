@@ -69,6 +69,7 @@ function sharedRoutes(r: Hono<AppEnv>, ctx: EmulatorContext, scope: Scope): void
         now: timestamp(),
       });
       checkBindingTargets(ctx, accountId(c), container, script);
+      if (ctx.validateScript) await ctx.validateScript(script);
       container.scripts[name] = script;
       store.touch();
       return c.json(okEnvelope({ ...scriptObject(script), entry_point: script.main_module ?? script.body_part ?? "", startup_time_ms: 0 }));
@@ -105,6 +106,13 @@ function sharedRoutes(r: Hono<AppEnv>, ctx: EmulatorContext, scope: Scope): void
       else if (bodyHeader) metadata.body_part = bodyHeader;
     }
     const entry = resolveEntry(metadata, modules);
+    if (ctx.validateScript) {
+      const current = requireScript(scope, ctx, c).script;
+      const draft: Script = { ...current, modules };
+      delete draft.main_module;
+      delete draft.body_part;
+      await ctx.validateScript(Object.assign(draft, entry));
+    }
     const { container, script: prev } = requireScript(scope, ctx, c);
     const next: Script = { ...prev, modules, modified_on: timestamp(), handlers: detectHandlers(modules, entry) };
     delete next.main_module;

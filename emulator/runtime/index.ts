@@ -1,0 +1,272 @@
+/**
+ * @module
+ * Runs the deployed Workers on workerd through Miniflare, loaded only when asked for (`workersPort`,
+ * `validateUploads`): API-only use never imports it.
+ *
+ * - One Miniflare instance holds every Worker; a change through the API marks the config stale, and it is rebuilt
+ *   (setOptions) shortly after, or before the next request at the latest: a request always sees the Workers as
+ *   currently deployed.
+ * - The workers port is a Node server that picks an account-level Worker from the Host (see {@link pickWorker}) and
+ *   hands the request to it.
+ * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import type { Miniflare, MiniflareOptions } from "miniflare";
+import { ApiError, Codes } from "../errors";
+import type { Script, Store } from "../store";
+import { buildRuntimeConfig, type PublicWorker, type RuntimeConfig } from "./config";
+import { INTERNAL_HEADER_PREFIX, VALIDATOR_SOURCE } from "./shims";
+
+export interface RuntimeOptions {
+  /** Serve the account-level Workers on this port (0 = a free one); undefined = no serving. */
+  port?: number;
+  host?: string;
+  /** Persist KV under `<dataDir>/kv`. */
+  dataDir?: string;
+  /** Validate uploads by loading them. */
+  validate: boolean;
+  /** Forward the Workers' console output (workerd's stdout/stderr) to stderr. */
+  logs?: boolean;
+}
+
+type MiniflareModule = typeof import("miniflare");
+
+/** Which Worker a hostname reaches, or undefined. */
+export function pickWorker(hostname: string, workers: PublicWorker[]): PublicWorker | undefined {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  // `<worker>.localhost` and anything under it; Cloudflare's own `<worker>.<subdomain>.workers.dev`.
+  const named = workers.find((w) => h === `${w.script}.localhost` || h.endsWith(`.${w.script}.localhost`));
+  if (named) return named;
+  const dev = /^([^.]+)\.[^.]+\.workers\.dev$/.exec(h);
+  if (dev) return workers.find((w) => w.script === dev[1]);
+  // With a single public Worker, every other host is its: `acme.localhost` reaches the dispatcher as is.
+  return workers.length === 1 ? workers[0] : undefined;
+}
+
+const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
+
+export class WorkersRuntime {
+  private mf: Miniflare | undefined;
+  private validator: Promise<Miniflare> | undefined;
+  private mfModule: MiniflareModule | undefined;
+  private config: RuntimeConfig | undefined;
+  private loadError: Error | undefined;
+  private dirty = true;
+  private reloading: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private server: Server | undefined;
+  private readonly assetsRoot = mkdtempSync(join(tmpdir(), "wfp-runtime-"));
+  private closed = false;
+  /** `http://HOST:PORT` of the workers port, once listening. */
+  url: string | undefined;
+  /** How many times the Workers were (re)loaded: tests and benches read it. */
+  generation = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: RuntimeOptions,
+  ) {}
+
+  private async miniflare(): Promise<MiniflareModule> {
+    this.mfModule ??= await import("miniflare");
+    return this.mfModule;
+  }
+
+  private shared(): Partial<MiniflareOptions> {
+    const logs = this.options.logs;
+    const shared: Record<string, unknown> = {
+      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+        for (const s of [stdout, stderr]) {
+          if (logs) s.pipe(process.stderr, { end: false });
+          else s.resume();
+        }
+      },
+    };
+    if (this.options.dataDir) shared.kvPersist = join(this.options.dataDir, "kv");
+    return shared as Partial<MiniflareOptions>;
+  }
+
+  /** Loads the Workers and, with a port, starts serving them. */
+  async start(): Promise<void> {
+    if (this.options.validate) void this.validatorInstance().catch(() => undefined);
+    if (this.options.port === undefined) return;
+    await this.settle();
+    if (this.loadError) throw this.loadError;
+    const server = createServer((req, res) => {
+      this.serve(req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
+        res.end(`wfp-emulator: ${(err as Error).message}\n`);
+      });
+    });
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.options.port, this.options.host ?? "127.0.0.1", () => resolve());
+    });
+    this.server = server;
+    const a = server.address() as AddressInfo;
+    this.url = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /** The API changed something: reload soon, and before the next request in any case. */
+  notify(): void {
+    if (this.options.port === undefined || this.closed) return;
+    this.dirty = true;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.settle();
+    }, 10);
+  }
+
+  /** Resolves once the running Workers match the store. */
+  async settle(): Promise<void> {
+    while ((this.dirty || this.reloading) && !this.closed) {
+      if (this.reloading) {
+        await this.reloading;
+        continue;
+      }
+      this.dirty = false;
+      this.reloading = this.reload().finally(() => {
+        this.reloading = undefined;
+      });
+    }
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      const config = await buildRuntimeConfig(this.store, this.assetsRoot);
+      if (this.mf && this.config?.fingerprint === config.fingerprint) return;
+      const options = { ...this.shared(), workers: config.workers } as MiniflareOptions;
+      if (this.mf) await this.mf.setOptions(options);
+      else {
+        const { Miniflare } = await this.miniflare();
+        const mf = new Miniflare(options);
+        this.mf = mf;
+        await mf.ready;
+      }
+      this.config = config;
+      this.loadError = undefined;
+      this.generation++;
+    } catch (err) {
+      this.loadError = err as Error;
+      // The next change tries again; until then requests report the failure.
+      this.config = undefined;
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await this.settle();
+    if (this.loadError || !this.mf || !this.config) {
+      res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`wfp-emulator: the Workers failed to load: ${this.loadError?.message ?? "not started"}\n`);
+      return;
+    }
+    const host = req.headers.host ?? "";
+    const hostname = host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
+    const target = pickWorker(hostname, this.config.publicWorkers);
+    if (!target) {
+      const names = this.config.publicWorkers.map((w) => `${w.script}.localhost`).join(", ") || "none deployed";
+      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
+      res.end(`wfp-emulator: no Worker with workers.dev on for host "${hostname}" (Workers: ${names})\n`);
+      return;
+    }
+    const headers = new Headers();
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!;
+      if (!name.toLowerCase().startsWith(INTERNAL_HEADER_PREFIX)) headers.append(name, req.rawHeaders[i + 1]!);
+    }
+    const hasBody = req.method !== "GET" && req.method !== "HEAD";
+    const worker = (await this.mf.getWorker(target.mfName)) as unknown as { fetch(url: string, init: unknown): Promise<Response> };
+    const response = await worker.fetch(`http://${host || "localhost"}${req.url ?? "/"}`, {
+      method: req.method,
+      headers: headers as never,
+      body: hasBody ? (Readable.toWeb(req) as never) : undefined,
+      duplex: hasBody ? "half" : undefined,
+      redirect: "manual",
+    });
+    const out: Record<string, string | string[]> = {};
+    response.headers.forEach((value, key) => {
+      if (key !== "set-cookie") out[key] = value;
+    });
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length) out["set-cookie"] = cookies;
+    res.writeHead(response.status, out);
+    if (response.body && req.method !== "HEAD") {
+      for await (const chunk of response.body as AsyncIterable<Uint8Array>) res.write(chunk);
+    }
+    res.end();
+  }
+
+  private validatorInstance(): Promise<Miniflare> {
+    this.validator ??= (async () => {
+      const { Miniflare } = await this.miniflare();
+      const mf = new Miniflare({
+        ...this.shared(),
+        modules: true,
+        script: VALIDATOR_SOURCE,
+        compatibilityDate: "2025-06-01",
+        workerLoaders: { LOADER: {} },
+      } as MiniflareOptions);
+      await mf.ready;
+      return mf;
+    })();
+    return this.validator;
+  }
+
+  /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
+  async validate(script: Script): Promise<void> {
+    if (!this.options.validate || script.main_module === undefined) return;
+    const modules: Record<string, unknown> = {};
+    for (const m of script.modules) {
+      const type = m.type.split(";")[0]!.trim().toLowerCase();
+      const text = () => Buffer.from(m.data, "base64").toString("utf8");
+      if (type === "application/javascript+module" || type === "text/javascript+module") modules[m.name] = { js: text() };
+      else if (type === "application/javascript" || type === "text/javascript")
+        modules[m.name] = m.name.endsWith(".mjs") ? { js: text() } : { cjs: text() };
+      else if (type === "text/plain") modules[m.name] = { text: text() };
+      else if (type === "application/json") modules[m.name] = { json: JSON.parse(text()) };
+      else if (type === "application/wasm") modules[m.name] = { wasm: m.data };
+      else modules[m.name] = { data: m.data };
+    }
+    const payload = {
+      modules,
+      mainModule: script.main_module,
+      compatibilityDate: script.compatibility_date || "2025-06-01",
+      compatibilityFlags: script.compatibility_flags,
+    };
+    // Same code, same loaded isolate: the id is the content's digest.
+    const id = createHash("sha256").update(JSON.stringify(payload)).digest("hex");
+    const mf = await this.validatorInstance();
+    const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
+    const result = (await r.json()) as { handlers?: string[]; error?: string };
+    if (result.error !== undefined) {
+      const message = result.error.replace(ERROR_PREFIX, "");
+      throw new ApiError(400, Codes.SCRIPT_INVALID, message.startsWith("Uncaught") ? message : `Uncaught ${message}`);
+    }
+    if (!result.handlers?.length)
+      throw new ApiError(400, Codes.NO_EVENT_HANDLERS, "No event handlers were registered. This script does nothing.");
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.server) {
+      const server = this.server;
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    }
+    await this.reloading?.catch(() => undefined);
+    await this.mf?.dispose().catch(() => undefined);
+    const validator = await this.validator?.catch(() => undefined);
+    await validator?.dispose().catch(() => undefined);
+    rmSync(this.assetsRoot, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,202 @@
+/**
+ * The runtime (`workersPort`): deployed through the API, requested through real HTTP. The example platform's own
+ * dispatch and outbound Workers route to user Workers in a namespace: bindings, secrets, outbound parameters,
+ * custom limits, live updates and deletes, and uploads validated by loading them. One emulator for the file.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { pickWorker } from "../../emulator/runtime/index";
+import { ACCOUNT, envelopeCodes, type Harness, start, uniq } from "./helpers";
+import { deploy, deployOk, get } from "./runtime-helpers";
+
+const example = (p: string) => readFileSync(new URL(`../../examples/platform/${p}`, import.meta.url), "utf8");
+const js = (content: string) => ({ "worker.js": { content } });
+
+let h: Harness;
+let base: string;
+let NS: string;
+const DISPATCHER = "dispatcher";
+let host: (tenant: string) => string;
+let echo: Server;
+let echoUrl: string;
+
+const HELLO = `export default { async fetch(request, env) {
+  const url = new URL(request.url);
+  if (url.pathname === "/kv") { await env.SESSIONS.put("k", url.searchParams.get("v")); return new Response(await env.SESSIONS.get("k")); }
+  if (url.pathname === "/svc") return env.SVC.fetch("http://svc/hi");
+  const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(env.API_KEY ?? "")))].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return Response.json({ v: 1, path: url.pathname, host: url.hostname, region: env.REGION, features: env.FEATURES, keyDigest: digest,
+    version: typeof env.VERSION?.id, internal: Object.keys(env).filter((k) => k.startsWith("__")) });
+} };`;
+
+const FETCHER = `export default { async fetch(request, env) {
+  const target = new URL(request.url).searchParams.get("url");
+  const n = Number(new URL(request.url).searchParams.get("n") ?? 1);
+  let last;
+  try { for (let i = 0; i < n; i++) last = await fetch(target); } catch (e) { return new Response("error: " + e.message, { status: 500 }); }
+  return new Response(last.status + " " + (await last.text()));
+} };`;
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+beforeAll(async () => {
+  echo = createServer((req, res) => res.end(`echo tenant=${req.headers["x-tenant-id"] ?? "-"}`));
+  await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
+  echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/`;
+  h = await start({ workersPort: 0 });
+  base = h.emu.workersUrl!;
+  NS = uniq("rt");
+  host = (tenant) => `${tenant}.${DISPATCHER}.localhost`;
+  expect((await h.api("POST", "/dispatch/namespaces", { json: { name: NS } })).status).toBe(200);
+  await deployOk(h, null, "outbound", js(example("outbound/worker.js")), {
+    bindings: [{ type: "json", name: "BLOCKED_HOSTS", json: ["blocked.example"] }],
+  });
+  await deployOk(h, null, "svc", js(`export default { fetch() { return new Response("from svc"); } };`));
+  await deployOk(h, NS, "hello", js(HELLO), {
+    bindings: [
+      { type: "plain_text", name: "REGION", text: "eu" },
+      { type: "json", name: "FEATURES", json: { reports: true } },
+      { type: "kv_namespace", name: "SESSIONS", namespace_id: "0f2ac74b498b48028cb68387c421e279" },
+      { type: "version_metadata", name: "VERSION" },
+      { type: "service", name: "SVC", service: "svc" },
+    ],
+  });
+  expect(
+    (
+      await h.api("PUT", `/dispatch/namespaces/${NS}/scripts/hello/secrets`, {
+        json: { name: "API_KEY", text: "sk-1", type: "secret_text" },
+      })
+    ).status,
+  ).toBe(200);
+  await deployOk(h, NS, "fetcher", js(FETCHER));
+  await deployOk(h, NS, "r2user", js(`export default { fetch() { return new Response("unreachable"); } };`), {
+    bindings: [{ type: "r2_bucket", name: "BUCKET", bucket_name: "b" }],
+  });
+  await deployOk(h, null, DISPATCHER, js(example("dispatcher/worker.js")), {
+    bindings: [
+      {
+        type: "dispatch_namespace",
+        name: "DISPATCHER",
+        namespace: NS,
+        outbound: { worker: { service: "outbound" }, params: [{ name: "tenant_id" }] },
+      },
+      { type: "json", name: "PLANS", json: { small: { subRequests: 2 } } },
+      { type: "json", name: "TENANT_PLANS", json: { fetcher: "small" } },
+      { type: "plain_text", name: "ROUTING_DOMAIN", text: `${DISPATCHER}.localhost` },
+    ],
+  });
+  expect((await h.api("POST", `/scripts/${DISPATCHER}/subdomain`, { json: { enabled: true } })).status).toBe(200);
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+  echo?.close();
+});
+
+describe("dispatch through the example dispatch Worker", () => {
+  test("a user Worker gets its bindings: plain text, JSON, secret (its value, never shown), version metadata, KV, service", async () => {
+    const r = await get(base, host("hello"), "/x?y=1");
+    expect(r.status, r.text).toBe(200);
+    expect(JSON.parse(r.text)).toEqual({
+      v: 1,
+      path: "/x",
+      host: "hello.dispatcher.localhost",
+      region: "eu",
+      features: { reports: true },
+      keyDigest: sha256("sk-1"),
+      version: "string",
+      internal: [],
+    });
+    expect((await get(base, host("hello"), "/kv?v=stored")).text).toBe("stored");
+    expect((await get(base, host("hello"), "/svc")).text).toBe("from svc");
+  });
+
+  test("path routing on the dispatcher's host, and a missing tenant gets the dispatcher's 404", async () => {
+    expect(JSON.parse((await get(base, "dispatcher.localhost", "/hello/a/b")).text).path).toBe("/a/b");
+    const missing = await get(base, host("nobody"));
+    expect([missing.status, missing.text]).toEqual([404, 'No tenant "nobody"\n']);
+  });
+
+  test("the outbound Worker sees the user Worker's fetch() with the outbound params, and blocks its listed host", async () => {
+    const allowed = await get(base, host("fetcher"), `/?url=${encodeURIComponent(echoUrl)}`);
+    expect(allowed.text).toBe("200 echo tenant=fetcher");
+    const blocked = await get(base, host("fetcher"), `/?url=${encodeURIComponent("http://api.blocked.example/")}`);
+    expect(blocked.text).toBe("403 Outbound request to api.blocked.example is blocked by the platform\n");
+  });
+
+  test("custom limits: subRequests is enforced per request", async () => {
+    expect((await get(base, host("fetcher"), `/?n=2&url=${encodeURIComponent(echoUrl)}`)).text).toBe("200 echo tenant=fetcher");
+    expect((await get(base, host("fetcher"), `/?n=3&url=${encodeURIComponent(echoUrl)}`)).text).toBe("error: Too many subrequests.");
+  });
+
+  test("a binding the runtime cannot provide fails the request, naming it", async () => {
+    const r = await get(base, host("r2user"));
+    expect(r.status).toBe(500);
+    expect(r.text).toContain("BUCKET (r2_bucket)");
+  });
+
+  test("internal headers from outside never reach a Worker", async () => {
+    const r = await get(base, host("fetcher"), `/?url=${encodeURIComponent(echoUrl)}`, {
+      "x-wfp-internal-dispatch": '{"o":null,"p":{},"l":{"subRequests":0}}',
+    });
+    expect(r.text).toBe("200 echo tenant=fetcher");
+  });
+});
+
+describe("changes are live at the next request", () => {
+  test("an upload, a secret change and a delete, each served at the next request", async () => {
+    const name = "live";
+    const url = `/dispatch/namespaces/${NS}/scripts/${name}`;
+    const version = (v: string) => js(`export default { fetch(r, env) { return new Response("${v} " + (env.S ?? "")); } };`);
+    await deployOk(h, NS, name, version("one"));
+    expect((await get(base, host(name))).text).toBe("one ");
+    // Each request right after the API call: it waits for the reload, never sees the old code.
+    const served = async (): Promise<[number, string]> => {
+      const r = await get(base, host(name));
+      return [r.status, r.text];
+    };
+    await deployOk(h, NS, name, version("two"));
+    expect(await served()).toEqual([200, "two "]);
+    expect((await h.api("PUT", `${url}/secrets`, { json: { name: "S", text: "s", type: "secret_text" } })).status).toBe(200);
+    expect(await served()).toEqual([200, "two s"]);
+    expect((await h.api("DELETE", url)).status).toBe(200);
+    expect(await served()).toEqual([404, `No tenant "${name}"\n`]);
+  });
+});
+
+describe("uploads are validated by loading them", () => {
+  const cases: Array<[string, string, number, RegExp]> = [
+    ["no handler", "export const x = 1;", 10068, /^No event handlers were registered/],
+    ["syntax error", "export default { fetch( {", 10021, /^Uncaught SyntaxError/],
+    ["throw at startup", "throw new Error('boom'); export default {};", 10021, /^Uncaught Error: boom/],
+  ];
+  for (const [what, code, errorCode, message] of cases) {
+    test(`${what}: ${errorCode}, for namespace and account-level scripts`, async () => {
+      for (const ns of [NS, null]) {
+        const r = await deploy(h, ns, "bad", js(code));
+        expect(r.status, r.text).toBe(400);
+        expect(envelopeCodes(r.body)).toEqual([errorCode]);
+        expect(r.body.errors[0].message).toMatch(message);
+      }
+      expect((await h.namespace(NS)).scripts.bad).toBeUndefined();
+      expect((await h.state()).accounts[ACCOUNT].workers.scripts.bad).toBeUndefined();
+    });
+  }
+});
+
+describe("Host → Worker", () => {
+  const w = (script: string) => ({ account: "a", script, mfName: script });
+  test.each([
+    ["dispatcher.localhost", ["dispatcher", "other"], "dispatcher"],
+    ["acme.dispatcher.localhost", ["dispatcher", "other"], "dispatcher"],
+    ["other.example.workers.dev", ["dispatcher", "other"], "other"],
+    ["acme.localhost", ["dispatcher"], "dispatcher"],
+    ["127.0.0.1", ["dispatcher"], "dispatcher"],
+    ["acme.localhost", ["dispatcher", "other"], undefined],
+  ])("%s with %j → %s", (hostname, names, expected) => {
+    expect(pickWorker(hostname, names.map(w))?.script).toBe(expected);
+  });
+});
