@@ -55,7 +55,16 @@ async function main(): Promise<void> {
   console.log(`\n## Pacing under the rate limit (${QUOTA} requests per ${WINDOW_MS / 1000} s window, lock-out ${WINDOW_MS / 1000} s)\n`);
   console.log(
     table(
-      ["tenants", "calls", "paced wall", "imposed by the limit", "same calls unlimited", "paced / max(imposed, unlimited)", "429s", "failed"],
+      [
+        "tenants",
+        "calls",
+        "paced wall",
+        "imposed by the limit",
+        "same calls unlimited",
+        "paced / max(imposed, unlimited)",
+        "429s",
+        "failed",
+      ],
       [
         [
           TENANTS,
