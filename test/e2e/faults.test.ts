@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,7 +27,7 @@ import {
   type Operator,
   type TestEmulator,
 } from "../helpers/emulator";
-import { writeFiles } from "../helpers/files";
+import { filesUnder, writeFiles } from "../helpers/files";
 import { ScenarioReport } from "../helpers/report";
 import { PulumiProject, ROOT, type RunResult } from "./harness";
 
@@ -198,7 +198,7 @@ describe("fault table through the real engine", () => {
   it("pulumi up killed with SIGKILL mid-run: pending creates are cleared by refresh, the re-run converges", async () => {
     const row = await platformRow("sigkill", em);
     // Hold the site script PUT long enough to kill the engine while it is in flight; it is then applied.
-    await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), delayMs: 3000, count: 1 });
+    await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), delayMs: 5000, count: 1 });
     const child = spawn("pulumi", ["up", "--yes", "--skip-preview", "--non-interactive"], {
       cwd: row.project.dir,
       env: row.project.env,
@@ -207,7 +207,13 @@ describe("fault table through the real engine", () => {
     });
     const closed = new Promise((resolve) => child.on("close", resolve));
     const isSitePut = (e: JournalEntry) => e.method === "PUT" && e.path === scriptPut(row, "site");
-    await waitFor(async () => (await row.op.journal()).some(isSitePut));
+    // Kill while that PUT is the only thing in flight and the checkpoint is at rest: a kill in the middle of a
+    // checkpoint write leaves a file the backend cannot read ("failed to load checkpoint: EOF"), another story.
+    await waitFor(async () => {
+      const journal = await row.op.journal();
+      const inFlight = journal.filter((e) => e.status === 0);
+      return inFlight.length === 1 && isSitePut(inFlight[0]!) && Date.now() - lastWrite(row.project.backendDir) > 500;
+    });
     process.kill(-child.pid!, "SIGKILL");
     await closed;
     await waitFor(async () => (await row.op.journal()).some((e) => isSitePut(e) && e.status !== 0));
@@ -241,6 +247,11 @@ const scenarios = new ScenarioReport(path.join(ROOT, ".wfp", "e2e", "faults-repo
 function report(title: string, run: RunResult, re: RegExp): void {
   const seen = run.output.split("\n").filter((l) => re.test(l) && !/^\s*[+~-]?\s+pulumi:pulumi:Stack .*\((\d+s)\)/.test(l));
   scenarios.add(`${title} (exit ${run.code})`, seen);
+}
+
+/** When a file under `dir` was last written (ms since the epoch). */
+function lastWrite(dir: string): number {
+  return Math.max(0, ...filesUnder(dir).map((f) => statSync(f).mtimeMs));
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
