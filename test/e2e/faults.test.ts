@@ -130,64 +130,66 @@ describe("fault table through the real engine", () => {
     await em?.close();
   });
 
-  it("transient faults (a 429 storm, 500/502/503 bursts, connection resets) are retried and each retry is shown; the run succeeds", async () => {
-    // Spare attempts beyond the longest burst (3).
-    const row = await platformRow("transient", em, { WFP_RETRY_MAX_ATTEMPTS: "6" });
-    // Rules are matched in order; each fires `count` times. The namespace POST is the only request until it
-    // succeeds (everything else needs its name), so the storm lands on it. Its wait comes from retry-after-ms
-    // (Retry-After in seconds is honoured too: test/provider/faults.test.ts), so the run does not sleep seconds.
-    await row.op.fault({ path: "/client/v4/accounts/*", status: 429, retryAfter: 1, headers: { "retry-after-ms": "100" }, count: 3 });
-    await row.op.fault({ method: "POST", path: apiPath(row, "/scripts/site/assets-upload-session"), status: 500, count: 2 });
-    await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), status: 502, count: 2 });
-    await row.op.fault({ method: "PUT", path: scriptPut(row, "billing"), reset: true, count: 2 });
-    await row.op.fault({ method: "PUT", path: apiPath(row, "/scripts/billing/secrets"), status: 503, count: 2 });
-    const up = await row.project.up();
-    expect(up.code, up.output).toBe(0);
-    const retried = (re: RegExp) => lines(up, re);
-    expect(
-      retried(/DispatchNamespace "faults-transient": create: HTTP 429, Cloudflare error 971: .*; retrying in 0\.1 s/),
-      up.output,
-    ).toHaveLength(3);
-    expect(
-      retried(
-        /StaticAssets "faults-transient\/site": open assets upload session: HTTP 500, Cloudflare error 10013: Injected fault; retrying/,
-      ),
-    ).toHaveLength(2);
-    expect(retried(/UserScript "faults-transient\/site": create: HTTP 502, Cloudflare error 10013: Injected fault; retrying/)).toHaveLength(
-      2,
-    );
-    expect(retried(/UserScript "faults-transient\/billing": create: no response: .*; retrying/).length).toBeGreaterThanOrEqual(2);
-    expect(
-      retried(
-        /ScriptSecret "faults-transient\/billing\/(STRIPE_KEY|WEBHOOK_SECRET)": create: HTTP 503, Cloudflare error 10013: Injected fault; retrying/,
-      ),
-    ).toHaveLength(2);
-    const resets = (await row.op.journal()).filter((e) => e.status === 0 && e.method === "PUT" && e.path.includes(row.ns));
-    expect(resets, "two connections were reset").toHaveLength(2);
-    report("transient faults", up, /retrying/);
-    await expectConverges(row);
-  });
-
-  it("the emulator restarted mid-run with --data-dir: the in-flight request is retried, the run succeeds", async () => {
+  it("transient faults (a 429 storm, 500/502/503 bursts, connection resets), then the API restarted mid-run: every retry is shown, the run succeeds", async () => {
+    // One run for both: the bursts land first; then, with the site script PUT in flight, the emulator CLI is killed
+    // and started again on its port and data directory.
     const dataDir = mkdtempSync(path.join(ROOT, ".wfp", "e2e", "faults-datadir-"));
     let emu = await startCliEmulator(["--port", "0", "--data-dir", dataDir, "--token", TEST_TOKEN, "--no-rate-limit"]);
     try {
-      // Enough attempts to outlast a restart; each failed attempt is immediate (connection refused).
-      const row = await platformRow("restart", emu, {
+      // Enough attempts to outlast the restart; each attempt while it is down fails at once (connection refused).
+      const row = await platformRow("transient", emu, {
         WFP_RETRY_MAX_ATTEMPTS: "40",
         WFP_RETRY_BASE_DELAY_MS: "100",
         WFP_RETRY_MAX_DELAY_MS: "500",
       });
+      // Rules are matched in order; each fires `count` times. The namespace POST is the only request until it
+      // succeeds (everything else needs its name), so the storm lands on it. Its wait comes from retry-after-ms
+      // (Retry-After in seconds is honoured too: test/provider/faults.test.ts), so the run does not sleep seconds.
+      await row.op.fault({ path: "/client/v4/accounts/*", status: 429, retryAfter: 1, headers: { "retry-after-ms": "100" }, count: 3 });
+      await row.op.fault({ method: "POST", path: apiPath(row, "/scripts/site/assets-upload-session"), status: 500, count: 2 });
+      await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), status: 502, count: 2 });
+      await row.op.fault({ method: "PUT", path: scriptPut(row, "billing"), reset: true, count: 2 });
+      await row.op.fault({ method: "PUT", path: apiPath(row, "/scripts/billing/secrets"), status: 503, count: 2 });
+      // The site PUT after its two 502s is held while the emulator restarts (and lost with it).
       await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), delayMs: 30_000, count: 1 });
       const running = row.project.up();
-      await waitFor(async () => (await row.op.journal()).some((e) => e.method === "PUT" && e.path === scriptPut(row, "site")));
+      // Restart once every rule has fired and both secrets are stored; the journal lives in the emulator's memory,
+      // so the resets are counted first.
+      let journal: JournalEntry[] = [];
+      await waitFor(async () => {
+        journal = await row.op.journal();
+        const stored = journal.filter((e) => e.path === apiPath(row, "/scripts/billing/secrets") && e.status === 200);
+        return (await row.op.faults()).every((rule) => rule.remaining === 0) && stored.length === 2;
+      });
+      const resets = journal.filter((e) => e.status === 0 && e.method === "PUT" && e.path === scriptPut(row, "billing"));
+      expect(resets, "two connections were reset").toHaveLength(2);
       const port = new URL(emu.url).port;
       await emu.kill();
       emu = await startCliEmulator(["--port", port, "--data-dir", dataDir, "--token", TEST_TOKEN, "--no-rate-limit"]);
       const up = await running;
       expect(up.code, up.output).toBe(0);
-      expect(lines(up, /UserScript "faults-restart\/site": create: no response: .*retrying/).length, up.output).toBeGreaterThan(0);
-      report("emulator restarted mid-run", up, /retrying/);
+      const retried = (re: RegExp) => lines(up, re);
+      expect(
+        retried(/DispatchNamespace "faults-transient": create: HTTP 429, Cloudflare error 971: .*; retrying in 0\.1 s/),
+        up.output,
+      ).toHaveLength(3);
+      expect(
+        retried(
+          /StaticAssets "faults-transient\/site": open assets upload session: HTTP 500, Cloudflare error 10013: Injected fault; retrying/,
+        ),
+      ).toHaveLength(2);
+      expect(
+        retried(/UserScript "faults-transient\/site": create: HTTP 502, Cloudflare error 10013: Injected fault; retrying/),
+      ).toHaveLength(2);
+      expect(retried(/UserScript "faults-transient\/billing": create: no response: .*; retrying/).length).toBeGreaterThanOrEqual(2);
+      expect(
+        retried(
+          /ScriptSecret "faults-transient\/billing\/(STRIPE_KEY|WEBHOOK_SECRET)": create: HTTP 503, Cloudflare error 10013: Injected fault; retrying/,
+        ),
+      ).toHaveLength(2);
+      // The held PUT died with the emulator; it and the refused connections while it was down were retried.
+      expect(retried(/UserScript "faults-transient\/site": create: no response: .*retrying/).length, up.output).toBeGreaterThan(0);
+      report("transient faults, then the emulator restarted mid-run", up, /retrying/);
       await expectConverges(row);
     } finally {
       await emu.kill();

@@ -68,6 +68,8 @@ export interface Operator {
   writes(): Promise<JournalEntry[]>;
   /** Adds a fault rule; throws when the emulator refuses it. */
   fault(rule: FaultRule): Promise<void>;
+  /** The fault rules, each with how many times it will still fire (null: unlimited). */
+  faults(): Promise<Array<FaultRule & { remaining: number | null }>>;
   clearFaults(): Promise<void>;
   /** Empties state, the journal, fault rules and rate-limit counters. */
   reset(): Promise<void>;
@@ -91,6 +93,7 @@ export function operator(url: string): Operator {
     writes: async () => (await journal()).filter((e) => e.method !== "GET"),
     fault: async (rule) =>
       void (await op("faults", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rule) })),
+    faults: async () => (await op("faults")).json() as Promise<Array<FaultRule & { remaining: number | null }>>,
     clearFaults: async () => void (await op("faults", { method: "DELETE" })),
     reset: async () => void (await op("reset", { method: "POST" })),
     state,
