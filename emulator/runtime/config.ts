@@ -22,6 +22,9 @@ export const accountWorkerName = (account: string, script: string): string => `a
 export const userWorkerName = (namespaceId: string, script: string): string => `ns:${namespaceId}:${script}`;
 const namespaceWorkerName = (namespaceId: string): string => `nsbinding:${namespaceId}`;
 
+/** Per Miniflare Worker name: the compatibility settings its asset Worker resolves behaviour with. */
+export const assetCompatibility = new Map<string, { compatibility_date: string; compatibility_flags: string[] }>();
+
 /** An account-level Worker with its workers.dev subdomain on: what the workers port serves. */
 export interface PublicWorker {
   account: string;
@@ -198,6 +201,7 @@ async function buildScript(
     if (typeof config.html_handling === "string") assetConfig.html_handling = config.html_handling;
     if (typeof config.not_found_handling === "string") assetConfig.not_found_handling = config.not_found_handling;
     options.assets = { directory, routerConfig, assetConfig, ...(assetsBinding ? { binding: assetsBinding } : {}) };
+    assetCompatibility.set(mfName, { compatibility_date: options.compatibilityDate as string, compatibility_flags: flags });
   }
   return { options: options as WorkerOptions };
 }

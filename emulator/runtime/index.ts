@@ -20,7 +20,7 @@ import { Readable } from "node:stream";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../errors";
 import type { Script, Store } from "../store";
-import { buildRuntimeConfig, type PublicWorker, type RuntimeConfig } from "./config";
+import { assetCompatibility, buildRuntimeConfig, type PublicWorker, type RuntimeConfig } from "./config";
 import { INTERNAL_HEADER_PREFIX, VALIDATOR_SOURCE } from "./shims";
 
 export interface RuntimeOptions {
@@ -49,6 +49,37 @@ export function pickWorker(hostname: string, workers: PublicWorker[]): PublicWor
   return workers.length === 1 ? workers[0] : undefined;
 }
 
+type Service = { name?: string; worker?: { bindings?: Array<{ service?: { name?: string } }> } };
+const patched = new WeakSet<object>();
+
+/**
+ * Miniflare's assets plugin names its disk service `assets:storage` for every Worker, so one instance serves one
+ * directory: every other site would read the first one's files. Naming it per Worker gives each site its own.
+ */
+function separateAssetStorage(mf: MiniflareModule): void {
+  const plugin = mf.ASSETS_PLUGIN as unknown as { getServices: (o: { options: { assets?: { workerName?: string } } }) => Promise<unknown> };
+  if (patched.has(plugin)) return;
+  patched.add(plugin);
+  const original = plugin.getServices.bind(plugin);
+  plugin.getServices = async (args) => {
+    const services = await original(args);
+    const id = args.options.assets?.workerName;
+    if (!Array.isArray(services) || id === undefined) return services;
+    const storage = (services as Service[]).find((s) => s.name === "assets:storage");
+    if (!storage) return services;
+    const name = `assets:storage:${id}`;
+    storage.name = name;
+    for (const s of services as Service[])
+      for (const b of s.worker?.bindings ?? []) if (b.service?.name === "assets:storage") b.service.name = name;
+    // The asset Worker also needs the user Worker's compatibility date (navigation requests and the SPA fallback).
+    const compat = assetCompatibility.get(id);
+    const assetService = (services as Service[]).find((s) => s.name === `assets:assets-service:${id}`);
+    const config = assetService?.worker?.bindings?.find((b) => (b as { name?: string }).name === "CONFIG") as { json?: string } | undefined;
+    if (compat && config?.json) config.json = JSON.stringify({ ...JSON.parse(config.json), ...compat });
+    return services;
+  };
+}
+
 const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
 
 export class WorkersRuntime {
@@ -74,13 +105,18 @@ export class WorkersRuntime {
   ) {}
 
   private async miniflare(): Promise<MiniflareModule> {
-    this.mfModule ??= await import("miniflare");
+    if (!this.mfModule) {
+      this.mfModule = await import("miniflare");
+      separateAssetStorage(this.mfModule);
+    }
     return this.mfModule;
   }
 
   private shared(): Partial<MiniflareOptions> {
     const logs = this.options.logs;
     const shared: Record<string, unknown> = {
+      // No fetch of Request.cf from the network: the placeholder.
+      cf: false,
       handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
         for (const s of [stdout, stderr]) {
           if (logs) s.pipe(process.stderr, { end: false });
@@ -89,6 +125,8 @@ export class WorkersRuntime {
       },
     };
     if (this.options.dataDir) shared.kvPersist = join(this.options.dataDir, "kv");
+    // Miniflare's own log (the asset and router Workers' errors), with the Workers' output.
+    if (logs && this.mfModule) shared.log = new this.mfModule.Log(this.mfModule.LogLevel.WARN);
     return shared as Partial<MiniflareOptions>;
   }
 
@@ -142,10 +180,10 @@ export class WorkersRuntime {
     try {
       const config = await buildRuntimeConfig(this.store, this.assetsRoot);
       if (this.mf && this.config?.fingerprint === config.fingerprint) return;
+      const { Miniflare } = await this.miniflare();
       const options = { ...this.shared(), workers: config.workers } as MiniflareOptions;
       if (this.mf) await this.mf.setOptions(options);
       else {
-        const { Miniflare } = await this.miniflare();
         const mf = new Miniflare(options);
         this.mf = mf;
         await mf.ready;
@@ -181,9 +219,13 @@ export class WorkersRuntime {
       const name = req.rawHeaders[i]!;
       if (!name.toLowerCase().startsWith(INTERNAL_HEADER_PREFIX)) headers.append(name, req.rawHeaders[i + 1]!);
     }
+    // Node's fetch sets its own Sec-Fetch-Mode; Miniflare restores the client's from this header.
+    const mode = req.headers["sec-fetch-mode"];
+    if (typeof mode === "string") headers.set("MF-Sec-Fetch-Mode", mode);
+    headers.set("MF-Route-Override", target.mfName);
     const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    const worker = (await this.mf.getWorker(target.mfName)) as unknown as { fetch(url: string, init: unknown): Promise<Response> };
-    const response = await worker.fetch(`http://${host || "localhost"}${req.url ?? "/"}`, {
+    const dispatch = this.mf.dispatchFetch.bind(this.mf) as unknown as (url: string, init: unknown) => Promise<Response>;
+    const response = await dispatch(`http://${host || "localhost"}${req.url ?? "/"}`, {
       method: req.method,
       headers: headers as never,
       body: hasBody ? (Readable.toWeb(req) as never) : undefined,
