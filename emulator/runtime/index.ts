@@ -12,11 +12,11 @@
  */
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../errors";
 import type { Script, Store } from "../store";
@@ -92,6 +92,9 @@ export class WorkersRuntime {
   private reloading: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private server: Server | undefined;
+  /** workerd's own HTTP socket (Miniflare's entry Worker), which the workers port forwards to. */
+  private upstream: URL | undefined;
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private readonly assetsRoot = mkdtempSync(join(tmpdir(), "wfp-runtime-"));
   private closed = false;
   /** `http://HOST:PORT` of the workers port, once listening. */
@@ -181,13 +184,10 @@ export class WorkersRuntime {
       const config = await buildRuntimeConfig(this.store, this.assetsRoot);
       if (this.mf && this.config?.fingerprint === config.fingerprint) return;
       const { Miniflare } = await this.miniflare();
-      const options = { ...this.shared(), workers: config.workers } as MiniflareOptions;
+      const options = { ...this.shared(), host: "127.0.0.1", port: 0, workers: config.workers } as MiniflareOptions;
       if (this.mf) await this.mf.setOptions(options);
-      else {
-        const mf = new Miniflare(options);
-        this.mf = mf;
-        await mf.ready;
-      }
+      else this.mf = new Miniflare(options);
+      this.upstream = await this.mf.ready;
       this.config = config;
       this.loadError = undefined;
       this.generation++;
@@ -214,35 +214,27 @@ export class WorkersRuntime {
       res.end(`wfp-emulator: no Worker with workers.dev on for host "${hostname}" (Workers: ${names})\n`);
       return;
     }
-    const headers = new Headers();
+    // Raw HTTP to workerd's own socket (no fetch, no web streams): the proxy adds as little as it can.
+    const headers: string[] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i]!;
-      if (!name.toLowerCase().startsWith(INTERNAL_HEADER_PREFIX)) headers.append(name, req.rawHeaders[i + 1]!);
+      const name = req.rawHeaders[i]!.toLowerCase();
+      if (!name.startsWith(INTERNAL_HEADER_PREFIX) && !name.startsWith("mf-")) headers.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
     }
-    // Node's fetch sets its own Sec-Fetch-Mode; Miniflare restores the client's from this header.
-    const mode = req.headers["sec-fetch-mode"];
-    if (typeof mode === "string") headers.set("MF-Sec-Fetch-Mode", mode);
-    headers.set("MF-Route-Override", target.mfName);
-    const hasBody = req.method !== "GET" && req.method !== "HEAD";
-    const dispatch = this.mf.dispatchFetch.bind(this.mf) as unknown as (url: string, init: unknown) => Promise<Response>;
-    const response = await dispatch(`http://${host || "localhost"}${req.url ?? "/"}`, {
-      method: req.method,
-      headers: headers as never,
-      body: hasBody ? (Readable.toWeb(req) as never) : undefined,
-      duplex: hasBody ? "half" : undefined,
-      redirect: "manual",
+    headers.push("MF-Route-Override", target.mfName);
+    const upstreamUrl = this.upstream!;
+    await new Promise<void>((resolve, reject) => {
+      const upstream = httpRequest(
+        { host: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: req.url, headers, agent: this.agent },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.statusMessage, r.rawHeaders);
+          r.pipe(res);
+          r.on("end", resolve);
+          r.on("error", reject);
+        },
+      );
+      upstream.on("error", reject);
+      req.pipe(upstream);
     });
-    const out: Record<string, string | string[]> = {};
-    response.headers.forEach((value, key) => {
-      if (key !== "set-cookie") out[key] = value;
-    });
-    const cookies = response.headers.getSetCookie();
-    if (cookies.length) out["set-cookie"] = cookies;
-    res.writeHead(response.status, out);
-    if (response.body && req.method !== "HEAD") {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) res.write(chunk);
-    }
-    res.end();
   }
 
   private validatorInstance(): Promise<Miniflare> {
@@ -306,6 +298,7 @@ export class WorkersRuntime {
       });
     }
     await this.reloading?.catch(() => undefined);
+    this.agent.destroy();
     await this.mf?.dispose().catch(() => undefined);
     const validator = await this.validator?.catch(() => undefined);
     await validator?.dispose().catch(() => undefined);

@@ -1,0 +1,224 @@
+/**
+ * Runtime benchmark: requests per second and p50/p99 latency through the example dispatch Worker to a user Worker
+ * and to a static asset, beside the same user Worker (and asset) served directly by Miniflare without our dispatch
+ * layer; the time from a script PUT returning to the new code being served; and what validating an upload by
+ * loading it adds to a PUT. Prints markdown tables. Run: `node dist/bench/runtime.js` (about 1 minute).
+ *
+ * BENCH_RT_SECONDS (default 5) per measurement, BENCH_RT_CONCURRENCY (default 8), BENCH_RT_UPDATES (default 10).
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { startTestEmulator, type TestEmulator } from "../test/helpers/emulator";
+import { deploy, deployOk } from "../test/emulator/runtime-helpers";
+
+const SECONDS = Number(process.env.BENCH_RT_SECONDS ?? (process.env.BENCH_QUICK === "1" ? 2 : 5));
+const CONCURRENCY = Number(process.env.BENCH_RT_CONCURRENCY ?? 8);
+const UPDATES = Number(process.env.BENCH_RT_UPDATES ?? (process.env.BENCH_QUICK === "1" ? 4 : 10));
+
+const USER_WORKER = `export default { async fetch(request, env) {
+  const url = new URL(request.url);
+  if (url.pathname === "/") return new Response("hello from " + env.NAME);
+  return env.ASSETS.fetch(request);
+} };`;
+const PAGE = `<!doctype html><title>bench</title><p>${"static ".repeat(100)}</p>`;
+const dispatcherSource = readFileSync(join(__dirname, "../../examples/platform/dispatcher/worker.js"), "utf8");
+
+interface Stats {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** Closed-loop load: CONCURRENCY clients, each sending its next request when the previous one ends. */
+async function load(url: string, host: string, seconds: number): Promise<Stats> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const latencies: number[] = [];
+  let errors = 0;
+  const end = performance.now() + seconds * 1000;
+  const one = () =>
+    new Promise<void>((resolve) => {
+      const started = performance.now();
+      const req = request(url, { agent, headers: { host } }, (res) => {
+        res.resume();
+        res.on("end", () => {
+          if (res.statusCode !== 200) errors++;
+          latencies.push(performance.now() - started);
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        errors++;
+        resolve();
+      });
+      req.end();
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) await one();
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
+  return { rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
+}
+
+async function platform(): Promise<{ emu: TestEmulator; base: string }> {
+  const emu = await startTestEmulator({ workersPort: 0 });
+  const ok = (r: { status: number; text: string }, what: string) => {
+    if (r.status !== 200) throw new Error(`${what}: ${r.status} ${r.text}`);
+  };
+  ok(await emu.api("POST", "/dispatch/namespaces", { json: { name: "bench" } }), "namespace");
+  await deployOk(
+    emu,
+    "bench",
+    "acme",
+    { "worker.js": { content: USER_WORKER } },
+    {
+      bindings: [
+        { type: "plain_text", name: "NAME", text: "acme" },
+        { type: "assets", name: "ASSETS" },
+      ],
+    },
+    { files: { "/page.html": PAGE } },
+  );
+  await deployOk(
+    emu,
+    null,
+    "dispatcher",
+    { "worker.js": { content: dispatcherSource } },
+    {
+      bindings: [
+        { type: "dispatch_namespace", name: "DISPATCHER", namespace: "bench" },
+        { type: "json", name: "PLANS", json: {} },
+        { type: "json", name: "TENANT_PLANS", json: {} },
+        { type: "plain_text", name: "ROUTING_DOMAIN", text: "localhost" },
+      ],
+    },
+  );
+  ok(await emu.api("POST", "/scripts/dispatcher/subdomain", { json: { enabled: true } }), "subdomain");
+  return { emu, base: emu.emu.workersUrl! };
+}
+
+async function direct(dir: string): Promise<{ mf: Miniflare; url: string }> {
+  writeFileSync(join(dir, "page.html"), PAGE);
+  const mf = new Miniflare({
+    modules: true,
+    script: USER_WORKER,
+    compatibilityDate: "2025-06-01",
+    bindings: { NAME: "acme" },
+    assets: { directory: dir, binding: "ASSETS", routerConfig: { has_user_worker: true } },
+    cf: false,
+    port: 0,
+  });
+  const url = (await mf.ready).href.replace(/\/$/, "");
+  return { mf, url };
+}
+
+const ms = (n: number) => (Number.isNaN(n) ? "–" : n.toFixed(2));
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bench-runtime-"));
+  const { emu, base } = await platform();
+  const { mf, url } = await direct(dir);
+  try {
+    // Warm both paths up before measuring.
+    await load(`${base}/`, "acme.localhost", 1);
+    await load(`${url}/`, "localhost", 1);
+    const rows: Array<[string, string, Stats]> = [];
+    rows.push(["user Worker", "direct (Miniflare)", await load(`${url}/`, "localhost", SECONDS)]);
+    rows.push(["user Worker", "through the dispatcher", await load(`${base}/`, "acme.localhost", SECONDS)]);
+    rows.push(["static asset", "direct (Miniflare)", await load(`${url}/page`, "localhost", SECONDS)]);
+    rows.push(["static asset", "through the dispatcher", await load(`${base}/page`, "acme.localhost", SECONDS)]);
+
+    console.log(`\n### Runtime: requests through the dispatcher (${CONCURRENCY} concurrent clients, ${SECONDS} s each)\n`);
+    console.log("| Target | Path | req/s | p50 ms | p99 ms | p50 vs direct | errors |");
+    console.log("|---|---|---:|---:|---:|---:|---:|");
+    for (const [target, path, s] of rows) {
+      const directRow = rows.find(([t, p]) => t === target && p.startsWith("direct"))![2];
+      const ratio = path.startsWith("direct") ? "1.00×" : `${(s.p50 / directRow.p50).toFixed(2)}×`;
+      console.log(`| ${target} | ${path} | ${s.rps.toFixed(0)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ratio} | ${s.errors} |`);
+    }
+
+    // From a PUT returning to the new code being served (the next request waits for the reload).
+    const served: number[] = [];
+    const puts: number[] = [];
+    for (let i = 0; i < UPDATES; i++) {
+      const code = USER_WORKER.replace('"hello from "', `"v${i} from "`);
+      const t0 = performance.now();
+      const r = await deploy(
+        emu,
+        "bench",
+        "acme",
+        { "worker.js": { content: code } },
+        {
+          bindings: [
+            { type: "plain_text", name: "NAME", text: "acme" },
+            { type: "assets", name: "ASSETS" },
+          ],
+          keep_assets: true,
+        },
+      );
+      const t1 = performance.now();
+      if (r.status !== 200) throw new Error(`update: ${r.text}`);
+      for (;;) {
+        const body = await fetchText(`${base}/`, "acme.localhost");
+        if (body.startsWith(`v${i} `)) break;
+      }
+      puts.push(t1 - t0);
+      served.push(performance.now() - t1);
+    }
+    served.sort((a, b) => a - b);
+    puts.sort((a, b) => a - b);
+
+    // Validation's cost: the same PUT on an emulator without the runtime.
+    const plain = await startTestEmulator({});
+    const plainPuts: number[] = [];
+    await plain.api("POST", "/dispatch/namespaces", { json: { name: "bench" } });
+    for (let i = 0; i < UPDATES; i++) {
+      const t0 = performance.now();
+      await deploy(plain, "bench", "acme", { "worker.js": { content: USER_WORKER.replace("hello", `v${i}`) } });
+      plainPuts.push(performance.now() - t0);
+    }
+    plainPuts.sort((a, b) => a - b);
+    await plain.close();
+
+    const med = (a: number[]) => a[Math.floor(a.length / 2)]!;
+    console.log(`\n### Runtime: updates (${UPDATES} script PUTs, a new version each)\n`);
+    console.log("| Measure | median ms | max ms |");
+    console.log("|---|---:|---:|");
+    console.log(`| PUT returned → new code served (reload of every Worker) | ${med(served).toFixed(0)} | ${served.at(-1)!.toFixed(0)} |`);
+    console.log(`| script PUT, uploads validated by loading them (runtime on) | ${med(puts).toFixed(0)} | ${puts.at(-1)!.toFixed(0)} |`);
+    console.log(`| script PUT, no runtime | ${med(plainPuts).toFixed(0)} | ${plainPuts.at(-1)!.toFixed(0)} |`);
+  } finally {
+    await mf.dispose();
+    await emu.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function fetchText(url: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { host } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+      });
+      res.on("end", () => resolve(body));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
