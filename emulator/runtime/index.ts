@@ -16,6 +16,7 @@ import { Agent, createServer, request as httpRequest, type IncomingMessage, type
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../errors";
@@ -122,8 +123,14 @@ export class WorkersRuntime {
       cf: false,
       handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
         for (const s of [stdout, stderr]) {
-          if (logs) s.pipe(process.stderr, { end: false });
-          else s.resume();
+          if (!logs) {
+            s.resume();
+            continue;
+          }
+          // workerd warns about every wrapped binding's module (a function as default export): not the user's news.
+          createInterface({ input: s }).on("line", (line) => {
+            if (!line.includes("Exported actor class as default entrypoint")) process.stderr.write(`${line}\n`);
+          });
         }
       },
     };
