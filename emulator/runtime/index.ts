@@ -98,6 +98,9 @@ export class WorkersRuntime {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
   private readonly assetsRoot = mkdtempSync(join(tmpdir(), "wfp-runtime-"));
   private closed = false;
+  /** Requests being forwarded to workerd: a reload waits for them (a restart would cut them). */
+  private active = 0;
+  private idle: Array<() => void> = [];
   /** `http://HOST:PORT` of the workers port, once listening. */
   url: string | undefined;
   /** How many times the Workers were (re)loaded: tests and benches read it. */
@@ -191,6 +194,7 @@ export class WorkersRuntime {
       const config = await buildRuntimeConfig(this.store, this.assetsRoot);
       if (this.mf && this.config?.fingerprint === config.fingerprint) return;
       const { Miniflare } = await this.miniflare();
+      await this.drain();
       const options = { ...this.shared(), host: "127.0.0.1", port: 0, workers: config.workers } as MiniflareOptions;
       if (this.mf) await this.mf.setOptions(options);
       else this.mf = new Miniflare(options);
@@ -205,8 +209,29 @@ export class WorkersRuntime {
     }
   }
 
+  /** Resolves when no request is being forwarded, or after 5 s (a streaming response must not block reloads). */
+  private drain(): Promise<void> {
+    if (this.active === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5_000);
+      this.idle.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await this.settle();
+    this.active++;
+    try {
+      await this.forward(req, res);
+    } finally {
+      if (--this.active === 0) for (const wake of this.idle.splice(0)) wake();
+    }
+  }
+
+  private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.loadError || !this.mf || !this.config) {
       res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
       res.end(`wfp-emulator: the Workers failed to load: ${this.loadError?.message ?? "not started"}\n`);
@@ -240,6 +265,11 @@ export class WorkersRuntime {
         },
       );
       upstream.on("error", reject);
+      // A client that goes away ends the forwarding too.
+      res.on("close", () => {
+        if (!res.writableFinished) upstream.destroy();
+        resolve();
+      });
       req.pipe(upstream);
     });
   }

@@ -167,6 +167,23 @@ describe("changes are live at the next request", () => {
   });
 });
 
+describe("reloads wait for requests in flight", () => {
+  test("a slow response being forwarded when an upload lands completes", async () => {
+    const slow = `export default { async fetch(request) {
+      if (new URL(request.url).searchParams.has("wait")) await new Promise((r) => setTimeout(r, 600));
+      return new Response("slow done");
+    } };`;
+    await deployOk(h, NS, "slow", js(slow));
+    expect((await get(base, host("slow"))).text).toBe("slow done");
+    // Forwarded now (nothing pending); the upload below reloads while it runs.
+    const pending = get(base, host("slow"), "/?wait");
+    await new Promise((r) => setTimeout(r, 150));
+    await deployOk(h, NS, "other", js(`export default { fetch() { return new Response("other"); } };`));
+    expect(await pending).toMatchObject({ status: 200, text: "slow done" });
+    expect((await get(base, host("other"))).text).toBe("other");
+  });
+});
+
 describe("uploads are validated by loading them", () => {
   const cases: Array<[string, string, number, RegExp]> = [
     ["no handler", "export const x = 1;", 10068, /^No event handlers were registered/],
