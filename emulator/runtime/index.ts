@@ -106,10 +106,15 @@ export class WorkersRuntime {
   /** How many times the Workers were (re)loaded: tests and benches read it. */
   generation = 0;
 
+  // Miniflare exits the process itself on SIGINT/SIGTERM, before close() can run: the written-out assets go then.
+  private readonly removeAssets = (): void => rmSync(this.assetsRoot, { recursive: true, force: true });
+
   constructor(
     private readonly store: Store,
     private readonly options: RuntimeOptions,
-  ) {}
+  ) {
+    process.once("exit", this.removeAssets);
+  }
 
   private async miniflare(): Promise<MiniflareModule> {
     if (!this.mfModule) {
@@ -339,6 +344,7 @@ export class WorkersRuntime {
     await this.mf?.dispose().catch(() => undefined);
     const validator = await this.validator?.catch(() => undefined);
     await validator?.dispose().catch(() => undefined);
-    rmSync(this.assetsRoot, { recursive: true, force: true });
+    process.off("exit", this.removeAssets);
+    this.removeAssets();
   }
 }
