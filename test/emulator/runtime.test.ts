@@ -26,6 +26,7 @@ let echoUrl: string;
 const HELLO = `export default { async fetch(request, env) {
   const url = new URL(request.url);
   if (url.pathname === "/kv") { await env.SESSIONS.put("k", url.searchParams.get("v")); return new Response(await env.SESSIONS.get("k")); }
+  if (url.pathname === "/kv-read") return new Response(await env.SESSIONS.get(url.searchParams.get("k")));
   if (url.pathname === "/svc") return env.SVC.fetch("http://svc/hi");
   const digest = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(env.API_KEY ?? "")))].map((b) => b.toString(16).padStart(2, "0")).join("");
   return Response.json({ v: 1, path: url.pathname, host: url.hostname, region: env.REGION, features: env.FEATURES, keyDigest: digest,
@@ -164,6 +165,25 @@ describe("changes are live at the next request", () => {
     expect(await served()).toEqual([200, "two s"]);
     expect((await h.api("DELETE", url)).status).toBe(200);
     expect(await served()).toEqual([404, `No tenant "${name}"\n`]);
+  });
+});
+
+describe("KV across reloads", () => {
+  test("a value written before an upload is read after it", async () => {
+    await deployOk(
+      h,
+      NS,
+      "kvwriter",
+      js(`export default { async fetch(r, env) { await env.KV.put("kept", "yes"); return new Response("ok"); } };`),
+      {
+        bindings: [{ type: "kv_namespace", name: "KV", namespace_id: "0f2ac74b498b48028cb68387c421e279" }],
+      },
+    );
+    expect((await get(base, host("kvwriter"))).text).toBe("ok");
+    await deployOk(h, NS, "kvwriter", js(`export default { fetch() { return new Response("v2"); } };`));
+    expect((await get(base, host("kvwriter"))).text).toBe("v2");
+    // workerd restarted with the new version; the store of that namespace id did not go with it.
+    expect((await get(base, host("hello"), "/kv-read?k=kept")).text).toBe("yes");
   });
 });
 
