@@ -11,7 +11,7 @@
  * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -81,6 +81,25 @@ function separateAssetStorage(mf: MiniflareModule): void {
   };
 }
 
+const ASSETS_PREFIX = "wfp-runtime-";
+
+/**
+ * A fresh directory for the written-out assets, named by our pid; those of processes that are gone (killed before
+ * they could clean up: a re-raised SIGTERM skips exit handlers) are removed first.
+ */
+function assetsRoot(): string {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^wfp-runtime-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+  return mkdtempSync(join(tmpdir(), `${ASSETS_PREFIX}${process.pid}-`));
+}
+
 const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
 
 export class WorkersRuntime {
@@ -96,7 +115,7 @@ export class WorkersRuntime {
   /** workerd's own HTTP socket (Miniflare's entry Worker), which the workers port forwards to. */
   private upstream: URL | undefined;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  private readonly assetsRoot = mkdtempSync(join(tmpdir(), "wfp-runtime-"));
+  private readonly assetsRoot = assetsRoot();
   private closed = false;
   /** Requests being forwarded to workerd: a reload waits for them (a restart would cut them). */
   private active = 0;
