@@ -31,7 +31,15 @@ const ANSWERS: Record<string, Answer> = {
   "Cloudflare's could-not-route (7003)": {
     status: 404,
     type: "application/json",
-    body: JSON.stringify({ success: false, errors: [{ code: 7003, message: "Could not route to /x, perhaps your object identifier is invalid?" }, { code: 7000, message: "No route for that URI" }], messages: [], result: null }),
+    body: JSON.stringify({
+      success: false,
+      errors: [
+        { code: 7003, message: "Could not route to /x, perhaps your object identifier is invalid?" },
+        { code: 7000, message: "No route for that URI" },
+      ],
+      messages: [],
+      result: null,
+    }),
   },
 };
 
@@ -40,7 +48,16 @@ const OUTPUTS = {
   DispatchNamespace: { name: "customers", namespaceId: "5f4dcc3b-5aa7-4b2d-9c6f-0123456789ab", trustedWorkers: false, forceDestroy: false },
   UserScript: { ...SCRIPT, modules: [], mainModule: "index.js", etag: "e1", deployedEtag: "e1" },
   ScriptSecret: { namespace: "customers", scriptName: "acme", name: "API_KEY", valueHash: "h" },
-  StaticAssets: { namespace: "customers", scriptName: "acme", directory: ".", digest: "d", maxFiles: 1, uploadConcurrency: 1, fileCount: 1, totalBytes: 1 },
+  StaticAssets: {
+    namespace: "customers",
+    scriptName: "acme",
+    directory: ".",
+    digest: "d",
+    maxFiles: 1,
+    uploadConcurrency: 1,
+    fileCount: 1,
+    totalBytes: 1,
+  },
 };
 const IDS = {
   DispatchNamespace: OUTPUTS.DispatchNamespace.namespaceId,
@@ -109,7 +126,10 @@ describe("the configured base URL", () => {
     expect(baseUrlProblem(url)).toMatch(reason);
   });
 
-  it.each(["https://api.cloudflare.com/client/v4", "http://127.0.0.1:8787/client/v4/", "https://proxy.example/cf/client/v4"])("%s is accepted", (url) => {
-    expect(baseUrlProblem(url)).toBeUndefined();
-  });
+  it.each(["https://api.cloudflare.com/client/v4", "http://127.0.0.1:8787/client/v4/", "https://proxy.example/cf/client/v4"])(
+    "%s is accepted",
+    (url) => {
+      expect(baseUrlProblem(url)).toBeUndefined();
+    },
+  );
 });

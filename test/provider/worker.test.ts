@@ -121,7 +121,8 @@ describe("secrets and assets of an account-level Worker", () => {
 
   it("a ScriptSecret without a namespace lives on the Worker and survives its re-deploy", async () => {
     const worker = await p.create(await check(args()));
-    const secret = (await scriptSecretProvider.check!({}, { scriptName: NAME, name: "SIGNING_KEY", text: "k1" })).inputs as ScriptSecretInputs;
+    const secret = (await scriptSecretProvider.check!({}, { scriptName: NAME, name: "SIGNING_KEY", text: "k1" }))
+      .inputs as ScriptSecretInputs;
     const created = await scriptSecretProvider.create(secret);
     expect(created.id).toBe(`${NAME}/SIGNING_KEY`);
     await p.update!(NAME, worker.outs, await check(args({ tags: ["platform", "v2"] })));
@@ -129,7 +130,7 @@ describe("secrets and assets of an account-level Worker", () => {
     expect(names).toEqual(["SIGNING_KEY"]);
     expect((await scriptSecretProvider.read!(created.id, created.outs)).props).toMatchObject({ scriptName: NAME, name: "SIGNING_KEY" });
     await scriptSecretProvider.delete!(created.id, created.outs);
-    expect((await scriptSecretProvider.read!(created.id, created.outs))).toEqual({});
+    expect(await scriptSecretProvider.read!(created.id, created.outs)).toEqual({});
   });
 
   it("StaticAssets without a namespace upload through the account-level session and attach to the Worker", async () => {

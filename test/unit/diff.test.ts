@@ -15,11 +15,23 @@ import { UNKNOWN } from "../../provider/validation";
 
 const NOW = new Date("2025-06-15T00:00:00Z");
 function inputs(over: Record<string, unknown> = {}): UserScriptInputs {
-  const r = checkUserScript({
-    namespace: "ns", name: "s", modules: [{ name: "index.js", content: "export default {}" }], compatibilityDate: "2025-01-01",
-    bindings: [{ name: "KV", type: "kv_namespace", namespaceId: "abc" }, { name: "T", type: "plain_text", text: "x" }],
-    tags: ["b", "a"], observability: { enabled: true, headSamplingRate: 0.1 }, placement: { mode: "smart" }, ...over,
-  }, NOW);
+  const r = checkUserScript(
+    {
+      namespace: "ns",
+      name: "s",
+      modules: [{ name: "index.js", content: "export default {}" }],
+      compatibilityDate: "2025-01-01",
+      bindings: [
+        { name: "KV", type: "kv_namespace", namespaceId: "abc" },
+        { name: "T", type: "plain_text", text: "x" },
+      ],
+      tags: ["b", "a"],
+      observability: { enabled: true, headSamplingRate: 0.1 },
+      placement: { mode: "smart" },
+      ...over,
+    },
+    NOW,
+  );
   expect(r.failures).toEqual([]);
   return r.inputs;
 }
@@ -30,7 +42,8 @@ function outputsOf(i: UserScriptInputs, extra: Partial<UserScriptOutputs> = {}):
   return {
     ...rest,
     modules: i.modules.map(({ name, type, sha256 }) => ({ name, type, sha256 })),
-    etag: "e1", deployedEtag: "e1",
+    etag: "e1",
+    deployedEtag: "e1",
     ...(assets ? { assetsDigest: assets.digest } : {}),
     ...extra,
   };
@@ -45,9 +58,20 @@ describe("UserScript diff", () => {
   it("refresh direction: outputs read from the API (other order, snake→camel) compare clean", () => {
     const i = inputs();
     const wire = {
-      bindings: [{ name: "T", type: "plain_text", text: "x" }, { name: "KV", type: "kv_namespace", namespace_id: "abc" }, { name: "SECRET", type: "secret_text" }],
-      compatibility_date: "2025-01-01", compatibility_flags: [], limits: {}, logpush: false,
-      observability: { enabled: true, head_sampling_rate: 0.1 }, placement: { mode: "smart" }, tags: ["a", "b"], tail_consumers: null, usage_model: "standard",
+      bindings: [
+        { name: "T", type: "plain_text", text: "x" },
+        { name: "KV", type: "kv_namespace", namespace_id: "abc" },
+        { name: "SECRET", type: "secret_text" },
+      ],
+      compatibility_date: "2025-01-01",
+      compatibility_flags: [],
+      limits: {},
+      logpush: false,
+      observability: { enabled: true, head_sampling_rate: 0.1 },
+      placement: { mode: "smart" },
+      tags: ["a", "b"],
+      tail_consumers: null,
+      usage_model: "standard",
     };
     const refreshed: UserScriptOutputs = { ...outputsOf(i), ...settingsFromWire(wire, undefined) };
     expect(refreshed.bindings.map((b) => b.name)).toEqual(["T", "KV"]); // secret dropped
@@ -62,9 +86,15 @@ describe("UserScript diff", () => {
   });
 
   it.each([
-    ["tags", { tags: ["c"] }], ["bindings", { bindings: [] }], ["compatibilityDate", { compatibilityDate: "2024-01-01" }],
-    ["compatibilityFlags", { compatibilityFlags: ["nodejs_compat"] }], ["logpush", { logpush: true }], ["limits", { limits: { cpuMs: 10 } }],
-    ["usageModel", { usageModel: "unbound" }], ["placement", { placement: {} }], ["observability", { observability: { enabled: false } }],
+    ["tags", { tags: ["c"] }],
+    ["bindings", { bindings: [] }],
+    ["compatibilityDate", { compatibilityDate: "2024-01-01" }],
+    ["compatibilityFlags", { compatibilityFlags: ["nodejs_compat"] }],
+    ["logpush", { logpush: true }],
+    ["limits", { limits: { cpuMs: 10 } }],
+    ["usageModel", { usageModel: "unbound" }],
+    ["placement", { placement: {} }],
+    ["observability", { observability: { enabled: false } }],
     ["tailConsumers", { tailConsumers: [{ service: "tail" }] }],
   ])("%s change updates in place", (_k, over) => {
     const d = diffUserScript(outputsOf(inputs()), inputs(over));
@@ -97,14 +127,28 @@ describe("UserScript wire shapes", () => {
   it("metadata always keeps secrets and states the main module", () => {
     const m = buildMetadata(inputs({ limits: { cpuMs: 20 }, usageModel: "unbound" }));
     expect(m).toMatchObject({
-      main_module: "index.js", keep_bindings: ["secret_text", "secret_key"], tags: ["b", "a"], compatibility_date: "2025-01-01",
-      limits: { cpu_ms: 20 }, usage_model: "unbound", observability: { enabled: true, head_sampling_rate: 0.1 }, placement: { mode: "smart" },
+      main_module: "index.js",
+      keep_bindings: ["secret_text", "secret_key"],
+      tags: ["b", "a"],
+      compatibility_date: "2025-01-01",
+      limits: { cpu_ms: 20 },
+      usage_model: "unbound",
+      observability: { enabled: true, head_sampling_rate: 0.1 },
+      placement: { mode: "smart" },
     });
-    expect(m.bindings).toEqual([{ name: "KV", type: "kv_namespace", namespace_id: "abc" }, { name: "T", type: "plain_text", text: "x" }]);
+    expect(m.bindings).toEqual([
+      { name: "KV", type: "kv_namespace", namespace_id: "abc" },
+      { name: "T", type: "plain_text", text: "x" },
+    ]);
   });
   it("binding conversion leaves json values alone and drops unknown API fields", () => {
     expect(bindingToWire({ name: "J", type: "json", json: { someKey: 1 } })).toEqual({ name: "J", type: "json", json: { someKey: 1 } });
-    expect(bindingFromWire({ name: "S", type: "service", service: "x", environment: "production", extra_field: 1 })).toEqual({ name: "S", type: "service", service: "x", environment: "production" });
+    expect(bindingFromWire({ name: "S", type: "service", service: "x", environment: "production", extra_field: 1 })).toEqual({
+      name: "S",
+      type: "service",
+      service: "x",
+      environment: "production",
+    });
     expect(bindingFromWire({ name: "K", type: "secret_key" })).toBeUndefined();
   });
 });
@@ -113,16 +157,30 @@ describe("DispatchNamespace diff", () => {
   const o = { name: "ns", namespaceId: "id", trustedWorkers: false, forceDestroy: false };
   it("clean", () => expect(diffDispatchNamespace(o, { name: "ns", trustedWorkers: false, forceDestroy: false }).changes).toBe(false));
   it("rename is an update, not a replace", () =>
-    expect(diffDispatchNamespace(o, { name: "ns2", trustedWorkers: false, forceDestroy: false })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changedKeys: ["name"] }));
+    expect(diffDispatchNamespace(o, { name: "ns2", trustedWorkers: false, forceDestroy: false })).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      changedKeys: ["name"],
+    }));
   it("account change replaces", () =>
-    expect(diffDispatchNamespace(o, { name: "ns", trustedWorkers: false, forceDestroy: false, accountId: "0123456789abcdef0123456789abcdef" }).replaces).toEqual(["accountId"]));
+    expect(
+      diffDispatchNamespace(o, { name: "ns", trustedWorkers: false, forceDestroy: false, accountId: "0123456789abcdef0123456789abcdef" })
+        .replaces,
+    ).toEqual(["accountId"]));
 });
 
 describe("ScriptSecret diff", () => {
   const o = { namespace: "ns", scriptName: "s", name: "K", valueHash: secretValueHash("K", "v") };
   const n = { namespace: "ns", scriptName: "s", name: "K", text: "v" };
   it("clean (also the refresh direction)", () => expect(diffScriptSecret(o, n).changes).toBe(false));
-  it("rotation updates", () => expect(diffScriptSecret(o, { ...n, text: "w" })).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false, changedKeys: ["text"] }));
+  it("rotation updates", () =>
+    expect(diffScriptSecret(o, { ...n, text: "w" })).toEqual({
+      changes: true,
+      replaces: [],
+      deleteBeforeReplace: false,
+      changedKeys: ["text"],
+    }));
   it("identity changes replace", () => expect(diffScriptSecret(o, { ...n, scriptName: "t" }).replaces).toEqual(["scriptName"]));
   it("an imported secret (no hash) is rewritten", () => expect(diffScriptSecret({ ...o, valueHash: "" }, n).changes).toBe(true));
   it("the hash binds the name", () => expect(secretValueHash("A", "v")).not.toBe(secretValueHash("B", "v")));

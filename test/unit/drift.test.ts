@@ -16,12 +16,28 @@ describe("drift report from pulumi preview --json", () => {
           oldState: { type: "pulumi-nodejs:dynamic/wfp:UserScript", outputs: { tags: ["x"], name: "acme", __provider: "a" } },
           newState: { type: "pulumi-nodejs:dynamic/wfp:UserScript", inputs: { tags: ["tenant-acme"], name: "acme", __provider: "b" } },
         },
-        { op: "create", urn: urn("pulumi-nodejs:dynamic/wfp:ScriptSecret", "globex-STRIPE_KEY"), newState: { type: "pulumi-nodejs:dynamic/wfp:ScriptSecret" } },
+        {
+          op: "create",
+          urn: urn("pulumi-nodejs:dynamic/wfp:ScriptSecret", "globex-STRIPE_KEY"),
+          newState: { type: "pulumi-nodejs:dynamic/wfp:ScriptSecret" },
+        },
       ],
     });
     expect(report.drifted).toEqual([
-      { urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "acme"), op: "update", type: "pulumi-nodejs:dynamic/wfp:UserScript", name: "acme", properties: ["tags"] },
-      { urn: urn("pulumi-nodejs:dynamic/wfp:ScriptSecret", "globex-STRIPE_KEY"), op: "create", type: "pulumi-nodejs:dynamic/wfp:ScriptSecret", name: "globex-STRIPE_KEY", properties: [] },
+      {
+        urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "acme"),
+        op: "update",
+        type: "pulumi-nodejs:dynamic/wfp:UserScript",
+        name: "acme",
+        properties: ["tags"],
+      },
+      {
+        urn: urn("pulumi-nodejs:dynamic/wfp:ScriptSecret", "globex-STRIPE_KEY"),
+        op: "create",
+        type: "pulumi-nodejs:dynamic/wfp:ScriptSecret",
+        name: "globex-STRIPE_KEY",
+        properties: [],
+      },
     ]);
     const text = formatDrift(report);
     expect(text).toContain('UserScript "acme" update: tags');
@@ -30,17 +46,27 @@ describe("drift report from pulumi preview --json", () => {
 
   it("names only the properties our resources' diff finds, never module content or secrets", async () => {
     const inputs = {
-      namespace: "ns", name: "s", mainModule: "index.js", compatibilityDate: "2025-01-01",
+      namespace: "ns",
+      name: "s",
+      mainModule: "index.js",
+      compatibilityDate: "2025-01-01",
       modules: [{ name: "index.js", type: "application/javascript+module", content: "x", sha256: "h1" }],
-      tags: ["tenant-s"], assets: "[secret]",
+      tags: ["tenant-s"],
+      assets: "[secret]",
     };
     const outputs = {
-      ...inputs, assets: undefined, assetsDigest: "d1",
+      ...inputs,
+      assets: undefined,
+      assetsDigest: "d1",
       modules: [{ name: "index.js", type: "application/javascript+module", sha256: "h1" }],
-      tags: ["tenant-s", "hacked"], etag: "theirs", deployedEtag: "ours",
+      tags: ["tenant-s", "hacked"],
+      etag: "theirs",
+      deployedEtag: "ours",
     };
     const type = "pulumi-nodejs:dynamic/wfp:UserScript";
-    const report = await driftFromPreview({ steps: [{ op: "update", urn: urn(type, "s"), oldState: { type, outputs }, newState: { type, inputs } }] });
+    const report = await driftFromPreview({
+      steps: [{ op: "update", urn: urn(type, "s"), oldState: { type, outputs }, newState: { type, inputs } }],
+    });
     expect(report.drifted[0].properties).toEqual(["etag", "tags"]);
     expect(formatDrift(report)).toContain('UserScript "s" update: etag (deployed by something else), tags');
   });

@@ -4,11 +4,20 @@ import { Pacer, parseRateLimit, parseRateLimitPolicy } from "../../provider/api/
 /** A clock that only moves when someone sleeps. */
 function fakeClock() {
   let t = 0;
-  return { now: () => t, sleep: async (ms: number) => void (t += ms), elapsed: () => t };
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      t += ms;
+    },
+    elapsed: () => t,
+  };
 }
 
 const policyHeaders = (q: number, w: number, r?: number, reset?: number) =>
-  new Headers({ "ratelimit-policy": `"burst";q=${q};w=${w}`, ...(r === undefined ? {} : { ratelimit: `"default";r=${r};t=${reset ?? w}` }) });
+  new Headers({
+    "ratelimit-policy": `"burst";q=${q};w=${w}`,
+    ...(r === undefined ? {} : { ratelimit: `"default";r=${r};t=${reset ?? w}` }),
+  });
 
 describe("rate-limit headers", () => {
   it("parses Cloudflare's Ratelimit-Policy and Ratelimit", () => {

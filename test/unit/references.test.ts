@@ -22,7 +22,7 @@ describe("bindings to resources of the same program", () => {
       },
       { dependsOn: [fake("other")] },
     );
-    expect((opts?.dependsOn as unknown[]).length).toBe(4);
+    expect(opts?.dependsOn as unknown[]).toHaveLength(4);
     expect(opts?.dependsOn).toEqual(expect.arrayContaining([outbound, ns, auth]));
   });
 

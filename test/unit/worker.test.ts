@@ -46,7 +46,10 @@ describe("Worker check", () => {
       "bindings[0].outbound.params[1].name",
       "bindings[0].outbound.params[2]",
     ]);
-    const ok = checkWorker({ ...base, bindings: [{ ...bindings[0], outbound: { worker: { service: "outbound" }, params: [{ name: "tenant_id" }] } }] });
+    const ok = checkWorker({
+      ...base,
+      bindings: [{ ...bindings[0], outbound: { worker: { service: "outbound" }, params: [{ name: "tenant_id" }] } }],
+    });
     expect(ok.failures).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ const adopt = config.getBoolean("adopt") ?? false;
 const importing = (id: string): pulumi.CustomResourceOptions => (adopt ? { import: id } : {});
 
 // The test deploys the same code out of band.
-const WORKER = 'export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };\n';
+const WORKER = "export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };\n";
 
 const namespace = new DispatchNamespace("ns", { name: ns }, importing(ns));
 
