@@ -112,7 +112,7 @@ export function buildMultipart(parts: Part[]): { body: Buffer; contentType: stri
     if (p.filename !== undefined) head += `; filename="${quote(p.filename)}"`;
     head += "\r\n";
     if (p.contentType) head += `Content-Type: ${p.contentType}\r\n`;
-    chunks.push(Buffer.from(head + "\r\n"), p.data, Buffer.from("\r\n"));
+    chunks.push(Buffer.from(`${head}\r\n`), p.data, Buffer.from("\r\n"));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };

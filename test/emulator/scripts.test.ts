@@ -308,7 +308,7 @@ describe("script upload (PUT)", () => {
     expect(same.etag).toBe(a.etag);
     await scriptsApi().secrets.update("etag", { ...p, name: "K", text: "v", type: "secret_text" });
     expect((await scriptsApi().get("etag", p)).script!.etag).toBe(a.etag);
-    const b = (await put("etag", scriptForm({ main_module: "worker.mjs" }, { "worker.mjs": { content: WORKER_JS + "// changed\n" } }))).body
+    const b = (await put("etag", scriptForm({ main_module: "worker.mjs" }, { "worker.mjs": { content: `${WORKER_JS}// changed\n` } }))).body
       .result;
     expect(b.etag).not.toBe(a.etag);
     expect(b.tag).toBe(a.tag);

@@ -72,7 +72,7 @@ describe("Worker against the emulator", () => {
     await emu.clearJournal();
     const on = await check(args({ workersDev: true }));
     const updated = await p.update!(NAME, created.outs, on);
-    expect((await emu.writes()).map((w) => w.method + " " + w.path.split("/workers")[1])).toEqual([`POST /scripts/${NAME}/subdomain`]);
+    expect((await emu.writes()).map((w) => `${w.method} ${w.path.split("/workers")[1]}`)).toEqual([`POST /scripts/${NAME}/subdomain`]);
     expect(updated.outs.workersDev).toBe(true);
   });
 
