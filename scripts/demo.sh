@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # The README's main command (`npm start`): deploys the example platform (examples/platform, run by the
-# root Pulumi.yaml) onto the embedded emulator, then prints what each tenant got. Run it twice: the
-# second run reports no changes.
+# root Pulumi.yaml) onto the embedded emulator, prints what each tenant got and its URL through the dispatch
+# Worker, and serves the platform until Ctrl-C (WFP_WORKERS_PORT= empty: deploy only). Run it again: the
+# same platform resumes, and only what changed in tenants.yaml or the code is deployed.
 #
 # State lives in .wfp/ (ignored by git): the emulator's data directory and the Pulumi file backend.
 # The stack's secrets passphrase is the documented demo value below; no login, no prompts.
 set -euo pipefail
+# The deployed platform is served on this port (0 = any free one) until Ctrl-C.
+export WFP_WORKERS_PORT="${WFP_WORKERS_PORT-8788}"
 source "$(dirname "${BASH_SOURCE[0]}")/stack-env.sh"
 
 if ! pulumi stack select "$WFP_STACK" --non-interactive 2>/dev/null; then
@@ -19,4 +22,7 @@ demo_secret globexWebhookSecret "whsec_demo_$(printf 'webhook' | sha256sum | cut
 
 pulumi up --yes --non-interactive --suppress-outputs "$@"
 echo
-node dist/examples/platform/summary.js "$(pulumi stack output --json --non-interactive)"
+node dist/examples/platform/summary.js "$(pulumi stack output --json --non-interactive)" "${WFP_WORKERS_URL:-}"
+
+# Serving until interrupted; started again, the same platform resumes from .wfp/emulator.
+[ -z "${WFP_WORKERS_URL:-}" ] || wait "$WFP_EMULATOR_PID"

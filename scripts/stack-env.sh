@@ -22,7 +22,10 @@ start_emulator() {
   fi
   export CLOUDFLARE_API_TOKEN="${CLOUDFLARE_API_TOKEN:-local-dev-token}"
   local log="$WFP_ROOT/.wfp/emulator.log"
-  node "$WFP_ROOT/dist/emulator/cli.js" --port 0 --data-dir "$WFP_ROOT/.wfp/emulator" --token "$CLOUDFLARE_API_TOKEN" >"$log" 2>&1 &
+  # WFP_WORKERS_PORT set: the emulator also runs the deployed Workers and serves them on that port.
+  local serve=()
+  [ -n "${WFP_WORKERS_PORT:-}" ] && serve=(--workers-port "$WFP_WORKERS_PORT")
+  node "$WFP_ROOT/dist/emulator/cli.js" --port 0 --data-dir "$WFP_ROOT/.wfp/emulator" --token "$CLOUDFLARE_API_TOKEN" "${serve[@]}" >"$log" 2>&1 &
   WFP_EMULATOR_PID=$!
   trap 'kill "$WFP_EMULATOR_PID" 2>/dev/null; wait "$WFP_EMULATOR_PID" 2>/dev/null || true' EXIT
   local url=""
@@ -34,6 +37,8 @@ start_emulator() {
   done
   [ -n "$url" ] || { echo "[platform] the emulator did not report its address" >&2; exit 1; }
   export CLOUDFLARE_BASE_URL="$url/client/v4"
+  # Printed on the line after the API's, once the Workers are loaded.
+  [ -n "${WFP_WORKERS_PORT:-}" ] && export WFP_WORKERS_URL="$(sed -n 's/^workers on //p' "$log" | head -n1)"
   echo "[platform] emulator at $url (data in .wfp/emulator)"
 }
 

@@ -1,4 +1,9 @@
-/** Prints what each tenant got, from `pulumi stack output --json` (argv[2]). */
+/**
+ * Prints what each tenant got, from `pulumi stack output --json` (argv[2]); given the URL the emulator serves the
+ * Workers on (argv[3]), also each tenant's URL through the dispatch Worker and what a first request to it returned.
+ */
+import * as http from "node:http";
+
 interface Deployed {
   script: string;
   etag: string;
@@ -11,8 +16,10 @@ const outputs = JSON.parse(process.argv[2] ?? "{}") as {
   namespaceName?: string;
   dispatcherName?: string;
   outboundName?: string;
+  routingDomain?: string;
   deployed?: Deployed[];
 };
+const workersUrl = process.argv[3];
 const rows = outputs.deployed ?? [];
 console.log(`Namespace ${outputs.namespaceName ?? "?"}: ${rows.length} tenant(s)`);
 console.log(`Dispatch Worker ${outputs.dispatcherName ?? "?"} (workers.dev on), outbound Worker ${outputs.outboundName ?? "?"}`);
@@ -22,3 +29,34 @@ for (const t of rows) {
     `  ${t.script.padEnd(12)} etag ${t.etag.slice(0, 12)}  assets ${String(t.assetFiles).padStart(3)} file(s)  secrets ${secrets}  tags ${t.tags.join(", ")}`,
   );
 }
+
+/** The first line of a GET through the Workers port, with the Host the dispatcher routes by. */
+function firstResponse(base: URL, host: string): Promise<string> {
+  return new Promise((resolve) => {
+    http
+      .get({ host: base.hostname, port: base.port, path: "/", headers: { host } }, (res) => {
+        let body = "";
+        res.on("data", (chunk) => {
+          body += chunk;
+        });
+        res.on("end", () => {
+          const type = String(res.headers["content-type"] ?? "").split(";")[0];
+          resolve(`${res.statusCode} ${type}: ${body.replace(/\s+/g, " ").trim().slice(0, 60)}`);
+        });
+      })
+      .on("error", (error) => resolve(`error: ${error.message}`));
+  });
+}
+
+async function probe(): Promise<void> {
+  if (!workersUrl) return;
+  const base = new URL(workersUrl);
+  const domain = outputs.routingDomain ?? "localhost";
+  console.log("\nEach tenant through the dispatch Worker (open them in a browser; Ctrl-C stops the platform):");
+  for (const t of rows) {
+    const host = `${t.script}.${domain}`;
+    console.log(`  ${`http://${host}:${base.port}/`.padEnd(34)} ${await firstResponse(base, host)}`);
+  }
+}
+
+void probe();

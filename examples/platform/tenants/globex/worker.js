@@ -2,7 +2,8 @@
 export default {
   async fetch(request, env) {
     const signed = request.headers.get("x-signature") === env.WEBHOOK_SECRET;
-    const session = await env.SESSIONS.get(new URL(request.url).searchParams.get("session") ?? "");
+    const key = new URL(request.url).searchParams.get("session");
+    const session = key ? await env.SESSIONS.get(key) : null;
     return Response.json({ region: env.REGION, signed, session: session !== null, billing: Boolean(env.STRIPE_KEY) });
   },
 };
