@@ -14,7 +14,7 @@ ensure_toolchain
 cd "$WFP_ROOT"
 
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(emulator pacing assets platform-scale assets-deploy)
+[ ${#benches[@]} -gt 0 ] || benches=(emulator pacing runtime assets platform-scale assets-deploy)
 
 if [ "${BENCH_QUICK:-}" = "1" ]; then
   export BENCH_GET_SECONDS="${BENCH_GET_SECONDS:-2}" BENCH_ASSET_FILES="${BENCH_ASSET_FILES:-40}"
