@@ -11,6 +11,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, TEST_TOKEN, ACCOUNT_ID, type TestEmulator } from "../helpers/emulator";
+import { get } from "../emulator/runtime-helpers";
 import { filesUnder, writeFile } from "../helpers/files";
 import * as oob from "../helpers/out-of-band";
 import { PulumiProject, ROOT } from "./harness";
@@ -82,9 +83,12 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
   let fixture: Fixture;
 
   const scripts = async () => (await em.state()).accounts[ACCOUNT_ID]?.namespaces[NS]?.scripts ?? {};
+  /** A request through the dispatch Worker, routed by the tenant's subdomain. */
+  const through = (tenant: string, path = "/") => get(em.emu.workersUrl!, `${tenant}.localhost`, path);
 
   beforeAll(async () => {
-    em = await startTestEmulator();
+    // The emulator also runs what is deployed: every step is checked through the dispatch Worker too.
+    em = await startTestEmulator({ workersPort: 0 });
     project = PulumiProject.prepare("platform", { program: "dist/examples/platform", env: { ...em.env, WFP_RETRY_BASE_DELAY_MS: "50" } });
     fixture = makeFixture(project.dir);
     await project.init({
@@ -123,6 +127,14 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(byName.TENANT_PLANS.json).toEqual({ site: "free", billing: "pro", multi: "free", tagged: "free", doomed: "free" });
     expect(byName.PLANS.json.pro).toEqual({ cpuMs: 500, subRequests: 50 });
     expect((await settings(`${NS}-outbound`)).bindings).toEqual([{ type: "json", name: "BLOCKED_HOSTS", json: [] }]);
+
+    // And it serves: each tenant through the dispatcher, assets included, and the dispatcher's 404 for no tenant.
+    expect(await through("multi")).toMatchObject({ status: 200, text: "multi" });
+    expect(await through("billing")).toMatchObject({ status: 200, text: "billing" });
+    // html_handling auto-trailing-slash: /about.html redirects to /about, which serves it.
+    expect(await through("site", "/about.html")).toMatchObject({ status: 307, headers: { location: "/about" } });
+    expect(await through("site", "/about")).toMatchObject({ status: 200, text: "<h1>about</h1>\n" });
+    expect((await through("nobody")).status).toBe(404);
   });
 
   it("makes no API call at all on a no-op up", async () => {
@@ -143,6 +155,11 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
       `PUT /dispatch/namespaces/${NS}/scripts/multi`,
     ]);
     expect((await scripts()).billing.secrets.sort(), "secrets survive other updates").toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
+    // Served within a second of the up returning.
+    const deadline = Date.now() + 1000;
+    let served = await through("multi");
+    while (served.text !== "multi v2" && Date.now() < deadline) served = await through("multi");
+    expect(served).toMatchObject({ status: 200, text: "multi v2" });
   });
 
   it("adds and removes exactly one tenant's resources when the list changes", async () => {
@@ -165,6 +182,23 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(Object.keys(await scripts()).sort()).toEqual(["billing", "doomed", "multi", "site", "tagged"]);
   });
 
+  it("refuses a tenant whose Worker throws at startup with Cloudflare's message, and recovers when it is gone", async () => {
+    writeFile(path.join(fixture.dir, "broken/worker.js"), 'throw new Error("misconfigured at startup");\nexport default {};\n');
+    setTenants(fixture, [
+      ...fixture.tenants,
+      { id: "broken", worker: { dir: "broken", modules: ["worker.js"], compatibilityDate: "2025-06-01" } },
+    ]);
+    const up = await project.up();
+    expect(up.code, up.output).not.toBe(0);
+    expect(up.output).toMatch(
+      /UserScript "e2e-platform\/broken": create failed: HTTP 400, Cloudflare error 10021: Uncaught Error: misconfigured at startup/,
+    );
+    setTenants(fixture, fixture.tenants);
+    const again = await project.up();
+    expect(again.code, again.output).toBe(0);
+    expect(Object.keys(await scripts())).not.toContain("broken");
+  });
+
   it("detects every kind of drift and repairs it with up --refresh", async () => {
     const clean = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(clean.code, clean.output).toBe(0);
@@ -174,6 +208,7 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     await oob.replaceTags(em, NS, "tagged", ["tenant-tagged", "plan-free", "team-red"]);
     await oob.redeployWithOtherAssets(em, NS, "site", "worker.js", worker("site"), { "/other.html": "<h1>not ours</h1>" });
     await oob.deleteScript(em, NS, "doomed");
+    expect(await through("doomed")).toMatchObject({ status: 404, text: 'No tenant "doomed"\n' });
 
     const preview = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(preview.code, preview.output).not.toBe(0);
@@ -232,15 +267,14 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     const resources = (await project.exportStack()).deployment.resources.length;
     const origin = new URL(em.apiBase).origin;
     // Without /client/v4 (refused when the provider is configured), and a path that answers a plain 404.
-    for (const baseUrl of [origin, `${origin}/elsewhere/client/v4`]) {
-      for (const args of [
-        ["refresh", "--yes", "--skip-preview"],
-        ["destroy", "--yes", "--skip-preview"],
-      ]) {
-        const run = await project.run(args, { CLOUDFLARE_BASE_URL: baseUrl });
-        expect(run.code, run.output).not.toBe(0);
-        expect(run.output).toMatch(baseUrl === origin ? /must end in \/client\/v4/ : /HTTP 404 from (GET|DELETE) http/);
-      }
+    const runs: Array<[string, string[], RegExp]> = [
+      [origin, ["refresh", "--yes", "--skip-preview"], /must end in \/client\/v4/],
+      [`${origin}/elsewhere/client/v4`, ["destroy", "--yes", "--skip-preview"], /HTTP 404 from (GET|DELETE) http/],
+    ];
+    for (const [baseUrl, args, reason] of runs) {
+      const run = await project.run(args, { CLOUDFLARE_BASE_URL: baseUrl });
+      expect(run.code, run.output).not.toBe(0);
+      expect(run.output).toMatch(reason);
     }
     expect((await project.exportStack()).deployment.resources.length).toBe(resources);
     expect(await em.state()).toEqual(before);

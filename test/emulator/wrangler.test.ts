@@ -81,7 +81,8 @@ async function deploy(): Promise<string> {
 const op = () => operator(emu.url);
 const probe = (path: string) => path === `/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces/${NS}/scripts/${SCRIPT}`;
 
-describe("wrangler deploy --dispatch-namespace against the default emulator", () => {
+// The re-deploy builds on the first deploy: the order holds under --sequence.shuffle.
+describe("wrangler deploy --dispatch-namespace against the default emulator", { shuffle: false }, () => {
   test("first deploy: the probe's 10092 reads as new; script, assets binding and files land", { timeout: 180_000 }, async () => {
     await op().clearJournal();
     await deploy();
