@@ -1,7 +1,7 @@
 /**
- * Drives the real Pulumi CLI against a project whose program is compiled JavaScript under dist/:
- * the program runs in the Node.js language host's own process, outside vitest's module transform,
- * which would break Pulumi's closure serialization. Used by the e2e tests and, compiled, by bench/.
+ * Drives the real Pulumi CLI against a project whose program is compiled JavaScript under dist/: the
+ * program runs in the Node.js language host's own process, as a user's does, and loads the provider the
+ * way a user's program loads the package. Used by the e2e tests and, compiled, by bench/.
  *
  * Each project lives under .wfp/<area>/ inside the repository (ignored by git), with a local file
  * backend and a passphrase secrets provider: no Pulumi Cloud, no network.
