@@ -11,9 +11,9 @@
 
 let entries: Map<string, Promise<unknown>> | undefined;
 
-/** Starts caching (one engine run). */
+/** Starts caching (one engine run). The engine may configure a provider process more than once: the run goes on. */
 export function beginRun(): void {
-  entries = new Map();
+  entries ??= new Map();
 }
 
 /** Stops caching and forgets everything. */

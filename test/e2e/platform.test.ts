@@ -200,8 +200,13 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
   });
 
   it("detects every kind of drift and repairs it with up --refresh", async () => {
+    await em.clearJournal();
     const clean = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(clean.code, clean.output).toBe(0);
+    // 2 reads per tenant (script and settings: its secrets and assets share them), plus the namespace and the
+    // platform's two Workers (the account's script list, then each one's settings and subdomain).
+    const reads = (await em.journal()).filter((e) => e.method === "GET");
+    expect(reads.length, reads.map((e) => e.path).join("\n")).toBeLessThanOrEqual(2 * fixture.tenants.length + 1 + 5);
 
     await oob.replaceContent(em, NS, "multi", "index.js", "export default { fetch: () => new Response('hacked') };\n");
     await oob.deleteSecret(em, NS, "billing", "STRIPE_KEY");
