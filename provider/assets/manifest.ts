@@ -15,14 +15,15 @@
  * Hash formula {@link HASH_FORMULA}: `hex(sha256(salt ‖ 0x00 ‖ ext ‖ 0x00 ‖ bytes))[0:32]`, where `salt` is the
  * isolation salt ("" without one) and `ext` the file extension without the dot, as written (wrangler's choice).
  */
-import { createHash, type Hash } from "node:crypto";
-import { closeSync, openSync, promises as fsp, readSync, statSync, type Stats } from "node:fs";
+import { createHash } from "node:crypto";
+import { promises as fsp, statSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import type FastGlob from "fast-glob";
 import { type FileStamp, forgetLoadedHashCaches, siteHashCache } from "./hash-cache";
 import type { Ignore } from "ignore";
 import { stableStringify } from "../validation";
 import type { WireAssetConfig } from "./config";
+import { contentTypeOf, hashFileSync, loadMime } from "./hash";
 
 /** Identifies the per-file hash formula; recorded in outputs. Never change what it means. */
 export const HASH_FORMULA = "sha256-salted-ext-v1";
@@ -97,76 +98,6 @@ export class ManifestError extends Error {
   ) {
     super(message);
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Hashing and content types
-
-/** A sha256 already fed the salt and extension prefix of {@link HASH_FORMULA}. */
-export function startAssetHash(salt: string, ext: string): Hash {
-  const h = createHash("sha256");
-  h.update(salt, "utf8");
-  h.update("\0");
-  h.update(ext, "utf8");
-  h.update("\0");
-  return h;
-}
-
-/** The extension part of the formula: after the last dot of the basename, without the dot ("" for none). */
-export function hashExtension(filePath: string): string {
-  return path.posix.extname(filePath).slice(1);
-}
-
-/** The hash of in-memory bytes (tests, tooling). */
-export function hashAssetBytes(bytes: Uint8Array | string, filePath: string, salt = ""): string {
-  return startAssetHash(salt, hashExtension(filePath)).update(bytes).digest("hex").slice(0, 32);
-}
-
-/**
- * Streams a file through the hash in chunks of `buffer.length` (synchronous reads: for many small files they are
- * several times faster than FileHandle reads; callers yield to the event loop between files). Returns the hash and
- * the bytes read.
- */
-export function hashFileSync(absPath: string, filePath: string, salt: string, buffer: Buffer): { hash: string; size: number } {
-  const h = startAssetHash(salt, hashExtension(filePath));
-  const fd = openSync(absPath, "r");
-  let size = 0;
-  try {
-    for (;;) {
-      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      h.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
-      size += bytesRead;
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return { hash: h.digest("hex").slice(0, 32), size };
-}
-
-/** The async form of {@link hashFileSync}. */
-export async function hashFileStreaming(
-  absPath: string,
-  filePath: string,
-  salt: string,
-  buffer: Buffer,
-): Promise<{ hash: string; size: number }> {
-  return hashFileSync(absPath, filePath, salt, buffer);
-}
-
-type MimeLike = { getType(path: string): string | null };
-let mimePromise: Promise<MimeLike> | undefined;
-/** `mime` is ESM-only: load it once with a dynamic import (works from CommonJS and under vitest). */
-export function loadMime(): Promise<MimeLike> {
-  mimePromise ??= import("mime").then((m) => m.default as MimeLike);
-  return mimePromise;
-}
-
-/** wrangler's rule: the `mime` map; `text/*` gets `; charset=utf-8`; unknown → `application/null` (no Content-Type). */
-export function contentTypeOf(mime: MimeLike, filePath: string): string {
-  const type = mime.getType(filePath);
-  if (!type) return "application/null";
-  return type.startsWith("text/") ? `${type}; charset=utf-8` : type;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

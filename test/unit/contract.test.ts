@@ -13,13 +13,8 @@ import {
 } from "../../emulator/upload";
 import { CODES } from "../../provider/api/errors";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config";
-import {
-  DEFAULT_MAX_FILES,
-  FREE_PLAN_MAX_FILES,
-  hashAssetBytes,
-  MAX_ASSET_SIZE_BYTES,
-  MAX_FILES_CEILING,
-} from "../../provider/assets/manifest";
+import { hashAssetBytes } from "../../provider/assets/hash";
+import { DEFAULT_MAX_FILES, FREE_PLAN_MAX_FILES, MAX_ASSET_SIZE_BYTES, MAX_FILES_CEILING } from "../../provider/assets/manifest";
 import { MODULE_TYPES } from "../../provider/resources/script/modules";
 import { USAGE_MODELS } from "../../provider/resources/script/settings";
 import { MAX_TAG_LENGTH, MAX_TAGS, NAMESPACE_NAME_RE, SCRIPT_NAME_RE } from "../../provider/validation";

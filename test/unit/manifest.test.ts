@@ -3,11 +3,10 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { toWireConfig } from "../../provider/assets/config";
+import { hashAssetBytes, hashFileSync } from "../../provider/assets/hash";
 import {
   buildManifest,
   clearHashCache,
-  hashAssetBytes,
-  hashFileStreaming,
   HASH_FORMULA,
   ManifestError,
   manifestDigest,
@@ -53,7 +52,7 @@ describe("hash formula", () => {
     const content = Buffer.alloc(100_003);
     for (let i = 0; i < content.length; i++) content[i] = (i * 31) & 0xff;
     const dir = await site({ "big.bin": content });
-    const streamed = await hashFileStreaming(path.join(dir, "big.bin"), "/big.bin", "s", Buffer.alloc(4096));
+    const streamed = hashFileSync(path.join(dir, "big.bin"), "/big.bin", "s", Buffer.alloc(4096));
     expect(streamed).toEqual({ hash: hashAssetBytes(content, "/big.bin", "s"), size: content.length });
   });
 });
