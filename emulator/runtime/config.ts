@@ -10,12 +10,13 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { WorkerOptions } from "miniflare";
 import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../store";
-import { ENTRY_MODULE, entrySource, NAMESPACE_SOURCE, PATCH_MODULE, PATCH_SOURCE } from "./shims";
+import { ENTRY_MODULE, entrySource, HOST_SOURCE, NAMESPACE_SOURCE, PATCH_MODULE, PATCH_SOURCE } from "./shims";
 
 /** The options of the Worker every request falls back to (Miniflare's first Worker). */
 export const FALLBACK_WORKER = "wfp:fallback";
 const FALLBACK_SOURCE = `export default { fetch() { return new Response("wfp-emulator: no Worker here\\n", { status: 404 }); } };`;
 const DEFAULT_COMPATIBILITY_DATE = "2025-06-01";
+const HOST_COMPATIBILITY_DATE = "2025-06-01";
 const MODULES_ROOT = "/wfp";
 
 export const accountWorkerName = (account: string, script: string): string => `acct:${account}:${script}`;
@@ -32,12 +33,29 @@ export interface PublicWorker {
   mfName: string;
 }
 
+/** What a user Worker's host loads (see HOST_SOURCE): its code, compatibility and binding values. */
+export interface LoadedCode {
+  /** Digest of the rest: the Worker Loader's id. */
+  version: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  mainModule: string;
+  modules: Record<string, LoaderModule>;
+  values: Record<string, unknown>;
+  unsupported: Unsupported[];
+}
+
 export interface RuntimeConfig {
   workers: WorkerOptions[];
   publicWorkers: PublicWorker[];
-  /** Digest of everything above: an unchanged config needs no restart. */
+  /** Per user Worker (Miniflare name): the code its host loads, which changes without a restart. */
+  code: Map<string, LoadedCode>;
+  /** Digest of everything that needs a restart to change: all of the above but the loaded code. */
   fingerprint: string;
 }
+
+/** The binding of a host's code at start, left out of the fingerprint. */
+const CODE_BINDING = "__WFP_CODE";
 
 interface Unsupported {
   name: string;
@@ -46,33 +64,47 @@ interface Unsupported {
 }
 
 type ModuleDef = { type: "ESModule" | "CommonJS" | "Text" | "Data" | "CompiledWasm"; path: string; contents: string | Uint8Array };
+/** A module as the Worker Loader takes it, binary content as base64 (decoded inside workerd). */
+export type LoaderModule = { js: string } | { cjs: string } | { text: string } | { json: unknown } | { wasm: string } | { data: string };
 
-function moduleDef(m: Module): ModuleDef {
-  const bytes = Buffer.from(m.data, "base64");
-  const path = `${MODULES_ROOT}/${m.name}`;
+export function loaderModule(m: Module): LoaderModule {
   const type = m.type.split(";")[0]!.trim().toLowerCase();
+  const text = () => Buffer.from(m.data, "base64").toString("utf8");
   switch (type) {
     case "application/javascript+module":
     case "text/javascript+module":
-      return { type: "ESModule", path, contents: bytes.toString("utf8") };
+      return { js: text() };
     case "application/javascript":
     case "text/javascript":
-      return { type: m.name.endsWith(".mjs") ? "ESModule" : "CommonJS", path, contents: bytes.toString("utf8") };
+      return m.name.endsWith(".mjs") ? { js: text() } : { cjs: text() };
     case "text/plain":
-      return { type: "Text", path, contents: bytes.toString("utf8") };
+      return { text: text() };
     case "application/json":
-      // A JSON module imports as its parsed value.
-      return { type: "ESModule", path, contents: `export default ${bytes.toString("utf8")};` };
+      return { json: JSON.parse(text()) };
     case "application/wasm":
-      return { type: "CompiledWasm", path, contents: new Uint8Array(bytes) };
+      return { wasm: m.data };
     default:
-      return { type: "Data", path, contents: new Uint8Array(bytes) };
+      return { data: m.data };
   }
+}
+
+/** A module of a Worker that Miniflare's config holds (account-level Workers). */
+function moduleDef(m: Module): ModuleDef {
+  const path = `${MODULES_ROOT}/${m.name}`;
+  const l = loaderModule(m);
+  if ("js" in l) return { type: "ESModule", path, contents: l.js };
+  if ("cjs" in l) return { type: "CommonJS", path, contents: l.cjs };
+  if ("text" in l) return { type: "Text", path, contents: l.text };
+  // A JSON module imports as its parsed value.
+  if ("json" in l) return { type: "ESModule", path, contents: `export default ${JSON.stringify(l.json)};` };
+  const bytes = new Uint8Array(Buffer.from("wasm" in l ? l.wasm : l.data, "base64"));
+  return { type: "wasm" in l ? "CompiledWasm" : "Data", path, contents: bytes };
 }
 
 /** The workers.dev-style options shared by account-level and user Workers. */
 interface Built {
   options: WorkerOptions;
+  code?: LoadedCode;
 }
 
 interface BuildContext {
@@ -84,6 +116,8 @@ interface BuildContext {
   outbounds: Map<string, string[]>;
   accountScripts: Record<string, Script>;
   assetsRoot: string;
+  /** Authenticates the runtime's requests that hand a host new code. */
+  token: string;
 }
 
 function outboundOf(b: Binding): string | undefined {
@@ -162,28 +196,45 @@ async function buildScript(
   }
 
   const flags = [...script.compatibility_flags];
-  const options: Record<string, unknown> = {
-    name: mfName,
-    compatibilityDate: script.compatibility_date || DEFAULT_COMPATIBILITY_DATE,
-    bindings: { ...bindings, __WFP_CONFIG: { unsupported } },
-    kvNamespaces,
-    serviceBindings,
-    wrappedBindings,
-  };
-  if (script.main_module !== undefined) {
-    if (!flags.includes("nodejs_compat") && !flags.includes("nodejs_als")) flags.push("nodejs_als");
-    options.modulesRoot = MODULES_ROOT;
-    options.modules = [
-      { type: "ESModule", path: `${MODULES_ROOT}/${ENTRY_MODULE}`, contents: entrySource(script.main_module) },
-      { type: "ESModule", path: `${MODULES_ROOT}/${PATCH_MODULE}`, contents: PATCH_SOURCE },
-      ...script.modules.map(moduleDef),
-    ];
+  if (script.main_module !== undefined && !flags.includes("nodejs_compat") && !flags.includes("nodejs_als")) flags.push("nodejs_als");
+  const compatibilityDate = script.compatibility_date || DEFAULT_COMPATIBILITY_DATE;
+  const options: Record<string, unknown> = { name: mfName, kvNamespaces, serviceBindings, wrappedBindings };
+  let code: LoadedCode | undefined;
+  if (userOfNamespace && script.main_module !== undefined) {
+    const modules: Record<string, LoaderModule> = {
+      [ENTRY_MODULE]: { js: entrySource(script.main_module) },
+      [PATCH_MODULE]: { js: PATCH_SOURCE },
+    };
+    for (const m of script.modules) modules[m.name] = loaderModule(m);
+    const loaded = { compatibilityDate, compatibilityFlags: flags, mainModule: ENTRY_MODULE, modules, values: bindings, unsupported };
+    code = { version: createHash("sha256").update(JSON.stringify(loaded)).digest("hex"), ...loaded };
+    const pass = [...Object.keys(serviceBindings), ...(assetsBinding ? [assetsBinding] : [])];
+    Object.assign(options, {
+      compatibilityDate: HOST_COMPATIBILITY_DATE,
+      compatibilityFlags: ["enable_ctx_exports"],
+      modules: [{ type: "ESModule", path: "host.js", contents: HOST_SOURCE }],
+      workerLoaders: { LOADER: {} },
+      bindings: {
+        [CODE_BINDING]: code,
+        __WFP_TOKEN: bc.token,
+        __WFP_SHAPE: { pass, kv: Object.keys(kvNamespaces), dispatch: Object.keys(wrappedBindings) },
+      },
+    });
   } else {
-    // Service-worker format: no entry wrapper (no outbound params, limits or unsupported-binding check).
-    const body = script.modules.find((m) => m.name === script.body_part) ?? script.modules[0];
-    options.script = body ? Buffer.from(body.data, "base64").toString("utf8") : "";
+    Object.assign(options, { compatibilityDate, compatibilityFlags: flags, bindings: { ...bindings, __WFP_CONFIG: { unsupported } } });
+    if (script.main_module !== undefined) {
+      options.modulesRoot = MODULES_ROOT;
+      options.modules = [
+        { type: "ESModule", path: `${MODULES_ROOT}/${ENTRY_MODULE}`, contents: entrySource(script.main_module) },
+        { type: "ESModule", path: `${MODULES_ROOT}/${PATCH_MODULE}`, contents: PATCH_SOURCE },
+        ...script.modules.map(moduleDef),
+      ];
+    } else {
+      // Service-worker format: no entry wrapper (no outbound params, limits or unsupported-binding check).
+      const body = script.modules.find((m) => m.name === script.body_part) ?? script.modules[0];
+      options.script = body ? Buffer.from(body.data, "base64").toString("utf8") : "";
+    }
   }
-  options.compatibilityFlags = flags;
   if (script.assets) {
     const directory = await materializeAssets(bc, container, script);
     const config = script.assets.config ?? {};
@@ -201,9 +252,9 @@ async function buildScript(
     if (typeof config.html_handling === "string") assetConfig.html_handling = config.html_handling;
     if (typeof config.not_found_handling === "string") assetConfig.not_found_handling = config.not_found_handling;
     options.assets = { directory, routerConfig, assetConfig, ...(assetsBinding ? { binding: assetsBinding } : {}) };
-    assetCompatibility.set(mfName, { compatibility_date: options.compatibilityDate as string, compatibility_flags: flags });
+    assetCompatibility.set(mfName, { compatibility_date: compatibilityDate, compatibility_flags: flags });
   }
-  return { options: options as WorkerOptions };
+  return { options: options as WorkerOptions, code };
 }
 
 /** Writes a deployed asset set (and its `_headers` / `_redirects`) to a directory named by its digest, once. */
@@ -232,11 +283,12 @@ async function materializeAssets(bc: BuildContext, container: ScriptContainer, s
 }
 
 /** Builds the worker options for every account in the store. */
-export async function buildRuntimeConfig(store: Store, assetsRoot: string): Promise<RuntimeConfig> {
+export async function buildRuntimeConfig(store: Store, assetsRoot: string, token: string): Promise<RuntimeConfig> {
   const workers: WorkerOptions[] = [
     { name: FALLBACK_WORKER, modules: true, script: FALLBACK_SOURCE, compatibilityDate: DEFAULT_COMPATIBILITY_DATE },
   ];
   const publicWorkers: PublicWorker[] = [];
+  const code = new Map<string, LoadedCode>();
   for (const [account, acc] of Object.entries(store.state.accounts)) {
     const accountScripts = acc.workers?.scripts ?? {};
     const namespaces = new Map(Object.values(acc.namespaces).map((ns) => [ns.name, ns]));
@@ -249,7 +301,7 @@ export async function buildRuntimeConfig(store: Store, assetsRoot: string): Prom
         if (ns && out !== undefined && !outbounds.get(ns.id)!.includes(out)) outbounds.get(ns.id)!.push(out);
       }
     for (const list of outbounds.values()) list.sort();
-    const bc: BuildContext = { store, account, namespaces, outbounds, accountScripts, assetsRoot };
+    const bc: BuildContext = { store, account, namespaces, outbounds, accountScripts, assetsRoot, token };
 
     if (acc.workers)
       for (const script of Object.values(accountScripts)) {
@@ -262,15 +314,22 @@ export async function buildRuntimeConfig(store: Store, assetsRoot: string): Prom
       for (const script of Object.values(ns.scripts)) {
         const mfName = userWorkerName(ns.id, script.name);
         serviceBindings[`S_${script.name}`] = mfName;
-        workers.push((await buildScript(bc, ns, script, mfName, ns)).options);
+        const built = await buildScript(bc, ns, script, mfName, ns);
+        workers.push(built.options);
+        if (built.code) code.set(mfName, built.code);
       }
       // A wrapped binding's Worker takes the compatibility date of the Worker holding the binding: none of its own.
       workers.push({ name: namespaceWorkerName(ns.id), modules: true, script: NAMESPACE_SOURCE, serviceBindings } as WorkerOptions);
     }
   }
   publicWorkers.sort((a, b) => (a.script < b.script ? -1 : a.script > b.script ? 1 : 0));
+  const compat = workers.map((w) => (w.assets ? assetCompatibility.get(w.name ?? "") : null));
   const fingerprint = createHash("sha256")
-    .update(JSON.stringify(workers, (_k, v) => (v instanceof Uint8Array ? createHash("sha256").update(v).digest("hex") : v)))
+    .update(
+      JSON.stringify([workers, compat], (k, v) =>
+        k === CODE_BINDING ? undefined : v instanceof Uint8Array ? createHash("sha256").update(v).digest("hex") : v,
+      ),
+    )
     .digest("hex");
-  return { workers, publicWorkers, fingerprint };
+  return { workers, publicWorkers, code, fingerprint };
 }

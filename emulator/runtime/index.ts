@@ -4,13 +4,15 @@
  * `validateUploads`): API-only use never imports it.
  *
  * - One Miniflare instance holds every Worker; a change through the API marks the config stale, and it is rebuilt
- *   (setOptions) shortly after, or before the next request at the latest: a request always sees the Workers as
- *   currently deployed.
+ *   shortly after, or before the next request at the latest: a request always sees the Workers as currently
+ *   deployed. A user Worker's code and binding values are handed to its host, which loads them with the Worker
+ *   Loader; only a change of what workerd's config holds (a Worker added or removed, an asset set, a binding's
+ *   target, an account-level Worker) restarts workerd (setOptions).
  * - The workers port is a Node server that picks an account-level Worker from the Host (see {@link pickWorker}) and
  *   hands the request to it.
  * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -21,8 +23,8 @@ import type { Readable } from "node:stream";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../errors";
 import type { Script, Store } from "../store";
-import { assetCompatibility, buildRuntimeConfig, type PublicWorker, type RuntimeConfig } from "./config";
-import { INTERNAL_HEADER_PREFIX, VALIDATOR_SOURCE } from "./shims";
+import { assetCompatibility, buildRuntimeConfig, type LoaderModule, loaderModule, type PublicWorker, type RuntimeConfig } from "./config";
+import { CONTROL_HEADER, INTERNAL_HEADER_PREFIX, VALIDATOR_SOURCE } from "./shims";
 
 export interface RuntimeOptions {
   /** Serve the account-level Workers on this port (0 = a free one); undefined = no serving. */
@@ -122,8 +124,9 @@ export class WorkersRuntime {
   private idle: Array<() => void> = [];
   /** `http://HOST:PORT` of the workers port, once listening. */
   url: string | undefined;
-  /** How many times the Workers were (re)loaded: tests and benches read it. */
+  /** How many times workerd was (re)started with the Workers: tests and benches read it. */
   generation = 0;
+  private readonly token = randomBytes(16).toString("hex");
 
   // Miniflare exits the process itself on SIGINT/SIGTERM, before close() can run: the written-out assets go then.
   private readonly removeAssets = (): void => rmSync(this.assetsRoot, { recursive: true, force: true });
@@ -215,8 +218,12 @@ export class WorkersRuntime {
 
   private async reload(): Promise<void> {
     try {
-      const config = await buildRuntimeConfig(this.store, this.assetsRoot);
-      if (this.mf && this.config?.fingerprint === config.fingerprint) return;
+      const config = await buildRuntimeConfig(this.store, this.assetsRoot, this.token);
+      if (this.mf && this.config?.fingerprint === config.fingerprint) {
+        await this.handOver(this.mf, this.config.code, config);
+        this.config = config;
+        return;
+      }
       const { Miniflare } = await this.miniflare();
       await this.drain();
       const options = { ...this.shared(), host: "127.0.0.1", port: 0, workers: config.workers } as MiniflareOptions;
@@ -231,6 +238,21 @@ export class WorkersRuntime {
       // The next change tries again; until then requests report the failure.
       this.config = undefined;
     }
+  }
+
+  /** Hands each user Worker's host the code that changed since `previous`. */
+  private async handOver(mf: Miniflare, previous: RuntimeConfig["code"], config: RuntimeConfig): Promise<void> {
+    const changed = [...config.code].filter(([name, code]) => previous.get(name)?.version !== code.version);
+    await Promise.all(
+      changed.map(async ([name, code]) => {
+        const r = await mf.dispatchFetch("http://wfp.internal/", {
+          method: "POST",
+          headers: { [CONTROL_HEADER]: this.token, "MF-Route-Override": name },
+          body: JSON.stringify(code),
+        });
+        if (r.status !== 204) throw new Error(`the host of ${name} refused its new code: HTTP ${r.status} ${await r.text()}`);
+      }),
+    );
   }
 
   /** Resolves when no request is being forwarded, or after 5 s (a streaming response must not block reloads). */
@@ -317,18 +339,8 @@ export class WorkersRuntime {
   /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
   async validate(script: Script): Promise<void> {
     if (!this.options.validate || script.main_module === undefined) return;
-    const modules: Record<string, unknown> = {};
-    for (const m of script.modules) {
-      const type = m.type.split(";")[0]!.trim().toLowerCase();
-      const text = () => Buffer.from(m.data, "base64").toString("utf8");
-      if (type === "application/javascript+module" || type === "text/javascript+module") modules[m.name] = { js: text() };
-      else if (type === "application/javascript" || type === "text/javascript")
-        modules[m.name] = m.name.endsWith(".mjs") ? { js: text() } : { cjs: text() };
-      else if (type === "text/plain") modules[m.name] = { text: text() };
-      else if (type === "application/json") modules[m.name] = { json: JSON.parse(text()) };
-      else if (type === "application/wasm") modules[m.name] = { wasm: m.data };
-      else modules[m.name] = { data: m.data };
-    }
+    const modules: Record<string, LoaderModule> = {};
+    for (const m of script.modules) modules[m.name] = loaderModule(m);
     const payload = {
       modules,
       mainModule: script.main_module,

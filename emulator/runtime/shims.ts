@@ -2,7 +2,7 @@
  * @module
  * JavaScript that runs inside workerd beside the deployed code: the entry wrapper every modules-format Worker gets,
  * the global fetch() hook that sends a dispatched user Worker's subrequests to its outbound Worker, the dispatch
- * namespace binding, and the upload validator.
+ * namespace binding, the host that loads a user Worker's current code, and the upload validator.
  *
  * Internal state travels in `x-wfp-internal-*` request headers, which the workers port strips from outside
  * requests and the wrapper strips before the deployed code sees the request.
@@ -12,6 +12,8 @@
 export const DISPATCH_HEADER = "x-wfp-internal-dispatch";
 /** Set by the fetch hook on a request to an outbound Worker: the outbound params, as JSON. */
 export const OUTBOUND_HEADER = "x-wfp-internal-outbound";
+/** Carries the runtime's token on a request that hands a user Worker's host its new code. */
+export const CONTROL_HEADER = "x-wfp-internal-control";
 export const INTERNAL_HEADER_PREFIX = "x-wfp-internal-";
 
 export const PATCH_MODULE = "__wfp_patch.js";
@@ -118,18 +120,69 @@ export const NAMESPACE_SOURCE = `export default function (env) {
 }
 `;
 
+/** Turns the wire form of loader modules (binary as base64) into what the Worker Loader takes. */
+const DECODE_SOURCE = `function decode(b64) { const s = atob(b64); const u = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return u.buffer; }
+function loaderModules(modules) {
+  const all = {};
+  for (const [name, m] of Object.entries(modules)) all[name] = m.wasm !== undefined ? { wasm: decode(m.wasm) } : m.data !== undefined ? { data: decode(m.data) } : m;
+  return all;
+}`;
+
+/**
+ * The service of a modules-format user Worker: it loads the Worker's code with the Worker Loader, so new code, new
+ * secrets or new binding values are live without restarting workerd. The code comes in the `__WFP_CODE` binding
+ * at start and from the runtime (a request with the control header and token) after each change; a version is
+ * loaded once. The loaded Worker gets the host's bindings: Fetchers as they are, KV and dispatch namespaces through
+ * RPC entrypoints (they cannot be passed).
+ */
+export const HOST_SOURCE = `import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
+${DECODE_SOURCE}
+export class WfpKv extends WorkerEntrypoint {
+  get(...a) { return this.env[this.ctx.props.b].get(...a); }
+  getWithMetadata(...a) { return this.env[this.ctx.props.b].getWithMetadata(...a); }
+  put(...a) { return this.env[this.ctx.props.b].put(...a); }
+  delete(...a) { return this.env[this.ctx.props.b].delete(...a); }
+  list(...a) { return this.env[this.ctx.props.b].list(...a); }
+}
+class Target extends RpcTarget {
+  constructor(fetcher) { super(); this.fetcher = fetcher; }
+  fetch(input, init) { return this.fetcher.fetch(input, init); }
+}
+export class WfpDispatch extends WorkerEntrypoint {
+  get(name, args, options) { return new Target(this.env[this.ctx.props.b].get(name, args, options)); }
+}
+let pushed;
+export default {
+  async fetch(request, env, ctx) {
+    if (request.headers.get(${JSON.stringify(CONTROL_HEADER)}) === env.__WFP_TOKEN) {
+      pushed = await request.json();
+      return new Response(null, { status: 204 });
+    }
+    const code = pushed ?? env.__WFP_CODE;
+    const shape = env.__WFP_SHAPE;
+    const worker = env.LOADER.get(code.version, () => {
+      const e = { ...code.values, __WFP_CONFIG: { unsupported: code.unsupported } };
+      for (const n of shape.pass) e[n] = env[n];
+      for (const n of shape.kv) e[n] = ctx.exports.WfpKv({ props: { b: n } });
+      for (const n of shape.dispatch) e[n] = ctx.exports.WfpDispatch({ props: { b: n } });
+      return { compatibilityDate: code.compatibilityDate, compatibilityFlags: code.compatibilityFlags, mainModule: code.mainModule, modules: loaderModules(code.modules), env: e };
+    });
+    return worker.getEntrypoint().fetch(request);
+  },
+};
+`;
+
 /**
  * Loads an uploaded Worker with the Worker Loader and reports its handlers, or the startup error. The probe module
  * imports the main module, so a syntax error or a throw at startup fails the load.
  */
 export const VALIDATOR_SOURCE = `const PROBE = "__wfp_probe.js";
 const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace", "alarm"];
-function decode(b64) { const s = atob(b64); const u = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i); return u.buffer; }
+${DECODE_SOURCE}
 export default {
   async fetch(request, env) {
     const { id, modules, mainModule, compatibilityDate, compatibilityFlags } = await request.json();
-    const all = {};
-    for (const [name, m] of Object.entries(modules)) all[name] = m.wasm ? { wasm: decode(m.wasm) } : m.data ? { data: decode(m.data) } : m;
+    const all = loaderModules(modules);
     all[PROBE] = { js: "import * as m from " + JSON.stringify("./" + mainModule) + ";" +
       "const H = " + JSON.stringify(HANDLERS) + ";" +
       "export default { fetch() { const d = m.default; const handlers = [];" +

@@ -166,6 +166,37 @@ describe("changes are live at the next request", () => {
     expect((await h.api("DELETE", url)).status).toBe(200);
     expect(await served()).toEqual([404, `No tenant "${name}"\n`]);
   });
+
+  test("new code and a secret change of a user Worker are served without restarting workerd", async () => {
+    const name = "hot";
+    const url = `/dispatch/namespaces/${NS}/scripts/${name}`;
+    const version = (v: string) => js(`export default { fetch(r, env) { return new Response("${v} " + (env.S ?? "") + env.P); } };`);
+    await deployOk(h, NS, name, version("one"), { bindings: [{ type: "plain_text", name: "P", text: "!" }] });
+    expect((await get(base, host(name))).text).toBe("one !");
+    const runtime = h.emu.runtime!;
+    const generation = runtime.generation;
+    // keep_bindings: what the provider sends when only the code changed.
+    await deployOk(h, NS, name, version("two"), { keep_bindings: ["plain_text", "secret_text"] });
+    expect((await get(base, host(name))).text).toBe("two !");
+    expect((await h.api("PUT", `${url}/secrets`, { json: { name: "S", text: "s", type: "secret_text" } })).status).toBe(200);
+    expect((await get(base, host(name))).text).toBe("two s!");
+    expect(runtime.generation).toBe(generation);
+  });
+
+  test("new code beside kept static assets (a single-page app) is served without restarting workerd", async () => {
+    const name = "hotsite";
+    const version = (v: string) =>
+      js(`export default { fetch(r, env) { return new URL(r.url).pathname === "/api" ? new Response("${v}") : env.ASSETS.fetch(r); } };`);
+    const site = { files: { "/index.html": "<h1>app</h1>" }, config: { not_found_handling: "single-page-application" } };
+    await deployOk(h, NS, name, version("one"), { bindings: [{ type: "assets", name: "ASSETS" }] }, site);
+    expect((await get(base, host(name), "/api")).text).toBe("one");
+    const runtime = h.emu.runtime!;
+    const generation = runtime.generation;
+    await deployOk(h, NS, name, version("two"), { keep_assets: true, bindings: [{ type: "assets", name: "ASSETS" }] });
+    expect((await get(base, host(name), "/api")).text).toBe("two");
+    expect((await get(base, host(name), "/deep/link", { "sec-fetch-mode": "navigate" })).text).toBe("<h1>app</h1>");
+    expect(runtime.generation).toBe(generation);
+  });
 });
 
 describe("KV across reloads", () => {
