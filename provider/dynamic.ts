@@ -2,7 +2,7 @@
  * The implementations behind each resource's `__provider` (resources/thin-provider.ts), resolved at run
  * time in the dynamic provider process as `require("pulumi-cloudflare-wfp/dynamic")`.
  */
-import "./compile-cache";
+import { persistCompileCache } from "./compile-cache";
 import type * as pulumi from "@pulumi/pulumi";
 import { beginRun } from "./api/run-cache";
 import { configureFromStack } from "./config";
@@ -12,6 +12,9 @@ import { staticAssetsProvider } from "./resources/static-assets";
 import type { ResourceKind } from "./resources/thin-provider";
 import { userScriptProvider } from "./resources/user-script";
 import { workerProvider } from "./resources/worker";
+
+// The host runs until Pulumi kills it: keep what loading this package compiled.
+persistCompileCache();
 
 export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = {
   DispatchNamespace: dispatchNamespaceProvider,

@@ -7,8 +7,10 @@
  * provider is the same one-line `require()` for every instance of a kind (thin-provider.ts), so when a
  * Read arrives without one for a
  * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
- * Everything else is the stock host, unchanged.
+ * Everything else is the stock host, unchanged, started faster (compile-cache.ts, lazy-closure-deps.ts).
  */
+import { persistCompileCache } from "./compile-cache";
+import "./lazy-closure-deps";
 import path from "node:path";
 import { kindOfUrn, providerSource } from "./resources/thin-provider";
 
@@ -55,6 +57,8 @@ function main(): void {
   };
 
   require("@pulumi/pulumi/cmd/dynamic-provider");
+  persistCompileCache();
 }
 
-if (require.main === module) main();
+// The plugin's entry point (bin/pulumi-resource-pulumi-nodejs requires it).
+main();
