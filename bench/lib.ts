@@ -2,8 +2,10 @@
  * Shared by the real-engine benchmarks: projects driving the real CLI (test/e2e/harness.ts, compiled), the
  * emulator harness of the tests (test/helpers/emulator.ts, compiled), and markdown helpers.
  */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
-import { PulumiProject, ROOT, runCommand as run } from "../test/e2e/harness";
+import path from "node:path";
+import { PulumiProject, ROOT, type RunResult, runCommand as run } from "../test/e2e/harness";
 import type { JournalEntry } from "../test/helpers/emulator";
 
 export { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../test/helpers/emulator";
@@ -95,4 +97,91 @@ export async function pulumiDefaultParallel(): Promise<string> {
 
 export async function pulumiVersion(): Promise<string> {
   return (await run("pulumi", ["version"], { cwd: ROOT, env: process.env })).stdout.trim();
+}
+
+/** CPU seconds and peak RSS (MiB) of one CLI run: the whole process tree, and the Node processes in it. */
+export interface RunUsage {
+  /** pulumi and every descendant it waited for (GNU time's user + system). */
+  treeCpuS: number;
+  /** The largest peak RSS of any single process in the tree (GNU time's maximum resident set size). */
+  treeMaxRssMiB: number;
+  /** The pulumi CLI process's own peak RSS (VmHWM), sampled every second. */
+  engineMaxRssMiB: number;
+  /** The Node processes (program, provider plugin), from a preload that records process.resourceUsage(). */
+  nodeCpuS: number;
+  nodeMaxRssMiB: number;
+  nodeProcesses: number;
+}
+
+const USAGE_PRELOAD = `const fs = require("node:fs");
+const file = require("node:path").join(process.env.BENCH_NODE_USAGE_DIR, process.pid + ".json");
+const save = () => { try { const r = process.resourceUsage();
+  fs.writeFileSync(file, JSON.stringify({ cpu: (r.userCPUTime + r.systemCPUTime) / 1e6, rss: r.maxRSS })); } catch {} };
+setInterval(save, 1000).unref();
+process.on("exit", save);
+`;
+
+/**
+ * Runs `pulumi <args>` in the project under /usr/bin/time (the tree's CPU and largest RSS) with a Node preload
+ * that writes each Node process's own CPU and peak RSS at exit and every second (the provider plugin is killed,
+ * so up to a second of its CPU may be missed). Engine CPU is the tree's minus the Node processes'.
+ */
+export async function runMeasured(
+  project: PulumiProject,
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<RunResult & { usage: RunUsage }> {
+  const dir = mkdtempSync(path.join(project.dir, "usage-"));
+  const preload = path.join(dir, "preload.cjs");
+  writeFileSync(preload, USAGE_PRELOAD);
+  const timeFile = path.join(dir, "time.txt");
+  const env = { ...project.env, NODE_OPTIONS: `--require ${preload}`, BENCH_NODE_USAGE_DIR: dir, ...extraEnv };
+  let engineHwmKiB = 0;
+  const marker = `BENCH_NODE_USAGE_DIR=${dir}`;
+  const sample = () => {
+    for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+      try {
+        if (path.basename(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")[0]) !== "pulumi") continue;
+        if (!readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(marker)) continue;
+        const hwm = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+        if (hwm) engineHwmKiB = Math.max(engineHwmKiB, Number(hwm[1]));
+      } catch {}
+    }
+  };
+  const sampler = setInterval(sample, 1000);
+  const result = await run("/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, "pulumi", ...args, "--non-interactive"], {
+    cwd: project.dir,
+    env,
+  }).finally(() => clearInterval(sampler));
+  const [user, sys, rssKiB] = (readFileSync(timeFile, "utf8").trim().split("\n").pop() ?? "").split(" ").map(Number);
+  const nodes = readdirSync(dir)
+    .filter((f) => /^\d+\.json$/.test(f))
+    .map((f) => JSON.parse(readFileSync(path.join(dir, f), "utf8")) as { cpu: number; rss: number });
+  rmSync(dir, { recursive: true, force: true });
+  return {
+    ...result,
+    usage: {
+      treeCpuS: user + sys,
+      treeMaxRssMiB: rssKiB / 1024,
+      engineMaxRssMiB: engineHwmKiB / 1024,
+      nodeCpuS: nodes.reduce((s, n) => s + n.cpu, 0),
+      nodeMaxRssMiB: Math.max(0, ...nodes.map((n) => n.rss / 1024)),
+      nodeProcesses: nodes.length,
+    },
+  };
+}
+
+/** The size in bytes of the stack's checkpoint in a file backend (the largest stack JSON under .pulumi/stacks). */
+export function checkpointBytes(backendDir: string): number {
+  const root = path.join(backendDir, ".pulumi", "stacks");
+  let largest = 0;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.json(\.gz)?$/.test(e.name)) largest = Math.max(largest, statSync(p).size);
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return largest;
 }

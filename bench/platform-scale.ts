@@ -2,15 +2,20 @@
  * Scale benchmark of the platform stack: N tenants (default 200; a script, 2 secrets and 3 assets each) in ONE
  * stack, deployed by the real Pulumi CLI running the example platform program (dist/examples/platform) against the
  * emulator with its rate limit ON. Records API calls per tenant by route (from the emulator journal), wall time at
- * the CLI's default `--parallel`, the 429s absorbed by the provider's retries, and the calls of a no-op re-run.
- * Prints markdown tables.
+ * the CLI's default `--parallel`, the 429s absorbed by the provider's retries, the calls of a no-op re-run and of a
+ * `preview --refresh`; for each run the CPU time of the engine and of the Node processes (program, provider) and
+ * peak RSS (bench/lib.ts runMeasured), and the checkpoint's size after the first up. Several sizes
+ * (BENCH_TENANTS=200,500,1000) run one after the other, each in a fresh stack and emulator, and end with a cost
+ * curve: seconds per resource. Prints markdown tables.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/platform-scale.js
- *   BENCH_TENANTS=20 node dist/bench/platform-scale.js
+ *   BENCH_TENANTS=200,500,1000 BENCH_RATE_LIMIT=1200/6s BENCH_RATE_BLOCK_S=6 node dist/bench/platform-scale.js
  *
- * Environment: BENCH_TENANTS (default 200; 20 with BENCH_QUICK=1), BENCH_RATE_LIMIT (requests/window, default
- * "40/30s"), BENCH_RATE_BLOCK_S (how long a token stays blocked once over the limit, default 5), BENCH_KEEP=1 keeps
- * the project directory under .wfp/bench/.
+ * Environment: BENCH_TENANTS (a size or a comma-separated list; default 200; 20 with BENCH_QUICK=1),
+ * BENCH_RATE_LIMIT (requests/window, default "40/30s"), BENCH_RATE_BLOCK_S (how long a token stays blocked once
+ * over the limit, default 5), BENCH_PARALLEL (passed as `--parallel`), BENCH_PULUMI_ARGS (more CLI arguments for the
+ * three runs, e.g. "--profiling /tmp/prof"), BENCH_KEEP=1 keeps the project directory
+ * under .wfp/bench/. Engine knobs such as PULUMI_SKIP_CHECKPOINTS=true pass through the environment.
  *
  * The default limit is a third of Cloudflare's rate (1200 per 300 s = 4 requests/s): on a 2-core machine the engine
  * drives about 2 requests/s, so Cloudflare's rate scaled down proportionally (120/30s) is never reached, and this
@@ -20,6 +25,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import {
+  checkpointBytes,
   envInt,
   machine,
   benchProject,
@@ -27,6 +33,8 @@ import {
   pulumiDefaultParallel,
   pulumiVersion,
   quick,
+  type RunUsage,
+  runMeasured,
   seconds,
   summarize,
   startTestEmulator,
@@ -63,8 +71,10 @@ function generateTenants(dir: string, count: number): { file: string; secrets: R
     );
     write(path.join(dir, id, "public/style.css"), `h1 { color: #${(i * 2654435761).toString(16).slice(-6).padStart(6, "0")}; }\n`);
     write(path.join(dir, id, "public/app.js"), `console.log(${JSON.stringify(id)});\n`);
-    secrets[`platform:${id}ApiKey`] = `key_${id}_${"x".repeat(24)}`;
-    secrets[`platform:${id}Webhook`] = `whsec_${id}_${"y".repeat(24)}`;
+    // Short values: the engine hands the program all its config in ONE environment variable (PULUMI_CONFIG), which
+    // Linux caps at 128 KiB; with 24-character padding 1,000 tenants' 2,000 secrets went over it (E2BIG).
+    secrets[`platform:${id}ApiKey`] = `key_${id}_${"x".repeat(8)}`;
+    secrets[`platform:${id}Webhook`] = `whsec_${id}_${"y".repeat(8)}`;
     tenants.push({
       id,
       plan: ["free", "pro", "enterprise"][i % 3],
@@ -86,11 +96,22 @@ function generateTenants(dir: string, count: number): { file: string; secrets: R
   return { file, secrets };
 }
 
-async function main(): Promise<void> {
-  const tenants = envInt("BENCH_TENANTS", quick() ? 20 : 200);
-  const rate = parseRate(process.env.BENCH_RATE_LIMIT ?? "40/30s");
-  const blockMs = envInt("BENCH_RATE_BLOCK_S", 5) * 1000;
+interface SizeResult {
+  tenants: number;
+  resources: number;
+  runs: { name: string; ms: number; usage: RunUsage }[];
+  checkpoint: number;
+}
+
+const mib = (n: number) => `${n.toFixed(0)} MiB`;
+const cpu = (u: RunUsage) => `${(u.treeCpuS - u.nodeCpuS).toFixed(1)} s / ${u.nodeCpuS.toFixed(1)} s`;
+
+async function runSize(tenants: number, rate: { limit: number; windowMs: number }, blockMs: number): Promise<SizeResult> {
   const emu = await startTestEmulator({ rateLimit: { ...rate, blockMs } });
+  const extra = [
+    ...(process.env.BENCH_PARALLEL ? ["--parallel", process.env.BENCH_PARALLEL] : []),
+    ...(process.env.BENCH_PULUMI_ARGS?.split(" ").filter(Boolean) ?? []),
+  ];
   let project: PulumiProject | undefined;
   let ok = false;
   try {
@@ -106,64 +127,77 @@ async function main(): Promise<void> {
     console.error(
       `[platform-scale] deploying ${tenants} tenants (rate limit ${rate.limit}/${rate.windowMs / 1000}s, block ${blockMs / 1000}s)`,
     );
-    const up = await project.run(["up", "--yes", "--skip-preview", "--suppress-outputs"]);
+    const up = await runMeasured(project, ["up", "--yes", "--skip-preview", "--suppress-outputs", ...extra]);
     const first = summarize(await emu.journal());
     if (up.code !== 0) throw new Error(`pulumi up failed (${up.code}):\n${up.output.slice(-6000)}`);
+    const checkpoint = checkpointBytes(project.backendDir);
     const scripts = Object.values((await emu.namespace(NAMESPACE))?.scripts ?? {}) as any[];
     const complete = scripts.filter((s) => s.secrets.length === 2 && s.has_assets && Object.keys(s.assets.manifest).length === 3);
     if (complete.length !== tenants)
       throw new Error(`expected ${tenants} complete tenants, found ${complete.length} of ${scripts.length} scripts`);
 
     await emu.clearJournal();
-    console.error("[platform-scale] no-op re-run");
-    const noop = await project.run(["up", "--yes", "--skip-preview", "--suppress-outputs"]);
+    console.error(`[platform-scale] no-op re-run (first up ${seconds(up.ms)})`);
+    const noop = await runMeasured(project, ["up", "--yes", "--skip-preview", "--suppress-outputs", ...extra]);
     if (noop.code !== 0) throw new Error(`no-op pulumi up failed (${noop.code}):\n${noop.output.slice(-4000)}`);
     const again = summarize(await emu.journal());
     const unchanged = /(\d+) unchanged/.exec(noop.output)?.[1] ?? "?";
+    // Resources as the engine counts them (components and the stack included): the no-op's "unchanged".
+    const resources = Number(unchanged) || tenants * 5 + 1;
 
     await emu.clearJournal();
-    console.error("[platform-scale] no-op preview --refresh");
-    const refresh = await project.run(["preview", "--refresh", "--expect-no-changes", "--suppress-outputs"]);
+    console.error(`[platform-scale] no-op preview --refresh (no-op up ${seconds(noop.ms)})`);
+    const refresh = await runMeasured(project, ["preview", "--refresh", "--expect-no-changes", "--suppress-outputs", ...extra]);
     const refreshCalls = summarize(await emu.journal());
 
     const perTenant = (n: number) => (n / tenants).toFixed(2);
     const report = (s: CallSummary) => `${s.total} (${s.writes} writes)`;
     console.log(`\n### Platform scale: ${tenants} tenants in one stack (${machine()})\n`);
     console.log(
-      `Pulumi CLI ${version}, default \`--parallel\` (${parallel}); emulator in memory, rate limit ${rate.limit} requests per ` +
-        `${rate.windowMs / 1000} s per token (Cloudflare: 1200 per 300 s), blocked ${blockMs / 1000} s once over; provider retry policy at its defaults.\n`,
+      `Pulumi CLI ${version}, \`--parallel\` ${process.env.BENCH_PARALLEL ?? `default (${parallel})`}` +
+        `${process.env.PULUMI_SKIP_CHECKPOINTS ? `, PULUMI_SKIP_CHECKPOINTS=${process.env.PULUMI_SKIP_CHECKPOINTS}` : ""}; ` +
+        `emulator in memory, rate limit ${rate.limit} requests per ${rate.windowMs / 1000} s per token (Cloudflare: 1200 per ` +
+        `300 s), blocked ${blockMs / 1000} s once over; provider retry policy at its defaults. Checkpoint after the first ` +
+        `up: ${(checkpoint / 2 ** 20).toFixed(1)} MiB. CPU: engine (the CLI tree less Node) / Node (program + provider).\n`,
     );
+    const row = (name: string, r: typeof up, s: CallSummary, result: string) => [
+      name,
+      seconds(r.ms),
+      report(s),
+      perTenant(s.total),
+      s.throttled,
+      s.failed,
+      cpu(r.usage),
+      `${mib(r.usage.engineMaxRssMiB)} / ${mib(r.usage.nodeMaxRssMiB)}`,
+      result,
+    ];
     console.log(
       table(
-        ["Run", "Wall time", "API calls", "Per tenant", "429s absorbed", "Failed calls", "Result"],
         [
-          [
-            `\`pulumi up\`, ${tenants} new tenants (${tenants * 4 + 1} resources + ${tenants} components)`,
-            seconds(up.ms),
-            report(first),
-            perTenant(first.total),
-            first.throttled,
-            first.failed,
+          "Run",
+          "Wall time",
+          "API calls",
+          "Per tenant",
+          "429s absorbed",
+          "Failed calls",
+          "CPU engine / Node",
+          "Peak RSS engine / Node",
+          "Result",
+        ],
+        [
+          row(
+            `\`pulumi up\`, ${tenants} new tenants (${resources} resources, components included)`,
+            up,
+            first,
             `${complete.length}/${tenants} tenants complete`,
-          ],
-          [
-            `no-op \`pulumi up\``,
-            seconds(noop.ms),
-            report(again),
-            perTenant(again.total),
-            again.throttled,
-            again.failed,
-            `${unchanged} unchanged, ${again.writes} writes`,
-          ],
-          [
+          ),
+          row("no-op `pulumi up`", noop, again, `${unchanged} unchanged, ${again.writes} writes`),
+          row(
             "`pulumi preview --refresh --expect-no-changes`",
-            seconds(refresh.ms),
-            report(refreshCalls),
-            perTenant(refreshCalls.total),
-            refreshCalls.throttled,
-            refreshCalls.failed,
+            refresh,
+            refreshCalls,
             refresh.code === 0 ? "no changes" : `exit ${refresh.code}`,
-          ],
+          ),
         ],
       ),
     );
@@ -174,23 +208,66 @@ async function main(): Promise<void> {
         [...first.byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => [`\`${k}\``, n, perTenant(n)]),
       ),
     );
-    if (refreshCalls.byKind.size) {
-      console.log(`\nCalls of the refresh by route:\n`);
-      console.log(
-        table(
-          ["Call", "Count"],
-          [...refreshCalls.byKind.entries()].sort((a, b) => b[1] - a[1]).map(([k, n]) => [`\`${k}\``, n]),
-        ),
-      );
-    }
     if (again.writes !== 0) throw new Error(`the no-op re-run made ${again.writes} write calls`);
     if (first.failed !== 0) throw new Error(`${first.failed} calls failed during the first up`);
+    if (refresh.code !== 0) throw new Error(`preview --refresh exited ${refresh.code}:\n${refresh.output.slice(-4000)}`);
     ok = true;
+    const runs = [
+      { name: "up", ms: up.ms, usage: up.usage },
+      { name: "no-op", ms: noop.ms, usage: noop.usage },
+      { name: "refresh", ms: refresh.ms, usage: refresh.usage },
+    ];
+    return { tenants, resources, runs, checkpoint };
   } finally {
     await emu.close();
     if (project && ok && process.env.BENCH_KEEP !== "1") rmSync(project.dir, { recursive: true, force: true });
     else if (project) console.error(`[platform-scale] project kept in ${project.dir}`);
   }
+}
+
+async function main(): Promise<void> {
+  const sizes = (process.env.BENCH_TENANTS ?? String(quick() ? 20 : 200))
+    .split(",")
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+  const rate = parseRate(process.env.BENCH_RATE_LIMIT ?? "40/30s");
+  const blockMs = envInt("BENCH_RATE_BLOCK_S", 5) * 1000;
+  const results: SizeResult[] = [];
+  for (const n of sizes) results.push(await runSize(n, rate, blockMs));
+  const perResource = (r: SizeResult, i: number) => `${(r.runs[i].ms / 1000 / r.resources).toFixed(3)} s`;
+  const engine = (r: SizeResult, i: number) =>
+    `${(((r.runs[i].usage.treeCpuS - r.runs[i].usage.nodeCpuS) / r.resources) * 1000).toFixed(0)} ms`;
+  console.log(`\n### Cost curve (${machine()})\n`);
+  console.log(
+    table(
+      [
+        "Tenants",
+        "Resources",
+        "First up",
+        "per resource",
+        "engine CPU per resource",
+        "No-op up",
+        "per resource",
+        "Refresh preview",
+        "per resource",
+        "Checkpoint",
+        "Engine peak RSS",
+      ],
+      results.map((r) => [
+        r.tenants,
+        r.resources,
+        seconds(r.runs[0].ms),
+        perResource(r, 0),
+        engine(r, 0),
+        seconds(r.runs[1].ms),
+        perResource(r, 1),
+        seconds(r.runs[2].ms),
+        perResource(r, 2),
+        `${(r.checkpoint / 2 ** 20).toFixed(1)} MiB`,
+        mib(Math.max(...r.runs.map((x) => x.usage.engineMaxRssMiB))),
+      ]),
+    ),
+  );
 }
 
 main().catch((error: unknown) => {
