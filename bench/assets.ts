@@ -169,7 +169,8 @@ async function main(): Promise<void> {
   // check() in fresh processes sharing one persistent hash cache: the first fills it, the second finds it.
   const cacheEnv = { ...process.env, WFP_CACHE_DIR: mkdtempSync(path.join(os.tmpdir(), "wfp-bench-hash-cache-")) };
   const noop = runChild("--noop", dir, cacheEnv);
-  const warm = runChild("--noop", dir, cacheEnv);
+  // Best of as many fresh processes as sha256sum had rounds: the same footing, on a shared machine.
+  const warm = Array.from({ length: rounds }, () => runChild("--noop", dir, cacheEnv)).reduce((a, b) => (b.ms < a.ms ? b : a));
   const bestSha = Math.min(...sha);
   const bestManifest = manifest.reduce((a, b) => (b.ms < a.ms ? b : a));
   const peak = Math.max(...manifest.map((m) => m.maxRssMb));
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
   console.log(`| … of which Node and modules before the build | ${bestManifest.baselineMb!.toFixed(0)} MB | |`);
   console.log(`| Peak RSS of check() in a process that also loaded @pulumi/pulumi | ${noop.maxRssMb.toFixed(0)} MB | |`);
   console.log(`| check() in a fresh process, first ever (hashes every file) | ${s(noop.coldCheckMs!)} | |`);
-  console.log(`| check() in a fresh process, site unchanged (persistent hash cache) | ${s(warm.coldCheckMs!)} | |`);
+  console.log(`| check() in a fresh process, site unchanged (persistent hash cache, best of ${rounds}) | ${s(warm.coldCheckMs!)} | |`);
   console.log(`| … / sha256sum | ${warmRatio.toFixed(3)}× | ≤ 0.1× ${warmRatio <= 0.1 ? "✅" : "❌"} |`);
   console.log(`| No-op check + diff in the same process (hash cache) | ${s(noop.noopMs!)} | |`);
 }

@@ -3,16 +3,19 @@
  *
  * One JSON file per site directory under the user's cache directory (never in the project), mapping each file
  * (path and salt) to the size, mtime, ctime and inode it had when hashed. A file whose stat differs in any of
- * them is hashed again. The racy case, as git has it: an entry whose mtime is not older than the moment the
- * cache was written may have changed within the same clock tick, so it is not trusted.
+ * them is hashed again. The racy case, as git has it: a file whose mtime is not older than the moment its stat
+ * was taken may change again within the same clock tick, unseen; such a hash is never kept.
+ *
+ * The same file keeps the last walk's file list and directory stamps (walk.ts).
  *
  * Writes go to a temporary file renamed into place, so concurrent runs never read a torn file; the last writer
- * wins, which can only lose entries, never make one wrong.
+ * wins, which can only lose entries, never make one wrong. Nothing is written when nothing changed.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { TreeSnapshot } from "./walk";
 
 /** What identifies a file's content without reading it: the fields of its stat that any write changes. */
 export interface FileStamp {
@@ -22,17 +25,26 @@ export interface FileStamp {
   ino: number;
 }
 
-/** Filesystems with coarse timestamps (1 s and more) make a file changed just before the write look unchanged. */
-const RACY_WINDOW_MS = 2_000;
-const VERSION = 1;
-/** An entry: [size, mtimeMs, ctimeMs, ino, hash]. */
-type Entry = [number, number, number, number, string];
+/** Filesystems with coarse timestamps (1 s and more) make a file changed just after its stat look unchanged. */
+export const RACY_WINDOW_MS = 2_000;
+const VERSION = 2;
+
+/**
+ * The entries of one salt, in columns: a number-only array is stored unboxed, so neither parsing nor keeping
+ * 100,000 entries makes an object per entry (the garbage collector's copying of them was a fifth of a no-op check).
+ */
+interface Columns {
+  rels: string[];
+  /** size, mtimeMs, ctimeMs, ino of each entry, in turn. */
+  stamps: number[];
+  hashes: string[];
+}
 
 interface CacheFile {
   version: number;
   formula: string;
-  writtenAt: number;
-  entries: Record<string, Entry>;
+  salts: Record<string, Columns>;
+  tree?: TreeSnapshot;
 }
 
 /** Where the caches live: WFP_CACHE_DIR, else the XDG cache directory. */
@@ -61,10 +73,9 @@ export function siteHashCache(root: string, formula: string, dir = hashCacheDir(
 }
 
 export class SiteHashCache {
-  private entries: Record<string, Entry> = {};
-  /** Keys used since load: on save, a cache much larger than them drops the rest (files long gone). */
-  private readonly used = new Set<string>();
+  private readonly salts = new Map<string, { columns: Columns; index: Map<string, number>; used: Uint8Array }>();
   private dirty = false;
+  private snapshot: TreeSnapshot | undefined;
 
   constructor(
     private readonly file: string,
@@ -75,27 +86,81 @@ export class SiteHashCache {
 
   /** The stored hash when the file's stat is exactly what it was when hashed; else undefined. */
   get(rel: string, salt: string, st: FileStamp): string | undefined {
-    const k = key(rel, salt);
-    const e = this.entries[k];
-    if (!e || e[0] !== st.size || e[1] !== st.mtimeMs || e[2] !== st.ctimeMs || e[3] !== st.ino) return undefined;
-    this.used.add(k);
-    return e[4];
+    const entries = this.salts.get(salt);
+    const i = entries?.index.get(rel);
+    if (entries === undefined || i === undefined) return undefined;
+    const { stamps, hashes } = entries.columns;
+    const at = 4 * i;
+    if (stamps[at] !== st.size || stamps[at + 1] !== st.mtimeMs || stamps[at + 2] !== st.ctimeMs || stamps[at + 3] !== st.ino)
+      return undefined;
+    entries.used[i] = 1;
+    return hashes[i];
   }
 
-  set(rel: string, salt: string, st: FileStamp, hash: string): void {
-    const k = key(rel, salt);
-    this.entries[k] = [st.size, st.mtimeMs, st.ctimeMs, st.ino, hash];
-    this.used.add(k);
+  /** Records a hash, unless racy: `statAt` is when `st` was taken (or earlier), in ms since the epoch. */
+  set(rel: string, salt: string, st: FileStamp, hash: string, statAt: number): void {
+    if (!(st.mtimeMs < statAt - RACY_WINDOW_MS)) return;
+    let entries = this.salts.get(salt);
+    if (!entries) {
+      entries = { columns: { rels: [], stamps: [], hashes: [] }, index: new Map(), used: new Uint8Array(0) };
+      this.salts.set(salt, entries);
+    }
+    const { rels, stamps, hashes } = entries.columns;
+    let i = entries.index.get(rel);
+    if (i === undefined) {
+      i = rels.length;
+      rels.push(rel);
+      hashes.push(hash);
+      stamps.push(st.size, st.mtimeMs, st.ctimeMs, st.ino);
+      entries.index.set(rel, i);
+    } else {
+      hashes[i] = hash;
+      stamps.splice(4 * i, 4, st.size, st.mtimeMs, st.ctimeMs, st.ino);
+    }
+    if (i >= entries.used.length) {
+      const grown = new Uint8Array(Math.max(64, 2 * entries.used.length, i + 1));
+      grown.set(entries.used);
+      entries.used = grown;
+    }
+    entries.used[i] = 1;
+    this.dirty = true;
+  }
+
+  /** The file list of the last walk (walk.ts), when it can be trusted. */
+  get tree(): TreeSnapshot | undefined {
+    return this.snapshot;
+  }
+
+  set tree(snapshot: TreeSnapshot | undefined) {
+    if (snapshot === this.snapshot) return;
+    this.snapshot = snapshot;
     this.dirty = true;
   }
 
   /** Writes the cache if anything changed. A failure to write is not an error: the cache is only a shortcut. */
-  save(now = Date.now()): void {
+  save(): void {
     if (!this.dirty) return;
-    if (Object.keys(this.entries).length > 2 * this.used.size + 10_000) {
-      this.entries = Object.fromEntries(Object.entries(this.entries).filter(([k]) => this.used.has(k)));
+    const body: CacheFile = { version: VERSION, formula: this.formula, salts: {} };
+    for (const [salt, { columns, used }] of this.salts) {
+      const count = columns.rels.length;
+      let usedCount = 0;
+      for (let i = 0; i < count; i++) usedCount += used[i] ?? 0;
+      // Used, and much larger than what was used since load: drop the rest (files long gone). A salt this process
+      // did not use is another stack's: kept.
+      if (usedCount === 0 || count <= 2 * usedCount + 10_000) {
+        body.salts[salt] = columns;
+        continue;
+      }
+      const kept: Columns = { rels: [], stamps: [], hashes: [] };
+      for (let i = 0; i < count; i++) {
+        if (!used[i]) continue;
+        kept.rels.push(columns.rels[i]!);
+        kept.hashes.push(columns.hashes[i]!);
+        kept.stamps.push(...columns.stamps.slice(4 * i, 4 * i + 4));
+      }
+      body.salts[salt] = kept;
     }
-    const body: CacheFile = { version: VERSION, formula: this.formula, writtenAt: now, entries: this.entries };
+    if (this.snapshot) body.tree = this.snapshot;
     const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     try {
       mkdirSync(path.dirname(this.file), { recursive: true });
@@ -114,14 +179,16 @@ export class SiteHashCache {
     } catch {
       return; // absent or unreadable: start empty
     }
-    if (parsed.version !== VERSION || parsed.formula !== this.formula || typeof parsed.writtenAt !== "number") return;
-    for (const [k, e] of Object.entries(parsed.entries ?? {})) {
-      if (Array.isArray(e) && e.length === 5 && e[1] < parsed.writtenAt - RACY_WINDOW_MS) this.entries[k] = e;
+    if (parsed.version !== VERSION || parsed.formula !== this.formula) return;
+    for (const [salt, columns] of Object.entries(parsed.salts ?? {})) {
+      const { rels, stamps, hashes } = columns ?? {};
+      if (!Array.isArray(rels) || !Array.isArray(hashes) || !Array.isArray(stamps) || stamps.length !== 4 * rels.length) continue;
+      if (hashes.length !== rels.length) continue;
+      const index = new Map<string, number>();
+      for (let i = 0; i < rels.length; i++) index.set(rels[i]!, i);
+      this.salts.set(salt, { columns: { rels, stamps, hashes }, index, used: new Uint8Array(rels.length) });
     }
+    const tree = parsed.tree;
+    if (typeof tree?.rules === "string" && Array.isArray(tree.dirs) && Array.isArray(tree.files)) this.snapshot = tree;
   }
-}
-
-/** The entry key of a file: its path in the site and the salt its hash was made with. */
-function key(rel: string, salt: string): string {
-  return `${rel}\0${salt}`;
 }

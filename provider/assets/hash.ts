@@ -62,3 +62,22 @@ export function contentTypeOf(mime: MimeLike, filePath: string): string {
   if (!type) return "application/null";
   return type.startsWith("text/") ? `${type}; charset=utf-8` : type;
 }
+
+/**
+ * {@link contentTypeOf} remembered per extension: `mime` decides by the lowercased text after the last dot of the
+ * basename, when that dot is not its first character (other names go to `mime` each time).
+ */
+export function contentTypes(mime: MimeLike): (filePath: string) => string {
+  const byExt = new Map<string, string>();
+  return (filePath) => {
+    const dot = filePath.lastIndexOf(".");
+    if (dot <= Math.max(filePath.lastIndexOf("/"), filePath.lastIndexOf("\\")) + 1) return contentTypeOf(mime, filePath);
+    const ext = filePath.slice(dot + 1).toLowerCase();
+    let type = byExt.get(ext);
+    if (type === undefined) {
+      type = contentTypeOf(mime, filePath);
+      byExt.set(ext, type);
+    }
+    return type;
+  };
+}

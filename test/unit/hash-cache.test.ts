@@ -1,7 +1,8 @@
-import { utimesSync, writeFileSync } from "node:fs";
+import { readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import fg from "fast-glob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { forgetLoadedHashCaches } from "../../provider/assets/hash-cache";
+import { forgetLoadedHashCaches, hashCacheDir, RACY_WINDOW_MS, SiteHashCache } from "../../provider/assets/hash-cache";
 import { buildManifest, manifestDigest } from "../../provider/assets/manifest";
 import { tempDir, writeTree } from "../helpers/files";
 
@@ -21,14 +22,23 @@ afterAll(() => {
 async function freshBuild(directory: string, isolationSalt?: string) {
   forgetLoadedHashCaches();
   const m = await buildManifest({ directory, isolationSalt });
-  return { hashed: m.hashed, digest: manifestDigest(m.files, {}) };
+  return { hashed: m.hashed, digest: manifestDigest(m.files, {}), paths: m.files.map((f) => f.path) };
 }
 
 async function site(name: string, files: Record<string, string>): Promise<string> {
   const dir = await writeTree(tempDir(name), files);
   for (const rel of Object.keys(files)) utimesSync(path.join(dir, rel), HOUR_AGO, HOUR_AGO);
+  ageDirs(dir);
   return dir;
 }
+
+/** `dir` and the directories under it an hour old: none is racy, so the walk's snapshot is kept. */
+function ageDirs(dir: string): void {
+  for (const rel of fg.sync("**", { cwd: dir, dot: true, onlyDirectories: true })) utimesSync(path.join(dir, rel), HOUR_AGO, HOUR_AGO);
+  utimesSync(dir, HOUR_AGO, HOUR_AGO);
+}
+
+const cacheFiles = () => readdirSync(hashCacheDir()).map((name) => path.join(hashCacheDir(), name));
 
 describe("the persistent hash cache", () => {
   it("hashes an unchanged site once, across processes", async () => {
@@ -36,7 +46,7 @@ describe("the persistent hash cache", () => {
     const first = await freshBuild(dir);
     expect(first.hashed).toBe(3);
     const second = await freshBuild(dir);
-    expect(second).toEqual({ hashed: 0, digest: first.digest });
+    expect(second).toEqual({ ...first, hashed: 0 });
   });
 
   it("sees a one-byte edit that keeps the size and the mtime (the ctime moves)", async () => {
@@ -63,5 +73,59 @@ describe("the persistent hash cache", () => {
     expect(a.digest).not.toBe(b.digest);
     expect((await freshBuild(dir, "tenant-a")).hashed).toBe(0);
     expect((await freshBuild(dir, "tenant-b")).hashed).toBe(0);
+  });
+
+  it("does not rewrite the cache file when nothing changed", async () => {
+    const dir = await site("hc-no-write", { "index.html": "<h1>a</h1>", "a/b.css": "b{}" });
+    await freshBuild(dir);
+    const stamps = () => cacheFiles().map((f) => [f, statSync(f).mtimeMs, statSync(f).ino]);
+    const before = stamps();
+    await freshBuild(dir);
+    expect(stamps()).toEqual(before);
+  });
+
+  describe("with the walk's snapshot (no directory changed)", () => {
+    it("sees a one-byte edit that keeps the size, in a directory whose listing is cached", async () => {
+      const dir = await site("hc-snap-edit", { "a/x.txt": "x", "a/y.txt": "y", "b/z.txt": "z" });
+      const before = await freshBuild(dir);
+      writeFileSync(path.join(dir, "a/x.txt"), "X");
+      utimesSync(path.join(dir, "a/x.txt"), HOUR_AGO, HOUR_AGO); // the mtime put back: only the ctime moved
+      const after = await freshBuild(dir);
+      expect(after.hashed).toBe(1);
+      expect(after.digest).not.toBe(before.digest);
+      expect(await freshBuild(dir)).toEqual({ ...after, hashed: 0 });
+    });
+
+    it("sees a file added, removed or renamed, and a change of .assetsignore made in place", async () => {
+      const dir = await site("hc-snap-list", { "a/x.txt": "x", "a/y.txt": "y", ".assetsignore": "*.map\n" });
+      expect((await freshBuild(dir)).paths).toEqual(["/a/x.txt", "/a/y.txt"]);
+      writeFileSync(path.join(dir, "a/new.txt"), "n");
+      ageDirs(dir);
+      expect((await freshBuild(dir)).paths).toEqual(["/a/new.txt", "/a/x.txt", "/a/y.txt"]);
+      rmSync(path.join(dir, "a/new.txt"));
+      ageDirs(dir);
+      expect((await freshBuild(dir)).paths).toEqual(["/a/x.txt", "/a/y.txt"]);
+      renameSync(path.join(dir, "a/y.txt"), path.join(dir, "a/w.txt"));
+      ageDirs(dir);
+      expect((await freshBuild(dir)).paths).toEqual(["/a/w.txt", "/a/x.txt"]);
+      writeFileSync(path.join(dir, ".assetsignore"), "w.txt\n"); // no directory changes: only the rules tell
+      expect((await freshBuild(dir)).paths).toEqual(["/a/x.txt"]);
+    });
+  });
+
+  it("never keeps a hash whose file changed within the racy window of its stat", () => {
+    const file = path.join(hashCacheDir(), "racy-unit.json");
+    const cache = new SiteHashCache(file, "f");
+    const statAt = Date.now();
+    const stamp = (mtimeMs: number) => ({ size: 1, mtimeMs, ctimeMs: mtimeMs, ino: 7 });
+    cache.set("racy.txt", "", stamp(statAt - RACY_WINDOW_MS + 1), "h1", statAt);
+    cache.set("old.txt", "", stamp(statAt - RACY_WINDOW_MS - 1), "h2", statAt);
+    expect(cache.get("racy.txt", "", stamp(statAt - RACY_WINDOW_MS + 1))).toBeUndefined();
+    expect(cache.get("old.txt", "", stamp(statAt - RACY_WINDOW_MS - 1))).toBe("h2");
+    cache.save();
+    const reloaded = new SiteHashCache(file, "f");
+    expect(reloaded.get("old.txt", "", stamp(statAt - RACY_WINDOW_MS - 1))).toBe("h2");
+    expect(reloaded.get("old.txt", "", { ...stamp(statAt - RACY_WINDOW_MS - 1), ino: 8 })).toBeUndefined();
+    expect(new SiteHashCache(file, "another formula").get("old.txt", "", stamp(statAt - RACY_WINDOW_MS - 1))).toBeUndefined();
   });
 });

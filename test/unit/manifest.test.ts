@@ -3,7 +3,7 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { toWireConfig } from "../../provider/assets/config";
-import { hashAssetBytes, hashFileSync } from "../../provider/assets/hash";
+import { contentTypeOf, contentTypes, hashAssetBytes, hashFileSync, loadMime } from "../../provider/assets/hash";
 import {
   buildManifest,
   clearHashCache,
@@ -249,6 +249,19 @@ describe("buildManifest", () => {
       expect(manifestDigest(base.files, toWireConfig(undefined, { headers: "/*\n  X: y\n" }))).not.toBe(d);
     });
 
+    it("is the sha256 of one line per file, however many files (updates are batched)", () => {
+      const many = Array.from({ length: 3000 }, (_, i) => ({
+        path: `/d${i % 7}/"quoted"\\${i}\u0001.html`,
+        hash: i.toString(16).padStart(32, "0"),
+        size: i,
+        contentType: "text/html; charset=utf-8",
+      }));
+      const h = createHash("sha256").update(`${HASH_FORMULA}\n`);
+      for (const f of many) h.update(`${JSON.stringify(f.path)}\t${f.hash}\t${f.size}\t${f.contentType}\n`);
+      h.update(`config\t{}\n`);
+      expect(manifestDigest(many, {})).toBe(h.digest("hex"));
+    });
+
     it("reuses cached hashes only while the file is unchanged", async () => {
       const dir = await site({ "a.txt": "one" });
       const first = await buildManifest({ directory: dir });
@@ -257,5 +270,25 @@ describe("buildManifest", () => {
       expect(second.files[0]!.hash).toBe(hashAssetBytes("two", "a.txt"));
       expect(second.files[0]!.hash).not.toBe(first.files[0]!.hash);
     });
+  });
+});
+
+describe("content types", () => {
+  it("remembered per extension, are what mime says for every kind of name", async () => {
+    const mime = await loadMime();
+    const remembered = contentTypes(mime);
+    const names = [
+      "/a.HTML",
+      "/b.html",
+      "/x.tar.gz",
+      "/.htaccess",
+      "/noext",
+      "/dir.d/file",
+      "/a.",
+      "/d/.e.css",
+      "/back\\slash.JS",
+      "/é.Txt",
+    ];
+    for (const name of [...names, ...names]) expect([name, remembered(name)]).toEqual([name, contentTypeOf(mime, name)]);
   });
 });
