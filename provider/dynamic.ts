@@ -2,9 +2,9 @@
  * The implementations behind each resource's `__provider` (resources/thin-provider.ts), resolved at run
  * time in the dynamic provider process as `require("pulumi-cloudflare-wfp/dynamic")`.
  */
-import { persistCompileCache } from "./compile-cache";
 import type * as pulumi from "@pulumi/pulumi";
 import { beginRun } from "./api/run-cache";
+import { persistCompileCache } from "./compile-cache";
 import { configureFromStack } from "./config";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
@@ -12,9 +12,6 @@ import { staticAssetsProvider } from "./resources/static-assets";
 import type { ResourceKind } from "./resources/thin-provider";
 import { userScriptProvider } from "./resources/user-script";
 import { workerProvider } from "./resources/worker";
-
-// The host runs until Pulumi kills it: keep what loading this package compiled.
-persistCompileCache();
 
 export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = {
   DispatchNamespace: dispatchNamespaceProvider,
@@ -33,5 +30,16 @@ export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<v
 
 /** The provider object Pulumi's dynamic-provider host gets from a resource's `__provider`. */
 export function handler(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
-  return { ...providers[kind], configure };
+  const provider: Record<string, unknown> = { configure };
+  for (const [name, fn] of Object.entries(providers[kind])) {
+    // What a call loaded (the host, this package, the SDK) reaches the compile cache before Pulumi kills the host.
+    provider[name] = async (...args: unknown[]) => {
+      try {
+        return await fn(...args);
+      } finally {
+        persistCompileCache();
+      }
+    };
+  }
+  return provider as unknown as pulumi.dynamic.ResourceProvider;
 }

@@ -9,10 +9,9 @@
  * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
  * Everything else is the stock host, unchanged, started faster (compile-cache.ts, lazy-closure-deps.ts).
  */
-import { persistCompileCache } from "./compile-cache";
+import { enableCompileCache } from "./compile-cache";
 import "./lazy-closure-deps";
 import path from "node:path";
-import { kindOfUrn, providerSource } from "./resources/thin-provider";
 
 interface StructLike {
   toJavaScript(): Record<string, unknown>;
@@ -27,6 +26,9 @@ interface ReadRequestLike {
 type Handler = (call: { request: ReadRequestLike }, callback: (...args: unknown[]) => void) => unknown;
 
 function main(): void {
+  enableCompileCache("provider");
+  // Required after the line above: it loads @pulumi/pulumi.
+  const { kindOfUrn, providerSource } = require("./resources/thin-provider") as typeof import("./resources/thin-provider");
   // The stock host registers its service with the @grpc/grpc-js and google-protobuf copies that
   // @pulumi/pulumi resolves: load those same copies.
   const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -57,7 +59,6 @@ function main(): void {
   };
 
   require("@pulumi/pulumi/cmd/dynamic-provider");
-  persistCompileCache();
 }
 
 // The plugin's entry point (bin/pulumi-resource-pulumi-nodejs requires it).

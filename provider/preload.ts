@@ -3,5 +3,7 @@
  * `runtime.options.nodeargs`): Node's compile cache and the lazy closure-serialization modules
  * (lazy-closure-deps.ts) from before @pulumi/pulumi loads, which saves about a second of every command.
  */
-import "./compile-cache";
+import { enableCompileCache } from "./compile-cache";
 import "./lazy-closure-deps";
+
+enableCompileCache("program");
