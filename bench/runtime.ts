@@ -2,9 +2,11 @@
  * Runtime benchmark: requests per second and p50/p99 latency through the example dispatch Worker to a user Worker
  * and to a static asset, beside the same user Worker (and asset) served directly by Miniflare without our dispatch
  * layer; the time from a script PUT returning to the new code being served; and what validating an upload by
- * loading it adds to a PUT. Prints markdown tables. Run: `node dist/bench/runtime.js` (about 1 minute).
+ * loading it adds to a PUT; and how soon many tenants with sites are served. Prints markdown tables. Run:
+ * `node dist/bench/runtime.js` (about 2 minutes).
  *
- * BENCH_RT_SECONDS (default 5) per measurement, BENCH_RT_CONCURRENCY (default 8), BENCH_RT_UPDATES (default 10).
+ * BENCH_RT_SECONDS (default 5) per measurement, BENCH_RT_CONCURRENCY (default 8), BENCH_RT_UPDATES (default 10),
+ * BENCH_RT_TENANTS (default 100: tenants with a site each, deployed after the rest).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -18,6 +20,7 @@ import { deploy, deployOk } from "../test/emulator/runtime-helpers";
 const SECONDS = Number(process.env.BENCH_RT_SECONDS ?? (process.env.BENCH_QUICK === "1" ? 2 : 5));
 const CONCURRENCY = Number(process.env.BENCH_RT_CONCURRENCY ?? 8);
 const UPDATES = Number(process.env.BENCH_RT_UPDATES ?? (process.env.BENCH_QUICK === "1" ? 4 : 10));
+const TENANTS = Number(process.env.BENCH_RT_TENANTS ?? (process.env.BENCH_QUICK === "1" ? 10 : 100));
 
 const USER_WORKER = `export default { async fetch(request, env) {
   const url = new URL(request.url);
@@ -193,19 +196,45 @@ async function main(): Promise<void> {
     served.sort((a, b) => a - b);
     puts.sort((a, b) => a - b);
 
-    // A new tenant changes workerd's config: served after a restart with every Worker.
+    // A new tenant, with a site: handed to the namespace's host like an update.
     const added: number[] = [];
     for (let i = 0; i < Math.min(UPDATES, 4); i++) {
       const name = `new${i}`;
-      const r = await deploy(emu, "bench", name, {
-        "worker.js": { content: `export default { fetch() { return new Response("${name}"); } };` },
-      });
+      const worker = `export default { fetch(r, env) { return new URL(r.url).pathname === "/" ? new Response("${name}") : env.ASSETS.fetch(r); } };`;
+      const r = await deploy(
+        emu,
+        "bench",
+        name,
+        { "worker.js": { content: worker } },
+        { bindings: [{ type: "assets", name: "ASSETS" }] },
+        { files: { "/page.html": PAGE } },
+      );
       const t1 = performance.now();
       if (r.status !== 200) throw new Error(`new tenant: ${r.text}`);
       while ((await fetchText(`${base}/`, `${name}.localhost`)) !== name);
       added.push(performance.now() - t1);
     }
     added.sort((a, b) => a - b);
+
+    // An account-level Worker (the dispatcher) changed: workerd restarts with every Worker.
+    const restarted: number[] = [];
+    for (let i = 0; i < Math.min(UPDATES, 4); i++) {
+      const source = `${dispatcherSource}\n// v${i}\n`;
+      const generation = emu.emu.runtime!.generation;
+      const r = await deploy(
+        emu,
+        null,
+        "dispatcher",
+        { "worker.js": { content: source } },
+        { keep_bindings: ["dispatch_namespace", "json", "plain_text"] },
+      );
+      const t1 = performance.now();
+      if (r.status !== 200) throw new Error(`dispatcher update: ${r.text}`);
+      await fetchText(`${base}/`, "acme.localhost");
+      if (emu.emu.runtime!.generation !== generation + 1) throw new Error("the dispatcher's update did not restart workerd");
+      restarted.push(performance.now() - t1);
+    }
+    restarted.sort((a, b) => a - b);
 
     // Validation's cost: the same PUT on an emulator without the runtime.
     const plain = await startTestEmulator({});
@@ -224,11 +253,42 @@ async function main(): Promise<void> {
     console.log("| Measure | median ms | max ms |");
     console.log("|---|---:|---:|");
     console.log(
-      `| PUT returned → new code served (handed to the user Worker's host) | ${med(served).toFixed(0)} | ${served.at(-1)!.toFixed(0)} |`,
+      `| PUT returned → new code served (handed to the namespace's host) | ${med(served).toFixed(0)} | ${served.at(-1)!.toFixed(0)} |`,
     );
-    console.log(`| PUT of a new tenant returned → served (workerd restarted) | ${med(added).toFixed(0)} | ${added.at(-1)!.toFixed(0)} |`);
+    console.log(
+      `| PUT of a new tenant with a site returned → served (no restart) | ${med(added).toFixed(0)} | ${added.at(-1)!.toFixed(0)} |`,
+    );
+    console.log(
+      `| PUT of the dispatch Worker returned → served (workerd restarted) | ${med(restarted).toFixed(0)} | ${restarted.at(-1)!.toFixed(0)} |`,
+    );
     console.log(`| script PUT, uploads validated by loading them (runtime on) | ${med(puts).toFixed(0)} | ${puts.at(-1)!.toFixed(0)} |`);
     console.log(`| script PUT, no runtime | ${med(plainPuts).toFixed(0)} | ${plainPuts.at(-1)!.toFixed(0)} |`);
+
+    // Many tenants with sites: how long until they are served, and a new one after them.
+    const start = performance.now();
+    for (let i = 0; i < TENANTS; i++)
+      await deployOk(
+        emu,
+        "bench",
+        `site${i}`,
+        { "worker.js": { content: `export default { fetch(r, env) { return env.ASSETS.fetch(r); } };` } },
+        { bindings: [{ type: "assets", name: "ASSETS" }] },
+        { files: { "/index.html": `<h1>site${i}</h1>` } },
+      );
+    const deployed = performance.now();
+    const first = await fetchText(`${base}/`, "site0.localhost");
+    if (first !== "<h1>site0</h1>") throw new Error(`site0 answered ${first}`);
+    const servedFirst = performance.now();
+    await deployOk(emu, "bench", "late", { "worker.js": { content: `export default { fetch() { return new Response("late"); } };` } });
+    const t = performance.now();
+    while ((await fetchText(`${base}/`, "late.localhost")) !== "late");
+    const late = performance.now() - t;
+    console.log(`\n### Runtime: ${TENANTS} tenants with a site each\n`);
+    console.log("| Measure | ms |");
+    console.log("|---|---:|");
+    console.log(`| ${TENANTS} script PUTs (with their asset uploads) | ${(deployed - start).toFixed(0)} |`);
+    console.log(`| then the first request to one of them | ${(servedFirst - deployed).toFixed(0)} |`);
+    console.log(`| then a new tenant's PUT returned → served | ${late.toFixed(0)} |`);
   } finally {
     await mf.dispose();
     await emu.close();

@@ -1,26 +1,27 @@
 /**
  * @module
- * The emulator's state as Miniflare worker options: every account-level Worker and every user Worker, their
- * bindings, and one wrapped binding Worker per dispatch namespace. Static assets are written out to a directory
- * per deployed asset set, since Miniflare's assets plugin serves a directory.
+ * The emulator's state as Miniflare worker options: every account-level Worker with its bindings, and per dispatch
+ * namespace its binding Worker and its host (namespace-host.ts), which runs the namespace's user Workers. Static
+ * assets are written out to a directory per deployed asset set, since Miniflare's assets plugin reads a directory.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { WorkerOptions } from "miniflare";
+import type { Log, WorkerOptions } from "miniflare";
 import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../store";
-import { ENTRY_MODULE, entrySource, HOST_SOURCE, NAMESPACE_SOURCE, PATCH_MODULE, PATCH_SOURCE } from "./shims";
+import { buildNamespaceHost, namespaceHostName, type ScriptPayload, SCRIPTS_BINDING } from "./namespace-host";
+import { ENTRY_MODULE, entrySource, NAMESPACE_SOURCE, PATCH_MODULE, PATCH_SOURCE } from "./shims";
+
+export type MiniflareModule = typeof import("miniflare");
 
 /** The options of the Worker every request falls back to (Miniflare's first Worker). */
 export const FALLBACK_WORKER = "wfp:fallback";
 const FALLBACK_SOURCE = `export default { fetch() { return new Response("wfp-emulator: no Worker here\\n", { status: 404 }); } };`;
-const DEFAULT_COMPATIBILITY_DATE = "2025-06-01";
-const HOST_COMPATIBILITY_DATE = "2025-06-01";
+export const DEFAULT_COMPATIBILITY_DATE = "2025-06-01";
 const MODULES_ROOT = "/wfp";
 
 export const accountWorkerName = (account: string, script: string): string => `acct:${account}:${script}`;
-export const userWorkerName = (namespaceId: string, script: string): string => `ns:${namespaceId}:${script}`;
 const namespaceWorkerName = (namespaceId: string): string => `nsbinding:${namespaceId}`;
 
 /** Per Miniflare Worker name: the compatibility settings its asset Worker resolves behaviour with. */
@@ -33,31 +34,16 @@ export interface PublicWorker {
   mfName: string;
 }
 
-/** What a user Worker's host loads (see HOST_SOURCE): its code, compatibility and binding values. */
-export interface LoadedCode {
-  /** Digest of the rest: the Worker Loader's id. */
-  version: string;
-  compatibilityDate: string;
-  compatibilityFlags: string[];
-  mainModule: string;
-  modules: Record<string, LoaderModule>;
-  values: Record<string, unknown>;
-  unsupported: Unsupported[];
-}
-
 export interface RuntimeConfig {
   workers: WorkerOptions[];
   publicWorkers: PublicWorker[];
-  /** Per user Worker (Miniflare name): the code its host loads, which changes without a restart. */
-  code: Map<string, LoadedCode>;
-  /** Digest of everything that needs a restart to change: all of the above but the loaded code. */
+  /** Per namespace host (Miniflare name): its user Workers, which change without a restart. */
+  namespaces: Map<string, Record<string, ScriptPayload>>;
+  /** Digest of what needs a restart to change: all of the above but the namespaces' user Workers. */
   fingerprint: string;
 }
 
-/** The binding of a host's code at start, left out of the fingerprint. */
-const CODE_BINDING = "__WFP_CODE";
-
-interface Unsupported {
+export interface Unsupported {
   name: string;
   type: string;
   reason?: string;
@@ -101,14 +87,10 @@ function moduleDef(m: Module): ModuleDef {
   return { type: "wasm" in l ? "CompiledWasm" : "Data", path, contents: bytes };
 }
 
-/** The workers.dev-style options shared by account-level and user Workers. */
-interface Built {
-  options: WorkerOptions;
-  code?: LoadedCode;
-}
-
-interface BuildContext {
+export interface BuildContext {
   store: Store;
+  mf: MiniflareModule;
+  log: Log;
   account: string;
   /** The account's dispatch namespaces by name. */
   namespaces: Map<string, Namespace>;
@@ -116,7 +98,7 @@ interface BuildContext {
   outbounds: Map<string, string[]>;
   accountScripts: Record<string, Script>;
   assetsRoot: string;
-  /** Authenticates the runtime's requests that hand a host new code. */
+  /** Authenticates the runtime's requests that hand a namespace's host its changed Workers. */
   token: string;
 }
 
@@ -130,43 +112,46 @@ function paramsOf(b: Binding): string[] {
   return (o?.params ?? []).map((p) => (typeof p === "string" ? p : String(p?.name ?? ""))).filter((n) => n !== "");
 }
 
-async function buildScript(
-  bc: BuildContext,
-  container: ScriptContainer,
-  script: Script,
-  mfName: string,
-  userOfNamespace?: Namespace,
-): Promise<Built> {
-  const bindings: Record<string, unknown> = {};
-  const kvNamespaces: Record<string, string> = {};
-  const serviceBindings: Record<string, unknown> = {};
-  const wrappedBindings: Record<string, { scriptName: string; bindings: Record<string, unknown> }> = {};
-  const unsupported: Unsupported[] = [];
-  let assetsBinding: string | undefined;
+export type ServiceTarget = { name: string; entrypoint?: string };
+export type WrappedBinding = { scriptName: string; bindings: Record<string, unknown> };
 
+/** A script's bindings, sorted by how the runtime provides them. */
+export interface Resolved {
+  /** Plain values: text, secrets, JSON, version metadata. */
+  values: Record<string, unknown>;
+  /** Binding name → KV namespace id. */
+  kv: Record<string, string>;
+  services: Record<string, ServiceTarget>;
+  dispatch: Record<string, WrappedBinding>;
+  assetsBinding?: string;
+  unsupported: Unsupported[];
+}
+
+export function resolveBindings(bc: BuildContext, script: Script): Resolved {
+  const r: Resolved = { values: {}, kv: {}, services: {}, dispatch: {}, unsupported: [] };
   for (const b of script.bindings) {
     switch (b.type) {
       case "plain_text":
       case "secret_text":
-        bindings[b.name] = String(b.text ?? "");
+        r.values[b.name] = String(b.text ?? "");
         break;
       case "json":
-        bindings[b.name] = b.json;
+        r.values[b.name] = b.json;
         break;
       case "version_metadata":
-        bindings[b.name] = { id: script.etag, tag: "", timestamp: script.modified_on };
+        r.values[b.name] = { id: script.etag, tag: "", timestamp: script.modified_on };
         break;
       case "assets":
-        assetsBinding = b.name;
+        r.assetsBinding = b.name;
         break;
       case "kv_namespace":
-        kvNamespaces[b.name] = String(b.namespace_id ?? "");
+        r.kv[b.name] = String(b.namespace_id ?? "");
         break;
       case "service": {
         const target = typeof b.service === "string" ? b.service : "";
-        if (!bc.accountScripts[target]) unsupported.push({ name: b.name, type: b.type, reason: `no Worker named "${target}"` });
+        if (!bc.accountScripts[target]) r.unsupported.push({ name: b.name, type: b.type, reason: `no Worker named "${target}"` });
         else
-          serviceBindings[b.name] = {
+          r.services[b.name] = {
             name: accountWorkerName(bc.account, target),
             ...(typeof b.entrypoint === "string" ? { entrypoint: b.entrypoint } : {}),
           };
@@ -175,90 +160,93 @@ async function buildScript(
       case "dispatch_namespace": {
         const ns = bc.namespaces.get(String(b.namespace ?? ""));
         if (!ns) {
-          unsupported.push({ name: b.name, type: b.type, reason: `no namespace named "${String(b.namespace)}"` });
+          r.unsupported.push({ name: b.name, type: b.type, reason: `no namespace named "${String(b.namespace)}"` });
           break;
         }
         const out = outboundOf(b);
         const index = out === undefined ? null : bc.outbounds.get(ns.id)!.indexOf(out);
-        wrappedBindings[b.name] = { scriptName: namespaceWorkerName(ns.id), bindings: { OUTBOUND: index, PARAMS: paramsOf(b) } };
+        r.dispatch[b.name] = { scriptName: namespaceWorkerName(ns.id), bindings: { OUTBOUND: index, PARAMS: paramsOf(b) } };
         break;
       }
       default:
-        unsupported.push({ name: b.name, type: b.type });
+        r.unsupported.push({ name: b.name, type: b.type });
     }
   }
+  return r;
+}
 
-  if (userOfNamespace) {
-    bc.outbounds.get(userOfNamespace.id)!.forEach((out, i) => {
-      if (bc.accountScripts[out]) serviceBindings[`__WFP_OUT_${i}`] = accountWorkerName(bc.account, out);
-      else serviceBindings[`__WFP_OUT_${i}`] = FALLBACK_WORKER;
-    });
-  }
-
+/** The compatibility flags a modules-format Worker runs with: the entry wrapper needs AsyncLocalStorage. */
+export function runtimeFlags(script: Script): string[] {
   const flags = [...script.compatibility_flags];
   if (script.main_module !== undefined && !flags.includes("nodejs_compat") && !flags.includes("nodejs_als")) flags.push("nodejs_als");
+  return flags;
+}
+
+/** The entry wrapper, the fetch hook and the deployed modules, for the Worker Loader. */
+export function loaderModules(script: Script & { main_module: string }): Record<string, LoaderModule> {
+  const modules: Record<string, LoaderModule> = {
+    [ENTRY_MODULE]: { js: entrySource(script.main_module) },
+    [PATCH_MODULE]: { js: PATCH_SOURCE },
+  };
+  for (const m of script.modules) modules[m.name] = loaderModule(m);
+  return modules;
+}
+
+/** An account-level Worker as Miniflare options. */
+async function accountWorker(bc: BuildContext, container: ScriptContainer, script: Script, mfName: string): Promise<WorkerOptions> {
+  const r = resolveBindings(bc, script);
+  const flags = runtimeFlags(script);
   const compatibilityDate = script.compatibility_date || DEFAULT_COMPATIBILITY_DATE;
-  const options: Record<string, unknown> = { name: mfName, kvNamespaces, serviceBindings, wrappedBindings };
-  let code: LoadedCode | undefined;
-  if (userOfNamespace && script.main_module !== undefined) {
-    const modules: Record<string, LoaderModule> = {
-      [ENTRY_MODULE]: { js: entrySource(script.main_module) },
-      [PATCH_MODULE]: { js: PATCH_SOURCE },
-    };
-    for (const m of script.modules) modules[m.name] = loaderModule(m);
-    const loaded = { compatibilityDate, compatibilityFlags: flags, mainModule: ENTRY_MODULE, modules, values: bindings, unsupported };
-    code = { version: createHash("sha256").update(JSON.stringify(loaded)).digest("hex"), ...loaded };
-    const pass = [...Object.keys(serviceBindings), ...(assetsBinding ? [assetsBinding] : [])];
-    Object.assign(options, {
-      compatibilityDate: HOST_COMPATIBILITY_DATE,
-      compatibilityFlags: ["enable_ctx_exports"],
-      modules: [{ type: "ESModule", path: "host.js", contents: HOST_SOURCE }],
-      workerLoaders: { LOADER: {} },
-      bindings: {
-        [CODE_BINDING]: code,
-        __WFP_TOKEN: bc.token,
-        __WFP_SHAPE: { pass, kv: Object.keys(kvNamespaces), dispatch: Object.keys(wrappedBindings) },
-      },
-    });
+  const options: Record<string, unknown> = {
+    name: mfName,
+    compatibilityDate,
+    compatibilityFlags: flags,
+    bindings: { ...r.values, __WFP_CONFIG: { unsupported: r.unsupported } },
+    kvNamespaces: r.kv,
+    serviceBindings: r.services,
+    wrappedBindings: r.dispatch,
+  };
+  if (script.main_module !== undefined) {
+    options.modulesRoot = MODULES_ROOT;
+    options.modules = [
+      { type: "ESModule", path: `${MODULES_ROOT}/${ENTRY_MODULE}`, contents: entrySource(script.main_module) },
+      { type: "ESModule", path: `${MODULES_ROOT}/${PATCH_MODULE}`, contents: PATCH_SOURCE },
+      ...script.modules.map(moduleDef),
+    ];
   } else {
-    Object.assign(options, { compatibilityDate, compatibilityFlags: flags, bindings: { ...bindings, __WFP_CONFIG: { unsupported } } });
-    if (script.main_module !== undefined) {
-      options.modulesRoot = MODULES_ROOT;
-      options.modules = [
-        { type: "ESModule", path: `${MODULES_ROOT}/${ENTRY_MODULE}`, contents: entrySource(script.main_module) },
-        { type: "ESModule", path: `${MODULES_ROOT}/${PATCH_MODULE}`, contents: PATCH_SOURCE },
-        ...script.modules.map(moduleDef),
-      ];
-    } else {
-      // Service-worker format: no entry wrapper (no outbound params, limits or unsupported-binding check).
-      const body = script.modules.find((m) => m.name === script.body_part) ?? script.modules[0];
-      options.script = body ? Buffer.from(body.data, "base64").toString("utf8") : "";
-    }
+    // Service-worker format: no entry wrapper (no outbound params, limits or unsupported-binding check).
+    const body = script.modules.find((m) => m.name === script.body_part) ?? script.modules[0];
+    options.script = body ? Buffer.from(body.data, "base64").toString("utf8") : "";
   }
   if (script.assets) {
     const directory = await materializeAssets(bc, container, script);
-    const config = script.assets.config ?? {};
-    const routerConfig: Record<string, unknown> = { has_user_worker: true };
-    const rwf = config.run_worker_first;
-    if (rwf === true) routerConfig.invoke_user_worker_ahead_of_assets = true;
-    if (Array.isArray(rwf)) {
-      const rules = rwf.map(String);
-      routerConfig.static_routing = {
-        user_worker: rules.filter((r) => !r.startsWith("!")),
-        asset_worker: rules.filter((r) => r.startsWith("!")).map((r) => r.slice(1)),
-      };
-    }
-    const assetConfig: Record<string, unknown> = {};
-    if (typeof config.html_handling === "string") assetConfig.html_handling = config.html_handling;
-    if (typeof config.not_found_handling === "string") assetConfig.not_found_handling = config.not_found_handling;
-    options.assets = { directory, routerConfig, assetConfig, ...(assetsBinding ? { binding: assetsBinding } : {}) };
+    options.assets = { directory, ...assetOptions(script), ...(r.assetsBinding ? { binding: r.assetsBinding } : {}) };
     assetCompatibility.set(mfName, { compatibility_date: compatibilityDate, compatibility_flags: flags });
   }
-  return { options: options as WorkerOptions, code };
+  return options as WorkerOptions;
+}
+
+/** Miniflare's router and asset Worker settings for a script's asset config. */
+export function assetOptions(script: Script): { routerConfig: Record<string, unknown>; assetConfig: Record<string, unknown> } {
+  const config = script.assets?.config ?? {};
+  const routerConfig: Record<string, unknown> = { has_user_worker: true };
+  const rwf = config.run_worker_first;
+  if (rwf === true) routerConfig.invoke_user_worker_ahead_of_assets = true;
+  if (Array.isArray(rwf)) {
+    const rules = rwf.map(String);
+    routerConfig.static_routing = {
+      user_worker: rules.filter((r) => !r.startsWith("!")),
+      asset_worker: rules.filter((r) => r.startsWith("!")).map((r) => r.slice(1)),
+    };
+  }
+  const assetConfig: Record<string, unknown> = {};
+  if (typeof config.html_handling === "string") assetConfig.html_handling = config.html_handling;
+  if (typeof config.not_found_handling === "string") assetConfig.not_found_handling = config.not_found_handling;
+  return { routerConfig, assetConfig };
 }
 
 /** Writes a deployed asset set (and its `_headers` / `_redirects`) to a directory named by its digest, once. */
-async function materializeAssets(bc: BuildContext, container: ScriptContainer, script: Script): Promise<string> {
+export async function materializeAssets(bc: BuildContext, container: ScriptContainer, script: Script): Promise<string> {
   const assets = script.assets!;
   const config = assets.config ?? {};
   const special = { _headers: config._headers, _redirects: config._redirects };
@@ -283,12 +271,18 @@ async function materializeAssets(bc: BuildContext, container: ScriptContainer, s
 }
 
 /** Builds the worker options for every account in the store. */
-export async function buildRuntimeConfig(store: Store, assetsRoot: string, token: string): Promise<RuntimeConfig> {
+export async function buildRuntimeConfig(
+  store: Store,
+  mf: MiniflareModule,
+  log: Log,
+  assetsRoot: string,
+  token: string,
+): Promise<RuntimeConfig> {
   const workers: WorkerOptions[] = [
     { name: FALLBACK_WORKER, modules: true, script: FALLBACK_SOURCE, compatibilityDate: DEFAULT_COMPATIBILITY_DATE },
   ];
   const publicWorkers: PublicWorker[] = [];
-  const code = new Map<string, LoadedCode>();
+  const namespaceTables = new Map<string, Record<string, ScriptPayload>>();
   for (const [account, acc] of Object.entries(store.state.accounts)) {
     const accountScripts = acc.workers?.scripts ?? {};
     const namespaces = new Map(Object.values(acc.namespaces).map((ns) => [ns.name, ns]));
@@ -301,25 +295,25 @@ export async function buildRuntimeConfig(store: Store, assetsRoot: string, token
         if (ns && out !== undefined && !outbounds.get(ns.id)!.includes(out)) outbounds.get(ns.id)!.push(out);
       }
     for (const list of outbounds.values()) list.sort();
-    const bc: BuildContext = { store, account, namespaces, outbounds, accountScripts, assetsRoot, token };
+    const bc: BuildContext = { store, mf, log, account, namespaces, outbounds, accountScripts, assetsRoot, token };
 
     if (acc.workers)
       for (const script of Object.values(accountScripts)) {
         const mfName = accountWorkerName(account, script.name);
-        workers.push((await buildScript(bc, acc.workers, script, mfName)).options);
+        workers.push(await accountWorker(bc, acc.workers, script, mfName));
         if (script.subdomain?.enabled) publicWorkers.push({ account, script: script.name, mfName });
       }
     for (const ns of Object.values(acc.namespaces)) {
-      const serviceBindings: Record<string, string> = {};
-      for (const script of Object.values(ns.scripts)) {
-        const mfName = userWorkerName(ns.id, script.name);
-        serviceBindings[`S_${script.name}`] = mfName;
-        const built = await buildScript(bc, ns, script, mfName, ns);
-        workers.push(built.options);
-        if (built.code) code.set(mfName, built.code);
-      }
+      const host = await buildNamespaceHost(bc, ns);
+      workers.push(host.options);
+      namespaceTables.set(namespaceHostName(ns.id), host.scripts);
       // A wrapped binding's Worker takes the compatibility date of the Worker holding the binding: none of its own.
-      workers.push({ name: namespaceWorkerName(ns.id), modules: true, script: NAMESPACE_SOURCE, serviceBindings } as WorkerOptions);
+      workers.push({
+        name: namespaceWorkerName(ns.id),
+        modules: true,
+        script: NAMESPACE_SOURCE,
+        serviceBindings: { HOST: namespaceHostName(ns.id) },
+      } as WorkerOptions);
     }
   }
   publicWorkers.sort((a, b) => (a.script < b.script ? -1 : a.script > b.script ? 1 : 0));
@@ -327,9 +321,9 @@ export async function buildRuntimeConfig(store: Store, assetsRoot: string, token
   const fingerprint = createHash("sha256")
     .update(
       JSON.stringify([workers, compat], (k, v) =>
-        k === CODE_BINDING ? undefined : v instanceof Uint8Array ? createHash("sha256").update(v).digest("hex") : v,
+        k === SCRIPTS_BINDING ? undefined : v instanceof Uint8Array ? createHash("sha256").update(v).digest("hex") : v,
       ),
     )
     .digest("hex");
-  return { workers, publicWorkers, code, fingerprint };
+  return { workers, publicWorkers, namespaces: namespaceTables, fingerprint };
 }

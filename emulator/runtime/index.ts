@@ -5,9 +5,9 @@
  *
  * - One Miniflare instance holds every Worker; a change through the API marks the config stale, and it is rebuilt
  *   shortly after, or before the next request at the latest: a request always sees the Workers as currently
- *   deployed. A user Worker's code and binding values are handed to its host, which loads them with the Worker
- *   Loader; only a change of what workerd's config holds (a Worker added or removed, an asset set, a binding's
- *   target, an account-level Worker) restarts workerd (setOptions).
+ *   deployed. A namespace's user Workers run in its host, which loads them with the Worker Loader: the runtime
+ *   hands the host what changed. Only a change of what workerd's config holds (an account-level Worker, a
+ *   namespace, the set of KV namespaces or services a namespace's Workers bind to) restarts workerd (setOptions).
  * - The workers port is a Node server that picks an account-level Worker from the Host (see {@link pickWorker}) and
  *   hands the request to it.
  * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload.
@@ -23,7 +23,15 @@ import type { Readable } from "node:stream";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../errors";
 import type { Script, Store } from "../store";
-import { assetCompatibility, buildRuntimeConfig, type LoaderModule, loaderModule, type PublicWorker, type RuntimeConfig } from "./config";
+import {
+  assetCompatibility,
+  buildRuntimeConfig,
+  type LoaderModule,
+  loaderModule,
+  type MiniflareModule,
+  type PublicWorker,
+  type RuntimeConfig,
+} from "./config";
 import { CONTROL_HEADER, INTERNAL_HEADER_PREFIX, VALIDATOR_SOURCE } from "./shims";
 
 export interface RuntimeOptions {
@@ -37,8 +45,6 @@ export interface RuntimeOptions {
   /** Forward the Workers' console output (workerd's stdout/stderr) to stderr. */
   logs?: boolean;
 }
-
-type MiniflareModule = typeof import("miniflare");
 
 /** Which Worker a hostname reaches, or undefined. */
 export function pickWorker(hostname: string, workers: PublicWorker[]): PublicWorker | undefined {
@@ -218,13 +224,15 @@ export class WorkersRuntime {
 
   private async reload(): Promise<void> {
     try {
-      const config = await buildRuntimeConfig(this.store, this.assetsRoot, this.token);
+      const mfModule = await this.miniflare();
+      const log = this.options.logs ? new mfModule.Log(mfModule.LogLevel.WARN) : new mfModule.NoOpLog();
+      const config = await buildRuntimeConfig(this.store, mfModule, log, this.assetsRoot, this.token);
       if (this.mf && this.config?.fingerprint === config.fingerprint) {
-        await this.handOver(this.mf, this.config.code, config);
+        await this.handOver(this.mf, this.config.namespaces, config);
         this.config = config;
         return;
       }
-      const { Miniflare } = await this.miniflare();
+      const { Miniflare } = mfModule;
       await this.drain();
       const options = { ...this.shared(), host: "127.0.0.1", port: 0, workers: config.workers } as MiniflareOptions;
       if (this.mf) await this.mf.setOptions(options);
@@ -240,17 +248,20 @@ export class WorkersRuntime {
     }
   }
 
-  /** Hands each user Worker's host the code that changed since `previous`. */
-  private async handOver(mf: Miniflare, previous: RuntimeConfig["code"], config: RuntimeConfig): Promise<void> {
-    const changed = [...config.code].filter(([name, code]) => previous.get(name)?.version !== code.version);
+  /** Hands each namespace's host its user Workers that changed since `previous`. */
+  private async handOver(mf: Miniflare, previous: RuntimeConfig["namespaces"], config: RuntimeConfig): Promise<void> {
     await Promise.all(
-      changed.map(async ([name, code]) => {
+      [...config.namespaces].map(async ([host, scripts]) => {
+        const before = previous.get(host) ?? {};
+        const upserts = Object.fromEntries(Object.entries(scripts).filter(([name, s]) => before[name]?.version !== s.version));
+        const deletes = Object.keys(before).filter((name) => !(name in scripts));
+        if (Object.keys(upserts).length === 0 && deletes.length === 0) return;
         const r = await mf.dispatchFetch("http://wfp.internal/", {
           method: "POST",
-          headers: { [CONTROL_HEADER]: this.token, "MF-Route-Override": name },
-          body: JSON.stringify(code),
+          headers: { [CONTROL_HEADER]: this.token, "MF-Route-Override": host },
+          body: JSON.stringify({ upserts, deletes }),
         });
-        if (r.status !== 204) throw new Error(`the host of ${name} refused its new code: HTTP ${r.status} ${await r.text()}`);
+        if (r.status !== 204) throw new Error(`the host ${host} refused its Workers: HTTP ${r.status} ${await r.text()}`);
       }),
     );
   }

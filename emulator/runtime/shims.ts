@@ -12,8 +12,12 @@
 export const DISPATCH_HEADER = "x-wfp-internal-dispatch";
 /** Set by the fetch hook on a request to an outbound Worker: the outbound params, as JSON. */
 export const OUTBOUND_HEADER = "x-wfp-internal-outbound";
-/** Carries the runtime's token on a request that hands a user Worker's host its new code. */
+/** Carries the runtime's token on a request that hands a namespace's host its changed Workers. */
 export const CONTROL_HEADER = "x-wfp-internal-control";
+/** Set by the dispatch binding: which of the namespace's Workers a request is for. */
+export const SCRIPT_HEADER = "x-wfp-internal-script";
+/** Set by a namespace's host on its answer for a Worker it does not have. */
+export const MISSING_HEADER = "x-wfp-internal-missing";
 export const INTERNAL_HEADER_PREFIX = "x-wfp-internal-";
 
 export const PATCH_MODULE = "__wfp_patch.js";
@@ -79,6 +83,7 @@ function wrap(h) {
         request = new Request(request);
         request.headers.delete(DISPATCH);
         request.headers.delete(OUTBOUND);
+        request.headers.delete(${JSON.stringify(SCRIPT_HEADER)});
       }
       if (p !== null) e = { ...e, ...JSON.parse(p) };
       const info = d === null ? null : JSON.parse(d);
@@ -96,23 +101,25 @@ export default wrap(user.default);
 
 /**
  * The dispatch namespace binding (a wrapped binding): `get(name, args?, {limits?, outbound?})` returns a Fetcher
- * for the user Worker `S_<name>`. A missing Worker: get() succeeds and fetch() rejects, as on Cloudflare.
- * `OUTBOUND` (index into the user Workers' `__WFP_OUT_<i>`) and `PARAMS` come from the binding's config.
+ * for the namespace's user Worker `name`, run by the namespace's host (`HOST`). A missing Worker: get() succeeds
+ * and fetch() rejects, as on Cloudflare. `OUTBOUND` (index into the user Workers' `__WFP_OUT_<i>`) and `PARAMS`
+ * come from the binding's config.
  */
 export const NAMESPACE_SOURCE = `export default function (env) {
   return {
     get(name, args, options) {
-      const target = env["S_" + name];
       const outbound = (options && options.outbound) || {};
       const params = {};
       for (const n of env.PARAMS || []) if (n in outbound) params[n] = outbound[n];
       const info = JSON.stringify({ o: env.OUTBOUND ?? null, p: params, l: (options && options.limits) || null });
       return {
-        fetch(input, init) {
-          if (!target) return Promise.reject(new Error("Worker not found."));
+        async fetch(input, init) {
           const request = new Request(input, init);
           request.headers.set(${JSON.stringify(DISPATCH_HEADER)}, info);
-          return target.fetch(request);
+          request.headers.set(${JSON.stringify(SCRIPT_HEADER)}, String(name));
+          const response = await env.HOST.fetch(request);
+          if (response.headers.has(${JSON.stringify(MISSING_HEADER)})) throw new Error("Worker not found.");
+          return response;
         },
       };
     },
@@ -129,45 +136,101 @@ function loaderModules(modules) {
 }`;
 
 /**
- * The service of a modules-format user Worker: it loads the Worker's code with the Worker Loader, so new code, new
- * secrets or new binding values are live without restarting workerd. The code comes in the `__WFP_CODE` binding
- * at start and from the runtime (a request with the control header and token) after each change; a version is
- * loaded once. The loaded Worker gets the host's bindings: Fetchers as they are, KV and dispatch namespaces through
- * RPC entrypoints (they cannot be passed).
+ * A dispatch namespace's service: it runs the namespace's user Workers with the Worker Loader, so a Worker added,
+ * changed or deleted is live without restarting workerd. The table of Workers (code, compatibility, binding
+ * values, asset set) comes in the `__WFP_SCRIPTS` binding at start and from the runtime after each change (a
+ * request with the control header and token); each version is loaded once, on its first request.
+ *
+ * A Worker with assets runs as Cloudflare's does: the router Worker in front, then the asset Worker or the user
+ * Worker, both Cloudflare's own code (from Miniflare). Loaded Workers cannot be handed to each other, nor can KV or
+ * dispatch bindings be passed in: entrypoints of this host stand between them.
  */
-export const HOST_SOURCE = `import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
+export const NAMESPACE_HOST_SOURCE = `import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
 ${DECODE_SOURCE}
+let table;
+const scripts = (env) => (table ??= env.__WFP_SCRIPTS);
+
+function assetWorker(env, ctx, name) {
+  const a = scripts(env)[name].assets;
+  const m = env.__WFP_ASSET_CODE;
+  return env.LOADER.get("a:" + a.id, () => ({
+    compatibilityDate: m.asset.date, compatibilityFlags: m.asset.flags, mainModule: "asset-worker.js",
+    modules: { "asset-worker.js": env.__WFP_ASSET_WORKER },
+    env: { CONFIG: a.config, ASSETS_MANIFEST: decode(a.manifest), ASSETS_KV_NAMESPACE: ctx.exports.WfpAssetFiles({ props: { name } }) },
+  })).getEntrypoint();
+}
+
+function userWorker(env, ctx, name) {
+  const s = scripts(env)[name];
+  return env.LOADER.get("u:" + name + ":" + s.version, () => {
+    const e = { ...s.code.values, __WFP_CONFIG: { unsupported: s.code.unsupported } };
+    for (const [n, key] of Object.entries(s.shape.pass)) e[n] = env[key];
+    for (const [n, key] of Object.entries(s.shape.kv)) e[n] = ctx.exports.WfpKv({ props: { key } });
+    for (const [n, key] of Object.entries(s.shape.dispatch)) e[n] = ctx.exports.WfpDispatch({ props: { key } });
+    if (s.shape.assets) e[s.shape.assets] = ctx.exports.WfpAssets({ props: { name } });
+    const c = s.code;
+    return { compatibilityDate: c.compatibilityDate, compatibilityFlags: c.compatibilityFlags, mainModule: c.mainModule, modules: loaderModules(c.modules), env: e };
+  }).getEntrypoint();
+}
+
+function routerWorker(env, ctx, name) {
+  const s = scripts(env)[name];
+  const m = env.__WFP_ASSET_CODE;
+  return env.LOADER.get("r:" + name + ":" + s.version, () => ({
+    compatibilityDate: m.router.date, compatibilityFlags: m.router.flags, mainModule: "router-worker.js",
+    modules: { "router-worker.js": env.__WFP_ROUTER_WORKER },
+    env: { CONFIG: s.assets.routerConfig, ASSET_WORKER: ctx.exports.WfpAssets({ props: { name } }), USER_WORKER: ctx.exports.WfpUser({ props: { name } }) },
+  })).getEntrypoint();
+}
+
+export class WfpAssets extends WorkerEntrypoint {
+  fetch(request) { return assetWorker(this.env, this.ctx, this.ctx.props.name).fetch(request); }
+  unstable_canFetch(...a) { return assetWorker(this.env, this.ctx, this.ctx.props.name).unstable_canFetch(...a); }
+  unstable_getByETag(...a) { return assetWorker(this.env, this.ctx, this.ctx.props.name).unstable_getByETag(...a); }
+  unstable_getByPathname(...a) { return assetWorker(this.env, this.ctx, this.ctx.props.name).unstable_getByPathname(...a); }
+  unstable_exists(...a) { return assetWorker(this.env, this.ctx, this.ctx.props.name).unstable_exists(...a); }
+}
+export class WfpUser extends WorkerEntrypoint {
+  fetch(request) { return userWorker(this.env, this.ctx, this.ctx.props.name).fetch(request); }
+}
+/** The asset Worker's KV namespace: its files, by ETag, from the written-out asset sets. */
+export class WfpAssetFiles extends WorkerEntrypoint {
+  async getWithMetadata(key) {
+    const f = scripts(this.env)[this.ctx.props.name]?.assets?.files[key];
+    if (!f) return { value: null, metadata: null };
+    const r = await this.env.__WFP_FILES.fetch("http://files/" + f.path.split("/").map(encodeURIComponent).join("/"));
+    if (!r.ok) return { value: null, metadata: null };
+    return { value: r.body, metadata: f.contentType === null ? null : { contentType: f.contentType } };
+  }
+}
 export class WfpKv extends WorkerEntrypoint {
-  get(...a) { return this.env[this.ctx.props.b].get(...a); }
-  getWithMetadata(...a) { return this.env[this.ctx.props.b].getWithMetadata(...a); }
-  put(...a) { return this.env[this.ctx.props.b].put(...a); }
-  delete(...a) { return this.env[this.ctx.props.b].delete(...a); }
-  list(...a) { return this.env[this.ctx.props.b].list(...a); }
+  get(...a) { return this.env[this.ctx.props.key].get(...a); }
+  getWithMetadata(...a) { return this.env[this.ctx.props.key].getWithMetadata(...a); }
+  put(...a) { return this.env[this.ctx.props.key].put(...a); }
+  delete(...a) { return this.env[this.ctx.props.key].delete(...a); }
+  list(...a) { return this.env[this.ctx.props.key].list(...a); }
 }
 class Target extends RpcTarget {
   constructor(fetcher) { super(); this.fetcher = fetcher; }
   fetch(input, init) { return this.fetcher.fetch(input, init); }
 }
 export class WfpDispatch extends WorkerEntrypoint {
-  get(name, args, options) { return new Target(this.env[this.ctx.props.b].get(name, args, options)); }
+  get(name, args, options) { return new Target(this.env[this.ctx.props.key].get(name, args, options)); }
 }
-let pushed;
+
 export default {
   async fetch(request, env, ctx) {
     if (request.headers.get(${JSON.stringify(CONTROL_HEADER)}) === env.__WFP_TOKEN) {
-      pushed = await request.json();
+      const { upserts, deletes } = await request.json();
+      table = { ...scripts(env), ...upserts };
+      for (const name of deletes) delete table[name];
       return new Response(null, { status: 204 });
     }
-    const code = pushed ?? env.__WFP_CODE;
-    const shape = env.__WFP_SHAPE;
-    const worker = env.LOADER.get(code.version, () => {
-      const e = { ...code.values, __WFP_CONFIG: { unsupported: code.unsupported } };
-      for (const n of shape.pass) e[n] = env[n];
-      for (const n of shape.kv) e[n] = ctx.exports.WfpKv({ props: { b: n } });
-      for (const n of shape.dispatch) e[n] = ctx.exports.WfpDispatch({ props: { b: n } });
-      return { compatibilityDate: code.compatibilityDate, compatibilityFlags: code.compatibilityFlags, mainModule: code.mainModule, modules: loaderModules(code.modules), env: e };
-    });
-    return worker.getEntrypoint().fetch(request);
+    const name = request.headers.get(${JSON.stringify(SCRIPT_HEADER)});
+    const s = scripts(env)[name];
+    if (!s) return new Response(null, { status: 404, headers: { ${JSON.stringify(MISSING_HEADER)}: "1" } });
+    if (!s.code) return new Response("wfp-emulator: the local runtime runs ES-module Workers only (this one is in service-worker syntax)\\n", { status: 500 });
+    return (s.assets ? routerWorker(env, ctx, name) : userWorker(env, ctx, name)).fetch(request);
   },
 };
 `;

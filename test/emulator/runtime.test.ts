@@ -167,34 +167,48 @@ describe("changes are live at the next request", () => {
     expect(await served()).toEqual([404, `No tenant "${name}"\n`]);
   });
 
-  test("new code and a secret change of a user Worker are served without restarting workerd", async () => {
+  test("a new user Worker, new code, a secret change and a delete are served without restarting workerd", async () => {
     const name = "hot";
     const url = `/dispatch/namespaces/${NS}/scripts/${name}`;
     const version = (v: string) => js(`export default { fetch(r, env) { return new Response("${v} " + (env.S ?? "") + env.P); } };`);
+    const runtime = h.emu.runtime!;
+    await runtime.settle();
+    const generation = runtime.generation;
     await deployOk(h, NS, name, version("one"), { bindings: [{ type: "plain_text", name: "P", text: "!" }] });
     expect((await get(base, host(name))).text).toBe("one !");
-    const runtime = h.emu.runtime!;
-    const generation = runtime.generation;
     // keep_bindings: what the provider sends when only the code changed.
     await deployOk(h, NS, name, version("two"), { keep_bindings: ["plain_text", "secret_text"] });
     expect((await get(base, host(name))).text).toBe("two !");
     expect((await h.api("PUT", `${url}/secrets`, { json: { name: "S", text: "s", type: "secret_text" } })).status).toBe(200);
     expect((await get(base, host(name))).text).toBe("two s!");
+    expect((await h.api("DELETE", url)).status).toBe(200);
+    expect((await get(base, host(name))).text).toBe(`No tenant "${name}"\n`);
     expect(runtime.generation).toBe(generation);
   });
 
-  test("new code beside kept static assets (a single-page app) is served without restarting workerd", async () => {
+  test("a site (a single-page app), new code beside it and a new asset set are served without restarting workerd", async () => {
     const name = "hotsite";
     const version = (v: string) =>
       js(`export default { fetch(r, env) { return new URL(r.url).pathname === "/api" ? new Response("${v}") : env.ASSETS.fetch(r); } };`);
     const site = { files: { "/index.html": "<h1>app</h1>" }, config: { not_found_handling: "single-page-application" } };
+    const runtime = h.emu.runtime!;
+    await runtime.settle();
+    const generation = runtime.generation;
     await deployOk(h, NS, name, version("one"), { bindings: [{ type: "assets", name: "ASSETS" }] }, site);
     expect((await get(base, host(name), "/api")).text).toBe("one");
-    const runtime = h.emu.runtime!;
-    const generation = runtime.generation;
     await deployOk(h, NS, name, version("two"), { keep_assets: true, bindings: [{ type: "assets", name: "ASSETS" }] });
     expect((await get(base, host(name), "/api")).text).toBe("two");
     expect((await get(base, host(name), "/deep/link", { "sec-fetch-mode": "navigate" })).text).toBe("<h1>app</h1>");
+    await deployOk(
+      h,
+      NS,
+      name,
+      version("three"),
+      { bindings: [{ type: "assets", name: "ASSETS" }] },
+      { ...site, files: { "/index.html": "<h1>v3</h1>" } },
+    );
+    expect((await get(base, host(name), "/")).text).toBe("<h1>v3</h1>");
+    expect((await get(base, host(name), "/api")).text).toBe("three");
     expect(runtime.generation).toBe(generation);
   });
 });
@@ -213,8 +227,13 @@ describe("KV across reloads", () => {
     expect((await get(base, host("kvwriter"))).text).toBe("ok");
     await deployOk(h, NS, "kvwriter", js(`export default { fetch() { return new Response("v2"); } };`));
     expect((await get(base, host("kvwriter"))).text).toBe("v2");
-    // workerd restarted with the new version; the store of that namespace id did not go with it.
+    // An account-level Worker changed: workerd restarts; the store of that namespace id does not go with it.
+    const runtime = h.emu.runtime!;
+    const generation = runtime.generation;
+    await deployOk(h, null, "svc", js(`export default { fetch() { return new Response("from svc, again"); } };`));
     expect((await get(base, host("hello"), "/kv-read?k=kept")).text).toBe("yes");
+    expect(runtime.generation).toBe(generation + 1);
+    await deployOk(h, null, "svc", js(`export default { fetch() { return new Response("from svc"); } };`));
   });
 });
 
@@ -226,12 +245,15 @@ describe("reloads wait for requests in flight", () => {
     } };`;
     await deployOk(h, NS, "slow", js(slow));
     expect((await get(base, host("slow"))).text).toBe("slow done");
-    // Forwarded now (nothing pending); the upload below reloads while it runs.
+    // Forwarded now (nothing pending); the account-level upload below restarts workerd while it runs.
     const pending = get(base, host("slow"), "/?wait");
     await new Promise((r) => setTimeout(r, 150));
-    await deployOk(h, NS, "other", js(`export default { fetch() { return new Response("other"); } };`));
+    const generation = h.emu.runtime!.generation;
+    await deployOk(h, null, "other", js(`export default { fetch() { return new Response("other"); } };`));
     expect(await pending).toMatchObject({ status: 200, text: "slow done" });
-    expect((await get(base, host("other"))).text).toBe("other");
+    expect((await get(base, host("slow"))).text).toBe("slow done");
+    expect(h.emu.runtime!.generation).toBe(generation + 1);
+    expect((await h.api("DELETE", "/scripts/other")).status).toBe(200);
   });
 });
 

@@ -1,0 +1,212 @@
+/**
+ * @module
+ * A dispatch namespace's host (NAMESPACE_HOST_SOURCE) as Miniflare options, and the table of user Workers it runs:
+ * per Worker its code, binding values, which of the host's bindings it gets, and its asset set. Only the host's
+ * bindings are in workerd's config (the union of what its Workers bind to), so a Worker added, changed or deleted
+ * needs no restart. Asset sets are described by Miniflare's own assets plugin (Cloudflare's manifest encoding and
+ * `_headers` / `_redirects` parsing) and served by Cloudflare's asset and router Workers, which the host loads.
+ */
+import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import type { WorkerOptions } from "miniflare";
+import type { Namespace, Script } from "../store";
+import {
+  accountWorkerName,
+  assetOptions,
+  type BuildContext,
+  DEFAULT_COMPATIBILITY_DATE,
+  FALLBACK_WORKER,
+  type LoaderModule,
+  loaderModules,
+  materializeAssets,
+  resolveBindings,
+  runtimeFlags,
+  type Unsupported,
+} from "./config";
+import { ENTRY_MODULE, NAMESPACE_HOST_SOURCE } from "./shims";
+
+/** The host's binding with its table at start, left out of the config's fingerprint. */
+export const SCRIPTS_BINDING = "__WFP_SCRIPTS";
+export const namespaceHostName = (namespaceId: string): string => `nshost:${namespaceId}`;
+
+/** A deployed asset set as the asset and router Workers take it. */
+interface AssetSet {
+  id: string;
+  /** The asset Worker's CONFIG (html_handling, not_found_handling, parsed `_headers` and `_redirects`, ...). */
+  config: unknown;
+  /** The router Worker's CONFIG. */
+  routerConfig: unknown;
+  /** Cloudflare's binary manifest (path hash → ETag), base64. */
+  manifest: string;
+  /** ETag → the file under the runtime's assets root, and its content type. */
+  files: Record<string, { path: string; contentType: string | null }>;
+}
+
+export interface ScriptPayload {
+  /** Digest of the rest: the Worker Loader's id for this version. */
+  version: string;
+  /** Absent for a service-worker-syntax script, which the host cannot load. */
+  code?: {
+    compatibilityDate: string;
+    compatibilityFlags: string[];
+    mainModule: string;
+    modules: Record<string, LoaderModule>;
+    values: Record<string, unknown>;
+    unsupported: Unsupported[];
+  };
+  /** Binding name → the host binding it is (Fetchers passed as they are, KV and dispatch through entrypoints). */
+  shape: { pass: Record<string, string>; kv: Record<string, string>; dispatch: Record<string, string>; assets?: string };
+  assets?: AssetSet;
+}
+
+type Service = {
+  name: string;
+  worker?: {
+    compatibilityDate?: string;
+    compatibilityFlags?: string[];
+    modules?: Array<{ esModule?: string }>;
+    bindings?: Array<{ name: string; json?: string; data?: Uint8Array }>;
+  };
+};
+
+interface AssetWorkers {
+  asset: { date: string; flags: string[]; source: string };
+  router: { date: string; flags: string[]; source: string };
+}
+
+const described = new Map<string, Promise<{ set: AssetSet; workers: AssetWorkers }>>();
+
+/** Runs Miniflare's assets plugin on a written-out asset set; once per set and settings. */
+function describeAssetSet(bc: BuildContext, directory: string, script: Script): Promise<{ set: AssetSet; workers: AssetWorkers }> {
+  const { routerConfig, assetConfig } = assetOptions(script);
+  const compat = { compatibilityDate: script.compatibility_date || DEFAULT_COMPATIBILITY_DATE, compatibilityFlags: runtimeFlags(script) };
+  const key = JSON.stringify([directory, routerConfig, assetConfig, compat]);
+  let entry = described.get(key);
+  if (!entry) {
+    entry = (async () => {
+      const plugin = bc.mf.ASSETS_PLUGIN as unknown as { getServices: (a: unknown) => Promise<Service[]> };
+      const services = await plugin.getServices({
+        options: { assets: { directory, workerName: "wfp-asset-set", routerConfig, assetConfig }, ...compat },
+        log: bc.log,
+      });
+      const service = (prefix: string) => services.find((s) => s.name.startsWith(prefix))!.worker!;
+      const binding = (w: NonNullable<Service["worker"]>, name: string) => w.bindings!.find((b) => b.name === name)!;
+      const [kv, asset, router] = [service("assets:kv:"), service("assets:assets-service:"), service("assets:router:")];
+      const reverse = JSON.parse(binding(kv, "ASSETS_REVERSE_MAP").json!) as Record<
+        string,
+        { filePath: string; contentType: string | null }
+      >;
+      const base = relative(bc.assetsRoot, directory).split(sep).join("/");
+      const files: AssetSet["files"] = {};
+      for (const [etag, f] of Object.entries(reverse))
+        files[etag] = { path: `${base}/${f.filePath.split(sep).join("/")}`, contentType: f.contentType };
+      const set: AssetSet = {
+        id: createHash("sha256").update(key).digest("hex").slice(0, 24),
+        config: JSON.parse(binding(asset, "CONFIG").json!),
+        routerConfig: JSON.parse(binding(router, "CONFIG").json!),
+        manifest: Buffer.from(binding(asset, "ASSETS_MANIFEST").data!).toString("base64"),
+        files,
+      };
+      const code = (w: NonNullable<Service["worker"]>) => ({
+        date: w.compatibilityDate!,
+        flags: w.compatibilityFlags ?? [],
+        source: w.modules![0]!.esModule!,
+      });
+      return { set, workers: { asset: code(asset), router: code(router) } };
+    })();
+    described.set(key, entry);
+    entry.catch(() => described.delete(key));
+  }
+  return entry;
+}
+
+/** Cloudflare's asset and router Workers, from an empty asset set. */
+async function assetWorkers(bc: BuildContext): Promise<AssetWorkers> {
+  const empty = join(bc.assetsRoot, "wfp-empty-asset-set");
+  await mkdir(empty, { recursive: true });
+  const script = { compatibility_date: DEFAULT_COMPATIBILITY_DATE, compatibility_flags: [] } as unknown as Script;
+  return (await describeAssetSet(bc, empty, script)).workers;
+}
+
+/** Gives each distinct value one binding name (`<prefix><n>`). */
+function interner(prefix: string): (value: string) => string {
+  const keys = new Map<string, string>();
+  return (value) => {
+    const key = keys.get(value) ?? `${prefix}${keys.size}`;
+    keys.set(value, key);
+    return key;
+  };
+}
+
+export async function buildNamespaceHost(
+  bc: BuildContext,
+  ns: Namespace,
+): Promise<{ options: WorkerOptions; scripts: Record<string, ScriptPayload> }> {
+  const serviceBindings: Record<string, unknown> = { __WFP_FILES: { disk: { path: bc.assetsRoot, writable: false } } };
+  const kvNamespaces: Record<string, string> = {};
+  const wrappedBindings: Record<string, unknown> = {};
+  const [service, kv, dispatch] = [interner("__WFP_S"), interner("__WFP_K"), interner("__WFP_D")];
+  const outbound: Record<string, string> = {};
+  bc.outbounds.get(ns.id)!.forEach((out, i) => {
+    serviceBindings[`__WFP_OUT_${i}`] = bc.accountScripts[out] ? accountWorkerName(bc.account, out) : FALLBACK_WORKER;
+    outbound[`__WFP_OUT_${i}`] = `__WFP_OUT_${i}`;
+  });
+
+  const scripts: Record<string, ScriptPayload> = {};
+  for (const script of Object.values(ns.scripts)) {
+    const r = resolveBindings(bc, script);
+    const shape: ScriptPayload["shape"] = { pass: { ...outbound }, kv: {}, dispatch: {} };
+    for (const [name, target] of Object.entries(r.services)) {
+      const key = service(JSON.stringify(target));
+      serviceBindings[key] = target;
+      shape.pass[name] = key;
+    }
+    for (const [name, id] of Object.entries(r.kv)) {
+      const key = kv(id);
+      kvNamespaces[key] = id;
+      shape.kv[name] = key;
+    }
+    for (const [name, binding] of Object.entries(r.dispatch)) {
+      const key = dispatch(JSON.stringify(binding));
+      wrappedBindings[key] = binding;
+      shape.dispatch[name] = key;
+    }
+    if (r.assetsBinding && script.assets) shape.assets = r.assetsBinding;
+    const payload: Omit<ScriptPayload, "version"> = { shape };
+    if (script.main_module !== undefined)
+      payload.code = {
+        compatibilityDate: script.compatibility_date || DEFAULT_COMPATIBILITY_DATE,
+        compatibilityFlags: runtimeFlags(script),
+        mainModule: ENTRY_MODULE,
+        modules: loaderModules(script as Script & { main_module: string }),
+        values: r.values,
+        unsupported: r.unsupported,
+      };
+    if (script.assets) payload.assets = (await describeAssetSet(bc, await materializeAssets(bc, ns, script), script)).set;
+    scripts[script.name] = { version: createHash("sha256").update(JSON.stringify(payload)).digest("hex"), ...payload };
+  }
+
+  const workers = await assetWorkers(bc);
+  const options = {
+    name: namespaceHostName(ns.id),
+    compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
+    compatibilityFlags: ["enable_ctx_exports"],
+    modules: [{ type: "ESModule", path: "namespace-host.js", contents: NAMESPACE_HOST_SOURCE }],
+    workerLoaders: { LOADER: {} },
+    bindings: {
+      [SCRIPTS_BINDING]: scripts,
+      __WFP_TOKEN: bc.token,
+      __WFP_ASSET_CODE: {
+        asset: { date: workers.asset.date, flags: workers.asset.flags },
+        router: { date: workers.router.date, flags: workers.router.flags },
+      },
+      __WFP_ASSET_WORKER: workers.asset.source,
+      __WFP_ROUTER_WORKER: workers.router.source,
+    },
+    serviceBindings,
+    kvNamespaces,
+    wrappedBindings,
+  };
+  return { options: options as unknown as WorkerOptions, scripts };
+}
