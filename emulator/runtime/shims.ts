@@ -143,7 +143,8 @@ function loaderModules(modules) {
  *
  * A Worker with assets runs as Cloudflare's does: the router Worker in front, then the asset Worker or the user
  * Worker, both Cloudflare's own code (from Miniflare). Loaded Workers cannot be handed to each other, nor can KV or
- * dispatch bindings be passed in: entrypoints of this host stand between them.
+ * dispatch bindings be passed in: entrypoints of this host stand between them (the user Worker's, the assets
+ * binding's, and the asset Worker's KV of files).
  */
 export const NAMESPACE_HOST_SOURCE = `import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
 ${DECODE_SOURCE}
@@ -173,13 +174,28 @@ function userWorker(env, ctx, name) {
   }).getEntrypoint();
 }
 
-function routerWorker(env, ctx, name) {
-  const s = scripts(env)[name];
-  const m = env.__WFP_ASSET_CODE;
-  return env.LOADER.get("r:" + name + ":" + s.version, () => ({
-    compatibilityDate: m.router.date, compatibilityFlags: m.router.flags, mainModule: "router-worker.js",
-    modules: { "router-worker.js": env.__WFP_ROUTER_WORKER },
-    env: { CONFIG: s.assets.routerConfig, ASSET_WORKER: ctx.exports.WfpAssets({ props: { name } }), USER_WORKER: ctx.exports.WfpUser({ props: { name } }) },
+/** A site: Cloudflare's router and asset Workers in one loaded Worker, so the router asks the asset Worker in-process. */
+const SITE_SOURCE = \`import { WorkerEntrypoint } from "cloudflare:workers";
+import Router from "./router-worker.js";
+import Assets from "./asset-worker.js";
+export default class extends WorkerEntrypoint {
+  fetch(request) {
+    const assets = new Assets(this.ctx, this.env.ASSET_ENV);
+    return new Router(this.ctx, { CONFIG: this.env.ROUTER_CONFIG, ASSET_WORKER: assets, USER_WORKER: this.env.USER_WORKER }).fetch(request);
+  }
+}\`;
+
+function siteWorker(env, ctx, name) {
+  const a = scripts(env)[name].assets;
+  // Not by version: new code alone reaches it through WfpUser, with no new router or asset Worker to compile.
+  return env.LOADER.get("s:" + name + ":" + a.id, () => ({
+    compatibilityDate: env.__WFP_ASSET_CODE.router.date, compatibilityFlags: env.__WFP_ASSET_CODE.router.flags, mainModule: "site.js",
+    modules: { "site.js": SITE_SOURCE, "router-worker.js": env.__WFP_ROUTER_WORKER, "asset-worker.js": env.__WFP_ASSET_WORKER },
+    env: {
+      ROUTER_CONFIG: a.routerConfig,
+      ASSET_ENV: { CONFIG: a.config, ASSETS_MANIFEST: decode(a.manifest), ASSETS_KV_NAMESPACE: ctx.exports.WfpAssetFiles({ props: { name } }) },
+      USER_WORKER: ctx.exports.WfpUser({ props: { name } }),
+    },
   })).getEntrypoint();
 }
 
@@ -230,7 +246,7 @@ export default {
     const s = scripts(env)[name];
     if (!s) return new Response(null, { status: 404, headers: { ${JSON.stringify(MISSING_HEADER)}: "1" } });
     if (!s.code) return new Response("wfp-emulator: the local runtime runs ES-module Workers only (this one is in service-worker syntax)\\n", { status: 500 });
-    return (s.assets ? routerWorker(env, ctx, name) : userWorker(env, ctx, name)).fetch(request);
+    return (s.assets ? siteWorker(env, ctx, name) : userWorker(env, ctx, name)).fetch(request);
   },
 };
 `;
