@@ -65,14 +65,16 @@ export function contentTypeOf(mime: MimeLike, filePath: string): string {
 
 /**
  * {@link contentTypeOf} remembered per extension: `mime` decides by the lowercased text after the last dot of the
- * basename, when that dot is not its first character (other names go to `mime` each time).
+ * basename, when that dot is not its first character (other names, and names with a backslash, which `mime` takes
+ * for a separator, go to `mime` each time). Keyed by the extension as written (no lowercasing per file).
  */
 export function contentTypes(mime: MimeLike): (filePath: string) => string {
   const byExt = new Map<string, string>();
   return (filePath) => {
     const dot = filePath.lastIndexOf(".");
-    if (dot <= Math.max(filePath.lastIndexOf("/"), filePath.lastIndexOf("\\")) + 1) return contentTypeOf(mime, filePath);
-    const ext = filePath.slice(dot + 1).toLowerCase();
+    const slash = filePath.lastIndexOf("/");
+    if (dot <= slash + 1 || filePath.includes("\\", slash)) return contentTypeOf(mime, filePath);
+    const ext = filePath.slice(dot + 1);
     let type = byExt.get(ext);
     if (type === undefined) {
       type = contentTypeOf(mime, filePath);

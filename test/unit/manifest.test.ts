@@ -287,7 +287,10 @@ describe("content types", () => {
       "/a.",
       "/d/.e.css",
       "/back\\slash.JS",
+      "/x\\.y/z.css",
+      "/d\\.e",
       "/é.Txt",
+      "/İ.HTML",
     ];
     for (const name of [...names, ...names]) expect([name, remembered(name)]).toEqual([name, contentTypeOf(mime, name)]);
   });
