@@ -243,7 +243,8 @@ export default {
       return new Response(null, { status: 204 });
     }
     const name = request.headers.get(${JSON.stringify(SCRIPT_HEADER)});
-    const s = scripts(env)[name];
+    // Own entries only: a tenant named "constructor" is not Object's.
+    const s = Object.hasOwn(scripts(env), name) ? scripts(env)[name] : undefined;
     if (!s) return new Response(null, { status: 404, headers: { ${JSON.stringify(MISSING_HEADER)}: "1" } });
     if (!s.code) return new Response("wfp-emulator: the local runtime runs ES-module Workers only (this one is in service-worker syntax)\\n", { status: 500 });
     return (s.assets ? siteWorker(env, ctx, name) : userWorker(env, ctx, name)).fetch(request);

@@ -117,8 +117,10 @@ describe("dispatch through the example dispatch Worker", () => {
 
   test("path routing on the dispatcher's host, and a missing tenant gets the dispatcher's 404", async () => {
     expect(JSON.parse((await get(base, "dispatcher.localhost", "/hello/a/b")).text).path).toBe("/a/b");
-    const missing = await get(base, host("nobody"));
-    expect([missing.status, missing.text]).toEqual([404, 'No tenant "nobody"\n']);
+    for (const nobody of ["nobody", "constructor"]) {
+      const missing = await get(base, host(nobody));
+      expect([missing.status, missing.text]).toEqual([404, `No tenant "${nobody}"\n`]);
+    }
   });
 
   test("the outbound Worker sees the user Worker's fetch() with the outbound params, and blocks its listed host", async () => {
