@@ -59,6 +59,15 @@ function main(): void {
   };
 
   require("@pulumi/pulumi/cmd/dynamic-provider");
+  exitWithParent();
+}
+
+/** Pulumi starts plugins in a process group of their own, so a CLI killed with SIGKILL would leave this host behind. */
+function exitWithParent(): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 1000).unref();
 }
 
 // The plugin's entry point (bin/pulumi-resource-pulumi-nodejs requires it).

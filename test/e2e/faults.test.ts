@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -218,6 +218,8 @@ describe("fault table through the real engine", () => {
     });
     process.kill(-child.pid!, "SIGKILL");
     await closed;
+    // Our provider host, in a process group of its own, goes too (Pulumi's language host stays behind: not ours).
+    await waitFor(async () => providerHosts(`PULUMI_BACKEND_URL=file://${row.project.backendDir}`).length === 0, 15_000);
     await waitFor(async () => (await row.op.journal()).some((e) => isSitePut(e) && e.status !== 0));
 
     const exported = await row.project.exportStack();
@@ -249,6 +251,21 @@ const scenarios = new ScenarioReport(path.join(ROOT, ".wfp", "e2e", "faults-repo
 function report(title: string, run: RunResult, re: RegExp): void {
   const seen = run.output.split("\n").filter((l) => re.test(l) && !/^\s*[+~-]?\s+pulumi:pulumi:Stack .*\((\d+s)\)/.test(l));
   scenarios.add(`${title} (exit ${run.code})`, seen);
+}
+
+/** The pids of the provider hosts (bin/pulumi-resource-pulumi-nodejs) whose environment holds `entry` (Linux). */
+function providerHosts(entry: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const isHost = readFileSync(`/proc/${name}/cmdline`, "utf8").includes("pulumi-cloudflare-wfp/plugin-host");
+      if (isHost && readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(entry)) pids.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
 }
 
 /** When a file under `dir` was last written (ms since the epoch). */
