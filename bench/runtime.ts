@@ -27,6 +27,10 @@ const USER_WORKER = `export default { async fetch(request, env) {
   if (url.pathname === "/") return new Response("hello from " + env.NAME);
   return env.ASSETS.fetch(request);
 } };`;
+const ACME_BINDINGS = [
+  { type: "plain_text", name: "NAME", text: "acme" },
+  { type: "assets", name: "ASSETS" },
+];
 const PAGE = `<!doctype html><title>bench</title><p>${"static ".repeat(100)}</p>`;
 const dispatcherSource = readFileSync(join(__dirname, "../../examples/platform/dispatcher/worker.js"), "utf8");
 
@@ -97,12 +101,7 @@ async function platform(): Promise<{ emu: TestEmulator; base: string }> {
     "bench",
     "acme",
     { "worker.js": { content: USER_WORKER } },
-    {
-      bindings: [
-        { type: "plain_text", name: "NAME", text: "acme" },
-        { type: "assets", name: "ASSETS" },
-      ],
-    },
+    { bindings: ACME_BINDINGS },
     { files: { "/page.html": PAGE } },
   );
   await deployOk(
@@ -171,19 +170,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < UPDATES; i++) {
       const code = USER_WORKER.replace('"hello from "', `"v${i} from "`);
       const t0 = performance.now();
-      const r = await deploy(
-        emu,
-        "bench",
-        "acme",
-        { "worker.js": { content: code } },
-        {
-          bindings: [
-            { type: "plain_text", name: "NAME", text: "acme" },
-            { type: "assets", name: "ASSETS" },
-          ],
-          keep_assets: true,
-        },
-      );
+      const r = await deploy(emu, "bench", "acme", { "worker.js": { content: code } }, { bindings: ACME_BINDINGS, keep_assets: true });
       const t1 = performance.now();
       if (r.status !== 200) throw new Error(`update: ${r.text}`);
       for (;;) {
