@@ -87,6 +87,9 @@ async function seedNodeModules(project: string, others: string[], install: (into
     env: process.env,
   });
   if (copied.code !== 0) cpSync(path.join(cached, "node_modules"), path.join(project, "node_modules"), { recursive: true });
+  // Not our package: npm would keep the cached copy of an earlier tarball of the same name and version.
+  for (const stale of ["pulumi-cloudflare-wfp", ".package-lock.json"])
+    rmSync(path.join(project, "node_modules", stale), { recursive: true, force: true });
 }
 
 // One scenario in order: never shuffled.
@@ -147,6 +150,10 @@ describe("a TypeScript program in a fresh project, the package installed from it
     // Independent steps side by side: packing is mostly tsc, the rest mostly I/O.
     await Promise.all([packed, stack(), seedNodeModules(project, [pulumiSdk], async (dir) => npmInstall(dir, await packed))]);
     await npmInstall(project, await packed);
+    // The package installed is the one just packed: every module this build has.
+    const installed = path.join(project, "node_modules", "pulumi-cloudflare-wfp", "dist", "provider");
+    for (const file of readdirSync(path.join(ROOT, "dist", "provider")).filter((f) => f.endsWith(".js")))
+      expect(existsSync(path.join(installed, file)), file).toBe(true);
   });
 
   afterAll(async () => {
