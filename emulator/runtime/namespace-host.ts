@@ -70,8 +70,9 @@ type Service = {
   };
 };
 
+/** Cloudflare's asset and router Workers: their sources, and the router's compatibility settings. */
 interface AssetWorkers {
-  asset: { date: string; flags: string[]; source: string };
+  asset: string;
   router: { date: string; flags: string[]; source: string };
 }
 
@@ -92,7 +93,7 @@ function describeAssetSet(bc: BuildContext, directory: string, script: Script): 
       });
       const service = (prefix: string) => services.find((s) => s.name.startsWith(prefix))!.worker!;
       const binding = (w: NonNullable<Service["worker"]>, name: string) => w.bindings!.find((b) => b.name === name)!;
-      const [kv, asset, router] = [service("assets:kv:"), service("assets:assets-service:"), service("assets:router:")];
+      const [kv, asset, routerService] = [service("assets:kv:"), service("assets:assets-service:"), service("assets:router:")];
       const reverse = JSON.parse(binding(kv, "ASSETS_REVERSE_MAP").json!) as Record<
         string,
         { filePath: string; contentType: string | null }
@@ -104,16 +105,16 @@ function describeAssetSet(bc: BuildContext, directory: string, script: Script): 
       const set: AssetSet = {
         id: createHash("sha256").update(key).digest("hex").slice(0, 24),
         config: JSON.parse(binding(asset, "CONFIG").json!),
-        routerConfig: JSON.parse(binding(router, "CONFIG").json!),
+        routerConfig: JSON.parse(binding(routerService, "CONFIG").json!),
         manifest: Buffer.from(binding(asset, "ASSETS_MANIFEST").data!).toString("base64"),
         files,
       };
-      const code = (w: NonNullable<Service["worker"]>) => ({
-        date: w.compatibilityDate!,
-        flags: w.compatibilityFlags ?? [],
-        source: w.modules![0]!.esModule!,
-      });
-      return { set, workers: { asset: code(asset), router: code(router) } };
+      const router = {
+        date: routerService.compatibilityDate!,
+        flags: routerService.compatibilityFlags ?? [],
+        source: routerService.modules![0]!.esModule!,
+      };
+      return { set, workers: { asset: asset.modules![0]!.esModule!, router } };
     })();
     described.set(key, entry);
     entry.catch(() => described.delete(key));
@@ -188,22 +189,18 @@ export async function buildNamespaceHost(
   }
 
   const workers = await assetWorkers(bc);
+  // The host runs the router and asset Workers in-process: it takes the router's compatibility settings.
   const options = {
     name: namespaceHostName(ns.id),
-    compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
-    compatibilityFlags: ["enable_ctx_exports"],
-    modules: [{ type: "ESModule", path: "namespace-host.js", contents: NAMESPACE_HOST_SOURCE }],
+    compatibilityDate: workers.router.date,
+    compatibilityFlags: [...new Set([...workers.router.flags, "enable_ctx_exports"])],
+    modules: [
+      { type: "ESModule", path: "namespace-host.js", contents: NAMESPACE_HOST_SOURCE },
+      { type: "ESModule", path: "router-worker.js", contents: workers.router.source },
+      { type: "ESModule", path: "asset-worker.js", contents: workers.asset },
+    ],
     workerLoaders: { LOADER: {} },
-    bindings: {
-      [SCRIPTS_BINDING]: scripts,
-      __WFP_TOKEN: bc.token,
-      __WFP_ASSET_CODE: {
-        asset: { date: workers.asset.date, flags: workers.asset.flags },
-        router: { date: workers.router.date, flags: workers.router.flags },
-      },
-      __WFP_ASSET_WORKER: workers.asset.source,
-      __WFP_ROUTER_WORKER: workers.router.source,
-    },
+    bindings: { [SCRIPTS_BINDING]: scripts, __WFP_TOKEN: bc.token },
     serviceBindings,
     kvNamespaces,
     wrappedBindings,

@@ -142,24 +142,39 @@ function loaderModules(modules) {
  * request with the control header and token); each version is loaded once, on its first request.
  *
  * A Worker with assets runs as Cloudflare's does: the router Worker in front, then the asset Worker or the user
- * Worker, both Cloudflare's own code (from Miniflare). Loaded Workers cannot be handed to each other, nor can KV or
- * dispatch bindings be passed in: entrypoints of this host stand between them (the user Worker's, the assets
- * binding's, and the asset Worker's KV of files).
+ * Worker. The router and asset Workers are Cloudflare's own code (from Miniflare), modules of this host run
+ * in-process, so a request to a site crosses one isolate boundary, into the user Worker, as with no site. Loaded
+ * Workers cannot be handed to each other, nor can KV or dispatch bindings be passed in: entrypoints of this host
+ * stand between them (the assets binding, KV, dispatch).
  */
 export const NAMESPACE_HOST_SOURCE = `import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
+import Router from "./router-worker.js";
+import Assets from "./asset-worker.js";
 ${DECODE_SOURCE}
 let table;
 const scripts = (env) => (table ??= env.__WFP_SCRIPTS);
 
-function assetWorker(env, ctx, name) {
-  const a = scripts(env)[name].assets;
-  const m = env.__WFP_ASSET_CODE;
-  return env.LOADER.get("a:" + a.id, () => ({
-    compatibilityDate: m.asset.date, compatibilityFlags: m.asset.flags, mainModule: "asset-worker.js",
-    modules: { "asset-worker.js": env.__WFP_ASSET_WORKER },
-    env: { CONFIG: a.config, ASSETS_MANIFEST: decode(a.manifest), ASSETS_KV_NAMESPACE: ctx.exports.WfpAssetFiles({ props: { name } }) },
-  })).getEntrypoint();
+/** Per asset set: the asset Worker's env, its manifest decoded once. */
+let assetEnvs = new Map();
+function assetEnv(env, a) {
+  let e = assetEnvs.get(a.id);
+  if (!e) {
+    const files = {
+      // The asset Worker's KV namespace: its files, by ETag, from the written-out asset sets.
+      async getWithMetadata(key) {
+        const f = a.files[key];
+        if (!f) return { value: null, metadata: null };
+        const r = await env.__WFP_FILES.fetch("http://files/" + f.path.split("/").map(encodeURIComponent).join("/"));
+        if (!r.ok) return { value: null, metadata: null };
+        return { value: r.body, metadata: f.contentType === null ? null : { contentType: f.contentType } };
+      },
+    };
+    e = { CONFIG: a.config, ASSETS_MANIFEST: decode(a.manifest), ASSETS_KV_NAMESPACE: files };
+    assetEnvs.set(a.id, e);
+  }
+  return e;
 }
+const assetWorker = (env, ctx, name) => new Assets(ctx, assetEnv(env, scripts(env)[name].assets));
 
 function userWorker(env, ctx, name) {
   const s = scripts(env)[name];
@@ -174,29 +189,10 @@ function userWorker(env, ctx, name) {
   }).getEntrypoint();
 }
 
-/** A site: Cloudflare's router and asset Workers in one loaded Worker, so the router asks the asset Worker in-process. */
-const SITE_SOURCE = \`import { WorkerEntrypoint } from "cloudflare:workers";
-import Router from "./router-worker.js";
-import Assets from "./asset-worker.js";
-export default class extends WorkerEntrypoint {
-  fetch(request) {
-    const assets = new Assets(this.ctx, this.env.ASSET_ENV);
-    return new Router(this.ctx, { CONFIG: this.env.ROUTER_CONFIG, ASSET_WORKER: assets, USER_WORKER: this.env.USER_WORKER }).fetch(request);
-  }
-}\`;
-
-function siteWorker(env, ctx, name) {
-  const a = scripts(env)[name].assets;
-  // Not by version: new code alone reaches it through WfpUser, with no new router or asset Worker to compile.
-  return env.LOADER.get("s:" + name + ":" + a.id, () => ({
-    compatibilityDate: env.__WFP_ASSET_CODE.router.date, compatibilityFlags: env.__WFP_ASSET_CODE.router.flags, mainModule: "site.js",
-    modules: { "site.js": SITE_SOURCE, "router-worker.js": env.__WFP_ROUTER_WORKER, "asset-worker.js": env.__WFP_ASSET_WORKER },
-    env: {
-      ROUTER_CONFIG: a.routerConfig,
-      ASSET_ENV: { CONFIG: a.config, ASSETS_MANIFEST: decode(a.manifest), ASSETS_KV_NAMESPACE: ctx.exports.WfpAssetFiles({ props: { name } }) },
-      USER_WORKER: ctx.exports.WfpUser({ props: { name } }),
-    },
-  })).getEntrypoint();
+/** A site: Cloudflare's router, asking the asset Worker in-process and loading the user Worker only when it routes there. */
+function site(env, ctx, name) {
+  const user = { fetch: (request) => userWorker(env, ctx, name).fetch(request) };
+  return new Router(ctx, { CONFIG: scripts(env)[name].assets.routerConfig, ASSET_WORKER: assetWorker(env, ctx, name), USER_WORKER: user });
 }
 
 export class WfpAssets extends WorkerEntrypoint {
@@ -205,19 +201,6 @@ export class WfpAssets extends WorkerEntrypoint {
   unstable_getByETag(...a) { return assetWorker(this.env, this.ctx, this.ctx.props.name).unstable_getByETag(...a); }
   unstable_getByPathname(...a) { return assetWorker(this.env, this.ctx, this.ctx.props.name).unstable_getByPathname(...a); }
   unstable_exists(...a) { return assetWorker(this.env, this.ctx, this.ctx.props.name).unstable_exists(...a); }
-}
-export class WfpUser extends WorkerEntrypoint {
-  fetch(request) { return userWorker(this.env, this.ctx, this.ctx.props.name).fetch(request); }
-}
-/** The asset Worker's KV namespace: its files, by ETag, from the written-out asset sets. */
-export class WfpAssetFiles extends WorkerEntrypoint {
-  async getWithMetadata(key) {
-    const f = scripts(this.env)[this.ctx.props.name]?.assets?.files[key];
-    if (!f) return { value: null, metadata: null };
-    const r = await this.env.__WFP_FILES.fetch("http://files/" + f.path.split("/").map(encodeURIComponent).join("/"));
-    if (!r.ok) return { value: null, metadata: null };
-    return { value: r.body, metadata: f.contentType === null ? null : { contentType: f.contentType } };
-  }
 }
 export class WfpKv extends WorkerEntrypoint {
   get(...a) { return this.env[this.ctx.props.key].get(...a); }
@@ -240,6 +223,9 @@ export default {
       const { upserts, deletes } = await request.json();
       table = { ...scripts(env), ...upserts };
       for (const name of deletes) delete table[name];
+      // Asset sets no Worker has any more go.
+      const live = new Set(Object.values(table).flatMap((s) => (s.assets ? [s.assets.id] : [])));
+      assetEnvs = new Map([...assetEnvs].filter(([id]) => live.has(id)));
       return new Response(null, { status: 204 });
     }
     const name = request.headers.get(${JSON.stringify(SCRIPT_HEADER)});
@@ -247,7 +233,7 @@ export default {
     const s = Object.hasOwn(scripts(env), name) ? scripts(env)[name] : undefined;
     if (!s) return new Response(null, { status: 404, headers: { ${JSON.stringify(MISSING_HEADER)}: "1" } });
     if (!s.code) return new Response("wfp-emulator: the local runtime runs ES-module Workers only (this one is in service-worker syntax)\\n", { status: 500 });
-    return (s.assets ? siteWorker(env, ctx, name) : userWorker(env, ctx, name)).fetch(request);
+    return (s.assets ? site(env, ctx, name) : userWorker(env, ctx, name)).fetch(request);
   },
 };
 `;
