@@ -41,41 +41,53 @@ interface Stats {
   errors: number;
 }
 
+interface Target {
+  url: string;
+  host: string;
+}
+
 /**
- * Closed-loop load: `concurrency` clients, each sending its next request when the previous one ends. The clients run
- * in a worker thread, off the event loop of the emulator and its workers port, as real clients would.
+ * Closed-loop load: `concurrency` clients, each sending its next request when the previous one ends, to each of the
+ * targets in turn: targets measured together see the same machine (a lone request's latency drifts by more than a
+ * hop costs). The clients run in a worker thread, off the event loop of the emulator and its workers port, as real
+ * clients would.
  */
-async function load(url: string, host: string, seconds: number, concurrency = CONCURRENCY): Promise<Stats> {
-  const worker = new Worker(__filename, { workerData: { url, host, seconds, concurrency } });
-  const [latencies, errors, elapsed] = await new Promise<[number[], number, number]>((resolve, reject) => {
+async function load(targets: Target[], seconds: number, concurrency = CONCURRENCY): Promise<Stats[]> {
+  const worker = new Worker(__filename, { workerData: { targets, seconds, concurrency } });
+  const [perTarget, elapsed] = await new Promise<[Array<[number[], number]>, number]>((resolve, reject) => {
     worker.once("message", resolve);
     worker.once("error", reject);
   });
   await worker.terminate();
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
-  return { rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
+  return perTarget.map(([latencies, errors]) => {
+    latencies.sort((a, b) => a - b);
+    const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? Number.NaN;
+    return { rps: latencies.length / elapsed, p50: q(0.5), p99: q(0.99), errors };
+  });
 }
 
-/** The load thread: answers [latencies, errors, elapsed seconds]. */
-async function clients(o: { url: string; host: string; seconds: number; concurrency: number }): Promise<void> {
-  const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
-  const latencies: number[] = [];
-  let errors = 0;
+/** The load thread: answers per target [latencies, errors], and the elapsed seconds. */
+async function clients(o: { targets: Target[]; seconds: number; concurrency: number }): Promise<void> {
+  const perTarget = o.targets.map((t) => ({
+    ...t,
+    agent: new Agent({ keepAlive: true, maxSockets: o.concurrency }),
+    latencies: [] as number[],
+    errors: 0,
+  }));
   const end = performance.now() + o.seconds * 1000;
-  const one = () =>
+  const one = (t: (typeof perTarget)[number]) =>
     new Promise<void>((resolve) => {
       const started = performance.now();
-      const req = request(o.url, { agent, headers: { host: o.host } }, (res) => {
+      const req = request(t.url, { agent: t.agent, headers: { host: t.host } }, (res) => {
         res.resume();
         res.on("end", () => {
-          if (res.statusCode !== 200) errors++;
-          latencies.push(performance.now() - started);
+          if (res.statusCode !== 200) t.errors++;
+          t.latencies.push(performance.now() - started);
           resolve();
         });
       });
       req.on("error", () => {
-        errors++;
+        t.errors++;
         resolve();
       });
       req.end();
@@ -83,11 +95,11 @@ async function clients(o: { url: string; host: string; seconds: number; concurre
   const started = performance.now();
   await Promise.all(
     Array.from({ length: o.concurrency }, async () => {
-      while (performance.now() < end) await one();
+      while (performance.now() < end) for (const t of perTarget) await one(t);
     }),
   );
-  agent.destroy();
-  parentPort!.postMessage([latencies, errors, (performance.now() - started) / 1000]);
+  for (const t of perTarget) t.agent.destroy();
+  parentPort!.postMessage([perTarget.map((t) => [t.latencies, t.errors]), (performance.now() - started) / 1000]);
 }
 
 async function platform(): Promise<{ emu: TestEmulator; base: string }> {
@@ -144,17 +156,27 @@ async function main(): Promise<void> {
   const { emu, base } = await platform();
   const { mf, url } = await direct(dir);
   try {
+    const paths = (path: string): [Target, Target] => [
+      { url: `${url}${path}`, host: "localhost" },
+      { url: `${base}${path}`, host: "acme.localhost" },
+    ];
     // Warm both paths up before measuring.
-    await load(`${base}/`, "acme.localhost", 1);
-    await load(`${url}/`, "localhost", 1);
-    // One client: the latency of a request alone; CONCURRENCY clients: the throughput, with the latency under load.
+    await load([...paths("/"), ...paths("/page")], 1, 1);
+    // One client: the latency of a request alone, direct and dispatched requests in turn; CONCURRENCY clients: the
+    // throughput, with the latency under load, one path at a time.
     for (const clients of [...new Set([1, CONCURRENCY])]) {
       const rows: Array<[string, string, Stats]> = [];
-      rows.push(["user Worker", "direct (Miniflare)", await load(`${url}/`, "localhost", SECONDS, clients)]);
-      rows.push(["user Worker", "through the dispatcher", await load(`${base}/`, "acme.localhost", SECONDS, clients)]);
-      rows.push(["static asset", "direct (Miniflare)", await load(`${url}/page`, "localhost", SECONDS, clients)]);
-      rows.push(["static asset", "through the dispatcher", await load(`${base}/page`, "acme.localhost", SECONDS, clients)]);
-      console.log(`\n### Runtime: requests through the dispatcher (${clients} concurrent client(s), ${SECONDS} s each)\n`);
+      for (const [target, path] of [
+        ["user Worker", "/"],
+        ["static asset", "/page"],
+      ] as const) {
+        const [direct, dispatched] =
+          clients === 1
+            ? await load(paths(path), SECONDS * 2, 1)
+            : [(await load([paths(path)[0]], SECONDS, clients))[0]!, (await load([paths(path)[1]], SECONDS, clients))[0]!];
+        rows.push([target, "direct (Miniflare)", direct!], [target, "through the dispatcher", dispatched!]);
+      }
+      console.log(`\n### Runtime: requests through the dispatcher (${clients} concurrent client(s), ${SECONDS} s per path)\n`);
       console.log("| Target | Path | req/s | p50 ms | p99 ms | p50 vs direct | errors |");
       console.log("|---|---|---:|---:|---:|---:|---:|");
       for (const [target, path, s] of rows) {

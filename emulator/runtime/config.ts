@@ -11,12 +11,14 @@ import { dirname, join } from "node:path";
 import type { Log, WorkerOptions } from "miniflare";
 import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../store";
 import { buildNamespaceHost, namespaceHostName, type ScriptPayload, SCRIPTS_BINDING } from "./namespace-host";
-import { ENTRY_MODULE, entrySource, NAMESPACE_SOURCE, PATCH_MODULE, PATCH_SOURCE } from "./shims";
+import { ENTRY_MODULE, entrySource, FRONT_SOURCE, NAMESPACE_SOURCE, PATCH_MODULE, PATCH_SOURCE } from "./shims";
 
 export type MiniflareModule = typeof import("miniflare");
 
 /** The options of the Worker every request falls back to (Miniflare's first Worker). */
 export const FALLBACK_WORKER = "wfp:fallback";
+/** The Worker behind the workers port (FRONT_SOURCE), on a socket of its own. */
+export const FRONT_WORKER = "wfp:front";
 const FALLBACK_SOURCE = `export default { fetch() { return new Response("wfp-emulator: no Worker here\\n", { status: 404 }); } };`;
 export const DEFAULT_COMPATIBILITY_DATE = "2025-06-01";
 const MODULES_ROOT = "/wfp";
@@ -28,7 +30,7 @@ const namespaceWorkerName = (namespaceId: string): string => `nsbinding:${namesp
 export const assetCompatibility = new Map<string, { compatibility_date: string; compatibility_flags: string[] }>();
 
 /** An account-level Worker with its workers.dev subdomain on: what the workers port serves. */
-export interface PublicWorker {
+interface PublicWorker {
   account: string;
   script: string;
   mfName: string;
@@ -36,7 +38,6 @@ export interface PublicWorker {
 
 export interface RuntimeConfig {
   workers: WorkerOptions[];
-  publicWorkers: PublicWorker[];
   /** Per namespace host (Miniflare name): its user Workers, which change without a restart. */
   namespaces: Map<string, Record<string, ScriptPayload>>;
   /** Digest of what needs a restart to change: all of the above but the namespaces' user Workers. */
@@ -270,6 +271,40 @@ export async function materializeAssets(bc: BuildContext, container: ScriptConta
   return dir;
 }
 
+/** The placeholder `Request.cf` of a request from outside (Cloudflare's fields, local values). */
+const PLACEHOLDER_CF = {
+  asn: 395747,
+  asOrganization: "",
+  colo: "DFW",
+  country: "US",
+  continent: "NA",
+  city: "Austin",
+  region: "Texas",
+  regionCode: "TX",
+  metroCode: "635",
+  postalCode: "78701",
+  timezone: "America/Chicago",
+  latitude: "30.27130",
+  longitude: "-97.74260",
+  clientTcpRtt: 0,
+  httpProtocol: "HTTP/1.1",
+  tlsVersion: "TLSv1.3",
+  tlsCipher: "AEAD-AES128-GCM-SHA256",
+};
+
+/** The front Worker: a socket of its own (no Miniflare entry Worker on the way), a service binding per public Worker. */
+function frontWorker(publicWorkers: PublicWorker[]): WorkerOptions {
+  return {
+    name: FRONT_WORKER,
+    modules: true,
+    script: FRONT_SOURCE,
+    compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
+    bindings: { __WFP_PUBLIC: publicWorkers.map((w, i) => ({ script: w.script, binding: `W${i}` })), __WFP_CF: PLACEHOLDER_CF },
+    serviceBindings: Object.fromEntries(publicWorkers.map((w, i) => [`W${i}`, w.mfName])),
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+  } as WorkerOptions;
+}
+
 /** Builds the worker options for every account in the store. */
 export async function buildRuntimeConfig(
   store: Store,
@@ -317,6 +352,7 @@ export async function buildRuntimeConfig(
     }
   }
   publicWorkers.sort((a, b) => (a.script < b.script ? -1 : a.script > b.script ? 1 : 0));
+  workers.push(frontWorker(publicWorkers));
   const compat = workers.map((w) => (w.assets ? assetCompatibility.get(w.name ?? "") : null));
   const fingerprint = createHash("sha256")
     .update(
@@ -325,5 +361,5 @@ export async function buildRuntimeConfig(
       ),
     )
     .digest("hex");
-  return { workers, publicWorkers, namespaces: namespaceTables, fingerprint };
+  return { workers, namespaces: namespaceTables, fingerprint };
 }

@@ -8,14 +8,12 @@
  *   deployed. A namespace's user Workers run in its host, which loads them with the Worker Loader: the runtime
  *   hands the host what changed. Only a change of what workerd's config holds (an account-level Worker, a
  *   namespace, the set of KV namespaces or services a namespace's Workers bind to) restarts workerd (setOptions).
- * - The workers port is a Node server that picks an account-level Worker from the Host (see {@link pickWorker}) and
- *   hands the request to it.
+ * - The workers port (front.ts) splices each connection to workerd's socket for the front Worker, which picks an
+ *   account-level Worker from the Host (`pickWorker` in shims.ts).
  * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -29,10 +27,11 @@ import {
   type LoaderModule,
   loaderModule,
   type MiniflareModule,
-  type PublicWorker,
+  FRONT_WORKER,
   type RuntimeConfig,
 } from "./config";
-import { CONTROL_HEADER, INTERNAL_HEADER_PREFIX, VALIDATOR_SOURCE } from "./shims";
+import { type FrontUpstream, WorkersFront } from "./front";
+import { CONTROL_HEADER, VALIDATOR_SOURCE } from "./shims";
 
 export interface RuntimeOptions {
   /** Serve the account-level Workers on this port (0 = a free one); undefined = no serving. */
@@ -44,18 +43,6 @@ export interface RuntimeOptions {
   validate: boolean;
   /** Forward the Workers' console output (workerd's stdout/stderr) to stderr. */
   logs?: boolean;
-}
-
-/** Which Worker a hostname reaches, or undefined. */
-export function pickWorker(hostname: string, workers: PublicWorker[]): PublicWorker | undefined {
-  const h = hostname.toLowerCase().replace(/\.$/, "");
-  // `<worker>.localhost` and anything under it; Cloudflare's own `<worker>.<subdomain>.workers.dev`.
-  const named = workers.find((w) => h === `${w.script}.localhost` || h.endsWith(`.${w.script}.localhost`));
-  if (named) return named;
-  const dev = /^([^.]+)\.[^.]+\.workers\.dev$/.exec(h);
-  if (dev) return workers.find((w) => w.script === dev[1]);
-  // With a single public Worker, every other host is its: `acme.localhost` reaches the dispatcher as is.
-  return workers.length === 1 ? workers[0] : undefined;
 }
 
 type Service = { name?: string; worker?: { bindings?: Array<{ service?: { name?: string } }> } };
@@ -119,15 +106,13 @@ export class WorkersRuntime {
   private dirty = true;
   private reloading: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private server: Server | undefined;
-  /** workerd's own HTTP socket (Miniflare's entry Worker), which the workers port forwards to. */
-  private upstream: URL | undefined;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  private front: WorkersFront | undefined;
+  /** workerd's socket for the front Worker, which the workers port splices connections to. */
+  private frontSocket: FrontUpstream | undefined;
   private readonly assetsRoot = assetsRoot();
   private closed = false;
-  /** Requests being forwarded to workerd: a reload waits for them (a restart would cut them). */
-  private active = 0;
-  private idle: Array<() => void> = [];
+  /** workerd is being restarted (setOptions). */
+  restarting = false;
   /** `http://HOST:PORT` of the workers port, once listening. */
   url: string | undefined;
   /** How many times workerd was (re)started with the Workers: tests and benches read it. */
@@ -182,20 +167,20 @@ export class WorkersRuntime {
     if (this.options.port === undefined) return;
     await this.settle();
     if (this.loadError) throw this.loadError;
-    const server = createServer((req, res) => {
-      this.serve(req, res).catch((err: unknown) => {
-        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
-        res.end(`wfp-emulator: ${(err as Error).message}\n`);
-      });
-    });
-    server.keepAliveTimeout = 5_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port, this.options.host ?? "127.0.0.1", () => resolve());
-    });
-    this.server = server;
-    const a = server.address() as AddressInfo;
+    const front = new WorkersFront(this);
+    const a = await front.listen(this.options.port, this.options.host ?? "127.0.0.1");
+    this.front = front;
     this.url = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /** A reload is due or running. */
+  get pending(): boolean {
+    return this.dirty || this.reloading !== undefined;
+  }
+
+  upstream(): FrontUpstream | { error: string } {
+    if (this.loadError || !this.frontSocket) return { error: this.loadError?.message ?? "not started" };
+    return this.frontSocket;
   }
 
   /** The API changed something: reload soon, and before the next request in any case. */
@@ -233,18 +218,24 @@ export class WorkersRuntime {
         return;
       }
       const { Miniflare } = mfModule;
-      await this.drain();
+      this.restarting = true;
+      // A restart would cut requests in flight: they finish first (a streaming response gets 5 s).
+      await this.front?.whenIdle(5_000);
       const options = { ...this.shared(), host: "127.0.0.1", port: 0, workers: config.workers } as MiniflareOptions;
       if (this.mf) await this.mf.setOptions(options);
       else this.mf = new Miniflare(options);
-      this.upstream = await this.mf.ready;
+      const socket = await this.mf.unsafeGetDirectURL(FRONT_WORKER);
       this.config = config;
       this.loadError = undefined;
       this.generation++;
+      this.frontSocket = { host: socket.hostname, port: Number(socket.port), generation: this.generation };
     } catch (err) {
       this.loadError = err as Error;
       // The next change tries again; until then requests report the failure.
       this.config = undefined;
+      this.frontSocket = undefined;
+    } finally {
+      this.restarting = false;
     }
   }
 
@@ -264,71 +255,6 @@ export class WorkersRuntime {
         if (r.status !== 204) throw new Error(`the host ${host} refused its Workers: HTTP ${r.status} ${await r.text()}`);
       }),
     );
-  }
-
-  /** Resolves when no request is being forwarded, or after 5 s (a streaming response must not block reloads). */
-  private drain(): Promise<void> {
-    if (this.active === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 5_000);
-      this.idle.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    await this.settle();
-    this.active++;
-    try {
-      await this.forward(req, res);
-    } finally {
-      if (--this.active === 0) for (const wake of this.idle.splice(0)) wake();
-    }
-  }
-
-  private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (this.loadError || !this.mf || !this.config) {
-      res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
-      res.end(`wfp-emulator: the Workers failed to load: ${this.loadError?.message ?? "not started"}\n`);
-      return;
-    }
-    const host = req.headers.host ?? "";
-    const hostname = host.replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1");
-    const target = pickWorker(hostname, this.config.publicWorkers);
-    if (!target) {
-      const names = this.config.publicWorkers.map((w) => `${w.script}.localhost`).join(", ") || "none deployed";
-      res.writeHead(404, { "content-type": "text/plain; charset=utf-8" });
-      res.end(`wfp-emulator: no Worker with workers.dev on for host "${hostname}" (Workers: ${names})\n`);
-      return;
-    }
-    // Raw HTTP to workerd's own socket (no fetch, no web streams): the proxy adds as little as it can.
-    const headers: string[] = [];
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      const name = req.rawHeaders[i]!.toLowerCase();
-      if (!name.startsWith(INTERNAL_HEADER_PREFIX) && !name.startsWith("mf-")) headers.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-    }
-    headers.push("MF-Route-Override", target.mfName);
-    const upstreamUrl = this.upstream!;
-    await new Promise<void>((resolve, reject) => {
-      const upstream = httpRequest(
-        { host: upstreamUrl.hostname, port: upstreamUrl.port, method: req.method, path: req.url, headers, agent: this.agent },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.statusMessage, r.rawHeaders);
-          r.pipe(res);
-          r.on("end", resolve);
-          r.on("error", reject);
-        },
-      );
-      upstream.on("error", reject);
-      // A client that goes away ends the forwarding too.
-      res.on("close", () => {
-        if (!res.writableFinished) upstream.destroy();
-        resolve();
-      });
-      req.pipe(upstream);
-    });
   }
 
   private validatorInstance(): Promise<Miniflare> {
@@ -374,15 +300,8 @@ export class WorkersRuntime {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.server) {
-      const server = this.server;
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-    }
+    await this.front?.close();
     await this.reloading?.catch(() => undefined);
-    this.agent.destroy();
     await this.mf?.dispose().catch(() => undefined);
     const validator = await this.validator?.catch(() => undefined);
     await validator?.dispose().catch(() => undefined);

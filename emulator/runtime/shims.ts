@@ -4,7 +4,7 @@
  * the global fetch() hook that sends a dispatched user Worker's subrequests to its outbound Worker, the dispatch
  * namespace binding, the host that loads a user Worker's current code, and the upload validator.
  *
- * Internal state travels in `x-wfp-internal-*` request headers, which the workers port strips from outside
+ * Internal state travels in `x-wfp-internal-*` request headers, which the front Worker strips from outside
  * requests and the wrapper strips before the deployed code sees the request.
  */
 
@@ -125,6 +125,42 @@ export const NAMESPACE_SOURCE = `export default function (env) {
     },
   };
 }
+`;
+
+/**
+ * Which Worker a hostname reaches, or undefined. Runs in the front Worker (its source is inlined there): keep it
+ * self-contained.
+ */
+export function pickWorker<W extends { script: string }>(hostname: string, workers: W[]): W | undefined {
+  const h = hostname.toLowerCase().replace(/\.$/, "");
+  // `<worker>.localhost` and anything under it; Cloudflare's own `<worker>.<subdomain>.workers.dev`.
+  const named = workers.find((w) => h === `${w.script}.localhost` || h.endsWith(`.${w.script}.localhost`));
+  if (named) return named;
+  const dev = /^([^.]+)\.[^.]+\.workers\.dev$/.exec(h);
+  if (dev) return workers.find((w) => w.script === dev[1]);
+  // With a single public Worker, every other host is its: `acme.localhost` reaches the dispatcher as is.
+  return workers.length === 1 ? workers[0] : undefined;
+}
+
+/**
+ * The Worker behind the workers port: picks the account-level Worker by Host, drops internal headers an outside
+ * request may carry, and gives the request the placeholder `cf` object.
+ */
+export const FRONT_SOURCE = `const pickWorker = ${pickWorker.toString()};
+const PREFIX = ${JSON.stringify(INTERNAL_HEADER_PREFIX)};
+export default {
+  fetch(request, env) {
+    const hostname = new URL(request.url).hostname.replace(/^\\[(.*)\\]$/, "$1");
+    const target = pickWorker(hostname, env.__WFP_PUBLIC);
+    if (!target) {
+      const names = env.__WFP_PUBLIC.map((w) => w.script + ".localhost").join(", ") || "none deployed";
+      return new Response("wfp-emulator: no Worker with workers.dev on for host \\"" + hostname + "\\" (Workers: " + names + ")\\n", { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } });
+    }
+    let headers;
+    for (const [name] of request.headers) if (name.startsWith(PREFIX)) (headers ??= new Headers(request.headers)).delete(name);
+    return env[target.binding].fetch(new Request(request, { headers: headers ?? request.headers, cf: env.__WFP_CF }));
+  },
+};
 `;
 
 /** Turns the wire form of loader modules (binary as base64) into what the Worker Loader takes. */

@@ -5,10 +5,10 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { pickWorker } from "../../emulator/runtime/index";
+import { pickWorker } from "../../emulator/runtime/shims";
 import { ACCOUNT, envelopeCodes, type Harness, start, uniq } from "./helpers";
 import { deploy, deployOk, get } from "./runtime-helpers";
 
@@ -256,6 +256,56 @@ describe("reloads wait for requests in flight", () => {
     expect((await get(base, host("slow"))).text).toBe("slow done");
     expect(h.emu.runtime!.generation).toBe(generation + 1);
     expect((await h.api("DELETE", "/scripts/other")).status).toBe(200);
+  });
+});
+
+describe("the workers port", () => {
+  test("an idle keep-alive connection carries on across a restart: its next request is served, on it, by the new workerd", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const send = () =>
+      new Promise<{ text: string; reused: boolean }>((resolve, reject) => {
+        const req = request(new URL("/", base), { agent, headers: { host: host("hello") } }, (res) => {
+          let text = "";
+          res.on("data", (c: Buffer) => {
+            text += c.toString("utf8");
+          });
+          res.on("end", () => resolve({ text, reused: req.reusedSocket }));
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    try {
+      expect(JSON.parse((await send()).text).v).toBe(1);
+      const generation = h.emu.runtime!.generation;
+      await deployOk(h, null, "other", js(`export default { fetch() { return new Response("other"); } };`));
+      const after = await send();
+      expect(h.emu.runtime!.generation).toBe(generation + 1);
+      expect(after.reused).toBe(true);
+      expect(JSON.parse(after.text).v).toBe(1);
+    } finally {
+      agent.destroy();
+      await h.api("DELETE", "/scripts/other");
+    }
+  });
+
+  test("with two public Workers each is reached by its name, an unknown host gets the port's 404 naming them, and requests carry a placeholder cf", async () => {
+    await deployOk(
+      h,
+      null,
+      "cfecho",
+      js(`export default { fetch(r) { return Response.json({ country: r.cf?.country, colo: r.cf?.colo }); } };`),
+    );
+    expect((await h.api("POST", "/scripts/cfecho/subdomain", { json: { enabled: true } })).status).toBe(200);
+    try {
+      expect(JSON.parse((await get(base, "cfecho.localhost")).text)).toEqual({ country: "US", colo: "DFW" });
+      expect((await get(base, host("hello"))).status).toBe(200);
+      expect(await get(base, "elsewhere.localhost")).toMatchObject({
+        status: 404,
+        text: 'wfp-emulator: no Worker with workers.dev on for host "elsewhere.localhost" (Workers: cfecho.localhost, dispatcher.localhost)\n',
+      });
+    } finally {
+      await h.api("DELETE", "/scripts/cfecho");
+    }
   });
 });
 
