@@ -31,7 +31,6 @@ export const assetCompatibility = new Map<string, { compatibility_date: string; 
 
 /** An account-level Worker with its workers.dev subdomain on: what the workers port serves. */
 interface PublicWorker {
-  account: string;
   script: string;
   mfName: string;
 }
@@ -336,7 +335,7 @@ export async function buildRuntimeConfig(
       for (const script of Object.values(accountScripts)) {
         const mfName = accountWorkerName(account, script.name);
         workers.push(await accountWorker(bc, acc.workers, script, mfName));
-        if (script.subdomain?.enabled) publicWorkers.push({ account, script: script.name, mfName });
+        if (script.subdomain?.enabled) publicWorkers.push({ script: script.name, mfName });
       }
     for (const ns of Object.values(acc.namespaces)) {
       const host = await buildNamespaceHost(bc, ns);

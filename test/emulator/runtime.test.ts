@@ -330,7 +330,7 @@ describe("uploads are validated by loading them", () => {
 });
 
 describe("Host → Worker", () => {
-  const w = (script: string) => ({ account: "a", script, mfName: script });
+  const w = (script: string) => ({ script });
   test.each([
     ["dispatcher.localhost", ["dispatcher", "other"], "dispatcher"],
     ["acme.dispatcher.localhost", ["dispatcher", "other"], "dispatcher"],
