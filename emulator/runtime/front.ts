@@ -9,6 +9,7 @@
  *   currently deployed.
  * - A restart of workerd waits for requests in flight ({@link WorkersFront.whenIdle}), and an idle keep-alive
  *   connection cut by it is carried over to the new workerd: the client never notices.
+ * - A connection upgraded to a WebSocket passes bytes both ways and closes when its workerd goes.
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
 
@@ -33,9 +34,14 @@ export interface FrontRuntime {
 
 const END = Symbol("end");
 
-/** A chunk that is just an interim response (`100 Continue`, `103 Early Hints`): the request is still in flight. */
-function isInterim(chunk: Buffer): boolean {
-  return chunk.length < 4096 && chunk.toString("latin1", 0, 10) === "HTTP/1.1 1" && chunk.indexOf("\r\n\r\n") === chunk.length - 4;
+/** What a chunk from workerd that starts a response says about the connection. */
+function responseKind(chunk: Buffer): "interim" | "upgrade" | "other" {
+  const status = chunk.toString("latin1", 0, 13);
+  // `101 Switching Protocols`: from here on the connection carries a WebSocket, not requests.
+  if (status === "HTTP/1.1 101 ") return "upgrade";
+  // Just an interim response (`100 Continue`, `103 Early Hints`): the request is still in flight.
+  if (status.startsWith("HTTP/1.1 1") && chunk.length < 4096 && chunk.indexOf("\r\n\r\n") === chunk.length - 4) return "interim";
+  return "other";
 }
 
 export class WorkersFront {
@@ -98,6 +104,8 @@ class Link {
   /** What the client sent while its request waits for the runtime. */
   private held: Array<Buffer | typeof END> | undefined;
   private inFlight = false;
+  /** Upgraded to a WebSocket: bytes pass as they come, and it ends with its workerd. */
+  private tunnel = false;
 
   constructor(
     private readonly client: Socket,
@@ -115,7 +123,7 @@ class Link {
     }
     const runtime = this.front.runtime;
     // A new request (nothing in flight) waits for a due reload, and for a connection to the current workerd.
-    if (!this.inFlight && (runtime.pending || !this.up || this.upGeneration !== runtime.generation)) {
+    if (!this.inFlight && !this.tunnel && (runtime.pending || !this.up || this.upGeneration !== runtime.generation)) {
       this.held = [chunk];
       this.client.pause();
       void this.open();
@@ -162,7 +170,11 @@ class Link {
     this.up = up;
     this.upGeneration = target.generation;
     up.on("data", (chunk: Buffer) => {
-      if (!isInterim(chunk)) this.setInFlight(false);
+      if (this.inFlight) {
+        const kind = responseKind(chunk);
+        if (kind === "upgrade") this.tunnel = true;
+        if (kind !== "interim") this.setInFlight(false);
+      }
       if (!this.client.write(chunk)) {
         up.pause();
         this.client.once("drain", () => up.resume());
@@ -180,7 +192,7 @@ class Link {
     up.destroy();
     const runtime = this.front.runtime;
     const restart = runtime.restarting || this.upGeneration !== runtime.generation;
-    if (restart && !this.inFlight) return;
+    if (restart && !this.inFlight && !this.tunnel) return;
     this.setInFlight(false);
     if (failed) this.client.destroy();
     else this.client.end();

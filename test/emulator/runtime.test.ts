@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { pickWorker } from "../../emulator/runtime/shims";
 import { ACCOUNT, envelopeCodes, type Harness, start, uniq } from "./helpers";
 import { deploy, deployOk, get } from "./runtime-helpers";
@@ -284,6 +284,35 @@ describe("the workers port", () => {
       expect(JSON.parse(after.text).v).toBe(1);
     } finally {
       agent.destroy();
+      await h.api("DELETE", "/scripts/other");
+    }
+  });
+
+  test("a WebSocket to a user Worker through the dispatcher echoes, and a restart closes it rather than leave it hanging", async () => {
+    const echoWs = `export default { fetch(request) {
+      if (request.headers.get("upgrade") !== "websocket") return new Response("no upgrade", { status: 426 });
+      const [client, server] = Object.values(new WebSocketPair());
+      server.accept();
+      server.addEventListener("message", (e) => server.send("echo " + e.data));
+      return new Response(null, { status: 101, webSocket: client });
+    } };`;
+    await deployOk(h, NS, "sockets", js(echoWs));
+    // Path routing on 127.0.0.1: the client resolves no *.localhost names.
+    const ws = new WebSocket(`${base.replace("http://", "ws://")}/sockets/`);
+    const messages: string[] = [];
+    const closed = new Promise<number>((resolve) => ws.addEventListener("close", (e) => resolve(e.code)));
+    ws.addEventListener("message", (e) => messages.push(String(e.data)));
+    try {
+      await new Promise((resolve, reject) => {
+        ws.addEventListener("open", resolve);
+        ws.addEventListener("error", reject);
+      });
+      ws.send("one");
+      await vi.waitFor(() => expect(messages).toEqual(["echo one"]));
+      await deployOk(h, null, "other", js(`export default { fetch() { return new Response("other"); } };`));
+      expect(await closed).toBe(1006);
+    } finally {
+      ws.close();
       await h.api("DELETE", "/scripts/other");
     }
   });
