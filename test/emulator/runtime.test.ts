@@ -3,7 +3,7 @@
  * dispatch and outbound Workers route to user Workers in a namespace: bindings, secrets, outbound parameters,
  * custom limits, live updates and deletes, and uploads validated by loading them. One emulator for the file.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -286,6 +286,31 @@ describe("the workers port", () => {
       agent.destroy();
       await h.api("DELETE", "/scripts/other");
     }
+  });
+
+  test("a 4 MB request body and its 4 MB answer pass through whole", async () => {
+    await deployOk(
+      h,
+      NS,
+      "digest",
+      js(`export default { async fetch(request) {
+        const body = new Uint8Array(await request.arrayBuffer());
+        const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", body))].map((b) => b.toString(16).padStart(2, "0")).join("");
+        return new Response(body.reverse(), { headers: { "x-digest": hex } });
+      } };`),
+    );
+    const body = randomBytes(4 * 1024 * 1024);
+    const r = await new Promise<{ digest: string; bytes: Buffer }>((resolve, reject) => {
+      const req = request(new URL("/", base), { method: "POST", headers: { host: host("digest") } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ digest: String(res.headers["x-digest"]), bytes: Buffer.concat(chunks) }));
+      });
+      req.on("error", reject);
+      req.end(body);
+    });
+    expect(r.digest).toBe(createHash("sha256").update(body).digest("hex"));
+    expect(r.bytes.equals(Buffer.from(body).reverse())).toBe(true);
   });
 
   test("a WebSocket to a user Worker through the dispatcher echoes, and a restart closes it rather than leave it hanging", async () => {
