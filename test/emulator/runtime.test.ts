@@ -342,6 +342,24 @@ describe("the workers port", () => {
     }
   });
 
+  test("when workerd cannot load the Workers, requests answer 503 with its message; the change that fixes it serves again", async () => {
+    // A service-worker script is not validated by loading it (the loader takes ES modules only): a syntax error
+    // reaches workerd's config.
+    const r = await deploy(h, null, "broken", js(`addEventListener("fetch", (e) => { e.respondWith(new Response("x")`), {
+      main_module: undefined,
+      body_part: "worker.js",
+    });
+    expect(r.status, r.text).toBe(200);
+    try {
+      const refused = await get(base, host("hello"));
+      expect(refused.status).toBe(503);
+      expect(refused.text).toMatch(/^wfp-emulator: the Workers failed to load: /);
+    } finally {
+      expect((await h.api("DELETE", "/scripts/broken")).status).toBe(200);
+    }
+    expect((await get(base, host("hello"))).status).toBe(200);
+  });
+
   test("with two public Workers each is reached by its name, an unknown host gets the port's 404 naming them, and requests carry a placeholder cf", async () => {
     await deployOk(
       h,
