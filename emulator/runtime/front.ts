@@ -1,14 +1,16 @@
 /**
  * @module
  * The workers port: each client connection is spliced to workerd's socket for the front Worker, which picks the
- * Worker by Host. Nothing is parsed on the way, so the port adds a copy of the bytes and no more. What the port
- * keeps of the runtime's semantics, it keeps at request boundaries, which it tells apart by direction: bytes went
- * up since the last came down means a request is in flight.
+ * Worker by Host. Requests are not parsed, and of the responses only their framing is followed (the head, then
+ * `content-length` or chunked encoding), so the port adds little more than a copy of the bytes. What the port keeps
+ * of the runtime's semantics, it keeps at request boundaries: a request is in flight from its first bytes to the
+ * end of its response. Pipelined requests are not told apart.
  *
  * - The next request on a connection waits while the runtime is due to reload, so it sees the Workers as
  *   currently deployed.
- * - A restart of workerd waits for requests in flight ({@link WorkersFront.whenIdle}), and an idle keep-alive
- *   connection cut by it is carried over to the new workerd: the client never notices.
+ * - A restart of workerd waits for requests in flight ({@link WorkersFront.whenIdle}, up to 5 s), and an idle
+ *   keep-alive connection cut by it is carried over to the new workerd: the client never notices. A response still
+ *   streaming after the 5 s is cut, and the client's connection with it.
  * - A connection upgraded to a WebSocket passes bytes both ways and closes when its workerd goes.
  */
 import { connect, createServer, type Server, type Socket } from "node:net";
@@ -34,14 +36,99 @@ export interface FrontRuntime {
 
 const END = Symbol("end");
 
-/** What a chunk from workerd that starts a response says about the connection. */
-function responseKind(chunk: Buffer): "interim" | "upgrade" | "other" {
-  const status = chunk.toString("latin1", 0, 13);
-  // `101 Switching Protocols`: from here on the connection carries a WebSocket, not requests.
-  if (status === "HTTP/1.1 101 ") return "upgrade";
-  // Just an interim response (`100 Continue`, `103 Early Hints`): the request is still in flight.
-  if (status.startsWith("HTTP/1.1 1") && chunk.length < 4096 && chunk.indexOf("\r\n\r\n") === chunk.length - 4) return "interim";
-  return "other";
+const CRLF2 = Buffer.from("\r\n\r\n");
+const TRANSFER_ENCODING = /\r\ntransfer-encoding:[ \t]*([^\r]*)/i;
+const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*([^\r]*)/i;
+
+/**
+ * Follows workerd's responses on one connection just far enough to tell where each ends: the head, then a
+ * `content-length` body, a chunked body, or none; anything else ends when the connection closes.
+ */
+export class ResponseFraming {
+  private state: "head" | "length" | "size" | "data" | "trailer" | "close" = "head";
+  private head: Buffer[] = [];
+  private line = "";
+  private remaining = 0;
+  private noBody = false;
+
+  /** A request went up: its response comes next. A HEAD request's response has no body. */
+  begin(head: boolean): void {
+    this.state = "head";
+    this.head = [];
+    this.noBody = head;
+  }
+
+  /** Bytes from workerd: "done" once the response is complete, "upgrade" at a 101, else "more". */
+  feed(chunk: Buffer): "done" | "upgrade" | "more" {
+    let i = 0;
+    while (i < chunk.length) {
+      switch (this.state) {
+        case "head": {
+          const before = this.head.reduce((n, b) => n + b.length, 0);
+          this.head.push(i === 0 ? chunk : chunk.subarray(i));
+          const all = this.head.length === 1 ? this.head[0]! : Buffer.concat(this.head);
+          const end = all.indexOf(CRLF2, Math.max(0, before - 3));
+          if (end < 0) return "more";
+          i += end + 4 - before;
+          const text = all.toString("latin1", 0, end);
+          this.head = [];
+          const status = Number(text.slice(9, 12));
+          if (status === 101) return "upgrade";
+          // An interim response (100 Continue, 103 Early Hints): the final one follows.
+          if (status >= 100 && status < 200) continue;
+          if (this.noBody || status === 204 || status === 304) return "done";
+          if (/chunked/i.test(TRANSFER_ENCODING.exec(text)?.[1] ?? "")) {
+            this.state = "size";
+            this.line = "";
+          } else {
+            const length = CONTENT_LENGTH.exec(text)?.[1];
+            if (length === undefined) {
+              this.state = "close";
+              break;
+            }
+            this.remaining = Number(length);
+            if (this.remaining === 0) return "done";
+            this.state = "length";
+          }
+          break;
+        }
+        case "length":
+        case "data": {
+          const take = Math.min(this.remaining, chunk.length - i);
+          this.remaining -= take;
+          i += take;
+          if (this.remaining > 0) break;
+          if (this.state === "length") return "done";
+          this.state = "size";
+          break;
+        }
+        case "size":
+        case "trailer": {
+          const nl = chunk.indexOf(10, i);
+          this.line += chunk.toString("latin1", i, nl < 0 ? chunk.length : nl);
+          if (nl < 0) return "more";
+          i = nl + 1;
+          const line = this.line.replace(/\r$/, "");
+          this.line = "";
+          if (this.state === "trailer") {
+            if (line === "") return "done";
+            break;
+          }
+          // A chunk's size: its data follows, then a CRLF; size 0 is the last, before the trailer.
+          this.remaining = Number.parseInt(line, 16);
+          if (this.remaining === 0) this.state = "trailer";
+          else {
+            this.remaining += 2;
+            this.state = "data";
+          }
+          break;
+        }
+        case "close":
+          return "more";
+      }
+    }
+    return "more";
+  }
 }
 
 export class WorkersFront {
@@ -103,7 +190,9 @@ class Link {
   private upGeneration = -1;
   /** What the client sent while its request waits for the runtime. */
   private held: Array<Buffer | typeof END> | undefined;
+  /** From a request's first bytes to the end of its response. */
   private inFlight = false;
+  private readonly framing = new ResponseFraming();
   /** Upgraded to a WebSocket: bytes pass as they come, and it ends with its workerd. */
   private tunnel = false;
 
@@ -126,7 +215,7 @@ class Link {
     if (!this.inFlight && !this.tunnel && (runtime.pending || !this.up || this.upGeneration !== runtime.generation)) {
       this.held = [chunk];
       this.client.pause();
-      void this.open();
+      this.open().catch(() => this.destroy());
       return;
     }
     this.send(chunk);
@@ -139,10 +228,15 @@ class Link {
       up.end();
       return;
     }
-    this.setInFlight(true);
+    if (!this.inFlight && !this.tunnel) {
+      this.framing.begin(chunk.toString("latin1", 0, 5) === "HEAD ");
+      this.setInFlight(true);
+    }
     if (!up.write(chunk)) {
       this.client.pause();
-      up.once("drain", () => this.client.resume());
+      up.once("drain", () => {
+        if (this.up === up && !this.held) this.client.resume();
+      });
     }
   }
 
@@ -162,7 +256,7 @@ class Link {
     const held = this.held!;
     this.held = undefined;
     for (const chunk of held) this.send(chunk);
-    this.client.resume();
+    if (!this.up?.writableNeedDrain) this.client.resume();
   }
 
   private connect(target: FrontUpstream): void {
@@ -171,9 +265,9 @@ class Link {
     this.upGeneration = target.generation;
     up.on("data", (chunk: Buffer) => {
       if (this.inFlight) {
-        const kind = responseKind(chunk);
-        if (kind === "upgrade") this.tunnel = true;
-        if (kind !== "interim") this.setInFlight(false);
+        const framing = this.framing.feed(chunk);
+        if (framing === "upgrade") this.tunnel = true;
+        if (framing !== "more") this.setInFlight(false);
       }
       if (!this.client.write(chunk)) {
         up.pause();
@@ -192,7 +286,11 @@ class Link {
     up.destroy();
     const runtime = this.front.runtime;
     const restart = runtime.restarting || this.upGeneration !== runtime.generation;
-    if (restart && !this.inFlight && !this.tunnel) return;
+    if (restart && !this.inFlight && !this.tunnel) {
+      // Carried over: a write that waited for the old socket's drain waits no more.
+      if (!this.held) this.client.resume();
+      return;
+    }
     this.setInFlight(false);
     if (failed) this.client.destroy();
     else this.client.end();

@@ -259,6 +259,46 @@ describe("reloads wait for requests in flight", () => {
   });
 });
 
+describe("a restart waits for a response still streaming", () => {
+  test("its body is finished before workerd restarts, and the client gets all of it", async () => {
+    const streaming = `export default { fetch() {
+      const { readable, writable } = new TransformStream();
+      const w = writable.getWriter();
+      (async () => { await w.write(new TextEncoder().encode("part1 ")); await new Promise((r) => setTimeout(r, 800)); await w.write(new TextEncoder().encode("part2")); await w.close(); })();
+      return new Response(readable);
+    } };`;
+    await deployOk(h, NS, "streaming", js(streaming));
+    let firstPart: () => void;
+    const started = new Promise<void>((resolve) => {
+      firstPart = resolve;
+    });
+    const body = new Promise<string>((resolve, reject) => {
+      const req = request(new URL("/", base), { headers: { host: host("streaming") } }, (res) => {
+        let text = "";
+        res.on("data", (c: Buffer) => {
+          text += c.toString("utf8");
+          firstPart();
+        });
+        res.on("end", () => resolve(text));
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    // The head and the first part are through: only the rest of the body is to come when the restart is due.
+    await started;
+    const generation = h.emu.runtime!.generation;
+    await deployOk(h, null, "other", js(`export default { fetch() { return new Response("other"); } };`));
+    try {
+      expect(await body).toBe("part1 part2");
+      await h.emu.runtime!.settle();
+      expect(h.emu.runtime!.generation).toBe(generation + 1);
+    } finally {
+      await h.api("DELETE", "/scripts/other");
+    }
+  });
+});
+
 describe("the workers port", () => {
   test("an idle keep-alive connection carries on across a restart: its next request is served, on it, by the new workerd", async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
