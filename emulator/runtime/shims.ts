@@ -178,8 +178,8 @@ function loaderModules(modules) {
  * request with the control header and token); each version is loaded once, on its first request.
  *
  * A Worker with assets runs as Cloudflare's does: the router Worker in front, then the asset Worker or the user
- * Worker. The router and asset Workers are Cloudflare's own code (from Miniflare), modules of this host run
- * in-process, so a request to a site crosses one isolate boundary, into the user Worker, as with no site. Loaded
+ * Worker. The router and asset Workers are Cloudflare's own code (from Miniflare) and run in-process, as modules
+ * of this host, so a request to a site crosses one isolate boundary, into the user Worker, as with no site. Loaded
  * Workers cannot be handed to each other, nor can KV or dispatch bindings be passed in: entrypoints of this host
  * stand between them (the assets binding, KV, dispatch).
  */
