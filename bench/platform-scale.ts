@@ -6,13 +6,14 @@
  * `preview --refresh`; for each run the CPU time of the engine and of the Node processes (program, provider) and
  * peak RSS (bench/lib.ts runMeasured), and the checkpoint's size after the first up. Several sizes
  * (BENCH_TENANTS=200,500,1000) run one after the other, each in a fresh stack and emulator, and end with a cost
- * curve: seconds per resource. Prints markdown tables.
+ * curve: time per tenant, and each run against the engine's floor (bench/floor: as many trivial dynamic resources,
+ * measured right after in the same engine). Prints markdown tables.
  *
  *   npx tsc -p tsconfig.json && node dist/bench/platform-scale.js
  *   BENCH_TENANTS=200,500,1000 BENCH_RATE_LIMIT=1200/6s BENCH_RATE_BLOCK_S=6 node dist/bench/platform-scale.js
  *
  * Environment: BENCH_TENANTS (a size or a comma-separated list; default 200; 20 with BENCH_QUICK=1),
- * BENCH_RATE_LIMIT (requests/window, default "40/30s"), BENCH_RATE_BLOCK_S (how long a token stays blocked once
+ * BENCH_RATE_LIMIT (requests/window, default "40/30s"; "off" for none), BENCH_RATE_BLOCK_S (how long a token stays blocked once
  * over the limit, default 5), BENCH_PARALLEL (passed as `--parallel`), BENCH_PULUMI_ARGS (more CLI arguments for the
  * three runs, e.g. "--profiling /tmp/prof"), BENCH_KEEP=1 keeps the project directory
  * under .wfp/bench/. Engine knobs such as PULUMI_SKIP_CHECKPOINTS=true pass through the environment.
@@ -45,6 +46,8 @@ import {
 const NAMESPACE = "bench-platform";
 
 function parseRate(spec: string): { limit: number; windowMs: number } {
+  // "off": a limit never reached, for measuring the engine and the provider alone (the floor comparison).
+  if (spec.trim() === "off") return { limit: 1e9, windowMs: 1000 };
   const m = /^(\d+)\/(\d+)s?$/.exec(spec.trim());
   if (!m) throw new Error(`BENCH_RATE_LIMIT must look like 120/30s, got ${spec}`);
   return { limit: Number(m[1]), windowMs: Number(m[2]) * 1000 };
@@ -96,11 +99,41 @@ function generateTenants(dir: string, count: number): { file: string; secrets: R
   return { file, secrets };
 }
 
+interface Run {
+  name: string;
+  ms: number;
+  usage: RunUsage;
+}
+
 interface SizeResult {
   tenants: number;
   resources: number;
-  runs: { name: string; ms: number; usage: RunUsage }[];
+  runs: Run[];
   checkpoint: number;
+  /** The same three runs of as many trivial dynamic resources as tenants (bench/floor), in the same engine. */
+  floor: Run[];
+}
+
+/** First up, no-op up and refresh preview of `count` trivial dynamic resources: the engine's floor for the platform. */
+async function runFloor(count: number, extra: string[]): Promise<Run[]> {
+  const project = await benchProject("platform-floor", "dist/bench/floor", {});
+  try {
+    await project.must(["config", "set", "floor:count", String(count)]);
+    console.error(`[platform-scale] floor: ${count} trivial dynamic resources`);
+    const runs: Run[] = [];
+    for (const [name, args] of [
+      ["up", ["up", "--yes", "--skip-preview", "--suppress-outputs"]],
+      ["no-op", ["up", "--yes", "--skip-preview", "--suppress-outputs"]],
+      ["refresh", ["preview", "--refresh", "--expect-no-changes", "--suppress-outputs"]],
+    ] as const) {
+      const r = await runMeasured(project, [...args, ...extra]);
+      if (r.code !== 0) throw new Error(`floor ${name} failed (${r.code}):\n${r.output.slice(-4000)}`);
+      runs.push({ name, ms: r.ms, usage: r.usage });
+    }
+    return runs;
+  } finally {
+    rmSync(project.dir, { recursive: true, force: true });
+  }
 }
 
 const mib = (n: number) => `${n.toFixed(0)} MiB`;
@@ -217,7 +250,7 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
       { name: "no-op", ms: noop.ms, usage: noop.usage },
       { name: "refresh", ms: refresh.ms, usage: refresh.usage },
     ];
-    return { tenants, resources, runs, checkpoint };
+    return { tenants, resources, runs, checkpoint, floor: await runFloor(tenants, extra) };
   } finally {
     await emu.close();
     if (project && ok && process.env.BENCH_KEEP !== "1") rmSync(project.dir, { recursive: true, force: true });
@@ -234,22 +267,33 @@ async function main(): Promise<void> {
   const blockMs = envInt("BENCH_RATE_BLOCK_S", 5) * 1000;
   const results: SizeResult[] = [];
   for (const n of sizes) results.push(await runSize(n, rate, blockMs));
-  const perResource = (r: SizeResult, i: number) => `${(r.runs[i].ms / 1000 / r.resources).toFixed(3)} s`;
+  const perTenant = (r: SizeResult, i: number) => `${(r.runs[i].ms / r.tenants).toFixed(0)} ms`;
+  const ratio = (r: SizeResult, i: number) => {
+    const cpuOf = (x: Run) => x.usage.treeCpuS;
+    return `${(r.runs[i].ms / r.floor[i].ms).toFixed(2)}× / ${(cpuOf(r.runs[i]) / cpuOf(r.floor[i])).toFixed(2)}×`;
+  };
   const engine = (r: SizeResult, i: number) =>
     `${(((r.runs[i].usage.treeCpuS - r.runs[i].usage.nodeCpuS) / r.resources) * 1000).toFixed(0)} ms`;
   console.log(`\n### Cost curve (${machine()})\n`);
+  console.log(
+    "Per tenant: wall time divided by tenants. Against the floor: the same run of as many trivial dynamic resources " +
+      "(bench/floor) in the same engine, wall / CPU of the whole CLI tree.\n",
+  );
   console.log(
     table(
       [
         "Tenants",
         "Resources",
         "First up",
-        "per resource",
+        "per tenant",
         "engine CPU per resource",
+        "vs floor",
         "No-op up",
-        "per resource",
+        "per tenant",
+        "vs floor",
         "Refresh preview",
-        "per resource",
+        "per tenant",
+        "vs floor",
         "Checkpoint",
         "Engine peak RSS",
       ],
@@ -257,12 +301,15 @@ async function main(): Promise<void> {
         r.tenants,
         r.resources,
         seconds(r.runs[0].ms),
-        perResource(r, 0),
+        perTenant(r, 0),
         engine(r, 0),
+        ratio(r, 0),
         seconds(r.runs[1].ms),
-        perResource(r, 1),
+        perTenant(r, 1),
+        ratio(r, 1),
         seconds(r.runs[2].ms),
-        perResource(r, 2),
+        perTenant(r, 2),
+        ratio(r, 2),
         `${(r.checkpoint / 2 ** 20).toFixed(1)} MiB`,
         mib(Math.max(...r.runs.map((x) => x.usage.engineMaxRssMiB))),
       ]),
