@@ -10,12 +10,14 @@
  *
  * Config (root Pulumi.yaml): `platform:namespace`, `platform:tenantsFile` (relative to the project),
  * `platform:domain` (the routing domain, default `localhost`), `platform:shard` (see shards.ts: unset, `core`
- * or `i/N`), and one secret per tenant secret (`pulumi config set --secret platform:<key> <value>`).
+ * or `i/N`), and the tenants' secret values (see secrets.ts: `platform:secretsFile`, or one secret config value per
+ * key with `pulumi config set --secret platform:<key> <value>`).
  */
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // Users import from "pulumi-cloudflare-wfp"; inside this repository the example uses the source.
 import { DispatchNamespace, Tenant, Worker } from "../../provider";
+import { resolveSecrets } from "./secrets";
 import { parseShard, stackHolds } from "./shards";
 import { loadPlatformFile, PLANS } from "./tenants";
 
@@ -44,32 +46,37 @@ const outbound =
     bindings: [{ type: "json", name: "BLOCKED_HOSTS", json: platform.blockedHosts }],
   });
 
-const tenants = platform.tenants
-  .filter((t) => holds.tenant(t.id))
-  .map(
-    (t) =>
-      new Tenant(t.id, {
-        namespace: namespaceRef,
-        tenantId: t.id,
-        plan: t.plan,
-        tags: t.tags,
-        modules: t.worker.modules.map((name) => ({ name, path: path.join(t.worker.dir, name) })),
-        mainModule: t.worker.mainModule,
-        compatibilityDate: t.worker.compatibilityDate,
-        compatibilityFlags: t.worker.compatibilityFlags,
-        bindings: t.worker.bindings as never,
-        limits: { cpuMs: PLANS[t.plan].cpuMs },
-        secrets: Object.fromEntries(Object.entries(t.secrets).map(([name, key]) => [name, config.requireSecret(key)])),
-        assets: t.assets && {
-          directory: t.assets.directory,
-          config: {
-            htmlHandling: t.assets.htmlHandling,
-            notFoundHandling: t.assets.notFoundHandling,
-            runWorkerFirst: t.assets.runWorkerFirst,
-          } as never,
-        },
-      }),
-  );
+const ours = platform.tenants.filter((t) => holds.tenant(t.id));
+const secretValues = resolveSecrets(
+  ours.flatMap((t) => Object.entries(t.secrets).map(([name, key]) => ({ tenant: t.id, name, key }))),
+  config,
+  root,
+);
+
+const tenants = ours.map(
+  (t) =>
+    new Tenant(t.id, {
+      namespace: namespaceRef,
+      tenantId: t.id,
+      plan: t.plan,
+      tags: t.tags,
+      modules: t.worker.modules.map((name) => ({ name, path: path.join(t.worker.dir, name) })),
+      mainModule: t.worker.mainModule,
+      compatibilityDate: t.worker.compatibilityDate,
+      compatibilityFlags: t.worker.compatibilityFlags,
+      bindings: t.worker.bindings as never,
+      limits: { cpuMs: PLANS[t.plan].cpuMs },
+      secrets: Object.fromEntries(Object.entries(t.secrets).map(([name, key]) => [name, secretValues.get(key) as pulumi.Output<string>])),
+      assets: t.assets && {
+        directory: t.assets.directory,
+        config: {
+          htmlHandling: t.assets.htmlHandling,
+          notFoundHandling: t.assets.notFoundHandling,
+          runWorkerFirst: t.assets.runWorkerFirst,
+        } as never,
+      },
+    }),
+);
 
 const dispatcher =
   namespace &&
