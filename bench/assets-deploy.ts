@@ -12,14 +12,15 @@
  * directory, shared with bench/assets.ts), BENCH_WRANGLER=0 (skip wrangler), BENCH_KEEP=1, BENCH_COMPILE_CACHE=1
  * (NODE_COMPILE_CACHE for both tools; by default neither gets it).
  *
- * The project is set up as the README recommends: Pulumi.yaml's `nodeargs: --require pulumi-cloudflare-wfp/preload`.
+ * Our side is a user's TypeScript project (an index.ts beside Pulumi.yaml, no build step), set up as the README
+ * recommends (BENCH_SETUP=strip, the default: Node's type stripping and the preload) or as `pulumi new typescript`
+ * sets it up (BENCH_SETUP=ts-node).
  *
  * wrangler is not a dependency of this project: bench/wrangler.ts installs it on demand (pinned) outside the
  * clone. If that fails, the wrangler column is left out with a note.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
 import { generate, siteDir } from "./assets";
 import {
   ACCOUNT_ID,
@@ -45,6 +46,42 @@ const SCRIPT = "site";
 const CHANGED = path.join("d0", "s0", "f0.html");
 const WORKER = "export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };\n";
 
+/** A user's program, as the README's "Using the provider" writes it: a namespace and one tenant with a site. */
+const PROGRAM = `import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { DispatchNamespace, Tenant } from "pulumi-cloudflare-wfp";
+
+const config = new pulumi.Config();
+const ns = new DispatchNamespace("platform", { name: config.require("namespace") });
+new Tenant("${SCRIPT}", {
+  namespace: ns.name,
+  tenantId: "${SCRIPT}",
+  modules: [{ name: "worker.js", path: path.join(pulumi.getRootDirectory(), "worker.js") }],
+  compatibilityDate: "2025-06-01",
+  bindings: [{ type: "assets", name: "ASSETS" }],
+  assets: { directory: config.require("site") },
+});
+`;
+
+/**
+ * How the project runs its index.ts: "strip" as the README recommends (Node's own type stripping, no ts-node, the
+ * preload), "ts-node" as \`pulumi new typescript\` sets a project up (Pulumi compiles and type-checks it).
+ */
+type Setup = "strip" | "ts-node";
+const SETUPS: Setup[] = ["strip", "ts-node"];
+
+function pulumiYaml(setup: Setup): string {
+  const options = setup === "strip" ? ["    typescript: false", "    nodeargs: --require pulumi-cloudflare-wfp/preload"] : [];
+  return [
+    "name: assets-deploy",
+    "main: index.ts",
+    "runtime:",
+    "  name: nodejs",
+    ...(options.length ? ["  options:", ...options] : []),
+    "",
+  ].join("\n");
+}
+
 interface Step {
   ms: number;
   /** Blobs the namespace gained: files actually uploaded. */
@@ -69,6 +106,8 @@ function scriptState(state: any, ns: string): { files: number; blobs: number } {
 }
 
 async function main(): Promise<void> {
+  const setup = (process.env.BENCH_SETUP ?? "strip") as Setup;
+  if (!SETUPS.includes(setup)) throw new Error(`BENCH_SETUP must be one of ${SETUPS.join(", ")}, got ${setup}`);
   const files = envInt("BENCH_FILES", quick() ? 1000 : 20_000);
   const mb = envInt("BENCH_MB", quick() ? 20 : 500);
   const site = siteDir(files, mb);
@@ -97,27 +136,16 @@ async function main(): Promise<void> {
   try {
     project = await benchProject("assets-deploy", "dist/examples/platform", emu.env);
     work = project.dir;
-    const yamlFile = path.join(work, "Pulumi.yaml");
-    writeFileSync(
-      yamlFile,
-      readFileSync(yamlFile, "utf8").replace(/^( +)typescript: false$/m, "$&\n$1nodeargs: --require pulumi-cloudflare-wfp/preload"),
-    );
+    writeFileSync(path.join(work, "Pulumi.yaml"), pulumiYaml(setup));
+    writeFileSync(path.join(work, "index.ts"), PROGRAM);
+    // The user's own package.json, not the repository's CommonJS one: index.ts is an ES module.
+    writeFileSync(path.join(work, "package.json"), JSON.stringify({ name: "assets-deploy", private: true, type: "module" }));
     // The harness caches compiled code for the tests; here each tool gets what its users get, unless both get it.
     const compileCache = process.env.BENCH_COMPILE_CACHE === "1" ? project.env.NODE_COMPILE_CACHE : undefined;
     if (!compileCache) delete project.env.NODE_COMPILE_CACHE;
     writeFileSync(path.join(work, "worker.js"), WORKER);
-    const tenants = {
-      tenants: [
-        {
-          id: SCRIPT,
-          worker: { dir: ".", modules: ["worker.js"], compatibilityDate: "2025-06-01", bindings: [{ type: "assets", name: "ASSETS" }] },
-          assets: { directory: site },
-        },
-      ],
-    };
-    writeFileSync(path.join(work, "tenants.yaml"), stringify(tenants));
-    await project.must(["config", "set", "platform:namespace", NS_PULUMI]);
-    await project.must(["config", "set", "platform:tenantsFile", path.join(work, "tenants.yaml")]);
+    await project.must(["config", "set", "namespace", NS_PULUMI]);
+    await project.must(["config", "set", "site", site]);
     const pulumiUp = () => project!.run(["up", "--yes", "--skip-preview", "--suppress-outputs"]);
 
     let wranglerDir: string | undefined;
@@ -177,14 +205,16 @@ async function main(): Promise<void> {
     const calls = (st: Step) => `${st.calls.total}: ${[...st.calls.byKind.entries()].map(([k, n]) => `${n}× ${k}`).join(", ") || "none"}`;
     console.log(`\n### Asset deploy: ${files} files, ${mb} MB, one script (${machine()})\n`);
     console.log(
-      `Pulumi CLI ${await pulumiVersion()} running the example platform program (one Tenant: StaticAssets + UserScript, real engine, ` +
+      `Pulumi CLI ${await pulumiVersion()} running a user's \`index.ts\` (a DispatchNamespace and one Tenant with the site; real engine, ` +
         `\`pulumi up --skip-preview\`); ` +
         ("cli" in wrangler
           ? `wrangler ${WRANGLER_VERSION} (\`wrangler deploy --dispatch-namespace\`)`
           : `wrangler skipped: ${wrangler.skipped}`) +
         `. Same emulator (in memory, no rate limit), same run; wall time of the whole CLI command; ` +
         `${compileCache ? "NODE_COMPILE_CACHE set for both" : "NODE_COMPILE_CACHE set for neither"}; ` +
-        `our Pulumi.yaml has \`nodeargs: --require pulumi-cloudflare-wfp/preload\`.\n`,
+        (setup === "strip"
+          ? "our project as the README recommends: Node's type stripping (`typescript: false`, `main: index.ts`) and the preload.\n"
+          : "our project as `pulumi new typescript` sets it up: Pulumi's ts-node compiles and type-checks index.ts.\n"),
     );
     const header = [
       "Step",
