@@ -177,6 +177,8 @@ export class Store {
   private writing: Promise<void> | undefined;
   private tmpCounter = 0;
   private releaseLock: (() => void) | undefined;
+  /** The text of the state last written (or read): what a rollback returns to. */
+  private persisted: string | undefined;
 
   constructor(
     readonly dataDir?: string,
@@ -203,7 +205,8 @@ export class Store {
   private readState(): State | undefined {
     const file = join(this.dataDir!, "state.json");
     if (!existsSync(file)) return undefined;
-    const loaded = JSON.parse(readFileSync(file, "utf8")) as State;
+    this.persisted = readFileSync(file, "utf8");
+    const loaded = JSON.parse(this.persisted) as State;
     if (loaded.version !== 1) throw new Error(`unsupported state version in ${file}`);
     return normalize(loaded);
   }
@@ -335,7 +338,7 @@ export class Store {
   rollback(): void {
     if (!this.dataDir) return;
     const secret = this.state.jwtSecret;
-    this.state = this.readState() ?? { ...emptyState(), jwtSecret: secret };
+    this.state = this.persisted ? normalize(JSON.parse(this.persisted) as State) : { ...emptyState(), jwtSecret: secret };
     this.dirty = false;
     this.generation++;
   }
@@ -349,8 +352,10 @@ export class Store {
     const file = join(this.dataDir!, "state.json");
     const tmp = join(this.dataDir!, `.state.json.${process.pid}.${this.tmpCounter++}.tmp`);
     try {
-      await writeFile(tmp, JSON.stringify(this.state), { mode: FILE_MODE });
+      const text = JSON.stringify(this.state);
+      await writeFile(tmp, text, { mode: FILE_MODE });
       await rename(tmp, file);
+      this.persisted = text;
     } catch (err) {
       await rm(tmp, { force: true });
       throw err;
