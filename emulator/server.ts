@@ -1,7 +1,7 @@
 /**
  * @module
  * The emulator's HTTP app: assembly only. Middleware, in order, for every `/client/v4` request:
- * journal → injected faults → auth → rate limit → account id check → (routes) → persist after mutations.
+ * journal → injected faults → foreign Origin → auth → rate limit → account id check → (routes) → persist after mutations.
  * One `onError` turns {@link ApiError} into the Cloudflare envelope; `notFound` answers 405 or 7003/7000.
  */
 import { createHash } from "node:crypto";
@@ -10,6 +10,7 @@ import { ApiError, Codes, errorEnvelope, noRoute } from "./errors";
 import { FaultInjector, RateLimiter, rateLimitHeaders, type FaultRule } from "./faults";
 import { TokenSigner } from "./jwt";
 import { ACCOUNT_ID_RE } from "./limits";
+import { loopbackOnly, refuseForeignOrigin } from "./loopback";
 import { compilePattern, type PathPattern } from "./pattern";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
 import { Store } from "./store";
@@ -154,36 +155,6 @@ function persistMutations(ctx: EmulatorContext): MiddlewareHandler<AppEnv> {
   };
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
-/** `localhost`, `127.0.0.1` or `[::1]`, with any port or none. */
-export function isLoopbackHost(host: string | undefined): boolean {
-  if (!host) return false;
-  const m = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(host.trim().toLowerCase());
-  return m !== null && LOOPBACK_HOSTS.has(m[1]!);
-}
-
-/**
- * The operator endpoints have no auth and can wipe everything, so a web page must not reach them: not through
- * DNS rebinding (its Host is the attacker's name) nor cross-origin (its Origin is foreign).
- */
-function loopbackOnly(): MiddlewareHandler<AppEnv> {
-  return async function loopbackOnlyMw(c, next) {
-    const origin = c.req.header("origin");
-    let originHost: string | undefined;
-    try {
-      originHost = origin === undefined ? undefined : new URL(origin).host;
-    } catch {
-      originHost = "";
-    }
-    // In process (`app.request()`) there is no Host header: the URL's host stands for it.
-    const host = c.req.header("host") ?? new URL(c.req.url).host;
-    if (!isLoopbackHost(host) || (origin !== undefined && !isLoopbackHost(originHost)))
-      return c.json({ error: "operator endpoints answer only loopback requests (Host and Origin: localhost, 127.0.0.1 or [::1])" }, 403);
-    return next();
-  };
-}
-
 const METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 /** Unknown routes: 405 with `Allow` for a known path and another method, else 7003 + 7000 (or a plain 404 off the API). */
@@ -277,6 +248,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   // ---- the API ----
   app.use(`${API_PREFIX}/*`, journal(entries));
   app.use(`${API_PREFIX}/*`, injectFaults(faults));
+  app.use(`${API_PREFIX}/*`, refuseForeignOrigin());
   app.use(`${API_PREFIX}/*`, requireToken(opts));
   if (limiter) app.use(`${API_PREFIX}/*`, rateLimit(limiter));
   app.use(`${API_PREFIX}/*`, checkAccount());

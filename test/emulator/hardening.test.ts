@@ -277,6 +277,18 @@ describe("operator endpoints answer only loopback callers", () => {
     },
   );
 
+  test("the API refuses a browser's request from a foreign origin (403 10000), even with the token; loopback origins pass", async () => {
+    const ns = await namespace();
+    const path = `/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces/${ns}`;
+    const token = { authorization: "Bearer test-token-8c1f0e5a" };
+    const foreign = await raw(h.emu.url, "DELETE", path, { ...token, host: "rebind.evil.example", origin: "http://rebind.evil.example" });
+    expect(foreign.status, foreign.text).toBe(403);
+    expect(envelopeCodes(JSON.parse(foreign.text))).toEqual([10000]);
+    expect(await h.namespace(ns)).toBeDefined();
+    const local = await raw(h.emu.url, "GET", path, { ...token, origin: "http://localhost:5173" });
+    expect(local.status, local.text).toBe(200);
+  });
+
   test("the API itself keeps answering any Host (SDK, wrangler, containers)", async () => {
     const r = await raw(h.emu.url, "GET", `/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces`, {
       host: "emulator.internal:8787",
