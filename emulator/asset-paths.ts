@@ -2,14 +2,16 @@
  * @module
  * Which asset manifests can be laid out as files. The runtime writes each deployed asset set to a directory, and a
  * manifest that no file system can hold (a path that is also another's directory, `/`, an empty, `.` or `..`
- * segment, a segment over 255 bytes) would otherwise fail there, for every tenant at once. Pure functions.
+ * segment, a segment over 255 bytes, a path over 2,048 bytes) would otherwise fail there, for every tenant at once. Pure functions.
  */
-import { MAX_ASSET_PATH_SEGMENT_BYTES } from "./limits";
+import { MAX_ASSET_PATH_BYTES, MAX_ASSET_PATH_SEGMENT_BYTES } from "./limits";
 
 /** Why one manifest path cannot be a file, or undefined when it can. */
 export function assetPathProblem(path: string): string | undefined {
   if (!path.startsWith("/")) return "paths must start with '/'";
   if (path.includes("\0")) return "NUL byte";
+  const total = Buffer.byteLength(path);
+  if (total > MAX_ASSET_PATH_BYTES) return `the path is ${total} bytes, the limit is ${MAX_ASSET_PATH_BYTES}`;
   // Backslashes count as separators too: a server on Windows, or a normalizing proxy, would treat them so.
   const segments = path.slice(1).split(/[/\\]/);
   for (const seg of segments) {

@@ -48,6 +48,7 @@ describe("a manifest that cannot be laid out as files is refused when the sessio
     ["a '.' segment", { "/a/./b": entry() }, /'\.' and '\.\.' segments/],
     ["a '..' segment", { "/a/../b": entry() }, /'\.' and '\.\.' segments/],
     ["a segment over 255 bytes", { [`/${"é".repeat(128)}`]: entry() }, /256 bytes, the limit is 255/],
+    ["a path over 2,048 bytes (PATH_MAX once laid out)", { [`/${"d".repeat(200)}`.repeat(11)]: entry() }, /2211 bytes, the limit is 2048/],
   ];
   for (const scope of ["namespace", "account"] as const) {
     test.each(cases)(`${scope} scope: %s → 400 10001`, async (_label, manifest, message) => {
