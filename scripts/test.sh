@@ -22,7 +22,7 @@ npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$
 echo "[test] suites ran in $((SECONDS - suites)) s; $((SECONDS - started)) s in all"
 
 # The engines floor: the unit suite and the emulator's API suite once more on the oldest Node package.json allows
-# (about 30 s), on a full run or with WFP_TEST_FLOOR=1. The runtime and wrangler files are left out: they test
+# (about 40 s), on a full run or with WFP_TEST_FLOOR=1. The runtime and wrangler files are left out: they test
 # workerd and wrangler, not the Node they run on.
 floor=0
 if [ "${WFP_TEST_FLOOR:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
