@@ -10,6 +10,9 @@ import { afterAll, describe, expect, test, vi } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator/index";
 import { ACCOUNT, assetHash, scriptForm } from "./helpers";
 
+/** The API alone: loading uploads on workerd (validateUploads) is the runtime's, tested there. */
+const API_ONLY = { rateLimit: false, validateUploads: false } as const;
+
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -61,11 +64,11 @@ async function deploySite(emu: RunningEmulator, ns: string, content: string): Pr
 describe("one emulator per data directory", () => {
   test("a second emulator on the same directory fails naming it and the holder's pid; after close it starts", async () => {
     const dataDir = tempDir();
-    const first = await startEmulator({ port: 0, dataDir, rateLimit: false });
-    await expect(startEmulator({ port: 0, dataDir })).rejects.toThrow(new RegExp(`${dataDir}.*in use.*pid ${process.pid}`));
+    const first = await startEmulator({ port: 0, dataDir, ...API_ONLY });
+    await expect(startEmulator({ port: 0, dataDir, ...API_ONLY })).rejects.toThrow(new RegExp(`${dataDir}.*in use.*pid ${process.pid}`));
     expect((await createNamespace(first, "kept")).status).toBe(200);
     await first.close();
-    const second = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    const second = await startEmulator({ port: 0, dataDir, ...API_ONLY });
     try {
       expect(await namespaceNames(second)).toEqual(["kept"]);
     } finally {
@@ -78,7 +81,7 @@ describe("one emulator per data directory", () => {
     const holder = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
     try {
       writeFileSync(join(dataDir, "wfp-emulator.lock"), `${holder.pid}\n`);
-      await expect(startEmulator({ port: 0, dataDir })).rejects.toThrow(
+      await expect(startEmulator({ port: 0, dataDir, ...API_ONLY })).rejects.toThrow(
         new RegExp(`in use by another wfp-emulator \\(pid ${holder.pid}\\)`),
       );
     } finally {
@@ -86,7 +89,7 @@ describe("one emulator per data directory", () => {
       holder.kill("SIGKILL");
       await gone;
     }
-    const emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    const emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
     try {
       expect(readFileSync(join(dataDir, "wfp-emulator.lock"), "utf8").trim()).toBe(String(process.pid));
     } finally {
@@ -99,7 +102,7 @@ describe("one emulator per data directory", () => {
 describe("modes and leftovers", () => {
   test("directories 0700 and files 0600, an older 0644 state.json included", async () => {
     const dataDir = tempDir();
-    let emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    let emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
     const { id, hash } = await deploySite(emu, "modes", "private bytes");
     await emu.close();
     const mode = (p: string) => statSync(p).mode & 0o777;
@@ -111,7 +114,7 @@ describe("modes and leftovers", () => {
     const { chmodSync } = await import("node:fs");
     chmodSync(join(dataDir, "state.json"), 0o644);
     chmodSync(dataDir, 0o755);
-    emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
     await emu.close();
     expect(mode(join(dataDir, "state.json"))).toBe(0o600);
     expect(mode(dataDir)).toBe(0o700);
@@ -119,7 +122,7 @@ describe("modes and leftovers", () => {
 
   test("temporary files and blobs no state refers to are removed at start; referenced blobs stay", async () => {
     const dataDir = tempDir();
-    let emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    let emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
     const { id, hash } = await deploySite(emu, "leftovers", "kept bytes");
     await emu.close();
     // What a SIGKILL mid-write leaves: temporary files, a blob written but never recorded, a deleted namespace's dir.
@@ -128,7 +131,7 @@ describe("modes and leftovers", () => {
     writeFileSync(join(dataDir, "blobs", id, "e".repeat(32)), "orphan");
     mkdirSync(join(dataDir, "blobs", "gone-namespace"));
     writeFileSync(join(dataDir, "blobs", "gone-namespace", "d".repeat(32)), "orphan");
-    emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
     try {
       expect(readdirSync(dataDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
       expect(readdirSync(join(dataDir, "blobs"))).toEqual([id]);
@@ -143,7 +146,7 @@ describe("modes and leftovers", () => {
 describe("a write that cannot be persisted changes nothing", () => {
   test("state.json unwritable: 500, the change is not in memory; once writable again, writes persist", async () => {
     const dataDir = tempDir();
-    let emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    let emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
     try {
       expect((await createNamespace(emu, "before")).status).toBe(200);
       // A non-empty directory where state.json goes: the rename fails.
@@ -156,7 +159,7 @@ describe("a write that cannot be persisted changes nothing", () => {
       rmSync(join(dataDir, "state.json"), { recursive: true });
       expect((await createNamespace(emu, "after")).status).toBe(200);
       await emu.close();
-      emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+      emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
       expect(await namespaceNames(emu)).toEqual(["after", "before"]);
     } finally {
       await emu.close();
@@ -169,7 +172,7 @@ describe("asset sets stored before the layout rules", () => {
     timeout: 60_000,
   }, async () => {
     const dataDir = tempDir();
-    let emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    let emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
     await deploySite(emu, "broken", "bytes");
     await deploySite(emu, "fine", "fine bytes");
     await emu.close();

@@ -11,9 +11,12 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator/index";
 import { ACCOUNT, assetHash, envelopeCodes, scriptForm, start, uniq, type Harness } from "./helpers";
 
+/** The API alone: loading uploads on workerd (validateUploads) is the runtime's, tested there. */
+const API_ONLY = { rateLimit: false, validateUploads: false } as const;
+
 let h: Harness;
 beforeAll(async () => {
-  h = await start();
+  h = await start(API_ONLY);
 });
 afterAll(async () => {
   await h?.close();
@@ -74,7 +77,7 @@ describe("bounded input", () => {
 
   test("upload metadata nested 20,000 arrays deep → 400 10021 naming the limit; later writes still persist", async () => {
     const dataDir = tempDir();
-    let emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    let emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
     const base = () => `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
     const auth = { authorization: "Bearer local-dev-token" };
     try {
@@ -98,7 +101,7 @@ describe("bounded input", () => {
       });
       expect(after.status).toBe(200);
       await emu.close();
-      emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+      emu = await startEmulator({ port: 0, dataDir, ...API_ONLY });
       const list = await (await fetch(`${base()}/dispatch/namespaces`, { headers: auth })).json();
       expect(list.result.map((n: { namespace_name: string }) => n.namespace_name).sort()).toEqual(["after", "bomb"]);
     } finally {
