@@ -2,6 +2,7 @@
  * @module
  * Rate limiting and injected failures. Both take an injectable clock so tests can step through windows.
  */
+import { compilePattern, type PathPattern } from "./pattern";
 
 export interface RateLimitOptions {
   /** Requests allowed per window and credential. */
@@ -74,7 +75,7 @@ export interface FaultRule {
   /** HTTP method to match (any when omitted). */
   method?: string;
   /**
-   * A `URLPattern` pathname pattern matched against the whole request path (without query string, including
+   * A path pattern in `URLPattern` pathname syntax (emulator/pattern.ts) matched against the whole request path (without query string, including
    * `/client/v4`): `*` matches any run of characters (slashes included), `:name` one segment, and `(regex)` a
    * group, e.g. `/client/v4/accounts/:account/workers/dispatch/namespaces/:ns/scripts/*`.
    */
@@ -105,15 +106,15 @@ export interface FaultRule {
 
 interface ActiveRule {
   rule: FaultRule;
-  matcher: URLPattern;
+  matcher: PathPattern;
   seen: number;
   fired: number;
 }
 
 /** Compiles a rule's path (see {@link FaultRule.path}). Throws on an invalid pattern. */
-export function compilePath(path: string): URLPattern {
+export function compilePath(path: string): PathPattern {
   try {
-    return new URLPattern({ pathname: path });
+    return compilePattern(path);
   } catch {
     throw new Error(`invalid fault path pattern ${JSON.stringify(path)}: use URLPattern pathname syntax (*, :name, (regex))`);
   }

@@ -39,11 +39,19 @@ export interface RunningEmulator {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
   const emulator = createEmulator(options);
   const { host, port } = emulator.options;
-  const runtime = await startRuntime(emulator, options);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve({ fetch: emulator.app.fetch, port, hostname: host }, () => resolve(s as Server)) as Server;
-    s.once("error", reject);
-  });
+  let runtime: WorkersRuntime | undefined;
+  let server: Server;
+  try {
+    runtime = await startRuntime(emulator, options);
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve({ fetch: emulator.app.fetch, port, hostname: host }, () => resolve(s as Server)) as Server;
+      s.once("error", reject);
+    });
+  } catch (err) {
+    await runtime?.close();
+    emulator.ctx.store.close();
+    throw err;
+  }
   server.keepAliveTimeout = 5_000;
   const address = server.address() as AddressInfo;
   const displayHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -61,7 +69,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         server.closeAllConnections();
       })
         .then(() => runtime?.close())
-        .then(() => emulator.ctx.store.flush());
+        .then(() => emulator.ctx.store.flush())
+        .finally(() => emulator.ctx.store.close());
       return closing;
     },
   };

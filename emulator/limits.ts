@@ -20,3 +20,11 @@ export const NAMESPACE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const SCRIPT_NAME_RE = /^[a-z0-9_][a-z0-9_-]{0,62}$/;
 export const ACCOUNT_ID_RE = /^[0-9a-f]{32}$/i;
 export const ASSET_HASH_RE = /^[0-9a-f]{32}$/;
+/** A file name's limit on Linux, macOS and Windows; asset paths are laid out as files. */
+export const MAX_ASSET_PATH_SEGMENT_BYTES = 255;
+/** A whole asset path: well under Linux's 4,096-byte PATH_MAX once laid out below the runtime's directories. */
+export const MAX_ASSET_PATH_BYTES = 2048;
+/** How deep a JSON body or upload metadata may nest; Cloudflare's own payloads need fewer than ten levels. */
+export const MAX_JSON_DEPTH = 64;
+/** Parts of one multipart body: a bucket holds at most 2,000 files, a Worker far fewer modules. */
+export const MAX_MULTIPART_PARTS = 10_000;

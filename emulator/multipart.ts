@@ -3,6 +3,7 @@
  * A small multipart/form-data parser and builder. We parse by hand (rather than `Request.formData()`) because the
  * API needs what FormData loses: the Content-Type of non-file parts, part order, and repeated names.
  */
+import { MAX_MULTIPART_PARTS } from "./limits";
 
 export interface Part {
   /** The `name` of the Content-Disposition header. */
@@ -38,9 +39,14 @@ function dispositionParam(header: string, key: string): string | undefined {
   return m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : m[2];
 }
 
-/** Parses a multipart body. Throws an Error with a short reason when the body is not well-formed. */
-export function parseMultipart(body: Buffer, boundary: string): Part[] {
+/**
+ * Parses a multipart body in one pass (each search starts where the last ended, so the time is linear in the body,
+ * whatever the number of parts or line endings). Throws an Error with a short reason when the body is not
+ * well-formed or has more than `maxParts` parts.
+ */
+export function parseMultipart(body: Buffer, boundary: string, maxParts: number = MAX_MULTIPART_PARTS): Part[] {
   const delim = Buffer.from(`--${boundary}`);
+  const lfDelim = Buffer.from(`\n--${boundary}`);
   const parts: Part[] = [];
   let pos = body.indexOf(delim);
   if (pos < 0) throw new Error("multipart boundary not found");
@@ -48,37 +54,28 @@ export function parseMultipart(body: Buffer, boundary: string): Part[] {
     pos += delim.length;
     // "--" after a delimiter ends the body.
     if (body[pos] === 0x2d && body[pos + 1] === 0x2d) break;
+    if (parts.length >= maxParts) throw new Error(`more than ${maxParts} parts`);
     // Skip transport padding and the CRLF after the delimiter.
     while (body[pos] === 0x20 || body[pos] === 0x09) pos++;
     if (body[pos] === 0x0d && body[pos + 1] === 0x0a) pos += 2;
     else if (body[pos] === 0x0a) pos += 1;
     else throw new Error("malformed multipart delimiter");
-    let headerEnd = body.indexOf("\r\n\r\n", pos);
-    let sepLen = 4;
-    if (headerEnd < 0) {
-      headerEnd = body.indexOf("\n\n", pos);
-      sepLen = 2;
-    }
-    if (headerEnd < 0) throw new Error("multipart part without header terminator");
-    const headerText = body.subarray(pos, headerEnd).toString("utf8");
-    const dataStart = headerEnd + sepLen;
-    const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delim]), dataStart);
-    let dataEnd: number;
-    let nextPos: number;
-    if (next >= 0) {
-      dataEnd = next;
-      nextPos = next + 2;
-    } else {
-      const lfNext = body.indexOf(Buffer.concat([Buffer.from("\n"), delim]), dataStart);
-      if (lfNext < 0) throw new Error("multipart body is truncated");
-      dataEnd = lfNext;
-      nextPos = lfNext + 1;
-    }
+    // Header lines up to the first empty one (CRLF or LF endings).
     const headers = new Map<string, string>();
-    for (const line of headerText.split(/\r?\n/)) {
+    for (;;) {
+      const eol = body.indexOf(0x0a, pos);
+      if (eol < 0) throw new Error("multipart part without header terminator");
+      const line = body.subarray(pos, body[eol - 1] === 0x0d && eol > pos ? eol - 1 : eol).toString("utf8");
+      pos = eol + 1;
+      if (line === "") break;
       const colon = line.indexOf(":");
       if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
     }
+    const dataStart = pos;
+    // The next delimiter is preceded by CRLF (or a bare LF), which belongs to it, not to the data.
+    const next = body.indexOf(lfDelim, dataStart > 0 ? dataStart - 1 : 0);
+    if (next < 0) throw new Error("multipart body is truncated");
+    const dataEnd = Math.max(dataStart, next > dataStart && body[next - 1] === 0x0d ? next - 1 : next);
     const disposition = headers.get("content-disposition") ?? "";
     const name = dispositionParam(disposition, "name");
     if (name === undefined) throw new Error("multipart part without a name");
@@ -88,7 +85,7 @@ export function parseMultipart(body: Buffer, boundary: string): Part[] {
     const ct = headers.get("content-type");
     if (ct !== undefined) part.contentType = ct;
     parts.push(part);
-    pos = nextPos;
+    pos = next + 1;
   }
   return parts;
 }

@@ -1,7 +1,7 @@
 /**
  * @module
  * The emulator's HTTP app: assembly only. Middleware, in order, for every `/client/v4` request:
- * journal → injected faults → auth → rate limit → account id check → (routes) → persist after mutations.
+ * journal → injected faults → foreign Origin → auth → rate limit → account id check → (routes) → persist after mutations.
  * One `onError` turns {@link ApiError} into the Cloudflare envelope; `notFound` answers 405 or 7003/7000.
  */
 import { createHash } from "node:crypto";
@@ -10,6 +10,8 @@ import { ApiError, Codes, errorEnvelope, noRoute } from "./errors";
 import { FaultInjector, RateLimiter, rateLimitHeaders, type FaultRule } from "./faults";
 import { TokenSigner } from "./jwt";
 import { ACCOUNT_ID_RE } from "./limits";
+import { loopbackOnly, refuseForeignOrigin } from "./loopback";
+import { compilePattern, type PathPattern } from "./pattern";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
 import { Store } from "./store";
 import type { AppEnv, EmulatorContext } from "./context";
@@ -132,13 +134,24 @@ function checkAccount(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * A mutating request is answered once its change is persisted. A change that cannot be (the write failed, or the
+ * handler failed half-way) is rolled back in memory, and every request whose change went with it answers 500.
+ */
 function persistMutations(ctx: EmulatorContext): MiddlewareHandler<AppEnv> {
+  const { store } = ctx;
   return async function persist(c, next) {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const generation = store.generation;
     await next();
-    if (c.req.method !== "GET" && c.req.method !== "HEAD") {
-      await ctx.store.flush();
+    try {
+      if (c.error && !(c.error instanceof ApiError) && store.changed) store.rollback();
+      else await store.flush();
+    } finally {
       for (const listener of ctx.changeListeners) listener();
     }
+    if (store.generation !== generation && !c.error)
+      throw new Error("the change could not be persisted and was rolled back; nothing was changed");
   };
 }
 
@@ -146,7 +159,7 @@ const METHOD_ORDER = ["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 /** Unknown routes: 405 with `Allow` for a known path and another method, else 7003 + 7000 (or a plain 404 off the API). */
 function notFound(app: Hono<AppEnv>): (c: Parameters<Parameters<Hono<AppEnv>["notFound"]>[0]>[0]) => Response {
-  let known: Array<{ pattern: URLPattern; methods: string[] }> | undefined;
+  let known: Array<{ pattern: PathPattern; methods: string[] }> | undefined;
   // The registered routes themselves say which paths exist, read once all are mounted.
   const knownRoutes = () => {
     if (known) return known;
@@ -154,7 +167,7 @@ function notFound(app: Hono<AppEnv>): (c: Parameters<Parameters<Hono<AppEnv>["no
     for (const r of app.routes)
       if (r.method !== "ALL" && r.path.startsWith(API_PREFIX)) byPath.set(r.path, (byPath.get(r.path) ?? new Set()).add(r.method));
     known = [...byPath].map(([path, methods]) => ({
-      pattern: new URLPattern({ pathname: path }),
+      pattern: compilePattern(path),
       methods: METHOD_ORDER.filter((m) => methods.has(m)),
     }));
     return known;
@@ -190,7 +203,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   });
   app.notFound(notFound(app));
 
-  // ---- operator endpoints (no auth) ----
+  // ---- operator endpoints (no auth; loopback only) ----
+  app.use("/__emulator/*", loopbackOnly());
   app.get("/__emulator/requests", (c) => c.json(entries));
   app.delete("/__emulator/requests", (c) => {
     entries.length = 0;
@@ -234,6 +248,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   // ---- the API ----
   app.use(`${API_PREFIX}/*`, journal(entries));
   app.use(`${API_PREFIX}/*`, injectFaults(faults));
+  app.use(`${API_PREFIX}/*`, refuseForeignOrigin());
   app.use(`${API_PREFIX}/*`, requireToken(opts));
   if (limiter) app.use(`${API_PREFIX}/*`, rateLimit(limiter));
   app.use(`${API_PREFIX}/*`, checkAccount());

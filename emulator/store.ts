@@ -11,9 +11,10 @@
  * namespace when it has to await (JWT verification, blob writes), so concurrent requests never interleave a mutation.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { cleanDataDir, DIR_MODE, dropUnlayableAssets, FILE_MODE, lockDataDir, privateDir, referencedBlobs } from "./datadir";
 
 export interface Binding {
   name: string;
@@ -134,29 +135,86 @@ export function newUuid(): string {
   return randomUUID();
 }
 
+/**
+ * A map keyed by names clients choose (scripts, accounts, sessions, metadata keys): no prototype, so `constructor`
+ * or `__proto__` are ordinary keys, never Object's own properties.
+ */
+export function dict<T>(entries?: Record<string, T>): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  if (entries) for (const [k, v] of Object.entries(entries)) out[k] = v;
+  return out;
+}
+
 function emptyState(): State {
-  return { version: 1, jwtSecret: randomBytes(32).toString("base64"), accounts: {}, sessions: {} };
+  return { version: 1, jwtSecret: randomBytes(32).toString("base64"), accounts: dict(), sessions: dict() };
+}
+
+function withDicts(c: ScriptContainer): void {
+  c.scripts = dict(c.scripts);
+  c.blobs = dict(c.blobs);
+  for (const s of Object.values(c.scripts)) s.extra = dict(s.extra);
+}
+
+/** Persisted state with every client-keyed map made prototype-free (JSON.parse gives plain objects). */
+function normalize(state: State): State {
+  state.accounts = dict(state.accounts);
+  state.sessions = dict(state.sessions);
+  for (const acc of Object.values(state.accounts)) {
+    acc.namespaces = dict(acc.namespaces);
+    for (const ns of Object.values(acc.namespaces)) withDicts(ns);
+    if (acc.workers) withDicts(acc.workers);
+  }
+  return state;
 }
 
 export class Store {
   state: State;
+  /** Counts rollbacks: a request that saw it change cannot know its change was kept. */
+  generation = 0;
   private readonly memBlobs = new Map<string, Buffer>();
   private readonly locks = new Map<string, Promise<unknown>>();
   private dirty = false;
   private writing: Promise<void> | undefined;
   private tmpCounter = 0;
+  private releaseLock: (() => void) | undefined;
+  /** The text of the state last written (or read): what a rollback returns to. */
+  private persisted: string | undefined;
 
-  constructor(readonly dataDir?: string) {
+  constructor(
+    readonly dataDir?: string,
+    warn: (message: string) => void = (m) => process.stderr.write(`wfp-emulator: ${m}\n`),
+  ) {
     this.state = emptyState();
-    if (dataDir) {
-      mkdirSync(join(dataDir, "blobs"), { recursive: true });
-      const file = join(dataDir, "state.json");
-      if (existsSync(file)) {
-        const loaded = JSON.parse(readFileSync(file, "utf8")) as State;
-        if (loaded.version !== 1) throw new Error(`unsupported state version in ${file}`);
-        this.state = loaded;
-      }
+    if (!dataDir) return;
+    privateDir(dataDir);
+    this.releaseLock = lockDataDir(dataDir);
+    try {
+      const loaded = this.readState();
+      if (loaded) this.state = loaded;
+      const dropped = dropUnlayableAssets(this.state);
+      for (const problem of dropped) warn(problem);
+      if (dropped.length) this.touch();
+      cleanDataDir(dataDir, referencedBlobs(this.state));
+    } catch (err) {
+      this.close();
+      throw err;
     }
+  }
+
+  /** The persisted state, or undefined when there is none yet. */
+  private readState(): State | undefined {
+    const file = join(this.dataDir!, "state.json");
+    if (!existsSync(file)) return undefined;
+    this.persisted = readFileSync(file, "utf8");
+    const loaded = JSON.parse(this.persisted) as State;
+    if (loaded.version !== 1) throw new Error(`unsupported state version in ${file}`);
+    return normalize(loaded);
+  }
+
+  /** Releases the data directory's lock (state is flushed by the caller first). */
+  close(): void {
+    this.releaseLock?.();
+    this.releaseLock = undefined;
   }
 
   get jwtSecret(): Buffer {
@@ -167,7 +225,7 @@ export class Store {
     const key = id.toLowerCase();
     let acc = this.state.accounts[key];
     if (!acc) {
-      acc = { namespaces: {} };
+      acc = { namespaces: dict() };
       this.state.accounts[key] = acc;
     }
     return acc;
@@ -183,7 +241,7 @@ export class Store {
   /** The account-level Workers of an account, created on first use. */
   accountWorkers(accountId: string): ScriptContainer {
     const acc = this.account(accountId);
-    acc.workers ??= { id: `account-${accountId.toLowerCase()}`, name: "", scripts: {}, blobs: {} };
+    acc.workers ??= { id: `account-${accountId.toLowerCase()}`, name: "", scripts: dict(), blobs: dict() };
     return acc.workers;
   }
 
@@ -219,9 +277,9 @@ export class Store {
       return;
     }
     const dir = join(this.dataDir, "blobs", containerId);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: DIR_MODE });
     const tmp = join(dir, `.${hash}.${process.pid}.${this.tmpCounter++}.tmp`);
-    await writeFile(tmp, data);
+    await writeFile(tmp, data, { mode: FILE_MODE });
     await rename(tmp, this.blobPath(containerId, hash));
   }
 
@@ -249,7 +307,11 @@ export class Store {
     this.dirty = true;
   }
 
-  /** Writes the state atomically if it changed; concurrent calls coalesce. No-op without a data directory. */
+  /**
+   * Writes the state atomically if it changed; concurrent calls coalesce. No-op without a data directory. When the
+   * write fails, the state in memory goes back to what is on disk (nothing half-applied) and every caller that was
+   * waiting for it throws.
+   */
   async flush(): Promise<void> {
     if (!this.dataDir) {
       this.dirty = false;
@@ -261,17 +323,43 @@ export class Store {
         continue;
       }
       this.dirty = false;
-      this.writing = this.writeState().finally(() => {
-        this.writing = undefined;
-      });
+      this.writing = this.writeState()
+        .catch((err: unknown) => {
+          this.rollback();
+          throw err;
+        })
+        .finally(() => {
+          this.writing = undefined;
+        });
     }
+  }
+
+  /** Puts the state back to the last one persisted (dataDir only), for a change that could not be written. */
+  rollback(): void {
+    if (!this.dataDir) return;
+    const secret = this.state.jwtSecret;
+    this.state = this.persisted ? normalize(JSON.parse(this.persisted) as State) : { ...emptyState(), jwtSecret: secret };
+    this.dirty = false;
+    this.generation++;
+  }
+
+  /** Whether a change is waiting to be persisted. */
+  get changed(): boolean {
+    return this.dirty;
   }
 
   private async writeState(): Promise<void> {
     const file = join(this.dataDir!, "state.json");
     const tmp = join(this.dataDir!, `.state.json.${process.pid}.${this.tmpCounter++}.tmp`);
-    await writeFile(tmp, JSON.stringify(this.state));
-    await rename(tmp, file);
+    try {
+      const text = JSON.stringify(this.state);
+      await writeFile(tmp, text, { mode: FILE_MODE });
+      await rename(tmp, file);
+      this.persisted = text;
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   /** Empties all state (the JWT secret is kept) and deletes stored blobs. */
@@ -281,7 +369,7 @@ export class Store {
     this.memBlobs.clear();
     if (this.dataDir) {
       await rm(join(this.dataDir, "blobs"), { recursive: true, force: true });
-      await mkdir(join(this.dataDir, "blobs"), { recursive: true });
+      await mkdir(join(this.dataDir, "blobs"), { recursive: true, mode: DIR_MODE });
     }
     this.touch();
     await this.flush();

@@ -8,9 +8,10 @@
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { ApiError, Codes, invalidScript } from "./errors";
+import { JsonDepthError, parseBoundedJson } from "./json";
 import { DEFAULT_COMPATIBILITY_DATE } from "./limits";
 import { mediaType, multipartBoundary } from "./multipart";
-import type { Binding, Module, Script, ScriptAssets } from "./store";
+import { type Binding, dict, type Module, type Script, type ScriptAssets } from "./store";
 import { isObject, parseParts, resolveInherit, validateBindings, validateTags } from "./routes/common";
 
 /** Module Content-Types the API accepts ([D] SDK docs; application/json accepted as a JSON module [I]). */
@@ -78,21 +79,23 @@ export function parseUploadBody(contentType: string | undefined, body: Buffer, m
     if (!metadataOptional) throw invalidScript(METADATA_UNREADABLE);
   } else {
     try {
-      const parsed: unknown = JSON.parse(metaParts[0]!.data.toString("utf8"));
+      const parsed: unknown = parseBoundedJson(metaParts[0]!.data.toString("utf8"));
       if (!isObject(parsed)) throw new Error("not an object");
       metadata = parsed;
-    } catch {
-      throw invalidScript(METADATA_UNREADABLE);
+    } catch (err) {
+      throw invalidScript(err instanceof JsonDepthError ? `${METADATA_UNREADABLE}: ${err.message}` : METADATA_UNREADABLE);
     }
   }
   const modules: Module[] = [];
+  const names = new Set<string>();
   for (const p of parts) {
     if (p.name === "metadata") continue;
     const name = p.filename ?? p.name;
     const ct = mediaType(p.contentType);
     if (!MODULE_TYPES.has(ct))
       throw invalidScript(`module files has unsupported Content-Type ${p.contentType ?? "(none)"} (module '${name}')`);
-    if (modules.some((m) => m.name === name)) throw invalidScript(`module '${name}' was uploaded more than once`);
+    if (names.has(name)) throw invalidScript(`module '${name}' was uploaded more than once`);
+    names.add(name);
     modules.push({ name, type: p.contentType!, data: p.data.toString("base64") });
   }
   return { metadata, modules };
@@ -296,7 +299,7 @@ export function buildScript(input: BuildInput): Script {
     if (typeof new_tag === "string") migrationTag = new_tag;
   }
 
-  const extra: Record<string, unknown> = {};
+  const extra = dict<unknown>();
   for (const [k, v] of Object.entries(m)) if (!KNOWN_METADATA.has(k)) extra[k] = v;
 
   const script: Script = {

@@ -20,6 +20,20 @@ status=0
 suites=$SECONDS
 npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
 echo "[test] suites ran in $((SECONDS - suites)) s; $((SECONDS - started)) s in all"
+
+# The engines floor: the unit suite and the emulator's API suite once more on the oldest Node package.json allows
+# (about 40 s), on a full run or with WFP_TEST_FLOOR=1. The runtime and wrangler files are left out: they test
+# workerd and wrangler, not the Node they run on.
+floor=0
+if [ "${WFP_TEST_FLOOR:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
+  floor_bin="$(fetch_node "$NODE_FLOOR_VERSION")"
+  mapfile -t floor_files < <(ls test/emulator/*.test.ts | grep -v -e '/runtime' -e '/wrangler')
+  floor_started=$SECONDS
+  PATH="$floor_bin:$PATH" node node_modules/vitest/vitest.mjs run --project unit --project emulator test/unit/ "${floor_files[@]}" ||
+    floor=$?
+  echo "[test] unit and emulator API suites on Node $NODE_FLOOR_VERSION (the engines floor): $([ "$floor" -eq 0 ] && echo passed || echo FAILED) in $((SECONDS - floor_started)) s"
+  [ "$status" -ne 0 ] || status=$floor
+fi
 if [ "$lint" -ne 0 ]; then
   echo "[test] npm run lint failed (exit $lint)"
   [ "$status" -ne 0 ] || status=$lint

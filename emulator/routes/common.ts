@@ -5,10 +5,11 @@
  */
 import type { Context } from "hono";
 import { ApiError, Codes, invalidRequest, invalidScript } from "../errors";
+import { JsonDepthError, parseBoundedJson } from "../json";
 import { MAX_TAG_LENGTH_CHARS } from "../limits";
 import { multipartBoundary, parseMultipart, type Part } from "../multipart";
 import type { AppEnv, EmulatorContext } from "../context";
-import type { Binding, Namespace, Script } from "../store";
+import { type Binding, dict, type Namespace, type Script } from "../store";
 
 export type C = Context<AppEnv>;
 
@@ -28,9 +29,10 @@ export async function readJson(c: C, fallback?: unknown): Promise<unknown> {
   const text = await c.req.text();
   if (text.trim() === "" && fallback !== undefined) return fallback;
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError(400, Codes.MALFORMED_JSON, "Malformed JSON in request body");
+    return parseBoundedJson(text);
+  } catch (err) {
+    const why = err instanceof JsonDepthError ? `: ${err.message}` : "";
+    throw new ApiError(400, Codes.MALFORMED_JSON, `Malformed JSON in request body${why}`);
   }
 }
 
@@ -93,16 +95,16 @@ export function matchesTagFilter(s: Script, f: { yes: string[]; no: string[] }):
   return f.yes.every((t) => s.tags.includes(t)) && f.no.every((t) => !s.tags.includes(t));
 }
 
-const WRITE_ONLY_FIELDS: Record<string, string[]> = {
-  secret_text: ["text"],
-  secret_key: ["key_base64", "key_jwk"],
-};
+const WRITE_ONLY_FIELDS = new Map<string, string[]>([
+  ["secret_text", ["text"]],
+  ["secret_key", ["key_base64", "key_jwk"]],
+]);
 
 /** A binding as the API returns it: secret values removed. */
 export function redactBinding(b: Binding): Binding {
-  const hidden = WRITE_ONLY_FIELDS[b.type];
+  const hidden = WRITE_ONLY_FIELDS.get(b.type);
   if (!hidden) return { ...b };
-  const out: Binding = { name: b.name, type: b.type };
+  const out: Binding = Object.assign(dict<unknown>(), { name: b.name, type: b.type });
   for (const [k, v] of Object.entries(b)) if (!hidden.includes(k) && k !== "name" && k !== "type") out[k] = v;
   return out;
 }

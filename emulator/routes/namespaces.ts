@@ -6,7 +6,7 @@ import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, okEnvelope } from "../errors";
 import { DEFAULT_BULK_DELETE_LIMIT, MAX_LIST_LIMIT, NAMESPACE_NAME_RE } from "../limits";
 import type { AppEnv, EmulatorContext } from "../context";
-import { newUuid, timestamp, type Namespace } from "../store";
+import { dict, newUuid, timestamp, type Namespace } from "../store";
 import { accountId, isObject, matchesTagFilter, parseTagFilter, readJson, requireNamespace, scriptEnvelopeItem, type C } from "./common";
 
 function namespaceObject(ns: Namespace): Record<string, unknown> {
@@ -76,8 +76,8 @@ export function namespaceRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       created_by: c.var.userId,
       modified_on: now,
       modified_by: c.var.userId,
-      scripts: {},
-      blobs: {},
+      scripts: dict(),
+      blobs: dict(),
     };
     store.account(accountId(c)).namespaces[ns.id] = ns;
     store.touch();

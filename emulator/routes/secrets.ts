@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { ApiError, Codes, invalidScript, okEnvelope } from "../errors";
 import type { AppEnv, EmulatorContext } from "../context";
-import { timestamp, type Binding, type Script } from "../store";
+import { dict, timestamp, type Binding, type Script } from "../store";
 import { type C, isObject, readJson } from "./common";
 import { requireScript, SCOPES } from "./scope";
 
@@ -116,7 +116,7 @@ export function secretRoutes(ctx: EmulatorContext): Hono<AppEnv> {
         v === null ? null : validateSecret(v, name),
       ]);
       for (const [name, b] of changes) if (b) assertSecretName(s, name);
-      const result: Record<string, unknown> = {};
+      const result = dict<unknown>();
       for (const [name, b] of changes) {
         if (b === null) s.bindings = s.bindings.filter((x) => !(x.name === name && SECRET_TYPES.has(x.type)));
         else {

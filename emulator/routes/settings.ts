@@ -6,7 +6,8 @@
 import { Hono } from "hono";
 import type { AppEnv, EmulatorContext } from "../context";
 import { ApiError, Codes, invalidScript, okEnvelope } from "../errors";
-import { type Script, type ScriptContainer, timestamp } from "../store";
+import { JsonDepthError, parseBoundedJson } from "../json";
+import { dict, type Script, type ScriptContainer, timestamp } from "../store";
 import { validateCompatibility, validateUsageModel } from "../upload";
 import { accountId, isObject, readJson, readMultipart, resolveInherit, settingsObject, validateBindings, validateTags } from "./common";
 import { checkBindingTargets } from "./references";
@@ -16,7 +17,7 @@ const MISSING_PART = "Missing settings part in multipart upload. Ensure you incl
 
 /** Applies a settings patch to a copy of the script: omitted top-level keys stay unchanged. */
 function applySettings(s: Script, patch: Record<string, unknown>, maxTags: number): Script {
-  const next: Script = { ...s, extra: { ...s.extra } };
+  const next: Script = { ...s, extra: dict(s.extra) };
   for (const [key, value] of Object.entries(patch)) {
     switch (key) {
       case "bindings": {
@@ -97,9 +98,9 @@ export function settingsRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       if (!part) throw new ApiError(400, Codes.MISSING_SETTINGS_PART, MISSING_PART);
       let patch: unknown;
       try {
-        patch = JSON.parse(part.data.toString("utf8"));
-      } catch {
-        throw invalidScript("could not read content for part settings");
+        patch = parseBoundedJson(part.data.toString("utf8"));
+      } catch (err) {
+        throw invalidScript(`could not read content for part settings${err instanceof JsonDepthError ? `: ${err.message}` : ""}`);
       }
       if (!isObject(patch)) throw invalidScript("could not read content for part settings");
       const { container, script } = requireScript(scope, ctx, c);

@@ -145,7 +145,8 @@ export function resolveBindings(bc: BuildContext, script: Script): Resolved {
         r.assetsBinding = b.name;
         break;
       case "kv_namespace":
-        r.kv[b.name] = String(b.namespace_id ?? "");
+        // One store per account and id: another account binding the same id must not see these keys.
+        r.kv[b.name] = `${bc.account}:${String(b.namespace_id ?? "")}`;
         break;
       case "service": {
         const target = typeof b.service === "string" ? b.service : "";

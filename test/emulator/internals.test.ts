@@ -51,6 +51,19 @@ describe("faults", () => {
     expect(() => compilePath("/a/((")).toThrow(/URLPattern/);
   });
 
+  test("the matcher needs no global URLPattern (Node 22): named groups with a regex, escapes, literal regex characters", () => {
+    const match = (pattern: string, path: string): boolean => compilePath(pattern).test({ pathname: path });
+    expect(match("/s/:name(a+)", "/s/aaa")).toBe(true);
+    expect(match("/s/:name(a+)", "/s/ab")).toBe(false);
+    expect(match("/a.b", "/a.b")).toBe(true);
+    expect(match("/a.b", "/axb")).toBe(false);
+    expect(match("/a\\*b", "/a*b")).toBe(true);
+    expect(match("/a\\*b", "/axyb")).toBe(false);
+    expect(match("/:a", "/x/y")).toBe(false);
+    expect(match("/x+y", "/x+y")).toBe(true);
+    for (const bad of ["/a/(", "/:", "/a/()", "/(?<x)", "/a\\"]) expect(() => compilePath(bad), bad).toThrow(/invalid fault path pattern/);
+  });
+
   test("count, after and unlimited rules", () => {
     const f = new FaultInjector();
     f.add([{ path: "/a", status: 500, count: 2, after: 1 }]);

@@ -27,13 +27,23 @@ describe("name rules", () => {
     same(emulatorLimits.SCRIPT_NAME_RE, SCRIPT_NAME_RE);
   });
 
-  test.each(["a", "tenant-1", "a".repeat(63), "Upper", "-lead", "a".repeat(64), "under_score", "_x", "has space"])(
-    "both sides agree on %j",
-    (name) => {
-      expect(emulatorLimits.NAMESPACE_NAME_RE.test(name)).toBe(NAMESPACE_NAME_RE.test(name));
-      expect(emulatorLimits.SCRIPT_NAME_RE.test(name)).toBe(SCRIPT_NAME_RE.test(name));
-    },
-  );
+  // Object.prototype's names are valid names on both sides: the emulator keys them in prototype-free maps.
+  test.each([
+    "a",
+    "tenant-1",
+    "a".repeat(63),
+    "Upper",
+    "-lead",
+    "a".repeat(64),
+    "under_score",
+    "_x",
+    "has space",
+    "constructor",
+    "__proto__",
+  ])("both sides agree on %j", (name) => {
+    expect(emulatorLimits.NAMESPACE_NAME_RE.test(name)).toBe(NAMESPACE_NAME_RE.test(name));
+    expect(emulatorLimits.SCRIPT_NAME_RE.test(name)).toBe(SCRIPT_NAME_RE.test(name));
+  });
 });
 
 describe("limits", () => {
