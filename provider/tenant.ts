@@ -12,7 +12,7 @@ import { UserScript, type UserScriptArgs } from "./resources/user-script";
 import {
   bindingNameProblem,
   isPlainObject,
-  MAX_TAGS,
+  MAX_USER_TAGS,
   namespaceNameProblem,
   scriptNameProblem,
   tagsFailures,
@@ -92,11 +92,11 @@ export function tenantArgsFailures(args: TenantArgs): CheckFailure[] {
   if (a.tags !== undefined) {
     if (!Array.isArray(a.tags)) failures.push({ property: "tags", reason: "must be a list of strings" });
     else {
-      const extra = MAX_TAGS - reserved.length;
+      const extra = MAX_USER_TAGS - reserved.length;
       if (a.tags.length > extra) {
         failures.push({
           property: "tags",
-          reason: `must hold at most ${extra} extra tags (${MAX_TAGS} in all with ${reserved.join(" and ")}; got ${a.tags.length})`,
+          reason: `must hold at most ${extra} extra tags (${MAX_USER_TAGS} in all with ${reserved.join(" and ")}; got ${a.tags.length})`,
         });
       }
       const perTag = tagsFailures("tags", [...reserved, ...a.tags]).filter((f) => f.property !== "tags");
