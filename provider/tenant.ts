@@ -43,7 +43,7 @@ export interface TenantArgs {
   bindings?: UserScriptArgs["bindings"];
   limits?: UserScriptArgs["limits"];
   observability?: UserScriptArgs["observability"];
-  /** Extra tags, beside `tenant-<id>` and `plan-<plan>` (8 in all at most). */
+  /** Extra tags, beside `tenant-<id>` and `plan-<plan>` (7 in all at most: the 8th is the owner tag). */
   tags?: string[];
   /** Secret name → value. Values are made Pulumi secrets. */
   secrets?: Record<string, pulumi.Input<string>>;
@@ -96,7 +96,7 @@ export function tenantArgsFailures(args: TenantArgs): CheckFailure[] {
       if (a.tags.length > extra) {
         failures.push({
           property: "tags",
-          reason: `must hold at most ${extra} extra tags (${MAX_USER_TAGS} in all with ${reserved.join(" and ")}; got ${a.tags.length})`,
+          reason: `must hold at most ${extra} extra tags (${MAX_USER_TAGS} in all with ${reserved.join(" and ")}; the 8th is the stack's owner tag; got ${a.tags.length})`,
         });
       }
       const perTag = tagsFailures("tags", [...reserved, ...a.tags]).filter((f) => f.property !== "tags");

@@ -49,7 +49,7 @@ export async function deployScript(
   if (ref.namespace !== undefined) outs.namespace = ref.namespace;
   if (inputs.assets) outs.assetsDigest = inputs.assets.digest;
   if (inputs.accountId !== undefined) outs.accountId = inputs.accountId;
-  if (inputs.owner !== undefined) outs.owner = inputs.owner;
+  outs.owner = inputs.owner ?? "";
   return outs;
 }
 
