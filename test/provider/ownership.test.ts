@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
+import { connect } from "../../provider/api/connect";
+import { findStrays } from "../../provider/drift-strays";
 import { dispatchNamespaceProvider, type DispatchNamespaceInputs } from "../../provider/resources/dispatch-namespace";
 import { userScriptProvider, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
 import { workerProvider, type WorkerInputs, type WorkerOutputs } from "../../provider/resources/worker";
@@ -210,5 +212,18 @@ describe("DispatchNamespace found on create", () => {
     await userScriptProvider.create(await userScript(script("acme", A)));
     const err = await dispatchNamespaceProvider.create(await check({ name: NS })).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/holds 1 script\(s\) this stack does not own: "acme"/);
+  });
+});
+
+describe("wfp-drift's listing of scripts the state does not hold", () => {
+  it("lists this stack's and unowned scripts with one list call per namespace page, never another stack's", async () => {
+    await userScriptProvider.create(await userScript(script("acme", A)));
+    await userScriptProvider.create(await userScript(script("crashed", A)));
+    await userScriptProvider.create(await userScript(script("shard-b", B)));
+    await deployByHand("manual", ["tenant-manual"]);
+    await emu.clearJournal();
+    const strays = await findStrays(connect(), { owner: A, namespaces: [NS], inState: new Set([`${NS}/acme`]), declared: new Set() });
+    expect(strays.map((s) => `${s.name} ${s.kind}`)).toEqual(["crashed own-not-in-state", "manual unowned"]);
+    expect((await emu.journal()).map(short)).toEqual([`GET /workers/dispatch/namespaces/${NS}/scripts`]);
   });
 });
