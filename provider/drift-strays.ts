@@ -4,7 +4,7 @@
  * sharing a namespace) are not listed. One list call per page of each namespace's scripts.
  */
 import type { CloudflareApi } from "./api/client";
-import { operation } from "./api/errors";
+import { CODES, operation, unlessGone } from "./api/errors";
 import { listScriptEntries, type ListedScript } from "./api/scripts";
 import { splitOwner } from "./resources/script/owner";
 
@@ -83,7 +83,11 @@ export function classifyStrays(namespace: string, listed: readonly ListedScript[
 export async function findStrays(api: CloudflareApi, scope: StackScope): Promise<StrayScript[]> {
   const strays: StrayScript[] = [];
   for (const ns of scope.namespaces) {
-    const listed = await listScriptEntries(api, ns, operation("DispatchNamespace", ns, "list scripts"));
+    // A namespace deleted out of band holds nothing: its resource's drift says the rest.
+    const listed = await unlessGone(listScriptEntries(api, ns, operation("DispatchNamespace", ns, "list scripts")), [
+      CODES.namespaceNotFound,
+    ]);
+    if (!listed) continue;
     strays.push(...classifyStrays(ns, listed, scope));
   }
   return strays;

@@ -225,5 +225,8 @@ describe("wfp-drift's listing of scripts the state does not hold", () => {
     const strays = await findStrays(connect(), { owner: A, namespaces: [NS], inState: new Set([`${NS}/acme`]), declared: new Set() });
     expect(strays.map((s) => `${s.name} ${s.kind}`)).toEqual(["crashed own-not-in-state", "manual unowned"]);
     expect((await emu.journal()).map(short)).toEqual([`GET /workers/dispatch/namespaces/${NS}/scripts`]);
+    // A namespace deleted out of band holds no strays (its own drift is the preview's to report).
+    const gone = { owner: A, namespaces: ["deleted-ns"], inState: new Set<string>(), declared: new Set<string>() };
+    expect(await findStrays(connect(), gone)).toEqual([]);
   });
 });
