@@ -26,12 +26,12 @@ async function project(name: string, stack: string, config: Record<string, strin
 }
 
 /** `pulumi up`, releasing the lock a killed run left (the only manual step Pulumi itself asks for). */
-async function upAfterCrash(p: PulumiProject): Promise<RunResult> {
+async function upAfterCrash(p: PulumiProject): Promise<{ up: RunResult; locked: boolean }> {
   const up = await p.up();
-  if (up.code === 0 || !/currently locked/.test(up.output)) return up;
+  if (up.code === 0 || !/currently locked/.test(up.output)) return { up, locked: false };
   const cancel = await p.run(["cancel", "--yes"]);
   expect(cancel.code, cancel.output).toBe(0);
-  return p.up();
+  return { up: await p.up(), locked: true };
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
@@ -72,8 +72,9 @@ describe("ownership through the real engine", () => {
     const before = await p.exportStack();
     expect((before.deployment.resources ?? []).filter((r: { type: string }) => r.type.includes("wfp:"))).toEqual([]);
 
-    const up = await upAfterCrash(p);
+    const { up, locked } = await upAfterCrash(p);
     expect(up.code, up.output).toBe(0);
+    expect(locked, "the killed run's lock, released by pulumi cancel").toBe(true);
     const live = await liveScripts(ns);
     expect(Object.keys(live).sort()).toEqual(tenants);
     for (const id of tenants) {
