@@ -2,14 +2,16 @@
  * Ownership through the real engine:
  * - a first `up` with `PULUMI_SKIP_CHECKPOINTS=true` (the engine's linear mode, which saves no state until the run
  *   ends) killed with SIGKILL midway leaves live scripts the state does not know; the next `up` (after
- *   `pulumi cancel` for the lock) adopts them, the namespace included, and converges with no other step;
+ *   `pulumi cancel` for the lock) adopts them, the namespace included, and converges with no other step; in
+ *   between, `wfp-drift` lists them;
  * - a second stack declaring a tenant the first one owns fails at `up`, leaves the script untouched, and its
  *   `destroy` does not delete it.
  */
 import { spawn } from "node:child_process";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type JournalEntry, type TestEmulator } from "../helpers/emulator";
-import { PulumiProject, type RunResult } from "./harness";
+import { PulumiProject, ROOT, runCommand, type RunResult } from "./harness";
 
 let emu: TestEmulator;
 
@@ -25,13 +27,9 @@ async function project(name: string, stack: string, config: Record<string, strin
   return PulumiProject.create(name, { program: "dist/test/e2e/stacks/ownership", stack, env: { ...emu.env, ...env }, config });
 }
 
-/** `pulumi up`, releasing the lock a killed run left (the only manual step Pulumi itself asks for). */
-async function upAfterCrash(p: PulumiProject): Promise<{ up: RunResult; locked: boolean }> {
-  const up = await p.up();
-  if (up.code === 0 || !/currently locked/.test(up.output)) return { up, locked: false };
-  const cancel = await p.run(["cancel", "--yes"]);
-  expect(cancel.code, cancel.output).toBe(0);
-  return { up: await p.up(), locked: true };
+/** `wfp-drift` on the project, as CI runs it. */
+function runDrift(p: PulumiProject): Promise<RunResult> {
+  return runCommand("node", [path.join(ROOT, "dist/provider/drift-cli.js"), "--cwd", p.dir, "--stack", "dev"], { cwd: p.dir, env: p.env });
 }
 
 async function waitFor(condition: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
@@ -72,9 +70,22 @@ describe("ownership through the real engine", () => {
     const before = await p.exportStack();
     expect((before.deployment.resources ?? []).filter((r: { type: string }) => r.type.includes("wfp:"))).toEqual([]);
 
-    const { up, locked } = await upAfterCrash(p);
+    // The killed run's lock: Pulumi names `pulumi cancel`, the one manual step.
+    const locked = await p.up();
+    expect(locked.output).toMatch(/the stack is currently locked/);
+    const cancel = await p.run(["cancel", "--yes"]);
+    expect(cancel.code, cancel.output).toBe(0);
+    // wfp-drift names what the run left: this stack's scripts, not in its state, which the next up adopts.
+    const drift = await runDrift(p);
+    expect(drift.code, drift.output).toBe(1);
+    for (const id of orphans) {
+      expect(drift.output).toContain(
+        `"${ns}/${id}": this stack's owner tag (wfp-owner=own-crash/dev) but not in its state (left by a run that died), declared: the next pulumi up adopts it`,
+      );
+    }
+
+    const up = await p.up();
     expect(up.code, up.output).toBe(0);
-    expect(locked, "the killed run's lock, released by pulumi cancel").toBe(true);
     const live = await liveScripts(ns);
     expect(Object.keys(live).sort()).toEqual(tenants);
     for (const id of tenants) {
