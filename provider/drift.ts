@@ -4,6 +4,9 @@
  * The exit code of `wfp-drift` is non-zero on drift, like `pulumi preview --refresh --expect-no-changes`.
  */
 import { spawn } from "node:child_process";
+import { connect } from "./api/connect";
+import { configureFromStack } from "./config";
+import { findStrays, formatStrays, scopeFromPreview, type StrayScript } from "./drift-strays";
 import { providers } from "./dynamic";
 import { kindOfUrn, type KeyedDiff } from "./resources/thin-provider";
 
@@ -19,6 +22,8 @@ export interface DriftedResource {
 
 export interface DriftReport {
   drifted: DriftedResource[];
+  /** Scripts in the stack's namespaces the state does not hold: this stack's own, or no stack's (drift-strays.ts). */
+  strays?: StrayScript[];
   /** The CLI's change summary. */
   summary: Record<string, number>;
 }
@@ -77,14 +82,15 @@ async function changedProperties(step: PreviewStep): Promise<string[]> {
 }
 
 export function formatDrift(report: DriftReport): string {
-  if (report.drifted.length === 0) return "No drift: every resource matches the program.";
+  const strays = formatStrays(report.strays ?? []);
+  if (report.drifted.length === 0) return strays.length > 0 ? strays.join("\n") : "No drift: every resource matches the program.";
   const lines = [`Drift in ${report.drifted.length} resource(s):`];
   for (const r of report.drifted) {
     const what = r.op === "create" ? "missing (deleted out of band)" : r.op === "delete" ? "present but no longer in the program" : r.op;
     const props = r.properties.length > 0 ? `: ${r.properties.map(describeProperty).join(", ")}` : "";
     lines.push(`  ${r.type.split(":").pop()} "${r.name}" ${what}${props}`);
   }
-  return lines.join("\n");
+  return [...lines, ...strays].join("\n");
 }
 
 function describeProperty(key: string): string {
@@ -110,7 +116,28 @@ export async function detectDrift(options: { cwd: string; stack?: string; pulumi
   if (code !== 0 && errors.length > 0) {
     throw new Error(`pulumi preview --refresh failed:\n${errors.map((d) => d.message ?? "").join("\n")}`);
   }
-  return await driftFromPreview(preview);
+  const report = await driftFromPreview(preview);
+  const scope = scopeFromPreview(preview.steps ?? []);
+  if (scope.namespaces.length > 0) {
+    await loadStackCredentials(options);
+    report.strays = await findStrays(connect(), scope);
+  }
+  return report;
+}
+
+/** The stack's `cloudflare:*` config, as the provider reads it in the engine; the environment when it has none. */
+async function loadStackCredentials(options: { cwd: string; stack?: string; pulumi?: string }): Promise<void> {
+  if (process.env.CLOUDFLARE_API_TOKEN) return;
+  const args = ["config", "--json", "--show-secrets", "--non-interactive", ...(options.stack ? ["--stack", options.stack] : [])];
+  const { code, stdout } = await run(options.pulumi ?? "pulumi", args, options.cwd);
+  if (code !== 0) return;
+  const config = JSON.parse(stdout) as Record<string, { value?: unknown }>;
+  configureFromStack({ get: (key) => (typeof config[key]?.value === "string" ? (config[key].value as string) : undefined) });
+}
+
+/** True when the report shows drift: a resource to repair, or a script the state does not hold. */
+export function hasDrift(report: DriftReport): boolean {
+  return report.drifted.length > 0 || (report.strays?.length ?? 0) > 0;
 }
 
 function run(command: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {

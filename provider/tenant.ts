@@ -12,7 +12,7 @@ import { UserScript, type UserScriptArgs } from "./resources/user-script";
 import {
   bindingNameProblem,
   isPlainObject,
-  MAX_TAGS,
+  MAX_USER_TAGS,
   namespaceNameProblem,
   scriptNameProblem,
   tagsFailures,
@@ -43,7 +43,7 @@ export interface TenantArgs {
   bindings?: UserScriptArgs["bindings"];
   limits?: UserScriptArgs["limits"];
   observability?: UserScriptArgs["observability"];
-  /** Extra tags, beside `tenant-<id>` and `plan-<plan>` (8 in all at most). */
+  /** Extra tags, beside `tenant-<id>` and `plan-<plan>` (7 in all at most: the 8th is the owner tag). */
   tags?: string[];
   /** Secret name → value. Values are made Pulumi secrets. */
   secrets?: Record<string, pulumi.Input<string>>;
@@ -92,11 +92,11 @@ export function tenantArgsFailures(args: TenantArgs): CheckFailure[] {
   if (a.tags !== undefined) {
     if (!Array.isArray(a.tags)) failures.push({ property: "tags", reason: "must be a list of strings" });
     else {
-      const extra = MAX_TAGS - reserved.length;
+      const extra = MAX_USER_TAGS - reserved.length;
       if (a.tags.length > extra) {
         failures.push({
           property: "tags",
-          reason: `must hold at most ${extra} extra tags (${MAX_TAGS} in all with ${reserved.join(" and ")}; got ${a.tags.length})`,
+          reason: `must hold at most ${extra} extra tags (${MAX_USER_TAGS} in all with ${reserved.join(" and ")}; the 8th is the stack's owner tag; got ${a.tags.length})`,
         });
       }
       const perTag = tagsFailures("tags", [...reserved, ...a.tags]).filter((f) => f.property !== "tags");

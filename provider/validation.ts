@@ -40,7 +40,12 @@ export const SCRIPT_NAME_RE = /^[a-z0-9_][a-z0-9_-]{0,62}$/;
 /** Binding and secret names: an identifier usable as `env.NAME` (letters, digits, `_`; not starting with a digit). */
 export const BINDING_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_BINDING_NAME_LENGTH = 255;
+/** Cloudflare's limit of tags per script. */
 export const MAX_TAGS = 8;
+/** The tags a program may give a script: one of Cloudflare's eight names the owning stack. */
+export const MAX_USER_TAGS = MAX_TAGS - 1;
+/** Tags with this prefix are the provider's owner tags (resources/script/owner.ts). */
+export const RESERVED_TAG_PREFIX = "wfp-owner=";
 export const MAX_TAG_LENGTH = 1024;
 
 const NAMESPACE_NAME_RULE = "1–63 lowercase letters, digits and dashes, starting with a letter or digit";
@@ -79,12 +84,17 @@ export function bindingNameProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Tags: at most 8, each 1–1024 characters without ',' or '&', no duplicates. Failures name the index. */
+/** Tags: at most 7 (the 8th is the owner tag), each 1–1024 characters without ',' or '&', no duplicates. Failures name the index. */
 export function tagsFailures(property: string, value: unknown): CheckFailure[] {
   if (value === undefined || isUnknown(value)) return [];
   if (!Array.isArray(value)) return [{ property, reason: "must be a list of strings" }];
   const failures: CheckFailure[] = [];
-  if (value.length > MAX_TAGS) failures.push({ property, reason: `must hold at most ${MAX_TAGS} tags (got ${value.length})` });
+  if (value.length > MAX_USER_TAGS) {
+    failures.push({
+      property,
+      reason: `must hold at most ${MAX_USER_TAGS} tags (got ${value.length}): Cloudflare allows ${MAX_TAGS} per script, and one names the stack that owns it`,
+    });
+  }
   const seen = new Set<string>();
   value.forEach((tag, i) => {
     const p = `${property}[${i}]`;
@@ -94,6 +104,8 @@ export function tagsFailures(property: string, value: unknown): CheckFailure[] {
     else if (tag.length > MAX_TAG_LENGTH)
       failures.push({ property: p, reason: `must be at most ${MAX_TAG_LENGTH} characters (got ${tag.length})` });
     else if (/[,&]/.test(tag)) failures.push({ property: p, reason: "must not contain ',' or '&'" });
+    else if (tag.startsWith(RESERVED_TAG_PREFIX))
+      failures.push({ property: p, reason: `must not start with ${RESERVED_TAG_PREFIX}: the provider's owner tag uses that prefix` });
     else if (seen.has(tag)) failures.push({ property: p, reason: `duplicates the tag ${JSON.stringify(tag)}` });
     if (typeof tag === "string") seen.add(tag);
   });

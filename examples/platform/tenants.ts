@@ -7,7 +7,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config";
 import { tenantIdProblem } from "../../provider/tenant";
-import { compatibilityDateProblem, compatibilityFlagsFailures, MAX_TAGS, tagsFailures } from "../../provider/validation";
+import { compatibilityDateProblem, compatibilityFlagsFailures, MAX_USER_TAGS, tagsFailures } from "../../provider/validation";
 
 /**
  * The one plan table: the custom limits the dispatch Worker passes to `get(name, {}, { limits })`; `cpuMs` is
@@ -160,10 +160,13 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
     if (raw.tags !== undefined) {
       if (!Array.isArray(raw.tags) || raw.tags.some((t) => typeof t !== "string")) problem("tags", "must be a list of strings");
       else {
-        // The script also carries tenant-<id> and plan-<plan>: two of the 8 tags Cloudflare allows.
-        const extra = MAX_TAGS - 2;
+        // The script also carries tenant-<id>, plan-<plan> and the owner tag: three of the 8 tags Cloudflare allows.
+        const extra = MAX_USER_TAGS - 2;
         if (raw.tags.length > extra)
-          problem("tags", `must hold at most ${extra} tags (the script also carries tenant-<id> and plan-<plan>; got ${raw.tags.length})`);
+          problem(
+            "tags",
+            `must hold at most ${extra} tags (the script also carries tenant-<id>, plan-<plan> and the stack's owner tag; got ${raw.tags.length})`,
+          );
         for (const f of tagsFailures("tags", raw.tags)) if (f.property !== "tags") problem(f.property, f.reason);
         tags.push(...(raw.tags as string[]));
       }

@@ -67,6 +67,34 @@ export async function deleteScript(api: CloudflareApi, ref: ScriptRef, op: Opera
   return (await unlessGone(deleted, scriptGoneCodes(ref))) ?? false;
 }
 
+/** A script of a namespace as its list shows it: the name and the tags. */
+export interface ListedScript {
+  name: string;
+  tags: string[];
+}
+
+/** The scripts of a namespace with their tags, one call per page, optionally filtered by tags (`a:yes,b:no`). */
+export async function listScriptEntries(
+  api: CloudflareApi,
+  namespace: string,
+  op: Operation,
+  options: { tags?: string } = {},
+): Promise<ListedScript[]> {
+  type Item = { script?: { id?: string; tags?: string[] | null } | null; id?: string; tags?: string[] | null };
+  const items = await paginate<Item>(api, {
+    method: "get",
+    path: `${namespacePath(namespace)}/scripts`,
+    query: { tags: options.tags },
+    op,
+  });
+  const out: ListedScript[] = [];
+  for (const item of items) {
+    const name = item.script?.id ?? item.id;
+    if (typeof name === "string") out.push({ name, tags: item.script?.tags ?? item.tags ?? [] });
+  }
+  return out;
+}
+
 /** Script names in a namespace, optionally filtered by tags (`a:yes,b:no`). */
 export async function listScripts(
   api: CloudflareApi,
@@ -74,13 +102,7 @@ export async function listScripts(
   op: Operation,
   options: { tags?: string } = {},
 ): Promise<string[]> {
-  const items = await paginate<{ script?: { id?: string } | null; id?: string }>(api, {
-    method: "get",
-    path: `${namespacePath(namespace)}/scripts`,
-    query: { tags: options.tags },
-    op,
-  });
-  return items.map((item) => item.script?.id ?? item.id).filter((name): name is string => typeof name === "string");
+  return (await listScriptEntries(api, namespace, op, options)).map((s) => s.name);
 }
 
 /** DELETE `/dispatch/namespaces/{ns}/scripts?tags=...`, batch after batch; returns how many were deleted. */

@@ -10,10 +10,12 @@ import type { CloudflareApi } from "../api/client";
 import { connect } from "../api/connect";
 import { CloudflareApiError, CODES, isGone, operation, type Operation } from "../api/errors";
 import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateNamespace, type NamespaceObject } from "../api/namespaces";
-import { deleteScript, listScripts } from "../api/scripts";
+import { deleteScript, listScriptEntries, listScripts } from "../api/scripts";
 import { accountIdProblem } from "../config";
 import { booleanProblem, fieldFailures, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
 import { declareTarget } from "./references";
+import { programOwner } from "./script/resource";
+import { splitOwner } from "./script/owner";
 import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
 
 /** Arguments of a {@link DispatchNamespace}. */
@@ -43,6 +45,8 @@ export interface DispatchNamespaceInputs {
   trustedWorkers: boolean;
   forceDestroy: boolean;
   accountId?: string;
+  /** The owner tag of the declaring stack (set by the class): whose scripts a namespace found on create may hold. */
+  owner?: string;
 }
 
 /** Outputs stored in state: only what read() can reproduce plus what delete needs (no counts, no timestamps). */
@@ -58,7 +62,8 @@ export interface DispatchNamespaceOutputs {
 const DISPATCH_NAMESPACE: ResourceSpec = {
   kind: "DispatchNamespace",
   inputs: ["name", "trustedWorkers", "forceDestroy", "accountId"],
-  outputs: ["namespaceId"],
+  // `owner` is set by the class, not the user, and never stored: tolerated by check like an output.
+  outputs: ["namespaceId", "owner"],
 };
 
 const op = (name: string, verb: string): Operation => operation("DispatchNamespace", name, verb);
@@ -79,6 +84,7 @@ export function checkDispatchNamespace(news: Record<string, unknown>): {
     forceDestroy: (n.forceDestroy as boolean | undefined) ?? false,
   };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
+  if (typeof n.owner === "string" && n.owner !== "") inputs.owner = n.owner;
   return { inputs, failures };
 }
 
@@ -127,6 +133,33 @@ async function findNamespace(
   return (await listNamespaces(api, o)).find((ns) => ns.namespace_id === id);
 }
 
+/**
+ * The name is taken (100120): a retried POST, or a run that died before its state was saved. Adopted only when no
+ * script in it belongs to another stack or to no stack (./script/owner): empty, or holding only this stack's.
+ */
+async function adoptNamespace(api: CloudflareApi, inputs: DispatchNamespaceInputs, o: Operation): Promise<NamespaceObject> {
+  const existing = await getNamespace(api, inputs.name, o);
+  const scripts = existing ? await listScriptEntries(api, inputs.name, o) : [];
+  const foreign = scripts
+    .map((s) => ({ name: s.name, owner: splitOwner(s.tags).owner }))
+    .filter((s) => !inputs.owner || s.owner !== inputs.owner);
+  if (existing && foreign.length === 0) return existing;
+  const untagged = foreign.filter((s) => s.owner === "");
+  const owners = [...new Set(foreign.map((s) => s.owner).filter((x) => x !== ""))];
+  const shown = foreign
+    .slice(0, 5)
+    .map((s) => `"${s.name}" (${s.owner || "untagged"})`)
+    .join(", ");
+  const held = existing
+    ? `it holds ${foreign.length} script(s) this stack does not own: ${shown}${foreign.length > 5 ? ` and ${foreign.length - 5} more` : ""}` +
+      ` (${untagged.length} untagged${owners.length > 0 ? `; owners: ${owners.join(", ")}` : ""})`
+    : "it could not be read back";
+  throw new Error(
+    `${o.resource}: create failed: a dispatch namespace named "${inputs.name}" already exists in this account and ${held}. ` +
+      `Choose another name, or adopt the existing one with: pulumi import 'pulumi-nodejs:dynamic/wfp:DispatchNamespace' <resource name> ${inputs.name}`,
+  );
+}
+
 export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkDispatchNamespace(news);
@@ -145,15 +178,7 @@ export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
       ns = await createNamespace(api, inputs.name, o);
     } catch (error) {
       if (!(error instanceof CloudflareApiError) || !error.hasCode(CODES.namespaceExists)) throw error;
-      // A retried POST whose first attempt reached the API finds its own namespace: adopt it when empty.
-      const existing = error.attempts > 1 ? await getNamespace(api, inputs.name, o) : undefined;
-      if (!existing || (existing.script_count ?? 0) > 0) {
-        throw new Error(
-          `${o.resource}: create failed: a dispatch namespace named "${inputs.name}" already exists in this account. ` +
-            `Choose another name, or adopt the existing one with: pulumi import 'pulumi-nodejs:dynamic/wfp:DispatchNamespace' <resource name> ${inputs.name}`,
-        );
-      }
-      ns = existing;
+      ns = await adoptNamespace(api, inputs, o);
     }
     // Create takes only the name: trusted mode is set by a PUT.
     if (inputs.trustedWorkers && ns.trusted_workers !== true) {
@@ -245,7 +270,7 @@ export class DispatchNamespace extends DynamicResource {
   declare public readonly accountId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: DispatchNamespaceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(DISPATCH_NAMESPACE, name, args, opts);
+    super(DISPATCH_NAMESPACE, name, args, opts, { owner: programOwner() });
     declareTarget("DispatchNamespace", args.name, this);
   }
 }

@@ -47,10 +47,22 @@ export function providerSource(kind: ResourceKind): string {
  * `pulumi.dynamic.Resource` makes, with {@link providerSource} as its provider.
  */
 export abstract class DynamicResource extends pulumi.CustomResource {
-  protected constructor(spec: ResourceSpec, name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+  /** `provided`: properties the class itself sets (the script owner), kept over the outputs' seeding. */
+  protected constructor(
+    spec: ResourceSpec,
+    name: string,
+    args: pulumi.Inputs,
+    opts?: pulumi.CustomResourceOptions,
+    provided: pulumi.Inputs = {},
+  ) {
     const props: pulumi.Inputs = { ...args };
     for (const key of spec.outputs) props[key] = undefined;
-    super(`pulumi-nodejs:dynamic/${TYPE_MODULE}:${spec.kind}`, name, { ...props, __provider: providerSource(spec.kind) }, opts);
+    super(
+      `pulumi-nodejs:dynamic/${TYPE_MODULE}:${spec.kind}`,
+      name,
+      { ...props, ...provided, __provider: providerSource(spec.kind) },
+      opts,
+    );
   }
 }
 

@@ -8,7 +8,8 @@
  *   `keep_bindings: ["secret_text","secret_key"]` so that ScriptSecrets survive code deploys;
  * - read: GET script details (existence, etag) and settings (compatibility, bindings without secrets,
  *   limits, logpush, observability, placement, tail consumers, tags);
- * - delete: DELETE; gone (by Cloudflare's code) is success.
+ * - delete: DELETE, unless another stack's owner tag is on the script now (left, with a warning); gone (by
+ *   Cloudflare's code) is success.
  *
  * The parts (modules, bindings, settings, metadata, diff, deploy and read) live in ./script, shared with
  * account-level Workers.
@@ -16,7 +17,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../api/connect";
 import { operation } from "../api/errors";
-import { deleteScript, type ScriptRef } from "../api/scripts";
+import type { ScriptRef } from "../api/scripts";
 import type { AssetsAttachment } from "../assets/attach";
 import { fieldFailures, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
 import type { Binding, DeepInput } from "./script/bindings";
@@ -24,6 +25,7 @@ import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
 import type { ModuleArgs } from "./script/modules";
+import { deleteOwnedScript } from "./script/owner";
 import type { ObservabilityArgs, PlacementArgs, TailConsumer, USAGE_MODELS } from "./script/settings";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { withBindingTargets } from "./references";
@@ -51,7 +53,7 @@ export interface UserScriptArgs {
   compatibilityFlags?: pulumi.Input<pulumi.Input<string>[]>;
   /** Bindings (no secrets: use ScriptSecret). Names must be unique identifiers. */
   bindings?: DeepInput<Binding[]>;
-  /** Script tags: at most 8, each ≤ 1024 characters without `,` or `&`. The stack owns the whole tag set. */
+  /** Script tags: at most 7 (the 8th names the owning stack), each ≤ 1024 characters without `,` or `&`. */
   tags?: pulumi.Input<pulumi.Input<string>[]>;
   /** `standard` (default), `bundled` or `unbound`. */
   usageModel?: pulumi.Input<(typeof USAGE_MODELS)[number]>;
@@ -152,7 +154,7 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(id: string, props: UserScriptOutputs) {
     const key = props?.namespace && props?.name ? props : parseUserScriptId(id);
-    await deleteScript(connect(props?.accountId), refOf(key), opFor(key, "delete"));
+    await deleteOwnedScript(connect(props?.accountId), refOf(key), props?.owner, opFor(key, "delete"));
   },
 };
 

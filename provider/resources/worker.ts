@@ -11,12 +11,13 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { CloudflareApi } from "../api/client";
 import { connect } from "../api/connect";
 import { operation, type Operation } from "../api/errors";
-import { deleteScript, type ScriptRef } from "../api/scripts";
+import type { ScriptRef } from "../api/scripts";
 import { getSubdomain, updateSubdomain } from "../api/subdomain";
 import { booleanProblem, fieldFailures, isUnknown, withoutInternalKeys, type CheckFailure } from "../validation";
 import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
+import { deleteOwnedScript } from "./script/owner";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { declareTarget, withBindingTargets } from "./references";
 import { ScriptResource } from "./script/resource";
@@ -113,7 +114,7 @@ export const workerProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(id: string, props: WorkerOutputs) {
     const name = props?.name ?? id;
-    await deleteScript(connect(props?.accountId), refOf(name), opFor(name, "delete"));
+    await deleteOwnedScript(connect(props?.accountId), refOf(name), props?.owner, opFor(name, "delete"));
   },
 };
 

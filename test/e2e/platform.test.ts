@@ -109,7 +109,7 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(s.billing.secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
     expect(s.site.has_assets).toBe(true);
     expect(Object.keys(s.site.assets.manifest).sort()).toEqual(["/about.html", "/index.html"]);
-    expect(s.tagged.tags).toEqual(["tenant-tagged", "plan-free", "team-blue"]);
+    expect(s.tagged.tags).toEqual(["tenant-tagged", "plan-free", "team-blue", "wfp-owner=platform/dev"]);
     expect(s.multi.modules.map((m: { name: string }) => m.name)).toEqual(["index.js", "lib.js"]);
 
     // The platform's own Workers: the outbound Worker, and the dispatcher bound to the namespace through it.
@@ -231,7 +231,7 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(repair.code, repair.output).toBe(0);
     const s = await scripts();
     expect(s.billing.secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
-    expect(s.tagged.tags).toEqual(["tenant-tagged", "plan-free", "team-blue"]);
+    expect(s.tagged.tags).toEqual(["tenant-tagged", "plan-free", "team-blue", "wfp-owner=platform/dev"]);
     expect(Object.keys(s.site.assets.manifest).sort()).toEqual(["/about.html", "/index.html"]);
     expect(s.doomed).toBeDefined();
 

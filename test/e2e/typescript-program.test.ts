@@ -168,7 +168,7 @@ describe("a TypeScript program in a fresh project, the package installed from it
     expect(Object.keys(all)).toEqual([NAMESPACE]);
     const script = all[NAMESPACE].scripts.acme;
     expect(script.secrets).toEqual(["STRIPE_KEY"]);
-    expect(script.tags.sort()).toEqual(["plan-pro", "tenant-acme"]);
+    expect(script.tags.sort()).toEqual(["plan-pro", "tenant-acme", "wfp-owner=ts-program/dev"]);
     expect(Object.keys(script.assets.manifest)).toEqual(["/index.html"]);
 
     const outputs = JSON.parse((await pulumi(["stack", "output", "--json"])).stdout);

@@ -324,7 +324,8 @@ const ROWS: Row[] = [
   ]),
   ...set("UserScript", "tags", [
     ['"a,b"', "a,b", undefined, /list of strings/],
-    ["9 tags", Array.from({ length: 9 }, (_, i) => `t${i}`), undefined, /at most 8 tags/],
+    ["8 tags", Array.from({ length: 8 }, (_, i) => `t${i}`), undefined, /at most 7 tags \(got 8\): .*one names the stack that owns it/],
+    ['["wfp-owner=p/s"]', ["wfp-owner=p/s"], "tags[0]", /must not start with wfp-owner=/],
     ['""', [""], "tags[0]", /must not be empty/],
     ["1025 characters", [long(1025)], "tags[0]", /at most 1024 characters/],
     ['"a,b"', ["a,b"], "tags[0]", /must not contain ',' or '&'/],
@@ -478,12 +479,12 @@ const ROWS: Row[] = [
     ['""', "", undefined, NAMESPACE_RULE],
   ]),
   ...set("Tenant", "tags", [
-    ["7 extra tags with a plan", Array.from({ length: 7 }, (_, i) => `t${i}`), undefined, /at most 6 extra tags/],
+    ["6 extra tags with a plan", Array.from({ length: 6 }, (_, i) => `t${i}`), undefined, /at most 5 extra tags.*owner/],
     ['["a&b"]', ["a&b"], "tags[0]", /must not contain ',' or '&'/],
     ['["tenant-acme"]', ["tenant-acme"], "tags[0]", /duplicates the tag "tenant-acme"/],
   ]).map((r) =>
-    r.bad.startsWith("7")
-      ? { ...r, value: () => ({ ...base.Tenant(), plan: "pro", tags: Array.from({ length: 7 }, (_, i) => `t${i}`) }) }
+    r.bad.startsWith("6")
+      ? { ...r, value: () => ({ ...base.Tenant(), plan: "pro", tags: Array.from({ length: 6 }, (_, i) => `t${i}`) }) }
       : r,
   ),
   ...set("Tenant", "secrets", [['{"api-key": "..."}', { "api-key": "x" }, "secrets.api-key", IDENT_RULE]]),
@@ -575,7 +576,7 @@ const ROWS: Row[] = [
   yamlRow("tags", '"x"', (t) => (t.tags = "x"), "tags", /list of strings/),
   yamlRow("tags", '["a,b"]', (t) => (t.tags = ["a,b"]), "tags[0]", /must not contain ',' or '&'/),
   yamlRow("tags", "1025 characters", (t) => (t.tags = [long(1025)]), "tags[0]", /at most 1024 characters/),
-  yamlRow("tags", "8 tags", (t) => (t.tags = Array.from({ length: 8 }, (_, i) => `t${i}`)), "tags", /at most 6 tags/),
+  yamlRow("tags", "6 tags", (t) => (t.tags = Array.from({ length: 6 }, (_, i) => `t${i}`)), "tags", /at most 5 tags/),
   yamlRow("tags", "duplicate tag", (t) => (t.tags = ["x", "x"]), "tags[1]", /duplicates the tag "x"/),
 ];
 

@@ -49,11 +49,13 @@ describe("DispatchNamespace against the emulator", () => {
     expect((await p.diff!(created.id, read.props, inputs)).changes).toBe(false);
   });
 
-  it("explains how to import a namespace that already exists", async () => {
+  it("explains how to import a namespace that already exists and holds scripts this stack does not own", async () => {
     await p.create(await check({ name: "taken" }));
+    await uploadScript("taken", "by-hand");
     const err = await p.create(await check({ name: "taken" })).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/already exists/);
+    expect((err as Error).message).toMatch(/"by-hand" \(untagged\)/);
     expect((err as Error).message).toMatch(/pulumi import .*DispatchNamespace.* taken/);
     expect((err as Error).message).not.toContain(TEST_TOKEN);
   });

@@ -29,6 +29,8 @@ const args = (over: Record<string, unknown> = {}) => ({
   compatibilityDate: "2025-06-01",
   bindings: [{ name: "REGION", type: "plain_text", text: "eu" }],
   tags: ["platform"],
+  // What the Worker class sets from the program's project and stack.
+  owner: "wfp-owner=test/worker",
   ...over,
 });
 

@@ -44,14 +44,30 @@ describe("names", () => {
 });
 
 describe("tags", () => {
-  it("accepts up to 8 good tags", () => expect(tagsFailures("tags", ["a", "b:c", "x".repeat(1024)])).toEqual([]));
+  it("accepts up to 7 good tags", () => expect(tagsFailures("tags", ["a", "b:c", "x".repeat(1024), "d", "e", "f", "g"])).toEqual([]));
+  it("keeps the 8th tag for the owner: 8 are refused, and so is a tag with the owner prefix", () => {
+    expect(
+      tagsFailures(
+        "tags",
+        Array.from({ length: 8 }, (_, i) => `t${i}`),
+      ),
+    ).toEqual([
+      {
+        property: "tags",
+        reason: "must hold at most 7 tags (got 8): Cloudflare allows 8 per script, and one names the stack that owns it",
+      },
+    ]);
+    expect(tagsFailures("tags", ["a", "wfp-owner=p/s"])).toEqual([
+      { property: "tags[1]", reason: "must not start with wfp-owner=: the provider's owner tag uses that prefix" },
+    ]);
+  });
   it("rejects too many, too long, bad characters, empty, duplicates, non-strings", () => {
     expect(
       tagsFailures(
         "tags",
         Array.from({ length: 9 }, (_, i) => `t${i}`),
       )[0]!.reason,
-    ).toMatch(/at most 8/);
+    ).toMatch(/at most 7/);
     expect(tagsFailures("tags", ["x".repeat(1025)])[0]!.reason).toMatch(/1024/);
     expect(tagsFailures("tags", ["a,b"])[0]!.reason).toMatch(/','/);
     expect(tagsFailures("tags", ["a&b"])[0]!.reason).toMatch(/&/);

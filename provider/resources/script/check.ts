@@ -55,6 +55,8 @@ export function checkScript(n: Record<string, unknown>, failures: CheckFailure[]
     ...settings,
   };
   if (hasAssets) inputs.assets = n.assets as AssetsAttachment;
+  // Set by the resource class from the program's project and stack, never by the user.
+  if (typeof n.owner === "string" && n.owner !== "") inputs.owner = n.owner;
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
   return inputs;
 }

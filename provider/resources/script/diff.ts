@@ -46,6 +46,8 @@ export function diffScript(olds: Partial<ScriptOutputs>, news: ScriptInputs): Ke
     const b = normalize(news[key] ?? fallback);
     if (containsUnknown(b) || !deepEqual(a, b)) changes.push(key);
   }
+  // The owner tag differs: a stack renamed, a script imported or adopted; the update re-tags it.
+  if (news.owner !== undefined && (isUnknown(news.owner) || (olds.owner ?? "") !== news.owner)) changes.push("owner");
   const newDigest =
     news.assets === undefined || news.assets === null ? undefined : isUnknown(news.assets) ? news.assets : news.assets.digest;
   const oldDigest = olds.assetsDigest === "" ? undefined : olds.assetsDigest;

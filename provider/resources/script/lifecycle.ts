@@ -9,10 +9,14 @@ import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
 import { getScriptSettings, getScriptTags } from "../../api/settings";
 import { assetsMetadata, buildMetadata } from "./metadata";
 import { loadModules, readModules, type ModuleInput } from "./modules";
+import { claimScript, splitOwner } from "./owner";
 import { settingsFromWire } from "./settings";
 import type { ScriptInputs, ScriptOutputs } from "./types";
 
-/** Uploads the whole script and returns its outputs. `deployedDigest`: the assets digest the script has now, if ours. */
+/**
+ * Uploads the whole script and returns its outputs. `deployedDigest`: the assets digest the script has now, if ours.
+ * A create first claims the name: it adopts a script this stack owns and refuses any other (./owner).
+ */
 export async function deployScript(
   api: CloudflareApi,
   ref: ScriptRef,
@@ -20,6 +24,7 @@ export async function deployScript(
   op: Operation,
   deployedDigest: string | undefined,
 ): Promise<ScriptOutputs> {
+  if (op.operation === "create") await claimScript(api, ref, inputs.owner, op);
   const { upload, outputs: modules } = loadModules(inputs.modules);
   const metadata = { ...buildMetadata(inputs), ...(await assetsMetadata(api, ref, inputs, deployedDigest)) };
   const result = await uploadScript(api, ref, buildScriptUploadForm(metadata, upload), op);
@@ -44,6 +49,7 @@ export async function deployScript(
   if (ref.namespace !== undefined) outs.namespace = ref.namespace;
   if (inputs.assets) outs.assetsDigest = inputs.assets.digest;
   if (inputs.accountId !== undefined) outs.accountId = inputs.accountId;
+  outs.owner = inputs.owner ?? "";
   return outs;
 }
 
@@ -64,7 +70,8 @@ export async function readScript(
   if (!settings) return undefined;
   const tags = settings.tags ?? (await getScriptTags(api, ref, op));
   if (tags === undefined) return undefined;
-  const shape = settingsFromWire(settings, tags);
+  const { owner, tags: userTags } = splitOwner(tags);
+  const shape = settingsFromWire(settings, userTags);
   const etag = script.etag ?? "";
   let modules = stored.modules ?? [];
   let mainModule = stored.mainModule ?? "";
@@ -82,6 +89,7 @@ export async function readScript(
     ...shape,
     etag,
     deployedEtag: importing ? etag : (stored.deployedEtag ?? etag),
+    owner,
   };
   if (ref.namespace !== undefined) outs.namespace = ref.namespace;
   // Assets cannot be listed back: keep our digest while the script still has assets; "" when they are gone.

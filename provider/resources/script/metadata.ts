@@ -3,6 +3,7 @@ import type { CloudflareApi } from "../../api/client";
 import type { ScriptRef } from "../../api/scripts";
 import { SECRET_BINDING_TYPES, bindingToWire } from "./bindings";
 import { camelToSnake, convertKeys } from "./keys";
+import { withOwnerTag } from "./owner";
 import type { ScriptInputs } from "./types";
 
 /** The upload metadata for a PUT (without assets, added by the caller). */
@@ -14,7 +15,7 @@ export function buildMetadata(inputs: ScriptInputs): Record<string, unknown> {
     bindings: inputs.bindings.map(bindingToWire),
     // ScriptSecrets are bindings too: keep them, or every deploy would wipe them.
     keep_bindings: [...SECRET_BINDING_TYPES],
-    tags: inputs.tags,
+    tags: withOwnerTag(inputs.tags, inputs.owner),
     logpush: inputs.logpush,
     observability: convertKeys(inputs.observability, camelToSnake),
   };

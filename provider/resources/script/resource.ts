@@ -1,11 +1,24 @@
 /** The outputs every script resource (UserScript, Worker) declares to the engine. */
-import type * as pulumi from "@pulumi/pulumi";
-import { DynamicResource } from "../thin-provider";
+import * as pulumi from "@pulumi/pulumi";
+import { DynamicResource, type ResourceSpec } from "../thin-provider";
 import type { Binding } from "./bindings";
 import type { ModuleOutput } from "./modules";
+import { ownerTag } from "./owner";
 import type { TailConsumer } from "./settings";
 
+/** The owner tag of the program's project and stack; none outside a Pulumi program. */
+export function programOwner(): string | undefined {
+  const project = pulumi.getProject();
+  const stack = pulumi.getStack();
+  return project && stack ? ownerTag(project, stack) : undefined;
+}
+
 export abstract class ScriptResource extends DynamicResource {
+  protected constructor(spec: ResourceSpec, name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    // The provider process may not know the stack: the program names the owner.
+    super(spec, name, args, opts, { owner: programOwner() });
+  }
+
   declare public readonly name: pulumi.Output<string>;
   /** Module names, types and sha256 hashes (no content). */
   declare public readonly modules: pulumi.Output<ModuleOutput[]>;
@@ -27,4 +40,6 @@ export abstract class ScriptResource extends DynamicResource {
   declare public readonly etag: pulumi.Output<string>;
   /** The etag of our last deploy: when it differs from `etag`, something else deployed. */
   declare public readonly deployedEtag: pulumi.Output<string>;
+  /** The owner tag the script carries (`wfp-owner=<project>/<stack>`), kept out of `tags`. */
+  declare public readonly owner: pulumi.Output<string | undefined>;
 }

@@ -11,6 +11,8 @@ export interface ScriptInputs extends ScriptSettingsShape {
   mainModule: string;
   assets?: AssetsAttachment;
   accountId?: string;
+  /** The owner tag of the stack that declares the script (set by the resource class, see ./owner). */
+  owner?: string;
 }
 
 /** Outputs: the inputs minus module content, plus etags and the deployed assets digest. */
@@ -26,6 +28,8 @@ export interface ScriptOutputs extends ScriptSettingsShape {
   etag: string;
   /** The etag our last PUT returned: a different observed etag means someone else deployed. */
   deployedEtag: string;
+  /** The owner tag written by our last PUT, or as read back ("" when the script has none). */
+  owner?: string;
 }
 
 /** The script's own inputs (all but where it lives), in the order the docs list them. */
@@ -48,4 +52,4 @@ export const SCRIPT_INPUT_KEYS = [
 ] as const;
 
 /** Outputs the provider sets, never the program. */
-export const SCRIPT_OUTPUT_KEYS = ["etag", "deployedEtag", "assetsDigest"] as const;
+export const SCRIPT_OUTPUT_KEYS = ["etag", "deployedEtag", "assetsDigest", "owner"] as const;

@@ -1,0 +1,95 @@
+/**
+ * Ownership: every script the provider uploads carries one tag naming the Pulumi project and stack that manage it.
+ * Create adopts a script this stack owns (a run that died before its state was saved) and refuses any other; delete
+ * leaves a script another stack has tagged since. The tag is added at upload and kept out of the `tags` output.
+ */
+import type { CloudflareApi } from "../../api/client";
+import type { Operation } from "../../api/errors";
+import { deleteScript, getScript, type ScriptRef } from "../../api/scripts";
+import { getScriptTags } from "../../api/settings";
+import { log } from "../../log";
+import { MAX_TAG_LENGTH, RESERVED_TAG_PREFIX, sha256Hex } from "../../validation";
+
+/** The prefix of the owner tag: `wfp-owner=<project>/<stack>`. No `:` (the list filter's separator), `,` or `&`. */
+export const OWNER_TAG_PREFIX = RESERVED_TAG_PREFIX;
+const READABLE = /^[A-Za-z0-9._-]+$/;
+
+/** The owner tag of a project's stack; hashed when the names would not make a valid, filterable tag. */
+export function ownerTag(project: string, stack: string): string {
+  const readable = `${OWNER_TAG_PREFIX}${project}/${stack}`;
+  if (READABLE.test(project) && READABLE.test(stack) && readable.length <= MAX_TAG_LENGTH) return readable;
+  return `${OWNER_TAG_PREFIX}sha256-${sha256Hex(`${project}/${stack}`).slice(0, 32)}`;
+}
+
+export function isOwnerTag(tag: unknown): boolean {
+  return typeof tag === "string" && tag.startsWith(OWNER_TAG_PREFIX);
+}
+
+/** Splits a script's tags into its owner tag ("" when none) and the user's tags. */
+export function splitOwner(tags: readonly string[] | null | undefined): { owner: string; tags: string[] } {
+  const all = tags ?? [];
+  return { owner: all.find(isOwnerTag) ?? "", tags: all.filter((t) => !isOwnerTag(t)) };
+}
+
+/** The tags an upload sends: the user's, then the owner's. */
+export function withOwnerTag(tags: readonly string[], owner: string | undefined): string[] {
+  const user = tags.filter((t) => !isOwnerTag(t));
+  return owner ? [...user, owner] : user;
+}
+
+/** How to adopt the script: the `pulumi import` line for the resource kind named by the operation. */
+export function importHint(ref: ScriptRef, op: Operation): string {
+  const kind = op.resource.split(" ")[0];
+  const id = ref.namespace === undefined ? ref.script : `${ref.namespace}/${ref.script}`;
+  return `pulumi import 'pulumi-nodejs:dynamic/wfp:${kind}' <resource name> ${id}`;
+}
+
+const where = (ref: ScriptRef) => (ref.namespace === undefined ? `in the account` : `in namespace "${ref.namespace}"`);
+const ownerText = (owner: string) => (owner ? `owned by another stack (tag ${owner})` : "not tagged with any stack as its owner");
+
+/** The owner tag of a live script, "" when it has none; undefined when Cloudflare says it does not exist. */
+export async function liveOwner(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<string | undefined> {
+  const script = await getScript(api, ref, op);
+  if (!script) return undefined;
+  const tags = Array.isArray(script.tags) ? script.tags : await getScriptTags(api, ref, op);
+  return tags === undefined ? undefined : splitOwner(tags).owner;
+}
+
+/**
+ * Before a create: a script already there is adopted only when this stack owns it (the upload is an upsert);
+ * another stack's, or an untagged one, fails naming it, its owner and how to import it. One GET; a 404 with
+ * Cloudflare's code is the common, new-script case.
+ */
+export async function claimScript(api: CloudflareApi, ref: ScriptRef, owner: string | undefined, op: Operation): Promise<void> {
+  const found = await liveOwner(api, ref, op);
+  if (found === undefined || (owner && found === owner)) return;
+  throw new Error(
+    `${op.resource}: ${op.operation} failed: a script named "${ref.script}" already exists ${where(ref)}, ${ownerText(found)}. ` +
+      `It was left as it is. To manage it from this stack, remove it from the other stack's state (if any) and import it: ` +
+      importHint(ref, op),
+  );
+}
+
+/**
+ * Deletes the script unless another stack has tagged it as its own since: that one is left, with a warning, and
+ * is no longer this stack's. `owner` is the tag this stack last wrote (none for a script deployed before owner
+ * tags). Returns whether a script was deleted.
+ */
+export async function deleteOwnedScript(
+  api: CloudflareApi,
+  ref: ScriptRef,
+  owner: string | undefined,
+  op: Operation,
+  options: { force?: boolean } = {},
+): Promise<boolean> {
+  const found = await liveOwner(api, ref, op);
+  if (found === undefined) return false;
+  if (found !== "" && found !== owner) {
+    log.warn(
+      `${op.resource}: not deleted: the script is now owned by another stack (tag ${found}); it is left as it is and ` +
+        `removed from this stack's state only.`,
+    );
+    return false;
+  }
+  return deleteScript(api, ref, op, options);
+}
