@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import type { Log, WorkerOptions } from "miniflare";
 import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../store";
 import { buildNamespaceHost, namespaceHostName, type ScriptPayload, SCRIPTS_BINDING } from "./namespace-host";
-import { ENTRY_MODULE, entrySource, FRONT_SOURCE, NAMESPACE_SOURCE, PATCH_MODULE, PATCH_SOURCE } from "./shims";
+import { ENTRY_MODULE, entrySource, FRONT_SOURCE, NAMESPACE_SOURCE, PATCH_MODULE, PATCH_SOURCE, RESERVED_MODULE_PREFIX } from "./shims";
 
 export type MiniflareModule = typeof import("miniflare");
 
@@ -182,13 +182,12 @@ export function runtimeFlags(script: Script): string[] {
   return flags;
 }
 
-/** The entry wrapper, the fetch hook and the deployed modules, for the Worker Loader. */
+/** The deployed modules, then the entry wrapper and the subrequest count (last: no upload replaces them). */
 export function loaderModules(script: Script & { main_module: string }): Record<string, LoaderModule> {
-  const modules: Record<string, LoaderModule> = {
-    [ENTRY_MODULE]: { js: entrySource(script.main_module) },
-    [PATCH_MODULE]: { js: PATCH_SOURCE },
-  };
+  const modules: Record<string, LoaderModule> = {};
   for (const m of script.modules) modules[m.name] = loaderModule(m);
+  modules[ENTRY_MODULE] = { js: entrySource(script.main_module, "user") };
+  modules[PATCH_MODULE] = { js: PATCH_SOURCE };
   return modules;
 }
 
@@ -201,18 +200,15 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     name: mfName,
     compatibilityDate,
     compatibilityFlags: flags,
-    bindings: { ...r.values, __WFP_CONFIG: { unsupported: r.unsupported } },
+    bindings: { ...r.values, __WFP_CONFIG: { unsupported: r.unsupported }, __WFP_TOKEN: bc.token },
     kvNamespaces: r.kv,
     serviceBindings: r.services,
     wrappedBindings: r.dispatch,
   };
   if (script.main_module !== undefined) {
     options.modulesRoot = MODULES_ROOT;
-    options.modules = [
-      { type: "ESModule", path: `${MODULES_ROOT}/${ENTRY_MODULE}`, contents: entrySource(script.main_module) },
-      { type: "ESModule", path: `${MODULES_ROOT}/${PATCH_MODULE}`, contents: PATCH_SOURCE },
-      ...script.modules.map(moduleDef),
-    ];
+    const entry = { type: "ESModule", path: `${MODULES_ROOT}/${ENTRY_MODULE}`, contents: entrySource(script.main_module, "account") };
+    options.modules = [entry, ...script.modules.filter((m) => !m.name.startsWith(RESERVED_MODULE_PREFIX)).map(moduleDef)];
   } else {
     // Service-worker format: no entry wrapper (no outbound params, limits or unsupported-binding check).
     const body = script.modules.find((m) => m.name === script.body_part) ?? script.modules[0];

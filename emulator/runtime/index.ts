@@ -31,7 +31,7 @@ import {
   type RuntimeConfig,
 } from "./config";
 import { type FrontUpstream, WorkersFront } from "./front";
-import { CONTROL_HEADER, VALIDATOR_SOURCE } from "./shims";
+import { CONTROL_HEADER, RESERVED_MODULE_PREFIX, VALIDATOR_SOURCE } from "./shims";
 
 export interface RuntimeOptions {
   /** Serve the account-level Workers on this port (0 = a free one); undefined = no serving. */
@@ -275,6 +275,13 @@ export class WorkersRuntime {
 
   /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
   async validate(script: Script): Promise<void> {
+    const reserved = script.modules.find((m) => m.name.startsWith(RESERVED_MODULE_PREFIX));
+    if (reserved)
+      throw new ApiError(
+        400,
+        Codes.SCRIPT_INVALID,
+        `Module name "${reserved.name}" is reserved by the local runtime (names starting with "${RESERVED_MODULE_PREFIX}")`,
+      );
     if (!this.options.validate || script.main_module === undefined) return;
     const modules: Record<string, LoaderModule> = {};
     for (const m of script.modules) modules[m.name] = loaderModule(m);

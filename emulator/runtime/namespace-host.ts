@@ -144,20 +144,22 @@ export async function buildNamespaceHost(
   bc: BuildContext,
   ns: Namespace,
 ): Promise<{ options: WorkerOptions; scripts: Record<string, ScriptPayload> }> {
-  const serviceBindings: Record<string, unknown> = { __WFP_FILES: { disk: { path: bc.assetsRoot, writable: false } } };
+  const serviceBindings: Record<string, unknown> = {
+    __WFP_FILES: { disk: { path: bc.assetsRoot, writable: false } },
+    // A user Worker's outbound without an outbound Worker: the internet, not this machine or its network.
+    __WFP_NET: { network: { allow: ["public"], deny: ["private", "local"] } },
+  };
   const kvNamespaces: Record<string, string> = {};
   const wrappedBindings: Record<string, unknown> = {};
   const [service, kv, dispatch] = [interner("__WFP_S"), interner("__WFP_K"), interner("__WFP_D")];
-  const outbound: Record<string, string> = {};
   bc.outbounds.get(ns.id)!.forEach((out, i) => {
     serviceBindings[`__WFP_OUT_${i}`] = bc.accountScripts[out] ? accountWorkerName(bc.account, out) : FALLBACK_WORKER;
-    outbound[`__WFP_OUT_${i}`] = `__WFP_OUT_${i}`;
   });
 
   const scripts: Record<string, ScriptPayload> = {};
   for (const script of Object.values(ns.scripts)) {
     const r = resolveBindings(bc, script);
-    const shape: ScriptPayload["shape"] = { pass: { ...outbound }, kv: {}, dispatch: {} };
+    const shape: ScriptPayload["shape"] = { pass: {}, kv: {}, dispatch: {} };
     for (const [name, target] of Object.entries(r.services)) {
       const key = service(JSON.stringify(target));
       serviceBindings[key] = target;

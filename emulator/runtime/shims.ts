@@ -8,48 +8,79 @@
  * requests and the wrapper strips before the deployed code sees the request.
  */
 
-/** Set by the dispatch binding on a request to a user Worker: `{o: outbound index | null, p: params, l: limits}`. */
+/** Set by a namespace's host on a request to a user Worker: `{l: limits}`. */
 export const DISPATCH_HEADER = "x-wfp-internal-dispatch";
-/** Set by the fetch hook on a request to an outbound Worker: the outbound params, as JSON. */
+/** Set by a namespace's host on a request to an outbound Worker: the outbound params, as JSON. */
 export const OUTBOUND_HEADER = "x-wfp-internal-outbound";
+/** The runtime's token: an account-level Worker takes outbound params only from a request that carries it. */
+export const TOKEN_HEADER = "x-wfp-internal-token";
 /** Carries the runtime's token on a request that hands a namespace's host its changed Workers. */
 export const CONTROL_HEADER = "x-wfp-internal-control";
-/** Set by the dispatch binding: which of the namespace's Workers a request is for. */
+/** Set by the dispatch binding: which of the namespace's Workers a request is for, and its outbound and limits. */
 export const SCRIPT_HEADER = "x-wfp-internal-script";
 /** Set by a namespace's host on its answer for a Worker it does not have. */
 export const MISSING_HEADER = "x-wfp-internal-missing";
 export const INTERNAL_HEADER_PREFIX = "x-wfp-internal-";
 
+/** Module names the runtime adds to a Worker: an upload may not use the prefix. */
+export const RESERVED_MODULE_PREFIX = "__wfp_";
 export const PATCH_MODULE = "__wfp_patch.js";
 export const ENTRY_MODULE = "__wfp_entry.js";
 
+/** Drops every internal header (a function's source, inlined into the Workers below: keep it self-contained). */
+export function stripInternal(request: Request): Request {
+  const names = [...request.headers.keys()].filter((name) => name.startsWith("x-wfp-internal-"));
+  if (names.length === 0) return request;
+  const headers = new Headers(request.headers);
+  for (const name of names) headers.delete(name);
+  return new Request(request, { headers });
+}
+
 /**
- * Evaluated before the deployed modules (the entry imports it first), so even a fetch captured at startup is the
- * hooked one. Per-request state lives in AsyncLocalStorage: concurrent requests in one isolate stay apart.
+ * A user Worker's subrequest count (custom limits), evaluated before the deployed modules (the entry imports it
+ * first). It routes nothing: the Worker's outbound is set by its host at workerd's level. The count lives in the
+ * Worker's own isolate, so it is fidelity, not a boundary; its AsyncLocalStorage is handed out once, to the entry.
  */
 export const PATCH_SOURCE = `import { AsyncLocalStorage } from "node:async_hooks";
-export const als = new AsyncLocalStorage();
+let als = new AsyncLocalStorage();
+const store = als;
 const realFetch = globalThis.fetch;
 globalThis.fetch = function fetch(input, init) {
-  const c = als.getStore();
-  if (!c) return realFetch(input, init);
-  if (c.remaining <= 0) return Promise.reject(new Error("Too many subrequests."));
-  c.remaining--;
-  if (!c.outbound) return realFetch(input, init);
-  const request = new Request(input, init);
-  request.headers.set(${JSON.stringify(OUTBOUND_HEADER)}, JSON.stringify(c.params));
-  return c.outbound.fetch(request);
+  const c = store.getStore();
+  if (c) {
+    if (c.remaining <= 0) return Promise.reject(new Error("Too many subrequests."));
+    c.remaining--;
+  }
+  return realFetch(input, init);
 };
+export function take() {
+  const a = als;
+  als = undefined;
+  if (!a) throw new Error("wfp-emulator: the runtime's module was imported by the Worker");
+  return a;
+}
 `;
 
-/** The entry of a modules-format Worker: re-exports the deployed main module, wrapping its default handlers. */
-export function entrySource(mainModule: string): string {
+const UNSUPPORTED = `function unsupported(list) {
+  if (!list || list.length === 0) return undefined;
+  const what = list.map((b) => b.name + " (" + b.type + (b.reason ? ": " + b.reason : "") + ")").join(", ");
+  return new Response("wfp-emulator: this Worker has bindings the local runtime cannot provide: " + what + "\\n", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
+}`;
+
+/**
+ * The entry of a modules-format Worker: re-exports the deployed main module, wrapping its default handlers.
+ * An account-level Worker (`account`) drops internal env keys, takes outbound params only with the runtime's
+ * token, and reports unsupported bindings; a user Worker counts its subrequests against its custom limits. Every
+ * internal header is stripped before the deployed code sees the request.
+ */
+export function entrySource(mainModule: string, kind: "account" | "user"): string {
   const main = JSON.stringify(`./${mainModule}`);
-  return `import { als } from "./${PATCH_MODULE}";
-import * as user from ${main};
+  const account = kind === "account";
+  return `${account ? "" : `import { take } from "./${PATCH_MODULE}";\n`}import * as user from ${main};
 export * from ${main};
-const DISPATCH = ${JSON.stringify(DISPATCH_HEADER)};
-const OUTBOUND = ${JSON.stringify(OUTBOUND_HEADER)};
+${account ? "" : "const als = take();"}
+const stripInternal = ${stripInternal.toString()};
+${UNSUPPORTED}
 const cleaned = new WeakMap();
 function clean(env) {
   let e = cleaned.get(env);
@@ -60,12 +91,6 @@ function clean(env) {
   }
   return e;
 }
-function unsupported(env) {
-  const list = env.__WFP_CONFIG.unsupported;
-  if (list.length === 0) return undefined;
-  const what = list.map((b) => b.name + " (" + b.type + (b.reason ? ": " + b.reason : "") + ")").join(", ");
-  return new Response("wfp-emulator: this Worker has bindings the local runtime cannot provide: " + what + "\\n", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } });
-}
 function wrap(h) {
   if (typeof h !== "object" || h === null) return h;
   const out = {};
@@ -74,23 +99,19 @@ function wrap(h) {
   }
   if (typeof h.fetch === "function") {
     out.fetch = (request, env, ctx) => {
-      const refused = unsupported(env);
+${
+  account
+    ? `      const refused = unsupported(env.__WFP_CONFIG && env.__WFP_CONFIG.unsupported);
       if (refused) return refused;
-      const d = request.headers.get(DISPATCH);
-      const p = request.headers.get(OUTBOUND);
-      let e = clean(env);
-      if (d !== null || p !== null) {
-        request = new Request(request);
-        request.headers.delete(DISPATCH);
-        request.headers.delete(OUTBOUND);
-        request.headers.delete(${JSON.stringify(SCRIPT_HEADER)});
-      }
-      if (p !== null) e = { ...e, ...JSON.parse(p) };
-      const info = d === null ? null : JSON.parse(d);
-      const limit = info && info.l && typeof info.l.subRequests === "number" ? info.l.subRequests : Infinity;
-      const outbound = info && info.o !== null ? env["__WFP_OUT_" + info.o] : undefined;
-      const state = { outbound, params: (info && info.p) || {}, remaining: limit };
-      return als.run(state, () => h.fetch(request, e, ctx));
+      const trusted = env.__WFP_TOKEN !== undefined && request.headers.get(${JSON.stringify(TOKEN_HEADER)}) === env.__WFP_TOKEN;
+      const p = trusted ? request.headers.get(${JSON.stringify(OUTBOUND_HEADER)}) : null;
+      const e = p === null ? clean(env) : { ...clean(env), ...JSON.parse(p) };
+      return h.fetch(stripInternal(request), e, ctx);`
+    : `      const d = request.headers.get(${JSON.stringify(DISPATCH_HEADER)});
+      const limits = d === null ? null : JSON.parse(d).l;
+      const remaining = limits && typeof limits.subRequests === "number" ? limits.subRequests : Infinity;
+      return als.run({ remaining }, () => h.fetch(stripInternal(request), clean(env), ctx));`
+}
     };
   }
   return out;
@@ -102,21 +123,21 @@ export default wrap(user.default);
 /**
  * The dispatch namespace binding (a wrapped binding): `get(name, args?, {limits?, outbound?})` returns a Fetcher
  * for the namespace's user Worker `name`, run by the namespace's host (`HOST`). A missing Worker: get() succeeds
- * and fetch() rejects, as on Cloudflare. `OUTBOUND` (index into the user Workers' `__WFP_OUT_<i>`) and `PARAMS`
- * come from the binding's config.
+ * and fetch() rejects, as on Cloudflare. `OUTBOUND` (index of the host's `__WFP_OUT_<i>`) and `PARAMS` come from
+ * the binding's config; the caller's own internal headers are dropped.
  */
-export const NAMESPACE_SOURCE = `export default function (env) {
+export const NAMESPACE_SOURCE = `const stripInternal = ${stripInternal.toString()};
+export default function (env) {
   return {
     get(name, args, options) {
       const outbound = (options && options.outbound) || {};
       const params = {};
       for (const n of env.PARAMS || []) if (n in outbound) params[n] = outbound[n];
-      const info = JSON.stringify({ o: env.OUTBOUND ?? null, p: params, l: (options && options.limits) || null });
+      const info = JSON.stringify({ name: String(name), o: env.OUTBOUND ?? null, p: params, l: (options && options.limits) || null });
       return {
         async fetch(input, init) {
-          const request = new Request(input, init);
-          request.headers.set(${JSON.stringify(DISPATCH_HEADER)}, info);
-          request.headers.set(${JSON.stringify(SCRIPT_HEADER)}, String(name));
+          const request = stripInternal(new Request(input, init));
+          request.headers.set(${JSON.stringify(SCRIPT_HEADER)}, info);
           const response = await env.HOST.fetch(request);
           if (response.headers.has(${JSON.stringify(MISSING_HEADER)})) throw new Error("Worker not found.");
           return response;
@@ -187,6 +208,8 @@ export const NAMESPACE_HOST_SOURCE = `import { RpcTarget, WorkerEntrypoint } fro
 import Router from "./router-worker.js";
 import Assets from "./asset-worker.js";
 ${DECODE_SOURCE}
+${UNSUPPORTED}
+const stripInternal = ${stripInternal.toString()};
 let table;
 const scripts = (env) => (table ??= env.__WFP_SCRIPTS);
 
@@ -212,22 +235,30 @@ function assetEnv(env, a) {
 }
 const assetWorker = (env, ctx, name) => new Assets(ctx, assetEnv(env, scripts(env)[name].assets));
 
-function userWorker(env, ctx, name) {
+/**
+ * The user Worker's current version, loaded once per outbound: its fetch() and connect() go to workerd's
+ * globalOutbound, the outbound Worker through WfpOutbound (its params fixed per load), or without one a network
+ * that refuses loopback and private addresses.
+ */
+function userWorker(env, ctx, name, info) {
   const s = scripts(env)[name];
-  return env.LOADER.get("u:" + name + ":" + s.version, () => {
-    const e = { ...s.code.values, __WFP_CONFIG: { unsupported: s.code.unsupported } };
+  const o = info.o;
+  const id = "u:" + name + ":" + s.version + (o === null ? "" : ":" + o + ":" + JSON.stringify(info.p));
+  return env.LOADER.get(id, () => {
+    const e = { ...s.code.values };
     for (const [n, key] of Object.entries(s.shape.pass)) e[n] = env[key];
     for (const [n, key] of Object.entries(s.shape.kv)) e[n] = ctx.exports.WfpKv({ props: { key } });
     for (const [n, key] of Object.entries(s.shape.dispatch)) e[n] = ctx.exports.WfpDispatch({ props: { key } });
     if (s.shape.assets) e[s.shape.assets] = ctx.exports.WfpAssets({ props: { name } });
+    const globalOutbound = o === null ? env.__WFP_NET : ctx.exports.WfpOutbound({ props: { o, p: info.p } });
     const c = s.code;
-    return { compatibilityDate: c.compatibilityDate, compatibilityFlags: c.compatibilityFlags, mainModule: c.mainModule, modules: loaderModules(c.modules), env: e };
+    return { compatibilityDate: c.compatibilityDate, compatibilityFlags: c.compatibilityFlags, mainModule: c.mainModule, modules: loaderModules(c.modules), env: e, globalOutbound };
   }).getEntrypoint();
 }
 
 /** A site: Cloudflare's router, asking the asset Worker in-process and loading the user Worker only when it routes there. */
-function site(env, ctx, name) {
-  const user = { fetch: (request) => userWorker(env, ctx, name).fetch(request) };
+function site(env, ctx, name, info) {
+  const user = { fetch: (request) => userWorker(env, ctx, name, info).fetch(request) };
   return new Router(ctx, { CONFIG: scripts(env)[name].assets.routerConfig, ASSET_WORKER: assetWorker(env, ctx, name), USER_WORKER: user });
 }
 
@@ -249,6 +280,15 @@ class Target extends RpcTarget {
   constructor(fetcher) { super(); this.fetcher = fetcher; }
   fetch(input, init) { return this.fetcher.fetch(input, init); }
 }
+/** A user Worker's outbound: the request, with the runtime's params and token, to the outbound Worker. */
+export class WfpOutbound extends WorkerEntrypoint {
+  fetch(request) {
+    const r = stripInternal(new Request(request));
+    r.headers.set(${JSON.stringify(OUTBOUND_HEADER)}, JSON.stringify(this.ctx.props.p));
+    r.headers.set(${JSON.stringify(TOKEN_HEADER)}, this.env.__WFP_TOKEN);
+    return this.env["__WFP_OUT_" + this.ctx.props.o].fetch(r);
+  }
+}
 export class WfpDispatch extends WorkerEntrypoint {
   get(name, args, options) { return new Target(this.env[this.ctx.props.key].get(name, args, options)); }
 }
@@ -264,12 +304,18 @@ export default {
       assetEnvs = new Map([...assetEnvs].filter(([id]) => live.has(id)));
       return new Response(null, { status: 204 });
     }
-    const name = request.headers.get(${JSON.stringify(SCRIPT_HEADER)});
+    const info = JSON.parse(request.headers.get(${JSON.stringify(SCRIPT_HEADER)}));
+    const name = info.name;
     // Own entries only: a tenant named "constructor" is not Object's.
     const s = Object.hasOwn(scripts(env), name) ? scripts(env)[name] : undefined;
     if (!s) return new Response(null, { status: 404, headers: { ${JSON.stringify(MISSING_HEADER)}: "1" } });
     if (!s.code) return new Response("wfp-emulator: the local runtime runs ES-module Workers only (this one is in service-worker syntax)\\n", { status: 500 });
-    return (s.assets ? site(env, ctx, name) : userWorker(env, ctx, name)).fetch(request);
+    const refused = unsupported(s.code.unsupported);
+    if (refused) return refused;
+    // The user Worker sees no internal header but its limits, set here.
+    const inner = stripInternal(request);
+    if (info.l) inner.headers.set(${JSON.stringify(DISPATCH_HEADER)}, JSON.stringify({ l: info.l }));
+    return (s.assets ? site(env, ctx, name, info) : userWorker(env, ctx, name, info)).fetch(inner);
   },
 };
 `;
