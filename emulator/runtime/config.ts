@@ -20,6 +20,7 @@ export const FALLBACK_WORKER = "wfp:fallback";
 /** The Worker behind the workers port (FRONT_SOURCE), on a socket of its own. */
 export const FRONT_WORKER = "wfp:front";
 const FALLBACK_SOURCE = `export default { fetch() { return new Response("wfp-emulator: no Worker here\\n", { status: 404 }); } };`;
+const BROKEN_SOURCE = `export default { fetch(request, env) { return new Response("wfp-emulator: this Worker failed to start: " + env.ERROR + "\\n", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } }); } };`;
 export const DEFAULT_COMPATIBILITY_DATE = "2025-06-01";
 const MODULES_ROOT = "/wfp";
 
@@ -100,6 +101,8 @@ export interface BuildContext {
   assetsRoot: string;
   /** Authenticates the runtime's requests that hand a namespace's host its changed Workers. */
   token: string;
+  /** Why an account-level Worker would not start, or undefined: workerd would refuse every Worker with it. */
+  startupError: (script: Script) => Promise<string | undefined>;
 }
 
 function outboundOf(b: Binding): string | undefined {
@@ -193,6 +196,16 @@ export function loaderModules(script: Script & { main_module: string }): Record<
 
 /** An account-level Worker as Miniflare options. */
 async function accountWorker(bc: BuildContext, container: ScriptContainer, script: Script, mfName: string): Promise<WorkerOptions> {
+  const error = await bc.startupError(script);
+  // In its place, a Worker that answers its error: the others still start.
+  if (error !== undefined)
+    return {
+      name: mfName,
+      modules: true,
+      script: BROKEN_SOURCE,
+      compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
+      bindings: { ERROR: error },
+    };
   const r = resolveBindings(bc, script);
   const flags = runtimeFlags(script);
   const compatibilityDate = script.compatibility_date || DEFAULT_COMPATIBILITY_DATE;
@@ -307,6 +320,7 @@ export async function buildRuntimeConfig(
   log: Log,
   assetsRoot: string,
   token: string,
+  startupError: BuildContext["startupError"],
 ): Promise<RuntimeConfig> {
   const workers: WorkerOptions[] = [
     { name: FALLBACK_WORKER, modules: true, script: FALLBACK_SOURCE, compatibilityDate: DEFAULT_COMPATIBILITY_DATE },
@@ -325,7 +339,7 @@ export async function buildRuntimeConfig(
         if (ns && out !== undefined && !outbounds.get(ns.id)!.includes(out)) outbounds.get(ns.id)!.push(out);
       }
     for (const list of outbounds.values()) list.sort();
-    const bc: BuildContext = { store, mf, log, account, namespaces, outbounds, accountScripts, assetsRoot, token };
+    const bc: BuildContext = { store, mf, log, account, namespaces, outbounds, accountScripts, assetsRoot, token, startupError };
 
     if (acc.workers)
       for (const script of Object.values(accountScripts)) {

@@ -118,6 +118,8 @@ export class WorkersRuntime {
   /** How many times workerd was (re)started with the Workers: tests and benches read it. */
   generation = 0;
   private readonly token = randomBytes(16).toString("hex");
+  /** Per Worker content digest: what loading it on the validator found. */
+  private readonly probes = new Map<string, Promise<{ handlers?: string[]; error?: string }>>();
 
   // Miniflare exits the process itself on SIGINT/SIGTERM, before close() can run: the written-out assets go then.
   private readonly removeAssets = (): void => rmSync(this.assetsRoot, { recursive: true, force: true });
@@ -211,7 +213,7 @@ export class WorkersRuntime {
     try {
       const mfModule = await this.miniflare();
       const log = this.options.logs ? new mfModule.Log(mfModule.LogLevel.WARN) : new mfModule.NoOpLog();
-      const config = await buildRuntimeConfig(this.store, mfModule, log, this.assetsRoot, this.token);
+      const config = await buildRuntimeConfig(this.store, mfModule, log, this.assetsRoot, this.token, (s) => this.startupError(s));
       if (this.mf && this.config?.fingerprint === config.fingerprint) {
         await this.handOver(this.mf, this.config.namespaces, config);
         this.config = config;
@@ -273,16 +275,8 @@ export class WorkersRuntime {
     return this.validator;
   }
 
-  /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
-  async validate(script: Script): Promise<void> {
-    const reserved = script.modules.find((m) => m.name.startsWith(RESERVED_MODULE_PREFIX));
-    if (reserved)
-      throw new ApiError(
-        400,
-        Codes.SCRIPT_INVALID,
-        `Module name "${reserved.name}" is reserved by the local runtime (names starting with "${RESERVED_MODULE_PREFIX}")`,
-      );
-    if (!this.options.validate || script.main_module === undefined) return;
+  /** Loads a modules-format Worker on the validator: its handlers, or its startup error. Once per content. */
+  private async probe(script: Script & { main_module: string }): Promise<{ handlers?: string[]; error?: string }> {
     const modules: Record<string, LoaderModule> = {};
     for (const m of script.modules) modules[m.name] = loaderModule(m);
     const payload = {
@@ -293,13 +287,41 @@ export class WorkersRuntime {
     };
     // Same code, same loaded isolate: the id is the content's digest.
     const id = createHash("sha256").update(JSON.stringify(payload)).digest("hex");
-    const mf = await this.validatorInstance();
-    const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
-    const result = (await r.json()) as { handlers?: string[]; error?: string };
-    if (result.error !== undefined) {
-      const message = result.error.replace(ERROR_PREFIX, "");
-      throw new ApiError(400, Codes.SCRIPT_INVALID, message.startsWith("Uncaught") ? message : `Uncaught ${message}`);
+    let result = this.probes.get(id);
+    if (!result) {
+      if (this.probes.size >= 1000) this.probes.clear();
+      result = (async () => {
+        const mf = await this.validatorInstance();
+        const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
+        const answer = (await r.json()) as { handlers?: string[]; error?: string };
+        if (answer.error === undefined) return answer;
+        const message = answer.error.replace(ERROR_PREFIX, "");
+        return { error: message.startsWith("Uncaught") ? message : `Uncaught ${message}` };
+      })();
+      this.probes.set(id, result);
+      result.catch(() => this.probes.delete(id));
     }
+    return result;
+  }
+
+  /** Why an account-level Worker would not start (workerd would refuse every Worker with it), or undefined. */
+  private async startupError(script: Script): Promise<string | undefined> {
+    if (script.main_module === undefined) return undefined;
+    return (await this.probe(script as Script & { main_module: string })).error;
+  }
+
+  /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
+  async validate(script: Script): Promise<void> {
+    const reserved = script.modules.find((m) => m.name.startsWith(RESERVED_MODULE_PREFIX));
+    if (reserved)
+      throw new ApiError(
+        400,
+        Codes.SCRIPT_INVALID,
+        `Module name "${reserved.name}" is reserved by the local runtime (names starting with "${RESERVED_MODULE_PREFIX}")`,
+      );
+    if (!this.options.validate || script.main_module === undefined) return;
+    const result = await this.probe(script as Script & { main_module: string });
+    if (result.error !== undefined) throw new ApiError(400, Codes.SCRIPT_INVALID, result.error);
     if (!result.handlers?.length)
       throw new ApiError(400, Codes.NO_EVENT_HANDLERS, "No event handlers were registered. This script does nothing.");
   }

@@ -4,8 +4,11 @@
  * headers. A loopback server stands for everything on 127.0.0.1 the platform keeps tenants away from: it counts
  * every connection it gets.
  */
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { type Harness, start, uniq } from "./helpers";
 import { deploy, deployOk, get } from "./runtime-helpers";
@@ -190,5 +193,59 @@ describe("internal headers never cross a hop", () => {
   test("sent from outside, they reach no Worker", async () => {
     const g = await get(base, "evil.gate.localhost", "/", { "x-wfp-internal-script": "other", "x-wfp-internal-outbound": "{}" });
     expect(JSON.parse(g.text).internal).toEqual([]);
+  });
+});
+
+describe("a Worker that fails to load fails only its own requests", () => {
+  let h2: Harness;
+  let base2: string;
+  const NS2 = uniq("loadfail");
+
+  beforeAll(async () => {
+    // Unvalidated uploads: how broken code gets in (and what a data dir from elsewhere may hold).
+    h2 = await start({ workersPort: 0, validateUploads: false });
+    base2 = h2.emu.workersUrl!;
+    expect((await h2.api("POST", "/dispatch/namespaces", { json: { name: NS2 } })).status).toBe(200);
+    await deployOk(h2, null, "gate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: NS2 }] });
+    await deployOk(h2, null, "broken", js("export default { fetch( {"));
+    for (const s of ["gate", "broken"])
+      expect((await h2.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
+    await deployOk(h2, NS2, "good", js(`export default { fetch() { return new Response("good"); } };`));
+    await deployOk(h2, NS2, "thrower", js(`throw new Error("boom at startup"); export default {};`));
+  }, 60_000);
+
+  afterAll(async () => {
+    await h2?.close();
+  });
+
+  test("the others answer; the broken ones answer their error", async () => {
+    expect((await get(base2, "good.gate.localhost")).text).toBe("good");
+    const thrower = await get(base2, "thrower.gate.localhost");
+    expect(thrower.status).toBe(502);
+    expect(thrower.text).toContain("boom at startup");
+    const broken = await get(base2, "broken.localhost");
+    expect(broken.status).toBe(500);
+    expect(broken.text).toContain("SyntaxError");
+  });
+
+  test("and the emulator starts with them", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "wfp-loadfail-"));
+    try {
+      const first = await start({ dataDir, validateUploads: false });
+      await deployOk(first, null, "broken", js("export default { fetch( {"));
+      await deployOk(first, null, "fine", js(`export default { fetch() { return new Response("fine"); } };`));
+      for (const s of ["broken", "fine"])
+        expect((await first.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
+      await first.close();
+      const again = await start({ dataDir, workersPort: 0, validateUploads: false });
+      try {
+        expect((await get(again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
+        expect((await get(again.emu.workersUrl!, "broken.localhost")).status).toBe(500);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
