@@ -1,7 +1,7 @@
 /**
  * @module
- * Runs the deployed Workers on workerd through Miniflare, loaded only when asked for (`workersPort`,
- * `validateUploads`): API-only use never imports it.
+ * Runs the deployed Workers on workerd through Miniflare (`workersPort`) and validates uploads (`validateUploads`,
+ * on by default): Miniflare is imported at the first upload or at start with a port, never with neither.
  *
  * - One Miniflare instance holds every Worker; a change through the API marks the config stale, and it is rebuilt
  *   shortly after, or before the next request at the latest: a request always sees the Workers as currently
@@ -10,7 +10,8 @@
  *   namespace, the set of KV namespaces or services a namespace's Workers bind to) restarts workerd (setOptions).
  * - The workers port (front.ts) splices each connection to workerd's socket for the front Worker, which picks an
  *   account-level Worker from the Host (`pickWorker` in shims.ts).
- * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload.
+ * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload. The reload loads
+ *   each account-level Worker there first: one that would not start is replaced by one answering its error.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -165,8 +166,9 @@ export class WorkersRuntime {
 
   /** Loads the Workers and, with a port, starts serving them. */
   async start(): Promise<void> {
-    if (this.options.validate) void this.validatorInstance().catch(() => undefined);
     if (this.options.port === undefined) return;
+    // The reload probes account-level Workers on it: it starts beside workerd.
+    void this.validatorInstance().catch(() => undefined);
     await this.settle();
     if (this.loadError) throw this.loadError;
     const front = new WorkersFront(this);

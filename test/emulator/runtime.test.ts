@@ -441,6 +441,21 @@ describe("uploads are validated by loading them", () => {
   }
 });
 
+describe("uploads are validated by default, without the workers port too", () => {
+  test("a syntax error is refused; with validateUploads: false it is accepted", async () => {
+    for (const validateUploads of [undefined, false]) {
+      const e = await start(validateUploads === undefined ? {} : { validateUploads });
+      try {
+        const r = await deploy(e, null, "bad", js("export default { fetch( {"));
+        if (validateUploads === false) expect(r.status, r.text).toBe(200);
+        else expect(envelopeCodes(r.body)).toEqual([10021]);
+      } finally {
+        await e.close();
+      }
+    }
+  });
+});
+
 describe("Host → Worker", () => {
   const w = (script: string) => ({ script });
   test.each([
