@@ -22,15 +22,9 @@ import type { Readable } from "node:stream";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../errors";
 import type { Script, Store } from "../store";
-import {
-  assetCompatibility,
-  buildRuntimeConfig,
-  type LoaderModule,
-  loaderModule,
-  type MiniflareModule,
-  FRONT_WORKER,
-  type RuntimeConfig,
-} from "./config";
+import { buildRuntimeConfig, type RuntimeConfig } from "./config";
+import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
+import { FRONT_WORKER, type LoaderModule, loaderModule, type RuntimeState } from "./scripts";
 import { type FrontUpstream, WorkersFront } from "./front";
 import { CONTROL_HEADER, RESERVED_MODULE_PREFIX, VALIDATOR_SOURCE } from "./shims";
 
@@ -44,37 +38,6 @@ export interface RuntimeOptions {
   validate: boolean;
   /** Forward the Workers' console output (workerd's stdout/stderr) to stderr. */
   logs?: boolean;
-}
-
-type Service = { name?: string; worker?: { bindings?: Array<{ service?: { name?: string } }> } };
-const patched = new WeakSet<object>();
-
-/**
- * Miniflare's assets plugin names its disk service `assets:storage` for every Worker, so one instance serves one
- * directory: every other site would read the first one's files. Naming it per Worker gives each site its own.
- */
-function separateAssetStorage(mf: MiniflareModule): void {
-  const plugin = mf.ASSETS_PLUGIN as unknown as { getServices: (o: { options: { assets?: { workerName?: string } } }) => Promise<unknown> };
-  if (patched.has(plugin)) return;
-  patched.add(plugin);
-  const original = plugin.getServices.bind(plugin);
-  plugin.getServices = async (args) => {
-    const services = await original(args);
-    const id = args.options.assets?.workerName;
-    if (!Array.isArray(services) || id === undefined) return services;
-    const storage = (services as Service[]).find((s) => s.name === "assets:storage");
-    if (!storage) return services;
-    const name = `assets:storage:${id}`;
-    storage.name = name;
-    for (const s of services as Service[])
-      for (const b of s.worker?.bindings ?? []) if (b.service?.name === "assets:storage") b.service.name = name;
-    // The asset Worker also needs the user Worker's compatibility date (navigation requests and the SPA fallback).
-    const compat = assetCompatibility.get(id);
-    const assetService = (services as Service[]).find((s) => s.name === `assets:assets-service:${id}`);
-    const config = assetService?.worker?.bindings?.find((b) => (b as { name?: string }).name === "CONFIG") as { json?: string } | undefined;
-    if (compat && config?.json) config.json = JSON.stringify({ ...JSON.parse(config.json), ...compat });
-    return services;
-  };
 }
 
 const ASSETS_PREFIX = "wfp-runtime-";
@@ -119,6 +82,15 @@ export class WorkersRuntime {
   /** How many times workerd was (re)started with the Workers: tests and benches read it. */
   generation = 0;
   private readonly token = randomBytes(16).toString("hex");
+  /** Asset sets as Miniflare's assets plugin described them (config.ts prunes them). */
+  private readonly assetSets = new Map<string, Promise<DescribedAssets>>();
+  /** What each build of the config takes from this runtime. */
+  private readonly state: RuntimeState = {
+    assetsRoot: this.assetsRoot,
+    token: this.token,
+    startupError: (script) => this.startupError(script),
+    assetSets: this.assetSets,
+  };
   /** Per Worker content digest: what loading it on the validator found. */
   private readonly probes = new Map<string, Promise<{ handlers?: string[]; error?: string }>>();
 
@@ -215,7 +187,7 @@ export class WorkersRuntime {
     try {
       const mfModule = await this.miniflare();
       const log = this.options.logs ? new mfModule.Log(mfModule.LogLevel.WARN) : new mfModule.NoOpLog();
-      const config = await buildRuntimeConfig(this.store, mfModule, log, this.assetsRoot, this.token, (s) => this.startupError(s));
+      const config = await buildRuntimeConfig(this.store, mfModule, log, this.state);
       if (this.mf && this.config?.fingerprint === config.fingerprint) {
         await this.handOver(this.mf, this.config.namespaces, config);
         this.config = config;

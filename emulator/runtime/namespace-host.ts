@@ -11,6 +11,7 @@ import { mkdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { WorkerOptions } from "miniflare";
 import type { Namespace, Script } from "../store";
+import { describeAssets } from "./miniflare-internals";
 import {
   accountWorkerName,
   assetOptions,
@@ -23,7 +24,7 @@ import {
   resolveBindings,
   runtimeFlags,
   type Unsupported,
-} from "./config";
+} from "./scripts";
 import { ENTRY_MODULE, NAMESPACE_HOST_SOURCE } from "./shims";
 
 /** The host's binding with its table at start, left out of the config's fingerprint. */
@@ -60,66 +61,37 @@ export interface ScriptPayload {
   assets?: AssetSet;
 }
 
-type Service = {
-  name: string;
-  worker?: {
-    compatibilityDate?: string;
-    compatibilityFlags?: string[];
-    modules?: Array<{ esModule?: string }>;
-    bindings?: Array<{ name: string; json?: string; data?: Uint8Array }>;
-  };
-};
-
 /** Cloudflare's asset and router Workers: their sources, and the router's compatibility settings. */
 interface AssetWorkers {
   asset: string;
   router: { date: string; flags: string[]; source: string };
 }
 
-const described = new Map<string, Promise<{ set: AssetSet; workers: AssetWorkers }>>();
-
-/** Runs Miniflare's assets plugin on a written-out asset set; once per set and settings. */
-function describeAssetSet(bc: BuildContext, directory: string, script: Script): Promise<{ set: AssetSet; workers: AssetWorkers }> {
+/** Runs Miniflare's assets plugin on a written-out asset set; once per set and settings while a Worker has it. */
+async function describeAssetSet(bc: BuildContext, directory: string, script: Script): Promise<{ set: AssetSet; workers: AssetWorkers }> {
   const { routerConfig, assetConfig } = assetOptions(script);
   const compat = { compatibilityDate: script.compatibility_date || DEFAULT_COMPATIBILITY_DATE, compatibilityFlags: runtimeFlags(script) };
   const key = JSON.stringify([directory, routerConfig, assetConfig, compat]);
-  let entry = described.get(key);
+  bc.usedAssetSets.add(key);
+  let entry = bc.assetSets.get(key);
   if (!entry) {
-    entry = (async () => {
-      const plugin = bc.mf.ASSETS_PLUGIN as unknown as { getServices: (a: unknown) => Promise<Service[]> };
-      const services = await plugin.getServices({
-        options: { assets: { directory, workerName: "wfp-asset-set", routerConfig, assetConfig }, ...compat },
-        log: bc.log,
-      });
-      const service = (prefix: string) => services.find((s) => s.name.startsWith(prefix))!.worker!;
-      const binding = (w: NonNullable<Service["worker"]>, name: string) => w.bindings!.find((b) => b.name === name)!;
-      const [kv, asset, routerService] = [service("assets:kv:"), service("assets:assets-service:"), service("assets:router:")];
-      const reverse = JSON.parse(binding(kv, "ASSETS_REVERSE_MAP").json!) as Record<
-        string,
-        { filePath: string; contentType: string | null }
-      >;
-      const base = relative(bc.assetsRoot, directory).split(sep).join("/");
-      const files: AssetSet["files"] = {};
-      for (const [etag, f] of Object.entries(reverse))
-        files[etag] = { path: `${base}/${f.filePath.split(sep).join("/")}`, contentType: f.contentType };
-      const set: AssetSet = {
-        id: createHash("sha256").update(key).digest("hex").slice(0, 24),
-        config: JSON.parse(binding(asset, "CONFIG").json!),
-        routerConfig: JSON.parse(binding(routerService, "CONFIG").json!),
-        manifest: Buffer.from(binding(asset, "ASSETS_MANIFEST").data!).toString("base64"),
-        files,
-      };
-      const router = {
-        date: routerService.compatibilityDate!,
-        flags: routerService.compatibilityFlags ?? [],
-        source: routerService.modules![0]!.esModule!,
-      };
-      return { set, workers: { asset: asset.modules![0]!.esModule!, router } };
-    })();
-    described.set(key, entry);
-    entry.catch(() => described.delete(key));
+    entry = describeAssets(bc.mf, bc.log, { directory, routerConfig, assetConfig, ...compat });
+    bc.assetSets.set(key, entry);
+    entry.catch(() => bc.assetSets.delete(key));
   }
-  return entry;
+  const d = await entry;
+  const base = relative(bc.assetsRoot, directory).split(sep).join("/");
+  const files: AssetSet["files"] = {};
+  for (const [etag, f] of Object.entries(d.reverseMap))
+    files[etag] = { path: `${base}/${f.filePath.split(sep).join("/")}`, contentType: f.contentType };
+  const set: AssetSet = {
+    id: createHash("sha256").update(key).digest("hex").slice(0, 24),
+    config: d.assetConfig,
+    routerConfig: d.routerConfig,
+    manifest: Buffer.from(d.manifest).toString("base64"),
+    files,
+  };
+  return { set, workers: { asset: d.assetSource, router: d.router } };
 }
 
 /** Cloudflare's asset and router Workers, from an empty asset set. */
