@@ -25,10 +25,7 @@ import {
   type RuntimeState,
   runtimeFlags,
 } from "./scripts";
-import { ENTRY_MODULE, entrySource, FRONT_SOURCE, NAMESPACE_SOURCE, RESERVED_MODULE_PREFIX } from "./shims";
-
-const FALLBACK_SOURCE = `export default { fetch() { return new Response("wfp-emulator: no Worker here\\n", { status: 404 }); } };`;
-const BROKEN_SOURCE = `export default { fetch(request, env) { return new Response("wfp-emulator: this Worker failed to start: " + env.ERROR + "\\n", { status: 500, headers: { "content-type": "text/plain; charset=utf-8" } }); } };`;
+import { ENTRY_MODULE, entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
 /** An account-level Worker with its workers.dev subdomain on: what the workers port serves. */
 interface PublicWorker {
@@ -65,8 +62,7 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
   if (error !== undefined)
     return {
       name: mfName,
-      modules: true,
-      script: BROKEN_SOURCE,
+      ...runtimeWorker("broken.mjs"),
       compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
       bindings: { ERROR: error },
     };
@@ -84,8 +80,18 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
   };
   if (script.main_module !== undefined) {
     options.modulesRoot = MODULES_ROOT;
-    const entry = { type: "ESModule", path: `${MODULES_ROOT}/${ENTRY_MODULE}`, contents: entrySource(script.main_module, "account") };
-    options.modules = [entry, ...script.modules.filter((m) => !m.name.startsWith(RESERVED_MODULE_PREFIX)).map(moduleDef)];
+    // The entry first (the main module), the runtime's modules last: no deployed module replaces them.
+    const own = script.modules.filter((m) => !m.name.startsWith(RESERVED_MODULE_PREFIX)).map(moduleDef);
+    const runtime = Object.entries(entryModules(script.main_module, "account")).map(([name, contents]) => ({
+      type: "ESModule",
+      path: `${MODULES_ROOT}/${name}`,
+      contents,
+    }));
+    options.modules = [
+      runtime.find((m) => m.path.endsWith(`/${ENTRY_MODULE}`)),
+      ...own,
+      ...runtime.filter((m) => !m.path.endsWith(`/${ENTRY_MODULE}`)),
+    ];
   } else {
     // Service-worker format: no entry wrapper (no outbound params, limits or unsupported-binding check).
     const body = script.modules.find((m) => m.name === script.body_part) ?? script.modules[0];
@@ -123,8 +129,7 @@ const PLACEHOLDER_CF = {
 function frontWorker(publicWorkers: PublicWorker[]): WorkerOptions {
   return {
     name: FRONT_WORKER,
-    modules: true,
-    script: FRONT_SOURCE,
+    ...runtimeWorker("front.mjs"),
     compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
     bindings: { __WFP_PUBLIC: publicWorkers.map((w, i) => ({ script: w.script, binding: `W${i}` })), __WFP_CF: PLACEHOLDER_CF },
     serviceBindings: Object.fromEntries(publicWorkers.map((w, i) => [`W${i}`, w.mfName])),
@@ -136,7 +141,7 @@ function frontWorker(publicWorkers: PublicWorker[]): WorkerOptions {
 export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log: Log, state: RuntimeState): Promise<RuntimeConfig> {
   const usedAssetSets = new Set<string>();
   const workers: WorkerOptions[] = [
-    { name: FALLBACK_WORKER, modules: true, script: FALLBACK_SOURCE, compatibilityDate: DEFAULT_COMPATIBILITY_DATE },
+    { name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: DEFAULT_COMPATIBILITY_DATE } as WorkerOptions,
   ];
   const publicWorkers: PublicWorker[] = [];
   const namespaceTables = new Map<string, Record<string, ScriptPayload>>();
@@ -167,8 +172,7 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
       // A wrapped binding's Worker takes the compatibility date of the Worker holding the binding: none of its own.
       workers.push({
         name: namespaceWorkerName(ns.id),
-        modules: true,
-        script: NAMESPACE_SOURCE,
+        ...runtimeWorker("binding.mjs"),
         serviceBindings: { HOST: namespaceHostName(ns.id) },
       } as WorkerOptions);
     }

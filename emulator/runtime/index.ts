@@ -9,7 +9,7 @@
  *   hands the host what changed. Only a change of what workerd's config holds (an account-level Worker, a
  *   namespace, the set of KV namespaces or services a namespace's Workers bind to) restarts workerd (setOptions).
  * - The workers port (front.ts) splices each connection to workerd's socket for the front Worker, which picks an
- *   account-level Worker from the Host (`pickWorker` in shims.ts).
+ *   account-level Worker from the Host (`pickWorker` in workers/front.mts).
  * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload. The reload loads
  *   each account-level Worker there first: one that would not start is replaced by one answering its error.
  */
@@ -26,7 +26,7 @@ import { buildRuntimeConfig, type RuntimeConfig } from "./config";
 import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
 import { FRONT_WORKER, type LoaderModule, loaderModule, type RuntimeState } from "./scripts";
 import { type FrontUpstream, WorkersFront } from "./front";
-import { CONTROL_HEADER, RESERVED_MODULE_PREFIX, VALIDATOR_SOURCE } from "./shims";
+import { CONTROL_HEADER, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
 export interface RuntimeOptions {
   /** Serve the account-level Workers on this port (0 = a free one); undefined = no serving. */
@@ -238,8 +238,7 @@ export class WorkersRuntime {
       const { Miniflare } = await this.miniflare();
       const mf = new Miniflare({
         ...this.shared(),
-        modules: true,
-        script: VALIDATOR_SOURCE,
+        ...runtimeWorker("validator.mjs"),
         compatibilityDate: "2025-06-01",
         workerLoaders: { LOADER: {} },
       } as MiniflareOptions);

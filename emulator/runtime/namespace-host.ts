@@ -1,6 +1,6 @@
 /**
  * @module
- * A dispatch namespace's host (NAMESPACE_HOST_SOURCE) as Miniflare options, and the table of user Workers it runs:
+ * A dispatch namespace's host (workers/host.mts) as Miniflare options, and the table of user Workers it runs:
  * per Worker its code, binding values, which of the host's bindings it gets, and its asset set. Only the host's
  * bindings are in workerd's config (the union of what its Workers bind to), so a Worker added, changed or deleted
  * needs no restart. Asset sets are described by Miniflare's own assets plugin (Cloudflare's manifest encoding and
@@ -25,7 +25,7 @@ import {
   runtimeFlags,
   type Unsupported,
 } from "./scripts";
-import { ENTRY_MODULE, NAMESPACE_HOST_SOURCE } from "./shims";
+import { ENTRY_MODULE, runtimeWorker } from "./worker-sources";
 
 /** The host's binding with its table at start, left out of the config's fingerprint. */
 export const SCRIPTS_BINDING = "__WFP_SCRIPTS";
@@ -164,14 +164,16 @@ export async function buildNamespaceHost(
 
   const workers = await assetWorkers(bc);
   // The host runs the router and asset Workers in-process: it takes the router's compatibility settings.
+  const host = runtimeWorker("host.mjs");
   const options = {
     name: namespaceHostName(ns.id),
     compatibilityDate: workers.router.date,
     compatibilityFlags: [...new Set([...workers.router.flags, "enable_ctx_exports"])],
+    modulesRoot: host.modulesRoot,
     modules: [
-      { type: "ESModule", path: "namespace-host.js", contents: NAMESPACE_HOST_SOURCE },
-      { type: "ESModule", path: "router-worker.js", contents: workers.router.source },
-      { type: "ESModule", path: "asset-worker.js", contents: workers.asset },
+      ...host.modules,
+      { type: "ESModule", path: join(host.modulesRoot, "router-worker.js"), contents: workers.router.source },
+      { type: "ESModule", path: join(host.modulesRoot, "asset-worker.js"), contents: workers.asset },
     ],
     workerLoaders: { LOADER: {} },
     bindings: { [SCRIPTS_BINDING]: scripts, __WFP_TOKEN: bc.token },

@@ -10,11 +10,11 @@ import { dirname, join } from "node:path";
 import type { Log } from "miniflare";
 import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../store";
 import type { DescribedAssets, MiniflareModule } from "./miniflare-internals";
-import { ENTRY_MODULE, entrySource, PATCH_MODULE, PATCH_SOURCE } from "./shims";
+import { entryModules } from "./worker-sources";
 
 /** The options of the Worker every request falls back to (Miniflare's first Worker). */
 export const FALLBACK_WORKER = "wfp:fallback";
-/** The Worker behind the workers port (FRONT_SOURCE), on a socket of its own. */
+/** The Worker behind the workers port (workers/front.mts), on a socket of its own. */
 export const FRONT_WORKER = "wfp:front";
 
 export const DEFAULT_COMPATIBILITY_DATE = "2025-06-01";
@@ -163,8 +163,7 @@ export function runtimeFlags(script: Script): string[] {
 export function loaderModules(script: Script & { main_module: string }): Record<string, LoaderModule> {
   const modules: Record<string, LoaderModule> = {};
   for (const m of script.modules) modules[m.name] = loaderModule(m);
-  modules[ENTRY_MODULE] = { js: entrySource(script.main_module, "user") };
-  modules[PATCH_MODULE] = { js: PATCH_SOURCE };
+  for (const [name, js] of Object.entries(entryModules(script.main_module, "user"))) modules[name] = { js };
   return modules;
 }
 

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { pickWorker } from "../../emulator/runtime/shims";
+import { pickWorker } from "../../emulator/runtime/workers/front.mjs";
 import { ACCOUNT, envelopeCodes, type Harness, start, uniq } from "./helpers";
 import { deploy, deployOk, get } from "./runtime-helpers";
 
