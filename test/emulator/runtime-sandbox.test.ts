@@ -153,7 +153,7 @@ describe("without an outbound Worker, loopback and private addresses are out of 
 
 describe("the runtime's modules are not the tenant's", () => {
   test("a module named like the runtime's entry is refused at upload", async () => {
-    for (const name of ["__wfp_entry.js", "__wfp_patch.js"]) {
+    for (const name of ["__wfp_entry.js", "__wfp/wrap.mjs", "__wfp/patch.mjs"]) {
       const r = await deploy(h, GUARDED, uniq("replacer"), { "worker.js": { content: EVIL }, [name]: { content: "export default {};" } });
       expect(r.status, r.text).toBe(400);
       expect(r.body.errors[0].message).toContain(name);
