@@ -124,9 +124,12 @@ export async function buildNamespaceHost(
   const kvNamespaces: Record<string, string> = {};
   const wrappedBindings: Record<string, unknown> = {};
   const [service, kv, dispatch] = [interner("__WFP_S"), interner("__WFP_K"), interner("__WFP_D")];
-  bc.outbounds.get(ns.id)!.forEach((out, i) => {
+  const outbounds = bc.outbounds.get(ns.id)!;
+  outbounds.forEach((out, i) => {
     serviceBindings[`__WFP_OUT_${i}`] = bc.accountScripts[out] ? accountWorkerName(bc.account, out) : FALLBACK_WORKER;
   });
+  // Which outbound Workers have the runtime's wrapper (modules format), which alone takes params and the token.
+  const wrapped = outbounds.map((out) => bc.accountScripts[out]?.main_module !== undefined);
 
   const scripts: Record<string, ScriptPayload> = {};
   for (const script of Object.values(ns.scripts)) {
@@ -176,7 +179,7 @@ export async function buildNamespaceHost(
       { type: "ESModule", path: join(host.modulesRoot, "asset-worker.js"), contents: workers.asset },
     ],
     workerLoaders: { LOADER: {} },
-    bindings: { [SCRIPTS_BINDING]: scripts, __WFP_TOKEN: bc.token },
+    bindings: { [SCRIPTS_BINDING]: scripts, __WFP_TOKEN: bc.token, __WFP_OUT_WRAPPED: wrapped },
     serviceBindings,
     kvNamespaces,
     wrappedBindings,

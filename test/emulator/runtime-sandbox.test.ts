@@ -24,6 +24,7 @@ let connections = 0;
 let entryUrl: string;
 const GUARDED = uniq("guarded");
 const OPEN = uniq("open");
+const SW = uniq("sw");
 
 /** Answers every outbound request itself, naming the tenant: a tenant's fetch reaching it never goes further. */
 const GUARD = `export default { fetch(request, env) {
@@ -73,7 +74,7 @@ beforeAll(async () => {
   loopUrl = `http://127.0.0.1:${(loop.address() as AddressInfo).port}/`;
   h = await start({ workersPort: 0 });
   base = h.emu.workersUrl!;
-  for (const ns of [GUARDED, OPEN]) expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
+  for (const ns of [GUARDED, OPEN, SW]) expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
   await deployOk(h, null, "guard", js(GUARD));
   await deployOk(
     h,
@@ -89,7 +90,19 @@ beforeAll(async () => {
   const outbound = { worker: { service: "guard" }, params: [{ name: "tenant_id" }] };
   await deployOk(h, null, "gate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: GUARDED, outbound }] });
   await deployOk(h, null, "opengate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: OPEN }] });
-  for (const s of ["gate", "opengate"])
+  // An outbound Worker in service-worker syntax: it answers the names of the headers it got.
+  const swOutbound = `addEventListener("fetch", (e) => e.respondWith(Response.json([...e.request.headers.keys()])));`;
+  await deployOk(
+    h,
+    null,
+    "swguard",
+    { "worker.js": { content: swOutbound, type: "application/javascript" } },
+    { main_module: undefined, body_part: "worker.js" },
+  );
+  const swOut = { worker: { service: "swguard" }, params: [{ name: "tenant_id" }] };
+  await deployOk(h, null, "swgate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: SW, outbound: swOut }] });
+  await deployOk(h, SW, "evil", js(EVIL), { bindings: [{ type: "service", name: "ADMIN", service: "admin" }] });
+  for (const s of ["gate", "opengate", "swgate"])
     expect((await h.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
   for (const ns of [GUARDED, OPEN])
     await deployOk(h, ns, "evil", js(EVIL), { bindings: [{ type: "service", name: "ADMIN", service: "admin" }] });
@@ -188,6 +201,13 @@ describe("internal headers never cross a hop", () => {
   test("forged over a service binding, they rewrite nothing", async () => {
     const r = JSON.parse((await evil("gate", "/svc")).text);
     expect(r).toEqual({ role: "user", internal: [] });
+  });
+
+  test("an outbound Worker without the runtime's wrapper (service-worker syntax) gets no internal header", async () => {
+    const r = await evil("swgate", "/direct", { url: "http://example.com/" });
+    expect(r.text).toMatch(/^200 \[/);
+    const names: string[] = JSON.parse(r.text.slice(4));
+    expect(names.filter((n) => n.startsWith("x-wfp-"))).toEqual([]);
   });
 
   test("sent from outside, they reach no Worker", async () => {

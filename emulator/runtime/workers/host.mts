@@ -65,6 +65,8 @@ type HostEnv = Record<string, unknown> & {
   __WFP_TOKEN: string;
   __WFP_FILES: Fetcher;
   __WFP_NET: Fetcher;
+  /** Per outbound Worker: whether it has the runtime's wrapper. */
+  __WFP_OUT_WRAPPED: boolean[];
   LOADER: WorkerLoader;
 };
 type Ctx = { exports: Record<string, (o: { props: unknown }) => unknown>; props?: unknown };
@@ -182,8 +184,11 @@ export class WfpKv extends WorkerEntrypoint<HostEnv, { key: string }> {
 export class WfpOutbound extends WorkerEntrypoint<HostEnv, { o: number; p: Record<string, unknown> }> {
   fetch(request: Request) {
     const r = stripInternal(new Request(request));
-    r.headers.set(OUTBOUND_HEADER, JSON.stringify(this.ctx.props.p));
-    r.headers.set(TOKEN_HEADER, this.env.__WFP_TOKEN);
+    // A Worker without the wrapper (service-worker syntax) would pass the token on with the request.
+    if (this.env.__WFP_OUT_WRAPPED[this.ctx.props.o]) {
+      r.headers.set(OUTBOUND_HEADER, JSON.stringify(this.ctx.props.p));
+      r.headers.set(TOKEN_HEADER, this.env.__WFP_TOKEN);
+    }
     return (this.env[`__WFP_OUT_${this.ctx.props.o}`] as Fetcher).fetch(r);
   }
 }
