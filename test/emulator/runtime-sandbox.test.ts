@@ -176,9 +176,12 @@ describe("the runtime's modules are not the tenant's", () => {
   test("importing the runtime's hook module gets the tenant nothing", async () => {
     // A dynamic import: the upload's validation cannot see it.
     const importer = `export default { async fetch(request) {
-  const hook = await import("./__wfp_" + "patch.js").catch(() => ({}));
+  // The runtime's modules as they were (__wfp_patch.js) and are (__wfp/patch.mjs): whatever they hand out.
+  const hook = { ...(await import("./__wfp_" + "patch.js").catch(() => ({}))), ...(await import("./__wfp/" + "patch.mjs").catch(() => ({}))) };
+  let store = hook.als;
+  try { store ??= hook.take && hook.take(); } catch {}
   const target = new URL(request.url).searchParams.get("url");
-  const run = (f) => (hook.als ? hook.als.exit(f) : f());
+  const run = (f) => (store ? store.exit(f) : f());
   try { const r = await run(() => fetch(target)); return new Response(r.status + " " + (await r.text())); }
   catch (e) { return new Response("refused: " + e.message, { status: 599 }); }
 } };`;
