@@ -25,7 +25,7 @@ import {
   type RuntimeState,
   runtimeFlags,
 } from "./scripts";
-import { ENTRY_MODULE, entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
+import { entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
 /** An account-level Worker with its workers.dev subdomain on: what the workers port serves. */
 interface PublicWorker {
@@ -80,18 +80,14 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
   };
   if (script.main_module !== undefined) {
     options.modulesRoot = MODULES_ROOT;
-    // The entry first (the main module), the runtime's modules last: no deployed module replaces them.
+    // The entry first (the main module); the deployed modules cannot take the runtime's names.
     const own = script.modules.filter((m) => !m.name.startsWith(RESERVED_MODULE_PREFIX)).map(moduleDef);
-    const runtime = Object.entries(entryModules(script.main_module, "account")).map(([name, contents]) => ({
+    const [entry, ...internal] = Object.entries(entryModules(script.main_module, "account")).map(([name, contents]) => ({
       type: "ESModule",
       path: `${MODULES_ROOT}/${name}`,
       contents,
     }));
-    options.modules = [
-      runtime.find((m) => m.path.endsWith(`/${ENTRY_MODULE}`)),
-      ...own,
-      ...runtime.filter((m) => !m.path.endsWith(`/${ENTRY_MODULE}`)),
-    ];
+    options.modules = [entry, ...own, ...internal];
   } else {
     // Service-worker format: no entry wrapper (no outbound params, limits or unsupported-binding check).
     const body = script.modules.find((m) => m.name === script.body_part) ?? script.modules[0];

@@ -53,7 +53,7 @@ export function runtimeWorker(main: `${"front" | "binding" | "host" | "validator
 }
 
 /**
- * A modules-format Worker's entry and the runtime's modules it imports, by module name. A user Worker's entry
+ * A modules-format Worker's entry (first) and the runtime's modules it imports, by module name. A user Worker's entry
  * imports the subrequest count first (before the deployed modules) and hands its budget to the wrapper.
  */
 export function entryModules(mainModule: string, kind: "account" | "user"): Record<string, string> {
