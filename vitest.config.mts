@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // Four suites that can run alone: `npx vitest run --project unit` (or emulator, provider, e2e).
-// The provider and e2e suites load compiled code: their globalSetup rebuilds dist/ when a source is newer.
+// The emulator, provider and e2e suites load compiled code (the runtime's Workers, the package): their globalSetup
+// rebuilds dist/ when a source is newer.
 const distSetup = "test/helpers/dist-setup.ts";
 // In-process suites share each worker's module graph across files instead of importing the SDKs again per file
 // (about 5x faster on 2 cores). Files restore what they change (the harness's client factory and log sink,
@@ -12,7 +13,7 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], ...shared } },
-      { test: { name: "emulator", include: ["test/emulator/**/*.test.ts"], testTimeout: 30_000, ...shared } },
+      { test: { name: "emulator", include: ["test/emulator/**/*.test.ts"], testTimeout: 30_000, globalSetup: [distSetup], ...shared } },
       { test: { name: "provider", include: ["test/provider/**/*.test.ts"], testTimeout: 60_000, globalSetup: [distSetup], ...shared } },
       {
         test: {

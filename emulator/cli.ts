@@ -26,8 +26,8 @@ const HELP = `Usage: wfp-emulator [options]
   --lenient-asset-hashes   accept 1-64 hex-character asset hashes
   --workers-port N         run the deployed Workers and serve the account-level Workers with workers.dev on
                            on port N (0 = a free port), announced as "workers on http://HOST:PORT"
-  --validate-uploads       refuse uploads that would not start (on with --workers-port)
-  --no-validate-uploads    accept them, as without --workers-port
+  --validate-uploads       refuse uploads that would not start, as Cloudflare does (default)
+  --no-validate-uploads    accept them unchecked
   --quiet-workers          drop the Workers' console output (default: on stderr with --workers-port)
   --log                    log internal errors to stderr
 `;

@@ -78,7 +78,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
 
 /** Loads the runtime (and Miniflare) only when asked for. */
 async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promise<WorkersRuntime | undefined> {
-  const validate = options.validateUploads ?? options.workersPort !== undefined;
+  // On by default, as Cloudflare refuses such code; the validator's workerd starts at the first upload.
+  const validate = options.validateUploads ?? true;
   if (options.workersPort === undefined && !validate) return undefined;
   const { WorkersRuntime } = await import("./runtime/index.js");
   const runtime = new WorkersRuntime(emulator.ctx.store, {
@@ -88,7 +89,7 @@ async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promi
     validate,
     logs: options.workerLogs,
   });
-  if (validate) emulator.ctx.validateScript = (script) => runtime.validate(script);
+  emulator.ctx.validateScript = (script) => runtime.validate(script);
   emulator.ctx.changeListeners.push(() => runtime.notify());
   try {
     await runtime.start();

@@ -38,10 +38,10 @@ export interface EmulatorOptions {
   log?: boolean;
   /**
    * Run the deployed Workers on workerd (Miniflare) and serve the account-level Workers whose workers.dev
-   * subdomain is on, on this port (0 = a free one). Default: off, and Miniflare is not even loaded.
+   * subdomain is on, on this port (0 = a free one). Default: off (Miniflare is then loaded only to validate uploads).
    */
   workersPort?: number;
-  /** Refuse uploads that would not start (10021, 10068) by loading them on workerd; default: on with `workersPort`. */
+  /** Refuse uploads that would not start (10021, 10068) by loading them on workerd; default: on. */
   validateUploads?: boolean;
   /** Forward the Workers' console output to stderr; default false. */
   workerLogs?: boolean;

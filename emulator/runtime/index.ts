@@ -1,7 +1,7 @@
 /**
  * @module
- * Runs the deployed Workers on workerd through Miniflare, loaded only when asked for (`workersPort`,
- * `validateUploads`): API-only use never imports it.
+ * Runs the deployed Workers on workerd through Miniflare (`workersPort`) and validates uploads (`validateUploads`,
+ * on by default): Miniflare is imported at the first upload or at start with a port, never with neither.
  *
  * - One Miniflare instance holds every Worker; a change through the API marks the config stale, and it is rebuilt
  *   shortly after, or before the next request at the latest: a request always sees the Workers as currently
@@ -9,8 +9,9 @@
  *   hands the host what changed. Only a change of what workerd's config holds (an account-level Worker, a
  *   namespace, the set of KV namespaces or services a namespace's Workers bind to) restarts workerd (setOptions).
  * - The workers port (front.ts) splices each connection to workerd's socket for the front Worker, which picks an
- *   account-level Worker from the Host (`pickWorker` in shims.ts).
- * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload.
+ *   account-level Worker from the Host (`pickWorker` in workers/front.mts).
+ * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload. The reload loads
+ *   each account-level Worker there first: one that would not start is replaced by one answering its error.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
@@ -21,17 +22,11 @@ import type { Readable } from "node:stream";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../errors";
 import type { Script, Store } from "../store";
-import {
-  assetCompatibility,
-  buildRuntimeConfig,
-  type LoaderModule,
-  loaderModule,
-  type MiniflareModule,
-  FRONT_WORKER,
-  type RuntimeConfig,
-} from "./config";
+import { buildRuntimeConfig, type RuntimeConfig } from "./config";
+import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
+import { FRONT_WORKER, type LoaderModule, loaderModule, type RuntimeState } from "./scripts";
 import { type FrontUpstream, WorkersFront } from "./front";
-import { CONTROL_HEADER, VALIDATOR_SOURCE } from "./shims";
+import { CONTROL_HEADER, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
 export interface RuntimeOptions {
   /** Serve the account-level Workers on this port (0 = a free one); undefined = no serving. */
@@ -43,37 +38,6 @@ export interface RuntimeOptions {
   validate: boolean;
   /** Forward the Workers' console output (workerd's stdout/stderr) to stderr. */
   logs?: boolean;
-}
-
-type Service = { name?: string; worker?: { bindings?: Array<{ service?: { name?: string } }> } };
-const patched = new WeakSet<object>();
-
-/**
- * Miniflare's assets plugin names its disk service `assets:storage` for every Worker, so one instance serves one
- * directory: every other site would read the first one's files. Naming it per Worker gives each site its own.
- */
-function separateAssetStorage(mf: MiniflareModule): void {
-  const plugin = mf.ASSETS_PLUGIN as unknown as { getServices: (o: { options: { assets?: { workerName?: string } } }) => Promise<unknown> };
-  if (patched.has(plugin)) return;
-  patched.add(plugin);
-  const original = plugin.getServices.bind(plugin);
-  plugin.getServices = async (args) => {
-    const services = await original(args);
-    const id = args.options.assets?.workerName;
-    if (!Array.isArray(services) || id === undefined) return services;
-    const storage = (services as Service[]).find((s) => s.name === "assets:storage");
-    if (!storage) return services;
-    const name = `assets:storage:${id}`;
-    storage.name = name;
-    for (const s of services as Service[])
-      for (const b of s.worker?.bindings ?? []) if (b.service?.name === "assets:storage") b.service.name = name;
-    // The asset Worker also needs the user Worker's compatibility date (navigation requests and the SPA fallback).
-    const compat = assetCompatibility.get(id);
-    const assetService = (services as Service[]).find((s) => s.name === `assets:assets-service:${id}`);
-    const config = assetService?.worker?.bindings?.find((b) => (b as { name?: string }).name === "CONFIG") as { json?: string } | undefined;
-    if (compat && config?.json) config.json = JSON.stringify({ ...JSON.parse(config.json), ...compat });
-    return services;
-  };
 }
 
 const ASSETS_PREFIX = "wfp-runtime-";
@@ -118,6 +82,17 @@ export class WorkersRuntime {
   /** How many times workerd was (re)started with the Workers: tests and benches read it. */
   generation = 0;
   private readonly token = randomBytes(16).toString("hex");
+  /** Asset sets as Miniflare's assets plugin described them (config.ts prunes them). */
+  private readonly assetSets = new Map<string, Promise<DescribedAssets>>();
+  /** What each build of the config takes from this runtime. */
+  private readonly state: RuntimeState = {
+    assetsRoot: this.assetsRoot,
+    token: this.token,
+    startupError: (script) => this.startupError(script),
+    assetSets: this.assetSets,
+  };
+  /** Per Worker content digest: what loading it on the validator found. */
+  private readonly probes = new Map<string, Promise<{ handlers?: string[]; error?: string }>>();
 
   // Miniflare exits the process itself on SIGINT/SIGTERM, before close() can run: the written-out assets go then.
   private readonly removeAssets = (): void => rmSync(this.assetsRoot, { recursive: true, force: true });
@@ -163,8 +138,9 @@ export class WorkersRuntime {
 
   /** Loads the Workers and, with a port, starts serving them. */
   async start(): Promise<void> {
-    if (this.options.validate) void this.validatorInstance().catch(() => undefined);
     if (this.options.port === undefined) return;
+    // The reload probes account-level Workers on it: it starts beside workerd.
+    void this.validatorInstance().catch(() => undefined);
     await this.settle();
     if (this.loadError) throw this.loadError;
     const front = new WorkersFront(this);
@@ -211,7 +187,7 @@ export class WorkersRuntime {
     try {
       const mfModule = await this.miniflare();
       const log = this.options.logs ? new mfModule.Log(mfModule.LogLevel.WARN) : new mfModule.NoOpLog();
-      const config = await buildRuntimeConfig(this.store, mfModule, log, this.assetsRoot, this.token);
+      const config = await buildRuntimeConfig(this.store, mfModule, log, this.state);
       if (this.mf && this.config?.fingerprint === config.fingerprint) {
         await this.handOver(this.mf, this.config.namespaces, config);
         this.config = config;
@@ -262,8 +238,7 @@ export class WorkersRuntime {
       const { Miniflare } = await this.miniflare();
       const mf = new Miniflare({
         ...this.shared(),
-        modules: true,
-        script: VALIDATOR_SOURCE,
+        ...runtimeWorker("validator.mjs"),
         compatibilityDate: "2025-06-01",
         workerLoaders: { LOADER: {} },
       } as MiniflareOptions);
@@ -273,9 +248,8 @@ export class WorkersRuntime {
     return this.validator;
   }
 
-  /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
-  async validate(script: Script): Promise<void> {
-    if (!this.options.validate || script.main_module === undefined) return;
+  /** Loads a modules-format Worker on the validator: its handlers, or its startup error. Once per content. */
+  private async probe(script: Script & { main_module: string }): Promise<{ handlers?: string[]; error?: string }> {
     const modules: Record<string, LoaderModule> = {};
     for (const m of script.modules) modules[m.name] = loaderModule(m);
     const payload = {
@@ -286,13 +260,41 @@ export class WorkersRuntime {
     };
     // Same code, same loaded isolate: the id is the content's digest.
     const id = createHash("sha256").update(JSON.stringify(payload)).digest("hex");
-    const mf = await this.validatorInstance();
-    const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
-    const result = (await r.json()) as { handlers?: string[]; error?: string };
-    if (result.error !== undefined) {
-      const message = result.error.replace(ERROR_PREFIX, "");
-      throw new ApiError(400, Codes.SCRIPT_INVALID, message.startsWith("Uncaught") ? message : `Uncaught ${message}`);
+    let result = this.probes.get(id);
+    if (!result) {
+      if (this.probes.size >= 1000) this.probes.clear();
+      result = (async () => {
+        const mf = await this.validatorInstance();
+        const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
+        const answer = (await r.json()) as { handlers?: string[]; error?: string };
+        if (answer.error === undefined) return answer;
+        const message = answer.error.replace(ERROR_PREFIX, "");
+        return { error: message.startsWith("Uncaught") ? message : `Uncaught ${message}` };
+      })();
+      this.probes.set(id, result);
+      result.catch(() => this.probes.delete(id));
     }
+    return result;
+  }
+
+  /** Why an account-level Worker would not start (workerd would refuse every Worker with it), or undefined. */
+  private async startupError(script: Script): Promise<string | undefined> {
+    if (script.main_module === undefined) return undefined;
+    return (await this.probe(script as Script & { main_module: string })).error;
+  }
+
+  /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
+  async validate(script: Script): Promise<void> {
+    const reserved = script.modules.find((m) => m.name.startsWith(RESERVED_MODULE_PREFIX));
+    if (reserved)
+      throw new ApiError(
+        400,
+        Codes.SCRIPT_INVALID,
+        `Module name "${reserved.name}" is reserved by the local runtime (names starting with "${RESERVED_MODULE_PREFIX}")`,
+      );
+    if (!this.options.validate || script.main_module === undefined) return;
+    const result = await this.probe(script as Script & { main_module: string });
+    if (result.error !== undefined) throw new ApiError(400, Codes.SCRIPT_INVALID, result.error);
     if (!result.handlers?.length)
       throw new ApiError(400, Codes.NO_EVENT_HANDLERS, "No event handlers were registered. This script does nothing.");
   }

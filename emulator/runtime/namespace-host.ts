@@ -1,6 +1,6 @@
 /**
  * @module
- * A dispatch namespace's host (NAMESPACE_HOST_SOURCE) as Miniflare options, and the table of user Workers it runs:
+ * A dispatch namespace's host (workers/host.mts) as Miniflare options, and the table of user Workers it runs:
  * per Worker its code, binding values, which of the host's bindings it gets, and its asset set. Only the host's
  * bindings are in workerd's config (the union of what its Workers bind to), so a Worker added, changed or deleted
  * needs no restart. Asset sets are described by Miniflare's own assets plugin (Cloudflare's manifest encoding and
@@ -11,6 +11,7 @@ import { mkdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { WorkerOptions } from "miniflare";
 import type { Namespace, Script } from "../store";
+import { describeAssets } from "./miniflare-internals";
 import {
   accountWorkerName,
   assetOptions,
@@ -23,8 +24,8 @@ import {
   resolveBindings,
   runtimeFlags,
   type Unsupported,
-} from "./config";
-import { ENTRY_MODULE, NAMESPACE_HOST_SOURCE } from "./shims";
+} from "./scripts";
+import { ENTRY_MODULE, runtimeWorker } from "./worker-sources";
 
 /** The host's binding with its table at start, left out of the config's fingerprint. */
 export const SCRIPTS_BINDING = "__WFP_SCRIPTS";
@@ -60,66 +61,37 @@ export interface ScriptPayload {
   assets?: AssetSet;
 }
 
-type Service = {
-  name: string;
-  worker?: {
-    compatibilityDate?: string;
-    compatibilityFlags?: string[];
-    modules?: Array<{ esModule?: string }>;
-    bindings?: Array<{ name: string; json?: string; data?: Uint8Array }>;
-  };
-};
-
 /** Cloudflare's asset and router Workers: their sources, and the router's compatibility settings. */
 interface AssetWorkers {
   asset: string;
   router: { date: string; flags: string[]; source: string };
 }
 
-const described = new Map<string, Promise<{ set: AssetSet; workers: AssetWorkers }>>();
-
-/** Runs Miniflare's assets plugin on a written-out asset set; once per set and settings. */
-function describeAssetSet(bc: BuildContext, directory: string, script: Script): Promise<{ set: AssetSet; workers: AssetWorkers }> {
+/** Runs Miniflare's assets plugin on a written-out asset set; once per set and settings while a Worker has it. */
+async function describeAssetSet(bc: BuildContext, directory: string, script: Script): Promise<{ set: AssetSet; workers: AssetWorkers }> {
   const { routerConfig, assetConfig } = assetOptions(script);
   const compat = { compatibilityDate: script.compatibility_date || DEFAULT_COMPATIBILITY_DATE, compatibilityFlags: runtimeFlags(script) };
   const key = JSON.stringify([directory, routerConfig, assetConfig, compat]);
-  let entry = described.get(key);
+  bc.usedAssetSets.add(key);
+  let entry = bc.assetSets.get(key);
   if (!entry) {
-    entry = (async () => {
-      const plugin = bc.mf.ASSETS_PLUGIN as unknown as { getServices: (a: unknown) => Promise<Service[]> };
-      const services = await plugin.getServices({
-        options: { assets: { directory, workerName: "wfp-asset-set", routerConfig, assetConfig }, ...compat },
-        log: bc.log,
-      });
-      const service = (prefix: string) => services.find((s) => s.name.startsWith(prefix))!.worker!;
-      const binding = (w: NonNullable<Service["worker"]>, name: string) => w.bindings!.find((b) => b.name === name)!;
-      const [kv, asset, routerService] = [service("assets:kv:"), service("assets:assets-service:"), service("assets:router:")];
-      const reverse = JSON.parse(binding(kv, "ASSETS_REVERSE_MAP").json!) as Record<
-        string,
-        { filePath: string; contentType: string | null }
-      >;
-      const base = relative(bc.assetsRoot, directory).split(sep).join("/");
-      const files: AssetSet["files"] = {};
-      for (const [etag, f] of Object.entries(reverse))
-        files[etag] = { path: `${base}/${f.filePath.split(sep).join("/")}`, contentType: f.contentType };
-      const set: AssetSet = {
-        id: createHash("sha256").update(key).digest("hex").slice(0, 24),
-        config: JSON.parse(binding(asset, "CONFIG").json!),
-        routerConfig: JSON.parse(binding(routerService, "CONFIG").json!),
-        manifest: Buffer.from(binding(asset, "ASSETS_MANIFEST").data!).toString("base64"),
-        files,
-      };
-      const router = {
-        date: routerService.compatibilityDate!,
-        flags: routerService.compatibilityFlags ?? [],
-        source: routerService.modules![0]!.esModule!,
-      };
-      return { set, workers: { asset: asset.modules![0]!.esModule!, router } };
-    })();
-    described.set(key, entry);
-    entry.catch(() => described.delete(key));
+    entry = describeAssets(bc.mf, bc.log, { directory, routerConfig, assetConfig, ...compat });
+    bc.assetSets.set(key, entry);
+    entry.catch(() => bc.assetSets.delete(key));
   }
-  return entry;
+  const d = await entry;
+  const base = relative(bc.assetsRoot, directory).split(sep).join("/");
+  const files: AssetSet["files"] = {};
+  for (const [etag, f] of Object.entries(d.reverseMap))
+    files[etag] = { path: `${base}/${f.filePath.split(sep).join("/")}`, contentType: f.contentType };
+  const set: AssetSet = {
+    id: createHash("sha256").update(key).digest("hex").slice(0, 24),
+    config: d.assetConfig,
+    routerConfig: d.routerConfig,
+    manifest: Buffer.from(d.manifest).toString("base64"),
+    files,
+  };
+  return { set, workers: { asset: d.assetSource, router: d.router } };
 }
 
 /** Cloudflare's asset and router Workers, from an empty asset set. */
@@ -144,20 +116,25 @@ export async function buildNamespaceHost(
   bc: BuildContext,
   ns: Namespace,
 ): Promise<{ options: WorkerOptions; scripts: Record<string, ScriptPayload> }> {
-  const serviceBindings: Record<string, unknown> = { __WFP_FILES: { disk: { path: bc.assetsRoot, writable: false } } };
+  const serviceBindings: Record<string, unknown> = {
+    __WFP_FILES: { disk: { path: bc.assetsRoot, writable: false } },
+    // A user Worker's outbound without an outbound Worker: the internet, not this machine or its network.
+    __WFP_NET: { network: { allow: ["public"], deny: ["private", "local"] } },
+  };
   const kvNamespaces: Record<string, string> = {};
   const wrappedBindings: Record<string, unknown> = {};
   const [service, kv, dispatch] = [interner("__WFP_S"), interner("__WFP_K"), interner("__WFP_D")];
-  const outbound: Record<string, string> = {};
-  bc.outbounds.get(ns.id)!.forEach((out, i) => {
+  const outbounds = bc.outbounds.get(ns.id)!;
+  outbounds.forEach((out, i) => {
     serviceBindings[`__WFP_OUT_${i}`] = bc.accountScripts[out] ? accountWorkerName(bc.account, out) : FALLBACK_WORKER;
-    outbound[`__WFP_OUT_${i}`] = `__WFP_OUT_${i}`;
   });
+  // Which outbound Workers have the runtime's wrapper (modules format), which alone takes params and the token.
+  const wrapped = outbounds.map((out) => bc.accountScripts[out]?.main_module !== undefined);
 
   const scripts: Record<string, ScriptPayload> = {};
   for (const script of Object.values(ns.scripts)) {
     const r = resolveBindings(bc, script);
-    const shape: ScriptPayload["shape"] = { pass: { ...outbound }, kv: {}, dispatch: {} };
+    const shape: ScriptPayload["shape"] = { pass: {}, kv: {}, dispatch: {} };
     for (const [name, target] of Object.entries(r.services)) {
       const key = service(JSON.stringify(target));
       serviceBindings[key] = target;
@@ -190,17 +167,19 @@ export async function buildNamespaceHost(
 
   const workers = await assetWorkers(bc);
   // The host runs the router and asset Workers in-process: it takes the router's compatibility settings.
+  const host = runtimeWorker("host.mjs");
   const options = {
     name: namespaceHostName(ns.id),
     compatibilityDate: workers.router.date,
     compatibilityFlags: [...new Set([...workers.router.flags, "enable_ctx_exports"])],
+    modulesRoot: host.modulesRoot,
     modules: [
-      { type: "ESModule", path: "namespace-host.js", contents: NAMESPACE_HOST_SOURCE },
-      { type: "ESModule", path: "router-worker.js", contents: workers.router.source },
-      { type: "ESModule", path: "asset-worker.js", contents: workers.asset },
+      ...host.modules,
+      { type: "ESModule", path: join(host.modulesRoot, "router-worker.js"), contents: workers.router.source },
+      { type: "ESModule", path: join(host.modulesRoot, "asset-worker.js"), contents: workers.asset },
     ],
     workerLoaders: { LOADER: {} },
-    bindings: { [SCRIPTS_BINDING]: scripts, __WFP_TOKEN: bc.token },
+    bindings: { [SCRIPTS_BINDING]: scripts, __WFP_TOKEN: bc.token, __WFP_OUT_WRAPPED: wrapped },
     serviceBindings,
     kvNamespaces,
     wrappedBindings,

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { pickWorker } from "../../emulator/runtime/shims";
+import { pickWorker } from "../../emulator/runtime/workers/front.mjs";
 import { ACCOUNT, envelopeCodes, type Harness, start, uniq } from "./helpers";
 import { deploy, deployOk, get } from "./runtime-helpers";
 
@@ -439,6 +439,21 @@ describe("uploads are validated by loading them", () => {
       expect((await h.state()).accounts[ACCOUNT].workers.scripts.bad).toBeUndefined();
     });
   }
+});
+
+describe("uploads are validated by default, without the workers port too", () => {
+  test("a syntax error is refused; with validateUploads: false it is accepted", async () => {
+    for (const validateUploads of [undefined, false]) {
+      const e = await start(validateUploads === undefined ? {} : { validateUploads });
+      try {
+        const r = await deploy(e, null, "bad", js("export default { fetch( {"));
+        if (validateUploads === false) expect(r.status, r.text).toBe(200);
+        else expect(envelopeCodes(r.body)).toEqual([10021]);
+      } finally {
+        await e.close();
+      }
+    }
+  });
 });
 
 describe("Host → Worker", () => {

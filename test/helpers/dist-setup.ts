@@ -18,14 +18,14 @@ function tsFiles(rel: string): string[] {
   return readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
     const child = path.join(rel, e.name);
     if (e.isDirectory()) return e.name === "node_modules" ? [] : tsFiles(child);
-    return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [child] : [];
+    return /\.m?ts$/.test(e.name) && !/\.d\.m?ts$/.test(e.name) ? [child] : [];
   });
 }
 
 /** The first source whose compiled output is missing or older than it, if any. */
 export function staleSource(): string | undefined {
   for (const src of SOURCES.flatMap(tsFiles)) {
-    const out = path.join(ROOT, "dist", src.replace(/\.ts$/, ".js"));
+    const out = path.join(ROOT, "dist", src.replace(/\.ts$/, ".js").replace(/\.mts$/, ".mjs"));
     if (!existsSync(out) || statSync(out).mtimeMs < statSync(path.join(ROOT, src)).mtimeMs) return src;
   }
   return undefined;

@@ -50,7 +50,7 @@ describe("API helpers and serialization", () => {
     await emu.api("POST", "/dispatch/namespaces", { json: { name: "many" } });
     for (const name of ["a", "b", "c"]) {
       const form = buildScriptUploadForm({ main_module: "i.js" }, [
-        { name: "i.js", type: "application/javascript+module", content: "export default {}" },
+        { name: "i.js", type: "application/javascript+module", content: 'export default { fetch() { return new Response("ok"); } }' },
       ]);
       expect((await emu.api("PUT", `/dispatch/namespaces/many/scripts/${name}`, { body: form })).status).toBe(200);
     }

@@ -1,0 +1,213 @@
+/**
+ * @module
+ * What the runtime's config and the namespace hosts share: Worker names, a script's bindings sorted by how the
+ * runtime provides them, its modules for the Worker Loader, and its asset set written out to disk.
+ */
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Log } from "miniflare";
+import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../store";
+import type { DescribedAssets, MiniflareModule } from "./miniflare-internals";
+import { entryModules } from "./worker-sources";
+
+/** The options of the Worker every request falls back to (Miniflare's first Worker). */
+export const FALLBACK_WORKER = "wfp:fallback";
+/** The Worker behind the workers port (workers/front.mts), on a socket of its own. */
+export const FRONT_WORKER = "wfp:front";
+
+export const DEFAULT_COMPATIBILITY_DATE = "2025-06-01";
+export const MODULES_ROOT = "/wfp";
+
+export const accountWorkerName = (account: string, script: string): string => `acct:${account}:${script}`;
+export const namespaceWorkerName = (namespaceId: string): string => `nsbinding:${namespaceId}`;
+
+export interface Unsupported {
+  name: string;
+  type: string;
+  reason?: string;
+}
+
+/** A module as the Worker Loader takes it, binary content as base64 (decoded inside workerd). */
+export type LoaderModule = { js: string } | { cjs: string } | { text: string } | { json: unknown } | { wasm: string } | { data: string };
+
+export function loaderModule(m: Module): LoaderModule {
+  const type = m.type.split(";")[0]!.trim().toLowerCase();
+  const text = () => Buffer.from(m.data, "base64").toString("utf8");
+  switch (type) {
+    case "application/javascript+module":
+    case "text/javascript+module":
+      return { js: text() };
+    case "application/javascript":
+    case "text/javascript":
+      return m.name.endsWith(".mjs") ? { js: text() } : { cjs: text() };
+    case "text/plain":
+      return { text: text() };
+    case "application/json":
+      return { json: JSON.parse(text()) };
+    case "application/wasm":
+      return { wasm: m.data };
+    default:
+      return { data: m.data };
+  }
+}
+
+/** What a runtime keeps across builds: fields of the runtime object, handed to each build. */
+export interface RuntimeState {
+  /** Where asset sets are written out. */
+  assetsRoot: string;
+  /** Authenticates the runtime's requests that hand a namespace's host its changed Workers. */
+  token: string;
+  /** Why an account-level Worker would not start, or undefined: workerd would refuse every Worker with it. */
+  startupError: (script: Script) => Promise<string | undefined>;
+  /** Asset sets as Miniflare's assets plugin described them, by directory and settings. */
+  assetSets: Map<string, Promise<DescribedAssets>>;
+}
+
+export interface BuildContext extends RuntimeState {
+  store: Store;
+  mf: MiniflareModule;
+  log: Log;
+  account: string;
+  /** The account's dispatch namespaces by name. */
+  namespaces: Map<string, Namespace>;
+  /** Per namespace id: the outbound Workers its dispatch bindings name, in a fixed order. */
+  outbounds: Map<string, string[]>;
+  accountScripts: Record<string, Script>;
+  /** The keys of assetSets this build used: the others are dropped after it. */
+  usedAssetSets: Set<string>;
+}
+
+export function outboundOf(b: Binding): string | undefined {
+  const o = b.outbound as { worker?: { service?: unknown } } | undefined;
+  return typeof o?.worker?.service === "string" ? o.worker.service : undefined;
+}
+
+function paramsOf(b: Binding): string[] {
+  const o = b.outbound as { params?: Array<{ name?: unknown } | string> } | undefined;
+  return (o?.params ?? []).map((p) => (typeof p === "string" ? p : String(p?.name ?? ""))).filter((n) => n !== "");
+}
+
+export type ServiceTarget = { name: string; entrypoint?: string };
+export type WrappedBinding = { scriptName: string; bindings: Record<string, unknown> };
+
+/** A script's bindings, sorted by how the runtime provides them. */
+export interface Resolved {
+  /** Plain values: text, secrets, JSON, version metadata. */
+  values: Record<string, unknown>;
+  /** Binding name → KV namespace id. */
+  kv: Record<string, string>;
+  services: Record<string, ServiceTarget>;
+  dispatch: Record<string, WrappedBinding>;
+  assetsBinding?: string;
+  unsupported: Unsupported[];
+}
+
+export function resolveBindings(bc: BuildContext, script: Script): Resolved {
+  const r: Resolved = { values: {}, kv: {}, services: {}, dispatch: {}, unsupported: [] };
+  for (const b of script.bindings) {
+    switch (b.type) {
+      case "plain_text":
+      case "secret_text":
+        r.values[b.name] = String(b.text ?? "");
+        break;
+      case "json":
+        r.values[b.name] = b.json;
+        break;
+      case "version_metadata":
+        r.values[b.name] = { id: script.etag, tag: "", timestamp: script.modified_on };
+        break;
+      case "assets":
+        r.assetsBinding = b.name;
+        break;
+      case "kv_namespace":
+        // One store per account and id: another account binding the same id must not see these keys.
+        r.kv[b.name] = `${bc.account}:${String(b.namespace_id ?? "")}`;
+        break;
+      case "service": {
+        const target = typeof b.service === "string" ? b.service : "";
+        if (!bc.accountScripts[target]) r.unsupported.push({ name: b.name, type: b.type, reason: `no Worker named "${target}"` });
+        else
+          r.services[b.name] = {
+            name: accountWorkerName(bc.account, target),
+            ...(typeof b.entrypoint === "string" ? { entrypoint: b.entrypoint } : {}),
+          };
+        break;
+      }
+      case "dispatch_namespace": {
+        const ns = bc.namespaces.get(String(b.namespace ?? ""));
+        if (!ns) {
+          r.unsupported.push({ name: b.name, type: b.type, reason: `no namespace named "${String(b.namespace)}"` });
+          break;
+        }
+        const out = outboundOf(b);
+        const index = out === undefined ? null : bc.outbounds.get(ns.id)!.indexOf(out);
+        r.dispatch[b.name] = { scriptName: namespaceWorkerName(ns.id), bindings: { OUTBOUND: index, PARAMS: paramsOf(b) } };
+        break;
+      }
+      default:
+        r.unsupported.push({ name: b.name, type: b.type });
+    }
+  }
+  return r;
+}
+
+/** The compatibility flags a modules-format Worker runs with: the entry wrapper needs AsyncLocalStorage. */
+export function runtimeFlags(script: Script): string[] {
+  const flags = [...script.compatibility_flags];
+  if (script.main_module !== undefined && !flags.includes("nodejs_compat") && !flags.includes("nodejs_als")) flags.push("nodejs_als");
+  return flags;
+}
+
+/** The deployed modules, then the entry wrapper and the subrequest count (last: no upload replaces them). */
+export function loaderModules(script: Script & { main_module: string }): Record<string, LoaderModule> {
+  const modules: Record<string, LoaderModule> = {};
+  for (const m of script.modules) modules[m.name] = loaderModule(m);
+  for (const [name, js] of Object.entries(entryModules(script.main_module, "user"))) modules[name] = { js };
+  return modules;
+}
+
+/** Miniflare's router and asset Worker settings for a script's asset config. */
+export function assetOptions(script: Script): { routerConfig: Record<string, unknown>; assetConfig: Record<string, unknown> } {
+  const config = script.assets?.config ?? {};
+  const routerConfig: Record<string, unknown> = { has_user_worker: true };
+  const rwf = config.run_worker_first;
+  if (rwf === true) routerConfig.invoke_user_worker_ahead_of_assets = true;
+  if (Array.isArray(rwf)) {
+    const rules = rwf.map(String);
+    routerConfig.static_routing = {
+      user_worker: rules.filter((r) => !r.startsWith("!")),
+      asset_worker: rules.filter((r) => r.startsWith("!")).map((r) => r.slice(1)),
+    };
+  }
+  const assetConfig: Record<string, unknown> = {};
+  if (typeof config.html_handling === "string") assetConfig.html_handling = config.html_handling;
+  if (typeof config.not_found_handling === "string") assetConfig.not_found_handling = config.not_found_handling;
+  return { routerConfig, assetConfig };
+}
+
+/** Writes a deployed asset set (and its `_headers` / `_redirects`) to a directory named by its digest, once. */
+export async function materializeAssets(bc: BuildContext, container: ScriptContainer, script: Script): Promise<string> {
+  const assets = script.assets!;
+  const config = assets.config ?? {};
+  const special = { _headers: config._headers, _redirects: config._redirects };
+  const digest = createHash("sha256")
+    .update(JSON.stringify([Object.entries(assets.manifest).sort(([a], [b]) => (a < b ? -1 : 1)), special]))
+    .digest("hex")
+    .slice(0, 24);
+  const dir = join(bc.assetsRoot, container.id, script.name, digest);
+  if (existsSync(dir)) return dir;
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  for (const [path, entry] of Object.entries(assets.manifest)) {
+    const bytes = (await bc.store.readBlob(container.id, entry.hash)) ?? Buffer.alloc(0);
+    const file = join(tmp, path);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+  }
+  for (const [file, text] of Object.entries(special)) if (typeof text === "string") await writeFile(join(tmp, file), text);
+  await rename(tmp, dir);
+  return dir;
+}

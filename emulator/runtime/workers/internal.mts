@@ -1,0 +1,80 @@
+/**
+ * @module
+ * What the runtime's Workers share (they run in workerd, loaded from dist/ as ES modules): the internal headers that
+ * carry the runtime's state between its Workers, and helpers. Every hop strips the internal headers.
+ */
+
+export const INTERNAL_PREFIX = "x-wfp-internal-";
+/** Set by a namespace's host on a request to a user Worker: `{l: limits}`. */
+export const DISPATCH_HEADER = `${INTERNAL_PREFIX}dispatch`;
+/** Set by a namespace's host on a request to an outbound Worker: the outbound params, as JSON. */
+export const OUTBOUND_HEADER = `${INTERNAL_PREFIX}outbound`;
+/** The runtime's token: an account-level Worker takes outbound params only from a request that carries it. */
+export const TOKEN_HEADER = `${INTERNAL_PREFIX}token`;
+/** Carries the runtime's token on a request that hands a namespace's host its changed Workers. */
+export const CONTROL_HEADER = `${INTERNAL_PREFIX}control`;
+/** Set by the dispatch binding: `{name, o: outbound index | null, p: params, l: limits | null}`. */
+export const SCRIPT_HEADER = `${INTERNAL_PREFIX}script`;
+/** Set by a namespace's host on its answer for a Worker it does not have. */
+export const MISSING_HEADER = `${INTERNAL_PREFIX}missing`;
+
+export interface Fetcher {
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+}
+
+/** A binding the local runtime cannot provide. */
+export interface Unsupported {
+  name: string;
+  type: string;
+  reason?: string;
+}
+
+/** What the dispatch binding tells the namespace's host. */
+export interface DispatchInfo {
+  name: string;
+  /** Index of the host's `__WFP_OUT_<i>`, or null: no outbound Worker. */
+  o: number | null;
+  p: Record<string, unknown>;
+  l: { subRequests?: number; cpuMs?: number } | null;
+}
+
+export function stripInternal(request: Request): Request {
+  const names = [...request.headers.keys()].filter((name) => name.startsWith(INTERNAL_PREFIX));
+  if (names.length === 0) return request;
+  const headers = new Headers(request.headers);
+  for (const name of names) headers.delete(name);
+  return new Request(request, { headers });
+}
+
+export const textResponse = (body: string, status: number): Response =>
+  new Response(`wfp-emulator: ${body}\n`, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+
+/** The answer of a Worker with bindings the runtime cannot provide, or undefined. */
+export function unsupported(list: Unsupported[] | undefined): Response | undefined {
+  if (!list || list.length === 0) return undefined;
+  const what = list.map((b) => `${b.name} (${b.type}${b.reason ? `: ${b.reason}` : ""})`).join(", ");
+  return textResponse(`this Worker has bindings the local runtime cannot provide: ${what}`, 500);
+}
+
+/** A module in the wire form of loader modules: binary content as base64. */
+export type WireModule = { js: string } | { cjs: string } | { text: string } | { json: unknown } | { wasm: string } | { data: string };
+
+function decode(b64: string): ArrayBuffer {
+  const s = atob(b64);
+  const u = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+  return u.buffer;
+}
+
+/** The wire form of loader modules as the Worker Loader takes them. */
+export function loaderModules(modules: Record<string, WireModule>): Record<string, unknown> {
+  const all: Record<string, unknown> = {};
+  for (const [name, m] of Object.entries(modules))
+    all[name] = "wasm" in m ? { wasm: decode(m.wasm) } : "data" in m ? { data: decode(m.data) } : m;
+  return all;
+}
+
+/** workerd's Worker Loader binding. */
+export interface WorkerLoader {
+  get(id: string, code: () => Record<string, unknown>): { getEntrypoint(): Fetcher };
+}

@@ -1,0 +1,52 @@
+/**
+ * @module
+ * Loads an uploaded Worker with the Worker Loader and reports its handlers, or the startup error. The probe module
+ * imports the main module, so a syntax error or a throw at startup fails the load.
+ */
+import { loaderModules, type WireModule, type WorkerLoader } from "./internal.mjs";
+
+const PROBE = "__wfp_probe.js";
+const HANDLERS = ["fetch", "scheduled", "queue", "tail", "email", "trace", "alarm"];
+
+/** The probe's source: it reports the main module's handlers. */
+export function probeSource(mainModule: string): string {
+  return `import * as m from ${JSON.stringify(`./${mainModule}`)};
+const H = ${JSON.stringify(HANDLERS)};
+export default { fetch() {
+  const d = m.default;
+  const handlers = [];
+  if (typeof d === "function") handlers.push("class");
+  else if (d && typeof d === "object") for (const k of H) if (typeof d[k] === "function") handlers.push(k);
+  for (const [k, v] of Object.entries(m)) if (k !== "default" && typeof v === "function") handlers.push(k);
+  return Response.json({ handlers });
+} };`;
+}
+
+interface Payload {
+  id: string;
+  modules: Record<string, WireModule>;
+  mainModule: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+}
+
+export default {
+  async fetch(request: Request, env: { LOADER: WorkerLoader }): Promise<Response> {
+    const { id, modules, mainModule, compatibilityDate, compatibilityFlags } = (await request.json()) as Payload;
+    const all = loaderModules(modules);
+    all[PROBE] = { js: probeSource(mainModule) };
+    const worker = env.LOADER.get(id, () => ({
+      compatibilityDate,
+      compatibilityFlags,
+      mainModule: PROBE,
+      modules: all,
+      globalOutbound: null,
+    }));
+    try {
+      const r = await worker.getEntrypoint().fetch("http://validate/");
+      return new Response(await r.text(), { status: 200 });
+    } catch (e) {
+      return Response.json({ error: String((e as Error)?.message ?? e) });
+    }
+  },
+};

@@ -1,0 +1,274 @@
+/**
+ * The runtime as a sandbox: a tenant written to escape its dispatch namespace's outbound Worker, reach the
+ * runtime's or the emulator's own sockets, replace or import the runtime's modules, or forge the runtime's internal
+ * headers. A loopback server stands for everything on 127.0.0.1 the platform keeps tenants away from: it counts
+ * every connection it gets.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { type Harness, start, uniq } from "./helpers";
+import { deploy, deployOk, get } from "./runtime-helpers";
+
+const js = (content: string) => ({ "worker.js": { content } });
+
+let h: Harness;
+let base: string;
+let loop: Server;
+let loopUrl: string;
+let connections = 0;
+/** Miniflare's entry (`http://127.0.0.1:PORT`), which routes on `MF-Route-Override`. */
+let entryUrl: string;
+const GUARDED = uniq("guarded");
+const OPEN = uniq("open");
+const SW = uniq("sw");
+
+/** Answers every outbound request itself, naming the tenant: a tenant's fetch reaching it never goes further. */
+const GUARD = `export default { fetch(request, env) {
+  const url = new URL(request.url);
+  return new Response("guard " + env.tenant_id + " " + url.hostname, { status: 403 });
+} };`;
+
+/** Routes `<tenant>.<gate>.localhost` to the tenant, with the tenant's name as outbound parameter. */
+const GATE = `export default { async fetch(request, env) {
+  const tenant = new URL(request.url).hostname.split(".")[0];
+  try { return await env.NS.get(tenant, {}, { outbound: { tenant_id: tenant } }).fetch(request); }
+  catch (e) { return new Response("gate: " + e.message, { status: 502 }); }
+} };`;
+
+/** Fetches `?url=` in the way the path names, and answers what came back (or the error). */
+const EVIL = `import { connect } from "cloudflare:sockets";
+let arm;
+const armed = new Promise((r) => (arm = r)).then((url) => fetch(url));
+const answer = async (p) => { try { const r = await p; return new Response(r.status + " " + (await r.text())); } catch (e) { return new Response("refused: " + e.message, { status: 599 }); } };
+export default { async fetch(request, env) {
+  const url = new URL(request.url);
+  const target = url.searchParams.get("url");
+  if (url.pathname === "/direct") return answer(fetch(target, { headers: { "MF-Route-Override": url.searchParams.get("route") ?? "" } }));
+  if (url.pathname === "/scope") { arm(target); return answer(armed); }
+  if (url.pathname === "/connect") {
+    try {
+      const t = new URL(target);
+      const socket = connect({ hostname: t.hostname, port: Number(t.port) });
+      const w = socket.writable.getWriter();
+      await w.write(new TextEncoder().encode("GET / HTTP/1.1\\r\\nhost: x\\r\\nconnection: close\\r\\n\\r\\n"));
+      const { value } = await socket.readable.getReader().read();
+      return new Response("connected " + new TextDecoder().decode(value));
+    } catch (e) { return new Response("refused: " + e.message, { status: 599 }); }
+  }
+  if (url.pathname === "/svc") {
+    const r = await env.ADMIN.fetch("http://admin/", { headers: { "x-wfp-internal-outbound": '{"ROLE":"admin"}', "x-wfp-internal-dispatch": '{"o":0,"p":{"ROLE":"admin"},"l":null}' } });
+    return new Response(await r.text());
+  }
+  const internal = [...request.headers.keys()].filter((k) => k.startsWith("x-wfp-"));
+  return Response.json({ internal, env: Object.keys(env) });
+} };`;
+
+beforeAll(async () => {
+  loop = createServer((_req, res) => res.end("loopback secret"));
+  loop.on("connection", () => connections++);
+  await new Promise<void>((r) => loop.listen(0, "127.0.0.1", r));
+  loopUrl = `http://127.0.0.1:${(loop.address() as AddressInfo).port}/`;
+  h = await start({ workersPort: 0 });
+  base = h.emu.workersUrl!;
+  for (const ns of [GUARDED, OPEN, SW]) expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
+  await deployOk(h, null, "guard", js(GUARD));
+  await deployOk(
+    h,
+    null,
+    "admin",
+    js(
+      `export default { fetch(request, env) { return Response.json({ role: env.ROLE ?? null, internal: [...request.headers.keys()].filter((k) => k.startsWith("x-wfp-")) }); } };`,
+    ),
+    {
+      bindings: [{ type: "plain_text", name: "ROLE", text: "user" }],
+    },
+  );
+  const outbound = { worker: { service: "guard" }, params: [{ name: "tenant_id" }] };
+  await deployOk(h, null, "gate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: GUARDED, outbound }] });
+  await deployOk(h, null, "opengate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: OPEN }] });
+  // An outbound Worker in service-worker syntax: it answers the names of the headers it got.
+  const swOutbound = `addEventListener("fetch", (e) => e.respondWith(Response.json([...e.request.headers.keys()])));`;
+  await deployOk(
+    h,
+    null,
+    "swguard",
+    { "worker.js": { content: swOutbound, type: "application/javascript" } },
+    { main_module: undefined, body_part: "worker.js" },
+  );
+  const swOut = { worker: { service: "swguard" }, params: [{ name: "tenant_id" }] };
+  await deployOk(h, null, "swgate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: SW, outbound: swOut }] });
+  await deployOk(h, SW, "evil", js(EVIL), { bindings: [{ type: "service", name: "ADMIN", service: "admin" }] });
+  for (const s of ["gate", "opengate", "swgate"])
+    expect((await h.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
+  for (const ns of [GUARDED, OPEN])
+    await deployOk(h, ns, "evil", js(EVIL), { bindings: [{ type: "service", name: "ADMIN", service: "admin" }] });
+  const mf = (h.emu.runtime as unknown as { mf: { ready: Promise<URL> } }).mf;
+  entryUrl = (await mf.ready).origin;
+}, 60_000);
+
+afterAll(async () => {
+  await h?.close();
+  loop?.close();
+});
+
+beforeEach(() => {
+  connections = 0;
+});
+
+const evil = (gate: string, path: string, query: Record<string, string> = {}) =>
+  get(base, `evil.${gate}.localhost`, `${path}?${new URLSearchParams(query)}`);
+
+describe("under an outbound Worker, every way out reaches it", () => {
+  test("a plain fetch", async () => {
+    const r = await evil("gate", "/direct", { url: loopUrl });
+    expect(r.text).toBe("403 guard evil 127.0.0.1");
+    expect(connections).toBe(0);
+  });
+
+  test("a fetch from a promise armed at module scope", async () => {
+    const r = await evil("gate", "/scope", { url: loopUrl });
+    expect(r.text).toBe("403 guard evil 127.0.0.1");
+    expect(connections).toBe(0);
+  });
+
+  test("connect() is refused, as Cloudflare refuses it under an outbound Worker", async () => {
+    const r = await evil("gate", "/connect", { url: loopUrl });
+    expect(r.status, r.text).toBe(599);
+    expect(connections).toBe(0);
+  });
+});
+
+describe("without an outbound Worker, loopback and private addresses are out of reach", () => {
+  test("the loopback server, the emulator's API and Miniflare's entry", async () => {
+    const targets: Array<[string, Record<string, string>]> = [
+      [loopUrl, {}],
+      [`${h.url}/__emulator/state`, {}],
+      [`${entryUrl}/`, { route: "acct:0123456789abcdef0123456789abcdef:admin" }],
+      ["http://10.0.0.1:9/", {}],
+    ];
+    for (const [url, extra] of targets) {
+      const r = await evil("opengate", "/direct", { url, ...extra });
+      expect(r.status, `${url}: ${r.text}`).toBe(599);
+    }
+    expect(connections).toBe(0);
+  });
+
+  test("connect() to loopback", async () => {
+    const r = await evil("opengate", "/connect", { url: loopUrl });
+    expect(r.status, r.text).toBe(599);
+    expect(connections).toBe(0);
+  });
+});
+
+describe("the runtime's modules are not the tenant's", () => {
+  test("a module named like the runtime's entry is refused at upload", async () => {
+    for (const name of ["__wfp_entry.js", "__wfp/wrap.mjs", "__wfp/patch.mjs"]) {
+      const r = await deploy(h, GUARDED, uniq("replacer"), { "worker.js": { content: EVIL }, [name]: { content: "export default {};" } });
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.errors[0].message).toContain(name);
+    }
+  });
+
+  test("importing the runtime's hook module gets the tenant nothing", async () => {
+    // A dynamic import: the upload's validation cannot see it.
+    const importer = `export default { async fetch(request) {
+  // The runtime's modules as they were (__wfp_patch.js) and are (__wfp/patch.mjs): whatever they hand out.
+  const hook = { ...(await import("./__wfp_" + "patch.js").catch(() => ({}))), ...(await import("./__wfp/" + "patch.mjs").catch(() => ({}))) };
+  let store = hook.als;
+  try { store ??= hook.take && hook.take(); } catch {}
+  const target = new URL(request.url).searchParams.get("url");
+  const run = (f) => (store ? store.exit(f) : f());
+  try { const r = await run(() => fetch(target)); return new Response(r.status + " " + (await r.text())); }
+  catch (e) { return new Response("refused: " + e.message, { status: 599 }); }
+} };`;
+    const r = await deploy(h, GUARDED, "importer", js(importer));
+    if (r.status === 200) {
+      const answer = await get(base, "importer.gate.localhost", `/?url=${encodeURIComponent(loopUrl)}`);
+      expect(answer.text).not.toContain("loopback secret");
+    } else expect(r.status, r.text).toBe(400);
+    expect(connections).toBe(0);
+  });
+});
+
+describe("internal headers never cross a hop", () => {
+  test("the tenant sees none, and no internal env keys", async () => {
+    const r = JSON.parse((await evil("gate", "/")).text);
+    expect(r.internal).toEqual([]);
+    expect(r.env).toEqual(["ADMIN"]);
+  });
+
+  test("forged over a service binding, they rewrite nothing", async () => {
+    const r = JSON.parse((await evil("gate", "/svc")).text);
+    expect(r).toEqual({ role: "user", internal: [] });
+  });
+
+  test("an outbound Worker without the runtime's wrapper (service-worker syntax) gets no internal header", async () => {
+    const r = await evil("swgate", "/direct", { url: "http://example.com/" });
+    expect(r.text).toMatch(/^200 \[/);
+    const names: string[] = JSON.parse(r.text.slice(4));
+    expect(names.filter((n) => n.startsWith("x-wfp-"))).toEqual([]);
+  });
+
+  test("sent from outside, they reach no Worker", async () => {
+    const g = await get(base, "evil.gate.localhost", "/", { "x-wfp-internal-script": "other", "x-wfp-internal-outbound": "{}" });
+    expect(JSON.parse(g.text).internal).toEqual([]);
+  });
+});
+
+describe("a Worker that fails to load fails only its own requests", () => {
+  let h2: Harness;
+  let base2: string;
+  const NS2 = uniq("loadfail");
+
+  beforeAll(async () => {
+    // Unvalidated uploads: how broken code gets in (and what a data dir from elsewhere may hold).
+    h2 = await start({ workersPort: 0, validateUploads: false });
+    base2 = h2.emu.workersUrl!;
+    expect((await h2.api("POST", "/dispatch/namespaces", { json: { name: NS2 } })).status).toBe(200);
+    await deployOk(h2, null, "gate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: NS2 }] });
+    await deployOk(h2, null, "broken", js("export default { fetch( {"));
+    for (const s of ["gate", "broken"])
+      expect((await h2.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
+    await deployOk(h2, NS2, "good", js(`export default { fetch() { return new Response("good"); } };`));
+    await deployOk(h2, NS2, "thrower", js(`throw new Error("boom at startup"); export default {};`));
+  }, 60_000);
+
+  afterAll(async () => {
+    await h2?.close();
+  });
+
+  test("the others answer; the broken ones answer their error", async () => {
+    expect((await get(base2, "good.gate.localhost")).text).toBe("good");
+    const thrower = await get(base2, "thrower.gate.localhost");
+    expect(thrower.status).toBe(502);
+    expect(thrower.text).toContain("boom at startup");
+    const broken = await get(base2, "broken.localhost");
+    expect(broken.status).toBe(500);
+    expect(broken.text).toContain("SyntaxError");
+  });
+
+  test("and the emulator starts with them", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "wfp-loadfail-"));
+    try {
+      const first = await start({ dataDir, validateUploads: false });
+      await deployOk(first, null, "broken", js("export default { fetch( {"));
+      await deployOk(first, null, "fine", js(`export default { fetch() { return new Response("fine"); } };`));
+      for (const s of ["broken", "fine"])
+        expect((await first.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
+      await first.close();
+      const again = await start({ dataDir, workersPort: 0, validateUploads: false });
+      try {
+        expect((await get(again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
+        expect((await get(again.emu.workersUrl!, "broken.localhost")).status).toBe(500);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
