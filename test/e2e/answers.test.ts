@@ -67,6 +67,10 @@ describe("what the engine prints", () => {
     expect(missing.output).not.toMatch(/does not support importing/);
 
     const withCode = await p.run(["import", "pulumi-nodejs:dynamic/wfp:UserScript", "other", "ans-imp/other", "--yes"]);
+    // As the README says: the import is done, the command exits 1 and says why and what to do.
+    expect(withCode.code).not.toBe(0);
+    const ids = (await p.exportStack()).deployment.resources.map((r: { id?: string }) => r.id);
+    expect(ids).toContain("ans-imp/other");
     expect(withCode.output).toContain("--generate-code=false");
     expect(withCode.output).toContain("cannot generate code for them (the resources were imported into the stack)");
   });
