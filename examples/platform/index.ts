@@ -44,6 +44,17 @@ const outbound =
     bindings: [{ type: "json", name: "BLOCKED_HOSTS", json: platform.blockedHosts }],
   });
 
+// A secret whose value is not set yet: name the command that sets it for this demo stack (its backend and
+// passphrase), rather than Pulumi's own hint, which needs them in the environment.
+const unset = platform.tenants
+  .filter((t) => holds.tenant(t.id))
+  .flatMap((t) => Object.entries(t.secrets).map(([name, key]) => ({ tenant: t.id, name, key })))
+  .filter(({ key }) => config.getSecret(key) === undefined);
+if (unset.length > 0) {
+  const lines = unset.map((s) => `  npm run secret -- ${s.tenant} ${s.name} <value>   (sets platform:${s.key})`);
+  throw new pulumi.RunError(`tenants.yaml names secrets without a value; set each (value from stdin if omitted):\n${lines.join("\n")}`);
+}
+
 const tenants = platform.tenants
   .filter((t) => holds.tenant(t.id))
   .map(
