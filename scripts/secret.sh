@@ -14,15 +14,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/stack-env.sh"
 
 key="$(node -e '
 const [file, tenant, name] = process.argv.slice(1);
-const { loadPlatformFile } = require("./dist/examples/platform/tenants.js");
-const t = loadPlatformFile(file).tenants.find((t) => t.id === tenant);
-if (!t) { console.error(`no tenant "${tenant}" in ${file}`); process.exit(1); }
-const key = t.secrets[name];
-if (!key) {
-  console.error(`tenant "${tenant}" has no secret ${name} in ${file}: add it under its secrets (${name}: <config key>) first`);
+const { loadTenantsFile } = require("./dist/examples/platform/tenants.js");
+const found = require("./dist/examples/platform/secrets.js").secretConfigKey(loadTenantsFile(file), tenant, name);
+if ("problem" in found) {
+  console.error(found.problem);
   process.exit(1);
 }
-process.stdout.write(key);
+process.stdout.write(found.key);
 ' "$WFP_ROOT/examples/platform/tenants.yaml" "$1" "$2")"
 
 if ! pulumi stack select "$WFP_STACK" --non-interactive 2>/dev/null; then

@@ -16,6 +16,7 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // Users import from "pulumi-cloudflare-wfp"; inside this repository the example uses the source.
 import { DispatchNamespace, Tenant, Worker } from "../../provider";
+import { unsetSecretsMessage } from "./secrets";
 import { parseShard, stackHolds } from "./shards";
 import { loadPlatformFile, PLANS } from "./tenants";
 
@@ -46,14 +47,11 @@ const outbound =
 
 // A secret whose value is not set yet: name the command that sets it for this demo stack (its backend and
 // passphrase), rather than Pulumi's own hint, which needs them in the environment.
-const unset = platform.tenants
-  .filter((t) => holds.tenant(t.id))
-  .flatMap((t) => Object.entries(t.secrets).map(([name, key]) => ({ tenant: t.id, name, key })))
-  .filter(({ key }) => config.getSecret(key) === undefined);
-if (unset.length > 0) {
-  const lines = unset.map((s) => `  npm run secret -- ${s.tenant} ${s.name} <value>   (sets platform:${s.key})`);
-  throw new pulumi.RunError(`tenants.yaml names secrets without a value; set each (value from stdin if omitted):\n${lines.join("\n")}`);
-}
+const unset = unsetSecretsMessage(
+  platform.tenants.filter((t) => holds.tenant(t.id)),
+  (key) => config.getSecret(key) !== undefined,
+);
+if (unset) throw new pulumi.RunError(unset);
 
 const tenants = platform.tenants
   .filter((t) => holds.tenant(t.id))
