@@ -53,6 +53,7 @@ describe("what the engine prints", () => {
     const state = await p.exportStack();
     const script = state.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/wfp:UserScript");
     expect(script?.id).toBe("ans-imp/outside");
+    expect(script?.protect, "pulumi import protects by default, as the README says").toBe(true);
 
     const missing = await p.run([
       "import",
