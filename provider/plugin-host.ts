@@ -83,7 +83,7 @@ function main(): void {
 }
 
 /** Why `pulumi import` without `--generate-code=false` cannot print code (the import itself is done by then). */
-export const GET_SCHEMA_ANSWER =
+const GET_SCHEMA_ANSWER =
   "dynamic resources have no schema, so pulumi import cannot generate code for them (the resources were imported " +
   "into the stack). Run pulumi import with --generate-code=false, then declare each resource in your program, " +
   'e.g. new UserScript("<name>", { namespace, name, modules, compatibilityDate }) from pulumi-cloudflare-wfp';
