@@ -8,7 +8,8 @@
  * Read arrives without one for a
  * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
  * A Read that finds nothing returns no properties, so an import of a missing resource says it does not exist;
- * GetSchema explains why an import cannot generate code; our errors are printed once (dropAnsweredErrorLines).
+ * GetSchema answers import-schema.ts, so `pulumi import` prints code; our errors are printed once
+ * (dropAnsweredErrorLines).
  * Everything else is the stock host, unchanged, started faster (compile-cache.ts, lazy-closure-deps.ts).
  */
 import { enableCompileCache } from "./compile-cache";
@@ -72,7 +73,18 @@ function main(): void {
       };
     }
     if (typeof impl.getSchema === "function") {
-      impl.getSchema = (_call, callback) => callback({ code: grpc.status.UNIMPLEMENTED, details: GET_SCHEMA_ANSWER }, undefined);
+      // What `pulumi import` asks for to print code for the imported resources (import-schema.ts).
+      impl.getSchema = (_call, callback) => {
+        try {
+          const { importSchema } = require("./import-schema") as typeof import("./import-schema");
+          const { GetSchemaResponse } = fromPulumi("@pulumi/pulumi/proto/provider_pb");
+          const response = new GetSchemaResponse();
+          response.setSchema(JSON.stringify(importSchema(fromPulumi("@pulumi/pulumi/package.json").version)));
+          callback(undefined, response);
+        } catch (error) {
+          callback(error);
+        }
+      };
     }
     return addService.call(this, service, impl);
   };
@@ -81,12 +93,6 @@ function main(): void {
   require("@pulumi/pulumi/cmd/dynamic-provider");
   exitWithParent();
 }
-
-/** Why `pulumi import` without `--generate-code=false` cannot print code (the import itself is done by then). */
-const GET_SCHEMA_ANSWER =
-  "dynamic resources have no schema, so pulumi import cannot generate code for them (the resources were imported " +
-  "into the stack). Run pulumi import with --generate-code=false, then declare each resource in your program, " +
-  'e.g. new UserScript("<name>", { namespace, name, modules, compatibilityDate }) from pulumi-cloudflare-wfp';
 
 /**
  * The stock host prints every error a provider throws to stderr as `${error}: ${error.stack}`, on top of the

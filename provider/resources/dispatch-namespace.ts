@@ -55,7 +55,7 @@ export interface DispatchNamespaceOutputs {
   accountId?: string;
 }
 
-const DISPATCH_NAMESPACE: ResourceSpec = {
+export const DISPATCH_NAMESPACE: ResourceSpec = {
   kind: "DispatchNamespace",
   inputs: ["name", "trustedWorkers", "forceDestroy", "accountId"],
   outputs: ["namespaceId"],

@@ -1,9 +1,11 @@
 /**
- * What a user reads from the real engine: `pulumi import` as the README shows it exits 0, an import of a
- * missing script says which id does not exist, a refused namespace delete is printed once (not again, twice
+ * What a user reads from the real engine: `pulumi import` as the README shows it exits 0 and prints code that is
+ * the program (nothing to change), an import of a missing script says which id does not exist, a refused namespace delete is printed once (not again, twice
  * and with its stack, from the host's stderr), and a nested bad input shows the value given with a suggestion
  * instead of `{<nil>}`.
  */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { PulumiProject } from "./harness";
@@ -34,46 +36,42 @@ const project = (name: string, config: Record<string, string>) =>
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
 describe("what the engine prints", () => {
-  it("imports with the README's command (exit 0); a missing script is named as not existing; code generation says what to do", async () => {
+  it("imports with the README's command (exit 0) and prints code that, run as the program, changes nothing", async () => {
     const p = await project("answers-import", { "answers:namespace": "ans-imp" });
-    const up = await p.up();
-    expect(up.code, up.output).toBe(0);
+    expect((await em.api("POST", "/dispatch/namespaces", { json: { name: "ans-imp" } })).ok).toBe(true);
     await deployOutside("ans-imp", "outside");
-    await deployOutside("ans-imp", "other");
 
-    const imported = await p.run([
-      "import",
-      "pulumi-nodejs:dynamic/wfp:UserScript",
-      "outside",
-      "ans-imp/outside",
-      "--generate-code=false",
-      "--yes",
-    ]);
+    const imported = await p.run(["import", "pulumi-nodejs:dynamic/wfp:UserScript", "outside", "ans-imp/outside", "--yes"]);
     expect(imported.code, imported.output).toBe(0);
-    const state = await p.exportStack();
-    const script = state.deployment.resources.find((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/wfp:UserScript");
+    const script = (await p.exportStack()).deployment.resources.find(
+      (r: { type: string }) => r.type === "pulumi-nodejs:dynamic/wfp:UserScript",
+    );
     expect(script?.id).toBe("ans-imp/outside");
     expect(script?.protect, "pulumi import protects by default, as the README says").toBe(true);
 
-    const missing = await p.run([
-      "import",
-      "pulumi-nodejs:dynamic/wfp:UserScript",
-      "nope",
-      "ans-imp/nope",
-      "--generate-code=false",
-      "--yes",
-    ]);
-    expect(missing.code).not.toBe(0);
-    expect(missing.output).toContain("resource 'ans-imp/nope' does not exist");
-    expect(missing.output).not.toMatch(/does not support importing/);
+    // The code it prints, as the README shows it, then run as the whole program.
+    const code = imported.stdout.slice(imported.stdout.indexOf("import * as pulumi "));
+    expect(code).toContain('import * as pulumi_nodejs from "pulumi-cloudflare-wfp";');
+    expect(code).toMatch(
+      /const outside = new pulumi_nodejs\.UserScript\("outside", \{\n[\s\S]*namespace: "ans-imp",[\s\S]*\}, \{\n {4}protect: true,\n\}\);/,
+    );
+    mkdirSync(path.join(p.dir, "generated"));
+    writeFileSync(
+      path.join(p.dir, "generated", "index.js"),
+      code.replace(/^import \* as (\w+) from ("[^"]+");$/gm, "const $1 = require($2);"),
+    );
+    const yaml = path.join(p.dir, "Pulumi.yaml");
+    writeFileSync(yaml, readFileSync(yaml, "utf8").replace(/^main: .*$/m, "main: generated/index.js"));
+    const preview = await p.preview(["--expect-no-changes"]);
+    expect(preview.code, `${code}\n${preview.output}`).toBe(0);
+  });
 
-    const withCode = await p.run(["import", "pulumi-nodejs:dynamic/wfp:UserScript", "other", "ans-imp/other", "--yes"]);
-    // As the README says: the import is done, the command exits 1 and says why and what to do.
-    expect(withCode.code).not.toBe(0);
-    const ids = (await p.exportStack()).deployment.resources.map((r: { id?: string }) => r.id);
-    expect(ids).toContain("ans-imp/other");
-    expect(withCode.output).toContain("--generate-code=false");
-    expect(withCode.output).toContain("cannot generate code for them (the resources were imported into the stack)");
+  it("an import of a missing script says which id does not exist", async () => {
+    const p = await project("answers-missing", { "answers:namespace": "ans-missing" });
+    const missing = await p.run(["import", "pulumi-nodejs:dynamic/wfp:UserScript", "nope", "ans-missing/nope", "--yes"]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.output).toContain("resource 'ans-missing/nope' does not exist");
+    expect(missing.output).not.toMatch(/does not support importing|GetSchema/);
   });
 
   it("a refused namespace delete is printed once", async () => {
