@@ -143,11 +143,13 @@ describe("import through the real engine", () => {
         id!,
         "--yes",
         "--skip-preview",
-        "--generate-code=false",
         "--protect=false",
       ]);
       expect(imported.code, `${kind}: ${imported.output}`).toBe(0);
       expect(imported.output).not.toMatch(/code must be a string|failed to validate/);
+      // The code it prints for each kind; never the secret's value.
+      expect(imported.stdout).toContain(`new pulumi_nodejs.${kind}("${name}", {`);
+      expect(imported.output).not.toContain(apiKey);
     }
     expect(await em.writes(), "an import only reads").toEqual([]);
 
