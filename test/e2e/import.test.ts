@@ -136,15 +136,7 @@ describe("import through the real engine", () => {
       ["ScriptSecret", "app-api-key", `${ns}/app/API_KEY`],
       ["StaticAssets", "app-assets", `${ns}/app`],
     ]) {
-      const imported = await p.run([
-        "import",
-        TYPE(kind!),
-        name!,
-        id!,
-        "--yes",
-        "--skip-preview",
-        "--protect=false",
-      ]);
+      const imported = await p.run(["import", TYPE(kind!), name!, id!, "--yes", "--skip-preview", "--protect=false"]);
       expect(imported.code, `${kind}: ${imported.output}`).toBe(0);
       expect(imported.output).not.toMatch(/code must be a string|failed to validate/);
       // The code it prints for each kind; never the secret's value.
