@@ -41,16 +41,30 @@ function lookup(inputs: Record<string, unknown>, path: Array<string | number>): 
   return { found: value !== undefined, value, hidden };
 }
 
-/** A value as a user wrote it, shortened; a hidden one only by its kind. */
-export function describeGiven(value: unknown, hidden: boolean): string {
+/** Inside an object, fields shown by name only: hidden ones, file paths, and anything not a short scalar. */
+function fieldOf(key: string, v: unknown): string {
+  const short = typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length <= 40);
+  return HIDDEN_FIELDS.has(key) || key === "path" || key === "directory" || !short ? key : `${key}: ${JSON.stringify(v)}`;
+}
+
+/**
+ * A value as a user wrote it, shortened: an object by its fields (short scalars with their values), a list of
+ * objects by its length, a hidden value only by its kind.
+ */
+export function describeGiven(value: unknown, hidden: boolean, whole = false): string {
   if (hidden) return typeof value === "string" ? `(${value.length} character${value.length === 1 ? "" : "s"}, not shown)` : "(not shown)";
+  if (isPlainObject(value))
+    return `{${Object.entries(value)
+      .map(([k, v]) => fieldOf(k, v))
+      .join(", ")}}`;
+  if (Array.isArray(value) && value.some((v) => typeof v === "object" && v !== null)) return `(a list of ${value.length})`;
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
     text = String(value);
   }
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
+  return text.length > MAX_SHOWN && !whole ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
 }
 
 /** The failures as the engine should get them (see the module comment). */
@@ -61,7 +75,9 @@ export function failuresForEngine(failures: readonly CheckFailure[], inputs: Rec
     const topLevel = path?.length === 1 && typeof path[0] === "string";
     const at = path ? lookup(inputs, path) : { found: false, hidden: false };
     if (topLevel && at.found) return f;
-    const given = at.found ? ` = ${describeGiven(at.value, at.hidden)}` : "";
+    // A file path is shown whole: the reason often names it too.
+    const isPath = path !== undefined && ["path", "directory"].includes(String(path[path.length - 1]));
+    const given = at.found ? ` = ${describeGiven(at.value, at.hidden, isPath)}` : "";
     return { property: "", reason: `${f.property}${given}: ${f.reason}` };
   });
 }

@@ -69,6 +69,12 @@ describe("check failures as the engine prints them", () => {
     expect(out[0].reason).toBe("bindings[0].text = (not shown): must be a string");
     expect(out[1].reason).toBe("modules[0].content = (500 characters, not shown): must be shorter");
     expect(describeGiven("y".repeat(200), false).length).toBe(80);
+    expect(describeGiven("y".repeat(200), false, true).length).toBe(202);
+    expect(describeGiven({ name: "a.js", content: "secret code", path: "/p", n: 1, o: {} }, false)).toBe(
+      '{name: "a.js", content, path, n: 1, o}',
+    );
+    expect(describeGiven([{ text: "s" }], false)).toBe("(a list of 1)");
+    expect(describeGiven(["/api/*"], false)).toBe('["/api/*"]');
   });
 
   it("is what the provider hands the host: a near miss of a binding type, value and suggestion included", async () => {
