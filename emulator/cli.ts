@@ -30,6 +30,14 @@ const HELP = `Usage: wfp-emulator [options]
   --no-validate-uploads    accept them unchecked
   --quiet-workers          drop the Workers' console output (default: on stderr with --workers-port)
   --log                    log internal errors to stderr
+  -h, --help               print this help
+
+The API answers at http://HOST:PORT/client/v4 (the first stdout line is "listening on http://HOST:PORT").
+Point the provider at it with CLOUDFLARE_BASE_URL=http://HOST:PORT/client/v4, CLOUDFLARE_API_TOKEN set to an
+accepted token and CLOUDFLARE_ACCOUNT_ID set to any 32 hex characters. The emulator itself reads no
+environment variables and no credentials: tokens come from --token only.
+
+Exit codes: 0 stopped by SIGINT or SIGTERM, 1 failed to start or to stop, 2 bad arguments.
 `;
 
 const FLAGS = {

@@ -1,20 +1,70 @@
 #!/usr/bin/env node
 /**
  * `wfp-drift [--cwd DIR] [--stack NAME]`: prints each drifted resource and what changed, and the scripts in the
- * stack's namespaces its state does not hold; exits 1 on either, 2 when the preview itself fails, 0 when the stack
- * matches its program.
+ * stack's namespaces its state does not hold; exits 1 on either, 2 when the preview itself fails or the arguments
+ * are wrong, 0 when the stack matches its program.
  */
 import { parseArgs } from "node:util";
 import { detectDrift, formatDrift, hasDrift } from "./drift";
 
+export const DRIFT_HELP = `Usage: wfp-drift [--cwd DIR] [--stack NAME]
+
+Refreshes a stack against the API (pulumi preview --refresh --json) and lists each resource whose real
+state differs from the program, with what changed, and the scripts in the stack's namespaces that its state
+does not hold: this stack's (left by a crashed run) and those no stack owns. Changes nothing.
+
+Options:
+  --cwd DIR      the Pulumi project directory (default: the current directory)
+  --stack NAME   the stack (default: the project's selected stack)
+  -h, --help     print this help
+
+Credentials: read by the provider as in any pulumi command: a resource's accountId, then the stack config
+(cloudflare:apiToken, cloudflare:accountId, cloudflare:baseUrl), then the environment (CLOUDFLARE_API_TOKEN,
+CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_BASE_URL).
+
+Environment: the pulumi CLI must be on PATH, with what the stack needs, as for pulumi itself
+(PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, ...).
+
+Exit codes: 0 no drift, 1 drift or stray scripts, 2 the preview failed or the arguments are wrong.
+`;
+
+export type DriftCommand = { help: true } | { help: false; cwd?: string; stack?: string } | { error: string };
+
+/** Parses the arguments; never throws. */
+export function parseDriftArgs(argv: string[]): DriftCommand {
+  try {
+    const { values } = parseArgs({
+      args: argv,
+      options: { cwd: { type: "string" }, stack: { type: "string" }, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: false,
+    });
+    if (values.help) return { help: true };
+    return { help: false, cwd: values.cwd, stack: values.stack };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { cwd: { type: "string" }, stack: { type: "string" } } });
-  const report = await detectDrift({ cwd: values.cwd ?? process.cwd(), stack: values.stack });
+  const command = parseDriftArgs(process.argv.slice(2));
+  if ("error" in command) {
+    process.stderr.write(`wfp-drift: ${command.error}\n\n${DRIFT_HELP}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (command.help) {
+    process.stdout.write(DRIFT_HELP);
+    return;
+  }
+  const report = await detectDrift({ cwd: command.cwd ?? process.cwd(), stack: command.stack });
   console.log(formatDrift(report));
   process.exitCode = hasDrift(report) ? 1 : 0;
 }
 
-main().catch((error: unknown) => {
-  console.error(`wfp-drift: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 2;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`wfp-drift: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 2;
+  });
+}

@@ -4,6 +4,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { beginRun } from "./api/run-cache";
+import { failuresForEngine } from "./check-failures";
 import { persistCompileCache } from "./compile-cache";
 import { configureFromStack } from "./config";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
@@ -35,11 +36,35 @@ export function handler(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
     // What a call loaded (the host, this package, the SDK) reaches the compile cache before Pulumi kills the host.
     provider[name] = async (...args: unknown[]) => {
       try {
-        return await fn(...args);
+        const result = await fn(...args);
+        if (name === "check" && result?.failures?.length) {
+          return { ...result, failures: failuresForEngine(result.failures, (args[1] ?? {}) as Record<string, unknown>) };
+        }
+        return result;
+      } catch (error) {
+        markAnswered(error);
+        throw error;
       } finally {
         persistCompileCache();
       }
     };
   }
   return provider as unknown as pulumi.dynamic.ResourceProvider;
+}
+
+/**
+ * Errors our providers raise on purpose reach the user through the engine's error. Pulumi's host also prints
+ * each to stderr as `${error}: ${error.stack}` (the message twice more): plugin-host.ts drops exactly those
+ * lines, found in this registry. A programming error (a TypeError, say) keeps its stack.
+ */
+const ANSWERED = Symbol.for("pulumi-cloudflare-wfp.answered-errors");
+type Registry = { [ANSWERED]?: Set<string> };
+
+function markAnswered(error: unknown): void {
+  if (!(error instanceof Error) || error instanceof TypeError || error instanceof ReferenceError) return;
+  const registry = globalThis as Registry;
+  registry[ANSWERED] ??= new Set();
+  const set = registry[ANSWERED];
+  if (set.size > 100) set.clear();
+  set.add(`${error}: ${error.stack}`);
 }

@@ -1,37 +1,144 @@
 #!/usr/bin/env node
 /**
- * `wfp-offboard --namespace NS --tag tenant-acme [--tag plan-free=no] [--dry-run]`
- * Credentials come from CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_BASE_URL.
+ * `wfp-offboard --namespace NS --tag tenant-acme [--tag plan-free=no] [--dry-run] [--stack NAME [--cwd DIR]]`:
+ * deletes (or lists) the scripts of a namespace carrying the tags. Credentials: the stack's config with
+ * --stack, else the environment.
  */
+import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
+import { ConfigurationError, configureFromStack } from "./config";
 import { offboardByTag } from "./offboard";
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      namespace: { type: "string" },
-      tag: { type: "string", multiple: true },
-      "dry-run": { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-  });
-  if (values.help || !values.namespace || !values.tag?.length) {
-    console.log("usage: wfp-offboard --namespace NS --tag TAG[=no] [--tag ...] [--dry-run]");
-    process.exitCode = values.help ? 0 : 2;
-    return;
+export const OFFBOARD_HELP = `Usage: wfp-offboard --namespace NS --tag TAG[=no] [--tag ...] [--dry-run] [--stack NAME [--cwd DIR]]
+
+Deletes every script of a dispatch namespace that carries each TAG (TAG=no: that lacks it), with
+Cloudflare's bulk delete by tag, including scripts no stack manages. An empty filter is refused.
+
+Options:
+  --namespace NS   the dispatch namespace (required)
+  --tag TAG[=no]   a tag the scripts must carry, or with =no must not (repeatable; at least one)
+  --dry-run        list the matching scripts, delete nothing
+  --stack NAME     read credentials from this stack's config (pulumi config, in --cwd)
+  --cwd DIR        the Pulumi project of --stack (default: the current directory)
+  -h, --help       print this help
+
+Credentials, in this order (there are no resource arguments here):
+  1. with --stack, the stack config cloudflare:apiToken, cloudflare:accountId, cloudflare:baseUrl (the
+     pulumi CLI must be on PATH, with the stack's PULUMI_BACKEND_URL and PULUMI_CONFIG_PASSPHRASE);
+  2. the environment: CLOUDFLARE_API_TOKEN, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_BASE_URL (default
+     https://api.cloudflare.com/client/v4). Without --stack, only the environment is read.
+
+Exit codes: 0 done (also when nothing matched), 1 the API call, the credentials or the stack config
+failed, 2 the arguments are wrong.
+`;
+
+export interface OffboardCommand {
+  namespace: string;
+  tags: Record<string, boolean>;
+  dryRun: boolean;
+  stack?: string;
+  cwd?: string;
+}
+
+const OPTIONS = {
+  namespace: { type: "string" },
+  tag: { type: "string", multiple: true },
+  "dry-run": { type: "boolean", default: false },
+  stack: { type: "string" },
+  cwd: { type: "string" },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+const parseFlags = (argv: string[]) => parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+
+/** Parses the arguments; never throws. */
+export function parseOffboardArgs(argv: string[]): { help: true } | { error: string } | { command: OffboardCommand } {
+  let values: ReturnType<typeof parseFlags>;
+  try {
+    values = parseFlags(argv);
+  } catch (error) {
+    return { error: (error as Error).message };
   }
+  if (values.help) return { help: true };
+  if (!values.namespace) return { error: "--namespace is required" };
+  if (!values.tag?.length) return { error: "at least one --tag is required" };
+  if (values.cwd && !values.stack) return { error: "--cwd is the project of --stack: give --stack too" };
   const tags: Record<string, boolean> = {};
   for (const spec of values.tag) {
-    const [tag, want = "yes"] = spec.split("=");
+    const [tag, want = "yes", ...rest] = spec.split("=");
+    if (rest.length > 0 || !["yes", "no"].includes(want)) return { error: `--tag ${spec}: expected TAG or TAG=no` };
     tags[tag] = want !== "no";
   }
-  const result = await offboardByTag({ namespace: values.namespace, tags, dryRun: values["dry-run"] });
+  return { command: { namespace: values.namespace, tags, dryRun: values["dry-run"], stack: values.stack, cwd: values.cwd } };
+}
+
+/** The `cloudflare:` values of `pulumi config --json --show-secrets` output. */
+export function cloudflareConfigFromJson(json: string): Record<string, string> {
+  const parsed = JSON.parse(json) as Record<string, { value?: unknown }>;
+  const out: Record<string, string> = {};
+  for (const key of ["cloudflare:apiToken", "cloudflare:accountId", "cloudflare:baseUrl"]) {
+    const value = parsed[key]?.value;
+    if (typeof value === "string" && value !== "") out[key] = value;
+  }
+  return out;
+}
+
+/** Reads a stack's config with the pulumi CLI; its error output (never a value) on failure. */
+export function readStackConfig(stack: string, cwd: string, pulumi = "pulumi"): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(pulumi, ["config", "--json", "--show-secrets", "--stack", stack, "--non-interactive"], {
+      cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", (error) => reject(new Error(`cannot run ${pulumi} to read the config of stack ${stack}: ${error.message}`)));
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`cannot read the config of stack ${stack} (pulumi exited ${code}): ${stderr.trim()}`));
+      try {
+        resolve(cloudflareConfigFromJson(stdout));
+      } catch {
+        reject(new Error(`cannot read the config of stack ${stack}: pulumi config --json printed no JSON`));
+      }
+    });
+  });
+}
+
+async function main(): Promise<void> {
+  const parsed = parseOffboardArgs(process.argv.slice(2));
+  if ("help" in parsed) {
+    process.stdout.write(OFFBOARD_HELP);
+    return;
+  }
+  if ("error" in parsed) {
+    process.stderr.write(`wfp-offboard: ${parsed.error}\n\n${OFFBOARD_HELP}`);
+    process.exitCode = 2;
+    return;
+  }
+  const { command } = parsed;
+  if (command.stack) {
+    const config = await readStackConfig(command.stack, command.cwd ?? process.cwd());
+    configureFromStack({ get: (key) => config[key] });
+  }
+  let result: Awaited<ReturnType<typeof offboardByTag>>;
+  try {
+    result = await offboardByTag({ namespace: command.namespace, tags: command.tags, dryRun: command.dryRun });
+  } catch (error) {
+    if (error instanceof ConfigurationError && !command.stack) {
+      throw new Error(`${error.message} (wfp-offboard reads the stack config only with --stack NAME)`);
+    }
+    throw error;
+  }
   const verb = result.dryRun ? "would delete" : "deleted";
-  console.log(`${verb} ${result.dryRun ? result.scripts.length : result.deleted} script(s) from namespace ${values.namespace}`);
+  console.log(`${verb} ${result.dryRun ? result.scripts.length : result.deleted} script(s) from namespace ${command.namespace}`);
   for (const name of result.scripts) console.log(`  ${name}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(`wfp-offboard: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(`wfp-offboard: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
+}

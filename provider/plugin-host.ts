@@ -7,6 +7,9 @@
  * provider is the same one-line `require()` for every instance of a kind (thin-provider.ts), so when a
  * Read arrives without one for a
  * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
+ * A Read that finds nothing returns no properties, so an import of a missing resource says it does not exist;
+ * GetSchema answers import-schema.ts, so `pulumi import` prints code; our errors are printed once
+ * (dropAnsweredErrorLines).
  * Everything else is the stock host, unchanged, started faster (compile-cache.ts, lazy-closure-deps.ts).
  */
 import { enableCompileCache } from "./compile-cache";
@@ -15,6 +18,11 @@ import path from "node:path";
 
 interface StructLike {
   toJavaScript(): Record<string, unknown>;
+}
+interface ReadResponseLike {
+  getId(): string;
+  clearProperties(): void;
+  clearInputs(): void;
 }
 interface ReadRequestLike {
   getUrn(): string;
@@ -52,14 +60,53 @@ function main(): void {
           callback(error);
           return;
         }
-        return read.call(this, call, callback);
+        // The stock host answers a missing resource with no id but with properties (`__provider`), which an
+        // import reports as "provider does not support importing resources": without them it is "does not exist".
+        return read.call(this, call, (error: unknown, answer?: unknown, ...rest: unknown[]) => {
+          const response = answer as ReadResponseLike | undefined;
+          if (!error && response && response.getId() === "") {
+            response.clearProperties();
+            response.clearInputs();
+          }
+          callback(error, response, ...rest);
+        });
+      };
+    }
+    if (typeof impl.getSchema === "function") {
+      // What `pulumi import` asks for to print code for the imported resources (import-schema.ts).
+      impl.getSchema = (_call, callback) => {
+        try {
+          const { importSchema } = require("./import-schema") as typeof import("./import-schema");
+          const { GetSchemaResponse } = fromPulumi("@pulumi/pulumi/proto/provider_pb");
+          const response = new GetSchemaResponse();
+          response.setSchema(JSON.stringify(importSchema(fromPulumi("@pulumi/pulumi/package.json").version)));
+          callback(undefined, response);
+        } catch (error) {
+          callback(error);
+        }
       };
     }
     return addService.call(this, service, impl);
   };
 
+  dropAnsweredErrorLines();
   require("@pulumi/pulumi/cmd/dynamic-provider");
   exitWithParent();
+}
+
+/**
+ * The stock host prints every error a provider throws to stderr as `${error}: ${error.stack}`, on top of the
+ * engine's own report of it: the user read our errors three times. dynamic.ts registers the lines of errors it
+ * raised on purpose (Symbol.for below), and they are dropped here; anything else is printed as before.
+ */
+function dropAnsweredErrorLines(): void {
+  const answered = Symbol.for("pulumi-cloudflare-wfp.answered-errors");
+  const print = console.error.bind(console);
+  console.error = (...args: unknown[]) => {
+    const set = (globalThis as { [answered]?: Set<string> })[answered];
+    if (args.length === 1 && typeof args[0] === "string" && set?.delete(args[0])) return;
+    print(...args);
+  };
 }
 
 /** Pulumi starts plugins in a process group of their own, so a CLI killed with SIGKILL would leave this host behind. */

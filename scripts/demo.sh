@@ -14,8 +14,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/stack-env.sh"
 if ! pulumi stack select "$WFP_STACK" --non-interactive 2>/dev/null; then
   pulumi stack init "$WFP_STACK" --secrets-provider passphrase --non-interactive
 fi
-# Demo values for the example tenants' secrets, set once. A real platform sets its own with
-# `pulumi config set --secret platform:<key> <value>` (or from its vault).
+# Demo values for the example tenants' secrets, set once. Another tenant's: `npm run secret -- <tenant> <NAME> <value>`
+# (scripts/secret.sh); a real platform sets its own with `pulumi config set --secret` (or from its vault).
 demo_secret() { pulumi config get "platform:$1" >/dev/null 2>&1 || pulumi config set --secret "platform:$1" "$2"; }
 demo_secret globexStripeKey "sk_test_demo_$(printf 'globex' | sha256sum | cut -c1-24)"
 demo_secret globexWebhookSecret "whsec_demo_$(printf 'webhook' | sha256sum | cut -c1-24)"

@@ -2,7 +2,8 @@
 # The root stack on the embedded emulator, for demo.sh and drift.sh: sourcing this sets up the toolchain,
 # enters the repository, sets the stack's environment and starts the emulator (stopped on exit).
 # The emulator persists to .wfp/emulator; the Pulumi state is a file backend in .wfp/state. Point
-# CLOUDFLARE_BASE_URL elsewhere to target another API (the emulator is then not started).
+# CLOUDFLARE_BASE_URL elsewhere to target another API (the emulator is then not started); WFP_SKIP_EMULATOR=1
+# for commands that only touch the stack (secret.sh).
 
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain.sh"
 ensure_toolchain
@@ -42,4 +43,4 @@ start_emulator() {
   echo "[platform] emulator at $url (data in .wfp/emulator)"
 }
 
-start_emulator
+[ -n "${WFP_SKIP_EMULATOR:-}" ] || start_emulator

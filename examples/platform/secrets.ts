@@ -7,12 +7,14 @@
  * to value kept outside git: CI writes it from its secret store, a developer keeps it beside the clone. A platform of
  * thousands of tenants needs it: the engine hands the program the whole stack config in one environment variable,
  * which Linux caps at 128 KiB (2,000 tenants with two secrets each do not fit), and each value set in stack config
- * is one more CLI call.
+ * is one more CLI call. For the demo stack, `npm run secret -- <tenant> <NAME> [value]` (scripts/secret.sh) sets a
+ * value in its stack config, on the demo's backend and passphrase.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
+import type { TenantEntry } from "./tenants";
 
 export class SecretsFileError extends pulumi.RunError {
   override name = "SecretsFileError";
@@ -62,14 +64,29 @@ export function resolveSecrets(refs: SecretRef[], config: pulumi.Config, root: s
     const fromConfig = value === undefined ? config.getSecret(ref.key) : undefined;
     if (value !== undefined) resolved.set(ref.key, pulumi.secret(value));
     else if (fromConfig !== undefined) resolved.set(ref.key, fromConfig);
-    else missing.push(`tenant ${ref.tenant}, secret ${ref.name}: key "${ref.key}"`);
+    else missing.push(`tenant ${ref.tenant}, secret ${ref.name}: key "${ref.key}" (npm run secret -- ${ref.tenant} ${ref.name} <value>)`);
   }
   if (missing.length > 0) {
     const where = file ? `neither in ${file} nor in the stack's config` : "not in the stack's config";
     throw new SecretsFileError(
       `${missing.length} secret value(s) missing, ${where}:\n${missing.map((m) => `  - ${m}`).join("\n")}\n` +
-        `Add each key to the secrets file (platform:secretsFile) or run \`pulumi config set --secret platform:<key> <value>\`.`,
+        "Add each key to the secrets file (platform:secretsFile), or set it in the stack's config: for the demo stack " +
+        "with the npm run secret line shown, elsewhere with `pulumi config set --secret platform:<key>`.",
     );
   }
   return resolved;
+}
+
+/** For `npm run secret`: the config key (without `platform:`) of a tenant's secret, or a sentence saying what is missing. */
+export function secretConfigKey(tenants: TenantEntry[], tenant: string, name: string): { key: string } | { problem: string } {
+  const t = tenants.find((entry) => entry.id === tenant);
+  if (!t) return { problem: `no tenant "${tenant}" in tenants.yaml (tenants: ${tenants.map((e) => e.id).join(", ")})` };
+  const key = t.secrets[name];
+  if (!key) {
+    const known = Object.keys(t.secrets);
+    return {
+      problem: `tenant "${tenant}" has no secret ${name} in tenants.yaml${known.length > 0 ? ` (it has ${known.join(", ")})` : ""}: add it under its secrets as ${name}: <config key> first`,
+    };
+  }
+  return { key };
 }

@@ -2,7 +2,7 @@
  * The asset config (`assets.config` of a script upload): validation of the user-facing camelCase
  * input and conversion to the wire format, with `_headers` / `_redirects` carried as strings.
  */
-import { isPlainObject, isUnknown, type CheckFailure } from "../validation";
+import { didYouMean, isPlainObject, isUnknown, type CheckFailure } from "../validation";
 
 export const HTML_HANDLING = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"] as const;
 export const NOT_FOUND_HANDLING = ["none", "404-page", "single-page-application"] as const;
@@ -41,11 +41,17 @@ export function assetConfigFailures(value: unknown, property = "config"): CheckF
   const failures: CheckFailure[] = [];
   for (const key of Object.keys(value)) {
     if (!CONFIG_KEYS.includes(key))
-      failures.push({ property: `${property}.${key}`, reason: `is not a known setting; use one of ${CONFIG_KEYS.join(", ")}` });
+      failures.push({
+        property: `${property}.${key}`,
+        reason: `is not a known setting; use one of ${CONFIG_KEYS.join(", ")}${didYouMean(key, CONFIG_KEYS)}`,
+      });
   }
   const { htmlHandling, notFoundHandling, runWorkerFirst } = value;
   if (htmlHandling !== undefined && !isUnknown(htmlHandling) && !HTML_HANDLING.includes(htmlHandling as HtmlHandling)) {
-    failures.push({ property: `${property}.htmlHandling`, reason: `must be one of ${HTML_HANDLING.map((v) => `"${v}"`).join(", ")}` });
+    failures.push({
+      property: `${property}.htmlHandling`,
+      reason: `must be one of ${HTML_HANDLING.map((v) => `"${v}"`).join(", ")}${didYouMean(htmlHandling, HTML_HANDLING)}`,
+    });
   }
   if (
     notFoundHandling !== undefined &&
@@ -54,7 +60,7 @@ export function assetConfigFailures(value: unknown, property = "config"): CheckF
   ) {
     failures.push({
       property: `${property}.notFoundHandling`,
-      reason: `must be one of ${NOT_FOUND_HANDLING.map((v) => `"${v}"`).join(", ")}`,
+      reason: `must be one of ${NOT_FOUND_HANDLING.map((v) => `"${v}"`).join(", ")}${didYouMean(notFoundHandling, NOT_FOUND_HANDLING)}`,
     });
   }
   if (runWorkerFirst !== undefined && !isUnknown(runWorkerFirst) && typeof runWorkerFirst !== "boolean") {

@@ -59,7 +59,7 @@ export interface DispatchNamespaceOutputs {
   accountId?: string;
 }
 
-const DISPATCH_NAMESPACE: ResourceSpec = {
+export const DISPATCH_NAMESPACE: ResourceSpec = {
   kind: "DispatchNamespace",
   inputs: ["name", "trustedWorkers", "forceDestroy", "accountId"],
   // `owner` is set by the class, not the user, and never stored: tolerated by check like an output.

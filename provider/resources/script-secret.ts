@@ -64,7 +64,7 @@ export function secretValueHash(name: string, text: string): string {
   return sha256Hex(`${name}\0${text}`);
 }
 
-const SCRIPT_SECRET: ResourceSpec = {
+export const SCRIPT_SECRET: ResourceSpec = {
   kind: "ScriptSecret",
   inputs: ["namespace", "scriptName", "name", "text", "accountId"],
   outputs: ["valueHash"],

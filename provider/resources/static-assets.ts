@@ -125,7 +125,7 @@ const INPUT_KEYS = [
 ] as const;
 const COMPUTED_INPUT_KEYS = ["digest", "fileCount", "totalBytes"] as const;
 
-const STATIC_ASSETS: ResourceSpec = {
+export const STATIC_ASSETS: ResourceSpec = {
   kind: "StaticAssets",
   inputs: INPUT_KEYS,
   outputs: [...COMPUTED_INPUT_KEYS, "hashFormula", "uploadedFiles", "attachment"],

@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import type { CheckFailure } from "../validation";
+import { type CheckFailure, didYouMean } from "../validation";
 
 export type ResourceKind = "DispatchNamespace" | "UserScript" | "Worker" | "ScriptSecret" | "StaticAssets";
 const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "Worker", "ScriptSecret", "StaticAssets"];
@@ -31,7 +31,10 @@ export function unknownPropertyFailures(spec: ResourceSpec, n: Record<string, un
   const known = new Set([...spec.inputs, ...spec.outputs]);
   return Object.keys(n)
     .filter((key) => !known.has(key))
-    .map((key) => ({ property: key, reason: `is not an input of ${spec.kind}; use ${spec.inputs.join(", ")}` }));
+    .map((key) => ({
+      property: key,
+      reason: `is not an input of ${spec.kind}; use ${spec.inputs.join(", ")}${didYouMean(key, spec.inputs)}`,
+    }));
 }
 
 /** The Pulumi type token module: types are `pulumi-nodejs:dynamic/wfp:<Kind>`. */

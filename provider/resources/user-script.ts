@@ -83,7 +83,7 @@ export interface UserScriptOutputs extends ScriptOutputs {
   namespace: string;
 }
 
-const USER_SCRIPT: ResourceSpec = { kind: "UserScript", inputs: ["namespace", ...SCRIPT_INPUT_KEYS], outputs: SCRIPT_OUTPUT_KEYS };
+export const USER_SCRIPT: ResourceSpec = { kind: "UserScript", inputs: ["namespace", ...SCRIPT_INPUT_KEYS], outputs: SCRIPT_OUTPUT_KEYS };
 
 const refOf = (i: { namespace: string; name: string }): ScriptRef => ({ namespace: i.namespace, script: i.name });
 const opFor = (i: { namespace: string; name: string }, verb: string) => operation("UserScript", `${i.namespace}/${i.name}`, verb);

@@ -38,7 +38,7 @@ export interface WorkerOutputs extends ScriptOutputs {
   workersDev: boolean;
 }
 
-const WORKER: ResourceSpec = { kind: "Worker", inputs: [...SCRIPT_INPUT_KEYS, "workersDev"], outputs: SCRIPT_OUTPUT_KEYS };
+export const WORKER: ResourceSpec = { kind: "Worker", inputs: [...SCRIPT_INPUT_KEYS, "workersDev"], outputs: SCRIPT_OUTPUT_KEYS };
 
 const refOf = (name: string): ScriptRef => ({ script: name });
 const opFor = (name: string, verb: string): Operation => operation("Worker", name, verb);

@@ -51,6 +51,10 @@ const SITES: Record<string, Site> = {
     files: { "/index.html": "home", "/404.html": "top 404", "/blog/404.html": "blog 404", "/blog/post.html": "post" },
     config: { not_found_handling: "404-page" },
   },
+  page404api: {
+    files: { "/index.html": "home", "/404.html": "top 404" },
+    config: { not_found_handling: "404-page", run_worker_first: ["/api/*"] },
+  },
   spa: { files: { "/index.html": "spa shell", "/app.js": "js" }, config: { not_found_handling: "single-page-application" } },
   nothing: { files: { "/index.html": "home" }, config: { not_found_handling: "none" } },
   rules: {
@@ -163,6 +167,23 @@ describe("not_found_handling", () => {
     expect([nav.status, nav.text]).toEqual([200, "spa shell"]);
     const api = await req("spa", "/some/route");
     expect(api.text).toBe("worker /some/route");
+  });
+});
+
+describe("navigation requests (assets_navigation_prefers_asset_serving)", () => {
+  const navigate = { "sec-fetch-mode": "navigate" };
+
+  test("404-page: a browser's navigation to a Worker route gets the 404 page, curl gets the Worker", async () => {
+    const browser = await req("page404", "/api/user", navigate);
+    expect([browser.status, browser.text]).toEqual([404, "top 404"]);
+    expect((await req("page404", "/api/user")).text).toBe("worker /api/user");
+  });
+
+  test("run_worker_first rules make the Worker answer its routes for every client", async () => {
+    const browser = await req("page404api", "/api/user", navigate);
+    expect([browser.status, browser.text]).toEqual([200, "worker /api/user"]);
+    const elsewhere = await req("page404api", "/missing", navigate);
+    expect([elsewhere.status, elsewhere.text]).toEqual([404, "top 404"]);
   });
 });
 

@@ -20,6 +20,7 @@ import { Tenant, tenantArgsFailures, type TenantArgs } from "../../provider/tena
 import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
 import type { CheckFailure } from "../../provider/validation";
+import { failuresForEngine } from "../../provider/check-failures";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { sparseFile, tempDir, writeFile } from "../helpers/files";
 
@@ -672,13 +673,23 @@ async function failuresOf(row: Row): Promise<CheckFailure[]> {
 /** The message a user sees, with machine-specific paths and today's date made stable for the doc. */
 function shown(f: CheckFailure): string {
   const today = new Date().toISOString().slice(0, 10);
-  return `${f.property}: ${f.reason}`.replaceAll(tmp, "<tmp>").replaceAll(today, "<today>").replace(/\n/g, " ");
+  return `${f.property === "" ? "" : `${f.property}: `}${f.reason}`
+    .replaceAll(tmp, "<tmp>")
+    .replaceAll(today, "<today>")
+    .replace(/\n/g, " ");
 }
 
 /** A row's failure that names its property and what is allowed (undefined when none does), and every failure. */
 async function resultOf(row: Row): Promise<{ hit?: CheckFailure; failures: CheckFailure[] }> {
   const failures = await failuresOf(row);
   return { hit: failures.find((f) => f.property === row.property && row.allowed.test(f.reason)), failures };
+}
+
+/** A resource's failure as the engine gets it: a nested or missing input names its path and value in the reason. */
+function asPrinted(row: Row, f: CheckFailure): CheckFailure {
+  if (!(row.resource in providers)) return f;
+  const [printed] = failuresForEngine([f], row.value());
+  return printed.property === "" ? { property: "", reason: printed.reason } : printed;
 }
 
 type FileRow = (typeof FILE_ROWS)[number];
@@ -735,7 +746,7 @@ describe("bad input fails at check time, names the field and what is allowed, an
     const results: Array<{ resource: string; input: string; bad: string; message?: string }> = [];
     for (const row of ROWS) {
       const { hit } = await resultOf(row);
-      results.push({ resource: row.resource, input: row.input, bad: row.bad, message: hit && shown(hit) });
+      results.push({ resource: row.resource, input: row.input, bad: row.bad, message: hit && shown(asPrinted(row, hit)) });
     }
     for (const row of FILE_ROWS) {
       const { hit } = await fileResultOf(row);
@@ -755,7 +766,10 @@ describe("bad input fails at check time, names the field and what is allowed, an
       "Every row fails at check time, which is what `pulumi preview` runs, and makes **zero API calls** (the test",
       "runs each check against a live emulator and asserts its request journal stays empty). Pulumi prints each",
       "failure as `<type> resource '<name>': property <input> value {<value>} has a problem: <message>` (a secret",
-      "value is shown masked; test/e2e/bad-input.test.ts checks both through the real engine). tenants.yaml problems are reported by the",
+      "value is shown masked; test/e2e/bad-input.test.ts checks both through the real engine). A nested or missing input",
+      "is printed as `<type> resource '<name>' has a problem: <path> = <value>: <message>`, the value shortened and",
+      "never shown for `text`, `json`, `content` and other fields that may hold secrets or code (test/e2e/answers.test.ts).",
+      "A near miss of an allowed value ends with `did you mean <value>?`. tenants.yaml problems are reported by the",
       'example program before any resource is registered, all at once, as `tenant "<id>": <field> <message>`.',
       "The Tenant component's arguments are checked in its constructor.",
       "",

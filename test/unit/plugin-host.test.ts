@@ -12,3 +12,18 @@ describe("import support in the plugin host", () => {
     expect(kindOfUrn("garbage")).toBeUndefined();
   });
 });
+
+describe("the schema pulumi import's code generation gets", () => {
+  it("declares each of our types with its inputs, never a secret's value or an assets attachment", async () => {
+    const { importSchema } = await import("../../provider/import-schema");
+    const schema = importSchema("3.259.0") as { name: string; resources: Record<string, { inputProperties: Record<string, unknown> }> };
+    expect(schema.name).toBe("pulumi-nodejs");
+    expect(Object.keys(schema.resources).sort()).toEqual(
+      ["DispatchNamespace", "ScriptSecret", "StaticAssets", "UserScript", "Worker"].map((k) => `pulumi-nodejs:dynamic/wfp:${k}`),
+    );
+    const script = Object.keys(schema.resources["pulumi-nodejs:dynamic/wfp:UserScript"].inputProperties);
+    expect(script).toEqual(expect.arrayContaining(["namespace", "name", "modules", "compatibilityDate", "bindings"]));
+    expect(script).not.toContain("assets");
+    expect(Object.keys(schema.resources["pulumi-nodejs:dynamic/wfp:ScriptSecret"].inputProperties)).not.toContain("text");
+  });
+});

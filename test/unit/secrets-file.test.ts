@@ -81,7 +81,7 @@ describe("the platform's secrets file", () => {
     ];
     expect(() => resolveSecrets(refs, new pulumi.Config("platform"), tmp)).toThrow(SecretsFileError);
     expect(() => resolveSecrets(refs, new pulumi.Config("platform"), tmp)).toThrow(
-      /2 secret value\(s\) missing, neither in .* nor in the stack's config:\n {2}- tenant b, secret STRIPE_KEY: key "bStripe"\n {2}- tenant c, secret HOOK: key "cHook"/,
+      /2 secret value\(s\) missing, neither in .* nor in the stack's config:\n {2}- tenant b, secret STRIPE_KEY: key "bStripe" \(npm run secret -- b STRIPE_KEY <value>\)\n {2}- tenant c, secret HOOK: key "cHook" \(npm run secret -- c HOOK <value>\)/,
     );
   });
 });

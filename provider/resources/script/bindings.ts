@@ -1,6 +1,6 @@
 /** Bindings: the table of types and fields, check-time validation, and conversion to and from the API's form. */
 import type * as pulumi from "@pulumi/pulumi";
-import { bindingNameProblem, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
+import { bindingNameProblem, didYouMean, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
 import { camelToSnake, convertKeys, snakeToCamel } from "./keys";
 
 /** Binding types, their fields (camelCase, as inputs take them) and which fields are required. */
@@ -156,13 +156,19 @@ export function checkBindings(value: unknown, failures: CheckFailure[], hasAsset
     }
     const spec = typeof b.type === "string" ? BINDING_FIELDS[b.type] : undefined;
     if (!spec) {
-      failures.push({ property: `${p}.type`, reason: `must be one of ${Object.keys(BINDING_FIELDS).join(", ")}` });
+      failures.push({
+        property: `${p}.type`,
+        reason: `must be one of ${Object.keys(BINDING_FIELDS).join(", ")}${didYouMean(b.type, Object.keys(BINDING_FIELDS))}`,
+      });
       return;
     }
     const allowed = ["name", "type", ...spec.required, ...spec.optional];
     for (const key of Object.keys(b)) {
       if (!allowed.includes(key))
-        failures.push({ property: `${p}.${key}`, reason: `is not a field of a ${b.type} binding; allowed: ${allowed.join(", ")}` });
+        failures.push({
+          property: `${p}.${key}`,
+          reason: `is not a field of a ${b.type} binding; allowed: ${allowed.join(", ")}${didYouMean(key, allowed)}`,
+        });
     }
     for (const key of spec.required) {
       if (b[key] === undefined || b[key] === null || b[key] === "")
@@ -180,7 +186,10 @@ export function checkBindings(value: unknown, failures: CheckFailure[], hasAsset
       failures.push({ property: `${p}.namespaceId`, reason: "must be at most 32 characters (a KV namespace id)" });
     }
     if (b.type === "r2_bucket" && b.jurisdiction !== undefined && !["eu", "fedramp", "fedramp-high"].includes(b.jurisdiction as string)) {
-      failures.push({ property: `${p}.jurisdiction`, reason: "must be eu, fedramp or fedramp-high" });
+      failures.push({
+        property: `${p}.jurisdiction`,
+        reason: `must be eu, fedramp or fedramp-high${didYouMean(b.jurisdiction, ["eu", "fedramp", "fedramp-high"])}`,
+      });
     }
     if (b.type === "ratelimit" && b.simple !== undefined && !isUnknown(b.simple)) {
       const s = b.simple;

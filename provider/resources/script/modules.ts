@@ -6,7 +6,7 @@ import type { CloudflareApi } from "../../api/client";
 import type { Operation } from "../../api/errors";
 import type { UploadModule } from "../../api/multipart";
 import { getScriptContent, type ScriptRef } from "../../api/scripts";
-import { containsUnknown, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../../validation";
+import { containsUnknown, didYouMean, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../../validation";
 
 /** Module Content-Types the API accepts. */
 export const MODULE_TYPES = [
@@ -118,7 +118,10 @@ export function checkModules(value: unknown, failures: CheckFailure[]): ModuleIn
     }
     for (const key of Object.keys(raw)) {
       if (!["name", "content", "path", "type", "sha256"].includes(key))
-        failures.push({ property: `${p}.${key}`, reason: "is not a module field; use name, content, path or type" });
+        failures.push({
+          property: `${p}.${key}`,
+          reason: `is not a module field; use name, content, path or type${didYouMean(key, ["name", "content", "path", "type"])}`,
+        });
     }
     const { name, content, path: filePath, type } = raw;
     const m: ModuleInput = { name: name as string, type: "", sha256: "" };
@@ -138,7 +141,7 @@ export function checkModules(value: unknown, failures: CheckFailure[]): ModuleIn
     if (type !== undefined) {
       if (isUnknown(type)) m.type = type as string;
       else if (typeof type !== "string" || !(MODULE_TYPES as readonly string[]).includes(type)) {
-        failures.push({ property: `${p}.type`, reason: `must be one of ${MODULE_TYPES.join(", ")}` });
+        failures.push({ property: `${p}.type`, reason: `must be one of ${MODULE_TYPES.join(", ")}${didYouMean(type, MODULE_TYPES)}` });
       } else m.type = type;
     } else if (typeof name === "string" && !isUnknown(name)) {
       const inferred = inferType(name, typeof filePath === "string" ? filePath : undefined);

@@ -1,6 +1,6 @@
 /** Script settings: usage model, limits, logpush, observability, placement, tail consumers; check and read-back. */
 import type { ScriptSettings } from "../../api/settings";
-import { booleanProblem, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
+import { booleanProblem, didYouMean, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
 import { bindingFromWire, type Binding } from "./bindings";
 import { convertKeys, snakeToCamel, stripUndefined } from "./keys";
 
@@ -49,7 +49,7 @@ export function checkSettings(
 ): Omit<ScriptSettingsShape, "compatibilityDate" | "compatibilityFlags" | "bindings" | "tags"> {
   const usageModel = n.usageModel ?? "standard";
   if (!isUnknown(usageModel) && !(USAGE_MODELS as readonly unknown[]).includes(usageModel)) {
-    failures.push({ property: "usageModel", reason: `must be one of ${USAGE_MODELS.join(", ")}` });
+    failures.push({ property: "usageModel", reason: `must be one of ${USAGE_MODELS.join(", ")}${didYouMean(usageModel, USAGE_MODELS)}` });
   }
   const limits = n.limits ?? {};
   if (!isUnknown(limits)) {
