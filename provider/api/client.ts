@@ -140,9 +140,18 @@ export class CloudflareApi {
 
   /** A GET whose answer the resources of one engine run share (see run-cache.ts). */
   async callShared<T>(request: ApiRequest & { method: "get" }): Promise<T> {
-    const key = `${this.baseUrl}${this.fullPath(request)}?${JSON.stringify(request.query ?? {})}`;
+    return this.shared(request, () => this.call<T>(request));
+  }
+
+  /** The key of a GET in the run cache: where it goes, with its query. */
+  private sharedKey(request: ApiRequest): string {
+    return `${this.baseUrl}${this.fullPath(request)}?${JSON.stringify(request.query ?? {})}`;
+  }
+
+  /** `load()`'s answer to a GET, shared within the run under the request's key (a paginated list, say). */
+  async shared<T>(request: ApiRequest & { method: "get" }, load: () => Promise<T>): Promise<T> {
     try {
-      return await shared(key, () => this.call<T>(request));
+      return await shared(this.sharedKey(request), load);
     } catch (error) {
       // The answer may have been fetched for another resource: name this one.
       throw error instanceof CloudflareApiError ? error.forOperation(request.op) : error;

@@ -16,6 +16,11 @@ export function beginRun(): void {
   entries ??= new Map();
 }
 
+/** True within an engine run, where GETs are shared. */
+export function inRun(): boolean {
+  return entries !== undefined;
+}
+
 /** Stops caching and forgets everything. */
 export function endRun(): void {
   entries = undefined;

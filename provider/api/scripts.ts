@@ -7,6 +7,7 @@ import type { CloudflareApi } from "./client";
 import { CODES, unlessGone, type Operation } from "./errors";
 import { namespacePath } from "./namespaces";
 import { paginate } from "./paginate";
+import { inRun } from "./run-cache";
 
 /** A script in a dispatch namespace, or an account-level one when `namespace` is undefined. */
 export interface ScriptRef {
@@ -47,6 +48,13 @@ export async function uploadScript(api: CloudflareApi, ref: ScriptRef, form: For
  */
 export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptObject | undefined> {
   if (ref.namespace === undefined) return (await listAccountScripts(api, op)).find((s) => s.id === ref.script);
+  if (inRun()) {
+    // A refresh reads every script of the namespace: one list (1,000 a page) serves them all.
+    const listed = await listNamespaceScriptObjects(api, ref.namespace, op);
+    if (listed === undefined) return undefined;
+    const script = listed.get(ref.script);
+    if (script === undefined || script.etag !== undefined) return script;
+  }
   const details = await unlessGone(
     api.call<{ script: ScriptObject | null } | null>({ method: "get", path: scriptPath(ref), op }),
     scriptGoneCodes(ref),
@@ -57,6 +65,25 @@ export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operatio
 /** GET `/scripts`: the account-level Workers (not those of dispatch namespaces); shared within a run. */
 export async function listAccountScripts(api: CloudflareApi, op: Operation): Promise<ScriptObject[]> {
   return (await api.callShared<ScriptObject[] | null>({ method: "get", path: "/scripts", op })) ?? [];
+}
+
+/**
+ * Every script of a namespace with its details (etag, tags, has_assets), by name, read once per run; undefined
+ * when Cloudflare says the namespace is gone.
+ */
+export async function listNamespaceScriptObjects(
+  api: CloudflareApi,
+  namespace: string,
+  op: Operation,
+): Promise<Map<string, ScriptObject> | undefined> {
+  const request = { method: "get", path: `${namespacePath(namespace)}/scripts`, op } as const;
+  const load = async () => {
+    const byName = new Map<string, ScriptObject>();
+    for (const item of await paginate<{ script?: ScriptObject | null }>(api, request))
+      if (typeof item.script?.id === "string") byName.set(item.script.id, item.script);
+    return byName;
+  };
+  return unlessGone(api.shared(request, load), [CODES.namespaceNotFound]);
 }
 
 /** DELETE the script (`force` also removes it while bindings point at it); false when it was already gone. */
