@@ -1,6 +1,6 @@
 /**
  * Asset deploy benchmark: a generated site (default 20,000 files, ~500 MB; the generator of bench/assets.ts)
- * deployed as one tenant (Tenant = StaticAssets + UserScript) by the REAL Pulumi CLI running the example platform
+ * deployed as one tenant (one Tenant resource: its site and script) by the REAL Pulumi CLI running the example platform
  * program, beside `wrangler deploy --dispatch-namespace` of the same site against the same emulator in the same run.
  * For each tool: the initial deploy, a no-op re-deploy and a 1-file change, with wall time and the requests the
  * emulator journal saw. Prints a markdown table.
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
     const calls = (st: Step) => `${st.calls.total}: ${[...st.calls.byKind.entries()].map(([k, n]) => `${n}× ${k}`).join(", ") || "none"}`;
     console.log(`\n### Asset deploy: ${files} files, ${mb} MB, one script (${machine()})\n`);
     console.log(
-      `Pulumi CLI ${await pulumiVersion()} running the example platform program (one Tenant: StaticAssets + UserScript, real engine, ` +
+      `Pulumi CLI ${await pulumiVersion()} running the example platform program (one Tenant resource: site and script, real engine, ` +
         `\`pulumi up --skip-preview\`); ` +
         ("cli" in wrangler
           ? `wrangler ${WRANGLER_VERSION} (\`wrangler deploy --dispatch-namespace\`)`
