@@ -55,6 +55,8 @@ export interface TenantInputs extends ScriptInputs {
   namespace: string;
   tenantId: string;
   secrets: Record<string, string>;
+  /** The secrets' names, sorted: not secret, unlike the values. */
+  secretNames?: string[];
   assetFiles: number;
 }
 
@@ -220,6 +222,7 @@ export async function checkTenant(
 
   const inputs = { ...script, namespace: n.namespace as string, tenantId: id, secrets, assetFiles: fileCount } as TenantInputs;
   if (isUnknown(n.secrets)) inputs.secrets = n.secrets as unknown as Record<string, string>;
+  else inputs.secretNames = Object.keys(secrets).sort();
   for (const key of Object.keys(inputs) as Array<keyof TenantInputs>) if (inputs[key] === undefined) delete inputs[key];
   return { inputs, failures };
 }

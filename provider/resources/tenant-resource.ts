@@ -18,7 +18,7 @@ import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import { deleteScript, type ScriptRef } from "../api/scripts";
 import { deleteSecret, updateSecret } from "../api/secrets";
-import { containsUnknown, isUnknown, withoutInternalKeys } from "../validation";
+import { containsUnknown, deepEqual, isUnknown, withoutInternalKeys } from "../validation";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
 import type { ScriptOutputs } from "./script/types";
@@ -55,7 +55,10 @@ function secretsChanged(stored: Record<string, string> | undefined, secrets: Rec
 export function diffTenant(olds: Partial<TenantOutputs>, news: TenantInputs): KeyedDiff {
   const script = diffScript(olds, news);
   const changedKeys = [...script.changedKeys];
-  if (secretsChanged(olds.secretHashes, news.secrets)) changedKeys.push("secrets");
+  // Names are not secret: a secret gone or added is told as such, even where the values are masked (drift reports).
+  if (Array.isArray(news.secretNames) && Array.isArray(olds.secretNames) && !deepEqual([...olds.secretNames].sort(), news.secretNames))
+    changedKeys.push("secretNames");
+  else if (secretsChanged(olds.secretHashes, news.secrets)) changedKeys.push("secrets");
   return { changes: changedKeys.length > 0, replaces: script.replaces, deleteBeforeReplace: false, changedKeys };
 }
 

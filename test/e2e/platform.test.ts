@@ -222,7 +222,7 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     const drift = await runDrift(project);
     expect(drift.code, drift.output).toBe(1);
     expect(drift.output).toMatch(/Tenant "multi" update/);
-    expect(drift.output).toMatch(/Tenant "billing" update/);
+    expect(drift.output).toMatch(/Tenant "billing" update: secretNames/);
     expect(drift.output).toMatch(/Tenant "tagged" update.*tags/);
     expect(drift.output).toMatch(/Tenant "site" update/);
     expect(drift.output).toMatch(/Tenant "doomed" missing/);

@@ -114,7 +114,7 @@ describe("refresh of Tenants within one engine run", () => {
     });
     await deleteScript(emu, NS, "t05");
     const { drift } = await refresh(stack, 9);
-    expect(drift).toEqual({ t01: ["etag"], t02: ["secrets"], t03: ["tags"], t04: expect.arrayContaining(["etag"]), t05: "gone" });
+    expect(drift).toEqual({ t01: ["etag"], t02: ["secretNames"], t03: ["tags"], t04: expect.arrayContaining(["etag"]), t05: "gone" });
     await emu.api("DELETE", `/dispatch/namespaces/${NS}?force=true`);
     const after = await refresh(stack, 3);
     expect(Object.values(after.drift).every((d) => d === "gone")).toBe(true);

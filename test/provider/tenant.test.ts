@@ -135,7 +135,7 @@ describe("Tenant against the emulator", () => {
     const read = await p.read!(created.id, created.outs);
     expect((read.props as TenantOutputs).secretNames).toEqual(["WEBHOOK_SECRET"]);
     const d = await p.diff!(created.id, read.props, inputs);
-    expect(d.changedKeys).toEqual(["secrets"]);
+    expect(d.changedKeys).toEqual(["secretNames"]);
     await emu.clearJournal();
     await p.update!(created.id, read.props, inputs);
     expect(await calls()).toEqual([`PUT /dispatch/namespaces/${NS}/scripts/acme/secrets`]);

@@ -53,7 +53,16 @@ describe("diffTenant", () => {
     expect(diffTenant(outputs(inputs()), inputs())).toMatchObject({ changes: false, replaces: [] });
   });
 
-  it("a rotated, added or removed secret is a `secrets` change, in place", () => {
+  it("a rotated secret is a `secrets` change, an added or removed one a `secretNames` change, in place", () => {
+    const olds = outputs(inputs());
+    const named = (secrets: Record<string, string>) => inputs({ secrets, secretNames: Object.keys(secrets).sort() });
+    expect(diffTenant(olds, named({ A: "1", B: "3" }))).toMatchObject({ changes: true, replaces: [], changedKeys: ["secrets"] });
+    expect(diffTenant(olds, named({ A: "1" }))).toMatchObject({ changes: true, replaces: [], changedKeys: ["secretNames"] });
+    expect(diffTenant(olds, named({ A: "1", B: "2", C: "3" })).changedKeys).toEqual(["secretNames"]);
+    expect(diffTenant(olds, named({ A: "1", B: "2" })).changes).toBe(false);
+  });
+
+  it("without the names (inputs whose values are masked) any difference is a `secrets` change", () => {
     const olds = outputs(inputs());
     for (const secrets of [{ A: "1", B: "3" }, { A: "1" }, { A: "1", B: "2", C: "3" }]) {
       expect(diffTenant(olds, inputs({ secrets }))).toMatchObject({ changes: true, replaces: [], changedKeys: ["secrets"] });
