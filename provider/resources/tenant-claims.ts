@@ -4,7 +4,8 @@
  * registers. So:
  * - a ScriptSecret whose name a Tenant also sets is refused at check, whichever of the two is checked first;
  * - deleting a ScriptSecret that a Tenant now manages (a stack moving from the Tenant component to the Tenant
- *   resource, or a secret moved into a Tenant's `secrets`) only forgets it: the Tenant's upload owns the value.
+ *   resource, or a secret moved into a Tenant's `secrets`) only forgets it: the Tenant's upload owns the value;
+ * - a secret leaving a Tenant's list for a ScriptSecret is not deleted by the Tenant.
  */
 
 /** Where a script lives: account (or "" for the default), namespace, script. */
@@ -47,6 +48,11 @@ export function claimScriptSecret(key: ScriptKey, name: string): string | undefi
 /** The tenant id of the Tenant managing this secret in this run, if any. */
 export function tenantManagingSecret(key: ScriptKey, name: string): string | undefined {
   return tenantSecrets.get(keyOf(key))?.get(name);
+}
+
+/** True when a ScriptSecret of this run manages this secret (one moved out of a Tenant's list, say). */
+export function scriptSecretManages(key: ScriptKey, name: string): boolean {
+  return scriptSecrets.get(keyOf(key))?.has(name) ?? false;
 }
 
 /** Forgets every claim (tests). */

@@ -24,6 +24,7 @@ import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
 import type { ScriptOutputs } from "./script/types";
 import { secretValueHash } from "./script-secret";
 import { checkTenant, type TenantInputs } from "./tenant-check";
+import { scriptSecretManages } from "./tenant-claims";
 import type { KeyedDiff } from "./thin-provider";
 
 export interface TenantOutputs extends ScriptOutputs {
@@ -114,7 +115,9 @@ export const tenantProvider: pulumi.dynamic.ResourceProvider = {
       for (const [name, text] of Object.entries(news.secrets))
         if (before[name] !== hashes[name]) await updateSecret(api, ref, { name, text }, op);
     }
-    for (const name of Object.keys(before)) if (!(name in hashes)) await deleteSecret(api, ref, name, op);
+    const key = { accountId: news.accountId, namespace: news.namespace, script: news.name };
+    for (const name of Object.keys(before))
+      if (!(name in hashes) && !scriptSecretManages(key, name)) await deleteSecret(api, ref, name, op);
     return { outs: outputsOf(script, news, hashes) };
   },
 

@@ -101,6 +101,19 @@ describe("Tenant against the emulator", () => {
     expect(outs.secretNames).toEqual(["NEW_ONE", "STRIPE_KEY"]);
   });
 
+  it("a secret moved from the Tenant's list to a ScriptSecret is not deleted by the Tenant", async () => {
+    const created = await p.create(await check(args()));
+    resetClaims(); // the next run: the Tenant without the secret, and a ScriptSecret with it
+    const inputs = await check(args({ secrets: { STRIPE_KEY: VALUE } }));
+    const apart = await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "WEBHOOK_SECRET", text: "whsec_1" });
+    expect(apart.failures).toEqual([]);
+    await emu.clearJournal();
+    const updated = await p.update!(created.id, created.outs, inputs);
+    expect(await calls()).toEqual([]);
+    expect((updated.outs as TenantOutputs).secretNames).toEqual(["STRIPE_KEY"]);
+    expect((await scriptState()).secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
+  });
+
   it("a code change is one PUT that keeps the Tenant's secrets and those managed apart, and the site", async () => {
     const created = await p.create(await check(withSite()));
     const apart = await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "OTHER", text: "o" });
