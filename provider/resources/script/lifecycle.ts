@@ -26,7 +26,7 @@ export async function deployScript(
   secrets: ReadonlyArray<{ name: string; text: string }> = [],
 ): Promise<ScriptOutputs> {
   const { upload, outputs: modules } = loadModules(inputs.modules);
-  const metadata = { ...buildMetadata(inputs), ...(await assetsMetadata(api, ref, inputs, deployedDigest)) };
+  const metadata = { ...buildMetadata(inputs), ...(await assetsMetadata(api, ref, inputs, deployedDigest, op.resource)) };
   if (secrets.length > 0)
     metadata.bindings = [...(metadata.bindings as unknown[]), ...secrets.map((s) => ({ type: "secret_text", name: s.name, text: s.text }))];
   const result = await uploadScript(api, ref, buildScriptUploadForm(metadata, upload), op);
