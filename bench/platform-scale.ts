@@ -178,7 +178,7 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
     const again = summarize(await emu.journal());
     const unchanged = /(\d+) unchanged/.exec(noop.output)?.[1] ?? "?";
     // Resources as the engine counts them (components and the stack included): the no-op's "unchanged".
-    const resources = Number(unchanged) || tenants * 5 + 1;
+    const resources = Number(unchanged) || tenants + 1;
 
     await emu.clearJournal();
     console.error(`[platform-scale] no-op preview --refresh (no-op up ${seconds(noop.ms)})`);

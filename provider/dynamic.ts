@@ -10,6 +10,7 @@ import { configureFromStack } from "./config";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
 import { staticAssetsProvider } from "./resources/static-assets";
+import { tenantProvider } from "./resources/tenant-resource";
 import type { ResourceKind } from "./resources/thin-provider";
 import { userScriptProvider } from "./resources/user-script";
 import { workerProvider } from "./resources/worker";
@@ -20,6 +21,7 @@ export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = 
   Worker: workerProvider,
   ScriptSecret: scriptSecretProvider,
   StaticAssets: staticAssetsProvider,
+  Tenant: tenantProvider,
 };
 
 /** The dynamic provider's `configure` hook: receives the whole stack config, once per process. */

@@ -14,7 +14,7 @@ import type { Credentials } from "../config";
 import { log } from "../log";
 import { CloudflareApiError, redact, type Operation } from "./errors";
 import { pacerFor, type Pacer } from "./pacer";
-import { invalidate, shared } from "./run-cache";
+import { atRunStart, invalidate, shared } from "./run-cache";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -140,9 +140,27 @@ export class CloudflareApi {
 
   /** A GET whose answer the resources of one engine run share (see run-cache.ts). */
   async callShared<T>(request: ApiRequest & { method: "get" }): Promise<T> {
-    const key = `${this.baseUrl}${this.fullPath(request)}?${JSON.stringify(request.query ?? {})}`;
+    return this.shared(request, () => this.call<T>(request));
+  }
+
+  /** The key of a GET in the run cache: where it goes, with its query. */
+  private sharedKey(request: ApiRequest): string {
+    return `${this.baseUrl}${this.fullPath(request)}?${JSON.stringify(request.query ?? {})}`;
+  }
+
+  /** `load()`'s answer to a GET as first loaded in this run, kept across the run's writes (see run-cache.ts). */
+  async firstInRun<T>(request: ApiRequest & { method: "get" }, load: () => Promise<T>): Promise<T> {
     try {
-      return await shared(key, () => this.call<T>(request));
+      return await atRunStart(`first:${this.sharedKey(request)}`, load);
+    } catch (error) {
+      throw error instanceof CloudflareApiError ? error.forOperation(request.op) : error;
+    }
+  }
+
+  /** `load()`'s answer to a GET, shared within the run under the request's key (a paginated list, say). */
+  async shared<T>(request: ApiRequest & { method: "get" }, load: () => Promise<T>): Promise<T> {
+    try {
+      return await shared(this.sharedKey(request), load);
     } catch (error) {
       // The answer may have been fetched for another resource: name this one.
       throw error instanceof CloudflareApiError ? error.forOperation(request.op) : error;

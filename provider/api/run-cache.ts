@@ -7,18 +7,29 @@
  * A run is the life of a provider process after Pulumi's `configure` (dynamic.ts begins it); outside a run
  * (tests calling provider methods, library use) nothing is cached. Any write clears the cache: a read after a
  * write always sees the write.
+ *
+ * Apart from that, a run keeps what it first saw of a namespace's scripts ({@link atRunStart}), which writes do not
+ * clear: a create asks it whether a name was taken before the run began, so a thousand creates cost one list.
  */
 
 let entries: Map<string, Promise<unknown>> | undefined;
+let firstSeen: Map<string, Promise<unknown>> | undefined;
 
 /** Starts caching (one engine run). The engine may configure a provider process more than once: the run goes on. */
 export function beginRun(): void {
   entries ??= new Map();
+  firstSeen ??= new Map();
+}
+
+/** True within an engine run, where GETs are shared. */
+export function inRun(): boolean {
+  return entries !== undefined;
 }
 
 /** Stops caching and forgets everything. */
 export function endRun(): void {
   entries = undefined;
+  firstSeen = undefined;
 }
 
 /** The answer for `key` shared within the run, or `load()` each time outside one. A failed load is not kept. */
@@ -33,7 +44,22 @@ export function shared<T>(key: string, load: () => Promise<T>): Promise<T> {
   return answer;
 }
 
-/** Forgets every cached answer (after a write). */
+/**
+ * The answer for `key` as first loaded in this run, kept across writes; `load()` each time outside a run. For
+ * questions about the world before the run, never about what the run itself wrote. A failed load is not kept.
+ */
+export function atRunStart<T>(key: string, load: () => Promise<T>): Promise<T> {
+  if (!firstSeen) return load();
+  let answer = firstSeen.get(key) as Promise<T> | undefined;
+  if (!answer) {
+    answer = load();
+    firstSeen.set(key, answer);
+    answer.catch(() => firstSeen?.delete(key));
+  }
+  return answer;
+}
+
+/** Forgets every cached answer (after a write); what the run first saw stays. */
 export function invalidate(): void {
   entries?.clear();
 }

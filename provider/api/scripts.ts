@@ -3,10 +3,11 @@
  * account level (`/scripts/{name}`). Every verb takes a {@link ScriptRef}, so UserScript and account-level
  * Workers share one implementation.
  */
-import type { CloudflareApi } from "./client";
+import type { ApiRequest, CloudflareApi } from "./client";
 import { CODES, unlessGone, type Operation } from "./errors";
 import { namespacePath } from "./namespaces";
 import { paginate } from "./paginate";
+import { inRun } from "./run-cache";
 
 /** A script in a dispatch namespace, or an account-level one when `namespace` is undefined. */
 export interface ScriptRef {
@@ -47,6 +48,13 @@ export async function uploadScript(api: CloudflareApi, ref: ScriptRef, form: For
  */
 export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptObject | undefined> {
   if (ref.namespace === undefined) return (await listAccountScripts(api, op)).find((s) => s.id === ref.script);
+  if (inRun()) {
+    // A refresh reads every script of the namespace: one list (1,000 a page) serves them all.
+    const listed = await listNamespaceScriptObjects(api, ref.namespace, op);
+    if (listed === undefined) return undefined;
+    const script = listed.get(ref.script);
+    if (script === undefined || script.etag !== undefined) return script;
+  }
   const details = await unlessGone(
     api.call<{ script: ScriptObject | null } | null>({ method: "get", path: scriptPath(ref), op }),
     scriptGoneCodes(ref),
@@ -57,6 +65,49 @@ export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operatio
 /** GET `/scripts`: the account-level Workers (not those of dispatch namespaces); shared within a run. */
 export async function listAccountScripts(api: CloudflareApi, op: Operation): Promise<ScriptObject[]> {
   return (await api.callShared<ScriptObject[] | null>({ method: "get", path: "/scripts", op })) ?? [];
+}
+
+const namespaceScriptsRequest = (namespace: string, op: Operation) =>
+  ({ method: "get", path: `${namespacePath(namespace)}/scripts`, op }) as const;
+
+/** Every script of a namespace with its details (etag, tags, has_assets), by name. */
+async function loadNamespaceScripts(api: CloudflareApi, request: ApiRequest): Promise<Map<string, ScriptObject>> {
+  const byName = new Map<string, ScriptObject>();
+  for (const item of await paginate<{ script?: ScriptObject | null }>(api, request))
+    if (typeof item.script?.id === "string") byName.set(item.script.id, item.script);
+  return byName;
+}
+
+/**
+ * Every script of a namespace with its details, by name, read once per run (until the run writes); undefined when
+ * Cloudflare says the namespace is gone.
+ */
+export async function listNamespaceScriptObjects(
+  api: CloudflareApi,
+  namespace: string,
+  op: Operation,
+): Promise<Map<string, ScriptObject> | undefined> {
+  const request = namespaceScriptsRequest(namespace, op);
+  return unlessGone(
+    api.shared(request, () => loadNamespaceScripts(api, request)),
+    [CODES.namespaceNotFound],
+  );
+}
+
+/**
+ * The namespace's scripts as they were when this engine run first asked, whatever the run has written since;
+ * undefined when Cloudflare says the namespace is gone. Outside a run, the namespace now.
+ */
+export async function namespaceScriptsAtRunStart(
+  api: CloudflareApi,
+  namespace: string,
+  op: Operation,
+): Promise<Map<string, ScriptObject> | undefined> {
+  const request = namespaceScriptsRequest(namespace, op);
+  return unlessGone(
+    api.firstInRun(request, () => loadNamespaceScripts(api, request)),
+    [CODES.namespaceNotFound],
+  );
 }
 
 /** DELETE the script (`force` also removes it while bindings point at it); false when it was already gone. */

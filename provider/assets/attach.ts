@@ -59,9 +59,10 @@ export async function prepareAssetsForDeploy(
   api: CloudflareApi,
   target: ScriptRef,
   attachment: AssetsAttachment,
+  resourceLabel?: string,
 ): Promise<{ jwt: string; config: Record<string, unknown> }> {
   const where = target.namespace === undefined ? target.script : `${target.namespace}/${target.script}`;
-  const resource = `assets of ${target.namespace === undefined ? "Worker" : "UserScript"} "${where}"`;
+  const resource = `assets of ${resourceLabel ?? `${target.namespace === undefined ? "Worker" : "UserScript"} "${where}"`}`;
   const sameTarget =
     !attachment.uploadedFor ||
     ((attachment.uploadedFor.namespace ?? undefined) === target.namespace && attachment.uploadedFor.scriptName === target.script);

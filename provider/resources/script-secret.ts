@@ -23,6 +23,8 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
+import { log } from "../log";
+import { claimScriptSecret, tenantManagingSecret } from "./tenant-claims";
 import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
 
 /** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */
@@ -71,7 +73,7 @@ export const SCRIPT_SECRET: ResourceSpec = {
 };
 
 /** Messages never include the value. */
-function secretTextProblem(text: unknown): string | undefined {
+export function secretTextProblem(text: unknown): string | undefined {
   if (typeof text !== "string") return "must be a string";
   if (text === "") return "must not be empty";
   if (Buffer.byteLength(text) > MAX_SECRET_BYTES) return `must be at most ${MAX_SECRET_BYTES} bytes`;
@@ -154,6 +156,16 @@ async function put(inputs: ScriptSecretInputs, verb: string): Promise<ScriptSecr
 export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkScriptSecret(news);
+    if (typeof inputs.scriptName === "string" && typeof inputs.name === "string" && !isUnknown(inputs.namespace)) {
+      const key = { accountId: inputs.accountId, namespace: inputs.namespace, script: inputs.scriptName };
+      const tenantId = claimScriptSecret(key, inputs.name);
+      if (tenantId !== undefined && !isUnknown(inputs.scriptName) && !isUnknown(inputs.name)) {
+        failures.push({
+          property: "name",
+          reason: `is also in the secrets of Tenant "${tenantId}" on the same script: manage it in one place (remove this ScriptSecret or the Tenant's entry)`,
+        });
+      }
+    }
     // `pulumi import` checks the inputs read back against themselves, and those cannot hold the value.
     const importCheck = isImportCheck(olds, news, "text");
     return { inputs, failures: importCheck ? failures.filter((f) => f.property !== "text") : failures };
@@ -191,6 +203,12 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
 
   async delete(id: string, props: ScriptSecretOutputs) {
     const key = keyOf(id, props);
+    // A Tenant of this run manages the secret now (its upload holds the value): forget it, delete nothing.
+    const tenantId = tenantManagingSecret({ accountId: props?.accountId, namespace: key.namespace, script: key.scriptName }, key.name);
+    if (tenantId !== undefined) {
+      log.info(`${opFor(key, "delete").resource}: now managed by Tenant "${tenantId}"; removed from the stack only`);
+      return;
+    }
     // Gone (10056 secret, 10007/10092 script, 100119 namespace, by Cloudflare's code) is success.
     await deleteSecret(connect(props?.accountId), refOf(key), key.name, opFor(key, "delete"));
   },

@@ -144,7 +144,7 @@ export function normalizeDirectory(directory: string, cwd = process.cwd()): stri
   return rel.split(path.sep).join("/");
 }
 
-function patternsFailures(property: string, value: unknown): CheckFailure[] {
+export function patternsFailures(property: string, value: unknown): CheckFailure[] {
   if (value === undefined || isUnknown(value)) return [];
   if (!Array.isArray(value)) return [{ property, reason: "must be a list of glob patterns" }];
   const failures: CheckFailure[] = [];

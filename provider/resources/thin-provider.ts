@@ -12,8 +12,8 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { type CheckFailure, didYouMean } from "../validation";
 
-export type ResourceKind = "DispatchNamespace" | "UserScript" | "Worker" | "ScriptSecret" | "StaticAssets";
-const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "Worker", "ScriptSecret", "StaticAssets"];
+export type ResourceKind = "DispatchNamespace" | "UserScript" | "Worker" | "ScriptSecret" | "StaticAssets" | "Tenant";
+const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "Worker", "ScriptSecret", "StaticAssets", "Tenant"];
 
 /**
  * A resource's property names, once: the inputs a program may give and the outputs only the provider sets.

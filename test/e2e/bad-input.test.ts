@@ -48,4 +48,22 @@ describe("bad input at pulumi preview", () => {
     expect(result.output).not.toContain(value.slice(0, 19));
     expect(await emu.journal()).toEqual([]);
   });
+
+  it("a Tenant's bad arguments are check failures naming the tenant and each field, with no stack trace", async () => {
+    const value = `sk_${randomBytes(8).toString("hex")}_`.padEnd(6000, "x");
+    const project = await PulumiProject.create("bad-input", {
+      program: "dist/test/e2e/stacks/bad-input",
+      env: emu.env,
+      config: { "bad:namespace": "bad-input-ns", "bad:tenantId": "Acme Corp" },
+      secretConfig: { "bad:tenantSecret": value },
+    });
+    await emu.clearJournal();
+    const result = await project.preview();
+    expect(result.code, result.output).not.toBe(0);
+    expect(result.output).toMatch(/Tenant resource 'tenant': property tenantId value \{Acme Corp\} has a problem: must be 1-63 lowercase/);
+    expect(result.output).toMatch(/Tenant resource 'tenant': property secrets\.API_KEY value .* has a problem: must be at most 5120 bytes/);
+    expect(result.output).not.toMatch(/\n\s+at .*\.(js|ts):\d+/);
+    expect(result.output).not.toContain(value.slice(0, 19));
+    expect(await emu.journal()).toEqual([]);
+  });
 });

@@ -4,7 +4,7 @@
  * restarted mid-run, and `pulumi up` killed with SIGKILL. The rows that need no engine (a long Retry-After, a
  * slow response, a failed bucket, a failed script or secret PUT) run at the provider level in
  * test/provider/faults.test.ts. Each row deploys the platform example (a namespace, a tenant with static assets,
- * a tenant with two secrets) into its own namespace (the restart row: on an emulator CLI of its own), injects
+ * a tenant with two secrets, each one Tenant resource) into its own namespace (the restart row: on an emulator CLI of its own), injects
  * failures, and shows:
  *   1. what the user sees: retried faults succeed and each retry is logged;
  *   2. a re-run converges (`up` exits 0);
@@ -106,10 +106,10 @@ async function expectConverges(row: Row): Promise<RunResult> {
   const exported = await row.project.exportStack();
   expect(exported.deployment.pending_operations ?? []).toEqual([]);
   expect(
-    stateResources(exported, "UserScript")
+    stateResources(exported, "Tenant")
       .map((r) => r.outputs.name)
       .sort(),
-    "one UserScript in state per script",
+    "one Tenant in state per script",
   ).toEqual(["billing", "site"]);
   return rerun;
 }
@@ -149,17 +149,17 @@ describe("fault table through the real engine", () => {
       await row.op.fault({ method: "POST", path: apiPath(row, "/scripts/site/assets-upload-session"), status: 500, count: 2 });
       await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), status: 502, count: 2 });
       await row.op.fault({ method: "PUT", path: scriptPut(row, "billing"), reset: true, count: 2 });
-      await row.op.fault({ method: "PUT", path: apiPath(row, "/scripts/billing/secrets"), status: 503, count: 2 });
+      await row.op.fault({ method: "PUT", path: scriptPut(row, "billing"), status: 503, count: 2 });
       // The site PUT after its two 502s is held while the emulator restarts (and lost with it).
       await row.op.fault({ method: "PUT", path: scriptPut(row, "site"), delayMs: 30_000, count: 1 });
       const running = row.project.up();
-      // Restart once every rule has fired and both secrets are stored; the journal lives in the emulator's memory,
-      // so the resets are counted first.
+      // Restart once every rule has fired and billing (its script with both secrets) is stored; the journal lives
+      // in the emulator's memory, so the resets are counted first.
       let journal: JournalEntry[] = [];
       await waitFor(async () => {
         journal = await row.op.journal();
-        const stored = journal.filter((e) => e.path === apiPath(row, "/scripts/billing/secrets") && e.status === 200);
-        return (await row.op.faults()).every((rule) => rule.remaining === 0) && stored.length === 2;
+        const stored = journal.filter((e) => e.method === "PUT" && e.path === scriptPut(row, "billing") && e.status === 200);
+        return (await row.op.faults()).every((rule) => rule.remaining === 0) && stored.length === 1;
       });
       const resets = journal.filter((e) => e.status === 0 && e.method === "PUT" && e.path === scriptPut(row, "billing"));
       expect(resets, "two connections were reset").toHaveLength(2);
@@ -175,20 +175,18 @@ describe("fault table through the real engine", () => {
       ).toHaveLength(3);
       expect(
         retried(
-          /StaticAssets "faults-transient\/site": open assets upload session: HTTP 500, Cloudflare error 10013: Injected fault; retrying/,
+          /assets of Tenant "faults-transient\/site": open assets upload session: HTTP 500, Cloudflare error 10013: Injected fault; retrying/,
         ),
       ).toHaveLength(2);
+      expect(retried(/Tenant "faults-transient\/site": create: HTTP 502, Cloudflare error 10013: Injected fault; retrying/)).toHaveLength(
+        2,
+      );
+      expect(retried(/Tenant "faults-transient\/billing": create: no response: .*; retrying/).length).toBeGreaterThanOrEqual(2);
       expect(
-        retried(/UserScript "faults-transient\/site": create: HTTP 502, Cloudflare error 10013: Injected fault; retrying/),
-      ).toHaveLength(2);
-      expect(retried(/UserScript "faults-transient\/billing": create: no response: .*; retrying/).length).toBeGreaterThanOrEqual(2);
-      expect(
-        retried(
-          /ScriptSecret "faults-transient\/billing\/(STRIPE_KEY|WEBHOOK_SECRET)": create: HTTP 503, Cloudflare error 10013: Injected fault; retrying/,
-        ),
+        retried(/Tenant "faults-transient\/billing": create: HTTP 503, Cloudflare error 10013: Injected fault; retrying/),
       ).toHaveLength(2);
       // The held PUT died with the emulator; it and the refused connections while it was down were retried.
-      expect(retried(/UserScript "faults-transient\/site": create: no response: .*retrying/).length, up.output).toBeGreaterThan(0);
+      expect(retried(/Tenant "faults-transient\/site": create: no response: .*retrying/).length, up.output).toBeGreaterThan(0);
       report("transient faults, then the emulator restarted mid-run", up, /retrying/);
       await expectConverges(row);
     } finally {
@@ -227,7 +225,7 @@ describe("fault table through the real engine", () => {
     expect(pending.map((p: any) => `${p.type} ${p.resource.urn.split("::").pop()}`)).toContain("creating site");
     // The held PUT was applied after the engine died: a script the state does not know (the orphan to avoid).
     expect((await row.op.namespace(row.ns)).scripts.site?.name).toBe("site");
-    expect(stateResources(exported, "UserScript").map((r) => r.outputs.name)).not.toContain("site");
+    expect(stateResources(exported, "Tenant").map((r) => r.outputs.name)).not.toContain("site");
     // The killed CLI left its lock: a new up names `pulumi cancel`, which on a file backend removes the lock.
     const locked = await row.project.up();
     expect(locked.code).not.toBe(0);

@@ -171,14 +171,14 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     setTenants(fixture, withNewbie);
     let up = await project.up();
     expect(up.code, up.output).toBe(0);
-    expect(up.output).toMatch(/\+ 2 created/); // the Tenant component and its script
+    expect(up.output).toMatch(/\+ 1 created/); // the Tenant: one resource
     expect(up.output).toMatch(/~ 1 updated/); // the dispatcher's table of tenants
     expect(Object.keys(await scripts())).toContain("newbie");
 
     setTenants(fixture, fixture.tenants);
     up = await project.up();
     expect(up.code, up.output).toBe(0);
-    expect(up.output).toMatch(/- 2 deleted/);
+    expect(up.output).toMatch(/- 1 deleted/);
     expect(Object.keys(await scripts()).sort()).toEqual(["billing", "doomed", "multi", "site", "tagged"]);
   });
 
@@ -191,7 +191,7 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     const up = await project.up();
     expect(up.code, up.output).not.toBe(0);
     expect(up.output).toMatch(
-      /UserScript "e2e-platform\/broken": create failed: HTTP 400, Cloudflare error 10021: Uncaught Error: misconfigured at startup/,
+      /Tenant "e2e-platform\/broken": create failed: HTTP 400, Cloudflare error 10021: Uncaught Error: misconfigured at startup/,
     );
     setTenants(fixture, fixture.tenants);
     const again = await project.up();
@@ -203,10 +203,11 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     await em.clearJournal();
     const clean = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(clean.code, clean.output).toBe(0);
-    // 2 reads per tenant (script and settings: its secrets and assets share them), plus the namespace and the
-    // platform's two Workers (the account's script list, then each one's settings and subdomain).
+    // 1 read per tenant (its settings: its secrets' names), plus the namespace, its script list (every tenant's
+    // etag, tags and assets) and the platform's two Workers (the account's script list, then each one's settings
+    // and subdomain).
     const reads = (await em.journal()).filter((e) => e.method === "GET");
-    expect(reads.length, reads.map((e) => e.path).join("\n")).toBeLessThanOrEqual(2 * fixture.tenants.length + 1 + 5);
+    expect(reads.length, reads.map((e) => e.path).join("\n")).toBeLessThanOrEqual(fixture.tenants.length + 2 + 5);
 
     await oob.replaceContent(em, NS, "multi", "index.js", "export default { fetch: () => new Response('hacked') };\n");
     await oob.deleteSecret(em, NS, "billing", "STRIPE_KEY");
@@ -220,12 +221,12 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
 
     const drift = await runDrift(project);
     expect(drift.code, drift.output).toBe(1);
-    expect(drift.output).toMatch(/UserScript "multi" update/);
-    expect(drift.output).toMatch(/ScriptSecret "billing-STRIPE_KEY" missing/);
-    expect(drift.output).toMatch(/UserScript "tagged" update.*tags/);
-    expect(drift.output).toMatch(/UserScript "site" update/);
-    expect(drift.output).toMatch(/UserScript "doomed" missing/);
-    expect(drift.output).not.toMatch(/"billing" update|WEBHOOK_SECRET|"platform"/);
+    expect(drift.output).toMatch(/Tenant "multi" update/);
+    expect(drift.output).toMatch(/Tenant "billing" update: secretNames/);
+    expect(drift.output).toMatch(/Tenant "tagged" update.*tags/);
+    expect(drift.output).toMatch(/Tenant "site" update/);
+    expect(drift.output).toMatch(/Tenant "doomed" missing/);
+    expect(drift.output).not.toMatch(/WEBHOOK_SECRET|"platform"/);
 
     const repair = await project.up(["--refresh"]);
     expect(repair.code, repair.output).toBe(0);

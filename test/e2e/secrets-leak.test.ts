@@ -123,7 +123,7 @@ describe("no token or secret value in plaintext anywhere", { shuffle: false }, (
     const rotate = await project.up(["-v=9", "--logtostderr", "--logflow"]);
     expect(rotate.code, rotate.output).toBe(0);
     expect(rotate.output).toMatch(/1 updated/);
-    expect(rotate.output).toMatch(/ScriptSecret "e2e-secrets\/billing\/STRIPE_KEY": update: HTTP 503, .*retrying/);
+    expect(rotate.output).toMatch(/Tenant "e2e-secrets\/billing": update: HTTP 503, .*retrying/);
     verboseRuns.push({ name: "up (rotation) -v=9 --logtostderr --logflow", run: rotate });
     await exportNow();
 
@@ -136,13 +136,13 @@ describe("no token or secret value in plaintext anywhere", { shuffle: false }, (
     await em.fault({ method: "PUT", path: `*/dispatch/namespaces/${NS}/scripts/billing/secrets`, status: 500, count: 0 });
     const failing = await project.up();
     expect(failing.code).not.toBe(0);
-    expect(failing.output).toMatch(/ScriptSecret "e2e-secrets\/billing\/STRIPE_KEY": update failed after 3 attempts: HTTP 500/);
+    expect(failing.output).toMatch(/Tenant "e2e-secrets\/billing": update failed after 3 attempts: HTTP 500/);
     defaultRuns.push({ name: "failing rotation", run: failing });
     await em.clearFaults();
 
     const badToken = await project.run(["up", "--yes", "--skip-preview"], { CLOUDFLARE_API_TOKEN: values.badToken });
     expect(badToken.code).not.toBe(0);
-    expect(badToken.output).toMatch(/ScriptSecret "e2e-secrets\/billing\/STRIPE_KEY": update failed: HTTP 403/);
+    expect(badToken.output).toMatch(/Tenant "e2e-secrets\/billing": update failed: HTTP 403/);
     defaultRuns.push({ name: "bad token", run: badToken });
     await exportNow();
 
@@ -185,7 +185,7 @@ describe("no token or secret value in plaintext anywhere", { shuffle: false }, (
     ).toEqual([]);
     // Our own messages at -v=9 (a retry warning, the resource lines) carry no value either.
     const ours = verboseRuns.flatMap(({ run }) =>
-      run.output.split("\n").filter((l) => /(ScriptSecret|UserScript|DispatchNamespace) "/.test(l)),
+      run.output.split("\n").filter((l) => /(Tenant|ScriptSecret|UserScript|DispatchNamespace) "/.test(l)),
     );
     writeFileSync(
       path.join(ROOT, ".wfp", "e2e", "secrets-report.txt"),
@@ -204,7 +204,14 @@ describe("no token or secret value in plaintext anywhere", { shuffle: false }, (
     // provider with, the program's registration inputs, and the inputs our Check returns (a dynamic provider
     // does not accept secrets, so the engine hands it and gets back plain values, and re-wraps them).
     const labels = new Set(hits.map((h) => engineRpcLog(h.line)!.replace(/Provider\[0x[0-9a-f]+\]/, "Provider")));
-    expect([...labels].sort()).toEqual(["Provider.Check", "Provider.Configure", "ResourceMonitor.RegisterResource"]);
+    // A Tenant's secrets are a map: the engine also logs its entries as it marshals the inputs of Diff and Update.
+    expect([...labels].sort()).toEqual([
+      "Provider.Check",
+      "Provider.Configure",
+      "Provider.Diff",
+      "Provider.Update",
+      "ResourceMonitor.RegisterResource",
+    ]);
     expect(ours.length).toBeGreaterThan(0);
     expect(ours.filter((l) => Object.values(SECRETS).some((v) => l.includes(v)))).toEqual([]);
   });

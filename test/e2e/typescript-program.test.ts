@@ -161,7 +161,7 @@ describe("a TypeScript program in a fresh project, the package installed from it
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it("up deploys the namespace, the tenant's script, its secret and its assets", async () => {
+  it("up deploys the namespace and the tenant: its script, its secret and its assets", async () => {
     const up = await pulumi(["up", "--yes", "--skip-preview"]);
     expect(up.code, up.output).toBe(0);
     const all = await namespaces();
@@ -190,7 +190,7 @@ describe("a TypeScript program in a fresh project, the package installed from it
     expect(exported).not.toContain(STRIPE_KEY);
     const resources = JSON.parse(exported).deployment.resources as { type: string; inputs?: { __provider?: string } }[];
     const ours = resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/wfp:"));
-    expect(ours.map((r) => r.type.split(":").pop()).sort()).toEqual(["DispatchNamespace", "ScriptSecret", "StaticAssets", "UserScript"]);
+    expect(ours.map((r) => r.type.split(":").pop()).sort()).toEqual(["DispatchNamespace", "Tenant"]);
     for (const r of ours) expect(r.inputs?.__provider).toContain('require("pulumi-cloudflare-wfp/dynamic")');
   });
 
@@ -198,11 +198,11 @@ describe("a TypeScript program in a fresh project, the package installed from it
     // Source maps applied as Pulumi's language host and provider host apply them (source-map-support).
     const script = [
       'require(require.resolve("source-map-support/register", { paths: [require.resolve("@pulumi/pulumi")] }));',
-      'const { Tenant } = require("pulumi-cloudflare-wfp");',
-      'try { new Tenant("bad", { tenantId: "Not_Valid" }); } catch (e) { console.log(e.stack); }',
+      'const { tagFilter } = require("pulumi-cloudflare-wfp");',
+      'try { tagFilter({ "a,b": true }); } catch (e) { console.log(e.stack); }',
     ].join("\n");
     const { stdout } = await must("node", ["-e", script], project, env);
-    expect(stdout).toContain('Tenant "bad": tenantId');
+    expect(stdout).toContain('offboard: invalid tag "a,b"');
     const frames = [...stdout.matchAll(/\((\S*node_modules\/pulumi-cloudflare-wfp\/[^:)]+):(\d+):\d+\)/g)];
     expect(frames.length, stdout).toBeGreaterThan(0);
     for (const [, file] of frames) {

@@ -16,7 +16,7 @@ import { MAX_SECRET_BYTES, scriptSecretProvider } from "../../provider/resources
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
 import { MAX_MODULE_BYTES, userScriptProvider } from "../../provider/resources/user-script";
 import { workerProvider } from "../../provider/resources/worker";
-import { Tenant, tenantArgsFailures, type TenantArgs } from "../../provider/tenant";
+import { tenantProvider } from "../../provider/resources/tenant-resource";
 import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
 import type { CheckFailure } from "../../provider/validation";
@@ -466,7 +466,7 @@ const ROWS: Row[] = [
     value: () => ({ ...base.StaticAssets(), dir: "x" }),
   })),
 
-  // Tenant (component arguments that reach a resource)
+  // Tenant
   ...set("Tenant", "tenantId", [
     ["(missing)", MISSING, undefined, /is required/],
     ['""', "", undefined, /1-63 lowercase letters/],
@@ -640,6 +640,7 @@ const providers = {
   Worker: workerProvider,
   ScriptSecret: scriptSecretProvider,
   StaticAssets: staticAssetsProvider,
+  Tenant: tenantProvider,
 };
 
 let yamlCounter = 0;
@@ -661,7 +662,6 @@ function tenantsProblems(yaml: string | undefined): CheckFailure[] {
 
 async function failuresOf(row: Row): Promise<CheckFailure[]> {
   const value = row.value();
-  if (row.resource === "Tenant") return tenantArgsFailures(value as unknown as TenantArgs);
   if (row.resource === "tenants.yaml") {
     const { stringify } = await import("yaml");
     return tenantsProblems(stringify({ tenants: [value] }));
@@ -717,7 +717,6 @@ describe("bad input fails at check time, names the field and what is allowed, an
     for (const resource of Object.keys(providers) as Array<keyof typeof providers>) {
       expect((await providers[resource].check!({}, base[resource]())).failures ?? [], resource).toEqual([]);
     }
-    expect(tenantArgsFailures(base.Tenant() as unknown as TenantArgs)).toEqual([]);
     expect(
       tenantsProblems(
         `tenants:\n  - {id: t1, worker: {dir: w, modules: [index.js], compatibilityDate: '2025-06-01'}, assets: {directory: site}}\n`,
@@ -736,10 +735,12 @@ describe("bad input fails at check time, names the field and what is allowed, an
     expect(hit, `problems were ${JSON.stringify(failures, null, 1)}`).toBeDefined();
   });
 
-  it("the Tenant component refuses bad arguments in its constructor, before registering anything", () => {
-    expect(() => new Tenant("bad", { ...(base.Tenant() as unknown as TenantArgs), tenantId: "Acme Corp" })).toThrow(
-      /Tenant "bad": tenantId must be 1-63 lowercase letters/,
-    );
+  it("a Tenant's bad arguments are check failures, one per problem, each under its own field", async () => {
+    const res = await tenantProvider.check!({}, { ...base.Tenant(), tenantId: "Acme Corp", secrets: { "api-key": "" } });
+    expect(res.failures).toEqual([
+      { property: "tenantId", reason: expect.stringMatching(/1-63 lowercase letters/) },
+      { property: "secrets.api-key", reason: expect.stringMatching(/letters, digits/) },
+    ]);
   });
 
   it("docs/bad-input.md lists every row with its message, and the whole table makes no API call", async () => {
@@ -771,7 +772,7 @@ describe("bad input fails at check time, names the field and what is allowed, an
       "never shown for `text`, `json`, `content` and other fields that may hold secrets or code (test/e2e/answers.test.ts).",
       "A near miss of an allowed value ends with `did you mean <value>?`. tenants.yaml problems are reported by the",
       'example program before any resource is registered, all at once, as `tenant "<id>": <field> <message>`.',
-      "The Tenant component's arguments are checked in its constructor.",
+      "A Tenant's arguments are checked like every resource's: each problem is its own failure, under its own field.",
       "",
       "| resource | input | bad value | message |",
       "|---|---|---|---|",

@@ -7,6 +7,7 @@ import type { Operation } from "../../api/errors";
 import { buildScriptUploadForm } from "../../api/multipart";
 import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
 import { getScriptSettings, getScriptTags } from "../../api/settings";
+import { SECRET_BINDING_TYPES } from "./bindings";
 import { assetsMetadata, buildMetadata } from "./metadata";
 import { loadModules, readModules, type ModuleInput } from "./modules";
 import { claimScript, splitOwner } from "./owner";
@@ -16,6 +17,7 @@ import type { ScriptInputs, ScriptOutputs } from "./types";
 /**
  * Uploads the whole script and returns its outputs. `deployedDigest`: the assets digest the script has now, if ours.
  * A create first claims the name: it adopts a script this stack owns and refuses any other (./owner).
+ * `secrets`: `secret_text` bindings sent with the upload (other secrets are kept); never in the outputs.
  */
 export async function deployScript(
   api: CloudflareApi,
@@ -23,10 +25,13 @@ export async function deployScript(
   inputs: ScriptInputs,
   op: Operation,
   deployedDigest: string | undefined,
+  secrets: ReadonlyArray<{ name: string; text: string }> = [],
 ): Promise<ScriptOutputs> {
   if (op.operation === "create") await claimScript(api, ref, inputs.owner, op);
   const { upload, outputs: modules } = loadModules(inputs.modules);
-  const metadata = { ...buildMetadata(inputs), ...(await assetsMetadata(api, ref, inputs, deployedDigest)) };
+  const metadata = { ...buildMetadata(inputs), ...(await assetsMetadata(api, ref, inputs, deployedDigest, op.resource)) };
+  if (secrets.length > 0)
+    metadata.bindings = [...(metadata.bindings as unknown[]), ...secrets.map((s) => ({ type: "secret_text", name: s.name, text: s.text }))];
   const result = await uploadScript(api, ref, buildScriptUploadForm(metadata, upload), op);
   const etag = result?.etag ?? "";
   const outs: ScriptOutputs = {
@@ -62,7 +67,7 @@ export async function readScript(
   ref: ScriptRef,
   stored: Partial<ScriptOutputs>,
   op: Operation,
-): Promise<{ outs: ScriptOutputs; inputs?: ScriptInputs } | undefined> {
+): Promise<{ outs: ScriptOutputs; inputs?: ScriptInputs; secretNames: string[] } | undefined> {
   const importing = stored.etag === undefined && stored.modules === undefined;
   const script = await getScript(api, ref, op);
   if (!script) return undefined;
@@ -95,10 +100,12 @@ export async function readScript(
   // Assets cannot be listed back: keep our digest while the script still has assets; "" when they are gone.
   if (stored.assetsDigest !== undefined) outs.assetsDigest = script.has_assets === false ? "" : stored.assetsDigest;
   if (stored.accountId !== undefined) outs.accountId = stored.accountId;
-  if (!importing) return { outs };
+  // The settings list secret bindings by name (never their values).
+  const secretNames = (settings.bindings ?? []).filter((b) => SECRET_BINDING_TYPES.includes(b.type)).map((b) => b.name);
+  if (!importing) return { outs, secretNames };
   const inputs: ScriptInputs = { name: ref.script, modules: imported, mainModule, ...shape };
   if (ref.namespace !== undefined) inputs.namespace = ref.namespace;
-  return { outs, inputs };
+  return { outs, inputs, secretNames };
 }
 
 /** The assets digest an update may keep: none after another deploy (etag drift), whose assets may differ. */

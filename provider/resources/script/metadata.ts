@@ -35,12 +35,13 @@ export async function assetsMetadata(
   ref: ScriptRef,
   inputs: ScriptInputs,
   deployedDigest: string | undefined,
+  resourceLabel?: string,
 ): Promise<Record<string, unknown>> {
   const a = inputs.assets;
   if (!a) return {};
   if (deployedDigest !== undefined && deployedDigest === a.digest) return { keep_assets: true, assets: { config: a.config } };
   // Loaded only when assets change: the manifest machinery is not needed otherwise.
   const { prepareAssetsForDeploy } = await import("../../assets/attach.js");
-  const { jwt, config } = await prepareAssetsForDeploy(api, ref, a);
+  const { jwt, config } = await prepareAssetsForDeploy(api, ref, a, resourceLabel);
   return { assets: { jwt, config } };
 }

@@ -5,7 +5,8 @@
  */
 import type { CloudflareApi } from "../../api/client";
 import type { Operation } from "../../api/errors";
-import { deleteScript, getScript, type ScriptRef } from "../../api/scripts";
+import { inRun } from "../../api/run-cache";
+import { deleteScript, getScript, namespaceScriptsAtRunStart, type ScriptRef } from "../../api/scripts";
 import { getScriptTags } from "../../api/settings";
 import { log } from "../../log";
 import { MAX_TAG_LENGTH, RESERVED_TAG_PREFIX, sha256Hex } from "../../validation";
@@ -56,12 +57,25 @@ export async function liveOwner(api: CloudflareApi, ref: ScriptRef, op: Operatio
 }
 
 /**
+ * The owner of a script as it was before this engine run began (undefined: there was none). In a run, a namespace's
+ * scripts come from one list taken at the run's first create or read, so the creates of a thousand tenants cost one
+ * list, not a GET each: a script this run created since is its own. Outside a run, and for account-level scripts,
+ * one GET.
+ */
+async function ownerBeforeRun(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<string | undefined> {
+  if (ref.namespace === undefined || !inRun()) return liveOwner(api, ref, op);
+  const listed = (await namespaceScriptsAtRunStart(api, ref.namespace, op))?.get(ref.script);
+  if (listed === undefined) return undefined;
+  return Array.isArray(listed.tags) ? splitOwner(listed.tags).owner : liveOwner(api, ref, op);
+}
+
+/**
  * Before a create: a script already there is adopted only when this stack owns it (the upload is an upsert);
- * another stack's, or an untagged one, fails naming it, its owner and how to import it. One GET; a 404 with
- * Cloudflare's code is the common, new-script case.
+ * another stack's, or an untagged one, fails naming it, its owner and how to import it. A script another stack
+ * creates under the same name while this run goes on is not seen: Cloudflare's upload has no condition to refuse it.
  */
 export async function claimScript(api: CloudflareApi, ref: ScriptRef, owner: string | undefined, op: Operation): Promise<void> {
-  const found = await liveOwner(api, ref, op);
+  const found = await ownerBeforeRun(api, ref, op);
   if (found === undefined || (owner && found === owner)) return;
   throw new Error(
     `${op.resource}: ${op.operation} failed: a script named "${ref.script}" already exists ${where(ref)}, ${ownerText(found)}. ` +

@@ -2,10 +2,11 @@
  * A tiny stack whose inputs come from config, so test/e2e/bad-input.test.ts can feed it bad values and
  * watch `pulumi preview` fail at check time with zero API calls.
  *
- * Config (`bad:` namespace): `namespace` (the DispatchNamespace name), `secretText` (secret; a ScriptSecret value).
+ * Config (`bad:` namespace): `namespace` (the DispatchNamespace name), `secretText` (secret; a ScriptSecret value),
+ * `tenantId` and `tenantSecret` (secret) for a Tenant.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DispatchNamespace, ScriptSecret } from "../../../../provider";
+import { DispatchNamespace, ScriptSecret, Tenant } from "../../../../provider";
 
 const config = new pulumi.Config("bad");
 const namespace = new DispatchNamespace("ns", { name: config.require("namespace") });
@@ -13,5 +14,16 @@ const secretText = config.getSecret("secretText");
 if (secretText) {
   // Not tied to the namespace output, so its check runs even when the namespace's fails.
   new ScriptSecret("secret", { namespace: "bad-input-ns", scriptName: "script", name: "API_KEY", text: secretText });
+}
+const tenantId = config.get("tenantId");
+if (tenantId !== undefined) {
+  const tenantSecret = config.getSecret("tenantSecret");
+  new Tenant("tenant", {
+    namespace: "bad-input-ns",
+    tenantId,
+    modules: [{ name: "index.js", content: "export default {}" }],
+    compatibilityDate: "2025-06-01",
+    secrets: tenantSecret ? { API_KEY: tenantSecret } : undefined,
+  });
 }
 export const namespaceName = namespace.name;

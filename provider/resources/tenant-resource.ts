@@ -1,0 +1,152 @@
+/**
+ * Tenant, provider side: one resource per customer, so one engine step (and one checkpoint save) per tenant.
+ *
+ * - check (tenant-check.ts): the script's inputs, the secrets, and the site's digest;
+ * - diff (pure): the script's diff, plus `secrets` when a value hash differs or a name comes or goes;
+ * - create: the assets session and missing buckets (with a site), then one script PUT carrying the secrets as
+ *   `secret_text` bindings: 3 calls with a site, 1 without;
+ * - update: a script change is one PUT (with every managed secret, other secrets kept by `keep_bindings`); a
+ *   secret change alone is one PUT of that secret; a secret removed from the list is one DELETE;
+ * - read: the script (one list of the namespace per run) and its settings, whose bindings name its secrets: a
+ *   secret deleted out of band drops out of `secretHashes`, so the next diff puts it back;
+ * - delete: the script (its secrets and assets go with it), unless another stack's owner tag is on it now.
+ *
+ * State holds the secrets only as hashes (`secretHashes`, a secret output), never their values.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { connect } from "../api/connect";
+import { operation } from "../api/errors";
+import type { ScriptRef } from "../api/scripts";
+import { deleteSecret, updateSecret } from "../api/secrets";
+import { containsUnknown, deepEqual, isUnknown, withoutInternalKeys } from "../validation";
+import { diffScript } from "./script/diff";
+import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
+import { deleteOwnedScript } from "./script/owner";
+import type { ScriptOutputs } from "./script/types";
+import { secretValueHash } from "./script-secret";
+import { checkTenant, type TenantInputs } from "./tenant-check";
+import { scriptSecretManages } from "./tenant-claims";
+import type { KeyedDiff } from "./thin-provider";
+
+export interface TenantOutputs extends ScriptOutputs {
+  namespace: string;
+  scriptName: string;
+  /** The managed secrets' names, sorted. */
+  secretNames: string[];
+  /** Secret name → sha256 of name and value (a secret output). Absent in a state taken over from a UserScript. */
+  secretHashes?: Record<string, string>;
+  assetFiles: number;
+}
+
+const refOf = (k: { namespace: string; name: string }): ScriptRef => ({ namespace: k.namespace, script: k.name });
+const opFor = (k: { namespace: string; name: string }, verb: string) => operation("Tenant", `${k.namespace}/${k.name}`, verb);
+
+export function secretHashesOf(secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(secrets).map(([name, text]) => [name, secretValueHash(name, text)]));
+}
+
+/** True when the secrets differ from the stored hashes (always for a state without them). */
+function secretsChanged(stored: Record<string, string> | undefined, secrets: Record<string, string>): boolean {
+  if (stored === undefined || isUnknown(secrets) || containsUnknown(secrets)) return true;
+  const names = Object.keys(secrets);
+  if (names.length !== Object.keys(stored).length) return true;
+  return names.some((name) => stored[name] !== secretValueHash(name, secrets[name]!));
+}
+
+/** diff(olds = stored outputs, news = normalized inputs). Pure. */
+export function diffTenant(olds: Partial<TenantOutputs>, news: TenantInputs): KeyedDiff {
+  const script = diffScript(olds, news);
+  const changedKeys = [...script.changedKeys];
+  // Names are not secret: a secret gone or added is told as such, even where the values are masked (drift reports).
+  if (Array.isArray(news.secretNames) && Array.isArray(olds.secretNames) && !deepEqual([...olds.secretNames].sort(), news.secretNames))
+    changedKeys.push("secretNames");
+  else if (secretsChanged(olds.secretHashes, news.secrets)) changedKeys.push("secrets");
+  return { changes: changedKeys.length > 0, replaces: script.replaces, deleteBeforeReplace: false, changedKeys };
+}
+
+function outputsOf(script: ScriptOutputs, inputs: TenantInputs, secretHashes: Record<string, string>): TenantOutputs {
+  return {
+    ...(script as ScriptOutputs & { namespace: string }),
+    scriptName: inputs.name,
+    secretNames: Object.keys(secretHashes).sort(),
+    secretHashes,
+    assetFiles: inputs.assetFiles,
+  };
+}
+
+const secretList = (secrets: Record<string, string>) => Object.entries(secrets).map(([name, text]) => ({ name, text }));
+
+/** Splits a Tenant id `<namespace>/<script>`. */
+function parseTenantId(id: string): { namespace: string; name: string } {
+  const [namespace, name, ...rest] = id.split("/");
+  if (!namespace || !name || rest.length > 0)
+    throw new Error(`Tenant: invalid id ${JSON.stringify(id)}: expected <namespace>/<script name>`);
+  return { namespace, name };
+}
+
+export const tenantProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkTenant(news);
+  },
+
+  async diff(_id: string, olds: TenantOutputs, news: TenantInputs) {
+    return diffTenant(withoutInternalKeys(olds as unknown as Record<string, unknown>) as Partial<TenantOutputs>, news);
+  },
+
+  async create(inputs: TenantInputs) {
+    const api = connect(inputs.accountId);
+    const script = await deployScript(api, refOf(inputs), inputs, opFor(inputs, "create"), undefined, secretList(inputs.secrets));
+    return { id: `${inputs.namespace}/${inputs.name}`, outs: outputsOf(script, inputs, secretHashesOf(inputs.secrets)) };
+  },
+
+  async update(_id: string, olds: TenantOutputs, news: TenantInputs) {
+    const stored = withoutInternalKeys(olds as unknown as Record<string, unknown>) as unknown as TenantOutputs;
+    const api = connect(news.accountId);
+    const ref = refOf(news);
+    const op = opFor(news, "update");
+    const hashes = secretHashesOf(news.secrets);
+    const before = stored.secretHashes ?? {};
+    let script: ScriptOutputs;
+    if (diffScript(stored, news).changedKeys.length > 0) {
+      // Every managed secret rides on the upload; other secrets (ScriptSecrets) are kept.
+      script = await deployScript(api, ref, news, op, keptAssetsDigest(stored), secretList(news.secrets));
+    } else {
+      const { scriptName: _s, secretNames: _n, secretHashes: _h, assetFiles: _a, ...unchanged } = stored;
+      script = unchanged;
+      for (const [name, text] of Object.entries(news.secrets))
+        if (before[name] !== hashes[name]) await updateSecret(api, ref, { name, text }, op);
+    }
+    const key = { accountId: news.accountId, namespace: news.namespace, script: news.name };
+    for (const name of Object.keys(before))
+      if (!(name in hashes) && !scriptSecretManages(key, name)) await deleteSecret(api, ref, name, op);
+    return { outs: outputsOf(script, news, hashes) };
+  },
+
+  /** Refresh: the script as readScript sees it, and which managed secrets the settings still list. */
+  async read(id: string, props?: Partial<TenantOutputs>) {
+    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<TenantOutputs>;
+    if (stored.etag === undefined) {
+      throw new Error(
+        `Tenant: ${id} cannot be imported (secret values cannot be read back); import its UserScript, or let Tenant adopt it`,
+      );
+    }
+    const key = stored.namespace && stored.name ? { namespace: stored.namespace, name: stored.name } : parseTenantId(id);
+    const found = await readScript(connect(stored.accountId), refOf(key), stored, opFor(key, "read"));
+    if (!found) return {};
+    const present = new Set(found.secretNames);
+    const outs: Partial<TenantOutputs> = {
+      ...found.outs,
+      scriptName: key.name,
+      secretNames: (stored.secretNames ?? []).filter((n) => present.has(n)),
+      assetFiles: stored.assetFiles ?? 0,
+    };
+    if (stored.secretHashes !== undefined)
+      outs.secretHashes = Object.fromEntries(Object.entries(stored.secretHashes).filter(([name]) => present.has(name)));
+    return { id: `${key.namespace}/${key.name}`, props: outs };
+  },
+
+  async delete(id: string, props: TenantOutputs) {
+    const key = props?.namespace && props?.name ? props : parseTenantId(id);
+    await deleteOwnedScript(connect(props?.accountId), refOf(key), props?.owner, opFor(key, "delete"));
+  },
+};

@@ -1,0 +1,209 @@
+/**
+ * Tenant against the emulator: one resource per customer, counted in API calls through the journal (a create with a
+ * site is 3, without 1; a rotation 1; a removed secret 1 DELETE; a code change 1 PUT that keeps every secret), and
+ * drift on refresh.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { scriptSecretProvider } from "../../provider/resources/script-secret";
+import { resetClaims } from "../../provider/resources/tenant-claims";
+import type { TenantInputs } from "../../provider/resources/tenant-check";
+import { tenantProvider as p, type TenantOutputs } from "../../provider/resources/tenant-resource";
+import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { tempDir } from "../helpers/files";
+
+const NS = "tenant-ns";
+const VALUE = "sk_live_correct-horse-battery";
+const site = tempDir("tenant-site");
+const site2 = tempDir("tenant-site-2");
+let emu: TestEmulator;
+
+const code = (body = "ok") => `export default { fetch(r, env) { return new Response(${JSON.stringify(body)}) } }`;
+const args = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  namespace: NS,
+  tenantId: "acme",
+  plan: "pro",
+  modules: [{ name: "index.js", content: code() }],
+  compatibilityDate: "2025-06-01",
+  secrets: { STRIPE_KEY: VALUE, WEBHOOK_SECRET: "whsec_1" },
+  ...over,
+});
+const withSite = (over: Record<string, unknown> = {}) =>
+  args({ bindings: [{ type: "assets", name: "ASSETS" }], assets: { directory: site, config: { notFoundHandling: "404-page" } }, ...over });
+
+async function check(news: Record<string, unknown>): Promise<TenantInputs> {
+  const r = await p.check!({}, news);
+  expect(r.failures).toEqual([]);
+  return r.inputs as TenantInputs;
+}
+const scriptState = async (name = "acme") => (await emu.state()).accounts[ACCOUNT_ID]?.namespaces?.[NS]?.scripts?.[name];
+const calls = async () => (await emu.journal()).map((e) => `${e.method} ${e.path.replace(/.*\/workers/, "")}`);
+
+describe("Tenant against the emulator", () => {
+  beforeAll(async () => {
+    emu = await startTestEmulator({ connectProvider: true });
+    writeFileSync(join(site, "index.html"), "<h1>acme</h1>");
+    writeFileSync(join(site, "404.html"), "<h1>not here</h1>");
+  });
+  afterAll(async () => emu.close());
+  beforeEach(async () => {
+    resetClaims();
+    await emu.reset();
+    await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } });
+    await emu.clearJournal();
+  });
+
+  it("creates a tenant with a site in 3 calls: assets session, one bucket, the script PUT with its secrets", async () => {
+    const inputs = await check(withSite());
+    expect(inputs.assetFiles).toBe(2);
+    const created = await p.create(inputs);
+    expect(await calls()).toEqual([
+      `POST /dispatch/namespaces/${NS}/scripts/acme/assets-upload-session`,
+      "POST /assets/upload",
+      `PUT /dispatch/namespaces/${NS}/scripts/acme`,
+    ]);
+    const s = await scriptState();
+    expect(s.secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
+    expect(s.tags.sort()).toEqual(["plan-pro", "tenant-acme"]);
+    expect(Object.keys(s.assets.manifest).sort()).toEqual(["/404.html", "/index.html"]);
+    const outs = created.outs as TenantOutputs;
+    expect(outs).toMatchObject({ scriptName: "acme", secretNames: ["STRIPE_KEY", "WEBHOOK_SECRET"], assetFiles: 2 });
+    expect(JSON.stringify(outs)).not.toContain(VALUE);
+    expect(JSON.stringify(outs)).not.toContain("whsec_1");
+    expect((await p.diff!(created.id, outs, await check(withSite()))).changes).toBe(false);
+  });
+
+  it("creates a tenant without a site in 1 call", async () => {
+    await p.create(await check(args()));
+    expect(await calls()).toEqual([`PUT /dispatch/namespaces/${NS}/scripts/acme`]);
+  });
+
+  it("a rotation is one secret PUT, a removed secret one DELETE, an added one one PUT", async () => {
+    const created = await p.create(await check(withSite()));
+    let outs = created.outs as TenantOutputs;
+    const step = async (news: Record<string, unknown>) => {
+      await emu.clearJournal();
+      const inputs = await check(news);
+      const d = await p.diff!(created.id, outs, inputs);
+      expect(d).toMatchObject({ changes: true, replaces: [] });
+      outs = (await p.update!(created.id, outs, inputs)).outs as TenantOutputs;
+      expect((await p.diff!(created.id, outs, inputs)).changes).toBe(false);
+      return calls();
+    };
+    const secrets = `PUT /dispatch/namespaces/${NS}/scripts/acme/secrets`;
+    expect(await step(withSite({ secrets: { STRIPE_KEY: "rotated", WEBHOOK_SECRET: "whsec_1" } }))).toEqual([secrets]);
+    expect(await step(withSite({ secrets: { STRIPE_KEY: "rotated" } }))).toEqual([
+      `DELETE /dispatch/namespaces/${NS}/scripts/acme/secrets/WEBHOOK_SECRET`,
+    ]);
+    expect(await step(withSite({ secrets: { STRIPE_KEY: "rotated", NEW_ONE: "x" } }))).toEqual([secrets]);
+    expect((await scriptState()).secrets.sort()).toEqual(["NEW_ONE", "STRIPE_KEY"]);
+    expect(outs.secretNames).toEqual(["NEW_ONE", "STRIPE_KEY"]);
+  });
+
+  it("a secret moved from the Tenant's list to a ScriptSecret is not deleted by the Tenant", async () => {
+    const created = await p.create(await check(args()));
+    resetClaims(); // the next run: the Tenant without the secret, and a ScriptSecret with it
+    const inputs = await check(args({ secrets: { STRIPE_KEY: VALUE } }));
+    const apart = await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "WEBHOOK_SECRET", text: "whsec_1" });
+    expect(apart.failures).toEqual([]);
+    await emu.clearJournal();
+    const updated = await p.update!(created.id, created.outs, inputs);
+    expect(await calls()).toEqual([]);
+    expect((updated.outs as TenantOutputs).secretNames).toEqual(["STRIPE_KEY"]);
+    expect((await scriptState()).secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
+  });
+
+  it("a code change is one PUT that keeps the Tenant's secrets and those managed apart, and the site", async () => {
+    const created = await p.create(await check(withSite()));
+    const apart = await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "OTHER", text: "o" });
+    await scriptSecretProvider.create(apart.inputs);
+    await emu.clearJournal();
+    const inputs = await check(withSite({ modules: [{ name: "index.js", content: code("v2") }] }));
+    expect((await p.diff!(created.id, created.outs, inputs)).changedKeys).toEqual(["modules"]);
+    const updated = await p.update!(created.id, created.outs, inputs);
+    expect(await calls()).toEqual([`PUT /dispatch/namespaces/${NS}/scripts/acme`]);
+    const s = await scriptState();
+    expect(s.secrets.sort()).toEqual(["OTHER", "STRIPE_KEY", "WEBHOOK_SECRET"]);
+    expect(s.has_assets).toBe(true);
+    expect((updated.outs as TenantOutputs).etag).toBe(s.etag);
+  });
+
+  it("a changed site uploads the new file and re-deploys the script: 3 calls", async () => {
+    const created = await p.create(await check(withSite()));
+    await emu.clearJournal();
+    writeFileSync(join(site2, "index.html"), "<h1>acme v2</h1>");
+    const inputs = await check(withSite({ assets: { directory: site2 } }));
+    expect((await p.diff!(created.id, created.outs, inputs)).changedKeys).toEqual(["assets"]);
+    const updated = await p.update!(created.id, created.outs, inputs);
+    expect((await calls()).map((c) => c.split(" ")[0])).toEqual(["POST", "POST", "PUT"]);
+    expect((updated.outs as TenantOutputs).assetFiles).toBe(1);
+    expect(Object.keys((await scriptState()).assets.manifest)).toEqual(["/index.html"]);
+  });
+
+  it("refresh sees a secret deleted out of band, and the next update puts only that one back", async () => {
+    const created = await p.create(await check(withSite()));
+    const inputs = await check(withSite());
+    expect((await emu.api("DELETE", `/dispatch/namespaces/${NS}/scripts/acme/secrets/STRIPE_KEY`)).status).toBe(200);
+    const read = await p.read!(created.id, created.outs);
+    expect((read.props as TenantOutputs).secretNames).toEqual(["WEBHOOK_SECRET"]);
+    const d = await p.diff!(created.id, read.props, inputs);
+    expect(d.changedKeys).toEqual(["secretNames"]);
+    await emu.clearJournal();
+    await p.update!(created.id, read.props, inputs);
+    expect(await calls()).toEqual([`PUT /dispatch/namespaces/${NS}/scripts/acme/secrets`]);
+    expect((await scriptState()).secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
+  });
+
+  it("refresh of a clean tenant shows no change; a deleted script reads as gone; delete removes it", async () => {
+    const created = await p.create(await check(withSite()));
+    const read = await p.read!(created.id, created.outs);
+    expect((await p.diff!(created.id, read.props, await check(withSite()))).changes).toBe(false);
+    await p.delete!(created.id, created.outs);
+    expect(await scriptState()).toBeUndefined();
+    expect((await p.read!(created.id, created.outs)).props).toBeUndefined();
+  });
+
+  it("takes over a UserScript's state: assets kept, only the secrets written (no script or asset call)", async () => {
+    const created = await p.create(await check(withSite()));
+    // What an earlier Tenant's UserScript stored: the script's outputs, no secret hashes, no asset count.
+    const { scriptName: _s, secretNames: _n, secretHashes: _h, assetFiles: _a, ...legacy } = created.outs as TenantOutputs;
+    await emu.clearJournal();
+    const inputs = await check(withSite());
+    expect((await p.diff!(created.id, legacy, inputs)).changedKeys).toEqual(["secrets"]);
+    const updated = await p.update!(created.id, legacy, inputs);
+    expect((await calls()).every((c) => c === `PUT /dispatch/namespaces/${NS}/scripts/acme/secrets`)).toBe(true);
+    expect(updated.outs).toMatchObject({ secretNames: ["STRIPE_KEY", "WEBHOOK_SECRET"], assetFiles: 2 });
+  });
+});
+
+describe("Tenant check", () => {
+  beforeEach(() => resetClaims());
+
+  it("reports each bad argument once, under its own name, with no exception", async () => {
+    const r = await p.check!(
+      {},
+      args({ tenantId: "Acme Corp", secrets: { "api-key": "x", EMPTY: "" }, tags: ["a,b"], bogus: 1, assets: { include: ["../x"] } }),
+    );
+    const props = r.failures!.map((f) => f.property).sort();
+    expect(props).toEqual(["assets.directory", "bogus", "secrets.EMPTY", "secrets.api-key", "tags[0]", "tenantId"]);
+    expect(r.failures!.find((f) => f.property === "tenantId")!.reason).toMatch(/lowercase letters/);
+  });
+
+  it("a secret named like a binding is refused", async () => {
+    const r = await p.check!({}, args({ bindings: [{ type: "plain_text", name: "STRIPE_KEY", text: "x" }] }));
+    expect(r.failures).toEqual([{ property: "secrets.STRIPE_KEY", reason: expect.stringMatching(/also the name of a binding/) }]);
+  });
+
+  it("a ScriptSecret with a name the Tenant also sets is refused, whichever is checked first", async () => {
+    expect((await p.check!({}, args())).failures).toEqual([]);
+    const secret = await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "STRIPE_KEY", text: "v" });
+    expect(secret.failures).toEqual([{ property: "name", reason: expect.stringMatching(/also in the secrets of Tenant "acme"/) }]);
+    resetClaims();
+    expect((await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "STRIPE_KEY", text: "v" })).failures).toEqual(
+      [],
+    );
+    const tenant = await p.check!({}, args());
+    expect(tenant.failures).toEqual([{ property: "secrets.STRIPE_KEY", reason: expect.stringMatching(/also managed by a ScriptSecret/) }]);
+  });
+});
