@@ -1,11 +1,12 @@
 /**
- * Tenant against the emulator: one resource per customer, counted in API calls through the journal (a create with a
- * site is 3, without 1; a rotation 1; a removed secret 1 DELETE; a code change 1 PUT that keeps every secret), and
- * drift on refresh.
+ * Tenant against the emulator: one resource per customer, counted in API calls through the journal (in an engine run,
+ * a create with a site is 3, without 1, plus one list of the namespace per run for the ownership check; a rotation
+ * 1; a removed secret 1 DELETE; a code change 1 PUT that keeps every secret), and drift on refresh.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beginRun, endRun } from "../../provider/api/run-cache";
 import { scriptSecretProvider } from "../../provider/resources/script-secret";
 import { resetClaims } from "../../provider/resources/tenant-claims";
 import type { TenantInputs } from "../../provider/resources/tenant-check";
@@ -38,6 +39,11 @@ async function check(news: Record<string, unknown>): Promise<TenantInputs> {
   return r.inputs as TenantInputs;
 }
 const scriptState = async (name = "acme") => (await emu.state()).accounts[ACCOUNT_ID]?.namespaces?.[NS]?.scripts?.[name];
+const threeCalls = (script: string) => [
+  `POST /dispatch/namespaces/${NS}/scripts/${script}/assets-upload-session`,
+  "POST /assets/upload",
+  `PUT /dispatch/namespaces/${NS}/scripts/${script}`,
+];
 const calls = async () => (await emu.journal()).map((e) => `${e.method} ${e.path.replace(/.*\/workers/, "")}`);
 
 describe("Tenant against the emulator", () => {
@@ -54,15 +60,30 @@ describe("Tenant against the emulator", () => {
     await emu.clearJournal();
   });
 
+  /** Runs `fn` as the engine runs provider methods: inside one run (see provider/api/run-cache.ts). */
+  async function inRun<T>(fn: () => Promise<T>): Promise<T> {
+    beginRun();
+    try {
+      return await fn();
+    } finally {
+      endRun();
+    }
+  }
+  const list = `GET /dispatch/namespaces/${NS}/scripts`;
+
   it("creates a tenant with a site in 3 calls: assets session, one bucket, the script PUT with its secrets", async () => {
     const inputs = await check(withSite());
     expect(inputs.assetFiles).toBe(2);
-    const created = await p.create(inputs);
-    expect(await calls()).toEqual([
-      `POST /dispatch/namespaces/${NS}/scripts/acme/assets-upload-session`,
-      "POST /assets/upload",
-      `PUT /dispatch/namespaces/${NS}/scripts/acme`,
-    ]);
+    const { created, first, beta } = await inRun(async () => {
+      const created = await p.create(inputs);
+      const first = await calls();
+      await emu.clearJournal();
+      await p.create(await check(withSite({ tenantId: "beta" })));
+      return { created, first, beta: await calls() };
+    });
+    // The run's first create also lists the namespace once (who owns what was there before the run); later ones do not.
+    expect(first).toEqual([list, ...threeCalls("acme")]);
+    expect(beta).toEqual(threeCalls("beta"));
     const s = await scriptState();
     expect(s.secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
     expect(s.tags.sort()).toEqual(["plan-pro", "tenant-acme"]);
@@ -74,9 +95,18 @@ describe("Tenant against the emulator", () => {
     expect((await p.diff!(created.id, outs, await check(withSite()))).changes).toBe(false);
   });
 
-  it("creates a tenant without a site in 1 call", async () => {
+  it("creates a tenant without a site in 1 call (and one list per run)", async () => {
+    const journal = await inRun(async () => {
+      await p.create(await check(args()));
+      await p.create(await check(args({ tenantId: "beta" })));
+      return calls();
+    });
+    expect(journal).toEqual([list, `PUT /dispatch/namespaces/${NS}/scripts/acme`, `PUT /dispatch/namespaces/${NS}/scripts/beta`]);
+  });
+
+  it("outside an engine run, a create checks the name with one GET", async () => {
     await p.create(await check(args()));
-    expect(await calls()).toEqual([`PUT /dispatch/namespaces/${NS}/scripts/acme`]);
+    expect(await calls()).toEqual([`GET /dispatch/namespaces/${NS}/scripts/acme`, `PUT /dispatch/namespaces/${NS}/scripts/acme`]);
   });
 
   it("a rotation is one secret PUT, a removed secret one DELETE, an added one one PUT", async () => {
