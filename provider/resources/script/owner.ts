@@ -6,7 +6,7 @@
 import type { CloudflareApi } from "../../api/client";
 import type { Operation } from "../../api/errors";
 import { inRun } from "../../api/run-cache";
-import { deleteScript, getScript, namespaceScriptsAtRunStart, type ScriptRef } from "../../api/scripts";
+import { deleteScript, getScript, listNamespaceScriptObjects, type ScriptRef } from "../../api/scripts";
 import { getScriptTags } from "../../api/settings";
 import { log } from "../../log";
 import { MAX_TAG_LENGTH, RESERVED_TAG_PREFIX, sha256Hex } from "../../validation";
@@ -78,7 +78,7 @@ export async function liveOwner(api: CloudflareApi, ref: ScriptRef, op: Operatio
  */
 async function ownerBeforeRun(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<string | undefined> {
   if (ref.namespace === undefined || !inRun()) return liveOwner(api, ref, op);
-  const listed = (await namespaceScriptsAtRunStart(api, ref.namespace, op))?.get(ref.script);
+  const listed = (await listNamespaceScriptObjects(api, ref.namespace, op, "run start"))?.get(ref.script);
   if (listed === undefined) return undefined;
   return Array.isArray(listed.tags) ? splitOwner(listed.tags).owner : liveOwner(api, ref, op);
 }
