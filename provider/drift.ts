@@ -8,7 +8,7 @@ import { connect } from "./api/connect";
 import { configureFromStack } from "./config";
 import { findStrays, formatStrays, scopeFromPreview, type StrayScript } from "./drift-strays";
 import { providers } from "./dynamic";
-import { kindOfUrn, type KeyedDiff } from "./resources/thin-provider";
+import { kindOfUrn, type KeyedDiff } from "./resources/resource-kit";
 
 export interface DriftedResource {
   urn: string;

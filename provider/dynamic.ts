@@ -1,5 +1,5 @@
 /**
- * The implementations behind each resource's `__provider` (resources/thin-provider.ts), resolved at run
+ * The implementations behind each resource's `__provider` (resources/resource-kit.ts), resolved at run
  * time in the dynamic provider process as `require("pulumi-cloudflare-wfp/dynamic")`.
  */
 import type * as pulumi from "@pulumi/pulumi";
@@ -11,7 +11,7 @@ import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
 import { staticAssetsProvider } from "./resources/static-assets";
 import { tenantProvider } from "./resources/tenant-resource";
-import type { ResourceKind } from "./resources/thin-provider";
+import type { ResourceKind } from "./resources/resource-kit";
 import { userScriptProvider } from "./resources/user-script";
 import { workerProvider } from "./resources/worker";
 

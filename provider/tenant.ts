@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AssetConfig } from "./assets/config";
 import { TENANT } from "./resources/tenant-check";
 import { programOwner } from "./resources/script/resource";
-import { DynamicResource, TYPE_MODULE } from "./resources/thin-provider";
+import { DynamicResource, TYPE_MODULE } from "./resources/resource-kit";
 import type { UserScriptArgs } from "./resources/user-script";
 
 export { tenantArgsFailures, tenantIdProblem, tenantTag } from "./resources/tenant-check";

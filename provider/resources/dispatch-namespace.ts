@@ -16,7 +16,7 @@ import { booleanProblem, fieldFailures, namespaceNameProblem, withoutInternalKey
 import { declareTarget } from "./references";
 import { programOwner } from "./script/resource";
 import { splitOwner } from "./script/owner";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
 
 /** Arguments of a {@link DispatchNamespace}. */
 export interface DispatchNamespaceArgs {

@@ -25,7 +25,7 @@ import {
 } from "../validation";
 import { log } from "../log";
 import { claimScriptSecret, tenantManagingSecret } from "./tenant-claims";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
 
 /** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */
 export const MAX_SECRET_BYTES = 5 * 1024;

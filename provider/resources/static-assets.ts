@@ -40,7 +40,7 @@ import {
   withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
 
 export type { AssetsAttachment } from "../assets/attach";
 export type { AssetConfig } from "../assets/config";

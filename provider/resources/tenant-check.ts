@@ -26,7 +26,7 @@ import type { ScriptInputs } from "./script/types";
 import { secretTextProblem } from "./script-secret";
 import { normalizeDirectory, patternsFailures } from "./static-assets";
 import { claimTenantSecrets } from "./tenant-claims";
-import { unknownPropertyFailures, type ResourceSpec } from "./thin-provider";
+import { unknownPropertyFailures, type ResourceSpec } from "./resource-kit";
 
 export const TENANT: ResourceSpec = {
   kind: "Tenant",

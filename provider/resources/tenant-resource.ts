@@ -26,7 +26,7 @@ import type { ScriptOutputs } from "./script/types";
 import { secretValueHash } from "./script-secret";
 import { checkTenant, type TenantInputs } from "./tenant-check";
 import { scriptSecretManages } from "./tenant-claims";
-import type { KeyedDiff } from "./thin-provider";
+import type { KeyedDiff } from "./resource-kit";
 
 export interface TenantOutputs extends ScriptOutputs {
   namespace: string;

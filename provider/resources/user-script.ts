@@ -30,7 +30,7 @@ import type { ObservabilityArgs, PlacementArgs, TailConsumer, USAGE_MODELS } fro
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { withBindingTargets } from "./references";
 import { ScriptResource } from "./script/resource";
-import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
 
 export { bindingFromWire, bindingToWire, type Binding } from "./script/bindings";
 export { buildMetadata } from "./script/metadata";

@@ -21,7 +21,7 @@ import { deleteOwnedScript } from "./script/owner";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { declareTarget, withBindingTargets } from "./references";
 import { ScriptResource } from "./script/resource";
-import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
 import type { UserScriptArgs } from "./user-script";
 
 /** Arguments of a {@link Worker}: those of a UserScript, without a namespace, plus `workersDev`. */

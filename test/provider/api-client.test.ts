@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { startTestEmulator, ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
-import { providerSource, type ResourceKind } from "../../provider/resources/thin-provider";
+import { providerSource, type ResourceKind } from "../../provider/resources/resource-kit";
 import { providers } from "../../provider/dynamic";
 import Module from "node:module";
 import path from "node:path";
