@@ -6,6 +6,7 @@ import {
   checkStaticAssets,
   diffStaticAssets,
   normalizeDirectory,
+  staticAssetsProvider,
   type StaticAssetsInputs,
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
@@ -50,13 +51,16 @@ describe("asset config", () => {
 describe("check", () => {
   it("normalizes inputs and adds the digest, file count and size", async () => {
     const dir = await site("check-ok", { "index.html": "hello", "a/b.txt": "xy" });
-    const { inputs, failures } = await checkStaticAssets({
-      namespace: "ns",
-      scriptName: "s",
-      directory: dir,
-      __provider: "x",
-      digest: "forged",
-    });
+    const { inputs, failures } = await staticAssetsProvider.check!(
+      {},
+      {
+        namespace: "ns",
+        scriptName: "s",
+        directory: dir,
+        __provider: "x",
+        digest: "forged",
+      },
+    );
     expect(failures).toEqual([]);
     expect(inputs).toMatchObject({ namespace: "ns", scriptName: "s", maxFiles: 100000, uploadConcurrency: 3, fileCount: 2, totalBytes: 7 });
     expect(inputs.digest).toMatch(/^[0-9a-f]{64}$/);
