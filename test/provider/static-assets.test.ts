@@ -5,7 +5,7 @@
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { prepareAssetsForDeploy, jwtExpiry } from "../../provider/assets/attach";
 import { clearHashCache } from "../../provider/assets/manifest";
 import {
@@ -13,41 +13,18 @@ import {
   type StaticAssetsInputs,
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
+import { driver } from "../helpers/driver";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { tempDir, writeTree } from "../helpers/files";
-import { recordWaits } from "../helpers/provider";
+import { recordWaits, useEmulator } from "../helpers/provider";
 
 const NS = "assets-ns";
 const tmpRoot = tempDir("assets-provider");
-let emu: TestEmulator;
+// The state is kept across tests: each uses files of its own, so earlier tests' blobs are not reused.
+const emu = useEmulator({ namespaces: [NS], each: "journal" });
+const { check, create, up } = driver<StaticAssetsInputs, StaticAssetsOutputs>(provider);
 
 const site = (files: Record<string, string | Buffer>) => writeTree(tmpRoot, files);
-
-async function check(news: Record<string, unknown>): Promise<StaticAssetsInputs> {
-  const res = await provider.check!({}, news);
-  expect(res.failures ?? []).toEqual([]);
-  return res.inputs as StaticAssetsInputs;
-}
-
-async function create(news: Record<string, unknown>): Promise<{ id: string; outs: StaticAssetsOutputs }> {
-  const inputs = await check(news);
-  const res = await provider.create(inputs);
-  return { id: res.id, outs: res.outs as StaticAssetsOutputs };
-}
-
-/** What `pulumi up` does for an existing resource: check, diff, and update when diff says so. */
-async function up(
-  id: string,
-  olds: StaticAssetsOutputs,
-  news: Record<string, unknown>,
-): Promise<{ changed: boolean; outs: StaticAssetsOutputs }> {
-  const inputs = await check(news);
-  const diff = await provider.diff!(id, olds, inputs);
-  if (!diff.changes) return { changed: false, outs: olds };
-  expect(diff.replaces ?? []).toEqual([]);
-  const res = await provider.update!(id, olds, inputs);
-  return { changed: true, outs: res.outs as StaticAssetsOutputs };
-}
 
 const assetCalls = async () => (await emu.journal()).filter((e) => /assets/.test(e.path));
 const sessions = async () => (await emu.journal()).filter((e) => e.path.endsWith("/assets-upload-session"));
@@ -66,16 +43,7 @@ function manyFiles(n: number, tag: string): Record<string, string> {
   return files;
 }
 
-beforeAll(async () => {
-  emu = await startTestEmulator({ connectProvider: true });
-  await createNamespace(NS);
-});
-afterAll(async () => emu?.close());
-beforeEach(async () => {
-  clearHashCache();
-  await emu.clearFaults();
-  await emu.clearJournal();
-});
+beforeEach(() => clearHashCache());
 
 describe("StaticAssets provider", () => {
   it("creates, then a no-op makes zero API calls, then a 1-file change uploads exactly one file", async () => {
