@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { connect } from "./api/connect";
-import { configureFromStack } from "./config";
+import { configureFromStack } from "./credentials";
 import { findStrays, formatStrays, scopeFromPreview, type StrayScript } from "./drift-strays";
 import { providers } from "./dynamic";
 import { kindOfUrn, type KeyedDiff } from "./resources/resource-kit";

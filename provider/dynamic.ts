@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { beginRun } from "./api/run-cache";
 import { failuresForEngine } from "./check-failures";
 import { persistCompileCache } from "./compile-cache";
-import { configureFromStack } from "./config";
+import { configureFromStack } from "./credentials";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
 import { staticAssetsProvider } from "./resources/static-assets";

@@ -10,7 +10,7 @@
  */
 import type Cloudflare from "cloudflare";
 import type { APIError } from "cloudflare";
-import type { Credentials } from "../config";
+import type { Credentials } from "../credentials";
 import { log } from "../log";
 import { CloudflareApiError, redact, type Operation } from "./errors";
 import { pacerFor, type Pacer } from "./pacer";

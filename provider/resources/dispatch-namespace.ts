@@ -11,7 +11,7 @@ import { connect } from "../api/connect";
 import { CloudflareApiError, CODES, isGone, operation, type Operation } from "../api/errors";
 import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateNamespace, type NamespaceObject } from "../api/namespaces";
 import { deleteScript, listScriptEntries, listScripts } from "../api/scripts";
-import { accountIdProblem } from "../config";
+import { accountIdProblem } from "../credentials";
 import { booleanProblem, fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
 import { declareTarget } from "./references";
 import { programOwner } from "./script/resource";

@@ -11,7 +11,7 @@ import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import { deleteSecret, secretExists, updateSecret } from "../api/secrets";
-import { accountIdProblem } from "../config";
+import { accountIdProblem } from "../credentials";
 import {
   bindingNameProblem,
   fieldFailures,

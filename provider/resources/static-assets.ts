@@ -22,7 +22,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import { getNamespace } from "../api/namespaces";
-import { accountIdProblem } from "../config";
+import { accountIdProblem } from "../credentials";
 import { log } from "../log";
 import type { AssetsAttachment } from "../assets/attach";
 import { assetConfigFailures, type AssetConfig } from "../assets/config";

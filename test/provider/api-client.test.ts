@@ -6,7 +6,7 @@ import { providerSource, type ResourceKind } from "../../provider/resources/reso
 import { providers } from "../../provider/dynamic";
 import Module from "node:module";
 import path from "node:path";
-import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/config";
+import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/credentials";
 import { getScript, listScripts, scriptPath } from "../../provider/api/scripts";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 
