@@ -6,7 +6,7 @@
  * of each other's blobs).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AssetConfig } from "./assets/config";
+import type { AssetConfig } from "./assets/serving-config";
 import { TENANT } from "./resources/tenant-check";
 import { programOwner } from "./resources/script/resource";
 import { DynamicResource, TYPE_MODULE } from "./resources/resource-kit";

@@ -12,7 +12,7 @@
  */
 import type { CloudflareApi } from "../api/client";
 import type { ScriptRef } from "../api/scripts";
-import { fromWireConfig } from "./config";
+import { fromWireConfig } from "./serving-config";
 import { describeAssets } from "./describe";
 import { uploadAssets } from "./upload";
 

@@ -3,7 +3,7 @@
  * (with `_headers` and `_redirects` folded in, as Cloudflare takes them) and the digest over both. StaticAssets
  * computes it at check and upload; UserScript recomputes it to confirm a directory still matches an attachment.
  */
-import { toWireConfig, type AssetConfig, type WireAssetConfig } from "./config";
+import { toWireConfig, type AssetConfig, type WireAssetConfig } from "./serving-config";
 import { buildManifest, manifestDigest, type AssetManifest, type ManifestOptions } from "./manifest";
 
 export type AssetSource = Pick<ManifestOptions, "directory" | "include" | "exclude" | "isolationSalt" | "maxFiles">;

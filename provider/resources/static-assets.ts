@@ -25,7 +25,7 @@ import { getNamespace } from "../api/namespaces";
 import { accountIdProblem } from "../credentials";
 import { log } from "../log";
 import type { AssetsAttachment } from "../assets/attach";
-import { assetConfigFailures, type AssetConfig } from "../assets/config";
+import { assetConfigFailures, type AssetConfig } from "../assets/serving-config";
 import { describeAssets } from "../assets/describe";
 import { DEFAULT_MAX_FILES, HASH_FORMULA, ManifestError, MAX_FILES_CEILING } from "../assets/manifest";
 import { DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY, uploadAssets } from "../assets/upload";
@@ -42,7 +42,7 @@ import {
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 export type { AssetsAttachment } from "../assets/attach";
-export type { AssetConfig } from "../assets/config";
+export type { AssetConfig } from "../assets/serving-config";
 
 /** Arguments of a {@link StaticAssets} resource. */
 export interface StaticAssetsArgs {

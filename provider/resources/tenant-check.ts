@@ -4,7 +4,7 @@
  * module and asset files; no API call. Every problem is a check failure naming the field.
  */
 import type { AssetsAttachment } from "../assets/attach";
-import { assetConfigFailures, type AssetConfig } from "../assets/config";
+import { assetConfigFailures, type AssetConfig } from "../assets/serving-config";
 import { describeAssets } from "../assets/describe";
 import { DEFAULT_MAX_FILES, ManifestError } from "../assets/manifest";
 import {

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { jwtExpiry, tokenUsable } from "../../provider/assets/attach";
-import { assetConfigFailures, toWireConfig } from "../../provider/assets/config";
+import { assetConfigFailures, toWireConfig } from "../../provider/assets/serving-config";
 import {
   checkStaticAssets,
   diffStaticAssets,
