@@ -13,7 +13,7 @@ import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateN
 import { deleteScript, listScriptEntries, listScripts } from "../api/scripts";
 import { accountIdProblem } from "../credentials";
 import { booleanProblem, fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
-import { declareTarget } from "./references";
+import { declareTarget } from "./deploy-order";
 import { programOwner } from "./script/resource";
 import { splitOwner } from "./script/owner";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";

@@ -28,7 +28,7 @@ import type { ModuleArgs } from "./script/modules";
 import { deleteOwnedScript } from "./script/owner";
 import type { ObservabilityArgs, PlacementArgs, TailConsumer, USAGE_MODELS } from "./script/settings";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
-import { withBindingTargets } from "./references";
+import { withBindingTargets } from "./deploy-order";
 import { ScriptResource } from "./script/resource";
 import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 

@@ -19,7 +19,7 @@ import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
 import { deleteOwnedScript } from "./script/owner";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
-import { declareTarget, withBindingTargets } from "./references";
+import { declareTarget, withBindingTargets } from "./deploy-order";
 import { ScriptResource } from "./script/resource";
 import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 import type { UserScriptArgs } from "./user-script";
