@@ -1,5 +1,5 @@
 /**
- * The contract between StaticAssets and UserScript.
+ * What StaticAssets hands to UserScript, and how UserScript deploys it.
  *
  * StaticAssets outputs an {@link AssetsAttachment}: the manifest digest, the wire-format asset config, where the
  * files come from, and (as a secret) the completion token of its last upload. A completion token lives one hour,
