@@ -38,6 +38,7 @@ export function useEmulator(options: EmulatorFixtureOptions = {}): TestEmulator 
   });
   return new Proxy({} as TestEmulator, {
     get(_target, key) {
+      if (key === "then") return undefined; // not a promise
       if (!current) throw new Error(`the test emulator is used before it started (its ${String(key)})`);
       return current[key as keyof TestEmulator];
     },
