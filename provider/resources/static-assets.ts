@@ -25,8 +25,8 @@ import { getNamespace } from "../api/namespaces";
 import { accountIdProblem } from "../credentials";
 import { log } from "../log";
 import type { AssetsAttachment } from "../assets/attach";
-import { assetConfigFailures, type AssetConfig } from "../assets/serving-config";
-import { describeAssets } from "../assets/describe";
+import { assetConfigFailures, toWireConfig, type AssetConfig } from "../assets/serving-config";
+import { describeAssets, takeDescription } from "../assets/describe";
 import { DEFAULT_MAX_FILES, HASH_FORMULA, ManifestError, MAX_FILES_CEILING } from "../assets/manifest";
 import { DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY, uploadAssets } from "../assets/upload";
 import {
@@ -223,7 +223,8 @@ export async function checkStaticAssets(
   const sourceKeys = ["directory", "include", "exclude", "config", "isolationSalt", "maxFiles"];
   if (sourceKeys.some((k) => containsUnknown(inputs[k]))) return { inputs, failures }; // preview: the digest is unknown
   try {
-    const { manifest, digest } = await describeAssets(inputs as unknown as StaticAssetsInputs, inputs.config as AssetConfig | undefined);
+    const settings = toWireConfig(inputs.config as AssetConfig | undefined, {});
+    const { manifest, digest } = await describeAssets(inputs as unknown as StaticAssetsInputs, settings);
     inputs.digest = digest;
     inputs.fileCount = manifest.files.length;
     inputs.totalBytes = manifest.totalBytes;
@@ -262,12 +263,13 @@ function attachmentFor(inputs: StaticAssetsInputs, config: Record<string, unknow
   return attachment;
 }
 
-/** Builds the manifest again, uploads what the server lacks, and returns the outputs. */
+/** Uploads what the server lacks of the manifest check made (built again when this process has none), and returns the outputs. */
 async function upload(inputs: StaticAssetsInputs, verb: string): Promise<StaticAssetsOutputs> {
   const api = connect(inputs.accountId);
   const { namespace, scriptName } = inputs;
   const { resource } = op(namespace, scriptName, verb);
-  const { manifest, config, digest } = await describeAssets(inputs, inputs.config);
+  const described = takeDescription(inputs.digest) ?? (await describeAssets(inputs, toWireConfig(inputs.config, {})));
+  const { manifest, config, digest } = described;
   if (inputs.digest && digest !== inputs.digest) {
     log.warn(`${resource}: the files changed between preview and ${verb}; uploading them as they are now`);
   }
@@ -275,6 +277,7 @@ async function upload(inputs: StaticAssetsInputs, verb: string): Promise<StaticA
   const result = await uploadAssets(api, { namespace, script: scriptName }, manifest.files, {
     resource,
     concurrency: inputs.uploadConcurrency,
+    salt: inputs.isolationSalt,
   });
   return {
     ...current,

@@ -4,7 +4,7 @@
  * module and asset files; no API call. Every problem is a check failure naming the field.
  */
 import type { AssetsAttachment } from "../assets/attach";
-import { assetConfigFailures, type AssetConfig } from "../assets/serving-config";
+import { assetConfigFailures, toWireConfig, type AssetConfig } from "../assets/serving-config";
 import { describeAssets } from "../assets/describe";
 import { DEFAULT_MAX_FILES, ManifestError } from "../assets/manifest";
 import {
@@ -150,7 +150,7 @@ async function describeTenantAssets(
   if (Array.isArray(a.include) && a.include.length > 0) source.include = a.include as string[];
   if (Array.isArray(a.exclude) && a.exclude.length > 0) source.exclude = a.exclude as string[];
   try {
-    const { manifest, config, digest } = await describeAssets(source, a.config as AssetConfig | undefined);
+    const { manifest, config, digest } = await describeAssets(source, toWireConfig(a.config as AssetConfig | undefined, {}));
     return { attachment: { digest, config, source }, fileCount: manifest.files.length };
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;

@@ -5,14 +5,16 @@
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { prepareAssetsForDeploy, jwtExpiry } from "../../provider/assets/attach";
 import { clearHashCache } from "../../provider/assets/manifest";
+import * as walk from "../../provider/assets/walk";
 import {
   staticAssetsProvider as provider,
   type StaticAssetsInputs,
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
+import { userScriptProvider, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { tempDir, writeTree } from "../helpers/files";
@@ -264,5 +266,40 @@ describe("prepareAssetsForDeploy", () => {
       prepareAssetsForDeploy(api(), { namespace: NS, script: "p3" }, { ...outs.attachment, completionToken: undefined }),
     ).rejects.toThrow(/changed since StaticAssets last ran.*Run `pulumi up` again/);
     expect(await assetCalls()).toEqual([]);
+  });
+});
+
+describe("one manifest per run", () => {
+  /** Walks of `dir` from here on (the directory listing of a manifest build). */
+  function countWalks(dir: string): () => number {
+    const spy = vi.spyOn(walk, "walkTree");
+    onTestFinished(() => spy.mockRestore());
+    return () => spy.mock.calls.filter(([root]) => root === dir).length;
+  }
+  const expired = () => `e30.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) - 60 })).toString("base64url")}.sig`;
+  const script = driver<UserScriptInputs, UserScriptOutputs>(userScriptProvider);
+
+  it("check's manifest serves the upload, and a later run's fresh session when the token has expired", async () => {
+    const dir = await site({ "index.html": "walked once", "app.js": "console.log('once')" });
+    const walks = countWalks(dir);
+    const args = { namespace: NS, scriptName: "w1", directory: dir };
+    const { id, outs } = await create(args); // run 1: check, then the upload
+    expect(walks()).toBe(1);
+
+    // Run 2, hours later: the site is unchanged and the stored token has expired.
+    clearHashCache();
+    expect((await up(id, outs, args)).changed).toBe(false); // check walks once more
+    await emu.clearJournal();
+    await script.create({
+      namespace: NS,
+      name: "w1",
+      modules: [{ name: "index.js", content: "export default { fetch(r, env) { return env.ASSETS.fetch(r) } }" }],
+      compatibilityDate: "2025-06-01",
+      bindings: [{ name: "ASSETS", type: "assets" }],
+      assets: { ...outs.attachment, completionToken: expired() },
+    });
+    expect((await sessions()).length).toBe(1); // a fresh session, from the manifest check made
+    expect(await uploads()).toEqual([]);
+    expect(walks()).toBe(2);
   });
 });

@@ -5,8 +5,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { beginRun, endRun } from "../../provider/api/run-cache";
+import * as walk from "../../provider/assets/walk";
 import { scriptSecretProvider } from "../../provider/resources/script-secret";
 import { resetClaims } from "../../provider/resources/tenant-claims";
 import type { TenantInputs } from "../../provider/resources/tenant-check";
@@ -84,6 +85,14 @@ describe("Tenant against the emulator", () => {
     expect(JSON.stringify(outs)).not.toContain(VALUE);
     expect(JSON.stringify(outs)).not.toContain("whsec_1");
     expect((await p.diff!(created.id, outs, await check(withSite()))).changes).toBe(false);
+  });
+
+  it("walks the site once: the create's fresh assets session uses the manifest check made", async () => {
+    const walks = vi.spyOn(walk, "walkTree");
+    onTestFinished(() => walks.mockRestore());
+    await inRun(async () => p.create(await check(withSite())));
+    expect(walks.mock.calls.filter(([root]) => root === site)).toHaveLength(1);
+    expect((await scriptState()).assets.manifest).toHaveProperty("/index.html");
   });
 
   it("creates a tenant without a site in 1 call (and one list per run)", async () => {
