@@ -45,7 +45,7 @@ export function parseUploadBody(contentType: string | undefined, body: Buffer, m
   if (type === "application/javascript" || type === "text/javascript") {
     const text = body.toString("utf8");
     if (/^\s*--\S+\r?\n/.test(text) && /content-disposition:\s*form-data/i.test(text)) {
-      // What workerd says when it evaluates a multipart body as JavaScript (cloudflare-typescript #2799).
+      // What workerd says when it evaluates a multipart body as JavaScript.
       throw invalidScript(
         "Uncaught SyntaxError: Invalid or unexpected token\n  at worker.js:1:4\n (the body looks like multipart/form-data sent with Content-Type " +
           type +

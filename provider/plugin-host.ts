@@ -3,7 +3,7 @@
  * `pulumi import` and the `import` resource option work for this package's resources.
  *
  * Pulumi's own host deserializes the provider from the `__provider` property, which an import's
- * Read does not carry (pulumi/pulumi#16175), so every dynamic-provider import fails. Our resources'
+ * Read does not carry, so every dynamic-provider import fails. Our resources'
  * provider is the same one-line `require()` for every instance of a kind (resource-kit.ts), so when a
  * Read arrives without one for a
  * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.

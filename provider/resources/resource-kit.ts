@@ -4,7 +4,7 @@
  *
  * Instead of a closure serialized from this package's code (what `pulumi.dynamic.Resource` stores, about
  * 2.4 KB per resource, twice), it is one line that `require()`s this package at run time in the provider
- * process. So no credential or module-level value can ever be captured (pulumi/pulumi#8265), state stays
+ * process. So no credential or module-level value can ever be captured, state stays
  * small (at scale the file backend rewrites the whole checkpoint after every step), and `read`/`delete`
  * run the installed provider rather than the code of the last update.
  */
