@@ -9,7 +9,7 @@
 import { DISPATCH_NAMESPACE } from "./resources/dispatch-namespace";
 import { SCRIPT_SECRET } from "./resources/script-secret";
 import { STATIC_ASSETS } from "./resources/static-assets";
-import { type ResourceSpec, TYPE_MODULE } from "./resources/thin-provider";
+import { type ResourceSpec, TYPE_MODULE } from "./resources/resource-kit";
 import { USER_SCRIPT } from "./resources/user-script";
 import { WORKER } from "./resources/worker";
 

@@ -6,10 +6,10 @@
  * of each other's blobs).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AssetConfig } from "./assets/config";
+import type { AssetConfig } from "./assets/serving-config";
 import { TENANT } from "./resources/tenant-check";
 import { programOwner } from "./resources/script/resource";
-import { DynamicResource, TYPE_MODULE } from "./resources/thin-provider";
+import { DynamicResource, TYPE_MODULE } from "./resources/resource-kit";
 import type { UserScriptArgs } from "./resources/user-script";
 
 export { tenantArgsFailures, tenantIdProblem, tenantTag } from "./resources/tenant-check";
@@ -72,7 +72,7 @@ export class Tenant extends DynamicResource {
 
   constructor(name: string, args: TenantArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = {};
-    for (const key of TENANT.inputs) props[key] = (args as unknown as Record<string, unknown>)?.[key];
+    for (const key of TENANT.inputs) props[key] = args?.[key];
     if (args?.secrets !== undefined) props.secrets = pulumi.secret(args.secrets);
     const legacy: pulumi.Alias = { type: LEGACY_SCRIPT_TYPE, parent: pulumi.createUrn(name, LEGACY_COMPONENT_TYPE, opts?.parent) };
     super(

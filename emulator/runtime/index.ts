@@ -22,7 +22,7 @@ import type { Readable } from "node:stream";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../errors";
 import type { Script, Store } from "../store";
-import { buildRuntimeConfig, type RuntimeConfig } from "./config";
+import { buildRuntimeConfig, type RuntimeConfig } from "./miniflare-options";
 import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
 import { FRONT_WORKER, type LoaderModule, loaderModule, type RuntimeState } from "./scripts";
 import { type FrontUpstream, WorkersFront } from "./front";
@@ -82,7 +82,7 @@ export class WorkersRuntime {
   /** How many times workerd was (re)started with the Workers: tests and benches read it. */
   generation = 0;
   private readonly token = randomBytes(16).toString("hex");
-  /** Asset sets as Miniflare's assets plugin described them (config.ts prunes them). */
+  /** Asset sets as Miniflare's assets plugin described them (miniflare-options.ts prunes them). */
   private readonly assetSets = new Map<string, Promise<DescribedAssets>>();
   /** What each build of the config takes from this runtime. */
   private readonly state: RuntimeState = {

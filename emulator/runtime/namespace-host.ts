@@ -16,7 +16,7 @@ import {
   accountWorkerName,
   assetOptions,
   type BuildContext,
-  DEFAULT_COMPATIBILITY_DATE,
+  RUNTIME_COMPATIBILITY_DATE,
   FALLBACK_WORKER,
   type LoaderModule,
   loaderModules,
@@ -70,7 +70,7 @@ interface AssetWorkers {
 /** Runs Miniflare's assets plugin on a written-out asset set; once per set and settings while a Worker has it. */
 async function describeAssetSet(bc: BuildContext, directory: string, script: Script): Promise<{ set: AssetSet; workers: AssetWorkers }> {
   const { routerConfig, assetConfig } = assetOptions(script);
-  const compat = { compatibilityDate: script.compatibility_date || DEFAULT_COMPATIBILITY_DATE, compatibilityFlags: runtimeFlags(script) };
+  const compat = { compatibilityDate: script.compatibility_date || RUNTIME_COMPATIBILITY_DATE, compatibilityFlags: runtimeFlags(script) };
   const key = JSON.stringify([directory, routerConfig, assetConfig, compat]);
   bc.usedAssetSets.add(key);
   let entry = bc.assetSets.get(key);
@@ -98,7 +98,7 @@ async function describeAssetSet(bc: BuildContext, directory: string, script: Scr
 async function assetWorkers(bc: BuildContext): Promise<AssetWorkers> {
   const empty = join(bc.assetsRoot, "wfp-empty-asset-set");
   await mkdir(empty, { recursive: true });
-  const script = { compatibility_date: DEFAULT_COMPATIBILITY_DATE, compatibility_flags: [] } as unknown as Script;
+  const script = { compatibility_date: RUNTIME_COMPATIBILITY_DATE, compatibility_flags: [] } as unknown as Script;
   return (await describeAssetSet(bc, empty, script)).workers;
 }
 
@@ -154,7 +154,7 @@ export async function buildNamespaceHost(
     const payload: Omit<ScriptPayload, "version"> = { shape };
     if (script.main_module !== undefined)
       payload.code = {
-        compatibilityDate: script.compatibility_date || DEFAULT_COMPATIBILITY_DATE,
+        compatibilityDate: script.compatibility_date || RUNTIME_COMPATIBILITY_DATE,
         compatibilityFlags: runtimeFlags(script),
         mainModule: ENTRY_MODULE,
         modules: loaderModules(script as Script & { main_module: string }),

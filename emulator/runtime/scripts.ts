@@ -17,7 +17,8 @@ export const FALLBACK_WORKER = "wfp:fallback";
 /** The Worker behind the workers port (workers/front.mts), on a socket of its own. */
 export const FRONT_WORKER = "wfp:front";
 
-export const DEFAULT_COMPATIBILITY_DATE = "2025-06-01";
+/** The date the local runtime runs its own Workers with, and a stored script that has none. */
+export const RUNTIME_COMPATIBILITY_DATE = "2025-06-01";
 export const MODULES_ROOT = "/wfp";
 
 export const accountWorkerName = (account: string, script: string): string => `acct:${account}:${script}`;

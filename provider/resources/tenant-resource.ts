@@ -13,12 +13,11 @@
  *
  * State holds the secrets only as hashes (`secretHashes`, a secret output), never their values.
  */
-import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import { deleteSecret, updateSecret } from "../api/secrets";
-import { containsUnknown, deepEqual, isUnknown, withoutInternalKeys } from "../validation";
+import { containsUnknown, deepEqual, isUnknown } from "../validation";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
 import { deleteOwnedScript } from "./script/owner";
@@ -26,7 +25,7 @@ import type { ScriptOutputs } from "./script/types";
 import { secretValueHash } from "./script-secret";
 import { checkTenant, type TenantInputs } from "./tenant-check";
 import { scriptSecretManages } from "./tenant-claims";
-import type { KeyedDiff } from "./thin-provider";
+import { defineProvider, type KeyedDiff } from "./resource-kit";
 
 export interface TenantOutputs extends ScriptOutputs {
   namespace: string;
@@ -84,13 +83,13 @@ function parseTenantId(id: string): { namespace: string; name: string } {
   return { namespace, name };
 }
 
-export const tenantProvider: pulumi.dynamic.ResourceProvider = {
+export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     return checkTenant(news);
   },
 
   async diff(_id: string, olds: TenantOutputs, news: TenantInputs) {
-    return diffTenant(withoutInternalKeys(olds as unknown as Record<string, unknown>) as Partial<TenantOutputs>, news);
+    return diffTenant(olds, news);
   },
 
   async create(inputs: TenantInputs) {
@@ -99,8 +98,7 @@ export const tenantProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${inputs.namespace}/${inputs.name}`, outs: outputsOf(script, inputs, secretHashesOf(inputs.secrets)) };
   },
 
-  async update(_id: string, olds: TenantOutputs, news: TenantInputs) {
-    const stored = withoutInternalKeys(olds as unknown as Record<string, unknown>) as unknown as TenantOutputs;
+  async update(_id: string, stored: TenantOutputs, news: TenantInputs) {
     const api = connect(news.accountId);
     const ref = refOf(news);
     const op = opFor(news, "update");
@@ -123,8 +121,7 @@ export const tenantProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   /** Refresh: the script as readScript sees it, and which managed secrets the settings still list. */
-  async read(id: string, props?: Partial<TenantOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<TenantOutputs>;
+  async read(id: string, stored: Partial<TenantOutputs>) {
     if (stored.etag === undefined) {
       throw new Error(
         `Tenant: ${id} cannot be imported (secret values cannot be read back); import its UserScript, or let Tenant adopt it`,
@@ -146,7 +143,7 @@ export const tenantProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string, props: TenantOutputs) {
-    const key = props?.namespace && props?.name ? props : parseTenantId(id);
-    await deleteOwnedScript(connect(props?.accountId), refOf(key), props?.owner, opFor(key, "delete"));
+    const key = props.namespace && props.name ? props : parseTenantId(id);
+    await deleteOwnedScript(connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
   },
-};
+});

@@ -19,7 +19,7 @@ import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import type { AssetsAttachment } from "../assets/attach";
-import { fieldFailures, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
+import { fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
 import type { Binding, DeepInput } from "./script/bindings";
 import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
@@ -28,9 +28,9 @@ import type { ModuleArgs } from "./script/modules";
 import { deleteOwnedScript } from "./script/owner";
 import type { ObservabilityArgs, PlacementArgs, TailConsumer, USAGE_MODELS } from "./script/settings";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
-import { withBindingTargets } from "./references";
+import { withBindingTargets } from "./deploy-order";
 import { ScriptResource } from "./script/resource";
-import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 export { bindingFromWire, bindingToWire, type Binding } from "./script/bindings";
 export { buildMetadata } from "./script/metadata";
@@ -83,7 +83,11 @@ export interface UserScriptOutputs extends ScriptOutputs {
   namespace: string;
 }
 
-export const USER_SCRIPT: ResourceSpec = { kind: "UserScript", inputs: ["namespace", ...SCRIPT_INPUT_KEYS], outputs: SCRIPT_OUTPUT_KEYS };
+export const USER_SCRIPT = resourceSpec<UserScriptArgs>()({
+  kind: "UserScript",
+  inputs: ["namespace", ...SCRIPT_INPUT_KEYS],
+  outputs: SCRIPT_OUTPUT_KEYS,
+});
 
 const refOf = (i: { namespace: string; name: string }): ScriptRef => ({ namespace: i.namespace, script: i.name });
 const opFor = (i: { namespace: string; name: string }, verb: string) => operation("UserScript", `${i.namespace}/${i.name}`, verb);
@@ -93,7 +97,7 @@ export function checkUserScript(
   news: Record<string, unknown>,
   now: Date = new Date(),
 ): { inputs: UserScriptInputs; failures: CheckFailure[] } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = unknownPropertyFailures(USER_SCRIPT, n);
   failures.push(...fieldFailures(n, "namespace", namespaceNameProblem, "the dispatch namespace name"));
   const inputs = { namespace: n.namespace as string, ...checkScript(n, failures, now) };
@@ -119,7 +123,7 @@ async function deploy(inputs: UserScriptInputs, verb: "create" | "update", deplo
   return outs as UserScriptOutputs;
 }
 
-export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
+export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     return scriptCheckResult(olds, news, checkUserScript(news));
   },
@@ -138,8 +142,7 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
    * its namespace is gone. On import (no stored outputs) it also returns inputs rebuilt from the API, with module
    * contents read back. On refresh it returns no inputs, so the program's stay the reference for drift.
    */
-  async read(id: string, props?: Partial<UserScriptOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<UserScriptOutputs>;
+  async read(id: string, stored: Partial<UserScriptOutputs>) {
     const key = stored.namespace && stored.name ? { namespace: stored.namespace, name: stored.name } : parseUserScriptId(id);
     const importing = stored.etag === undefined && stored.modules === undefined;
     const found = await readScript(connect(stored.accountId), refOf(key), stored, opFor(key, importing ? "import" : "read"));
@@ -153,10 +156,10 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string, props: UserScriptOutputs) {
-    const key = props?.namespace && props?.name ? props : parseUserScriptId(id);
-    await deleteOwnedScript(connect(props?.accountId), refOf(key), props?.owner, opFor(key, "delete"));
+    const key = props.namespace && props.name ? props : parseUserScriptId(id);
+    await deleteOwnedScript(connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
   },
-};
+});
 
 /**
  * A Worker script in a dispatch namespace.

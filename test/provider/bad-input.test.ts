@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
 import { MAX_SECRET_BYTES, scriptSecretProvider } from "../../provider/resources/script-secret";
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
@@ -21,8 +21,8 @@ import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
 import type { CheckFailure } from "../../provider/validation";
 import { failuresForEngine } from "../../provider/check-failures";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { sparseFile, tempDir, writeFile } from "../helpers/files";
+import { useEmulator } from "../helpers/provider";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DOC = path.join(ROOT, "docs", "bad-input.md");
@@ -705,12 +705,8 @@ const fileMessage = (f: CheckFailure) =>
     .replace(/^\(file\): /, "")
     .replace(/tenants-\d+\.yaml/, "tenants.yaml");
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  makeFixtures();
-  emu = await startTestEmulator({ connectProvider: true });
-});
-afterAll(async () => emu?.close());
+const emu = useEmulator();
+beforeAll(() => makeFixtures());
 
 describe("bad input fails at check time, names the field and what is allowed, and makes no API call", () => {
   it("every valid base passes (so each row fails only for its bad value)", async () => {

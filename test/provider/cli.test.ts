@@ -7,11 +7,12 @@
 import { spawn } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cloudflareConfigFromJson, parseOffboardArgs } from "../../provider/offboard-cli";
 import { parseDriftArgs } from "../../provider/drift-cli";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
+import { useEmulator } from "../helpers/provider";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CLIS = {
@@ -87,14 +88,9 @@ describe("argument parsing", () => {
 });
 
 describe("wfp-offboard credentials", () => {
-  let em: TestEmulator;
+  // The CLIs run in child processes: this process's provider is not connected to it.
+  const em = useEmulator({ connectProvider: false, namespaces: ["cli-ns"], each: "journal" });
   const bin = tempDir("offboard-cli");
-
-  beforeAll(async () => {
-    em = await startTestEmulator();
-    await em.api("POST", "/dispatch/namespaces", { json: { name: "cli-ns" } });
-  });
-  afterAll(async () => em?.close());
 
   it("without --stack reads only the environment, and says so when it lacks a token (exit 1)", async () => {
     const r = await run("wfp-offboard", ["--namespace", "cli-ns", "--tag", "tenant-x", "--dry-run"]);

@@ -12,7 +12,7 @@ import {
   USAGE_MODELS as EMU_USAGE_MODELS,
 } from "../../emulator/upload";
 import { CODES } from "../../provider/api/errors";
-import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config";
+import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/serving-config";
 import { hashAssetBytes } from "../../provider/assets/hash";
 import { DEFAULT_MAX_FILES, FREE_PLAN_MAX_FILES, MAX_ASSET_SIZE_BYTES, MAX_FILES_CEILING } from "../../provider/assets/manifest";
 import { MODULE_TYPES } from "../../provider/resources/script/modules";

@@ -1,5 +1,5 @@
 /** check for a script's own inputs (everything but where it lives): pure but for hashing `path` modules. */
-import { accountIdProblem } from "../../config";
+import { accountIdProblem } from "../../credentials";
 import type { AssetsAttachment } from "../../assets/attach";
 import {
   compatibilityDateProblem,

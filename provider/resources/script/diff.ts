@@ -1,6 +1,6 @@
 /** The pure diff of a script: stored outputs against normalized inputs. */
 import { containsUnknown, deepEqual, isPlainObject, isUnknown } from "../../validation";
-import type { KeyedDiff } from "../thin-provider";
+import type { KeyedDiff } from "../resource-kit";
 import type { ScriptSettingsShape } from "./settings";
 import type { ScriptInputs, ScriptOutputs } from "./types";
 

@@ -1,6 +1,6 @@
 /** The outputs every script resource (UserScript, Worker) declares to the engine. */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource, type ResourceSpec } from "../thin-provider";
+import { DynamicResource, type ResourceSpec } from "../resource-kit";
 import type { Binding } from "./bindings";
 import type { ModuleOutput } from "./modules";
 import { ownerTag } from "./owner";

@@ -13,7 +13,7 @@ import {
   accountWorkerName,
   assetOptions,
   type BuildContext,
-  DEFAULT_COMPATIBILITY_DATE,
+  RUNTIME_COMPATIBILITY_DATE,
   FALLBACK_WORKER,
   FRONT_WORKER,
   loaderModule,
@@ -63,12 +63,12 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     return {
       name: mfName,
       ...runtimeWorker("broken.mjs"),
-      compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
+      compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
       bindings: { ERROR: error },
     };
   const r = resolveBindings(bc, script);
   const flags = runtimeFlags(script);
-  const compatibilityDate = script.compatibility_date || DEFAULT_COMPATIBILITY_DATE;
+  const compatibilityDate = script.compatibility_date || RUNTIME_COMPATIBILITY_DATE;
   const options: Record<string, unknown> = {
     name: mfName,
     compatibilityDate,
@@ -126,7 +126,7 @@ function frontWorker(publicWorkers: PublicWorker[]): WorkerOptions {
   return {
     name: FRONT_WORKER,
     ...runtimeWorker("front.mjs"),
-    compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
+    compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
     bindings: { __WFP_PUBLIC: publicWorkers.map((w, i) => ({ script: w.script, binding: `W${i}` })), __WFP_CF: PLACEHOLDER_CF },
     serviceBindings: Object.fromEntries(publicWorkers.map((w, i) => [`W${i}`, w.mfName])),
     unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
@@ -137,7 +137,7 @@ function frontWorker(publicWorkers: PublicWorker[]): WorkerOptions {
 export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log: Log, state: RuntimeState): Promise<RuntimeConfig> {
   const usedAssetSets = new Set<string>();
   const workers: WorkerOptions[] = [
-    { name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: DEFAULT_COMPATIBILITY_DATE } as WorkerOptions,
+    { name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: RUNTIME_COMPATIBILITY_DATE } as WorkerOptions,
   ];
   const publicWorkers: PublicWorker[] = [];
   const namespaceTables = new Map<string, Record<string, ScriptPayload>>();
