@@ -93,7 +93,7 @@ async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promi
   emulator.ctx.changeListeners.push(() => runtime.notify());
   if (options.workersPort !== undefined) {
     emulator.ctx.scheduled = (target, cron, time) => runtime.scheduled(target, cron, time);
-    emulator.ctx.tail = runtime.tail;
+    if (options.workerLogs) emulator.ctx.tail = runtime.tail;
   }
   try {
     await runtime.start();

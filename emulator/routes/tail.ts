@@ -13,7 +13,8 @@ export function tailOperatorRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   const r = new Hono<AppEnv>();
   r.get("/tail", (c) => {
     const hub = ctx.tail;
-    if (!hub) return c.json({ error: "the Workers runtime is not running: start the emulator with --workers-port" }, 409);
+    if (!hub)
+      return c.json({ error: "no tail: start the emulator with --workers-port and without --quiet-workers (workerLogs: true)" }, 409);
     const { script, tenant, namespace } = c.req.query();
     const encoder = new TextEncoder();
     let stop = (): void => {};

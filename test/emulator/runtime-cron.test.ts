@@ -61,6 +61,12 @@ describe("cron triggers", () => {
     expect((await trigger(`namespace=${NS}&script=tenant&cron=${encodeURIComponent("0 0 1 1 *")}`)).body.outcome).toBe("exception");
   });
 
+  test("without the Workers' logs there is no tail (its cost is a round trip per invocation)", async () => {
+    const r = await fetch(`${h.url}/__emulator/tail`);
+    expect(r.status).toBe(409);
+    expect(await r.text()).toMatch(/--quiet-workers/);
+  });
+
   test("on demand: an account-level Worker's scheduled()", async () => {
     expect((await trigger("script=reader&time=7")).body).toEqual({ outcome: "ok", noRetry: false });
     expect(await runs("account")).toBe("5 3 * * *@7");
