@@ -135,9 +135,9 @@ export function cronsFailures(
       if (parsed instanceof Error)
         failures.push({
           property: p,
-          reason: `${JSON.stringify(v)} is not a Cloudflare cron expression: ${parsed.message}; allowed: 5 fields (minute 0-59, hour 0-23, day of month 1-31 or L/LW/nW, month 1-12 or JAN-DEC, day of week 1-7 or SUN-SAT with nL and n#k), each *, a value, a-b, a list or a /step`,
+          reason: `is not a Cloudflare cron expression: ${parsed.message}; allowed: 5 fields (minute 0-59, hour 0-23, day of month 1-31 or L/LW/nW, month 1-12 or JAN-DEC, day of week 1-7 or SUN-SAT with nL and n#k), each *, a value, a-b, a list or a /step`,
         });
-      else if (seen.has(v.trim())) failures.push({ property: p, reason: `${JSON.stringify(v)} is listed twice` });
+      else if (seen.has(v.trim())) failures.push({ property: p, reason: "is listed twice: each cron expression once" });
       seen.add(v.trim());
     }
   });

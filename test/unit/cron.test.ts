@@ -87,7 +87,7 @@ describe("the crons input", () => {
   it("names the entry, the value and what is allowed", () => {
     const f = cronsFailures("crons", ["*/5 * * * *", "* * * *", "*/5 * * * *", 7], isUnknown);
     expect(f.map((x) => x.property)).toEqual(["crons[1]", "crons[2]", "crons[3]"]);
-    expect(f[0]!.reason).toMatch(/"\* \* \* \*" is not a Cloudflare cron expression: has 4 fields, not 5.*allowed: 5 fields/);
+    expect(f[0]!.reason).toMatch(/^is not a Cloudflare cron expression: has 4 fields, not 5.*allowed: 5 fields/);
     expect(f[1]!.reason).toMatch(/listed twice/);
     expect(cronsFailures("crons", "* * * * *", isUnknown)[0]!.reason).toMatch(/must be a list of cron expressions/);
     expect(cronsFailures("crons", Array(251).fill("* * * * *"), isUnknown)[0]!.reason).toMatch(/at most 250/);
