@@ -1,5 +1,5 @@
 /** Cron expressions as Cron Triggers take them: what check refuses (and why), and when each fires (UTC). */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { cronMatches, parseCron as emulatorParse } from "../../emulator/cron";
 import { cronsFailures, parseCron } from "../../provider/cron";
 import { isUnknown } from "../../provider/validation";
@@ -105,5 +105,50 @@ describe("the crons input", () => {
     expect(diffScript({ ...(outs as object), crons: ["*/5 * * * *"] }, inputs).changedKeys).toContain("crons");
     // None declared and none had: no key, no change.
     expect(checkUserScript(base).inputs.crons).toBeUndefined();
+  });
+});
+
+describe("the runtime's scheduler", () => {
+  it("fires each due trigger at the start of every UTC minute, with that minute as the scheduled time", async () => {
+    const { CronScheduler } = await import("../../emulator/runtime/cron");
+    const script = (name: string, crons: string[]) => ({ name, schedules: crons.map((cron) => ({ cron })) });
+    const store = {
+      state: {
+        accounts: {
+          a: {
+            workers: { scripts: { dispatcher: script("dispatcher", ["*/2 * * * *"]) } },
+            namespaces: { ns: { name: "customers", scripts: { acme: script("acme", ["* * * * *"]) } } },
+          },
+        },
+      },
+    };
+    const fired: string[] = [];
+    vi.useFakeTimers();
+    try {
+      vi.setSystemTime(Date.UTC(2026, 2, 2, 10, 0, 30));
+      const s = new CronScheduler(
+        store as never,
+        async (t, cron, time) => {
+          fired.push(`${t.namespace ?? ""}/${t.script} ${cron} ${new Date(time).toISOString()}`);
+          return { outcome: "ok" };
+        },
+        () => {},
+      );
+      s.start();
+      await vi.advanceTimersByTimeAsync(29_000);
+      expect(fired).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(fired).toEqual(["customers/acme * * * * * 2026-03-02T10:01:00.000Z"]);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(fired.slice(1).sort()).toEqual([
+        "/dispatcher */2 * * * * 2026-03-02T10:02:00.000Z",
+        "customers/acme * * * * * 2026-03-02T10:02:00.000Z",
+      ]);
+      s.stop();
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(fired).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
