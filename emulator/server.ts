@@ -21,6 +21,8 @@ import { settingsRoutes } from "./routes/settings";
 import { tagRoutes } from "./routes/tags";
 import { secretRoutes } from "./routes/secrets";
 import { assetRoutes } from "./routes/assets";
+import { scheduledOperatorRoutes, scheduleRoutes } from "./routes/schedules";
+import { tailOperatorRoutes } from "./routes/tail";
 import { stateSnapshot } from "./snapshot";
 
 export const API_PREFIX = "/client/v4";
@@ -244,6 +246,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return c.json({ ok: true });
   });
   app.get("/__emulator/state", (c) => c.json(stateSnapshot(store)));
+  app.route("/__emulator", scheduledOperatorRoutes(ctx));
+  app.route("/__emulator", tailOperatorRoutes(ctx));
 
   // ---- the API ----
   app.use(`${API_PREFIX}/*`, journal(entries));
@@ -260,6 +264,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.route(WORKERS, tagRoutes(ctx));
   app.route(WORKERS, secretRoutes(ctx));
   app.route(WORKERS, assetRoutes(ctx));
+  app.route(WORKERS, scheduleRoutes(ctx));
 
   return { app, ctx, journal: entries, faults, limiter, options: opts };
 }

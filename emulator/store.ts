@@ -68,6 +68,14 @@ export interface Script {
   extra: Record<string, unknown>;
   /** The workers.dev subdomain (account-level Workers only); absent = never set, both off. */
   subdomain?: { enabled: boolean; previews_enabled: boolean };
+  /** Cron triggers (`.../schedules`); absent = none ever set. */
+  schedules?: Schedule[];
+}
+
+export interface Schedule {
+  cron: string;
+  created_on: string;
+  modified_on: string;
 }
 
 export interface BlobMeta {

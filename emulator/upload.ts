@@ -325,6 +325,8 @@ export function buildScript(input: BuildInput): Script {
   };
   if (m.limits !== undefined) script.limits = m.limits;
   if (previous?.subdomain) script.subdomain = previous.subdomain;
+  // Cron triggers are set on their own endpoint; an upload keeps them.
+  if (previous?.schedules) script.schedules = previous.schedules;
   if (migrationTag !== undefined) script.migration_tag = migrationTag;
   script.etag = computeEtag(script);
   return script;

@@ -43,6 +43,8 @@ export interface TenantArgs {
   /** Secret name → value. Values are made Pulumi secrets; state keeps only their hashes. */
   secrets?: Record<string, pulumi.Input<string>>;
   assets?: TenantAssetsArgs;
+  /** Cron triggers: the tenant's scheduled() runs on them (see UserScript). */
+  crons?: UserScriptArgs["crons"];
   accountId?: pulumi.Input<string>;
 }
 

@@ -17,6 +17,7 @@ import {
   FALLBACK_WORKER,
   FRONT_WORKER,
   loaderModule,
+  TAIL_WORKER,
   MODULES_ROOT,
   materializeAssets,
   namespaceWorkerName,
@@ -78,6 +79,7 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     serviceBindings: r.services,
     wrappedBindings: r.dispatch,
   };
+  if (bc.tailSink) options.tails = [{ name: TAIL_WORKER, entrypoint: "Tail", props: { account: bc.account, script: script.name } }];
   if (script.main_module !== undefined) {
     options.modulesRoot = MODULES_ROOT;
     // The entry first (the main module); the deployed modules cannot take the runtime's names.
@@ -139,6 +141,13 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
   const workers: WorkerOptions[] = [
     { name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: RUNTIME_COMPATIBILITY_DATE } as WorkerOptions,
   ];
+  if (state.tailSink)
+    workers.push({
+      name: TAIL_WORKER,
+      ...runtimeWorker("tail.mjs"),
+      compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
+      serviceBindings: { SINK: state.tailSink },
+    } as WorkerOptions);
   const publicWorkers: PublicWorker[] = [];
   const namespaceTables = new Map<string, Record<string, ScriptPayload>>();
   for (const [account, acc] of Object.entries(store.state.accounts)) {
@@ -146,9 +155,12 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
     const namespaces = new Map(Object.values(acc.namespaces).map((ns) => [ns.name, ns]));
     const outbounds = new Map<string, string[]>([...namespaces.values()].map((ns) => [ns.id, []]));
     const allScripts = [...Object.values(accountScripts), ...Object.values(acc.namespaces).flatMap((ns) => Object.values(ns.scripts))];
+    // Namespaces some Worker binds to: only those get a binding Worker (workerd takes an unbound one for a service).
+    const bound = new Set<string>();
     for (const s of allScripts)
       for (const b of s.bindings) {
         const ns = b.type === "dispatch_namespace" ? namespaces.get(String(b.namespace ?? "")) : undefined;
+        if (ns) bound.add(ns.id);
         const out = ns && outboundOf(b);
         if (ns && out !== undefined && !outbounds.get(ns.id)!.includes(out)) outbounds.get(ns.id)!.push(out);
       }
@@ -166,11 +178,12 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
       workers.push(host.options);
       namespaceTables.set(namespaceHostName(ns.id), host.scripts);
       // A wrapped binding's Worker takes the compatibility date of the Worker holding the binding: none of its own.
-      workers.push({
-        name: namespaceWorkerName(ns.id),
-        ...runtimeWorker("binding.mjs"),
-        serviceBindings: { HOST: namespaceHostName(ns.id) },
-      } as WorkerOptions);
+      if (bound.has(ns.id))
+        workers.push({
+          name: namespaceWorkerName(ns.id),
+          ...runtimeWorker("binding.mjs"),
+          serviceBindings: { HOST: namespaceHostName(ns.id) },
+        } as WorkerOptions);
     }
   }
   publicWorkers.sort((a, b) => (a.script < b.script ? -1 : a.script > b.script ? 1 : 0));

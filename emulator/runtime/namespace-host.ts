@@ -121,6 +121,8 @@ export async function buildNamespaceHost(
     // A user Worker's outbound without an outbound Worker: the internet, not this machine or its network.
     __WFP_NET: { network: { allow: ["public"], deny: ["private", "local"] } },
   };
+  // The user Workers' traces, through the host's WfpTail, to the runtime.
+  if (bc.tailSink) serviceBindings.__WFP_SINK = bc.tailSink;
   const kvNamespaces: Record<string, string> = {};
   const wrappedBindings: Record<string, unknown> = {};
   const [service, kv, dispatch] = [interner("__WFP_S"), interner("__WFP_K"), interner("__WFP_D")];
@@ -171,7 +173,8 @@ export async function buildNamespaceHost(
   const options = {
     name: namespaceHostName(ns.id),
     compatibilityDate: workers.router.date,
-    compatibilityFlags: [...new Set([...workers.router.flags, "enable_ctx_exports"])],
+    // service_binding_extra_handlers: a loaded Worker's scheduled() for its cron triggers.
+    compatibilityFlags: [...new Set([...workers.router.flags, "enable_ctx_exports", "service_binding_extra_handlers"])],
     modulesRoot: host.modulesRoot,
     modules: [
       ...host.modules,
@@ -179,7 +182,12 @@ export async function buildNamespaceHost(
       { type: "ESModule", path: join(host.modulesRoot, "asset-worker.js"), contents: workers.asset },
     ],
     workerLoaders: { LOADER: {} },
-    bindings: { [SCRIPTS_BINDING]: scripts, __WFP_TOKEN: bc.token, __WFP_OUT_WRAPPED: wrapped },
+    bindings: {
+      [SCRIPTS_BINDING]: scripts,
+      __WFP_TOKEN: bc.token,
+      __WFP_OUT_WRAPPED: wrapped,
+      __WFP_WHO: { account: bc.account, namespace: ns.name },
+    },
     serviceBindings,
     kvNamespaces,
     wrappedBindings,

@@ -45,6 +45,7 @@ export const TENANT = resourceSpec<TenantArgs>()({
     "tags",
     "secrets",
     "assets",
+    "crons",
     "accountId",
   ],
   outputs: ["etag", "secretNames", "secretHashes", "assetFiles", "owner"],

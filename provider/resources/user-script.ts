@@ -23,7 +23,7 @@ import { fieldFailures, namespaceNameProblem, type CheckFailure } from "../valid
 import type { Binding, DeepInput } from "./script/bindings";
 import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
-import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
+import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import type { ModuleArgs } from "./script/modules";
 import { deleteOwnedScript } from "./script/owner";
 import type { ObservabilityArgs, PlacementArgs, TailConsumer, USAGE_MODELS } from "./script/settings";
@@ -69,6 +69,8 @@ export interface UserScriptArgs {
   tailConsumers?: pulumi.Input<pulumi.Input<TailConsumer>[]>;
   /** Static assets from a StaticAssets resource (`staticAssets.attachment`). Diffs on its digest only. */
   assets?: pulumi.Input<AssetsAttachment>;
+  /** Cron triggers, e.g. `["0,30 * * * *"]` (5 fields, UTC; weekdays 1-7 from Sunday): the Worker's scheduled() runs on them. */
+  crons?: pulumi.Input<pulumi.Input<string>[]>;
   /** The Cloudflare account id; defaults to `cloudflare:accountId` / `CLOUDFLARE_ACCOUNT_ID`. */
   accountId?: pulumi.Input<string>;
 }
@@ -118,8 +120,15 @@ export function parseUserScriptId(id: string): { namespace: string; name: string
   return { namespace: parts[0], name: parts[1] };
 }
 
-async function deploy(inputs: UserScriptInputs, verb: "create" | "update", deployedDigest: string | undefined): Promise<UserScriptOutputs> {
-  const outs = await deployScript(connect(inputs.accountId), refOf(inputs), inputs, opFor(inputs, verb), deployedDigest);
+/** The upload (skipped when only the crons changed), then the schedules when they differ from `olds`'. */
+async function deploy(inputs: UserScriptInputs, olds: UserScriptOutputs | undefined): Promise<UserScriptOutputs> {
+  const api = connect(inputs.accountId);
+  const op = opFor(inputs, olds ? "update" : "create");
+  const onlyCrons = olds !== undefined && diffScript(olds, inputs).changedKeys.every((k) => k === "crons");
+  const outs = onlyCrons
+    ? withCrons(olds, inputs.crons)
+    : await deployScript(api, refOf(inputs), inputs, op, olds && keptAssetsDigest(olds));
+  await syncCrons(api, refOf(inputs), olds?.crons, inputs.crons, op);
   return outs as UserScriptOutputs;
 }
 
@@ -133,7 +142,7 @@ export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOut
   },
 
   async create(inputs: UserScriptInputs) {
-    const outs = await deploy(inputs, "create", undefined);
+    const outs = await deploy(inputs, undefined);
     return { id: `${inputs.namespace}/${inputs.name}`, outs };
   },
 
@@ -152,7 +161,7 @@ export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOut
   },
 
   async update(_id: string, olds: UserScriptOutputs, news: UserScriptInputs) {
-    return { outs: await deploy(news, "update", keptAssetsDigest(olds)) };
+    return { outs: await deploy(news, olds) };
   },
 
   async delete(id: string, props: UserScriptOutputs) {

@@ -16,7 +16,7 @@ import { getSubdomain, updateSubdomain } from "../api/subdomain";
 import { booleanProblem, fieldFailures, isUnknown, type CheckFailure } from "../validation";
 import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
-import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
+import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import { deleteOwnedScript } from "./script/owner";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { declareTarget, withBindingTargets } from "./deploy-order";
@@ -87,6 +87,7 @@ export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
   async create(inputs: WorkerInputs) {
     const api = connect(inputs.accountId);
     const outs = await deploy(api, inputs, "create", undefined);
+    await syncCrons(api, refOf(inputs.name), undefined, inputs.crons, opFor(inputs.name, "create"));
     // Stated on create whatever the API's default, so the state is what the program says.
     await updateSubdomain(api, refOf(inputs.name), inputs.workersDev, opFor(inputs.name, "create"));
     return { id: inputs.name, outs };
@@ -109,8 +110,12 @@ export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
   async update(_id: string, olds: WorkerOutputs, news: WorkerInputs) {
     const api = connect(news.accountId);
     const { changedKeys } = diffWorker(olds, news);
-    const onlySubdomain = changedKeys.every((k) => k === "workersDev");
-    const outs = onlySubdomain ? { ...olds, workersDev: news.workersDev } : await deploy(api, news, "update", keptAssetsDigest(olds));
+    // workers.dev and the crons have endpoints of their own: a change of those alone uploads nothing.
+    const noUpload = changedKeys.every((k) => k === "workersDev" || k === "crons");
+    const outs = noUpload
+      ? withCrons({ ...olds, workersDev: news.workersDev }, news.crons)
+      : await deploy(api, news, "update", keptAssetsDigest(olds));
+    await syncCrons(api, refOf(news.name), olds.crons, news.crons, opFor(news.name, "update"));
     if (changedKeys.includes("workersDev")) await updateSubdomain(api, refOf(news.name), news.workersDev, opFor(news.name, "update"));
     return { outs };
   },

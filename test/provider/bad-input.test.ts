@@ -360,6 +360,12 @@ const ROWS: Row[] = [
     ['"dist"', "dist", undefined, /StaticAssets attachment .* with a digest/],
     ['{digest: ""}', { digest: "" }, undefined, /StaticAssets attachment .* with a digest/],
   ]),
+  ...set("UserScript", "crons", [
+    ['"* * * * *"', "* * * * *", undefined, /must be a list of cron expressions/],
+    ['["* * * *"]', ["* * * *"], "crons[0]", /has 4 fields, not 5 .*allowed: 5 fields/],
+    ['["* * * * 0"]', ["* * * * 0"], "crons[0]", /day of week: 0 is out of range 1-7 \(1 = Sunday\)/],
+    ['["0 * * * *", "0 * * * *"]', ["0 * * * *", "0 * * * *"], "crons[1]", /listed twice/],
+  ]),
   ...set("UserScript", "accountId", [['"acc"', "acc", undefined, ACCOUNT_RULE]]),
   ...set("UserScript", "(unknown input)", [
     ['code: "..."', undefined, "code", /is not an input of UserScript; use namespace, name, modules/],
@@ -488,6 +494,7 @@ const ROWS: Row[] = [
       ? { ...r, value: () => ({ ...base.Tenant(), plan: "pro", tags: Array.from({ length: 6 }, (_, i) => `t${i}`) }) }
       : r,
   ),
+  ...set("Tenant", "crons", [['["61 * * * *"]', ["61 * * * *"], "crons[0]", /minute: 61 is out of range 0-59/]]),
   ...set("Tenant", "secrets", [['{"api-key": "..."}', { "api-key": "x" }, "secrets.api-key", IDENT_RULE]]),
   ...set("Tenant", "assets", [
     ["{}", {}, "assets.directory", /is required: the directory of static files/],

@@ -10,6 +10,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { cloudflareConfigFromJson, parseOffboardArgs } from "../../provider/offboard-cli";
 import { parseDriftArgs } from "../../provider/drift-cli";
+import { parseTailArgs } from "../../emulator/tail-cli";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
 import { useEmulator } from "../helpers/provider";
@@ -19,6 +20,7 @@ const CLIS = {
   "wfp-emulator": "dist/emulator/cli.js",
   "wfp-drift": "dist/provider/drift-cli.js",
   "wfp-offboard": "dist/provider/offboard-cli.js",
+  "wfp-tail": "dist/emulator/tail-cli.js",
 };
 
 /** The environment without any Cloudflare or Pulumi setting of the machine running the tests. */
@@ -75,6 +77,22 @@ describe("argument parsing", () => {
     expect(parseOffboardArgs(["--namespace", "ns"])).toEqual({ error: "at least one --tag is required" });
     expect(parseOffboardArgs(["--namespace", "ns", "--tag", "a=maybe"])).toEqual({ error: "--tag a=maybe: expected TAG or TAG=no" });
     expect(parseOffboardArgs(["--namespace", "ns", "--tag", "a", "--cwd", "p"])).toEqual({ error: expect.stringMatching(/give --stack/) });
+  });
+
+  it("wfp-tail", () => {
+    expect(parseTailArgs(["--script", "dispatcher", "--format", "json"], {})).toEqual({
+      help: false,
+      url: "http://127.0.0.1:8787",
+      format: "json",
+      filter: { script: "dispatcher" },
+    });
+    expect(parseTailArgs(["--tenant", "acme"], { WFP_EMULATOR_URL: "http://127.0.0.1:9/" })).toMatchObject({
+      url: "http://127.0.0.1:9",
+      format: "pretty",
+      filter: { tenant: "acme" },
+    });
+    expect(parseTailArgs(["--format", "xml"], {})).toEqual({ error: expect.stringMatching(/--format must be json or pretty/) });
+    expect(parseTailArgs(["--url", "ftp://x"], {})).toEqual({ error: expect.stringMatching(/--url must be an http/) });
   });
 
   it("reads the cloudflare: keys of `pulumi config --json --show-secrets`", () => {

@@ -86,3 +86,18 @@ describe("error codes", () => {
     expect(CODES.scriptNotFound).toContain(Codes.SCRIPT_NOT_FOUND);
   });
 });
+
+describe("cron triggers", () => {
+  test("both parsers take and refuse the same expressions, for the same reason, and share the limit", async () => {
+    const provider = await import("../../provider/cron");
+    const emulator = await import("../../emulator/cron");
+    expect(emulator.MAX_CRONS).toBe(provider.MAX_CRONS);
+    const expressions = ["* * * * *", "*/30 1-5 * jan-mar sun", "0 18 * * 6L", "59 23 LW * *", "0 9 * * 2#1", "0 12 15W * *"];
+    const bad = ["* * * *", "60 * * * *", "* * * * 0", "* * 0 * *", "*/0 * * * *", "5-1 * * * *", "* * * * 2#6", "x * * * *"];
+    for (const e of [...expressions, ...bad]) {
+      const [p, m] = [provider.parseCron(e), emulator.parseCron(e)];
+      expect(p instanceof Error ? p.message : "ok", e).toBe(m instanceof Error ? m.message : "ok");
+      expect(p instanceof Error, e).toBe(bad.includes(e));
+    }
+  });
+});

@@ -36,6 +36,8 @@ export abstract class ScriptResource extends DynamicResource {
   /** The assets digest deployed by the last update (when `assets` is set). */
   declare public readonly assetsDigest: pulumi.Output<string | undefined>;
   declare public readonly accountId: pulumi.Output<string | undefined>;
+  /** The cron triggers, when there are some. */
+  declare public readonly crons: pulumi.Output<string[] | undefined>;
   /** The script's etag as last observed. */
   declare public readonly etag: pulumi.Output<string>;
   /** The etag of our last deploy: when it differs from `etag`, something else deployed. */
