@@ -22,6 +22,10 @@ import { tagRoutes } from "./routes/tags";
 import { secretRoutes } from "./routes/secrets";
 import { assetRoutes } from "./routes/assets";
 import { stateSnapshot } from "./snapshot";
+import { zoneRoutes } from "./routes/zones";
+import { workerRouteRoutes } from "./routes/worker-routes";
+import { workerDomainRoutes } from "./routes/worker-domains";
+import { activateCustomHostname, customHostnameRoutes } from "./routes/custom-hostnames";
 
 export const API_PREFIX = "/client/v4";
 const WORKERS = `${API_PREFIX}/accounts/:account_id/workers`;
@@ -244,6 +248,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return c.json({ ok: true });
   });
   app.get("/__emulator/state", (c) => c.json(stateSnapshot(store)));
+  // What a customer's DNS would do on Cloudflare: the custom hostname's ownership and certificate validate.
+  app.post("/__emulator/custom-hostnames/:hostname/activate", async (c) => {
+    if (!activateCustomHostname(store, c.req.param("hostname"))) return c.json({ error: "no such custom hostname" }, 404);
+    await store.flush();
+    for (const listener of ctx.changeListeners) listener();
+    return c.json({ ok: true });
+  });
 
   // ---- the API ----
   app.use(`${API_PREFIX}/*`, journal(entries));
@@ -260,6 +271,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.route(WORKERS, tagRoutes(ctx));
   app.route(WORKERS, secretRoutes(ctx));
   app.route(WORKERS, assetRoutes(ctx));
+  app.route(WORKERS, workerDomainRoutes(ctx));
+  app.route(API_PREFIX, zoneRoutes(ctx));
+  app.route(API_PREFIX, workerRouteRoutes(ctx));
+  app.route(API_PREFIX, customHostnameRoutes(ctx));
 
   return { app, ctx, journal: entries, faults, limiter, options: opts };
 }

@@ -99,6 +99,59 @@ export interface Account {
   namespaces: Record<string, Namespace>;
   /** Account-level Workers, created with the first one. */
   workers?: ScriptContainer;
+  /** Workers custom domains by id. */
+  domains?: Record<string, WorkerDomain>;
+}
+
+/** A Workers custom domain: a hostname of one of the account's zones served by an account-level Worker. */
+export interface WorkerDomain {
+  id: string;
+  hostname: string;
+  service: string;
+  environment: string;
+  zone_id: string;
+  zone_name: string;
+  cert_id: string;
+}
+
+/** A zone's Worker route: requests matching `pattern` run `script` (none: the route turns Workers off). */
+export interface WorkerRoute {
+  id: string;
+  pattern: string;
+  script?: string;
+}
+
+/** A Cloudflare for SaaS custom hostname; validation moves along only through the operator endpoint. */
+export interface CustomHostnameRecord {
+  id: string;
+  hostname: string;
+  status: "pending" | "active";
+  created_at: string;
+  ssl: { id: string; method: string; type: string; status: "pending_validation" | "active"; settings: Record<string, unknown> };
+  /** The TXT value proving ownership, and the HTTP/TXT token of certificate validation. */
+  ownership_token: string;
+  dcv_token: string;
+  custom_metadata?: Record<string, string>;
+  custom_origin_server?: string;
+  custom_origin_sni?: string;
+}
+
+export interface FallbackOriginRecord {
+  origin: string;
+  status: "active";
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Zone {
+  id: string;
+  name: string;
+  account: string;
+  created_on: string;
+  modified_on: string;
+  routes: Record<string, WorkerRoute>;
+  custom_hostnames: Record<string, CustomHostnameRecord>;
+  fallback_origin?: FallbackOriginRecord;
 }
 
 export interface UploadSession {
@@ -120,6 +173,8 @@ export interface State {
   jwtSecret: string;
   accounts: Record<string, Account>;
   sessions: Record<string, UploadSession>;
+  /** Zones by id (zone paths name no account). Absent in state written before zones. */
+  zones: Record<string, Zone>;
 }
 
 /** RFC 3339 with microseconds, as Cloudflare prints timestamps. */
@@ -146,7 +201,7 @@ export function dict<T>(entries?: Record<string, T>): Record<string, T> {
 }
 
 function emptyState(): State {
-  return { version: 1, jwtSecret: randomBytes(32).toString("base64"), accounts: dict(), sessions: dict() };
+  return { version: 1, jwtSecret: randomBytes(32).toString("base64"), accounts: dict(), sessions: dict(), zones: dict() };
 }
 
 function withDicts(c: ScriptContainer): void {
@@ -163,6 +218,13 @@ function normalize(state: State): State {
     acc.namespaces = dict(acc.namespaces);
     for (const ns of Object.values(acc.namespaces)) withDicts(ns);
     if (acc.workers) withDicts(acc.workers);
+    if (acc.domains) acc.domains = dict(acc.domains);
+  }
+  state.zones = dict(state.zones ?? {});
+  for (const z of Object.values(state.zones)) {
+    z.routes = dict(z.routes);
+    z.custom_hostnames = dict(z.custom_hostnames);
+    for (const ch of Object.values(z.custom_hostnames)) if (ch.custom_metadata) ch.custom_metadata = dict(ch.custom_metadata);
   }
   return state;
 }
@@ -243,6 +305,24 @@ export class Store {
     const acc = this.account(accountId);
     acc.workers ??= { id: `account-${accountId.toLowerCase()}`, name: "", scripts: dict(), blobs: dict() };
     return acc.workers;
+  }
+
+  /** The zone with this id, or undefined. */
+  zone(id: string): Zone | undefined {
+    return this.state.zones[id];
+  }
+
+  /** The zone named `name` (lowercase) of an account, or undefined. */
+  findZone(accountId: string, name: string): Zone | undefined {
+    const acc = accountId.toLowerCase();
+    return Object.values(this.state.zones).find((z) => z.account === acc && z.name === name);
+  }
+
+  /** The Workers custom domains of an account, created on first use. */
+  accountDomains(accountId: string): Record<string, WorkerDomain> {
+    const acc = this.account(accountId);
+    acc.domains ??= dict();
+    return acc.domains;
   }
 
   /** A container by its id (upload sessions refer to one so). */
