@@ -638,6 +638,8 @@ const ROWS: Row[] = [
     "secrets.KEY",
     /stack config key \(letters, digits, \. _ -\)/,
   ),
+  yamlRow("hostnames", '"shop.acme.com"', (t) => (t.hostnames = "shop.acme.com"), "hostnames", /must be a list of host names/),
+  yamlRow("hostnames", '["Shop.Acme.com"]', (t) => (t.hostnames = ["Shop.Acme.com"]), "hostnames[0]", /lowercase host name such as shop.acme.com/),
   yamlRow("tags", '"x"', (t) => (t.tags = "x"), "tags", /list of strings/),
   yamlRow("tags", '["a,b"]', (t) => (t.tags = ["a,b"]), "tags[0]", /must not contain ',' or '&'/),
   yamlRow("tags", "1025 characters", (t) => (t.tags = [long(1025)]), "tags[0]", /at most 1024 characters/),
