@@ -24,9 +24,9 @@ export function workerDomainRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     if (typeof body.zone_id === "string" && body.zone_id !== "") zone = store.zone(body.zone_id);
     else if (typeof body.zone_name === "string" && body.zone_name !== "") zone = store.findZone(acc, body.zone_name.toLowerCase());
     else zone = Object.values(store.state.zones).find((z) => z.account === acc && inZone(hostname, z.name));
-    if (!zone || zone.account !== acc) throw invalidRequest(`no zone of this account for ${hostname}: give zone_id or zone_name of a zone you own`);
-    if (!inZone(hostname, zone.name))
-      throw new ApiError(400, Codes.DOMAIN_NOT_IN_ZONE, `Hostname ${hostname} is not in zone ${zone.name}`);
+    if (!zone || zone.account !== acc)
+      throw invalidRequest(`no zone of this account for ${hostname}: give zone_id or zone_name of a zone you own`);
+    if (!inZone(hostname, zone.name)) throw new ApiError(400, Codes.DOMAIN_NOT_IN_ZONE, `Hostname ${hostname} is not in zone ${zone.name}`);
     return zone;
   };
 

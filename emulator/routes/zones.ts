@@ -74,7 +74,8 @@ export function zoneRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const body = await readJson(c);
     if (!isObject(body)) throw invalidRequest("request body must be a JSON object");
     const account = isObject(body.account) ? body.account.id : undefined;
-    if (typeof account !== "string" || !ACCOUNT_ID_RE.test(account)) throw invalidRequest("account.id must be an account id (32 hex characters)");
+    if (typeof account !== "string" || !ACCOUNT_ID_RE.test(account))
+      throw invalidRequest("account.id must be an account id (32 hex characters)");
     const name = validHostname(body.name, "name");
     if (store.findZone(account, name)) throw new ApiError(400, Codes.ZONE_EXISTS, `${name} already exists`);
     const now = timestamp();

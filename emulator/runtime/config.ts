@@ -26,7 +26,7 @@ import {
   runtimeFlags,
 } from "./scripts";
 import { entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
-import type { HostTable } from "./workers/front.mjs";
+import type { HostTable } from "./workers/front.mjs" with { "resolution-mode": "import" };
 
 /** An account-level Worker the workers port serves: on workers.dev (`dev`), or the target of a domain or route. */
 interface PublicWorker {

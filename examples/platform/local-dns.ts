@@ -27,7 +27,12 @@ async function activate(outputsJson: string): Promise<void> {
 }
 
 const [command, arg] = process.argv.slice(2);
-const run = command === "zone" ? ensureZone(arg ?? "") : command === "activate" ? activate(arg ?? "{}") : Promise.reject(new Error(`usage: local-dns zone <name> | activate <outputs json>`));
+const run =
+  command === "zone"
+    ? ensureZone(arg ?? "")
+    : command === "activate"
+      ? activate(arg ?? "{}")
+      : Promise.reject(new Error(`usage: local-dns zone <name> | activate <outputs json>`));
 run.catch((error: Error) => {
   console.error(`[platform] ${error.message}`);
   process.exit(1);

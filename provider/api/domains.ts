@@ -96,7 +96,12 @@ export async function listRoutes(api: CloudflareApi, zoneId: string, op: Operati
   return (await api.callShared<RouteObject[] | null>({ method: "get", path: `${zonePath(zoneId)}/workers/routes`, root: true, op })) ?? [];
 }
 
-export function createRoute(api: CloudflareApi, zoneId: string, body: { pattern: string; script: string }, op: Operation): Promise<RouteObject> {
+export function createRoute(
+  api: CloudflareApi,
+  zoneId: string,
+  body: { pattern: string; script: string },
+  op: Operation,
+): Promise<RouteObject> {
   return api.call<RouteObject>({ method: "post", path: `${zonePath(zoneId)}/workers/routes`, root: true, body, op });
 }
 
@@ -107,7 +112,13 @@ export function updateRoute(
   body: { pattern: string; script: string },
   op: Operation,
 ): Promise<RouteObject> {
-  return api.call<RouteObject>({ method: "put", path: `${zonePath(zoneId)}/workers/routes/${encodeURIComponent(id)}`, root: true, body, op });
+  return api.call<RouteObject>({
+    method: "put",
+    path: `${zonePath(zoneId)}/workers/routes/${encodeURIComponent(id)}`,
+    root: true,
+    body,
+    op,
+  });
 }
 
 export async function deleteRoute(api: CloudflareApi, zoneId: string, id: string, op: Operation): Promise<void> {
@@ -130,11 +141,21 @@ export async function findCustomHostname(
 }
 
 /** GET one; undefined when Cloudflare says it does not exist (1436). */
-export function getCustomHostname(api: CloudflareApi, zoneId: string, id: string, op: Operation): Promise<CustomHostnameObject | undefined> {
+export function getCustomHostname(
+  api: CloudflareApi,
+  zoneId: string,
+  id: string,
+  op: Operation,
+): Promise<CustomHostnameObject | undefined> {
   return unlessGone(api.call<CustomHostnameObject>({ method: "get", path: chPath(zoneId, id), root: true, op }), CUSTOM_HOSTNAME_GONE);
 }
 
-export function createCustomHostname(api: CloudflareApi, zoneId: string, body: Record<string, unknown>, op: Operation): Promise<CustomHostnameObject> {
+export function createCustomHostname(
+  api: CloudflareApi,
+  zoneId: string,
+  body: Record<string, unknown>,
+  op: Operation,
+): Promise<CustomHostnameObject> {
   return api.call<CustomHostnameObject>({ method: "post", path: chPath(zoneId), root: true, body, op });
 }
 

@@ -62,7 +62,10 @@ describe("tenants on their own hostnames through the real engine", { shuffle: fa
 
   it("once validated, the hostname reaches the tenant through the dispatcher; refresh follows the state with no diff", async () => {
     expect((await fetch(`${em.url}/__emulator/custom-hostnames/shop.customer.example/activate`, { method: "POST" })).status).toBe(200);
-    expect(await get(em.emu.workersUrl!, "shop.customer.example", "/")).toMatchObject({ status: 200, text: "shop at shop.customer.example" });
+    expect(await get(em.emu.workersUrl!, "shop.customer.example", "/")).toMatchObject({
+      status: 200,
+      text: "shop at shop.customer.example",
+    });
     const preview = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(preview.code, preview.output).toBe(0);
     const refreshed = await project.run(["refresh", "--yes", "--skip-preview"]);
@@ -85,7 +88,9 @@ describe("tenants on their own hostnames through the real engine", { shuffle: fa
     writeFileSync(tenantsFile, stringify(tenants(["shop.customer.example", "www.other.example"])));
     const up = await project.up();
     expect(up.code).not.toBe(0);
-    expect(up.output).toContain('CustomHostname "www.other.example": create failed: the custom hostname "www.other.example" already exists');
+    expect(up.output).toContain(
+      'CustomHostname "www.other.example": create failed: the custom hostname "www.other.example" already exists',
+    );
     expect(up.output).toContain("adopt: true");
     const held = (await zoneState()).custom_hostnames.find((h: { hostname: string }) => h.hostname === "www.other.example");
     expect(held).toMatchObject({ status: "pending" });

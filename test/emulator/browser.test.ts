@@ -47,7 +47,14 @@ describe.skipIf("why" in chromium)("a tenant in a real browser", () => {
     port = new URL(h.emu.workersUrl!).port;
     const ns = uniq("browser");
     expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
-    await deployOk(h, ns, "acme", { "worker.js": { content: read("tenants/acme/worker.js") } }, { bindings: [{ type: "assets", name: "ASSETS" }] }, site("tenants/acme/public"));
+    await deployOk(
+      h,
+      ns,
+      "acme",
+      { "worker.js": { content: read("tenants/acme/worker.js") } },
+      { bindings: [{ type: "assets", name: "ASSETS" }] },
+      site("tenants/acme/public"),
+    );
     await deployOk(
       h,
       null,

@@ -101,7 +101,12 @@ describe("custom hostnames", () => {
 
   test("create is pending with ownership and certificate validation records; the operator activates it", async () => {
     const hostname = `shop.${uniq("acme")}.example`;
-    const created = await ch().create({ ...zone(), hostname, ssl: { method: "txt", type: "dv" }, custom_metadata: { tenant: "acme" } } as never);
+    const created = await ch().create({
+      ...zone(),
+      hostname,
+      ssl: { method: "txt", type: "dv" },
+      custom_metadata: { tenant: "acme" },
+    } as never);
     expect(created).toMatchObject({
       hostname,
       status: "pending",
@@ -130,7 +135,11 @@ describe("custom hostnames", () => {
     expect(created.ssl?.validation_records?.[0]?.http_url).toContain(hostname);
     const other = await h.cf.zones.create({ account: { id: ACCOUNT }, name: `${uniq("other")}.test` });
     expect(await failure(ch().create({ zone_id: other.id, hostname, ssl: { method: "http", type: "dv" } } as never))).toEqual([409, 1406]);
-    const patched = await ch().edit(created.id, { ...zone(), ssl: { method: "txt", type: "dv" }, custom_metadata: { plan: "pro" } } as never);
+    const patched = await ch().edit(created.id, {
+      ...zone(),
+      ssl: { method: "txt", type: "dv" },
+      custom_metadata: { plan: "pro" },
+    } as never);
     expect(patched).toMatchObject({ ssl: { method: "txt" }, custom_metadata: { plan: "pro" } });
     await ch().delete(created.id, zone());
     expect(await failure(ch().get(created.id, zone()))).toEqual([404, 1436]);

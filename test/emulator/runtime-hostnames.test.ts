@@ -8,7 +8,9 @@ import { deployOk, get } from "./runtime-helpers";
 import { pickByHost } from "../../emulator/runtime/workers/front.mjs";
 
 const echo = (name: string) => ({
-  "worker.js": { content: `export default { fetch(req) { const u = new URL(req.url); return new Response("${name} " + u.host + u.pathname); } };` },
+  "worker.js": {
+    content: `export default { fetch(req) { const u = new URL(req.url); return new Response("${name} " + u.host + u.pathname); } };`,
+  },
 });
 
 let h: Harness;
@@ -43,7 +45,10 @@ describe("Host → Worker on the workers port", () => {
     expect(route.status).toBe(200);
     await root("POST", `/zones/${zoneId}/custom_hostnames`, { hostname: "shop.acme.example", ssl: { method: "txt", type: "dv" } });
     const pending = await get(base, "shop.acme.example");
-    expect([pending.status, pending.text]).toEqual([404, expect.stringContaining('custom hostname "shop.acme.example" is pending validation')]);
+    expect([pending.status, pending.text]).toEqual([
+      404,
+      expect.stringContaining('custom hostname "shop.acme.example" is pending validation'),
+    ]);
     expect((await activate("shop.acme.example")).status).toBe(200);
     expect((await get(base, "shop.acme.example", "/cart")).text).toBe("dispatcher shop.acme.example/cart");
     // The custom domain is more specific than the route.
@@ -66,11 +71,7 @@ describe("pickByHost", () => {
     zones: [
       {
         name: "z.test",
-        routes: [
-          { pattern: "*/*", binding: "W1" },
-          { pattern: "z.test/api/*", binding: "W2" },
-          { pattern: "*.z.test/off*" },
-        ],
+        routes: [{ pattern: "*/*", binding: "W1" }, { pattern: "z.test/api/*", binding: "W2" }, { pattern: "*.z.test/off*" }],
         active: ["shop.c.example"],
         pending: ["new.c.example"],
         fallbackOrigin: "app.z.test",

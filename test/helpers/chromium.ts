@@ -93,7 +93,10 @@ export class Browser {
       proc.on("exit", (code) => reject(new Error(`chromium exited ${code}: ${err}`)));
     });
     const port = new URL(endpoint).port;
-    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ type: string; webSocketDebuggerUrl: string }>;
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
+      type: string;
+      webSocketDebuggerUrl: string;
+    }>;
     const page = targets.find((t) => t.type === "page")!;
     const ws = new WebSocket(page.webSocketDebuggerUrl);
     await new Promise((resolve, reject) => {

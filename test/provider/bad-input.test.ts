@@ -552,10 +552,10 @@ const ROWS: Row[] = [
     ['"TXT"', "TXT", undefined, /must be one of txt, http, email; did you mean txt\?/],
     ['"dns"', "dns", undefined, /must be one of txt, http, email/],
   ]),
-  ...set("CustomHostname", "customMetadata", [['{plan: 1}', { plan: 1 }, undefined, /object of string values/]]),
+  ...set("CustomHostname", "customMetadata", [["{plan: 1}", { plan: 1 }, undefined, /object of string values/]]),
   ...set("CustomHostname", "customOriginServer", [['"origin"', "origin", undefined, HOSTNAME_RULE]]),
   ...set("CustomHostname", "(unknown input)", [
-    ['ssl: {...}', undefined, "ssl", /is not an input of CustomHostname; use hostname, zone, zoneId, sslMethod/],
+    ["ssl: {...}", undefined, "ssl", /is not an input of CustomHostname; use hostname, zone, zoneId, sslMethod/],
   ]).map((r) => ({ ...r, value: () => ({ ...base.CustomHostname(), ssl: { method: "txt" } }) })),
 
   // tenants.yaml (examples/platform/tenants.ts): problems read `tenant "<id>": <field> <what is allowed>`
@@ -639,7 +639,13 @@ const ROWS: Row[] = [
     /stack config key \(letters, digits, \. _ -\)/,
   ),
   yamlRow("hostnames", '"shop.acme.com"', (t) => (t.hostnames = "shop.acme.com"), "hostnames", /must be a list of host names/),
-  yamlRow("hostnames", '["Shop.Acme.com"]', (t) => (t.hostnames = ["Shop.Acme.com"]), "hostnames[0]", /lowercase host name such as shop.acme.com/),
+  yamlRow(
+    "hostnames",
+    '["Shop.Acme.com"]',
+    (t) => (t.hostnames = ["Shop.Acme.com"]),
+    "hostnames[0]",
+    /lowercase host name such as shop.acme.com/,
+  ),
   yamlRow("tags", '"x"', (t) => (t.tags = "x"), "tags", /list of strings/),
   yamlRow("tags", '["a,b"]', (t) => (t.tags = ["a,b"]), "tags[0]", /must not contain ',' or '&'/),
   yamlRow("tags", "1025 characters", (t) => (t.tags = [long(1025)]), "tags[0]", /at most 1024 characters/),

@@ -97,7 +97,9 @@ describe("WorkerRoute", () => {
     expect((await wr.diff!(created.id, read.props, inputs)).changes).toBe(false);
 
     const err = (await wr.create(await check(wr, { pattern: "*/*", script: "site", zoneId })).catch((e) => e)) as Error;
-    expect(err.message).toMatch(/WorkerRoute "\*\/\*": create failed: a route "\*\/\*" in zone platform.test already exists \(to Worker "dispatcher"\)/);
+    expect(err.message).toMatch(
+      /WorkerRoute "\*\/\*": create failed: a route "\*\/\*" in zone platform.test already exists \(to Worker "dispatcher"\)/,
+    );
     expect(err.message).toContain(`pulumi import 'pulumi-nodejs:dynamic/wfp:WorkerRoute' <resource name> ${ZONE}/*/*`);
 
     const news = await check(wr, { pattern: `shop.${ZONE}/*`, script: "site", zone: ZONE });
@@ -152,13 +154,17 @@ describe("CustomHostname", () => {
   it("one created outside the stack is refused without adopt; with adopt it is patched to the inputs; another zone's is refused", async () => {
     await root("POST", `/zones/${zoneId}/custom_hostnames`, { hostname: "www.globex.example", ssl: { method: "http", type: "dv" } });
     const err = (await ch.create(await check(ch, { hostname: "www.globex.example", zone: ZONE })).catch((e) => e)) as Error;
-    expect(err.message).toContain('CustomHostname "www.globex.example": create failed: the custom hostname "www.globex.example" already exists');
+    expect(err.message).toContain(
+      'CustomHostname "www.globex.example": create failed: the custom hostname "www.globex.example" already exists',
+    );
     expect(err.message).toContain("adopt: true");
     const adopted = await ch.create(await check(ch, { hostname: "www.globex.example", zone: ZONE, adopt: true }));
     expect(adopted.outs).toMatchObject({ sslMethod: "txt", adopt: true });
 
     await root("POST", "/zones", { account: { id: ACCOUNT_ID }, name: "other.test" });
-    const elsewhere = (await ch.create(await check(ch, { hostname: "www.globex.example", zone: "other.test", adopt: true })).catch((e) => e)) as Error;
+    const elsewhere = (await ch
+      .create(await check(ch, { hostname: "www.globex.example", zone: "other.test", adopt: true }))
+      .catch((e) => e)) as Error;
     expect(elsewhere.message).toContain("already in use in another zone (Cloudflare error 1406)");
   });
 

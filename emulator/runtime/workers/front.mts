@@ -92,7 +92,8 @@ export default {
     const binding = byHost?.binding ?? pickWorker(hostname, env.__WFP_PUBLIC)?.binding;
     if (!binding) {
       const names =
-        env.__WFP_PUBLIC.filter((w) => w.dev)
+        env.__WFP_PUBLIC
+          .filter((w) => w.dev)
           .map((w) => `${w.script}.localhost`)
           .join(", ") || "none deployed";
       return textResponse(`no Worker with workers.dev on for host "${hostname}" (Workers: ${names})`, 404);

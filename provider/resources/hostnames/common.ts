@@ -52,7 +52,10 @@ export const adoptFailures = (n: Record<string, unknown>): CheckFailure[] => fie
 export async function resolveZone(api: CloudflareApi, z: ZoneInputs, o: Operation): Promise<ZoneObject> {
   if (z.zoneId) return getZone(api, z.zoneId, o);
   const zone = await findZoneByName(api, z.zone!, o);
-  if (!zone) throw new Error(`${o.resource}: ${o.operation} failed: the account has no zone named "${z.zone}"; add it to Cloudflare first, or give zoneId`);
+  if (!zone)
+    throw new Error(
+      `${o.resource}: ${o.operation} failed: the account has no zone named "${z.zone}"; add it to Cloudflare first, or give zoneId`,
+    );
   return zone;
 }
 

@@ -89,7 +89,7 @@ const op = (hostname: string, verb: string) => operation("CustomHostname", hostn
 
 function metadataProblem(value: unknown): string | undefined {
   if (!isPlainObject(value) || Object.values(value).some((v) => typeof v !== "string"))
-    return "must be an object of string values, such as { tenant: \"acme\" }";
+    return 'must be an object of string values, such as { tenant: "acme" }';
   return undefined;
 }
 
@@ -142,7 +142,11 @@ function body(inputs: CustomHostnameInputs): Record<string, unknown> {
   };
 }
 
-function toOutputs(ch: CustomHostnameObject, zone: ZoneObjectOutputs, inputs: { adopt: boolean; accountId?: string }): CustomHostnameOutputs {
+function toOutputs(
+  ch: CustomHostnameObject,
+  zone: ZoneObjectOutputs,
+  inputs: { adopt: boolean; accountId?: string },
+): CustomHostnameOutputs {
   const out: CustomHostnameOutputs = {
     hostname: ch.hostname,
     ...zone,
@@ -177,7 +181,13 @@ export const customHostnameProvider: pulumi.dynamic.ResourceProvider = {
     const importId = `${zone.name}/${inputs.hostname}`;
     const existing = await findCustomHostname(api, zone.id, inputs.hostname, o);
     if (existing && !inputs.adopt)
-      throw takenError(o, `the custom hostname "${inputs.hostname}"`, `in zone ${zone.name}, status ${existing.status}`, importId, "CustomHostname");
+      throw takenError(
+        o,
+        `the custom hostname "${inputs.hostname}"`,
+        `in zone ${zone.name}, status ${existing.status}`,
+        importId,
+        "CustomHostname",
+      );
     if (existing) {
       const ch = await patchCustomHostname(api, zone.id, existing.id, body(inputs), o);
       return { id: ch.id, outs: toOutputs(ch, where, inputs) };
@@ -202,7 +212,11 @@ export const customHostnameProvider: pulumi.dynamic.ResourceProvider = {
     if (!importing) {
       const ch = await getCustomHostname(api, stored.zoneId!, id, op(stored.hostname ?? id, "read"));
       if (!ch) return {};
-      const outs = toOutputs(ch, { zone: stored.zone!, zoneId: stored.zoneId! }, { adopt: stored.adopt ?? false, accountId: stored.accountId });
+      const outs = toOutputs(
+        ch,
+        { zone: stored.zone!, zoneId: stored.zoneId! },
+        { adopt: stored.adopt ?? false, accountId: stored.accountId },
+      );
       return { id: ch.id, props: outs };
     }
     const slash = id.indexOf("/");

@@ -72,7 +72,9 @@ export function checkWorkerDomain(news: Record<string, unknown>): { inputs: Work
   failures.push(...fieldFailures(n, "service", scriptNameProblem, "the name of the account-level Worker that serves it"));
   failures.push(...zoneFailures(n));
   failures.push(
-    ...fieldFailures(n, "environment", (v) => (typeof v === "string" && v !== "" ? undefined : "must be a non-empty string, such as production")),
+    ...fieldFailures(n, "environment", (v) =>
+      typeof v === "string" && v !== "" ? undefined : "must be a non-empty string, such as production",
+    ),
   );
   failures.push(...adoptFailures(n));
   failures.push(...fieldFailures(n, "accountId", accountIdProblem));
@@ -96,7 +98,12 @@ export function diffWorkerDomain(olds: Partial<WorkerDomainOutputs>, news: Worke
   if (olds.service !== news.service) changes.push("service");
   if ((olds.environment ?? "production") !== news.environment) changes.push("environment");
   if ((olds.adopt ?? false) !== news.adopt) changes.push("adopt");
-  return { changes: changes.length > 0, replaces, deleteBeforeReplace: replaces.includes("hostname") ? false : replaces.length > 0, changedKeys: changes };
+  return {
+    changes: changes.length > 0,
+    replaces,
+    deleteBeforeReplace: replaces.includes("hostname") ? false : replaces.length > 0,
+    changedKeys: changes,
+  };
 }
 
 function toOutputs(d: DomainObject, inputs: { adopt: boolean; accountId?: string }): WorkerDomainOutputs {
@@ -133,7 +140,13 @@ export const workerDomainProvider: pulumi.dynamic.ResourceProvider = {
     const o = op(inputs.hostname, "create");
     const existing = await findDomain(api, inputs.hostname, o);
     if (existing && !inputs.adopt)
-      throw takenError(o, `a custom domain on "${inputs.hostname}"`, `served by Worker "${existing.service}"`, inputs.hostname, "WorkerDomain");
+      throw takenError(
+        o,
+        `a custom domain on "${inputs.hostname}"`,
+        `served by Worker "${existing.service}"`,
+        inputs.hostname,
+        "WorkerDomain",
+      );
     const d = await put(api, inputs, "create");
     return { id: d.id, outs: toOutputs(d, inputs) };
   },

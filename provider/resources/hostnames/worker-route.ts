@@ -12,7 +12,16 @@ import { operation } from "../../api/errors";
 import { accountIdProblem } from "../../config";
 import { type CheckFailure, fieldFailures, scriptNameProblem, withoutInternalKeys } from "../../validation";
 import { DynamicResource, type KeyedDiff, type ResourceSpec, unknownPropertyFailures } from "../thin-provider";
-import { adoptFailures, resolveZone, sameZone, takenError, type ZoneInputs, zoneFailures, zoneInputs, type ZoneObjectOutputs } from "./common";
+import {
+  adoptFailures,
+  resolveZone,
+  sameZone,
+  takenError,
+  type ZoneInputs,
+  zoneFailures,
+  zoneInputs,
+  type ZoneObjectOutputs,
+} from "./common";
 
 export interface WorkerRouteArgs {
   /** `host/path`: the host may start with `*` (any subdomain), the path may end with `*`; `*∕*` matches every host. */
@@ -110,7 +119,13 @@ export const workerRouteProvider: pulumi.dynamic.ResourceProvider = {
     const body = { pattern: inputs.pattern, script: inputs.script };
     const existing = (await listRoutes(api, zone.id, o)).find((r) => r.pattern === inputs.pattern);
     if (existing && !inputs.adopt)
-      throw takenError(o, `a route "${inputs.pattern}" in zone ${zone.name}`, `to Worker "${existing.script ?? "(none)"}"`, `${zone.name}/${inputs.pattern}`, "WorkerRoute");
+      throw takenError(
+        o,
+        `a route "${inputs.pattern}" in zone ${zone.name}`,
+        `to Worker "${existing.script ?? "(none)"}"`,
+        `${zone.name}/${inputs.pattern}`,
+        "WorkerRoute",
+      );
     const r = existing ? await updateRoute(api, zone.id, existing.id, body, o) : await createRoute(api, zone.id, body, o);
     return { id: r.id, outs: toOutputs(r, { zone: zone.name, zoneId: zone.id }, inputs) };
   },
@@ -123,7 +138,8 @@ export const workerRouteProvider: pulumi.dynamic.ResourceProvider = {
     const slash = id.indexOf("/");
     const zoneIn: ZoneInputs = importing ? { zone: id.slice(0, slash) } : { zoneId: stored.zoneId };
     const o = op(importing ? id.slice(slash + 1) : stored.pattern!, importing ? "import" : "read");
-    if (importing && slash < 1) throw new Error(`${o.resource}: import failed: the id must be <zone name>/<pattern>, e.g. example.com/*/* (got "${id}")`);
+    if (importing && slash < 1)
+      throw new Error(`${o.resource}: import failed: the id must be <zone name>/<pattern>, e.g. example.com/*/* (got "${id}")`);
     const zone = await resolveZone(api, zoneIn, o);
     const routes = await listRoutes(api, zone.id, o);
     const r = importing ? routes.find((x) => x.pattern === id.slice(slash + 1)) : routes.find((x) => x.id === id);
