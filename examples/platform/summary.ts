@@ -67,7 +67,8 @@ async function probe(): Promise<void> {
     if (h.status !== "active" && h.ownership?.name)
       console.log(`           for the customer's DNS: TXT ${h.ownership.name} ${h.ownership.value ?? ""}`);
   }
-  console.log(`  In Chromium: --host-resolver-rules="MAP ${own[0]!.hostname} 127.0.0.1:${base.port}"`);
+  const first = own[0]!.hostname;
+  console.log(`  In Chromium started with --host-resolver-rules="MAP ${first} 127.0.0.1": http://${first}:${base.port}/`);
 }
 
 void probe();
