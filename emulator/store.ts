@@ -3,7 +3,8 @@
  * Emulator state: in memory, optionally persisted to a data directory.
  *
  * Layout of a data directory:
- * - `state.json`: namespaces, scripts (with modules and secret values), upload sessions and the JWT secret. Written
+ * - `state.json`: namespaces, scripts (with modules and secret values), upload sessions, the JWT secret, zones and
+ *   custom domains (zones-state.ts). Written
  *   atomically (a temporary file in the same directory, then `rename`).
  * - `blobs/<namespace id>/<hash>`: asset contents, one file per hash, also written through a temporary file.
  *
@@ -14,7 +15,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { WorkerDomain, Zone } from "./zones-state";
 import { cleanDataDir, DIR_MODE, dropUnlayableAssets, FILE_MODE, lockDataDir, privateDir, referencedBlobs } from "./datadir";
+
+export type { CustomHostnameRecord, FallbackOriginRecord, WorkerDomain, WorkerRoute, Zone } from "./zones-state";
 
 export interface Binding {
   name: string;
@@ -101,57 +105,6 @@ export interface Account {
   workers?: ScriptContainer;
   /** Workers custom domains by id. */
   domains?: Record<string, WorkerDomain>;
-}
-
-/** A Workers custom domain: a hostname of one of the account's zones served by an account-level Worker. */
-export interface WorkerDomain {
-  id: string;
-  hostname: string;
-  service: string;
-  environment: string;
-  zone_id: string;
-  zone_name: string;
-  cert_id: string;
-}
-
-/** A zone's Worker route: requests matching `pattern` run `script` (none: the route turns Workers off). */
-export interface WorkerRoute {
-  id: string;
-  pattern: string;
-  script?: string;
-}
-
-/** A Cloudflare for SaaS custom hostname; validation moves along only through the operator endpoint. */
-export interface CustomHostnameRecord {
-  id: string;
-  hostname: string;
-  status: "pending" | "active";
-  created_at: string;
-  ssl: { id: string; method: string; type: string; status: "pending_validation" | "active"; settings: Record<string, unknown> };
-  /** The TXT value proving ownership, and the HTTP/TXT token of certificate validation. */
-  ownership_token: string;
-  dcv_token: string;
-  custom_metadata?: Record<string, string>;
-  custom_origin_server?: string;
-  custom_origin_sni?: string;
-}
-
-export interface FallbackOriginRecord {
-  origin: string;
-  status: "active";
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Zone {
-  id: string;
-  name: string;
-  account: string;
-  created_on: string;
-  modified_on: string;
-  routes: Record<string, WorkerRoute>;
-  custom_hostnames: Record<string, CustomHostnameRecord>;
-  fallback_origin?: FallbackOriginRecord;
 }
 
 export interface UploadSession {
