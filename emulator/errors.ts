@@ -66,6 +66,26 @@ export const Codes = {
   NAMESPACE_EXISTS: 100120,
   /** Tag contains `,` or `&`. */
   TAG_INVALID: 100134,
+  /** A zone with that name already exists in the account ("<name> already exists"). */
+  ZONE_EXISTS: 1061,
+  /** Duplicate custom hostname found. */
+  CUSTOM_HOSTNAME_EXISTS: 1406,
+  /** The custom hostname was not found. */
+  CUSTOM_HOSTNAME_NOT_FOUND: 1436,
+  /** Resource not found (a zone's fallback origin that is not set). */
+  RESOURCE_NOT_FOUND: 1551,
+  /** A route for a Worker that does not exist. */
+  ROUTE_SCRIPT_NOT_FOUND: 10019,
+  /** [I] A route with the same pattern already exists in the zone. */
+  ROUTE_EXISTS: 10020,
+  /** Route pattern must include zone name. */
+  ROUTE_PATTERN_INVALID: 10022,
+  /** [I] Route not found. */
+  ROUTE_NOT_FOUND: 10005,
+  /** [I] Workers custom domain not found. */
+  DOMAIN_NOT_FOUND: 100114,
+  /** [I] A hostname outside the zone named for a custom domain. */
+  DOMAIN_NOT_IN_ZONE: 100116,
 } as const;
 
 export interface ErrorItem {

@@ -24,6 +24,10 @@ import { assetRoutes } from "./routes/assets";
 import { scheduledOperatorRoutes, scheduleRoutes } from "./routes/schedules";
 import { tailOperatorRoutes } from "./routes/tail";
 import { stateSnapshot } from "./snapshot";
+import { zoneRoutes } from "./routes/zones";
+import { workerRouteRoutes } from "./routes/worker-routes";
+import { workerDomainRoutes } from "./routes/worker-domains";
+import { activateCustomHostname, customHostnameRoutes } from "./routes/custom-hostnames";
 
 export const API_PREFIX = "/client/v4";
 const WORKERS = `${API_PREFIX}/accounts/:account_id/workers`;
@@ -248,6 +252,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.get("/__emulator/state", (c) => c.json(stateSnapshot(store)));
   app.route("/__emulator", scheduledOperatorRoutes(ctx));
   app.route("/__emulator", tailOperatorRoutes(ctx));
+  // What a customer's DNS would do on Cloudflare: the custom hostname's ownership and certificate validate.
+  app.post("/__emulator/custom-hostnames/:hostname/activate", async (c) => {
+    if (!activateCustomHostname(store, c.req.param("hostname"))) return c.json({ error: "no such custom hostname" }, 404);
+    await store.flush();
+    for (const listener of ctx.changeListeners) listener();
+    return c.json({ ok: true });
+  });
 
   // ---- the API ----
   app.use(`${API_PREFIX}/*`, journal(entries));
@@ -265,6 +276,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.route(WORKERS, secretRoutes(ctx));
   app.route(WORKERS, assetRoutes(ctx));
   app.route(WORKERS, scheduleRoutes(ctx));
+  app.route(WORKERS, workerDomainRoutes(ctx));
+  app.route(API_PREFIX, zoneRoutes(ctx));
+  app.route(API_PREFIX, workerRouteRoutes(ctx));
+  app.route(API_PREFIX, customHostnameRoutes(ctx));
 
   return { app, ctx, journal: entries, faults, limiter, options: opts };
 }

@@ -2,13 +2,14 @@
  * @module
  * `GET /__emulator/state`: a JSON snapshot for tests. Secret values never appear; secrets are listed by name.
  *
- * Shape: `{ accounts: { <account id>: { namespaces: { <name>: NamespaceSnapshot }, workers: ContainerSnapshot } },
+ * Shape: `{ accounts: { <account id>: { namespaces: { <name>: NamespaceSnapshot }, workers: ContainerSnapshot, domains } },
  * sessions: N }` where ContainerSnapshot = `{ script_count, scripts: { <name>: ScriptSnapshot }, blobs: string[],
  * blob_content_types }` (account-level Workers), NamespaceSnapshot = ContainerSnapshot + `{ id, name,
  * trusted_workers }`, and ScriptSnapshot = `{ name, tag, etag, tags, main_module, body_part, modules: [{name, type,
  * size}], bindings: [{name, type}], secrets: string[], has_assets, has_modules, assets: {manifest: {path: hash},
  * config} | null, compatibility_date, compatibility_flags, usage_model, logpush, created_on, modified_on }`, plus
- * `subdomain: {enabled, previews_enabled}` for account-level Workers.
+ * `subdomain: {enabled, previews_enabled}` for account-level Workers; `zones: { <name>: {id, account, routes,
+ * custom_hostnames: [{id, hostname, status}], fallback_origin} }`.
  */
 import type { Script, ScriptContainer, Store } from "./store";
 
@@ -59,7 +60,19 @@ export function stateSnapshot(store: Store): Record<string, unknown> {
         { id: ns.id, name: ns.name, trusted_workers: ns.trusted_workers, ...containerSnapshot(ns) },
       ]),
     );
-    accounts[accId] = { namespaces, workers: containerSnapshot(acc.workers) };
+    accounts[accId] = { namespaces, workers: containerSnapshot(acc.workers), domains: Object.values(acc.domains ?? {}) };
   }
-  return { accounts, sessions: Object.keys(store.state.sessions).length };
+  const zones = Object.fromEntries(
+    Object.values(store.state.zones).map((z) => [
+      z.name,
+      {
+        id: z.id,
+        account: z.account,
+        routes: Object.values(z.routes),
+        custom_hostnames: Object.values(z.custom_hostnames).map((ch) => ({ id: ch.id, hostname: ch.hostname, status: ch.status })),
+        fallback_origin: z.fallback_origin?.origin ?? null,
+      },
+    ]),
+  );
+  return { accounts, sessions: Object.keys(store.state.sessions).length, zones };
 }

@@ -3,7 +3,8 @@
  * Emulator state: in memory, optionally persisted to a data directory.
  *
  * Layout of a data directory:
- * - `state.json`: namespaces, scripts (with modules and secret values), upload sessions and the JWT secret. Written
+ * - `state.json`: namespaces, scripts (with modules and secret values), upload sessions, the JWT secret, zones and
+ *   custom domains (zones-state.ts). Written
  *   atomically (a temporary file in the same directory, then `rename`).
  * - `blobs/<namespace id>/<hash>`: asset contents, one file per hash, also written through a temporary file.
  *
@@ -14,7 +15,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync, existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { WorkerDomain, Zone } from "./zones-state";
 import { cleanDataDir, DIR_MODE, dropUnlayableAssets, FILE_MODE, lockDataDir, privateDir, referencedBlobs } from "./datadir";
+
+export type { CustomHostnameRecord, FallbackOriginRecord, WorkerDomain, WorkerRoute, Zone } from "./zones-state";
 
 export interface Binding {
   name: string;
@@ -107,6 +111,8 @@ export interface Account {
   namespaces: Record<string, Namespace>;
   /** Account-level Workers, created with the first one. */
   workers?: ScriptContainer;
+  /** Workers custom domains by id. */
+  domains?: Record<string, WorkerDomain>;
 }
 
 export interface UploadSession {
@@ -128,6 +134,8 @@ export interface State {
   jwtSecret: string;
   accounts: Record<string, Account>;
   sessions: Record<string, UploadSession>;
+  /** Zones by id (zone paths name no account). Absent in state written before zones. */
+  zones: Record<string, Zone>;
 }
 
 /** RFC 3339 with microseconds, as Cloudflare prints timestamps. */
@@ -154,7 +162,7 @@ export function dict<T>(entries?: Record<string, T>): Record<string, T> {
 }
 
 function emptyState(): State {
-  return { version: 1, jwtSecret: randomBytes(32).toString("base64"), accounts: dict(), sessions: dict() };
+  return { version: 1, jwtSecret: randomBytes(32).toString("base64"), accounts: dict(), sessions: dict(), zones: dict() };
 }
 
 function withDicts(c: ScriptContainer): void {
@@ -177,6 +185,13 @@ function normalize(state: State): State {
     acc.namespaces = dict(acc.namespaces);
     for (const ns of Object.values(acc.namespaces)) withDicts(ns);
     if (acc.workers) withDicts(acc.workers);
+    if (acc.domains) acc.domains = dict(acc.domains);
+  }
+  state.zones = dict(state.zones ?? {});
+  for (const z of Object.values(state.zones)) {
+    z.routes = dict(z.routes);
+    z.custom_hostnames = dict(z.custom_hostnames);
+    for (const ch of Object.values(z.custom_hostnames)) if (ch.custom_metadata) ch.custom_metadata = dict(ch.custom_metadata);
   }
   return state;
 }
@@ -257,6 +272,24 @@ export class Store {
     const acc = this.account(accountId);
     acc.workers ??= { id: `account-${accountId.toLowerCase()}`, name: "", scripts: dict(), blobs: dict() };
     return acc.workers;
+  }
+
+  /** The zone with this id, or undefined. */
+  zone(id: string): Zone | undefined {
+    return this.state.zones[id];
+  }
+
+  /** The zone named `name` (lowercase) of an account, or undefined. */
+  findZone(accountId: string, name: string): Zone | undefined {
+    const acc = accountId.toLowerCase();
+    return Object.values(this.state.zones).find((z) => z.account === acc && z.name === name);
+  }
+
+  /** The Workers custom domains of an account, created on first use. */
+  accountDomains(accountId: string): Record<string, WorkerDomain> {
+    const acc = this.account(accountId);
+    acc.domains ??= dict();
+    return acc.domains;
   }
 
   /** A container by its id (upload sessions refer to one so). */

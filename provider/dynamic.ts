@@ -14,6 +14,9 @@ import { tenantProvider } from "./resources/tenant-resource";
 import type { ResourceKind } from "./resources/resource-kit";
 import { userScriptProvider } from "./resources/user-script";
 import { workerProvider } from "./resources/worker";
+import { customHostnameProvider } from "./resources/hostnames/custom-hostname";
+import { workerDomainProvider } from "./resources/hostnames/worker-domain";
+import { workerRouteProvider } from "./resources/hostnames/worker-route";
 
 export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = {
   DispatchNamespace: dispatchNamespaceProvider,
@@ -22,6 +25,9 @@ export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = 
   ScriptSecret: scriptSecretProvider,
   StaticAssets: staticAssetsProvider,
   Tenant: tenantProvider,
+  WorkerDomain: workerDomainProvider,
+  WorkerRoute: workerRouteProvider,
+  CustomHostname: customHostnameProvider,
 };
 
 /** The dynamic provider's `configure` hook: receives the whole stack config, once per process. */

@@ -12,8 +12,20 @@ import { STATIC_ASSETS } from "./resources/static-assets";
 import { type ResourceSpec, TYPE_MODULE } from "./resources/resource-kit";
 import { USER_SCRIPT } from "./resources/user-script";
 import { WORKER } from "./resources/worker";
+import { CUSTOM_HOSTNAME } from "./resources/hostnames/custom-hostname";
+import { WORKER_DOMAIN } from "./resources/hostnames/worker-domain";
+import { WORKER_ROUTE } from "./resources/hostnames/worker-route";
 
-const SPECS: readonly ResourceSpec[] = [DISPATCH_NAMESPACE, USER_SCRIPT, WORKER, SCRIPT_SECRET, STATIC_ASSETS];
+const SPECS: readonly ResourceSpec[] = [
+  DISPATCH_NAMESPACE,
+  USER_SCRIPT,
+  WORKER,
+  SCRIPT_SECRET,
+  STATIC_ASSETS,
+  WORKER_DOMAIN,
+  WORKER_ROUTE,
+  CUSTOM_HOSTNAME,
+];
 /** A secret's value and an assets attachment (a StaticAssets output): never printed. */
 const LEFT_OUT = new Set(["text", "assets"]);
 

@@ -18,6 +18,9 @@ export {
 export { Worker, type WorkerArgs } from "./resources/worker";
 export { ScriptSecret, type ScriptSecretArgs } from "./resources/script-secret";
 export { StaticAssets, type StaticAssetsArgs, type AssetsAttachment, type AssetConfig } from "./resources/static-assets";
+export { WorkerDomain, type WorkerDomainArgs } from "./resources/hostnames/worker-domain";
+export { WorkerRoute, type WorkerRouteArgs } from "./resources/hostnames/worker-route";
+export { CustomHostname, type CustomHostnameArgs } from "./resources/hostnames/custom-hostname";
 export { Tenant, tenantTag, type TenantArgs, type TenantAssetsArgs } from "./tenant";
 export { offboardByTag, tagFilter, type OffboardOptions, type OffboardResult } from "./offboard";
 export { detectDrift, driftFromPreview, formatDrift, type DriftReport, type DriftedResource } from "./drift";

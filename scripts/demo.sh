@@ -20,9 +20,18 @@ demo_secret() { pulumi config get "platform:$1" >/dev/null 2>&1 || pulumi config
 demo_secret globexStripeKey "sk_test_demo_$(printf 'globex' | sha256sum | cut -c1-24)"
 demo_secret globexWebhookSecret "whsec_demo_$(printf 'webhook' | sha256sum | cut -c1-24)"
 
+# On the emulator, the platform's Cloudflare for SaaS zone is added as Cloudflare would have it, and the tenants'
+# custom hostnames are validated after the up as their DNS records would do (examples/platform/local-dns.ts).
+on_emulator=""
+[ -n "${WFP_EMULATOR_PID:-}" ] && on_emulator=1
+zone="$(pulumi config get platform:zone 2>/dev/null || echo platform.test)"
+[ -z "$on_emulator" ] || node dist/examples/platform/local-dns.js zone "$zone"
+
 pulumi up --yes --non-interactive --suppress-outputs "$@"
 echo
-node dist/examples/platform/summary.js "$(pulumi stack output --json --non-interactive)" "${WFP_WORKERS_URL:-}"
+outputs="$(pulumi stack output --json --non-interactive)"
+[ -z "$on_emulator" ] || node dist/examples/platform/local-dns.js activate "$outputs"
+node dist/examples/platform/summary.js "$outputs" "${WFP_WORKERS_URL:-}"
 
 # Serving until interrupted; started again, the same platform resumes from .wfp/emulator. Meanwhile the
 # emulator's log follows: a line per request of each Worker, and the Workers' console output.

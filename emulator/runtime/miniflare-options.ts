@@ -27,11 +27,14 @@ import {
   runtimeFlags,
 } from "./scripts";
 import { entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
+import type { HostTable } from "./workers/front.mjs" with { "resolution-mode": "import" };
 
-/** An account-level Worker with its workers.dev subdomain on: what the workers port serves. */
+/** An account-level Worker the workers port serves: on workers.dev (`dev`), or the target of a domain or route. */
 interface PublicWorker {
   script: string;
   mfName: string;
+  account: string;
+  dev: boolean;
 }
 
 export interface RuntimeConfig {
@@ -123,13 +126,53 @@ const PLACEHOLDER_CF = {
   tlsCipher: "AEAD-AES128-GCM-SHA256",
 };
 
+/** Scripts of an account that a custom domain or a zone route names. */
+function hostTargets(store: Store, account: string): Set<string> {
+  const out = new Set<string>(Object.values(store.state.accounts[account]?.domains ?? {}).map((d) => d.service));
+  for (const z of Object.values(store.state.zones))
+    if (z.account === account) for (const r of Object.values(z.routes)) if (r.script) out.add(r.script);
+  return out;
+}
+
+/** The front's host table (workers/front.mts `HostTable`): targets by their binding among the public Workers. */
+function hostTable(store: Store, publicWorkers: PublicWorker[]): HostTable {
+  const binding = (account: string, script: string | undefined) => {
+    const i = publicWorkers.findIndex((w) => w.account === account && w.script === script);
+    return i < 0 ? undefined : `W${i}`;
+  };
+  const domains: HostTable["domains"] = [];
+  for (const [account, acc] of Object.entries(store.state.accounts))
+    for (const d of Object.values(acc.domains ?? {})) {
+      const b = binding(account, d.service);
+      if (b) domains.push({ hostname: d.hostname, binding: b });
+    }
+  const zones = Object.values(store.state.zones).map((z) => {
+    const hosts = Object.values(z.custom_hostnames);
+    const zone: HostTable["zones"][number] = {
+      name: z.name,
+      routes: Object.values(z.routes).map((r) => ({ pattern: r.pattern, binding: binding(z.account, r.script) })),
+      active: hosts.filter((ch) => ch.status === "active").map((ch) => ch.hostname),
+      pending: hosts.filter((ch) => ch.status !== "active").map((ch) => ch.hostname),
+    };
+    if (z.fallback_origin) zone.fallbackOrigin = z.fallback_origin.origin;
+    return zone;
+  });
+  // Longer zone names first: a host under a subdomain zone belongs to it, not to its parent.
+  zones.sort((a, b) => b.name.length - a.name.length);
+  return { domains, zones };
+}
+
 /** The front Worker: a socket of its own (no Miniflare entry Worker on the way), a service binding per public Worker. */
-function frontWorker(publicWorkers: PublicWorker[]): WorkerOptions {
+function frontWorker(publicWorkers: PublicWorker[], hosts: HostTable): WorkerOptions {
   return {
     name: FRONT_WORKER,
     ...runtimeWorker("front.mjs"),
     compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
-    bindings: { __WFP_PUBLIC: publicWorkers.map((w, i) => ({ script: w.script, binding: `W${i}` })), __WFP_CF: PLACEHOLDER_CF },
+    bindings: {
+      __WFP_PUBLIC: publicWorkers.map((w, i) => ({ script: w.script, binding: `W${i}`, dev: w.dev })),
+      __WFP_HOSTS: hosts,
+      __WFP_CF: PLACEHOLDER_CF,
+    },
     serviceBindings: Object.fromEntries(publicWorkers.map((w, i) => [`W${i}`, w.mfName])),
     unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
   } as WorkerOptions;
@@ -167,11 +210,13 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
     for (const list of outbounds.values()) list.sort();
     const bc: BuildContext = { ...state, store, mf, log, account, namespaces, outbounds, accountScripts, usedAssetSets };
 
+    const targets = hostTargets(store, account);
     if (acc.workers)
       for (const script of Object.values(accountScripts)) {
         const mfName = accountWorkerName(account, script.name);
         workers.push(await accountWorker(bc, acc.workers, script, mfName));
-        if (script.subdomain?.enabled) publicWorkers.push({ script: script.name, mfName });
+        const dev = script.subdomain?.enabled === true;
+        if (dev || targets.has(script.name)) publicWorkers.push({ script: script.name, mfName, account, dev });
       }
     for (const ns of Object.values(acc.namespaces)) {
       const host = await buildNamespaceHost(bc, ns);
@@ -187,7 +232,7 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
     }
   }
   publicWorkers.sort((a, b) => (a.script < b.script ? -1 : a.script > b.script ? 1 : 0));
-  workers.push(frontWorker(publicWorkers));
+  workers.push(frontWorker(publicWorkers, hostTable(store, publicWorkers)));
   const fingerprint = createHash("sha256")
     .update(
       JSON.stringify(workers, (k, v) =>

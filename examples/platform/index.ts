@@ -9,14 +9,15 @@
  * routing table).
  *
  * Config (root Pulumi.yaml): `platform:namespace`, `platform:tenantsFile` (relative to the project),
- * `platform:domain` (the routing domain, default `localhost`), `platform:shard` (see shards.ts: unset, `core`
+ * `platform:domain` (the routing domain, default `localhost`), `platform:zone` (the Cloudflare for SaaS zone of the
+ * tenants' own hostnames, default `platform.test`; used when a tenant lists `hostnames`), `platform:shard` (see shards.ts: unset, `core`
  * or `i/N`), and the tenants' secret values (see secrets.ts: `platform:secretsFile`, or one secret config value per
  * key with `pulumi config set --secret platform:<key> <value>`).
  */
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // Users import from "pulumi-cloudflare-wfp"; inside this repository the example uses the source.
-import { DispatchNamespace, Tenant, Worker } from "../../provider";
+import { CustomHostname, DispatchNamespace, Tenant, Worker, WorkerRoute } from "../../provider";
 import { resolveSecrets } from "./secrets";
 import { parseShard, stackHolds } from "./shards";
 import { loadPlatformFile, PLANS } from "./tenants";
@@ -28,6 +29,8 @@ const root = pulumi.getRootDirectory();
 const here = (...parts: string[]) => path.resolve(__dirname, "../../../examples/platform", ...parts);
 const platform = loadPlatformFile(path.resolve(root, config.get("tenantsFile") ?? "examples/platform/tenants.yaml"));
 const domain = config.get("domain") ?? "localhost";
+const zone = config.get("zone") ?? "platform.test";
+const tenantHostnames = Object.fromEntries(platform.tenants.flatMap((t) => t.hostnames.map((h) => [h, t.id])));
 const compatibilityDate = "2025-06-01";
 
 const configuredNamespace = config.get("namespace") ?? "platform-tenants";
@@ -96,13 +99,33 @@ const dispatcher =
       { type: "json", name: "PLANS", json: PLANS },
       { type: "json", name: "TENANT_PLANS", json: Object.fromEntries(platform.tenants.map((t) => [t.id, t.plan])) },
       { type: "plain_text", name: "ROUTING_DOMAIN", text: domain },
+      { type: "json", name: "TENANT_HOSTNAMES", json: tenantHostnames },
     ],
   });
+
+// Tenants' own hostnames: every host of the zone, its custom hostnames included, goes to the dispatcher.
+if (dispatcher && Object.keys(tenantHostnames).length > 0) new WorkerRoute("saas", { zone, pattern: "*/*", script: dispatcher.name });
+const hostnames = ours.flatMap((t) =>
+  t.hostnames.map((hostname) => ({
+    tenant: t.id,
+    resource: new CustomHostname(`${t.id}-${hostname}`, { zone, hostname, customMetadata: { tenant: t.id } }),
+  })),
+);
 
 export const namespaceName = namespaceRef;
 export const dispatcherName = dispatcher?.name;
 export const outboundName = outbound?.name;
 export const routingDomain = domain;
+export const customHostnames = pulumi.all(
+  hostnames.map(({ tenant, resource: r }) =>
+    pulumi.all([r.hostname, r.status, r.ownershipVerification]).apply(([hostname, status, ownership]) => ({
+      tenant,
+      hostname,
+      status,
+      ownership,
+    })),
+  ),
+);
 export const deployed = pulumi.all(
   tenants.map((t) =>
     pulumi.all([t.scriptName, t.etag, t.tags, t.secretNames, t.assetFiles]).apply(([script, etag, tags, secrets, assetFiles]) => ({

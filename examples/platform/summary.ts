@@ -18,6 +18,7 @@ const outputs = JSON.parse(process.argv[2] ?? "{}") as {
   outboundName?: string;
   routingDomain?: string;
   deployed?: Deployed[];
+  customHostnames?: Array<{ tenant: string; hostname: string; status: string; ownership?: { name?: string; value?: string } }>;
 };
 const workersUrl = process.argv[3];
 const rows = outputs.deployed ?? [];
@@ -57,6 +58,17 @@ async function probe(): Promise<void> {
     const host = `${t.script}.${domain}`;
     console.log(`  ${`http://${host}:${base.port}/`.padEnd(34)} ${await firstResponse(base, host)}`);
   }
+  const own = outputs.customHostnames ?? [];
+  if (own.length === 0) return;
+  console.log("\nTenants' own hostnames (custom hostnames, through the zone's */* route to the dispatch Worker):");
+  for (const h of own) {
+    const curl = `curl -H 'Host: ${h.hostname}' ${base.origin}/`;
+    console.log(`  ${h.tenant.padEnd(8)} ${curl.padEnd(58)} ${await firstResponse(base, h.hostname)}`);
+    if (h.status !== "active" && h.ownership?.name)
+      console.log(`           for the customer's DNS: TXT ${h.ownership.name} ${h.ownership.value ?? ""}`);
+  }
+  const first = own[0]!.hostname;
+  console.log(`  In Chromium started with --host-resolver-rules="MAP ${first} 127.0.0.1": http://${first}:${base.port}/`);
 }
 
 void probe();

@@ -47,6 +47,8 @@ export interface TenantEntry {
   /** Secret name → key of the stack's secret config holding its value. */
   secrets: Record<string, string>;
   tags: string[];
+  /** The tenant's own hostnames (custom hostnames of the platform's zone), e.g. shop.acme.com. */
+  hostnames: string[];
 }
 
 export class TenantsFileError extends Error {
@@ -61,7 +63,7 @@ export class TenantsFileError extends Error {
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
-const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags"]);
+const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags", "hostnames"]);
 const WORKER_KEYS = new Set(["dir", "modules", "mainModule", "compatibilityDate", "compatibilityFlags", "bindings"]);
 const ASSETS_KEYS = new Set(["directory", "htmlHandling", "notFoundHandling", "runWorkerFirst"]);
 
@@ -116,6 +118,7 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
   }
 
   const seen = new Map<string, number>();
+  const hostnameOwners = new Map<string, string>();
   const tenants: TenantEntry[] = [];
   doc.tenants.forEach((raw: unknown, index: number) => {
     const where = `tenants[${index}]`;
@@ -172,8 +175,24 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
       }
     }
 
+    const hostnames: string[] = [];
+    if (raw.hostnames !== undefined) {
+      if (!Array.isArray(raw.hostnames)) problem("hostnames", "must be a list of host names such as shop.acme.com");
+      else
+        raw.hostnames.forEach((host, i) => {
+          const owner = typeof host === "string" ? hostnameOwners.get(host) : undefined;
+          if (typeof host !== "string" || !HOSTNAME.test(host) || !host.includes("."))
+            problem(`hostnames[${i}]`, "must be a lowercase host name such as shop.acme.com");
+          else if (owner !== undefined) problem(`hostnames[${i}]`, `"${host}" is already a hostname of tenant "${owner}"`);
+          else {
+            hostnameOwners.set(host, String(raw.id));
+            hostnames.push(host);
+          }
+        });
+    }
+
     if (worker && typeof raw.id === "string" && typeof plan === "string" && plan in PLANS) {
-      tenants.push({ id: raw.id, plan: plan as Plan, worker, assets, secrets, tags });
+      tenants.push({ id: raw.id, plan: plan as Plan, worker, assets, secrets, tags, hostnames });
     }
   });
   if (problems.length > 0) throw new TenantsFileError(file, problems);

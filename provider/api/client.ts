@@ -20,8 +20,10 @@ export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
 export interface ApiRequest {
   method: HttpMethod;
-  /** Relative to `/accounts/{account_id}/workers`, e.g. `/dispatch/namespaces/ns1`. */
+  /** Relative to `/accounts/{account_id}/workers`, e.g. `/dispatch/namespaces/ns1`; with `root`, to the base URL. */
   path: string;
+  /** The path is the API's own (`/zones/...`), not under the account's Workers. */
+  root?: boolean;
   query?: Record<string, string | number | boolean | undefined>;
   /** A JSON value, or FormData for multipart endpoints. */
   body?: unknown;
@@ -192,7 +194,7 @@ export class CloudflareApi {
   }
 
   private fullPath(request: ApiRequest): string {
-    return `/accounts/${this.accountId}/workers${request.path}`;
+    return request.root ? request.path : `/accounts/${this.accountId}/workers${request.path}`;
   }
 
   private options(request: ApiRequest) {

@@ -12,8 +12,27 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { type CheckFailure, didYouMean, withoutInternalKeys } from "../validation";
 
-export type ResourceKind = "DispatchNamespace" | "UserScript" | "Worker" | "ScriptSecret" | "StaticAssets" | "Tenant";
-const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "Worker", "ScriptSecret", "StaticAssets", "Tenant"];
+export type ResourceKind =
+  | "DispatchNamespace"
+  | "UserScript"
+  | "Worker"
+  | "ScriptSecret"
+  | "StaticAssets"
+  | "Tenant"
+  | "WorkerDomain"
+  | "WorkerRoute"
+  | "CustomHostname";
+const KINDS: readonly ResourceKind[] = [
+  "DispatchNamespace",
+  "UserScript",
+  "Worker",
+  "ScriptSecret",
+  "StaticAssets",
+  "Tenant",
+  "WorkerDomain",
+  "WorkerRoute",
+  "CustomHostname",
+];
 
 /**
  * A resource's property names, once: the inputs a program may give and the outputs only the provider sets.

@@ -17,6 +17,9 @@ import { staticAssetsProvider } from "../../provider/resources/static-assets";
 import { MAX_MODULE_BYTES, userScriptProvider } from "../../provider/resources/user-script";
 import { workerProvider } from "../../provider/resources/worker";
 import { tenantProvider } from "../../provider/resources/tenant-resource";
+import { customHostnameProvider } from "../../provider/resources/hostnames/custom-hostname";
+import { workerDomainProvider } from "../../provider/resources/hostnames/worker-domain";
+import { workerRouteProvider } from "../../provider/resources/hostnames/worker-route";
 import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
 import type { CheckFailure } from "../../provider/validation";
@@ -63,7 +66,17 @@ function makeFixtures(): void {
 // ---------------------------------------------------------------------------------------------------------------
 // The table
 
-type Target = "DispatchNamespace" | "UserScript" | "Worker" | "ScriptSecret" | "StaticAssets" | "Tenant" | "tenants.yaml";
+type Target =
+  | "DispatchNamespace"
+  | "UserScript"
+  | "Worker"
+  | "ScriptSecret"
+  | "StaticAssets"
+  | "Tenant"
+  | "WorkerDomain"
+  | "WorkerRoute"
+  | "CustomHostname"
+  | "tenants.yaml";
 
 interface Row {
   resource: Target;
@@ -84,6 +97,8 @@ const SCRIPT_RULE = /lowercase letters, digits, '-' and '_'/;
 const IDENT_RULE = /letters, digits and '_', not starting with a digit/;
 const ACCOUNT_RULE = /32 lowercase hex characters/;
 const long = (n: number, c = "a") => c.repeat(n);
+const HOSTNAME_RULE = /lowercase hostname such as shop.example.com/;
+const PATTERN_RULE = /route pattern host\/path such as shop.example.com\/\*/;
 const INSIDE_WORKER_DIR = /must be a relative path inside worker.dir/;
 
 const base = {
@@ -107,6 +122,9 @@ const base = {
     modules: [{ name: "index.js", content: "export default {}" }],
     compatibilityDate: "2025-06-01",
   }),
+  WorkerDomain: (): Record<string, unknown> => ({ hostname: "app.example.com", service: "dispatcher", zone: "example.com" }),
+  WorkerRoute: (): Record<string, unknown> => ({ pattern: "*/*", script: "dispatcher", zone: "example.com" }),
+  CustomHostname: (): Record<string, unknown> => ({ hostname: "shop.acme.com", zone: "example.com" }),
   "tenants.yaml": (): Record<string, unknown> => ({
     id: "t1",
     worker: { dir: "w", modules: ["index.js"], compatibilityDate: "2025-06-01" },
@@ -501,6 +519,52 @@ const ROWS: Row[] = [
     ['{directory: ""}', { directory: "" }, "assets.directory", /non-empty path/],
   ]),
 
+  // WorkerDomain, WorkerRoute, CustomHostname
+  ...set("WorkerDomain", "hostname", [
+    ["(missing)", MISSING, undefined, /is required: the hostname the Worker serves/],
+    ['"App.Example.com"', "App.Example.com", undefined, HOSTNAME_RULE],
+    ['"localhost"', "localhost", undefined, HOSTNAME_RULE],
+  ]),
+  ...set("WorkerDomain", "service", [
+    ["(missing)", MISSING, undefined, /is required: the name of the account-level Worker/],
+    ['"My Worker"', "My Worker", undefined, SCRIPT_RULE],
+  ]),
+  ...set("WorkerDomain", "zone", [
+    ["(missing, no zoneId)", MISSING, undefined, /is required: the zone's name \(zone\) or its id \(zoneId\)/],
+    ['"example"', "example", undefined, HOSTNAME_RULE],
+  ]),
+  ...set("WorkerDomain", "zoneId", [
+    ['"xyz"', "xyz", undefined, /must be a zone id: 32 lowercase hex characters/],
+    ["with zone as well", "0123456789abcdef0123456789abcdef", undefined, /either zone \(the zone's name\) or zoneId, not both/],
+  ]),
+  ...set("WorkerDomain", "environment", [['""', "", undefined, /non-empty string, such as production/]]),
+  ...set("WorkerDomain", "adopt", [['"yes"', "yes", undefined, /true or false/]]),
+  ...set("WorkerRoute", "pattern", [
+    ["(missing)", MISSING, undefined, /is required: the route pattern/],
+    ['"example.com"', "example.com", undefined, PATTERN_RULE],
+    ['"/api/*"', "/api/*", undefined, PATTERN_RULE],
+    ['"Example.com/*"', "Example.com/*", undefined, PATTERN_RULE],
+  ]),
+  ...set("WorkerRoute", "script", [
+    ["(missing)", MISSING, undefined, /is required: the name of the account-level Worker the route runs/],
+    ['"a.b"', "a.b", undefined, SCRIPT_RULE],
+  ]),
+  ...set("WorkerRoute", "adopt", [["1", 1, undefined, /true or false/]]),
+  ...set("CustomHostname", "hostname", [
+    ["(missing)", MISSING, undefined, /is required: the customer's hostname/],
+    ['"shop acme.com"', "shop acme.com", undefined, HOSTNAME_RULE],
+    ['"*.acme.com"', "*.acme.com", undefined, HOSTNAME_RULE],
+  ]),
+  ...set("CustomHostname", "sslMethod", [
+    ['"TXT"', "TXT", undefined, /must be one of txt, http, email; did you mean txt\?/],
+    ['"dns"', "dns", undefined, /must be one of txt, http, email/],
+  ]),
+  ...set("CustomHostname", "customMetadata", [["{plan: 1}", { plan: 1 }, undefined, /object of string values/]]),
+  ...set("CustomHostname", "customOriginServer", [['"origin"', "origin", undefined, HOSTNAME_RULE]]),
+  ...set("CustomHostname", "(unknown input)", [
+    ["ssl: {...}", undefined, "ssl", /is not an input of CustomHostname; use hostname, zone, zoneId, sslMethod/],
+  ]).map((r) => ({ ...r, value: () => ({ ...base.CustomHostname(), ssl: { method: "txt" } }) })),
+
   // tenants.yaml (examples/platform/tenants.ts): problems read `tenant "<id>": <field> <what is allowed>`
   yamlRow("id", "(missing)", (t) => delete t.id, "id", /1-63 lowercase letters, digits or dashes/),
   yamlRow("id", '"Acme"', (t) => (t.id = "Acme"), "id", /1-63 lowercase letters, digits or dashes/),
@@ -581,6 +645,14 @@ const ROWS: Row[] = [
     "secrets.KEY",
     /stack config key \(letters, digits, \. _ -\)/,
   ),
+  yamlRow("hostnames", '"shop.acme.com"', (t) => (t.hostnames = "shop.acme.com"), "hostnames", /must be a list of host names/),
+  yamlRow(
+    "hostnames",
+    '["Shop.Acme.com"]',
+    (t) => (t.hostnames = ["Shop.Acme.com"]),
+    "hostnames[0]",
+    /lowercase host name such as shop.acme.com/,
+  ),
   yamlRow("tags", '"x"', (t) => (t.tags = "x"), "tags", /list of strings/),
   yamlRow("tags", '["a,b"]', (t) => (t.tags = ["a,b"]), "tags[0]", /must not contain ',' or '&'/),
   yamlRow("tags", "1025 characters", (t) => (t.tags = [long(1025)]), "tags[0]", /at most 1024 characters/),
@@ -648,6 +720,9 @@ const providers = {
   ScriptSecret: scriptSecretProvider,
   StaticAssets: staticAssetsProvider,
   Tenant: tenantProvider,
+  WorkerDomain: workerDomainProvider,
+  WorkerRoute: workerRouteProvider,
+  CustomHostname: customHostnameProvider,
 };
 
 let yamlCounter = 0;

@@ -14,6 +14,9 @@ import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-nam
 import { scriptSecretProvider } from "../../provider/resources/script-secret";
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
 import { userScriptProvider } from "../../provider/resources/user-script";
+import { customHostnameProvider } from "../../provider/resources/hostnames/custom-hostname";
+import { workerDomainProvider } from "../../provider/resources/hostnames/worker-domain";
+import { workerRouteProvider } from "../../provider/resources/hostnames/worker-route";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 
 const NO_RETRY = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0, deadlineMs: 10_000, timeoutMs: 5_000 };
@@ -44,6 +47,7 @@ const ANSWERS: Record<string, Answer> = {
 };
 
 const SCRIPT = { namespace: "customers", name: "acme" };
+const ZONE_ID = "0123456789abcdef0123456789abcdef";
 const OUTPUTS = {
   DispatchNamespace: { name: "customers", namespaceId: "5f4dcc3b-5aa7-4b2d-9c6f-0123456789ab", trustedWorkers: false, forceDestroy: false },
   UserScript: { ...SCRIPT, modules: [], mainModule: "index.js", etag: "e1", deployedEtag: "e1" },
@@ -58,18 +62,27 @@ const OUTPUTS = {
     fileCount: 1,
     totalBytes: 1,
   },
+  WorkerDomain: { hostname: "app.acme.com", service: "site", zone: "acme.com", zoneId: ZONE_ID, domainId: "d1", adopt: false },
+  WorkerRoute: { pattern: "*/*", script: "site", zone: "acme.com", zoneId: ZONE_ID, routeId: "r1", adopt: false },
+  CustomHostname: { hostname: "shop.acme.com", zone: "acme.com", zoneId: ZONE_ID, customHostnameId: "c1", sslMethod: "txt", adopt: false },
 };
 const IDS = {
   DispatchNamespace: OUTPUTS.DispatchNamespace.namespaceId,
   UserScript: "customers/acme",
   ScriptSecret: "customers/acme/API_KEY",
   StaticAssets: "customers/acme",
+  WorkerDomain: "d1",
+  WorkerRoute: "r1",
+  CustomHostname: "c1",
 };
 const PROVIDERS = {
   DispatchNamespace: dispatchNamespaceProvider,
   UserScript: userScriptProvider,
   ScriptSecret: scriptSecretProvider,
   StaticAssets: staticAssetsProvider,
+  WorkerDomain: workerDomainProvider,
+  WorkerRoute: workerRouteProvider,
+  CustomHostname: customHostnameProvider,
 };
 type Kind = keyof typeof PROVIDERS;
 const KINDS = Object.keys(PROVIDERS) as Kind[];

@@ -93,4 +93,27 @@ describe("tenants.yaml validation", () => {
     writeFileSync(path.join(dir, "bad.yaml"), "tenants: [\n");
     expect(() => loadTenantsFile(path.join(dir, "bad.yaml"))).toThrow(/not valid YAML/);
   });
+  it("hostnames: a tenant's own host names, each owned by one tenant", () => {
+    const dir = fixture();
+    const [a] = validateTenants({ tenants: [{ id: "a1", worker, hostnames: ["shop.acme.com", "acme.com"] }] }, dir);
+    expect(a!.hostnames).toEqual(["shop.acme.com", "acme.com"]);
+    expect(validateTenants({ tenants: [{ id: "a2", worker }] }, dir)[0]!.hostnames).toEqual([]);
+    const problems = problemsOf(
+      {
+        tenants: [
+          { id: "x", worker, hostnames: ["Shop.Acme.com", "localhost"] },
+          { id: "y", worker, hostnames: "shop.y.com" },
+          { id: "z1", worker, hostnames: ["z.example"] },
+          { id: "z2", worker, hostnames: ["z.example"] },
+        ],
+      },
+      dir,
+    );
+    expect(problems).toEqual([
+      'tenant "x": hostnames[0] must be a lowercase host name such as shop.acme.com',
+      'tenant "x": hostnames[1] must be a lowercase host name such as shop.acme.com',
+      'tenant "y": hostnames must be a list of host names such as shop.acme.com',
+      'tenant "z2": hostnames[0] "z.example" is already a hostname of tenant "z1"',
+    ]);
+  });
 });

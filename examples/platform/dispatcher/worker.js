@@ -1,11 +1,12 @@
 // The platform's dispatch Worker: finds the tenant a request is for and hands it to that tenant's user Worker,
 // with the custom limits of the tenant's plan and the outbound parameters the outbound Worker reads.
 //
-// Routing: `<tenant>.<ROUTING_DOMAIN>` (subdomain routing, e.g. acme.localhost); any other host falls back to
-// path routing, `/<tenant>/...`, with the prefix stripped before dispatch.
+// Routing: a tenant's own hostname (TENANT_HOSTNAMES, the custom hostnames a `*/*` route sends here);
+// `<tenant>.<ROUTING_DOMAIN>` (subdomain routing, e.g. acme.localhost); any other host falls back to path routing,
+// `/<tenant>/...`, with the prefix stripped before dispatch.
 export default {
   async fetch(request, env) {
-    const route = tenantOf(new URL(request.url), env.ROUTING_DOMAIN);
+    const route = tenantOf(new URL(request.url), env.ROUTING_DOMAIN, env.TENANT_HOSTNAMES ?? {});
     if (!route) return new Response("No tenant in this URL: use <tenant>.<domain>/ or /<tenant>/\n", { status: 404 });
 
     const plan = env.TENANT_PLANS[route.tenant];
@@ -22,7 +23,8 @@ export default {
   },
 };
 
-function tenantOf(url, domain) {
+function tenantOf(url, domain, hostnames) {
+  if (Object.hasOwn(hostnames, url.hostname)) return { tenant: hostnames[url.hostname], url: url.href };
   const suffix = `.${domain}`;
   if (url.hostname.endsWith(suffix)) {
     const label = url.hostname.slice(0, -suffix.length);
