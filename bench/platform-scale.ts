@@ -232,7 +232,7 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
         ],
         [
           row(
-            `\`pulumi up\`, ${tenants} new tenants (${resources} resources, components included)`,
+            `\`pulumi up\`, ${tenants} new tenants (${resources} resources, the stack and the platform's own included)`,
             up,
             first,
             `${complete.length}/${tenants} tenants complete`,
