@@ -8,7 +8,8 @@
  * trusted_workers }`, and ScriptSnapshot = `{ name, tag, etag, tags, main_module, body_part, modules: [{name, type,
  * size}], bindings: [{name, type}], secrets: string[], has_assets, has_modules, assets: {manifest: {path: hash},
  * config} | null, compatibility_date, compatibility_flags, usage_model, logpush, created_on, modified_on }`, plus
- * `subdomain: {enabled, previews_enabled}` for account-level Workers.
+ * `subdomain: {enabled, previews_enabled}` for account-level Workers; each account also has `kv: { <title>: { id,
+ * keys: string[] } }` (KV values are left out).
  */
 import type { Script, ScriptContainer, Store } from "./store";
 
@@ -59,7 +60,11 @@ export function stateSnapshot(store: Store): Record<string, unknown> {
         { id: ns.id, name: ns.name, trusted_workers: ns.trusted_workers, ...containerSnapshot(ns) },
       ]),
     );
-    accounts[accId] = { namespaces, workers: containerSnapshot(acc.workers) };
+    // KV namespaces by title, with their keys (values are left out: they may be secrets).
+    const kv = Object.fromEntries(
+      Object.values(acc.kv ?? {}).map((k) => [k.title, { id: k.id, keys: Object.keys(k.entries).sort() }]),
+    );
+    accounts[accId] = { namespaces, workers: containerSnapshot(acc.workers), kv };
   }
   return { accounts, sessions: Object.keys(store.state.sessions).length };
 }
