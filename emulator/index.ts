@@ -85,7 +85,6 @@ async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promi
   const runtime = new WorkersRuntime(emulator.ctx.store, {
     port: options.workersPort,
     host: emulator.options.host,
-    dataDir: emulator.options.dataDir,
     validate,
     logs: options.workerLogs,
   });

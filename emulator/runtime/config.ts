@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { Log, WorkerOptions } from "miniflare";
 import type { Module, Script, ScriptContainer, Store } from "../store";
 import type { MiniflareModule } from "./miniflare-internals";
+import { kvBindingTarget } from "./kv-service";
 import { buildNamespaceHost, namespaceHostName, type ScriptPayload, SCRIPTS_BINDING } from "./namespace-host";
 import {
   accountWorkerName,
@@ -26,6 +27,7 @@ import {
   runtimeFlags,
 } from "./scripts";
 import { entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
+import { KV_WORKER, kvService } from "./kv-service";
 
 /** An account-level Worker with its workers.dev subdomain on: what the workers port serves. */
 interface PublicWorker {
@@ -74,8 +76,7 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     compatibilityDate,
     compatibilityFlags: flags,
     bindings: { ...r.values, __WFP_CONFIG: { unsupported: r.unsupported }, __WFP_TOKEN: bc.token },
-    kvNamespaces: r.kv,
-    serviceBindings: r.services,
+    serviceBindings: { ...r.services, ...Object.fromEntries(Object.entries(r.kv).map(([n, key]) => [n, kvBindingTarget(key)])) },
     wrappedBindings: r.dispatch,
   };
   if (script.main_module !== undefined) {
@@ -138,6 +139,13 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
   const usedAssetSets = new Set<string>();
   const workers: WorkerOptions[] = [
     { name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: DEFAULT_COMPATIBILITY_DATE } as WorkerOptions,
+    // Every KV binding: the store's namespaces, through a function of this process (not in the fingerprint).
+    {
+      name: KV_WORKER,
+      ...runtimeWorker("kv.mjs"),
+      compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
+      serviceBindings: { STORE: kvService(store, Date.now) },
+    } as WorkerOptions,
   ];
   const publicWorkers: PublicWorker[] = [];
   const namespaceTables = new Map<string, Record<string, ScriptPayload>>();

@@ -32,8 +32,6 @@ export interface RuntimeOptions {
   /** Serve the account-level Workers on this port (0 = a free one); undefined = no serving. */
   port?: number;
   host?: string;
-  /** Persist KV under `<dataDir>/kv`. */
-  dataDir?: string;
   /** Validate uploads by loading them. */
   validate: boolean;
   /** Forward the Workers' console output (workerd's stdout/stderr) to stderr. */
@@ -130,7 +128,6 @@ export class WorkersRuntime {
         }
       },
     };
-    if (this.options.dataDir) shared.kvPersist = join(this.options.dataDir, "kv");
     // Miniflare's own log (the asset and router Workers' errors), with the Workers' output.
     if (logs && this.mfModule) shared.log = new this.mfModule.Log(this.mfModule.LogLevel.WARN);
     return shared as Partial<MiniflareOptions>;

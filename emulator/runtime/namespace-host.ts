@@ -25,6 +25,7 @@ import {
   runtimeFlags,
   type Unsupported,
 } from "./scripts";
+import { kvBindingTarget } from "./kv-service";
 import { ENTRY_MODULE, runtimeWorker } from "./worker-sources";
 
 /** The host's binding with its table at start, left out of the config's fingerprint. */
@@ -121,7 +122,6 @@ export async function buildNamespaceHost(
     // A user Worker's outbound without an outbound Worker: the internet, not this machine or its network.
     __WFP_NET: { network: { allow: ["public"], deny: ["private", "local"] } },
   };
-  const kvNamespaces: Record<string, string> = {};
   const wrappedBindings: Record<string, unknown> = {};
   const [service, kv, dispatch] = [interner("__WFP_S"), interner("__WFP_K"), interner("__WFP_D")];
   const outbounds = bc.outbounds.get(ns.id)!;
@@ -142,7 +142,7 @@ export async function buildNamespaceHost(
     }
     for (const [name, id] of Object.entries(r.kv)) {
       const key = kv(id);
-      kvNamespaces[key] = id;
+      serviceBindings[key] = kvBindingTarget(id);
       shape.kv[name] = key;
     }
     for (const [name, binding] of Object.entries(r.dispatch)) {
@@ -181,7 +181,6 @@ export async function buildNamespaceHost(
     workerLoaders: { LOADER: {} },
     bindings: { [SCRIPTS_BINDING]: scripts, __WFP_TOKEN: bc.token, __WFP_OUT_WRAPPED: wrapped },
     serviceBindings,
-    kvNamespaces,
     wrappedBindings,
   };
   return { options: options as unknown as WorkerOptions, scripts };
