@@ -7,13 +7,14 @@
  * pulumi-cloudflare-wfp. Inputs the API cannot give back and that may be secret are left out for the user to add.
  */
 import { DISPATCH_NAMESPACE } from "./resources/dispatch-namespace";
+import { KV_NAMESPACE } from "./resources/kv-namespace";
 import { SCRIPT_SECRET } from "./resources/script-secret";
 import { STATIC_ASSETS } from "./resources/static-assets";
 import { type ResourceSpec, TYPE_MODULE } from "./resources/thin-provider";
 import { USER_SCRIPT } from "./resources/user-script";
 import { WORKER } from "./resources/worker";
 
-const SPECS: readonly ResourceSpec[] = [DISPATCH_NAMESPACE, USER_SCRIPT, WORKER, SCRIPT_SECRET, STATIC_ASSETS];
+const SPECS: readonly ResourceSpec[] = [DISPATCH_NAMESPACE, USER_SCRIPT, WORKER, SCRIPT_SECRET, STATIC_ASSETS, KV_NAMESPACE];
 /** A secret's value and an assets attachment (a StaticAssets output): never printed. */
 const LEFT_OUT = new Set(["text", "assets"]);
 

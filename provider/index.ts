@@ -18,6 +18,8 @@ export {
 export { Worker, type WorkerArgs } from "./resources/worker";
 export { ScriptSecret, type ScriptSecretArgs } from "./resources/script-secret";
 export { StaticAssets, type StaticAssetsArgs, type AssetsAttachment, type AssetConfig } from "./resources/static-assets";
+export { KvNamespace, kvBinding, type KvNamespaceArgs } from "./resources/kv-namespace";
+export { KvEntries, type KvEntriesArgs } from "./resources/kv-entries";
 export { Tenant, tenantTag, type TenantArgs, type TenantAssetsArgs } from "./tenant";
 export { offboardByTag, tagFilter, type OffboardOptions, type OffboardResult } from "./offboard";
 export { detectDrift, driftFromPreview, formatDrift, type DriftReport, type DriftedResource } from "./drift";

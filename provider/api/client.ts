@@ -20,8 +20,10 @@ export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
 export interface ApiRequest {
   method: HttpMethod;
-  /** Relative to `/accounts/{account_id}/workers`, e.g. `/dispatch/namespaces/ns1`. */
+  /** Relative to `/accounts/{account_id}/workers` (or to `/accounts/{account_id}` with `accountRoot`). */
   path: string;
+  /** The path is relative to the account, for APIs outside Workers (KV: `/storage/kv/namespaces`). */
+  accountRoot?: boolean;
   query?: Record<string, string | number | boolean | undefined>;
   /** A JSON value, or FormData for multipart endpoints. */
   body?: unknown;
@@ -192,7 +194,7 @@ export class CloudflareApi {
   }
 
   private fullPath(request: ApiRequest): string {
-    return `/accounts/${this.accountId}/workers${request.path}`;
+    return `/accounts/${this.accountId}${request.accountRoot ? "" : "/workers"}${request.path}`;
   }
 
   private options(request: ApiRequest) {

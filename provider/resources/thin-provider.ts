@@ -12,8 +12,25 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { type CheckFailure, didYouMean } from "../validation";
 
-export type ResourceKind = "DispatchNamespace" | "UserScript" | "Worker" | "ScriptSecret" | "StaticAssets" | "Tenant";
-const KINDS: readonly ResourceKind[] = ["DispatchNamespace", "UserScript", "Worker", "ScriptSecret", "StaticAssets", "Tenant"];
+export type ResourceKind =
+  | "DispatchNamespace"
+  | "UserScript"
+  | "Worker"
+  | "ScriptSecret"
+  | "StaticAssets"
+  | "Tenant"
+  | "KvNamespace"
+  | "KvEntries";
+const KINDS: readonly ResourceKind[] = [
+  "DispatchNamespace",
+  "UserScript",
+  "Worker",
+  "ScriptSecret",
+  "StaticAssets",
+  "Tenant",
+  "KvNamespace",
+  "KvEntries",
+];
 
 /**
  * A resource's property names, once: the inputs a program may give and the outputs only the provider sets.
