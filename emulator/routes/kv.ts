@@ -138,6 +138,9 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     let metadata: unknown;
     const parts = await readMultipart(c, Codes.INVALID_REQUEST);
     if (parts) {
+      // SDK 7.x sends an object as bracket fields (`metadata[plan]`): refused, as for script uploads.
+      if (parts.some((p) => p.name.startsWith("metadata[")))
+        throw invalidRequest("metadata must be one part holding JSON, not bracket fields (metadata[...])");
       const v = parts.find((p) => p.name === "value");
       if (!v) throw invalidRequest("multipart body needs a value part");
       value = v.data;

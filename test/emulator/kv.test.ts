@@ -93,14 +93,19 @@ describe("KV namespaces", () => {
 describe("KV values", () => {
   test("put with metadata through the SDK, get the raw value and its metadata, delete", async () => {
     const id = await namespace();
-    await kv().values.update(id, "acme.example.com", { account_id: ACCOUNT, value: '{"tenant":"acme"}', metadata: { plan: "pro" } });
-    const got = await kv().values.get(id, "acme.example.com", { account_id: ACCOUNT });
+    await kv().values.update("acme.example.com", { account_id: ACCOUNT, namespace_id: id, value: '{"tenant":"acme"}', metadata: JSON.stringify({ plan: "pro" }) });
+    const got = await kv().values.get("acme.example.com", { account_id: ACCOUNT, namespace_id: id });
     expect(await got.text()).toBe('{"tenant":"acme"}');
-    expect(await kv().metadata.get(id, "acme.example.com", { account_id: ACCOUNT })).toEqual({ plan: "pro" });
-    await kv().values.delete(id, "acme.example.com", { account_id: ACCOUNT });
-    const gone = await failure(kv().values.get(id, "acme.example.com", { account_id: ACCOUNT }));
+    expect(await kv().metadata.get("acme.example.com", { account_id: ACCOUNT, namespace_id: id })).toEqual({ plan: "pro" });
+    await kv().values.delete("acme.example.com", { account_id: ACCOUNT, namespace_id: id });
+    const gone = await failure(kv().values.get("acme.example.com", { account_id: ACCOUNT, namespace_id: id }));
     expect(gone).toBeInstanceOf(Cloudflare.NotFoundError);
     expect(gone.errors[0]!.code).toBe(10009);
+    // The SDK sends an object as bracket fields (metadata[plan]): refused, not stored half.
+    const bracketed = await failure(
+      kv().values.update("b", { account_id: ACCOUNT, namespace_id: id, value: "v", metadata: { plan: "pro" } }),
+    );
+    expect(bracketed).toBeInstanceOf(Cloudflare.BadRequestError);
     // Deleting an absent key succeeds.
     expect((await raw("DELETE", `/${id}/values/never`)).status).toBe(200);
   });

@@ -46,12 +46,12 @@ afterAll(async () => {
 test("a value the API writes is what Workers read, account-level and user Workers alike, at once", { timeout: 60_000 }, async () => {
   const base = h.emu.workersUrl!;
   expect((await get(base, "kvreader.localhost", "/?k=acme.example.com")).text).toBe("null");
-  await h.cf.kv.namespaces.values.update(id, "acme.example.com", { account_id: ACCOUNT, value: "acme", metadata: { plan: "pro" } });
+  await h.cf.kv.namespaces.values.update("acme.example.com", { account_id: ACCOUNT, namespace_id: id, value: "acme", metadata: JSON.stringify({ plan: "pro" }) });
   expect((await get(base, "kvreader.localhost", "/?k=acme.example.com")).text).toBe("acme");
   expect((await get(base, "dispatcher.localhost", "/?k=acme.example.com")).text).toBe("acme");
   await h.cf.kv.namespaces.bulkUpdate(id, { account_id: ACCOUNT, body: [{ key: "j", value: '{"n":1}', metadata: { m: 1 } }] });
   expect(JSON.parse((await get(base, "dispatcher.localhost", "/meta?k=j")).text)).toMatchObject({ value: { n: 1 }, metadata: { m: 1 } });
-  await h.cf.kv.namespaces.values.delete(id, "acme.example.com", { account_id: ACCOUNT });
+  await h.cf.kv.namespaces.values.delete("acme.example.com", { account_id: ACCOUNT, namespace_id: id });
   expect((await get(base, "dispatcher.localhost", "/?k=acme.example.com")).text).toBe("null");
 });
 
