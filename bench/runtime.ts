@@ -204,7 +204,9 @@ async function main(): Promise<void> {
         ["subdomain (acme.localhost)", bySubdomain!],
         ["KV hostname (acme.example.com)", byKv!],
       ] as const)
-        console.log(`| ${clients} | ${label} | ${s.rps.toFixed(0)} | ${ms(s.p50)} | ${ms(s.p99)} | ${(s.p50 / bySubdomain!.p50).toFixed(2)}× | ${s.errors} |`);
+        console.log(
+          `| ${clients} | ${label} | ${s.rps.toFixed(0)} | ${ms(s.p50)} | ${ms(s.p99)} | ${(s.p50 / bySubdomain!.p50).toFixed(2)}× | ${s.errors} |`,
+        );
     }
 
     // From a PUT returning to the new code being served (the next request waits for the reload).

@@ -43,7 +43,10 @@ export function validateMetadata(metadata: unknown): unknown {
 function integer(name: string, raw: unknown): number | undefined {
   if (raw === undefined || raw === null || raw === "") return undefined;
   const n = typeof raw === "number" ? raw : Number(raw);
-  if (!Number.isInteger(n)) throw invalidRequest(`Invalid ${name} of ${JSON.stringify(raw)}. Please specify integer greater than the current number of seconds since the UNIX epoch.`);
+  if (!Number.isInteger(n))
+    throw invalidRequest(
+      `Invalid ${name} of ${JSON.stringify(raw)}. Please specify integer greater than the current number of seconds since the UNIX epoch.`,
+    );
   return n;
 }
 
@@ -59,9 +62,7 @@ export function expiryOf(expiration: unknown, ttl: unknown, nowSeconds: number):
   }
   const e = integer("expiration", expiration);
   if (e !== undefined && e < nowSeconds + MIN_KV_TTL_SECONDS)
-    throw invalidRequest(
-      `Invalid expiration of ${e}. Expiration times must be at least ${MIN_KV_TTL_SECONDS} seconds in the future.`,
-    );
+    throw invalidRequest(`Invalid expiration of ${e}. Expiration times must be at least ${MIN_KV_TTL_SECONDS} seconds in the future.`);
   return e;
 }
 

@@ -61,9 +61,7 @@ export function stateSnapshot(store: Store): Record<string, unknown> {
       ]),
     );
     // KV namespaces by title, with their keys (values are left out: they may be secrets).
-    const kv = Object.fromEntries(
-      Object.values(acc.kv ?? {}).map((k) => [k.title, { id: k.id, keys: Object.keys(k.entries).sort() }]),
-    );
+    const kv = Object.fromEntries(Object.values(acc.kv ?? {}).map((k) => [k.title, { id: k.id, keys: Object.keys(k.entries).sort() }]));
     accounts[accId] = { namespaces, workers: containerSnapshot(acc.workers), kv };
   }
   return { accounts, sessions: Object.keys(store.state.sessions).length };

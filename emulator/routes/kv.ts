@@ -33,8 +33,7 @@ function namespaceObject(ns: KvNamespace): Record<string, unknown> {
 }
 
 function validateTitle(title: unknown): string {
-  if (typeof title !== "string" || title.trim() === "")
-    throw invalidRequest("title is required: a non-empty string naming the namespace");
+  if (typeof title !== "string" || title.trim() === "") throw invalidRequest("title is required: a non-empty string naming the namespace");
   if (title.length > MAX_KV_TITLE_CHARS) throw invalidRequest(`title is longer than ${MAX_KV_TITLE_CHARS} characters`);
   return title;
 }
@@ -252,7 +251,10 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
         }
       }
       if (body.withMetadata !== true) values[key] = value;
-      else values[key] = e ? { value, metadata: e.metadata ?? null, ...(e.expiration !== undefined ? { expiration: e.expiration } : {}) } : null;
+      else
+        values[key] = e
+          ? { value, metadata: e.metadata ?? null, ...(e.expiration !== undefined ? { expiration: e.expiration } : {}) }
+          : null;
     }
     return c.json(okEnvelope({ values }));
   });

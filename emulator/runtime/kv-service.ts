@@ -6,7 +6,17 @@
  * nothing, and its first write creates the namespace, titled by its id.
  */
 import { ApiError } from "../errors";
-import { expiryOf, listKeys, MAX_KV_LIST_LIMIT, newKvNamespace, readEntry, validateKey, validateMetadata, validateValue, writeEntry } from "../kv";
+import {
+  expiryOf,
+  listKeys,
+  MAX_KV_LIST_LIMIT,
+  newKvNamespace,
+  readEntry,
+  validateKey,
+  validateMetadata,
+  validateValue,
+  writeEntry,
+} from "../kv";
 import type { KvNamespace, Store } from "../store";
 import { timestamp } from "../store";
 
@@ -46,7 +56,12 @@ export function kvService(store: Store, now: () => number): (request: Request) =
         if (!Number.isInteger(limit) || limit < 1 || limit > MAX_KV_LIST_LIMIT)
           return text(400, `Invalid key_count_limit of ${q("limit")}. Please specify an integer between 1 and ${MAX_KV_LIST_LIMIT}.`);
         const page = ns ? listKeys(ns, q("prefix") ?? "", limit, q("cursor"), seconds) : { keys: [], cursor: "" };
-        const body = { keys: page.keys, list_complete: page.cursor === "", cacheStatus: null, ...(page.cursor ? { cursor: page.cursor } : {}) };
+        const body = {
+          keys: page.keys,
+          list_complete: page.cursor === "",
+          cacheStatus: null,
+          ...(page.cursor ? { cursor: page.cursor } : {}),
+        };
         return Response.json(body);
       }
       const key = validateKey(q("key") ?? "");

@@ -41,7 +41,8 @@ export function getKvNamespace(api: CloudflareApi, id: string, op: Operation): P
 export async function listKvNamespaces(api: CloudflareApi, op: Operation): Promise<KvNamespaceObject[]> {
   const out: KvNamespaceObject[] = [];
   for (let page = 1; page < 10_000; page++) {
-    const batch = (await api.call<KvNamespaceObject[] | null>(req({ method: "get", path: ROOT, query: { page, per_page: 100 }, op }))) ?? [];
+    const batch =
+      (await api.call<KvNamespaceObject[] | null>(req({ method: "get", path: ROOT, query: { page, per_page: 100 }, op }))) ?? [];
     out.push(...batch);
     if (batch.length < 100) break;
   }
@@ -70,10 +71,10 @@ export function listKvKeys(api: CloudflareApi, id: string, op: Operation, prefix
 
 /** A key's value as text; undefined when the key (10009) or the namespace (10013) is gone. */
 export async function getKvValue(api: CloudflareApi, id: string, key: string, op: Operation): Promise<string | undefined> {
-  const response = unlessGone(
-    api.fetchRaw(req({ method: "get", path: `${nsPath(id)}/values/${encodeURIComponent(key)}`, op })),
-    [CODES.kvKeyNotFound, CODES.kvNamespaceNotFound],
-  );
+  const response = unlessGone(api.fetchRaw(req({ method: "get", path: `${nsPath(id)}/values/${encodeURIComponent(key)}`, op })), [
+    CODES.kvKeyNotFound,
+    CODES.kvNamespaceNotFound,
+  ]);
   const r = await response;
   return r === undefined ? undefined : r.text();
 }
@@ -100,7 +101,9 @@ export function bulkPages<T>(items: T[], size: (item: T) => number): T[][] {
 /** PUT `/bulk`, a page at a time; throws naming the keys Cloudflare reports as not written. */
 export async function bulkWriteKv(api: CloudflareApi, id: string, writes: KvWrite[], op: Operation): Promise<void> {
   for (const page of bulkPages(writes, (w) => Buffer.byteLength(w.key) + Buffer.byteLength(w.value) + 64)) {
-    const result = await api.call<{ unsuccessful_keys?: string[] } | null>(req({ method: "put", path: `${nsPath(id)}/bulk`, body: page, op }));
+    const result = await api.call<{ unsuccessful_keys?: string[] } | null>(
+      req({ method: "put", path: `${nsPath(id)}/bulk`, body: page, op }),
+    );
     failedKeys(result, op, "written");
   }
 }
@@ -108,7 +111,9 @@ export async function bulkWriteKv(api: CloudflareApi, id: string, writes: KvWrit
 /** POST `/bulk/delete`, a page at a time. A namespace already gone has nothing left to delete. */
 export async function bulkDeleteKv(api: CloudflareApi, id: string, keys: string[], op: Operation): Promise<void> {
   for (const page of bulkPages(keys, (k) => Buffer.byteLength(k) + 4)) {
-    const call = api.call<{ unsuccessful_keys?: string[] } | null>(req({ method: "post", path: `${nsPath(id)}/bulk/delete`, body: page, op }));
+    const call = api.call<{ unsuccessful_keys?: string[] } | null>(
+      req({ method: "post", path: `${nsPath(id)}/bulk/delete`, body: page, op }),
+    );
     const result = await unlessGone(call, gone);
     if (result !== undefined) failedKeys(result, op, "deleted");
   }
@@ -117,6 +122,11 @@ export async function bulkDeleteKv(api: CloudflareApi, id: string, keys: string[
 function failedKeys(result: { unsuccessful_keys?: string[] } | null, op: Operation, verb: string): void {
   const failed = result?.unsuccessful_keys ?? [];
   if (failed.length === 0) return;
-  const shown = failed.slice(0, 5).map((k) => JSON.stringify(k)).join(", ");
-  throw new Error(`${op.resource}: ${op.operation} failed: ${failed.length} key(s) were not ${verb} (${shown}); run it again to retry them`);
+  const shown = failed
+    .slice(0, 5)
+    .map((k) => JSON.stringify(k))
+    .join(", ");
+  throw new Error(
+    `${op.resource}: ${op.operation} failed: ${failed.length} key(s) were not ${verb} (${shown}); run it again to retry them`,
+  );
 }

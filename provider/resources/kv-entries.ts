@@ -61,11 +61,15 @@ export function entriesFailures(value: unknown): CheckFailure[] {
   for (const [key, v] of Object.entries(value)) {
     const property = `entries.${key}`;
     const bytes = Buffer.byteLength(key, "utf8");
-    if (key === "" || key === "." || key === "..") failures.push({ property, reason: `is not a valid KV key: keys are 1–${MAX_KV_KEY_BYTES} bytes, not "." or ".."` });
-    else if (bytes > MAX_KV_KEY_BYTES) failures.push({ property, reason: `key is ${bytes} bytes: KV keys are at most ${MAX_KV_KEY_BYTES} bytes (UTF-8)` });
+    if (key === "" || key === "." || key === "..")
+      failures.push({ property, reason: `is not a valid KV key: keys are 1–${MAX_KV_KEY_BYTES} bytes, not "." or ".."` });
+    else if (bytes > MAX_KV_KEY_BYTES)
+      failures.push({ property, reason: `key is ${bytes} bytes: KV keys are at most ${MAX_KV_KEY_BYTES} bytes (UTF-8)` });
     if (isUnknown(v)) continue;
-    if (typeof v !== "string") failures.push({ property, reason: `must be a string (got ${v === null ? "null" : typeof v}); JSON.stringify objects` });
-    else if (Buffer.byteLength(v, "utf8") > MAX_KV_VALUE_BYTES) failures.push({ property, reason: `value is over ${MAX_KV_VALUE_BYTES} bytes (25 MiB), KV's limit` });
+    if (typeof v !== "string")
+      failures.push({ property, reason: `must be a string (got ${v === null ? "null" : typeof v}); JSON.stringify objects` });
+    else if (Buffer.byteLength(v, "utf8") > MAX_KV_VALUE_BYTES)
+      failures.push({ property, reason: `value is over ${MAX_KV_VALUE_BYTES} bytes (25 MiB), KV's limit` });
   }
   return failures;
 }

@@ -166,6 +166,9 @@ export class KvNamespace extends DynamicResource {
 }
 
 /** A `kv_namespace` binding of a UserScript, Worker or Tenant to a namespace the program manages. */
-export function kvBinding(name: string, namespace: KvNamespace): { type: "kv_namespace"; name: string; namespaceId: pulumi.Output<string> } {
+export function kvBinding(
+  name: string,
+  namespace: KvNamespace,
+): { type: "kv_namespace"; name: string; namespaceId: pulumi.Output<string> } {
   return { type: "kv_namespace", name, namespaceId: namespace.namespaceId };
 }

@@ -203,8 +203,13 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(Object.keys(await scripts())).toContain("newbie");
     // Its routing key is written; the dispatch and outbound Workers are not uploaded again.
     const writes = (await em.writes()).map((w) => `${w.method} ${w.path.replace(/^.*\/accounts\/[^/]+/, "")}`);
-    expect(writes.filter((w) => w.includes(`/workers/scripts/`)), writes.join("\n")).toEqual([]);
-    expect(writes.filter((w) => w.includes("/storage/kv/"))).toEqual([expect.stringMatching(/^PUT \/storage\/kv\/namespaces\/[0-9a-f]{32}\/bulk$/)]);
+    expect(
+      writes.filter((w) => w.includes(`/workers/scripts/`)),
+      writes.join("\n"),
+    ).toEqual([]);
+    expect(writes.filter((w) => w.includes("/storage/kv/"))).toEqual([
+      expect.stringMatching(/^PUT \/storage\/kv\/namespaces\/[0-9a-f]{32}\/bulk$/),
+    ]);
     expect(await routeOf("tenant:newbie")).toEqual({ tenant: "newbie", plan: "free" });
 
     setTenants(fixture, fixture.tenants);

@@ -19,7 +19,11 @@ const kv = () => h.cf.kv.namespaces;
 const base = () => `${h.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces`;
 const raw = (method: string, path: string, init?: Parameters<Harness["api"]>[2]) => h.api(method, `${base()}${path}`, init);
 type ApiError = InstanceType<typeof Cloudflare.APIError>;
-const failure = (p: Promise<unknown>) => p.then(() => undefined as unknown as ApiError, (e: ApiError) => e);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined as unknown as ApiError,
+    (e: ApiError) => e,
+  );
 
 async function namespace(): Promise<string> {
   return (await kv().create({ account_id: ACCOUNT, title: uniq("kv") })).id;
@@ -82,7 +86,14 @@ describe("KV namespaces", () => {
       ["PUT", `/${missing}/bulk`],
       ["POST", `/${missing}/bulk/delete`],
     ] as const) {
-      const body = method === "PUT" && path.endsWith("bulk") ? { json: [] } : method === "PUT" && path.endsWith(missing) ? { json: { title: "x" } } : method === "POST" ? { json: [] } : {};
+      const body =
+        method === "PUT" && path.endsWith("bulk")
+          ? { json: [] }
+          : method === "PUT" && path.endsWith(missing)
+            ? { json: { title: "x" } }
+            : method === "POST"
+              ? { json: [] }
+              : {};
       const r = await raw(method, path, body);
       expect(r.status, `${method} ${path}`).toBe(404);
       expect(envelopeCodes(r.body), `${method} ${path}`).toEqual([10013]);
@@ -93,7 +104,12 @@ describe("KV namespaces", () => {
 describe("KV values", () => {
   test("put with metadata through the SDK, get the raw value and its metadata, delete", async () => {
     const id = await namespace();
-    await kv().values.update("acme.example.com", { account_id: ACCOUNT, namespace_id: id, value: '{"tenant":"acme"}', metadata: JSON.stringify({ plan: "pro" }) });
+    await kv().values.update("acme.example.com", {
+      account_id: ACCOUNT,
+      namespace_id: id,
+      value: '{"tenant":"acme"}',
+      metadata: JSON.stringify({ plan: "pro" }),
+    });
     const got = await kv().values.get("acme.example.com", { account_id: ACCOUNT, namespace_id: id });
     expect(await got.text()).toBe('{"tenant":"acme"}');
     expect(await kv().metadata.get("acme.example.com", { account_id: ACCOUNT, namespace_id: id })).toEqual({ plan: "pro" });
@@ -113,7 +129,9 @@ describe("KV values", () => {
   test("a raw body is stored byte for byte; keys are percent-decoded once, an encoded / stays in the key", async () => {
     const id = await namespace();
     const bytes = Buffer.from([0, 255, 10, 13, 128]);
-    expect((await raw("PUT", `/${id}/values/a%2Fb%3F%20c`, { body: bytes, headers: { "content-type": "application/octet-stream" } })).status).toBe(200);
+    expect(
+      (await raw("PUT", `/${id}/values/a%2Fb%3F%20c`, { body: bytes, headers: { "content-type": "application/octet-stream" } })).status,
+    ).toBe(200);
     const r = await fetch(`${base()}/${id}/values/a%2Fb%3F%20c`, { headers: { authorization: `Bearer ${h.credentials.apiToken}` } });
     expect(Buffer.from(await r.arrayBuffer())).toEqual(bytes);
     const keys = await raw("GET", `/${id}/keys`);

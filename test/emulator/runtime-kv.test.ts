@@ -34,9 +34,15 @@ beforeAll(async () => {
   expect((await h.api("POST", "/scripts/kvreader/subdomain", { json: { enabled: true } })).status).toBe(200);
   expect((await h.api("POST", "/dispatch/namespaces", { json: { name: "kvns" } })).status).toBe(200);
   await deployOk(h, "kvns", "reader", { "w.mjs": { content: WORKER } }, { bindings: [binding] });
-  await deployOk(h, null, "dispatcher", { "d.mjs": { content: DISPATCHER } }, {
-    bindings: [{ type: "dispatch_namespace", name: "DISPATCH", namespace: "kvns" }],
-  });
+  await deployOk(
+    h,
+    null,
+    "dispatcher",
+    { "d.mjs": { content: DISPATCHER } },
+    {
+      bindings: [{ type: "dispatch_namespace", name: "DISPATCH", namespace: "kvns" }],
+    },
+  );
   expect((await h.api("POST", "/scripts/dispatcher/subdomain", { json: { enabled: true } })).status).toBe(200);
 }, 120_000);
 afterAll(async () => {
@@ -46,7 +52,12 @@ afterAll(async () => {
 test("a value the API writes is what Workers read, account-level and user Workers alike, at once", { timeout: 60_000 }, async () => {
   const base = h.emu.workersUrl!;
   expect((await get(base, "kvreader.localhost", "/?k=acme.example.com")).text).toBe("null");
-  await h.cf.kv.namespaces.values.update("acme.example.com", { account_id: ACCOUNT, namespace_id: id, value: "acme", metadata: JSON.stringify({ plan: "pro" }) });
+  await h.cf.kv.namespaces.values.update("acme.example.com", {
+    account_id: ACCOUNT,
+    namespace_id: id,
+    value: "acme",
+    metadata: JSON.stringify({ plan: "pro" }),
+  });
   expect((await get(base, "kvreader.localhost", "/?k=acme.example.com")).text).toBe("acme");
   expect((await get(base, "dispatcher.localhost", "/?k=acme.example.com")).text).toBe("acme");
   await h.cf.kv.namespaces.bulkUpdate(id, { account_id: ACCOUNT, body: [{ key: "j", value: '{"n":1}', metadata: { m: 1 } }] });
@@ -55,7 +66,9 @@ test("a value the API writes is what Workers read, account-level and user Worker
   expect((await get(base, "dispatcher.localhost", "/?k=acme.example.com")).text).toBe("null");
 });
 
-test("what a Worker puts the API lists and reads, with its metadata and expiry; a Worker's list sees API writes", { timeout: 60_000 }, async () => {
+test("what a Worker puts the API lists and reads, with its metadata and expiry; a Worker's list sees API writes", {
+  timeout: 60_000,
+}, async () => {
   const base = h.emu.workersUrl!;
   expect((await get(base, "dispatcher.localhost", "/put?k=from-worker&v=hello")).text).toBe("stored");
   const keys = await h.api("GET", kvApi("/keys?prefix=from-"));

@@ -594,8 +594,20 @@ const ROWS: Row[] = [
   yamlRow("tags", "6 tags", (t) => (t.tags = Array.from({ length: 6 }, (_, i) => `t${i}`)), "tags", /at most 5 tags/),
   yamlRow("tags", "duplicate tag", (t) => (t.tags = ["x", "x"]), "tags[1]", /duplicates the tag "x"/),
   yamlRow("hostnames", '"shop.example.com"', (t) => (t.hostnames = "shop.example.com"), "hostnames", /list of host names/),
-  yamlRow("hostnames", '["Shop.Example.com"]', (t) => (t.hostnames = ["Shop.Example.com"]), "hostnames[0]", /lowercase host name with a dot/),
-  yamlRow("kvNamespaces", '["sessions-kv"]', (t) => (t.kvNamespaces = ["sessions-kv"]), "kvNamespaces[0]", /binding name \(letters, digits, _/),
+  yamlRow(
+    "hostnames",
+    '["Shop.Example.com"]',
+    (t) => (t.hostnames = ["Shop.Example.com"]),
+    "hostnames[0]",
+    /lowercase host name with a dot/,
+  ),
+  yamlRow(
+    "kvNamespaces",
+    '["sessions-kv"]',
+    (t) => (t.kvNamespaces = ["sessions-kv"]),
+    "kvNamespaces[0]",
+    /binding name \(letters, digits, _/,
+  ),
 
   // KvNamespace
   ...set("KvNamespace", "title", [

@@ -57,7 +57,13 @@ describe("KvNamespace", () => {
 
   it("a 404 that is not Cloudflare's 10013 is an error, never gone", async () => {
     const created = await nsp.create(await checkNs({ title: "guarded" }));
-    await emu.fault({ method: "GET", path: `/client/v4/accounts/${ACCOUNT_ID}/storage/kv/namespaces/${created.id}`, status: 404, code: 7003, message: "Could not route" });
+    await emu.fault({
+      method: "GET",
+      path: `/client/v4/accounts/${ACCOUNT_ID}/storage/kv/namespaces/${created.id}`,
+      status: 404,
+      code: 7003,
+      message: "Could not route",
+    });
     await expect(nsp.read!(created.id, created.outs)).rejects.toThrow(/7003/);
   });
 
@@ -74,7 +80,9 @@ describe("KvNamespace", () => {
     expect(adopted.id).toBe(r.body.result.id);
     await emu.api("PUT", kvPath(`/${adopted.id}/values/k`), { body: "v" });
     const err = await nsp.create(await checkNs({ title: "left-over" })).catch((e: Error) => e);
-    expect((err as Error).message).toMatch(/holds 1 key\(s\).*pulumi import 'pulumi-nodejs:dynamic\/wfp:KvNamespace' <resource name> [0-9a-f]{32}/);
+    expect((err as Error).message).toMatch(
+      /holds 1 key\(s\).*pulumi import 'pulumi-nodejs:dynamic\/wfp:KvNamespace' <resource name> [0-9a-f]{32}/,
+    );
   });
 
   it("check refuses a blank or too long title", async () => {

@@ -108,7 +108,11 @@ describe("tenants.yaml validation", () => {
       /tenant "b": hostnames\[0\] shop.example.com is already a hostname of tenant "a"/,
       /tenant "c": hostnames must be a list of host names/,
     ];
-    for (const pattern of expected) expect(problems.some((p) => pattern.test(p)), `${pattern} in\n${problems.join("\n")}`).toBe(true);
+    for (const pattern of expected)
+      expect(
+        problems.some((p) => pattern.test(p)),
+        `${pattern} in\n${problems.join("\n")}`,
+      ).toBe(true);
   });
 
   it("rejects a file without a tenants list and a missing file", () => {

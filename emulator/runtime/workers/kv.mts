@@ -37,7 +37,8 @@ export class WfpKvStore extends WorkerEntrypoint<Env, { key: string }> {
     url.searchParams.set("ns", this.ctx.props.key);
     for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
     const r = await this.env.STORE.fetch(url.toString(), { method: "POST", body: body ?? null });
-    if (r.status >= 400 && !(op === "get" && r.status === 404)) throw new Error(`KV ${op.toUpperCase()} failed: ${r.status} ${await r.text()}`);
+    if (r.status >= 400 && !(op === "get" && r.status === 404))
+      throw new Error(`KV ${op.toUpperCase()} failed: ${r.status} ${await r.text()}`);
     return r;
   }
 
