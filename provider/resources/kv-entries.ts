@@ -61,10 +61,18 @@ export function entriesFailures(value: unknown): CheckFailure[] {
   for (const [key, v] of Object.entries(value)) {
     const property = `entries.${key}`;
     const bytes = Buffer.byteLength(key, "utf8");
+    const shown = JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+    // A bad key is reported under `entries`: the key itself may be too long to be a property name.
     if (key === "" || key === "." || key === "..")
-      failures.push({ property, reason: `is not a valid KV key: keys are 1–${MAX_KV_KEY_BYTES} bytes, not "." or ".."` });
+      failures.push({
+        property: "entries",
+        reason: `key ${shown} is not allowed: KV keys are 1–${MAX_KV_KEY_BYTES} bytes, not "." or ".."`,
+      });
     else if (bytes > MAX_KV_KEY_BYTES)
-      failures.push({ property, reason: `key is ${bytes} bytes: KV keys are at most ${MAX_KV_KEY_BYTES} bytes (UTF-8)` });
+      failures.push({
+        property: "entries",
+        reason: `key ${shown} is ${bytes} bytes: KV keys are at most ${MAX_KV_KEY_BYTES} bytes (UTF-8)`,
+      });
     if (isUnknown(v)) continue;
     if (typeof v !== "string")
       failures.push({ property, reason: `must be a string (got ${v === null ? "null" : typeof v}); JSON.stringify objects` });

@@ -169,6 +169,6 @@ describe("KvEntries", () => {
 
   it("check names bad keys, values and namespace ids", async () => {
     const r = await ep.check!({}, { namespaceId: "nope", entries: { ["k".repeat(513)]: "v", ok: 42 } });
-    expect(r.failures.map((f) => f.property).sort()).toEqual([`entries.${"k".repeat(513)}`, "entries.ok", "namespaceId"].sort());
+    expect(r.failures.map((f) => f.property).sort()).toEqual(["entries", "entries.ok", "namespaceId"]);
   });
 });
