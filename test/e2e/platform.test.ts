@@ -279,7 +279,8 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
 
     const after = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(after.code, after.output).toBe(0);
-    expect((await runDrift(project)).code).toBe(0);
+    const noDrift = await runDrift(project);
+    expect(noDrift.code, noDrift.output).toBe(0);
   });
 
   it("recreates everything when the namespace itself is deleted", async () => {
