@@ -22,7 +22,7 @@
  * drives about 2 requests/s, so Cloudflare's rate scaled down proportionally (120/30s) is never reached, and this
  * benchmark is about absorbing 429s. BENCH_RATE_LIMIT=120/30s shows the proportional case.
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import {
@@ -116,9 +116,19 @@ interface SizeResult {
   floor: Run[];
 }
 
+/** The README's recommended `nodeargs` (the preload), for the platform and its floor alike. */
+function withPreload(project: PulumiProject): void {
+  const yaml = path.join(project.dir, "Pulumi.yaml");
+  writeFileSync(
+    yaml,
+    readFileSync(yaml, "utf8").replace(/^( +)typescript: false$/m, "$&\n$1nodeargs: --require pulumi-cloudflare-wfp/preload"),
+  );
+}
+
 /** First up, no-op up and refresh preview of `count` trivial dynamic resources: the engine's floor for the platform. */
 async function runFloor(count: number, extra: string[]): Promise<Run[]> {
   const project = await benchProject("platform-floor", "dist/bench/floor", {});
+  withPreload(project);
   try {
     await project.must(["config", "set", "floor:count", String(count)]);
     console.error(`[platform-scale] floor: ${count} trivial dynamic resources`);
@@ -152,6 +162,7 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
   try {
     const [parallel, version] = await Promise.all([pulumiDefaultParallel(), pulumiVersion()]);
     project = await benchProject("platform-scale", "dist/examples/platform", emu.env);
+    withPreload(project);
     const gen = generateTenants(path.join(project.dir, "tenants"), tenants);
     await project.must(["config", "set", "platform:namespace", NAMESPACE]);
     await project.must(["config", "set", "platform:tenantsFile", gen.file]);
@@ -279,7 +290,7 @@ async function main(): Promise<void> {
   console.log(`\n### Cost curve (${machine()})\n`);
   console.log(
     "Per tenant: wall time divided by tenants. Against the floor: the same run of as many trivial dynamic resources " +
-      "(bench/floor) in the same engine, wall / CPU of the whole CLI tree.\n",
+      "(bench/floor) in the same engine, wall / CPU of the whole CLI tree. Both projects have the README's preload.\n",
   );
   console.log(
     table(

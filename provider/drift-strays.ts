@@ -23,9 +23,9 @@ export interface StackScope {
   /** The stack's owner tag, when its program declares scripts or namespaces. */
   owner?: string;
   namespaces: string[];
-  /** `<namespace>/<script>` of every UserScript in the state. */
+  /** `<namespace>/<script>` of every UserScript and Tenant in the state. */
   inState: Set<string>;
-  /** `<namespace>/<script>` of every UserScript the program declares. */
+  /** `<namespace>/<script>` of every UserScript and Tenant the program declares. */
   declared: Set<string>;
 }
 
@@ -54,9 +54,12 @@ export function scopeFromPreview(steps: readonly ScopeStep[]): StackScope {
       if (!props) continue;
       scope.owner ??= str(props.owner);
       if (kind === "DispatchNamespace" && str(props.name)) namespaces.add(props.name as string);
-      if (kind === "UserScript" && str(props.namespace) && str(props.name)) {
+      // A Tenant's inputs name its script by scriptName or tenantId; its outputs, like a UserScript's, by name.
+      const script =
+        kind === "UserScript" ? props.name : kind === "Tenant" ? (props.name ?? props.scriptName ?? props.tenantId) : undefined;
+      if (str(props.namespace) && str(script)) {
         namespaces.add(props.namespace as string);
-        into.add(`${props.namespace}/${props.name}`);
+        into.add(`${props.namespace}/${script}`);
       }
     }
   }

@@ -32,16 +32,21 @@ export function endRun(): void {
   firstSeen = undefined;
 }
 
-/** The answer for `key` shared within the run, or `load()` each time outside one. A failed load is not kept. */
-export function shared<T>(key: string, load: () => Promise<T>): Promise<T> {
-  if (!entries) return load();
-  let answer = entries.get(key) as Promise<T> | undefined;
+/** `load()`'s answer kept in `cache` under `key`, or `load()` each time without a cache. A failed load is not kept. */
+function remembered<T>(cache: Map<string, Promise<unknown>> | undefined, key: string, load: () => Promise<T>): Promise<T> {
+  if (!cache) return load();
+  let answer = cache.get(key) as Promise<T> | undefined;
   if (!answer) {
     answer = load();
-    entries.set(key, answer);
-    answer.catch(() => entries?.delete(key));
+    cache.set(key, answer);
+    answer.catch(() => cache.delete(key));
   }
   return answer;
+}
+
+/** The answer for `key` shared within the run (until the run writes), or `load()` each time outside one. */
+export function shared<T>(key: string, load: () => Promise<T>): Promise<T> {
+  return remembered(entries, key, load);
 }
 
 /**
@@ -49,14 +54,7 @@ export function shared<T>(key: string, load: () => Promise<T>): Promise<T> {
  * questions about the world before the run, never about what the run itself wrote. A failed load is not kept.
  */
 export function atRunStart<T>(key: string, load: () => Promise<T>): Promise<T> {
-  if (!firstSeen) return load();
-  let answer = firstSeen.get(key) as Promise<T> | undefined;
-  if (!answer) {
-    answer = load();
-    firstSeen.set(key, answer);
-    answer.catch(() => firstSeen?.delete(key));
-  }
-  return answer;
+  return remembered(firstSeen, key, load);
 }
 
 /** Forgets every cached answer (after a write); what the run first saw stays. */

@@ -67,9 +67,6 @@ export async function listAccountScripts(api: CloudflareApi, op: Operation): Pro
   return (await api.callShared<ScriptObject[] | null>({ method: "get", path: "/scripts", op })) ?? [];
 }
 
-const namespaceScriptsRequest = (namespace: string, op: Operation) =>
-  ({ method: "get", path: `${namespacePath(namespace)}/scripts`, op }) as const;
-
 /** Every script of a namespace with its details (etag, tags, has_assets), by name. */
 async function loadNamespaceScripts(api: CloudflareApi, request: ApiRequest): Promise<Map<string, ScriptObject>> {
   const byName = new Map<string, ScriptObject>();
@@ -79,35 +76,19 @@ async function loadNamespaceScripts(api: CloudflareApi, request: ApiRequest): Pr
 }
 
 /**
- * Every script of a namespace with its details, by name, read once per run (until the run writes); undefined when
- * Cloudflare says the namespace is gone.
+ * Every script of a namespace with its details, by name; undefined when Cloudflare says the namespace is gone. In an
+ * engine run, read once: `"now"` until the run writes (refresh), `"run start"` as first seen whatever the run wrote
+ * since (a create's ownership check). Outside a run, the namespace now.
  */
 export async function listNamespaceScriptObjects(
   api: CloudflareApi,
   namespace: string,
   op: Operation,
+  asOf: "now" | "run start" = "now",
 ): Promise<Map<string, ScriptObject> | undefined> {
-  const request = namespaceScriptsRequest(namespace, op);
-  return unlessGone(
-    api.shared(request, () => loadNamespaceScripts(api, request)),
-    [CODES.namespaceNotFound],
-  );
-}
-
-/**
- * The namespace's scripts as they were when this engine run first asked, whatever the run has written since;
- * undefined when Cloudflare says the namespace is gone. Outside a run, the namespace now.
- */
-export async function namespaceScriptsAtRunStart(
-  api: CloudflareApi,
-  namespace: string,
-  op: Operation,
-): Promise<Map<string, ScriptObject> | undefined> {
-  const request = namespaceScriptsRequest(namespace, op);
-  return unlessGone(
-    api.firstInRun(request, () => loadNamespaceScripts(api, request)),
-    [CODES.namespaceNotFound],
-  );
+  const request = { method: "get", path: `${namespacePath(namespace)}/scripts`, op } as const;
+  const load = () => loadNamespaceScripts(api, request);
+  return unlessGone(asOf === "now" ? api.shared(request, load) : api.firstInRun(request, load), [CODES.namespaceNotFound]);
 }
 
 /** DELETE the script (`force` also removes it while bindings point at it); false when it was already gone. */

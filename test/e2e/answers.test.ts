@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { PulumiProject } from "./harness";
 
 const WORKER = "export default { fetch() { return new Response('outside'); } };\n";
@@ -36,7 +36,7 @@ const project = (name: string, config: Record<string, string>) =>
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
 describe("what the engine prints", () => {
-  it("imports with the README's command (exit 0) and prints code that, run as the program, changes nothing", async () => {
+  it("imports with the README's command (exit 0) and prints code that, run as the program, only claims the script", async () => {
     const p = await project("answers-import", { "answers:namespace": "ans-imp" });
     expect((await em.api("POST", "/dispatch/namespaces", { json: { name: "ans-imp" } })).ok).toBe(true);
     await deployOutside("ans-imp", "outside");
@@ -62,8 +62,15 @@ describe("what the engine prints", () => {
     );
     const yaml = path.join(p.dir, "Pulumi.yaml");
     writeFileSync(yaml, readFileSync(yaml, "utf8").replace(/^main: .*$/m, "main: generated/index.js"));
-    const preview = await p.preview(["--expect-no-changes"]);
+    // The one change: the script gets this stack's owner tag (it had none), then nothing is left to do.
+    const preview = await p.preview(["--diff"]);
     expect(preview.code, `${code}\n${preview.output}`).toBe(0);
+    expect(preview.output).toContain("~ 1 to update");
+    expect(preview.output).toMatch(/\+ owner\s*: "wfp-owner=answers-import\/dev"/);
+    expect((await p.up()).code).toBe(0);
+    expect((await em.state()).accounts[ACCOUNT_ID].namespaces["ans-imp"].scripts.outside.tags).toEqual(["wfp-owner=answers-import/dev"]);
+    const again = await p.preview(["--expect-no-changes"]);
+    expect(again.code, again.output).toBe(0);
   });
 
   it("an import of a missing script says which id does not exist", async () => {

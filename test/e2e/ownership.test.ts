@@ -94,7 +94,7 @@ describe("ownership through the real engine", () => {
     }
     const exported = await p.exportStack();
     const inState = (exported.deployment.resources ?? [])
-      .filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/wfp:UserScript")
+      .filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/wfp:Tenant")
       .map((r: { outputs: { name: string } }) => r.outputs.name)
       .sort();
     expect(inState, "nothing live that the state lacks").toEqual(tenants);
@@ -114,9 +114,11 @@ describe("ownership through the real engine", () => {
     const upB = await b.up();
     expect(upB.code).not.toBe(0);
     expect(upB.output).toContain(
-      `UserScript "${ns}/alpha": create failed: a script named "alpha" already exists in namespace "${ns}", owned by another stack (tag wfp-owner=own-shards/shard-a).`,
+      `Tenant "${ns}/alpha": create failed: a script named "alpha" already exists in namespace "${ns}", owned by another stack (tag wfp-owner=own-shards/shard-a).`,
     );
-    expect(upB.output).toContain(`pulumi import 'pulumi-nodejs:dynamic/wfp:UserScript' <resource name> ${ns}/alpha`);
+    expect(upB.output).toContain(
+      `give it this stack's owner tag (DELETE /accounts/<account>/workers/dispatch/namespaces/${ns}/scripts/alpha/tags/wfp-owner=own-shards/shard-a, then PUT`,
+    );
     const afterB = await liveScripts(ns);
     expect(afterB.alpha.etag).toBe(alpha.etag);
     expect(afterB.alpha.tags).toEqual(alpha.tags);

@@ -1,9 +1,10 @@
 /**
  * A new user's TypeScript program: a fresh project outside the repository, this package installed from
- * its packed tarball with `npm install`, a Pulumi.yaml of `runtime: nodejs` and an index.ts run as is
- * (Pulumi's own ts-node, type-checked, no build step), through the real CLI against the emulator: up,
- * preview --expect-no-changes, refresh, destroy. Also: a stack trace from the installed package names
- * TypeScript files the package ships.
+ * its packed tarball with `npm install`, and an index.ts run as is (no build step) with the project set up as the
+ * README recommends (Node's own type stripping, `"type": "module"`, the preload), through the real CLI against the
+ * emulator: up, preview --expect-no-changes, refresh, destroy; and the same program under Pulumi's ts-node (as
+ * `pulumi new typescript` sets a project up), which also type-checks it against the package's types. Also: a stack
+ * trace from the installed package names TypeScript files the package ships.
  */
 import { createHash } from "node:crypto";
 import {
@@ -30,6 +31,18 @@ const NAMESPACE = "ts-customers";
 const STRIPE_KEY = `sk_test_${createHash("sha256").update(String(process.pid)).digest("hex").slice(0, 16)}`;
 // Installed node_modules, shared between runs and keyed by what gets installed (not by our own code).
 const CACHE = path.join(os.tmpdir(), "pulumi-cloudflare-wfp-ts-program");
+
+/** The README's Pulumi.yaml: Node runs index.ts itself, with the preload. */
+const RECOMMENDED_YAML = [
+  "name: ts-program",
+  "main: index.ts",
+  "runtime:",
+  "  name: nodejs",
+  "  options:",
+  "    typescript: false",
+  "    nodeargs: --require pulumi-cloudflare-wfp/preload",
+  "",
+].join("\n");
 
 const lockedVersion = (name: string): string =>
   JSON.parse(readFileSync(path.join(ROOT, "package-lock.json"), "utf8")).packages[`node_modules/${name}`].version;
@@ -108,7 +121,8 @@ describe("a TypeScript program in a fresh project, the package installed from it
     mkdirSync(project);
     for (const file of ["index.ts", "worker.mjs", "public"])
       cpSync(path.join(FIXTURE, file), path.join(project, file), { recursive: true });
-    writeFileSync(path.join(project, "Pulumi.yaml"), "name: ts-program\nruntime: nodejs\n");
+    writeFileSync(path.join(project, "Pulumi.yaml"), RECOMMENDED_YAML);
+    writeFileSync(path.join(project, "package.json"), JSON.stringify({ name: "ts-program", private: true, type: "module" }));
     mkdirSync(path.join(work, "backend"));
     env = {
       ...process.env,
@@ -178,6 +192,22 @@ describe("a TypeScript program in a fresh project, the package installed from it
   it("a second preview shows no changes", async () => {
     const preview = await pulumi(["preview", "--expect-no-changes"]);
     expect(preview.code, preview.output).toBe(0);
+  });
+
+  it("the same program under Pulumi's ts-node (type-checked against the package's types) changes nothing", async () => {
+    // As that template has it: no "type" (CommonJS output), the TypeScript inside @pulumi/pulumi.
+    const packageJson = path.join(project, "package.json");
+    const recommended = readFileSync(packageJson, "utf8");
+    const { type: _type, ...commonJs } = JSON.parse(recommended);
+    writeFileSync(packageJson, JSON.stringify(commonJs));
+    writeFileSync(path.join(project, "Pulumi.yaml"), "name: ts-program\nruntime: nodejs\n");
+    try {
+      const preview = await pulumi(["preview", "--expect-no-changes"]);
+      expect(preview.code, preview.output).toBe(0);
+    } finally {
+      writeFileSync(path.join(project, "Pulumi.yaml"), RECOMMENDED_YAML);
+      writeFileSync(packageJson, recommended);
+    }
   });
 
   it("refresh finds no drift", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildMetadata } from "../../provider/resources/script/metadata";
-import { importHint, ownerTag, splitOwner, withOwnerTag } from "../../provider/resources/script/owner";
+import { ownerTag, takeOverHint, splitOwner, withOwnerTag } from "../../provider/resources/script/owner";
 import { diffScript } from "../../provider/resources/script/diff";
 import { tagsFailures } from "../../provider/validation";
 
@@ -63,12 +63,21 @@ describe("owner tag", () => {
   });
 
   it("names the import command with the type token and id format of the resource", () => {
-    expect(importHint({ namespace: "customers", script: "acme" }, { resource: 'UserScript "customers/acme"', operation: "create" })).toBe(
-      "pulumi import 'pulumi-nodejs:dynamic/wfp:UserScript' <resource name> customers/acme",
+    expect(
+      takeOverHint({ namespace: "customers", script: "acme" }, { resource: 'UserScript "customers/acme"', operation: "create" }, "o"),
+    ).toMatch(/ import it: pulumi import 'pulumi-nodejs:dynamic\/wfp:UserScript' <resource name> customers\/acme$/);
+    expect(takeOverHint({ script: "dispatcher" }, { resource: 'Worker "dispatcher"', operation: "create" }, "o")).toMatch(
+      / import it: pulumi import 'pulumi-nodejs:dynamic\/wfp:Worker' <resource name> dispatcher$/,
     );
-    expect(importHint({ script: "dispatcher" }, { resource: 'Worker "dispatcher"', operation: "create" })).toBe(
-      "pulumi import 'pulumi-nodejs:dynamic/wfp:Worker' <resource name> dispatcher",
+  });
+
+  it("tells how to hand a Tenant's script over by its owner tag, since a Tenant cannot be imported", () => {
+    const op = { resource: 'Tenant "customers/acme"', operation: "create" };
+    const tags = "/accounts/<account>/workers/dispatch/namespaces/customers/scripts/acme/tags";
+    expect(takeOverHint({ namespace: "customers", script: "acme" }, op, "wfp-owner=p/b", "wfp-owner=p/a")).toContain(
+      `give it this stack's owner tag (DELETE ${tags}/wfp-owner=p/a, then PUT ${tags}/wfp-owner=p/b), and run pulumi up again`,
     );
+    expect(takeOverHint({ namespace: "customers", script: "acme" }, op, "wfp-owner=p/b")).toContain(`(PUT ${tags}/wfp-owner=p/b)`);
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { describe, expect, test } from "vitest";
-import binding, * as bindingModule from "../../emulator/runtime/workers/binding.mjs";
+import binding from "../../emulator/runtime/workers/binding.mjs";
 import * as internal from "../../emulator/runtime/workers/internal.mjs";
 import { wrap } from "../../emulator/runtime/workers/wrap.mjs";
 import { CONTROL_HEADER } from "../../emulator/runtime/worker-sources";
@@ -16,9 +16,9 @@ const seen = (request: Request, env: Record<string, unknown>) => Response.json({
 
 describe("internal headers", () => {
   test("the binding's copies and the Node side's control header are internal.mts's", () => {
-    expect(bindingModule.INTERNAL_PREFIX).toBe(internal.INTERNAL_PREFIX);
-    expect(bindingModule.SCRIPT_HEADER).toBe(internal.SCRIPT_HEADER);
-    expect(bindingModule.MISSING_HEADER).toBe(internal.MISSING_HEADER);
+    expect(binding.headers.INTERNAL_PREFIX).toBe(internal.INTERNAL_PREFIX);
+    expect(binding.headers.SCRIPT_HEADER).toBe(internal.SCRIPT_HEADER);
+    expect(binding.headers.MISSING_HEADER).toBe(internal.MISSING_HEADER);
     expect(CONTROL_HEADER).toBe(internal.CONTROL_HEADER);
   });
 

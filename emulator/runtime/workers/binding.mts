@@ -6,13 +6,14 @@
  * the binding's config; the caller's own internal headers are dropped.
  *
  * Self-contained: workerd takes a wrapped binding as a single module, so its constants are internal.mts's copies
- * (a test holds them equal).
+ * (a test holds them equal, through `headers` on the default export: workerd refuses any other named export of a
+ * Worker module that is not a handler).
  */
 import type { DispatchInfo, Fetcher } from "./internal.mjs";
 
-export const INTERNAL_PREFIX = "x-wfp-internal-";
-export const SCRIPT_HEADER = `${INTERNAL_PREFIX}script`;
-export const MISSING_HEADER = `${INTERNAL_PREFIX}missing`;
+const INTERNAL_PREFIX = "x-wfp-internal-";
+const SCRIPT_HEADER = `${INTERNAL_PREFIX}script`;
+const MISSING_HEADER = `${INTERNAL_PREFIX}missing`;
 
 function stripInternal(request: Request): Request {
   for (const name of [...request.headers.keys()]) if (name.startsWith(INTERNAL_PREFIX)) request.headers.delete(name);
@@ -30,7 +31,7 @@ interface GetOptions {
   limits?: DispatchInfo["l"];
 }
 
-export default function (env: BindingEnv) {
+function dispatchNamespace(env: BindingEnv) {
   return {
     get(name: unknown, _args?: unknown, options?: GetOptions): Fetcher {
       const outbound = options?.outbound ?? {};
@@ -50,3 +51,5 @@ export default function (env: BindingEnv) {
     },
   };
 }
+
+export default Object.assign(dispatchNamespace, { headers: { INTERNAL_PREFIX, SCRIPT_HEADER, MISSING_HEADER } });

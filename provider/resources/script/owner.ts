@@ -6,7 +6,7 @@
 import type { CloudflareApi } from "../../api/client";
 import type { Operation } from "../../api/errors";
 import { inRun } from "../../api/run-cache";
-import { deleteScript, getScript, namespaceScriptsAtRunStart, type ScriptRef } from "../../api/scripts";
+import { deleteScript, getScript, listNamespaceScriptObjects, type ScriptRef } from "../../api/scripts";
 import { getScriptTags } from "../../api/settings";
 import { log } from "../../log";
 import { MAX_TAG_LENGTH, RESERVED_TAG_PREFIX, sha256Hex } from "../../validation";
@@ -38,11 +38,25 @@ export function withOwnerTag(tags: readonly string[], owner: string | undefined)
   return owner ? [...user, owner] : user;
 }
 
-/** How to adopt the script: the `pulumi import` line for the resource kind named by the operation. */
-export function importHint(ref: ScriptRef, op: Operation): string {
+/**
+ * How to take the script over. A UserScript or Worker: the `pulumi import` line. A Tenant cannot be imported (secret
+ * values cannot be read back), so: give the script this stack's owner tag, and the next create adopts it.
+ */
+export function takeOverHint(ref: ScriptRef, op: Operation, owner: string | undefined, found = ""): string {
   const kind = op.resource.split(" ")[0];
   const id = ref.namespace === undefined ? ref.script : `${ref.namespace}/${ref.script}`;
-  return `pulumi import 'pulumi-nodejs:dynamic/wfp:${kind}' <resource name> ${id}`;
+  if (kind === "Tenant" && ref.namespace !== undefined) {
+    const tags = `/accounts/<account>/workers/dispatch/namespaces/${ref.namespace}/scripts/${ref.script}/tags`;
+    const replace = found ? `DELETE ${tags}/${found}, then PUT ${tags}/${owner}` : `PUT ${tags}/${owner}`;
+    return (
+      "To manage it from this stack, release it in the other stack if any (`pulumi state delete` of its resource there " +
+      `leaves the script), give it this stack's owner tag (${replace}), and run pulumi up again: it adopts the script.`
+    );
+  }
+  return (
+    "To manage it from this stack, remove it from the other stack's state (if any) and import it: " +
+    `pulumi import 'pulumi-nodejs:dynamic/wfp:${kind}' <resource name> ${id}`
+  );
 }
 
 const where = (ref: ScriptRef) => (ref.namespace === undefined ? `in the account` : `in namespace "${ref.namespace}"`);
@@ -64,7 +78,7 @@ export async function liveOwner(api: CloudflareApi, ref: ScriptRef, op: Operatio
  */
 async function ownerBeforeRun(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<string | undefined> {
   if (ref.namespace === undefined || !inRun()) return liveOwner(api, ref, op);
-  const listed = (await namespaceScriptsAtRunStart(api, ref.namespace, op))?.get(ref.script);
+  const listed = (await listNamespaceScriptObjects(api, ref.namespace, op, "run start"))?.get(ref.script);
   if (listed === undefined) return undefined;
   return Array.isArray(listed.tags) ? splitOwner(listed.tags).owner : liveOwner(api, ref, op);
 }
@@ -79,8 +93,7 @@ export async function claimScript(api: CloudflareApi, ref: ScriptRef, owner: str
   if (found === undefined || (owner && found === owner)) return;
   throw new Error(
     `${op.resource}: ${op.operation} failed: a script named "${ref.script}" already exists ${where(ref)}, ${ownerText(found)}. ` +
-      `It was left as it is. To manage it from this stack, remove it from the other stack's state (if any) and import it: ` +
-      importHint(ref, op),
+      `It was left as it is. ${takeOverHint(ref, op, owner, found)}`,
   );
 }
 
