@@ -258,7 +258,7 @@ async function main(): Promise<void> {
         null,
         "dispatcher",
         { "worker.js": { content: source } },
-        { keep_bindings: ["dispatch_namespace", "json", "plain_text"] },
+        { keep_bindings: ["dispatch_namespace", "json", "plain_text", "kv_namespace"] },
       );
       const t1 = performance.now();
       if (r.status !== 200) throw new Error(`dispatcher update: ${r.text}`);

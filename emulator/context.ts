@@ -13,6 +13,8 @@ export interface EmulatorContext {
   signer: TokenSigner;
   /** Refuses a Worker that would not start (throws an ApiError); set when uploads are validated by the runtime. */
   validateScript?: (script: Script) => Promise<void>;
+  /** Called (and awaited) after an API write to a KV namespace (`<account>:<namespace id>`): the runtime drops its reads. */
+  kvChanged?: (key: string) => Promise<void>;
   /** Called after every request that may have changed state (the runtime reloads the Workers). */
   changeListeners: Array<() => void>;
 }

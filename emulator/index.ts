@@ -90,6 +90,7 @@ async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promi
   });
   emulator.ctx.validateScript = (script) => runtime.validate(script);
   emulator.ctx.changeListeners.push(() => runtime.notify());
+  emulator.ctx.kvChanged = (key) => runtime.invalidateKv(key);
   try {
     await runtime.start();
   } catch (err) {

@@ -64,6 +64,10 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   const { store } = ctx;
   const nowSeconds = (): number => Math.floor(ctx.opts.now() / 1000);
 
+  /** The runtime drops its cached reads of the namespace before the write is answered. */
+  const changed = async (c: C, id: string): Promise<void> => {
+    await ctx.kvChanged?.(`${accountId(c)}:${id}`);
+  };
   const requireKv = (c: C): KvNamespace => {
     const id = c.req.param("id")!;
     const ns = store.state.accounts[accountId(c)]?.kv?.[id];
@@ -123,10 +127,11 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     return c.json(okEnvelope(namespaceObject(ns)));
   });
 
-  r.delete("/:id", (c) => {
+  r.delete("/:id", async (c) => {
     const ns = requireKv(c);
     delete store.kvNamespaces(accountId(c))[ns.id];
     store.touch();
+    await changed(c, ns.id);
     return c.json(okEnvelope({}));
   });
 
@@ -158,6 +163,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const ns = requireKv(c); // again: the namespace may have gone while the body was read
     writeEntry(ns, key, value, metadata, expiration);
     store.touch();
+    await changed(c, ns.id);
     return c.json(okEnvelope({}));
   });
 
@@ -170,12 +176,13 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     return c.body(new Uint8Array(Buffer.from(e.value, "base64")), 200, headers);
   });
 
-  r.delete("/:id/values/:key{.+}", (c) => {
+  r.delete("/:id/values/:key{.+}", async (c) => {
     const ns = requireKv(c);
     const key = keyFromPath(c, "values");
     if (ns.entries[key]) {
       delete ns.entries[key];
       store.touch();
+      await changed(c, ns.id);
     }
     return c.json(okEnvelope({}));
   });
@@ -212,6 +219,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const ns = requireKv(c);
     for (const w of writes) writeEntry(ns, w.key, w.value, w.metadata, w.expiration);
     if (writes.length) store.touch();
+    await changed(c, ns.id);
     return c.json(okEnvelope({ successful_key_count: writes.length, unsuccessful_keys: [] }));
   });
 
@@ -224,6 +232,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const keys = (body as string[]).map(validateKey);
     for (const k of keys) delete ns.entries[k];
     if (keys.length) store.touch();
+    await changed(c, ns.id);
     return c.json(okEnvelope({ successful_key_count: keys.length, unsuccessful_keys: [] }));
   };
   r.post("/:id/bulk/delete", bulkDelete);

@@ -26,6 +26,7 @@ import { buildRuntimeConfig, type RuntimeConfig } from "./config";
 import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
 import { FRONT_WORKER, type LoaderModule, loaderModule, type RuntimeState } from "./scripts";
 import { type FrontUpstream, WorkersFront } from "./front";
+import { KV_WORKER } from "./kv-service";
 import { CONTROL_HEADER, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
 export interface RuntimeOptions {
@@ -154,6 +155,17 @@ export class WorkersRuntime {
   upstream(): FrontUpstream | { error: string } {
     if (this.loadError || !this.frontSocket) return { error: this.loadError?.message ?? "not started" };
     return this.frontSocket;
+  }
+
+  /** An API write to a KV namespace: the KV Worker drops its cached reads of it (a workerd restarting has none). */
+  async invalidateKv(key: string): Promise<void> {
+    if (!this.mf || this.options.port === undefined || this.closed) return;
+    try {
+      const worker = (await this.mf.getWorker(KV_WORKER)) as unknown as { fetch(url: string, init: { method: string }): Promise<unknown> };
+      await worker.fetch(`http://kv/invalidate?ns=${encodeURIComponent(key)}`, { method: "POST" });
+    } catch {
+      // workerd is restarting or stopped: it starts with an empty cache.
+    }
   }
 
   /** The API changed something: reload soon, and before the next request in any case. */

@@ -71,6 +71,7 @@ export function kvService(store: Store, now: () => number): (request: Request) =
         if (!e) return text(404, "not found");
         const headers: Record<string, string> = {};
         if (e.metadata !== undefined) headers["x-kv-metadata"] = JSON.stringify(e.metadata);
+        if (e.expiration !== undefined) headers["x-kv-expiration"] = String(e.expiration);
         return new Response(new Uint8Array(Buffer.from(e.value, "base64")), { headers });
       }
       if (op === "delete") {
