@@ -14,6 +14,8 @@ import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-nam
 import { scriptSecretProvider } from "../../provider/resources/script-secret";
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
 import { userScriptProvider } from "../../provider/resources/user-script";
+import { kvNamespaceProvider } from "../../provider/resources/kv-namespace";
+import { kvEntriesProvider } from "../../provider/resources/kv-entries";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 
 const NO_RETRY = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0, deadlineMs: 10_000, timeoutMs: 5_000 };
@@ -58,18 +60,24 @@ const OUTPUTS = {
     fileCount: 1,
     totalBytes: 1,
   },
+  KvNamespace: { title: "sessions", namespaceId: "0f2ac74b498b48028cb68387c421e279" },
+  KvEntries: { namespaceId: "0f2ac74b498b48028cb68387c421e279", hashes: { "acme.example.com": "h" } },
 };
 const IDS = {
   DispatchNamespace: OUTPUTS.DispatchNamespace.namespaceId,
   UserScript: "customers/acme",
   ScriptSecret: "customers/acme/API_KEY",
   StaticAssets: "customers/acme",
+  KvNamespace: "0f2ac74b498b48028cb68387c421e279",
+  KvEntries: "0f2ac74b498b48028cb68387c421e279/a1b2c3d4",
 };
 const PROVIDERS = {
   DispatchNamespace: dispatchNamespaceProvider,
   UserScript: userScriptProvider,
   ScriptSecret: scriptSecretProvider,
   StaticAssets: staticAssetsProvider,
+  KvNamespace: kvNamespaceProvider,
+  KvEntries: kvEntriesProvider,
 };
 type Kind = keyof typeof PROVIDERS;
 const KINDS = Object.keys(PROVIDERS) as Kind[];
@@ -95,7 +103,7 @@ afterAll(async () => {
 });
 
 describe.each(Object.entries(ANSWERS))("against %s", (_what, a) => {
-  const expected = a.body.includes("7003") ? /HTTP 404, Cloudflare error 7003/ : /HTTP 404 from (GET|DELETE) http/;
+  const expected = a.body.includes("7003") ? /HTTP 404, Cloudflare error 7003/ : /HTTP 404 from (GET|DELETE|POST) http/;
 
   it.each(KINDS)("%s read fails instead of reporting the resource gone", async (kind) => {
     answer = a;
