@@ -28,7 +28,8 @@ const HELP = `Usage: wfp-emulator [options]
                            on port N (0 = a free port), announced as "workers on http://HOST:PORT"
   --validate-uploads       refuse uploads that would not start, as Cloudflare does (default)
   --no-validate-uploads    accept them unchecked
-  --quiet-workers          drop the Workers' console output (default: on stderr with --workers-port)
+  --quiet-workers          no line per request, no console output of the Workers and no live tail
+                           (default with --workers-port: all on stderr, and GET /__emulator/tail)
   --log                    log internal errors to stderr
   -h, --help               print this help
 

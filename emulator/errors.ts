@@ -32,6 +32,8 @@ export const Codes = {
   ENVIRONMENT_NOT_FOUND: 10092,
   /** Invalid script name (`workers.api.error.invalid_script_name`). */
   INVALID_SCRIPT_NAME: 10016,
+  /** [I] A cron expression Cron Triggers do not take, or too many of them. */
+  INVALID_CRON: 10100,
   /** Script or metadata invalid. */
   SCRIPT_INVALID: 10021,
   /** The Worker's modules are over the plan's compressed size limit. */

@@ -99,7 +99,7 @@ export interface FaultRule {
   headers?: Record<string, string>;
   /**
    * Let the request through, but if it is the assets upload that completes its session, answer 202 `{}` instead
-   * of 201 with the completion JWT, as Cloudflare was seen doing (alchemy-run/alchemy#914).
+   * of 201 with the completion JWT, as Cloudflare was seen doing.
    */
   withholdCompletionJwt?: boolean;
 }

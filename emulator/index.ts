@@ -91,6 +91,10 @@ async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promi
   emulator.ctx.validateScript = (script) => runtime.validate(script);
   emulator.ctx.changeListeners.push(() => runtime.notify());
   emulator.ctx.kvChanged = (key) => runtime.invalidateKv(key);
+  if (options.workersPort !== undefined) {
+    emulator.ctx.scheduled = (target, cron, time) => runtime.scheduled(target, cron, time);
+    if (options.workerLogs) emulator.ctx.tail = runtime.tail;
+  }
   try {
     await runtime.start();
   } catch (err) {

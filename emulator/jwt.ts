@@ -12,7 +12,8 @@ export type TokenKind = "session" | "completion";
 export interface AssetTokenClaims {
   kind: TokenKind;
   account: string;
-  namespaceId: string;
+  /** The script container's id: a namespace's, or the account's. */
+  containerId: string;
   namespaceName: string;
   script: string;
   sessionId: string;
@@ -48,7 +49,7 @@ export class TokenSigner {
     const exp = iat + this.ttlSeconds;
     const jwt = await new SignJWT({
       acc: claims.account,
-      ns: claims.namespaceId,
+      ns: claims.containerId,
       nsn: claims.namespaceName,
       scr: claims.script,
       sid: claims.sessionId,
@@ -78,7 +79,7 @@ export class TokenSigner {
         claims: {
           kind,
           account: payload.acc as string,
-          namespaceId: payload.ns as string,
+          containerId: payload.ns as string,
           namespaceName: payload.nsn as string,
           script: payload.scr as string,
           sessionId: payload.sid as string,

@@ -14,7 +14,8 @@ export const MAX_LIST_LIMIT = 1000;
 export const DEFAULT_BULK_DELETE_LIMIT = 1000;
 export const DEFAULT_JWT_TTL_SECONDS = 3600;
 export const DEFAULT_RATE_LIMIT = { limit: 1200, windowMs: 300_000 };
-export const DEFAULT_COMPATIBILITY_DATE = "2021-11-02";
+/** The compatibility date Cloudflare records for an upload whose metadata names none. */
+export const UNDATED_UPLOAD_COMPATIBILITY_DATE = "2021-11-02";
 export const NAMESPACE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 // Uppercase is refused: Cloudflare answers 10016 invalid_script_name for it.
 export const SCRIPT_NAME_RE = /^[a-z0-9_][a-z0-9_-]{0,62}$/;

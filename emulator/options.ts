@@ -43,7 +43,11 @@ export interface EmulatorOptions {
   workersPort?: number;
   /** Refuse uploads that would not start (10021, 10068) by loading them on workerd; default: on. */
   validateUploads?: boolean;
-  /** Forward the Workers' console output to stderr; default false. */
+  /**
+   * With `workersPort`: a line per invocation of each Worker and its console output on stderr, and the live tail
+   * (`/__emulator/tail`); default false (the CLI turns it on unless `--quiet-workers`). It costs a round trip per
+   * invocation.
+   */
   workerLogs?: boolean;
 }
 

@@ -22,6 +22,8 @@ import { tagRoutes } from "./routes/tags";
 import { secretRoutes } from "./routes/secrets";
 import { assetRoutes } from "./routes/assets";
 import { KV_ROUTE, kvRoutes } from "./routes/kv";
+import { scheduledOperatorRoutes, scheduleRoutes } from "./routes/schedules";
+import { tailOperatorRoutes } from "./routes/tail";
 import { stateSnapshot } from "./snapshot";
 
 export const API_PREFIX = "/client/v4";
@@ -246,6 +248,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return c.json({ ok: true });
   });
   app.get("/__emulator/state", (c) => c.json(stateSnapshot(store)));
+  app.route("/__emulator", scheduledOperatorRoutes(ctx));
+  app.route("/__emulator", tailOperatorRoutes(ctx));
 
   // ---- the API ----
   app.use(`${API_PREFIX}/*`, journal(entries));
@@ -263,6 +267,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.route(WORKERS, secretRoutes(ctx));
   app.route(WORKERS, assetRoutes(ctx));
   app.route(`${API_PREFIX}${KV_ROUTE}`, kvRoutes(ctx));
+  app.route(WORKERS, scheduleRoutes(ctx));
 
   return { app, ctx, journal: entries, faults, limiter, options: opts };
 }

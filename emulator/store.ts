@@ -68,6 +68,14 @@ export interface Script {
   extra: Record<string, unknown>;
   /** The workers.dev subdomain (account-level Workers only); absent = never set, both off. */
   subdomain?: { enabled: boolean; previews_enabled: boolean };
+  /** Cron triggers (`.../schedules`); absent = none ever set. */
+  schedules?: Schedule[];
+}
+
+export interface Schedule {
+  cron: string;
+  created_on: string;
+  modified_on: string;
 }
 
 export interface BlobMeta {
@@ -122,8 +130,8 @@ export interface Account {
 export interface UploadSession {
   id: string;
   account: string;
-  /** The script container's id (a namespace id, or the account's; the name predates account-level Workers). */
-  namespaceId: string;
+  /** The script container's id: a namespace's, or the account's for an account-level Worker. */
+  containerId: string;
   script: string;
   manifest: Record<string, AssetEntry>;
   /** Hashes that were bucketed (missing from the namespace when the session was opened). */
@@ -177,6 +185,12 @@ function withDicts(c: ScriptContainer): void {
 function normalize(state: State): State {
   state.accounts = dict(state.accounts);
   state.sessions = dict(state.sessions);
+  // Sessions stored when the container id was called namespaceId.
+  for (const s of Object.values(state.sessions) as Array<UploadSession & { namespaceId?: string }>) {
+    if (s.containerId !== undefined || s.namespaceId === undefined) continue;
+    s.containerId = s.namespaceId;
+    delete s.namespaceId;
+  }
   for (const acc of Object.values(state.accounts)) {
     acc.namespaces = dict(acc.namespaces);
     for (const ns of Object.values(acc.namespaces)) withDicts(ns);

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { ApiError, Codes, invalidScript } from "./errors";
 import { JsonDepthError, parseBoundedJson } from "./json";
-import { DEFAULT_COMPATIBILITY_DATE } from "./limits";
+import { UNDATED_UPLOAD_COMPATIBILITY_DATE } from "./limits";
 import { mediaType, multipartBoundary } from "./multipart";
 import { type Binding, dict, type Module, type Script, type ScriptAssets } from "./store";
 import { isObject, parseParts, resolveInherit, validateBindings, validateTags } from "./routes/common";
@@ -45,7 +45,7 @@ export function parseUploadBody(contentType: string | undefined, body: Buffer, m
   if (type === "application/javascript" || type === "text/javascript") {
     const text = body.toString("utf8");
     if (/^\s*--\S+\r?\n/.test(text) && /content-disposition:\s*form-data/i.test(text)) {
-      // What workerd says when it evaluates a multipart body as JavaScript (cloudflare-typescript #2799).
+      // What workerd says when it evaluates a multipart body as JavaScript.
       throw invalidScript(
         "Uncaught SyntaxError: Invalid or unexpected token\n  at worker.js:1:4\n (the body looks like multipart/form-data sent with Content-Type " +
           type +
@@ -312,7 +312,7 @@ export function buildScript(input: BuildInput): Script {
     ...entry,
     bindings,
     tags,
-    compatibility_date: compat.date ?? DEFAULT_COMPATIBILITY_DATE,
+    compatibility_date: compat.date ?? UNDATED_UPLOAD_COMPATIBILITY_DATE,
     compatibility_flags: compat.flags ?? [],
     usage_model: m.usage_model === undefined ? "standard" : validateUsageModel(m.usage_model),
     logpush: (m.logpush as boolean | undefined) ?? false,
@@ -325,6 +325,8 @@ export function buildScript(input: BuildInput): Script {
   };
   if (m.limits !== undefined) script.limits = m.limits;
   if (previous?.subdomain) script.subdomain = previous.subdomain;
+  // Cron triggers are set on their own endpoint; an upload keeps them.
+  if (previous?.schedules) script.schedules = previous.schedules;
   if (migrationTag !== undefined) script.migration_tag = migrationTag;
   script.etag = computeEtag(script);
   return script;

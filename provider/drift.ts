@@ -5,10 +5,10 @@
  */
 import { spawn } from "node:child_process";
 import { connect } from "./api/connect";
-import { configureFromStack } from "./config";
+import { configureFromStack } from "./credentials";
 import { findStrays, formatStrays, scopeFromPreview, type StrayScript } from "./drift-strays";
 import { providers } from "./dynamic";
-import { kindOfUrn, type KeyedDiff } from "./resources/thin-provider";
+import { kindOfUrn, type KeyedDiff } from "./resources/resource-kit";
 
 export interface DriftedResource {
   urn: string;

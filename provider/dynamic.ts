@@ -1,19 +1,19 @@
 /**
- * The implementations behind each resource's `__provider` (resources/thin-provider.ts), resolved at run
+ * The implementations behind each resource's `__provider` (resources/resource-kit.ts), resolved at run
  * time in the dynamic provider process as `require("pulumi-cloudflare-wfp/dynamic")`.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { beginRun } from "./api/run-cache";
 import { failuresForEngine } from "./check-failures";
 import { persistCompileCache } from "./compile-cache";
-import { configureFromStack } from "./config";
+import { configureFromStack } from "./credentials";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
 import { kvEntriesProvider } from "./resources/kv-entries";
 import { kvNamespaceProvider } from "./resources/kv-namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
 import { staticAssetsProvider } from "./resources/static-assets";
 import { tenantProvider } from "./resources/tenant-resource";
-import type { ResourceKind } from "./resources/thin-provider";
+import type { ResourceKind } from "./resources/resource-kit";
 import { userScriptProvider } from "./resources/user-script";
 import { workerProvider } from "./resources/worker";
 

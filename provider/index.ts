@@ -24,4 +24,4 @@ export { Tenant, tenantTag, type TenantArgs, type TenantAssetsArgs } from "./ten
 export { offboardByTag, tagFilter, type OffboardOptions, type OffboardResult } from "./offboard";
 export { detectDrift, driftFromPreview, formatDrift, type DriftReport, type DriftedResource } from "./drift";
 export { CloudflareApiError } from "./api/errors";
-export { ConfigurationError, type ConnectionArgs } from "./config";
+export { ConfigurationError, type ConnectionArgs } from "./credentials";

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { ConfigurationError, configureFromStack } from "./config";
+import { ConfigurationError, configureFromStack } from "./credentials";
 import { offboardByTag } from "./offboard";
 
 export const OFFBOARD_HELP = `Usage: wfp-offboard --namespace NS --tag TAG[=no] [--tag ...] [--dry-run] [--stack NAME [--cwd DIR]]

@@ -5,7 +5,7 @@
  */
 import { CloudflareApi } from "./api/client";
 import { deleteScriptsByTag, listScripts } from "./api/scripts";
-import { resolveCredentials, type ConnectionArgs } from "./config";
+import { resolveCredentials, type ConnectionArgs } from "./credentials";
 
 export interface OffboardOptions extends ConnectionArgs {
   namespace: string;

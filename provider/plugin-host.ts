@@ -3,8 +3,8 @@
  * `pulumi import` and the `import` resource option work for this package's resources.
  *
  * Pulumi's own host deserializes the provider from the `__provider` property, which an import's
- * Read does not carry (pulumi/pulumi#16175), so every dynamic-provider import fails. Our resources'
- * provider is the same one-line `require()` for every instance of a kind (thin-provider.ts), so when a
+ * Read does not carry, so every dynamic-provider import fails. Our resources'
+ * provider is the same one-line `require()` for every instance of a kind (resource-kit.ts), so when a
  * Read arrives without one for a
  * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
  * A Read that finds nothing returns no properties, so an import of a missing resource says it does not exist;
@@ -36,7 +36,7 @@ type Handler = (call: { request: ReadRequestLike }, callback: (...args: unknown[
 function main(): void {
   enableCompileCache("provider");
   // Required after the line above: it loads @pulumi/pulumi.
-  const { kindOfUrn, providerSource } = require("./resources/thin-provider") as typeof import("./resources/thin-provider");
+  const { kindOfUrn, providerSource } = require("./resources/resource-kit") as typeof import("./resources/resource-kit");
   // The stock host registers its service with the @grpc/grpc-js and google-protobuf copies that
   // @pulumi/pulumi resolves: load those same copies.
   const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));

@@ -6,10 +6,10 @@
  * of each other's blobs).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AssetConfig } from "./assets/config";
+import type { AssetConfig } from "./assets/serving-config";
 import { TENANT } from "./resources/tenant-check";
 import { programOwner } from "./resources/script/resource";
-import { DynamicResource, TYPE_MODULE } from "./resources/thin-provider";
+import { DynamicResource, TYPE_MODULE } from "./resources/resource-kit";
 import type { UserScriptArgs } from "./resources/user-script";
 
 export { tenantArgsFailures, tenantIdProblem, tenantTag } from "./resources/tenant-check";
@@ -43,6 +43,8 @@ export interface TenantArgs {
   /** Secret name → value. Values are made Pulumi secrets; state keeps only their hashes. */
   secrets?: Record<string, pulumi.Input<string>>;
   assets?: TenantAssetsArgs;
+  /** Cron triggers: the tenant's scheduled() runs on them (see UserScript). */
+  crons?: UserScriptArgs["crons"];
   accountId?: pulumi.Input<string>;
 }
 
@@ -72,7 +74,7 @@ export class Tenant extends DynamicResource {
 
   constructor(name: string, args: TenantArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = {};
-    for (const key of TENANT.inputs) props[key] = (args as unknown as Record<string, unknown>)?.[key];
+    for (const key of TENANT.inputs) props[key] = args?.[key];
     if (args?.secrets !== undefined) props.secrets = pulumi.secret(args.secrets);
     const legacy: pulumi.Alias = { type: LEGACY_SCRIPT_TYPE, parent: pulumi.createUrn(name, LEGACY_COMPONENT_TYPE, opts?.parent) };
     super(

@@ -24,5 +24,12 @@ pulumi up --yes --non-interactive --suppress-outputs "$@"
 echo
 node dist/examples/platform/summary.js "$(pulumi stack output --json --non-interactive)" "${WFP_WORKERS_URL:-}"
 
-# Serving until interrupted; started again, the same platform resumes from .wfp/emulator.
-[ -z "${WFP_WORKERS_URL:-}" ] || wait "$WFP_EMULATOR_PID"
+# Serving until interrupted; started again, the same platform resumes from .wfp/emulator. Meanwhile the
+# emulator's log follows: a line per request of each Worker, and the Workers' console output.
+if [ -n "${WFP_WORKERS_URL:-}" ]; then
+  echo
+  echo "Requests and the Workers' console output follow (also in .wfp/emulator.log)."
+  echo "Events as JSON: node dist/emulator/tail-cli.js --url $WFP_EMULATOR_URL --format json [--tenant acme]"
+  [ -n "${WFP_EMULATOR_LOG:-}" ] && tail -n 0 -f "$WFP_EMULATOR_LOG" --pid "$WFP_EMULATOR_PID" &
+  wait "$WFP_EMULATOR_PID"
+fi

@@ -38,6 +38,8 @@ start_emulator() {
   done
   [ -n "$url" ] || { echo "[platform] the emulator did not report its address" >&2; exit 1; }
   export CLOUDFLARE_BASE_URL="$url/client/v4"
+  # For wfp-tail (its default --url) and demo.sh's request log.
+  export WFP_EMULATOR_URL="$url" WFP_EMULATOR_LOG="$log"
   # Printed on the line after the API's, once the Workers are loaded.
   [ -n "${WFP_WORKERS_PORT:-}" ] && export WFP_WORKERS_URL="$(sed -n 's/^workers on //p' "$log" | head -n1)"
   echo "[platform] emulator at $url (data in .wfp/emulator)"

@@ -83,7 +83,7 @@ async function signToken(
   const { jwt, exp } = await ctx.signer.sign({
     kind,
     account: session.account,
-    namespaceId: container.id,
+    containerId: container.id,
     namespaceName: container.name,
     script: session.script,
     sessionId: session.id,
@@ -116,7 +116,7 @@ export async function resolveCompletionToken(
   const { claims } = v;
   if (claims.kind !== "completion")
     throw invalidScript("assets.jwt is an upload-session token, not a completion token: upload the buckets first");
-  if (claims.account !== account || claims.namespaceId !== container.id || claims.script !== script) {
+  if (claims.account !== account || claims.containerId !== container.id || claims.script !== script) {
     throw invalidScript("assets.jwt was issued for a different account, namespace or script");
   }
   const session = ctx.store.state.sessions[claims.sessionId];
@@ -151,7 +151,7 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
         const session: UploadSession = {
           id: newUuid(),
           account: accountId(c),
-          namespaceId: container.id,
+          containerId: container.id,
           script: scriptParam(c),
           manifest,
           pending: [...unique.keys()].sort(),
@@ -194,8 +194,8 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       const ct = p.contentType && mediaType(p.contentType) ? p.contentType : null;
       files.push({ hash: p.name, data, contentType: ct });
     }
-    return store.lock(session.namespaceId, async () => {
-      const ns = store.containerById(session.account, session.namespaceId);
+    return store.lock(session.containerId, async () => {
+      const ns = store.containerById(session.account, session.containerId);
       if (!ns) throw new ApiError(404, Codes.NAMESPACE_NOT_FOUND, "The dispatch namespace of this upload session no longer exists.");
       // Bytes first, then the record: a crash never leaves a record without its blob.
       for (let i = 0; i < files.length; i += BLOB_WRITE_CONCURRENCY) {

@@ -124,7 +124,7 @@ export function namespaceRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       );
     }
     delete store.account(accountId(c)).namespaces[ns.id];
-    for (const [id, s] of Object.entries(store.state.sessions)) if (s.namespaceId === ns.id) delete store.state.sessions[id];
+    for (const [id, s] of Object.entries(store.state.sessions)) if (s.containerId === ns.id) delete store.state.sessions[id];
     store.touch();
     await store.dropNamespaceBlobs(ns.id);
     return c.json(okEnvelope(null));

@@ -12,7 +12,7 @@ import { newTag, type Script, timestamp } from "../store";
 import { assertScriptSize, buildScript, computeEtag, detectHandlers, parseUploadBody, resolveEntry } from "../upload";
 import { resolveCompletionToken } from "./assets";
 import { accountId, type C, matchesTagFilter, redactBinding, parseTagFilter, scriptEnvelopeItem, scriptObject } from "./common";
-import { checkBindingTargets, dependents } from "./references";
+import { checkBindingTargets, dependents } from "./binding-targets";
 import { ACCOUNT_SCOPE, NAMESPACE_SCOPE, requireScript, SCOPES, type Scope, scriptParam } from "./scope";
 
 function validateScriptName(name: string): void {

@@ -10,7 +10,7 @@ import { JsonDepthError, parseBoundedJson } from "../json";
 import { dict, type Script, type ScriptContainer, timestamp } from "../store";
 import { validateCompatibility, validateUsageModel } from "../upload";
 import { accountId, isObject, readJson, readMultipart, resolveInherit, settingsObject, validateBindings, validateTags } from "./common";
-import { checkBindingTargets } from "./references";
+import { checkBindingTargets } from "./binding-targets";
 import { ACCOUNT_SCOPE, requireScript, SCOPES } from "./scope";
 
 const MISSING_PART = "Missing settings part in multipart upload. Ensure you include a settings part in the upload.";

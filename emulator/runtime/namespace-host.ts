@@ -16,7 +16,7 @@ import {
   accountWorkerName,
   assetOptions,
   type BuildContext,
-  DEFAULT_COMPATIBILITY_DATE,
+  RUNTIME_COMPATIBILITY_DATE,
   FALLBACK_WORKER,
   type LoaderModule,
   loaderModules,
@@ -71,7 +71,7 @@ interface AssetWorkers {
 /** Runs Miniflare's assets plugin on a written-out asset set; once per set and settings while a Worker has it. */
 async function describeAssetSet(bc: BuildContext, directory: string, script: Script): Promise<{ set: AssetSet; workers: AssetWorkers }> {
   const { routerConfig, assetConfig } = assetOptions(script);
-  const compat = { compatibilityDate: script.compatibility_date || DEFAULT_COMPATIBILITY_DATE, compatibilityFlags: runtimeFlags(script) };
+  const compat = { compatibilityDate: script.compatibility_date || RUNTIME_COMPATIBILITY_DATE, compatibilityFlags: runtimeFlags(script) };
   const key = JSON.stringify([directory, routerConfig, assetConfig, compat]);
   bc.usedAssetSets.add(key);
   let entry = bc.assetSets.get(key);
@@ -99,7 +99,7 @@ async function describeAssetSet(bc: BuildContext, directory: string, script: Scr
 async function assetWorkers(bc: BuildContext): Promise<AssetWorkers> {
   const empty = join(bc.assetsRoot, "wfp-empty-asset-set");
   await mkdir(empty, { recursive: true });
-  const script = { compatibility_date: DEFAULT_COMPATIBILITY_DATE, compatibility_flags: [] } as unknown as Script;
+  const script = { compatibility_date: RUNTIME_COMPATIBILITY_DATE, compatibility_flags: [] } as unknown as Script;
   return (await describeAssetSet(bc, empty, script)).workers;
 }
 
@@ -122,6 +122,8 @@ export async function buildNamespaceHost(
     // A user Worker's outbound without an outbound Worker: the internet, not this machine or its network.
     __WFP_NET: { network: { allow: ["public"], deny: ["private", "local"] } },
   };
+  // The user Workers' traces, through the host's WfpTail, to the runtime.
+  if (bc.tailSink) serviceBindings.__WFP_SINK = bc.tailSink;
   const wrappedBindings: Record<string, unknown> = {};
   const [service, kv, dispatch] = [interner("__WFP_S"), interner("__WFP_K"), interner("__WFP_D")];
   const outbounds = bc.outbounds.get(ns.id)!;
@@ -154,7 +156,7 @@ export async function buildNamespaceHost(
     const payload: Omit<ScriptPayload, "version"> = { shape };
     if (script.main_module !== undefined)
       payload.code = {
-        compatibilityDate: script.compatibility_date || DEFAULT_COMPATIBILITY_DATE,
+        compatibilityDate: script.compatibility_date || RUNTIME_COMPATIBILITY_DATE,
         compatibilityFlags: runtimeFlags(script),
         mainModule: ENTRY_MODULE,
         modules: loaderModules(script as Script & { main_module: string }),
@@ -171,7 +173,8 @@ export async function buildNamespaceHost(
   const options = {
     name: namespaceHostName(ns.id),
     compatibilityDate: workers.router.date,
-    compatibilityFlags: [...new Set([...workers.router.flags, "enable_ctx_exports"])],
+    // service_binding_extra_handlers: a loaded Worker's scheduled() for its cron triggers.
+    compatibilityFlags: [...new Set([...workers.router.flags, "enable_ctx_exports", "service_binding_extra_handlers"])],
     modulesRoot: host.modulesRoot,
     modules: [
       ...host.modules,
@@ -179,7 +182,12 @@ export async function buildNamespaceHost(
       { type: "ESModule", path: join(host.modulesRoot, "asset-worker.js"), contents: workers.asset },
     ],
     workerLoaders: { LOADER: {} },
-    bindings: { [SCRIPTS_BINDING]: scripts, __WFP_TOKEN: bc.token, __WFP_OUT_WRAPPED: wrapped },
+    bindings: {
+      [SCRIPTS_BINDING]: scripts,
+      __WFP_TOKEN: bc.token,
+      __WFP_OUT_WRAPPED: wrapped,
+      __WFP_WHO: { account: bc.account, namespace: ns.name },
+    },
     serviceBindings,
     wrappedBindings,
   };

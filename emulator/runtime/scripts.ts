@@ -16,8 +16,11 @@ import { entryModules } from "./worker-sources";
 export const FALLBACK_WORKER = "wfp:fallback";
 /** The Worker behind the workers port (workers/front.mts), on a socket of its own. */
 export const FRONT_WORKER = "wfp:front";
+/** The account-level Workers' tail Worker (workers/tail.mts). */
+export const TAIL_WORKER = "wfp:tail";
 
-export const DEFAULT_COMPATIBILITY_DATE = "2025-06-01";
+/** The date the local runtime runs its own Workers with, and a stored script that has none. */
+export const RUNTIME_COMPATIBILITY_DATE = "2025-06-01";
 export const MODULES_ROOT = "/wfp";
 
 export const accountWorkerName = (account: string, script: string): string => `acct:${account}:${script}`;
@@ -63,6 +66,8 @@ export interface RuntimeState {
   startupError: (script: Script) => Promise<string | undefined>;
   /** Asset sets as Miniflare's assets plugin described them, by directory and settings. */
   assetSets: Map<string, Promise<DescribedAssets>>;
+  /** Receives the tail Workers' traces (a service binding into this process); undefined: no tails. */
+  tailSink?: (request: Request) => Promise<Response>;
 }
 
 export interface BuildContext extends RuntimeState {

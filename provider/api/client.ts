@@ -5,12 +5,12 @@
  * each retry.
  *
  * Why raw methods and hand-built FormData: SDK 7.x builds broken multipart bodies for script
- * upload and settings (cloudflare-typescript #2799): it labels them `application/javascript`,
+ * upload and settings: it labels them `application/javascript`,
  * bracket-flattens the fields and loses the boundary. See api/multipart.ts.
  */
 import type Cloudflare from "cloudflare";
 import type { APIError } from "cloudflare";
-import type { Credentials } from "../config";
+import type { Credentials } from "../credentials";
 import { log } from "../log";
 import { CloudflareApiError, redact, type Operation } from "./errors";
 import { pacerFor, type Pacer } from "./pacer";

@@ -2,7 +2,7 @@
  * How resources get their API client: resolve credentials at call time (never captured in state), then build
  * a client. Tests replace the factory to inject a retry policy, a sleep and a clock.
  */
-import { resolveCredentials } from "../config";
+import { resolveCredentials } from "../credentials";
 import { CloudflareApi } from "./client";
 
 export type ClientFactory = (args: { accountId?: string }) => CloudflareApi;

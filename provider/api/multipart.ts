@@ -1,5 +1,5 @@
 /**
- * The hand-built multipart body of a script upload, where SDK 7.x is broken (cloudflare-typescript #2799).
+ * The hand-built multipart body of a script upload, where SDK 7.x is broken.
  * The SDK would label the body `application/javascript`,
  * lose the boundary and bracket-flatten the fields (`metadata[main_module]`), which the API rejects
  * with 10021 / 10201. We build a `FormData` of Blobs instead, and send it through the SDK's raw

@@ -1,19 +1,19 @@
 /**
- * The contract between StaticAssets and UserScript.
+ * What StaticAssets hands to UserScript, and how UserScript deploys it.
  *
  * StaticAssets outputs an {@link AssetsAttachment}: the manifest digest, the wire-format asset config, where the
  * files come from, and (as a secret) the completion token of its last upload. A completion token lives one hour,
  * so it is never trusted on a later run: UserScript calls {@link prepareAssetsForDeploy} whenever the digest it
  * deployed differs from the attachment's. That returns the stored token while it has more than
- * {@link TOKEN_MIN_REMAINING_MS} left; otherwise it rebuilds the manifest from `source`, checks that it still has
- * the same digest, and runs a fresh session (which uploads only missing files; usually none, so the session JWT
- * is the completion token). So a run that uploaded assets but failed before the script PUT converges when it is
+ * {@link TOKEN_MIN_REMAINING_MS} left; otherwise it takes the manifest this run's check made for the digest (or
+ * rebuilds it from `source` and checks that it still has the same digest), and runs a fresh session (which uploads
+ * only missing files; usually none, so the session JWT is the completion token). So a run that uploaded assets but failed before the script PUT converges when it is
  * retried hours later.
  */
 import type { CloudflareApi } from "../api/client";
 import type { ScriptRef } from "../api/scripts";
-import { fromWireConfig } from "./config";
-import { describeAssets } from "./describe";
+import { describeAssets, takeDescription } from "./describe";
+import { wireSettings } from "./serving-config";
 import { uploadAssets } from "./upload";
 
 export interface AssetsAttachment {
@@ -70,7 +70,9 @@ export async function prepareAssetsForDeploy(
     return { jwt: attachment.completionToken, config: attachment.config };
   }
 
-  const { manifest, config, digest } = await describeAssets(attachment.source, fromWireConfig(attachment.config));
+  // This run's check of the StaticAssets (or Tenant) described the files already; else describe them now.
+  const described = takeDescription(attachment.digest) ?? (await describeAssets(attachment.source, wireSettings(attachment.config)));
+  const { manifest, config, digest } = described;
   if (digest !== attachment.digest) {
     throw new Error(
       `${resource}: the assets directory ${manifest.root} changed since StaticAssets last ran (digest ${digest.slice(0, 12)}…, ` +
@@ -78,6 +80,6 @@ export async function prepareAssetsForDeploy(
         "StaticAssets will upload the new files first.",
     );
   }
-  const { completionToken } = await uploadAssets(api, target, manifest.files, { resource });
+  const { completionToken } = await uploadAssets(api, target, manifest.files, { resource, salt: attachment.source.isolationSalt });
   return { jwt: completionToken, config };
 }

@@ -1,17 +1,29 @@
 /**
  * The one place an asset source becomes what diffs and deploys compare: its manifest, the wire-format config
- * (with `_headers` and `_redirects` folded in, as Cloudflare takes them) and the digest over both. StaticAssets
- * computes it at check and upload; UserScript recomputes it to confirm a directory still matches an attachment.
+ * (with `_headers` and `_redirects` folded in, as Cloudflare takes them) and the digest over both.
+ *
+ * Check describes a source once per run; the step that deploys it in the same run (StaticAssets' upload, or a
+ * script's fresh upload session when its attachment's token has expired) takes that description by digest
+ * instead of walking the directory again. A description is taken once: a later deploy describes afresh, so a
+ * directory changed since shows as a different digest.
  */
-import { toWireConfig, type AssetConfig, type WireAssetConfig } from "./config";
 import { buildManifest, manifestDigest, type AssetManifest, type ManifestOptions } from "./manifest";
+import { withSpecialFiles, type WireAssetConfig } from "./serving-config";
 
 export type AssetSource = Pick<ManifestOptions, "directory" | "include" | "exclude" | "isolationSalt" | "maxFiles">;
 
-export async function describeAssets(
-  source: AssetSource,
-  config: AssetConfig | undefined,
-): Promise<{ manifest: AssetManifest; config: WireAssetConfig; digest: string }> {
+export interface AssetDescription {
+  manifest: AssetManifest;
+  config: WireAssetConfig;
+  digest: string;
+}
+
+/** Descriptions made by check and not deployed yet, oldest first; bounded by the files they hold. */
+const untaken = new Map<string, AssetDescription>();
+const MAX_UNTAKEN_FILES = 200_000;
+
+/** Describes `source` with the wire-format settings `settings` (no `_headers` / `_redirects`: they come from the files). */
+export async function describeAssets(source: AssetSource, settings: WireAssetConfig): Promise<AssetDescription> {
   const manifest = await buildManifest({
     directory: source.directory,
     include: source.include,
@@ -19,6 +31,27 @@ export async function describeAssets(
     isolationSalt: source.isolationSalt,
     maxFiles: source.maxFiles,
   });
-  const wire = toWireConfig(config, { headers: manifest.headers, redirects: manifest.redirects });
-  return { manifest, config: wire, digest: manifestDigest(manifest.files, wire) };
+  const config = withSpecialFiles(settings, { headers: manifest.headers, redirects: manifest.redirects });
+  const described = { manifest, config, digest: manifestDigest(manifest.files, config) };
+  keep(described);
+  return described;
+}
+
+/** The description this run's check made with `digest`, taken (a second call gets undefined). */
+export function takeDescription(digest: string | undefined): AssetDescription | undefined {
+  const described = digest === undefined ? undefined : untaken.get(digest);
+  if (described) untaken.delete(digest!);
+  return described;
+}
+
+function keep(described: AssetDescription): void {
+  untaken.delete(described.digest);
+  untaken.set(described.digest, described);
+  let files = 0;
+  for (const d of untaken.values()) files += d.manifest.files.length;
+  for (const [digest, d] of untaken) {
+    if (files <= MAX_UNTAKEN_FILES || untaken.size === 1) break;
+    untaken.delete(digest);
+    files -= d.manifest.files.length;
+  }
 }

@@ -23,7 +23,7 @@ import type FastGlob from "fast-glob";
 import { type FileStamp, forgetLoadedHashCaches, type SiteHashCache, siteHashCache } from "./hash-cache";
 import type { Ignore } from "ignore";
 import { stableStringify } from "../validation";
-import type { WireAssetConfig } from "./config";
+import type { WireAssetConfig } from "./serving-config";
 import { contentTypes, hashFileSync, loadMime } from "./hash";
 import { symlinkProblems } from "./symlinks";
 import { unchangedFiles, walkTree } from "./walk";

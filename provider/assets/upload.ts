@@ -21,6 +21,7 @@ import { openAssetsSession, uploadAssetsBucket, type AssetsSession } from "../ap
 import { CloudflareApiError } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import { log as defaultLog, type Logger } from "../log";
+import { hashAssetBytes } from "./hash";
 import { wireManifest, type AssetFile } from "./manifest";
 
 export const DEFAULT_UPLOAD_CONCURRENCY = 3;
@@ -34,6 +35,8 @@ export interface UploadOptions {
   concurrency?: number;
   /** Names the resource in errors and logs, e.g. `StaticAssets "ns/site"`. */
   resource: string;
+  /** The manifest's isolation salt: each file read is hashed again, so bytes changed since the manifest are never sent. */
+  salt?: string;
   logger?: Logger;
   progressIntervalMs?: number;
 }
@@ -59,6 +62,7 @@ export async function bucketForm(
   hashes: string[],
   byHash: Map<string, AssetFile>,
   resource: string,
+  salt = "",
 ): Promise<{ form: FormData; bytes: number }> {
   const form = new FormData();
   let bytes = 0;
@@ -71,6 +75,8 @@ export async function bucketForm(
         `${resource}: ${file.path} changed while uploading (${file.size} bytes when hashed, ${data.length} now). Run the update again.`,
       );
     }
+    if (hashAssetBytes(data, file.path, salt) !== hash)
+      throw new Error(`${resource}: ${file.path} changed since it was hashed (same size, other bytes). Run the update again.`);
     bytes += data.length;
     form.append(hash, new File([data.toString("base64")], hash, { type: file.contentType }));
   }
@@ -124,7 +130,7 @@ export async function uploadAssets(
       while (!expired && next < buckets.length) {
         const index = next++;
         const hashes = buckets[index]!;
-        const { form, bytes } = await bucketForm(hashes, byHash, resource);
+        const { form, bytes } = await bucketForm(hashes, byHash, resource, options.salt);
         try {
           const answer = await uploadAssetsBucket(api, jwt, form, {
             resource,

@@ -11,12 +11,12 @@ import { connect } from "../api/connect";
 import { CloudflareApiError, CODES, isGone, operation, type Operation } from "../api/errors";
 import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateNamespace, type NamespaceObject } from "../api/namespaces";
 import { deleteScript, listScriptEntries, listScripts } from "../api/scripts";
-import { accountIdProblem } from "../config";
-import { booleanProblem, fieldFailures, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
-import { declareTarget } from "./references";
+import { accountIdProblem } from "../credentials";
+import { booleanProblem, fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
+import { declareTarget } from "./deploy-order";
 import { programOwner } from "./script/resource";
 import { splitOwner } from "./script/owner";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 /** Arguments of a {@link DispatchNamespace}. */
 export interface DispatchNamespaceArgs {
@@ -59,12 +59,12 @@ export interface DispatchNamespaceOutputs {
   accountId?: string;
 }
 
-export const DISPATCH_NAMESPACE: ResourceSpec = {
+export const DISPATCH_NAMESPACE = resourceSpec<DispatchNamespaceArgs>()({
   kind: "DispatchNamespace",
   inputs: ["name", "trustedWorkers", "forceDestroy", "accountId"],
   // `owner` is set by the class, not the user, and never stored: tolerated by check like an output.
   outputs: ["namespaceId", "owner"],
-};
+});
 
 const op = (name: string, verb: string): Operation => operation("DispatchNamespace", name, verb);
 
@@ -73,7 +73,7 @@ export function checkDispatchNamespace(news: Record<string, unknown>): {
   inputs: DispatchNamespaceInputs;
   failures: CheckFailure[];
 } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = unknownPropertyFailures(DISPATCH_NAMESPACE, n);
   failures.push(...fieldFailures(n, "name", namespaceNameProblem, "the dispatch namespace name"));
   for (const key of ["trustedWorkers", "forceDestroy"]) failures.push(...fieldFailures(n, key, booleanProblem));
@@ -160,7 +160,7 @@ async function adoptNamespace(api: CloudflareApi, inputs: DispatchNamespaceInput
   );
 }
 
-export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
+export const dispatchNamespaceProvider = defineProvider<DispatchNamespaceInputs, DispatchNamespaceOutputs>({
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkDispatchNamespace(news);
     return { inputs, failures };
@@ -191,8 +191,7 @@ export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
    * Refresh and import. Import id: the namespace **name** (the resource id becomes its UUID).
    * Returns `{}` when the namespace is gone.
    */
-  async read(id: string, props?: Partial<DispatchNamespaceOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<DispatchNamespaceOutputs>;
+  async read(id: string, stored: Partial<DispatchNamespaceOutputs>) {
     const importing = stored.namespaceId === undefined;
     const api = connect(stored.accountId);
     const o = op(stored.name ?? id, importing ? "import" : "read");
@@ -252,7 +251,7 @@ export const dispatchNamespaceProvider: pulumi.dynamic.ResourceProvider = {
     }
     await deleteNamespace(api, current, o);
   },
-};
+});
 
 /**
  * A Workers for Platforms dispatch namespace.

@@ -11,10 +11,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../api/connect";
 import { operation, type Operation } from "../api/errors";
 import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from "../api/kv";
-import { accountIdProblem } from "../config";
+import { accountIdProblem } from "../credentials";
 import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, withoutInternalKeys, type CheckFailure } from "../validation";
 import { kvNamespaceIdProblem } from "./kv-namespace";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
 
 export const MAX_KV_KEY_BYTES = 512;
 export const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024;

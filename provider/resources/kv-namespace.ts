@@ -17,9 +17,9 @@ import {
   listKvNamespaces,
   renameKvNamespace,
 } from "../api/kv";
-import { accountIdProblem } from "../config";
+import { accountIdProblem } from "../credentials";
 import { fieldFailures, withoutInternalKeys, type CheckFailure } from "../validation";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
 
 /** Cloudflare's bound on a KV namespace title. */
 export const MAX_KV_TITLE_LENGTH = 512;

@@ -11,7 +11,7 @@ import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import { deleteSecret, secretExists, updateSecret } from "../api/secrets";
-import { accountIdProblem } from "../config";
+import { accountIdProblem } from "../credentials";
 import {
   bindingNameProblem,
   fieldFailures,
@@ -20,12 +20,11 @@ import {
   namespaceNameProblem,
   scriptNameProblem,
   sha256Hex,
-  withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
 import { log } from "../log";
 import { claimScriptSecret, tenantManagingSecret } from "./tenant-claims";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 /** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */
 export const MAX_SECRET_BYTES = 5 * 1024;
@@ -66,11 +65,11 @@ export function secretValueHash(name: string, text: string): string {
   return sha256Hex(`${name}\0${text}`);
 }
 
-export const SCRIPT_SECRET: ResourceSpec = {
+export const SCRIPT_SECRET = resourceSpec<ScriptSecretArgs>()({
   kind: "ScriptSecret",
   inputs: ["namespace", "scriptName", "name", "text", "accountId"],
   outputs: ["valueHash"],
-};
+});
 
 /** Messages never include the value. */
 export function secretTextProblem(text: unknown): string | undefined {
@@ -82,7 +81,7 @@ export function secretTextProblem(text: unknown): string | undefined {
 
 /** Validates and normalizes inputs. Pure. Messages never include the value. */
 export function checkScriptSecret(news: Record<string, unknown>): { inputs: ScriptSecretInputs; failures: CheckFailure[] } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures: CheckFailure[] = [
     ...unknownPropertyFailures(SCRIPT_SECRET, n),
     ...fieldFailures(n, "namespace", namespaceNameProblem),
@@ -153,7 +152,7 @@ async function put(inputs: ScriptSecretInputs, verb: string): Promise<ScriptSecr
   return outs;
 }
 
-export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
+export const scriptSecretProvider = defineProvider<ScriptSecretInputs, ScriptSecretOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = checkScriptSecret(news);
     if (typeof inputs.scriptName === "string" && typeof inputs.name === "string" && !isUnknown(inputs.namespace)) {
@@ -185,8 +184,7 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
    * be read back, so an import stores `valueHash: ""` and the next `pulumi up` rewrites the secret once.
    * A secret, script or namespace that is gone returns `{}` (the next `up` recreates the secret).
    */
-  async read(id: string, props?: Partial<ScriptSecretOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<ScriptSecretOutputs>;
+  async read(id: string, stored: Partial<ScriptSecretOutputs>) {
     const importing = stored.valueHash === undefined;
     const key = keyOf(id, stored);
     if (!(await secretExists(connect(stored.accountId), refOf(key), key.name, opFor(key, importing ? "import" : "read")))) return {};
@@ -204,15 +202,15 @@ export const scriptSecretProvider: pulumi.dynamic.ResourceProvider = {
   async delete(id: string, props: ScriptSecretOutputs) {
     const key = keyOf(id, props);
     // A Tenant of this run manages the secret now (its upload holds the value): forget it, delete nothing.
-    const tenantId = tenantManagingSecret({ accountId: props?.accountId, namespace: key.namespace, script: key.scriptName }, key.name);
+    const tenantId = tenantManagingSecret({ accountId: props.accountId, namespace: key.namespace, script: key.scriptName }, key.name);
     if (tenantId !== undefined) {
       log.info(`${opFor(key, "delete").resource}: now managed by Tenant "${tenantId}"; removed from the stack only`);
       return;
     }
     // Gone (10056 secret, 10007/10092 script, 100119 namespace, by Cloudflare's code) is success.
-    await deleteSecret(connect(props?.accountId), refOf(key), key.name, opFor(key, "delete"));
+    await deleteSecret(connect(props.accountId), refOf(key), key.name, opFor(key, "delete"));
   },
-};
+});
 
 /**
  * A secret on a UserScript (a `secret_text` binding).

@@ -22,11 +22,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import { getNamespace } from "../api/namespaces";
-import { accountIdProblem } from "../config";
+import { accountIdProblem } from "../credentials";
 import { log } from "../log";
 import type { AssetsAttachment } from "../assets/attach";
-import { assetConfigFailures, type AssetConfig } from "../assets/config";
-import { describeAssets } from "../assets/describe";
+import { assetConfigFailures, toWireConfig, type AssetConfig } from "../assets/serving-config";
+import { describeAssets, takeDescription } from "../assets/describe";
 import { DEFAULT_MAX_FILES, HASH_FORMULA, ManifestError, MAX_FILES_CEILING } from "../assets/manifest";
 import { DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY, uploadAssets } from "../assets/upload";
 import {
@@ -37,13 +37,12 @@ import {
   isUnknown,
   namespaceNameProblem,
   scriptNameProblem,
-  withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 export type { AssetsAttachment } from "../assets/attach";
-export type { AssetConfig } from "../assets/config";
+export type { AssetConfig } from "../assets/serving-config";
 
 /** Arguments of a {@link StaticAssets} resource. */
 export interface StaticAssetsArgs {
@@ -125,11 +124,11 @@ const INPUT_KEYS = [
 ] as const;
 const COMPUTED_INPUT_KEYS = ["digest", "fileCount", "totalBytes"] as const;
 
-export const STATIC_ASSETS: ResourceSpec = {
+export const STATIC_ASSETS = resourceSpec<StaticAssetsArgs>()({
   kind: "StaticAssets",
   inputs: INPUT_KEYS,
   outputs: [...COMPUTED_INPUT_KEYS, "hashFormula", "uploadedFiles", "attachment"],
-};
+});
 
 /** `<namespace>/<script>`, or `<script>` for an account-level Worker. */
 const idOf = (ns: string | undefined, script: string) => (ns === undefined ? script : `${ns}/${script}`);
@@ -200,7 +199,7 @@ export function staticAssetsFailures(n: Record<string, unknown>): CheckFailure[]
 export async function checkStaticAssets(
   news: Record<string, unknown>,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
-  const n = withoutInternalKeys(news ?? {});
+  const n = { ...news };
   // Computed fields come only from the files, never from the program.
   delete n.digest;
   delete n.fileCount;
@@ -224,7 +223,8 @@ export async function checkStaticAssets(
   const sourceKeys = ["directory", "include", "exclude", "config", "isolationSalt", "maxFiles"];
   if (sourceKeys.some((k) => containsUnknown(inputs[k]))) return { inputs, failures }; // preview: the digest is unknown
   try {
-    const { manifest, digest } = await describeAssets(inputs as unknown as StaticAssetsInputs, inputs.config as AssetConfig | undefined);
+    const settings = toWireConfig(inputs.config as AssetConfig | undefined, {});
+    const { manifest, digest } = await describeAssets(inputs as unknown as StaticAssetsInputs, settings);
     inputs.digest = digest;
     inputs.fileCount = manifest.files.length;
     inputs.totalBytes = manifest.totalBytes;
@@ -263,12 +263,13 @@ function attachmentFor(inputs: StaticAssetsInputs, config: Record<string, unknow
   return attachment;
 }
 
-/** Builds the manifest again, uploads what the server lacks, and returns the outputs. */
+/** Uploads what the server lacks of the manifest check made (built again when this process has none), and returns the outputs. */
 async function upload(inputs: StaticAssetsInputs, verb: string): Promise<StaticAssetsOutputs> {
   const api = connect(inputs.accountId);
   const { namespace, scriptName } = inputs;
   const { resource } = op(namespace, scriptName, verb);
-  const { manifest, config, digest } = await describeAssets(inputs, inputs.config);
+  const described = takeDescription(inputs.digest) ?? (await describeAssets(inputs, toWireConfig(inputs.config, {})));
+  const { manifest, config, digest } = described;
   if (inputs.digest && digest !== inputs.digest) {
     log.warn(`${resource}: the files changed between preview and ${verb}; uploading them as they are now`);
   }
@@ -276,6 +277,7 @@ async function upload(inputs: StaticAssetsInputs, verb: string): Promise<StaticA
   const result = await uploadAssets(api, { namespace, script: scriptName }, manifest.files, {
     resource,
     concurrency: inputs.uploadConcurrency,
+    salt: inputs.isolationSalt,
   });
   return {
     ...current,
@@ -291,25 +293,28 @@ function pickInputs(stored: Partial<StaticAssetsOutputs>): Partial<StaticAssetsI
   return inputs as Partial<StaticAssetsInputs>;
 }
 
-export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
+export const staticAssetsProvider = defineProvider<StaticAssetsInputs, StaticAssetsOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     const { inputs, failures } = await checkStaticAssets(news);
     // `pulumi import` checks the inputs read back against themselves, and the API cannot tell the directory.
     const importCheck = isImportCheck(olds, news, "directory");
-    return { inputs, failures: importCheck ? failures.filter((f) => f.property !== "directory") : failures };
+    // Partial while a failure or an unknown (preview) leaves fields out.
+    return {
+      inputs: inputs as Partial<StaticAssetsInputs>,
+      failures: importCheck ? failures.filter((f) => f.property !== "directory") : failures,
+    };
   },
 
   async diff(_id: string, olds: StaticAssetsOutputs, news: StaticAssetsInputs) {
-    return diffStaticAssets(withoutInternalKeys(olds as unknown as Record<string, unknown>) as Partial<StaticAssetsOutputs>, news);
+    return diffStaticAssets(olds, news);
   },
 
   async create(inputs: StaticAssetsInputs) {
-    const outs = await upload(withoutInternalKeys(inputs as unknown as Record<string, unknown>) as unknown as StaticAssetsInputs, "create");
+    const outs = await upload(inputs, "create");
     return { id: idOf(outs.namespace, outs.scriptName), outs };
   },
 
-  async update(_id: string, olds: StaticAssetsOutputs, news: StaticAssetsInputs) {
-    const n = withoutInternalKeys(news as unknown as Record<string, unknown>) as unknown as StaticAssetsInputs;
+  async update(_id: string, olds: StaticAssetsOutputs, n: StaticAssetsInputs) {
     if (olds.digest === n.digest && olds.attachment) {
       // Same files and config: only the source description moved. No session, no upload.
       const attachment = attachmentFor(n, olds.attachment.config, olds.attachment.completionToken);
@@ -322,8 +327,7 @@ export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
    * Refresh (and import, id `<namespace>/<script>` or `<script>`). Assets cannot be listed back through the API:
    * the stored outputs are returned while the namespace exists; `{}` (deleted) once Cloudflare says it is gone.
    */
-  async read(id: string, props?: Partial<StaticAssetsOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<StaticAssetsOutputs>;
+  async read(id: string, stored: Partial<StaticAssetsOutputs>) {
     const parts = id.split("/");
     if (parts.length > 2 || parts.some((p) => p === "")) {
       throw new Error(`StaticAssets: id must be "<namespace>/<script name>" or "<script name>", got ${JSON.stringify(id)}`);
@@ -346,7 +350,7 @@ export const staticAssetsProvider: pulumi.dynamic.ResourceProvider = {
     // Nothing to delete: uploaded files belong to the namespace and stop being served with the script version
     // that references them (UserScript). Cloudflare offers no endpoint to delete assets.
   },
-};
+});
 
 /**
  * Static files for a Workers for Platforms user script, uploaded by manifest diff: unchanged files are never

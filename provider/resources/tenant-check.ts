@@ -4,7 +4,7 @@
  * module and asset files; no API call. Every problem is a check failure naming the field.
  */
 import type { AssetsAttachment } from "../assets/attach";
-import { assetConfigFailures, type AssetConfig } from "../assets/config";
+import { assetConfigFailures, toWireConfig, type AssetConfig } from "../assets/serving-config";
 import { describeAssets } from "../assets/describe";
 import { DEFAULT_MAX_FILES, ManifestError } from "../assets/manifest";
 import {
@@ -17,7 +17,6 @@ import {
   namespaceNameProblem,
   scriptNameProblem,
   tagsFailures,
-  withoutInternalKeys,
   type CheckFailure,
 } from "../validation";
 import { ASSETS_BINDING_NEEDS_ASSETS } from "./script/bindings";
@@ -26,9 +25,10 @@ import type { ScriptInputs } from "./script/types";
 import { secretTextProblem } from "./script-secret";
 import { normalizeDirectory, patternsFailures } from "./static-assets";
 import { claimTenantSecrets } from "./tenant-claims";
-import { unknownPropertyFailures, type ResourceSpec } from "./thin-provider";
+import { resourceSpec, unknownPropertyFailures } from "./resource-kit";
+import type { TenantArgs } from "../tenant";
 
-export const TENANT: ResourceSpec = {
+export const TENANT = resourceSpec<TenantArgs>()({
   kind: "Tenant",
   inputs: [
     "namespace",
@@ -45,10 +45,11 @@ export const TENANT: ResourceSpec = {
     "tags",
     "secrets",
     "assets",
+    "crons",
     "accountId",
   ],
   outputs: ["etag", "secretNames", "secretHashes", "assetFiles", "owner"],
-};
+});
 
 /** Normalized inputs: the script's, plus the secrets (name → value) and the number of static files. */
 export interface TenantInputs extends ScriptInputs {
@@ -150,7 +151,7 @@ async function describeTenantAssets(
   if (Array.isArray(a.include) && a.include.length > 0) source.include = a.include as string[];
   if (Array.isArray(a.exclude) && a.exclude.length > 0) source.exclude = a.exclude as string[];
   try {
-    const { manifest, config, digest } = await describeAssets(source, a.config as AssetConfig | undefined);
+    const { manifest, config, digest } = await describeAssets(source, toWireConfig(a.config as AssetConfig | undefined, {}));
     return { attachment: { digest, config, source }, fileCount: manifest.files.length };
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
@@ -164,7 +165,7 @@ export async function checkTenant(
   news: Record<string, unknown>,
   now: Date = new Date(),
 ): Promise<{ inputs: TenantInputs; failures: CheckFailure[] }> {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = [...unknownPropertyFailures(TENANT, n), ...tenantArgsFailures(n)];
   failures.push(...fieldFailures(n, "namespace", namespaceNameProblem, "the dispatch namespace name"));
   const argsOk = failures.length === 0;

@@ -7,26 +7,26 @@
  *   `secret_text` bindings: 3 calls with a site, 1 without;
  * - update: a script change is one PUT (with every managed secret, other secrets kept by `keep_bindings`); a
  *   secret change alone is one PUT of that secret; a secret removed from the list is one DELETE;
+ * - crons: one PUT of the schedules after the script's, only when they change (a change of crons alone uploads nothing);
  * - read: the script (one list of the namespace per run) and its settings, whose bindings name its secrets: a
  *   secret deleted out of band drops out of `secretHashes`, so the next diff puts it back;
  * - delete: the script (its secrets and assets go with it), unless another stack's owner tag is on it now.
  *
  * State holds the secrets only as hashes (`secretHashes`, a secret output), never their values.
  */
-import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import { deleteSecret, updateSecret } from "../api/secrets";
-import { containsUnknown, deepEqual, isUnknown, withoutInternalKeys } from "../validation";
+import { containsUnknown, deepEqual, isUnknown } from "../validation";
 import { diffScript } from "./script/diff";
-import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
+import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import { deleteOwnedScript } from "./script/owner";
 import type { ScriptOutputs } from "./script/types";
 import { secretValueHash } from "./script-secret";
 import { checkTenant, type TenantInputs } from "./tenant-check";
 import { scriptSecretManages } from "./tenant-claims";
-import type { KeyedDiff } from "./thin-provider";
+import { defineProvider, type KeyedDiff } from "./resource-kit";
 
 export interface TenantOutputs extends ScriptOutputs {
   namespace: string;
@@ -84,38 +84,40 @@ function parseTenantId(id: string): { namespace: string; name: string } {
   return { namespace, name };
 }
 
-export const tenantProvider: pulumi.dynamic.ResourceProvider = {
+export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     return checkTenant(news);
   },
 
   async diff(_id: string, olds: TenantOutputs, news: TenantInputs) {
-    return diffTenant(withoutInternalKeys(olds as unknown as Record<string, unknown>) as Partial<TenantOutputs>, news);
+    return diffTenant(olds, news);
   },
 
   async create(inputs: TenantInputs) {
     const api = connect(inputs.accountId);
     const script = await deployScript(api, refOf(inputs), inputs, opFor(inputs, "create"), undefined, secretList(inputs.secrets));
+    await syncCrons(api, refOf(inputs), undefined, inputs.crons, opFor(inputs, "create"));
     return { id: `${inputs.namespace}/${inputs.name}`, outs: outputsOf(script, inputs, secretHashesOf(inputs.secrets)) };
   },
 
-  async update(_id: string, olds: TenantOutputs, news: TenantInputs) {
-    const stored = withoutInternalKeys(olds as unknown as Record<string, unknown>) as unknown as TenantOutputs;
+  async update(_id: string, stored: TenantOutputs, news: TenantInputs) {
     const api = connect(news.accountId);
     const ref = refOf(news);
     const op = opFor(news, "update");
     const hashes = secretHashesOf(news.secrets);
     const before = stored.secretHashes ?? {};
     let script: ScriptOutputs;
-    if (diffScript(stored, news).changedKeys.length > 0) {
+    // The crons have their own endpoint: a change of those alone uploads nothing.
+    if (diffScript(stored, news).changedKeys.some((k) => k !== "crons")) {
       // Every managed secret rides on the upload; other secrets (ScriptSecrets) are kept.
       script = await deployScript(api, ref, news, op, keptAssetsDigest(stored), secretList(news.secrets));
     } else {
       const { scriptName: _s, secretNames: _n, secretHashes: _h, assetFiles: _a, ...unchanged } = stored;
-      script = unchanged;
+      script = withCrons(unchanged, news.crons);
       for (const [name, text] of Object.entries(news.secrets))
         if (before[name] !== hashes[name]) await updateSecret(api, ref, { name, text }, op);
     }
+    await syncCrons(api, ref, stored.crons, news.crons, op);
     const key = { accountId: news.accountId, namespace: news.namespace, script: news.name };
     for (const name of Object.keys(before))
       if (!(name in hashes) && !scriptSecretManages(key, name)) await deleteSecret(api, ref, name, op);
@@ -123,8 +125,7 @@ export const tenantProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   /** Refresh: the script as readScript sees it, and which managed secrets the settings still list. */
-  async read(id: string, props?: Partial<TenantOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<TenantOutputs>;
+  async read(id: string, stored: Partial<TenantOutputs>) {
     if (stored.etag === undefined) {
       throw new Error(
         `Tenant: ${id} cannot be imported (secret values cannot be read back); import its UserScript, or let Tenant adopt it`,
@@ -146,7 +147,7 @@ export const tenantProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string, props: TenantOutputs) {
-    const key = props?.namespace && props?.name ? props : parseTenantId(id);
-    await deleteOwnedScript(connect(props?.accountId), refOf(key), props?.owner, opFor(key, "delete"));
+    const key = props.namespace && props.name ? props : parseTenantId(id);
+    await deleteOwnedScript(connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
   },
-};
+});

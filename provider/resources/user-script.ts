@@ -19,18 +19,18 @@ import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import type { AssetsAttachment } from "../assets/attach";
-import { fieldFailures, namespaceNameProblem, withoutInternalKeys, type CheckFailure } from "../validation";
+import { fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
 import type { Binding, DeepInput } from "./script/bindings";
 import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
-import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
+import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import type { ModuleArgs } from "./script/modules";
 import { deleteOwnedScript } from "./script/owner";
 import type { ObservabilityArgs, PlacementArgs, TailConsumer, USAGE_MODELS } from "./script/settings";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
-import { withBindingTargets } from "./references";
+import { withBindingTargets } from "./deploy-order";
 import { ScriptResource } from "./script/resource";
-import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 export { bindingFromWire, bindingToWire, type Binding } from "./script/bindings";
 export { buildMetadata } from "./script/metadata";
@@ -69,6 +69,8 @@ export interface UserScriptArgs {
   tailConsumers?: pulumi.Input<pulumi.Input<TailConsumer>[]>;
   /** Static assets from a StaticAssets resource (`staticAssets.attachment`). Diffs on its digest only. */
   assets?: pulumi.Input<AssetsAttachment>;
+  /** Cron triggers, e.g. `["0,30 * * * *"]` (5 fields, UTC; weekdays 1-7 from Sunday): the Worker's scheduled() runs on them. */
+  crons?: pulumi.Input<pulumi.Input<string>[]>;
   /** The Cloudflare account id; defaults to `cloudflare:accountId` / `CLOUDFLARE_ACCOUNT_ID`. */
   accountId?: pulumi.Input<string>;
 }
@@ -83,7 +85,11 @@ export interface UserScriptOutputs extends ScriptOutputs {
   namespace: string;
 }
 
-export const USER_SCRIPT: ResourceSpec = { kind: "UserScript", inputs: ["namespace", ...SCRIPT_INPUT_KEYS], outputs: SCRIPT_OUTPUT_KEYS };
+export const USER_SCRIPT = resourceSpec<UserScriptArgs>()({
+  kind: "UserScript",
+  inputs: ["namespace", ...SCRIPT_INPUT_KEYS],
+  outputs: SCRIPT_OUTPUT_KEYS,
+});
 
 const refOf = (i: { namespace: string; name: string }): ScriptRef => ({ namespace: i.namespace, script: i.name });
 const opFor = (i: { namespace: string; name: string }, verb: string) => operation("UserScript", `${i.namespace}/${i.name}`, verb);
@@ -93,7 +99,7 @@ export function checkUserScript(
   news: Record<string, unknown>,
   now: Date = new Date(),
 ): { inputs: UserScriptInputs; failures: CheckFailure[] } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = unknownPropertyFailures(USER_SCRIPT, n);
   failures.push(...fieldFailures(n, "namespace", namespaceNameProblem, "the dispatch namespace name"));
   const inputs = { namespace: n.namespace as string, ...checkScript(n, failures, now) };
@@ -114,12 +120,19 @@ export function parseUserScriptId(id: string): { namespace: string; name: string
   return { namespace: parts[0], name: parts[1] };
 }
 
-async function deploy(inputs: UserScriptInputs, verb: "create" | "update", deployedDigest: string | undefined): Promise<UserScriptOutputs> {
-  const outs = await deployScript(connect(inputs.accountId), refOf(inputs), inputs, opFor(inputs, verb), deployedDigest);
+/** The upload (skipped when only the crons changed), then the schedules when they differ from `olds`'. */
+async function deploy(inputs: UserScriptInputs, olds: UserScriptOutputs | undefined): Promise<UserScriptOutputs> {
+  const api = connect(inputs.accountId);
+  const op = opFor(inputs, olds ? "update" : "create");
+  const onlyCrons = olds !== undefined && diffScript(olds, inputs).changedKeys.every((k) => k === "crons");
+  const outs = onlyCrons
+    ? withCrons(olds, inputs.crons)
+    : await deployScript(api, refOf(inputs), inputs, op, olds && keptAssetsDigest(olds));
+  await syncCrons(api, refOf(inputs), olds?.crons, inputs.crons, op);
   return outs as UserScriptOutputs;
 }
 
-export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
+export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     return scriptCheckResult(olds, news, checkUserScript(news));
   },
@@ -129,7 +142,7 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: UserScriptInputs) {
-    const outs = await deploy(inputs, "create", undefined);
+    const outs = await deploy(inputs, undefined);
     return { id: `${inputs.namespace}/${inputs.name}`, outs };
   },
 
@@ -138,8 +151,7 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
    * its namespace is gone. On import (no stored outputs) it also returns inputs rebuilt from the API, with module
    * contents read back. On refresh it returns no inputs, so the program's stay the reference for drift.
    */
-  async read(id: string, props?: Partial<UserScriptOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<UserScriptOutputs>;
+  async read(id: string, stored: Partial<UserScriptOutputs>) {
     const key = stored.namespace && stored.name ? { namespace: stored.namespace, name: stored.name } : parseUserScriptId(id);
     const importing = stored.etag === undefined && stored.modules === undefined;
     const found = await readScript(connect(stored.accountId), refOf(key), stored, opFor(key, importing ? "import" : "read"));
@@ -149,14 +161,14 @@ export const userScriptProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async update(_id: string, olds: UserScriptOutputs, news: UserScriptInputs) {
-    return { outs: await deploy(news, "update", keptAssetsDigest(olds)) };
+    return { outs: await deploy(news, olds) };
   },
 
   async delete(id: string, props: UserScriptOutputs) {
-    const key = props?.namespace && props?.name ? props : parseUserScriptId(id);
-    await deleteOwnedScript(connect(props?.accountId), refOf(key), props?.owner, opFor(key, "delete"));
+    const key = props.namespace && props.name ? props : parseUserScriptId(id);
+    await deleteOwnedScript(connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
   },
-};
+});
 
 /**
  * A Worker script in a dispatch namespace.

@@ -13,15 +13,15 @@ import { connect } from "../api/connect";
 import { operation, type Operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import { getSubdomain, updateSubdomain } from "../api/subdomain";
-import { booleanProblem, fieldFailures, isUnknown, withoutInternalKeys, type CheckFailure } from "../validation";
+import { booleanProblem, fieldFailures, isUnknown, type CheckFailure } from "../validation";
 import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
-import { deployScript, keptAssetsDigest, readScript } from "./script/lifecycle";
+import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import { deleteOwnedScript } from "./script/owner";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
-import { declareTarget, withBindingTargets } from "./references";
+import { declareTarget, withBindingTargets } from "./deploy-order";
 import { ScriptResource } from "./script/resource";
-import { unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./thin-provider";
+import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 import type { UserScriptArgs } from "./user-script";
 
 /** Arguments of a {@link Worker}: those of a UserScript, without a namespace, plus `workersDev`. */
@@ -38,14 +38,18 @@ export interface WorkerOutputs extends ScriptOutputs {
   workersDev: boolean;
 }
 
-export const WORKER: ResourceSpec = { kind: "Worker", inputs: [...SCRIPT_INPUT_KEYS, "workersDev"], outputs: SCRIPT_OUTPUT_KEYS };
+export const WORKER = resourceSpec<WorkerArgs>()({
+  kind: "Worker",
+  inputs: [...SCRIPT_INPUT_KEYS, "workersDev"],
+  outputs: SCRIPT_OUTPUT_KEYS,
+});
 
 const refOf = (name: string): ScriptRef => ({ script: name });
 const opFor = (name: string, verb: string): Operation => operation("Worker", name, verb);
 
 /** Validates and normalizes Worker inputs. Reads `path` modules to hash them; no API calls. */
 export function checkWorker(news: Record<string, unknown>, now: Date = new Date()): { inputs: WorkerInputs; failures: CheckFailure[] } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = unknownPropertyFailures(WORKER, n);
   const script = checkScript(n, failures, now);
   failures.push(...fieldFailures(n, "workersDev", booleanProblem));
@@ -71,7 +75,7 @@ async function deploy(
   return { ...outs, workersDev: inputs.workersDev };
 }
 
-export const workerProvider: pulumi.dynamic.ResourceProvider = {
+export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
     return scriptCheckResult(olds, news, checkWorker(news));
   },
@@ -83,14 +87,14 @@ export const workerProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: WorkerInputs) {
     const api = connect(inputs.accountId);
     const outs = await deploy(api, inputs, "create", undefined);
+    await syncCrons(api, refOf(inputs.name), undefined, inputs.crons, opFor(inputs.name, "create"));
     // Stated on create whatever the API's default, so the state is what the program says.
     await updateSubdomain(api, refOf(inputs.name), inputs.workersDev, opFor(inputs.name, "create"));
     return { id: inputs.name, outs };
   },
 
   /** Refresh and import (id: the script name). `{}` when Cloudflare's script list no longer has it. */
-  async read(id: string, props?: Partial<WorkerOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<WorkerOutputs>;
+  async read(id: string, stored: Partial<WorkerOutputs>) {
     const name = stored.name ?? id;
     const importing = stored.etag === undefined && stored.modules === undefined;
     const api = connect(stored.accountId);
@@ -106,17 +110,21 @@ export const workerProvider: pulumi.dynamic.ResourceProvider = {
   async update(_id: string, olds: WorkerOutputs, news: WorkerInputs) {
     const api = connect(news.accountId);
     const { changedKeys } = diffWorker(olds, news);
-    const onlySubdomain = changedKeys.every((k) => k === "workersDev");
-    const outs = onlySubdomain ? { ...olds, workersDev: news.workersDev } : await deploy(api, news, "update", keptAssetsDigest(olds));
+    // workers.dev and the crons have endpoints of their own: a change of those alone uploads nothing.
+    const noUpload = changedKeys.every((k) => k === "workersDev" || k === "crons");
+    const outs = noUpload
+      ? withCrons({ ...olds, workersDev: news.workersDev }, news.crons)
+      : await deploy(api, news, "update", keptAssetsDigest(olds));
+    await syncCrons(api, refOf(news.name), olds.crons, news.crons, opFor(news.name, "update"));
     if (changedKeys.includes("workersDev")) await updateSubdomain(api, refOf(news.name), news.workersDev, opFor(news.name, "update"));
     return { outs };
   },
 
   async delete(id: string, props: WorkerOutputs) {
-    const name = props?.name ?? id;
-    await deleteOwnedScript(connect(props?.accountId), refOf(name), props?.owner, opFor(name, "delete"));
+    const name = props.name ?? id;
+    await deleteOwnedScript(connect(props.accountId), refOf(name), props.owner, opFor(name, "delete"));
   },
-};
+});
 
 /**
  * An account-level Worker: the platform's dispatch Worker, an outbound Worker, or any Worker of the account.

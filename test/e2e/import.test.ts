@@ -1,5 +1,5 @@
 /**
- * Import through the real engine (issue 4): a namespace, a script, its secret and its static assets made
+ * Import through the real engine: a namespace, a script, its secret and its static assets made
  * outside Pulumi are adopted by `pulumi import <type> <name> <id>` and by the `import` resource option. This
  * works only through the repository's dynamic-provider plugin (bin/pulumi-resource-pulumi-nodejs →
  * provider/plugin-host.ts): the stock one fails an import's Read with "code must be a string".

@@ -1,6 +1,6 @@
 /**
  * Import with a user's own Pulumi CLI, whose bundled dynamic-provider plugin is Pulumi's stock one: it
- * cannot import (pulumi/pulumi#16175); the README's `plugins:` entry pointing at this package's `bin/`
+ * cannot import; the README's `plugins:` entry pointing at this package's `bin/`
  * makes it work. The "own CLI" is the same binary linked into a directory beside the stock plugin.
  */
 import { copyFileSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * Secrets and credentials over a full run (issue 7): up, an update that rotates a secret, refresh, a failing
+ * Secrets and credentials over a full run: up, an update that rotates a secret, refresh, a failing
  * rotation, a failing run with a bad token, destroy. Searches the whole project directory (backend, config,
  * PULUMI_HOME, the temp dir given to the CLI), every `pulumi stack export`, and every run's output at the
  * default verbosity and with `-v=9 --logtostderr` (and `-v=9` to log files) for the API token and every

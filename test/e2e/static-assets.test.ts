@@ -1,5 +1,5 @@
 /**
- * StaticAssets + UserScript through the real Pulumi engine against the emulator (issue 5): deploy, a no-op
+ * StaticAssets + UserScript through the real Pulumi engine against the emulator: deploy, a no-op
  * with no request at all, one file changed, a file added and one removed, a config change, a code-only change
  * (keep_assets, no session), recovery from a run that uploaded but failed before the script PUT, and destroy.
  * The site directory lives in the project's temp dir and is changed between runs.

@@ -1,6 +1,6 @@
 /** Persistence across restarts with a data directory, and the `wfp-emulator` command. */
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -120,11 +120,34 @@ describe("persistence", () => {
     }
   });
 
+  test("an upload session stored under its earlier field name (namespaceId) still takes its upload", async () => {
+    const dataDir = tempDir();
+    let emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    let base = `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
+    await fetch(`${base}/dispatch/namespaces`, { method: "POST", headers: auth, body: JSON.stringify({ name: "older" }) });
+    const content = "stored by an older emulator";
+    const sess = await openSession(base, "/dispatch/namespaces/older/scripts/app", {
+      "/a.txt": { hash: assetHash(content), size: content.length },
+    });
+    await emu.close();
+    const file = join(dataDir, "state.json");
+    const state = JSON.parse(readFileSync(file, "utf8"));
+    for (const s of Object.values(state.sessions) as Array<Record<string, unknown>>)
+      [s.namespaceId, s.containerId] = [s.containerId, undefined];
+    writeFileSync(file, JSON.stringify(state));
+    emu = await startEmulator({ port: 0, dataDir, rateLimit: false });
+    try {
+      base = `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
+      expect(await uploadOne(base, sess.jwt, content)).toMatch(/^ey/);
+    } finally {
+      await emu.close();
+    }
+  });
+
   test("malformed persisted state is reported, not silently discarded", async () => {
     const dataDir = tempDir();
     const emu = await startEmulator({ port: 0, dataDir });
     await emu.close();
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(join(dataDir, "state.json"), "{broken");
     await expect(startEmulator({ port: 0, dataDir })).rejects.toThrow();
   });

@@ -397,7 +397,8 @@ describe("the workers port", () => {
     } finally {
       expect((await h.api("DELETE", "/scripts/broken")).status).toBe(200);
     }
-    expect((await get(base, host("hello"))).status).toBe(200);
+    const again = await get(base, host("hello"));
+    expect(again.status, again.text).toBe(200);
   });
 
   test("with two public Workers each is reached by its name, an unknown host gets the port's 404 naming them, and requests carry a placeholder cf", async () => {

@@ -9,7 +9,7 @@ import { startEmulator, type EmulatorOptions, type FaultRule, type JournalEntry,
 import { CloudflareApi, DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../provider/api/client";
 import { setClientFactory } from "../../provider/api/connect";
 import { setLogger } from "../../provider/log";
-import type { Credentials } from "../../provider/config";
+import type { Credentials } from "../../provider/credentials";
 
 export type { FaultRule, JournalEntry };
 

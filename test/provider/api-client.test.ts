@@ -1,22 +1,19 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { startTestEmulator, ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
-import { providerSource, type ResourceKind } from "../../provider/resources/thin-provider";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
+import { useEmulator } from "../helpers/provider";
+import { providerSource, type ResourceKind } from "../../provider/resources/resource-kit";
 import { providers } from "../../provider/dynamic";
 import Module from "node:module";
 import path from "node:path";
-import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/config";
+import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/credentials";
 import { getScript, listScripts, scriptPath } from "../../provider/api/scripts";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 
-let emu: TestEmulator;
 const op = { resource: "test", operation: "read" };
 
 describe("API helpers and serialization", () => {
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
-  });
-  afterAll(async () => emu.close());
+  const emu = useEmulator();
 
   it.each<ResourceKind>(["DispatchNamespace", "UserScript", "Worker", "ScriptSecret", "StaticAssets"])(
     "the %s provider stored in state holds neither the token nor the account id, and loads the right provider",

@@ -10,7 +10,7 @@
  */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
 import { MAX_SECRET_BYTES, scriptSecretProvider } from "../../provider/resources/script-secret";
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
@@ -23,8 +23,8 @@ import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
 import type { CheckFailure } from "../../provider/validation";
 import { failuresForEngine } from "../../provider/check-failures";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { sparseFile, tempDir, writeFile } from "../helpers/files";
+import { useEmulator } from "../helpers/provider";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DOC = path.join(ROOT, "docs", "bad-input.md");
@@ -374,6 +374,12 @@ const ROWS: Row[] = [
     ['"dist"', "dist", undefined, /StaticAssets attachment .* with a digest/],
     ['{digest: ""}', { digest: "" }, undefined, /StaticAssets attachment .* with a digest/],
   ]),
+  ...set("UserScript", "crons", [
+    ['"* * * * *"', "* * * * *", undefined, /must be a list of cron expressions/],
+    ['["* * * *"]', ["* * * *"], "crons[0]", /has 4 fields, not 5 .*allowed: 5 fields/],
+    ['["* * * * 0"]', ["* * * * 0"], "crons[0]", /day of week: 0 is out of range 1-7 \(1 = Sunday\)/],
+    ['["0 * * * *", "0 * * * *"]', ["0 * * * *", "0 * * * *"], "crons[1]", /listed twice/],
+  ]),
   ...set("UserScript", "accountId", [['"acc"', "acc", undefined, ACCOUNT_RULE]]),
   ...set("UserScript", "(unknown input)", [
     ['code: "..."', undefined, "code", /is not an input of UserScript; use namespace, name, modules/],
@@ -502,6 +508,7 @@ const ROWS: Row[] = [
       ? { ...r, value: () => ({ ...base.Tenant(), plan: "pro", tags: Array.from({ length: 6 }, (_, i) => `t${i}`) }) }
       : r,
   ),
+  ...set("Tenant", "crons", [['["61 * * * *"]', ["61 * * * *"], "crons[0]", /minute: 61 is out of range 0-59/]]),
   ...set("Tenant", "secrets", [['{"api-key": "..."}', { "api-key": "x" }, "secrets.api-key", IDENT_RULE]]),
   ...set("Tenant", "assets", [
     ["{}", {}, "assets.directory", /is required: the directory of static files/],
@@ -759,12 +766,8 @@ const fileMessage = (f: CheckFailure) =>
     .replace(/^\(file\): /, "")
     .replace(/tenants-\d+\.yaml/, "tenants.yaml");
 
-let emu: TestEmulator;
-beforeAll(async () => {
-  makeFixtures();
-  emu = await startTestEmulator({ connectProvider: true });
-});
-afterAll(async () => emu?.close());
+const emu = useEmulator();
+beforeAll(() => makeFixtures());
 
 describe("bad input fails at check time, names the field and what is allowed, and makes no API call", () => {
   it("every valid base passes (so each row fails only for its bad value)", async () => {

@@ -7,17 +7,20 @@
 import { spawn } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cloudflareConfigFromJson, parseOffboardArgs } from "../../provider/offboard-cli";
 import { parseDriftArgs } from "../../provider/drift-cli";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { parseTailArgs } from "../../emulator/tail-cli";
+import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
+import { useEmulator } from "../helpers/provider";
 
 const ROOT = path.resolve(__dirname, "../..");
 const CLIS = {
   "wfp-emulator": "dist/emulator/cli.js",
   "wfp-drift": "dist/provider/drift-cli.js",
   "wfp-offboard": "dist/provider/offboard-cli.js",
+  "wfp-tail": "dist/emulator/tail-cli.js",
 };
 
 /** The environment without any Cloudflare or Pulumi setting of the machine running the tests. */
@@ -76,6 +79,22 @@ describe("argument parsing", () => {
     expect(parseOffboardArgs(["--namespace", "ns", "--tag", "a", "--cwd", "p"])).toEqual({ error: expect.stringMatching(/give --stack/) });
   });
 
+  it("wfp-tail", () => {
+    expect(parseTailArgs(["--script", "dispatcher", "--format", "json"], {})).toEqual({
+      help: false,
+      url: "http://127.0.0.1:8787",
+      format: "json",
+      filter: { script: "dispatcher" },
+    });
+    expect(parseTailArgs(["--tenant", "acme"], { WFP_EMULATOR_URL: "http://127.0.0.1:9/" })).toMatchObject({
+      url: "http://127.0.0.1:9",
+      format: "pretty",
+      filter: { tenant: "acme" },
+    });
+    expect(parseTailArgs(["--format", "xml"], {})).toEqual({ error: expect.stringMatching(/--format must be json or pretty/) });
+    expect(parseTailArgs(["--url", "ftp://x"], {})).toEqual({ error: expect.stringMatching(/--url must be an http/) });
+  });
+
   it("reads the cloudflare: keys of `pulumi config --json --show-secrets`", () => {
     const json = JSON.stringify({
       "cloudflare:apiToken": { value: "tok", secret: true },
@@ -87,14 +106,9 @@ describe("argument parsing", () => {
 });
 
 describe("wfp-offboard credentials", () => {
-  let em: TestEmulator;
+  // The CLIs run in child processes: this process's provider is not connected to it.
+  const em = useEmulator({ connectProvider: false, namespaces: ["cli-ns"], each: "journal" });
   const bin = tempDir("offboard-cli");
-
-  beforeAll(async () => {
-    em = await startTestEmulator();
-    await em.api("POST", "/dispatch/namespaces", { json: { name: "cli-ns" } });
-  });
-  afterAll(async () => em?.close());
 
   it("without --stack reads only the environment, and says so when it lacks a token (exit 1)", async () => {
     const r = await run("wfp-offboard", ["--namespace", "cli-ns", "--tag", "tenant-x", "--dry-run"]);

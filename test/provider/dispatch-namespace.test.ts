@@ -1,5 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { describe, expect, it } from "vitest";
+import { driver } from "../helpers/driver";
+import { ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { useEmulator } from "../helpers/provider";
 import {
   dispatchNamespaceProvider as p,
   type DispatchNamespaceInputs,
@@ -7,33 +9,20 @@ import {
 } from "../../provider/resources/dispatch-namespace";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 
-let emu: TestEmulator;
+const emu = useEmulator();
+const { check } = driver<DispatchNamespaceInputs, DispatchNamespaceOutputs>(p);
 
-async function check(news: Record<string, unknown>): Promise<DispatchNamespaceInputs> {
-  const r = await p.check!({}, news);
-  expect(r.failures).toEqual([]);
-  return r.inputs as DispatchNamespaceInputs;
-}
-
-async function uploadScript(ns: string, name: string): Promise<void> {
+async function uploadScript(ns: string, name: string, em: TestEmulator = emu): Promise<void> {
   const form = buildScriptUploadForm({ main_module: "index.js", compatibility_date: "2025-01-01" }, [
     { name: "index.js", type: "application/javascript+module", content: "export default { fetch() { return new Response('x') } }" },
   ]);
-  const res = await emu.api("PUT", `/dispatch/namespaces/${ns}/scripts/${name}`, { body: form });
+  const res = await em.api("PUT", `/dispatch/namespaces/${ns}/scripts/${name}`, { body: form });
   expect(res.status).toBe(200);
 }
 
-const nsState = async (name: string) => (await emu.state()).accounts[ACCOUNT_ID]?.namespaces?.[name];
+const nsState = async (name: string, em: TestEmulator = emu) => (await em.state()).accounts[ACCOUNT_ID]?.namespaces?.[name];
 
 describe("DispatchNamespace against the emulator", () => {
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
-  });
-  afterAll(async () => emu.close());
-  beforeEach(async () => {
-    await emu.reset(); // also clears faults and the journal
-  });
-
   it("creates, reads back without drift, and keeps counts and timestamps out of outputs", async () => {
     const inputs = await check({ name: "tenants" });
     const created = await p.create(inputs);
@@ -124,18 +113,13 @@ describe("DispatchNamespace against the emulator", () => {
 });
 
 describe("DispatchNamespace when the API rejects deleting non-empty namespaces", () => {
-  let strict: TestEmulator;
-  beforeAll(async () => {
-    strict = await startTestEmulator({ namespaceDelete: "reject", connectProvider: true });
-    emu = strict;
-  });
-  afterAll(async () => strict.close());
+  const strict = useEmulator({ namespaceDelete: "reject" });
 
   it("forceDestroy deletes the scripts first, then the namespace", async () => {
     const created = await p.create(await check({ name: "strict", forceDestroy: true }));
-    await uploadScript("strict", "one");
+    await uploadScript("strict", "one", strict);
     await p.delete!(created.id, created.outs);
-    expect(await nsState("strict")).toBeUndefined();
+    expect(await nsState("strict", strict)).toBeUndefined();
     const deletes = (await strict.writes()).filter((w) => w.method === "DELETE").map((w) => w.path.replace(/.*\/workers/, ""));
     expect(deletes).toEqual(["/dispatch/namespaces/strict/scripts/one", "/dispatch/namespaces/strict"]);
   });

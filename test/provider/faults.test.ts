@@ -1,7 +1,7 @@
 /**
  * The fault table's rows that need no real engine (docs/reliability.md), at the provider level: the resources of
  * the example platform (a namespace, a tenant `site` with static assets, a tenant `billing` with two secrets) are
- * driven as `pulumi up` drives them (test/helpers/engine.ts), in a namespace of their own, against the emulator's
+ * driven as `pulumi up` drives them (test/helpers/driver.ts), in a namespace of their own, against the emulator's
  * fault injection. Each row shows what the user sees (the error, the retry warnings) and that a re-run converges:
  * nothing left to change, with and without refresh, and the emulator holds exactly what is declared (no orphan,
  * nothing lost). Retries wait through an injected sleep that records each wait instead of sleeping.
@@ -9,17 +9,16 @@
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CloudflareApiError } from "../../provider/api/errors";
 import { scriptPath } from "../../provider/api/scripts";
 import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
 import { scriptSecretProvider } from "../../provider/resources/script-secret";
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
 import { userScriptProvider } from "../../provider/resources/user-script";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { DrivenResource } from "../helpers/engine";
+import { DrivenResource } from "../helpers/driver";
 import { tempDir, writeFiles } from "../helpers/files";
-import { captureProviderLog, recordWaits } from "../helpers/provider";
+import { captureProviderLog, recordWaits, useEmulator } from "../helpers/provider";
 import { ScenarioReport } from "../helpers/report";
 
 const SECRET_NAMES = ["STRIPE_KEY", "WEBHOOK_SECRET"];
@@ -31,14 +30,9 @@ const POLICY = { maxAttempts: 4 };
 
 const tmp = tempDir("faults");
 const report = new ScenarioReport(path.resolve(__dirname, "../../.wfp/provider/faults-report.txt"));
-let emu: TestEmulator;
+const emu = useEmulator({ connectProvider: { policy: POLICY } });
 
-beforeAll(async () => {
-  report.start();
-  emu = await startTestEmulator({ connectProvider: { policy: POLICY } });
-});
-afterAll(async () => emu?.close());
-beforeEach(() => emu.reset());
+beforeAll(() => report.start());
 
 const worker = (name: string) => `export default { async fetch() { return new Response(${JSON.stringify(name)}); } };\n`;
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CloudflareApi } from "../../provider/api/client";
 import { setClientFactory } from "../../provider/api/connect";
-import { baseUrlProblem } from "../../provider/config";
+import { baseUrlProblem } from "../../provider/credentials";
 import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
 import { scriptSecretProvider } from "../../provider/resources/script-secret";
 import { staticAssetsProvider } from "../../provider/resources/static-assets";

@@ -5,15 +5,18 @@
  * bytes under different extensions never share a blob (the extension is part of the hash, so each keeps its
  * own content type).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { buildManifest, clearHashCache } from "../../provider/assets/manifest";
-import { staticAssetsProvider as provider, type StaticAssetsOutputs } from "../../provider/resources/static-assets";
-import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { staticAssetsProvider, type StaticAssetsInputs, type StaticAssetsOutputs } from "../../provider/resources/static-assets";
+import { driver } from "../helpers/driver";
+import { ACCOUNT_ID } from "../helpers/emulator";
 import { tempDir, writeTree } from "../helpers/files";
+import { useEmulator } from "../helpers/provider";
 
 const NS = "isolation-ns";
 const tmpRoot = tempDir("isolation");
-let emu: TestEmulator;
+const emu = useEmulator({ namespaces: [NS] });
+const assets = driver<StaticAssetsInputs, StaticAssetsOutputs>(staticAssetsProvider);
 
 /** The same public files every tenant ships (think of a shared theme). */
 const SHARED = {
@@ -25,12 +28,7 @@ const SHARED = {
 const site = (files: Record<string, string>) => writeTree(tmpRoot, files);
 
 async function deployAssets(scriptName: string, directory: string, isolationSalt?: string): Promise<StaticAssetsOutputs> {
-  const checked = await provider.check!(
-    {},
-    { namespace: NS, scriptName, directory, ...(isolationSalt !== undefined ? { isolationSalt } : {}) },
-  );
-  expect(checked.failures ?? []).toEqual([]);
-  return (await provider.create(checked.inputs)).outs as StaticAssetsOutputs;
+  return (await assets.create({ namespace: NS, scriptName, directory, ...(isolationSalt !== undefined ? { isolationSalt } : {}) })).outs;
 }
 
 /** Opens an upload session as the provider would, and returns the hashes the server says it lacks. */
@@ -50,15 +48,7 @@ async function sessionBuckets(
 const blobsOf = async (): Promise<string[]> => (await emu.state()).accounts[ACCOUNT_ID].namespaces[NS].blobs;
 const uploads = async () => (await emu.journal()).filter((e) => e.path.endsWith("/workers/assets/upload"));
 
-beforeAll(async () => {
-  emu = await startTestEmulator({ connectProvider: true });
-});
-afterAll(async () => emu?.close());
-beforeEach(async () => {
-  clearHashCache();
-  await emu.reset();
-  expect((await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } })).status).toBe(200);
-});
+beforeEach(() => clearHashCache());
 
 describe("per-tenant salts isolate uploads in a shared namespace", () => {
   it("without salts (the control), B's session reports A's identical files as present: the leak salts prevent", async () => {

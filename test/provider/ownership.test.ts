@@ -3,18 +3,23 @@
  * owns (a run that died before saving its state) and refuses another stack's or an untagged one; delete leaves a
  * script another stack owns; a namespace found on create is adopted only when nothing in it belongs to others.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 import { connect } from "../../provider/api/connect";
 import { findStrays } from "../../provider/drift-strays";
-import { dispatchNamespaceProvider, type DispatchNamespaceInputs } from "../../provider/resources/dispatch-namespace";
+import {
+  dispatchNamespaceProvider,
+  type DispatchNamespaceInputs,
+  type DispatchNamespaceOutputs,
+} from "../../provider/resources/dispatch-namespace";
 import { userScriptProvider, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
 import { workerProvider, type WorkerInputs, type WorkerOutputs } from "../../provider/resources/worker";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
-import { captureProviderLog } from "../helpers/provider";
+import { driver } from "../helpers/driver";
+import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
+import { captureProviderLog, useEmulator } from "../helpers/provider";
 
-let emu: TestEmulator;
 const NS = "owned";
+const emu = useEmulator({ namespaces: [NS] });
 const A = "wfp-owner=platform/shard-a";
 const B = "wfp-owner=platform/shard-b";
 
@@ -28,12 +33,7 @@ const script = (name: string, owner: string | undefined, over: Record<string, un
   ...over,
 });
 
-async function checked<T>(provider: typeof userScriptProvider, news: Record<string, unknown>): Promise<T> {
-  const r = await provider.check!({}, news);
-  expect(r.failures).toEqual([]);
-  return r.inputs as T;
-}
-const userScript = (news: Record<string, unknown>) => checked<UserScriptInputs>(userScriptProvider, news);
+const userScript = driver<UserScriptInputs, UserScriptOutputs>(userScriptProvider).check;
 
 /** Deploys a script the way a user by hand (or another tool) would: no owner tag unless given. */
 async function deployByHand(name: string, tags: string[], ns = NS): Promise<void> {
@@ -46,15 +46,6 @@ async function deployByHand(name: string, tags: string[], ns = NS): Promise<void
 
 const live = async (name: string) => (await emu.state()).accounts[ACCOUNT_ID]?.namespaces?.[NS]?.scripts?.[name];
 const short = (e: { method: string; path: string }) => `${e.method} ${e.path.replace(/^\/client\/v4\/accounts\/[0-9a-f]+/, "")}`;
-
-beforeAll(async () => {
-  emu = await startTestEmulator({ connectProvider: true });
-});
-afterAll(async () => emu.close());
-beforeEach(async () => {
-  await emu.reset();
-  expect((await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } })).status).toBe(200);
-});
 
 describe("UserScript ownership", () => {
   it("a new script costs one GET (Cloudflare's not-found code) before its PUT, and carries the owner tag apart from tags", async () => {
@@ -153,7 +144,7 @@ describe("Worker ownership", () => {
     compatibilityDate: "2025-06-01",
     owner,
   });
-  const check = (news: Record<string, unknown>) => checked<WorkerInputs>(workerProvider, news);
+  const { check } = driver<WorkerInputs, WorkerOutputs>(workerProvider);
   const liveWorker = async () => (await emu.state()).accounts[ACCOUNT_ID]?.workers?.scripts?.dispatcher;
 
   it("adopts its own, refuses another stack's with the import command, and delete leaves another stack's", async () => {
@@ -177,7 +168,7 @@ describe("Worker ownership", () => {
 });
 
 describe("DispatchNamespace found on create", () => {
-  const check = (news: Record<string, unknown>) => checked<DispatchNamespaceInputs>(dispatchNamespaceProvider, news);
+  const { check } = driver<DispatchNamespaceInputs, DispatchNamespaceOutputs>(dispatchNamespaceProvider);
 
   it("adopts it when empty or holding only this stack's scripts", async () => {
     const id = (await emu.state()).accounts[ACCOUNT_ID].namespaces[NS].id;

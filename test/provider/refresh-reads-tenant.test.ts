@@ -4,21 +4,22 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { beginRun, endRun } from "../../provider/api/run-cache";
 import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
 import { resetClaims } from "../../provider/resources/tenant-claims";
 import type { TenantInputs } from "../../provider/resources/tenant-check";
 import { tenantProvider, type TenantOutputs } from "../../provider/resources/tenant-resource";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { driver } from "../helpers/driver";
 import { tempDir } from "../helpers/files";
 import { deleteScript, deleteSecret, redeployWithOtherAssets, replaceContent, replaceTags } from "../helpers/out-of-band";
+import { useEmulator } from "../helpers/provider";
 
 const NS = "refresh-tenants";
 const COUNT = 40;
 const ids = Array.from({ length: COUNT }, (_, i) => `t${String(i).padStart(2, "0")}`);
 const site = tempDir("refresh-tenants-site");
-let emu: TestEmulator;
+const emu = useEmulator();
 
 const args = (id: string) => ({
   namespace: NS,
@@ -37,13 +38,11 @@ interface Deployed {
 }
 
 async function deploy(): Promise<{ ns: { id: string; outs: unknown }; tenants: Deployed[] }> {
-  const nsInputs = (await dispatchNamespaceProvider.check!({}, { name: NS })).inputs;
-  const ns = await dispatchNamespaceProvider.create(nsInputs);
+  const ns = await driver(dispatchNamespaceProvider).create({ name: NS });
+  const tenant = driver<TenantInputs, TenantOutputs>(tenantProvider);
   const tenants: Deployed[] = [];
   for (const id of ids) {
-    const checked = await tenantProvider.check!({}, args(id));
-    expect(checked.failures).toEqual([]);
-    const inputs = checked.inputs as TenantInputs;
+    const inputs = await tenant.check(args(id));
     const created = await tenantProvider.create(inputs);
     tenants.push({ id: created.id, outs: created.outs as TenantOutputs, inputs });
   }
@@ -80,14 +79,9 @@ async function refresh(stack: Awaited<ReturnType<typeof deploy>>, seed: number) 
 
 describe("refresh of Tenants within one engine run", () => {
   let stack: Awaited<ReturnType<typeof deploy>>;
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
-    writeFileSync(join(site, "index.html"), "<h1>hi</h1>");
-  });
-  afterAll(async () => emu.close());
+  beforeAll(() => writeFileSync(join(site, "index.html"), "<h1>hi</h1>"));
   beforeEach(async () => {
     resetClaims();
-    await emu.reset();
     stack = await deploy();
   });
 

@@ -5,19 +5,20 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { beginRun, endRun } from "../../provider/api/run-cache";
 import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
 import { scriptSecretProvider } from "../../provider/resources/script-secret";
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
 import { userScriptProvider } from "../../provider/resources/user-script";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { driver } from "../helpers/driver";
 import { tempDir } from "../helpers/files";
+import { useEmulator } from "../helpers/provider";
 
 const NS = "refresh-reads";
 const TENANTS = ["t1", "t2", "t3"];
 const site = tempDir("refresh-reads-site");
-let emu: TestEmulator;
+const emu = useEmulator();
 
 type Read = () => Promise<{ props?: unknown }>;
 interface Stack {
@@ -26,33 +27,22 @@ interface Stack {
 
 /** Creates the namespace and, per tenant, assets, a script with them and two secrets; returns each resource's read. */
 async function deploy(): Promise<Stack> {
-  const check = async (p: typeof userScriptProvider, news: Record<string, unknown>) => {
-    const r = await p.check!({}, news);
-    expect(r.failures).toEqual([]);
-    return r.inputs;
-  };
-  const ns = await dispatchNamespaceProvider.create(await check(dispatchNamespaceProvider, { name: NS }));
+  const ns = await driver(dispatchNamespaceProvider).create({ name: NS });
   const reads: Stack["reads"] = [["namespace", () => dispatchNamespaceProvider.read!(ns.id, ns.outs)]];
   for (const t of TENANTS) {
-    const assets = await staticAssetsProvider.create(
-      await check(staticAssetsProvider, { namespace: NS, scriptName: t, directory: site, isolationSalt: t }),
-    );
-    const script = await userScriptProvider.create(
-      await check(userScriptProvider, {
-        namespace: NS,
-        name: t,
-        modules: [{ name: "index.js", content: "export default { fetch(r, env) { return env.ASSETS.fetch(r) } }" }],
-        compatibilityDate: "2025-06-01",
-        bindings: [{ name: "ASSETS", type: "assets" }],
-        assets: assets.outs.attachment,
-      }),
-    );
+    const assets = await driver(staticAssetsProvider).create({ namespace: NS, scriptName: t, directory: site, isolationSalt: t });
+    const script = await driver(userScriptProvider).create({
+      namespace: NS,
+      name: t,
+      modules: [{ name: "index.js", content: "export default { fetch(r, env) { return env.ASSETS.fetch(r) } }" }],
+      compatibilityDate: "2025-06-01",
+      bindings: [{ name: "ASSETS", type: "assets" }],
+      assets: assets.outs.attachment,
+    });
     reads.push([`${t} assets`, () => staticAssetsProvider.read!(assets.id, assets.outs)]);
     reads.push([`${t} script`, () => userScriptProvider.read!(script.id, script.outs)]);
     for (const name of ["API_KEY", "WEBHOOK_SECRET"]) {
-      const secret = await scriptSecretProvider.create(
-        await check(scriptSecretProvider, { namespace: NS, scriptName: t, name, text: `${t}-${name}` }),
-      );
+      const secret = await driver(scriptSecretProvider).create({ namespace: NS, scriptName: t, name, text: `${t}-${name}` });
       reads.push([`${t} ${name}`, () => scriptSecretProvider.read!(secret.id, secret.outs)]);
     }
   }
@@ -85,13 +75,8 @@ async function refresh(stack: Stack, seed: number): Promise<{ gets: number; gone
 
 describe("refresh reads within one engine run", () => {
   let stack: Stack;
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
-    writeFileSync(join(site, "index.html"), "<h1>hi</h1>");
-  });
-  afterAll(async () => emu.close());
+  beforeAll(() => writeFileSync(join(site, "index.html"), "<h1>hi</h1>"));
   beforeEach(async () => {
-    await emu.reset();
     stack = await deploy();
   });
 

@@ -1,49 +1,33 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
-import { recordWaits } from "../helpers/provider";
+import { beforeEach, describe, expect, it } from "vitest";
+import { driver } from "../helpers/driver";
+import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
+import { recordWaits, useEmulator } from "../helpers/provider";
 import {
   scriptSecretProvider as p,
   secretValueHash,
   type ScriptSecretInputs,
   type ScriptSecretOutputs,
 } from "../../provider/resources/script-secret";
-import { userScriptProvider, type UserScriptInputs } from "../../provider/resources/user-script";
+import { userScriptProvider, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
 
-let emu: TestEmulator;
 const NS = "tenants";
 const VALUE = "correct-horse-battery-staple";
-
-async function check(news: Record<string, unknown>): Promise<ScriptSecretInputs> {
-  const r = await p.check!({}, news);
-  expect(r.failures).toEqual([]);
-  return r.inputs as ScriptSecretInputs;
-}
+const emu = useEmulator({ namespaces: [NS] });
+const { check } = driver<ScriptSecretInputs, ScriptSecretOutputs>(p);
 
 const args = (over: Record<string, unknown> = {}) => ({ namespace: NS, scriptName: "tenant-a", name: "API_KEY", text: VALUE, ...over });
 const secretsOf = async (script = "tenant-a") => (await emu.state()).accounts[ACCOUNT_ID]?.namespaces?.[NS]?.scripts?.[script]?.secrets;
 
-async function deployScript(content = "export default { fetch() { return new Response('a') } }") {
-  const r = await userScriptProvider.check!(
-    {},
-    {
-      namespace: NS,
-      name: "tenant-a",
-      modules: [{ name: "index.js", content }],
-      compatibilityDate: "2025-01-01",
-    },
-  );
-  expect(r.failures).toEqual([]);
-  return userScriptProvider.create(r.inputs as UserScriptInputs);
-}
+const deployScript = (content = "export default { fetch() { return new Response('a') } }") =>
+  driver<UserScriptInputs, UserScriptOutputs>(userScriptProvider).create({
+    namespace: NS,
+    name: "tenant-a",
+    modules: [{ name: "index.js", content }],
+    compatibilityDate: "2025-01-01",
+  });
 
 describe("ScriptSecret against the emulator", () => {
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
-  });
-  afterAll(async () => emu.close());
   beforeEach(async () => {
-    await emu.reset(); // also clears faults and the journal
-    await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } });
     await deployScript();
     await emu.clearJournal();
   });

@@ -5,49 +5,28 @@
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { prepareAssetsForDeploy, jwtExpiry } from "../../provider/assets/attach";
 import { clearHashCache } from "../../provider/assets/manifest";
+import * as walk from "../../provider/assets/walk";
 import {
   staticAssetsProvider as provider,
   type StaticAssetsInputs,
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
+import { userScriptProvider, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
+import { driver } from "../helpers/driver";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { tempDir, writeTree } from "../helpers/files";
-import { recordWaits } from "../helpers/provider";
+import { recordWaits, useEmulator } from "../helpers/provider";
 
 const NS = "assets-ns";
 const tmpRoot = tempDir("assets-provider");
-let emu: TestEmulator;
+// The state is kept across tests: each uses files of its own, so earlier tests' blobs are not reused.
+const emu = useEmulator({ namespaces: [NS], each: "journal" });
+const { check, create, up } = driver<StaticAssetsInputs, StaticAssetsOutputs>(provider);
 
 const site = (files: Record<string, string | Buffer>) => writeTree(tmpRoot, files);
-
-async function check(news: Record<string, unknown>): Promise<StaticAssetsInputs> {
-  const res = await provider.check!({}, news);
-  expect(res.failures ?? []).toEqual([]);
-  return res.inputs as StaticAssetsInputs;
-}
-
-async function create(news: Record<string, unknown>): Promise<{ id: string; outs: StaticAssetsOutputs }> {
-  const inputs = await check(news);
-  const res = await provider.create(inputs);
-  return { id: res.id, outs: res.outs as StaticAssetsOutputs };
-}
-
-/** What `pulumi up` does for an existing resource: check, diff, and update when diff says so. */
-async function up(
-  id: string,
-  olds: StaticAssetsOutputs,
-  news: Record<string, unknown>,
-): Promise<{ changed: boolean; outs: StaticAssetsOutputs }> {
-  const inputs = await check(news);
-  const diff = await provider.diff!(id, olds, inputs);
-  if (!diff.changes) return { changed: false, outs: olds };
-  expect(diff.replaces ?? []).toEqual([]);
-  const res = await provider.update!(id, olds, inputs);
-  return { changed: true, outs: res.outs as StaticAssetsOutputs };
-}
 
 const assetCalls = async () => (await emu.journal()).filter((e) => /assets/.test(e.path));
 const sessions = async () => (await emu.journal()).filter((e) => e.path.endsWith("/assets-upload-session"));
@@ -66,16 +45,7 @@ function manyFiles(n: number, tag: string): Record<string, string> {
   return files;
 }
 
-beforeAll(async () => {
-  emu = await startTestEmulator({ connectProvider: true });
-  await createNamespace(NS);
-});
-afterAll(async () => emu?.close());
-beforeEach(async () => {
-  clearHashCache();
-  await emu.clearFaults();
-  await emu.clearJournal();
-});
+beforeEach(() => clearHashCache());
 
 describe("StaticAssets provider", () => {
   it("creates, then a no-op makes zero API calls, then a 1-file change uploads exactly one file", async () => {
@@ -296,5 +266,40 @@ describe("prepareAssetsForDeploy", () => {
       prepareAssetsForDeploy(api(), { namespace: NS, script: "p3" }, { ...outs.attachment, completionToken: undefined }),
     ).rejects.toThrow(/changed since StaticAssets last ran.*Run `pulumi up` again/);
     expect(await assetCalls()).toEqual([]);
+  });
+});
+
+describe("one manifest per run", () => {
+  /** Walks of `dir` from here on (the directory listing of a manifest build). */
+  function countWalks(dir: string): () => number {
+    const spy = vi.spyOn(walk, "walkTree");
+    onTestFinished(() => spy.mockRestore());
+    return () => spy.mock.calls.filter(([root]) => root === dir).length;
+  }
+  const expired = () => `e30.${Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) - 60 })).toString("base64url")}.sig`;
+  const script = driver<UserScriptInputs, UserScriptOutputs>(userScriptProvider);
+
+  it("check's manifest serves the upload, and a later run's fresh session when the token has expired", async () => {
+    const dir = await site({ "index.html": "walked once", "app.js": "console.log('once')" });
+    const walks = countWalks(dir);
+    const args = { namespace: NS, scriptName: "w1", directory: dir };
+    const { id, outs } = await create(args); // run 1: check, then the upload
+    expect(walks()).toBe(1);
+
+    // Run 2, hours later: the site is unchanged and the stored token has expired.
+    clearHashCache();
+    expect((await up(id, outs, args)).changed).toBe(false); // check walks once more
+    await emu.clearJournal();
+    await script.create({
+      namespace: NS,
+      name: "w1",
+      modules: [{ name: "index.js", content: "export default { fetch(r, env) { return env.ASSETS.fetch(r) } }" }],
+      compatibilityDate: "2025-06-01",
+      bindings: [{ name: "ASSETS", type: "assets" }],
+      assets: { ...outs.attachment, completionToken: expired() },
+    });
+    expect((await sessions()).length).toBe(1); // a fresh session, from the manifest check made
+    expect(await uploads()).toEqual([]);
+    expect(walks()).toBe(2);
   });
 });

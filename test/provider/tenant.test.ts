@@ -5,20 +5,24 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { beginRun, endRun } from "../../provider/api/run-cache";
+import * as walk from "../../provider/assets/walk";
 import { scriptSecretProvider } from "../../provider/resources/script-secret";
 import { resetClaims } from "../../provider/resources/tenant-claims";
 import type { TenantInputs } from "../../provider/resources/tenant-check";
 import { tenantProvider as p, type TenantOutputs } from "../../provider/resources/tenant-resource";
-import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { driver } from "../helpers/driver";
+import { ACCOUNT_ID } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
+import { useEmulator } from "../helpers/provider";
 
 const NS = "tenant-ns";
 const VALUE = "sk_live_correct-horse-battery";
 const site = tempDir("tenant-site");
 const site2 = tempDir("tenant-site-2");
-let emu: TestEmulator;
+const emu = useEmulator({ namespaces: [NS] });
+const { check } = driver<TenantInputs, TenantOutputs>(p);
 
 const code = (body = "ok") => `export default { fetch(r, env) { return new Response(${JSON.stringify(body)}) } }`;
 const args = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -33,11 +37,6 @@ const args = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
 const withSite = (over: Record<string, unknown> = {}) =>
   args({ bindings: [{ type: "assets", name: "ASSETS" }], assets: { directory: site, config: { notFoundHandling: "404-page" } }, ...over });
 
-async function check(news: Record<string, unknown>): Promise<TenantInputs> {
-  const r = await p.check!({}, news);
-  expect(r.failures).toEqual([]);
-  return r.inputs as TenantInputs;
-}
 const scriptState = async (name = "acme") => (await emu.state()).accounts[ACCOUNT_ID]?.namespaces?.[NS]?.scripts?.[name];
 const threeCalls = (script: string) => [
   `POST /dispatch/namespaces/${NS}/scripts/${script}/assets-upload-session`,
@@ -47,18 +46,11 @@ const threeCalls = (script: string) => [
 const calls = async () => (await emu.journal()).map((e) => `${e.method} ${e.path.replace(/.*\/workers/, "")}`);
 
 describe("Tenant against the emulator", () => {
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
+  beforeAll(() => {
     writeFileSync(join(site, "index.html"), "<h1>acme</h1>");
     writeFileSync(join(site, "404.html"), "<h1>not here</h1>");
   });
-  afterAll(async () => emu.close());
-  beforeEach(async () => {
-    resetClaims();
-    await emu.reset();
-    await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } });
-    await emu.clearJournal();
-  });
+  beforeEach(() => resetClaims());
 
   /** Runs `fn` as the engine runs provider methods: inside one run (see provider/api/run-cache.ts). */
   async function inRun<T>(fn: () => Promise<T>): Promise<T> {
@@ -93,6 +85,14 @@ describe("Tenant against the emulator", () => {
     expect(JSON.stringify(outs)).not.toContain(VALUE);
     expect(JSON.stringify(outs)).not.toContain("whsec_1");
     expect((await p.diff!(created.id, outs, await check(withSite()))).changes).toBe(false);
+  });
+
+  it("walks the site once: the create's fresh assets session uses the manifest check made", async () => {
+    const walks = vi.spyOn(walk, "walkTree");
+    onTestFinished(() => walks.mockRestore());
+    await inRun(async () => p.create(await check(withSite())));
+    expect(walks.mock.calls.filter(([root]) => root === site)).toHaveLength(1);
+    expect((await scriptState()).assets.manifest).toHaveProperty("/index.html");
   });
 
   it("creates a tenant without a site in 1 call (and one list per run)", async () => {

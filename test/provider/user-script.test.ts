@@ -1,22 +1,18 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startTestEmulator, ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { beforeEach, describe, expect, it } from "vitest";
+import { driver } from "../helpers/driver";
+import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
-import { recordWaits } from "../helpers/provider";
+import { recordWaits, useEmulator } from "../helpers/provider";
 import { userScriptProvider as p, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 import { buildSettingsForm } from "../helpers/out-of-band";
 
-let emu: TestEmulator;
 const NS = "tenants";
 const libPath = join(tempDir("user-script"), "lib.js");
-
-async function check(news: Record<string, unknown>): Promise<UserScriptInputs> {
-  const r = await p.check!({}, news);
-  expect(r.failures).toEqual([]);
-  return r.inputs as UserScriptInputs;
-}
+const emu = useEmulator({ namespaces: [NS] });
+const { check, refreshDiff } = driver<UserScriptInputs, UserScriptOutputs>(p);
 
 const baseArgs = (over: Record<string, unknown> = {}) => ({
   namespace: NS,
@@ -41,24 +37,8 @@ const baseArgs = (over: Record<string, unknown> = {}) => ({
 
 const scriptState = async (name = "tenant-a") => (await emu.state()).accounts[ACCOUNT_ID]?.namespaces?.[NS]?.scripts?.[name];
 
-async function refreshDiff(id: string, outs: unknown, inputs: UserScriptInputs) {
-  const read = await p.read!(id, outs as UserScriptOutputs);
-  expect(read.id).toBe(id);
-  return { read, diff: await p.diff!(id, read.props, inputs) };
-}
-
 describe("UserScript against the emulator", () => {
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
-  });
-  afterAll(async () => emu.close());
-  beforeEach(async () => {
-    await emu.reset(); // also clears faults and the journal
-    writeFileSync(libPath, "export const v = 'one';");
-    const res = await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } });
-    expect(res.status).toBe(200);
-    await emu.clearJournal();
-  });
+  beforeEach(() => writeFileSync(libPath, "export const v = 'one';"));
 
   it("creates with one multipart PUT and reads back without drift", async () => {
     const inputs = await check(baseArgs());

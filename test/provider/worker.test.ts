@@ -4,24 +4,20 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 import { buildSettingsForm } from "../helpers/out-of-band";
 import { scriptSecretProvider, type ScriptSecretInputs } from "../../provider/resources/script-secret";
 import { staticAssetsProvider, type StaticAssetsInputs, type StaticAssetsOutputs } from "../../provider/resources/static-assets";
 import { workerProvider as p, type WorkerInputs, type WorkerOutputs } from "../../provider/resources/worker";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { driver } from "../helpers/driver";
 import { tempDir } from "../helpers/files";
+import { useEmulator } from "../helpers/provider";
 
-let emu: TestEmulator;
 const NAME = "dispatcher";
 const assetsDir = tempDir("worker-assets");
-
-async function check(news: Record<string, unknown>): Promise<WorkerInputs> {
-  const r = await p.check!({}, news);
-  expect(r.failures).toEqual([]);
-  return r.inputs as WorkerInputs;
-}
+const emu = useEmulator();
+const { check, refreshDiff } = driver<WorkerInputs, WorkerOutputs>(p);
 
 const args = (over: Record<string, unknown> = {}) => ({
   name: NAME,
@@ -34,20 +30,7 @@ const args = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-async function refreshDiff(outs: WorkerOutputs, inputs: WorkerInputs) {
-  const read = await p.read!(NAME, outs);
-  return { read, diff: await p.diff!(NAME, read.props as WorkerOutputs, inputs) };
-}
-
 describe("Worker against the emulator", () => {
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
-  });
-  afterAll(async () => emu.close());
-  beforeEach(async () => {
-    await emu.reset();
-  });
-
   it("creates with one PUT and one subdomain POST, reads back without drift, deletes", async () => {
     const inputs = await check(args({ workersDev: true }));
     const created = await p.create(inputs);
@@ -58,7 +41,7 @@ describe("Worker against the emulator", () => {
     ]);
     expect((await emu.api("GET", `/scripts/${NAME}/subdomain`)).body.result.enabled).toBe(true);
 
-    const { diff } = await refreshDiff(created.outs, inputs);
+    const { diff } = await refreshDiff(NAME, created.outs, inputs);
     expect(diff.changes).toBe(false);
 
     await emu.clearJournal();
@@ -90,11 +73,11 @@ describe("Worker against the emulator", () => {
     expect((await emu.api("PATCH", `/scripts/${NAME}/settings`, { body: buildSettingsForm({ logpush: true }) })).status).toBe(200);
     expect((await emu.api("POST", `/scripts/${NAME}/subdomain`, { json: { enabled: false } })).status).toBe(200);
 
-    const { read, diff } = await refreshDiff(created.outs, inputs);
+    const { read, diff } = await refreshDiff(NAME, created.outs, inputs);
     expect(diff.changedKeys).toEqual(expect.arrayContaining(["etag", "logpush", "workersDev"]));
 
     const repaired = await p.update!(NAME, read.props as WorkerOutputs, inputs);
-    const again = await refreshDiff(repaired.outs, inputs);
+    const again = await refreshDiff(NAME, repaired.outs, inputs);
     expect(again.diff.changes).toBe(false);
   });
 
@@ -116,11 +99,6 @@ describe("Worker against the emulator", () => {
 });
 
 describe("secrets and assets of an account-level Worker", () => {
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
-  });
-  afterAll(async () => emu.close());
-
   it("a ScriptSecret without a namespace lives on the Worker and survives its re-deploy", async () => {
     const worker = await p.create(await check(args()));
     const secret = (await scriptSecretProvider.check!({}, { scriptName: NAME, name: "SIGNING_KEY", text: "k1" }))

@@ -1,11 +1,12 @@
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { jwtExpiry, tokenUsable } from "../../provider/assets/attach";
-import { assetConfigFailures, toWireConfig } from "../../provider/assets/config";
+import { assetConfigFailures, toWireConfig } from "../../provider/assets/serving-config";
 import {
   checkStaticAssets,
   diffStaticAssets,
   normalizeDirectory,
+  staticAssetsProvider,
   type StaticAssetsInputs,
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
@@ -50,13 +51,16 @@ describe("asset config", () => {
 describe("check", () => {
   it("normalizes inputs and adds the digest, file count and size", async () => {
     const dir = await site("check-ok", { "index.html": "hello", "a/b.txt": "xy" });
-    const { inputs, failures } = await checkStaticAssets({
-      namespace: "ns",
-      scriptName: "s",
-      directory: dir,
-      __provider: "x",
-      digest: "forged",
-    });
+    const { inputs, failures } = await staticAssetsProvider.check!(
+      {},
+      {
+        namespace: "ns",
+        scriptName: "s",
+        directory: dir,
+        __provider: "x",
+        digest: "forged",
+      },
+    );
     expect(failures).toEqual([]);
     expect(inputs).toMatchObject({ namespace: "ns", scriptName: "s", maxFiles: 100000, uploadConcurrency: 3, fileCount: 2, totalBytes: 7 });
     expect(inputs.digest).toMatch(/^[0-9a-f]{64}$/);

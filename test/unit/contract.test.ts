@@ -12,7 +12,7 @@ import {
   USAGE_MODELS as EMU_USAGE_MODELS,
 } from "../../emulator/upload";
 import { CODES } from "../../provider/api/errors";
-import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/config";
+import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/serving-config";
 import { hashAssetBytes } from "../../provider/assets/hash";
 import { DEFAULT_MAX_FILES, FREE_PLAN_MAX_FILES, MAX_ASSET_SIZE_BYTES, MAX_FILES_CEILING } from "../../provider/assets/manifest";
 import { MODULE_TYPES } from "../../provider/resources/script/modules";
@@ -84,5 +84,20 @@ describe("error codes", () => {
     // A missing script: 10092 on namespace paths, 10007 on account-level paths; the provider must read both as absent.
     expect(CODES.scriptNotFound).toContain(Codes.ENVIRONMENT_NOT_FOUND);
     expect(CODES.scriptNotFound).toContain(Codes.SCRIPT_NOT_FOUND);
+  });
+});
+
+describe("cron triggers", () => {
+  test("both parsers take and refuse the same expressions, for the same reason, and share the limit", async () => {
+    const provider = await import("../../provider/cron");
+    const emulator = await import("../../emulator/cron");
+    expect(emulator.MAX_CRONS).toBe(provider.MAX_CRONS);
+    const expressions = ["* * * * *", "*/30 1-5 * jan-mar sun", "0 18 * * 6L", "59 23 LW * *", "0 9 * * 2#1", "0 12 15W * *"];
+    const bad = ["* * * *", "60 * * * *", "* * * * 0", "* * 0 * *", "*/0 * * * *", "5-1 * * * *", "* * * * 2#6", "x * * * *"];
+    for (const e of [...expressions, ...bad]) {
+      const [p, m] = [provider.parseCron(e), emulator.parseCron(e)];
+      expect(p instanceof Error ? p.message : "ok", e).toBe(m instanceof Error ? m.message : "ok");
+      expect(p instanceof Error, e).toBe(bad.includes(e));
+    }
   });
 });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { toWireConfig } from "../../provider/assets/config";
+import { toWireConfig } from "../../provider/assets/serving-config";
 import { contentTypeOf, contentTypes, hashAssetBytes, hashFileSync, loadMime } from "../../provider/assets/hash";
 import {
   buildManifest,

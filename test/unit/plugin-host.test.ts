@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kindOfUrn } from "../../provider/resources/thin-provider";
+import { kindOfUrn } from "../../provider/resources/resource-kit";
 
 describe("import support in the plugin host", () => {
   it("recognizes this package's resource types, also under a parent component", () => {

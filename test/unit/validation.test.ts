@@ -12,7 +12,7 @@ import {
   UNKNOWN,
 } from "../../provider/validation";
 import { checkUserScript } from "../../provider/resources/user-script";
-import { checkDispatchNamespace } from "../../provider/resources/dispatch-namespace";
+import { checkDispatchNamespace, dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
 import { checkScriptSecret } from "../../provider/resources/script-secret";
 import { tempDir } from "../helpers/files";
 
@@ -251,8 +251,9 @@ describe("UserScript check", () => {
 });
 
 describe("DispatchNamespace and ScriptSecret check", () => {
-  it("DispatchNamespace", () => {
-    expect(checkDispatchNamespace({ name: "ok", __provider: "x" })).toEqual({
+  it("DispatchNamespace", async () => {
+    // The engine's internal keys are removed where the provider meets the engine, before check.
+    expect(await dispatchNamespaceProvider.check!({}, { name: "ok", __provider: "x" })).toEqual({
       inputs: { name: "ok", trustedWorkers: false, forceDestroy: false },
       failures: [],
     });

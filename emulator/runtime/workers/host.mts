@@ -67,6 +67,9 @@ type HostEnv = Record<string, unknown> & {
   __WFP_NET: Fetcher;
   /** Per outbound Worker: whether it has the runtime's wrapper. */
   __WFP_OUT_WRAPPED: boolean[];
+  /** Where the user Workers' traces go (absent: no tails), and whose they are. */
+  __WFP_SINK?: Fetcher;
+  __WFP_WHO: { account: string; namespace: string };
   LOADER: WorkerLoader;
 };
 type Ctx = { exports: Record<string, (o: { props: unknown }) => unknown>; props?: unknown };
@@ -123,6 +126,7 @@ function userWorker(env: HostEnv, ctx: Ctx, name: string, info: DispatchInfo): F
       modules,
       env: e,
       globalOutbound,
+      tails: env.__WFP_SINK ? [ctx.exports.WfpTail!({ props: { name } })] : [],
     };
   }).getEntrypoint();
 }
@@ -135,6 +139,14 @@ function site(env: HostEnv, ctx: Ctx, name: string, info: DispatchInfo): Fetcher
     ASSET_WORKER: assetWorker(env, ctx, name),
     USER_WORKER: user,
   });
+}
+
+/** A user Worker's tail: its traces, with its name and namespace, to the runtime. */
+export class WfpTail extends WorkerEntrypoint<HostEnv, { name: string }> {
+  async tail(traces: unknown[]) {
+    const source = { ...this.env.__WFP_WHO, script: this.ctx.props.name };
+    await this.env.__WFP_SINK?.fetch("http://sink/", { method: "POST", body: JSON.stringify({ source, traces }) });
+  }
 }
 
 type AssetsProps = { name: string };
@@ -209,10 +221,24 @@ export class WfpDispatch extends WorkerEntrypoint<HostEnv, { key: string }> {
   }
 }
 
+type ScheduledRun = { name: string; cron: string; scheduledTime: number };
+type ScheduledFetcher = Fetcher & { scheduled(o: { cron: string; scheduledTime: Date }): Promise<{ outcome: string; noRetry: boolean }> };
+
+/** A cron trigger: the user Worker's scheduled(), run directly (no dispatch Worker, so no outbound Worker). */
+async function runScheduled(env: HostEnv, ctx: Ctx, run: ScheduledRun): Promise<Response> {
+  const s = Object.hasOwn(scripts(env), run.name) ? scripts(env)[run.name] : undefined;
+  if (!s?.code) return textResponse(s ? "the local runtime runs ES-module Workers only" : `no Worker ${run.name}`, 404);
+  const worker = userWorker(env, ctx, run.name, { name: run.name, o: null, p: {}, l: null }) as ScheduledFetcher;
+  const result = await worker.scheduled({ cron: run.cron, scheduledTime: new Date(run.scheduledTime) });
+  return Response.json({ outcome: result.outcome, noRetry: result.noRetry });
+}
+
 export default {
   async fetch(request: Request, env: HostEnv, ctx: Ctx): Promise<Response> {
     if (request.headers.get(CONTROL_HEADER) === env.__WFP_TOKEN) {
-      const { upserts, deletes } = (await request.json()) as { upserts: Table; deletes: string[] };
+      const body = (await request.json()) as { upserts: Table; deletes: string[] } | { scheduled: ScheduledRun };
+      if ("scheduled" in body) return runScheduled(env, ctx, body.scheduled);
+      const { upserts, deletes } = body;
       const next: Table = { ...scripts(env), ...upserts };
       for (const name of deletes) delete next[name];
       table = next;

@@ -1,5 +1,6 @@
 /** check for a script's own inputs (everything but where it lives): pure but for hashing `path` modules. */
-import { accountIdProblem } from "../../config";
+import { accountIdProblem } from "../../credentials";
+import { cronsFailures } from "../../cron";
 import type { AssetsAttachment } from "../../assets/attach";
 import {
   compatibilityDateProblem,
@@ -42,6 +43,7 @@ export function checkScript(n: Record<string, unknown>, failures: CheckFailure[]
     }
   }
   failures.push(...fieldFailures(n, "accountId", accountIdProblem));
+  failures.push(...cronsFailures("crons", n.crons, isUnknown));
   const settings = checkSettings(n, failures);
 
   const inputs: Omit<ScriptInputs, "namespace"> = {
@@ -55,6 +57,8 @@ export function checkScript(n: Record<string, unknown>, failures: CheckFailure[]
     ...settings,
   };
   if (hasAssets) inputs.assets = n.assets as AssetsAttachment;
+  if (Array.isArray(n.crons) && n.crons.length > 0) inputs.crons = n.crons as string[];
+  else if (isUnknown(n.crons)) inputs.crons = n.crons as string[];
   // Set by the resource class from the program's project and stack, never by the user.
   if (typeof n.owner === "string" && n.owner !== "") inputs.owner = n.owner;
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;

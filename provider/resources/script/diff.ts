@@ -1,6 +1,6 @@
 /** The pure diff of a script: stored outputs against normalized inputs. */
 import { containsUnknown, deepEqual, isPlainObject, isUnknown } from "../../validation";
-import type { KeyedDiff } from "../thin-provider";
+import type { KeyedDiff } from "../resource-kit";
 import type { ScriptSettingsShape } from "./settings";
 import type { ScriptInputs, ScriptOutputs } from "./types";
 
@@ -48,6 +48,8 @@ export function diffScript(olds: Partial<ScriptOutputs>, news: ScriptInputs): Ke
   }
   // The owner tag differs: a stack renamed, a script imported or adopted; the update re-tags it.
   if (news.owner !== undefined && (isUnknown(news.owner) || (olds.owner ?? "") !== news.owner)) changes.push("owner");
+  const crons = (xs: unknown) => (isUnknown(xs) ? xs : sortedStrings((xs as string[] | undefined)?.map((c) => c.trim()) ?? []));
+  if (containsUnknown(news.crons) || !deepEqual(crons(olds.crons), crons(news.crons))) changes.push("crons");
   const newDigest =
     news.assets === undefined || news.assets === null ? undefined : isUnknown(news.assets) ? news.assets : news.assets.digest;
   const oldDigest = olds.assetsDigest === "" ? undefined : olds.assetsDigest;

@@ -5,8 +5,10 @@
 import type { CloudflareApi } from "../../api/client";
 import type { Operation } from "../../api/errors";
 import { buildScriptUploadForm } from "../../api/multipart";
+import { getSchedules, putSchedules } from "../../api/schedules";
 import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
 import { getScriptSettings, getScriptTags } from "../../api/settings";
+import { deepEqual } from "../../validation";
 import { SECRET_BINDING_TYPES } from "./bindings";
 import { assetsMetadata, buildMetadata } from "./metadata";
 import { loadModules, readModules, type ModuleInput } from "./modules";
@@ -55,7 +57,26 @@ export async function deployScript(
   if (inputs.assets) outs.assetsDigest = inputs.assets.digest;
   if (inputs.accountId !== undefined) outs.accountId = inputs.accountId;
   outs.owner = inputs.owner ?? "";
-  return outs;
+  return withCrons(outs, inputs.crons);
+}
+
+/** The outputs with these crons: the key is present only when there are some. */
+export function withCrons<T extends Partial<ScriptOutputs>>(outs: T, crons: readonly string[] | undefined): T {
+  const { crons: _old, ...rest } = outs;
+  return (crons && crons.length > 0 ? { ...rest, crons: [...crons] } : rest) as T;
+}
+
+const cronSet = (xs: readonly string[] | undefined): string[] => (xs ?? []).map((c) => c.trim()).sort();
+
+/** Replaces the script's cron triggers when `after` differs from `before`: no call when they are the same. */
+export async function syncCrons(
+  api: CloudflareApi,
+  ref: ScriptRef,
+  before: readonly string[] | undefined,
+  after: readonly string[] | undefined,
+  op: Operation,
+): Promise<void> {
+  if (!deepEqual(cronSet(before), cronSet(after))) await putSchedules(api, ref, after ?? [], op);
 }
 
 /**
@@ -77,6 +98,9 @@ export async function readScript(
   if (tags === undefined) return undefined;
   const { owner, tags: userTags } = splitOwner(tags);
   const shape = settingsFromWire(settings, userTags);
+  // Schedules are read only for a script that has or had crons (and on import): no extra call per tenant otherwise.
+  const crons = importing || (stored.crons?.length ?? 0) > 0 ? await getSchedules(api, ref, op) : [];
+  if (crons === undefined) return undefined;
   const etag = script.etag ?? "";
   let modules = stored.modules ?? [];
   let mainModule = stored.mainModule ?? "";
@@ -100,10 +124,12 @@ export async function readScript(
   // Assets cannot be listed back: keep our digest while the script still has assets; "" when they are gone.
   if (stored.assetsDigest !== undefined) outs.assetsDigest = script.has_assets === false ? "" : stored.assetsDigest;
   if (stored.accountId !== undefined) outs.accountId = stored.accountId;
+  // Crons we had and that are gone read back as [], so the diff puts them back.
+  if (crons.length > 0 || (stored.crons?.length ?? 0) > 0) outs.crons = crons;
   // The settings list secret bindings by name (never their values).
   const secretNames = (settings.bindings ?? []).filter((b) => SECRET_BINDING_TYPES.includes(b.type)).map((b) => b.name);
   if (!importing) return { outs, secretNames };
-  const inputs: ScriptInputs = { name: ref.script, modules: imported, mainModule, ...shape };
+  const inputs: ScriptInputs = withCrons({ name: ref.script, modules: imported, mainModule, ...shape }, crons);
   if (ref.namespace !== undefined) inputs.namespace = ref.namespace;
   return { outs, inputs, secretNames };
 }

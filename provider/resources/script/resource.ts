@@ -1,6 +1,6 @@
 /** The outputs every script resource (UserScript, Worker) declares to the engine. */
 import * as pulumi from "@pulumi/pulumi";
-import { DynamicResource, type ResourceSpec } from "../thin-provider";
+import { DynamicResource, type ResourceSpec } from "../resource-kit";
 import type { Binding } from "./bindings";
 import type { ModuleOutput } from "./modules";
 import { ownerTag } from "./owner";
@@ -36,6 +36,8 @@ export abstract class ScriptResource extends DynamicResource {
   /** The assets digest deployed by the last update (when `assets` is set). */
   declare public readonly assetsDigest: pulumi.Output<string | undefined>;
   declare public readonly accountId: pulumi.Output<string | undefined>;
+  /** The cron triggers, when there are some. */
+  declare public readonly crons: pulumi.Output<string[] | undefined>;
   /** The script's etag as last observed. */
   declare public readonly etag: pulumi.Output<string>;
   /** The etag of our last deploy: when it differs from `etag`, something else deployed. */

@@ -13,6 +13,8 @@ export interface ScriptInputs extends ScriptSettingsShape {
   accountId?: string;
   /** The owner tag of the stack that declares the script (set by the resource class, see ./owner). */
   owner?: string;
+  /** Cron triggers (`.../schedules`); absent when none are declared. */
+  crons?: string[];
 }
 
 /** Outputs: the inputs minus module content, plus etags and the deployed assets digest. */
@@ -30,6 +32,8 @@ export interface ScriptOutputs extends ScriptSettingsShape {
   deployedEtag: string;
   /** The owner tag written by our last PUT, or as read back ("" when the script has none). */
   owner?: string;
+  /** Cron triggers, present while the script has or is meant to have some (refresh reads them only then). */
+  crons?: string[];
 }
 
 /** The script's own inputs (all but where it lives), in the order the docs list them. */
@@ -48,6 +52,7 @@ export const SCRIPT_INPUT_KEYS = [
   "placement",
   "tailConsumers",
   "assets",
+  "crons",
   "accountId",
 ] as const;
 

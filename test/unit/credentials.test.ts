@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/config";
+import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/credentials";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const OTHER = "fedcba9876543210fedcba9876543210";

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { declareTarget, withBindingTargets } from "../../provider/resources/references";
+import { declareTarget, withBindingTargets } from "../../provider/resources/deploy-order";
 
 const fake = (name: string) => ({ urn: `urn:${name}` }) as unknown as pulumi.Resource;
 

@@ -4,13 +4,13 @@
  *
  * Instead of a closure serialized from this package's code (what `pulumi.dynamic.Resource` stores, about
  * 2.4 KB per resource, twice), it is one line that `require()`s this package at run time in the provider
- * process. So no credential or module-level value can ever be captured (pulumi/pulumi#8265), state stays
+ * process. So no credential or module-level value can ever be captured, state stays
  * small (at scale the file backend rewrites the whole checkpoint after every step), and `read`/`delete`
  * run the installed provider rather than the code of the last update.
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { type CheckFailure, didYouMean } from "../validation";
+import { type CheckFailure, didYouMean, withoutInternalKeys } from "../validation";
 
 export type ResourceKind =
   | "DispatchNamespace"
@@ -41,6 +41,48 @@ export interface ResourceSpec {
   kind: ResourceKind;
   inputs: readonly string[];
   outputs: readonly string[];
+}
+
+/** Keys of `Args` missing from `K`: `never` when the list names every input. */
+type MissingInputs<Args, K extends readonly PropertyKey[]> = Exclude<keyof Args, K[number]>;
+
+/**
+ * A ResourceSpec whose inputs the compiler checks against the resource's `Args`: each must be a key of it, and
+ * every key of it must be listed (a missing one asks for an argument naming it).
+ */
+export function resourceSpec<Args>() {
+  return <const K extends readonly (keyof Args & string)[]>(
+    spec: { kind: ResourceKind; inputs: K; outputs: readonly string[] },
+    ..._everyInput: [MissingInputs<Args, K>] extends [never] ? [] : [missing: MissingInputs<Args, K>]
+  ): ResourceSpec & { inputs: K } => spec;
+}
+
+/**
+ * A resource's provider methods over clean, typed values: `check` gets the program's properties, the others
+ * check's normalized inputs (`I`) and the stored outputs (`O`), all without the engine's internal keys.
+ */
+export interface ResourceMethods<I, O> {
+  check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult<Partial<I>>>;
+  diff(id: string, olds: O, news: I): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: I): Promise<pulumi.dynamic.CreateResult<O>>;
+  read(id: string, props: Partial<O>): Promise<pulumi.dynamic.ReadResult>;
+  update(id: string, olds: O, news: I): Promise<pulumi.dynamic.UpdateResult<O>>;
+  delete(id: string, props: O): Promise<void>;
+}
+
+/** Internal keys (`__provider`, ...) removed; a missing value (a read without state) becomes `{}`. */
+const clean = <T>(value: unknown): T => withoutInternalKeys((value ?? {}) as Record<string, unknown>) as T;
+
+/** The one place a resource's methods meet the engine's values: internal keys are stripped here, once. */
+export function defineProvider<I, O>(methods: ResourceMethods<I, O>): pulumi.dynamic.ResourceProvider {
+  return {
+    check: (olds, news) => methods.check(clean(olds), clean(news)),
+    diff: (id, olds, news) => methods.diff(id, clean(olds), clean(news)),
+    create: (inputs) => methods.create(clean(inputs)),
+    read: (id, props) => methods.read(id, clean(props)),
+    update: (id, olds, news) => methods.update(id, clean(olds), clean(news)),
+    delete: (id, props) => methods.delete(id, clean(props)),
+  };
 }
 
 /** Failures for properties that are neither inputs nor outputs of the resource (typos, misplaced fields). */

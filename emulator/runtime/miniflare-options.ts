@@ -14,10 +14,11 @@ import {
   accountWorkerName,
   assetOptions,
   type BuildContext,
-  DEFAULT_COMPATIBILITY_DATE,
+  RUNTIME_COMPATIBILITY_DATE,
   FALLBACK_WORKER,
   FRONT_WORKER,
   loaderModule,
+  TAIL_WORKER,
   MODULES_ROOT,
   materializeAssets,
   namespaceWorkerName,
@@ -65,12 +66,12 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     return {
       name: mfName,
       ...runtimeWorker("broken.mjs"),
-      compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
+      compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
       bindings: { ERROR: error },
     };
   const r = resolveBindings(bc, script);
   const flags = runtimeFlags(script);
-  const compatibilityDate = script.compatibility_date || DEFAULT_COMPATIBILITY_DATE;
+  const compatibilityDate = script.compatibility_date || RUNTIME_COMPATIBILITY_DATE;
   const options: Record<string, unknown> = {
     name: mfName,
     compatibilityDate,
@@ -79,6 +80,7 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     serviceBindings: { ...r.services, ...Object.fromEntries(Object.entries(r.kv).map(([n, key]) => [n, kvBindingTarget(key)])) },
     wrappedBindings: r.dispatch,
   };
+  if (bc.tailSink) options.tails = [{ name: TAIL_WORKER, entrypoint: "Tail", props: { account: bc.account, script: script.name } }];
   if (script.main_module !== undefined) {
     options.modulesRoot = MODULES_ROOT;
     // The entry first (the main module); the deployed modules cannot take the runtime's names.
@@ -127,7 +129,7 @@ function frontWorker(publicWorkers: PublicWorker[]): WorkerOptions {
   return {
     name: FRONT_WORKER,
     ...runtimeWorker("front.mjs"),
-    compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
+    compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
     bindings: { __WFP_PUBLIC: publicWorkers.map((w, i) => ({ script: w.script, binding: `W${i}` })), __WFP_CF: PLACEHOLDER_CF },
     serviceBindings: Object.fromEntries(publicWorkers.map((w, i) => [`W${i}`, w.mfName])),
     unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
@@ -138,15 +140,22 @@ function frontWorker(publicWorkers: PublicWorker[]): WorkerOptions {
 export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log: Log, state: RuntimeState): Promise<RuntimeConfig> {
   const usedAssetSets = new Set<string>();
   const workers: WorkerOptions[] = [
-    { name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: DEFAULT_COMPATIBILITY_DATE } as WorkerOptions,
+    { name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: RUNTIME_COMPATIBILITY_DATE } as WorkerOptions,
     // Every KV binding: the store's namespaces, through a function of this process (not in the fingerprint).
     {
       name: KV_WORKER,
       ...runtimeWorker("kv.mjs"),
-      compatibilityDate: DEFAULT_COMPATIBILITY_DATE,
+      compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
       serviceBindings: { STORE: kvService(store, Date.now) },
     } as WorkerOptions,
   ];
+  if (state.tailSink)
+    workers.push({
+      name: TAIL_WORKER,
+      ...runtimeWorker("tail.mjs"),
+      compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
+      serviceBindings: { SINK: state.tailSink },
+    } as WorkerOptions);
   const publicWorkers: PublicWorker[] = [];
   const namespaceTables = new Map<string, Record<string, ScriptPayload>>();
   for (const [account, acc] of Object.entries(store.state.accounts)) {
@@ -154,9 +163,12 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
     const namespaces = new Map(Object.values(acc.namespaces).map((ns) => [ns.name, ns]));
     const outbounds = new Map<string, string[]>([...namespaces.values()].map((ns) => [ns.id, []]));
     const allScripts = [...Object.values(accountScripts), ...Object.values(acc.namespaces).flatMap((ns) => Object.values(ns.scripts))];
+    // Namespaces some Worker binds to: only those get a binding Worker (workerd takes an unbound one for a service).
+    const bound = new Set<string>();
     for (const s of allScripts)
       for (const b of s.bindings) {
         const ns = b.type === "dispatch_namespace" ? namespaces.get(String(b.namespace ?? "")) : undefined;
+        if (ns) bound.add(ns.id);
         const out = ns && outboundOf(b);
         if (ns && out !== undefined && !outbounds.get(ns.id)!.includes(out)) outbounds.get(ns.id)!.push(out);
       }
@@ -174,11 +186,12 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
       workers.push(host.options);
       namespaceTables.set(namespaceHostName(ns.id), host.scripts);
       // A wrapped binding's Worker takes the compatibility date of the Worker holding the binding: none of its own.
-      workers.push({
-        name: namespaceWorkerName(ns.id),
-        ...runtimeWorker("binding.mjs"),
-        serviceBindings: { HOST: namespaceHostName(ns.id) },
-      } as WorkerOptions);
+      if (bound.has(ns.id))
+        workers.push({
+          name: namespaceWorkerName(ns.id),
+          ...runtimeWorker("binding.mjs"),
+          serviceBindings: { HOST: namespaceHostName(ns.id) },
+        } as WorkerOptions);
     }
   }
   publicWorkers.sort((a, b) => (a.script < b.script ? -1 : a.script > b.script ? 1 : 0));

@@ -86,16 +86,19 @@ export function toWireConfig(config: AssetConfig | undefined, special: SpecialFi
   if (config?.htmlHandling !== undefined) wire.html_handling = config.htmlHandling;
   if (config?.notFoundHandling !== undefined) wire.not_found_handling = config.notFoundHandling;
   if (config?.runWorkerFirst !== undefined) wire.run_worker_first = config.runWorkerFirst;
+  return withSpecialFiles(wire, special);
+}
+
+/** The settings part of a wire config: everything but `_headers` / `_redirects`, which come from the directory. */
+export function wireSettings(wire: WireAssetConfig): WireAssetConfig {
+  const { _headers: _h, _redirects: _r, ...settings } = wire;
+  return settings;
+}
+
+/** Wire settings with the directory's `_headers` / `_redirects` folded in, as Cloudflare takes them. */
+export function withSpecialFiles(settings: WireAssetConfig, special: SpecialFiles): WireAssetConfig {
+  const wire: WireAssetConfig = { ...settings };
   if (special.headers !== undefined) wire._headers = special.headers;
   if (special.redirects !== undefined) wire._redirects = special.redirects;
   return wire;
-}
-
-/** The settings part of a wire config (everything except `_headers` / `_redirects`), as an input-form config. */
-export function fromWireConfig(wire: WireAssetConfig): AssetConfig {
-  const config: AssetConfig = {};
-  if (wire.html_handling !== undefined) config.htmlHandling = wire.html_handling as HtmlHandling;
-  if (wire.not_found_handling !== undefined) config.notFoundHandling = wire.not_found_handling as NotFoundHandling;
-  if (wire.run_worker_first !== undefined) config.runWorkerFirst = wire.run_worker_first as boolean | string[];
-  return config;
 }

@@ -1,7 +1,7 @@
 /**
  * Credentials, account and base URL, resolved at call time inside the provider process.
  *
- * Precedence (architecture contract): resource arguments, then stack config
+ * Precedence: resource arguments, then stack config
  * (`cloudflare:apiToken`, `cloudflare:accountId`, `cloudflare:baseUrl`), then the environment
  * (`CLOUDFLARE_API_TOKEN`, `CLOUDFLARE_ACCOUNT_ID`, `CLOUDFLARE_BASE_URL`).
  *

@@ -1,0 +1,145 @@
+/**
+ * Cron expressions as Cloudflare's Cron Triggers take them: five fields (minute, hour, day of month, month, day of
+ * week) with `*`, lists, ranges and steps; months and weekdays also by 3-letter name, in any case; `L` and `W` in
+ * the day of month (`L`, `LW`, `15W`), `L` and `#` in the day of week (`6L`: the month's last Friday, `2#1`: its
+ * first Monday). Weekdays run 1-7 from Sunday. Times are UTC. Pure: check validates with it, so a bad expression
+ * fails at preview with the field and the reason.
+ */
+
+/** Cloudflare's limit per account on Workers Paid (5 on Free); a script cannot hold more. */
+export const MAX_CRONS = 250;
+
+interface Field {
+  name: string;
+  min: number;
+  max: number;
+  names?: string[];
+}
+
+const FIELDS: Field[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12, names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"] },
+  { name: "day of week", min: 1, max: 7, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
+];
+
+export interface Cron {
+  minutes: Set<number>;
+  hours: Set<number>;
+  months: Set<number>;
+  /** Day of month: `*` (any), listed days, `L`, `LW`, `nW`. */
+  dom: { any: boolean; days: Set<number>; last: boolean; lastWeekday: boolean; nearestWeekday: number[] };
+  /** Day of week (1 = Sunday): `*` (any), listed days, `nL`, `n#k`. */
+  dow: { any: boolean; days: Set<number>; last: number[]; nth: Array<[number, number]> };
+}
+
+class CronError extends Error {}
+
+function value(f: Field, text: string): number {
+  const byName = f.names?.indexOf(text.toUpperCase()) ?? -1;
+  if (byName >= 0) return byName + 1;
+  if (!/^\d+$/.test(text)) throw new CronError(`${f.name}: "${text}" is not a number${f.names ? " or a 3-letter name" : ""}`);
+  const n = Number(text);
+  if (n < f.min || n > f.max)
+    throw new CronError(`${f.name}: ${n} is out of range ${f.min}-${f.max}${f.name === "day of week" ? " (1 = Sunday)" : ""}`);
+  return n;
+}
+
+/** `*`, `a`, `a-b`, each optionally `/step`, into `out`. */
+function range(f: Field, item: string, out: Set<number>): void {
+  const [base, stepText, extra] = item.split("/");
+  if (extra !== undefined || base === undefined || base === "") throw new CronError(`${f.name}: "${item}" is not a value, range or step`);
+  let step = 1;
+  if (stepText !== undefined) {
+    if (!/^\d+$/.test(stepText) || Number(stepText) < 1 || Number(stepText) > f.max)
+      throw new CronError(`${f.name}: step "${stepText}" must be a number from 1 to ${f.max}`);
+    step = Number(stepText);
+  }
+  let lo = f.min;
+  let hi = f.max;
+  if (base !== "*") {
+    const [a, b, more] = base.split("-");
+    if (more !== undefined) throw new CronError(`${f.name}: "${base}" is not a range`);
+    lo = value(f, a ?? "");
+    hi = b === undefined ? (stepText === undefined ? lo : f.max) : value(f, b);
+    if (lo > hi) throw new CronError(`${f.name}: range "${base}" runs backwards`);
+  }
+  for (let n = lo; n <= hi; n += step) out.add(n);
+}
+
+function parseField(f: Field, text: string, special: (item: string) => boolean): Set<number> {
+  const out = new Set<number>();
+  for (const item of text.split(",")) if (!special(item)) range(f, item, out);
+  return out;
+}
+
+/** The parsed expression, or an Error saying which field is wrong and why. */
+export function parseCron(expression: string): Cron | Error {
+  try {
+    const parts = expression.trim().split(/\s+/);
+    if (parts.length !== 5 || parts[0] === "")
+      throw new CronError(`has ${parts[0] === "" ? 0 : parts.length} fields, not 5 (minute hour day-of-month month day-of-week)`);
+    const [minute, hour, dom, month, dow] = parts as [string, string, string, string, string];
+    const cron: Cron = {
+      minutes: parseField(FIELDS[0]!, minute, () => false),
+      hours: parseField(FIELDS[1]!, hour, () => false),
+      months: parseField(FIELDS[3]!, month, () => false),
+      dom: { any: dom.startsWith("*"), days: new Set(), last: false, lastWeekday: false, nearestWeekday: [] },
+      dow: { any: dow.startsWith("*"), days: new Set(), last: [], nth: [] },
+    };
+    cron.dom.days = parseField(FIELDS[2]!, dom, (item) => {
+      const u = item.toUpperCase();
+      if (u === "L") cron.dom.last = true;
+      else if (u === "LW") cron.dom.lastWeekday = true;
+      else if (/^\d+W$/.test(u)) cron.dom.nearestWeekday.push(value(FIELDS[2]!, u.slice(0, -1)));
+      else return false;
+      return true;
+    });
+    cron.dow.days = parseField(FIELDS[4]!, dow, (item) => {
+      const u = item.toUpperCase();
+      const nth = /^(\w+)#(\d+)$/.exec(u);
+      if (/^\w+L$/.test(u)) cron.dow.last.push(value(FIELDS[4]!, u.slice(0, -1)));
+      else if (nth) {
+        const k = Number(nth[2]);
+        if (k < 1 || k > 5) throw new CronError(`day of week: "${item}": the week number after # must be 1-5`);
+        cron.dow.nth.push([value(FIELDS[4]!, nth[1]!), k]);
+      } else return false;
+      return true;
+    });
+    return cron;
+  } catch (err) {
+    if (err instanceof CronError) return err;
+    throw err;
+  }
+}
+
+/** The check failures of a `crons` input: a list of distinct expressions, at most {@link MAX_CRONS}. */
+export function cronsFailures(
+  property: string,
+  value: unknown,
+  isUnknown: (v: unknown) => boolean,
+): Array<{ property: string; reason: string }> {
+  if (value === undefined || value === null || isUnknown(value)) return [];
+  if (!Array.isArray(value)) return [{ property, reason: `must be a list of cron expressions, e.g. ["*/30 * * * *"]` }];
+  const failures: Array<{ property: string; reason: string }> = [];
+  if (value.length > MAX_CRONS)
+    failures.push({ property, reason: `must hold at most ${MAX_CRONS} cron expressions (got ${value.length})` });
+  const seen = new Set<string>();
+  value.forEach((v, i) => {
+    if (isUnknown(v)) return;
+    const p = `${property}[${i}]`;
+    if (typeof v !== "string") failures.push({ property: p, reason: `must be a cron expression (a string), got ${JSON.stringify(v)}` });
+    else {
+      const parsed = parseCron(v);
+      if (parsed instanceof Error)
+        failures.push({
+          property: p,
+          reason: `is not a Cloudflare cron expression: ${parsed.message}; allowed: 5 fields (minute 0-59, hour 0-23, day of month 1-31 or L/LW/nW, month 1-12 or JAN-DEC, day of week 1-7 or SUN-SAT with nL and n#k), each *, a value, a-b, a list or a /step`,
+        });
+      else if (seen.has(v.trim())) failures.push({ property: p, reason: "is listed twice: each cron expression once" });
+      seen.add(v.trim());
+    }
+  });
+  return failures;
+}

@@ -1,0 +1,58 @@
+/** The resource boundary: each provider method gets the engine's values without its internal keys. */
+import { describe, expect, it } from "vitest";
+import { defineProvider, resourceSpec } from "../../provider/resources/resource-kit";
+
+describe("defineProvider", () => {
+  it("strips internal keys from every argument of every method, and gives read {} for no state", async () => {
+    const seen: unknown[] = [];
+    const provider = defineProvider<{ a: number }, { b: number }>({
+      async check(olds, news) {
+        seen.push([olds, news]);
+        return { inputs: news as { a: number } };
+      },
+      async diff(...args) {
+        seen.push(args);
+        return { changes: false };
+      },
+      async create(inputs) {
+        seen.push([inputs]);
+        return { id: "x", outs: { b: inputs.a } };
+      },
+      async read(...args) {
+        seen.push(args);
+        return {};
+      },
+      async update(...args) {
+        seen.push(args);
+        return { outs: { b: 1 } };
+      },
+      async delete(...args) {
+        seen.push(args);
+      },
+    });
+    const p = { __provider: "exports.handler = ...", __internal: 1 };
+    await provider.check!({ a: 0, ...p }, { a: 1, ...p });
+    await provider.diff!("x", { b: 1, ...p }, { a: 1, ...p });
+    await provider.create({ a: 1, ...p });
+    await provider.read!("x", { b: 1, ...p });
+    await provider.read!("x");
+    await provider.update!("x", { b: 1, ...p }, { a: 2, ...p });
+    await provider.delete!("x", { b: 1, ...p });
+    expect(seen).toEqual([
+      [{ a: 0 }, { a: 1 }],
+      ["x", { b: 1 }, { a: 1 }],
+      [{ a: 1 }],
+      ["x", { b: 1 }],
+      ["x", {}],
+      ["x", { b: 1 }, { a: 2 }],
+      ["x", { b: 1 }],
+    ]);
+  });
+});
+
+describe("resourceSpec", () => {
+  it("returns the spec as given (the key checks are the compiler's)", () => {
+    const spec = resourceSpec<{ name: string; accountId?: string }>()({ kind: "Worker", inputs: ["name", "accountId"], outputs: ["etag"] });
+    expect(spec).toEqual({ kind: "Worker", inputs: ["name", "accountId"], outputs: ["etag"] });
+  });
+});
