@@ -15,6 +15,8 @@ export interface EmulatorContext {
   signer: TokenSigner;
   /** Refuses a Worker that would not start (throws an ApiError); set when uploads are validated by the runtime. */
   validateScript?: (script: Script) => Promise<void>;
+  /** Called (and awaited) after an API write to a KV namespace (`<account>:<namespace id>`): the runtime drops its reads. */
+  kvChanged?: (key: string) => Promise<void>;
   /** Runs a Worker's scheduled() now; set when the runtime serves the Workers. */
   scheduled?: (target: ScheduledTarget, cron: string, scheduledTime: number) => Promise<{ outcome: string; noRetry: boolean }>;
   /** The Workers' invocations as tail events; set when the runtime serves the Workers. */

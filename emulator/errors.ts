@@ -86,6 +86,18 @@ export const Codes = {
   DOMAIN_NOT_FOUND: 100114,
   /** [I] A hostname outside the zone named for a custom domain. */
   DOMAIN_NOT_IN_ZONE: 100116,
+  /** KV: no value under that key ("get: 'key not found'"). */
+  KV_KEY_NOT_FOUND: 10009,
+  /** KV: no namespace with that id (the same number as the injected-fault code above). */
+  KV_NAMESPACE_NOT_FOUND: 10013,
+  /** KV: "a namespace with this account ID and title already exists". */
+  KV_TITLE_EXISTS: 10014,
+  /** [I] KV key over 512 bytes (HTTP 414, as Workers' KV binding answers). */
+  KV_KEY_TOO_LONG: 10001,
+  /** [I] KV value over 25 MiB (HTTP 413). */
+  KV_VALUE_TOO_LARGE: 10001,
+  /** [I] KV metadata over 1024 bytes (HTTP 413). */
+  KV_METADATA_TOO_LARGE: 10001,
 } as const;
 
 export interface ErrorItem {

@@ -85,12 +85,12 @@ async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promi
   const runtime = new WorkersRuntime(emulator.ctx.store, {
     port: options.workersPort,
     host: emulator.options.host,
-    dataDir: emulator.options.dataDir,
     validate,
     logs: options.workerLogs,
   });
   emulator.ctx.validateScript = (script) => runtime.validate(script);
   emulator.ctx.changeListeners.push(() => runtime.notify());
+  emulator.ctx.kvChanged = (key) => runtime.invalidateKv(key);
   if (options.workersPort !== undefined) {
     emulator.ctx.scheduled = (target, cron, time) => runtime.scheduled(target, cron, time);
     if (options.workerLogs) emulator.ctx.tail = runtime.tail;

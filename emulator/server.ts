@@ -21,6 +21,7 @@ import { settingsRoutes } from "./routes/settings";
 import { tagRoutes } from "./routes/tags";
 import { secretRoutes } from "./routes/secrets";
 import { assetRoutes } from "./routes/assets";
+import { KV_ROUTE, kvRoutes } from "./routes/kv";
 import { scheduledOperatorRoutes, scheduleRoutes } from "./routes/schedules";
 import { tailOperatorRoutes } from "./routes/tail";
 import { stateSnapshot } from "./snapshot";
@@ -154,7 +155,8 @@ function persistMutations(ctx: EmulatorContext): MiddlewareHandler<AppEnv> {
       if (c.error && !(c.error instanceof ApiError) && store.changed) store.rollback();
       else await store.flush();
     } finally {
-      for (const listener of ctx.changeListeners) listener();
+      // KV data is not what the Workers run: the runtime reads it from the store at each call.
+      if (!c.req.path.includes("/storage/kv/")) for (const listener of ctx.changeListeners) listener();
     }
     if (store.generation !== generation && !c.error)
       throw new Error("the change could not be persisted and was rolled back; nothing was changed");
@@ -275,6 +277,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.route(WORKERS, tagRoutes(ctx));
   app.route(WORKERS, secretRoutes(ctx));
   app.route(WORKERS, assetRoutes(ctx));
+  app.route(`${API_PREFIX}${KV_ROUTE}`, kvRoutes(ctx));
   app.route(WORKERS, scheduleRoutes(ctx));
   app.route(WORKERS, workerDomainRoutes(ctx));
   app.route(API_PREFIX, zoneRoutes(ctx));

@@ -9,7 +9,8 @@
  * size}], bindings: [{name, type}], secrets: string[], has_assets, has_modules, assets: {manifest: {path: hash},
  * config} | null, compatibility_date, compatibility_flags, usage_model, logpush, created_on, modified_on }`, plus
  * `subdomain: {enabled, previews_enabled}` for account-level Workers; `zones: { <name>: {id, account, routes,
- * custom_hostnames: [{id, hostname, status}], fallback_origin} }`.
+ * custom_hostnames: [{id, hostname, status}], fallback_origin} }`.; each account also has
+ * `kv: { <title>: { id, keys: string[] } }` (KV values are left out).
  */
 import type { Script, ScriptContainer, Store } from "./store";
 
@@ -60,7 +61,9 @@ export function stateSnapshot(store: Store): Record<string, unknown> {
         { id: ns.id, name: ns.name, trusted_workers: ns.trusted_workers, ...containerSnapshot(ns) },
       ]),
     );
-    accounts[accId] = { namespaces, workers: containerSnapshot(acc.workers), domains: Object.values(acc.domains ?? {}) };
+    // KV namespaces by title, with their keys (values are left out: they may be secrets).
+    const kv = Object.fromEntries(Object.values(acc.kv ?? {}).map((k) => [k.title, { id: k.id, keys: Object.keys(k.entries).sort() }]));
+    accounts[accId] = { namespaces, workers: containerSnapshot(acc.workers), domains: Object.values(acc.domains ?? {}), kv };
   }
   const zones = Object.fromEntries(
     Object.values(store.state.zones).map((z) => [

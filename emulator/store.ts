@@ -107,12 +107,30 @@ export interface Namespace extends ScriptContainer {
   modified_by: string;
 }
 
+/** A KV value: its bytes (base64), optional metadata, and expiry in seconds since the epoch. */
+export interface KvEntry {
+  value: string;
+  metadata?: unknown;
+  expiration?: number;
+}
+
+export interface KvNamespace {
+  /** 32 hex characters, as Cloudflare's. */
+  id: string;
+  title: string;
+  created_on: string;
+  /** Key → entry; expired entries are dropped when met. */
+  entries: Record<string, KvEntry>;
+}
+
 export interface Account {
   namespaces: Record<string, Namespace>;
   /** Account-level Workers, created with the first one. */
   workers?: ScriptContainer;
   /** Workers custom domains by id. */
   domains?: Record<string, WorkerDomain>;
+  /** KV namespaces by id, created with the first one. */
+  kv?: Record<string, KvNamespace>;
 }
 
 export interface UploadSession {
@@ -186,6 +204,10 @@ function normalize(state: State): State {
     for (const ns of Object.values(acc.namespaces)) withDicts(ns);
     if (acc.workers) withDicts(acc.workers);
     if (acc.domains) acc.domains = dict(acc.domains);
+    if (acc.kv) {
+      acc.kv = dict(acc.kv);
+      for (const kv of Object.values(acc.kv)) kv.entries = dict(kv.entries);
+    }
   }
   state.zones = dict(state.zones ?? {});
   for (const z of Object.values(state.zones)) {
@@ -290,6 +312,13 @@ export class Store {
     const acc = this.account(accountId);
     acc.domains ??= dict();
     return acc.domains;
+  }
+
+  /** The KV namespaces of an account by id, created on first use. */
+  kvNamespaces(accountId: string): Record<string, KvNamespace> {
+    const acc = this.account(accountId);
+    acc.kv ??= dict();
+    return acc.kv;
   }
 
   /** A container by its id (upload sessions refer to one so). */

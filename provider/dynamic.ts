@@ -8,6 +8,8 @@ import { failuresForEngine } from "./check-failures";
 import { persistCompileCache } from "./compile-cache";
 import { configureFromStack } from "./credentials";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
+import { kvEntriesProvider } from "./resources/kv-entries";
+import { kvNamespaceProvider } from "./resources/kv-namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
 import { staticAssetsProvider } from "./resources/static-assets";
 import { tenantProvider } from "./resources/tenant-resource";
@@ -28,6 +30,8 @@ export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = 
   WorkerDomain: workerDomainProvider,
   WorkerRoute: workerRouteProvider,
   CustomHostname: customHostnameProvider,
+  KvNamespace: kvNamespaceProvider,
+  KvEntries: kvEntriesProvider,
 };
 
 /** The dynamic provider's `configure` hook: receives the whole stack config, once per process. */

@@ -21,6 +21,8 @@ export { StaticAssets, type StaticAssetsArgs, type AssetsAttachment, type AssetC
 export { WorkerDomain, type WorkerDomainArgs } from "./resources/hostnames/worker-domain";
 export { WorkerRoute, type WorkerRouteArgs } from "./resources/hostnames/worker-route";
 export { CustomHostname, type CustomHostnameArgs } from "./resources/hostnames/custom-hostname";
+export { KvNamespace, kvBinding, type KvNamespaceArgs } from "./resources/kv-namespace";
+export { KvEntries, type KvEntriesArgs } from "./resources/kv-entries";
 export { Tenant, tenantTag, type TenantArgs, type TenantAssetsArgs } from "./tenant";
 export { offboardByTag, tagFilter, type OffboardOptions, type OffboardResult } from "./offboard";
 export { detectDrift, driftFromPreview, formatDrift, type DriftReport, type DriftedResource } from "./drift";

@@ -29,14 +29,13 @@ import { namespaceHostName } from "./namespace-host";
 import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
 import { accountWorkerName, FRONT_WORKER, type LoaderModule, loaderModule, type RuntimeState } from "./scripts";
 import { type FrontUpstream, WorkersFront } from "./front";
+import { KV_WORKER } from "./kv-service";
 import { CONTROL_HEADER, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
 export interface RuntimeOptions {
   /** Serve the account-level Workers on this port (0 = a free one); undefined = no serving. */
   port?: number;
   host?: string;
-  /** Persist KV under `<dataDir>/kv`. */
-  dataDir?: string;
   /** Validate uploads by loading them. */
   validate: boolean;
   /** A line per invocation and the Workers' console output on stderr, and the live tail (tails on). */
@@ -165,7 +164,6 @@ export class WorkersRuntime {
         }
       },
     };
-    if (this.options.dataDir) shared.kvPersist = join(this.options.dataDir, "kv");
     // Miniflare's own log (the asset and router Workers' errors), with the Workers' output.
     if (logs && this.mfModule) shared.log = new this.mfModule.Log(this.mfModule.LogLevel.WARN);
     return shared as Partial<MiniflareOptions>;
@@ -232,6 +230,17 @@ export class WorkersRuntime {
   upstream(): FrontUpstream | { error: string } {
     if (this.loadError || !this.frontSocket) return { error: this.loadError?.message ?? "not started" };
     return this.frontSocket;
+  }
+
+  /** An API write to a KV namespace: the KV Worker drops its cached reads of it (a workerd restarting has none). */
+  async invalidateKv(key: string): Promise<void> {
+    if (!this.mf || this.options.port === undefined || this.closed) return;
+    try {
+      const worker = (await this.mf.getWorker(KV_WORKER)) as unknown as { fetch(url: string, init: { method: string }): Promise<unknown> };
+      await worker.fetch(`http://kv/invalidate?ns=${encodeURIComponent(key)}`, { method: "POST" });
+    } catch {
+      // workerd is restarting or stopped: it starts with an empty cache.
+    }
   }
 
   /** The API changed something: reload soon, and before the next request in any case. */

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import type { Log, WorkerOptions } from "miniflare";
 import type { Module, Script, ScriptContainer, Store } from "../store";
 import type { MiniflareModule } from "./miniflare-internals";
+import { kvBindingTarget } from "./kv-service";
 import { buildNamespaceHost, namespaceHostName, type ScriptPayload, SCRIPTS_BINDING } from "./namespace-host";
 import {
   accountWorkerName,
@@ -28,6 +29,7 @@ import {
 } from "./scripts";
 import { entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 import type { HostTable } from "./workers/front.mjs" with { "resolution-mode": "import" };
+import { KV_WORKER, kvService } from "./kv-service";
 
 /** An account-level Worker the workers port serves: on workers.dev (`dev`), or the target of a domain or route. */
 interface PublicWorker {
@@ -78,8 +80,7 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     compatibilityDate,
     compatibilityFlags: flags,
     bindings: { ...r.values, __WFP_CONFIG: { unsupported: r.unsupported }, __WFP_TOKEN: bc.token },
-    kvNamespaces: r.kv,
-    serviceBindings: r.services,
+    serviceBindings: { ...r.services, ...Object.fromEntries(Object.entries(r.kv).map(([n, key]) => [n, kvBindingTarget(key)])) },
     wrappedBindings: r.dispatch,
   };
   if (bc.tailSink) options.tails = [{ name: TAIL_WORKER, entrypoint: "Tail", props: { account: bc.account, script: script.name } }];
@@ -183,6 +184,13 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
   const usedAssetSets = new Set<string>();
   const workers: WorkerOptions[] = [
     { name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: RUNTIME_COMPATIBILITY_DATE } as WorkerOptions,
+    // Every KV binding: the store's namespaces, through a function of this process (not in the fingerprint).
+    {
+      name: KV_WORKER,
+      ...runtimeWorker("kv.mjs"),
+      compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
+      serviceBindings: { STORE: kvService(store, Date.now) },
+    } as WorkerOptions,
   ];
   if (state.tailSink)
     workers.push({

@@ -25,6 +25,7 @@ import {
   runtimeFlags,
   type Unsupported,
 } from "./scripts";
+import { kvBindingTarget } from "./kv-service";
 import { ENTRY_MODULE, runtimeWorker } from "./worker-sources";
 
 /** The host's binding with its table at start, left out of the config's fingerprint. */
@@ -123,7 +124,6 @@ export async function buildNamespaceHost(
   };
   // The user Workers' traces, through the host's WfpTail, to the runtime.
   if (bc.tailSink) serviceBindings.__WFP_SINK = bc.tailSink;
-  const kvNamespaces: Record<string, string> = {};
   const wrappedBindings: Record<string, unknown> = {};
   const [service, kv, dispatch] = [interner("__WFP_S"), interner("__WFP_K"), interner("__WFP_D")];
   const outbounds = bc.outbounds.get(ns.id)!;
@@ -144,7 +144,7 @@ export async function buildNamespaceHost(
     }
     for (const [name, id] of Object.entries(r.kv)) {
       const key = kv(id);
-      kvNamespaces[key] = id;
+      serviceBindings[key] = kvBindingTarget(id);
       shape.kv[name] = key;
     }
     for (const [name, binding] of Object.entries(r.dispatch)) {
@@ -189,7 +189,6 @@ export async function buildNamespaceHost(
       __WFP_WHO: { account: bc.account, namespace: ns.name },
     },
     serviceBindings,
-    kvNamespaces,
     wrappedBindings,
   };
   return { options: options as unknown as WorkerOptions, scripts };

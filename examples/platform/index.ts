@@ -3,10 +3,11 @@
  * - a dispatch namespace, and one Tenant (user Worker, secrets, static assets) per entry;
  * - an outbound Worker that sees every fetch() of the user Workers: it blocks the file's `blockedHosts` and tells
  *   other hosts which tenant is calling;
- * - the dispatch Worker, on workers.dev, that routes `<tenant>.<domain>` (or `/<tenant>/`) to the tenant's Worker
- *   with the custom limits of its plan.
- * Adding or removing an entry adds or removes exactly that tenant's resources (and updates the dispatcher's
- * routing table).
+ * - the dispatch Worker, on workers.dev, that routes a request to the tenant's Worker with the custom limits of its
+ *   plan: by its hostname through a KV namespace the stack writes (`<hostname>` and `tenant:<id>` → tenant and
+ *   plan), else by `<tenant>.<domain>` or `/<tenant>/`.
+ * Adding or removing an entry adds or removes exactly that tenant's resources and its routing keys; the dispatch
+ * and outbound Workers are not uploaded again.
  *
  * Config (root Pulumi.yaml): `platform:namespace`, `platform:tenantsFile` (relative to the project),
  * `platform:domain` (the routing domain, default `localhost`), `platform:zone` (the Cloudflare for SaaS zone of the
@@ -17,7 +18,7 @@
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // Users import from "pulumi-cloudflare-wfp"; inside this repository the example uses the source.
-import { CustomHostname, DispatchNamespace, Tenant, Worker, WorkerRoute } from "../../provider";
+import { CustomHostname, DispatchNamespace, KvEntries, KvNamespace, Tenant, Worker, WorkerRoute } from "../../provider";
 import { resolveSecrets } from "./secrets";
 import { parseShard, stackHolds } from "./shards";
 import { loadPlatformFile, PLANS } from "./tenants";
@@ -30,7 +31,6 @@ const here = (...parts: string[]) => path.resolve(__dirname, "../../../examples/
 const platform = loadPlatformFile(path.resolve(root, config.get("tenantsFile") ?? "examples/platform/tenants.yaml"));
 const domain = config.get("domain") ?? "localhost";
 const zone = config.get("zone") ?? "platform.test";
-const tenantHostnames = Object.fromEntries(platform.tenants.flatMap((t) => t.hostnames.map((h) => [h, t.id])));
 const compatibilityDate = "2025-06-01";
 
 const configuredNamespace = config.get("namespace") ?? "platform-tenants";
@@ -56,6 +56,13 @@ const secretValues = resolveSecrets(
   root,
 );
 
+// A tenant's own KV namespaces (seed 001's pattern): one KvNamespace each, bound by its id.
+const tenantKv = (t: (typeof ours)[number]) =>
+  t.kvNamespaces.map((binding) => {
+    const kv = new KvNamespace(`${t.id}-${binding.toLowerCase()}`, { title: `${configuredNamespace}-${t.id}-${binding.toLowerCase()}` });
+    return { type: "kv_namespace" as const, name: binding, namespaceId: kv.namespaceId };
+  });
+
 const tenants = ours.map(
   (t) =>
     new Tenant(t.id, {
@@ -67,7 +74,7 @@ const tenants = ours.map(
       mainModule: t.worker.mainModule,
       compatibilityDate: t.worker.compatibilityDate,
       compatibilityFlags: t.worker.compatibilityFlags,
-      bindings: t.worker.bindings as never,
+      bindings: [...(t.worker.bindings ?? []), ...tenantKv(t)] as never,
       limits: { cpuMs: PLANS[t.plan].cpuMs },
       secrets: Object.fromEntries(Object.entries(t.secrets).map(([name, key]) => [name, secretValues.get(key) as pulumi.Output<string>])),
       assets: t.assets && {
@@ -81,9 +88,20 @@ const tenants = ours.map(
     }),
 );
 
+// The routing table: a key per hostname and per tenant id. A tenant added or removed changes these keys only.
+const routes = namespace && new KvNamespace("routes", { title: pulumi.interpolate`${namespace.name}-routes` });
+const routeEntries: Record<string, string> = {};
+for (const t of platform.tenants) {
+  const value = JSON.stringify({ tenant: t.id, plan: t.plan });
+  routeEntries[`tenant:${t.id}`] = value;
+  for (const host of t.hostnames) routeEntries[host] = value;
+}
+if (routes) new KvEntries("routes", { namespaceId: routes.namespaceId, entries: routeEntries });
+
 const dispatcher =
   namespace &&
   outbound &&
+  routes &&
   new Worker("dispatcher", {
     name: pulumi.interpolate`${namespace.name}-dispatcher`,
     modules: [{ name: "worker.js", path: here("dispatcher/worker.js") }],
@@ -97,14 +115,15 @@ const dispatcher =
         outbound: { worker: { service: outbound.name }, params: [{ name: "tenant_id" }] },
       },
       { type: "json", name: "PLANS", json: PLANS },
-      { type: "json", name: "TENANT_PLANS", json: Object.fromEntries(platform.tenants.map((t) => [t.id, t.plan])) },
+      { type: "kv_namespace", name: "ROUTES", namespaceId: routes.namespaceId },
       { type: "plain_text", name: "ROUTING_DOMAIN", text: domain },
-      { type: "json", name: "TENANT_HOSTNAMES", json: tenantHostnames },
     ],
   });
 
-// Tenants' own hostnames: every host of the zone, its custom hostnames included, goes to the dispatcher.
-if (dispatcher && Object.keys(tenantHostnames).length > 0) new WorkerRoute("saas", { zone, pattern: "*/*", script: dispatcher.name });
+// Tenants' own hostnames: every host of the zone, its custom hostnames included, goes to the dispatcher, which finds
+// the tenant by hostname in ROUTES.
+if (dispatcher && platform.tenants.some((t) => t.hostnames.length > 0))
+  new WorkerRoute("saas", { zone, pattern: "*/*", script: dispatcher.name });
 const hostnames = ours.flatMap((t) =>
   t.hostnames.map((hostname) => ({
     tenant: t.id,
@@ -126,6 +145,7 @@ export const customHostnames = pulumi.all(
     })),
   ),
 );
+export const routesNamespaceId = routes?.namespaceId;
 export const deployed = pulumi.all(
   tenants.map((t) =>
     pulumi.all([t.scriptName, t.etag, t.tags, t.secretNames, t.assetFiles]).apply(([script, etag, tags, secrets, assetFiles]) => ({

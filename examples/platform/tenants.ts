@@ -47,8 +47,10 @@ export interface TenantEntry {
   /** Secret name → key of the stack's secret config holding its value. */
   secrets: Record<string, string>;
   tags: string[];
-  /** The tenant's own hostnames (custom hostnames of the platform's zone), e.g. shop.acme.com. */
+  /** Host names the dispatch Worker routes to this tenant (through the routing KV namespace). */
   hostnames: string[];
+  /** Binding names of KV namespaces of the tenant's own (one KvNamespace each). */
+  kvNamespaces: string[];
 }
 
 export class TenantsFileError extends Error {
@@ -63,7 +65,7 @@ export class TenantsFileError extends Error {
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
-const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags", "hostnames"]);
+const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags", "hostnames", "kvNamespaces"]);
 const WORKER_KEYS = new Set(["dir", "modules", "mainModule", "compatibilityDate", "compatibilityFlags", "bindings"]);
 const ASSETS_KEYS = new Set(["directory", "htmlHandling", "notFoundHandling", "runWorkerFirst"]);
 
@@ -118,7 +120,7 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
   }
 
   const seen = new Map<string, number>();
-  const hostnameOwners = new Map<string, string>();
+  const hostOwners = new Map<string, string>();
   const tenants: TenantEntry[] = [];
   doc.tenants.forEach((raw: unknown, index: number) => {
     const where = `tenants[${index}]`;
@@ -177,22 +179,33 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
 
     const hostnames: string[] = [];
     if (raw.hostnames !== undefined) {
-      if (!Array.isArray(raw.hostnames)) problem("hostnames", "must be a list of host names such as shop.acme.com");
+      if (!Array.isArray(raw.hostnames)) problem("hostnames", "must be a list of host names such as shop.example.com");
       else
         raw.hostnames.forEach((host, i) => {
-          const owner = typeof host === "string" ? hostnameOwners.get(host) : undefined;
           if (typeof host !== "string" || !HOSTNAME.test(host) || !host.includes("."))
-            problem(`hostnames[${i}]`, "must be a lowercase host name such as shop.acme.com");
-          else if (owner !== undefined) problem(`hostnames[${i}]`, `"${host}" is already a hostname of tenant "${owner}"`);
+            problem(`hostnames[${i}]`, `${JSON.stringify(host)} must be a lowercase host name with a dot, such as shop.example.com`);
+          else if (hostOwners.has(host)) problem(`hostnames[${i}]`, `${host} is already a hostname of tenant "${hostOwners.get(host)}"`);
           else {
-            hostnameOwners.set(host, String(raw.id));
+            hostOwners.set(host, String(raw.id));
             hostnames.push(host);
           }
         });
     }
 
+    const kvNamespaces: string[] = [];
+    if (raw.kvNamespaces !== undefined) {
+      if (!Array.isArray(raw.kvNamespaces)) problem("kvNamespaces", "must be a list of binding names, such as [SESSIONS]");
+      else
+        raw.kvNamespaces.forEach((name, i) => {
+          if (typeof name !== "string" || !SECRET_NAME.test(name))
+            problem(`kvNamespaces[${i}]`, "must be a binding name (letters, digits, _; not starting with a digit)");
+          else if (kvNamespaces.includes(name)) problem(`kvNamespaces[${i}]`, `lists ${name} twice`);
+          else kvNamespaces.push(name);
+        });
+    }
+
     if (worker && typeof raw.id === "string" && typeof plan === "string" && plan in PLANS) {
-      tenants.push({ id: raw.id, plan: plan as Plan, worker, assets, secrets, tags, hostnames });
+      tenants.push({ id: raw.id, plan: plan as Plan, worker, assets, secrets, tags, hostnames, kvNamespaces });
     }
   });
   if (problems.length > 0) throw new TenantsFileError(file, problems);

@@ -24,6 +24,8 @@ export interface ApiRequest {
   path: string;
   /** The path is the API's own (`/zones/...`), not under the account's Workers. */
   root?: boolean;
+  /** The path is relative to the account, for APIs outside Workers (KV: `/storage/kv/namespaces`). */
+  accountRoot?: boolean;
   query?: Record<string, string | number | boolean | undefined>;
   /** A JSON value, or FormData for multipart endpoints. */
   body?: unknown;
@@ -194,7 +196,8 @@ export class CloudflareApi {
   }
 
   private fullPath(request: ApiRequest): string {
-    return request.root ? request.path : `/accounts/${this.accountId}/workers${request.path}`;
+    if (request.root) return request.path;
+    return `/accounts/${this.accountId}${request.accountRoot ? "" : "/workers"}${request.path}`;
   }
 
   private options(request: ApiRequest) {

@@ -18,6 +18,9 @@ export const CODES = {
   namespaceNotFound: 100119,
   namespaceExists: 100120,
   secretNotFound: 10056,
+  kvNamespaceNotFound: 10013,
+  kvKeyNotFound: 10009,
+  kvTitleExists: 10014,
 } as const;
 
 export interface CloudflareApiErrorInit {

@@ -21,7 +21,9 @@ export type ResourceKind =
   | "Tenant"
   | "WorkerDomain"
   | "WorkerRoute"
-  | "CustomHostname";
+  | "CustomHostname"
+  | "KvNamespace"
+  | "KvEntries";
 const KINDS: readonly ResourceKind[] = [
   "DispatchNamespace",
   "UserScript",
@@ -32,6 +34,8 @@ const KINDS: readonly ResourceKind[] = [
   "WorkerDomain",
   "WorkerRoute",
   "CustomHostname",
+  "KvNamespace",
+  "KvEntries",
 ];
 
 /**

@@ -46,7 +46,9 @@ function makeFixture(base: string): Fixture {
     {
       id: "billing",
       plan: "pro",
-      worker: { ...w("billing"), bindings: [{ type: "kv_namespace", name: "KV", namespaceId: "0f2ac74b498b48028cb68387c421e279" }] },
+      hostnames: ["billing.example.com"],
+      kvNamespaces: ["KV"],
+      worker: w("billing"),
       secrets: { STRIPE_KEY: "stripeKey", WEBHOOK_SECRET: "hookSecret" },
     },
     { id: "multi", worker: w("multi", ["index.js", "lib.js"]) },
@@ -83,6 +85,14 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
   let fixture: Fixture;
 
   const scripts = async () => (await em.state()).accounts[ACCOUNT_ID]?.namespaces[NS]?.scripts ?? {};
+  /** The routing KV namespace's values, through the API. */
+  const kvBase = () => `${em.apiBase}/accounts/${ACCOUNT_ID}/storage/kv/namespaces/${routesId}`;
+  let routesId = "";
+  const routeOf = async (key: string) => {
+    routesId ||= (await em.state()).accounts[ACCOUNT_ID].kv[`${NS}-routes`].id;
+    const r = await em.api("GET", `${kvBase()}/values/${encodeURIComponent(key)}`);
+    return r.status === 200 ? JSON.parse(r.text) : undefined;
+  };
   /** A request through the dispatch Worker, routed by the tenant's subdomain. */
   const through = (tenant: string, path = "/") => get(em.emu.workersUrl!, `${tenant}.localhost`, path);
 
@@ -124,13 +134,29 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
       namespace: NS,
       outbound: { worker: { service: `${NS}-outbound` }, params: [{ name: "tenant_id" }] },
     });
-    expect(byName.TENANT_PLANS.json).toEqual({ site: "free", billing: "pro", multi: "free", tagged: "free", doomed: "free" });
+    // The routing table is a KV namespace the stack writes, not a binding of the dispatcher.
+    const kv = (await em.state()).accounts[ACCOUNT_ID].kv;
+    expect(byName.ROUTES).toEqual({ type: "kv_namespace", name: "ROUTES", namespace_id: kv[`${NS}-routes`].id });
+    expect(kv[`${NS}-routes`].keys).toEqual([
+      "billing.example.com",
+      "tenant:billing",
+      "tenant:doomed",
+      "tenant:multi",
+      "tenant:site",
+      "tenant:tagged",
+    ]);
+    expect(await routeOf("tenant:billing")).toEqual({ tenant: "billing", plan: "pro" });
+    // billing's own KV namespace, bound by the id of the KvNamespace the program made.
+    const billingKv = (await em.api("GET", `/dispatch/namespaces/${NS}/scripts/billing/settings`)).body.result.bindings;
+    expect(billingKv).toContainEqual({ type: "kv_namespace", name: "KV", namespace_id: kv[`${NS}-billing-kv`].id });
     expect(byName.PLANS.json.pro).toEqual({ cpuMs: 500, subRequests: 50 });
     expect((await settings(`${NS}-outbound`)).bindings).toEqual([{ type: "json", name: "BLOCKED_HOSTS", json: [] }]);
 
     // And it serves: each tenant through the dispatcher, assets included, and the dispatcher's 404 for no tenant.
     expect(await through("multi")).toMatchObject({ status: 200, text: "multi" });
     expect(await through("billing")).toMatchObject({ status: 200, text: "billing" });
+    // By its own hostname, through the routing KV namespace.
+    expect(await get(em.emu.workersUrl!, "billing.example.com", "/")).toMatchObject({ status: 200, text: "billing" });
     // html_handling auto-trailing-slash: /about.html redirects to /about, which serves it.
     expect(await through("site", "/about.html")).toMatchObject({ status: 307, headers: { location: "/about" } });
     expect(await through("site", "/about")).toMatchObject({ status: 200, text: "<h1>about</h1>\n" });
@@ -169,17 +195,29 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
       { id: "newbie", worker: { dir: "newbie", modules: ["worker.js"], compatibilityDate: "2025-06-01" } },
     ];
     setTenants(fixture, withNewbie);
+    await em.clearJournal();
     let up = await project.up();
     expect(up.code, up.output).toBe(0);
     expect(up.output).toMatch(/\+ 1 created/); // the Tenant: one resource
-    expect(up.output).toMatch(/~ 1 updated/); // the dispatcher's table of tenants
+    expect(up.output).toMatch(/~ 1 updated/); // the routing keys (KvEntries)
     expect(Object.keys(await scripts())).toContain("newbie");
+    // Its routing key is written; the dispatch and outbound Workers are not uploaded again.
+    const writes = (await em.writes()).map((w) => `${w.method} ${w.path.replace(/^.*\/accounts\/[^/]+/, "")}`);
+    expect(
+      writes.filter((w) => w.includes(`/workers/scripts/`)),
+      writes.join("\n"),
+    ).toEqual([]);
+    expect(writes.filter((w) => w.includes("/storage/kv/"))).toEqual([
+      expect.stringMatching(/^PUT \/storage\/kv\/namespaces\/[0-9a-f]{32}\/bulk$/),
+    ]);
+    expect(await routeOf("tenant:newbie")).toEqual({ tenant: "newbie", plan: "free" });
 
     setTenants(fixture, fixture.tenants);
     up = await project.up();
     expect(up.code, up.output).toBe(0);
     expect(up.output).toMatch(/- 1 deleted/);
     expect(Object.keys(await scripts()).sort()).toEqual(["billing", "doomed", "multi", "site", "tagged"]);
+    expect(await routeOf("tenant:newbie")).toBeUndefined();
   });
 
   it("refuses a tenant whose Worker throws at startup with Cloudflare's message, and recovers when it is gone", async () => {
@@ -204,16 +242,17 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     const clean = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(clean.code, clean.output).toBe(0);
     // 1 read per tenant (its settings: its secrets' names), plus the namespace, its script list (every tenant's
-    // etag, tags and assets) and the platform's two Workers (the account's script list, then each one's settings
-    // and subdomain).
+    // etag, tags and assets), the platform's two Workers (the account's script list, then each one's settings
+    // and subdomain), and the KV namespaces (routes, billing's) and the routing keys' listing.
     const reads = (await em.journal()).filter((e) => e.method === "GET");
-    expect(reads.length, reads.map((e) => e.path).join("\n")).toBeLessThanOrEqual(fixture.tenants.length + 2 + 5);
+    expect(reads.length, reads.map((e) => e.path).join("\n")).toBeLessThanOrEqual(fixture.tenants.length + 2 + 5 + 3);
 
     await oob.replaceContent(em, NS, "multi", "index.js", "export default { fetch: () => new Response('hacked') };\n");
     await oob.deleteSecret(em, NS, "billing", "STRIPE_KEY");
     await oob.replaceTags(em, NS, "tagged", ["tenant-tagged", "plan-free", "team-red"]);
     await oob.redeployWithOtherAssets(em, NS, "site", "worker.js", worker("site"), { "/other.html": "<h1>not ours</h1>" });
     await oob.deleteScript(em, NS, "doomed");
+    expect((await em.api("DELETE", `${kvBase()}/values/tenant:multi`)).status).toBe(200);
     expect(await through("doomed")).toMatchObject({ status: 404, text: 'No tenant "doomed"\n' });
 
     const preview = await project.preview(["--refresh", "--expect-no-changes"]);
@@ -226,6 +265,7 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(drift.output).toMatch(/Tenant "tagged" update.*tags/);
     expect(drift.output).toMatch(/Tenant "site" update/);
     expect(drift.output).toMatch(/Tenant "doomed" missing/);
+    expect(drift.output).toMatch(/KvEntries "routes" update/);
     expect(drift.output).not.toMatch(/WEBHOOK_SECRET|"platform"/);
 
     const repair = await project.up(["--refresh"]);
@@ -235,10 +275,12 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(s.tagged.tags).toEqual(["tenant-tagged", "plan-free", "team-blue", "wfp-owner=platform/dev"]);
     expect(Object.keys(s.site.assets.manifest).sort()).toEqual(["/about.html", "/index.html"]);
     expect(s.doomed).toBeDefined();
+    expect(await routeOf("tenant:multi")).toEqual({ tenant: "multi", plan: "free" });
 
     const after = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(after.code, after.output).toBe(0);
-    expect((await runDrift(project)).code).toBe(0);
+    const noDrift = await runDrift(project);
+    expect(noDrift.code, noDrift.output).toBe(0);
   });
 
   it("recreates everything when the namespace itself is deleted", async () => {
@@ -292,5 +334,6 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     const account = (await em.state()).accounts[ACCOUNT_ID];
     expect(account?.namespaces ?? {}).toEqual({});
     expect(account?.workers?.scripts ?? {}, "the dispatch and outbound Workers are gone too").toEqual({});
+    expect(account?.kv ?? {}, "the KV namespaces too").toEqual({});
   });
 });

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Harness, start, uniq } from "./helpers";
-import { deployOk, get, type Site } from "./runtime-helpers";
+import { deployOk, get, routesBinding, type Site } from "./runtime-helpers";
 
 const example = (p: string) => readFileSync(new URL(`../../examples/platform/${p}`, import.meta.url), "utf8");
 
@@ -101,7 +101,7 @@ beforeAll(async () => {
       bindings: [
         { type: "dispatch_namespace", name: "DISPATCHER", namespace: ns },
         { type: "json", name: "PLANS", json: {} },
-        { type: "json", name: "TENANT_PLANS", json: {} },
+        await routesBinding(h, {}),
         { type: "plain_text", name: "ROUTING_DOMAIN", text: "dispatcher.localhost" },
       ],
     },

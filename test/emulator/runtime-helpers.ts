@@ -1,6 +1,6 @@
 /** Deploying through the API and requesting through the workers port, for the runtime tests and benches. */
 import { request } from "node:http";
-import { assetHash, type Harness, scriptForm } from "./helpers";
+import { ACCOUNT, assetHash, type Harness, scriptForm } from "./helpers";
 
 export type Modules = Record<string, { content: string; type?: string }>;
 
@@ -71,4 +71,28 @@ export function get(base: string, host: string, path = "/", headers: Record<stri
     req.on("error", reject);
     req.end();
   });
+}
+
+/**
+ * The example dispatcher's routing KV namespace (`ROUTES`): `tenant:<id>` → `{tenant, plan}` per tenant, and each
+ * hostname given → its tenant's. Answers the binding to give the dispatcher.
+ */
+export async function routesBinding(
+  h: Harness,
+  plans: Record<string, string>,
+  hostnames: Record<string, string> = {},
+): Promise<{ type: "kv_namespace"; name: "ROUTES"; namespace_id: string }> {
+  const created = await h.api("POST", `${h.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces`, {
+    json: { title: `routes-${Math.random().toString(16).slice(2)}` },
+  });
+  if (created.status !== 200) throw new Error(`routes namespace: ${created.text}`);
+  const id: string = created.body.result.id;
+  const value = (tenant: string) => JSON.stringify({ tenant, plan: plans[tenant] });
+  const pairs = [
+    ...Object.keys(plans).map((t) => ({ key: `tenant:${t}`, value: value(t) })),
+    ...Object.entries(hostnames).map(([host, t]) => ({ key: host, value: value(t) })),
+  ];
+  const put = await h.api("PUT", `${h.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces/${id}/bulk`, { json: pairs });
+  if (put.status !== 200) throw new Error(`routes entries: ${put.text}`);
+  return { type: "kv_namespace", name: "ROUTES", namespace_id: id };
 }

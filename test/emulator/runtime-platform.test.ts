@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type Harness, start, uniq } from "./helpers";
-import { deployOk, get } from "./runtime-helpers";
+import { deployOk, get, routesBinding } from "./runtime-helpers";
 
 const root = new URL("../../examples/platform/", import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), "utf8");
@@ -108,7 +108,7 @@ beforeAll(async () => {
           outbound: { worker: { service: "outbound" }, params: [{ name: "tenant_id" }] },
         },
         { type: "json", name: "PLANS", json: { free: { cpuMs: 50, subRequests: 10 }, pro: { cpuMs: 500, subRequests: 50 } } },
-        { type: "json", name: "TENANT_PLANS", json: { acme: "free", globex: "pro", initech: "pro" } },
+        await routesBinding(h, { acme: "free", globex: "pro", initech: "pro" }, { "shop.globex.example": "globex" }),
         { type: "plain_text", name: "ROUTING_DOMAIN", text: "localhost" },
       ],
     },
@@ -143,6 +143,13 @@ test("globex: secrets and KV reach its Worker (the response proves it without sh
   expect(r.text).not.toContain(STRIPE);
   const unsigned = await get(base, host("globex"), "/?session=s1", { "x-signature": createHash("sha256").update(WEBHOOK).digest("hex") });
   expect(JSON.parse(unsigned.text).signed).toBe(false);
+});
+
+test("globex by its own hostname: the dispatcher finds it in the routing KV namespace", async () => {
+  const r = await get(base, "shop.globex.example", "/?session=s1", { "x-signature": WEBHOOK });
+  expect(r.status, r.text).toBe(200);
+  expect(JSON.parse(r.text)).toMatchObject({ region: "eu", signed: true });
+  expect((await get(base, "unknown.example", "/")).status).toBe(404);
 });
 
 test("initech: several modules, a text module, a JSON binding; path routing reaches it too", async () => {

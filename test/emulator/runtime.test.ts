@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { pickWorker } from "../../emulator/runtime/workers/front.mjs";
 import { ACCOUNT, envelopeCodes, type Harness, start, uniq } from "./helpers";
-import { deploy, deployOk, get } from "./runtime-helpers";
+import { deploy, deployOk, get, routesBinding } from "./runtime-helpers";
 
 const example = (p: string) => readFileSync(new URL(`../../examples/platform/${p}`, import.meta.url), "utf8");
 const js = (content: string) => ({ "worker.js": { content } });
@@ -85,7 +85,7 @@ beforeAll(async () => {
         outbound: { worker: { service: "outbound" }, params: [{ name: "tenant_id" }] },
       },
       { type: "json", name: "PLANS", json: { small: { subRequests: 2 } } },
-      { type: "json", name: "TENANT_PLANS", json: { fetcher: "small" } },
+      await routesBinding(h, { fetcher: "small" }),
       { type: "plain_text", name: "ROUTING_DOMAIN", text: `${DISPATCHER}.localhost` },
     ],
   });

@@ -20,6 +20,8 @@ import { tenantProvider } from "../../provider/resources/tenant-resource";
 import { customHostnameProvider } from "../../provider/resources/hostnames/custom-hostname";
 import { workerDomainProvider } from "../../provider/resources/hostnames/worker-domain";
 import { workerRouteProvider } from "../../provider/resources/hostnames/worker-route";
+import { kvNamespaceProvider } from "../../provider/resources/kv-namespace";
+import { kvEntriesProvider } from "../../provider/resources/kv-entries";
 import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
 import type { CheckFailure } from "../../provider/validation";
@@ -76,6 +78,8 @@ type Target =
   | "WorkerDomain"
   | "WorkerRoute"
   | "CustomHostname"
+  | "KvNamespace"
+  | "KvEntries"
   | "tenants.yaml";
 
 interface Row {
@@ -99,6 +103,7 @@ const ACCOUNT_RULE = /32 lowercase hex characters/;
 const long = (n: number, c = "a") => c.repeat(n);
 const HOSTNAME_RULE = /lowercase hostname such as shop.example.com/;
 const PATTERN_RULE = /route pattern host\/path such as shop.example.com\/\*/;
+const KV_ID = "0f2ac74b498b48028cb68387c421e279";
 const INSIDE_WORKER_DIR = /must be a relative path inside worker.dir/;
 
 const base = {
@@ -125,6 +130,8 @@ const base = {
   WorkerDomain: (): Record<string, unknown> => ({ hostname: "app.example.com", service: "dispatcher", zone: "example.com" }),
   WorkerRoute: (): Record<string, unknown> => ({ pattern: "*/*", script: "dispatcher", zone: "example.com" }),
   CustomHostname: (): Record<string, unknown> => ({ hostname: "shop.acme.com", zone: "example.com" }),
+  KvNamespace: () => ({ title: "sessions" }),
+  KvEntries: (): Record<string, unknown> => ({ namespaceId: KV_ID, entries: { "acme.example.com": "acme" } }),
   "tenants.yaml": (): Record<string, unknown> => ({
     id: "t1",
     worker: { dir: "w", modules: ["index.js"], compatibilityDate: "2025-06-01" },
@@ -658,6 +665,44 @@ const ROWS: Row[] = [
   yamlRow("tags", "1025 characters", (t) => (t.tags = [long(1025)]), "tags[0]", /at most 1024 characters/),
   yamlRow("tags", "6 tags", (t) => (t.tags = Array.from({ length: 6 }, (_, i) => `t${i}`)), "tags", /at most 5 tags/),
   yamlRow("tags", "duplicate tag", (t) => (t.tags = ["x", "x"]), "tags[1]", /duplicates the tag "x"/),
+  yamlRow("hostnames", '"shop.example.com"', (t) => (t.hostnames = "shop.example.com"), "hostnames", /list of host names/),
+  yamlRow(
+    "hostnames",
+    '["Shop.Example.com"]',
+    (t) => (t.hostnames = ["Shop.Example.com"]),
+    "hostnames[0]",
+    /lowercase host name with a dot/,
+  ),
+  yamlRow(
+    "kvNamespaces",
+    '["sessions-kv"]',
+    (t) => (t.kvNamespaces = ["sessions-kv"]),
+    "kvNamespaces[0]",
+    /binding name \(letters, digits, _/,
+  ),
+
+  // KvNamespace
+  ...set("KvNamespace", "title", [
+    ["(missing)", MISSING, undefined, /is required: the namespace's title/],
+    ['" "', " ", undefined, /must not be empty or blank/],
+    ["513 characters", long(513), undefined, /at most 512 characters/],
+  ]),
+  ...set("KvNamespace", "accountId", [['"acct"', "acct", undefined, ACCOUNT_RULE]]),
+  ...set("KvNamespace", "(unknown input)", [['name: "x"', undefined, "name", /is not an input of KvNamespace; use title, accountId/]]).map(
+    (r) => ({ ...r, value: () => ({ ...base.KvNamespace(), name: "x" }) }),
+  ),
+
+  // KvEntries
+  ...set("KvEntries", "namespaceId", [
+    ["(missing)", MISSING, undefined, /is required: the KV namespace's id/],
+    ['"sessions"', "sessions", undefined, /32 lowercase hex characters \(a KvNamespace's namespaceId\)/],
+  ]),
+  ...set("KvEntries", "entries", [
+    ["(missing)", MISSING, undefined, /is required: a map of key → string value/],
+    ['["a"]', ["a"], undefined, /must be a map of key → string value/],
+    ["a 513-byte key", { [long(513, "k")]: "v" }, "entries", /is 513 bytes: KV keys are at most 512 bytes/],
+    ["a number", { count: 3 }, "entries.count", /must be a string \(got number\)/],
+  ]),
 ];
 
 // Worker: every script input of UserScript, checked by the same parts, without a namespace; then its own.
@@ -723,6 +768,8 @@ const providers = {
   WorkerDomain: workerDomainProvider,
   WorkerRoute: workerRouteProvider,
   CustomHostname: customHostnameProvider,
+  KvNamespace: kvNamespaceProvider,
+  KvEntries: kvEntriesProvider,
 };
 
 let yamlCounter = 0;

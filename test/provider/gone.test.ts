@@ -17,6 +17,8 @@ import { userScriptProvider } from "../../provider/resources/user-script";
 import { customHostnameProvider } from "../../provider/resources/hostnames/custom-hostname";
 import { workerDomainProvider } from "../../provider/resources/hostnames/worker-domain";
 import { workerRouteProvider } from "../../provider/resources/hostnames/worker-route";
+import { kvNamespaceProvider } from "../../provider/resources/kv-namespace";
+import { kvEntriesProvider } from "../../provider/resources/kv-entries";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 
 const NO_RETRY = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0, deadlineMs: 10_000, timeoutMs: 5_000 };
@@ -65,6 +67,8 @@ const OUTPUTS = {
   WorkerDomain: { hostname: "app.acme.com", service: "site", zone: "acme.com", zoneId: ZONE_ID, domainId: "d1", adopt: false },
   WorkerRoute: { pattern: "*/*", script: "site", zone: "acme.com", zoneId: ZONE_ID, routeId: "r1", adopt: false },
   CustomHostname: { hostname: "shop.acme.com", zone: "acme.com", zoneId: ZONE_ID, customHostnameId: "c1", sslMethod: "txt", adopt: false },
+  KvNamespace: { title: "sessions", namespaceId: "0f2ac74b498b48028cb68387c421e279" },
+  KvEntries: { namespaceId: "0f2ac74b498b48028cb68387c421e279", hashes: { "acme.example.com": "h" } },
 };
 const IDS = {
   DispatchNamespace: OUTPUTS.DispatchNamespace.namespaceId,
@@ -74,6 +78,8 @@ const IDS = {
   WorkerDomain: "d1",
   WorkerRoute: "r1",
   CustomHostname: "c1",
+  KvNamespace: "0f2ac74b498b48028cb68387c421e279",
+  KvEntries: "0f2ac74b498b48028cb68387c421e279/a1b2c3d4",
 };
 const PROVIDERS = {
   DispatchNamespace: dispatchNamespaceProvider,
@@ -83,6 +89,8 @@ const PROVIDERS = {
   WorkerDomain: workerDomainProvider,
   WorkerRoute: workerRouteProvider,
   CustomHostname: customHostnameProvider,
+  KvNamespace: kvNamespaceProvider,
+  KvEntries: kvEntriesProvider,
 };
 type Kind = keyof typeof PROVIDERS;
 const KINDS = Object.keys(PROVIDERS) as Kind[];
@@ -108,7 +116,7 @@ afterAll(async () => {
 });
 
 describe.each(Object.entries(ANSWERS))("against %s", (_what, a) => {
-  const expected = a.body.includes("7003") ? /HTTP 404, Cloudflare error 7003/ : /HTTP 404 from (GET|DELETE) http/;
+  const expected = a.body.includes("7003") ? /HTTP 404, Cloudflare error 7003/ : /HTTP 404 from (GET|DELETE|POST) http/;
 
   it.each(KINDS)("%s read fails instead of reporting the resource gone", async (kind) => {
     answer = a;

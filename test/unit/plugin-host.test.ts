@@ -19,9 +19,17 @@ describe("the schema pulumi import's code generation gets", () => {
     const schema = importSchema("3.259.0") as { name: string; resources: Record<string, { inputProperties: Record<string, unknown> }> };
     expect(schema.name).toBe("pulumi-nodejs");
     expect(Object.keys(schema.resources).sort()).toEqual(
-      ["CustomHostname", "DispatchNamespace", "ScriptSecret", "StaticAssets", "UserScript", "Worker", "WorkerDomain", "WorkerRoute"].map(
-        (k) => `pulumi-nodejs:dynamic/wfp:${k}`,
-      ),
+      [
+        "CustomHostname",
+        "DispatchNamespace",
+        "KvNamespace",
+        "ScriptSecret",
+        "StaticAssets",
+        "UserScript",
+        "Worker",
+        "WorkerDomain",
+        "WorkerRoute",
+      ].map((k) => `pulumi-nodejs:dynamic/wfp:${k}`),
     );
     const script = Object.keys(schema.resources["pulumi-nodejs:dynamic/wfp:UserScript"].inputProperties);
     expect(script).toEqual(expect.arrayContaining(["namespace", "name", "modules", "compatibilityDate", "bindings"]));

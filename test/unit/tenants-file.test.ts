@@ -86,6 +86,35 @@ describe("tenants.yaml validation", () => {
       ).toBe(true);
   });
 
+  it("takes hostnames (unique across tenants) and the tenant's own KV namespaces by binding name", () => {
+    const dir = fixture();
+    const [a] = validateTenants({ tenants: [{ id: "a", worker, hostnames: ["shop.example.com"], kvNamespaces: ["SESSIONS"] }] }, dir);
+    expect(a).toMatchObject({ hostnames: ["shop.example.com"], kvNamespaces: ["SESSIONS"] });
+    const problems = problemsOf(
+      {
+        tenants: [
+          { id: "a", worker, hostnames: ["shop.example.com", "Shop.Example.com", "localhost"], kvNamespaces: ["1BAD", "OK", "OK"] },
+          { id: "b", worker, hostnames: ["shop.example.com"] },
+          { id: "c", worker, hostnames: "shop.example.com" },
+        ],
+      },
+      dir,
+    );
+    const expected = [
+      /tenant "a": hostnames\[1\] "Shop.Example.com" must be a lowercase host name/,
+      /tenant "a": hostnames\[2\] "localhost" must be a lowercase host name with a dot/,
+      /tenant "a": kvNamespaces\[0\] must be a binding name/,
+      /tenant "a": kvNamespaces\[2\] lists OK twice/,
+      /tenant "b": hostnames\[0\] shop.example.com is already a hostname of tenant "a"/,
+      /tenant "c": hostnames must be a list of host names/,
+    ];
+    for (const pattern of expected)
+      expect(
+        problems.some((p) => pattern.test(p)),
+        `${pattern} in\n${problems.join("\n")}`,
+      ).toBe(true);
+  });
+
   it("rejects a file without a tenants list and a missing file", () => {
     const dir = fixture();
     expect(problemsOf({ customers: [] }, dir)).toEqual(["expected a top-level `tenants:` list"]);

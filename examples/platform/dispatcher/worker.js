@@ -1,15 +1,18 @@
 // The platform's dispatch Worker: finds the tenant a request is for and hands it to that tenant's user Worker,
 // with the custom limits of the tenant's plan and the outbound parameters the outbound Worker reads.
 //
-// Routing: a tenant's own hostname (TENANT_HOSTNAMES, the custom hostnames a `*/*` route sends here);
-// `<tenant>.<ROUTING_DOMAIN>` (subdomain routing, e.g. acme.localhost); any other host falls back to path routing,
-// `/<tenant>/...`, with the prefix stripped before dispatch.
+// Routing, first match wins: the request's hostname in the ROUTES KV namespace (a customer's own domain, written
+// by the stack); `<tenant>.<ROUTING_DOMAIN>` (subdomain routing, e.g. acme.localhost); `/<tenant>/...` (path
+// routing, the prefix stripped before dispatch). The tenant's plan comes from ROUTES too (`tenant:<id>`), so adding
+// a tenant writes keys and never uploads this Worker again.
 export default {
   async fetch(request, env) {
-    const route = tenantOf(new URL(request.url), env.ROUTING_DOMAIN, env.TENANT_HOSTNAMES ?? {});
+    const url = new URL(request.url);
+    const byHost = await env.ROUTES.get(url.hostname, "json");
+    const route = byHost ? { tenant: byHost.tenant, plan: byHost.plan, url: url.href } : tenantOf(url, env.ROUTING_DOMAIN);
     if (!route) return new Response("No tenant in this URL: use <tenant>.<domain>/ or /<tenant>/\n", { status: 404 });
 
-    const plan = env.TENANT_PLANS[route.tenant];
+    const plan = route.plan ?? (await env.ROUTES.get(`tenant:${route.tenant}`, "json"))?.plan;
     const limits = plan === undefined ? undefined : env.PLANS[plan];
     const userWorker = env.DISPATCHER.get(route.tenant, {}, { limits, outbound: { tenant_id: route.tenant } });
     try {
@@ -23,8 +26,7 @@ export default {
   },
 };
 
-function tenantOf(url, domain, hostnames) {
-  if (Object.hasOwn(hostnames, url.hostname)) return { tenant: hostnames[url.hostname], url: url.href };
+function tenantOf(url, domain) {
   const suffix = `.${domain}`;
   if (url.hostname.endsWith(suffix)) {
     const label = url.hostname.slice(0, -suffix.length);

@@ -1,0 +1,129 @@
+/**
+ * @module
+ * Workers KV data in the store: validation against Cloudflare's limits, and the reads and writes the API routes and
+ * the runtime's KV bindings share, so a value written one way is what the other reads. Expiry is in seconds since the
+ * epoch; an expired entry is absent everywhere and dropped when met.
+ */
+import { ApiError, Codes, invalidRequest } from "./errors";
+import { dict, type KvEntry, type KvNamespace } from "./store";
+
+export const MAX_KV_KEY_BYTES = 512;
+export const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024;
+export const MAX_KV_METADATA_BYTES = 1024;
+export const MIN_KV_TTL_SECONDS = 60;
+export const MAX_KV_BULK_ITEMS = 10_000;
+export const MAX_KV_TITLE_CHARS = 512;
+export const DEFAULT_KV_LIST_LIMIT = 1000;
+export const MAX_KV_LIST_LIMIT = 1000;
+export const MIN_KV_LIST_LIMIT = 10;
+
+export function validateKey(key: string): string {
+  if (key === "") throw invalidRequest("Key name cannot be empty.");
+  if (key === "." || key === "..") throw invalidRequest(`Illegal key name "${key}". Please use a different name.`);
+  const bytes = Buffer.byteLength(key, "utf8");
+  if (bytes > MAX_KV_KEY_BYTES)
+    throw new ApiError(414, Codes.KV_KEY_TOO_LONG, `UTF-8 encoded length of ${bytes} exceeds key length limit of ${MAX_KV_KEY_BYTES}.`);
+  return key;
+}
+
+export function validateValue(value: Buffer): Buffer {
+  if (value.length > MAX_KV_VALUE_BYTES)
+    throw new ApiError(413, Codes.KV_VALUE_TOO_LARGE, `Value length of ${value.length} exceeds limit of ${MAX_KV_VALUE_BYTES}.`);
+  return value;
+}
+
+export function validateMetadata(metadata: unknown): unknown {
+  if (metadata === undefined) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(metadata), "utf8");
+  if (bytes > MAX_KV_METADATA_BYTES)
+    throw new ApiError(413, Codes.KV_METADATA_TOO_LARGE, `Metadata length of ${bytes} exceeds limit of ${MAX_KV_METADATA_BYTES}.`);
+  return metadata;
+}
+
+function integer(name: string, raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === "") return undefined;
+  const n = typeof raw === "number" ? raw : Number(raw);
+  if (!Number.isInteger(n))
+    throw invalidRequest(
+      `Invalid ${name} of ${JSON.stringify(raw)}. Please specify integer greater than the current number of seconds since the UNIX epoch.`,
+    );
+  return n;
+}
+
+/**
+ * The absolute expiry from `expiration` / `expiration_ttl` (the TTL wins, as documented), each at least 60 s ahead.
+ */
+export function expiryOf(expiration: unknown, ttl: unknown, nowSeconds: number): number | undefined {
+  const t = integer("expiration_ttl", ttl);
+  if (t !== undefined) {
+    if (t < MIN_KV_TTL_SECONDS)
+      throw invalidRequest(`Invalid expiration_ttl of ${t}. Expiration TTL must be at least ${MIN_KV_TTL_SECONDS}.`);
+    return nowSeconds + t;
+  }
+  const e = integer("expiration", expiration);
+  if (e !== undefined && e < nowSeconds + MIN_KV_TTL_SECONDS)
+    throw invalidRequest(`Invalid expiration of ${e}. Expiration times must be at least ${MIN_KV_TTL_SECONDS} seconds in the future.`);
+  return e;
+}
+
+/** The live entry of a key, or undefined; an expired one is dropped (not a change a client could see). */
+export function readEntry(ns: KvNamespace, key: string, nowSeconds: number): KvEntry | undefined {
+  const e = ns.entries[key];
+  if (!e) return undefined;
+  if (e.expiration !== undefined && e.expiration <= nowSeconds) {
+    delete ns.entries[key];
+    return undefined;
+  }
+  return e;
+}
+
+export function writeEntry(ns: KvNamespace, key: string, value: Buffer, metadata: unknown, expiration: number | undefined): void {
+  const e: KvEntry = { value: value.toString("base64") };
+  if (metadata !== undefined) e.metadata = metadata;
+  if (expiration !== undefined) e.expiration = expiration;
+  ns.entries[key] = e;
+}
+
+export interface KeyInfo {
+  name: string;
+  expiration?: number;
+  metadata?: unknown;
+}
+
+export interface KeyPage {
+  keys: KeyInfo[];
+  /** "" on the last page. */
+  cursor: string;
+}
+
+/** Keys in byte order of their UTF-8 names (as Cloudflare lists them), after the cursor's key. */
+export function listKeys(ns: KvNamespace, prefix: string, limit: number, cursor: string | undefined, nowSeconds: number): KeyPage {
+  let after: string | undefined;
+  if (cursor) {
+    const raw = Buffer.from(cursor, "base64url").toString("utf8");
+    if (!raw.startsWith("k:")) throw invalidRequest("Invalid cursor");
+    after = raw.slice(2);
+  }
+  const names = Object.keys(ns.entries)
+    .filter((k) => k.startsWith(prefix) && (after === undefined || Buffer.compare(Buffer.from(k), Buffer.from(after)) > 0))
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const keys: KeyInfo[] = [];
+  let last: string | undefined;
+  let i = 0;
+  for (; i < names.length && keys.length < limit; i++) {
+    const name = names[i]!;
+    last = name;
+    const e = readEntry(ns, name, nowSeconds);
+    if (!e) continue;
+    const info: KeyInfo = { name };
+    if (e.expiration !== undefined) info.expiration = e.expiration;
+    if (e.metadata !== undefined) info.metadata = e.metadata;
+    keys.push(info);
+  }
+  const more = i < names.length;
+  return { keys, cursor: more && last !== undefined ? Buffer.from(`k:${last}`).toString("base64url") : "" };
+}
+
+export function newKvNamespace(id: string, title: string, createdOn: string): KvNamespace {
+  return { id, title, created_on: createdOn, entries: dict() };
+}

@@ -1,0 +1,210 @@
+/**
+ * KvEntries: a set of keys of a KV namespace owned declaratively (key → value). Only the keys it lists are
+ * ever written or deleted; others in the namespace are never touched.
+ *
+ * Diffed by key and value hash (no call when nothing changed); written with the bulk API in pages of 10,000;
+ * removed keys bulk-deleted. Each written key carries metadata `{ "wfp-entry": <digest> }`, so refresh detects a
+ * changed or deleted key from the keys listing alone and reads a value only when its digest is missing or differs.
+ */
+import { randomBytes } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { connect } from "../api/connect";
+import { operation, type Operation } from "../api/errors";
+import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from "../api/kv";
+import { accountIdProblem } from "../credentials";
+import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, withoutInternalKeys, type CheckFailure } from "../validation";
+import { kvNamespaceIdProblem } from "./kv-namespace";
+import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
+
+export const MAX_KV_KEY_BYTES = 512;
+export const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024;
+/** The metadata field that marks a key written by KvEntries with its digest. */
+export const ENTRY_METADATA_FIELD = "wfp-entry";
+
+/** Arguments of {@link KvEntries}. */
+export interface KvEntriesArgs {
+  /** The namespace's id (`kvNamespace.namespaceId`). A change moves the entries: written there, deleted here. */
+  namespaceId: pulumi.Input<string>;
+  /** Key → value (text). Wrap the map, or any value, in `pulumi.secret()` to keep values out of plaintext state. */
+  entries: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** The Cloudflare account id (32 hex characters); defaults to `cloudflare:accountId` / `CLOUDFLARE_ACCOUNT_ID`. */
+  accountId?: pulumi.Input<string>;
+}
+
+export interface KvEntriesInputs {
+  namespaceId: string;
+  entries: Record<string, string>;
+  accountId?: string;
+}
+
+export interface KvEntriesOutputs {
+  namespaceId: string;
+  /** Key → digest of key and value (a secret output): what diff and refresh compare. */
+  hashes: Record<string, string>;
+  accountId?: string;
+}
+
+export const KV_ENTRIES: ResourceSpec = { kind: "KvEntries", inputs: ["namespaceId", "entries", "accountId"], outputs: ["hashes"] };
+
+const op = (id: string, verb: string): Operation => operation("KvEntries", id, verb);
+
+/** The digest stored in state and in each key's metadata. */
+export function entryHash(key: string, value: string): string {
+  return sha256Hex(`${key}\0${value}`).slice(0, 32);
+}
+
+export function entriesFailures(value: unknown): CheckFailure[] {
+  if (value === undefined) return [{ property: "entries", reason: "is required: a map of key → string value" }];
+  if (isUnknown(value)) return [];
+  if (!isPlainObject(value)) return [{ property: "entries", reason: "must be a map of key → string value" }];
+  const failures: CheckFailure[] = [];
+  for (const [key, v] of Object.entries(value)) {
+    const property = `entries.${key}`;
+    const bytes = Buffer.byteLength(key, "utf8");
+    const shown = JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
+    // A bad key is reported under `entries`: the key itself may be too long to be a property name.
+    if (key === "" || key === "." || key === "..")
+      failures.push({
+        property: "entries",
+        reason: `key ${shown} is not allowed: KV keys are 1–${MAX_KV_KEY_BYTES} bytes, not "." or ".."`,
+      });
+    else if (bytes > MAX_KV_KEY_BYTES)
+      failures.push({
+        property: "entries",
+        reason: `key ${shown} is ${bytes} bytes: KV keys are at most ${MAX_KV_KEY_BYTES} bytes (UTF-8)`,
+      });
+    if (isUnknown(v)) continue;
+    if (typeof v !== "string")
+      failures.push({ property, reason: `must be a string (got ${v === null ? "null" : typeof v}); JSON.stringify objects` });
+    else if (Buffer.byteLength(v, "utf8") > MAX_KV_VALUE_BYTES)
+      failures.push({ property, reason: `value is over ${MAX_KV_VALUE_BYTES} bytes (25 MiB), KV's limit` });
+  }
+  return failures;
+}
+
+export function checkKvEntries(news: Record<string, unknown>): { inputs: KvEntriesInputs; failures: CheckFailure[] } {
+  const n = withoutInternalKeys(news ?? {});
+  const failures = unknownPropertyFailures(KV_ENTRIES, n);
+  failures.push(...fieldFailures(n, "namespaceId", kvNamespaceIdProblem, "the KV namespace's id (kvNamespace.namespaceId)"));
+  failures.push(...entriesFailures(n.entries));
+  failures.push(...fieldFailures(n, "accountId", accountIdProblem));
+  const inputs: KvEntriesInputs = { namespaceId: n.namespaceId as string, entries: (n.entries ?? {}) as Record<string, string> };
+  if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
+  return { inputs, failures };
+}
+
+export function hashesOf(entries: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(entries)) out[k] = entryHash(k, v);
+  return out;
+}
+
+/** What an update must write and delete. Pure. */
+export function planEntries(olds: Record<string, string>, news: Record<string, string>): { write: string[]; remove: string[] } {
+  const want = hashesOf(news);
+  const write = Object.keys(want).filter((k) => olds[k] !== want[k]);
+  const remove = Object.keys(olds).filter((k) => !(k in want));
+  return { write: write.sort(), remove: remove.sort() };
+}
+
+export function diffKvEntries(olds: Partial<KvEntriesOutputs>, news: KvEntriesInputs): KeyedDiff {
+  const changes: string[] = [];
+  const replaces: string[] = [];
+  if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) replaces.push("accountId");
+  if (olds.namespaceId !== news.namespaceId) replaces.push("namespaceId");
+  if (containsUnknown(news.entries)) changes.push("entries");
+  else {
+    const plan = planEntries(olds.hashes ?? {}, news.entries);
+    if (plan.write.length || plan.remove.length) changes.push("entries");
+  }
+  changes.push(...replaces);
+  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false, changedKeys: changes };
+}
+
+async function write(inputs: KvEntriesInputs, keys: string[], o: Operation): Promise<void> {
+  const writes: KvWrite[] = keys.map((key) => ({
+    key,
+    value: inputs.entries[key]!,
+    metadata: { [ENTRY_METADATA_FIELD]: entryHash(key, inputs.entries[key]!) },
+  }));
+  if (writes.length) await bulkWriteKv(connect(inputs.accountId), inputs.namespaceId, writes, o);
+}
+
+function outputsOf(inputs: KvEntriesInputs): KvEntriesOutputs {
+  const outs: KvEntriesOutputs = { namespaceId: inputs.namespaceId, hashes: hashesOf(inputs.entries) };
+  if (inputs.accountId !== undefined) outs.accountId = inputs.accountId;
+  return outs;
+}
+
+export const kvEntriesProvider: pulumi.dynamic.ResourceProvider = {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+    return checkKvEntries(news);
+  },
+
+  async diff(_id: string, olds: KvEntriesOutputs, news: KvEntriesInputs) {
+    return diffKvEntries(olds, news);
+  },
+
+  async create(inputs: KvEntriesInputs) {
+    await write(inputs, Object.keys(inputs.entries).sort(), op(inputs.namespaceId, "create"));
+    // Several KvEntries may own disjoint keys of one namespace: the id is the namespace's plus a suffix.
+    return { id: `${inputs.namespaceId}/${randomBytes(4).toString("hex")}`, outs: outputsOf(inputs) };
+  },
+
+  /**
+   * Refresh: one keys listing; a key gone drops out of `hashes`, a key whose metadata digest is missing or differs
+   * has its value read and compared. Not importable (which keys it owns cannot be read back).
+   */
+  async read(id: string, props?: Partial<KvEntriesOutputs>) {
+    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<KvEntriesOutputs>;
+    if (stored.namespaceId === undefined || stored.hashes === undefined)
+      throw new Error(`KvEntries "${id}": cannot be imported: declare the entries and run pulumi up (it writes them)`);
+    const api = connect(stored.accountId);
+    const o = op(stored.namespaceId, "read");
+    const listed = await listKvKeys(api, stored.namespaceId, o);
+    if (listed === undefined) return {}; // the namespace is gone, and the entries with it
+    const byName = new Map(listed.map((k) => [k.name, k]));
+    const hashes: Record<string, string> = {};
+    for (const [key, hash] of Object.entries(stored.hashes)) {
+      const found = byName.get(key);
+      if (!found) continue;
+      const marker = isPlainObject(found.metadata) ? found.metadata[ENTRY_METADATA_FIELD] : undefined;
+      if (marker === hash) {
+        hashes[key] = hash;
+        continue;
+      }
+      const value = await getKvValue(api, stored.namespaceId, key, o);
+      if (value === undefined) continue;
+      hashes[key] = entryHash(key, value);
+    }
+    return { id, props: { ...stored, hashes } };
+  },
+
+  async update(_id: string, olds: KvEntriesOutputs, news: KvEntriesInputs) {
+    const o = op(news.namespaceId, "update");
+    const plan = planEntries(olds.hashes ?? {}, news.entries);
+    await write(news, plan.write, o);
+    if (plan.remove.length) await bulkDeleteKv(connect(news.accountId), news.namespaceId, plan.remove, o);
+    return { outs: outputsOf(news) };
+  },
+
+  async delete(_id: string, props: KvEntriesOutputs) {
+    const keys = Object.keys(props?.hashes ?? {});
+    if (keys.length) await bulkDeleteKv(connect(props.accountId), props.namespaceId, keys, op(props.namespaceId, "delete"));
+  },
+};
+
+/**
+ * Keys of a KV namespace, owned declaratively: `new KvEntries("routes", { namespaceId: ns.namespaceId, entries: {...} })`.
+ * Keys of the namespace not listed here are never touched. `hashes` is a secret output.
+ */
+export class KvEntries extends DynamicResource {
+  declare public readonly namespaceId: pulumi.Output<string>;
+  declare public readonly hashes: pulumi.Output<Record<string, string>>;
+  declare public readonly accountId: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: KvEntriesArgs, opts?: pulumi.CustomResourceOptions) {
+    const additionalSecretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), "hashes"])];
+    super(KV_ENTRIES, name, args, { ...opts, additionalSecretOutputs });
+  }
+}

@@ -1,0 +1,174 @@
+/** KvNamespace and KvEntries against the emulator: lifecycle, drift, import, ownership of keys, paging. */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { kvNamespaceProvider as nsp, type KvNamespaceInputs } from "../../provider/resources/kv-namespace";
+import { entryHash, kvEntriesProvider as ep, type KvEntriesInputs, type KvEntriesOutputs } from "../../provider/resources/kv-entries";
+
+let emu: TestEmulator;
+const kvPath = (p = "") => `${emu.apiBase}/accounts/${ACCOUNT_ID}/storage/kv/namespaces${p}`;
+
+async function checkNs(news: Record<string, unknown>): Promise<KvNamespaceInputs> {
+  const r = await nsp.check!({}, news);
+  expect(r.failures).toEqual([]);
+  return r.inputs as KvNamespaceInputs;
+}
+async function checkEntries(news: Record<string, unknown>): Promise<KvEntriesInputs> {
+  const r = await ep.check!({}, news);
+  expect(r.failures).toEqual([]);
+  return r.inputs as KvEntriesInputs;
+}
+const value = async (ns: string, key: string) => {
+  const r = await emu.api("GET", kvPath(`/${ns}/values/${encodeURIComponent(key)}`));
+  return r.status === 200 ? r.text : undefined;
+};
+const kvWrites = async () => (await emu.writes()).filter((w) => w.path.includes("/storage/kv/"));
+
+beforeAll(async () => {
+  emu = await startTestEmulator({ connectProvider: true });
+});
+afterAll(async () => emu.close());
+beforeEach(async () => emu.reset());
+
+describe("KvNamespace", () => {
+  it("creates, reads back without drift, renames in place and deletes; gone only by 10013", async () => {
+    const inputs = await checkNs({ title: "sessions" });
+    const created = await nsp.create(inputs);
+    expect(created.id).toMatch(/^[0-9a-f]{32}$/);
+    expect(created.outs).toEqual({ title: "sessions", namespaceId: created.id });
+    const read = await nsp.read!(created.id, created.outs);
+    expect((await nsp.diff!(created.id, read.props, inputs)).changes).toBe(false);
+
+    const renamed = await checkNs({ title: "sessions-v2" });
+    expect(await nsp.diff!(created.id, created.outs, renamed)).toMatchObject({ changes: true, replaces: [] });
+    const updated = await nsp.update!(created.id, created.outs, renamed);
+    expect(updated.outs).toEqual({ title: "sessions-v2", namespaceId: created.id });
+
+    // Renamed out of band: refresh sees it.
+    await emu.api("PUT", kvPath(`/${created.id}`), { json: { title: "by-hand" } });
+    const drift = await nsp.read!(created.id, updated.outs);
+    expect(drift.props).toMatchObject({ title: "by-hand" });
+    expect((await nsp.diff!(created.id, drift.props, renamed)).changes).toBe(true);
+
+    await nsp.delete!(created.id, updated.outs);
+    expect((await emu.api("GET", kvPath(`/${created.id}`))).status).toBe(404);
+    expect(await nsp.read!(created.id, updated.outs)).toEqual({});
+    await nsp.delete!(created.id, updated.outs); // already gone: success
+  });
+
+  it("a 404 that is not Cloudflare's 10013 is an error, never gone", async () => {
+    const created = await nsp.create(await checkNs({ title: "guarded" }));
+    await emu.fault({
+      method: "GET",
+      path: `/client/v4/accounts/${ACCOUNT_ID}/storage/kv/namespaces/${created.id}`,
+      status: 404,
+      code: 7003,
+      message: "Could not route",
+    });
+    await expect(nsp.read!(created.id, created.outs)).rejects.toThrow(/7003/);
+  });
+
+  it("imports by id, with the title as input", async () => {
+    const r = await emu.api("POST", kvPath(), { json: { title: "made-by-hand" } });
+    const id = r.body.result.id as string;
+    const imported = await nsp.read!(id, {});
+    expect(imported).toEqual({ id, props: { title: "made-by-hand", namespaceId: id }, inputs: { title: "made-by-hand" } });
+  });
+
+  it("a title taken by an empty namespace is adopted; one holding keys is refused with the import command", async () => {
+    const r = await emu.api("POST", kvPath(), { json: { title: "left-over" } });
+    const adopted = await nsp.create(await checkNs({ title: "left-over" }));
+    expect(adopted.id).toBe(r.body.result.id);
+    await emu.api("PUT", kvPath(`/${adopted.id}/values/k`), { body: "v" });
+    const err = await nsp.create(await checkNs({ title: "left-over" })).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(
+      /holds 1 key\(s\).*pulumi import 'pulumi-nodejs:dynamic\/wfp:KvNamespace' <resource name> [0-9a-f]{32}/,
+    );
+  });
+
+  it("check refuses a blank or too long title", async () => {
+    expect((await nsp.check!({}, { title: " " })).failures).toEqual([{ property: "title", reason: expect.stringMatching(/blank/) }]);
+    expect((await nsp.check!({}, { title: "x".repeat(513) })).failures[0]!.reason).toMatch(/at most 512/);
+    expect((await nsp.check!({}, {})).failures[0]).toMatchObject({ property: "title", reason: expect.stringMatching(/required/) });
+  });
+});
+
+describe("KvEntries", () => {
+  async function namespace(): Promise<string> {
+    return (await nsp.create(await checkNs({ title: `ns-${Math.random().toString(16).slice(2)}` }))).id;
+  }
+
+  it("writes its keys, leaves others alone, makes no call when nothing changed, and deletes only its own", async () => {
+    const ns = await namespace();
+    await emu.api("PUT", kvPath(`/${ns}/values/not-mine`), { body: "theirs" });
+    const inputs = await checkEntries({ namespaceId: ns, entries: { "acme.example.com": '{"tenant":"acme"}', "globex.example.com": "g" } });
+    await emu.clearJournal();
+    const created = await ep.create(inputs);
+    expect((await kvWrites()).map((w) => `${w.method} ${w.path.split("/").slice(-1)[0]}`)).toEqual(["PUT bulk"]);
+    expect(await value(ns, "acme.example.com")).toBe('{"tenant":"acme"}');
+
+    const outs = created.outs as KvEntriesOutputs;
+    expect(outs.hashes).toEqual({
+      "acme.example.com": entryHash("acme.example.com", '{"tenant":"acme"}'),
+      "globex.example.com": entryHash("globex.example.com", "g"),
+    });
+    expect((await ep.diff!(created.id, outs, inputs)).changes).toBe(false);
+
+    // One changed, one removed, one added: one bulk write of the two, one bulk delete of the one.
+    const next = await checkEntries({ namespaceId: ns, entries: { "acme.example.com": "A2", "initech.example.com": "i" } });
+    expect((await ep.diff!(created.id, outs, next)).changes).toBe(true);
+    await emu.clearJournal();
+    const updated = await ep.update!(created.id, outs, next);
+    expect((await kvWrites()).map((w) => `${w.method} ${w.path.split("/").slice(-2).join("/")}`)).toEqual([
+      `PUT ${ns}/bulk`,
+      "POST bulk/delete",
+    ]);
+    expect(await value(ns, "globex.example.com")).toBeUndefined();
+    expect(await value(ns, "initech.example.com")).toBe("i");
+
+    await ep.delete!(created.id, updated.outs);
+    expect(await value(ns, "acme.example.com")).toBeUndefined();
+    expect(await value(ns, "not-mine")).toBe("theirs");
+  });
+
+  it("refresh: a deleted or changed key is drift, found from one keys listing; values are read only when their digest differs", async () => {
+    const ns = await namespace();
+    const inputs = await checkEntries({ namespaceId: ns, entries: { a: "1", b: "2", c: "3" } });
+    const created = await ep.create(inputs);
+    await emu.clearJournal();
+    const clean = await ep.read!(created.id, created.outs);
+    expect((await ep.diff!(created.id, clean.props, inputs)).changes).toBe(false);
+    expect((await emu.journal()).map((e) => e.path.split("/").pop())).toEqual(["keys"]);
+
+    await emu.api("DELETE", kvPath(`/${ns}/values/a`));
+    await emu.api("PUT", kvPath(`/${ns}/values/b`), { body: "changed" }); // no metadata: its digest is gone
+    await emu.clearJournal();
+    const drifted = await ep.read!(created.id, created.outs);
+    expect(Object.keys(drifted.props.hashes).sort()).toEqual(["b", "c"]);
+    expect(drifted.props.hashes.b).toBe(entryHash("b", "changed"));
+    expect((await emu.journal()).map((e) => e.path.split("/").pop())).toEqual(["keys", "b"]);
+    expect((await ep.diff!(created.id, drifted.props, inputs)).changes).toBe(true);
+    // The next update writes back exactly those two.
+    await emu.clearJournal();
+    await ep.update!(created.id, drifted.props, inputs);
+    expect(await value(ns, "a")).toBe("1");
+    expect(await value(ns, "b")).toBe("2");
+  });
+
+  it("writes in pages of 10,000", async () => {
+    const ns = await namespace();
+    const entries = Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`k${i}`, "v"]));
+    await emu.clearJournal();
+    const created = await ep.create(await checkEntries({ namespaceId: ns, entries }));
+    expect((await kvWrites()).length).toBe(2);
+    const listed = await emu.api("GET", kvPath(`/${ns}/keys?limit=10&prefix=k1000`));
+    expect(listed.body.result.map((k: { name: string }) => k.name)).toEqual(["k1000", "k10000"]);
+    await emu.clearJournal();
+    await ep.delete!(created.id, created.outs);
+    expect((await kvWrites()).length).toBe(2);
+  });
+
+  it("check names bad keys, values and namespace ids", async () => {
+    const r = await ep.check!({}, { namespaceId: "nope", entries: { ["k".repeat(513)]: "v", ok: 42 } });
+    expect(r.failures.map((f) => f.property).sort()).toEqual(["entries", "entries.ok", "namespaceId"]);
+  });
+});
