@@ -1,0 +1,265 @@
+"use strict";
+Object.defineProperty(exports, "__esModule", { value: true });
+exports.KV_ROUTE = void 0;
+exports.kvRoutes = kvRoutes;
+/**
+ * @module
+ * Workers KV: `/accounts/{account}/storage/kv/namespaces[/{id}]` (create, list, get, rename, delete), a namespace's
+ * values, metadata, keys listing and bulk write/delete/get. Keys in paths are percent-decoded once (the namespaces
+ * report `supports_url_encoding: true`), and read from the raw path so an encoded `/` stays in the key.
+ */
+const hono_1 = require("hono");
+const errors_1 = require("../errors");
+const kv_1 = require("../kv");
+const store_1 = require("../store");
+const common_1 = require("./common");
+exports.KV_ROUTE = "/accounts/:account_id/storage/kv/namespaces";
+function namespaceObject(ns) {
+    return { id: ns.id, title: ns.title, supports_url_encoding: true };
+}
+function validateTitle(title) {
+    if (typeof title !== "string" || title.trim() === "")
+        throw (0, errors_1.invalidRequest)("title is required: a non-empty string naming the namespace");
+    if (title.length > kv_1.MAX_KV_TITLE_CHARS)
+        throw (0, errors_1.invalidRequest)(`title is longer than ${kv_1.MAX_KV_TITLE_CHARS} characters`);
+    return title;
+}
+/** The key after `/{segment}/` in the raw path, percent-decoded once. */
+function keyFromPath(c, segment) {
+    const path = new URL(c.req.url).pathname;
+    const marker = `/${c.req.param("id")}/${segment}/`;
+    const raw = path.slice(path.indexOf(marker) + marker.length);
+    let key;
+    try {
+        key = decodeURIComponent(raw);
+    }
+    catch {
+        throw (0, errors_1.invalidRequest)(`Invalid key name: ${JSON.stringify(raw)} is not valid percent-encoding`);
+    }
+    return (0, kv_1.validateKey)(key);
+}
+function parsePositive(raw, name, fallback, min, max) {
+    if (raw === undefined || raw === "")
+        return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max)
+        throw (0, errors_1.invalidRequest)(`${name} must be an integer between ${min} and ${max}`);
+    return n;
+}
+function kvRoutes(ctx) {
+    const r = new hono_1.Hono();
+    const { store } = ctx;
+    const nowSeconds = () => Math.floor(ctx.opts.now() / 1000);
+    /** The runtime drops its cached reads of the namespace before the write is answered. */
+    const changed = async (c, id) => {
+        await ctx.kvChanged?.(`${(0, common_1.accountId)(c)}:${id}`);
+    };
+    const requireKv = (c) => {
+        const id = c.req.param("id");
+        const ns = store.state.accounts[(0, common_1.accountId)(c)]?.kv?.[id];
+        if (!ns)
+            throw new errors_1.ApiError(404, errors_1.Codes.KV_NAMESPACE_NOT_FOUND, "namespace not found");
+        return ns;
+    };
+    const assertTitleFree = (c, title, except) => {
+        const all = Object.values(store.state.accounts[(0, common_1.accountId)(c)]?.kv ?? {});
+        if (all.some((ns) => ns.title === title && ns !== except))
+            throw new errors_1.ApiError(400, errors_1.Codes.KV_TITLE_EXISTS, "a namespace with this account ID and title already exists");
+    };
+    r.get("/", (c) => {
+        const page = parsePositive(c.req.query("page"), "page", 1, 1, Number.MAX_SAFE_INTEGER);
+        const perPage = parsePositive(c.req.query("per_page"), "per_page", 20, 1, 1000);
+        const order = c.req.query("order") ?? "id";
+        const direction = c.req.query("direction") ?? "asc";
+        if (order !== "id" && order !== "title")
+            throw (0, errors_1.invalidRequest)("order must be id or title");
+        if (direction !== "asc" && direction !== "desc")
+            throw (0, errors_1.invalidRequest)("direction must be asc or desc");
+        const all = Object.values(store.state.accounts[(0, common_1.accountId)(c)]?.kv ?? {}).sort((a, b) => {
+            const [x, y] = order === "id" ? [a.id, b.id] : [a.title, b.title];
+            return (x < y ? -1 : x > y ? 1 : 0) * (direction === "asc" ? 1 : -1);
+        });
+        const items = all.slice((page - 1) * perPage, page * perPage);
+        return c.json((0, errors_1.okEnvelope)(items.map(namespaceObject), {
+            page,
+            per_page: perPage,
+            count: items.length,
+            total_count: all.length,
+            total_pages: Math.ceil(all.length / perPage),
+        }));
+    });
+    r.post("/", async (c) => {
+        const body = await (0, common_1.readJson)(c);
+        if (!(0, common_1.isObject)(body))
+            throw (0, errors_1.invalidRequest)("request body must be a JSON object with a title");
+        const title = validateTitle(body.title);
+        assertTitleFree(c, title);
+        const ns = (0, kv_1.newKvNamespace)((0, store_1.newTag)(), title, (0, store_1.timestamp)());
+        store.kvNamespaces((0, common_1.accountId)(c))[ns.id] = ns;
+        store.touch();
+        return c.json((0, errors_1.okEnvelope)(namespaceObject(ns)));
+    });
+    r.get("/:id", (c) => c.json((0, errors_1.okEnvelope)(namespaceObject(requireKv(c)))));
+    r.put("/:id", async (c) => {
+        const body = await (0, common_1.readJson)(c);
+        const ns = requireKv(c);
+        if (!(0, common_1.isObject)(body))
+            throw (0, errors_1.invalidRequest)("request body must be a JSON object with a title");
+        const title = validateTitle(body.title);
+        assertTitleFree(c, title, ns);
+        ns.title = title;
+        store.touch();
+        return c.json((0, errors_1.okEnvelope)(namespaceObject(ns)));
+    });
+    r.delete("/:id", async (c) => {
+        const ns = requireKv(c);
+        delete store.kvNamespaces((0, common_1.accountId)(c))[ns.id];
+        store.touch();
+        await changed(c, ns.id);
+        return c.json((0, errors_1.okEnvelope)({}));
+    });
+    r.put("/:id/values/:key{.+}", async (c) => {
+        requireKv(c);
+        const key = keyFromPath(c, "values");
+        let value;
+        let metadata;
+        const parts = await (0, common_1.readMultipart)(c, errors_1.Codes.INVALID_REQUEST);
+        if (parts) {
+            // SDK 7.x sends an object as bracket fields (`metadata[plan]`): refused, as for script uploads.
+            if (parts.some((p) => p.name.startsWith("metadata[")))
+                throw (0, errors_1.invalidRequest)("metadata must be one part holding JSON, not bracket fields (metadata[...])");
+            const v = parts.find((p) => p.name === "value");
+            if (!v)
+                throw (0, errors_1.invalidRequest)("multipart body needs a value part");
+            value = v.data;
+            const m = parts.find((p) => p.name === "metadata");
+            if (m) {
+                try {
+                    metadata = JSON.parse(m.data.toString("utf8"));
+                }
+                catch {
+                    throw (0, errors_1.invalidRequest)("metadata must be JSON");
+                }
+            }
+        }
+        else
+            value = Buffer.from(await c.req.arrayBuffer());
+        (0, kv_1.validateValue)(value);
+        (0, kv_1.validateMetadata)(metadata);
+        const expiration = (0, kv_1.expiryOf)(c.req.query("expiration"), c.req.query("expiration_ttl"), nowSeconds());
+        const ns = requireKv(c); // again: the namespace may have gone while the body was read
+        (0, kv_1.writeEntry)(ns, key, value, metadata, expiration);
+        store.touch();
+        await changed(c, ns.id);
+        return c.json((0, errors_1.okEnvelope)({}));
+    });
+    r.get("/:id/values/:key{.+}", (c) => {
+        const ns = requireKv(c);
+        const e = (0, kv_1.readEntry)(ns, keyFromPath(c, "values"), nowSeconds());
+        if (!e)
+            throw new errors_1.ApiError(404, errors_1.Codes.KV_KEY_NOT_FOUND, "get: 'key not found'");
+        const headers = { "content-type": "application/octet-stream" };
+        if (e.expiration !== undefined)
+            headers.expiration = String(e.expiration);
+        return c.body(new Uint8Array(Buffer.from(e.value, "base64")), 200, headers);
+    });
+    r.delete("/:id/values/:key{.+}", async (c) => {
+        const ns = requireKv(c);
+        const key = keyFromPath(c, "values");
+        if (ns.entries[key]) {
+            delete ns.entries[key];
+            store.touch();
+            await changed(c, ns.id);
+        }
+        return c.json((0, errors_1.okEnvelope)({}));
+    });
+    r.get("/:id/metadata/:key{.+}", (c) => {
+        const ns = requireKv(c);
+        const e = (0, kv_1.readEntry)(ns, keyFromPath(c, "metadata"), nowSeconds());
+        if (!e)
+            throw new errors_1.ApiError(404, errors_1.Codes.KV_KEY_NOT_FOUND, "get: 'key not found'");
+        return c.json((0, errors_1.okEnvelope)(e.metadata ?? null));
+    });
+    r.get("/:id/keys", (c) => {
+        const ns = requireKv(c);
+        const limit = parsePositive(c.req.query("limit"), "limit", kv_1.DEFAULT_KV_LIST_LIMIT, kv_1.MIN_KV_LIST_LIMIT, kv_1.MAX_KV_LIST_LIMIT);
+        const page = (0, kv_1.listKeys)(ns, c.req.query("prefix") ?? "", limit, c.req.query("cursor"), nowSeconds());
+        return c.json((0, errors_1.okEnvelope)(page.keys, { count: page.keys.length, cursor: page.cursor }));
+    });
+    r.put("/:id/bulk", async (c) => {
+        const body = await (0, common_1.readJson)(c);
+        requireKv(c);
+        if (!Array.isArray(body))
+            throw (0, errors_1.invalidRequest)("request body must be a JSON array of {key, value} objects");
+        if (body.length > kv_1.MAX_KV_BULK_ITEMS)
+            throw (0, errors_1.invalidRequest)(`at most ${kv_1.MAX_KV_BULK_ITEMS} pairs per request (got ${body.length})`);
+        const now = nowSeconds();
+        // Everything is validated first: a refused request writes nothing.
+        const writes = body.map((item, i) => {
+            if (!(0, common_1.isObject)(item) || typeof item.key !== "string" || typeof item.value !== "string")
+                throw (0, errors_1.invalidRequest)(`item ${i} needs a string key and a string value`);
+            const key = (0, kv_1.validateKey)(item.key);
+            const value = (0, kv_1.validateValue)(Buffer.from(item.value, item.base64 === true ? "base64" : "utf8"));
+            const metadata = (0, kv_1.validateMetadata)(item.metadata);
+            return { key, value, metadata, expiration: (0, kv_1.expiryOf)(item.expiration, item.expiration_ttl, now) };
+        });
+        const ns = requireKv(c);
+        for (const w of writes)
+            (0, kv_1.writeEntry)(ns, w.key, w.value, w.metadata, w.expiration);
+        if (writes.length)
+            store.touch();
+        await changed(c, ns.id);
+        return c.json((0, errors_1.okEnvelope)({ successful_key_count: writes.length, unsuccessful_keys: [] }));
+    });
+    const bulkDelete = async (c) => {
+        const body = await (0, common_1.readJson)(c);
+        const ns = requireKv(c);
+        if (!Array.isArray(body) || body.some((k) => typeof k !== "string"))
+            throw (0, errors_1.invalidRequest)("request body must be a JSON array of key names");
+        if (body.length > kv_1.MAX_KV_BULK_ITEMS)
+            throw (0, errors_1.invalidRequest)(`at most ${kv_1.MAX_KV_BULK_ITEMS} keys per request (got ${body.length})`);
+        const keys = body.map(kv_1.validateKey);
+        for (const k of keys)
+            delete ns.entries[k];
+        if (keys.length)
+            store.touch();
+        await changed(c, ns.id);
+        return c.json((0, errors_1.okEnvelope)({ successful_key_count: keys.length, unsuccessful_keys: [] }));
+    };
+    r.post("/:id/bulk/delete", bulkDelete);
+    // The older form of bulk delete: DELETE with the same body.
+    r.delete("/:id/bulk", bulkDelete);
+    r.post("/:id/bulk/get", async (c) => {
+        const body = await (0, common_1.readJson)(c);
+        const ns = requireKv(c);
+        if (!(0, common_1.isObject)(body) || !Array.isArray(body.keys) || body.keys.some((k) => typeof k !== "string"))
+            throw (0, errors_1.invalidRequest)("request body must be {keys: string[], type?, withMetadata?}");
+        if (body.keys.length > 100)
+            throw (0, errors_1.invalidRequest)(`at most 100 keys per request (got ${body.keys.length})`);
+        const type = body.type ?? "text";
+        if (type !== "text" && type !== "json")
+            throw (0, errors_1.invalidRequest)("type must be text or json");
+        const now = nowSeconds();
+        const values = (0, store_1.dict)();
+        for (const key of body.keys) {
+            const e = (0, kv_1.readEntry)(ns, (0, kv_1.validateKey)(key), now);
+            let value = e ? Buffer.from(e.value, "base64").toString("utf8") : null;
+            if (e && type === "json") {
+                try {
+                    value = JSON.parse(value);
+                }
+                catch {
+                    throw (0, errors_1.invalidRequest)(`the value of ${JSON.stringify(key)} is not JSON`);
+                }
+            }
+            if (body.withMetadata !== true)
+                values[key] = value;
+            else
+                values[key] = e
+                    ? { value, metadata: e.metadata ?? null, ...(e.expiration !== undefined ? { expiration: e.expiration } : {}) }
+                    : null;
+        }
+        return c.json((0, errors_1.okEnvelope)({ values }));
+    });
+    return r;
+}

@@ -1,0 +1,85 @@
+/**
+ * @module
+ * The Worker behind the workers port: picks the account-level Worker by Host, drops internal headers an outside
+ * request may carry, and gives the request the placeholder `cf` object. `__WFP_PUBLIC` lists the Workers it can
+ * reach with the service binding of each (`dev`: on workers.dev); `__WFP_HOSTS` the custom domains, zone routes,
+ * active custom hostnames and fallback origins; `__WFP_CF` is the placeholder.
+ */
+import { stripInternal, textResponse } from "./internal.mjs";
+/** Which workers.dev Worker a hostname reaches, or undefined. */
+export function pickWorker(hostname, all) {
+    const workers = all.filter((w) => w.dev !== false);
+    const h = hostname.toLowerCase().replace(/\.$/, "");
+    // `<worker>.localhost` and anything under it; Cloudflare's own `<worker>.<subdomain>.workers.dev`.
+    const named = workers.find((w) => h === `${w.script}.localhost` || h.endsWith(`.${w.script}.localhost`));
+    if (named)
+        return named;
+    const dev = /^([^.]+)\.[^.]+\.workers\.dev$/.exec(h);
+    if (dev)
+        return workers.find((w) => w.script === dev[1]);
+    // With a single public Worker, every other host is its: `acme.localhost` reaches the dispatcher as is.
+    return workers.length === 1 ? workers[0] : undefined;
+}
+/** Whether a route pattern matches: a `*` prefix on the host (`*` alone: any host), a `*` suffix on the path. */
+export function patternMatches(pattern, hostname, pathname) {
+    const bare = pattern.replace(/^https?:\/\//i, "");
+    const slash = bare.indexOf("/");
+    const host = (slash < 0 ? bare : bare.slice(0, slash)).toLowerCase();
+    const path = slash < 0 ? "/*" : bare.slice(slash);
+    const hostOk = host === "*" || (host.startsWith("*") ? hostname.endsWith(host.slice(1)) : hostname === host);
+    if (!hostOk)
+        return false;
+    return path.endsWith("*") ? pathname.startsWith(path.slice(0, -1)) : pathname === path;
+}
+/** The most specific route first: an exact host before a wildcard, then the longer pattern. */
+function bySpecificity(a, b) {
+    const wild = (p) => (p.replace(/^https?:\/\//i, "").startsWith("*") ? 1 : 0);
+    return wild(a.pattern) - wild(b.pattern) || b.pattern.length - a.pattern.length;
+}
+/**
+ * Where a request for `hostname` goes, as on Cloudflare: a custom domain; else the most specific route of the zone
+ * the host is in, or of which it is an active custom hostname; else, for a custom hostname, whatever serves the
+ * zone's fallback origin. Undefined when no zone knows the host.
+ */
+export function pickByHost(hostname, pathname, table) {
+    const h = hostname.toLowerCase().replace(/\.$/, "");
+    const domain = table.domains.find((d) => d.hostname === h);
+    if (domain)
+        return { binding: domain.binding };
+    for (const zone of table.zones) {
+        const own = h === zone.name || h.endsWith(`.${zone.name}`);
+        if (!own && zone.pending.includes(h))
+            return { none: `custom hostname "${h}" is pending validation (POST /__emulator/custom-hostnames/${h}/activate)` };
+        if (!own && !zone.active.includes(h))
+            continue;
+        const route = [...zone.routes].sort(bySpecificity).find((r) => patternMatches(r.pattern, h, pathname));
+        if (route)
+            return route.binding ? { binding: route.binding } : { none: `route "${route.pattern}" runs no Worker` };
+        if (!own && zone.fallbackOrigin && zone.fallbackOrigin !== h) {
+            const origin = pickByHost(zone.fallbackOrigin, pathname, { ...table, zones: [zone] });
+            if (origin)
+                return origin;
+        }
+        return { none: `no route or custom domain of zone ${zone.name} serves "${h}"` };
+    }
+    return undefined;
+}
+export default {
+    fetch(request, env) {
+        const url = new URL(request.url);
+        const hostname = url.hostname.replace(/^\[(.*)\]$/, "$1");
+        const byHost = pickByHost(hostname, url.pathname, env.__WFP_HOSTS);
+        if (byHost && "none" in byHost)
+            return textResponse(byHost.none, 404);
+        const binding = byHost?.binding ?? pickWorker(hostname, env.__WFP_PUBLIC)?.binding;
+        if (!binding) {
+            const names = env.__WFP_PUBLIC
+                .filter((w) => w.dev)
+                .map((w) => `${w.script}.localhost`)
+                .join(", ") || "none deployed";
+            return textResponse(`no Worker with workers.dev on for host "${hostname}" (Workers: ${names})`, 404);
+        }
+        const clean = stripInternal(request);
+        return env[binding].fetch(new Request(clean, { cf: env.__WFP_CF }));
+    },
+};
