@@ -139,10 +139,10 @@ describe("tenants.yaml validation", () => {
       dir,
     );
     expect(problems).toEqual([
-      'tenant "x": hostnames[0] must be a lowercase host name such as shop.acme.com',
-      'tenant "x": hostnames[1] must be a lowercase host name such as shop.acme.com',
-      'tenant "y": hostnames must be a list of host names such as shop.acme.com',
-      'tenant "z2": hostnames[0] "z.example" is already a hostname of tenant "z1"',
+      'tenant "x": hostnames[0] "Shop.Acme.com" must be a lowercase host name with a dot, such as shop.example.com',
+      'tenant "x": hostnames[1] "localhost" must be a lowercase host name with a dot, such as shop.example.com',
+      'tenant "y": hostnames must be a list of host names such as shop.example.com',
+      'tenant "z2": hostnames[0] z.example is already a hostname of tenant "z1"',
     ]);
   });
 });
