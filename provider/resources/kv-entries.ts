@@ -12,9 +12,9 @@ import { connect } from "../api/connect";
 import { operation, type Operation } from "../api/errors";
 import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from "../api/kv";
 import { accountIdProblem } from "../credentials";
-import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, withoutInternalKeys, type CheckFailure } from "../validation";
+import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../validation";
 import { kvNamespaceIdProblem } from "./kv-namespace";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
+import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
 
 export const MAX_KV_KEY_BYTES = 512;
 export const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024;
@@ -44,7 +44,11 @@ export interface KvEntriesOutputs {
   accountId?: string;
 }
 
-export const KV_ENTRIES: ResourceSpec = { kind: "KvEntries", inputs: ["namespaceId", "entries", "accountId"], outputs: ["hashes"] };
+export const KV_ENTRIES = resourceSpec<KvEntriesArgs>()({
+  kind: "KvEntries",
+  inputs: ["namespaceId", "entries", "accountId"],
+  outputs: ["hashes"],
+});
 
 const op = (id: string, verb: string): Operation => operation("KvEntries", id, verb);
 
@@ -83,7 +87,7 @@ export function entriesFailures(value: unknown): CheckFailure[] {
 }
 
 export function checkKvEntries(news: Record<string, unknown>): { inputs: KvEntriesInputs; failures: CheckFailure[] } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = unknownPropertyFailures(KV_ENTRIES, n);
   failures.push(...fieldFailures(n, "namespaceId", kvNamespaceIdProblem, "the KV namespace's id (kvNamespace.namespaceId)"));
   failures.push(...entriesFailures(n.entries));
@@ -136,7 +140,7 @@ function outputsOf(inputs: KvEntriesInputs): KvEntriesOutputs {
   return outs;
 }
 
-export const kvEntriesProvider: pulumi.dynamic.ResourceProvider = {
+export const kvEntriesProvider = defineProvider<KvEntriesInputs, KvEntriesOutputs>({
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     return checkKvEntries(news);
   },
@@ -155,8 +159,7 @@ export const kvEntriesProvider: pulumi.dynamic.ResourceProvider = {
    * Refresh: one keys listing; a key gone drops out of `hashes`, a key whose metadata digest is missing or differs
    * has its value read and compared. Not importable (which keys it owns cannot be read back).
    */
-  async read(id: string, props?: Partial<KvEntriesOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<KvEntriesOutputs>;
+  async read(id: string, stored: Partial<KvEntriesOutputs>) {
     if (stored.namespaceId === undefined || stored.hashes === undefined)
       throw new Error(`KvEntries "${id}": cannot be imported: declare the entries and run pulumi up (it writes them)`);
     const api = connect(stored.accountId);
@@ -189,10 +192,10 @@ export const kvEntriesProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(_id: string, props: KvEntriesOutputs) {
-    const keys = Object.keys(props?.hashes ?? {});
+    const keys = Object.keys(props.hashes ?? {});
     if (keys.length) await bulkDeleteKv(connect(props.accountId), props.namespaceId, keys, op(props.namespaceId, "delete"));
   },
-};
+});
 
 /**
  * Keys of a KV namespace, owned declaratively: `new KvEntries("routes", { namespaceId: ns.namespaceId, entries: {...} })`.

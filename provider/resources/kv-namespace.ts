@@ -18,8 +18,8 @@ import {
   renameKvNamespace,
 } from "../api/kv";
 import { accountIdProblem } from "../credentials";
-import { fieldFailures, withoutInternalKeys, type CheckFailure } from "../validation";
-import { DynamicResource, unknownPropertyFailures, type KeyedDiff, type ResourceSpec } from "./resource-kit";
+import { fieldFailures, type CheckFailure } from "../validation";
+import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
 
 /** Cloudflare's bound on a KV namespace title. */
 export const MAX_KV_TITLE_LENGTH = 512;
@@ -45,7 +45,11 @@ export interface KvNamespaceOutputs {
   accountId?: string;
 }
 
-export const KV_NAMESPACE: ResourceSpec = { kind: "KvNamespace", inputs: ["title", "accountId"], outputs: ["namespaceId"] };
+export const KV_NAMESPACE = resourceSpec<KvNamespaceArgs>()({
+  kind: "KvNamespace",
+  inputs: ["title", "accountId"],
+  outputs: ["namespaceId"],
+});
 
 const op = (title: string, verb: string): Operation => operation("KvNamespace", title, verb);
 
@@ -63,7 +67,7 @@ export function kvNamespaceIdProblem(value: unknown): string | undefined {
 
 /** Validates and normalizes inputs. Pure. */
 export function checkKvNamespace(news: Record<string, unknown>): { inputs: KvNamespaceInputs; failures: CheckFailure[] } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = unknownPropertyFailures(KV_NAMESPACE, n);
   failures.push(...fieldFailures(n, "title", kvTitleProblem, "the namespace's title"));
   failures.push(...fieldFailures(n, "accountId", accountIdProblem));
@@ -104,7 +108,7 @@ async function adopt(inputs: KvNamespaceInputs, o: Operation): Promise<KvNamespa
   );
 }
 
-export const kvNamespaceProvider: pulumi.dynamic.ResourceProvider = {
+export const kvNamespaceProvider = defineProvider<KvNamespaceInputs, KvNamespaceOutputs>({
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     return checkKvNamespace(news);
   },
@@ -126,8 +130,7 @@ export const kvNamespaceProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   /** Refresh and import (id: the namespace id). `{}` when Cloudflare says it is gone. */
-  async read(id: string, props?: Partial<KvNamespaceOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<KvNamespaceOutputs>;
+  async read(id: string, stored: Partial<KvNamespaceOutputs>) {
     const importing = stored.namespaceId === undefined;
     const problem = kvNamespaceIdProblem(id);
     if (problem) throw new Error(`KvNamespace: invalid id: ${problem}`);
@@ -144,9 +147,9 @@ export const kvNamespaceProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string, props: KvNamespaceOutputs) {
-    await deleteKvNamespace(connect(props?.accountId), id, op(props?.title ?? id, "delete"));
+    await deleteKvNamespace(connect(props.accountId), id, op(props.title ?? id, "delete"));
   },
-};
+});
 
 /**
  * A Workers KV namespace. Bind it to a Worker with `{ type: "kv_namespace", name: "SESSIONS", namespaceId: ns.namespaceId }`

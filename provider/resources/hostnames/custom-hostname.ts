@@ -19,8 +19,8 @@ import {
 } from "../../api/domains";
 import { CloudflareApiError, operation } from "../../api/errors";
 import { accountIdProblem } from "../../credentials";
-import { type CheckFailure, deepEqual, didYouMean, fieldFailures, isPlainObject, withoutInternalKeys } from "../../validation";
-import { DynamicResource, type KeyedDiff, type ResourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { type CheckFailure, deepEqual, didYouMean, fieldFailures, isPlainObject } from "../../validation";
+import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
 import {
   adoptFailures,
   hostnameProblem,
@@ -79,11 +79,11 @@ export interface CustomHostnameOutputs extends ZoneObjectOutputs {
   sslValidationRecords: Array<Record<string, unknown>>;
 }
 
-export const CUSTOM_HOSTNAME: ResourceSpec = {
+export const CUSTOM_HOSTNAME = resourceSpec<CustomHostnameArgs>()({
   kind: "CustomHostname",
   inputs: ["hostname", "zone", "zoneId", "sslMethod", "customMetadata", "customOriginServer", "adopt", "accountId"],
   outputs: ["customHostnameId", "status", "sslStatus", "ownershipVerification", "sslValidationRecords"],
-};
+});
 
 const op = (hostname: string, verb: string) => operation("CustomHostname", hostname, verb);
 
@@ -94,7 +94,7 @@ function metadataProblem(value: unknown): string | undefined {
 }
 
 export function checkCustomHostname(news: Record<string, unknown>): { inputs: CustomHostnameInputs; failures: CheckFailure[] } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = unknownPropertyFailures(CUSTOM_HOSTNAME, n);
   failures.push(...fieldFailures(n, "hostname", hostnameProblem, "the customer's hostname"));
   failures.push(...zoneFailures(n));
@@ -164,7 +164,7 @@ function toOutputs(
   return out;
 }
 
-export const customHostnameProvider: pulumi.dynamic.ResourceProvider = {
+export const customHostnameProvider = defineProvider<CustomHostnameInputs, CustomHostnameOutputs>({
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     return checkCustomHostname(news);
   },
@@ -205,8 +205,7 @@ export const customHostnameProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   /** Refresh and import (id: `<zone name>/<hostname>`). */
-  async read(id: string, props?: Partial<CustomHostnameOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<CustomHostnameOutputs>;
+  async read(id: string, stored: Partial<CustomHostnameOutputs>) {
     const importing = stored.customHostnameId === undefined;
     const api = connect(stored.accountId);
     if (!importing) {
@@ -241,7 +240,7 @@ export const customHostnameProvider: pulumi.dynamic.ResourceProvider = {
   async delete(id: string, props: CustomHostnameOutputs) {
     await deleteCustomHostname(connect(props.accountId), props.zoneId, id, op(props.hostname, "delete"));
   },
-};
+});
 
 /** A Cloudflare for SaaS custom hostname. */
 export class CustomHostname extends DynamicResource {

@@ -11,8 +11,8 @@ import { connect } from "../../api/connect";
 import { deleteDomain, type DomainObject, findDomain, putDomain } from "../../api/domains";
 import { operation } from "../../api/errors";
 import { accountIdProblem } from "../../credentials";
-import { type CheckFailure, fieldFailures, scriptNameProblem, withoutInternalKeys } from "../../validation";
-import { DynamicResource, type KeyedDiff, type ResourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
+import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
 import {
   adoptFailures,
   hostnameProblem,
@@ -57,16 +57,16 @@ export interface WorkerDomainOutputs extends ZoneObjectOutputs {
   accountId?: string;
 }
 
-export const WORKER_DOMAIN: ResourceSpec = {
+export const WORKER_DOMAIN = resourceSpec<WorkerDomainArgs>()({
   kind: "WorkerDomain",
   inputs: ["hostname", "service", "zone", "zoneId", "environment", "adopt", "accountId"],
   outputs: ["domainId"],
-};
+});
 
 const op = (hostname: string, verb: string) => operation("WorkerDomain", hostname, verb);
 
 export function checkWorkerDomain(news: Record<string, unknown>): { inputs: WorkerDomainInputs; failures: CheckFailure[] } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = unknownPropertyFailures(WORKER_DOMAIN, n);
   failures.push(...fieldFailures(n, "hostname", hostnameProblem, "the hostname the Worker serves"));
   failures.push(...fieldFailures(n, "service", scriptNameProblem, "the name of the account-level Worker that serves it"));
@@ -126,7 +126,7 @@ async function put(api: CloudflareApi, inputs: WorkerDomainInputs, verb: string)
   return putDomain(api, { hostname: inputs.hostname, service: inputs.service, zone_id: zone.id, environment: inputs.environment }, o);
 }
 
-export const workerDomainProvider: pulumi.dynamic.ResourceProvider = {
+export const workerDomainProvider = defineProvider<WorkerDomainInputs, WorkerDomainOutputs>({
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     return checkWorkerDomain(news);
   },
@@ -152,8 +152,7 @@ export const workerDomainProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   /** Refresh and import (id: the hostname). Gone when the hostname has no domain, or another one than ours. */
-  async read(id: string, props?: Partial<WorkerDomainOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<WorkerDomainOutputs>;
+  async read(id: string, stored: Partial<WorkerDomainOutputs>) {
     const importing = stored.domainId === undefined;
     const hostname = importing ? id : stored.hostname!;
     const api = connect(stored.accountId);
@@ -177,7 +176,7 @@ export const workerDomainProvider: pulumi.dynamic.ResourceProvider = {
     // Gone, or the hostname went to a domain this stack does not know: nothing of ours to delete.
     if (d?.id === id) await deleteDomain(api, id, o);
   },
-};
+});
 
 /** A Workers custom domain. */
 export class WorkerDomain extends DynamicResource {

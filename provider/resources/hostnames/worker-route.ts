@@ -10,8 +10,8 @@ import { connect } from "../../api/connect";
 import { createRoute, deleteRoute, listRoutes, type RouteObject, updateRoute } from "../../api/domains";
 import { operation } from "../../api/errors";
 import { accountIdProblem } from "../../credentials";
-import { type CheckFailure, fieldFailures, scriptNameProblem, withoutInternalKeys } from "../../validation";
-import { DynamicResource, type KeyedDiff, type ResourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
+import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
 import {
   adoptFailures,
   resolveZone,
@@ -51,11 +51,11 @@ export interface WorkerRouteOutputs extends ZoneObjectOutputs {
   accountId?: string;
 }
 
-export const WORKER_ROUTE: ResourceSpec = {
+export const WORKER_ROUTE = resourceSpec<WorkerRouteArgs>()({
   kind: "WorkerRoute",
   inputs: ["pattern", "script", "zone", "zoneId", "adopt", "accountId"],
   outputs: ["routeId"],
-};
+});
 
 const PATTERN_RE = /^(?:https?:\/\/)?(?:\*|\*?[a-z0-9.-]*[a-z0-9])\/\S*$/;
 
@@ -69,7 +69,7 @@ export function patternProblem(value: unknown): string | undefined {
 const op = (pattern: string, verb: string) => operation("WorkerRoute", pattern, verb);
 
 export function checkWorkerRoute(news: Record<string, unknown>): { inputs: WorkerRouteInputs; failures: CheckFailure[] } {
-  const n = withoutInternalKeys(news ?? {});
+  const n = news ?? {};
   const failures = unknownPropertyFailures(WORKER_ROUTE, n);
   failures.push(...fieldFailures(n, "pattern", patternProblem, "the route pattern, such as example.com/*"));
   failures.push(...fieldFailures(n, "script", scriptNameProblem, "the name of the account-level Worker the route runs"));
@@ -103,7 +103,7 @@ function toOutputs(r: RouteObject, zone: ZoneObjectOutputs, inputs: { adopt: boo
   return out;
 }
 
-export const workerRouteProvider: pulumi.dynamic.ResourceProvider = {
+export const workerRouteProvider = defineProvider<WorkerRouteInputs, WorkerRouteOutputs>({
   async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
     return checkWorkerRoute(news);
   },
@@ -131,8 +131,7 @@ export const workerRouteProvider: pulumi.dynamic.ResourceProvider = {
   },
 
   /** Refresh and import (id: `<zone name>/<pattern>`): the route is found in its zone's list. */
-  async read(id: string, props?: Partial<WorkerRouteOutputs>) {
-    const stored = withoutInternalKeys((props ?? {}) as Record<string, unknown>) as Partial<WorkerRouteOutputs>;
+  async read(id: string, stored: Partial<WorkerRouteOutputs>) {
     const importing = stored.routeId === undefined;
     const api = connect(stored.accountId);
     const slash = id.indexOf("/");
@@ -160,7 +159,7 @@ export const workerRouteProvider: pulumi.dynamic.ResourceProvider = {
     const o = op(props.pattern, "delete");
     if ((await listRoutes(api, props.zoneId, o)).some((r) => r.id === id)) await deleteRoute(api, props.zoneId, id, o);
   },
-};
+});
 
 /** A zone's Worker route. */
 export class WorkerRoute extends DynamicResource {
