@@ -99,6 +99,9 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
   beforeAll(async () => {
     // The emulator also runs what is deployed: every step is checked through the dispatch Worker too.
     em = await startTestEmulator({ workersPort: 0 });
+    // The zone of the tenants' own hostnames (platform:zone), which Cloudflare's account would already have.
+    const zone = await em.api("POST", `${em.apiBase}/zones`, { json: { name: "platform.test", account: { id: ACCOUNT_ID } } });
+    expect(zone.status, zone.text).toBe(200);
     project = PulumiProject.prepare("platform", { program: "dist/examples/platform", env: { ...em.env, WFP_RETRY_BASE_DELAY_MS: "50" } });
     fixture = makeFixture(project.dir);
     await project.init({
@@ -155,7 +158,11 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     // And it serves: each tenant through the dispatcher, assets included, and the dispatcher's 404 for no tenant.
     expect(await through("multi")).toMatchObject({ status: 200, text: "multi" });
     expect(await through("billing")).toMatchObject({ status: 200, text: "billing" });
-    // By its own hostname, through the routing KV namespace.
+    // By its own hostname: a custom hostname of the zone, pending until the customer's DNS validates it, then sent
+    // by the zone's */* route to the dispatcher, which finds the tenant in the routing KV namespace.
+    expect((await get(em.emu.workersUrl!, "billing.example.com", "/")).status).toBe(404);
+    const operator = em.apiBase.replace(/\/client\/v4$/, "");
+    expect((await fetch(`${operator}/__emulator/custom-hostnames/billing.example.com/activate`, { method: "POST" })).status).toBe(200);
     expect(await get(em.emu.workersUrl!, "billing.example.com", "/")).toMatchObject({ status: 200, text: "billing" });
     // html_handling auto-trailing-slash: /about.html redirects to /about, which serves it.
     expect(await through("site", "/about.html")).toMatchObject({ status: 307, headers: { location: "/about" } });
@@ -243,9 +250,10 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(clean.code, clean.output).toBe(0);
     // 1 read per tenant (its settings: its secrets' names), plus the namespace, its script list (every tenant's
     // etag, tags and assets), the platform's two Workers (the account's script list, then each one's settings
-    // and subdomain), and the KV namespaces (routes, billing's) and the routing keys' listing.
+    // and subdomain), the KV namespaces (routes, billing's) and the routing keys' listing, and the zone's route and
+    // billing's custom hostname (the zone, the route list, the hostname).
     const reads = (await em.journal()).filter((e) => e.method === "GET");
-    expect(reads.length, reads.map((e) => e.path).join("\n")).toBeLessThanOrEqual(fixture.tenants.length + 2 + 5 + 3);
+    expect(reads.length, reads.map((e) => e.path).join("\n")).toBeLessThanOrEqual(fixture.tenants.length + 2 + 5 + 3 + 3);
 
     await oob.replaceContent(em, NS, "multi", "index.js", "export default { fetch: () => new Response('hacked') };\n");
     await oob.deleteSecret(em, NS, "billing", "STRIPE_KEY");

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Browser, ensureChromium } from "../helpers/chromium";
 import { ACCOUNT, type Harness, start, uniq } from "./helpers";
-import { deployOk } from "./runtime-helpers";
+import { deployOk, routesBinding } from "./runtime-helpers";
 
 const root = new URL("../../examples/platform/", import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), "utf8");
@@ -64,8 +64,7 @@ describe.skipIf("why" in chromium)("a tenant in a real browser", () => {
         bindings: [
           { type: "dispatch_namespace", name: "DISPATCHER", namespace: ns },
           { type: "json", name: "PLANS", json: { free: { cpuMs: 50, subRequests: 10 } } },
-          { type: "json", name: "TENANT_PLANS", json: { acme: "free" } },
-          { type: "json", name: "TENANT_HOSTNAMES", json: { [HOST]: "acme" } },
+          await routesBinding(h, { acme: "free" }, { [HOST]: "acme" }),
           { type: "plain_text", name: "ROUTING_DOMAIN", text: "localhost" },
         ],
       },
