@@ -43,8 +43,10 @@ fi
 if [ -f "$report" ]; then
   node -e '
     const r = require(process.argv[1]);
+    // A file whose set-up failed has no failed test of its own (its tests are skipped): count it as a failure.
+    const brokenFiles = r.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((t) => t.status === "failed")).length;
     const skipped = r.numPendingTests + r.numTodoTests;
-    console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+    console.log(`Tests: ${r.numPassedTests} passed, ${r.numFailedTests + brokenFiles} failed` + (skipped ? `, ${skipped} skipped` : ""));
   ' "$PWD/$report"
 fi
 exit $status

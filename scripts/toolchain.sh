@@ -104,7 +104,8 @@ ensure_pulumi() {
 }
 
 ensure_build() {
-  (cd "$WFP_ROOT" && npx tsc -p tsconfig.json)
+  # From scratch: a source renamed or deleted must not leave its old build behind for the tests to load.
+  (cd "$WFP_ROOT" && rm -rf dist && npx tsc -p tsconfig.json)
 }
 
 ensure_toolchain() {
