@@ -108,6 +108,13 @@ describe("UserScript check", () => {
   };
   const fail = (over: Record<string, unknown>) => checkUserScript({ ...base, ...over }, NOW).failures;
 
+  it("leaves a binding's id that preview does not know yet (another resource's output) to the update", () => {
+    expect(fail({ bindings: [{ type: "kv_namespace", name: "KV", namespaceId: UNKNOWN }] })).toEqual([]);
+    expect(fail({ bindings: [{ type: "kv_namespace", name: "KV", namespaceId: "x".repeat(33) }] })).toEqual([
+      { property: "bindings[0].namespaceId", reason: "must be at most 32 characters (a KV namespace id)" },
+    ]);
+  });
+
   it("normalizes a minimal script", () => {
     const { inputs, failures } = checkUserScript(base, NOW);
     expect(failures).toEqual([]);

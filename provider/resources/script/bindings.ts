@@ -182,7 +182,7 @@ export function checkBindings(value: unknown, failures: CheckFailure[], hasAsset
           failures.push({ property: `${p}.${key}`, reason: "must be a list of strings" });
       } else if (typeof v !== "string") failures.push({ property: `${p}.${key}`, reason: "must be a string" });
     }
-    if (b.type === "kv_namespace" && typeof b.namespaceId === "string" && b.namespaceId.length > 32) {
+    if (b.type === "kv_namespace" && typeof b.namespaceId === "string" && !isUnknown(b.namespaceId) && b.namespaceId.length > 32) {
       failures.push({ property: `${p}.namespaceId`, reason: "must be at most 32 characters (a KV namespace id)" });
     }
     if (b.type === "r2_bucket" && b.jurisdiction !== undefined && !["eu", "fedramp", "fedramp-high"].includes(b.jurisdiction as string)) {
