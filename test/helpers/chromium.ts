@@ -146,6 +146,7 @@ export class Browser {
     this.ws.close();
     this.proc.kill();
     await new Promise((r) => (this.proc.exitCode !== null ? r(undefined) : this.proc.once("exit", r)));
-    rmSync(this.profile, { recursive: true, force: true });
+    // Chromium's helper processes may still be writing its cache for a moment after the browser exits.
+    rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
