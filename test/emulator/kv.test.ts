@@ -68,7 +68,10 @@ describe("KV namespaces", () => {
     const mine = (r.body.result as Array<{ title: string }>).map((n) => n.title).filter((t) => t.startsWith(prefix));
     expect(mine).toEqual([`${prefix}-c`, `${prefix}-b`, `${prefix}-a`]);
     const p2 = await raw("GET", "?per_page=2&page=2");
-    expect(p2.body.result_info).toMatchObject({ page: 2, per_page: 2, count: 2, total_count: expect.any(Number) });
+    // Other tests' namespaces may be listed too: page 2 holds what is left after the first 2, at most 2.
+    const total: number = p2.body.result_info.total_count;
+    expect(total).toBeGreaterThanOrEqual(3);
+    expect(p2.body.result_info).toMatchObject({ page: 2, per_page: 2, count: Math.min(2, total - 2) });
     expect((await raw("GET", "?order=size")).status).toBe(400);
   });
 
