@@ -1,0 +1,206 @@
+/**
+ * @module
+ * The emulator's state as it is kept and persisted (`state.json`): accounts, dispatch namespaces, scripts, blobs,
+ * KV, upload sessions, zones (zones-state.ts); the helpers that make ids and timestamps; and the normalization that
+ * makes every client-keyed map prototype-free when the state is read back. The Store (store.ts) holds and persists it.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import type { WorkerDomain, Zone } from "./zones-state";
+
+export interface Binding {
+  name: string;
+  type: string;
+  [key: string]: unknown;
+}
+
+export interface Module {
+  name: string;
+  /** The part's Content-Type, verbatim. */
+  type: string;
+  /** Base64 of the bytes. */
+  data: string;
+}
+
+export interface AssetEntry {
+  hash: string;
+  size: number;
+}
+
+export interface ScriptAssets {
+  manifest: Record<string, AssetEntry>;
+  config: Record<string, unknown> | null;
+}
+
+export interface Script {
+  name: string;
+  /** Immutable 32-hex id, kept across re-uploads. */
+  tag: string;
+  created_on: string;
+  modified_on: string;
+  etag: string;
+  modules: Module[];
+  main_module?: string;
+  body_part?: string;
+  /** Bindings, secret values included (never returned by the API). */
+  bindings: Binding[];
+  tags: string[];
+  compatibility_date: string;
+  compatibility_flags: string[];
+  usage_model: string;
+  limits?: unknown;
+  logpush: boolean;
+  observability: unknown;
+  placement: unknown;
+  tail_consumers: unknown;
+  migration_tag?: string;
+  assets: ScriptAssets | null;
+  handlers: string[];
+  /** Metadata fields the emulator does not interpret, stored as sent. */
+  extra: Record<string, unknown>;
+  /** The workers.dev subdomain (account-level Workers only); absent = never set, both off. */
+  subdomain?: { enabled: boolean; previews_enabled: boolean };
+  /** Cron triggers (`.../schedules`); absent = none ever set. */
+  schedules?: Schedule[];
+}
+
+export interface Schedule {
+  cron: string;
+  created_on: string;
+  modified_on: string;
+}
+
+export interface BlobMeta {
+  size: number;
+  /** The Content-Type of the uploaded part, or null when the part had none. */
+  contentType: string | null;
+}
+
+/** What holds scripts and their asset blobs: a dispatch namespace, or the account itself (account-level Workers). */
+export interface ScriptContainer {
+  /** A namespace's UUID, or `account-<account id>`: the key of locks, blob directories and upload sessions. */
+  id: string;
+  /** The namespace name; "" for the account. */
+  name: string;
+  scripts: Record<string, Script>;
+  /** Asset contents known to this container (dedupe scope is account + container). */
+  blobs: Record<string, BlobMeta>;
+}
+
+export interface Namespace extends ScriptContainer {
+  trusted_workers: boolean;
+  created_on: string;
+  created_by: string;
+  modified_on: string;
+  modified_by: string;
+}
+
+/** A KV value: its bytes (base64), optional metadata, and expiry in seconds since the epoch. */
+export interface KvEntry {
+  value: string;
+  metadata?: unknown;
+  expiration?: number;
+}
+
+export interface KvNamespace {
+  /** 32 hex characters, as Cloudflare's. */
+  id: string;
+  title: string;
+  created_on: string;
+  /** Key → entry; expired entries are dropped when met. */
+  entries: Record<string, KvEntry>;
+}
+
+export interface Account {
+  namespaces: Record<string, Namespace>;
+  /** Account-level Workers, created with the first one. */
+  workers?: ScriptContainer;
+  /** Workers custom domains by id. */
+  domains?: Record<string, WorkerDomain>;
+  /** KV namespaces by id, created with the first one. */
+  kv?: Record<string, KvNamespace>;
+}
+
+export interface UploadSession {
+  id: string;
+  account: string;
+  /** The script container's id: a namespace's, or the account's for an account-level Worker. */
+  containerId: string;
+  script: string;
+  manifest: Record<string, AssetEntry>;
+  /** Hashes that were bucketed (missing from the namespace when the session was opened). */
+  pending: string[];
+  /** Expiry in ms since the epoch (same as the JWT's). */
+  expiresAt: number;
+}
+
+export interface State {
+  version: 1;
+  /** Base64 HS256 secret for asset JWTs; persisted so tokens survive a restart. */
+  jwtSecret: string;
+  accounts: Record<string, Account>;
+  sessions: Record<string, UploadSession>;
+  /** Zones by id (zone paths name no account). Absent in state written before zones. */
+  zones: Record<string, Zone>;
+}
+
+/** RFC 3339 with microseconds, as Cloudflare prints timestamps. */
+export function timestamp(ms: number = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+}
+
+export function newTag(): string {
+  return randomBytes(16).toString("hex");
+}
+
+export function newUuid(): string {
+  return randomUUID();
+}
+
+/**
+ * A map keyed by names clients choose (scripts, accounts, sessions, metadata keys): no prototype, so `constructor`
+ * or `__proto__` are ordinary keys, never Object's own properties.
+ */
+export function dict<T>(entries?: Record<string, T>): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>;
+  if (entries) for (const [k, v] of Object.entries(entries)) out[k] = v;
+  return out;
+}
+
+export function emptyState(): State {
+  return { version: 1, jwtSecret: randomBytes(32).toString("base64"), accounts: dict(), sessions: dict(), zones: dict() };
+}
+
+function withDicts(c: ScriptContainer): void {
+  c.scripts = dict(c.scripts);
+  c.blobs = dict(c.blobs);
+  for (const s of Object.values(c.scripts)) s.extra = dict(s.extra);
+}
+
+/** Persisted state with every client-keyed map made prototype-free (JSON.parse gives plain objects). */
+export function normalize(state: State): State {
+  state.accounts = dict(state.accounts);
+  state.sessions = dict(state.sessions);
+  // Sessions stored when the container id was called namespaceId.
+  for (const s of Object.values(state.sessions) as Array<UploadSession & { namespaceId?: string }>) {
+    if (s.containerId !== undefined || s.namespaceId === undefined) continue;
+    s.containerId = s.namespaceId;
+    delete s.namespaceId;
+  }
+  for (const acc of Object.values(state.accounts)) {
+    acc.namespaces = dict(acc.namespaces);
+    for (const ns of Object.values(acc.namespaces)) withDicts(ns);
+    if (acc.workers) withDicts(acc.workers);
+    if (acc.domains) acc.domains = dict(acc.domains);
+    if (acc.kv) {
+      acc.kv = dict(acc.kv);
+      for (const kv of Object.values(acc.kv)) kv.entries = dict(kv.entries);
+    }
+  }
+  state.zones = dict(state.zones ?? {});
+  for (const z of Object.values(state.zones)) {
+    z.routes = dict(z.routes);
+    z.custom_hostnames = dict(z.custom_hostnames);
+    for (const ch of Object.values(z.custom_hostnames)) if (ch.custom_metadata) ch.custom_metadata = dict(ch.custom_metadata);
+  }
+  return state;
+}
