@@ -69,9 +69,28 @@ function assetsRoot(): string {
 
 const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
 
+async function dispose(v: Validator): Promise<void> {
+  const mf = await v.mf.catch(() => undefined);
+  await mf?.dispose().catch(() => undefined);
+}
+
+/** A validator's workerd and the probes it is running: replaced once it has loaded enough distinct Workers. */
+interface Validator {
+  mf: Promise<Miniflare>;
+  loads: number;
+  busy: number;
+}
+
 export class WorkersRuntime {
   private mf: Miniflare | undefined;
-  private validator: Promise<Miniflare> | undefined;
+  private validator: Validator | undefined;
+  /**
+   * Distinct Workers one validator instance loads before a new one takes over: workerd keeps every isolate the
+   * Worker Loader loaded, so without this a platform's thousands of uploads held gigabytes. Tests lower it.
+   */
+  validatorLoads = 200;
+  /** How many validator instances were started: tests read it. */
+  validatorsStarted = 0;
   private mfModule: MiniflareModule | undefined;
   private config: RuntimeConfig | undefined;
   private loadError: Error | undefined;
@@ -173,7 +192,7 @@ export class WorkersRuntime {
   async start(): Promise<void> {
     if (this.options.port === undefined) return;
     // The reload probes account-level Workers on it: it starts beside workerd.
-    void this.validatorInstance().catch(() => undefined);
+    void this.validatorInstance().mf.catch(() => undefined);
     await this.settle();
     if (this.loadError) throw this.loadError;
     const front = new WorkersFront(this);
@@ -317,19 +336,43 @@ export class WorkersRuntime {
     );
   }
 
-  private validatorInstance(): Promise<Miniflare> {
-    this.validator ??= (async () => {
-      const { Miniflare } = await this.miniflare();
-      const mf = new Miniflare({
-        ...this.shared(),
-        ...runtimeWorker("validator.mjs"),
-        compatibilityDate: "2025-06-01",
-        workerLoaders: { LOADER: {} },
-      } as MiniflareOptions);
-      await mf.ready;
-      return mf;
-    })();
+  private validatorInstance(): Validator {
+    if (this.validator) return this.validator;
+    this.validatorsStarted++;
+    this.validator = {
+      mf: (async () => {
+        const { Miniflare } = await this.miniflare();
+        const mf = new Miniflare({
+          ...this.shared(),
+          ...runtimeWorker("validator.mjs"),
+          compatibilityDate: "2025-06-01",
+          workerLoaders: { LOADER: {} },
+        } as MiniflareOptions);
+        await mf.ready;
+        return mf;
+      })(),
+      loads: 0,
+      busy: 0,
+    };
     return this.validator;
+  }
+
+  /** Loads one Worker on the current validator; a validator that has loaded its share is retired once idle. */
+  private async onValidator<T>(use: (mf: Miniflare) => Promise<T>): Promise<T> {
+    const old = this.validator;
+    if (old && old.loads >= this.validatorLoads) {
+      this.validator = undefined;
+      if (old.busy === 0) void dispose(old);
+    }
+    const v = this.validatorInstance();
+    v.loads++;
+    v.busy++;
+    try {
+      return await use(await v.mf);
+    } finally {
+      v.busy--;
+      if (v !== this.validator && v.busy === 0) void dispose(v);
+    }
   }
 
   /** Loads a modules-format Worker on the validator: its handlers, or its startup error. Once per content. */
@@ -348,9 +391,10 @@ export class WorkersRuntime {
     if (!result) {
       if (this.probes.size >= 1000) this.probes.clear();
       result = (async () => {
-        const mf = await this.validatorInstance();
-        const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
-        const answer = (await r.json()) as { handlers?: string[]; error?: string };
+        const answer = await this.onValidator(async (mf) => {
+          const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
+          return (await r.json()) as { handlers?: string[]; error?: string };
+        });
         if (answer.error === undefined) return answer;
         const message = answer.error.replace(ERROR_PREFIX, "");
         return { error: message.startsWith("Uncaught") ? message : `Uncaught ${message}` };
@@ -390,8 +434,7 @@ export class WorkersRuntime {
     await this.front?.close();
     await this.reloading?.catch(() => undefined);
     await this.mf?.dispose().catch(() => undefined);
-    const validator = await this.validator?.catch(() => undefined);
-    await validator?.dispose().catch(() => undefined);
+    if (this.validator) await dispose(this.validator);
     process.off("exit", this.removeAssets);
     this.removeAssets();
   }

@@ -4,7 +4,7 @@
  * custom limits, live updates and deletes, and uploads validated by loading them. One emulator for the file.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
@@ -454,6 +454,41 @@ describe("uploads are validated by default, without the workers port too", () =>
         await e.close();
       }
     }
+  });
+});
+
+describe("the validator's memory stays bounded", () => {
+  /** workerd processes this test process started (each Miniflare instance is one). */
+  const workerdChildren = (): number =>
+    readdirSync("/proc")
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+          const [, comm, rest] = /^\d+ \((.*)\) (.*)$/s.exec(stat) ?? [];
+          return comm === "workerd" && Number(rest?.split(" ")[1]) === process.pid;
+        } catch {
+          return false;
+        }
+      }).length;
+
+  test("a validator that has loaded its share of distinct Workers is replaced and shut down; validation goes on", async () => {
+    const others = workerdChildren(); // this file's harness
+    const e = await start({});
+    try {
+      const runtime = e.emu.runtime!;
+      runtime.validatorLoads = 2;
+      // workerd keeps every isolate its Worker Loader loaded: 10,000 tenants' uploads grew one to 6 GB.
+      for (let i = 0; i < 6; i++)
+        await deployOk(e, null, `distinct-${i}`, js(`export default { fetch() { return new Response("${i}"); } };`));
+      const bad = await deploy(e, null, "bad", js("export default { fetch( {"));
+      expect(envelopeCodes(bad.body)).toEqual([10021]);
+      expect(runtime.validatorsStarted).toBe(4);
+      await vi.waitFor(() => expect(workerdChildren()).toBe(others + 1), { timeout: 10_000, interval: 100 });
+    } finally {
+      await e.close();
+    }
+    expect(workerdChildren()).toBe(others);
   });
 });
 
