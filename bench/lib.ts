@@ -31,6 +31,8 @@ export interface CallSummary {
   throttled: number;
   /** Answered with another 4xx/5xx (or a reset). */
   failed: number;
+  /** Those calls, as `METHOD kind → status`, in order. */
+  failures: string[];
   writes: number;
   /** Non-429 calls by `METHOD kind`. */
   byKind: Map<string, number>;
@@ -57,19 +59,19 @@ export function routeKind(e: JournalEntry): string {
 export function summarize(entries: JournalEntry[]): CallSummary {
   const byKind = new Map<string, number>();
   let throttled = 0;
-  let failed = 0;
+  const failures: string[] = [];
   let writes = 0;
   for (const e of entries) {
     if (e.status === 429) {
       throttled++;
       continue;
     }
-    if (e.status === 0 || e.status >= 400) failed++;
+    if (e.status === 0 || e.status >= 400) failures.push(`${routeKind(e)} → ${e.status}`);
     if (e.method !== "GET") writes++;
     const k = routeKind(e);
     byKind.set(k, (byKind.get(k) ?? 0) + 1);
   }
-  return { total: entries.length - throttled, throttled, failed, writes, byKind };
+  return { total: entries.length - throttled, throttled, failed: failures.length, failures, writes, byKind };
 }
 
 export function seconds(ms: number): string {
@@ -135,7 +137,8 @@ export async function runMeasured(
   const preload = path.join(dir, "preload.cjs");
   writeFileSync(preload, USAGE_PRELOAD);
   const timeFile = path.join(dir, "time.txt");
-  const env = { ...project.env, NODE_OPTIONS: `--require ${preload}`, BENCH_NODE_USAGE_DIR: dir, ...extraEnv };
+  const nodeOptions = [`--require ${preload}`, process.env.BENCH_NODE_OPTIONS].filter(Boolean).join(" ");
+  const env = { ...project.env, NODE_OPTIONS: nodeOptions, BENCH_NODE_USAGE_DIR: dir, ...extraEnv };
   let engineHwmKiB = 0;
   const marker = `BENCH_NODE_USAGE_DIR=${dir}`;
   const sample = () => {

@@ -15,8 +15,9 @@
  * Environment: BENCH_TENANTS (a size or a comma-separated list; default 200; 20 with BENCH_QUICK=1),
  * BENCH_RATE_LIMIT (requests/window, default "40/30s"; "off" for none), BENCH_RATE_BLOCK_S (how long a token stays blocked once
  * over the limit, default 5), BENCH_PARALLEL (passed as `--parallel`), BENCH_PULUMI_ARGS (more CLI arguments for the
- * three runs, e.g. "--profiling /tmp/prof"), BENCH_KEEP=1 keeps the project directory
- * under .wfp/bench/. Engine knobs such as PULUMI_SKIP_CHECKPOINTS=true pass through the environment.
+ * three runs, e.g. "--profiling /tmp/prof"), BENCH_NODE_OPTIONS (added to the Node processes' NODE_OPTIONS, e.g.
+ * "--max-old-space-size=16384" for 10,000 tenants), BENCH_FLOOR=0 skips the floor runs, BENCH_KEEP=1 keeps the
+ * project directory under .wfp/bench/. Engine knobs such as PULUMI_SKIP_CHECKPOINTS=true pass through the environment.
  *
  * The default limit is a third of Cloudflare's rate (1200 per 300 s = 4 requests/s): on a 2-core machine the engine
  * drives about 2 requests/s, so Cloudflare's rate scaled down proportionally (120/30s) is never reached, and this
@@ -112,7 +113,7 @@ interface SizeResult {
   resources: number;
   runs: Run[];
   checkpoint: number;
-  /** The same three runs of as many trivial dynamic resources as tenants (bench/floor), in the same engine. */
+  /** The same three runs of as many trivial dynamic resources as tenants (bench/floor), in the same engine; none with BENCH_FLOOR=0. */
   floor: Run[];
 }
 
@@ -206,11 +207,15 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
         `300 s), blocked ${blockMs / 1000} s once over; provider retry policy at its defaults. Checkpoint after the first ` +
         `up: ${(checkpoint / 2 ** 20).toFixed(1)} MiB. CPU: engine (the CLI tree less Node) / Node (program + provider).\n`,
     );
+    // The least time the limit allows for these calls: the first window's worth at once, then one window per more.
+    const limitFloor = (calls: number) =>
+      rate.limit >= 1e9 ? "none" : seconds(Math.max(0, Math.ceil(calls / rate.limit) - 1) * rate.windowMs);
     const row = (name: string, r: typeof up, s: CallSummary, result: string) => [
       name,
       seconds(r.ms),
       report(s),
       perTenant(s.total),
+      limitFloor(s.total),
       s.throttled,
       s.failed,
       cpu(r.usage),
@@ -224,6 +229,7 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
           "Wall time",
           "API calls",
           "Per tenant",
+          "Floor the limit imposes",
           "429s absorbed",
           "Failed calls",
           "CPU engine / Node",
@@ -255,7 +261,9 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
       ),
     );
     if (again.writes !== 0) throw new Error(`the no-op re-run made ${again.writes} write calls`);
-    if (first.failed !== 0) throw new Error(`${first.failed} calls failed during the first up`);
+    // A failed call the provider retried is reported, not fatal: the tenants' completeness is checked above.
+    for (const [run, summary] of [["first up", first], ["refresh", refreshCalls]] as const)
+      if (summary.failed > 0) console.log(`\nFailed calls of the ${run} (each retried): ${summary.failures.join(", ")}\n`);
     if (refresh.code !== 0) throw new Error(`preview --refresh exited ${refresh.code}:\n${refresh.output.slice(-4000)}`);
     ok = true;
     const runs = [
@@ -263,7 +271,8 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
       { name: "no-op", ms: noop.ms, usage: noop.usage },
       { name: "refresh", ms: refresh.ms, usage: refresh.usage },
     ];
-    return { tenants, resources, runs, checkpoint, floor: await runFloor(tenants, extra) };
+    const floor = process.env.BENCH_FLOOR === "0" ? [] : await runFloor(tenants, extra);
+    return { tenants, resources, runs, checkpoint, floor };
   } finally {
     await emu.close();
     if (project && ok && process.env.BENCH_KEEP !== "1") rmSync(project.dir, { recursive: true, force: true });
@@ -283,6 +292,7 @@ async function main(): Promise<void> {
   const perTenant = (r: SizeResult, i: number) => `${(r.runs[i].ms / r.tenants).toFixed(0)} ms`;
   const ratio = (r: SizeResult, i: number) => {
     const cpuOf = (x: Run) => x.usage.treeCpuS;
+    if (!r.floor[i]) return "not run";
     return `${(r.runs[i].ms / r.floor[i].ms).toFixed(2)}× / ${(cpuOf(r.runs[i]) / cpuOf(r.floor[i])).toFixed(2)}×`;
   };
   const engine = (r: SizeResult, i: number) =>
@@ -300,6 +310,7 @@ async function main(): Promise<void> {
         "First up",
         "per tenant",
         "engine CPU per resource",
+        "floor per resource",
         "vs floor",
         "No-op up",
         "per tenant",
@@ -316,6 +327,7 @@ async function main(): Promise<void> {
         seconds(r.runs[0].ms),
         perTenant(r, 0),
         engine(r, 0),
+        r.floor[0] ? `${(r.floor[0].ms / r.tenants).toFixed(0)} ms` : "not run",
         ratio(r, 0),
         seconds(r.runs[1].ms),
         perTenant(r, 1),
