@@ -262,7 +262,10 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
     );
     if (again.writes !== 0) throw new Error(`the no-op re-run made ${again.writes} write calls`);
     // A failed call the provider retried is reported, not fatal: the tenants' completeness is checked above.
-    for (const [run, summary] of [["first up", first], ["refresh", refreshCalls]] as const)
+    for (const [run, summary] of [
+      ["first up", first],
+      ["refresh", refreshCalls],
+    ] as const)
       if (summary.failed > 0) console.log(`\nFailed calls of the ${run} (each retried): ${summary.failures.join(", ")}\n`);
     if (refresh.code !== 0) throw new Error(`preview --refresh exited ${refresh.code}:\n${refresh.output.slice(-4000)}`);
     ok = true;
