@@ -113,7 +113,10 @@ interface SizeResult {
   resources: number;
   runs: Run[];
   checkpoint: number;
-  /** The same three runs of as many trivial dynamic resources as tenants (bench/floor), in the same engine; none with BENCH_FLOOR=0. */
+  /**
+   * The same three runs of as many trivial dynamic resources as tenants (bench/floor), in the same engine;
+   * none with BENCH_FLOOR=0.
+   */
   floor: Run[];
 }
 

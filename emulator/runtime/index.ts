@@ -69,16 +69,16 @@ function assetsRoot(): string {
 
 const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
 
-async function dispose(v: Validator): Promise<void> {
-  const mf = await v.mf.catch(() => undefined);
-  await mf?.dispose().catch(() => undefined);
-}
-
 /** A validator's workerd and the probes it is running: replaced once it has loaded enough distinct Workers. */
 interface Validator {
   mf: Promise<Miniflare>;
   loads: number;
   busy: number;
+}
+
+async function dispose(v: Validator): Promise<void> {
+  const mf = await v.mf.catch(() => undefined);
+  await mf?.dispose().catch(() => undefined);
 }
 
 export class WorkersRuntime {
