@@ -16,8 +16,9 @@
  * BENCH_RATE_LIMIT (requests/window, default "40/30s"; "off" for none), BENCH_RATE_BLOCK_S (how long a token stays blocked once
  * over the limit, default 5), BENCH_PARALLEL (passed as `--parallel`), BENCH_PULUMI_ARGS (more CLI arguments for the
  * three runs, e.g. "--profiling /tmp/prof"), BENCH_NODE_OPTIONS (added to the Node processes' NODE_OPTIONS, e.g.
- * "--max-old-space-size=16384" for 10,000 tenants), BENCH_FLOOR=0 skips the floor runs, BENCH_KEEP=1 keeps the
- * project directory under .wfp/bench/. Engine knobs such as PULUMI_SKIP_CHECKPOINTS=true pass through the environment.
+ * "--max-old-space-size=16384" for 10,000 tenants), BENCH_FLOOR=0 skips the floor runs (=tenant gives the floor's
+ * resources a Tenant's properties), BENCH_KEEP=1 keeps the project directory under .wfp/bench/. Engine knobs such
+ * as PULUMI_SKIP_CHECKPOINTS=true pass through the environment.
  *
  * The default limit is a third of Cloudflare's rate (1200 per 300 s = 4 requests/s): on a 2-core machine the engine
  * drives about 2 requests/s, so Cloudflare's rate scaled down proportionally (120/30s) is never reached, and this
@@ -135,6 +136,7 @@ async function runFloor(count: number, extra: string[]): Promise<Run[]> {
   withPreload(project);
   try {
     await project.must(["config", "set", "floor:count", String(count)]);
+    if (process.env.BENCH_FLOOR === "tenant") await project.must(["config", "set", "floor:shape", "tenant"]);
     console.error(`[platform-scale] floor: ${count} trivial dynamic resources`);
     const runs: Run[] = [];
     for (const [name, args] of [
