@@ -52,6 +52,8 @@ export const Codes = {
   SCRIPT_HAS_DEPENDENTS: 10082,
   /** A service binding or tail consumer names a Worker that does not exist. */
   SERVICE_NOT_FOUND: 10144,
+  /** An upload's KV binding names a namespace the account does not have ("KV namespace '<id>' not found"). */
+  KV_BINDING_NOT_FOUND: 10041,
   /** Missing settings part in multipart upload. */
   MISSING_SETTINGS_PART: 10201,
   /** [I] Method not allowed on a known path. */

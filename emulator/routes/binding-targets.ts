@@ -1,7 +1,7 @@
 /**
  * @module
- * What a script's bindings point at, for the checks Cloudflare makes: an upload naming a dispatch namespace or a
- * Worker that does not exist is refused, and a Worker others depend on is deleted only with `force`.
+ * What a script's bindings point at, for the checks Cloudflare makes: an upload naming a dispatch namespace, a KV
+ * namespace or a Worker that does not exist is refused, and a Worker others depend on is deleted only with `force`.
  *
  * [I] `service` bindings and tail consumers without `namespace` name account-level Workers (the only Workers with
  * a service name; user Workers are reached through dispatch); a tail consumer with `namespace` names a script in
@@ -43,8 +43,8 @@ function references(s: Pick<Script, "bindings" | "tail_consumers">): Reference[]
 /**
  * Refuses, one error per binding, references to what the emulator models and that does not exist:
  * a `dispatch_namespace` binding to a missing namespace (no code is documented: 100119, the namespace-not-found
- * code, with 400 where a missing namespace in the path is 404), and a service binding or tail consumer naming a
- * missing Worker (10144). A Worker may name itself.
+ * code, with 400 where a missing namespace in the path is 404), a KV binding to a namespace id the account lacks
+ * (10041), and a service binding or tail consumer naming a missing Worker (10144). A Worker may name itself.
  */
 export function checkBindingTargets(
   ctx: EmulatorContext,
@@ -62,6 +62,13 @@ export function checkBindingTargets(
         message: `binding '${b.name}' references dispatch namespace '${b.namespace}', which does not exist`,
       });
     }
+  }
+  const kv = ctx.store.state.accounts[account]?.kv ?? {};
+  for (const b of s.bindings) {
+    if (b.type !== "kv_namespace") continue;
+    if (typeof b.namespace_id !== "string") throw invalidScript(`kv_namespace binding ${b.name} needs a namespace_id`);
+    if (!Object.hasOwn(kv, b.namespace_id))
+      errors.push({ code: Codes.KV_BINDING_NOT_FOUND, message: `KV namespace '${b.namespace_id}' not found` });
   }
   for (const ref of references(s)) {
     const target =

@@ -1,9 +1,9 @@
 /**
  * @module
  * The Node side of the Workers' KV bindings (workers/kv.mts): each operation on the emulator's store, so the API
- * and the Workers share one copy of every namespace, persisted with the rest of the state. A binding naming an id
- * the account has no namespace for (Cloudflare refuses such an upload with 10041; the emulator accepts it) reads
- * nothing, and its first write creates the namespace, titled by its id.
+ * and the Workers share one copy of every namespace, persisted with the rest of the state. An upload may bind only
+ * the account's namespaces (10041 otherwise, routes/binding-targets.ts); one deleted since reads nothing, and its
+ * first write creates it again, titled by its id.
  */
 import { ApiError } from "../errors";
 import {

@@ -5,12 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { type Harness, start, uniq } from "./helpers";
-import { deployOk, get } from "./runtime-helpers";
+import { deployOk, get, kvBinding } from "./runtime-helpers";
 
 let h: Harness;
 let base: string;
 let NS: string;
-const KV = { type: "kv_namespace", name: "RUNS", namespace_id: "5a1e0c2b7d8f4e6a9b3c1d2e4f6a8b0c" };
 const js = (content: string) => ({ "worker.js": { content } });
 
 const RECORDER = (key: string) => `export default {
@@ -37,6 +36,7 @@ beforeAll(async () => {
   base = h.emu.workersUrl!;
   NS = uniq("crons");
   expect((await h.api("POST", "/dispatch/namespaces", { json: { name: NS } })).status).toBe(200);
+  const KV = await kvBinding(h, "RUNS");
   await deployOk(h, NS, "tenant", js(RECORDER("tenant")), { bindings: [KV] });
   await deployOk(h, NS, "other", js(RECORDER("other")), { bindings: [KV] });
   await deployOk(h, null, "reader", js(READER), { bindings: [KV] });

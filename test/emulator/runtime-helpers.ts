@@ -82,11 +82,8 @@ export async function routesBinding(
   plans: Record<string, string>,
   hostnames: Record<string, string> = {},
 ): Promise<{ type: "kv_namespace"; name: "ROUTES"; namespace_id: string }> {
-  const created = await h.api("POST", `${h.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces`, {
-    json: { title: `routes-${Math.random().toString(16).slice(2)}` },
-  });
-  if (created.status !== 200) throw new Error(`routes namespace: ${created.text}`);
-  const id: string = created.body.result.id;
+  const binding = await kvBinding(h, "ROUTES");
+  const id = binding.namespace_id;
   const value = (tenant: string) => JSON.stringify({ tenant, plan: plans[tenant] });
   const pairs = [
     ...Object.keys(plans).map((t) => ({ key: `tenant:${t}`, value: value(t) })),
@@ -94,5 +91,14 @@ export async function routesBinding(
   ];
   const put = await h.api("PUT", `${h.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces/${id}/bulk`, { json: pairs });
   if (put.status !== 200) throw new Error(`routes entries: ${put.text}`);
-  return { type: "kv_namespace", name: "ROUTES", namespace_id: id };
+  return binding;
+}
+
+/** A new KV namespace of the account, as a binding named `name` (an upload may bind only the account's own). */
+export async function kvBinding<N extends string>(h: Harness, name: N): Promise<{ type: "kv_namespace"; name: N; namespace_id: string }> {
+  const created = await h.api("POST", `${h.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces`, {
+    json: { title: `${name.toLowerCase()}-${Math.random().toString(16).slice(2)}` },
+  });
+  if (created.status !== 200) throw new Error(`KV namespace ${name}: ${created.text}`);
+  return { type: "kv_namespace", name, namespace_id: created.body.result.id };
 }

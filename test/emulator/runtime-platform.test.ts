@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { type Harness, start, uniq } from "./helpers";
-import { deployOk, get, routesBinding } from "./runtime-helpers";
+import { deployOk, get, kvBinding, routesBinding } from "./runtime-helpers";
 
 const root = new URL("../../examples/platform/", import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), "utf8");
@@ -75,7 +75,7 @@ beforeAll(async () => {
       {
         compatibility_flags: ["nodejs_compat"],
         bindings: [
-          { type: "kv_namespace", name: "SESSIONS", namespace_id: "0f2ac74b498b48028cb68387c421e279" },
+          await kvBinding(h, "SESSIONS"),
           { type: "plain_text", name: "REGION", text: "eu" },
           { type: "secret_text", name: "STRIPE_KEY", text: STRIPE },
           { type: "secret_text", name: "WEBHOOK_SECRET", text: WEBHOOK },

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { pickWorker } from "../../emulator/runtime/workers/front.mjs";
 import { ACCOUNT, envelopeCodes, type Harness, start, uniq } from "./helpers";
-import { deploy, deployOk, get, routesBinding } from "./runtime-helpers";
+import { deploy, deployOk, get, kvBinding, routesBinding } from "./runtime-helpers";
 
 const example = (p: string) => readFileSync(new URL(`../../examples/platform/${p}`, import.meta.url), "utf8");
 const js = (content: string) => ({ "worker.js": { content } });
@@ -18,6 +18,8 @@ const js = (content: string) => ({ "worker.js": { content } });
 let h: Harness;
 let base: string;
 let NS: string;
+/** The KV namespace hello reads (SESSIONS) and kvwriter writes (KV). */
+let sessions: Awaited<ReturnType<typeof kvBinding>>;
 const DISPATCHER = "dispatcher";
 let host: (tenant: string) => string;
 let echo: Server;
@@ -50,6 +52,7 @@ beforeAll(async () => {
   h = await start({ workersPort: 0 });
   base = h.emu.workersUrl!;
   NS = uniq("rt");
+  sessions = await kvBinding(h, "SESSIONS");
   host = (tenant) => `${tenant}.${DISPATCHER}.localhost`;
   expect((await h.api("POST", "/dispatch/namespaces", { json: { name: NS } })).status).toBe(200);
   await deployOk(h, null, "outbound", js(example("outbound/worker.js")), {
@@ -60,7 +63,7 @@ beforeAll(async () => {
     bindings: [
       { type: "plain_text", name: "REGION", text: "eu" },
       { type: "json", name: "FEATURES", json: { reports: true } },
-      { type: "kv_namespace", name: "SESSIONS", namespace_id: "0f2ac74b498b48028cb68387c421e279" },
+      sessions,
       { type: "version_metadata", name: "VERSION" },
       { type: "service", name: "SVC", service: "svc" },
     ],
@@ -223,7 +226,7 @@ describe("KV across reloads", () => {
       "kvwriter",
       js(`export default { async fetch(r, env) { await env.KV.put("kept", "yes"); return new Response("ok"); } };`),
       {
-        bindings: [{ type: "kv_namespace", name: "KV", namespace_id: "0f2ac74b498b48028cb68387c421e279" }],
+        bindings: [{ ...sessions, name: "KV" }],
       },
     );
     expect((await get(base, host("kvwriter"))).text).toBe("ok");

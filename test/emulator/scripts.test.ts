@@ -2,6 +2,7 @@
 import Cloudflare, { toFile } from "cloudflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT, WORKER_JS, envelopeCodes, scriptForm, start, uniq, type Harness } from "./helpers";
+import { kvBinding } from "./runtime-helpers";
 
 let h: Harness;
 let NS: string;
@@ -195,7 +196,7 @@ describe("script upload (PUT)", () => {
         bindings: [
           { name: "SECRET", type: "secret_text", text: "s3cr3t" },
           { name: "VAR", type: "plain_text", text: "v1" },
-          { name: "KV", type: "kv_namespace", namespace_id: "abc" },
+          await kvBinding(h, "KV"),
         ],
       }),
     );

@@ -266,6 +266,26 @@ describe("references to account-level Workers", () => {
     ]);
   });
 
+  test("a KV binding to a namespace the account lacks → 400 10041, from either scope and in a settings PATCH", async () => {
+    const ghost = "0123456789abcdef0123456789abcdef";
+    const kv = { bindings: [{ name: "CACHE", type: "kv_namespace", namespace_id: ghost }] };
+    const account = await upload("cached", kv);
+    expect(account.status).toBe(400);
+    expect(account.body.errors).toEqual([{ code: 10041, message: `KV namespace '${ghost}' not found` }]);
+    const user = await h.api("PUT", `/dispatch/namespaces/${NS}/scripts/cached`, {
+      body: scriptForm({ main_module: "worker.mjs", ...kv }),
+    });
+    expect(envelopeCodes(user.body)).toEqual([10041]);
+    await upload("cached");
+    const fd = new FormData();
+    fd.append("settings", new Blob([JSON.stringify(kv)], { type: "application/json" }), "settings");
+    expect(envelopeCodes((await h.api("PATCH", "/scripts/cached/settings", { body: fd })).body)).toEqual([10041]);
+
+    const made = await h.cf.kv.namespaces.create({ ...p, title: uniq("cache") });
+    const real = { bindings: [{ name: "CACHE", type: "kv_namespace", namespace_id: made.id }] };
+    expect((await upload("cached", real)).status).toBe(200);
+  });
+
   test("script-settings and settings PATCHes check tail consumers and bindings too", async () => {
     await upload("patched");
     await expectCode(workers().settings.edit("patched", { ...p, tail_consumers: [{ service: "ghost" }] }), 400, 10144);

@@ -12,6 +12,8 @@ import { buildSettingsForm } from "../helpers/out-of-band";
 const NS = "tenants";
 const libPath = join(tempDir("user-script"), "lib.js");
 const emu = useEmulator({ namespaces: [NS] });
+/** The account's KV namespace the script binds (an upload may bind only the account's own; the emulator resets per test). */
+let kvId = "";
 const { check, refreshDiff } = driver<UserScriptInputs, UserScriptOutputs>(p);
 
 const baseArgs = (over: Record<string, unknown> = {}) => ({
@@ -26,7 +28,7 @@ const baseArgs = (over: Record<string, unknown> = {}) => ({
   bindings: [
     { name: "GREETING", type: "plain_text", text: "hi" },
     { name: "CONF", type: "json", json: { a: 1 } },
-    { name: "KV", type: "kv_namespace", namespaceId: "0123456789abcdef0123456789abcdef" },
+    { name: "KV", type: "kv_namespace", namespaceId: kvId },
   ],
   tags: ["customer-1", "plan-pro"],
   logpush: true,
@@ -38,7 +40,13 @@ const baseArgs = (over: Record<string, unknown> = {}) => ({
 const scriptState = async (name = "tenant-a") => (await emu.state()).accounts[ACCOUNT_ID]?.namespaces?.[NS]?.scripts?.[name];
 
 describe("UserScript against the emulator", () => {
-  beforeEach(() => writeFileSync(libPath, "export const v = 'one';"));
+  beforeEach(async () => {
+    writeFileSync(libPath, "export const v = 'one';");
+    const created = await emu.api("POST", `${emu.apiBase}/accounts/${ACCOUNT_ID}/storage/kv/namespaces`, { json: { title: "sessions" } });
+    expect(created.status, created.text).toBe(200);
+    kvId = created.body.result.id;
+    await emu.clearJournal();
+  });
 
   it("creates with one multipart PUT and reads back without drift", async () => {
     const inputs = await check(baseArgs());
