@@ -3,23 +3,33 @@
  * ever written or deleted; others in the namespace are never touched.
  *
  * Diffed by key and value hash (no call when nothing changed); written with the bulk API in pages of 10,000;
- * removed keys bulk-deleted. Each written key carries metadata `{ "wfp-entry": <digest> }`, so refresh detects a
- * changed or deleted key from the keys listing alone and reads a value only when its digest is missing or differs.
+ * removed keys bulk-deleted. Each written key carries metadata `{ "wfp-entry": <digest>, "wfp-owner": <stack> }`,
+ * so refresh detects a changed or deleted key from the keys listing alone and reads a value only when its digest
+ * is missing or differs.
+ *
+ * Ownership, as for scripts (script/owner.ts): a key is written only when it is absent, this stack's, or in this
+ * resource's state; a create or an added key that another stack (or no stack) wrote fails, naming them, before
+ * anything is written. Delete leaves keys another stack has written since. Checking costs one keys listing (per
+ * 1,000 keys) when keys are created, removed or re-tagged; a change of values alone costs none.
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../api/connect";
 import { operation, type Operation } from "../api/errors";
-import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from "../api/kv";
+import { bulkDeleteKv, bulkWriteKv, getKvValue, type KvKey, listKvKeys, type KvWrite } from "../api/kv";
+import { log } from "../log";
 import { accountIdProblem } from "../credentials";
 import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../validation";
 import { kvNamespaceIdProblem } from "./kv-namespace";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
+import { programOwner } from "./script/resource";
 
 export const MAX_KV_KEY_BYTES = 512;
 export const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024;
 /** The metadata field that marks a key written by KvEntries with its digest. */
 export const ENTRY_METADATA_FIELD = "wfp-entry";
+/** The metadata field naming the stack whose KvEntries wrote the key: its owner tag (script/owner.ts). */
+export const ENTRY_OWNER_FIELD = "wfp-owner";
 
 /** Arguments of {@link KvEntries}. */
 export interface KvEntriesArgs {
@@ -35,6 +45,8 @@ export interface KvEntriesInputs {
   namespaceId: string;
   entries: Record<string, string>;
   accountId?: string;
+  /** The owner tag of the stack that declares the entries (set by the resource class). */
+  owner?: string;
 }
 
 export interface KvEntriesOutputs {
@@ -42,12 +54,14 @@ export interface KvEntriesOutputs {
   /** Key → digest of key and value (a secret output): what diff and refresh compare. */
   hashes: Record<string, string>;
   accountId?: string;
+  /** The owner tag the keys were last written with; absent in a state from before owners. */
+  owner?: string;
 }
 
 export const KV_ENTRIES = resourceSpec<KvEntriesArgs>()({
   kind: "KvEntries",
   inputs: ["namespaceId", "entries", "accountId"],
-  outputs: ["hashes"],
+  outputs: ["hashes", "owner"],
 });
 
 const op = (id: string, verb: string): Operation => operation("KvEntries", id, verb);
@@ -94,6 +108,7 @@ export function checkKvEntries(news: Record<string, unknown>): { inputs: KvEntri
   failures.push(...fieldFailures(n, "accountId", accountIdProblem));
   const inputs: KvEntriesInputs = { namespaceId: n.namespaceId as string, entries: (n.entries ?? {}) as Record<string, string> };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
+  if (typeof n.owner === "string" && n.owner !== "") inputs.owner = n.owner;
   return { inputs, failures };
 }
 
@@ -121,22 +136,76 @@ export function diffKvEntries(olds: Partial<KvEntriesOutputs>, news: KvEntriesIn
     const plan = planEntries(olds.hashes ?? {}, news.entries);
     if (plan.write.length || plan.remove.length) changes.push("entries");
   }
+  // A state from before owners, or a stack renamed: the update re-tags every key.
+  if (news.owner !== undefined && (olds.owner ?? "") !== news.owner) changes.push("owner");
   changes.push(...replaces);
   return { changes: changes.length > 0, replaces, deleteBeforeReplace: false, changedKeys: changes };
 }
 
 async function write(inputs: KvEntriesInputs, keys: string[], o: Operation): Promise<void> {
-  const writes: KvWrite[] = keys.map((key) => ({
-    key,
-    value: inputs.entries[key]!,
-    metadata: { [ENTRY_METADATA_FIELD]: entryHash(key, inputs.entries[key]!) },
-  }));
+  const writes: KvWrite[] = keys.map((key) => {
+    const metadata: Record<string, string> = { [ENTRY_METADATA_FIELD]: entryHash(key, inputs.entries[key]!) };
+    if (inputs.owner !== undefined) metadata[ENTRY_OWNER_FIELD] = inputs.owner;
+    return { key, value: inputs.entries[key]!, metadata };
+  });
   if (writes.length) await bulkWriteKv(connect(inputs.accountId), inputs.namespaceId, writes, o);
+}
+
+/** The owner a listed key carries: its stack's tag, "" when no KvEntries with an owner wrote it. */
+function ownerOfKey(k: KvKey): string {
+  const found = isPlainObject(k.metadata) ? k.metadata[ENTRY_OWNER_FIELD] : undefined;
+  return typeof found === "string" ? found : "";
+}
+
+/** Live key → owner, from one keys listing; undefined when the namespace is gone. */
+async function liveOwners(inputs: { accountId?: string; namespaceId: string }, o: Operation): Promise<Map<string, string> | undefined> {
+  const listed = await listKvKeys(connect(inputs.accountId), inputs.namespaceId, o);
+  return listed && new Map(listed.map((k) => [k.name, ownerOfKey(k)]));
+}
+
+/**
+ * Refuses to write keys that exist and are not this stack's: owned by another stack, or written by no stack and
+ * not in this resource's state (`mine`: the keys a state from before owners holds). Nothing is written then.
+ */
+function claimKeys(keys: string[], live: Map<string, string>, inputs: KvEntriesInputs, mine: ReadonlySet<string>, o: Operation): void {
+  const foreign = keys
+    .filter((key) => live.has(key))
+    .map((key) => ({ key, found: live.get(key)! }))
+    .filter(({ key, found }) => found !== (inputs.owner ?? "") && !(found === "" && mine.has(key)));
+  if (foreign.length === 0) return;
+  const named = foreign
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .slice(0, 20)
+    .map(({ key, found }) => `${JSON.stringify(key)} (${found ? `owned by ${found}` : "written by no stack"})`);
+  const more = foreign.length > named.length ? `, and ${foreign.length - named.length} more` : "";
+  const count = foreign.length === 1 ? "1 key already exists" : `${foreign.length} keys already exist`;
+  throw new Error(
+    `${o.resource}: ${o.operation} failed: ${count} in KV namespace ${inputs.namespaceId} and are not this stack's: ` +
+      `${named.join(", ")}${more}. Nothing was written. To manage them from this stack, remove them from the other ` +
+      "stack's KvEntries (or delete them), then run pulumi up again.",
+  );
+}
+
+/** Deletes `keys`, except those another stack has written since (left, with a warning). */
+async function deleteOwnKeys(
+  inputs: { accountId?: string; namespaceId: string; owner?: string },
+  keys: string[],
+  o: Operation,
+): Promise<void> {
+  if (keys.length === 0) return;
+  const live = await liveOwners(inputs, o);
+  if (live === undefined) return; // the namespace is gone, and the keys with it
+  const theirs = keys.filter((key) => live.has(key) && live.get(key) !== "" && live.get(key) !== (inputs.owner ?? ""));
+  for (const key of theirs)
+    log.warn(`${o.resource}: not deleted: key ${JSON.stringify(key)} is now owned by ${live.get(key)}; it is left as it is.`);
+  const gone = keys.filter((key) => live.has(key) && !theirs.includes(key));
+  if (gone.length) await bulkDeleteKv(connect(inputs.accountId), inputs.namespaceId, gone, o);
 }
 
 function outputsOf(inputs: KvEntriesInputs): KvEntriesOutputs {
   const outs: KvEntriesOutputs = { namespaceId: inputs.namespaceId, hashes: hashesOf(inputs.entries) };
   if (inputs.accountId !== undefined) outs.accountId = inputs.accountId;
+  if (inputs.owner !== undefined) outs.owner = inputs.owner;
   return outs;
 }
 
@@ -150,7 +219,11 @@ export const kvEntriesProvider = defineProvider<KvEntriesInputs, KvEntriesOutput
   },
 
   async create(inputs: KvEntriesInputs) {
-    await write(inputs, Object.keys(inputs.entries).sort(), op(inputs.namespaceId, "create"));
+    const o = op(inputs.namespaceId, "create");
+    const keys = Object.keys(inputs.entries).sort();
+    const live = await liveOwners(inputs, o);
+    if (live) claimKeys(keys, live, inputs, new Set(), o);
+    await write(inputs, keys, o);
     // Several KvEntries may own disjoint keys of one namespace: the id is the namespace's plus a suffix.
     return { id: `${inputs.namespaceId}/${randomBytes(4).toString("hex")}`, outs: outputsOf(inputs) };
   },
@@ -171,6 +244,8 @@ export const kvEntriesProvider = defineProvider<KvEntriesInputs, KvEntriesOutput
     for (const [key, hash] of Object.entries(stored.hashes)) {
       const found = byName.get(key);
       if (!found) continue;
+      const owner = ownerOfKey(found);
+      if (stored.owner !== undefined && owner !== "" && owner !== stored.owner) continue; // another stack's now
       const marker = isPlainObject(found.metadata) ? found.metadata[ENTRY_METADATA_FIELD] : undefined;
       if (marker === hash) {
         hashes[key] = hash;
@@ -185,15 +260,22 @@ export const kvEntriesProvider = defineProvider<KvEntriesInputs, KvEntriesOutput
 
   async update(_id: string, olds: KvEntriesOutputs, news: KvEntriesInputs) {
     const o = op(news.namespaceId, "update");
-    const plan = planEntries(olds.hashes ?? {}, news.entries);
+    const mine = new Set(Object.keys(olds.hashes ?? {}));
+    const retag = news.owner !== undefined && (olds.owner ?? "") !== news.owner;
+    const plan = planEntries(retag ? {} : (olds.hashes ?? {}), news.entries);
+    // Keys new to this resource (all of them when re-tagging) are claimed first; a change of values alone is not.
+    const claimed = plan.write.filter((key) => retag || !mine.has(key));
+    if (claimed.length) {
+      const live = await liveOwners(news, o);
+      if (live) claimKeys(claimed, live, news, mine, o);
+    }
     await write(news, plan.write, o);
-    if (plan.remove.length) await bulkDeleteKv(connect(news.accountId), news.namespaceId, plan.remove, o);
+    await deleteOwnKeys({ ...news, owner: news.owner ?? olds.owner }, plan.remove, o);
     return { outs: outputsOf(news) };
   },
 
   async delete(_id: string, props: KvEntriesOutputs) {
-    const keys = Object.keys(props.hashes ?? {});
-    if (keys.length) await bulkDeleteKv(connect(props.accountId), props.namespaceId, keys, op(props.namespaceId, "delete"));
+    await deleteOwnKeys(props, Object.keys(props.hashes ?? {}), op(props.namespaceId, "delete"));
   },
 });
 
@@ -205,9 +287,12 @@ export class KvEntries extends DynamicResource {
   declare public readonly namespaceId: pulumi.Output<string>;
   declare public readonly hashes: pulumi.Output<Record<string, string>>;
   declare public readonly accountId: pulumi.Output<string | undefined>;
+  /** The owner tag its keys carry (`wfp-owner=<project>/<stack>`). */
+  declare public readonly owner: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: KvEntriesArgs, opts?: pulumi.CustomResourceOptions) {
     const additionalSecretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), "hashes"])];
-    super(KV_ENTRIES, name, args, { ...opts, additionalSecretOutputs });
+    // The provider process may not know the stack: the program names the owner.
+    super(KV_ENTRIES, name, args, { ...opts, additionalSecretOutputs }, { owner: programOwner() });
   }
 }

@@ -154,6 +154,11 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
       "tenant:tagged",
     ]);
     expect(await routeOf("tenant:billing")).toEqual({ tenant: "billing", plan: "pro" });
+    // Each routing key names the stack that wrote it, as each script's tag does.
+    const listed = await em.api("GET", `${kvBase()}/keys`);
+    expect(new Set(listed.body.result.map((k: { metadata: Record<string, string> }) => k.metadata["wfp-owner"]))).toEqual(
+      new Set(["wfp-owner=platform/dev"]),
+    );
     // billing's own KV namespace, bound by the id of the KvNamespace the program made.
     const billingKv = (await em.api("GET", `/dispatch/namespaces/${NS}/scripts/billing/settings`)).body.result.bindings;
     expect(billingKv).toContainEqual({ type: "kv_namespace", name: "KV", namespace_id: kv[`${NS}-billing-kv`].id });

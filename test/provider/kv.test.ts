@@ -1,6 +1,7 @@
 /** KvNamespace and KvEntries against the emulator: lifecycle, drift, import, ownership of keys, paging. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import { captureProviderLog } from "../helpers/provider";
 import { kvNamespaceProvider as nsp, type KvNamespaceInputs } from "../../provider/resources/kv-namespace";
 import { entryHash, kvEntriesProvider as ep, type KvEntriesInputs, type KvEntriesOutputs } from "../../provider/resources/kv-entries";
 
@@ -165,6 +166,88 @@ describe("KvEntries", () => {
     await emu.clearJournal();
     await ep.delete!(created.id, created.outs);
     expect((await kvWrites()).length).toBe(2);
+  });
+
+  describe("ownership: a stack writes and deletes only its own keys", () => {
+    const A = "wfp-owner=platform/core";
+    const B = "wfp-owner=platform/shard-1";
+    const entriesOf = (ns: string, owner: string | undefined, entries: Record<string, string>) =>
+      checkEntries({ namespaceId: ns, entries, ...(owner ? { owner } : {}) });
+    const metadata = async (ns: string, key: string) => {
+      const listed = await emu.api("GET", kvPath(`/${ns}/keys?prefix=${encodeURIComponent(key)}`));
+      return listed.body.result.find((k: { name: string }) => k.name === key)?.metadata;
+    };
+
+    it("each key carries its stack; a create refuses keys another stack or no stack wrote, writing nothing", async () => {
+      const ns = await namespace();
+      const a = await ep.create(await entriesOf(ns, A, { shared: "a", "only-a": "x" }));
+      expect(await metadata(ns, "shared")).toEqual({ "wfp-entry": entryHash("shared", "a"), "wfp-owner": A });
+      expect((a.outs as KvEntriesOutputs).owner).toBe(A);
+      await emu.api("PUT", kvPath(`/${ns}/values/by-hand`), { body: "h" });
+
+      await emu.clearJournal();
+      const refused = await ep.create(await entriesOf(ns, B, { shared: "b", "by-hand": "b", fresh: "f" })).catch((e: Error) => e);
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error).message).toMatch(
+        new RegExp(
+          `^KvEntries "${ns}": create failed: 2 keys already exist in KV namespace ${ns} and are not this stack's: ` +
+            `"by-hand" \\(written by no stack\\), "shared" \\(owned by ${A}\\)\\. Nothing was written\\.`,
+        ),
+      );
+      expect(await kvWrites()).toEqual([]);
+      expect([await value(ns, "shared"), await value(ns, "fresh")]).toEqual(["a", undefined]);
+    });
+
+    it("a create adopts keys this stack wrote (a run that died before its state was saved)", async () => {
+      const ns = await namespace();
+      await ep.create(await entriesOf(ns, A, { k: "1" }));
+      const again = await ep.create(await entriesOf(ns, A, { k: "2", l: "3" }));
+      expect((again.outs as KvEntriesOutputs).hashes).toEqual({ k: entryHash("k", "2"), l: entryHash("l", "3") });
+      expect(await value(ns, "k")).toBe("2");
+    });
+
+    it("delete and update leave keys another stack has taken since, with a warning; an added key of another stack is refused", async () => {
+      const ns = await namespace();
+      const created = await ep.create(await entriesOf(ns, A, { kept: "1", taken: "2", dropped: "3" }));
+      const outs = created.outs as KvEntriesOutputs;
+      // Stack B takes "taken" over (its KvEntries wrote it after A's was released from B's view).
+      const taken = [{ key: "taken", value: "b", metadata: { "wfp-entry": entryHash("taken", "b"), "wfp-owner": B } }];
+      expect((await emu.api("PUT", kvPath(`/${ns}/bulk`), { json: taken })).status).toBe(200);
+      await emu.api("PUT", kvPath(`/${ns}/values/added`), { body: "h" });
+
+      const refused = await ep.update!(created.id, outs, await entriesOf(ns, A, { kept: "1", taken: "2", added: "a" })).catch(
+        (e: Error) => e,
+      );
+      expect((refused as Error).message).toMatch(/update failed: 1 key already exists .*: "added" \(written by no stack\)/);
+
+      const log = captureProviderLog();
+      const updated = await ep.update!(created.id, outs, await entriesOf(ns, A, { kept: "1" }));
+      expect(await value(ns, "dropped")).toBeUndefined();
+      expect(await value(ns, "taken")).toBe("b");
+      expect(log.join("\n")).toMatch(/not deleted: key "taken" is now owned by wfp-owner=platform\/shard-1/);
+
+      await ep.delete!(created.id, { ...(updated.outs as KvEntriesOutputs), hashes: { ...outs.hashes } });
+      expect([await value(ns, "kept"), await value(ns, "taken"), await value(ns, "added")]).toEqual([undefined, "b", "h"]);
+    });
+
+    it("refresh drops a key another stack has taken; a state from before owners is re-tagged by one update", async () => {
+      const ns = await namespace();
+      const legacy = await ep.create(await entriesOf(ns, undefined, { a: "1", b: "2" }));
+      const legacyOuts = legacy.outs as KvEntriesOutputs;
+      expect(legacyOuts.owner).toBeUndefined();
+      const inputs = await entriesOf(ns, A, { a: "1", b: "2" });
+      const diff = (await ep.diff!(legacy.id, legacyOuts, inputs)) as { changes: boolean; changedKeys: string[] };
+      expect([diff.changes, diff.changedKeys]).toEqual([true, ["owner"]]);
+      await emu.clearJournal();
+      const tagged = (await ep.update!(legacy.id, legacyOuts, inputs)).outs as KvEntriesOutputs;
+      expect((await kvWrites()).map((w) => `${w.method} ${w.path.split("/").pop()}`)).toEqual(["PUT bulk"]);
+      expect(await metadata(ns, "b")).toEqual({ "wfp-entry": entryHash("b", "2"), "wfp-owner": A });
+
+      const taken = [{ key: "b", value: "2", metadata: { "wfp-entry": entryHash("b", "2"), "wfp-owner": B } }];
+      expect((await emu.api("PUT", kvPath(`/${ns}/bulk`), { json: taken })).status).toBe(200);
+      const refreshed = await ep.read!(legacy.id, tagged);
+      expect(Object.keys(refreshed.props.hashes)).toEqual(["a"]);
+    });
   });
 
   it("check names bad keys, values and namespace ids", async () => {
