@@ -16,11 +16,12 @@ import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../api/connect";
 import { operation, type Operation } from "../api/errors";
-import { bulkDeleteKv, bulkWriteKv, getKvValue, type KvKey, listKvKeys, type KvWrite } from "../api/kv";
+import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from "../api/kv";
 import { log } from "../log";
 import { accountIdProblem } from "../credentials";
 import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../validation";
 import { kvNamespaceIdProblem } from "./kv-namespace";
+import { ENTRY_OWNER_FIELD, keyOwner } from "./kv-owner";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
 import { programOwner } from "./script/resource";
 
@@ -28,8 +29,6 @@ export const MAX_KV_KEY_BYTES = 512;
 export const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024;
 /** The metadata field that marks a key written by KvEntries with its digest. */
 export const ENTRY_METADATA_FIELD = "wfp-entry";
-/** The metadata field naming the stack whose KvEntries wrote the key: its owner tag (script/owner.ts). */
-export const ENTRY_OWNER_FIELD = "wfp-owner";
 
 /** Arguments of {@link KvEntries}. */
 export interface KvEntriesArgs {
@@ -151,16 +150,10 @@ async function write(inputs: KvEntriesInputs, keys: string[], o: Operation): Pro
   if (writes.length) await bulkWriteKv(connect(inputs.accountId), inputs.namespaceId, writes, o);
 }
 
-/** The owner a listed key carries: its stack's tag, "" when no KvEntries with an owner wrote it. */
-function ownerOfKey(k: KvKey): string {
-  const found = isPlainObject(k.metadata) ? k.metadata[ENTRY_OWNER_FIELD] : undefined;
-  return typeof found === "string" ? found : "";
-}
-
 /** Live key → owner, from one keys listing; undefined when the namespace is gone. */
 async function liveOwners(inputs: { accountId?: string; namespaceId: string }, o: Operation): Promise<Map<string, string> | undefined> {
   const listed = await listKvKeys(connect(inputs.accountId), inputs.namespaceId, o);
-  return listed && new Map(listed.map((k) => [k.name, ownerOfKey(k)]));
+  return listed && new Map(listed.map((k) => [k.name, keyOwner(k)]));
 }
 
 /**
@@ -180,7 +173,7 @@ function claimKeys(keys: string[], live: Map<string, string>, inputs: KvEntriesI
   const more = foreign.length > named.length ? `, and ${foreign.length - named.length} more` : "";
   const count = foreign.length === 1 ? "1 key already exists" : `${foreign.length} keys already exist`;
   throw new Error(
-    `${o.resource}: ${o.operation} failed: ${count} in KV namespace ${inputs.namespaceId} and are not this stack's: ` +
+    `${o.resource}: ${o.operation} failed: ${count} in KV namespace ${inputs.namespaceId} and ${foreign.length === 1 ? "is" : "are"} not this stack's: ` +
       `${named.join(", ")}${more}. Nothing was written. To manage them from this stack, remove them from the other ` +
       "stack's KvEntries (or delete them), then run pulumi up again.",
   );
@@ -244,7 +237,7 @@ export const kvEntriesProvider = defineProvider<KvEntriesInputs, KvEntriesOutput
     for (const [key, hash] of Object.entries(stored.hashes)) {
       const found = byName.get(key);
       if (!found) continue;
-      const owner = ownerOfKey(found);
+      const owner = keyOwner(found);
       if (stored.owner !== undefined && owner !== "" && owner !== stored.owner) continue; // another stack's now
       const marker = isPlainObject(found.metadata) ? found.metadata[ENTRY_METADATA_FIELD] : undefined;
       if (marker === hash) {

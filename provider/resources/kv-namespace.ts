@@ -2,8 +2,8 @@
  * KvNamespace: a Workers KV namespace, bound to Workers by its id (`kv_namespace` bindings).
  *
  * check (title) → diff (a title change renames in place) → create (POST; a title already taken is adopted only
- * when the namespace holds no key) → read (GET by id; import by id) → update (PUT title) → delete (gone only
- * by Cloudflare's 10013).
+ * when every key the namespace holds is this stack's, see kv-owner.ts) → read (GET by id; import by id) → update
+ * (PUT title) → delete (gone only by Cloudflare's 10013).
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../api/connect";
@@ -19,7 +19,9 @@ import {
 } from "../api/kv";
 import { accountIdProblem } from "../credentials";
 import { fieldFailures, type CheckFailure } from "../validation";
+import { keyOwner } from "./kv-owner";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
+import { programOwner } from "./script/resource";
 
 /** Cloudflare's bound on a KV namespace title. */
 export const MAX_KV_TITLE_LENGTH = 512;
@@ -36,6 +38,8 @@ export interface KvNamespaceArgs {
 export interface KvNamespaceInputs {
   title: string;
   accountId?: string;
+  /** The owner tag of the stack that declares it (set by the resource class): whose keys a taken title may hold. */
+  owner?: string;
 }
 
 export interface KvNamespaceOutputs {
@@ -48,7 +52,7 @@ export interface KvNamespaceOutputs {
 export const KV_NAMESPACE = resourceSpec<KvNamespaceArgs>()({
   kind: "KvNamespace",
   inputs: ["title", "accountId"],
-  outputs: ["namespaceId"],
+  outputs: ["namespaceId", "owner"],
 });
 
 const op = (title: string, verb: string): Operation => operation("KvNamespace", title, verb);
@@ -73,6 +77,7 @@ export function checkKvNamespace(news: Record<string, unknown>): { inputs: KvNam
   failures.push(...fieldFailures(n, "accountId", accountIdProblem));
   const inputs: KvNamespaceInputs = { title: n.title as string };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
+  if (typeof n.owner === "string" && n.owner !== "") inputs.owner = n.owner;
   return { inputs, failures };
 }
 
@@ -94,14 +99,18 @@ function toOutputs(ns: KvNamespaceObject, accountId: string | undefined): KvName
 
 /**
  * The title is taken (10014): a retried POST, or a run that died before its state was saved. KV namespaces carry
- * no owner, so only an empty one is adopted; one holding keys may be another program's data.
+ * no owner, but the keys a KvEntries writes do: a namespace is adopted when every key it holds carries this stack's
+ * owner (none at all included); any other key may be another program's data.
  */
 async function adopt(inputs: KvNamespaceInputs, o: Operation): Promise<KvNamespaceObject> {
   const api = connect(inputs.accountId);
   const existing = (await listKvNamespaces(api, o)).find((ns) => ns.title === inputs.title);
   const keys = existing ? await listKvKeys(api, existing.id, o) : undefined;
-  if (existing && keys && keys.length === 0) return existing;
-  const why = existing ? `holds ${keys?.length ?? "unknown"} key(s)` : "could not be found";
+  const foreign = keys?.filter((k) => inputs.owner === undefined || keyOwner(k) !== inputs.owner).length;
+  if (existing && keys && foreign === 0) return existing;
+  const why = existing
+    ? `holds ${keys?.length ?? "unknown"} key(s), ${foreign ?? "some"} of them not written by this stack`
+    : "could not be found";
   throw new Error(
     `${o.resource}: create failed: a KV namespace titled "${inputs.title}" already exists in this account and ${why}. ` +
       `Choose another title, or adopt it with: pulumi import 'pulumi-nodejs:dynamic/wfp:KvNamespace' <resource name> ${existing?.id ?? "<namespace id>"}`,
@@ -164,7 +173,8 @@ export class KvNamespace extends DynamicResource {
   declare public readonly accountId: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: KvNamespaceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(KV_NAMESPACE, name, args, opts);
+    // The provider process may not know the stack: the program names the owner.
+    super(KV_NAMESPACE, name, args, opts, { owner: programOwner() });
   }
 }
 

@@ -6,6 +6,8 @@
  *   between, `wfp-drift` lists them;
  * - a second stack declaring a tenant the first one owns fails at `up`, leaves the script untouched, and its
  *   `destroy` does not delete it.
+ * Both stacks also keep a routing table (a KvNamespace and a KvEntries, as the example platform does): a killed run
+ * leaves it live too, and one stack's keys are not another's.
  */
 import { spawn } from "node:child_process";
 import path from "node:path";
@@ -47,7 +49,7 @@ describe("ownership through the real engine", () => {
     const p = await project(
       "own-crash",
       "dev",
-      { "own:namespace": ns, "own:ownsNamespace": "true", "own:tenants": tenants.join(",") },
+      { "own:namespace": ns, "own:ownsNamespace": "true", "own:routes": "true", "own:tenants": tenants.join(",") },
       { PULUMI_SKIP_CHECKPOINTS: "true" },
     );
     await emu.clearJournal();
@@ -59,7 +61,11 @@ describe("ownership through the real engine", () => {
     });
     const closed = new Promise((resolve) => child.on("close", resolve));
     const isScriptPut = (e: JournalEntry) => e.method === "PUT" && /\/dispatch\/namespaces\/crash-ns\/scripts\/[^/]+$/.test(e.path);
-    await waitFor(async () => (await emu.journal()).filter((e) => isScriptPut(e) && e.status === 200).length >= 8);
+    const isRoutesWrite = (e: JournalEntry) => e.method === "PUT" && /\/storage\/kv\/namespaces\/[0-9a-f]{32}\/bulk$/.test(e.path);
+    await waitFor(async () => {
+      const done = (await emu.journal()).filter((e) => e.status === 200);
+      return done.filter(isScriptPut).length >= 8 && done.some(isRoutesWrite);
+    });
     process.kill(-child.pid!, "SIGKILL");
     await closed;
     await new Promise((r) => setTimeout(r, 1000)); // let requests already sent land
@@ -98,21 +104,37 @@ describe("ownership through the real engine", () => {
       .map((r: { outputs: { name: string } }) => r.outputs.name)
       .sort();
     expect(inState, "nothing live that the state lacks").toEqual(tenants);
+    // The routing table the killed run wrote is adopted, not refused: its keys carry this stack's owner.
+    const kv = (await emu.state()).accounts[ACCOUNT_ID].kv;
+    expect(kv[`${ns}-routes`].keys).toEqual(tenants.map((id) => `tenant:${id}`).sort());
     const clean = await p.preview(["--refresh", "--expect-no-changes"]);
     expect(clean.code, clean.output).toBe(0);
   });
 
   it("a second stack declaring another stack's tenant fails at up, leaves it untouched, and its destroy keeps it", async () => {
     const ns = "shared-ns";
-    const a = await project("own-shards", "shard-a", { "own:namespace": ns, "own:ownsNamespace": "true", "own:tenants": "alpha" });
+    const a = await project("own-shards", "shard-a", {
+      "own:namespace": ns,
+      "own:ownsNamespace": "true",
+      "own:routes": "true",
+      "own:tenants": "alpha",
+    });
     const upA = await a.up();
     expect(upA.code, upA.output).toBe(0);
     const alpha = (await liveScripts(ns)).alpha;
     expect(alpha.tags).toEqual(["tenant-alpha", "wfp-owner=own-shards/shard-a"]);
+    const routes = String((await a.stackOutputs()).routes);
+    const route = (key: string) => emu.api("GET", `${emu.apiBase}/accounts/${ACCOUNT_ID}/storage/kv/namespaces/${routes}/values/${key}`);
 
-    const b = await project("own-shards", "shard-b", { "own:namespace": ns, "own:tenants": "alpha,beta" });
-    const upB = await b.up();
+    // Shard b shares the routing table, as the example platform's shards do, and lists alpha too.
+    const b = await project("own-shards", "shard-b", { "own:namespace": ns, "own:routesId": routes, "own:tenants": "alpha,beta" });
+    // Both refusals are told: the engine stops scheduling at the first error unless told to go on.
+    const upB = await b.up(["--continue-on-error"]);
     expect(upB.code).not.toBe(0);
+    expect(upB.output).toContain(
+      `KvEntries "${routes}": create failed: 1 key already exists in KV namespace ${routes} and is not this stack's: "tenant:alpha" (owned by wfp-owner=own-shards/shard-a). Nothing was written.`,
+    );
+    expect((await route("tenant:beta")).status).toBe(404);
     expect(upB.output).toContain(
       `Tenant "${ns}/alpha": create failed: a script named "alpha" already exists in namespace "${ns}", owned by another stack (tag wfp-owner=own-shards/shard-a).`,
     );
@@ -129,6 +151,7 @@ describe("ownership through the real engine", () => {
     expect(destroyB.code, destroyB.output).toBe(0);
     const afterDestroy = await liveScripts(ns);
     expect(Object.keys(afterDestroy)).toEqual(["alpha"]);
+    expect(await route("tenant:alpha")).toMatchObject({ status: 200, text: "alpha" });
     expect(afterDestroy.alpha.etag).toBe(alpha.etag);
     const stillA = await a.preview(["--refresh", "--expect-no-changes"]);
     expect(stillA.code, stillA.output).toBe(0);

@@ -82,8 +82,21 @@ describe("KvNamespace", () => {
     await emu.api("PUT", kvPath(`/${adopted.id}/values/k`), { body: "v" });
     const err = await nsp.create(await checkNs({ title: "left-over" })).catch((e: Error) => e);
     expect((err as Error).message).toMatch(
-      /holds 1 key\(s\).*pulumi import 'pulumi-nodejs:dynamic\/wfp:KvNamespace' <resource name> [0-9a-f]{32}/,
+      /holds 1 key\(s\), 1 of them not written by this stack.*pulumi import 'pulumi-nodejs:dynamic\/wfp:KvNamespace' <resource name> [0-9a-f]{32}/,
     );
+  });
+
+  it("a title taken by a namespace whose keys all carry this stack's owner is adopted (a killed run's routing table)", async () => {
+    const owner = "wfp-owner=platform/dev";
+    const left = await nsp.create(await checkNs({ title: "routes", owner }));
+    await ep.create(await checkEntries({ namespaceId: left.id, entries: { "tenant:a": "a", "tenant:b": "b" }, owner }));
+    const again = await nsp.create(await checkNs({ title: "routes", owner }));
+    expect(again.id).toBe(left.id);
+    const other = await nsp.create(await checkNs({ title: "routes", owner: "wfp-owner=platform/other" })).catch((e: Error) => e);
+    expect((other as Error).message).toMatch(/holds 2 key\(s\), 2 of them not written by this stack/);
+    await emu.api("PUT", kvPath(`/${left.id}/values/by-hand`), { body: "h" });
+    const mixed = await nsp.create(await checkNs({ title: "routes", owner })).catch((e: Error) => e);
+    expect((mixed as Error).message).toMatch(/holds 3 key\(s\), 1 of them not written by this stack/);
   });
 
   it("check refuses a blank or too long title", async () => {

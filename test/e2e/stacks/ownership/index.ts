@@ -3,17 +3,26 @@
  * stacks declaring the same tenant.
  *
  * Config (`own:` namespace): `namespace`; `ownsNamespace` ("true": this stack declares the DispatchNamespace);
- * `tenants`: a comma-separated list of tenant ids, each a Tenant with one module and one secret.
+ * `tenants`: a comma-separated list of tenant ids, each a Tenant with one module and one secret; `routes` ("true":
+ * a KvNamespace `<namespace>-routes`) or `routesId` (another stack's), where a KvEntries writes `tenant:<id>` for
+ * each tenant, as the example platform's routing table.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DispatchNamespace, Tenant } from "../../../../provider";
+import { DispatchNamespace, KvEntries, KvNamespace, Tenant } from "../../../../provider";
 
 const config = new pulumi.Config("own");
 const namespace = config.require("namespace");
 const ns = config.getBoolean("ownsNamespace") ? new DispatchNamespace("ns", { name: namespace }).name : namespace;
 
+const tenants = config.require("tenants").split(",");
+const routesId = config.getBoolean("routes")
+  ? new KvNamespace("routes", { title: `${namespace}-routes` }).namespaceId
+  : config.get("routesId");
+if (routesId) new KvEntries("routes", { namespaceId: routesId, entries: Object.fromEntries(tenants.map((id) => [`tenant:${id}`, id])) });
+export const routes = routesId;
+
 export const scripts: Record<string, pulumi.Output<string>> = {};
-for (const id of config.require("tenants").split(",")) {
+for (const id of tenants) {
   const tenant = new Tenant(id, {
     namespace: ns,
     tenantId: id,
