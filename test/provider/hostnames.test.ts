@@ -19,8 +19,8 @@ async function check(p: typeof wd, news: Record<string, unknown>): Promise<any> 
   return r.inputs;
 }
 
-async function worker(name: string): Promise<void> {
-  const form = buildScriptUploadForm({ main_module: "index.js", compatibility_date: "2025-01-01" }, [
+async function worker(name: string, tags: string[] = []): Promise<void> {
+  const form = buildScriptUploadForm({ main_module: "index.js", compatibility_date: "2025-01-01", tags }, [
     { name: "index.js", type: "application/javascript+module", content: "export default { fetch() { return new Response('x') } }" },
   ]);
   expect((await emu.api("PUT", `/scripts/${name}`, { body: form })).status).toBe(200);
@@ -112,6 +112,42 @@ describe("WorkerRoute", () => {
     await root("DELETE", `/zones/${zoneId}/workers/routes/${created.id}`);
     expect(await wr.read!(created.id, updated.outs)).toEqual({});
     await wr.delete!(created.id, updated.outs);
+  });
+});
+
+describe("a route or domain a killed run left, to a Worker this stack owns", () => {
+  const A = "wfp-owner=platform/dev";
+  const B = "wfp-owner=platform/other";
+  beforeEach(() => worker("edge", [A]));
+
+  it("WorkerRoute: adopted without adopt when it routes to that very Worker; refused for another stack or Worker", async () => {
+    const left = await wr.create(await check(wr, { pattern: "*/*", script: "edge", zone: ZONE, owner: A }));
+    const again = await wr.create(await check(wr, { pattern: "*/*", script: "edge", zone: ZONE, owner: A }));
+    expect(again).toMatchObject({ id: left.id, outs: { script: "edge", adopt: false } });
+    const other = await wr.create(await check(wr, { pattern: "*/*", script: "edge", zone: ZONE, owner: B })).catch((e: Error) => e);
+    expect((other as Error).message).toContain("this stack did not create it");
+    const moved = await wr.create(await check(wr, { pattern: "*/*", script: "site", zone: ZONE, owner: A })).catch((e: Error) => e);
+    expect((moved as Error).message).toContain('(to Worker "edge")');
+    expect((await emu.state()).zones[ZONE].routes).toHaveLength(1);
+  });
+
+  it("WorkerDomain: adopted without adopt when it serves that very Worker; refused for another stack", async () => {
+    const left = await wd.create(await check(wd, { hostname: `edge.${ZONE}`, service: "edge", zone: ZONE, owner: A }));
+    const again = await wd.create(await check(wd, { hostname: `edge.${ZONE}`, service: "edge", zone: ZONE, owner: A }));
+    expect(again).toMatchObject({ id: left.id, outs: { service: "edge", adopt: false } });
+    const other = await wd
+      .create(await check(wd, { hostname: `edge.${ZONE}`, service: "edge", zone: ZONE, owner: B }))
+      .catch((e: Error) => e);
+    expect((other as Error).message).toContain("this stack did not create it");
+  });
+
+  it("an owner changes nothing else: no diff, and the outputs do not hold it", async () => {
+    const inputs = await check(wr, { pattern: "*/*", script: "edge", zone: ZONE, owner: A });
+    const created = await wr.create(inputs);
+    expect(created.outs).not.toHaveProperty("owner");
+    expect(
+      (await wr.diff!(created.id, created.outs, await check(wr, { pattern: "*/*", script: "edge", zone: ZONE, owner: B }))).changes,
+    ).toBe(false);
   });
 });
 

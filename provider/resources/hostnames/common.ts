@@ -1,12 +1,15 @@
 /**
  * What the hostname resources (WorkerDomain, WorkerRoute, CustomHostname) share: the zone they live in (by name or
  * id), hostname checks, and the refusal to take over what the stack did not create without `adopt: true` (these
- * objects carry no owner tag, so finding one on create is all the provider can know).
+ * objects carry no owner tag, so finding one on create is all the provider can know). One exception: a domain or
+ * route that already sends its traffic to the very Worker it names, a Worker this stack owns (a run killed before its
+ * state was saved), is taken over, as nothing changes hands.
  */
 import type { CloudflareApi } from "../../api/client";
 import { findZoneByName, getZone, type ZoneObject } from "../../api/domains";
 import type { Operation } from "../../api/errors";
 import { booleanProblem, type CheckFailure, fieldFailures, isUnknown } from "../../validation";
+import { liveOwner } from "../script/owner";
 
 const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
 const HOSTNAME_RE = new RegExp(`^(?=.{1,253}$)(?:${LABEL}\\.)+${LABEL}$`);
@@ -68,6 +71,16 @@ export function sameZone(olds: Partial<ZoneObjectOutputs>, news: ZoneInputs): bo
 export interface ZoneObjectOutputs {
   zone: string;
   zoneId: string;
+}
+
+/** Whether `script`, the account-level Worker that what a create found already serves, is this stack's. */
+export async function servesOwnWorker(api: CloudflareApi, script: string, owner: string | undefined, o: Operation): Promise<boolean> {
+  return owner !== undefined && (await liveOwner(api, { script }, o)) === owner;
+}
+
+/** `owner` from the resource class (the stack's owner tag): only consulted by {@link servesOwnWorker}. */
+export function ownerInput(n: Record<string, unknown>): { owner?: string } {
+  return typeof n.owner === "string" && n.owner !== "" ? { owner: n.owner } : {};
 }
 
 /** The error of a create that found the thing already there and may not take it over. */

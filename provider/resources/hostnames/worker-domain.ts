@@ -1,7 +1,8 @@
 /**
  * WorkerDomain: a Workers custom domain, a hostname of one of the account's zones served by an account-level Worker
  * (the platform's dispatch Worker, say). Cloudflare's PUT moves a hostname from any Worker to the one it names, so
- * create first looks the hostname up and refuses one already attached unless `adopt` is set.
+ * create first looks the hostname up and refuses one already attached unless `adopt` is set, or unless it already
+ * serves this Worker and the Worker is this stack's (./common.ts).
  *
  * Import: `pulumi import pulumi-nodejs:dynamic/wfp:WorkerDomain <name> <hostname>`.
  */
@@ -13,8 +14,11 @@ import { operation } from "../../api/errors";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { programOwner } from "../script/resource";
 import {
   adoptFailures,
+  ownerInput,
+  servesOwnWorker,
   hostnameProblem,
   resolveZone,
   sameZone,
@@ -46,6 +50,8 @@ export interface WorkerDomainInputs extends ZoneInputs {
   environment: string;
   adopt: boolean;
   accountId?: string;
+  /** The stack's owner tag (set by the resource class). */
+  owner?: string;
 }
 
 export interface WorkerDomainOutputs extends ZoneObjectOutputs {
@@ -60,7 +66,7 @@ export interface WorkerDomainOutputs extends ZoneObjectOutputs {
 export const WORKER_DOMAIN = resourceSpec<WorkerDomainArgs>()({
   kind: "WorkerDomain",
   inputs: ["hostname", "service", "zone", "zoneId", "environment", "adopt", "accountId"],
-  outputs: ["domainId"],
+  outputs: ["domainId", "owner"],
 });
 
 const op = (hostname: string, verb: string) => operation("WorkerDomain", hostname, verb);
@@ -84,6 +90,7 @@ export function checkWorkerDomain(news: Record<string, unknown>): { inputs: Work
     ...zoneInputs(n),
     environment: (n.environment as string | undefined) ?? "production",
     adopt: (n.adopt as boolean | undefined) ?? false,
+    ...ownerInput(n),
   };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
   return { inputs, failures };
@@ -139,7 +146,11 @@ export const workerDomainProvider = defineProvider<WorkerDomainInputs, WorkerDom
     const api = connect(inputs.accountId);
     const o = op(inputs.hostname, "create");
     const existing = await findDomain(api, inputs.hostname, o);
-    if (existing && !inputs.adopt)
+    const ours =
+      existing?.service === inputs.service &&
+      (existing.environment ?? "production") === inputs.environment &&
+      (await servesOwnWorker(api, inputs.service, inputs.owner, o));
+    if (existing && !inputs.adopt && !ours)
       throw takenError(
         o,
         `a custom domain on "${inputs.hostname}"`,
@@ -188,6 +199,6 @@ export class WorkerDomain extends DynamicResource {
   declare public readonly domainId: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerDomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(WORKER_DOMAIN, name, args, opts);
+    super(WORKER_DOMAIN, name, args, opts, { owner: programOwner() });
   }
 }

@@ -1,7 +1,8 @@
 /**
  * WorkerRoute: a zone's Worker route, `pattern` → an account-level Worker. On a Cloudflare for SaaS zone, the
  * pattern `*∕*` sends every custom hostname to the dispatch Worker. A route with the same pattern found on create
- * is refused unless `adopt` is set (then it is pointed at this Worker).
+ * is refused unless `adopt` is set (then it is pointed at this Worker), or it already runs this Worker and the
+ * Worker is this stack's (./common.ts).
  *
  * Import: `pulumi import pulumi-nodejs:dynamic/wfp:WorkerRoute <name> <zone name>/<pattern>`, e.g. `acme.com/*∕*`.
  */
@@ -12,9 +13,12 @@ import { operation } from "../../api/errors";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { programOwner } from "../script/resource";
 import {
   adoptFailures,
+  ownerInput,
   resolveZone,
+  servesOwnWorker,
   sameZone,
   takenError,
   type ZoneInputs,
@@ -41,6 +45,8 @@ export interface WorkerRouteInputs extends ZoneInputs {
   script: string;
   adopt: boolean;
   accountId?: string;
+  /** The stack's owner tag (set by the resource class). */
+  owner?: string;
 }
 
 export interface WorkerRouteOutputs extends ZoneObjectOutputs {
@@ -54,7 +60,7 @@ export interface WorkerRouteOutputs extends ZoneObjectOutputs {
 export const WORKER_ROUTE = resourceSpec<WorkerRouteArgs>()({
   kind: "WorkerRoute",
   inputs: ["pattern", "script", "zone", "zoneId", "adopt", "accountId"],
-  outputs: ["routeId"],
+  outputs: ["routeId", "owner"],
 });
 
 const PATTERN_RE = /^(?:https?:\/\/)?(?:\*|\*?[a-z0-9.-]*[a-z0-9])\/\S*$/;
@@ -81,6 +87,7 @@ export function checkWorkerRoute(news: Record<string, unknown>): { inputs: Worke
     script: n.script as string,
     ...zoneInputs(n),
     adopt: (n.adopt as boolean | undefined) ?? false,
+    ...ownerInput(n),
   };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
   return { inputs, failures };
@@ -118,7 +125,8 @@ export const workerRouteProvider = defineProvider<WorkerRouteInputs, WorkerRoute
     const zone = await resolveZone(api, inputs, o);
     const body = { pattern: inputs.pattern, script: inputs.script };
     const existing = (await listRoutes(api, zone.id, o)).find((r) => r.pattern === inputs.pattern);
-    if (existing && !inputs.adopt)
+    const ours = existing?.script === inputs.script && (await servesOwnWorker(api, inputs.script, inputs.owner, o));
+    if (existing && !inputs.adopt && !ours)
       throw takenError(
         o,
         `a route "${inputs.pattern}" in zone ${zone.name}`,
@@ -170,6 +178,6 @@ export class WorkerRoute extends DynamicResource {
   declare public readonly routeId: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerRouteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(WORKER_ROUTE, name, args, opts);
+    super(WORKER_ROUTE, name, args, opts, { owner: programOwner() });
   }
 }
