@@ -15,7 +15,7 @@ import { accountIdProblem } from "../credentials";
 import { booleanProblem, fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
 import { declareTarget } from "./deploy-order";
 import { programOwner } from "./script/resource";
-import { splitOwner } from "./script/owner";
+import { ownerInput, splitOwner } from "./script/owner";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 /** Arguments of a {@link DispatchNamespace}. */
@@ -84,8 +84,7 @@ export function checkDispatchNamespace(news: Record<string, unknown>): {
     forceDestroy: (n.forceDestroy as boolean | undefined) ?? false,
   };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
-  if (typeof n.owner === "string" && n.owner !== "") inputs.owner = n.owner;
-  return { inputs, failures };
+  return { inputs: { ...inputs, ...ownerInput(n) }, failures };
 }
 
 /**

@@ -23,6 +23,7 @@ import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, ty
 import { kvNamespaceIdProblem } from "./kv-namespace";
 import { ENTRY_OWNER_FIELD, keyOwner } from "./kv-owner";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
+import { ownerInput } from "./script/owner";
 import { programOwner } from "./script/resource";
 
 export const MAX_KV_KEY_BYTES = 512;
@@ -107,8 +108,7 @@ export function checkKvEntries(news: Record<string, unknown>): { inputs: KvEntri
   failures.push(...fieldFailures(n, "accountId", accountIdProblem));
   const inputs: KvEntriesInputs = { namespaceId: n.namespaceId as string, entries: (n.entries ?? {}) as Record<string, string> };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
-  if (typeof n.owner === "string" && n.owner !== "") inputs.owner = n.owner;
-  return { inputs, failures };
+  return { inputs: { ...inputs, ...ownerInput(n) }, failures };
 }
 
 export function hashesOf(entries: Record<string, string>): Record<string, string> {
@@ -179,7 +179,10 @@ function claimKeys(keys: string[], live: Map<string, string>, inputs: KvEntriesI
   );
 }
 
-/** Deletes `keys`, except those another stack has written since (left, with a warning). */
+/**
+ * Deletes `keys`, except those the listing shows another stack has written since (left, with a warning). A key the
+ * listing lacks is deleted all the same: KV lists are eventually consistent, and deleting an absent key is harmless.
+ */
 async function deleteOwnKeys(
   inputs: { accountId?: string; namespaceId: string; owner?: string },
   keys: string[],
@@ -191,7 +194,7 @@ async function deleteOwnKeys(
   const theirs = keys.filter((key) => live.has(key) && live.get(key) !== "" && live.get(key) !== (inputs.owner ?? ""));
   for (const key of theirs)
     log.warn(`${o.resource}: not deleted: key ${JSON.stringify(key)} is now owned by ${live.get(key)}; it is left as it is.`);
-  const gone = keys.filter((key) => live.has(key) && !theirs.includes(key));
+  const gone = keys.filter((key) => !theirs.includes(key));
   if (gone.length) await bulkDeleteKv(connect(inputs.accountId), inputs.namespaceId, gone, o);
 }
 

@@ -21,6 +21,7 @@ import { accountIdProblem } from "../credentials";
 import { fieldFailures, type CheckFailure } from "../validation";
 import { keyOwner } from "./kv-owner";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
+import { ownerInput } from "./script/owner";
 import { programOwner } from "./script/resource";
 
 /** Cloudflare's bound on a KV namespace title. */
@@ -77,8 +78,7 @@ export function checkKvNamespace(news: Record<string, unknown>): { inputs: KvNam
   failures.push(...fieldFailures(n, "accountId", accountIdProblem));
   const inputs: KvNamespaceInputs = { title: n.title as string };
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
-  if (typeof n.owner === "string" && n.owner !== "") inputs.owner = n.owner;
-  return { inputs, failures };
+  return { inputs: { ...inputs, ...ownerInput(n) }, failures };
 }
 
 /** diff(stored outputs, new inputs). Pure. */

@@ -78,11 +78,6 @@ export async function servesOwnWorker(api: CloudflareApi, script: string, owner:
   return owner !== undefined && (await liveOwner(api, { script }, o)) === owner;
 }
 
-/** `owner` from the resource class (the stack's owner tag): only consulted by {@link servesOwnWorker}. */
-export function ownerInput(n: Record<string, unknown>): { owner?: string } {
-  return typeof n.owner === "string" && n.owner !== "" ? { owner: n.owner } : {};
-}
-
 /** The error of a create that found the thing already there and may not take it over. */
 export function takenError(o: Operation, what: string, held: string, importId: string, kind: string): Error {
   return new Error(

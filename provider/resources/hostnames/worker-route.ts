@@ -13,10 +13,10 @@ import { operation } from "../../api/errors";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { ownerInput } from "../script/owner";
 import { programOwner } from "../script/resource";
 import {
   adoptFailures,
-  ownerInput,
   resolveZone,
   servesOwnWorker,
   sameZone,

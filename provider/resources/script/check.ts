@@ -16,6 +16,7 @@ import {
 import { ASSETS_BINDING_NEEDS_ASSETS, checkBindings, type Binding } from "./bindings";
 import { stripUndefined } from "./keys";
 import { checkMainModule, checkModules } from "./modules";
+import { ownerInput } from "./owner";
 import { checkSettings } from "./settings";
 import type { ScriptInputs } from "./types";
 
@@ -60,7 +61,7 @@ export function checkScript(n: Record<string, unknown>, failures: CheckFailure[]
   if (Array.isArray(n.crons) && n.crons.length > 0) inputs.crons = n.crons as string[];
   else if (isUnknown(n.crons)) inputs.crons = n.crons as string[];
   // Set by the resource class from the program's project and stack, never by the user.
-  if (typeof n.owner === "string" && n.owner !== "") inputs.owner = n.owner;
+  Object.assign(inputs, ownerInput(n));
   if (n.accountId !== undefined) inputs.accountId = n.accountId as string;
   return inputs;
 }

@@ -22,6 +22,11 @@ export function ownerTag(project: string, stack: string): string {
   return `${OWNER_TAG_PREFIX}sha256-${sha256Hex(`${project}/${stack}`).slice(0, 32)}`;
 }
 
+/** The `owner` a resource class passes (its stack's owner tag), as check's inputs carry it: absent when none. */
+export function ownerInput(n: Record<string, unknown>): { owner?: string } {
+  return typeof n.owner === "string" && n.owner !== "" ? { owner: n.owner } : {};
+}
+
 export function isOwnerTag(tag: unknown): boolean {
   return typeof tag === "string" && tag.startsWith(OWNER_TAG_PREFIX);
 }
