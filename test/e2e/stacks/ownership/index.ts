@@ -15,20 +15,27 @@ const namespace = config.require("namespace");
 const ns = config.getBoolean("ownsNamespace") ? new DispatchNamespace("ns", { name: namespace }).name : namespace;
 
 const tenants = config.require("tenants").split(",");
-const routesId = config.getBoolean("routes")
-  ? new KvNamespace("routes", { title: `${namespace}-routes` }).namespaceId
-  : config.get("routesId");
-if (routesId) new KvEntries("routes", { namespaceId: routesId, entries: Object.fromEntries(tenants.map((id) => [`tenant:${id}`, id])) });
+const ownsRoutes = config.getBoolean("routes") ?? false;
+const routesId = ownsRoutes ? new KvNamespace("routes", { title: `${namespace}-routes` }).namespaceId : config.get("routesId");
+const table = routesId
+  ? new KvEntries("routes", { namespaceId: routesId, entries: Object.fromEntries(tenants.map((id) => [`tenant:${id}`, id])) })
+  : undefined;
 export const routes = routesId;
+// A stack's own routing table is written before its tenants, so a run killed after some tenants has written it.
+const afterRoutes = ownsRoutes && table ? [table] : [];
 
 export const scripts: Record<string, pulumi.Output<string>> = {};
 for (const id of tenants) {
-  const tenant = new Tenant(id, {
-    namespace: ns,
-    tenantId: id,
-    modules: [{ name: "worker.js", content: `export default { fetch() { return new Response(${JSON.stringify(id)}); } };\n` }],
-    compatibilityDate: "2025-06-01",
-    secrets: { API_KEY: pulumi.secret(`key-${id}`) },
-  });
+  const tenant = new Tenant(
+    id,
+    {
+      namespace: ns,
+      tenantId: id,
+      modules: [{ name: "worker.js", content: `export default { fetch() { return new Response(${JSON.stringify(id)}); } };\n` }],
+      compatibilityDate: "2025-06-01",
+      secrets: { API_KEY: pulumi.secret(`key-${id}`) },
+    },
+    { dependsOn: afterRoutes },
+  );
   scripts[id] = tenant.scriptName;
 }
