@@ -5,15 +5,14 @@
 # same platform resumes, and only what changed in tenants.yaml or the code is deployed.
 #
 # State lives in .wfp/ (ignored by git): the emulator's data directory and the Pulumi file backend.
-# The stack's secrets passphrase is the documented demo value below; no login, no prompts.
+# The stack's secrets passphrase is the documented demo value (scripts/stack-env.sh); no login, no prompts.
+# CLOUDFLARE_* and PULUMI_* variables exported in the shell are ignored unless WFP_DEMO_TARGET=inherit.
 set -euo pipefail
 # The deployed platform is served on this port (0 = any free one) until Ctrl-C.
 export WFP_WORKERS_PORT="${WFP_WORKERS_PORT-8788}"
 source "$(dirname "${BASH_SOURCE[0]}")/stack-env.sh"
 
-if ! pulumi stack select "$WFP_STACK" --non-interactive 2>/dev/null; then
-  pulumi stack init "$WFP_STACK" --secrets-provider passphrase --non-interactive
-fi
+select_stack
 # Demo values for the example tenants' secrets, set once. Another tenant's: `npm run secret -- <tenant> <NAME> <value>`
 # (scripts/secret.sh); a real platform sets its own with `pulumi config set --secret` (or from its vault).
 demo_secret() { pulumi config get "platform:$1" >/dev/null 2>&1 || pulumi config set --secret "platform:$1" "$2"; }

@@ -23,9 +23,7 @@ if ("problem" in found) {
 process.stdout.write(found.key);
 ' "$WFP_ROOT/examples/platform/tenants.yaml" "$1" "$2")"
 
-if ! pulumi stack select "$WFP_STACK" --non-interactive 2>/dev/null; then
-  pulumi stack init "$WFP_STACK" --secrets-provider passphrase --non-interactive
-fi
+select_stack
 if [ "$#" -eq 3 ]; then
   pulumi config set --secret "platform:$key" "$3" --non-interactive
 else

