@@ -40,6 +40,7 @@ function site(dir: string) {
 
 let h: Harness;
 let base: string;
+let ns: string;
 const host = (tenant: string) => `${tenant}.localhost`;
 const STRIPE = "sk_test_example";
 const WEBHOOK = "whsec_example";
@@ -47,7 +48,7 @@ const WEBHOOK = "whsec_example";
 beforeAll(async () => {
   h = await start({ workersPort: 0 });
   base = h.emu.workersUrl!;
-  const ns = uniq("platform");
+  ns = uniq("platform");
   expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
   await deployOk(
     h,
@@ -160,4 +161,12 @@ test("initech: several modules, a text module, a JSON binding; path routing reac
 
 test("a tenant that does not exist gets the dispatcher's 404", async () => {
   expect(await get(base, host("hooli"), "/")).toMatchObject({ status: 404, text: 'No tenant "hooli"\n' });
+});
+
+test("the README's cron example: acme's scheduled() runs and answers ok", async () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const example = /curl -X POST "http:\/\/127\.0\.0\.1:PORT(\/__emulator\/scheduled\?[^"]+)"/.exec(readme)?.[1];
+  expect(example).toBe("/__emulator/scheduled?namespace=platform-tenants&script=acme");
+  const r = await fetch(`${h.url}${example!.replace("platform-tenants", ns)}`, { method: "POST" });
+  expect(await r.json()).toEqual({ outcome: "ok", noRetry: false });
 });
