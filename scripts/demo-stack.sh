@@ -50,13 +50,15 @@ select_stack() {
 }
 
 explain_passphrase() {
-  if grep -q 'incorrect passphrase' <<<"$1"; then
-    local which="the demo's passphrase ($DEMO_PASSPHRASE)"
-    [ "$PULUMI_CONFIG_PASSPHRASE" = "$DEMO_PASSPHRASE" ] || which="the PULUMI_CONFIG_PASSPHRASE in use"
-    echo "[platform] the $WFP_STACK stack's secrets (Pulumi.$WFP_STACK.yaml, $PULUMI_BACKEND_URL) were encrypted with another passphrase than $which, likely one exported for another project. The demo's state is local: start it afresh with" >&2
-    echo "  rm -rf .wfp Pulumi.$WFP_STACK.yaml && npm start" >&2
-  else
+  if ! grep -q 'incorrect passphrase' <<<"$1"; then
     echo "$1" >&2
+    exit 1
+  fi
+  if [ "${WFP_DEMO_TARGET:-}" = inherit ]; then
+    echo "[platform] the $WFP_STACK stack's secrets (Pulumi.$WFP_STACK.yaml, $PULUMI_BACKEND_URL) were encrypted with another passphrase than the PULUMI_CONFIG_PASSPHRASE in use: export the one they were made with" >&2
+  else
+    echo "[platform] the $WFP_STACK stack's secrets (Pulumi.$WFP_STACK.yaml or .wfp/state) were encrypted with another passphrase than the demo's ($DEMO_PASSPHRASE), by a run that used one exported for another project. The demo's state is local; start it afresh (tenant secrets set with npm run secret are set again after) with:" >&2
+    echo "  rm -rf .wfp Pulumi.$WFP_STACK.yaml && npm start" >&2
   fi
   exit 1
 }

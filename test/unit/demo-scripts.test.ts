@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { writeFile } from "../helpers/files";
+import { tempDir, writeFile } from "../helpers/files";
 
 const SCRIPTS = path.resolve(__dirname, "../../scripts");
 const FOREIGN = {
@@ -59,6 +59,27 @@ describe("npm start's target", () => {
     const r = chooseTarget({ ...FOREIGN, WFP_DEMO_TARGET: "cloudflare" });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/WFP_DEMO_TARGET=cloudflare: allowed is inherit .*, or unset/);
+  });
+});
+
+describe("npm run drift beside a serving npm start", () => {
+  const root = tempDir("serving");
+
+  /** The emulator URL serving_emulator_url finds, with .wfp/emulator.url and the data directory's lock as given. */
+  function serving(urlFile: string, lock: string): string {
+    writeFile(path.join(root, ".wfp/emulator.url"), urlFile);
+    writeFile(path.join(root, ".wfp/emulator/wfp-emulator.lock"), lock);
+    const script = `source ${SCRIPTS}/toolchain.sh && source ${SCRIPTS}/demo-stack.sh && WFP_ROOT=${root} EMULATOR_URL_FILE=${root}/.wfp/emulator.url serving_emulator_url`;
+    return bash(script, {}).stdout;
+  }
+
+  it("finds the emulator whose process holds the data directory, and no other", () => {
+    const live = process.pid;
+    expect(serving(`${live} http://127.0.0.1:4242\n`, `${live}\n`)).toBe("http://127.0.0.1:4242\n");
+    // The lock is another emulator's (the URL file is stale), or its process is gone (killed).
+    expect(serving(`${live} http://127.0.0.1:4242\n`, `${live + 1}\n`)).toBe("");
+    const gone = spawnSync("true").pid!;
+    expect(serving(`${gone} http://127.0.0.1:4242\n`, `${gone}\n`)).toBe("");
   });
 });
 
