@@ -40,10 +40,8 @@ select_stack() {
   if ! pulumi stack select "$WFP_STACK" --non-interactive 2>/dev/null; then
     [ "${1:-}" = existing ] && return
     local made
-    made="$(pulumi stack init "$WFP_STACK" --secrets-provider passphrase --non-interactive 2>&1)" || {
-      explain_passphrase "$made"
-      return 1
-    }
+    made="$(pulumi stack init "$WFP_STACK" --secrets-provider passphrase --non-interactive 2>&1)" || explain_passphrase "$made"
+    echo "$made"
   fi
   local opened
   opened="$(pulumi config --show-secrets --json --non-interactive 2>&1 >/dev/null)" || explain_passphrase "$opened"
