@@ -25,6 +25,7 @@ choose_target() {
   [ "${#ignored[@]}" -eq 0 ] ||
     echo "[platform] ignoring ${ignored[*]} from the shell: the demo uses its own emulator, backend and passphrase (WFP_DEMO_TARGET=inherit uses them)"
 }
+
 # Prints the URL of the emulator a serving `npm start` runs, if one does (its pid still holds the data directory).
 serving_emulator_url() {
   [ -f "$EMULATOR_URL_FILE" ] && [ -f "$WFP_ROOT/.wfp/emulator/wfp-emulator.lock" ] || return 1
