@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { startEmulator, type EmulatorOptions } from "./index";
-import { DEFAULT_RATE_LIMIT } from "./limits";
+import { DEFAULT_RATE_LIMIT } from "./model/limits";
 
 const HELP = `Usage: wfp-emulator [options]
 

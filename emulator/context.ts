@@ -7,7 +7,7 @@ import type { TokenSigner } from "./jwt";
 import type { ResolvedOptions } from "./options";
 import type { ScheduledTarget } from "./runtime/cron";
 import type { TailHub } from "./runtime/tail";
-import type { Script, Store } from "./store";
+import type { Script, Store } from "./model/store";
 
 export interface EmulatorContext {
   store: Store;

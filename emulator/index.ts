@@ -18,7 +18,7 @@ export type { EmulatorOptions, ResolvedOptions } from "./options";
 export type { FaultRule, RateLimitOptions } from "./faults";
 export type { JournalEntry, Emulator } from "./server";
 export { createApp, createEmulator } from "./server";
-export { ApiError, Codes } from "./errors";
+export { ApiError, Codes } from "./model/errors";
 
 export interface RunningEmulator {
   /** `http://HOST:PORT` */

@@ -7,7 +7,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context";
-import { ApiError, Codes } from "./errors";
+import { ApiError, Codes } from "./model/errors";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 

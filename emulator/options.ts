@@ -3,7 +3,7 @@
  * Emulator options and their defaults. Every [I]/disputed behaviour has a switch here (see README.md).
  */
 import type { RateLimitOptions } from "./faults";
-import { DEFAULT_JWT_TTL_SECONDS, DEFAULT_MAX_TAGS_PER_SCRIPT, DEFAULT_RATE_LIMIT, PLAN_LIMITS, type Plan } from "./limits";
+import { DEFAULT_JWT_TTL_SECONDS, DEFAULT_MAX_TAGS_PER_SCRIPT, DEFAULT_RATE_LIMIT, PLAN_LIMITS, type Plan } from "./model/limits";
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (default) picks a free port. */

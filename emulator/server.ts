@@ -6,14 +6,14 @@
  */
 import { createHash } from "node:crypto";
 import { Hono, type MiddlewareHandler } from "hono";
-import { ApiError, Codes, errorEnvelope, noRoute } from "./errors";
+import { ApiError, Codes, errorEnvelope, noRoute } from "./model/errors";
 import { FaultInjector, RateLimiter, rateLimitHeaders, type FaultRule } from "./faults";
 import { TokenSigner } from "./jwt";
-import { ACCOUNT_ID_RE } from "./limits";
+import { ACCOUNT_ID_RE } from "./model/limits";
 import { loopbackOnly, refuseForeignOrigin } from "./loopback";
 import { compilePattern, type PathPattern } from "./pattern";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
-import { Store } from "./store";
+import { Store } from "./model/store";
 import type { AppEnv, EmulatorContext } from "./context";
 import { namespaceRoutes } from "./routes/namespaces";
 import { scriptRoutes } from "./routes/scripts";
@@ -24,7 +24,7 @@ import { assetRoutes } from "./routes/assets";
 import { KV_ROUTE, kvRoutes } from "./routes/kv";
 import { scheduledOperatorRoutes, scheduleRoutes } from "./routes/schedules";
 import { tailOperatorRoutes } from "./routes/tail";
-import { stateSnapshot } from "./snapshot";
+import { stateSnapshot } from "./model/snapshot";
 import { zoneRoutes } from "./routes/zones";
 import { workerRouteRoutes } from "./routes/worker-routes";
 import { workerDomainRoutes } from "./routes/worker-domains";

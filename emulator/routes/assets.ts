@@ -9,13 +9,14 @@
  * 3. The script upload resolves `assets.jwt` through {@link resolveCompletionToken}.
  */
 import { Hono } from "hono";
-import { ApiError, Codes, invalidRequest, invalidScript, okEnvelope } from "../errors";
-import { assetPathProblem, fileDirectoryClash } from "../asset-paths";
-import { ASSET_HASH_RE, MAX_ASSET_SIZE_BYTES, MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../limits";
-import { mediaType, multipartBoundary } from "../multipart";
+import { ApiError, Codes, invalidRequest, invalidScript, okEnvelope } from "../model/errors";
+import { assetPathProblem, fileDirectoryClash } from "../model/asset-paths";
+import { ASSET_HASH_RE, MAX_ASSET_SIZE_BYTES, MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../model/limits";
+import { mediaType, multipartBoundary } from "../model/multipart";
 import type { AppEnv, EmulatorContext } from "../context";
-import { newUuid, type AssetEntry, type ScriptContainer, type UploadSession } from "../store";
-import { accountId, isObject, parseParts, readJson } from "./common";
+import { newUuid, type AssetEntry, type ScriptContainer, type UploadSession } from "../model/store";
+import { accountId, readJson } from "./common";
+import { isObject, parseParts } from "../model/validate";
 import { SCOPES, scriptParam } from "./scope";
 
 type Manifest = Record<string, AssetEntry>;

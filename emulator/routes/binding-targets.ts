@@ -7,9 +7,9 @@
  * a service name; user Workers are reached through dispatch); a tail consumer with `namespace` names a script in
  * that namespace. A Durable Object binding's `script_name` names a script of the binding's own container.
  */
-import { ApiError, Codes, invalidScript } from "../errors";
+import { ApiError, Codes, invalidScript } from "../model/errors";
 import type { EmulatorContext } from "../context";
-import type { Account, Binding, Script, ScriptContainer } from "../store";
+import type { Account, Binding, Script, ScriptContainer } from "../model/store";
 
 interface Reference {
   /** For messages: `binding 'SVC'` or `tail consumer 'logs'`. */

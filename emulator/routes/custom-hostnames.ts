@@ -7,10 +7,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
-import { ApiError, Codes, invalidRequest, okEnvelope } from "../errors";
+import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
 import type { AppEnv, EmulatorContext } from "../context";
-import { dict, newTag, type CustomHostnameRecord, type Store, timestamp, type Zone } from "../store";
-import { isObject, readJson, type C } from "./common";
+import { dict, newTag, type CustomHostnameRecord, type Store, timestamp, type Zone } from "../model/store";
+import { readJson, type C } from "./common";
+import { isObject } from "../model/validate";
 import { inZone, paginate, requireZone, validHostname } from "./zones";
 
 const SSL_METHODS = ["http", "txt", "email"];

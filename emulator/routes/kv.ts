@@ -5,7 +5,7 @@
  * report `supports_url_encoding: true`), and read from the raw path so an encoded `/` stays in the key.
  */
 import { Hono } from "hono";
-import { ApiError, Codes, invalidRequest, okEnvelope } from "../errors";
+import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
 import {
   DEFAULT_KV_LIST_LIMIT,
   expiryOf,
@@ -20,11 +20,12 @@ import {
   validateMetadata,
   validateValue,
   writeEntry,
-} from "../kv";
+} from "../model/kv";
 import type { AppEnv, EmulatorContext } from "../context";
-import type { KvNamespace } from "../store";
-import { dict, newTag, timestamp } from "../store";
-import { accountId, isObject, readJson, readMultipart, type C } from "./common";
+import type { KvNamespace } from "../model/store";
+import { dict, newTag, timestamp } from "../model/store";
+import { accountId, readJson, readMultipart, type C } from "./common";
+import { isObject } from "../model/validate";
 
 export const KV_ROUTE = "/accounts/:account_id/storage/kv/namespaces";
 

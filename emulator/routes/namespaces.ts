@@ -3,11 +3,12 @@
  * Dispatch namespaces: `/dispatch/namespaces[/:namespace]`, plus the namespace-level scripts list and bulk delete.
  */
 import { Hono } from "hono";
-import { ApiError, Codes, invalidRequest, okEnvelope } from "../errors";
-import { DEFAULT_BULK_DELETE_LIMIT, MAX_LIST_LIMIT, NAMESPACE_NAME_RE } from "../limits";
+import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
+import { DEFAULT_BULK_DELETE_LIMIT, MAX_LIST_LIMIT, NAMESPACE_NAME_RE } from "../model/limits";
 import type { AppEnv, EmulatorContext } from "../context";
-import { dict, newUuid, timestamp, type Namespace } from "../store";
-import { accountId, isObject, matchesTagFilter, parseTagFilter, readJson, requireNamespace, scriptEnvelopeItem, type C } from "./common";
+import { dict, newUuid, timestamp, type Namespace } from "../model/store";
+import { accountId, matchesTagFilter, parseTagFilter, readJson, requireNamespace, scriptEnvelopeItem, type C } from "./common";
+import { isObject } from "../model/validate";
 
 function namespaceObject(ns: Namespace): Record<string, unknown> {
   return {

@@ -4,11 +4,12 @@
  * A PUT replaces the whole list (`[{"cron": "..."}]`); a cron kept keeps its `created_on`. The runtime runs them.
  */
 import { Hono } from "hono";
-import { MAX_CRONS, parseCron } from "../cron";
+import { MAX_CRONS, parseCron } from "../model/cron";
 import type { AppEnv, EmulatorContext } from "../context";
-import { ApiError, Codes, okEnvelope } from "../errors";
-import { type Schedule, timestamp } from "../store";
-import { isObject, readJson } from "./common";
+import { ApiError, Codes, okEnvelope } from "../model/errors";
+import { type Schedule, timestamp } from "../model/store";
+import { readJson } from "./common";
+import { isObject } from "../model/validate";
 import { requireScript, SCOPES } from "./scope";
 
 const view = (schedules: Schedule[] | undefined) => ({ schedules: (schedules ?? []).map((s) => ({ ...s })) });

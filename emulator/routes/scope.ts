@@ -5,9 +5,9 @@
  * same envelopes and codes but one: a missing script. Route modules register each shared route once per
  * {@link Scope}; the few routes one scope alone has are registered for it only.
  */
-import { ApiError, Codes } from "../errors";
+import { ApiError, Codes } from "../model/errors";
 import type { EmulatorContext } from "../context";
-import type { Script, ScriptContainer } from "../store";
+import type { Script, ScriptContainer } from "../model/store";
 import { accountId, type C, requireNamespace } from "./common";
 
 export interface Scope {

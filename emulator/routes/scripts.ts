@@ -5,11 +5,11 @@
  */
 import { Hono } from "hono";
 import type { AppEnv, EmulatorContext } from "../context";
-import { ApiError, Codes, invalidRequest, okEnvelope } from "../errors";
-import { SCRIPT_NAME_RE } from "../limits";
-import { buildMultipart } from "../multipart";
-import { newTag, type Script, timestamp } from "../store";
-import { assertScriptSize, buildScript, computeEtag, detectHandlers, parseUploadBody, resolveEntry } from "../upload";
+import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
+import { SCRIPT_NAME_RE } from "../model/limits";
+import { buildMultipart } from "../model/multipart";
+import { newTag, type Script, timestamp } from "../model/store";
+import { assertScriptSize, buildScript, computeEtag, detectHandlers, parseUploadBody, resolveEntry } from "../model/upload";
 import { resolveCompletionToken } from "./assets";
 import { accountId, type C, matchesTagFilter, redactBinding, parseTagFilter, scriptEnvelopeItem, scriptObject } from "./common";
 import { checkBindingTargets, dependents } from "./binding-targets";

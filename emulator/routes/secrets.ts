@@ -5,10 +5,11 @@
  * Secrets are bindings of type secret_text / secret_key; values are write-only.
  */
 import { Hono } from "hono";
-import { ApiError, Codes, invalidScript, okEnvelope } from "../errors";
+import { ApiError, Codes, invalidScript, okEnvelope } from "../model/errors";
 import type { AppEnv, EmulatorContext } from "../context";
-import { dict, timestamp, type Binding, type Script } from "../store";
-import { type C, isObject, readJson } from "./common";
+import { dict, timestamp, type Binding, type Script } from "../model/store";
+import { type C, readJson } from "./common";
+import { isObject } from "../model/validate";
 import { requireScript, SCOPES } from "./scope";
 
 const SECRET_TYPES = new Set(["secret_text", "secret_key"]);

@@ -5,11 +5,12 @@
  */
 import { Hono } from "hono";
 import type { AppEnv, EmulatorContext } from "../context";
-import { ApiError, Codes, invalidScript, okEnvelope } from "../errors";
-import { JsonDepthError, parseBoundedJson } from "../json";
-import { dict, type Script, type ScriptContainer, timestamp } from "../store";
-import { validateCompatibility, validateUsageModel } from "../upload";
-import { accountId, isObject, readJson, readMultipart, resolveInherit, settingsObject, validateBindings, validateTags } from "./common";
+import { ApiError, Codes, invalidScript, okEnvelope } from "../model/errors";
+import { JsonDepthError, parseBoundedJson } from "../model/json";
+import { dict, type Script, type ScriptContainer, timestamp } from "../model/store";
+import { validateCompatibility, validateUsageModel } from "../model/upload";
+import { accountId, readJson, readMultipart, settingsObject } from "./common";
+import { isObject, resolveInherit, validateBindings, validateTags } from "../model/validate";
 import { checkBindingTargets } from "./binding-targets";
 import { ACCOUNT_SCOPE, requireScript, SCOPES } from "./scope";
 

@@ -3,10 +3,11 @@
  * Script tags: GET and PUT the set, PUT and DELETE one tag. Limits: 100103 (count), 100102 (length), 100134 (`,`/`&`).
  */
 import { Hono } from "hono";
-import { ApiError, Codes, okEnvelope } from "../errors";
+import { ApiError, Codes, okEnvelope } from "../model/errors";
 import type { AppEnv, EmulatorContext } from "../context";
-import { timestamp } from "../store";
-import { readJson, validateTag, validateTags } from "./common";
+import { timestamp } from "../model/store";
+import { readJson } from "./common";
+import { validateTag, validateTags } from "../model/validate";
 import { NAMESPACE_SCOPE, requireScript } from "./scope";
 
 const TAGS = `${NAMESPACE_SCOPE.script}/tags`;

@@ -6,10 +6,11 @@
  */
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
-import { ApiError, Codes, invalidRequest, okEnvelope } from "../errors";
+import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
 import type { AppEnv, EmulatorContext } from "../context";
-import { newTag, type WorkerDomain, type Zone } from "../store";
-import { accountId, isObject, readJson, type C } from "./common";
+import { newTag, type WorkerDomain, type Zone } from "../model/store";
+import { accountId, readJson, type C } from "./common";
+import { isObject } from "../model/validate";
 import { inZone, validHostname } from "./zones";
 
 const domainObject = (d: WorkerDomain) => ({ ...d });

@@ -6,10 +6,11 @@
  * matches a route is the runtime's (`patternMatches` in runtime/workers/front.mts).
  */
 import { Hono } from "hono";
-import { ApiError, Codes, invalidRequest, okEnvelope } from "../errors";
+import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
 import type { AppEnv, EmulatorContext } from "../context";
-import { newTag, type WorkerRoute, type Zone } from "../store";
-import { isObject, readJson, type C } from "./common";
+import { newTag, type WorkerRoute, type Zone } from "../model/store";
+import { readJson, type C } from "./common";
+import { isObject } from "../model/validate";
 import { inZone, requireZone } from "./zones";
 
 /** The host and path of a pattern, its scheme dropped. */

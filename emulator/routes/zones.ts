@@ -5,11 +5,12 @@
  * every account. An unknown zone id is Cloudflare's 7003 "could not route".
  */
 import { Hono } from "hono";
-import { ApiError, Codes, invalidRequest, noRoute, okEnvelope } from "../errors";
-import { ACCOUNT_ID_RE } from "../limits";
+import { ApiError, Codes, invalidRequest, noRoute, okEnvelope } from "../model/errors";
+import { ACCOUNT_ID_RE } from "../model/limits";
 import type { AppEnv, EmulatorContext } from "../context";
-import { dict, newTag, timestamp, type Zone } from "../store";
-import { isObject, readJson, type C } from "./common";
+import { dict, newTag, timestamp, type Zone } from "../model/store";
+import { readJson, type C } from "./common";
+import { isObject } from "../model/validate";
 
 /** A DNS name: labels of letters, digits and dashes, at least two of them. */
 const HOSTNAME_RE = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

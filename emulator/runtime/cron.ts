@@ -4,8 +4,8 @@
  * Workers, and user Workers, which Cloudflare runs directly, not through the dispatch Worker) whose expression
  * matches fires its Worker's scheduled() handler.
  */
-import { type Cron, cronMatches, parseCron } from "../cron";
-import type { Store } from "../store";
+import { type Cron, cronMatches, parseCron } from "../model/cron";
+import type { Store } from "../model/store";
 
 /** A Worker the scheduler can fire: an account-level Worker (no namespace) or a namespace's user Worker. */
 export interface ScheduledTarget {

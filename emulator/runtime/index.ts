@@ -20,16 +20,16 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { Miniflare, MiniflareOptions } from "miniflare";
-import { ApiError, Codes } from "../errors";
-import type { Script, Store } from "../store";
+import { ApiError, Codes } from "../model/errors";
+import type { Script, Store } from "../model/store";
 import { buildRuntimeConfig, type RuntimeConfig } from "./miniflare-options";
 import { CronScheduler, type ScheduledTarget } from "./cron";
 import { type TailSource, TailHub } from "./tail";
 import { namespaceHostName } from "./namespace-host";
 import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
-import { accountWorkerName, FRONT_WORKER, type LoaderModule, loaderModule, type RuntimeState } from "./scripts";
+import { accountWorkerName, FRONT_WORKER, type LoaderModule, loaderModule, type RuntimeState } from "./worker-build";
 import { type FrontUpstream, WorkersFront } from "./front";
-import { KV_WORKER } from "./kv-service";
+import { KV_WORKER } from "./kv";
 import { CONTROL_HEADER, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
 export interface RuntimeOptions {

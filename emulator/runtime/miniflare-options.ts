@@ -6,9 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import type { Log, WorkerOptions } from "miniflare";
-import type { Module, Script, ScriptContainer, Store } from "../store";
+import type { Module, Script, ScriptContainer, Store } from "../model/store";
 import type { MiniflareModule } from "./miniflare-internals";
-import { kvBindingTarget } from "./kv-service";
+import { kvBindingTarget } from "./kv";
 import { buildNamespaceHost, namespaceHostName, type ScriptPayload, SCRIPTS_BINDING } from "./namespace-host";
 import {
   accountWorkerName,
@@ -26,10 +26,10 @@ import {
   resolveBindings,
   type RuntimeState,
   runtimeFlags,
-} from "./scripts";
+} from "./worker-build";
 import { entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 import type { HostTable } from "./workers/front.mjs" with { "resolution-mode": "import" };
-import { KV_WORKER, kvService } from "./kv-service";
+import { KV_WORKER, kvService } from "./kv";
 
 /** An account-level Worker the workers port serves: on workers.dev (`dev`), or the target of a domain or route. */
 interface PublicWorker {

@@ -10,7 +10,7 @@ import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import type { WorkerOptions } from "miniflare";
-import type { Namespace, Script } from "../store";
+import type { Namespace, Script } from "../model/store";
 import { describeAssets } from "./miniflare-internals";
 import {
   accountWorkerName,
@@ -24,8 +24,8 @@ import {
   resolveBindings,
   runtimeFlags,
   type Unsupported,
-} from "./scripts";
-import { kvBindingTarget } from "./kv-service";
+} from "./worker-build";
+import { kvBindingTarget } from "./kv";
 import { ENTRY_MODULE, runtimeWorker } from "./worker-sources";
 
 /** The host's binding with its table at start, left out of the config's fingerprint. */

@@ -6,7 +6,7 @@
  * credentials, and of its Worker's secret values wherever they appear; then printed as one line per invocation
  * (with its console output) and sent to every live tail whose filter it passes.
  */
-import type { Store } from "../store";
+import type { Store } from "../model/store";
 
 /** Cloudflare's tail event, as `wrangler tail --format json` prints it. */
 export interface TailEvent {

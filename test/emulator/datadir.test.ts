@@ -1,6 +1,6 @@
 /**
  * The data directory under attack and after crashes: one emulator at a time, private modes, what a SIGKILL leaves
- * behind, a write that fails, and asset sets stored before the layout rules (emulator/asset-paths.ts).
+ * behind, a write that fails, and asset sets stored before the layout rules (emulator/model/asset-paths.ts).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";

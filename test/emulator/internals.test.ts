@@ -1,7 +1,7 @@
 /** Units under the API: the multipart parser, fault path matching, bucketing, and the in-process Hono app. */
 import { describe, expect, test } from "vitest";
 import { createApp } from "../../emulator/index";
-import { buildMultipart, multipartBoundary, parseMultipart } from "../../emulator/multipart";
+import { buildMultipart, multipartBoundary, parseMultipart } from "../../emulator/model/multipart";
 import { compilePath, FaultInjector, RateLimiter } from "../../emulator/faults";
 import { bucketize } from "../../emulator/routes/assets";
 import { ACCOUNT } from "./helpers";

@@ -3,14 +3,14 @@
  * provider's to agree. This contract does: the name rules, limits, enumerations and error codes both sides act on.
  */
 import { describe, expect, test } from "vitest";
-import { Codes } from "../../emulator/errors";
-import * as emulatorLimits from "../../emulator/limits";
+import { Codes } from "../../emulator/model/errors";
+import * as emulatorLimits from "../../emulator/model/limits";
 import {
   HTML_HANDLING as EMU_HTML_HANDLING,
   MODULE_TYPES as EMU_MODULE_TYPES,
   NOT_FOUND_HANDLING as EMU_NOT_FOUND_HANDLING,
   USAGE_MODELS as EMU_USAGE_MODELS,
-} from "../../emulator/upload";
+} from "../../emulator/model/upload";
 import { CODES } from "../../provider/api/errors";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../provider/assets/serving-config";
 import { hashAssetBytes } from "../../provider/assets/hash";
@@ -90,7 +90,7 @@ describe("error codes", () => {
 describe("cron triggers", () => {
   test("both parsers take and refuse the same expressions, for the same reason, and share the limit", async () => {
     const provider = await import("../../provider/cron");
-    const emulator = await import("../../emulator/cron");
+    const emulator = await import("../../emulator/model/cron");
     expect(emulator.MAX_CRONS).toBe(provider.MAX_CRONS);
     const expressions = ["* * * * *", "*/30 1-5 * jan-mar sun", "0 18 * * 6L", "59 23 LW * *", "0 9 * * 2#1", "0 12 15W * *"];
     const bad = ["* * * *", "60 * * * *", "* * * * 0", "* * 0 * *", "*/0 * * * *", "5-1 * * * *", "* * * * 2#6", "x * * * *"];

@@ -1,6 +1,6 @@
 /** Cron expressions as Cron Triggers take them: what check refuses (and why), and when each fires (UTC). */
 import { describe, expect, it, vi } from "vitest";
-import { cronMatches, parseCron as emulatorParse } from "../../emulator/cron";
+import { cronMatches, parseCron as emulatorParse } from "../../emulator/model/cron";
 import { cronsFailures, parseCron } from "../../provider/cron";
 import { isUnknown } from "../../provider/validation";
 import { checkUserScript } from "../../provider/resources/user-script";

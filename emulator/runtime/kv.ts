@@ -5,7 +5,7 @@
  * the account's namespaces (10041 otherwise, routes/binding-targets.ts); one deleted since reads nothing, and its
  * first write creates it again, titled by its id.
  */
-import { ApiError } from "../errors";
+import { ApiError } from "../model/errors";
 import {
   expiryOf,
   listKeys,
@@ -16,9 +16,9 @@ import {
   validateMetadata,
   validateValue,
   writeEntry,
-} from "../kv";
-import type { KvNamespace, Store } from "../store";
-import { timestamp } from "../store";
+} from "../model/kv";
+import type { KvNamespace, Store } from "../model/store";
+import { timestamp } from "../model/store";
 
 /** Miniflare's service binding name of the KV Worker, and the entrypoint every KV binding names. */
 export const KV_WORKER = "wfp:kv";

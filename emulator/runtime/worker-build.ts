@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Log } from "miniflare";
-import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../store";
+import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../model/store";
 import type { DescribedAssets, MiniflareModule } from "./miniflare-internals";
 import { entryModules } from "./worker-sources";
 

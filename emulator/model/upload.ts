@@ -12,7 +12,7 @@ import { JsonDepthError, parseBoundedJson } from "./json";
 import { UNDATED_UPLOAD_COMPATIBILITY_DATE } from "./limits";
 import { mediaType, multipartBoundary } from "./multipart";
 import { type Binding, dict, type Module, type Script, type ScriptAssets } from "./store";
-import { isObject, parseParts, resolveInherit, validateBindings, validateTags } from "./routes/common";
+import { isObject, parseParts, resolveInherit, validateBindings, validateTags } from "./validate";
 
 /** Module Content-Types the API accepts ([D] SDK docs; application/json accepted as a JSON module [I]). */
 export const MODULE_TYPES = new Set([

@@ -19,7 +19,7 @@ import {
 } from "node:fs";
 import { join, resolve } from "node:path";
 import { assetPathProblem, fileDirectoryClash } from "./asset-paths";
-import type { AssetEntry, State } from "./store";
+import type { AssetEntry, State } from "./state";
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
