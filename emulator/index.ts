@@ -16,7 +16,8 @@ import type { WorkersRuntime } from "./runtime";
 
 export type { EmulatorOptions, ResolvedOptions } from "./options";
 export type { FaultRule, RateLimitOptions } from "./faults";
-export type { JournalEntry, Emulator } from "./server";
+export type { Emulator } from "./server";
+export type { JournalEntry } from "./routes/operator";
 export { createApp, createEmulator } from "./server";
 export { ApiError, Codes } from "./model/errors";
 

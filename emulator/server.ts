@@ -7,10 +7,10 @@
 import { createHash } from "node:crypto";
 import { Hono, type MiddlewareHandler } from "hono";
 import { ApiError, Codes, errorEnvelope, noRoute } from "./model/errors";
-import { FaultInjector, RateLimiter, rateLimitHeaders, type FaultRule } from "./faults";
+import { FaultInjector, RateLimiter, rateLimitHeaders } from "./faults";
 import { TokenSigner } from "./jwt";
 import { ACCOUNT_ID_RE } from "./model/limits";
-import { loopbackOnly, refuseForeignOrigin } from "./loopback";
+import { refuseForeignOrigin } from "./loopback";
 import { compilePattern, type PathPattern } from "./pattern";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
 import { Store } from "./model/store";
@@ -22,24 +22,15 @@ import { tagRoutes } from "./routes/tags";
 import { secretRoutes } from "./routes/secrets";
 import { assetRoutes } from "./routes/assets";
 import { KV_ROUTE, kvRoutes } from "./routes/kv";
-import { scheduledOperatorRoutes, scheduleRoutes } from "./routes/schedules";
-import { tailOperatorRoutes } from "./routes/tail";
-import { stateSnapshot } from "./model/snapshot";
+import { scheduleRoutes } from "./routes/schedules";
 import { zoneRoutes } from "./routes/zones";
 import { workerRouteRoutes } from "./routes/worker-routes";
 import { workerDomainRoutes } from "./routes/worker-domains";
-import { activateCustomHostname, customHostnameRoutes } from "./routes/custom-hostnames";
+import { customHostnameRoutes } from "./routes/custom-hostnames";
+import { type JournalEntry, operatorRoutes } from "./routes/operator";
 
 export const API_PREFIX = "/client/v4";
 const WORKERS = `${API_PREFIX}/accounts/:account_id/workers`;
-
-export interface JournalEntry {
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  /** HTTP status; 0 when an injected fault reset the connection. */
-  status: number;
-}
 
 /** The app plus the handles the operator endpoints and `startEmulator` need. */
 export interface Emulator {
@@ -212,55 +203,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.notFound(notFound(app));
 
   // ---- operator endpoints (no auth; loopback only) ----
-  app.use("/__emulator/*", loopbackOnly());
-  app.get("/__emulator/requests", (c) => c.json(entries));
-  app.delete("/__emulator/requests", (c) => {
-    entries.length = 0;
-    return c.json({ ok: true });
-  });
-  app.get("/__emulator/faults", (c) => c.json(faults.list()));
-  app.post("/__emulator/faults", async (c) => {
-    let body: unknown;
-    try {
-      body = await c.req.json();
-    } catch {
-      return c.json({ error: "body must be JSON" }, 400);
-    }
-    const b = body as { rules?: unknown } | FaultRule | FaultRule[];
-    const rules = Array.isArray(b)
-      ? b
-      : Array.isArray((b as { rules?: unknown }).rules)
-        ? (b as { rules: FaultRule[] }).rules
-        : [b as FaultRule];
-    try {
-      faults.add(rules);
-    } catch (err) {
-      return c.json({ error: (err as Error).message }, 400);
-    }
-    return c.json({ ok: true, rules: faults.list() });
-  });
-  app.delete("/__emulator/faults", (c) => {
-    faults.clear();
-    return c.json({ ok: true });
-  });
-  app.post("/__emulator/reset", async (c) => {
-    await store.reset();
-    entries.length = 0;
-    faults.clear();
-    limiter?.clear();
-    for (const listener of ctx.changeListeners) listener();
-    return c.json({ ok: true });
-  });
-  app.get("/__emulator/state", (c) => c.json(stateSnapshot(store)));
-  app.route("/__emulator", scheduledOperatorRoutes(ctx));
-  app.route("/__emulator", tailOperatorRoutes(ctx));
-  // What a customer's DNS would do on Cloudflare: the custom hostname's ownership and certificate validate.
-  app.post("/__emulator/custom-hostnames/:hostname/activate", async (c) => {
-    if (!activateCustomHostname(store, c.req.param("hostname"))) return c.json({ error: "no such custom hostname" }, 404);
-    await store.flush();
-    for (const listener of ctx.changeListeners) listener();
-    return c.json({ ok: true });
-  });
+  app.route("/__emulator", operatorRoutes(ctx, { journal: entries, faults, limiter }));
 
   // ---- the API ----
   app.use(`${API_PREFIX}/*`, journal(entries));

@@ -48,36 +48,3 @@ export function scheduleRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   }
   return r;
 }
-
-/**
- * The operator's trigger (loopback only, under `/__emulator`): `POST /scheduled?namespace=&script=&cron=&time=`
- * runs the Worker's scheduled() now (no namespace: an account-level Worker; `account` when several accounts have
- * it). `cron` defaults to the Worker's first trigger, `time` (ms since the epoch) to now. Answers `{outcome, noRetry}`.
- */
-export function scheduledOperatorRoutes(ctx: EmulatorContext): Hono<AppEnv> {
-  const r = new Hono<AppEnv>();
-  r.post("/scheduled", async (c) => {
-    const { account, namespace, script, cron, time } = c.req.query();
-    if (!script) return c.json({ error: "script is required (and namespace for a user Worker)" }, 400);
-    const found = Object.entries(ctx.store.state.accounts).flatMap(([id, a]) => {
-      if (account !== undefined && id !== account) return [];
-      const container = namespace ? Object.values(a.namespaces).find((n) => n.name === namespace) : a.workers;
-      const s = container?.scripts[script];
-      return s ? [{ account: id, script: s }] : [];
-    });
-    const where = namespace ? `${namespace}/${script}` : script;
-    if (found.length === 0) return c.json({ error: `no Worker ${where}` }, 404);
-    if (found.length > 1) return c.json({ error: `${where} is in several accounts: say which with account=` }, 400);
-    if (!ctx.scheduled) return c.json({ error: "the Workers runtime is not running: start the emulator with --workers-port" }, 409);
-    const scheduledTime = time === undefined ? Date.now() : Number(time);
-    if (!Number.isFinite(scheduledTime)) return c.json({ error: "time must be milliseconds since the epoch" }, 400);
-    const { account: id, script: s } = found[0]!;
-    try {
-      const result = await ctx.scheduled({ account: id, namespace, script }, cron ?? s.schedules?.[0]?.cron ?? "", scheduledTime);
-      return c.json(result);
-    } catch (err) {
-      return c.json({ error: (err as Error).message }, 500);
-    }
-  });
-  return r;
-}
