@@ -2,10 +2,14 @@
  * @module
  * Runs the deployed cron triggers on time: at the start of every UTC minute, each trigger of each Worker (account
  * Workers, and user Workers, which Cloudflare runs directly, not through the dispatch Worker) whose expression
- * matches fires its Worker's scheduled() handler.
+ * matches fires its Worker's scheduled() handler. Also runs one on demand (`runScheduled`).
  */
+import type { Miniflare } from "miniflare";
 import { type Cron, cronMatches, parseCron } from "../model/cron";
 import type { Store } from "../model/store";
+import { namespaceHostName } from "./namespace-host";
+import { accountWorkerName } from "./worker-build";
+import { CONTROL_HEADER } from "./worker-sources";
 
 /** A Worker the scheduler can fire: an account-level Worker (no namespace) or a namespace's user Worker. */
 export interface ScheduledTarget {
@@ -13,6 +17,12 @@ export interface ScheduledTarget {
   /** The namespace's name, absent for an account-level Worker. */
   namespace?: string;
   script: string;
+}
+
+/** What a scheduled() run reports, as workerd does. */
+export interface ScheduledResult {
+  outcome: string;
+  noRetry: boolean;
 }
 
 export type FireScheduled = (target: ScheduledTarget, cron: string, scheduledTime: number) => Promise<{ outcome: string }>;
@@ -83,4 +93,34 @@ export class CronScheduler {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/**
+ * Runs a Worker's scheduled() handler on the running workerd, with this cron and time. A user Worker runs directly,
+ * as Cloudflare runs its crons: not through the dispatch Worker, and with no outbound Worker; its namespace's host
+ * (which `token` authenticates the runtime to) runs it.
+ */
+export async function runScheduled(
+  mf: Miniflare,
+  store: Store,
+  token: string,
+  { target, cron, scheduledTime }: { target: ScheduledTarget; cron: string; scheduledTime: number },
+): Promise<ScheduledResult> {
+  if (target.namespace === undefined) {
+    // Miniflare's typings leave out the Fetcher's scheduled(), which workerd has (service_binding_extra_handlers).
+    const worker = (await mf.getWorker(accountWorkerName(target.account, target.script))) as unknown as {
+      scheduled(o: { cron: string; scheduledTime: Date }): Promise<ScheduledResult>;
+    };
+    const result = await worker.scheduled({ cron, scheduledTime: new Date(scheduledTime) });
+    return { outcome: result.outcome, noRetry: result.noRetry };
+  }
+  const ns = Object.values(store.state.accounts[target.account]?.namespaces ?? {}).find((n) => n.name === target.namespace);
+  if (!ns) throw new Error(`no dispatch namespace ${target.namespace}`);
+  const r = await mf.dispatchFetch("http://wfp.internal/", {
+    method: "POST",
+    headers: { [CONTROL_HEADER]: token, "MF-Route-Override": namespaceHostName(ns.id) },
+    body: JSON.stringify({ scheduled: { name: target.script, cron, scheduledTime } }),
+  });
+  if (r.status !== 200) throw new Error(`the namespace's host refused: HTTP ${r.status} ${await r.text()}`);
+  return (await r.json()) as ScheduledResult;
 }

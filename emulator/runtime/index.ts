@@ -10,27 +10,24 @@
  *   namespace, the set of KV namespaces or services a namespace's Workers bind to) restarts workerd (setOptions).
  * - The workers port (front.ts) splices each connection to workerd's socket for the front Worker, which picks an
  *   account-level Worker from the Host (`pickWorker` in workers/front.mts).
- * - Uploads are validated on a second instance, with the Worker Loader: no restart per upload. The reload loads
- *   each account-level Worker there first: one that would not start is replaced by one answering its error.
+ * - Uploads are validated on a second instance (validator.ts), with the Worker Loader: no restart per upload. The
+ *   reload loads each account-level Worker there first: one that would not start is replaced by one answering its
+ *   error.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import type { Readable } from "node:stream";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import type { Miniflare, MiniflareOptions } from "miniflare";
-import { ApiError, Codes } from "../model/errors";
 import type { Script, Store } from "../model/store";
-import { buildRuntimeConfig, type RuntimeConfig } from "./miniflare-options";
-import { CronScheduler, type ScheduledTarget } from "./cron";
-import { type TailSource, TailHub } from "./tail";
-import { namespaceHostName } from "./namespace-host";
-import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
-import { accountWorkerName, FRONT_WORKER, type LoaderModule, loaderModule, type RuntimeState } from "./worker-build";
+import { CronScheduler, runScheduled, type ScheduledResult, type ScheduledTarget } from "./cron";
 import { type FrontUpstream, WorkersFront } from "./front";
-import { KV_WORKER } from "./kv";
-import { CONTROL_HEADER, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
+import { invalidateKvReads } from "./kv";
+import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
+import { buildRuntimeConfig, type RuntimeConfig } from "./miniflare-options";
+import { type TailSource, TailHub } from "./tail";
+import { refuseReservedModuleNames, UploadValidator } from "./validator";
+import { FRONT_WORKER, newAssetsRoot, type RuntimeState } from "./worker-build";
+import { CONTROL_HEADER } from "./worker-sources";
+import { workerdOutput } from "./workerd-output";
 
 export interface RuntimeOptions {
   /** Serve the account-level Workers on this port (0 = a free one); undefined = no serving. */
@@ -42,55 +39,10 @@ export interface RuntimeOptions {
   logs?: boolean;
 }
 
-/** What a scheduled() run reports, as workerd does. */
-export interface ScheduledResult {
-  outcome: string;
-  noRetry: boolean;
-}
-
-const ASSETS_PREFIX = "wfp-runtime-";
-
-/**
- * A fresh directory for the written-out assets, named by our pid; those of processes that are gone (killed before
- * they could clean up: a re-raised SIGTERM skips exit handlers) are removed first.
- */
-function assetsRoot(): string {
-  for (const name of readdirSync(tmpdir())) {
-    const pid = Number(/^wfp-runtime-(\d+)-/.exec(name)?.[1]);
-    if (!pid || pid === process.pid) continue;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(tmpdir(), name), { recursive: true, force: true });
-    }
-  }
-  return mkdtempSync(join(tmpdir(), `${ASSETS_PREFIX}${process.pid}-`));
-}
-
-const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
-
-/** A validator's workerd and the probes it is running: replaced once it has loaded enough distinct Workers. */
-interface Validator {
-  mf: Promise<Miniflare>;
-  loads: number;
-  busy: number;
-}
-
-async function dispose(v: Validator): Promise<void> {
-  const mf = await v.mf.catch(() => undefined);
-  await mf?.dispose().catch(() => undefined);
-}
-
 export class WorkersRuntime {
   private mf: Miniflare | undefined;
-  private validator: Validator | undefined;
-  /**
-   * Distinct Workers one validator instance loads before a new one takes over: workerd keeps every isolate the
-   * Worker Loader loaded, so without this a platform's thousands of uploads held gigabytes. Tests lower it.
-   */
-  validatorLoads = 200;
-  /** How many validator instances were started: tests read it. */
-  validatorsStarted = 0;
+  /** Loads uploads (and account-level Workers before a reload) to find whether they would start. */
+  readonly validator = new UploadValidator((options) => this.newMiniflare(options));
   private mfModule: MiniflareModule | undefined;
   private config: RuntimeConfig | undefined;
   private loadError: Error | undefined;
@@ -100,7 +52,7 @@ export class WorkersRuntime {
   private front: WorkersFront | undefined;
   /** workerd's socket for the front Worker, which the workers port splices connections to. */
   private frontSocket: FrontUpstream | undefined;
-  private readonly assetsRoot = assetsRoot();
+  private readonly assetsRoot = newAssetsRoot();
   private closed = false;
   /** workerd is being restarted (setOptions). */
   restarting = false;
@@ -115,12 +67,9 @@ export class WorkersRuntime {
   private readonly state: RuntimeState = {
     assetsRoot: this.assetsRoot,
     token: this.token,
-    startupError: (script) => this.startupError(script),
+    startupError: (script) => this.validator.startupError(script),
     assetSets: this.assetSets,
   };
-  /** Per Worker content digest: what loading it on the validator found. */
-  private readonly probes = new Map<string, Promise<{ handlers?: string[]; error?: string }>>();
-
   // Miniflare exits the process itself on SIGINT/SIGTERM, before close() can run: the written-out assets go then.
   private readonly removeAssets = (): void => rmSync(this.assetsRoot, { recursive: true, force: true });
 
@@ -157,34 +106,13 @@ export class WorkersRuntime {
   }
 
   private shared(): Partial<MiniflareOptions> {
-    const logs = this.options.logs;
     const shared: Record<string, unknown> = {
       // No fetch of Request.cf from the network: the placeholder.
       cf: false,
-      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-        for (const s of [stdout, stderr]) {
-          if (!logs) {
-            s.resume();
-            continue;
-          }
-          // With tails (serving), the Workers' console output comes with each invocation (tail.ts, redacted): of
-          // workerd's own output only its diagnostics are left, without secret values.
-          const tails = this.state.tailSink !== undefined;
-          if (tails && s === stdout) {
-            s.resume();
-            continue;
-          }
-          // workerd warns about every wrapped binding's module (a function as default export): not the user's news.
-          createInterface({ input: s }).on("line", (line) => {
-            if (line.includes("Exported actor class as default entrypoint")) return;
-            if (tails && (!line.startsWith("workerd/") || line.includes("Uncaught exception"))) return;
-            process.stderr.write(`${tails ? this.tail.redactAll(line) : line}\n`);
-          });
-        }
-      },
+      handleRuntimeStdio: workerdOutput(this.options.logs ?? false, this.state.tailSink ? (line) => this.tail.redactAll(line) : undefined),
     };
     // Miniflare's own log (the asset and router Workers' errors), with the Workers' output.
-    if (logs && this.mfModule) shared.log = new this.mfModule.Log(this.mfModule.LogLevel.WARN);
+    if (this.options.logs && this.mfModule) shared.log = new this.mfModule.Log(this.mfModule.LogLevel.WARN);
     return shared as Partial<MiniflareOptions>;
   }
 
@@ -192,7 +120,7 @@ export class WorkersRuntime {
   async start(): Promise<void> {
     if (this.options.port === undefined) return;
     // The reload probes account-level Workers on it: it starts beside workerd.
-    void this.validatorInstance().mf.catch(() => undefined);
+    this.validator.warm();
     await this.settle();
     if (this.loadError) throw this.loadError;
     const front = new WorkersFront(this);
@@ -222,23 +150,7 @@ export class WorkersRuntime {
     await this.settle();
     const mf = this.mf;
     if (!mf || this.loadError) throw new Error(`the Workers could not be loaded: ${this.loadError?.message ?? "not started"}`);
-    if (target.namespace === undefined) {
-      // Miniflare's typings leave out the Fetcher's scheduled(), which workerd has (service_binding_extra_handlers).
-      const worker = (await mf.getWorker(accountWorkerName(target.account, target.script))) as unknown as {
-        scheduled(o: { cron: string; scheduledTime: Date }): Promise<ScheduledResult>;
-      };
-      const result = await worker.scheduled({ cron, scheduledTime: new Date(scheduledTime) });
-      return { outcome: result.outcome, noRetry: result.noRetry };
-    }
-    const ns = Object.values(this.store.state.accounts[target.account]?.namespaces ?? {}).find((n) => n.name === target.namespace);
-    if (!ns) throw new Error(`no dispatch namespace ${target.namespace}`);
-    const r = await mf.dispatchFetch("http://wfp.internal/", {
-      method: "POST",
-      headers: { [CONTROL_HEADER]: this.token, "MF-Route-Override": namespaceHostName(ns.id) },
-      body: JSON.stringify({ scheduled: { name: target.script, cron, scheduledTime } }),
-    });
-    if (r.status !== 200) throw new Error(`the namespace's host refused: HTTP ${r.status} ${await r.text()}`);
-    return (await r.json()) as ScheduledResult;
+    return runScheduled(mf, this.store, this.token, { target, cron, scheduledTime });
   }
 
   /** A reload is due or running. */
@@ -254,12 +166,7 @@ export class WorkersRuntime {
   /** An API write to a KV namespace: the KV Worker drops its cached reads of it (a workerd restarting has none). */
   async invalidateKv(key: string): Promise<void> {
     if (!this.mf || this.options.port === undefined || this.closed) return;
-    try {
-      const worker = (await this.mf.getWorker(KV_WORKER)) as unknown as { fetch(url: string, init: { method: string }): Promise<unknown> };
-      await worker.fetch(`http://kv/invalidate?ns=${encodeURIComponent(key)}`, { method: "POST" });
-    } catch {
-      // workerd is restarting or stopped: it starts with an empty cache.
-    }
+    await invalidateKvReads(this.mf, key);
   }
 
   /** The API changed something: reload soon, and before the next request in any case. */
@@ -336,95 +243,19 @@ export class WorkersRuntime {
     );
   }
 
-  private validatorInstance(): Validator {
-    if (this.validator) return this.validator;
-    this.validatorsStarted++;
-    this.validator = {
-      mf: (async () => {
-        const { Miniflare } = await this.miniflare();
-        const mf = new Miniflare({
-          ...this.shared(),
-          ...runtimeWorker("validator.mjs"),
-          compatibilityDate: "2025-06-01",
-          workerLoaders: { LOADER: {} },
-        } as MiniflareOptions);
-        await mf.ready;
-        return mf;
-      })(),
-      loads: 0,
-      busy: 0,
-    };
-    return this.validator;
+  /** A Miniflare with the runtime's shared options and these, once ready. */
+  private async newMiniflare(options: Partial<MiniflareOptions>): Promise<Miniflare> {
+    const { Miniflare } = await this.miniflare();
+    const mf = new Miniflare({ ...this.shared(), ...options } as MiniflareOptions);
+    await mf.ready;
+    return mf;
   }
 
-  /** Loads one Worker on the current validator; a validator that has loaded its share is retired once idle. */
-  private async onValidator<T>(use: (mf: Miniflare) => Promise<T>): Promise<T> {
-    const old = this.validator;
-    if (old && old.loads >= this.validatorLoads) {
-      this.validator = undefined;
-      if (old.busy === 0) void dispose(old);
-    }
-    const v = this.validatorInstance();
-    v.loads++;
-    v.busy++;
-    try {
-      return await use(await v.mf);
-    } finally {
-      v.busy--;
-      if (v !== this.validator && v.busy === 0) void dispose(v);
-    }
-  }
-
-  /** Loads a modules-format Worker on the validator: its handlers, or its startup error. Once per content. */
-  private async probe(script: Script & { main_module: string }): Promise<{ handlers?: string[]; error?: string }> {
-    const modules: Record<string, LoaderModule> = {};
-    for (const m of script.modules) modules[m.name] = loaderModule(m);
-    const payload = {
-      modules,
-      mainModule: script.main_module,
-      compatibilityDate: script.compatibility_date || "2025-06-01",
-      compatibilityFlags: script.compatibility_flags,
-    };
-    // Same code, same loaded isolate: the id is the content's digest.
-    const id = createHash("sha256").update(JSON.stringify(payload)).digest("hex");
-    let result = this.probes.get(id);
-    if (!result) {
-      if (this.probes.size >= 1000) this.probes.clear();
-      result = (async () => {
-        const answer = await this.onValidator(async (mf) => {
-          const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
-          return (await r.json()) as { handlers?: string[]; error?: string };
-        });
-        if (answer.error === undefined) return answer;
-        const message = answer.error.replace(ERROR_PREFIX, "");
-        return { error: message.startsWith("Uncaught") ? message : `Uncaught ${message}` };
-      })();
-      this.probes.set(id, result);
-      result.catch(() => this.probes.delete(id));
-    }
-    return result;
-  }
-
-  /** Why an account-level Worker would not start (workerd would refuse every Worker with it), or undefined. */
-  private async startupError(script: Script): Promise<string | undefined> {
-    if (script.main_module === undefined) return undefined;
-    return (await this.probe(script as Script & { main_module: string })).error;
-  }
-
-  /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
+  /** Refuses a Worker that would not start (see validator.ts); without `validate` only reserved module names. */
   async validate(script: Script): Promise<void> {
-    const reserved = script.modules.find((m) => m.name.startsWith(RESERVED_MODULE_PREFIX));
-    if (reserved)
-      throw new ApiError(
-        400,
-        Codes.SCRIPT_INVALID,
-        `Module name "${reserved.name}" is reserved by the local runtime (names starting with "${RESERVED_MODULE_PREFIX}")`,
-      );
-    if (!this.options.validate || script.main_module === undefined) return;
-    const result = await this.probe(script as Script & { main_module: string });
-    if (result.error !== undefined) throw new ApiError(400, Codes.SCRIPT_INVALID, result.error);
-    if (!result.handlers?.length)
-      throw new ApiError(400, Codes.NO_EVENT_HANDLERS, "No event handlers were registered. This script does nothing.");
+    refuseReservedModuleNames(script);
+    if (this.options.validate && script.main_module !== undefined)
+      await this.validator.validate(script as Script & { main_module: string });
   }
 
   async close(): Promise<void> {
@@ -434,7 +265,7 @@ export class WorkersRuntime {
     await this.front?.close();
     await this.reloading?.catch(() => undefined);
     await this.mf?.dispose().catch(() => undefined);
-    if (this.validator) await dispose(this.validator);
+    await this.validator.close();
     process.off("exit", this.removeAssets);
     this.removeAssets();
   }

@@ -1,10 +1,12 @@
 /**
  * @module
  * The Node side of the Workers' KV bindings (workers/kv.mts): each operation on the emulator's store, so the API
- * and the Workers share one copy of every namespace, persisted with the rest of the state. An upload may bind only
+ * and the Workers share one copy of every namespace, persisted with the rest of the state; after an API write, the
+ * KV Worker drops its cached reads of the namespace. An upload may bind only
  * the account's namespaces (10041 otherwise, routes/binding-targets.ts); one deleted since reads nothing, and its
  * first write creates it again, titled by its id.
  */
+import type { Miniflare } from "miniflare";
 import { ApiError } from "../model/errors";
 import {
   expiryOf,
@@ -27,6 +29,16 @@ export const KV_ENTRYPOINT = "WfpKvStore";
 /** A `kv_namespace` binding as a service binding designator, for `${account}:${namespace id}`. */
 export function kvBindingTarget(key: string): { name: string; entrypoint: string; props: { key: string } } {
   return { name: KV_WORKER, entrypoint: KV_ENTRYPOINT, props: { key } };
+}
+
+/** An API write to a KV namespace: the KV Worker drops its cached reads of it (a workerd restarting has none). */
+export async function invalidateKvReads(mf: Miniflare, key: string): Promise<void> {
+  try {
+    const worker = (await mf.getWorker(KV_WORKER)) as unknown as { fetch(url: string, init: { method: string }): Promise<unknown> };
+    await worker.fetch(`http://kv/invalidate?ns=${encodeURIComponent(key)}`, { method: "POST" });
+  } catch {
+    // workerd is restarting or stopped: it starts with an empty cache.
+  }
 }
 
 function locate(store: Store, key: string, create: boolean): KvNamespace | undefined {

@@ -1,11 +1,13 @@
 /**
  * @module
  * What the runtime's config and the namespace hosts share: Worker names, a script's bindings sorted by how the
- * runtime provides them, its modules for the Worker Loader, and its asset set written out to disk.
+ * runtime provides them, its modules for the Worker Loader, and its asset set written out to disk (under a
+ * temporary directory per process).
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Log } from "miniflare";
 import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../model/store";
@@ -190,6 +192,25 @@ export function assetOptions(script: Script): { routerConfig: Record<string, unk
   if (typeof config.html_handling === "string") assetConfig.html_handling = config.html_handling;
   if (typeof config.not_found_handling === "string") assetConfig.not_found_handling = config.not_found_handling;
   return { routerConfig, assetConfig };
+}
+
+const ASSETS_PREFIX = "wfp-runtime-";
+
+/**
+ * A fresh directory for the written-out assets, named by our pid; those of processes that are gone (killed before
+ * they could clean up: a re-raised SIGTERM skips exit handlers) are removed first.
+ */
+export function newAssetsRoot(): string {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(/^wfp-runtime-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+  }
+  return mkdtempSync(join(tmpdir(), `${ASSETS_PREFIX}${process.pid}-`));
 }
 
 /** Writes a deployed asset set (and its `_headers` / `_redirects`) to a directory named by its digest, once. */

@@ -481,13 +481,13 @@ describe("the validator's memory stays bounded", () => {
     const e = await start({});
     try {
       const runtime = e.emu.runtime!;
-      runtime.validatorLoads = 2;
+      runtime.validator.loadsPerInstance = 2;
       // workerd keeps every isolate its Worker Loader loaded: 10,000 tenants' uploads grew one to 6 GB.
       for (let i = 0; i < 6; i++)
         await deployOk(e, null, `distinct-${i}`, js(`export default { fetch() { return new Response("${i}"); } };`));
       const bad = await deploy(e, null, "bad", js("export default { fetch( {"));
       expect(envelopeCodes(bad.body)).toEqual([10021]);
-      expect(runtime.validatorsStarted).toBe(4);
+      expect(runtime.validator.started).toBe(4);
       await vi.waitFor(() => expect(workerdChildren()).toBe(others + 1), { timeout: 10_000, interval: 100 });
     } finally {
       await e.close();

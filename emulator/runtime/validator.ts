@@ -1,0 +1,145 @@
+/**
+ * @module
+ * Validates uploads by loading them on workerd: a Miniflare instance of its own running the validator Worker
+ * (workers/validator.mts), which loads each Worker with the Worker Loader, so no upload restarts anything. What a
+ * load found (the Worker's handlers, or its startup error) is kept per content digest. An instance that has loaded
+ * its share of distinct Workers is replaced, and shut down once its last load is done.
+ */
+import { createHash } from "node:crypto";
+import type { Miniflare, MiniflareOptions } from "miniflare";
+import { ApiError, Codes } from "../model/errors";
+import type { Script } from "../model/store";
+import { type LoaderModule, loaderModule, RUNTIME_COMPATIBILITY_DATE } from "./worker-build";
+import { RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
+
+const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
+/** Probe results kept before the cache starts over. */
+const MAX_PROBES = 1000;
+
+/** What loading a Worker found: its handlers, or why it would not start. */
+type Probe = { handlers?: string[]; error?: string };
+
+/** A validator's workerd and the loads it is running. */
+interface Instance {
+  mf: Promise<Miniflare>;
+  loads: number;
+  busy: number;
+}
+
+async function dispose(instance: Instance): Promise<void> {
+  const mf = await instance.mf.catch(() => undefined);
+  await mf?.dispose().catch(() => undefined);
+}
+
+export class UploadValidator {
+  /**
+   * Distinct Workers one instance loads before a new one takes over: workerd keeps every isolate the Worker Loader
+   * loaded, so without this a platform's thousands of uploads held gigabytes. Tests lower it.
+   */
+  loadsPerInstance = 200;
+  /** How many instances were started: tests read it. */
+  started = 0;
+  private current: Instance | undefined;
+  /** Per Worker content digest: what loading it found. */
+  private readonly probes = new Map<string, Promise<Probe>>();
+
+  /** `launch` starts a Miniflare with these options added to the runtime's shared ones, and waits until it is ready. */
+  constructor(private readonly launch: (options: Partial<MiniflareOptions>) => Promise<Miniflare>) {}
+
+  /** Starts an instance ahead of the first load. */
+  warm(): void {
+    void this.instance().mf.catch(() => undefined);
+  }
+
+  /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
+  async validate(script: Script & { main_module: string }): Promise<void> {
+    const result = await this.probe(script);
+    if (result.error !== undefined) throw new ApiError(400, Codes.SCRIPT_INVALID, result.error);
+    if (!result.handlers?.length)
+      throw new ApiError(400, Codes.NO_EVENT_HANDLERS, "No event handlers were registered. This script does nothing.");
+  }
+
+  /** Why a Worker would not start, or undefined (also for a service-worker script, which is not loaded). */
+  async startupError(script: Script): Promise<string | undefined> {
+    if (script.main_module === undefined) return undefined;
+    return (await this.probe(script as Script & { main_module: string })).error;
+  }
+
+  async close(): Promise<void> {
+    if (this.current) await dispose(this.current);
+  }
+
+  private instance(): Instance {
+    if (this.current) return this.current;
+    this.started++;
+    this.current = {
+      mf: this.launch({
+        ...runtimeWorker("validator.mjs"),
+        compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
+        workerLoaders: { LOADER: {} },
+      } as Partial<MiniflareOptions>),
+      loads: 0,
+      busy: 0,
+    };
+    return this.current;
+  }
+
+  /** Runs one load on the current instance; an instance that has loaded its share is retired once idle. */
+  private async onInstance<T>(use: (mf: Miniflare) => Promise<T>): Promise<T> {
+    const old = this.current;
+    if (old && old.loads >= this.loadsPerInstance) {
+      this.current = undefined;
+      if (old.busy === 0) void dispose(old);
+    }
+    const instance = this.instance();
+    instance.loads++;
+    instance.busy++;
+    try {
+      return await use(await instance.mf);
+    } finally {
+      instance.busy--;
+      if (instance !== this.current && instance.busy === 0) void dispose(instance);
+    }
+  }
+
+  /** Loads a modules-format Worker: its handlers, or its startup error. Once per content. */
+  private probe(script: Script & { main_module: string }): Promise<Probe> {
+    const modules: Record<string, LoaderModule> = {};
+    for (const m of script.modules) modules[m.name] = loaderModule(m);
+    const payload = {
+      modules,
+      mainModule: script.main_module,
+      compatibilityDate: script.compatibility_date || RUNTIME_COMPATIBILITY_DATE,
+      compatibilityFlags: script.compatibility_flags,
+    };
+    // Same code, same loaded isolate: the id is the content's digest.
+    const id = createHash("sha256").update(JSON.stringify(payload)).digest("hex");
+    let result = this.probes.get(id);
+    if (!result) {
+      if (this.probes.size >= MAX_PROBES) this.probes.clear();
+      result = (async () => {
+        const answer = await this.onInstance(async (mf) => {
+          const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
+          return (await r.json()) as Probe;
+        });
+        if (answer.error === undefined) return answer;
+        const message = answer.error.replace(ERROR_PREFIX, "");
+        return { error: message.startsWith("Uncaught") ? message : `Uncaught ${message}` };
+      })();
+      this.probes.set(id, result);
+      result.catch(() => this.probes.delete(id));
+    }
+    return result;
+  }
+}
+
+/** Refuses module names the local runtime uses for its own modules (400 10021). */
+export function refuseReservedModuleNames(script: Script): void {
+  const reserved = script.modules.find((m) => m.name.startsWith(RESERVED_MODULE_PREFIX));
+  if (reserved)
+    throw new ApiError(
+      400,
+      Codes.SCRIPT_INVALID,
+      `Module name "${reserved.name}" is reserved by the local runtime (names starting with "${RESERVED_MODULE_PREFIX}")`,
+    );
+}
