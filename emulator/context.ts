@@ -1,13 +1,12 @@
 /**
  * @module
- * What every route module receives: the store, the resolved options and the token signer. Also the Hono env type.
+ * What every route module receives: the store, the resolved options and the token signer, and what the runtime
+ * lends the routes when it runs (validation, KV invalidation, cron runs, tails). Also the Hono env type.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TokenSigner } from "./jwt";
 import type { ResolvedOptions } from "./options";
-import type { ScheduledTarget } from "./runtime/cron";
-import type { TailHub } from "./runtime/tail";
-import type { Script, Store } from "./model/store";
+import type { ScheduledTarget, Script, Store } from "./model/store";
 
 export interface EmulatorContext {
   store: Store;
@@ -19,10 +18,16 @@ export interface EmulatorContext {
   kvChanged?: (key: string) => Promise<void>;
   /** Runs a Worker's scheduled() now; set when the runtime serves the Workers. */
   scheduled?: (target: ScheduledTarget, cron: string, scheduledTime: number) => Promise<{ outcome: string; noRetry: boolean }>;
-  /** The Workers' invocations as tail events; set when the runtime serves the Workers. */
-  tail?: TailHub;
+  /** The Workers' invocations as tail events; set when the runtime serves the Workers (its tail hub). */
+  tail?: LiveTails;
   /** Called after every request that may have changed state (the runtime reloads the Workers). */
   changeListeners: Array<() => void>;
+}
+
+/** What the live tail endpoint needs of the runtime's tail hub: the events (Cloudflare tail events) it streams. */
+export interface LiveTails {
+  /** Returns the unsubscribe function. */
+  subscribe(filter: { script?: string; tenant?: string; namespace?: string }, listener: (event: unknown) => void): () => void;
 }
 
 export type AppEnv = {

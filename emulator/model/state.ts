@@ -69,6 +69,14 @@ export interface Schedule {
   modified_on: string;
 }
 
+/** A Worker a cron fires: an account-level Worker (no namespace) or a namespace's user Worker. */
+export interface ScheduledTarget {
+  account: string;
+  /** The namespace's name, absent for an account-level Worker. */
+  namespace?: string;
+  script: string;
+}
+
 export interface BlobMeta {
   size: number;
   /** The Content-Type of the uploaded part, or null when the part had none. */

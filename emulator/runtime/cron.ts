@@ -6,18 +6,10 @@
  */
 import type { Miniflare } from "miniflare";
 import { type Cron, cronMatches, parseCron } from "../model/cron";
-import type { Store } from "../model/store";
+import type { ScheduledTarget, Store } from "../model/store";
 import { namespaceHostName } from "./namespace-host";
 import { accountWorkerName } from "./worker-build";
 import { CONTROL_HEADER } from "./worker-sources";
-
-/** A Worker the scheduler can fire: an account-level Worker (no namespace) or a namespace's user Worker. */
-export interface ScheduledTarget {
-  account: string;
-  /** The namespace's name, absent for an account-level Worker. */
-  namespace?: string;
-  script: string;
-}
 
 /** What a scheduled() run reports, as workerd does. */
 export interface ScheduledResult {

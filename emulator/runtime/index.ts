@@ -17,8 +17,8 @@
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import type { Miniflare, MiniflareOptions } from "miniflare";
-import type { Script, Store } from "../model/store";
-import { CronScheduler, runScheduled, type ScheduledResult, type ScheduledTarget } from "./cron";
+import type { ScheduledTarget, Script, Store } from "../model/store";
+import { CronScheduler, runScheduled, type ScheduledResult } from "./cron";
 import { type FrontUpstream, WorkersFront } from "./front";
 import { invalidateKvReads } from "./kv";
 import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
