@@ -9,7 +9,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { ApiError, Codes, errorEnvelope, noRoute } from "./errors";
 import { FaultInjector, RateLimiter, rateLimitHeaders, type FaultRule } from "./faults";
 import { TokenSigner } from "./jwt";
-import { ACCOUNT_ID_RE } from "./limits";
+import { ACCOUNT_ID_RE } from "../cloudflare/names";
 import { loopbackOnly, refuseForeignOrigin } from "./loopback";
 import { compilePattern, type PathPattern } from "./pattern";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";

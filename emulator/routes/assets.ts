@@ -11,7 +11,9 @@
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, invalidScript, okEnvelope } from "../errors";
 import { assetPathProblem, fileDirectoryClash } from "../asset-paths";
-import { ASSET_HASH_RE, MAX_ASSET_SIZE_BYTES, MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../limits";
+import { ASSET_HASH_RE } from "../../cloudflare/assets";
+import { MAX_ASSET_SIZE_BYTES } from "../../cloudflare/limits";
+import { MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../limits";
 import { mediaType, multipartBoundary } from "../multipart";
 import type { AppEnv, EmulatorContext } from "../context";
 import { newUuid, type AssetEntry, type ScriptContainer, type UploadSession } from "../store";

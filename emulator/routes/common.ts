@@ -6,7 +6,9 @@
 import type { Context } from "hono";
 import { ApiError, Codes, invalidRequest, invalidScript } from "../errors";
 import { JsonDepthError, parseBoundedJson } from "../json";
-import { MAX_TAG_LENGTH_CHARS } from "../limits";
+import { WRITE_ONLY_BINDING_FIELDS } from "../../cloudflare/bindings";
+import { MAX_TAG_LENGTH_CHARS } from "../../cloudflare/limits";
+import { tagFault } from "../../cloudflare/names";
 import { multipartBoundary, parseMultipart, type Part } from "../multipart";
 import type { AppEnv, EmulatorContext } from "../context";
 import { type Binding, dict, type Namespace, type Script } from "../store";
@@ -68,10 +70,10 @@ export function validateTags(tags: unknown, max: number): string[] {
 }
 
 export function validateTag(t: string): void {
-  if (t.length > MAX_TAG_LENGTH_CHARS)
+  const fault = tagFault(t);
+  if (fault === "too long")
     throw new ApiError(400, Codes.TAG_TOO_LONG, `Tag is too long: at most ${MAX_TAG_LENGTH_CHARS} characters (got ${t.length}).`);
-  if (t.length === 0 || /[,&]/.test(t))
-    throw new ApiError(400, Codes.TAG_INVALID, `Tag '${t}' is invalid: tags must be non-empty and cannot contain ',' or '&'.`);
+  if (fault) throw new ApiError(400, Codes.TAG_INVALID, `Tag '${t}' is invalid: tags must be non-empty and cannot contain ',' or '&'.`);
 }
 
 /** Parses `tags=a:yes,b:no` into required and forbidden sets. */
@@ -95,14 +97,9 @@ export function matchesTagFilter(s: Script, f: { yes: string[]; no: string[] }):
   return f.yes.every((t) => s.tags.includes(t)) && f.no.every((t) => !s.tags.includes(t));
 }
 
-const WRITE_ONLY_FIELDS = new Map<string, string[]>([
-  ["secret_text", ["text"]],
-  ["secret_key", ["key_base64", "key_jwk"]],
-]);
-
 /** A binding as the API returns it: secret values removed. */
 export function redactBinding(b: Binding): Binding {
-  const hidden = WRITE_ONLY_FIELDS.get(b.type);
+  const hidden = (WRITE_ONLY_BINDING_FIELDS as Record<string, readonly string[] | undefined>)[b.type];
   if (!hidden) return { ...b };
   const out: Binding = Object.assign(dict<unknown>(), { name: b.name, type: b.type });
   for (const [k, v] of Object.entries(b)) if (!hidden.includes(k) && k !== "name" && k !== "type") out[k] = v;

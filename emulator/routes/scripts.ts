@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { AppEnv, EmulatorContext } from "../context";
 import { ApiError, Codes, invalidRequest, okEnvelope } from "../errors";
-import { SCRIPT_NAME_RE } from "../limits";
+import { SCRIPT_NAME_RE } from "../../cloudflare/names";
 import { buildMultipart } from "../multipart";
 import { newTag, type Script, timestamp } from "../store";
 import { assertScriptSize, buildScript, computeEtag, detectHandlers, parseUploadBody, resolveEntry } from "../upload";

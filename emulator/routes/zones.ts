@@ -6,7 +6,7 @@
  */
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, noRoute, okEnvelope } from "../errors";
-import { ACCOUNT_ID_RE } from "../limits";
+import { ACCOUNT_ID_RE } from "../../cloudflare/names";
 import type { AppEnv, EmulatorContext } from "../context";
 import { dict, newTag, timestamp, type Zone } from "../store";
 import { isObject, readJson, type C } from "./common";

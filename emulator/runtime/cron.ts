@@ -4,7 +4,7 @@
  * Workers, and user Workers, which Cloudflare runs directly, not through the dispatch Worker) whose expression
  * matches fires its Worker's scheduled() handler.
  */
-import { type Cron, cronMatches, parseCron } from "../cron";
+import { type Cron, cronMatches, parseCron } from "../../cloudflare/cron";
 import type { Store } from "../store";
 
 /** A Worker the scheduler can fire: an account-level Worker (no namespace) or a namespace's user Worker. */
