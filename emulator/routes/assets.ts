@@ -12,6 +12,7 @@ import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, invalidScript, okEnvelope } from "../errors";
 import { assetPathProblem, fileDirectoryClash } from "../asset-paths";
 import { ASSET_HASH_RE } from "../../cloudflare/assets";
+import { batches } from "../../cloudflare/batches";
 import { MAX_ASSET_SIZE_BYTES } from "../../cloudflare/limits";
 import { MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../limits";
 import { mediaType, multipartBoundary } from "../multipart";
@@ -54,20 +55,8 @@ function validateManifest(raw: unknown, maxFiles: number, lenient: boolean): Man
 /** Missing hashes, each once, sorted, split into buckets of ≤ 2000 files and ≤ 40 MiB. */
 export function bucketize(missing: Array<{ hash: string; size: number }>): string[][] {
   const sorted = [...missing].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-  const buckets: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const { hash, size } of sorted) {
-    if (current.length > 0 && (current.length >= MAX_BUCKET_FILES || bytes + size > MAX_BUCKET_BYTES)) {
-      buckets.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(hash);
-    bytes += size;
-  }
-  if (current.length) buckets.push(current);
-  return buckets;
+  const bounds = { maxItems: MAX_BUCKET_FILES, maxBytes: MAX_BUCKET_BYTES };
+  return batches(sorted, bounds, (file) => file.size).map((bucket) => bucket.map((file) => file.hash));
 }
 
 function pruneSessions(ctx: EmulatorContext): void {

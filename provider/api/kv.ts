@@ -2,6 +2,7 @@
  * Workers KV: `/accounts/{account_id}/storage/kv/namespaces[/{id}]`, its keys listing and bulk writes/deletes.
  * Namespaces are addressed by id; "gone" is Cloudflare's 10013 (namespace) or 10009 (key), nothing else.
  */
+import { batches } from "../../cloudflare/batches";
 import { MAX_KV_BULK_ITEMS } from "../../cloudflare/kv";
 import type { KvNamespaceObject } from "../../cloudflare/wire";
 import type { ApiRequest, CloudflareApi } from "./client";
@@ -77,21 +78,7 @@ export async function getKvValue(api: CloudflareApi, id: string, key: string, op
 
 /** Splits work into requests of at most 10,000 items and about 90 MB. */
 export function bulkPages<T>(items: T[], size: (item: T) => number): T[][] {
-  const pages: T[][] = [];
-  let page: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const n = size(item);
-    if (page.length > 0 && (page.length >= MAX_KV_BULK_ITEMS || bytes + n > KV_BULK_MAX_BYTES)) {
-      pages.push(page);
-      page = [];
-      bytes = 0;
-    }
-    page.push(item);
-    bytes += n;
-  }
-  if (page.length > 0) pages.push(page);
-  return pages;
+  return batches(items, { maxItems: MAX_KV_BULK_ITEMS, maxBytes: KV_BULK_MAX_BYTES }, size);
 }
 
 /** PUT `/bulk`, a page at a time; throws naming the keys Cloudflare reports as not written. */

@@ -2,9 +2,11 @@
  * The Cloudflare model (cloudflare/) held to what we did not write: the `cloudflare` SDK's declarations of the API
  * and the constants Miniflare (Cloudflare's local runtime) enforces. Facts neither carries (name rules, error codes,
  * cron syntax) name their public source in the model, and test/unit/contract.test.ts holds both halves to them.
+ * Last, the model's batching of bulk requests.
  */
 import { describe, expect, test } from "vitest";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../cloudflare/assets";
+import { batches } from "../../cloudflare/batches";
 import { BINDING_TYPES, SECRET_BINDING_TYPES, WRITE_ONLY_BINDING_FIELDS } from "../../cloudflare/bindings";
 import { MAX_KV_KEY_BYTES, MAX_KV_METADATA_BYTES, MAX_KV_VALUE_BYTES, MIN_KV_TTL_SECONDS } from "../../cloudflare/kv";
 import { MAX_ASSET_SIZE_BYTES, PLAN_LIMITS } from "../../cloudflare/limits";
@@ -70,5 +72,22 @@ describe("the model against the limits Miniflare enforces", () => {
     expect(MAX_KV_VALUE_BYTES).toBe(miniflareConstant("MAX_VALUE_SIZE_BYTES"));
     expect(MAX_KV_METADATA_BYTES).toBe(miniflareConstant("MAX_METADATA_SIZE_BYTES"));
     expect(MIN_KV_TTL_SECONDS).toBe(miniflareConstant("MIN_EXPIRATION_TTL_SECONDS"));
+  });
+});
+
+describe("batches", () => {
+  const sizes = (groups: number[][]) => groups.map((g) => g.length);
+
+  test("fills each batch up to the count bound, then up to the byte bound, in order", () => {
+    expect(sizes(batches([1, 1, 1, 1, 1], { maxItems: 2, maxBytes: 100 }, (n) => n))).toEqual([2, 2, 1]);
+    expect(batches([3, 3, 3, 1], { maxItems: 10, maxBytes: 6 }, (n) => n)).toEqual([
+      [3, 3],
+      [3, 1],
+    ]);
+  });
+
+  test("an item over the byte bound alone gets its own batch; no items, no batches", () => {
+    expect(batches([1, 9, 1], { maxItems: 10, maxBytes: 5 }, (n) => n)).toEqual([[1], [9], [1]]);
+    expect(batches([], { maxItems: 1, maxBytes: 1 }, () => 1)).toEqual([]);
   });
 });
