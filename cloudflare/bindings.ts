@@ -49,5 +49,10 @@ export const WRITE_ONLY_BINDING_FIELDS: Readonly<Partial<Record<BindingType, rea
   secret_key: ["key_base64", "key_jwk"],
 };
 
+/** A binding type's write-only fields, none for most; any string is safe to ask about (`constructor` included). */
+export function writeOnlyFields(type: string): readonly string[] {
+  return Object.hasOwn(WRITE_ONLY_BINDING_FIELDS, type) ? (WRITE_ONLY_BINDING_FIELDS[type as BindingType] ?? []) : [];
+}
+
 /** The binding types that hold secrets (the keys of {@link WRITE_ONLY_BINDING_FIELDS}). */
 export const SECRET_BINDING_TYPES: readonly string[] = Object.keys(WRITE_ONLY_BINDING_FIELDS);

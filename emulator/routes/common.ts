@@ -6,7 +6,7 @@
 import type { Context } from "hono";
 import { ApiError, Codes, invalidRequest, invalidScript } from "../errors";
 import { JsonDepthError, parseBoundedJson } from "../json";
-import { WRITE_ONLY_BINDING_FIELDS } from "../../cloudflare/bindings";
+import { writeOnlyFields } from "../../cloudflare/bindings";
 import { MAX_TAG_LENGTH_CHARS } from "../../cloudflare/limits";
 import { tagFault } from "../../cloudflare/names";
 import { multipartBoundary, parseMultipart, type Part } from "../multipart";
@@ -99,8 +99,8 @@ export function matchesTagFilter(s: Script, f: { yes: string[]; no: string[] }):
 
 /** A binding as the API returns it: secret values removed. */
 export function redactBinding(b: Binding): Binding {
-  const hidden = (WRITE_ONLY_BINDING_FIELDS as Record<string, readonly string[] | undefined>)[b.type];
-  if (!hidden) return { ...b };
+  const hidden = writeOnlyFields(b.type);
+  if (hidden.length === 0) return { ...b };
   const out: Binding = Object.assign(dict<unknown>(), { name: b.name, type: b.type });
   for (const [k, v] of Object.entries(b)) if (!hidden.includes(k) && k !== "name" && k !== "type") out[k] = v;
   return out;
