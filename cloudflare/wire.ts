@@ -38,3 +38,46 @@ export interface KvNamespaceObject {
   title: string;
   supports_url_encoding?: boolean;
 }
+
+/** A zone (API operation "Zone Details"). */
+export interface ZoneObject {
+  id: string;
+  name: string;
+}
+
+/** A Workers custom domain (API operation "Get a Domain"). */
+export interface DomainObject {
+  id: string;
+  hostname: string;
+  service: string;
+  environment?: string;
+  zone_id: string;
+  zone_name: string;
+}
+
+/** A zone's Worker route (API operation "Get Route"). */
+export interface RouteObject {
+  id: string;
+  pattern: string;
+  script?: string;
+}
+
+/** How to prove control of a custom hostname for its certificate: a TXT record, an HTTP file or emails. */
+export interface ValidationRecord {
+  txt_name?: string;
+  txt_value?: string;
+  http_url?: string;
+  http_body?: string;
+  emails?: string[];
+}
+
+/** A Cloudflare for SaaS custom hostname (API operation "Custom Hostname Details"). */
+export interface CustomHostnameObject {
+  id: string;
+  hostname: string;
+  status?: string;
+  ssl?: { method?: string; type?: string; status?: string; validation_records?: ValidationRecord[] };
+  ownership_verification?: { type?: string; name?: string; value?: string };
+  custom_metadata?: Record<string, string>;
+  custom_origin_server?: string;
+}

@@ -5,46 +5,9 @@
  * so that "gone" never rests on a not-found code Cloudflare does not document for them.
  */
 import { GONE_CODES, TAKEN_CODES } from "../../cloudflare/errors";
+import type { CustomHostnameObject, DomainObject, RouteObject, ZoneObject } from "../../cloudflare/wire";
 import type { CloudflareApi } from "./client";
 import { unlessGone, type Operation } from "./errors";
-
-export interface ZoneObject {
-  id: string;
-  name: string;
-}
-
-export interface DomainObject {
-  id: string;
-  hostname: string;
-  service: string;
-  environment?: string;
-  zone_id: string;
-  zone_name: string;
-}
-
-export interface RouteObject {
-  id: string;
-  pattern: string;
-  script?: string;
-}
-
-export interface ValidationRecord {
-  txt_name?: string;
-  txt_value?: string;
-  http_url?: string;
-  http_body?: string;
-  emails?: string[];
-}
-
-export interface CustomHostnameObject {
-  id: string;
-  hostname: string;
-  status?: string;
-  ssl?: { method?: string; type?: string; status?: string; validation_records?: ValidationRecord[] };
-  ownership_verification?: { type?: string; name?: string; value?: string };
-  custom_metadata?: Record<string, string>;
-  custom_origin_server?: string;
-}
 
 /** Duplicate custom hostname found (in this zone or any other). */
 export const CUSTOM_HOSTNAME_TAKEN = TAKEN_CODES.customHostname;

@@ -12,16 +12,20 @@ const requireHere = createRequire(import.meta.url);
 const SDK_DIR = path.dirname(requireHere.resolve("cloudflare"));
 /** The model's wire shapes, to compare with the SDK's. */
 const WIRE = fileURLToPath(new URL("../../cloudflare/wire", import.meta.url));
-/** The SDK's declarations of the operations "Upload Worker Module" and "Get dispatch namespace", and of KV namespaces. */
+/** The SDK's declarations of the API areas whose shapes the model holds. */
 const SDK_MODULES = {
   scripts: "resources/workers-for-platforms/dispatch/namespaces/scripts/scripts",
   namespaces: "resources/workers-for-platforms/dispatch/namespaces/namespaces",
   kv: "resources/kv/namespaces/namespaces",
+  zones: "resources/zones/zones",
+  domains: "resources/workers/domains",
+  routes: "resources/workers/routes",
+  customHostnames: "resources/custom-hostnames/custom-hostnames",
 };
 const PROBE = path.join(SDK_DIR, "__probe__.ts");
 
 /**
- * Reads type expressions over the SDK's declarations (`scripts.X`, `namespaces.X`, `kv.X`) and the model's wire
+ * Reads type expressions over the SDK's declarations (`scripts.X`, `namespaces.X`, ...) and the model's wire
  * shapes (`wire.X`) with one compiler
  * program: `members` gives a union's string literals, `keys` an object type's property names, `docs` a property's
  * documentation.

@@ -28,6 +28,16 @@ const sdk = sdkTypes({
   KvNamespace: "kv.Namespace",
   ModelNamespace: "wire.NamespaceObject",
   ModelKvNamespace: "wire.KvNamespaceObject",
+  Zone: "zones.Zone",
+  ModelZone: "wire.ZoneObject",
+  Domain: "domains.DomainGetResponse",
+  ModelDomain: "wire.DomainObject",
+  Route: "routes.RouteGetResponse",
+  ModelRoute: "wire.RouteObject",
+  CustomHostname: "customHostnames.CustomHostnameGetResponse",
+  ModelCustomHostname: "wire.CustomHostnameObject",
+  ValidationRecord: 'NonNullable<NonNullable<customHostnames.CustomHostnameGetResponse["ssl"]>["validation_records"]>[number]',
+  ModelValidationRecord: "wire.ValidationRecord",
 });
 const sorted = (values: readonly string[]) => [...values].sort();
 
@@ -56,8 +66,8 @@ describe("the model against the cloudflare SDK's declarations of the API", () =>
   });
 
   test("wire shapes: every field the model reads or serves is one the API's answer has", () => {
-    expect(sdk.keys("Namespace")).toEqual(expect.arrayContaining(sdk.keys("ModelNamespace")));
-    expect(sdk.keys("KvNamespace")).toEqual(expect.arrayContaining(sdk.keys("ModelKvNamespace")));
+    for (const shape of ["Namespace", "KvNamespace", "Zone", "Domain", "Route", "CustomHostname", "ValidationRecord"])
+      expect(sdk.keys(shape), shape).toEqual(expect.arrayContaining(sdk.keys(`Model${shape}`)));
   });
 });
 
