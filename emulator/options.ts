@@ -3,7 +3,8 @@
  * Emulator options and their defaults. Every [I]/disputed behaviour has a switch here (see README.md).
  */
 import type { RateLimitOptions } from "./faults";
-import { DEFAULT_JWT_TTL_SECONDS, DEFAULT_MAX_TAGS_PER_SCRIPT, DEFAULT_RATE_LIMIT, PLAN_LIMITS, type Plan } from "./model/limits";
+import { MAX_TAGS_PER_SCRIPT, PLAN_LIMITS, type Plan } from "../cloudflare/limits";
+import { DEFAULT_JWT_TTL_SECONDS, DEFAULT_RATE_LIMIT } from "./model/limits";
 
 export interface EmulatorOptions {
   /** Port to listen on; 0 (default) picks a free port. */
@@ -73,7 +74,7 @@ export function resolveOptions(o: EmulatorOptions = {}): ResolvedOptions {
     plan,
     maxAssetFiles: o.maxAssetFiles ?? PLAN_LIMITS[plan].maxAssetFiles,
     maxScriptSizeBytes: o.maxScriptSizeBytes ?? PLAN_LIMITS[plan].maxScriptSizeBytes,
-    maxTagsPerScript: o.maxTagsPerScript ?? DEFAULT_MAX_TAGS_PER_SCRIPT,
+    maxTagsPerScript: o.maxTagsPerScript ?? MAX_TAGS_PER_SCRIPT,
     missingScriptCode: o.missingScriptCode ?? 10092,
     lenientAssetHashes: o.lenientAssetHashes ?? false,
     now: o.now ?? Date.now,

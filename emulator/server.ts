@@ -9,7 +9,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { ApiError, Codes, errorEnvelope, noRoute } from "./model/errors";
 import { FaultInjector, RateLimiter, rateLimitHeaders } from "./faults";
 import { TokenSigner } from "./jwt";
-import { ACCOUNT_ID_RE } from "./model/limits";
+import { ACCOUNT_ID_RE } from "../cloudflare/names";
 import { refuseForeignOrigin } from "./loopback";
 import { compilePattern, type PathPattern } from "./pattern";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";

@@ -3,6 +3,8 @@
  * what is allowed) or undefined; resources collect them as `{property, reason}` check failures.
  */
 import { createHash } from "node:crypto";
+import { MAX_TAG_LENGTH_CHARS, MAX_TAGS_PER_SCRIPT } from "../cloudflare/limits";
+import { NAMESPACE_NAME_RE, SCRIPT_NAME_RE, type TagFault, tagFault } from "../cloudflare/names";
 
 /** A check() failure, as Pulumi reports it. */
 export interface CheckFailure {
@@ -33,20 +35,13 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Dispatch namespace names: lowercase letters, digits and dashes, 1–63 characters, not starting with a dash. */
-export const NAMESPACE_NAME_RE = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** Script names: lowercase letters, digits, `-` and `_`, 1–63 characters, not starting with a dash. */
-export const SCRIPT_NAME_RE = /^[a-z0-9_][a-z0-9_-]{0,62}$/;
 /** Binding and secret names: an identifier usable as `env.NAME` (letters, digits, `_`; not starting with a digit). */
 export const BINDING_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_BINDING_NAME_LENGTH = 255;
-/** Cloudflare's limit of tags per script. */
-export const MAX_TAGS = 8;
 /** The tags a program may give a script: one of Cloudflare's eight names the owning stack. */
-export const MAX_USER_TAGS = MAX_TAGS - 1;
+export const MAX_USER_TAGS = MAX_TAGS_PER_SCRIPT - 1;
 /** Tags with this prefix are the provider's owner tags (resources/script/owner.ts). */
 export const RESERVED_TAG_PREFIX = "wfp-owner=";
-export const MAX_TAG_LENGTH = 1024;
 
 const NAMESPACE_NAME_RULE = "1–63 lowercase letters, digits and dashes, starting with a letter or digit";
 const SCRIPT_NAME_RULE = "1–63 lowercase letters, digits, '-' and '_', not starting with '-'";
@@ -84,6 +79,12 @@ export function bindingNameProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+const TAG_FAULT_REASONS: Record<TagFault, (tag: string) => string> = {
+  empty: () => "must not be empty",
+  "too long": (tag) => `must be at most ${MAX_TAG_LENGTH_CHARS} characters (got ${tag.length})`,
+  "forbidden character": () => "must not contain ',' or '&'",
+};
+
 /** Tags: at most 7 (the 8th is the owner tag), each 1–1024 characters without ',' or '&', no duplicates. Failures name the index. */
 export function tagsFailures(property: string, value: unknown): CheckFailure[] {
   if (value === undefined || isUnknown(value)) return [];
@@ -92,18 +93,16 @@ export function tagsFailures(property: string, value: unknown): CheckFailure[] {
   if (value.length > MAX_USER_TAGS) {
     failures.push({
       property,
-      reason: `must hold at most ${MAX_USER_TAGS} tags (got ${value.length}): Cloudflare allows ${MAX_TAGS} per script, and one names the stack that owns it`,
+      reason: `must hold at most ${MAX_USER_TAGS} tags (got ${value.length}): Cloudflare allows ${MAX_TAGS_PER_SCRIPT} per script, and one names the stack that owns it`,
     });
   }
   const seen = new Set<string>();
   value.forEach((tag, i) => {
     const p = `${property}[${i}]`;
     if (isUnknown(tag)) return;
+    const fault = typeof tag === "string" ? tagFault(tag) : undefined;
     if (typeof tag !== "string") failures.push({ property: p, reason: "must be a string" });
-    else if (tag === "") failures.push({ property: p, reason: "must not be empty" });
-    else if (tag.length > MAX_TAG_LENGTH)
-      failures.push({ property: p, reason: `must be at most ${MAX_TAG_LENGTH} characters (got ${tag.length})` });
-    else if (/[,&]/.test(tag)) failures.push({ property: p, reason: "must not contain ',' or '&'" });
+    else if (fault) failures.push({ property: p, reason: TAG_FAULT_REASONS[fault](tag) });
     else if (tag.startsWith(RESERVED_TAG_PREFIX))
       failures.push({ property: p, reason: `must not start with ${RESERVED_TAG_PREFIX}: the provider's owner tag uses that prefix` });
     else if (seen.has(tag)) failures.push({ property: p, reason: `duplicates the tag ${JSON.stringify(tag)}` });

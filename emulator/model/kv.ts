@@ -4,25 +4,23 @@
  * the runtime's KV bindings share, so a value written one way is what the other reads. Expiry is in seconds since the
  * epoch; an expired entry is absent everywhere and dropped when met.
  */
+import { kvKeyFault, MAX_KV_KEY_BYTES, MAX_KV_METADATA_BYTES, MAX_KV_VALUE_BYTES, MIN_KV_TTL_SECONDS } from "../../cloudflare/kv";
 import { ApiError, Codes, invalidRequest } from "./errors";
 import { dict, type KvEntry, type KvNamespace } from "./store";
 
-export const MAX_KV_KEY_BYTES = 512;
-export const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024;
-export const MAX_KV_METADATA_BYTES = 1024;
-export const MIN_KV_TTL_SECONDS = 60;
-export const MAX_KV_BULK_ITEMS = 10_000;
 export const MAX_KV_TITLE_CHARS = 512;
 export const DEFAULT_KV_LIST_LIMIT = 1000;
 export const MAX_KV_LIST_LIMIT = 1000;
 export const MIN_KV_LIST_LIMIT = 10;
 
 export function validateKey(key: string): string {
-  if (key === "") throw invalidRequest("Key name cannot be empty.");
-  if (key === "." || key === "..") throw invalidRequest(`Illegal key name "${key}". Please use a different name.`);
-  const bytes = Buffer.byteLength(key, "utf8");
-  if (bytes > MAX_KV_KEY_BYTES)
+  const fault = kvKeyFault(key);
+  if (fault === "empty") throw invalidRequest("Key name cannot be empty.");
+  if (fault === "reserved") throw invalidRequest(`Illegal key name "${key}". Please use a different name.`);
+  if (fault === "too long") {
+    const bytes = Buffer.byteLength(key, "utf8");
     throw new ApiError(414, Codes.KV_KEY_TOO_LONG, `UTF-8 encoded length of ${bytes} exceeds key length limit of ${MAX_KV_KEY_BYTES}.`);
+  }
   return key;
 }
 

@@ -7,27 +7,13 @@
  */
 import { createHash } from "node:crypto";
 import { gzipSync } from "node:zlib";
+import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../cloudflare/assets";
+import { isModuleType, UNDATED_UPLOAD_COMPATIBILITY_DATE, USAGE_MODELS } from "../../cloudflare/scripts";
 import { ApiError, Codes, invalidScript } from "./errors";
 import { JsonDepthError, parseBoundedJson } from "./json";
-import { UNDATED_UPLOAD_COMPATIBILITY_DATE } from "./limits";
 import { mediaType, multipartBoundary } from "./multipart";
 import { type Binding, dict, type Module, type Script, type ScriptAssets } from "./store";
 import { isObject, parseParts, resolveInherit, validateBindings, validateTags } from "./validate";
-
-/** Module Content-Types the API accepts ([D] SDK docs; application/json accepted as a JSON module [I]). */
-export const MODULE_TYPES = new Set([
-  "application/javascript+module",
-  "text/javascript+module",
-  "application/javascript",
-  "text/javascript",
-  "text/x-python",
-  "text/x-python-requirement",
-  "application/wasm",
-  "text/plain",
-  "application/octet-stream",
-  "application/source-map",
-  "application/json",
-]);
 
 export interface ParsedUpload {
   metadata: Record<string, unknown>;
@@ -92,8 +78,7 @@ export function parseUploadBody(contentType: string | undefined, body: Buffer, m
     if (p.name === "metadata") continue;
     const name = p.filename ?? p.name;
     const ct = mediaType(p.contentType);
-    if (!MODULE_TYPES.has(ct))
-      throw invalidScript(`module files has unsupported Content-Type ${p.contentType ?? "(none)"} (module '${name}')`);
+    if (!isModuleType(ct)) throw invalidScript(`module files has unsupported Content-Type ${p.contentType ?? "(none)"} (module '${name}')`);
     if (names.has(name)) throw invalidScript(`module '${name}' was uploaded more than once`);
     names.add(name);
     modules.push({ name, type: p.contentType!, data: p.data.toString("base64") });
@@ -187,16 +172,13 @@ const KNOWN_METADATA = new Set([
   "migrations",
 ]);
 
-export const HTML_HANDLING = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"];
-export const NOT_FOUND_HANDLING = ["none", "404-page", "single-page-application"];
-
 /** Validates the documented `assets.config` fields; other fields are stored as sent. */
 export function validateAssetsConfig(config: Record<string, unknown>): void {
   const { html_handling, not_found_handling, run_worker_first, serve_directly } = config;
-  if (html_handling !== undefined && !HTML_HANDLING.includes(html_handling as string)) {
+  if (html_handling !== undefined && !(HTML_HANDLING as readonly unknown[]).includes(html_handling)) {
     throw invalidScript(`assets.config.html_handling must be one of ${HTML_HANDLING.join(", ")}`);
   }
-  if (not_found_handling !== undefined && !NOT_FOUND_HANDLING.includes(not_found_handling as string)) {
+  if (not_found_handling !== undefined && !(NOT_FOUND_HANDLING as readonly unknown[]).includes(not_found_handling)) {
     throw invalidScript(`assets.config.not_found_handling must be one of ${NOT_FOUND_HANDLING.join(", ")}`);
   }
   if (run_worker_first !== undefined && typeof run_worker_first !== "boolean") {
@@ -240,10 +222,9 @@ export function validateCompatibility(metadata: Record<string, unknown>): { date
   return out;
 }
 
-export const USAGE_MODELS = ["standard", "bundled", "unbound"];
-
 export function validateUsageModel(v: unknown): string {
-  if (typeof v !== "string" || !USAGE_MODELS.includes(v)) throw invalidScript(`invalid usage_model ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || !(USAGE_MODELS as readonly string[]).includes(v))
+    throw invalidScript(`invalid usage_model ${JSON.stringify(v)}`);
   return v;
 }
 

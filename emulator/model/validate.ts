@@ -4,7 +4,8 @@
  * and bindings (with `inherit` resolved against the previous version). Each refuses with Cloudflare's code.
  */
 import { ApiError, Codes, invalidRequest, invalidScript } from "./errors";
-import { MAX_TAG_LENGTH_CHARS } from "./limits";
+import { MAX_TAG_LENGTH_CHARS } from "../../cloudflare/limits";
+import { tagFault } from "../../cloudflare/names";
 import { parseMultipart, type Part } from "./multipart";
 import type { Binding } from "./state";
 
@@ -33,10 +34,10 @@ export function validateTags(tags: unknown, max: number): string[] {
 }
 
 export function validateTag(t: string): void {
-  if (t.length > MAX_TAG_LENGTH_CHARS)
+  const fault = tagFault(t);
+  if (fault === "too long")
     throw new ApiError(400, Codes.TAG_TOO_LONG, `Tag is too long: at most ${MAX_TAG_LENGTH_CHARS} characters (got ${t.length}).`);
-  if (t.length === 0 || /[,&]/.test(t))
-    throw new ApiError(400, Codes.TAG_INVALID, `Tag '${t}' is invalid: tags must be non-empty and cannot contain ',' or '&'.`);
+  if (fault) throw new ApiError(400, Codes.TAG_INVALID, `Tag '${t}' is invalid: tags must be non-empty and cannot contain ',' or '&'.`);
 }
 
 /** Validates a binding list: objects with string name/type, unique names, text for secret_text/plain_text. */

@@ -11,7 +11,10 @@
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, invalidScript, okEnvelope } from "../model/errors";
 import { assetPathProblem, fileDirectoryClash } from "../model/asset-paths";
-import { ASSET_HASH_RE, MAX_ASSET_SIZE_BYTES, MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../model/limits";
+import { ASSET_HASH_RE } from "../../cloudflare/assets";
+import { batches } from "../../cloudflare/batches";
+import { MAX_ASSET_SIZE_BYTES } from "../../cloudflare/limits";
+import { MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../model/limits";
 import { mediaType, multipartBoundary } from "../model/multipart";
 import type { AppEnv, EmulatorContext } from "../context";
 import { newUuid, type AssetEntry, type ScriptContainer, type UploadSession } from "../model/store";
@@ -53,20 +56,8 @@ function validateManifest(raw: unknown, maxFiles: number, lenient: boolean): Man
 /** Missing hashes, each once, sorted, split into buckets of ≤ 2000 files and ≤ 40 MiB. */
 export function bucketize(missing: Array<{ hash: string; size: number }>): string[][] {
   const sorted = [...missing].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
-  const buckets: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const { hash, size } of sorted) {
-    if (current.length > 0 && (current.length >= MAX_BUCKET_FILES || bytes + size > MAX_BUCKET_BYTES)) {
-      buckets.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(hash);
-    bytes += size;
-  }
-  if (current.length) buckets.push(current);
-  return buckets;
+  const bounds = { maxItems: MAX_BUCKET_FILES, maxBytes: MAX_BUCKET_BYTES };
+  return batches(sorted, bounds, (file) => file.size).map((bucket) => bucket.map((file) => file.hash));
 }
 
 function pruneSessions(ctx: EmulatorContext): void {

@@ -9,6 +9,7 @@ import { JsonDepthError, parseBoundedJson } from "../model/json";
 import { multipartBoundary, type Part } from "../model/multipart";
 import { type Binding, dict, type Namespace, type Script } from "../model/store";
 import { parseParts } from "../model/validate";
+import { writeOnlyFields } from "../../cloudflare/bindings";
 import type { AppEnv, EmulatorContext } from "../context";
 
 export type C = Context<AppEnv>;
@@ -64,15 +65,10 @@ export function matchesTagFilter(s: Script, f: { yes: string[]; no: string[] }):
   return f.yes.every((t) => s.tags.includes(t)) && f.no.every((t) => !s.tags.includes(t));
 }
 
-const WRITE_ONLY_FIELDS = new Map<string, string[]>([
-  ["secret_text", ["text"]],
-  ["secret_key", ["key_base64", "key_jwk"]],
-]);
-
 /** A binding as the API returns it: secret values removed. */
 export function redactBinding(b: Binding): Binding {
-  const hidden = WRITE_ONLY_FIELDS.get(b.type);
-  if (!hidden) return { ...b };
+  const hidden = writeOnlyFields(b.type);
+  if (hidden.length === 0) return { ...b };
   const out: Binding = Object.assign(dict<unknown>(), { name: b.name, type: b.type });
   for (const [k, v] of Object.entries(b)) if (!hidden.includes(k) && k !== "name" && k !== "type") out[k] = v;
   return out;

@@ -5,6 +5,7 @@
  * checks DNS, so it turns `active` only through the operator endpoint ({@link activateCustomHostname}). A hostname
  * belongs to one zone at most (1406 otherwise, across every zone).
  */
+import type { CustomHostnameObject } from "../../cloudflare/wire";
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
@@ -16,9 +17,9 @@ import { inZone, paginate, requireZone, validHostname } from "./zones";
 
 const SSL_METHODS = ["http", "txt", "email"];
 
-export function customHostnameObject(ch: CustomHostnameRecord): Record<string, unknown> {
+export function customHostnameObject(ch: CustomHostnameRecord): CustomHostnameObject & Record<string, unknown> {
   const active = ch.status === "active";
-  const ssl: Record<string, unknown> = {
+  const ssl: NonNullable<CustomHostnameObject["ssl"]> & Record<string, unknown> = {
     id: ch.ssl.id,
     type: ch.ssl.type,
     method: ch.ssl.method,
@@ -36,7 +37,13 @@ export function customHostnameObject(ch: CustomHostnameRecord): Record<string, u
           ? [{ emails: [`admin@${ch.hostname}`, `webmaster@${ch.hostname}`] }]
           : [{ txt_name: `_acme-challenge.${ch.hostname}`, txt_value: ch.dcv_token }];
   }
-  const out: Record<string, unknown> = { id: ch.id, hostname: ch.hostname, ssl, status: ch.status, created_at: ch.created_at };
+  const out: CustomHostnameObject & Record<string, unknown> = {
+    id: ch.id,
+    hostname: ch.hostname,
+    ssl,
+    status: ch.status,
+    created_at: ch.created_at,
+  };
   if (!active) {
     out.ownership_verification = { type: "txt", name: `_cf-custom-hostname.${ch.hostname}`, value: ch.ownership_token };
     out.ownership_verification_http = {

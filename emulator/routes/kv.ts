@@ -5,12 +5,13 @@
  * report `supports_url_encoding: true`), and read from the raw path so an encoded `/` stays in the key.
  */
 import { Hono } from "hono";
+import { MAX_KV_BULK_ITEMS } from "../../cloudflare/kv";
+import type { KvNamespaceObject } from "../../cloudflare/wire";
 import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
 import {
   DEFAULT_KV_LIST_LIMIT,
   expiryOf,
   listKeys,
-  MAX_KV_BULK_ITEMS,
   MAX_KV_LIST_LIMIT,
   MAX_KV_TITLE_CHARS,
   MIN_KV_LIST_LIMIT,
@@ -29,7 +30,7 @@ import { isObject } from "../model/validate";
 
 export const KV_ROUTE = "/accounts/:account_id/storage/kv/namespaces";
 
-function namespaceObject(ns: KvNamespace): Record<string, unknown> {
+function namespaceObject(ns: KvNamespace): KvNamespaceObject {
   return { id: ns.id, title: ns.title, supports_url_encoding: true };
 }
 

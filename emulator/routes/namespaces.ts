@@ -4,13 +4,15 @@
  */
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
-import { DEFAULT_BULK_DELETE_LIMIT, MAX_LIST_LIMIT, NAMESPACE_NAME_RE } from "../model/limits";
+import { NAMESPACE_NAME_RE } from "../../cloudflare/names";
+import type { NamespaceObject } from "../../cloudflare/wire";
+import { DEFAULT_BULK_DELETE_LIMIT, MAX_LIST_LIMIT } from "../model/limits";
 import type { AppEnv, EmulatorContext } from "../context";
 import { dict, newUuid, timestamp, type Namespace } from "../model/store";
 import { accountId, matchesTagFilter, parseTagFilter, readJson, requireNamespace, scriptEnvelopeItem, type C } from "./common";
 import { isObject } from "../model/validate";
 
-function namespaceObject(ns: Namespace): Record<string, unknown> {
+function namespaceObject(ns: Namespace): NamespaceObject {
   return {
     namespace_id: ns.id,
     namespace_name: ns.name,

@@ -4,7 +4,8 @@
  * A PUT replaces the whole list (`[{"cron": "..."}]`); a cron kept keeps its `created_on`. The runtime runs them.
  */
 import { Hono } from "hono";
-import { MAX_CRONS, parseCron } from "../model/cron";
+import { parseCron } from "../../cloudflare/cron";
+import { MAX_CRONS } from "../../cloudflare/limits";
 import type { AppEnv, EmulatorContext } from "../context";
 import { ApiError, Codes, okEnvelope } from "../model/errors";
 import { type Schedule, timestamp } from "../model/store";

@@ -6,7 +6,7 @@
 import { Hono } from "hono";
 import type { AppEnv, EmulatorContext } from "../context";
 import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
-import { SCRIPT_NAME_RE } from "../model/limits";
+import { SCRIPT_NAME_RE } from "../../cloudflare/names";
 import { buildMultipart } from "../model/multipart";
 import { newTag, type Script, timestamp } from "../model/store";
 import { assertScriptSize, buildScript, computeEtag, detectHandlers, parseUploadBody, resolveEntry } from "../model/upload";

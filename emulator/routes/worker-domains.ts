@@ -4,6 +4,7 @@
  * attaches a hostname of one of the account's zones to an account-level Worker; a hostname already attached is
  * moved to the Worker the PUT names (Cloudflare's PUT is an upsert by hostname), keeping its id.
  */
+import type { DomainObject } from "../../cloudflare/wire";
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
@@ -13,7 +14,7 @@ import { accountId, readJson, type C } from "./common";
 import { isObject } from "../model/validate";
 import { inZone, validHostname } from "./zones";
 
-const domainObject = (d: WorkerDomain) => ({ ...d });
+const domainObject = (d: WorkerDomain): DomainObject => ({ ...d });
 
 export function workerDomainRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   const r = new Hono<AppEnv>();

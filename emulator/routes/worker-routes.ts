@@ -5,6 +5,7 @@
  * which a Cloudflare for SaaS zone uses to send every custom hostname to one Worker (the dispatcher). How a request
  * matches a route is the runtime's (`patternMatches` in runtime/workers/front.mts).
  */
+import type { RouteObject } from "../../cloudflare/wire";
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, okEnvelope } from "../model/errors";
 import type { AppEnv, EmulatorContext } from "../context";
@@ -41,7 +42,11 @@ function validScript(ctx: EmulatorContext, zone: Zone, value: unknown): string |
   return value;
 }
 
-const routeObject = (r: WorkerRoute) => ({ id: r.id, pattern: r.pattern, ...(r.script !== undefined ? { script: r.script } : {}) });
+const routeObject = (r: WorkerRoute): RouteObject => ({
+  id: r.id,
+  pattern: r.pattern,
+  ...(r.script !== undefined ? { script: r.script } : {}),
+});
 
 export function workerRouteRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   const r = new Hono<AppEnv>();

@@ -4,9 +4,10 @@
  * `name` and `account.id` filters, and `GET /zones/{id}`. Any token of the emulator sees every zone, as it does
  * every account. An unknown zone id is Cloudflare's 7003 "could not route".
  */
+import type { ZoneObject } from "../../cloudflare/wire";
 import { Hono } from "hono";
 import { ApiError, Codes, invalidRequest, noRoute, okEnvelope } from "../model/errors";
-import { ACCOUNT_ID_RE } from "../model/limits";
+import { ACCOUNT_ID_RE } from "../../cloudflare/names";
 import type { AppEnv, EmulatorContext } from "../context";
 import { dict, newTag, timestamp, type Zone } from "../model/store";
 import { readJson, type C } from "./common";
@@ -27,7 +28,7 @@ export function inZone(hostname: string, zone: string): boolean {
   return hostname === zone || hostname.endsWith(`.${zone}`);
 }
 
-export function zoneObject(z: Zone): Record<string, unknown> {
+export function zoneObject(z: Zone): ZoneObject & Record<string, unknown> {
   return {
     id: z.id,
     name: z.name,

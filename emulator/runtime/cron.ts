@@ -5,7 +5,7 @@
  * matches fires its Worker's scheduled() handler. Also runs one on demand (`runScheduled`).
  */
 import type { Miniflare } from "miniflare";
-import { type Cron, cronMatches, parseCron } from "../model/cron";
+import { type Cron, cronMatches, parseCron } from "../../cloudflare/cron";
 import type { ScheduledTarget, Store } from "../model/store";
 import { namespaceHostName } from "./namespace-host";
 import { accountWorkerName } from "./worker-build";

@@ -35,7 +35,7 @@ export interface Unsupported {
 }
 
 /** A module as the Worker Loader takes it, binary content as base64 (decoded inside workerd). */
-export type LoaderModule = { js: string } | { cjs: string } | { text: string } | { json: unknown } | { wasm: string } | { data: string };
+export type LoaderModule = { js: string } | { cjs: string } | { text: string } | { wasm: string } | { data: string };
 
 export function loaderModule(m: Module): LoaderModule {
   const type = m.type.split(";")[0]!.trim().toLowerCase();
@@ -49,8 +49,6 @@ export function loaderModule(m: Module): LoaderModule {
       return m.name.endsWith(".mjs") ? { js: text() } : { cjs: text() };
     case "text/plain":
       return { text: text() };
-    case "application/json":
-      return { json: JSON.parse(text()) };
     case "application/wasm":
       return { wasm: m.data };
     default:

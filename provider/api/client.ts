@@ -10,6 +10,7 @@
  */
 import type Cloudflare from "cloudflare";
 import type { APIError } from "cloudflare";
+import type { Envelope } from "../../cloudflare/wire";
 import type { Credentials } from "../credentials";
 import { log } from "../log";
 import { CloudflareApiError, redact, type Operation } from "./errors";
@@ -90,12 +91,8 @@ function sdk(): typeof import("cloudflare") {
 
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
 
-interface Envelope<T> {
-  success?: boolean;
-  errors?: Array<{ code?: number; message?: string }>;
-  result: T;
-  result_info?: Record<string, unknown>;
-}
+/** Read defensively: an answer that claims to be an envelope may still lack fields. */
+type PartialEnvelope<T> = Partial<Envelope<T>> & Pick<Envelope<T>, "result">;
 
 /** What a client can be given instead of the defaults: tests inject a fast policy, sleep and clock. */
 export interface ClientOptions {
@@ -175,7 +172,7 @@ export class CloudflareApi {
   async send<T>(request: ApiRequest): Promise<ApiResponse<T>> {
     if (request.method !== "get") invalidate();
     return this.retrying(request, async () => {
-      const { data, response } = await this.client.request<Envelope<T>>(this.options(request)).withResponse();
+      const { data, response } = await this.client.request<PartialEnvelope<T>>(this.options(request)).withResponse();
       this.pacer.observe(response.headers);
       if (data && data.success === false) {
         // A 2xx carrying success:false is still a failure, though the SDK does not throw on it.

@@ -4,51 +4,13 @@
  * (`/zones/{zone}/custom_hostnames`). Reads of domains and routes find them in their lists, by documented filters,
  * so that "gone" never rests on a not-found code Cloudflare does not document for them.
  */
+import { GONE_CODES, TAKEN_CODES } from "../../cloudflare/errors";
+import type { CustomHostnameObject, DomainObject, RouteObject, ZoneObject } from "../../cloudflare/wire";
 import type { CloudflareApi } from "./client";
 import { unlessGone, type Operation } from "./errors";
 
-export interface ZoneObject {
-  id: string;
-  name: string;
-}
-
-export interface DomainObject {
-  id: string;
-  hostname: string;
-  service: string;
-  environment?: string;
-  zone_id: string;
-  zone_name: string;
-}
-
-export interface RouteObject {
-  id: string;
-  pattern: string;
-  script?: string;
-}
-
-export interface ValidationRecord {
-  txt_name?: string;
-  txt_value?: string;
-  http_url?: string;
-  http_body?: string;
-  emails?: string[];
-}
-
-export interface CustomHostnameObject {
-  id: string;
-  hostname: string;
-  status?: string;
-  ssl?: { method?: string; type?: string; status?: string; validation_records?: ValidationRecord[] };
-  ownership_verification?: { type?: string; name?: string; value?: string };
-  custom_metadata?: Record<string, string>;
-  custom_origin_server?: string;
-}
-
-/** The custom hostname not found. */
-export const CUSTOM_HOSTNAME_GONE = [1436] as const;
 /** Duplicate custom hostname found (in this zone or any other). */
-export const CUSTOM_HOSTNAME_TAKEN = 1406;
+export const CUSTOM_HOSTNAME_TAKEN = TAKEN_CODES.customHostname;
 
 const zonePath = (zoneId: string) => `/zones/${encodeURIComponent(zoneId)}`;
 
@@ -147,7 +109,7 @@ export function getCustomHostname(
   id: string,
   op: Operation,
 ): Promise<CustomHostnameObject | undefined> {
-  return unlessGone(api.call<CustomHostnameObject>({ method: "get", path: chPath(zoneId, id), root: true, op }), CUSTOM_HOSTNAME_GONE);
+  return unlessGone(api.call<CustomHostnameObject>({ method: "get", path: chPath(zoneId, id), root: true, op }), GONE_CODES.customHostname);
 }
 
 export function createCustomHostname(
@@ -172,5 +134,5 @@ export function patchCustomHostname(
 /** DELETE; false when it was already gone. */
 export async function deleteCustomHostname(api: CloudflareApi, zoneId: string, id: string, op: Operation): Promise<boolean> {
   const deleted = api.call({ method: "delete", path: chPath(zoneId, id), root: true, op }).then(() => true);
-  return (await unlessGone(deleted, CUSTOM_HOSTNAME_GONE)) ?? false;
+  return (await unlessGone(deleted, GONE_CODES.customHostname)) ?? false;
 }

@@ -1,4 +1,5 @@
 /** Errors the provider raises when the Cloudflare API refuses a request or cannot be reached. */
+import { ERROR_CODES, GONE_CODES, TAKEN_CODES } from "../../cloudflare/errors";
 
 /** What was being done, for messages: `{ resource: 'UserScript "ns/tenant-a"', operation: "create" }`. */
 export interface Operation {
@@ -11,16 +12,16 @@ export function operation(kind: string, id: string, verb: string): Operation {
   return { resource: `${kind} "${id}"`, operation: verb };
 }
 
-/** Cloudflare error codes the provider acts on. */
+/** Cloudflare error codes the provider acts on (cloudflare/errors.ts holds their numbers). */
 export const CODES = {
   /** Script not found: 10007 on account-level paths, 10092 on some namespace-script paths (wrangler's probe). */
-  scriptNotFound: [10007, 10092],
-  namespaceNotFound: 100119,
-  namespaceExists: 100120,
-  secretNotFound: 10056,
-  kvNamespaceNotFound: 10013,
-  kvKeyNotFound: 10009,
-  kvTitleExists: 10014,
+  scriptNotFound: GONE_CODES.script,
+  namespaceNotFound: ERROR_CODES.NAMESPACE_NOT_FOUND,
+  namespaceExists: TAKEN_CODES.namespace,
+  secretNotFound: ERROR_CODES.SECRET_NOT_FOUND,
+  kvNamespaceNotFound: ERROR_CODES.KV_NAMESPACE_NOT_FOUND,
+  kvKeyNotFound: ERROR_CODES.KV_KEY_NOT_FOUND,
+  kvTitleExists: TAKEN_CODES.kvNamespace,
 } as const;
 
 export interface CloudflareApiErrorInit {

@@ -2,14 +2,12 @@
  * Workers KV: `/accounts/{account_id}/storage/kv/namespaces[/{id}]`, its keys listing and bulk writes/deletes.
  * Namespaces are addressed by id; "gone" is Cloudflare's 10013 (namespace) or 10009 (key), nothing else.
  */
+import { batches } from "../../cloudflare/batches";
+import { MAX_KV_BULK_ITEMS } from "../../cloudflare/kv";
+import type { KvNamespaceObject } from "../../cloudflare/wire";
 import type { ApiRequest, CloudflareApi } from "./client";
 import { CODES, unlessGone, type Operation } from "./errors";
 import { paginate } from "./paginate";
-
-export interface KvNamespaceObject {
-  id: string;
-  title: string;
-}
 
 export interface KvKey {
   name: string;
@@ -23,8 +21,7 @@ export interface KvWrite {
   metadata?: unknown;
 }
 
-/** Cloudflare's bound on one bulk request: 10,000 pairs, and 100 MB of body (we stay well under it). */
-export const KV_BULK_MAX_ITEMS = 10_000;
+/** Cloudflare's bound on the body of one bulk request is 100 MB: we stay well under it. */
 export const KV_BULK_MAX_BYTES = 90 * 1024 * 1024;
 
 const ROOT = "/storage/kv/namespaces";
@@ -81,21 +78,7 @@ export async function getKvValue(api: CloudflareApi, id: string, key: string, op
 
 /** Splits work into requests of at most 10,000 items and about 90 MB. */
 export function bulkPages<T>(items: T[], size: (item: T) => number): T[][] {
-  const pages: T[][] = [];
-  let page: T[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    const n = size(item);
-    if (page.length > 0 && (page.length >= KV_BULK_MAX_ITEMS || bytes + n > KV_BULK_MAX_BYTES)) {
-      pages.push(page);
-      page = [];
-      bytes = 0;
-    }
-    page.push(item);
-    bytes += n;
-  }
-  if (page.length > 0) pages.push(page);
-  return pages;
+  return batches(items, { maxItems: MAX_KV_BULK_ITEMS, maxBytes: KV_BULK_MAX_BYTES }, size);
 }
 
 /** PUT `/bulk`, a page at a time; throws naming the keys Cloudflare reports as not written. */

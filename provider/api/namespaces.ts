@@ -2,15 +2,9 @@
  * Dispatch namespaces: `/accounts/{account_id}/workers/dispatch/namespaces[/{name}]`.
  * The path parameter is always the namespace **name**; Cloudflare documents no addressing by id.
  */
+import type { NamespaceObject } from "../../cloudflare/wire";
 import type { CloudflareApi } from "./client";
 import { CODES, unlessGone, type Operation } from "./errors";
-
-export interface NamespaceObject {
-  namespace_id: string;
-  namespace_name: string;
-  script_count?: number;
-  trusted_workers?: boolean;
-}
 
 export const namespacePath = (name: string) => `/dispatch/namespaces/${encodeURIComponent(name)}`;
 

@@ -22,6 +22,7 @@ import * as path from "node:path";
 import type FastGlob from "fast-glob";
 import { type FileStamp, forgetLoadedHashCaches, type SiteHashCache, siteHashCache } from "./hash-cache";
 import type { Ignore } from "ignore";
+import { MAX_ASSET_SIZE_BYTES, PLAN_LIMITS } from "../../cloudflare/limits";
 import { stableStringify } from "../validation";
 import type { WireAssetConfig } from "./serving-config";
 import { contentTypes, hashFileSync, loadMime } from "./hash";
@@ -30,13 +31,11 @@ import { unchangedFiles, walkTree } from "./walk";
 
 /** Identifies the per-file hash formula; recorded in outputs. Never change what it means. */
 export const HASH_FORMULA = "sha256-salted-ext-v1";
-/** Cloudflare's per-file limit: 25 MiB (a file of exactly 25 MiB is accepted, as the emulator and wrangler do). */
-export const MAX_ASSET_SIZE_BYTES = 25 * 1024 * 1024;
 /** Files per manifest on Workers Paid, the plan Workers for Platforms requires: the default and the ceiling. */
-export const MAX_FILES_CEILING = 100_000;
+export const MAX_FILES_CEILING = PLAN_LIMITS.paid.maxAssetFiles;
 export const DEFAULT_MAX_FILES = MAX_FILES_CEILING;
 /** Files per manifest on the Free plan: set `maxFiles` to this for a Free account. */
-export const FREE_PLAN_MAX_FILES = 20_000;
+export const FREE_PLAN_MAX_FILES = PLAN_LIMITS.free.maxAssetFiles;
 /** Files that are never uploaded; the last two become part of the asset config. */
 export const ALWAYS_IGNORED = ["/.assetsignore", "/_headers", "/_redirects"];
 export const ASSETS_IGNORE_FILE = ".assetsignore";

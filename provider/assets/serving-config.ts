@@ -2,13 +2,8 @@
  * The asset config (`assets.config` of a script upload): validation of the user-facing camelCase
  * input and conversion to the wire format, with `_headers` / `_redirects` carried as strings.
  */
+import { HTML_HANDLING, type HtmlHandling, NOT_FOUND_HANDLING, type NotFoundHandling } from "../../cloudflare/assets";
 import { didYouMean, isPlainObject, isUnknown, type CheckFailure } from "../validation";
-
-export const HTML_HANDLING = ["auto-trailing-slash", "force-trailing-slash", "drop-trailing-slash", "none"] as const;
-export const NOT_FOUND_HANDLING = ["none", "404-page", "single-page-application"] as const;
-
-export type HtmlHandling = (typeof HTML_HANDLING)[number];
-export type NotFoundHandling = (typeof NOT_FOUND_HANDLING)[number];
 
 /** How assets are served (the input form). */
 export interface AssetConfig {

@@ -14,6 +14,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
+import { kvKeyFault, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES } from "../../cloudflare/kv";
 import { connect } from "../api/connect";
 import { operation, type Operation } from "../api/errors";
 import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from "../api/kv";
@@ -26,8 +27,6 @@ import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownP
 import { ownerInput } from "./script/owner";
 import { programOwner } from "./script/resource";
 
-export const MAX_KV_KEY_BYTES = 512;
-export const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024;
 /** The metadata field that marks a key written by KvEntries with its digest. */
 export const ENTRY_METADATA_FIELD = "wfp-entry";
 
@@ -78,18 +77,18 @@ export function entriesFailures(value: unknown): CheckFailure[] {
   const failures: CheckFailure[] = [];
   for (const [key, v] of Object.entries(value)) {
     const property = `entries.${key}`;
-    const bytes = Buffer.byteLength(key, "utf8");
+    const fault = kvKeyFault(key);
     const shown = JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key);
     // A bad key is reported under `entries`: the key itself may be too long to be a property name.
-    if (key === "" || key === "." || key === "..")
+    if (fault === "empty" || fault === "reserved")
       failures.push({
         property: "entries",
         reason: `key ${shown} is not allowed: KV keys are 1–${MAX_KV_KEY_BYTES} bytes, not "." or ".."`,
       });
-    else if (bytes > MAX_KV_KEY_BYTES)
+    else if (fault === "too long")
       failures.push({
         property: "entries",
-        reason: `key ${shown} is ${bytes} bytes: KV keys are at most ${MAX_KV_KEY_BYTES} bytes (UTF-8)`,
+        reason: `key ${shown} is ${Buffer.byteLength(key, "utf8")} bytes: KV keys are at most ${MAX_KV_KEY_BYTES} bytes (UTF-8)`,
       });
     if (isUnknown(v)) continue;
     if (typeof v !== "string")

@@ -6,17 +6,10 @@
  * (PUT title) → delete (gone only by Cloudflare's 10013).
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { KvNamespaceObject } from "../../cloudflare/wire";
 import { connect } from "../api/connect";
 import { CloudflareApiError, CODES, operation, type Operation } from "../api/errors";
-import {
-  createKvNamespace,
-  deleteKvNamespace,
-  getKvNamespace,
-  type KvNamespaceObject,
-  listKvKeys,
-  listKvNamespaces,
-  renameKvNamespace,
-} from "../api/kv";
+import { createKvNamespace, deleteKvNamespace, getKvNamespace, listKvKeys, listKvNamespaces, renameKvNamespace } from "../api/kv";
 import { accountIdProblem } from "../credentials";
 import { fieldFailures, type CheckFailure } from "../validation";
 import { keyOwner } from "./kv-owner";

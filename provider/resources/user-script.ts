@@ -15,6 +15,7 @@
  * account-level Workers.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { UsageModel } from "../../cloudflare/scripts";
 import { connect } from "../api/connect";
 import { operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
@@ -26,7 +27,7 @@ import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import type { ModuleArgs } from "./script/modules";
 import { deleteOwnedScript } from "./script/owner";
-import type { ObservabilityArgs, PlacementArgs, TailConsumer, USAGE_MODELS } from "./script/settings";
+import type { ObservabilityArgs, PlacementArgs, TailConsumer } from "./script/settings";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { withBindingTargets } from "./deploy-order";
 import { ScriptResource } from "./script/resource";
@@ -34,7 +35,8 @@ import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff }
 
 export { bindingFromWire, bindingToWire, type Binding } from "./script/bindings";
 export { buildMetadata } from "./script/metadata";
-export { MAX_MODULE_BYTES, type ModuleArgs, type ModuleType } from "./script/modules";
+export type { ModuleType } from "../../cloudflare/scripts";
+export { MAX_MODULE_BYTES, type ModuleArgs } from "./script/modules";
 export { settingsFromWire, type ObservabilityArgs, type PlacementArgs, type TailConsumer } from "./script/settings";
 
 /** Arguments of a {@link UserScript}. */
@@ -56,7 +58,7 @@ export interface UserScriptArgs {
   /** Script tags: at most 7 (the 8th names the owning stack), each ≤ 1024 characters without `,` or `&`. */
   tags?: pulumi.Input<pulumi.Input<string>[]>;
   /** `standard` (default), `bundled` or `unbound`. */
-  usageModel?: pulumi.Input<(typeof USAGE_MODELS)[number]>;
+  usageModel?: pulumi.Input<UsageModel>;
   /** CPU time limit per invocation, in milliseconds (1–300000). */
   limits?: pulumi.Input<{ cpuMs?: pulumi.Input<number> }>;
   /** Whether Workers Logpush is on. Default false. */

@@ -22,7 +22,7 @@ import { workerDomainProvider } from "../../provider/resources/hostnames/worker-
 import { workerRouteProvider } from "../../provider/resources/hostnames/worker-route";
 import { kvNamespaceProvider } from "../../provider/resources/kv-namespace";
 import { kvEntriesProvider } from "../../provider/resources/kv-entries";
-import { MAX_ASSET_SIZE_BYTES } from "../../provider/assets/manifest";
+import { MAX_ASSET_SIZE_BYTES } from "../../cloudflare/limits";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
 import type { CheckFailure } from "../../provider/validation";
 import { failuresForEngine } from "../../provider/check-failures";

@@ -1,14 +1,14 @@
 /** Cron expressions as Cron Triggers take them: what check refuses (and why), and when each fires (UTC). */
 import { describe, expect, it, vi } from "vitest";
-import { cronMatches, parseCron as emulatorParse } from "../../emulator/model/cron";
-import { cronsFailures, parseCron } from "../../provider/cron";
+import { cronMatches, parseCron } from "../../cloudflare/cron";
+import { cronsFailures } from "../../provider/cron";
 import { isUnknown } from "../../provider/validation";
 import { checkUserScript } from "../../provider/resources/user-script";
 import { diffScript } from "../../provider/resources/script/diff";
 
 const at = (iso: string) => new Date(iso);
 const fires = (expr: string, iso: string) => {
-  const c = emulatorParse(expr);
+  const c = parseCron(expr);
   if (c instanceof Error) throw c;
   return cronMatches(c, at(iso));
 };

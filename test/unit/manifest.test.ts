@@ -2,16 +2,10 @@ import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { MAX_ASSET_SIZE_BYTES } from "../../cloudflare/limits";
 import { toWireConfig } from "../../provider/assets/serving-config";
 import { contentTypeOf, contentTypes, hashAssetBytes, hashFileSync, loadMime } from "../../provider/assets/hash";
-import {
-  buildManifest,
-  clearHashCache,
-  HASH_FORMULA,
-  ManifestError,
-  manifestDigest,
-  MAX_ASSET_SIZE_BYTES,
-} from "../../provider/assets/manifest";
+import { buildManifest, clearHashCache, HASH_FORMULA, ManifestError, manifestDigest } from "../../provider/assets/manifest";
 import { tempDir, writeTree } from "../helpers/files";
 
 const tmpRoot = tempDir("manifest");

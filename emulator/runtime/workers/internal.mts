@@ -57,7 +57,7 @@ export function unsupported(list: Unsupported[] | undefined): Response | undefin
 }
 
 /** A module in the wire form of loader modules: binary content as base64. */
-export type WireModule = { js: string } | { cjs: string } | { text: string } | { json: unknown } | { wasm: string } | { data: string };
+export type WireModule = { js: string } | { cjs: string } | { text: string } | { wasm: string } | { data: string };
 
 function decode(b64: string): ArrayBuffer {
   const s = atob(b64);

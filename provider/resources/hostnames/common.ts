@@ -6,7 +6,8 @@
  * state was saved), is taken over, as nothing changes hands.
  */
 import type { CloudflareApi } from "../../api/client";
-import { findZoneByName, getZone, type ZoneObject } from "../../api/domains";
+import type { ZoneObject } from "../../../cloudflare/wire";
+import { findZoneByName, getZone } from "../../api/domains";
 import type { Operation } from "../../api/errors";
 import { booleanProblem, type CheckFailure, fieldFailures, isUnknown } from "../../validation";
 import { liveOwner } from "../script/owner";

@@ -7,11 +7,11 @@
  * Import: `pulumi import pulumi-nodejs:dynamic/wfp:CustomHostname <name> <zone name>/<hostname>`.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import type { CustomHostnameObject } from "../../../cloudflare/wire";
 import { connect } from "../../api/connect";
 import {
   createCustomHostname,
   CUSTOM_HOSTNAME_TAKEN,
-  type CustomHostnameObject,
   deleteCustomHostname,
   findCustomHostname,
   getCustomHostname,

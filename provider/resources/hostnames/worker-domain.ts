@@ -9,7 +9,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudflareApi } from "../../api/client";
 import { connect } from "../../api/connect";
-import { deleteDomain, type DomainObject, findDomain, putDomain } from "../../api/domains";
+import type { DomainObject } from "../../../cloudflare/wire";
+import { deleteDomain, findDomain, putDomain } from "../../api/domains";
 import { operation } from "../../api/errors";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";

@@ -8,7 +8,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { connect } from "../../api/connect";
-import { createRoute, deleteRoute, listRoutes, type RouteObject, updateRoute } from "../../api/domains";
+import type { RouteObject } from "../../../cloudflare/wire";
+import { createRoute, deleteRoute, listRoutes, updateRoute } from "../../api/domains";
 import { operation } from "../../api/errors";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";

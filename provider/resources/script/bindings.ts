@@ -1,10 +1,13 @@
 /** Bindings: the table of types and fields, check-time validation, and conversion to and from the API's form. */
 import type * as pulumi from "@pulumi/pulumi";
+import { type BindingType, SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
 import { bindingNameProblem, didYouMean, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
 import { camelToSnake, convertKeys, snakeToCamel } from "./keys";
 
-/** Binding types, their fields (camelCase, as inputs take them) and which fields are required. */
-export const BINDING_FIELDS: Record<string, { required: string[]; optional: string[] }> = {
+type FieldSpec = { required: string[]; optional: string[] };
+
+/** The binding types UserScript takes (a subset of Cloudflare's), their fields (camelCase, as inputs take them) and which are required. */
+export const BINDING_FIELDS: Record<string, FieldSpec> = {
   plain_text: { required: ["text"], optional: [] },
   json: { required: ["json"], optional: [] },
   kv_namespace: { required: ["namespaceId"], optional: [] },
@@ -30,10 +33,7 @@ export const BINDING_FIELDS: Record<string, { required: string[]; optional: stri
   images: { required: [], optional: [] },
   media: { required: [], optional: [] },
   inherit: { required: [], optional: ["oldName", "versionId"] },
-};
-
-/** Secret binding types: managed by ScriptSecret, never by UserScript, and kept across uploads. */
-export const SECRET_BINDING_TYPES = ["secret_text", "secret_key"];
+} satisfies Partial<Record<BindingType, FieldSpec>>;
 
 /** A value any part of which may be an Output or a Promise: Pulumi resolves inputs deeply. */
 export type DeepInput<T> = pulumi.Input<

@@ -9,7 +9,7 @@ import { getSchedules, putSchedules } from "../../api/schedules";
 import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
 import { getScriptSettings, getScriptTags } from "../../api/settings";
 import { deepEqual } from "../../validation";
-import { SECRET_BINDING_TYPES } from "./bindings";
+import { SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
 import { assetsMetadata, buildMetadata } from "./metadata";
 import { loadModules, readModules, type ModuleInput } from "./modules";
 import { claimScript, splitOwner } from "./owner";

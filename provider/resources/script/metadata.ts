@@ -1,7 +1,8 @@
 /** The upload's metadata part: everything but the modules, and the assets to deploy with them. */
 import type { CloudflareApi } from "../../api/client";
 import type { ScriptRef } from "../../api/scripts";
-import { SECRET_BINDING_TYPES, bindingToWire } from "./bindings";
+import { SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
+import { bindingToWire } from "./bindings";
 import { camelToSnake, convertKeys } from "./keys";
 import { withOwnerTag } from "./owner";
 import type { ScriptInputs } from "./types";

@@ -2,26 +2,12 @@
 import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { isModuleType, MODULE_TYPES, type ModuleType } from "../../../cloudflare/scripts";
 import type { CloudflareApi } from "../../api/client";
 import type { Operation } from "../../api/errors";
 import type { UploadModule } from "../../api/multipart";
 import { getScriptContent, type ScriptRef } from "../../api/scripts";
 import { containsUnknown, didYouMean, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../../validation";
-
-/** Module Content-Types the API accepts. */
-export const MODULE_TYPES = [
-  "application/javascript+module",
-  "text/javascript+module",
-  "application/javascript",
-  "text/javascript",
-  "text/x-python",
-  "text/x-python-requirement",
-  "application/wasm",
-  "text/plain",
-  "application/octet-stream",
-  "application/source-map",
-] as const;
-export type ModuleType = (typeof MODULE_TYPES)[number];
 
 /** Types inferred from a module's extension. */
 export const EXTENSION_TYPES: Record<string, ModuleType> = {
@@ -140,7 +126,7 @@ export function checkModules(value: unknown, failures: CheckFailure[]): ModuleIn
     // Type: stated, or inferred from the extension.
     if (type !== undefined) {
       if (isUnknown(type)) m.type = type as string;
-      else if (typeof type !== "string" || !(MODULE_TYPES as readonly string[]).includes(type)) {
+      else if (typeof type !== "string" || !isModuleType(type)) {
         failures.push({ property: `${p}.type`, reason: `must be one of ${MODULE_TYPES.join(", ")}${didYouMean(type, MODULE_TYPES)}` });
       } else m.type = type;
     } else if (typeof name === "string" && !isUnknown(name)) {

@@ -9,7 +9,8 @@ import { inRun } from "../../api/run-cache";
 import { deleteScript, getScript, listNamespaceScriptObjects, type ScriptRef } from "../../api/scripts";
 import { getScriptTags } from "../../api/settings";
 import { log } from "../../log";
-import { MAX_TAG_LENGTH, RESERVED_TAG_PREFIX, sha256Hex } from "../../validation";
+import { MAX_TAG_LENGTH_CHARS } from "../../../cloudflare/limits";
+import { RESERVED_TAG_PREFIX, sha256Hex } from "../../validation";
 
 /** The prefix of the owner tag: `wfp-owner=<project>/<stack>`. No `:` (the list filter's separator), `,` or `&`. */
 export const OWNER_TAG_PREFIX = RESERVED_TAG_PREFIX;
@@ -18,7 +19,7 @@ const READABLE = /^[A-Za-z0-9._-]+$/;
 /** The owner tag of a project's stack; hashed when the names would not make a valid, filterable tag. */
 export function ownerTag(project: string, stack: string): string {
   const readable = `${OWNER_TAG_PREFIX}${project}/${stack}`;
-  if (READABLE.test(project) && READABLE.test(stack) && readable.length <= MAX_TAG_LENGTH) return readable;
+  if (READABLE.test(project) && READABLE.test(stack) && readable.length <= MAX_TAG_LENGTH_CHARS) return readable;
   return `${OWNER_TAG_PREFIX}sha256-${sha256Hex(`${project}/${stack}`).slice(0, 32)}`;
 }
 

@@ -1,10 +1,9 @@
 /** Script settings: usage model, limits, logpush, observability, placement, tail consumers; check and read-back. */
 import type { ScriptSettings } from "../../api/settings";
+import { USAGE_MODELS } from "../../../cloudflare/scripts";
 import { booleanProblem, didYouMean, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
 import { bindingFromWire, type Binding } from "./bindings";
 import { convertKeys, snakeToCamel, stripUndefined } from "./keys";
-
-export const USAGE_MODELS = ["standard", "bundled", "unbound"] as const;
 
 export interface ObservabilityArgs {
   enabled: boolean;

@@ -1,14 +1,11 @@
 /**
- * Cron expressions as Cloudflare's Cron Triggers take them: five fields (minute, hour, day of month, month, day of
- * week) with `*`, lists, ranges and steps; months and weekdays also by 3-letter name, in any case; `L` and `W` in
- * the day of month (`L`, `LW`, `15W`), `L` and `#` in the day of week (`6L`: the month's last Friday, `2#1`: its
- * first Monday). Weekdays run 1-7 from Sunday. Times are UTC. Pure. The provider validates with its own parser
- * (provider/cron.ts); test/unit/contract.test.ts holds both to the same expressions.
+ * Cron expressions as Cloudflare's Cron Triggers take them (Cloudflare docs: Workers, Configuration, Cron Triggers,
+ * "Supported cron expressions"): five fields (minute, hour, day of month, month, day of week) with `*`, lists, ranges
+ * and steps; months and weekdays also by 3-letter name, in any case; `L` and `W` in the day of month (`L`, `LW`,
+ * `15W`), `L` and `#` in the day of week (`6L`: the month's last Friday, `2#1`: its first Monday). Weekdays run 1-7
+ * from Sunday. Times are UTC. Pure: the provider's check refuses what {@link parseCron} refuses, the emulator's
+ * schedules route answers it with an error, and its scheduler fires what {@link cronMatches} matches.
  */
-
-/** Cloudflare's limit per account on Workers Paid (5 on Free): a script cannot hold more. */
-export const MAX_CRONS = 250;
-
 interface Field {
   name: string;
   min: number;
