@@ -8,15 +8,14 @@
  * name, one listing of the account's Workers.
  */
 import type { CloudflareApi } from "../../api/client";
+import { ERROR_CODES } from "../../../cloudflare/errors";
 import { connect } from "../../api/connect";
-import { findZoneByName, getZone } from "../../api/domains";
+import { findZoneByName, getZone, listZoneNames } from "../../api/domains";
 import { CloudflareApiError, type Operation } from "../../api/errors";
 import { declaredInRun, declareInRun } from "../../api/run-cache";
 import { listAccountScripts } from "../../api/scripts";
 import { type CheckFailure, didYouMean, isUnknown } from "../../validation";
 
-/** Cloudflare's "could not route" code: a zone id that names no zone. */
-const COULD_NOT_ROUTE = 7003;
 /** At most this many names are listed in a failure. */
 const LISTED = 10;
 
@@ -25,23 +24,6 @@ const workerKey = (name: string) => `Worker:${name}`;
 /** Records that the program declares the account-level Worker `name` in this run. */
 export function declareWorker(name: unknown): void {
   if (typeof name === "string") declareInRun(workerKey(name));
-}
-
-/** The account's zone names (`/zones` pages, 50 each): only to name the near misses of a failure. */
-async function zoneNames(api: CloudflareApi, o: Operation): Promise<string[]> {
-  const names: string[] = [];
-  for (let page = 1; page <= 20; page++) {
-    const res = await api.send<Array<{ name: string }> | null>({
-      method: "get",
-      path: "/zones",
-      root: true,
-      query: { "account.id": api.accountId, page, per_page: 50 },
-      op: o,
-    });
-    names.push(...(res.result ?? []).map((z) => z.name));
-    if (page >= Number(res.resultInfo?.total_pages ?? 0)) break;
-  }
-  return names;
 }
 
 /** "; the account has: a, b, c" (or "none"), with a near miss first. */
@@ -57,7 +39,7 @@ async function zoneFailure(api: CloudflareApi, n: Record<string, unknown>, o: Op
       await getZone(api, n.zoneId, o);
       return undefined;
     } catch (error) {
-      if (!(error instanceof CloudflareApiError) || !error.hasCode(COULD_NOT_ROUTE)) throw error;
+      if (!(error instanceof CloudflareApiError) || !error.hasCode(ERROR_CODES.COULD_NOT_ROUTE)) throw error;
       return {
         property: "zoneId",
         reason: `names no zone of the account ("${n.zoneId}"); give the id of one of its zones, or zone (its name)`,
@@ -68,7 +50,7 @@ async function zoneFailure(api: CloudflareApi, n: Record<string, unknown>, o: Op
   if (await findZoneByName(api, name, o)) return undefined;
   return {
     property: "zone",
-    reason: `names no zone of the account ("${name}")${existing(name, await zoneNames(api, o), "zones")}. Add the zone to Cloudflare first, or correct the name`,
+    reason: `names no zone of the account ("${name}")${existing(name, await listZoneNames(api, o), "zones")}. Add the zone to Cloudflare first, or correct the name`,
   };
 }
 
