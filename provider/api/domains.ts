@@ -26,6 +26,23 @@ export async function findZoneByName(api: CloudflareApi, name: string, op: Opera
   return (zones ?? []).find((z) => z.name === name);
 }
 
+/** The account's zone names, sorted by Cloudflare (`/zones` pages of 50, the first 1,000 zones). */
+export async function listZoneNames(api: CloudflareApi, op: Operation): Promise<string[]> {
+  const names: string[] = [];
+  for (let page = 1; page <= 20; page++) {
+    const res = await api.send<ZoneObject[] | null>({
+      method: "get",
+      path: "/zones",
+      root: true,
+      query: { "account.id": api.accountId, page, per_page: 50 },
+      op,
+    });
+    names.push(...(res.result ?? []).map((z) => z.name));
+    if (page >= Number(res.resultInfo?.total_pages ?? 0)) break;
+  }
+  return names;
+}
+
 /** GET `/zones/{id}`. */
 export function getZone(api: CloudflareApi, zoneId: string, op: Operation): Promise<ZoneObject> {
   return api.callShared<ZoneObject>({ method: "get", path: zonePath(zoneId), root: true, op });

@@ -14,11 +14,13 @@
 
 let entries: Map<string, Promise<unknown>> | undefined;
 let firstSeen: Map<string, Promise<unknown>> | undefined;
+let declared: Set<string> | undefined;
 
 /** Starts caching (one engine run). The engine may configure a provider process more than once: the run goes on. */
 export function beginRun(): void {
   entries ??= new Map();
   firstSeen ??= new Map();
+  declared ??= new Set();
 }
 
 /** True within an engine run, where GETs are shared. */
@@ -30,6 +32,7 @@ export function inRun(): boolean {
 export function endRun(): void {
   entries = undefined;
   firstSeen = undefined;
+  declared = undefined;
 }
 
 /** `load()`'s answer kept in `cache` under `key`, or `load()` each time without a cache. A failed load is not kept. */
@@ -60,4 +63,17 @@ export function atRunStart<T>(key: string, load: () => Promise<T>): Promise<T> {
 /** Forgets every cached answer (after a write); what the run first saw stays. */
 export function invalidate(): void {
   entries?.clear();
+}
+
+/**
+ * Records that a resource checked in this run is the thing `key` names (a Worker, a dispatch namespace), so that
+ * what refers to it is not looked up at check while it may still be to be created. Outside a run, nothing is kept.
+ */
+export function declareInRun(key: string): void {
+  declared?.add(key);
+}
+
+/** Whether a resource checked in this run declared `key`. */
+export function declaredInRun(key: string): boolean {
+  return declared?.has(key) ?? false;
 }

@@ -2,7 +2,8 @@
  * Bindings between the resources of one program. Cloudflare refuses an upload whose binding names a target that
  * does not exist (10144 for a service), so a script must deploy after the Workers and namespaces it binds to. A
  * binding given the target's Output gets that order from the engine; one that names a target of the same program
- * by a plain string gets it here, as an explicit dependency.
+ * by a plain string gets it here, as an explicit dependency. So do a route or a custom domain naming their Worker:
+ * its check then comes first, and theirs knows the Worker is the program's.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { isPlainObject } from "../validation";
@@ -39,7 +40,19 @@ export function withBindingTargets(
   args: { bindings?: unknown; tailConsumers?: unknown },
   opts: pulumi.CustomResourceOptions | undefined,
 ): pulumi.CustomResourceOptions | undefined {
-  const targets = targetsOf(args);
+  return withDependencies(targetsOf(args), opts);
+}
+
+/** `opts` with the Worker of this program that `name` names, if any, added to `dependsOn`. */
+export function withNamedWorker(name: unknown, opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions | undefined {
+  const target = typeof name === "string" ? declared.Worker.get(name) : undefined;
+  return withDependencies(target ? [target] : [], opts);
+}
+
+function withDependencies(
+  targets: pulumi.Resource[],
+  opts: pulumi.CustomResourceOptions | undefined,
+): pulumi.CustomResourceOptions | undefined {
   if (targets.length === 0) return opts;
   const existing = opts?.dependsOn;
   if (existing !== undefined && !Array.isArray(existing) && !("urn" in (existing as object))) return opts; // an Input: leave it alone

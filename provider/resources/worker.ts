@@ -20,6 +20,7 @@ import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from
 import { deleteOwnedScript } from "./script/owner";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { declareTarget, withBindingTargets } from "./deploy-order";
+import { declareWorker } from "./hostnames/preflight";
 import { ScriptResource } from "./script/resource";
 import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 import type { UserScriptArgs } from "./user-script";
@@ -77,6 +78,7 @@ async function deploy(
 
 export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    declareWorker(news.name);
     return scriptCheckResult(olds, news, checkWorker(news));
   },
 

@@ -2,7 +2,8 @@
  * Tenants on their own hostnames through the real Pulumi engine: the example platform with a tenant listing
  * `hostnames:` deploys a `*∕*` route to the dispatcher and a pending custom hostname; once validated (the operator
  * endpoint, as the customer's DNS would), a request with that Host reaches the tenant; a refresh follows the
- * validation state without a diff; a route deleted out of band is drift that `up --refresh` repairs; a hostname
+ * validation state without a diff; a zone typo fails the up at its preview, before anything is written, so the route
+ * and the hostname keep serving; a route deleted out of band is drift that `up --refresh` repairs; a hostname
  * another stack holds is refused without `adopt`; destroy removes them.
  */
 import path from "node:path";
@@ -75,6 +76,24 @@ describe("tenants on their own hostnames through the real engine", { shuffle: fa
     const custom = resources.find((r) => r.type.endsWith(":CustomHostname"))!;
     expect(custom.outputs).toMatchObject({ status: "active", sslStatus: "active", sslValidationRecords: [] });
     expect(custom.outputs.ownershipVerification).toBeUndefined();
+  });
+
+  it("a zone typo fails the up at its preview, before anything is written: the route and the hostname keep serving", async () => {
+    await project.must(["config", "set", "platform:zone", "saas.tset"]);
+    await em.clearJournal();
+    // `up` with its preview: the preview fails at check, so the update never starts.
+    const up = await project.run(["up", "--yes"]);
+    expect(up.code).not.toBe(0);
+    expect(up.output).toContain('names no zone of the account ("saas.tset"); did you mean saas.test?');
+    expect(await em.writes()).toEqual([]);
+    expect(await get(em.emu.workersUrl!, "shop.customer.example", "/")).toMatchObject({
+      status: 200,
+      text: "shop at shop.customer.example",
+    });
+    const zone = await zoneState();
+    expect(zone.routes.map((r: { pattern: string }) => r.pattern)).toEqual(["*/*"]);
+    expect(zone.custom_hostnames).toEqual([expect.objectContaining({ hostname: "shop.customer.example", status: "active" })]);
+    await project.must(["config", "set", "platform:zone", ZONE]);
   });
 
   it("a route deleted out of band is drift; up --refresh puts it back", async () => {

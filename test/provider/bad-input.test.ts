@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { buildScriptUploadForm } from "../../provider/api/multipart";
 import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
 import { MAX_SECRET_BYTES, scriptSecretProvider } from "../../provider/resources/script-secret";
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
@@ -27,6 +28,7 @@ import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenan
 import type { CheckFailure } from "../../provider/validation";
 import { failuresForEngine } from "../../provider/check-failures";
 import { sparseFile, tempDir, writeFile } from "../helpers/files";
+import { ACCOUNT_ID } from "../helpers/emulator";
 import { useEmulator } from "../helpers/provider";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -831,6 +833,12 @@ beforeAll(() => makeFixtures());
 
 describe("bad input fails at check time, names the field and what is allowed, and makes no API call", () => {
   it("every valid base passes (so each row fails only for its bad value)", async () => {
+    // What the hostname resources' check looks up: their zone and their Worker.
+    await emu.api("POST", `${emu.apiBase}/zones`, { json: { name: "example.com", account: { id: ACCOUNT_ID } } });
+    const form = buildScriptUploadForm({ main_module: "w.js", compatibility_date: "2025-06-01" }, [
+      { name: "w.js", type: "application/javascript+module", content: 'export default { fetch: () => new Response("x") }' },
+    ]);
+    expect((await emu.api("PUT", "/scripts/dispatcher", { body: form })).status).toBe(200);
     for (const resource of Object.keys(providers) as Array<keyof typeof providers>) {
       expect((await providers[resource].check!({}, base[resource]())).failures ?? [], resource).toEqual([]);
     }

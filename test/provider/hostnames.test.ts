@@ -2,12 +2,16 @@
  * WorkerDomain, WorkerRoute and CustomHostname against the emulator: create, read without drift, update in place,
  * drift found by read, import, delete, and the refusal to take over what the stack did not create without `adopt`.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
+import { beginRun, endRun } from "../../provider/api/run-cache";
 import { customHostnameProvider as ch } from "../../provider/resources/hostnames/custom-hostname";
 import { workerDomainProvider as wd } from "../../provider/resources/hostnames/worker-domain";
 import { workerRouteProvider as wr } from "../../provider/resources/hostnames/worker-route";
+import { workerProvider } from "../../provider/resources/worker";
+import { UNKNOWN } from "../../provider/validation";
 import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
+import { captureProviderLog } from "../helpers/provider";
 
 let emu: TestEmulator;
 let zoneId: string;
@@ -204,8 +208,113 @@ describe("CustomHostname", () => {
     expect(elsewhere.message).toContain("already in use in another zone (Cloudflare error 1406)");
   });
 
-  it("a zone the account does not have is named", async () => {
-    const err = (await ch.create(await check(ch, { hostname: "a.b.example", zone: "missing.test" })).catch((e) => e)) as Error;
+  it("a zone the account does not have is still named at create, whatever check said", async () => {
+    const inputs = { hostname: "a.b.example", zone: "missing.test", sslMethod: "txt", adopt: false };
+    const err = (await ch.create(inputs).catch((e) => e)) as Error;
     expect(err.message).toContain('the account has no zone named "missing.test"');
+  });
+});
+
+describe("what a hostname resource needs is looked up at check, before anything is written", () => {
+  const failures = async (p: typeof wd, news: Record<string, unknown>, olds: Record<string, unknown> = {}) =>
+    (await p.check!(olds, news)).failures;
+  afterEach(() => endRun());
+
+  it("a zone typo fails on zone, naming the near zone and the account's zones; a zone id of no zone fails on zoneId", async () => {
+    await root("POST", "/zones", { account: { id: ACCOUNT_ID }, name: "other.test" });
+    await emu.clearJournal();
+    const near =
+      'names no zone of the account ("platfrom.test"); did you mean platform.test?; the account\'s zones: other.test, platform.test';
+    for (const [p, news] of [
+      [wr, { pattern: "*/*", script: "dispatcher", zone: "platfrom.test" }],
+      [wd, { hostname: "app.platfrom.test", service: "site", zone: "platfrom.test" }],
+      [ch, { hostname: "shop.acme.example", zone: "platfrom.test" }],
+    ] as const)
+      expect(await failures(p, news)).toEqual([{ property: "zone", reason: expect.stringContaining(near) }]);
+    expect(await failures(ch, { hostname: "shop.acme.example", zoneId: "0".repeat(32) })).toEqual([
+      { property: "zoneId", reason: expect.stringContaining(`names no zone of the account ("${"0".repeat(32)}")`) },
+    ]);
+    expect(await emu.writes()).toEqual([]);
+  });
+
+  it("a Worker the account lacks fails on script or service; one checked in the same run or not known yet passes", async () => {
+    beginRun();
+    expect(await failures(wr, { pattern: "*/*", script: "dispacher", zone: ZONE })).toEqual([
+      { property: "script", reason: expect.stringContaining('names no account-level Worker ("dispacher"); did you mean dispatcher?') },
+    ]);
+    expect(await failures(wd, { hostname: `app.${ZONE}`, service: "edge", zone: ZONE })).toEqual([
+      { property: "service", reason: expect.stringContaining("pass that Worker's name output (worker.name)") },
+    ]);
+    // The program declares it (preview: it is to be created in this run).
+    await workerProvider.check!({}, { name: "edge", modules: [{ name: "w.js", content: "" }], compatibilityDate: "2025-06-01" });
+    expect(await failures(wd, { hostname: `app.${ZONE}`, service: "edge", zone: ZONE })).toEqual([]);
+    expect(await failures(wr, { pattern: "*/*", script: UNKNOWN, zone: ZONE })).toEqual([]);
+  });
+
+  it("an unchanged input is not looked up again; within a run each zone and the Worker list are read once", async () => {
+    const route = { pattern: "*/*", script: "dispatcher", zone: ZONE };
+    const olds = await check(wr, route);
+    await emu.clearJournal();
+    expect(await failures(wr, route, olds)).toEqual([]);
+    expect(await emu.journal()).toEqual([]);
+
+    beginRun();
+    await check(wr, route);
+    await check(wd, { hostname: `app.${ZONE}`, service: "site", zone: ZONE });
+    await check(ch, { hostname: "shop.acme.example", zone: ZONE });
+    expect((await emu.journal()).map((e) => `${e.method} ${e.path.replace(/^.*\/client\/v4/, "")}`)).toEqual([
+      `GET /zones`,
+      `GET /accounts/${ACCOUNT_ID}/workers/scripts`,
+    ]);
+  });
+});
+
+describe("a replacement keeps serving where Cloudflare allows two at once, and says what goes dark where not", () => {
+  it("a route moved to another zone is created there before the old one goes; a change of account deletes first, saying so", async () => {
+    const log = captureProviderLog();
+    const otherId = (await root("POST", "/zones", { account: { id: ACCOUNT_ID }, name: "other.test" })).body.result.id;
+    const old = await wr.create(await check(wr, { pattern: "*/*", script: "dispatcher", zone: ZONE }));
+    const moved = await check(wr, { pattern: "*/*", script: "dispatcher", zone: "other.test" });
+    expect(await wr.diff!(old.id, old.outs, moved)).toMatchObject({ replaces: ["zone"], deleteBeforeReplace: false });
+    const created = await wr.create(moved);
+    expect(created.outs).toMatchObject({ zoneId: otherId });
+    await wr.delete!(old.id, old.outs);
+    expect((await emu.state()).zones["other.test"].routes).toEqual([{ id: created.id, pattern: "*/*", script: "dispatcher" }]);
+    expect(log).toEqual([]);
+
+    const accountMoved = { ...moved, accountId: ACCOUNT_ID };
+    expect(await wr.diff!(created.id, created.outs, accountMoved)).toMatchObject({ deleteBeforeReplace: true });
+    expect(log).toEqual([expect.stringMatching(/^warning: WorkerRoute "\*\/\*": replacing it \(accountId changed\) deletes the route/)]);
+  });
+
+  it("a custom domain or custom hostname in another zone, same hostname, deletes first: the warning names the hostname", async () => {
+    const log = captureProviderLog();
+    const outs = { zone: ZONE, zoneId, adopt: false };
+    const domain = await wd.diff!(
+      "d",
+      { ...outs, hostname: `app.${ZONE}`, service: "site", environment: "production", domainId: "d" },
+      {
+        hostname: `app.${ZONE}`,
+        service: "site",
+        zone: "other.test",
+        environment: "production",
+        adopt: false,
+      },
+    );
+    expect(domain).toMatchObject({ replaces: ["zone"], deleteBeforeReplace: true });
+    const stored = { ...outs, hostname: "shop.acme.example", sslMethod: "txt", customHostnameId: "c", status: "active" };
+    const hostname = await ch.diff!("c", stored, { hostname: "shop.acme.example", zone: "other.test", sslMethod: "txt", adopt: false });
+    expect(hostname).toMatchObject({ replaces: ["zone"], deleteBeforeReplace: true });
+    const renamed = await ch.diff!("c", stored, { hostname: "www.acme.example", zone: ZONE, sslMethod: "txt", adopt: false });
+    expect(renamed).toMatchObject({ replaces: ["hostname"], deleteBeforeReplace: false });
+    expect(log).toEqual([
+      expect.stringContaining(`warning: WorkerDomain "app.${ZONE}": replacing it (zone changed) deletes the custom domain before`),
+      expect.stringMatching(
+        /^warning: CustomHostname "shop\.acme\.example": replacing it \(zone changed\) deletes it before .* serves nothing .* the customer must validate shop\.acme\.example again: the new custom hostname has a new TXT record/,
+      ),
+      expect.stringMatching(
+        /^warning: CustomHostname "www\.acme\.example": replaces shop\.acme\.example, .* must validate www\.acme\.example again/,
+      ),
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { declareTarget, withBindingTargets } from "../../provider/resources/deploy-order";
+import { declareTarget, withBindingTargets, withNamedWorker } from "../../provider/resources/deploy-order";
 
 const fake = (name: string) => ({ urn: `urn:${name}` }) as unknown as pulumi.Resource;
 
@@ -30,5 +30,16 @@ describe("bindings to resources of the same program", () => {
     const opts = { protect: true };
     expect(withBindingTargets({ bindings: [{ type: "service", name: "X", service: "elsewhere" }] }, opts)).toBe(opts);
     expect(withBindingTargets({ tailConsumers: [{ service: "refs-auth" }] }, undefined)?.dependsOn).toEqual([auth]);
+  });
+});
+
+describe("a route or custom domain naming a Worker of the same program", () => {
+  const edge = fake("edge");
+  declareTarget("Worker", "refs-edge", edge);
+
+  it("depends on it, so the Worker's check (which the route's relies on) comes first", () => {
+    expect(withNamedWorker("refs-edge", { dependsOn: fake("other") })?.dependsOn).toEqual([fake("other"), edge]);
+    const opts = { protect: true };
+    expect(withNamedWorker("elsewhere", opts)).toBe(opts);
   });
 });

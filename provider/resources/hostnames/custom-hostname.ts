@@ -18,6 +18,7 @@ import {
   patchCustomHostname,
 } from "../../api/domains";
 import { CloudflareApiError, operation } from "../../api/errors";
+import { log } from "../../log";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, deepEqual, didYouMean, fieldFailures, isPlainObject } from "../../validation";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
@@ -32,6 +33,7 @@ import {
   zoneInputs,
   type ZoneObjectOutputs,
 } from "./common";
+import { preflightFailures } from "./preflight";
 
 export const SSL_METHODS = ["txt", "http", "email"] as const;
 
@@ -134,6 +136,18 @@ export function diffCustomHostname(olds: Partial<CustomHostnameOutputs>, news: C
   return { changes: changes.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 && same, changedKeys: changes };
 }
 
+/** What a replacement costs: a new custom hostname is pending until the customer validates it again. */
+function replacementWarning(olds: CustomHostnameOutputs, news: CustomHostnameInputs, diff: KeyedDiff): string {
+  const validate =
+    `the customer must validate ${news.hostname} again: the new custom hostname has a new TXT record (ownershipVerification) ` +
+    "to set in their DNS, and it is pending until then";
+  if (!diff.deleteBeforeReplace) return `CustomHostname "${news.hostname}": replaces ${olds.hostname}, deleted once it exists; ${validate}`;
+  return (
+    `CustomHostname "${olds.hostname}": replacing it (${diff.replaces?.join(", ")} changed) deletes it ` +
+    `before it creates the new one, as Cloudflare holds a hostname once: ${olds.hostname} serves nothing from then on, and ${validate}`
+  );
+}
+
 function body(inputs: CustomHostnameInputs): Record<string, unknown> {
   return {
     ssl: { method: inputs.sslMethod, type: "dv" },
@@ -165,12 +179,16 @@ function toOutputs(
 }
 
 export const customHostnameProvider = defineProvider<CustomHostnameInputs, CustomHostnameOutputs>({
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkCustomHostname(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { inputs, failures } = checkCustomHostname(news);
+    failures.push(...(await preflightFailures(olds, inputs, failures, op(inputs.hostname, "check"))));
+    return { inputs, failures };
   },
 
   async diff(_id: string, olds: CustomHostnameOutputs, news: CustomHostnameInputs) {
-    return diffCustomHostname(olds, news);
+    const diff = diffCustomHostname(olds, news);
+    if (diff.replaces?.length) log.warn(replacementWarning(olds, news, diff));
+    return diff;
   },
 
   async create(inputs: CustomHostnameInputs) {

@@ -12,9 +12,11 @@ import { connect } from "../../api/connect";
 import type { DomainObject } from "../../../cloudflare/wire";
 import { deleteDomain, findDomain, putDomain } from "../../api/domains";
 import { operation } from "../../api/errors";
+import { log } from "../../log";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { withNamedWorker } from "../deploy-order";
 import { ownerInput } from "../script/owner";
 import { programOwner } from "../script/resource";
 import {
@@ -29,6 +31,7 @@ import {
   zoneInputs,
   type ZoneObjectOutputs,
 } from "./common";
+import { preflightFailures } from "./preflight";
 
 export interface WorkerDomainArgs {
   /** The hostname, in the zone: `shop.example.com`, or the zone's apex. A change replaces the domain. */
@@ -135,12 +138,20 @@ async function put(api: CloudflareApi, inputs: WorkerDomainInputs, verb: string)
 }
 
 export const workerDomainProvider = defineProvider<WorkerDomainInputs, WorkerDomainOutputs>({
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkWorkerDomain(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { inputs, failures } = checkWorkerDomain(news);
+    failures.push(...(await preflightFailures(olds, inputs, failures, op(inputs.hostname, "check"), "service")));
+    return { inputs, failures };
   },
 
   async diff(_id: string, olds: WorkerDomainOutputs, news: WorkerDomainInputs) {
-    return diffWorkerDomain(olds, news);
+    const diff = diffWorkerDomain(olds, news);
+    if (diff.deleteBeforeReplace)
+      log.warn(
+        `WorkerDomain "${olds.hostname}": replacing it (${diff.replaces?.join(", ")} changed) deletes the custom domain before it ` +
+          `creates the new one, as a hostname has one custom domain at a time: ${olds.hostname} serves nothing until the new one exists`,
+      );
+    return diff;
   },
 
   async create(inputs: WorkerDomainInputs) {
@@ -200,6 +211,6 @@ export class WorkerDomain extends DynamicResource {
   declare public readonly domainId: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerDomainArgs, opts?: pulumi.CustomResourceOptions) {
-    super(WORKER_DOMAIN, name, args, opts, { owner: programOwner() });
+    super(WORKER_DOMAIN, name, args, withNamedWorker(args.service, opts), { owner: programOwner() });
   }
 }

@@ -11,9 +11,11 @@ import { connect } from "../../api/connect";
 import type { RouteObject } from "../../../cloudflare/wire";
 import { createRoute, deleteRoute, listRoutes, updateRoute } from "../../api/domains";
 import { operation } from "../../api/errors";
+import { log } from "../../log";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { withNamedWorker } from "../deploy-order";
 import { ownerInput } from "../script/owner";
 import { programOwner } from "../script/resource";
 import {
@@ -27,6 +29,7 @@ import {
   zoneInputs,
   type ZoneObjectOutputs,
 } from "./common";
+import { preflightFailures } from "./preflight";
 
 export interface WorkerRouteArgs {
   /** `host/path`: the host may start with `*` (any subdomain), the path may end with `*`; `*∕*` matches every host. */
@@ -101,8 +104,9 @@ export function diffWorkerRoute(olds: Partial<WorkerRouteOutputs>, news: WorkerR
   const changes = [...replaces];
   for (const key of ["pattern", "script"] as const) if (olds[key] !== news[key]) changes.push(key);
   if ((olds.adopt ?? false) !== news.adopt) changes.push("adopt");
-  // A pattern is unique in its zone: the old route goes before the new one is made.
-  return { changes: changes.length > 0, replaces, deleteBeforeReplace: replaces.length > 0, changedKeys: changes };
+  // Routes of two zones coexist, so the new route is made before the old one goes. A pattern is unique in its zone, and
+  // only a change of account may still name the same zone (the account given where it was the default): delete first.
+  return { changes: changes.length > 0, replaces, deleteBeforeReplace: replaces.includes("accountId"), changedKeys: changes };
 }
 
 function toOutputs(r: RouteObject, zone: ZoneObjectOutputs, inputs: { adopt: boolean; accountId?: string }): WorkerRouteOutputs {
@@ -112,12 +116,20 @@ function toOutputs(r: RouteObject, zone: ZoneObjectOutputs, inputs: { adopt: boo
 }
 
 export const workerRouteProvider = defineProvider<WorkerRouteInputs, WorkerRouteOutputs>({
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkWorkerRoute(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const { inputs, failures } = checkWorkerRoute(news);
+    failures.push(...(await preflightFailures(olds, inputs, failures, op(inputs.pattern, "check"), "script")));
+    return { inputs, failures };
   },
 
   async diff(_id: string, olds: WorkerRouteOutputs, news: WorkerRouteInputs) {
-    return diffWorkerRoute(olds, news);
+    const diff = diffWorkerRoute(olds, news);
+    if (diff.deleteBeforeReplace)
+      log.warn(
+        `WorkerRoute "${olds.pattern}": replacing it (${diff.replaces?.join(", ")} changed) deletes the route in zone ${olds.zone} ` +
+          `before it creates the new one: requests matching ${olds.pattern} do not reach Worker "${olds.script}" until the new route exists`,
+      );
+    return diff;
   },
 
   async create(inputs: WorkerRouteInputs) {
@@ -179,6 +191,6 @@ export class WorkerRoute extends DynamicResource {
   declare public readonly routeId: pulumi.Output<string>;
 
   constructor(name: string, args: WorkerRouteArgs, opts?: pulumi.CustomResourceOptions) {
-    super(WORKER_ROUTE, name, args, opts, { owner: programOwner() });
+    super(WORKER_ROUTE, name, args, withNamedWorker(args.script, opts), { owner: programOwner() });
   }
 }
