@@ -8,7 +8,7 @@ import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { PulumiProject, ROOT } from "./harness";
+import { PulumiProject, ROOT } from "../helpers/pulumi-project";
 
 function linkOrCopy(from: string, to: string): void {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PulumiProject } from "./harness";
+import { PulumiProject } from "../helpers/pulumi-project";
 
 describe("real Pulumi engine smoke test", () => {
   it("runs up, a no-change preview, an update and destroy through the language host", async () => {

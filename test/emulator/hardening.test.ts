@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator/index";
-import { ACCOUNT, assetHash, envelopeCodes, scriptForm, start, uniq, type Harness } from "./helpers";
+import { ACCOUNT, assetHash, envelopeCodes, scriptForm, start, uniq, type Harness } from "../helpers/emulator-api";
 
 /** The API alone: loading uploads on workerd (validateUploads) is the runtime's, tested there. */
 const API_ONLY = { rateLimit: false, validateUploads: false } as const;
