@@ -141,7 +141,6 @@ ensure_pulumi() {
   # @pulumi/pulumi and adds import support for this package's resources.
   cp "$WFP_ROOT/bin/pulumi-resource-pulumi-nodejs" "$bin/"
   export PATH="$bin:$PATH"
-  export WFP_PULUMI_PINNED="$PULUMI_VERSION"
 }
 
 ensure_build() {

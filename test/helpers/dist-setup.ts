@@ -16,6 +16,7 @@ const SOURCES = [
   "bench",
   "test/e2e/stacks",
   "test/helpers/pulumi-project.ts",
+  "test/types",
   "test/helpers/emulator.ts",
 ];
 
