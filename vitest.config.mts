@@ -11,6 +11,8 @@ const shared = { isolate: false };
 
 export default defineConfig({
   test: {
+    // A test that asserts nothing fails.
+    expect: { requireAssertions: true },
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"], ...shared } },
       { test: { name: "emulator", include: ["test/emulator/**/*.test.ts"], testTimeout: 30_000, globalSetup: [distSetup], ...shared } },
