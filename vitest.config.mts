@@ -14,7 +14,9 @@ export default defineConfig({
     // A test that asserts nothing fails.
     expect: { requireAssertions: true },
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], ...shared } },
+      // A full `npm test` runs the e2e files beside these suites: a unit test that starts Node processes (the
+      // preload's, the plugin host's) can then take longer than vitest's default 5 s.
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30_000, ...shared } },
       { test: { name: "emulator", include: ["test/emulator/**/*.test.ts"], testTimeout: 30_000, globalSetup: [distSetup], ...shared } },
       { test: { name: "provider", include: ["test/provider/**/*.test.ts"], testTimeout: 60_000, globalSetup: [distSetup], ...shared } },
       {
