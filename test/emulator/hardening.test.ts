@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { startEmulator } from "../../emulator/index";
-import { parseMultipart } from "../../emulator/multipart";
+import { parseMultipart } from "../../emulator/model/multipart";
 import { ACCOUNT, assetHash, envelopeCodes, scriptForm, start, uniq, type Harness } from "../helpers/emulator-api";
 
 /** The API alone: loading uploads on workerd (validateUploads) is the runtime's, tested there. */
