@@ -11,8 +11,12 @@ const shared = { isolate: false };
 
 export default defineConfig({
   test: {
+    // A test that asserts nothing fails.
+    expect: { requireAssertions: true },
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], ...shared } },
+      // A full `npm test` runs the e2e files beside these suites: a unit test that starts Node processes (the
+      // preload's, the plugin host's) can then take longer than vitest's default 5 s.
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], testTimeout: 30_000, ...shared } },
       { test: { name: "emulator", include: ["test/emulator/**/*.test.ts"], testTimeout: 30_000, globalSetup: [distSetup], ...shared } },
       { test: { name: "provider", include: ["test/provider/**/*.test.ts"], testTimeout: 60_000, globalSetup: [distSetup], ...shared } },
       {
@@ -22,9 +26,12 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 600_000,
           globalSetup: [distSetup],
+          // One module graph per worker, as in the in-process suites: each file would otherwise import the emulator,
+          // Miniflare and the SDKs again (seconds of CPU each). The files change no global state.
+          ...shared,
           // Two files at a time: a Pulumi run's phases (CLI, program, provider plugin) mostly take turns on one
-          // core, so two runs fill a 2-core machine (8.3 -> 5.2 min measured under load). After the other suites
-          // (a later group), which then do not compete with it.
+          // core, so two runs fill a 2-core machine (8.3 -> 5.2 min measured under load). In one `vitest run`, after
+          // the other suites (a later group); a full `npm test` runs it in a vitest of its own beside them.
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },

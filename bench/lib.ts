@@ -1,11 +1,11 @@
 /**
- * Shared by the real-engine benchmarks: projects driving the real CLI (test/e2e/harness.ts, compiled), the
+ * Shared by the real-engine benchmarks: projects driving the real CLI (test/helpers/pulumi-project.ts, compiled), the
  * emulator harness of the tests (test/helpers/emulator.ts, compiled), and markdown helpers.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import path from "node:path";
-import { PulumiProject, ROOT, type RunResult, runCommand as run } from "../test/e2e/harness";
+import { PulumiProject, ROOT, type RunResult, runCommand as run } from "../test/helpers/pulumi-project";
 import type { JournalEntry } from "../test/helpers/emulator";
 
 export { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../test/helpers/emulator";
@@ -17,9 +17,9 @@ export function envInt(name: string, fallback: number): number {
 
 export const quick = (): boolean => process.env.BENCH_QUICK === "1";
 
-export { ROOT, runCommand as run, type RunResult } from "../test/e2e/harness";
+export { ROOT, runCommand as run, type RunResult } from "../test/helpers/pulumi-project";
 
-/** A benchmark project: the e2e harness's real-engine project, under .wfp/bench/, stack `bench`. */
+/** A benchmark project: the real-engine project of the e2e tests (test/helpers/pulumi-project.ts), under .wfp/bench/, stack `bench`. */
 export function benchProject(name: string, program: string, env: Record<string, string>): Promise<PulumiProject> {
   return PulumiProject.create(name, { program, env, area: "bench", stack: "bench" });
 }

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { Miniflare } from "miniflare";
 import { startTestEmulator, type TestEmulator } from "../test/helpers/emulator";
-import { deploy, deployOk, routesBinding } from "../test/emulator/runtime-helpers";
+import { deploy, deployOk, routesBinding } from "../test/helpers/runtime";
 
 const SECONDS = Number(process.env.BENCH_RT_SECONDS ?? (process.env.BENCH_QUICK === "1" ? 2 : 5));
 const CONCURRENCY = Number(process.env.BENCH_RT_CONCURRENCY ?? 8);

@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { PulumiProject } from "./harness";
+import { PulumiProject } from "../helpers/pulumi-project";
 
 const WORKER = "export default { fetch() { return new Response('outside'); } };\n";
 

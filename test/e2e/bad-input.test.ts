@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { PulumiProject } from "./harness";
+import { PulumiProject } from "../helpers/pulumi-project";
 
 let emu: TestEmulator;
 beforeAll(async () => {

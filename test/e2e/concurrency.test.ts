@@ -9,7 +9,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { writeFiles } from "../helpers/files";
-import { PulumiProject, ROOT } from "./harness";
+import { PulumiProject, ROOT } from "../helpers/pulumi-project";
 
 const NS = "e2e-concurrency";
 const SITES = ["alpha", "beta", "gamma"] as const;

@@ -29,7 +29,7 @@ import {
 } from "../helpers/emulator";
 import { filesUnder, writeFiles } from "../helpers/files";
 import { ScenarioReport } from "../helpers/report";
-import { PulumiProject, ROOT, type RunResult } from "./harness";
+import { PulumiProject, ROOT, type RunResult } from "../helpers/pulumi-project";
 
 const BASE_ENV = {
   // Fast retries; a persistent fault fails after 4 attempts.

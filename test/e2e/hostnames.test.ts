@@ -11,9 +11,9 @@ import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { get } from "../emulator/runtime-helpers";
+import { get } from "../helpers/runtime";
 import { writeFile } from "../helpers/files";
-import { PulumiProject } from "./harness";
+import { PulumiProject } from "../helpers/pulumi-project";
 
 const NS = "e2e-hostnames";
 const ZONE = "saas.test";

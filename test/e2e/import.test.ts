@@ -16,7 +16,7 @@ import { buildManifest } from "../../provider/assets/manifest";
 import { uploadAssets } from "../../provider/assets/upload";
 import { ACCOUNT_ID, startTestEmulator, type ApiResult, type JournalEntry, type TestEmulator } from "../helpers/emulator";
 import { captureProviderLog } from "../helpers/provider";
-import { PulumiProject } from "./harness";
+import { PulumiProject } from "../helpers/pulumi-project";
 
 const WORKER = "export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };\n";
 const TYPE = (kind: string) => `pulumi-nodejs:dynamic/wfp:${kind}`;

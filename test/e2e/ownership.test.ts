@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type JournalEntry, type TestEmulator } from "../helpers/emulator";
-import { PulumiProject, ROOT, runCommand, type RunResult } from "./harness";
+import { PulumiProject, ROOT, runCommand, type RunResult } from "../helpers/pulumi-project";
 
 let emu: TestEmulator;
 

@@ -11,10 +11,10 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, TEST_TOKEN, ACCOUNT_ID, type TestEmulator } from "../helpers/emulator";
-import { get } from "../emulator/runtime-helpers";
+import { get } from "../helpers/runtime";
 import { filesUnder, writeFile } from "../helpers/files";
 import * as oob from "../helpers/out-of-band";
-import { PulumiProject, ROOT } from "./harness";
+import { PulumiProject, ROOT } from "../helpers/pulumi-project";
 
 const NS = "e2e-platform";
 const stripeKey = `sk_live_${randomBytes(12).toString("hex")}`;

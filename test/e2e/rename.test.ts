@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { writeFiles } from "../helpers/files";
-import { PulumiProject } from "./harness";
+import { PulumiProject } from "../helpers/pulumi-project";
 
 // One scenario: each step builds on the last, so the order holds under --sequence.shuffle.
 describe("renaming the namespace through the real engine", { shuffle: false }, () => {

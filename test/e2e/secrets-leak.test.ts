@@ -14,7 +14,7 @@ import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
 import { filesUnder } from "../helpers/files";
-import { PulumiProject, ROOT, type RunResult } from "./harness";
+import { PulumiProject, ROOT, type RunResult } from "../helpers/pulumi-project";
 
 const NS = "e2e-secrets";
 const values = {

@@ -23,7 +23,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
-import { PASSPHRASE, ROOT, type RunResult, runCommand } from "./harness";
+import { PASSPHRASE, ROOT, type RunResult, runCommand } from "../helpers/pulumi-project";
 
 // Not under stacks/: the repository does not compile it (it imports the package by name, as a user does).
 const FIXTURE = path.join(ROOT, "test/e2e/fresh-project");

@@ -2,7 +2,7 @@
 import Cloudflare from "cloudflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator/index";
-import { ACCOUNT, TOKEN, assetHash, envelopeCodes, scriptForm, start, uniq, type Harness } from "./helpers";
+import { ACCOUNT, TOKEN, assetHash, envelopeCodes, scriptForm, start, uniq, type Harness } from "../helpers/emulator-api";
 
 let h: Harness;
 beforeAll(async () => {

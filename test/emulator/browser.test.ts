@@ -8,8 +8,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Browser, ensureChromium } from "../helpers/chromium";
-import { ACCOUNT, type Harness, start, uniq } from "./helpers";
-import { deployOk, routesBinding } from "./runtime-helpers";
+import { ACCOUNT, type Harness, start, uniq } from "../helpers/emulator-api";
+import { deployOk, routesBinding } from "../helpers/runtime";
 
 const root = new URL("../../examples/platform/", import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), "utf8");

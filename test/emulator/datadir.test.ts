@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test, vi } from "vitest";
 import { startEmulator, type RunningEmulator } from "../../emulator/index";
-import { ACCOUNT, assetHash, scriptForm } from "./helpers";
+import { ACCOUNT, assetHash, scriptForm } from "../helpers/emulator-api";
 
 /** The API alone: loading uploads on workerd (validateUploads) is the runtime's, tested there. */
 const API_ONLY = { rateLimit: false, validateUploads: false } as const;

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import Cloudflare from "cloudflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator/index";
-import { ACCOUNT, type Harness, scriptForm, start, TOKEN, uniq } from "./helpers";
+import { ACCOUNT, type Harness, scriptForm, start, TOKEN, uniq } from "../helpers/emulator-api";
 
 let h: Harness;
 let zoneId: string;

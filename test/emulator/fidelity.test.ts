@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { assetHash, envelopeCodes, type Harness, scriptForm, start, uniq } from "./helpers";
+import { assetHash, envelopeCodes, type Harness, scriptForm, start, uniq } from "../helpers/emulator-api";
 
 let h: Harness;
 let NS: string;

@@ -4,7 +4,7 @@ import { createApp } from "../../emulator/index";
 import { buildMultipart, multipartBoundary, parseMultipart } from "../../emulator/model/multipart";
 import { compilePath, FaultInjector, RateLimiter } from "../../emulator/faults";
 import { bucketize } from "../../emulator/routes/assets";
-import { ACCOUNT } from "./helpers";
+import { ACCOUNT } from "../helpers/emulator-api";
 
 describe("multipart", () => {
   test("parses names, filenames, content types, escaped quotes and binary data; round-trips with the builder", async () => {

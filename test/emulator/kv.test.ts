@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ACCOUNT, envelopeCodes, start, uniq, type Harness } from "./helpers";
+import { ACCOUNT, envelopeCodes, start, uniq, type Harness } from "../helpers/emulator-api";
 
 let h: Harness;
 let now = 1_800_000_000_000;

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { startEmulator } from "../../emulator/index";
 import { optionsFromArgs } from "../../emulator/cli";
-import { ACCOUNT, assetHash, scriptForm } from "./helpers";
+import { ACCOUNT, assetHash, scriptForm } from "../helpers/emulator-api";
 
 const dirs: string[] = [];
 function tempDir(): string {

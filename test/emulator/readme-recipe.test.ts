@@ -9,8 +9,8 @@ import path from "node:path";
 import { afterAll, expect, test } from "vitest";
 import { apiCall } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
-import type { Harness } from "./helpers";
-import { deployOk } from "./runtime-helpers";
+import type { Harness } from "../helpers/emulator-api";
+import { deployOk } from "../helpers/runtime";
 
 const ROOT = path.resolve(__dirname, "../..");
 const HEADING = "### Your project against the emulator";

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Harness, start, uniq } from "./helpers";
-import { deployOk, get, routesBinding, type Site } from "./runtime-helpers";
+import { type Harness, start, uniq } from "../helpers/emulator-api";
+import { deployOk, get, routesBinding, type Site } from "../helpers/runtime";
 
 const example = (p: string) => readFileSync(new URL(`../../examples/platform/${p}`, import.meta.url), "utf8");
 

@@ -4,8 +4,8 @@
  * Cloudflare passes. The Workers record each run in a KV namespace an account Worker serves back.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { type Harness, start, uniq } from "./helpers";
-import { deployOk, get, kvBinding } from "./runtime-helpers";
+import { type Harness, start, uniq } from "../helpers/emulator-api";
+import { deployOk, get, kvBinding } from "../helpers/runtime";
 
 let h: Harness;
 let base: string;

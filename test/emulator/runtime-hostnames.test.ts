@@ -3,8 +3,8 @@
  * its Worker; a custom hostname reaches, once active, the Worker of its zone's route, or of the fallback origin.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ACCOUNT, type Harness, start } from "./helpers";
-import { deployOk, get } from "./runtime-helpers";
+import { ACCOUNT, type Harness, start } from "../helpers/emulator-api";
+import { deployOk, get } from "../helpers/runtime";
 import { pickByHost } from "../../emulator/runtime/workers/front.mjs";
 
 const echo = (name: string) => ({

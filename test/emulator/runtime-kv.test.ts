@@ -3,8 +3,8 @@
  * Worker and a user Worker through a dispatcher), what a Worker puts the API lists, with metadata and expiry.
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { ACCOUNT, type Harness, start } from "./helpers";
-import { deployOk, get } from "./runtime-helpers";
+import { ACCOUNT, type Harness, start } from "../helpers/emulator-api";
+import { deployOk, get } from "../helpers/runtime";
 
 const WORKER = `export default { async fetch(req, env) {
   const url = new URL(req.url);

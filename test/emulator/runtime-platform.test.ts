@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { type Harness, start, uniq } from "./helpers";
-import { deployOk, get, kvBinding, routesBinding } from "./runtime-helpers";
+import { type Harness, start, uniq } from "../helpers/emulator-api";
+import { deployOk, get, kvBinding, routesBinding } from "../helpers/runtime";
 
 const root = new URL("../../examples/platform/", import.meta.url);
 const read = (p: string) => readFileSync(new URL(p, root), "utf8");

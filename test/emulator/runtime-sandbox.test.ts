@@ -10,8 +10,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { type Harness, start, uniq } from "./helpers";
-import { deploy, deployOk, get } from "./runtime-helpers";
+import { type Harness, start, uniq } from "../helpers/emulator-api";
+import { deploy, deployOk, get } from "../helpers/runtime";
 
 const js = (content: string) => ({ "worker.js": { content } });
 

@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import type { TailEvent } from "../../emulator/runtime/tail";
 import { tail } from "../../emulator/tail-cli";
-import { type Harness, start, uniq } from "./helpers";
-import { deployOk, get } from "./runtime-helpers";
+import { type Harness, start, uniq } from "../helpers/emulator-api";
+import { deployOk, get } from "../helpers/runtime";
 
 let h: Harness;
 let base: string;

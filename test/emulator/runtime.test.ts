@@ -9,8 +9,8 @@ import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { pickWorker } from "../../emulator/runtime/workers/front.mjs";
-import { ACCOUNT, envelopeCodes, type Harness, start, uniq } from "./helpers";
-import { deploy, deployOk, get, kvBinding, routesBinding } from "./runtime-helpers";
+import { ACCOUNT, envelopeCodes, type Harness, start, uniq } from "../helpers/emulator-api";
+import { deploy, deployOk, get, kvBinding, routesBinding } from "../helpers/runtime";
 
 const example = (p: string) => readFileSync(new URL(`../../examples/platform/${p}`, import.meta.url), "utf8");
 const js = (content: string) => ({ "worker.js": { content } });

@@ -4,7 +4,7 @@
  * trigger without a runtime.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { envelopeCodes, type Harness, scriptForm, start, uniq } from "./helpers";
+import { envelopeCodes, type Harness, scriptForm, start, uniq } from "../helpers/emulator-api";
 import { startTestEmulator } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
 

@@ -1,8 +1,8 @@
 /** Scripts: upload (PUT), details, list/filter, bulk delete, DELETE, content, settings, bindings, tags and secrets. */
 import Cloudflare, { toFile } from "cloudflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ACCOUNT, WORKER_JS, envelopeCodes, scriptForm, start, uniq, type Harness } from "./helpers";
-import { kvBinding } from "./runtime-helpers";
+import { ACCOUNT, WORKER_JS, envelopeCodes, scriptForm, start, uniq, type Harness } from "../helpers/emulator-api";
+import { kvBinding } from "../helpers/runtime";
 
 let h: Harness;
 let NS: string;

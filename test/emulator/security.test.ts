@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApp } from "../../emulator/index";
-import { ACCOUNT, TOKEN, assetHash, envelopeCodes, scriptForm, start, type Harness } from "./helpers";
+import { ACCOUNT, TOKEN, assetHash, envelopeCodes, scriptForm, start, type Harness } from "../helpers/emulator-api";
 
 const OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210";
 const WORKERS = "/client/v4/accounts/:account_id/workers";

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { apiCall } from "../helpers/emulator";
-import { ACCOUNT, type Harness, scriptForm, start } from "./helpers";
-import { get } from "./runtime-helpers";
+import { ACCOUNT, type Harness, scriptForm, start } from "../helpers/emulator-api";
+import { get } from "../helpers/runtime";
 
 const OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210";
 const WORKER = `export default { async fetch(req, env) {

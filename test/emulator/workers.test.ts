@@ -6,7 +6,7 @@
  */
 import Cloudflare, { toFile } from "cloudflare";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ACCOUNT, assetHash, envelopeCodes, type Harness, scriptForm, start, uniq, WORKER_JS } from "./helpers";
+import { ACCOUNT, assetHash, envelopeCodes, type Harness, scriptForm, start, uniq, WORKER_JS } from "../helpers/emulator-api";
 
 let h: Harness;
 let NS: string;

@@ -9,7 +9,16 @@ import path from "node:path";
 
 const ROOT = path.resolve(__dirname, "../..");
 /** What tsconfig.json compiles (its include), as directories and single files. */
-const SOURCES = ["provider", "emulator", "examples", "bench", "test/e2e/stacks", "test/e2e/harness.ts", "test/helpers/emulator.ts"];
+const SOURCES = [
+  "provider",
+  "emulator",
+  "examples",
+  "bench",
+  "test/e2e/stacks",
+  "test/helpers/pulumi-project.ts",
+  "test/types",
+  "test/helpers/emulator.ts",
+];
 
 function tsFiles(rel: string): string[] {
   const abs = path.join(ROOT, rel);

@@ -3,7 +3,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { useEmulator } from "../helpers/provider";
 import { providerSource, type ResourceKind } from "../../provider/resources/resource-kit";
-import { providers } from "../../provider/dynamic";
+import { handler, providers } from "../../provider/dynamic";
 import Module from "node:module";
 import path from "node:path";
 import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/credentials";
@@ -11,11 +11,13 @@ import { getScript, listScripts, scriptPath } from "../../provider/api/scripts";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 
 const op = { resource: "test", operation: "read" };
+const KINDS = Object.keys(providers) as ResourceKind[];
+const emptyInputFailures = async (provider: pulumi.dynamic.ResourceProvider) => (await provider.check!({}, {})).failures ?? [];
 
 describe("API helpers and serialization", () => {
   const emu = useEmulator();
 
-  it.each<ResourceKind>(["DispatchNamespace", "UserScript", "Worker", "ScriptSecret", "StaticAssets"])(
+  it.each<ResourceKind>(KINDS)(
     "the %s provider stored in state holds neither the token nor the account id, and loads the right provider",
     async (kind) => {
       // Credentials are configured and have been read in this process, as in the provider plugin.
@@ -36,10 +38,12 @@ describe("API helpers and serialization", () => {
       mod._compile(source, path.join(process.cwd(), "__provider.js"));
       const provider = (mod.exports as { handler(): pulumi.dynamic.ResourceProvider }).handler();
       expect(Object.keys(provider).sort()).toEqual(["check", "configure", "create", "delete", "diff", "read", "update"]);
-      // The compiled package's provider (dist/, resolved by name) behaves like the source's.
-      const bad = { namespace: "Not A Name", name: "Not A Name", scriptName: "x" };
-      expect((await provider.check!({}, bad)).failures?.length).toBeGreaterThan(0);
-      expect((await providers[kind].check!({}, bad)).failures?.length).toBeGreaterThan(0);
+      // The compiled package's provider (dist/, resolved by name) is this kind's: an empty input fails its check
+      // as it fails the source's provider of this kind, and unlike any other kind's.
+      const failures = await emptyInputFailures(provider);
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures).toEqual(await emptyInputFailures(handler(kind)));
+      for (const other of KINDS.filter((k) => k !== kind)) expect(failures).not.toEqual(await emptyInputFailures(handler(other)));
     },
   );
 

@@ -190,7 +190,7 @@ describe("buildManifest", () => {
 
     it("rejects more files than maxFiles, naming the first over the limit", async () => {
       const dir = await site({ "a.txt": "1", "b.txt": "2", "c.txt": "3" });
-      await expect(buildManifest({ directory: dir, maxFiles: 3 })).resolves.toBeDefined();
+      expect((await buildManifest({ directory: dir, maxFiles: 3 })).files.map((f) => f.path)).toEqual(["/a.txt", "/b.txt", "/c.txt"]);
       await expectManifestError(
         buildManifest({ directory: dir, maxFiles: 2 }),
         /3 files to upload, more than the limit of 2 \(the first over the limit is \/c\.txt\)/,
@@ -200,7 +200,11 @@ describe("buildManifest", () => {
 
     it("rejects a file over the size limit, naming it (injected limit)", async () => {
       const dir = await site({ "small.txt": "12345", "big/large.bin": Buffer.alloc(11) });
-      await expect(buildManifest({ directory: dir, maxFileBytes: 11 })).resolves.toBeDefined();
+      const atLimit = await buildManifest({ directory: dir, maxFileBytes: 11 });
+      expect(atLimit.files.map((f) => [f.path, f.size])).toEqual([
+        ["/big/large.bin", 11],
+        ["/small.txt", 5],
+      ]);
       await expectManifestError(buildManifest({ directory: dir, maxFileBytes: 10 }), /\/big\/large\.bin \(11 bytes\)/);
     });
 

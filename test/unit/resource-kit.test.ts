@@ -1,6 +1,6 @@
 /** The resource boundary: each provider method gets the engine's values without its internal keys. */
 import { describe, expect, it } from "vitest";
-import { defineProvider, resourceSpec } from "../../provider/resources/resource-kit";
+import { defineProvider } from "../../provider/resources/resource-kit";
 
 describe("defineProvider", () => {
   it("strips internal keys from every argument of every method, and gives read {} for no state", async () => {
@@ -47,12 +47,5 @@ describe("defineProvider", () => {
       ["x", { b: 1 }, { a: 2 }],
       ["x", { b: 1 }],
     ]);
-  });
-});
-
-describe("resourceSpec", () => {
-  it("returns the spec as given (the key checks are the compiler's)", () => {
-    const spec = resourceSpec<{ name: string; accountId?: string }>()({ kind: "Worker", inputs: ["name", "accountId"], outputs: ["etag"] });
-    expect(spec).toEqual({ kind: "Worker", inputs: ["name", "accountId"], outputs: ["etag"] });
   });
 });

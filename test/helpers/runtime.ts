@@ -1,6 +1,6 @@
 /** Deploying through the API and requesting through the workers port, for the runtime tests and benches. */
 import { request } from "node:http";
-import { ACCOUNT, assetHash, type Harness, scriptForm } from "./helpers";
+import { ACCOUNT, assetHash, type Harness, scriptForm } from "./emulator-api";
 
 export type Modules = Record<string, { content: string; type?: string }>;
 

@@ -1,4 +1,4 @@
-/** The emulator conformance tests' names for the shared harness (test/helpers/emulator.ts), plus their request builders. */
+/** The emulator conformance tests' names for the shared harness (emulator.ts), plus their request builders. */
 import { randomBytes, createHash } from "node:crypto";
 
 export {
@@ -7,7 +7,7 @@ export {
   startTestEmulator as start,
   type ApiResult as ApiResponse,
   type TestEmulator as Harness,
-} from "../helpers/emulator";
+} from "./emulator";
 
 export function uniq(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString("hex")}`;
