@@ -21,6 +21,7 @@ import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from 
 import { log } from "../log";
 import { accountIdProblem } from "../credentials";
 import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../validation";
+import { entryChanges, type FieldChange } from "./field-changes";
 import { kvNamespaceIdProblem } from "./kv-namespace";
 import { ENTRY_OWNER_FIELD, keyOwner } from "./kv-owner";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
@@ -129,15 +130,16 @@ export function diffKvEntries(olds: Partial<KvEntriesOutputs>, news: KvEntriesIn
   const replaces: string[] = [];
   if ((olds.accountId ?? undefined) !== (news.accountId ?? undefined)) replaces.push("accountId");
   if (olds.namespaceId !== news.namespaceId) replaces.push("namespaceId");
-  if (containsUnknown(news.entries)) changes.push("entries");
-  else {
-    const plan = planEntries(olds.hashes ?? {}, news.entries);
-    if (plan.write.length || plan.remove.length) changes.push("entries");
-  }
+  // Each key written or deleted by the update, named.
+  const entries: FieldChange[] = containsUnknown(news.entries)
+    ? [{ path: "entries", kind: "update" }]
+    : entryChanges("entries", olds.hashes ?? {}, hashesOf(news.entries));
+  if (entries.length > 0) changes.push("entries");
   // A state from before owners, or a stack renamed: the update re-tags every key.
   if (news.owner !== undefined && (olds.owner ?? "") !== news.owner) changes.push("owner");
   changes.push(...replaces);
-  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false, changedKeys: changes };
+  const fields = [...entries, ...changes.filter((key) => key !== "entries").map((path) => ({ path, kind: "update" as const }))];
+  return { changes: changes.length > 0, replaces, deleteBeforeReplace: false, changedKeys: changes, fields };
 }
 
 async function write(inputs: KvEntriesInputs, keys: string[], o: Operation): Promise<void> {

@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 import { type CheckFailure, didYouMean, withoutInternalKeys } from "../validation";
+import type { FieldChange } from "./field-changes";
 
 export type ResourceKind =
   | "DispatchNamespace"
@@ -134,9 +135,14 @@ export abstract class DynamicResource extends pulumi.CustomResource {
   }
 }
 
-/** A diff that also names the changed properties: Pulumi's host ignores the list; drift reports use it. */
+/**
+ * A diff that also names the changed properties: the top-level keys, and where the diff can tell, each changed
+ * entry or item (field-changes.ts), which the plugin host passes to the engine as the detailed diff.
+ */
 export interface KeyedDiff extends pulumi.dynamic.DiffResult {
   changedKeys: string[];
+  /** Absent: each changed key is a whole-property update. */
+  fields?: FieldChange[];
 }
 
 /** The resource kind of a URN of ours: `urn:pulumi:stack::project::[parent$]pulumi-nodejs:dynamic/wfp:UserScript::name`. */

@@ -2,7 +2,7 @@
  * Tenant, provider side: one resource per customer, so one engine step (and one checkpoint save) per tenant.
  *
  * - check (tenant-check.ts): the script's inputs, the secrets, and the site's digest;
- * - diff (pure): the script's diff, plus `secrets` when a value hash differs or a name comes or goes;
+ * - diff (pure): the script's diff, plus `secrets.<NAME>` for each secret whose value hash differs or that comes or goes;
  * - create: the assets session and missing buckets (with a site), then one script PUT carrying the secrets as
  *   `secret_text` bindings: 3 calls with a site, 1 without;
  * - update: a script change is one PUT (with every managed secret, other secrets kept by `keep_bindings`); a
@@ -26,6 +26,7 @@ import type { ScriptOutputs } from "./script/types";
 import { secretValueHash } from "./script-secret";
 import { checkTenant, type TenantInputs } from "./tenant-check";
 import { scriptSecretManages } from "./tenant-claims";
+import { entryChanges, type FieldChange, fieldsOf } from "./field-changes";
 import { defineProvider, type KeyedDiff } from "./resource-kit";
 
 export interface TenantOutputs extends ScriptOutputs {
@@ -61,7 +62,15 @@ export function diffTenant(olds: Partial<TenantOutputs>, news: TenantInputs): Ke
   if (Array.isArray(news.secretNames) && Array.isArray(olds.secretNames) && !deepEqual([...olds.secretNames].sort(), news.secretNames))
     changedKeys.push("secretNames");
   else if (secretsChanged(olds.secretHashes, news.secrets)) changedKeys.push("secrets");
-  return { changes: changedKeys.length > 0, replaces: script.replaces, deleteBeforeReplace: false, changedKeys };
+  const secretsDiffer = changedKeys.length > script.changedKeys.length;
+  const fields = [...fieldsOf(script), ...(secretsDiffer ? secretChanges(olds.secretHashes, news.secrets) : [])];
+  return { changes: changedKeys.length > 0, replaces: script.replaces, deleteBeforeReplace: false, changedKeys, fields };
+}
+
+/** Each managed secret added, rotated or gone, by name; `secrets` as a whole without stored hashes or known values. */
+function secretChanges(stored: Record<string, string> | undefined, secrets: Record<string, string>): FieldChange[] {
+  if (stored === undefined || isUnknown(secrets) || containsUnknown(secrets)) return [{ path: "secrets", kind: "update" }];
+  return entryChanges("secrets", stored, secretHashesOf(secrets));
 }
 
 function outputsOf(script: ScriptOutputs, inputs: TenantInputs, secretHashes: Record<string, string>): TenantOutputs {

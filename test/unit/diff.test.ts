@@ -11,6 +11,7 @@ import {
 } from "../../provider/resources/user-script";
 import { diffDispatchNamespace } from "../../provider/resources/dispatch-namespace";
 import { diffScriptSecret, secretValueHash } from "../../provider/resources/script-secret";
+import { rootOf } from "../../provider/resources/field-changes";
 import { UNKNOWN } from "../../provider/validation";
 
 const NOW = new Date("2025-06-15T00:00:00Z");
@@ -52,7 +53,13 @@ function outputsOf(i: UserScriptInputs, extra: Partial<UserScriptOutputs> = {}):
 describe("UserScript diff", () => {
   it("no changes for clean state, in both directions", () => {
     const i = inputs();
-    expect(diffUserScript(outputsOf(i), i)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false, changedKeys: [] });
+    expect(diffUserScript(outputsOf(i), i)).toEqual({
+      changes: false,
+      replaces: [],
+      deleteBeforeReplace: false,
+      changedKeys: [],
+      fields: [],
+    });
   });
 
   it("refresh direction: outputs read from the API (other order, snake→camel) compare clean", () => {
@@ -80,7 +87,12 @@ describe("UserScript diff", () => {
 
   it("reports content drift by etag and module hash", () => {
     const i = inputs();
-    expect(diffUserScript(outputsOf(i, { etag: "other" }), i)).toMatchObject({ changes: true, replaces: [], changedKeys: ["etag"] });
+    expect(diffUserScript(outputsOf(i, { etag: "other" }), i)).toMatchObject({
+      changes: true,
+      replaces: [],
+      changedKeys: ["etag"],
+      fields: [{ path: "etag", kind: "update" }],
+    });
     const changed = inputs({ modules: [{ name: "index.js", content: "export default { x: 1 }" }] });
     expect(diffUserScript(outputsOf(i), changed).changes).toBe(true);
   });
@@ -96,9 +108,33 @@ describe("UserScript diff", () => {
     ["placement", { placement: {} }],
     ["observability", { observability: { enabled: false } }],
     ["tailConsumers", { tailConsumers: [{ service: "tail" }] }],
-  ])("%s change updates in place", (_k, over) => {
+  ])("%s change updates in place, naming that field only", (key, over) => {
     const d = diffUserScript(outputsOf(inputs()), inputs(over));
-    expect(d).toMatchObject({ changes: true, replaces: [] });
+    expect(d).toMatchObject({ changes: true, replaces: [], changedKeys: [key] });
+    expect(new Set(d.fields?.map((f) => rootOf(f.path)))).toEqual(new Set([key]));
+  });
+
+  it("names each binding added, changed or gone by its index, whatever the order the API lists them in", () => {
+    const i = inputs({
+      bindings: [
+        { name: "KV", type: "kv_namespace", namespaceId: "abc" },
+        { name: "T", type: "plain_text", text: "changed" },
+        { name: "NEW", type: "plain_text", text: "n" },
+      ],
+    });
+    const live = outputsOf(inputs(), {
+      bindings: [
+        { name: "GONE", type: "plain_text", text: "g" },
+        { name: "T", type: "plain_text", text: "x" },
+        { name: "KV", type: "kv_namespace", namespaceId: "abc" },
+      ],
+    });
+    expect(diffUserScript(live, i).fields).toEqual([
+      { path: "bindings[1]", kind: "update" },
+      { path: "bindings[2]", kind: "add" },
+      { path: "bindings[0]", kind: "delete" },
+    ]);
+    expect(diffUserScript(live, { ...i, bindings: UNKNOWN as unknown as [] }).fields).toEqual([{ path: "bindings", kind: "update" }]);
   });
 
   it("namespace, name and account changes replace", () => {

@@ -62,6 +62,29 @@ describe("diffTenant", () => {
     expect(diffTenant(olds, named({ A: "1", B: "2" })).changes).toBe(false);
   });
 
+  it("names each secret added, rotated or gone, and nothing else", () => {
+    const olds = outputs(inputs());
+    const named = (secrets: Record<string, string>) => inputs({ secrets, secretNames: Object.keys(secrets).sort() });
+    expect(diffTenant(olds, named({ A: "1", B: "3" })).fields).toEqual([{ path: "secrets.B", kind: "update" }]);
+    expect(diffTenant(olds, named({ A: "1", C: "3" })).fields).toEqual([
+      { path: "secrets.C", kind: "add" },
+      { path: "secrets.B", kind: "delete" },
+    ]);
+    // Deleted out of band: the refreshed outputs lack it, the program still has it.
+    const { B: _b, ...hashes } = olds.secretHashes!;
+    const refreshed = { ...olds, secretNames: ["A"], secretHashes: hashes };
+    expect(diffTenant(refreshed, named({ A: "1", B: "2" })).fields).toEqual([{ path: "secrets.B", kind: "add" }]);
+    expect(diffTenant(olds, named({ A: "1", B: "2" })).fields).toEqual([]);
+  });
+
+  it("a tenant without secrets whose script was deployed by something else names `etag` alone", () => {
+    const none = inputs({ secrets: {}, secretNames: [] });
+    expect(diffTenant({ ...outputs(none), etag: "theirs" }, none)).toMatchObject({
+      changedKeys: ["etag"],
+      fields: [{ path: "etag", kind: "update" }],
+    });
+  });
+
   it("without the names (inputs whose values are masked) any difference is a `secrets` change", () => {
     const olds = outputs(inputs());
     for (const secrets of [{ A: "1", B: "3" }, { A: "1" }, { A: "1", B: "2", C: "3" }]) {
@@ -70,7 +93,9 @@ describe("diffTenant", () => {
   });
 
   it("a secret value unknown at preview is a change", () => {
-    expect(diffTenant(outputs(inputs()), inputs({ secrets: { A: UNKNOWN, B: "2" } })).changedKeys).toEqual(["secrets"]);
+    const d = diffTenant(outputs(inputs()), inputs({ secrets: { A: UNKNOWN, B: "2" } }));
+    expect(d.changedKeys).toEqual(["secrets"]);
+    expect(d.fields).toEqual([{ path: "secrets", kind: "update" }]);
   });
 
   it("a state without secret hashes (taken over from a UserScript) always updates", () => {

@@ -1,5 +1,6 @@
 /** The pure diff of a script: stored outputs against normalized inputs. */
 import { containsUnknown, deepEqual, isPlainObject, isUnknown } from "../../validation";
+import { type FieldChange, namedItemChanges } from "../field-changes";
 import type { KeyedDiff } from "../resource-kit";
 import type { ScriptSettingsShape } from "./settings";
 import type { ScriptInputs, ScriptOutputs } from "./types";
@@ -56,6 +57,14 @@ export function diffScript(olds: Partial<ScriptOutputs>, news: ScriptInputs): Ke
   if (isUnknown(newDigest) || (oldDigest ?? undefined) !== (newDigest ?? undefined)) changes.push("assets");
 
   const all = [...new Set([...changes, ...replaces])];
+  const fields = all.flatMap((key) => (key === "bindings" ? bindingChanges(olds, news) : [{ path: key, kind: "update" as const }]));
   // Names differ on replacement, so the new script can be created before the old one is deleted.
-  return { changes: all.length > 0, replaces, deleteBeforeReplace: false, changedKeys: all };
+  return { changes: all.length > 0, replaces, deleteBeforeReplace: false, changedKeys: all, fields };
+}
+
+/** Each binding added, changed or gone, by its index; the whole list while the program's is unknown. */
+function bindingChanges(olds: Partial<ScriptOutputs>, news: ScriptInputs): FieldChange[] {
+  const list = (xs: unknown): unknown[] => (Array.isArray(xs) ? xs : []);
+  const items = containsUnknown(news.bindings) ? [] : namedItemChanges("bindings", list(olds.bindings), list(news.bindings));
+  return items.length > 0 ? items : [{ path: "bindings", kind: "update" }];
 }

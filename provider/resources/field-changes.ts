@@ -1,0 +1,75 @@
+/**
+ * The properties a diff names, each as a property path (`etag`, `secrets.STRIPE_KEY`, `bindings[2]`,
+ * `entries["tenant:acme"]`) with what an update does to it. The plugin host hands them to the engine as the
+ * detailed diff (what `pulumi preview --diff` prints and `--json` lists as `detailedDiff`); `wfp-drift` words them.
+ * Each resource's diff decides how finely it can name a change: a property it compares only as a whole
+ * (or by digest) is one path.
+ */
+import { deepEqual } from "../validation";
+import type { KeyedDiff } from "./resource-kit";
+
+/** add: the program has it and the resource does not; delete: the reverse; update: both have it, differing. */
+export type FieldChangeKind = "add" | "delete" | "update";
+
+export interface FieldChange {
+  path: string;
+  kind: FieldChangeKind;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** A property path as the engine parses it: `a.b` for a plain key, `a["x:y"]` for any other, `a[2]` for an index. */
+export function propertyPath(root: string, ...steps: Array<string | number>): string {
+  let path = root;
+  for (const step of steps) {
+    if (typeof step === "number") path += `[${step}]`;
+    else path += IDENTIFIER.test(step) ? `.${step}` : `[${JSON.stringify(step)}]`;
+  }
+  return path;
+}
+
+/** The top-level property a path starts with. */
+export function rootOf(path: string): string {
+  return /^[^.[]+/.exec(path)?.[0] ?? path;
+}
+
+/** A map compared entry by entry: one `<root>.<key>` per key on one side only or whose values differ. */
+export function entryChanges(
+  root: string,
+  olds: Readonly<Record<string, unknown>>,
+  news: Readonly<Record<string, unknown>>,
+  same: (a: unknown, b: unknown) => boolean = deepEqual,
+): FieldChange[] {
+  const changes: FieldChange[] = [];
+  for (const key of Object.keys(news).sort()) {
+    if (!(key in olds)) changes.push({ path: propertyPath(root, key), kind: "add" });
+    else if (!same(olds[key], news[key])) changes.push({ path: propertyPath(root, key), kind: "update" });
+  }
+  for (const key of Object.keys(olds).sort()) if (!(key in news)) changes.push({ path: propertyPath(root, key), kind: "delete" });
+  return changes;
+}
+
+/**
+ * A list of named items (bindings) compared by name, whatever their order: an item the program adds or changes is
+ * named by its index in the program, one it no longer has by its index in the state.
+ */
+export function namedItemChanges(root: string, olds: readonly unknown[], news: readonly unknown[]): FieldChange[] {
+  const nameOf = (item: unknown) => String((item as { name?: unknown } | null)?.name);
+  const oldByName = new Map(olds.map((item) => [nameOf(item), item]));
+  const newNames = new Set(news.map(nameOf));
+  const changes: FieldChange[] = [];
+  news.forEach((item, index) => {
+    const name = nameOf(item);
+    if (!oldByName.has(name)) changes.push({ path: propertyPath(root, index), kind: "add" });
+    else if (!deepEqual(oldByName.get(name), item)) changes.push({ path: propertyPath(root, index), kind: "update" });
+  });
+  olds.forEach((item, index) => {
+    if (!newNames.has(nameOf(item))) changes.push({ path: propertyPath(root, index), kind: "delete" });
+  });
+  return changes;
+}
+
+/** The diff's fields; a diff that names top-level keys only has each as a whole-property update. */
+export function fieldsOf(diff: KeyedDiff): FieldChange[] {
+  return diff.fields ?? diff.changedKeys.map((path) => ({ path, kind: "update" }));
+}
