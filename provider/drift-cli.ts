@@ -1,22 +1,25 @@
 #!/usr/bin/env node
 /**
- * `wfp-drift [--cwd DIR] [--stack NAME]`: prints each drifted resource and what changed, and the scripts in the
+ * `wfp-drift [--cwd DIR] [--stack NAME] [--format text|json]`: prints each drifted resource and what changed, and the scripts in the
  * stack's namespaces its state does not hold; exits 1 on either, 2 when the preview itself fails or the arguments
  * are wrong, 0 when the stack matches its program.
  */
 import { parseArgs } from "node:util";
-import { detectDrift, formatDrift, hasDrift } from "./drift";
+import { detectDrift, driftJson, formatDrift, hasDrift } from "./drift";
 
-export const DRIFT_HELP = `Usage: wfp-drift [--cwd DIR] [--stack NAME]
+export const DRIFT_HELP = `Usage: wfp-drift [--cwd DIR] [--stack NAME] [--format text|json]
 
 Refreshes a stack against the API (pulumi preview --refresh --json) and lists each resource whose real
-state differs from the program, with what changed, and the scripts in the stack's namespaces that its state
+state differs from the program, with each field that differs and what happened to it (for example
+"secrets.STRIPE_KEY: deleted out of band"), and the scripts in the stack's namespaces that its state
 does not hold: this stack's (left by a crashed run) and those no stack owns. Changes nothing.
 
 Options:
-  --cwd DIR      the Pulumi project directory (default: the current directory)
-  --stack NAME   the stack (default: the project's selected stack)
-  -h, --help     print this help
+  --cwd DIR        the Pulumi project directory (default: the current directory)
+  --stack NAME     the stack (default: the project's selected stack)
+  --format FORMAT  text (default) or json: one document {drift, resources: [{urn, type, name, change,
+                   fields: [{path, change, replaces, message}]}], strays: [...]} for CI
+  -h, --help       print this help
 
 Credentials: read by the provider as in any pulumi command: a resource's accountId, then the stack config
 (cloudflare:apiToken, cloudflare:accountId, cloudflare:baseUrl), then the environment (CLOUDFLARE_API_TOKEN,
@@ -28,19 +31,26 @@ Environment: the pulumi CLI must be on PATH, with what the stack needs, as for p
 Exit codes: 0 no drift, 1 drift or stray scripts, 2 the preview failed or the arguments are wrong.
 `;
 
-export type DriftCommand = { help: true } | { help: false; cwd?: string; stack?: string } | { error: string };
+export type DriftFormat = "text" | "json";
+export type DriftCommand = { help: true } | { help: false; cwd?: string; stack?: string; format: DriftFormat } | { error: string };
 
 /** Parses the arguments; never throws. */
 export function parseDriftArgs(argv: string[]): DriftCommand {
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { cwd: { type: "string" }, stack: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        cwd: { type: "string" },
+        stack: { type: "string" },
+        format: { type: "string", default: "text" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
       allowPositionals: false,
     });
     if (values.help) return { help: true };
-    return { help: false, cwd: values.cwd, stack: values.stack };
+    if (values.format !== "text" && values.format !== "json") return { error: `--format must be text or json, not "${values.format}"` };
+    return { help: false, cwd: values.cwd, stack: values.stack, format: values.format };
   } catch (error) {
     return { error: (error as Error).message };
   }
@@ -58,7 +68,7 @@ async function main(): Promise<void> {
     return;
   }
   const report = await detectDrift({ cwd: command.cwd ?? process.cwd(), stack: command.stack });
-  console.log(formatDrift(report));
+  console.log(command.format === "json" ? driftJson(report) : formatDrift(report));
   process.exitCode = hasDrift(report) ? 1 : 0;
 }
 

@@ -1,14 +1,13 @@
 /**
  * Drift detection for CI: runs `pulumi preview --refresh --json` on a stack and reports every
- * resource whose real state no longer matches the program, with the properties that differ.
+ * resource whose real state no longer matches the program, with the fields that differ and what happened to each.
  * The exit code of `wfp-drift` is non-zero on drift, like `pulumi preview --refresh --expect-no-changes`.
  */
 import { spawn } from "node:child_process";
 import { connect } from "./api/connect";
 import { configureFromStack } from "./credentials";
+import { type DriftField, driftFields, type StepStates } from "./drift-fields";
 import { findStrays, formatStrays, scopeFromPreview, type StrayScript } from "./drift-strays";
-import { providers } from "./dynamic";
-import { kindOfUrn, type KeyedDiff } from "./resources/resource-kit";
 
 export interface DriftedResource {
   urn: string;
@@ -16,8 +15,8 @@ export interface DriftedResource {
   op: string;
   type: string;
   name: string;
-  /** Properties that differ between the refreshed state and the program, where known. */
-  properties: string[];
+  /** The fields that differ between the live resource and the program, as its provider's diff names them. */
+  fields: DriftField[];
 }
 
 export interface DriftReport {
@@ -28,22 +27,18 @@ export interface DriftReport {
   summary: Record<string, number>;
 }
 
-interface PreviewStep {
+interface PreviewStep extends StepStates {
   op: string;
   urn: string;
   type?: string;
-  diffReasons?: string[];
-  replaceReasons?: string[];
-  detailedDiff?: Record<string, unknown>;
-  oldState?: { type?: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
-  newState?: { type?: string; inputs?: Record<string, unknown> };
+  oldState?: StepStates["oldState"] & { type?: string };
+  newState?: StepStates["newState"] & { type?: string };
 }
 
 const REPAIR_OPS = new Set(["update", "create", "delete", "replace", "create-replacement", "delete-replaced"]);
-const INTERNAL = new Set(["__provider", "__inputs"]);
 
-/** Builds a report from `pulumi preview --json` output. */
-export async function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary?: Record<string, number> }): Promise<DriftReport> {
+/** Builds a report from `pulumi preview --json` output. Pure. */
+export function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary?: Record<string, number> }): DriftReport {
   const drifted: DriftedResource[] = [];
   for (const step of preview.steps ?? []) {
     if (!REPAIR_OPS.has(step.op)) continue;
@@ -55,46 +50,42 @@ export async function driftFromPreview(preview: { steps?: PreviewStep[]; changeS
       op: step.op === "create-replacement" ? "replace" : step.op,
       type,
       name: step.urn.split("::").pop() ?? step.urn,
-      properties: await changedProperties(step),
+      fields: driftFields(step),
     });
   }
   return { drifted, summary: preview.changeSummary ?? {} };
 }
 
-/** The JSON preview shows secret values as this placeholder: such inputs cannot be compared. */
-const SECRET = "[secret]";
-
-async function changedProperties(step: PreviewStep): Promise<string[]> {
-  const named = [...(step.diffReasons ?? []), ...(step.replaceReasons ?? []), ...Object.keys(step.detailedDiff ?? {})];
-  if (named.length > 0) return [...new Set(named)].filter((k) => !INTERNAL.has(k)).sort();
-  const outputs = step.oldState?.outputs;
-  const desired = step.newState?.inputs;
-  if (!outputs || !desired) return [];
-  const kind = kindOfUrn(step.urn);
-  if (kind) {
-    // Our own resources: the provider's diff knows which differences matter (outputs omit module content).
-    const diff = (await providers[kind].diff!("", outputs, desired)) as KeyedDiff;
-    return diff.changedKeys.filter((key) => desired[key] !== SECRET).sort();
-  }
-  return Object.keys(desired)
-    .filter((key) => !INTERNAL.has(key) && desired[key] !== SECRET && JSON.stringify(desired[key]) !== JSON.stringify(outputs[key]))
-    .sort();
-}
+const OP_WORDS: Record<string, string> = {
+  create: "missing (deleted out of band)",
+  delete: "present but no longer in the program",
+};
 
 export function formatDrift(report: DriftReport): string {
   const strays = formatStrays(report.strays ?? []);
   if (report.drifted.length === 0) return strays.length > 0 ? strays.join("\n") : "No drift: every resource matches the program.";
   const lines = [`Drift in ${report.drifted.length} resource(s):`];
   for (const r of report.drifted) {
-    const what = r.op === "create" ? "missing (deleted out of band)" : r.op === "delete" ? "present but no longer in the program" : r.op;
-    const props = r.properties.length > 0 ? `: ${r.properties.map(describeProperty).join(", ")}` : "";
-    lines.push(`  ${r.type.split(":").pop()} "${r.name}" ${what}${props}`);
+    lines.push(`  ${r.type.split(":").pop()} "${r.name}" ${OP_WORDS[r.op] ?? r.op}`);
+    for (const field of r.fields) lines.push(`    ${field.path}: ${field.message}`);
   }
   return [...lines, ...strays].join("\n");
 }
 
-function describeProperty(key: string): string {
-  return key === "etag" ? "etag (deployed by something else)" : key;
+/** The report as one JSON document for CI; its shape is stable (the README describes it). */
+export function driftJson(report: DriftReport): string {
+  const document = {
+    drift: hasDrift(report),
+    resources: report.drifted.map((r) => ({
+      urn: r.urn,
+      type: r.type,
+      name: r.name,
+      change: r.op,
+      fields: r.fields.map(({ path, change, replaces, message }) => ({ path, change, replaces, message })),
+    })),
+    strays: (report.strays ?? []).map(({ namespace, name, owner, kind, declared }) => ({ namespace, name, owner, kind, declared })),
+  };
+  return JSON.stringify(document, null, 2);
 }
 
 /** Runs `pulumi preview --refresh --json` in `cwd` (inheriting the environment) and reports drift. */
@@ -116,7 +107,7 @@ export async function detectDrift(options: { cwd: string; stack?: string; pulumi
   if (code !== 0 && errors.length > 0) {
     throw new Error(`pulumi preview --refresh failed:\n${errors.map((d) => d.message ?? "").join("\n")}`);
   }
-  const report = await driftFromPreview(preview);
+  const report = driftFromPreview(preview);
   const scope = scopeFromPreview(preview.steps ?? []);
   if (scope.namespaces.length > 0) {
     await loadStackCredentials(options);

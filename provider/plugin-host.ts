@@ -8,6 +8,7 @@
  * Read arrives without one for a
  * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
  * A Read that finds nothing returns no properties, so an import of a missing resource says it does not exist;
+ * Diff answers with the changed fields as well (engine-diff.ts), so `pulumi preview --diff` and drift name them;
  * GetSchema answers import-schema.ts, so `pulumi import` prints code; our errors are printed once
  * (dropAnsweredErrorLines).
  * Everything else is the stock host, unchanged, started faster (compile-cache.ts, lazy-closure-deps.ts).
@@ -15,6 +16,8 @@
 import { enableCompileCache } from "./compile-cache";
 import "./lazy-closure-deps";
 import path from "node:path";
+import { diffResponse, engineDiff } from "./engine-diff";
+import type { KeyedDiff } from "./resources/resource-kit";
 
 interface StructLike {
   toJavaScript(): Record<string, unknown>;
@@ -30,6 +33,12 @@ interface ReadRequestLike {
   setProperties(value: unknown): void;
   getInputs?(): StructLike | undefined;
   setInputs?(value: unknown): void;
+}
+interface DiffRequestLike {
+  getUrn(): string;
+  getId(): string;
+  getOlds(): StructLike;
+  getNews(): StructLike;
 }
 type Handler = (call: { request: ReadRequestLike }, callback: (...args: unknown[]) => void) => unknown;
 
@@ -70,6 +79,25 @@ function main(): void {
           }
           callback(error, response, ...rest);
         });
+      };
+    }
+    const diff = impl.diff;
+    if (typeof diff === "function") {
+      // The stock host passes on only whether anything changed and what replaces: ours names each changed field.
+      impl.diff = async function (this: unknown, call, callback) {
+        const req = call.request as unknown as DiffRequestLike;
+        const kind = kindOfUrn(req.getUrn());
+        if (!kind) return diff.call(this, call, callback);
+        try {
+          const olds = req.getOlds().toJavaScript();
+          const { handler } = require("./dynamic") as typeof import("./dynamic");
+          const result = (await handler(kind).diff!(req.getId(), olds, req.getNews().toJavaScript())) as KeyedDiff;
+          callback(undefined, diffResponse(fromPulumi("@pulumi/pulumi/proto/provider_pb"), engineDiff(result, olds)));
+        } catch (error) {
+          console.error(`${error}: ${(error as Error).stack}`);
+          callback(error);
+        }
+        return undefined;
       };
     }
     if (typeof impl.getSchema === "function") {

@@ -51,7 +51,7 @@ export function entryChanges(
 
 /**
  * A list of named items (bindings) compared by name, whatever their order: an item the program adds or changes is
- * named by its index in the program, one it no longer has by its index in the state.
+ * named by its index in the program, one it no longer has by its index in the state (the engine's convention).
  */
 export function namedItemChanges(root: string, olds: readonly unknown[], news: readonly unknown[]): FieldChange[] {
   const nameOf = (item: unknown) => String((item as { name?: unknown } | null)?.name);
@@ -63,10 +63,13 @@ export function namedItemChanges(root: string, olds: readonly unknown[], news: r
     if (!oldByName.has(name)) changes.push({ path: propertyPath(root, index), kind: "add" });
     else if (!deepEqual(oldByName.get(name), item)) changes.push({ path: propertyPath(root, index), kind: "update" });
   });
-  olds.forEach((item, index) => {
-    if (!newNames.has(nameOf(item))) changes.push({ path: propertyPath(root, index), kind: "delete" });
-  });
-  return changes;
+  const named = new Set(changes.map((change) => change.path));
+  const deletes = olds.flatMap((item, index) =>
+    newNames.has(nameOf(item)) ? [] : [{ path: propertyPath(root, index), kind: "delete" as const }],
+  );
+  // The engine keys its detailed diff by path: an index both deleted and added or changed is named as the whole list.
+  if (deletes.some((change) => named.has(change.path))) return [{ path: root, kind: "update" }];
+  return [...changes, ...deletes];
 }
 
 /** The diff's fields; a diff that names top-level keys only has each as a whole-property update. */

@@ -65,7 +65,9 @@ describe.each(Object.keys(CLIS) as Array<keyof typeof CLIS>)("%s", (cli) => {
 
 describe("argument parsing", () => {
   it("wfp-drift", () => {
-    expect(parseDriftArgs(["--cwd", "x", "--stack", "dev"])).toEqual({ help: false, cwd: "x", stack: "dev" });
+    expect(parseDriftArgs(["--cwd", "x", "--stack", "dev"])).toEqual({ help: false, cwd: "x", stack: "dev", format: "text" });
+    expect(parseDriftArgs(["--format", "json"])).toMatchObject({ help: false, format: "json" });
+    expect(parseDriftArgs(["--format", "yaml"])).toEqual({ error: '--format must be text or json, not "yaml"' });
     expect(parseDriftArgs(["extra"])).toEqual({ error: expect.stringMatching(/positional/) });
   });
 

@@ -135,6 +135,9 @@ describe("UserScript diff", () => {
       { path: "bindings[0]", kind: "delete" },
     ]);
     expect(diffUserScript(live, { ...i, bindings: UNKNOWN as unknown as [] }).fields).toEqual([{ path: "bindings", kind: "update" }]);
+    // One index both added (in the program's list) and deleted (in the state's): the list as a whole.
+    const swapped = inputs({ bindings: [{ name: "NEW", type: "plain_text", text: "n" }] });
+    expect(diffUserScript(outputsOf(inputs()), swapped).fields).toEqual([{ path: "bindings", kind: "update" }]);
   });
 
   it("namespace, name and account changes replace", () => {

@@ -1,81 +1,190 @@
 import { describe, expect, it } from "vitest";
-import { driftFromPreview, formatDrift, hasDrift } from "../../provider/drift";
+import { type DriftReport, driftFromPreview, driftJson, formatDrift, hasDrift } from "../../provider/drift";
+import { parsePath } from "../../provider/drift-fields";
 import { classifyStrays, scopeFromPreview } from "../../provider/drift-strays";
 
 const urn = (type: string, name: string) => `urn:pulumi:dev::wfp-platform::${type}::${name}`;
 
 describe("drift report from pulumi preview --json", () => {
-  it("lists repairs with the properties that differ and ignores providers and unchanged resources", async () => {
-    const report = await driftFromPreview({
-      changeSummary: { same: 3, update: 1, create: 1 },
+  const TENANT = "pulumi-nodejs:dynamic/wfp:Tenant";
+  /** A Tenant's step as the JSON preview shows it: secret values (and the hashes output) masked. */
+  const tenantStep = (
+    name: string,
+    detailedDiff: Record<string, { kind: string }>,
+    over: { stored?: Record<string, unknown>; program?: Record<string, unknown>; live?: Record<string, unknown> } = {},
+  ) => {
+    const inputs = { namespace: "ns", name, tags: [`tenant-${name}`], secrets: "[secret]", secretNames: ["STRIPE_KEY", "WEBHOOK_SECRET"] };
+    return {
+      op: "update",
+      urn: urn(TENANT, name),
+      detailedDiff,
+      diffReasons: [...new Set(Object.keys(detailedDiff).map((p) => p.split(/[.[]/)[0]))],
+      oldState: {
+        type: TENANT,
+        inputs: { ...inputs, ...over.stored },
+        outputs: { ...inputs, secrets: undefined, secretHashes: "[secret]", etag: "theirs", deployedEtag: "ours", ...over.live },
+      },
+      newState: { type: TENANT, inputs: { ...inputs, ...over.program } },
+    };
+  };
+  const fieldsOf = (report: DriftReport, name: string) =>
+    report.drifted.find((r) => r.name === name)?.fields.map((f) => `${f.path}: ${f.message}`);
+
+  it("names each field of every drift kind the platform stack meets, and nothing that did not change", () => {
+    const report = driftFromPreview({
+      changeSummary: { same: 1, update: 5, create: 2 },
       steps: [
-        { op: "same", urn: urn("pulumi-nodejs:dynamic/wfp:DispatchNamespace", "ns") },
+        { op: "same", urn: urn("pulumi-nodejs:dynamic/wfp:KvNamespace", "routes-ns") },
         { op: "update", urn: urn("pulumi:providers:pulumi-nodejs", "default"), newState: { type: "pulumi:providers:pulumi-nodejs" } },
+        // Its code replaced through the API; the same for another deploy with other assets.
+        tenantStep("multi", { etag: { kind: "update" } }, { stored: { secretNames: [] }, program: { secretNames: [] } }),
+        tenantStep("billing", { "secrets.STRIPE_KEY": { kind: "add" } }),
+        tenantStep("tagged", { tags: { kind: "update" } }, { live: { tags: ["tenant-tagged", "plan-free", "team-red"] } }),
         {
           op: "update",
-          urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "acme"),
-          oldState: { type: "pulumi-nodejs:dynamic/wfp:UserScript", outputs: { tags: ["x"], name: "acme", __provider: "a" } },
-          newState: { type: "pulumi-nodejs:dynamic/wfp:UserScript", inputs: { tags: ["tenant-acme"], name: "acme", __provider: "b" } },
+          urn: urn("pulumi-nodejs:dynamic/wfp:KvEntries", "routes"),
+          detailedDiff: { 'entries["tenant:multi"]': { kind: "add" } },
+          oldState: {
+            type: "pulumi-nodejs:dynamic/wfp:KvEntries",
+            inputs: { namespaceId: "n", entries: { "tenant:multi": "{}", "tenant:site": "{}" } },
+            outputs: { namespaceId: "n", hashes: { "tenant:site": "h" } },
+          },
+          newState: {
+            type: "pulumi-nodejs:dynamic/wfp:KvEntries",
+            inputs: { namespaceId: "n", entries: { "tenant:multi": "{}", "tenant:site": "{}" } },
+          },
         },
+        { op: "create", urn: urn(TENANT, "doomed"), newState: { type: TENANT, inputs: { namespace: "ns", name: "doomed" } } },
         {
           op: "create",
-          urn: urn("pulumi-nodejs:dynamic/wfp:ScriptSecret", "globex-STRIPE_KEY"),
-          newState: { type: "pulumi-nodejs:dynamic/wfp:ScriptSecret" },
+          urn: urn("pulumi-nodejs:dynamic/wfp:DispatchNamespace", "platform"),
+          newState: { type: "pulumi-nodejs:dynamic/wfp:DispatchNamespace" },
         },
       ],
     });
-    expect(report.drifted).toEqual([
-      {
-        urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "acme"),
-        op: "update",
-        type: "pulumi-nodejs:dynamic/wfp:UserScript",
-        name: "acme",
-        properties: ["tags"],
-      },
-      {
-        urn: urn("pulumi-nodejs:dynamic/wfp:ScriptSecret", "globex-STRIPE_KEY"),
-        op: "create",
-        type: "pulumi-nodejs:dynamic/wfp:ScriptSecret",
-        name: "globex-STRIPE_KEY",
-        properties: [],
-      },
+    expect(report.drifted.map((r) => `${r.op} ${r.name}`)).toEqual([
+      "update multi",
+      "update billing",
+      "update tagged",
+      "update routes",
+      "create doomed",
+      "create platform",
     ]);
-    const text = formatDrift(report);
-    expect(text).toContain('UserScript "acme" update: tags');
-    expect(text).toContain('ScriptSecret "globex-STRIPE_KEY" missing (deleted out of band)');
+    expect(fieldsOf(report, "multi")).toEqual(["etag: deployed by something else"]);
+    expect(fieldsOf(report, "billing")).toEqual(["secrets.STRIPE_KEY: deleted out of band"]);
+    expect(fieldsOf(report, "tagged")).toEqual(["tags: changed out of band"]);
+    expect(fieldsOf(report, "routes")).toEqual(['entries["tenant:multi"]: deleted out of band']);
+    expect(fieldsOf(report, "doomed")).toEqual([]);
+    expect(formatDrift(report)).toBe(
+      [
+        "Drift in 6 resource(s):",
+        '  Tenant "multi" update',
+        "    etag: deployed by something else",
+        '  Tenant "billing" update',
+        "    secrets.STRIPE_KEY: deleted out of band",
+        '  Tenant "tagged" update',
+        "    tags: changed out of band",
+        '  KvEntries "routes" update',
+        '    entries["tenant:multi"]: deleted out of band',
+        '  Tenant "doomed" missing (deleted out of band)',
+        '  DispatchNamespace "platform" missing (deleted out of band)',
+      ].join("\n"),
+    );
   });
 
-  it("names only the properties our resources' diff finds, never module content or secrets", async () => {
-    const inputs = {
-      namespace: "ns",
-      name: "s",
-      mainModule: "index.js",
-      compatibilityDate: "2025-01-01",
-      modules: [{ name: "index.js", type: "application/javascript+module", content: "x", sha256: "h1" }],
-      tags: ["tenant-s"],
-      assets: "[secret]",
-    };
-    const outputs = {
-      ...inputs,
-      assets: undefined,
-      assetsDigest: "d1",
-      modules: [{ name: "index.js", type: "application/javascript+module", sha256: "h1" }],
-      tags: ["tenant-s", "hacked"],
-      etag: "theirs",
-      deployedEtag: "ours",
-    };
-    const type = "pulumi-nodejs:dynamic/wfp:UserScript";
-    const report = await driftFromPreview({
-      steps: [{ op: "update", urn: urn(type, "s"), oldState: { type, outputs }, newState: { type, inputs } }],
+  it("tells a change of the program since the last up from one made out of band", () => {
+    const binding = (name: string, text: string) => ({ name, type: "plain_text", text });
+    const stored = { bindings: [binding("A", "a"), binding("B", "b"), binding("E", "e")], compatibilityDate: "2025-01-01" };
+    const step = tenantStep(
+      "acme",
+      {
+        "bindings[0]": { kind: "delete" },
+        "bindings[1]": { kind: "update" },
+        "bindings[2]": { kind: "add" },
+        "bindings[3]": { kind: "delete" },
+        compatibilityDate: { kind: "update" },
+        "secrets.NEW": { kind: "add" },
+        "secrets.STRIPE_KEY": { kind: "update" },
+        "secrets.WEBHOOK_SECRET": { kind: "delete" },
+        name: { kind: "update-replace" },
+      },
+      {
+        stored,
+        // Live, in another order: C added and B changed out of band.
+        live: { bindings: [binding("C", "c"), binding("A", "a"), binding("B", "changed"), binding("E", "e")] },
+        // The program: E removed, D added.
+        program: {
+          ...stored,
+          name: "acme2",
+          bindings: [binding("A", "a"), binding("B", "b"), binding("D", "d")],
+          compatibilityDate: "2025-06-01",
+          secretNames: ["NEW", "STRIPE_KEY"],
+        },
+      },
+    );
+    expect(fieldsOf(driftFromPreview({ steps: [step] }), "acme")).toEqual([
+      "bindings[0]: added out of band (C)",
+      "bindings[1]: changed out of band (B)",
+      "bindings[2]: added in the program (D)",
+      "bindings[3]: removed from the program (E)",
+      "compatibilityDate: changed in the program",
+      "name: changed in the program; replaces the resource",
+      "secrets.NEW: added in the program",
+      "secrets.STRIPE_KEY: changed in the program",
+      "secrets.WEBHOOK_SECRET: removed from the program",
+    ]);
+  });
+
+  it("a tenant without secrets whose script was redeployed names etag only (masked hashes compare nothing)", () => {
+    const step = tenantStep(
+      "blog",
+      { etag: { kind: "update" } },
+      { stored: { secrets: {}, secretNames: [] }, program: { secrets: {}, secretNames: [] } },
+    );
+    expect(formatDrift(driftFromPreview({ steps: [step] }))).toBe(
+      ["Drift in 1 resource(s):", '  Tenant "blog" update', "    etag: deployed by something else"].join("\n"),
+    );
+  });
+
+  it("words a masked value's change without guessing who made it", () => {
+    const step = tenantStep(
+      "acme",
+      { "limits.cpuMs": { kind: "update" } },
+      { stored: { limits: "[secret]" }, program: { limits: "[secret]" } },
+    );
+    expect(fieldsOf(driftFromPreview({ steps: [step] }), "acme")).toEqual(["limits.cpuMs: differs from the program"]);
+  });
+
+  it("as JSON for CI: each resource with its change and fields, and the strays", () => {
+    const report = driftFromPreview({ steps: [tenantStep("billing", { "secrets.STRIPE_KEY": { kind: "add" } })] });
+    expect(
+      JSON.parse(driftJson({ ...report, strays: [{ namespace: "ns", name: "x", owner: "", kind: "unowned", declared: false }] })),
+    ).toEqual({
+      drift: true,
+      resources: [
+        {
+          urn: urn(TENANT, "billing"),
+          type: TENANT,
+          name: "billing",
+          change: "update",
+          fields: [{ path: "secrets.STRIPE_KEY", change: "add", replaces: false, message: "deleted out of band" }],
+        },
+      ],
+      strays: [{ namespace: "ns", name: "x", owner: "", kind: "unowned", declared: false }],
     });
-    expect(report.drifted[0].properties).toEqual(["etag", "tags"]);
-    expect(formatDrift(report)).toContain('UserScript "s" update: etag (deployed by something else), tags');
+    expect(JSON.parse(driftJson({ drifted: [], summary: {}, strays: [] }))).toEqual({ drift: false, resources: [], strays: [] });
   });
 
-  it("reports a clean stack as no drift", async () => {
-    const report = await driftFromPreview({ steps: [{ op: "same", urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "a") }] });
+  it("reports a clean stack as no drift", () => {
+    const report = driftFromPreview({ steps: [{ op: "same", urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "a") }] });
     expect(report.drifted).toEqual([]);
     expect(formatDrift(report)).toMatch(/^No drift/);
+  });
+
+  it("parses the property paths the engine uses", () => {
+    expect(parsePath('entries["tenant:a"]')).toEqual(["entries", "tenant:a"]);
+    expect(parsePath("bindings[2].text")).toEqual(["bindings", 2, "text"]);
+    expect(parsePath("secrets.STRIPE_KEY")).toEqual(["secrets", "STRIPE_KEY"]);
   });
 });
 

@@ -37,3 +37,53 @@ describe("the schema pulumi import's code generation gets", () => {
     expect(Object.keys(schema.resources["pulumi-nodejs:dynamic/wfp:ScriptSecret"].inputProperties)).not.toContain("text");
   });
 });
+
+describe("the diff the plugin host hands to the engine", () => {
+  it("carries each changed field as the detailed diff and the changed keys as the diff's reasons", async () => {
+    const proto = await import("@pulumi/pulumi/proto/provider_pb");
+    const { diffResponse, engineDiff } = await import("../../provider/engine-diff");
+    const diff = engineDiff(
+      {
+        changes: true,
+        replaces: ["name"],
+        deleteBeforeReplace: false,
+        changedKeys: ["etag", "secrets", "name"],
+        fields: [
+          { path: "etag", kind: "update" },
+          { path: "secrets.STRIPE_KEY", kind: "add" },
+          { path: "name", kind: "update" },
+        ],
+      },
+      { etag: "theirs", name: "old", __provider: "x" },
+    );
+    const response = (diffResponse(proto as never, diff) as InstanceType<typeof proto.DiffResponse>).toObject();
+    expect(response).toMatchObject({
+      changes: proto.DiffResponse.DiffChanges.DIFF_SOME,
+      replacesList: ["name"],
+      diffsList: ["etag", "secrets", "name"],
+      hasdetaileddiff: true,
+    });
+    const { Kind } = proto.PropertyDiff;
+    expect(Object.fromEntries(response.detaileddiffMap)).toEqual({
+      etag: { kind: Kind.UPDATE, inputdiff: false },
+      // The outputs hold no `secrets` (hashes only): the engine shows the old value from the stored inputs.
+      "secrets.STRIPE_KEY": { kind: Kind.ADD, inputdiff: true },
+      name: { kind: Kind.UPDATE_REPLACE, inputdiff: false },
+    });
+  });
+
+  it("says nothing changed, with no field, for a clean diff; a diff without fields names its keys", async () => {
+    const proto = await import("@pulumi/pulumi/proto/provider_pb");
+    const { diffResponse, engineDiff } = await import("../../provider/engine-diff");
+    const clean = diffResponse(proto as never, engineDiff({ changes: false, replaces: [], changedKeys: [] }, {}));
+    expect((clean as InstanceType<typeof proto.DiffResponse>).toObject()).toMatchObject({
+      changes: proto.DiffResponse.DiffChanges.DIFF_NONE,
+      diffsList: [],
+      detaileddiffMap: [],
+      hasdetaileddiff: true,
+    });
+    expect(engineDiff({ changes: true, changedKeys: ["service"] }, { service: "a" }).detailedDiff).toEqual({
+      service: { kind: "update", inputDiff: false },
+    });
+  });
+});

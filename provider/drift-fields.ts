@@ -1,0 +1,117 @@
+/**
+ * Words for each field a drifted resource's detailed diff names (`pulumi preview --refresh --json`): what
+ * happened to it, found by comparing three versions of the resource: its stored inputs (the program at the last
+ * `up`), its refreshed outputs (what is live) and the program now. A field the program has not changed since the
+ * last `up` changed out of band; one it has changed is a pending change of the program. Pure.
+ */
+import type { FieldChangeKind } from "./resources/field-changes";
+import { deepEqual } from "./validation";
+
+export interface DriftField {
+  /** The property path the provider's diff names: `etag`, `secrets.STRIPE_KEY`, `bindings[2]`, `entries["k"]`. */
+  path: string;
+  /** add: the program has it and the live resource not; delete: the reverse; update: both, differing. */
+  change: FieldChangeKind;
+  /** The update replaces the resource because of it. */
+  replaces: boolean;
+  message: string;
+}
+
+export interface StepStates {
+  detailedDiff?: Record<string, { kind?: string }>;
+  oldState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+  newState?: { inputs?: Record<string, unknown> };
+}
+
+/** The JSON preview shows a secret value as this placeholder: such values cannot be compared. */
+const MASKED = "[secret]";
+
+type Segment = string | number;
+
+/** `a.b["c:d"][2]` → ["a", "b", "c:d", 2]. */
+export function parsePath(path: string): Segment[] {
+  const segments: Segment[] = [];
+  for (const m of path.matchAll(/^([^.[]+)|\.([^.[]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    if (m[3] !== undefined) segments.push(Number(m[3]));
+    else if (m[4] !== undefined) segments.push(JSON.parse(m[4]) as string);
+    else segments.push((m[1] ?? m[2])!);
+  }
+  return segments;
+}
+
+const isMasked = (v: unknown): boolean =>
+  v === MASKED || (Array.isArray(v) ? v.some(isMasked) : v !== null && typeof v === "object" && Object.values(v).some(isMasked));
+
+const nameOf = (item: unknown): string | undefined => {
+  const name = (item as { name?: unknown } | null)?.name;
+  return typeof name === "string" ? name : undefined;
+};
+
+/**
+ * The value at a path. An index into a list of named items (bindings) is taken as the item's name, read from
+ * `reference` (the side the index was counted in), so lists in different orders compare item by item.
+ */
+function valueAt(props: unknown, segments: readonly Segment[], reference: unknown): unknown {
+  let value = props;
+  let ref = reference;
+  for (const segment of segments) {
+    if (value === MASKED) return MASKED;
+    const refItem = (ref as Record<string | number, unknown> | undefined)?.[segment];
+    const name = typeof segment === "number" ? nameOf(refItem) : undefined;
+    value =
+      name !== undefined && Array.isArray(value)
+        ? value.find((item) => nameOf(item) === name)
+        : (value as Record<string | number, unknown> | undefined)?.[segment];
+    ref = refItem;
+    if (value === undefined) return undefined;
+  }
+  return value;
+}
+
+/** Who changed the field: the program since the last `up`, or something else ("outside"); undefined when masked. */
+function origin(
+  change: FieldChangeKind,
+  segments: readonly Segment[],
+  step: StepStates,
+): { by: "program" | "outside" | undefined; item?: string } {
+  const stored = step.oldState?.inputs ?? {};
+  const program = step.newState?.inputs ?? {};
+  const live = step.oldState?.outputs ?? {};
+  // A secret's value is masked but its name is not: Tenant inputs list the names.
+  if (segments[0] === "secrets" && segments.length === 2) {
+    const name = String(segments[1]);
+    const had = (stored.secretNames as unknown[] | undefined)?.includes(name) ?? false;
+    // Values cannot be read back, so only a name gone since the last `up` can have changed out of band.
+    return { by: change === "add" && had ? "outside" : "program" };
+  }
+  const reference = change === "delete" ? live : program;
+  const item = typeof segments.at(-1) === "number" ? nameOf(valueAt(reference, segments, reference)) : undefined;
+  const before = valueAt(stored, segments, reference);
+  if (isMasked(before) || isMasked(valueAt(program, segments, reference))) return { by: undefined, item };
+  if (change === "delete") return { by: before === undefined ? "outside" : "program", item };
+  return { by: deepEqual(before, valueAt(program, segments, reference)) ? "outside" : "program", item };
+}
+
+const WORDS: Record<"program" | "outside" | "unknown", Record<FieldChangeKind, string>> = {
+  outside: { add: "deleted out of band", delete: "added out of band", update: "changed out of band" },
+  program: { add: "added in the program", delete: "removed from the program", update: "changed in the program" },
+  unknown: { add: "in the program, not live", delete: "live, not in the program", update: "differs from the program" },
+};
+
+/** Each field of a step's detailed diff, sorted by path, with what happened to it. */
+export function driftFields(step: StepStates): DriftField[] {
+  return Object.entries(step.detailedDiff ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([path, diff]) => {
+      const kind = diff.kind ?? "update";
+      const change = kind.replace(/-replace$/, "") as FieldChangeKind;
+      const replaces = kind.endsWith("-replace");
+      let message: string;
+      if (path === "etag") message = "deployed by something else";
+      else {
+        const { by, item } = origin(change, parsePath(path), step);
+        message = WORDS[by ?? "unknown"][change] + (item !== undefined ? ` (${item})` : "");
+      }
+      return { path, change, replaces, message: replaces ? `${message}; replaces the resource` : message };
+    });
+}
