@@ -40,11 +40,12 @@ const REPAIR_OPS = new Set(["update", "create", "delete", "replace", "create-rep
 /** Builds a report from `pulumi preview --json` output. Pure. */
 export function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary?: Record<string, number> }): DriftReport {
   const drifted: DriftedResource[] = [];
-  for (const step of preview.steps ?? []) {
+  for (const step of withoutRefreshSteps(preview.steps ?? [])) {
     if (!REPAIR_OPS.has(step.op)) continue;
     const type = step.newState?.type ?? step.oldState?.type ?? step.type ?? "";
     if (type.startsWith("pulumi:providers:") || type === "pulumi:pulumi:Stack") continue;
-    if (step.op === "delete-replaced") continue; // reported by its create-replacement
+    // A replacement is three steps: reported once, by its create-replacement.
+    if (step.op === "delete-replaced" || step.op === "replace") continue;
     drifted.push({
       urn: step.urn,
       op: step.op === "create-replacement" ? "replace" : step.op,
@@ -54,6 +55,16 @@ export function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary
     });
   }
   return { drifted, summary: preview.changeSummary ?? {} };
+}
+
+/**
+ * A resource the refresh found changed or gone is listed twice: first as the refresh's own step (an update, its
+ * diff inverted: live against the last `up`; or a delete), then as the step the program's run plans, which says
+ * what the next `up` does. A replacement's steps (create-replacement, replace, delete-replaced) are all kept.
+ */
+function withoutRefreshSteps(steps: readonly PreviewStep[]): PreviewStep[] {
+  const lastIndex = new Map(steps.map((step, index) => [step.urn, index]));
+  return steps.filter((step, index) => !(step.op === "update" || step.op === "delete") || lastIndex.get(step.urn) === index);
 }
 
 const OP_WORDS: Record<string, string> = {

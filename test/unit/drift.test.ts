@@ -175,6 +175,24 @@ describe("drift report from pulumi preview --json", () => {
     expect(JSON.parse(driftJson({ drifted: [], summary: {}, strays: [] }))).toEqual({ drift: false, resources: [], strays: [] });
   });
 
+  it("reports a resource the refresh found changed or gone once, as the program's step plans its repair", () => {
+    const billing = tenantStep("billing", { "secrets.STRIPE_KEY": { kind: "add" } });
+    // The refresh's own steps come first: its diff inverted (live against the last up), or a delete.
+    const refreshed = { ...billing, detailedDiff: { "secrets.STRIPE_KEY": { kind: "delete" } } };
+    const gone = { op: "delete", urn: urn(TENANT, "doomed"), oldState: { type: TENANT } };
+    const doomed = { op: "create", urn: urn(TENANT, "doomed"), newState: { type: TENANT } };
+    const renamed = ["create-replacement", "replace", "delete-replaced"].map((op) => ({
+      ...tenantStep("acme", { name: { kind: "update-replace" } }),
+      op,
+    }));
+    const report = driftFromPreview({ steps: [refreshed, gone, billing, doomed, ...renamed] });
+    expect(report.drifted.map((r) => `${r.op} ${r.name}: ${r.fields.map((f) => `${f.path} ${f.change}`).join(", ")}`)).toEqual([
+      "update billing: secrets.STRIPE_KEY add",
+      "create doomed: ",
+      "replace acme: name update",
+    ]);
+  });
+
   it("reports a clean stack as no drift", () => {
     const report = driftFromPreview({ steps: [{ op: "same", urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "a") }] });
     expect(report.drifted).toEqual([]);
