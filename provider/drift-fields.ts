@@ -19,6 +19,9 @@ export interface DriftField {
 
 export interface StepStates {
   detailedDiff?: Record<string, { kind?: string }>;
+  /** The changed keys, for a provider that gives no detailed diff. */
+  diffReasons?: string[];
+  replaceReasons?: string[];
   oldState?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
   newState?: { inputs?: Record<string, unknown> };
 }
@@ -98,9 +101,12 @@ const WORDS: Record<"program" | "outside" | "unknown", Record<FieldChangeKind, s
   unknown: { add: "in the program, not live", delete: "live, not in the program", update: "differs from the program" },
 };
 
-/** Each field of a step's detailed diff, sorted by path, with what happened to it. */
+/** Each field of a step's detailed diff (else its changed keys), sorted by path, with what happened to it. */
 export function driftFields(step: StepStates): DriftField[] {
-  return Object.entries(step.detailedDiff ?? {})
+  const replaced = new Set(step.replaceReasons ?? []);
+  const keys = [...new Set([...(step.diffReasons ?? []), ...replaced])];
+  const detailed = step.detailedDiff ?? Object.fromEntries(keys.map((k) => [k, { kind: replaced.has(k) ? "update-replace" : "update" }]));
+  return Object.entries(detailed)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([path, diff]) => {
       const kind = diff.kind ?? "update";

@@ -193,6 +193,22 @@ describe("drift report from pulumi preview --json", () => {
     ]);
   });
 
+  it("names the changed keys of a provider that gives no detailed diff", () => {
+    const type = "aws:s3/bucket:Bucket";
+    const step = {
+      op: "replace",
+      urn: urn(type, "b"),
+      diffReasons: ["tags"],
+      replaceReasons: ["bucket"],
+      oldState: { type, inputs: { bucket: "a", tags: { x: "1" } }, outputs: { bucket: "a", tags: { x: "2" } } },
+      newState: { type, inputs: { bucket: "b", tags: { x: "1" } } },
+    };
+    expect(driftFromPreview({ steps: [{ ...step, op: "create-replacement" }] }).drifted[0].fields).toEqual([
+      { path: "bucket", change: "update", replaces: true, message: "changed in the program; replaces the resource" },
+      { path: "tags", change: "update", replaces: false, message: "changed out of band" },
+    ]);
+  });
+
   it("reports a clean stack as no drift", () => {
     const report = driftFromPreview({ steps: [{ op: "same", urn: urn("pulumi-nodejs:dynamic/wfp:UserScript", "a") }] });
     expect(report.drifted).toEqual([]);
