@@ -34,9 +34,9 @@ type Segment = string | number;
 /** `a.b["c:d"][2]` → ["a", "b", "c:d", 2]. */
 export function parsePath(path: string): Segment[] {
   const segments: Segment[] = [];
-  for (const m of path.matchAll(/^([^.[]+)|\.([^.[]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+  for (const m of path.matchAll(/^([^.[]+)|\.([^.[]+)|\[(\d+)\]|\["((?:\\"|[^"])*)"\]/g)) {
     if (m[3] !== undefined) segments.push(Number(m[3]));
-    else if (m[4] !== undefined) segments.push(JSON.parse(m[4]) as string);
+    else if (m[4] !== undefined) segments.push(m[4].replaceAll('\\"', '"'));
     else segments.push((m[1] ?? m[2])!);
   }
   return segments;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type DriftReport, driftFromPreview, driftJson, formatDrift, hasDrift } from "../../provider/drift";
 import { parsePath } from "../../provider/drift-fields";
+import { entryChanges, propertyPath } from "../../provider/resources/field-changes";
 import { classifyStrays, scopeFromPreview } from "../../provider/drift-strays";
 
 const urn = (type: string, name: string) => `urn:pulumi:dev::wfp-platform::${type}::${name}`;
@@ -215,7 +216,12 @@ describe("drift report from pulumi preview --json", () => {
     expect(formatDrift(report)).toMatch(/^No drift/);
   });
 
-  it("parses the property paths the engine uses", () => {
+  it("writes and parses property paths as the engine does, and names a map whose key it cannot write as a whole", () => {
+    for (const key of ["tenant:a", 'say "hi"', "a.b[0]", "PLAIN"])
+      expect(parsePath(propertyPath("entries", key))).toEqual(["entries", key]);
+    expect(propertyPath("entries", 'say "hi"')).toBe('entries["say \\"hi\\""]');
+    expect(entryChanges("entries", { "a\\b": "1", c: "1" }, { "a\\b": "2", c: "1" })).toEqual([{ path: "entries", kind: "update" }]);
+    expect(entryChanges("entries", { "a\\b": "1" }, { "a\\b": "1" })).toEqual([]);
     expect(parsePath('entries["tenant:a"]')).toEqual(["entries", "tenant:a"]);
     expect(parsePath("bindings[2].text")).toEqual(["bindings", 2, "text"]);
     expect(parsePath("secrets.STRIPE_KEY")).toEqual(["secrets", "STRIPE_KEY"]);
