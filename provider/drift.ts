@@ -35,7 +35,8 @@ interface PreviewStep extends StepStates {
   newState?: StepStates["newState"] & { type?: string };
 }
 
-const REPAIR_OPS = new Set(["update", "create", "delete", "replace", "create-replacement", "delete-replaced"]);
+/** The steps that repair drift; a replacement (create-replacement, replace, delete-replaced) counts once. */
+const REPAIR_OPS = new Set(["update", "create", "delete", "create-replacement"]);
 
 /** Builds a report from `pulumi preview --json` output. Pure. */
 export function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary?: Record<string, number> }): DriftReport {
@@ -44,8 +45,6 @@ export function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary
     if (!REPAIR_OPS.has(step.op)) continue;
     const type = step.newState?.type ?? step.oldState?.type ?? step.type ?? "";
     if (type.startsWith("pulumi:providers:") || type === "pulumi:pulumi:Stack") continue;
-    // A replacement is three steps: reported once, by its create-replacement.
-    if (step.op === "delete-replaced" || step.op === "replace") continue;
     drifted.push({
       urn: step.urn,
       op: step.op === "create-replacement" ? "replace" : step.op,
@@ -60,7 +59,7 @@ export function driftFromPreview(preview: { steps?: PreviewStep[]; changeSummary
 /**
  * A resource the refresh found changed or gone is listed twice: first as the refresh's own step (an update, its
  * diff inverted: live against the last `up`; or a delete), then as the step the program's run plans, which says
- * what the next `up` does. A replacement's steps (create-replacement, replace, delete-replaced) are all kept.
+ * what the next `up` does: only the latter is kept.
  */
 function withoutRefreshSteps(steps: readonly PreviewStep[]): PreviewStep[] {
   const lastIndex = new Map(steps.map((step, index) => [step.urn, index]));
