@@ -90,9 +90,11 @@ function origin(
   const reference = change === "delete" ? live : program;
   const item = typeof segments.at(-1) === "number" ? nameOf(valueAt(reference, segments, reference)) : undefined;
   const before = valueAt(stored, segments, reference);
-  if (isMasked(before) || isMasked(valueAt(program, segments, reference))) return { by: undefined, item };
+  const now = valueAt(program, segments, reference);
+  if (isMasked(before) || isMasked(now)) return { by: undefined, item };
+  // Live but not in the program: ours at the last `up` (the program dropped it), or put there by something else.
   if (change === "delete") return { by: before === undefined ? "outside" : "program", item };
-  return { by: deepEqual(before, valueAt(program, segments, reference)) ? "outside" : "program", item };
+  return { by: deepEqual(before, now) ? "outside" : "program", item };
 }
 
 const WORDS: Record<"program" | "outside" | "unknown", Record<FieldChangeKind, string>> = {
