@@ -78,6 +78,19 @@ function runDrift(project: PulumiProject): Promise<{ code: number; output: strin
   });
 }
 
+/** The field lines wfp-drift prints under a resource's line (`  Tenant "x" update`); fails when the line is missing. */
+function fieldsUnder(output: string, resource: string): string[] {
+  const lines = output.split("\n");
+  const at = lines.indexOf(`  ${resource}`);
+  expect(at, output).toBeGreaterThanOrEqual(0);
+  const fields: string[] = [];
+  for (const line of lines.slice(at + 1)) {
+    if (!line.startsWith("    ")) break;
+    fields.push(line.trim());
+  }
+  return fields;
+}
+
 // One scenario: each step builds on the last, so the order holds under --sequence.shuffle.
 describe("the platform stack through the real engine", { shuffle: false }, () => {
   let em: TestEmulator;
@@ -273,17 +286,25 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect((await em.api("DELETE", `${kvBase()}/values/tenant:multi`)).status).toBe(200);
     expect(await through("doomed")).toMatchObject({ status: 404, text: 'No tenant "doomed"\n' });
 
-    const preview = await project.preview(["--refresh", "--expect-no-changes"]);
+    const preview = await project.preview(["--refresh", "--expect-no-changes", "--diff"]);
     expect(preview.code, preview.output).not.toBe(0);
+    // The planned updates name the drifted fields (the provider's detailed diff), not only the refresh's outputs.
+    for (const field of [
+      /~ secrets: \{\s*\+ STRIPE_KEY: \[secret\]/,
+      /~ entries: \{\s*\+ tenant:multi/,
+      /\+ owner: "wfp-owner=platform\/dev"/,
+    ])
+      expect(preview.output).toMatch(field);
 
     const drift = await runDrift(project);
     expect(drift.code, drift.output).toBe(1);
-    expect(drift.output).toMatch(/Tenant "multi" update/);
-    expect(drift.output).toMatch(/Tenant "billing" update: secretNames/);
-    expect(drift.output).toMatch(/Tenant "tagged" update.*tags/);
-    expect(drift.output).toMatch(/Tenant "site" update/);
+    expect(fieldsUnder(drift.output, 'Tenant "multi" update')).toEqual(["etag: deployed by something else"]);
+    expect(fieldsUnder(drift.output, 'Tenant "billing" update')).toEqual(["secrets.STRIPE_KEY: deleted out of band"]);
+    expect(fieldsUnder(drift.output, 'Tenant "tagged" update')).toEqual(["owner: changed out of band", "tags: changed out of band"]);
+    // The other tool's deploy set no limits: the plan's CPU limit is gone too.
+    expect(fieldsUnder(drift.output, 'Tenant "site" update')).toEqual(["etag: deployed by something else", "limits: changed out of band"]);
     expect(drift.output).toMatch(/Tenant "doomed" missing/);
-    expect(drift.output).toMatch(/KvEntries "routes" update/);
+    expect(fieldsUnder(drift.output, 'KvEntries "routes" update')).toEqual(['entries["tenant:multi"]: deleted out of band']);
     expect(drift.output).not.toMatch(/WEBHOOK_SECRET|"platform"/);
 
     const repair = await project.up(["--refresh"]);
