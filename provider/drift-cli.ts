@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `wfp-drift [--cwd DIR] [--stack NAME] [--format text|json]`: prints each drifted resource and what changed, and the scripts in the
- * stack's namespaces its state does not hold; exits 1 on either, 2 when the preview itself fails or the arguments
- * are wrong, 0 when the stack matches its program.
+ * `wfp-drift [--cwd DIR] [--stack NAME] [--format text|json]`: prints each drifted resource and what changed, and
+ * the scripts in the stack's namespaces its state does not hold; exits 1 on either, 2 when the preview itself fails
+ * or the arguments are wrong, 0 when the stack matches its program.
  */
 import { parseArgs } from "node:util";
 import { detectDrift, driftJson, formatDrift, hasDrift } from "./drift";

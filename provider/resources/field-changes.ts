@@ -76,7 +76,7 @@ export function namedItemChanges(root: string, olds: readonly unknown[], news: r
   return [...changes, ...deletes];
 }
 
-/** The diff's fields; a diff that names top-level keys only has each as a whole-property update. */
+/** The diff's fields; a diff that names none (or only top-level keys) has each changed key as a whole-property update. */
 export function fieldsOf(diff: KeyedDiff): FieldChange[] {
-  return diff.fields ?? diff.changedKeys.map((path) => ({ path, kind: "update" }));
+  return diff.fields?.length ? diff.fields : diff.changedKeys.map((path) => ({ path, kind: "update" }));
 }

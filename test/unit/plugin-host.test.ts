@@ -85,5 +85,7 @@ describe("the diff the plugin host hands to the engine", () => {
     expect(engineDiff({ changes: true, changedKeys: ["service"] }, { service: "a" }).detailedDiff).toEqual({
       service: { kind: "update", inputDiff: false },
     });
+    // A change is never passed on with nothing named.
+    expect(engineDiff({ changes: true, changedKeys: ["secretNames"], fields: [] }, { secretNames: [] }).diffs).toEqual(["secretNames"]);
   });
 });
