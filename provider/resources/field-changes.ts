@@ -6,7 +6,6 @@
  * (or by digest) is one path.
  */
 import { deepEqual } from "../validation";
-import type { KeyedDiff } from "./resource-kit";
 
 /** add: the program has it and the resource does not; delete: the reverse; update: both have it, differing. */
 export type FieldChangeKind = "add" | "delete" | "update";
@@ -77,6 +76,6 @@ export function namedItemChanges(root: string, olds: readonly unknown[], news: r
 }
 
 /** The diff's fields; a diff that names none (or only top-level keys) has each changed key as a whole-property update. */
-export function fieldsOf(diff: KeyedDiff): FieldChange[] {
+export function fieldsOf(diff: { changedKeys: string[]; fields?: FieldChange[] }): FieldChange[] {
   return diff.fields?.length ? diff.fields : diff.changedKeys.map((path) => ({ path, kind: "update" }));
 }
