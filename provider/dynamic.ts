@@ -12,7 +12,7 @@ import { kvEntriesProvider } from "./resources/kv-entries";
 import { kvNamespaceProvider } from "./resources/kv-namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
 import { staticAssetsProvider } from "./resources/static-assets";
-import { tenantProvider } from "./resources/tenant-resource";
+import { tenantProvider } from "./resources/tenant/provider";
 import type { ResourceKind } from "./resources/resource-kit";
 import { userScriptProvider } from "./resources/user-script";
 import { workerProvider } from "./resources/worker";

@@ -23,7 +23,7 @@ import {
   type CheckFailure,
 } from "../validation";
 import { log } from "../log";
-import { claimScriptSecret, tenantManagingSecret } from "./tenant-claims";
+import { claimScriptSecret, tenantManagingSecret } from "./secret-claims";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 /** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */

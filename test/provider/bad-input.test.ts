@@ -17,7 +17,7 @@ import { MAX_SECRET_BYTES, scriptSecretProvider } from "../../provider/resources
 import { staticAssetsProvider } from "../../provider/resources/static-assets";
 import { MAX_MODULE_BYTES, userScriptProvider } from "../../provider/resources/user-script";
 import { workerProvider } from "../../provider/resources/worker";
-import { tenantProvider } from "../../provider/resources/tenant-resource";
+import { tenantProvider } from "../../provider/resources/tenant/provider";
 import { customHostnameProvider } from "../../provider/resources/hostnames/custom-hostname";
 import { workerDomainProvider } from "../../provider/resources/hostnames/worker-domain";
 import { workerRouteProvider } from "../../provider/resources/hostnames/worker-route";

@@ -5,9 +5,9 @@
  * is drift the next update puts back.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { tenantProvider, type TenantOutputs } from "../../provider/resources/tenant-resource";
-import type { TenantInputs } from "../../provider/resources/tenant-check";
-import { resetClaims } from "../../provider/resources/tenant-claims";
+import { tenantProvider, type TenantOutputs } from "../../provider/resources/tenant/provider";
+import type { TenantInputs } from "../../provider/resources/tenant/check";
+import { resetClaims } from "../../provider/resources/secret-claims";
 import { userScriptProvider as us, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
 import { workerProvider, type WorkerInputs, type WorkerOutputs } from "../../provider/resources/worker";
 import { startTestEmulator, type TestEmulator } from "../helpers/emulator";

@@ -9,9 +9,9 @@ import { beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 
 import { beginRun, endRun } from "../../provider/api/run-cache";
 import * as walk from "../../provider/assets/walk";
 import { scriptSecretProvider } from "../../provider/resources/script-secret";
-import { resetClaims } from "../../provider/resources/tenant-claims";
-import type { TenantInputs } from "../../provider/resources/tenant-check";
-import { tenantProvider as p, type TenantOutputs } from "../../provider/resources/tenant-resource";
+import { resetClaims } from "../../provider/resources/secret-claims";
+import type { TenantInputs } from "../../provider/resources/tenant/check";
+import { tenantProvider as p, type TenantOutputs } from "../../provider/resources/tenant/provider";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";

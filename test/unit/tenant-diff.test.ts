@@ -1,7 +1,7 @@
 /** Tenant's diff (pure): the script's diff plus its secrets, compared by hash only. */
 import { describe, expect, it } from "vitest";
-import type { TenantInputs } from "../../provider/resources/tenant-check";
-import { diffTenant, secretHashesOf, type TenantOutputs } from "../../provider/resources/tenant-resource";
+import type { TenantInputs } from "../../provider/resources/tenant/check";
+import { diffTenant, secretHashesOf, type TenantOutputs } from "../../provider/resources/tenant/provider";
 import { UNKNOWN } from "../../provider/validation";
 
 const inputs = (over: Partial<TenantInputs> = {}): TenantInputs => ({

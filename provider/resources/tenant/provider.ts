@@ -1,7 +1,7 @@
 /**
  * Tenant, provider side: one resource per customer, so one engine step (and one checkpoint save) per tenant.
  *
- * - check (tenant-check.ts): the script's inputs, the secrets, and the site's digest;
+ * - check (check.ts): the script's inputs, the secrets, and the site's digest;
  * - diff (pure): the script's diff, plus `secrets.<NAME>` for each secret whose value hash differs or that comes or goes;
  * - create: the assets session and missing buckets (with a site), then one script PUT carrying the secrets as
  *   `secret_text` bindings: 3 calls with a site, 1 without;
@@ -14,20 +14,20 @@
  *
  * State holds the secrets only as hashes (`secretHashes`, a secret output), never their values.
  */
-import { connect } from "../api/connect";
-import { operation } from "../api/errors";
-import type { ScriptRef } from "../api/scripts";
-import { deleteSecret, updateSecret } from "../api/secrets";
-import { containsUnknown, deepEqual, isUnknown } from "../validation";
-import { diffScript } from "./script/diff";
-import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
-import { deleteOwnedScript } from "./script/owner";
-import type { ScriptOutputs } from "./script/types";
-import { secretValueHash } from "./script-secret";
-import { checkTenant, type TenantInputs } from "./tenant-check";
-import { scriptSecretManages } from "./tenant-claims";
-import { entryChanges, type FieldChange, fieldsOf } from "./field-changes";
-import { defineProvider, type KeyedDiff } from "./resource-kit";
+import { connect } from "../../api/connect";
+import { operation } from "../../api/errors";
+import type { ScriptRef } from "../../api/scripts";
+import { deleteSecret, updateSecret } from "../../api/secrets";
+import { containsUnknown, deepEqual, isUnknown } from "../../validation";
+import { diffScript } from "../script/diff";
+import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "../script/lifecycle";
+import { deleteOwnedScript } from "../script/owner";
+import type { ScriptOutputs } from "../script/types";
+import { secretValueHash } from "../script-secret";
+import { checkTenant, type TenantInputs } from "./check";
+import { scriptSecretManages } from "../secret-claims";
+import { entryChanges, type FieldChange, fieldsOf } from "../field-changes";
+import { defineProvider, type KeyedDiff } from "../resource-kit";
 
 export interface TenantOutputs extends ScriptOutputs {
   namespace: string;

@@ -1,18 +1,18 @@
 /**
  * Tenant: everything one customer of a platform gets in a dispatch namespace, from one description: a user
  * Worker, its secrets and its static assets, as ONE resource (one engine step per tenant; see
- * resources/tenant-resource.ts). The script is tagged with the tenant id (so `offboardByTag` and the API's bulk
+ * provider.ts). The script is tagged with the tenant id (so `offboardByTag` and the API's bulk
  * delete can find it) and its asset hashes are salted with it (so tenants sharing a namespace never share or learn
  * of each other's blobs).
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { AssetConfig } from "./assets/serving-config";
-import { TENANT } from "./resources/tenant-check";
-import { programOwner } from "./resources/script/resource";
-import { DynamicResource, TYPE_MODULE } from "./resources/resource-kit";
-import type { UserScriptArgs } from "./resources/user-script";
+import type { AssetConfig } from "../../assets/serving-config";
+import { TENANT } from "./check";
+import { programOwner } from "../script/resource";
+import { DynamicResource, TYPE_MODULE } from "../resource-kit";
+import type { UserScriptArgs } from "../user-script";
 
-export { tenantArgsFailures, tenantIdProblem, tenantTag } from "./resources/tenant-check";
+export { tenantArgsFailures, tenantIdProblem, tenantTag } from "./check";
 
 export interface TenantAssetsArgs {
   /** The directory of static files (see StaticAssets for the manifest rules). */

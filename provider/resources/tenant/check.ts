@@ -3,10 +3,10 @@
  * secrets and its assets (described here: manifest and digest, salted with the tenant id). Pure but for reading
  * module and asset files; no API call. Every problem is a check failure naming the field.
  */
-import type { AssetsAttachment } from "../assets/attach";
-import { assetConfigFailures, toWireConfig, type AssetConfig } from "../assets/serving-config";
-import { describeAssets } from "../assets/describe";
-import { DEFAULT_MAX_FILES, ManifestError } from "../assets/manifest";
+import type { AssetsAttachment } from "../../assets/attach";
+import { assetConfigFailures, toWireConfig, type AssetConfig } from "../../assets/serving-config";
+import { describeAssets } from "../../assets/describe";
+import { DEFAULT_MAX_FILES, ManifestError } from "../../assets/manifest";
 import {
   bindingNameProblem,
   containsUnknown,
@@ -18,15 +18,15 @@ import {
   scriptNameProblem,
   tagsFailures,
   type CheckFailure,
-} from "../validation";
-import { ASSETS_BINDING_NEEDS_ASSETS } from "./script/bindings";
-import { checkScript } from "./script/check";
-import type { ScriptInputs } from "./script/types";
-import { secretTextProblem } from "./script-secret";
-import { normalizeDirectory, patternsFailures } from "./static-assets";
-import { claimTenantSecrets } from "./tenant-claims";
-import { resourceSpec, unknownPropertyFailures } from "./resource-kit";
-import type { TenantArgs } from "../tenant";
+} from "../../validation";
+import { ASSETS_BINDING_NEEDS_ASSETS } from "../script/bindings";
+import { checkScript } from "../script/check";
+import type { ScriptInputs } from "../script/types";
+import { secretTextProblem } from "../script-secret";
+import { normalizeDirectory, patternsFailures } from "../static-assets";
+import { claimTenantSecrets } from "../secret-claims";
+import { resourceSpec, unknownPropertyFailures } from "../resource-kit";
+import type { TenantArgs } from "./resource";
 
 export const TENANT = resourceSpec<TenantArgs>()({
   kind: "Tenant",
