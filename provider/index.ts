@@ -23,7 +23,8 @@ export { WorkerRoute, type WorkerRouteArgs } from "./resources/hostnames/worker-
 export { CustomHostname, type CustomHostnameArgs } from "./resources/hostnames/custom-hostname";
 export { KvNamespace, kvBinding, type KvNamespaceArgs } from "./resources/kv-namespace";
 export { KvEntries, type KvEntriesArgs } from "./resources/kv-entries";
-export { Tenant, tenantTag, type TenantArgs, type TenantAssetsArgs } from "./resources/tenant/resource";
+export { Tenant, type TenantArgs, type TenantAssetsArgs } from "./resources/tenant/resource";
+export { tenantTag } from "./resources/tenant/check";
 export { offboardByTag, tagFilter, type OffboardOptions, type OffboardResult } from "./offboard";
 export { detectDrift, driftFromPreview, formatDrift, type DriftReport, type DriftedResource } from "./drift";
 export { CloudflareApiError } from "./api/errors";

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../cloudflare/assets";
-import { tenantIdProblem } from "../../provider/resources/tenant/resource";
+import { tenantIdProblem } from "../../provider/resources/tenant/check";
 import { compatibilityDateProblem, compatibilityFlagsFailures, MAX_USER_TAGS, tagsFailures } from "../../provider/validation";
 
 /**

@@ -25,31 +25,8 @@ import type { ScriptInputs } from "../script/types";
 import { secretTextProblem } from "../script-secret";
 import { normalizeDirectory, patternsFailures } from "../static-assets";
 import { claimTenantSecrets } from "../secret-claims";
-import { resourceSpec, unknownPropertyFailures } from "../resource-kit";
-import type { TenantArgs } from "./resource";
-
-export const TENANT = resourceSpec<TenantArgs>()({
-  kind: "Tenant",
-  inputs: [
-    "namespace",
-    "tenantId",
-    "scriptName",
-    "plan",
-    "modules",
-    "mainModule",
-    "compatibilityDate",
-    "compatibilityFlags",
-    "bindings",
-    "limits",
-    "observability",
-    "tags",
-    "secrets",
-    "assets",
-    "crons",
-    "accountId",
-  ],
-  outputs: ["etag", "secretNames", "secretHashes", "assetFiles", "owner"],
-});
+import { unknownPropertyFailures } from "../resource-kit";
+import { TENANT } from "./resource";
 
 /** Normalized inputs: the script's, plus the secrets (name → value) and the number of static files. */
 export interface TenantInputs extends ScriptInputs {

@@ -7,12 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AssetConfig } from "../../assets/serving-config";
-import { TENANT } from "./check";
 import { programOwner } from "../script/resource";
-import { DynamicResource, TYPE_MODULE } from "../resource-kit";
+import { DynamicResource, resourceSpec, TYPE_MODULE } from "../resource-kit";
 import type { UserScriptArgs } from "../user-script";
-
-export { tenantArgsFailures, tenantIdProblem, tenantTag } from "./check";
 
 export interface TenantAssetsArgs {
   /** The directory of static files (see StaticAssets for the manifest rules). */
@@ -47,6 +44,29 @@ export interface TenantArgs {
   crons?: UserScriptArgs["crons"];
   accountId?: pulumi.Input<string>;
 }
+
+export const TENANT = resourceSpec<TenantArgs>()({
+  kind: "Tenant",
+  inputs: [
+    "namespace",
+    "tenantId",
+    "scriptName",
+    "plan",
+    "modules",
+    "mainModule",
+    "compatibilityDate",
+    "compatibilityFlags",
+    "bindings",
+    "limits",
+    "observability",
+    "tags",
+    "secrets",
+    "assets",
+    "crons",
+    "accountId",
+  ],
+  outputs: ["etag", "secretNames", "secretHashes", "assetFiles", "owner"],
+});
 
 /** The type of the script resource the Tenant component of earlier versions registered as its child. */
 const LEGACY_SCRIPT_TYPE = `pulumi-nodejs:dynamic/${TYPE_MODULE}:UserScript`;
