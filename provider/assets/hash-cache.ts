@@ -15,18 +15,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { type FileStamp, RACY_WINDOW_MS } from "./stamps";
 import type { TreeSnapshot } from "./walk";
 
-/** What identifies a file's content without reading it: the fields of its stat that any write changes. */
-export interface FileStamp {
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  ino: number;
-}
-
-/** Filesystems with coarse timestamps (1 s and more) make a file changed just after its stat look unchanged. */
-export const RACY_WINDOW_MS = 2_000;
 const VERSION = 2;
 
 /**

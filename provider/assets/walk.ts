@@ -5,12 +5,12 @@
  *
  * A {@link TreeSnapshot} spares the walk when no directory changed: adding, removing or renaming an entry changes
  * its directory's mtime and ctime, so while every directory's (mtime, ctime, inode) is what it was when listed, the
- * file list is too. Files still get their own stat (an edit changes only the file's). The racy rule of hash-cache.ts
+ * file list is too. Files still get their own stat (an edit changes only the file's). The racy rule of stamps.ts
  * applies to directories as well: one whose mtime is not older than the walk is never part of a snapshot.
  */
 import { readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { RACY_WINDOW_MS } from "./hash-cache";
+import { RACY_WINDOW_MS } from "./stamps";
 
 const YIELD_EVERY_MS = 25;
 

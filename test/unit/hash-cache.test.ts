@@ -2,7 +2,8 @@ import { readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } 
 import * as path from "node:path";
 import fg from "fast-glob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { forgetLoadedHashCaches, hashCacheDir, RACY_WINDOW_MS, SiteHashCache } from "../../provider/assets/hash-cache";
+import { forgetLoadedHashCaches, hashCacheDir, SiteHashCache } from "../../provider/assets/hash-cache";
+import { RACY_WINDOW_MS } from "../../provider/assets/stamps";
 import { buildManifest, manifestDigest } from "../../provider/assets/manifest";
 import { tempDir, writeTree } from "../helpers/files";
 
