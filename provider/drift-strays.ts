@@ -6,7 +6,7 @@
 import type { CloudflareApi } from "./api/client";
 import { CODES, operation, unlessGone } from "./api/errors";
 import { listScriptEntries, type ListedScript } from "./api/scripts";
-import { splitOwner } from "./resources/script/owner";
+import { splitOwner } from "./resources/owner";
 
 export interface StrayScript {
   namespace: string;

@@ -7,7 +7,7 @@
  * pulumi-cloudflare-wfp. Inputs the API cannot give back and that may be secret are left out for the user to add.
  */
 import { DISPATCH_NAMESPACE } from "./resources/dispatch-namespace";
-import { KV_NAMESPACE } from "./resources/kv-namespace";
+import { KV_NAMESPACE } from "./resources/kv/namespace";
 import { SCRIPT_SECRET } from "./resources/script-secret";
 import { STATIC_ASSETS } from "./resources/static-assets";
 import { type ResourceSpec, TYPE_MODULE } from "./resources/resource-kit";

@@ -21,8 +21,8 @@ export { StaticAssets, type StaticAssetsArgs, type AssetsAttachment, type AssetC
 export { WorkerDomain, type WorkerDomainArgs } from "./resources/hostnames/worker-domain";
 export { WorkerRoute, type WorkerRouteArgs } from "./resources/hostnames/worker-route";
 export { CustomHostname, type CustomHostnameArgs } from "./resources/hostnames/custom-hostname";
-export { KvNamespace, kvBinding, type KvNamespaceArgs } from "./resources/kv-namespace";
-export { KvEntries, type KvEntriesArgs } from "./resources/kv-entries";
+export { KvNamespace, kvBinding, type KvNamespaceArgs } from "./resources/kv/namespace";
+export { KvEntries, type KvEntriesArgs } from "./resources/kv/entries";
 export { Tenant, type TenantArgs, type TenantAssetsArgs } from "./resources/tenant/resource";
 export { tenantTag } from "./resources/tenant/check";
 export { offboardByTag, tagFilter, type OffboardOptions, type OffboardResult } from "./offboard";

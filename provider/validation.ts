@@ -40,7 +40,7 @@ export const BINDING_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_BINDING_NAME_LENGTH = 255;
 /** The tags a program may give a script: one of Cloudflare's eight names the owning stack. */
 export const MAX_USER_TAGS = MAX_TAGS_PER_SCRIPT - 1;
-/** Tags with this prefix are the provider's owner tags (resources/script/owner.ts). */
+/** Tags with this prefix are the provider's owner tags (resources/owner.ts). */
 export const RESERVED_TAG_PREFIX = "wfp-owner=";
 
 const NAMESPACE_NAME_RULE = "1–63 lowercase letters, digits and dashes, starting with a letter or digit";

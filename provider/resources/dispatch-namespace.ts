@@ -16,7 +16,7 @@ import { accountIdProblem } from "../credentials";
 import { booleanProblem, fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
 import { declareTarget } from "./deploy-order";
 import { programOwner } from "./script/resource";
-import { ownerInput, splitOwner } from "./script/owner";
+import { ownerInput, splitOwner } from "./owner";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 /** Arguments of a {@link DispatchNamespace}. */
@@ -135,7 +135,7 @@ async function findNamespace(
 
 /**
  * The name is taken (100120): a retried POST, or a run that died before its state was saved. Adopted only when no
- * script in it belongs to another stack or to no stack (./script/owner): empty, or holding only this stack's.
+ * script in it belongs to another stack or to no stack (./owner): empty, or holding only this stack's.
  */
 async function adoptNamespace(api: CloudflareApi, inputs: DispatchNamespaceInputs, o: Operation): Promise<NamespaceObject> {
   const existing = await getNamespace(api, inputs.name, o);

@@ -26,7 +26,7 @@ import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import type { ModuleArgs } from "./script/modules";
-import { deleteOwnedScript } from "./script/owner";
+import { deleteOwnedScript } from "./owner";
 import type { ObservabilityArgs, PlacementArgs, TailConsumer } from "./script/settings";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { withBindingTargets } from "./deploy-order";

@@ -17,7 +17,7 @@ import { booleanProblem, fieldFailures, isUnknown, type CheckFailure } from "../
 import { checkScript, scriptCheckResult } from "./script/check";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
-import { deleteOwnedScript } from "./script/owner";
+import { deleteOwnedScript } from "./owner";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { declareTarget, withBindingTargets } from "./deploy-order";
 import { declareWorker } from "./hostnames/preflight";

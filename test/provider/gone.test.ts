@@ -17,8 +17,8 @@ import { userScriptProvider } from "../../provider/resources/user-script";
 import { customHostnameProvider } from "../../provider/resources/hostnames/custom-hostname";
 import { workerDomainProvider } from "../../provider/resources/hostnames/worker-domain";
 import { workerRouteProvider } from "../../provider/resources/hostnames/worker-route";
-import { kvNamespaceProvider } from "../../provider/resources/kv-namespace";
-import { kvEntriesProvider } from "../../provider/resources/kv-entries";
+import { kvNamespaceProvider } from "../../provider/resources/kv/namespace";
+import { kvEntriesProvider } from "../../provider/resources/kv/entries";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 
 const NO_RETRY = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0, deadlineMs: 10_000, timeoutMs: 5_000 };

@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { captureProviderLog } from "../helpers/provider";
-import { kvNamespaceProvider as nsp, type KvNamespaceInputs } from "../../provider/resources/kv-namespace";
-import { entryHash, kvEntriesProvider as ep, type KvEntriesInputs, type KvEntriesOutputs } from "../../provider/resources/kv-entries";
+import { kvNamespaceProvider as nsp, type KvNamespaceInputs } from "../../provider/resources/kv/namespace";
+import { entryHash, kvEntriesProvider as ep, type KvEntriesInputs, type KvEntriesOutputs } from "../../provider/resources/kv/entries";
 
 let emu: TestEmulator;
 const kvPath = (p = "") => `${emu.apiBase}/accounts/${ACCOUNT_ID}/storage/kv/namespaces${p}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildMetadata } from "../../provider/resources/script/metadata";
-import { ownerTag, takeOverHint, splitOwner, withOwnerTag } from "../../provider/resources/script/owner";
+import { ownerTag, takeOverHint, splitOwner, withOwnerTag } from "../../provider/resources/owner";
 import { diffScript } from "../../provider/resources/script/diff";
 import { tagsFailures } from "../../provider/validation";
 

@@ -10,7 +10,7 @@ import type { ZoneObject } from "../../../cloudflare/wire";
 import { findZoneByName, getZone } from "../../api/domains";
 import type { Operation } from "../../api/errors";
 import { booleanProblem, type CheckFailure, fieldFailures, isUnknown } from "../../validation";
-import { liveOwner } from "../script/owner";
+import { liveOwner } from "../owner";
 
 const LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
 const HOSTNAME_RE = new RegExp(`^(?=.{1,253}$)(?:${LABEL}\\.)+${LABEL}$`);

@@ -16,7 +16,7 @@ import {
 import { ASSETS_BINDING_NEEDS_ASSETS, checkBindings, type Binding } from "./bindings";
 import { stripUndefined } from "./keys";
 import { checkMainModule, checkModules } from "./modules";
-import { ownerInput } from "./owner";
+import { ownerInput } from "../owner";
 import { checkSettings } from "./settings";
 import type { ScriptInputs } from "./types";
 

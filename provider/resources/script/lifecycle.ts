@@ -12,7 +12,7 @@ import { deepEqual } from "../../validation";
 import { SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
 import { assetsMetadata, buildMetadata } from "./metadata";
 import { loadModules, readModules, type ModuleInput } from "./modules";
-import { claimScript, splitOwner } from "./owner";
+import { claimScript, splitOwner } from "../owner";
 import { settingsFromWire } from "./settings";
 import type { ScriptInputs, ScriptOutputs } from "./types";
 

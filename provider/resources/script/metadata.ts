@@ -4,7 +4,7 @@ import type { ScriptRef } from "../../api/scripts";
 import { SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
 import { bindingToWire } from "./bindings";
 import { camelToSnake, convertKeys } from "./keys";
-import { withOwnerTag } from "./owner";
+import { withOwnerTag } from "../owner";
 import type { ScriptInputs } from "./types";
 
 /** The upload metadata for a PUT (without assets, added by the caller). */

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DynamicResource, type ResourceSpec } from "../resource-kit";
 import type { Binding } from "./bindings";
 import type { ModuleOutput } from "./modules";
-import { ownerTag } from "./owner";
+import { ownerTag } from "../owner";
 import type { TailConsumer } from "./settings";
 
 /** The owner tag of the program's project and stack; none outside a Pulumi program. */

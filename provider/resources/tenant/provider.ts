@@ -21,7 +21,7 @@ import { deleteSecret, updateSecret } from "../../api/secrets";
 import { containsUnknown, deepEqual, isUnknown } from "../../validation";
 import { diffScript } from "../script/diff";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "../script/lifecycle";
-import { deleteOwnedScript } from "../script/owner";
+import { deleteOwnedScript } from "../owner";
 import type { ScriptOutputs } from "../script/types";
 import { secretValueHash } from "../script-secret";
 import { checkTenant, type TenantInputs } from "./check";

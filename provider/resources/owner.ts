@@ -3,14 +3,14 @@
  * Create adopts a script this stack owns (a run that died before its state was saved) and refuses any other; delete
  * leaves a script another stack has tagged since. The tag is added at upload and kept out of the `tags` output.
  */
-import type { CloudflareApi } from "../../api/client";
-import type { Operation } from "../../api/errors";
-import { inRun } from "../../api/run-cache";
-import { deleteScript, getScript, listNamespaceScriptObjects, type ScriptRef } from "../../api/scripts";
-import { getScriptTags } from "../../api/settings";
-import { log } from "../../log";
-import { MAX_TAG_LENGTH_CHARS } from "../../../cloudflare/limits";
-import { RESERVED_TAG_PREFIX, sha256Hex } from "../../validation";
+import type { CloudflareApi } from "../api/client";
+import type { Operation } from "../api/errors";
+import { inRun } from "../api/run-cache";
+import { deleteScript, getScript, listNamespaceScriptObjects, type ScriptRef } from "../api/scripts";
+import { getScriptTags } from "../api/settings";
+import { log } from "../log";
+import { MAX_TAG_LENGTH_CHARS } from "../../cloudflare/limits";
+import { RESERVED_TAG_PREFIX, sha256Hex } from "../validation";
 
 /** The prefix of the owner tag: `wfp-owner=<project>/<stack>`. No `:` (the list filter's separator), `,` or `&`. */
 export const OWNER_TAG_PREFIX = RESERVED_TAG_PREFIX;

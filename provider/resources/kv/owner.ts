@@ -1,9 +1,9 @@
 /**
- * Which stack wrote a KV key: KvEntries puts its stack's owner tag (script/owner.ts) into each key's metadata, so
+ * Which stack wrote a KV key: KvEntries puts its stack's owner tag (../owner.ts) into each key's metadata, so
  * a stack tells its keys from another's, and a KV namespace whose keys are all its own from someone else's data.
  */
-import type { KvKey } from "../api/kv";
-import { isPlainObject } from "../validation";
+import type { KvKey } from "../../api/kv";
+import { isPlainObject } from "../../validation";
 
 /** The metadata field naming the stack whose KvEntries wrote the key. */
 export const ENTRY_OWNER_FIELD = "wfp-owner";

@@ -2,20 +2,20 @@
  * KvNamespace: a Workers KV namespace, bound to Workers by its id (`kv_namespace` bindings).
  *
  * check (title) → diff (a title change renames in place) → create (POST; a title already taken is adopted only
- * when every key the namespace holds is this stack's, see kv-owner.ts) → read (GET by id; import by id) → update
+ * when every key the namespace holds is this stack's, see owner.ts) → read (GET by id; import by id) → update
  * (PUT title) → delete (gone only by Cloudflare's 10013).
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { KvNamespaceObject } from "../../cloudflare/wire";
-import { connect } from "../api/connect";
-import { CloudflareApiError, CODES, operation, type Operation } from "../api/errors";
-import { createKvNamespace, deleteKvNamespace, getKvNamespace, listKvKeys, listKvNamespaces, renameKvNamespace } from "../api/kv";
-import { accountIdProblem } from "../credentials";
-import { fieldFailures, type CheckFailure } from "../validation";
-import { keyOwner } from "./kv-owner";
-import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
-import { ownerInput } from "./script/owner";
-import { programOwner } from "./script/resource";
+import type { KvNamespaceObject } from "../../../cloudflare/wire";
+import { connect } from "../../api/connect";
+import { CloudflareApiError, CODES, operation, type Operation } from "../../api/errors";
+import { createKvNamespace, deleteKvNamespace, getKvNamespace, listKvKeys, listKvNamespaces, renameKvNamespace } from "../../api/kv";
+import { accountIdProblem } from "../../credentials";
+import { fieldFailures, type CheckFailure } from "../../validation";
+import { keyOwner } from "./owner";
+import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { ownerInput } from "../owner";
+import { programOwner } from "../script/resource";
 
 /** Cloudflare's bound on a KV namespace title. */
 export const MAX_KV_TITLE_LENGTH = 512;

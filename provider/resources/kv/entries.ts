@@ -7,26 +7,26 @@
  * so refresh detects a changed or deleted key from the keys listing alone and reads a value only when its digest
  * is missing or differs.
  *
- * Ownership, as for scripts (script/owner.ts): a key is written only when it is absent, this stack's, or in this
+ * Ownership, as for scripts (../owner.ts): a key is written only when it is absent, this stack's, or in this
  * resource's state; a create or an added key that another stack (or no stack) wrote fails, naming them, before
  * anything is written. Delete leaves keys another stack has written since. Checking costs one keys listing (per
  * 1,000 keys) when keys are created, removed or re-tagged; a change of values alone costs none.
  */
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { kvKeyFault, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES } from "../../cloudflare/kv";
-import { connect } from "../api/connect";
-import { operation, type Operation } from "../api/errors";
-import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from "../api/kv";
-import { log } from "../log";
-import { accountIdProblem } from "../credentials";
-import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../validation";
-import { entryChanges, type FieldChange } from "./field-changes";
-import { kvNamespaceIdProblem } from "./kv-namespace";
-import { ENTRY_OWNER_FIELD, keyOwner } from "./kv-owner";
-import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "./resource-kit";
-import { ownerInput } from "./script/owner";
-import { programOwner } from "./script/resource";
+import { kvKeyFault, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES } from "../../../cloudflare/kv";
+import { connect } from "../../api/connect";
+import { operation, type Operation } from "../../api/errors";
+import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from "../../api/kv";
+import { log } from "../../log";
+import { accountIdProblem } from "../../credentials";
+import { containsUnknown, fieldFailures, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../../validation";
+import { entryChanges, type FieldChange } from "../field-changes";
+import { kvNamespaceIdProblem } from "./namespace";
+import { ENTRY_OWNER_FIELD, keyOwner } from "./owner";
+import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
+import { ownerInput } from "../owner";
+import { programOwner } from "../script/resource";
 
 /** The metadata field that marks a key written by KvEntries with its digest. */
 export const ENTRY_METADATA_FIELD = "wfp-entry";
