@@ -15,8 +15,7 @@ import { deleteScript, listScriptEntries, listScripts } from "../api/scripts";
 import { accountIdProblem } from "../credentials";
 import { booleanProblem, fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
 import { declareTarget } from "./deploy-order";
-import { programOwner } from "./script/resource";
-import { ownerInput, splitOwner } from "./owner";
+import { ownerInput, programOwner, splitOwner } from "./owner";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 /** Arguments of a {@link DispatchNamespace}. */

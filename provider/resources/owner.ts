@@ -3,6 +3,7 @@
  * Create adopts a script this stack owns (a run that died before its state was saved) and refuses any other; delete
  * leaves a script another stack has tagged since. The tag is added at upload and kept out of the `tags` output.
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { CloudflareApi } from "../api/client";
 import type { Operation } from "../api/errors";
 import { inRun } from "../api/run-cache";
@@ -21,6 +22,13 @@ export function ownerTag(project: string, stack: string): string {
   const readable = `${OWNER_TAG_PREFIX}${project}/${stack}`;
   if (READABLE.test(project) && READABLE.test(stack) && readable.length <= MAX_TAG_LENGTH_CHARS) return readable;
   return `${OWNER_TAG_PREFIX}sha256-${sha256Hex(`${project}/${stack}`).slice(0, 32)}`;
+}
+
+/** The owner tag of the program's project and stack; none outside a Pulumi program. */
+export function programOwner(): string | undefined {
+  const project = pulumi.getProject();
+  const stack = pulumi.getStack();
+  return project && stack ? ownerTag(project, stack) : undefined;
 }
 
 /** The `owner` a resource class passes (its stack's owner tag), as check's inputs carry it: absent when none. */

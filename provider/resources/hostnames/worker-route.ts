@@ -16,8 +16,7 @@ import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
 import { withNamedWorker } from "../deploy-order";
-import { ownerInput } from "../owner";
-import { programOwner } from "../script/resource";
+import { ownerInput, programOwner } from "../owner";
 import {
   adoptFailures,
   resolveZone,

@@ -25,8 +25,7 @@ import { entryChanges, type FieldChange } from "../field-changes";
 import { kvNamespaceIdProblem } from "./namespace";
 import { ENTRY_OWNER_FIELD, keyOwner } from "./owner";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
-import { ownerInput } from "../owner";
-import { programOwner } from "../script/resource";
+import { ownerInput, programOwner } from "../owner";
 
 /** The metadata field that marks a key written by KvEntries with its digest. */
 export const ENTRY_METADATA_FIELD = "wfp-entry";

@@ -14,8 +14,7 @@ import { accountIdProblem } from "../../credentials";
 import { fieldFailures, type CheckFailure } from "../../validation";
 import { keyOwner } from "./owner";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
-import { ownerInput } from "../owner";
-import { programOwner } from "../script/resource";
+import { ownerInput, programOwner } from "../owner";
 
 /** Cloudflare's bound on a KV namespace title. */
 export const MAX_KV_TITLE_LENGTH = 512;

@@ -1,17 +1,10 @@
 /** The outputs every script resource (UserScript, Worker) declares to the engine. */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { DynamicResource, type ResourceSpec } from "../resource-kit";
 import type { Binding } from "./bindings";
 import type { ModuleOutput } from "./modules";
-import { ownerTag } from "../owner";
+import { programOwner } from "../owner";
 import type { TailConsumer } from "./settings";
-
-/** The owner tag of the program's project and stack; none outside a Pulumi program. */
-export function programOwner(): string | undefined {
-  const project = pulumi.getProject();
-  const stack = pulumi.getStack();
-  return project && stack ? ownerTag(project, stack) : undefined;
-}
 
 export abstract class ScriptResource extends DynamicResource {
   protected constructor(spec: ResourceSpec, name: string, args: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {

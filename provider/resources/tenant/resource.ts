@@ -7,8 +7,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AssetConfig } from "../../assets/serving-config";
-import { programOwner } from "../script/resource";
 import { DynamicResource, resourceSpec, TYPE_MODULE } from "../resource-kit";
+import { programOwner } from "../owner";
 import type { UserScriptArgs } from "../user-script";
 
 export interface TenantAssetsArgs {
