@@ -2,9 +2,9 @@
  * Shared check-time validation: pure functions, no API calls. Each returns a problem (a sentence saying
  * what is allowed) or undefined; resources collect them as `{property, reason}` check failures.
  */
-import { createHash } from "node:crypto";
 import { MAX_TAG_LENGTH_CHARS, MAX_TAGS_PER_SCRIPT } from "../cloudflare/limits";
 import { NAMESPACE_NAME_RE, SCRIPT_NAME_RE, type TagFault, tagFault } from "../cloudflare/names";
+import { deepEqual } from "./deep-equal";
 
 /** A check() failure, as Pulumi reports it. */
 export interface CheckFailure {
@@ -25,10 +25,6 @@ export function containsUnknown(value: unknown): boolean {
 
 export function isUnknown(value: unknown): boolean {
   return value === UNKNOWN;
-}
-
-export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -156,25 +152,6 @@ export function booleanProblem(value: unknown): string | undefined {
   return "must be true or false";
 }
 
-/** Sorted-key JSON, so that equal objects compare equal whatever their key order. */
-export function stableStringify(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) if (value[key] !== undefined) out[key] = sortKeys(value[key]);
-    return out;
-  }
-  return value;
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
-}
-
 /** Removes Pulumi's `__provider` (and any other `__` key) from an object the host handed us. */
 export function withoutInternalKeys<T extends Record<string, unknown>>(value: T): T {
   const out: Record<string, unknown> = {};
@@ -211,50 +188,4 @@ export function fieldFailures(
   if (isUnknown(value)) return [];
   const problem = problemOf(value);
   return problem ? [{ property: key, reason: problem }] : [];
-}
-
-/** Edits between two strings (insertions, deletions, substitutions, swaps of neighbours), for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  let before: number[] = [];
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], before[j - 2] + 1);
-    }
-    before = prev;
-    prev = row;
-  }
-  return prev[b.length];
-}
-
-/**
- * The allowed value a near miss was probably meant as: same letters in another case, a prefix of one
- * ("kv" for kv_namespace, "404" for 404-page), or within a third of its length in edits.
- */
-export function nearestAllowed(value: unknown, allowed: readonly string[]): string | undefined {
-  if (typeof value !== "string" || value === "") return undefined;
-  const v = value.toLowerCase();
-  const fold = (s: string) => s.toLowerCase().replace(/[-_ ]/g, "");
-  const exactish = allowed.find((a) => fold(a) === fold(v));
-  if (exactish) return exactish;
-  const prefixed = allowed.filter((a) => a.toLowerCase().startsWith(v));
-  if (prefixed.length === 1) return prefixed[0];
-  let best: string | undefined;
-  let bestDistance = Math.max(1, Math.floor(v.length / 3));
-  for (const a of allowed) {
-    const d = editDistance(v, a.toLowerCase());
-    if (d <= bestDistance && (best === undefined || d < bestDistance)) {
-      best = a;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-/** "; did you mean X?" for a near miss, else "". */
-export function didYouMean(value: unknown, allowed: readonly string[]): string {
-  const near = nearestAllowed(value, allowed);
-  return near === undefined ? "" : `; did you mean ${near}?`;
 }

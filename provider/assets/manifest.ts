@@ -24,7 +24,7 @@ import { forgetLoadedHashCaches, type SiteHashCache, siteHashCache } from "./has
 import type { FileStamp } from "./stamps";
 import type { Ignore } from "ignore";
 import { MAX_ASSET_SIZE_BYTES, PLAN_LIMITS } from "../../cloudflare/limits";
-import { stableStringify } from "../validation";
+import { stableStringify } from "../deep-equal";
 import type { WireAssetConfig } from "./serving-config";
 import { contentTypes, hashFileSync, loadMime } from "./hash";
 import { symlinkProblems } from "./symlinks";

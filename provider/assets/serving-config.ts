@@ -3,7 +3,8 @@
  * input and conversion to the wire format, with `_headers` / `_redirects` carried as strings.
  */
 import { HTML_HANDLING, type HtmlHandling, NOT_FOUND_HANDLING, type NotFoundHandling } from "../../cloudflare/assets";
-import { didYouMean, isPlainObject, isUnknown, type CheckFailure } from "../validation";
+import { isPlainObject, isUnknown, type CheckFailure } from "../validation";
+import { didYouMean } from "../did-you-mean";
 
 /** How assets are served (the input form). */
 export interface AssetConfig {

@@ -11,7 +11,8 @@ import { deleteScript, getScript, listNamespaceScriptObjects, type ScriptRef } f
 import { getScriptTags } from "../api/settings";
 import { log } from "../log";
 import { MAX_TAG_LENGTH_CHARS } from "../../cloudflare/limits";
-import { RESERVED_TAG_PREFIX, sha256Hex } from "../validation";
+import { RESERVED_TAG_PREFIX } from "../validation";
+import { sha256Hex } from "../sha256";
 
 /** The prefix of the owner tag: `wfp-owner=<project>/<stack>`. No `:` (the list filter's separator), `,` or `&`. */
 export const OWNER_TAG_PREFIX = RESERVED_TAG_PREFIX;

@@ -10,7 +10,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-import { type CheckFailure, didYouMean, withoutInternalKeys } from "../validation";
+import { type CheckFailure, withoutInternalKeys } from "../validation";
+import { didYouMean } from "../did-you-mean";
 import type { FieldChange } from "./field-changes";
 
 export type ResourceKind =

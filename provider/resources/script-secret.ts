@@ -19,9 +19,9 @@ import {
   isUnknown,
   namespaceNameProblem,
   scriptNameProblem,
-  sha256Hex,
   type CheckFailure,
 } from "../validation";
+import { sha256Hex } from "../sha256";
 import { log } from "../log";
 import { claimScriptSecret, tenantManagingSecret } from "./secret-claims";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";

@@ -31,7 +31,6 @@ import { DEFAULT_MAX_FILES, HASH_FORMULA, ManifestError, MAX_FILES_CEILING } fro
 import { DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY, uploadAssets } from "../assets/upload";
 import {
   containsUnknown,
-  deepEqual,
   fieldFailures,
   isImportCheck,
   isUnknown,
@@ -39,6 +38,7 @@ import {
   scriptNameProblem,
   type CheckFailure,
 } from "../validation";
+import { deepEqual } from "../deep-equal";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 export type { AssetsAttachment } from "../assets/attach";

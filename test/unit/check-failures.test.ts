@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { describeGiven, failuresForEngine, parsePropertyPath } from "../../provider/check-failures";
 import { handler } from "../../provider/dynamic";
-import { didYouMean, editDistance, nearestAllowed } from "../../provider/validation";
+import { didYouMean, editDistance, nearestAllowed } from "../../provider/did-you-mean";
 
 describe("did you mean", () => {
   it("measures edits", () => {

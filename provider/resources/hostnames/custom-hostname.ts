@@ -20,7 +20,9 @@ import {
 import { CloudflareApiError, operation } from "../../api/errors";
 import { log } from "../../log";
 import { accountIdProblem } from "../../credentials";
-import { type CheckFailure, deepEqual, didYouMean, fieldFailures, isPlainObject } from "../../validation";
+import { type CheckFailure, fieldFailures, isPlainObject } from "../../validation";
+import { deepEqual } from "../../deep-equal";
+import { didYouMean } from "../../did-you-mean";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
 import {
   adoptFailures,

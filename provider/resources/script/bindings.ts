@@ -1,7 +1,8 @@
 /** Bindings: the table of types and fields, check-time validation, and conversion to and from the API's form. */
 import type * as pulumi from "@pulumi/pulumi";
 import { type BindingType, SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
-import { bindingNameProblem, didYouMean, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
+import { bindingNameProblem, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
+import { didYouMean } from "../../did-you-mean";
 import { camelToSnake, convertKeys, snakeToCamel } from "./keys";
 
 type FieldSpec = { required: string[]; optional: string[] };

@@ -1,5 +1,6 @@
 /** The pure diff of a script: stored outputs against normalized inputs. */
-import { containsUnknown, deepEqual, isPlainObject, isUnknown } from "../../validation";
+import { containsUnknown, isPlainObject, isUnknown } from "../../validation";
+import { deepEqual } from "../../deep-equal";
 import { type FieldChange, namedItemChanges } from "../field-changes";
 import type { KeyedDiff } from "../resource-kit";
 import type { ScriptSettingsShape } from "./settings";

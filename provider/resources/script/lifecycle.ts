@@ -8,7 +8,7 @@ import { buildScriptUploadForm } from "../../api/multipart";
 import { getSchedules, putSchedules } from "../../api/schedules";
 import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
 import { getScriptSettings, getScriptTags } from "../../api/settings";
-import { deepEqual } from "../../validation";
+import { deepEqual } from "../../deep-equal";
 import { SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
 import { assetsMetadata, buildMetadata } from "./metadata";
 import { loadModules, readModules, type ModuleInput } from "./modules";

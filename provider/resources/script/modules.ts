@@ -7,7 +7,9 @@ import type { CloudflareApi } from "../../api/client";
 import type { Operation } from "../../api/errors";
 import type { UploadModule } from "../../api/multipart";
 import { getScriptContent, type ScriptRef } from "../../api/scripts";
-import { containsUnknown, didYouMean, isPlainObject, isUnknown, sha256Hex, type CheckFailure } from "../../validation";
+import { containsUnknown, isPlainObject, isUnknown, type CheckFailure } from "../../validation";
+import { didYouMean } from "../../did-you-mean";
+import { sha256Hex } from "../../sha256";
 
 /** Types inferred from a module's extension. */
 export const EXTENSION_TYPES: Record<string, ModuleType> = {

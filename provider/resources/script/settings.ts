@@ -1,7 +1,8 @@
 /** Script settings: usage model, limits, logpush, observability, placement, tail consumers; check and read-back. */
 import type { ScriptSettings } from "../../api/settings";
 import { USAGE_MODELS } from "../../../cloudflare/scripts";
-import { booleanProblem, didYouMean, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
+import { booleanProblem, isPlainObject, isUnknown, scriptNameProblem, type CheckFailure } from "../../validation";
+import { didYouMean } from "../../did-you-mean";
 import { bindingFromWire, type Binding } from "./bindings";
 import { convertKeys, snakeToCamel, stripUndefined } from "./keys";
 
