@@ -1,5 +1,6 @@
 /**
- * Credentials, account and base URL, resolved at call time inside the provider process.
+ * Credentials, account and base URL, resolved at call time inside the provider process (each run holds its stack's
+ * config: run.ts).
  *
  * Precedence: resource arguments, then stack config
  * (`cloudflare:apiToken`, `cloudflare:accountId`, `cloudflare:baseUrl`), then the environment
@@ -24,31 +25,25 @@ export interface ConnectionArgs {
   baseUrl?: string;
 }
 
-interface StackConfig {
+/** The stack's `cloudflare:*` config, as the dynamic provider's `configure` received it. */
+export interface StackConfig {
   apiToken?: string;
   accountId?: string;
   baseUrl?: string;
 }
-
-let stackConfig: StackConfig = {};
 
 /** The subset of Pulumi's dynamic ConfigureRequest we read. */
 export interface ConfigSource {
   get(key: string): string | undefined;
 }
 
-/** Called once per provider process by the dynamic provider's `configure` hook. */
-export function configureFromStack(config: ConfigSource): void {
-  stackConfig = {
+/** The `cloudflare:*` keys of a stack's config (empty values count as unset). */
+export function stackConfigFrom(config: ConfigSource): StackConfig {
+  return {
     apiToken: nonEmpty(config.get("cloudflare:apiToken")),
     accountId: nonEmpty(config.get("cloudflare:accountId")),
     baseUrl: nonEmpty(config.get("cloudflare:baseUrl")),
   };
-}
-
-/** For tests: forget what configure() stored. */
-export function resetStackConfig(): void {
-  stackConfig = {};
 }
 
 const ACCOUNT_ID = /^[0-9a-f]{32}$/;
@@ -57,7 +52,7 @@ export class ConfigurationError extends Error {
   override name = "ConfigurationError";
 }
 
-export function resolveCredentials(args: ConnectionArgs = {}): Credentials {
+export function resolveCredentials(args: ConnectionArgs = {}, stackConfig: StackConfig = {}): Credentials {
   const env = process.env;
   const apiToken = stackConfig.apiToken ?? nonEmpty(env.CLOUDFLARE_API_TOKEN);
   const accountId = nonEmpty(args.accountId) ?? stackConfig.accountId ?? nonEmpty(env.CLOUDFLARE_ACCOUNT_ID);

@@ -5,7 +5,7 @@
  * last `up` changed out of band; one it has changed is a pending change of the program. Pure.
  */
 import type { FieldChangeKind } from "./resources/field-changes";
-import { deepEqual } from "./validation";
+import { deepEqual } from "./deep-equal";
 
 export interface DriftField {
   /** The property path the provider's diff names: `etag`, `secrets.STRIPE_KEY`, `bindings[2]`, `entries["k"]`. */

@@ -4,10 +4,10 @@
  * The exit code of `wfp-drift` is non-zero on drift, like `pulumi preview --refresh --expect-no-changes`.
  */
 import { spawn } from "node:child_process";
-import { connect } from "./api/connect";
-import { configureFromStack } from "./credentials";
+import { type StackConfig, stackConfigFrom } from "./credentials";
 import { type DriftField, driftFields, type StepStates } from "./drift-fields";
 import { findStrays, formatStrays, scopeFromPreview, type StrayScript } from "./drift-strays";
+import { ProviderRun } from "./run";
 
 export interface DriftedResource {
   urn: string;
@@ -120,20 +120,20 @@ export async function detectDrift(options: { cwd: string; stack?: string; pulumi
   const report = driftFromPreview(preview);
   const scope = scopeFromPreview(preview.steps ?? []);
   if (scope.namespaces.length > 0) {
-    await loadStackCredentials(options);
-    report.strays = await findStrays(connect(), scope);
+    const providerRun = new ProviderRun({ stack: await stackCredentials(options) });
+    report.strays = await findStrays(providerRun.connect(), scope);
   }
   return report;
 }
 
 /** The stack's `cloudflare:*` config, as the provider reads it in the engine; the environment when it has none. */
-async function loadStackCredentials(options: { cwd: string; stack?: string; pulumi?: string }): Promise<void> {
-  if (process.env.CLOUDFLARE_API_TOKEN) return;
+async function stackCredentials(options: { cwd: string; stack?: string; pulumi?: string }): Promise<StackConfig> {
+  if (process.env.CLOUDFLARE_API_TOKEN) return {};
   const args = ["config", "--json", "--show-secrets", "--non-interactive", ...(options.stack ? ["--stack", options.stack] : [])];
   const { code, stdout } = await run(options.pulumi ?? "pulumi", args, options.cwd);
-  if (code !== 0) return;
+  if (code !== 0) return {};
   const config = JSON.parse(stdout) as Record<string, { value?: unknown }>;
-  configureFromStack({ get: (key) => (typeof config[key]?.value === "string" ? (config[key].value as string) : undefined) });
+  return stackConfigFrom({ get: (key) => (typeof config[key]?.value === "string" ? (config[key].value as string) : undefined) });
 }
 
 /** True when the report shows drift: a resource to repair, or a script the state does not hold. */

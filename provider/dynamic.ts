@@ -3,24 +3,25 @@
  * time in the dynamic provider process as `require("pulumi-cloudflare-wfp/dynamic")`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { beginRun } from "./api/run-cache";
 import { failuresForEngine } from "./check-failures";
+import type { CheckFailure } from "./validation";
 import { persistCompileCache } from "./compile-cache";
-import { configureFromStack } from "./credentials";
+import { stackConfigFrom } from "./credentials";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
 import { kvEntriesProvider } from "./resources/kv/entries";
 import { kvNamespaceProvider } from "./resources/kv/namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
 import { staticAssetsProvider } from "./resources/static-assets";
 import { tenantProvider } from "./resources/tenant/provider";
-import type { ResourceKind } from "./resources/resource-kit";
+import type { ResourceKind, RunProvider } from "./resources/resource-kit";
 import { userScriptProvider } from "./resources/user-script";
 import { workerProvider } from "./resources/worker";
 import { customHostnameProvider } from "./resources/hostnames/custom-hostname";
 import { workerDomainProvider } from "./resources/hostnames/worker-domain";
 import { workerRouteProvider } from "./resources/hostnames/worker-route";
+import { ProviderRun } from "./run";
 
-export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = {
+export const providers: Record<ResourceKind, RunProvider> = {
   DispatchNamespace: dispatchNamespaceProvider,
   UserScript: userScriptProvider,
   Worker: workerProvider,
@@ -34,21 +35,38 @@ export const providers: Record<ResourceKind, pulumi.dynamic.ResourceProvider> = 
   KvEntries: kvEntriesProvider,
 };
 
-/** The dynamic provider's `configure` hook: receives the whole stack config, once per process. */
+/**
+ * The run of this process. Pulumi's host serves one engine run per process and configures each kind's provider
+ * on its first use, with the same stack config: the first `configure` makes the run, every kind joins it. The one
+ * binding from the process to its run; everything below takes the run as an argument.
+ */
+let processRun: ProviderRun | undefined;
+
+/** The dynamic provider's `configure` hook: receives the whole stack config, once per kind. */
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
-  configureFromStack(req.config);
-  // One provider process serves one engine run: GETs are shared by its resources from here on.
-  beginRun();
+  // One provider process serves one engine run: GETs are shared by its resources.
+  processRun ??= new ProviderRun({ stack: stackConfigFrom(req.config), shareReads: true });
 }
+
+/** This process's run; a host that never called `configure` gets one without stack config. */
+function runOfProcess(): ProviderRun {
+  processRun ??= new ProviderRun({ shareReads: true });
+  return processRun;
+}
+
+const OPERATIONS = ["check", "diff", "create", "read", "update", "delete"] as const;
 
 /** The provider object Pulumi's dynamic-provider host gets from a resource's `__provider`. */
 export function handler(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   const provider: Record<string, unknown> = { configure };
-  for (const [name, fn] of Object.entries(providers[kind])) {
+  for (const name of OPERATIONS) {
     // What a call loaded (the host, this package, the SDK) reaches the compile cache before Pulumi kills the host.
     provider[name] = async (...args: unknown[]) => {
       try {
-        const result = await fn(...args);
+        const operation = providers[kind](runOfProcess())[name] as (
+          ...args: unknown[]
+        ) => Promise<{ failures?: CheckFailure[] } | undefined>;
+        const result = await operation(...args);
         if (name === "check" && result?.failures?.length) {
           return { ...result, failures: failuresForEngine(result.failures, (args[1] ?? {}) as Record<string, unknown>) };
         }

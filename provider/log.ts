@@ -9,18 +9,15 @@ export interface Logger {
   warn(message: string): void;
 }
 
-let connected = false;
-
 /**
  * The dynamic provider host receives the engine address as an argument but does not hand it to `pulumi.log`,
  * which then prints to stdout where the engine ignores it. Point the SDK at it. The address is the argument of
  * the form host:port: verbose runs pass flags (`-v=9`, `--logtostderr`) before it.
  */
 function connectToEngine(): void {
-  if (connected) return;
-  connected = true;
+  if (process.env.PULUMI_NODEJS_ENGINE) return; // connected already, or by the environment
   const engineAddr = process.argv.slice(2).find((arg) => /^[\w.-]+:\d+$/.test(arg));
-  if (!engineAddr || process.env.PULUMI_NODEJS_ENGINE) return;
+  if (!engineAddr) return;
   process.env.PULUMI_NODEJS_ENGINE = engineAddr;
   try {
     // The runtime store may already exist (the host reads project metadata before configure).
@@ -34,18 +31,8 @@ function connectToEngine(): void {
   }
 }
 
-let sink: Logger | undefined;
-
-/** Sends the provider's messages somewhere else (tests capture them); returns a function that restores the previous sink. */
-export function setLogger(next: Logger | undefined): () => void {
-  const previous = sink;
-  sink = next;
-  return () => {
-    sink = previous;
-  };
-}
-
-export const log: Logger = {
+/** The engine's log inside a provider host (once connected, the SDK's address stays set); stderr anywhere else. */
+export const engineLog: Logger = {
   info: (message) => emit("info", message),
   warn: (message) => emit("warn", message),
 };
@@ -57,10 +44,6 @@ export const log: Logger = {
 const underProviderHost = () => /dynamic-provider|plugin-host/.test(process.argv[1] ?? "");
 
 function emit(level: "info" | "warn", message: string): void {
-  if (sink) {
-    sink[level](message);
-    return;
-  }
   if (!underProviderHost()) {
     // A library or CLI use outside the engine (offboarding, drift, scripts).
     console.error(`[${level}] ${message}`);

@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { ConfigurationError, configureFromStack } from "./credentials";
+import { ConfigurationError, type StackConfig, stackConfigFrom } from "./credentials";
 import { offboardByTag } from "./offboard";
 
 export const OFFBOARD_HELP = `Usage: wfp-offboard --namespace NS --tag TAG[=no] [--tag ...] [--dry-run] [--stack NAME [--cwd DIR]]
@@ -118,13 +118,14 @@ async function main(): Promise<void> {
     return;
   }
   const { command } = parsed;
+  let stack: StackConfig = {};
   if (command.stack) {
     const config = await readStackConfig(command.stack, command.cwd ?? process.cwd());
-    configureFromStack({ get: (key) => config[key] });
+    stack = stackConfigFrom({ get: (key) => config[key] });
   }
   let result: Awaited<ReturnType<typeof offboardByTag>>;
   try {
-    result = await offboardByTag({ namespace: command.namespace, tags: command.tags, dryRun: command.dryRun });
+    result = await offboardByTag({ namespace: command.namespace, tags: command.tags, dryRun: command.dryRun }, stack);
   } catch (error) {
     if (error instanceof ConfigurationError && !command.stack) {
       throw new Error(`${error.message} (wfp-offboard reads the stack config only with --stack NAME)`);

@@ -5,7 +5,7 @@
  */
 import { CloudflareApi } from "./api/client";
 import { deleteScriptsByTag, listScripts } from "./api/scripts";
-import { resolveCredentials, type ConnectionArgs } from "./credentials";
+import { resolveCredentials, type ConnectionArgs, type StackConfig } from "./credentials";
 
 export interface OffboardOptions extends ConnectionArgs {
   namespace: string;
@@ -34,9 +34,10 @@ export function tagFilter(tags: Record<string, boolean>): string {
   return entries.map(([tag, present]) => `${tag}:${present ? "yes" : "no"}`).join(",");
 }
 
-export async function offboardByTag(options: OffboardOptions): Promise<OffboardResult> {
+/** `stack`: a stack's `cloudflare:*` config, between the options and the environment (the CLI's `--stack`). */
+export async function offboardByTag(options: OffboardOptions, stack: StackConfig = {}): Promise<OffboardResult> {
   const filter = tagFilter(options.tags);
-  const api = new CloudflareApi(resolveCredentials(options));
+  const api = new CloudflareApi(resolveCredentials(options, stack));
   const op = { resource: `namespace "${options.namespace}"`, operation: `offboard ${filter}` };
   const scripts = await listScripts(api, options.namespace, op, { tags: filter });
   if (options.dryRun || scripts.length === 0) return { scripts, deleted: 0, dryRun: !!options.dryRun };

@@ -12,10 +12,10 @@ import type Cloudflare from "cloudflare";
 import type { APIError } from "cloudflare";
 import type { Envelope } from "../../cloudflare/wire";
 import type { Credentials } from "../credentials";
-import { log } from "../log";
+import { engineLog, type Logger } from "../log";
 import { CloudflareApiError, redact, type Operation } from "./errors";
 import { pacerFor, type Pacer } from "./pacer";
-import { atRunStart, invalidate, shared } from "./run-cache";
+import type { RunCache } from "./run-cache";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -82,11 +82,12 @@ export function retryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryP
   };
 }
 
-let loadedSdk: typeof import("cloudflare") | undefined;
+/** The SDK module once loaded: a cache, whose loss costs only a `require` lookup. */
+let sdkCache: typeof import("cloudflare") | undefined;
 /** The `cloudflare` SDK, required on first use (a package require, so tests and compiled code share its classes). */
 function sdk(): typeof import("cloudflare") {
-  loadedSdk ??= require("cloudflare") as typeof import("cloudflare");
-  return loadedSdk;
+  sdkCache ??= require("cloudflare") as typeof import("cloudflare");
+  return sdkCache;
 }
 
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
@@ -101,6 +102,10 @@ export interface ClientOptions {
   now?: () => number;
   /** The rate-limit budget to draw from; default the process-wide one of the token. */
   pacer?: Pacer;
+  /** GETs shared with the other clients of an engine run (run-cache.ts); none: every GET is made. */
+  reads?: RunCache;
+  /** Where retries are reported; default the engine (or stderr outside one). */
+  log?: Logger;
 }
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -115,6 +120,9 @@ export class CloudflareApi {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly pacer: Pacer;
+  private readonly reads: RunCache | undefined;
+  /** Where this client's run reports (retries here; progress and warnings of the callers). */
+  readonly log: Logger;
 
   constructor(credentials: Credentials, options: ClientOptions = {}) {
     this.accountId = credentials.accountId;
@@ -125,6 +133,13 @@ export class CloudflareApi {
     this.now = options.now ?? Date.now;
     this.pacer = options.pacer ?? pacerFor(credentials.apiToken, credentials.baseUrl);
     this.timeoutMs = this.policy.timeoutMs;
+    this.reads = options.reads;
+    this.log = options.log ?? engineLog;
+  }
+
+  /** True when GETs are shared with the rest of an engine run, so one list can answer many reads. */
+  get sharesReads(): boolean {
+    return this.reads !== undefined;
   }
 
   /** The SDK client, built on first use: the program side of a Pulumi run never loads the SDK's 1,100 modules. */
@@ -152,7 +167,8 @@ export class CloudflareApi {
   /** `load()`'s answer to a GET as first loaded in this run, kept across the run's writes (see run-cache.ts). */
   async firstInRun<T>(request: ApiRequest & { method: "get" }, load: () => Promise<T>): Promise<T> {
     try {
-      return await atRunStart(`first:${this.sharedKey(request)}`, load);
+      const key = `first:${this.sharedKey(request)}`;
+      return await (this.reads ? this.reads.atRunStart(key, load) : load());
     } catch (error) {
       throw error instanceof CloudflareApiError ? error.forOperation(request.op) : error;
     }
@@ -161,7 +177,7 @@ export class CloudflareApi {
   /** `load()`'s answer to a GET, shared within the run under the request's key (a paginated list, say). */
   async shared<T>(request: ApiRequest & { method: "get" }, load: () => Promise<T>): Promise<T> {
     try {
-      return await shared(this.sharedKey(request), load);
+      return await (this.reads ? this.reads.shared(this.sharedKey(request), load) : load());
     } catch (error) {
       // The answer may have been fetched for another resource: name this one.
       throw error instanceof CloudflareApiError ? error.forOperation(request.op) : error;
@@ -170,7 +186,7 @@ export class CloudflareApi {
 
   /** Like call(), with the HTTP status and result_info (the assets upload answers 201 or 202). */
   async send<T>(request: ApiRequest): Promise<ApiResponse<T>> {
-    if (request.method !== "get") invalidate();
+    if (request.method !== "get") this.reads?.invalidate();
     return this.retrying(request, async () => {
       const { data, response } = await this.client.request<PartialEnvelope<T>>(this.options(request)).withResponse();
       this.pacer.observe(response.headers);
@@ -184,7 +200,7 @@ export class CloudflareApi {
 
   /** The raw response of a successful request, for bodies that are not envelopes (script content). */
   async fetchRaw(request: ApiRequest): Promise<Response> {
-    if (request.method !== "get") invalidate();
+    if (request.method !== "get") this.reads?.invalidate();
     return this.retrying(request, async () => {
       const response = await this.client.request(this.options(request)).asResponse();
       this.pacer.observe(response.headers);
@@ -235,7 +251,7 @@ export class CloudflareApi {
       if (this.now() + delay - started > this.policy.deadlineMs) {
         throw failure.withNote(`gave up after ${attempt} attempts: the ${this.policy.deadlineMs / 1000} s deadline would pass`);
       }
-      log.warn(
+      this.log.warn(
         `${request.op.resource}: ${request.op.operation}: ${failure.summary()}; retrying in ${(delay / 1000).toFixed(1)} s ` +
           `(attempt ${attempt + 1} of ${this.policy.maxAttempts})`,
       );

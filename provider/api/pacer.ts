@@ -103,17 +103,21 @@ export class Pacer {
   }
 }
 
-const pacers = new Map<string, Pacer>();
+/**
+ * Pacers by a hash of base URL and token: a cache, process-wide on purpose (every run and client of a token draws
+ * from one budget); losing it costs only waits, which the server's headers then teach again.
+ */
+const pacerCache = new Map<string, Pacer>();
 
 const realClock: Clock = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
 
 /** The process-wide pacer of a token (kept by a hash of it, never the token itself). */
 export function pacerFor(token: string, baseUrl: string): Pacer {
   const key = createHash("sha256").update(`${baseUrl}\0${token}`).digest("hex");
-  let pacer = pacers.get(key);
+  let pacer = pacerCache.get(key);
   if (!pacer) {
     pacer = new Pacer(realClock);
-    pacers.set(key, pacer);
+    pacerCache.set(key, pacer);
   }
   return pacer;
 }

@@ -7,7 +7,6 @@ import type { ApiRequest, CloudflareApi } from "./client";
 import { CODES, unlessGone, type Operation } from "./errors";
 import { namespacePath } from "./namespaces";
 import { paginate } from "./paginate";
-import { inRun } from "./run-cache";
 
 /** A script in a dispatch namespace, or an account-level one when `namespace` is undefined. */
 export interface ScriptRef {
@@ -48,7 +47,7 @@ export async function uploadScript(api: CloudflareApi, ref: ScriptRef, form: For
  */
 export async function getScript(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<ScriptObject | undefined> {
   if (ref.namespace === undefined) return (await listAccountScripts(api, op)).find((s) => s.id === ref.script);
-  if (inRun()) {
+  if (api.sharesReads) {
     // A refresh reads every script of the namespace: one list (1,000 a page) serves them all.
     const listed = await listNamespaceScriptObjects(api, ref.namespace, op);
     if (listed === undefined) return undefined;
@@ -78,7 +77,7 @@ async function loadNamespaceScripts(api: CloudflareApi, request: ApiRequest): Pr
 /**
  * Every script of a namespace with its details, by name; undefined when Cloudflare says the namespace is gone. In an
  * engine run, read once: `"now"` until the run writes (refresh), `"run start"` as first seen whatever the run wrote
- * since (a create's ownership check). Outside a run, the namespace now.
+ * since (a create's ownership check). Without shared reads, the namespace now.
  */
 export async function listNamespaceScriptObjects(
   api: CloudflareApi,

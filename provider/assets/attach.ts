@@ -12,7 +12,7 @@
  */
 import type { CloudflareApi } from "../api/client";
 import type { ScriptRef } from "../api/scripts";
-import { describeAssets, takeDescription } from "./describe";
+import { type AssetDescriptions, describeAssets } from "./describe";
 import { wireSettings } from "./serving-config";
 import { uploadAssets } from "./upload";
 
@@ -57,6 +57,7 @@ export function tokenUsable(token: string | undefined, now = Date.now(), minRema
  */
 export async function prepareAssetsForDeploy(
   api: CloudflareApi,
+  described: AssetDescriptions,
   target: ScriptRef,
   attachment: AssetsAttachment,
   resourceLabel?: string,
@@ -71,8 +72,8 @@ export async function prepareAssetsForDeploy(
   }
 
   // This run's check of the StaticAssets (or Tenant) described the files already; else describe them now.
-  const described = takeDescription(attachment.digest) ?? (await describeAssets(attachment.source, wireSettings(attachment.config)));
-  const { manifest, config, digest } = described;
+  const { manifest, config, digest } =
+    described.take(attachment.digest) ?? (await describeAssets(attachment.source, wireSettings(attachment.config)));
   if (digest !== attachment.digest) {
     throw new Error(
       `${resource}: the assets directory ${manifest.root} changed since StaticAssets last ran (digest ${digest.slice(0, 12)}…, ` +

@@ -2,10 +2,10 @@
  * The one place an asset source becomes what diffs and deploys compare: its manifest, the wire-format config
  * (with `_headers` and `_redirects` folded in, as Cloudflare takes them) and the digest over both.
  *
- * Check describes a source once per run; the step that deploys it in the same run (StaticAssets' upload, or a
- * script's fresh upload session when its attachment's token has expired) takes that description by digest
- * instead of walking the directory again. A description is taken once: a later deploy describes afresh, so a
- * directory changed since shows as a different digest.
+ * Check describes a source once per run and keeps the description in the run's {@link AssetDescriptions}; the step
+ * that deploys it in the same run (StaticAssets' upload, or a script's fresh upload session when its attachment's
+ * token has expired) takes it by digest instead of walking the directory again. A description is taken once: a
+ * later deploy describes afresh, so a directory changed since shows as a different digest.
  */
 import { buildManifest, manifestDigest, type AssetManifest, type ManifestOptions } from "./manifest";
 import { withSpecialFiles, type WireAssetConfig } from "./serving-config";
@@ -18,10 +18,6 @@ export interface AssetDescription {
   digest: string;
 }
 
-/** Descriptions made by check and not deployed yet, oldest first; bounded by the files they hold. */
-const untaken = new Map<string, AssetDescription>();
-const MAX_UNTAKEN_FILES = 200_000;
-
 /** Describes `source` with the wire-format settings `settings` (no `_headers` / `_redirects`: they come from the files). */
 export async function describeAssets(source: AssetSource, settings: WireAssetConfig): Promise<AssetDescription> {
   const manifest = await buildManifest({
@@ -32,26 +28,39 @@ export async function describeAssets(source: AssetSource, settings: WireAssetCon
     maxFiles: source.maxFiles,
   });
   const config = withSpecialFiles(settings, { headers: manifest.headers, redirects: manifest.redirects });
-  const described = { manifest, config, digest: manifestDigest(manifest.files, config) };
-  keep(described);
-  return described;
+  return { manifest, config, digest: manifestDigest(manifest.files, config) };
 }
 
-/** The description this run's check made with `digest`, taken (a second call gets undefined). */
-export function takeDescription(digest: string | undefined): AssetDescription | undefined {
-  const described = digest === undefined ? undefined : untaken.get(digest);
-  if (described) untaken.delete(digest!);
-  return described;
-}
+const MAX_UNTAKEN_FILES = 200_000;
 
-function keep(described: AssetDescription): void {
-  untaken.delete(described.digest);
-  untaken.set(described.digest, described);
-  let files = 0;
-  for (const d of untaken.values()) files += d.manifest.files.length;
-  for (const [digest, d] of untaken) {
-    if (files <= MAX_UNTAKEN_FILES || untaken.size === 1) break;
-    untaken.delete(digest);
-    files -= d.manifest.files.length;
+/** The descriptions a run's checks made and its deploys have not taken yet, oldest first; bounded by the files they hold. */
+export class AssetDescriptions {
+  private readonly untaken = new Map<string, AssetDescription>();
+
+  /** Describes `source` (as {@link describeAssets}) and keeps the description for this run's deploy. */
+  async describe(source: AssetSource, settings: WireAssetConfig): Promise<AssetDescription> {
+    const described = await describeAssets(source, settings);
+    this.keep(described);
+    return described;
+  }
+
+  /** The description this run's check made with `digest`, taken (a second call gets undefined). */
+  take(digest: string | undefined): AssetDescription | undefined {
+    const described = digest === undefined ? undefined : this.untaken.get(digest);
+    if (described) this.untaken.delete(digest!);
+    return described;
+  }
+
+  private keep(described: AssetDescription): void {
+    const untaken = this.untaken;
+    untaken.delete(described.digest);
+    untaken.set(described.digest, described);
+    let files = 0;
+    for (const d of untaken.values()) files += d.manifest.files.length;
+    for (const [digest, d] of untaken) {
+      if (files <= MAX_UNTAKEN_FILES || untaken.size === 1) break;
+      untaken.delete(digest);
+      files -= d.manifest.files.length;
+    }
   }
 }

@@ -20,7 +20,6 @@ import type { CloudflareApi } from "../api/client";
 import { openAssetsSession, uploadAssetsBucket, type AssetsSession } from "../api/assets";
 import { CloudflareApiError } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
-import { log as defaultLog, type Logger } from "../log";
 import { hashAssetBytes } from "./hash";
 import { wireManifest, type AssetFile } from "./manifest";
 
@@ -37,7 +36,6 @@ export interface UploadOptions {
   resource: string;
   /** The manifest's isolation salt: each file read is hashed again, so bytes changed since the manifest are never sent. */
   salt?: string;
-  logger?: Logger;
   progressIntervalMs?: number;
 }
 
@@ -95,7 +93,7 @@ export async function uploadAssets(
   options: UploadOptions,
 ): Promise<UploadResult> {
   const { resource } = options;
-  const logger = options.logger ?? defaultLog;
+  const logger = api.log;
   const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY));
   const byHash = new Map<string, AssetFile>();
   for (const f of files) if (!byHash.has(f.hash)) byHash.set(f.hash, f);

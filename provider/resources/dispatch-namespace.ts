@@ -7,7 +7,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudflareApi } from "../api/client";
-import { connect } from "../api/connect";
+import type { ProviderRun } from "../run";
 import { CloudflareApiError, CODES, isGone, operation, type Operation } from "../api/errors";
 import type { NamespaceObject } from "../../cloudflare/wire";
 import { createNamespace, deleteNamespace, getNamespace, listNamespaces, updateNamespace } from "../api/namespaces";
@@ -169,8 +169,8 @@ export const dispatchNamespaceProvider = defineProvider<DispatchNamespaceInputs,
     return diffDispatchNamespace(olds, news);
   },
 
-  async create(inputs: DispatchNamespaceInputs) {
-    const api = connect(inputs.accountId);
+  async create(inputs: DispatchNamespaceInputs, run: ProviderRun) {
+    const api = run.connect(inputs.accountId);
     const o = op(inputs.name, "create");
     let ns: NamespaceObject;
     try {
@@ -190,9 +190,9 @@ export const dispatchNamespaceProvider = defineProvider<DispatchNamespaceInputs,
    * Refresh and import. Import id: the namespace **name** (the resource id becomes its UUID).
    * Returns `{}` when the namespace is gone.
    */
-  async read(id: string, stored: Partial<DispatchNamespaceOutputs>) {
+  async read(id: string, stored: Partial<DispatchNamespaceOutputs>, run: ProviderRun) {
     const importing = stored.namespaceId === undefined;
-    const api = connect(stored.accountId);
+    const api = run.connect(stored.accountId);
     const o = op(stored.name ?? id, importing ? "import" : "read");
     const ns = importing ? await getNamespace(api, id, o) : await findNamespace(api, id, stored.name, o);
     if (!ns) return {};
@@ -202,8 +202,8 @@ export const dispatchNamespaceProvider = defineProvider<DispatchNamespaceInputs,
     return { id: ns.namespace_id, props: outs, inputs };
   },
 
-  async update(id: string, olds: DispatchNamespaceOutputs, news: DispatchNamespaceInputs) {
-    const api = connect(news.accountId);
+  async update(id: string, olds: DispatchNamespaceOutputs, news: DispatchNamespaceInputs, run: ProviderRun) {
+    const api = run.connect(news.accountId);
     const o = op(olds.name, olds.name !== news.name ? `rename to "${news.name}"` : "update");
     if (olds.name === news.name && olds.trustedWorkers === news.trustedWorkers) {
       // Only forceDestroy changed: nothing to send.
@@ -223,8 +223,8 @@ export const dispatchNamespaceProvider = defineProvider<DispatchNamespaceInputs,
     return { outs: toOutputs(ns, news) };
   },
 
-  async delete(id: string, props: DispatchNamespaceOutputs) {
-    const api = connect(props.accountId);
+  async delete(id: string, props: DispatchNamespaceOutputs, run: ProviderRun) {
+    const api = run.connect(props.accountId);
     const name = props.name;
     const o = op(name, "delete");
     const ns = await findNamespace(api, id, name, o);

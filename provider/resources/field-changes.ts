@@ -5,7 +5,7 @@
  * Each resource's diff decides how finely it can name a change: a property it compares only as a whole
  * (or by digest) is one path.
  */
-import { deepEqual } from "../validation";
+import { deepEqual } from "../deep-equal";
 
 /** add: the program has it and the resource does not; delete: the reverse; update: both have it, differing. */
 export type FieldChangeKind = "add" | "delete" | "update";

@@ -6,10 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudflareApi } from "../api/client";
 import type { Operation } from "../api/errors";
-import { inRun } from "../api/run-cache";
 import { deleteScript, getScript, listNamespaceScriptObjects, type ScriptRef } from "../api/scripts";
 import { getScriptTags } from "../api/settings";
-import { log } from "../log";
 import { MAX_TAG_LENGTH_CHARS } from "../../cloudflare/limits";
 import { RESERVED_TAG_PREFIX } from "../validation";
 import { sha256Hex } from "../sha256";
@@ -86,13 +84,13 @@ export async function liveOwner(api: CloudflareApi, ref: ScriptRef, op: Operatio
 }
 
 /**
- * The owner of a script as it was before this engine run began (undefined: there was none). In a run, a namespace's
- * scripts come from one list taken at the run's first create or read, so the creates of a thousand tenants cost one
- * list, not a GET each: a script this run created since is its own. Outside a run, and for account-level scripts,
- * one GET.
+ * The owner of a script as it was before this engine run began (undefined: there was none). In an engine run (its
+ * client shares reads), a namespace's scripts come from one list taken at the run's first create or read, so the
+ * creates of a thousand tenants cost one list, not a GET each: a script this run created since is its own.
+ * Otherwise, and for account-level scripts, one GET.
  */
 async function ownerBeforeRun(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<string | undefined> {
-  if (ref.namespace === undefined || !inRun()) return liveOwner(api, ref, op);
+  if (ref.namespace === undefined || !api.sharesReads) return liveOwner(api, ref, op);
   const listed = (await listNamespaceScriptObjects(api, ref.namespace, op, "run start"))?.get(ref.script);
   if (listed === undefined) return undefined;
   return Array.isArray(listed.tags) ? splitOwner(listed.tags).owner : liveOwner(api, ref, op);
@@ -127,7 +125,7 @@ export async function deleteOwnedScript(
   const found = await liveOwner(api, ref, op);
   if (found === undefined) return false;
   if (found !== "" && found !== owner) {
-    log.warn(
+    api.log.warn(
       `${op.resource}: not deleted: the script is now owned by another stack (tag ${found}); it is left as it is and ` +
         `removed from this stack's state only.`,
     );

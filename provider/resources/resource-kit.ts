@@ -9,6 +9,7 @@
  * run the installed provider rather than the code of the last update.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { ProviderRun } from "../run";
 
 import { type CheckFailure, withoutInternalKeys } from "../validation";
 import { didYouMean } from "../did-you-mean";
@@ -67,30 +68,34 @@ export function resourceSpec<Args>() {
 
 /**
  * A resource's provider methods over clean, typed values: `check` gets the program's properties, the others
- * check's normalized inputs (`I`) and the stored outputs (`O`), all without the engine's internal keys.
+ * check's normalized inputs (`I`) and the stored outputs (`O`), all without the engine's internal keys. Each also
+ * gets the run it serves (run.ts), last: the pure ones leave it out.
  */
 export interface ResourceMethods<I, O> {
-  check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<pulumi.dynamic.CheckResult<Partial<I>>>;
-  diff(id: string, olds: O, news: I): Promise<pulumi.dynamic.DiffResult>;
-  create(inputs: I): Promise<pulumi.dynamic.CreateResult<O>>;
-  read(id: string, props: Partial<O>): Promise<pulumi.dynamic.ReadResult>;
-  update(id: string, olds: O, news: I): Promise<pulumi.dynamic.UpdateResult<O>>;
-  delete(id: string, props: O): Promise<void>;
+  check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun): Promise<pulumi.dynamic.CheckResult<Partial<I>>>;
+  diff(id: string, olds: O, news: I, run: ProviderRun): Promise<pulumi.dynamic.DiffResult>;
+  create(inputs: I, run: ProviderRun): Promise<pulumi.dynamic.CreateResult<O>>;
+  read(id: string, props: Partial<O>, run: ProviderRun): Promise<pulumi.dynamic.ReadResult>;
+  update(id: string, olds: O, news: I, run: ProviderRun): Promise<pulumi.dynamic.UpdateResult<O>>;
+  delete(id: string, props: O, run: ProviderRun): Promise<void>;
 }
+
+/** A kind's provider as the engine calls it, serving one run. */
+export type RunProvider = (run: ProviderRun) => pulumi.dynamic.ResourceProvider;
 
 /** Internal keys (`__provider`, ...) removed; a missing value (a read without state) becomes `{}`. */
 const clean = <T>(value: unknown): T => withoutInternalKeys((value ?? {}) as Record<string, unknown>) as T;
 
 /** The one place a resource's methods meet the engine's values: internal keys are stripped here, once. */
-export function defineProvider<I, O>(methods: ResourceMethods<I, O>): pulumi.dynamic.ResourceProvider {
-  return {
-    check: (olds, news) => methods.check(clean(olds), clean(news)),
-    diff: (id, olds, news) => methods.diff(id, clean(olds), clean(news)),
-    create: (inputs) => methods.create(clean(inputs)),
-    read: (id, props) => methods.read(id, clean(props)),
-    update: (id, olds, news) => methods.update(id, clean(olds), clean(news)),
-    delete: (id, props) => methods.delete(id, clean(props)),
-  };
+export function defineProvider<I, O>(methods: ResourceMethods<I, O>): RunProvider {
+  return (run) => ({
+    check: (olds, news) => methods.check(clean(olds), clean(news), run),
+    diff: (id, olds, news) => methods.diff(id, clean(olds), clean(news), run),
+    create: (inputs) => methods.create(clean(inputs), run),
+    read: (id, props) => methods.read(id, clean(props), run),
+    update: (id, olds, news) => methods.update(id, clean(olds), clean(news), run),
+    delete: (id, props) => methods.delete(id, clean(props), run),
+  });
 }
 
 /** Failures for properties that are neither inputs nor outputs of the resource (typos, misplaced fields). */

@@ -7,7 +7,7 @@
  * in outputs. `read` can only check that the secret still exists.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { connect } from "../api/connect";
+import type { ProviderRun } from "../run";
 import { operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import { deleteSecret, secretExists, updateSecret } from "../api/secrets";
@@ -22,8 +22,6 @@ import {
   type CheckFailure,
 } from "../validation";
 import { sha256Hex } from "../sha256";
-import { log } from "../log";
-import { claimScriptSecret, tenantManagingSecret } from "./secret-claims";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 /** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */
@@ -140,8 +138,8 @@ function keyOf(id: string, stored: Partial<SecretKey> | undefined): SecretKey {
   return key;
 }
 
-async function put(inputs: ScriptSecretInputs, verb: string): Promise<ScriptSecretOutputs> {
-  await updateSecret(connect(inputs.accountId), refOf(inputs), { name: inputs.name, text: inputs.text }, opFor(inputs, verb));
+async function put(run: ProviderRun, inputs: ScriptSecretInputs, verb: string): Promise<ScriptSecretOutputs> {
+  await updateSecret(run.connect(inputs.accountId), refOf(inputs), { name: inputs.name, text: inputs.text }, opFor(inputs, verb));
   const outs: ScriptSecretOutputs = {
     scriptName: inputs.scriptName,
     name: inputs.name,
@@ -153,11 +151,11 @@ async function put(inputs: ScriptSecretInputs, verb: string): Promise<ScriptSecr
 }
 
 export const scriptSecretProvider = defineProvider<ScriptSecretInputs, ScriptSecretOutputs>({
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     const { inputs, failures } = checkScriptSecret(news);
     if (typeof inputs.scriptName === "string" && typeof inputs.name === "string" && !isUnknown(inputs.namespace)) {
       const key = { accountId: inputs.accountId, namespace: inputs.namespace, script: inputs.scriptName };
-      const tenantId = claimScriptSecret(key, inputs.name);
+      const tenantId = run.secretClaims.claimScriptSecret(key, inputs.name);
       if (tenantId !== undefined && !isUnknown(inputs.scriptName) && !isUnknown(inputs.name)) {
         failures.push({
           property: "name",
@@ -174,8 +172,8 @@ export const scriptSecretProvider = defineProvider<ScriptSecretInputs, ScriptSec
     return diffScriptSecret(olds, news);
   },
 
-  async create(inputs: ScriptSecretInputs) {
-    const outs = await put(inputs, "create");
+  async create(inputs: ScriptSecretInputs, run: ProviderRun) {
+    const outs = await put(run, inputs, "create");
     return { id: idOf(inputs), outs };
   },
 
@@ -184,10 +182,10 @@ export const scriptSecretProvider = defineProvider<ScriptSecretInputs, ScriptSec
    * be read back, so an import stores `valueHash: ""` and the next `pulumi up` rewrites the secret once.
    * A secret, script or namespace that is gone returns `{}` (the next `up` recreates the secret).
    */
-  async read(id: string, stored: Partial<ScriptSecretOutputs>) {
+  async read(id: string, stored: Partial<ScriptSecretOutputs>, run: ProviderRun) {
     const importing = stored.valueHash === undefined;
     const key = keyOf(id, stored);
-    if (!(await secretExists(connect(stored.accountId), refOf(key), key.name, opFor(key, importing ? "import" : "read")))) return {};
+    if (!(await secretExists(run.connect(stored.accountId), refOf(key), key.name, opFor(key, importing ? "import" : "read")))) return {};
     const outs: ScriptSecretOutputs = { ...key, valueHash: stored.valueHash ?? "" };
     if (stored.accountId !== undefined) outs.accountId = stored.accountId;
     const result = { id: idOf(key), props: outs };
@@ -195,20 +193,23 @@ export const scriptSecretProvider = defineProvider<ScriptSecretInputs, ScriptSec
     return importing ? { ...result, inputs: { ...key } } : result;
   },
 
-  async update(_id: string, _olds: ScriptSecretOutputs, news: ScriptSecretInputs) {
-    return { outs: await put(news, "update") };
+  async update(_id: string, _olds: ScriptSecretOutputs, news: ScriptSecretInputs, run: ProviderRun) {
+    return { outs: await put(run, news, "update") };
   },
 
-  async delete(id: string, props: ScriptSecretOutputs) {
+  async delete(id: string, props: ScriptSecretOutputs, run: ProviderRun) {
     const key = keyOf(id, props);
     // A Tenant of this run manages the secret now (its upload holds the value): forget it, delete nothing.
-    const tenantId = tenantManagingSecret({ accountId: props.accountId, namespace: key.namespace, script: key.scriptName }, key.name);
+    const tenantId = run.secretClaims.tenantManagingSecret(
+      { accountId: props.accountId, namespace: key.namespace, script: key.scriptName },
+      key.name,
+    );
     if (tenantId !== undefined) {
-      log.info(`${opFor(key, "delete").resource}: now managed by Tenant "${tenantId}"; removed from the stack only`);
+      run.log.info(`${opFor(key, "delete").resource}: now managed by Tenant "${tenantId}"; removed from the stack only`);
       return;
     }
     // Gone (10056 secret, 10007/10092 script, 100119 namespace, by Cloudflare's code) is success.
-    await deleteSecret(connect(props.accountId), refOf(key), key.name, opFor(key, "delete"));
+    await deleteSecret(run.connect(props.accountId), refOf(key), key.name, opFor(key, "delete"));
   },
 });
 

@@ -19,14 +19,13 @@
  */
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { connect } from "../api/connect";
+import type { ProviderRun } from "../run";
 import { operation } from "../api/errors";
 import { getNamespace } from "../api/namespaces";
 import { accountIdProblem } from "../credentials";
-import { log } from "../log";
 import type { AssetsAttachment } from "../assets/attach";
 import { assetConfigFailures, toWireConfig, type AssetConfig } from "../assets/serving-config";
-import { describeAssets, takeDescription } from "../assets/describe";
+import { type AssetDescriptions, describeAssets } from "../assets/describe";
 import { DEFAULT_MAX_FILES, HASH_FORMULA, ManifestError, MAX_FILES_CEILING } from "../assets/manifest";
 import { DEFAULT_UPLOAD_CONCURRENCY, MAX_UPLOAD_CONCURRENCY, uploadAssets } from "../assets/upload";
 import {
@@ -195,9 +194,13 @@ export function staticAssetsFailures(n: Record<string, unknown>): CheckFailure[]
   return failures;
 }
 
-/** check(): validate, normalize, and add the digest, file count and size from the directory. */
+/**
+ * check(): validate, normalize, and add the digest, file count and size from the directory; the description is
+ * kept in `described` for the upload of the same run.
+ */
 export async function checkStaticAssets(
   news: Record<string, unknown>,
+  described: AssetDescriptions,
 ): Promise<{ inputs: Record<string, unknown>; failures: CheckFailure[] }> {
   const n = { ...news };
   // Computed fields come only from the files, never from the program.
@@ -224,7 +227,7 @@ export async function checkStaticAssets(
   if (sourceKeys.some((k) => containsUnknown(inputs[k]))) return { inputs, failures }; // preview: the digest is unknown
   try {
     const settings = toWireConfig(inputs.config as AssetConfig | undefined, {});
-    const { manifest, digest } = await describeAssets(inputs as unknown as StaticAssetsInputs, settings);
+    const { manifest, digest } = await described.describe(inputs as unknown as StaticAssetsInputs, settings);
     inputs.digest = digest;
     inputs.fileCount = manifest.files.length;
     inputs.totalBytes = manifest.totalBytes;
@@ -264,14 +267,14 @@ function attachmentFor(inputs: StaticAssetsInputs, config: Record<string, unknow
 }
 
 /** Uploads what the server lacks of the manifest check made (built again when this process has none), and returns the outputs. */
-async function upload(inputs: StaticAssetsInputs, verb: string): Promise<StaticAssetsOutputs> {
-  const api = connect(inputs.accountId);
+async function upload(run: ProviderRun, inputs: StaticAssetsInputs, verb: string): Promise<StaticAssetsOutputs> {
+  const api = run.connect(inputs.accountId);
   const { namespace, scriptName } = inputs;
   const { resource } = op(namespace, scriptName, verb);
-  const described = takeDescription(inputs.digest) ?? (await describeAssets(inputs, toWireConfig(inputs.config, {})));
+  const described = run.assets.take(inputs.digest) ?? (await describeAssets(inputs, toWireConfig(inputs.config, {})));
   const { manifest, config, digest } = described;
   if (inputs.digest && digest !== inputs.digest) {
-    log.warn(`${resource}: the files changed between preview and ${verb}; uploading them as they are now`);
+    run.log.warn(`${resource}: the files changed between preview and ${verb}; uploading them as they are now`);
   }
   const current: StaticAssetsInputs = { ...inputs, digest, fileCount: manifest.files.length, totalBytes: manifest.totalBytes };
   const result = await uploadAssets(api, { namespace, script: scriptName }, manifest.files, {
@@ -294,8 +297,8 @@ function pickInputs(stored: Partial<StaticAssetsOutputs>): Partial<StaticAssetsI
 }
 
 export const staticAssetsProvider = defineProvider<StaticAssetsInputs, StaticAssetsOutputs>({
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    const { inputs, failures } = await checkStaticAssets(news);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
+    const { inputs, failures } = await checkStaticAssets(news, run.assets);
     // `pulumi import` checks the inputs read back against themselves, and the API cannot tell the directory.
     const importCheck = isImportCheck(olds, news, "directory");
     // Partial while a failure or an unknown (preview) leaves fields out.
@@ -309,25 +312,25 @@ export const staticAssetsProvider = defineProvider<StaticAssetsInputs, StaticAss
     return diffStaticAssets(olds, news);
   },
 
-  async create(inputs: StaticAssetsInputs) {
-    const outs = await upload(inputs, "create");
+  async create(inputs: StaticAssetsInputs, run: ProviderRun) {
+    const outs = await upload(run, inputs, "create");
     return { id: idOf(outs.namespace, outs.scriptName), outs };
   },
 
-  async update(_id: string, olds: StaticAssetsOutputs, n: StaticAssetsInputs) {
+  async update(_id: string, olds: StaticAssetsOutputs, n: StaticAssetsInputs, run: ProviderRun) {
     if (olds.digest === n.digest && olds.attachment) {
       // Same files and config: only the source description moved. No session, no upload.
       const attachment = attachmentFor(n, olds.attachment.config, olds.attachment.completionToken);
       return { outs: { ...n, hashFormula: HASH_FORMULA, uploadedFiles: 0, attachment } satisfies StaticAssetsOutputs };
     }
-    return { outs: await upload(n, "update") };
+    return { outs: await upload(run, n, "update") };
   },
 
   /**
    * Refresh (and import, id `<namespace>/<script>` or `<script>`). Assets cannot be listed back through the API:
    * the stored outputs are returned while the namespace exists; `{}` (deleted) once Cloudflare says it is gone.
    */
-  async read(id: string, stored: Partial<StaticAssetsOutputs>) {
+  async read(id: string, stored: Partial<StaticAssetsOutputs>, run: ProviderRun) {
     const parts = id.split("/");
     if (parts.length > 2 || parts.some((p) => p === "")) {
       throw new Error(`StaticAssets: id must be "<namespace>/<script name>" or "<script name>", got ${JSON.stringify(id)}`);
@@ -335,7 +338,7 @@ export const staticAssetsProvider = defineProvider<StaticAssetsInputs, StaticAss
     const scriptName = stored.scriptName ?? parts[parts.length - 1]!;
     const namespace = stored.scriptName ? stored.namespace : parts.length === 2 ? parts[0] : undefined;
     if (namespace !== undefined) {
-      const ns = await getNamespace(connect(stored.accountId), namespace, op(namespace, scriptName, stored.digest ? "read" : "import"));
+      const ns = await getNamespace(run.connect(stored.accountId), namespace, op(namespace, scriptName, stored.digest ? "read" : "import"));
       if (!ns) return {};
     }
     if (stored.digest === undefined) {

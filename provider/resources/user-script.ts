@@ -16,7 +16,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { UsageModel } from "../../cloudflare/scripts";
-import { connect } from "../api/connect";
+import type { ProviderRun } from "../run";
 import { operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import type { AssetsAttachment } from "../assets/attach";
@@ -123,13 +123,13 @@ export function parseUserScriptId(id: string): { namespace: string; name: string
 }
 
 /** The upload (skipped when only the crons changed), then the schedules when they differ from `olds`'. */
-async function deploy(inputs: UserScriptInputs, olds: UserScriptOutputs | undefined): Promise<UserScriptOutputs> {
-  const api = connect(inputs.accountId);
+async function deploy(run: ProviderRun, inputs: UserScriptInputs, olds: UserScriptOutputs | undefined): Promise<UserScriptOutputs> {
+  const api = run.connect(inputs.accountId);
   const op = opFor(inputs, olds ? "update" : "create");
   const onlyCrons = olds !== undefined && diffScript(olds, inputs).changedKeys.every((k) => k === "crons");
   const outs = onlyCrons
     ? withCrons(olds, inputs.crons)
-    : await deployScript(api, refOf(inputs), inputs, op, olds && keptAssetsDigest(olds));
+    : await deployScript(run, refOf(inputs), inputs, op, olds && keptAssetsDigest(olds));
   await syncCrons(api, refOf(inputs), olds?.crons, inputs.crons, op);
   return outs as UserScriptOutputs;
 }
@@ -143,8 +143,8 @@ export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOut
     return diffUserScript(olds, news);
   },
 
-  async create(inputs: UserScriptInputs) {
-    const outs = await deploy(inputs, undefined);
+  async create(inputs: UserScriptInputs, run: ProviderRun) {
+    const outs = await deploy(run, inputs, undefined);
     return { id: `${inputs.namespace}/${inputs.name}`, outs };
   },
 
@@ -153,22 +153,22 @@ export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOut
    * its namespace is gone. On import (no stored outputs) it also returns inputs rebuilt from the API, with module
    * contents read back. On refresh it returns no inputs, so the program's stay the reference for drift.
    */
-  async read(id: string, stored: Partial<UserScriptOutputs>) {
+  async read(id: string, stored: Partial<UserScriptOutputs>, run: ProviderRun) {
     const key = stored.namespace && stored.name ? { namespace: stored.namespace, name: stored.name } : parseUserScriptId(id);
     const importing = stored.etag === undefined && stored.modules === undefined;
-    const found = await readScript(connect(stored.accountId), refOf(key), stored, opFor(key, importing ? "import" : "read"));
+    const found = await readScript(run.connect(stored.accountId), refOf(key), stored, opFor(key, importing ? "import" : "read"));
     if (!found) return {};
     const result = { id: `${key.namespace}/${key.name}`, props: found.outs };
     return found.inputs ? { ...result, inputs: found.inputs } : result;
   },
 
-  async update(_id: string, olds: UserScriptOutputs, news: UserScriptInputs) {
-    return { outs: await deploy(news, olds) };
+  async update(_id: string, olds: UserScriptOutputs, news: UserScriptInputs, run: ProviderRun) {
+    return { outs: await deploy(run, news, olds) };
   },
 
-  async delete(id: string, props: UserScriptOutputs) {
+  async delete(id: string, props: UserScriptOutputs, run: ProviderRun) {
     const key = props.namespace && props.name ? props : parseUserScriptId(id);
-    await deleteOwnedScript(connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
+    await deleteOwnedScript(run.connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
   },
 });
 

@@ -8,8 +8,7 @@
  * Import: `pulumi import pulumi-nodejs:dynamic/wfp:Worker <name> <script name>`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { CloudflareApi } from "../api/client";
-import { connect } from "../api/connect";
+import type { ProviderRun } from "../run";
 import { operation, type Operation } from "../api/errors";
 import type { ScriptRef } from "../api/scripts";
 import { getSubdomain, updateSubdomain } from "../api/subdomain";
@@ -66,19 +65,19 @@ export function diffWorker(olds: Partial<WorkerOutputs>, news: WorkerInputs): Ke
 }
 
 async function deploy(
-  api: CloudflareApi,
+  run: ProviderRun,
   inputs: WorkerInputs,
   verb: "create" | "update",
   deployedDigest: string | undefined,
 ): Promise<WorkerOutputs> {
   const op = opFor(inputs.name, verb);
-  const outs = await deployScript(api, refOf(inputs.name), inputs, op, deployedDigest);
+  const outs = await deployScript(run, refOf(inputs.name), inputs, op, deployedDigest);
   return { ...outs, workersDev: inputs.workersDev };
 }
 
 export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    declareWorker(news.name);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
+    declareWorker(run, news.name);
     return scriptCheckResult(olds, news, checkWorker(news));
   },
 
@@ -86,9 +85,9 @@ export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
     return diffWorker(olds, news);
   },
 
-  async create(inputs: WorkerInputs) {
-    const api = connect(inputs.accountId);
-    const outs = await deploy(api, inputs, "create", undefined);
+  async create(inputs: WorkerInputs, run: ProviderRun) {
+    const api = run.connect(inputs.accountId);
+    const outs = await deploy(run, inputs, "create", undefined);
     await syncCrons(api, refOf(inputs.name), undefined, inputs.crons, opFor(inputs.name, "create"));
     // Stated on create whatever the API's default, so the state is what the program says.
     await updateSubdomain(api, refOf(inputs.name), inputs.workersDev, opFor(inputs.name, "create"));
@@ -96,10 +95,10 @@ export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
   },
 
   /** Refresh and import (id: the script name). `{}` when Cloudflare's script list no longer has it. */
-  async read(id: string, stored: Partial<WorkerOutputs>) {
+  async read(id: string, stored: Partial<WorkerOutputs>, run: ProviderRun) {
     const name = stored.name ?? id;
     const importing = stored.etag === undefined && stored.modules === undefined;
-    const api = connect(stored.accountId);
+    const api = run.connect(stored.accountId);
     const op = opFor(name, importing ? "import" : "read");
     const found = await readScript(api, refOf(name), stored, op);
     if (!found) return {};
@@ -109,22 +108,22 @@ export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
     return found.inputs ? { id: name, props: outs, inputs: { ...found.inputs, workersDev: subdomain.enabled } } : { id: name, props: outs };
   },
 
-  async update(_id: string, olds: WorkerOutputs, news: WorkerInputs) {
-    const api = connect(news.accountId);
+  async update(_id: string, olds: WorkerOutputs, news: WorkerInputs, run: ProviderRun) {
+    const api = run.connect(news.accountId);
     const { changedKeys } = diffWorker(olds, news);
     // workers.dev and the crons have endpoints of their own: a change of those alone uploads nothing.
     const noUpload = changedKeys.every((k) => k === "workersDev" || k === "crons");
     const outs = noUpload
       ? withCrons({ ...olds, workersDev: news.workersDev }, news.crons)
-      : await deploy(api, news, "update", keptAssetsDigest(olds));
+      : await deploy(run, news, "update", keptAssetsDigest(olds));
     await syncCrons(api, refOf(news.name), olds.crons, news.crons, opFor(news.name, "update"));
     if (changedKeys.includes("workersDev")) await updateSubdomain(api, refOf(news.name), news.workersDev, opFor(news.name, "update"));
     return { outs };
   },
 
-  async delete(id: string, props: WorkerOutputs) {
+  async delete(id: string, props: WorkerOutputs, run: ProviderRun) {
     const name = props.name ?? id;
-    await deleteOwnedScript(connect(props.accountId), refOf(name), props.owner, opFor(name, "delete"));
+    await deleteOwnedScript(run.connect(props.accountId), refOf(name), props.owner, opFor(name, "delete"));
   },
 });
 

@@ -7,9 +7,9 @@
 import Cloudflare from "cloudflare";
 import { startEmulator, type EmulatorOptions, type FaultRule, type JournalEntry, type RunningEmulator } from "../../emulator";
 import { CloudflareApi, DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../provider/api/client";
-import { setClientFactory } from "../../provider/api/connect";
-import { setLogger } from "../../provider/log";
 import type { Credentials } from "../../provider/credentials";
+import type { Logger } from "../../provider/log";
+import { ProviderRun } from "../../provider/run";
 
 export type { FaultRule, JournalEntry };
 
@@ -121,22 +121,24 @@ export interface TestEmulator extends Operator {
   api(method: string, path: string, init?: ApiInit): Promise<ApiResult>;
   /** The provider's own client for this emulator, with fast retries. */
   client(options?: ClientOverrides): CloudflareApi;
+  /** A provider run against this emulator: fast retries that do not wait, its messages dropped unless `log` is given. */
+  providerRun(options?: TestRunOptions): ProviderRun;
   close(): Promise<void>;
 }
 
-export interface TestEmulatorOptions extends EmulatorOptions {
-  /** Point the provider's resources at this emulator until close() (with these client overrides when an object). */
-  connectProvider?: boolean | ClientOverrides;
+/** A test's provider run: client overrides, shared reads as in an engine run, and where its messages go. */
+export interface TestRunOptions extends ClientOverrides {
+  shareReads?: boolean;
+  log?: Logger;
 }
 
-export async function startTestEmulator(options: TestEmulatorOptions = {}): Promise<TestEmulator> {
-  const { connectProvider: connect, ...emulatorOptions } = options;
-  const emu = await startEmulator({ port: 0, tokens: [TEST_TOKEN], rateLimit: false, ...emulatorOptions });
+/** The provider's retry and progress lines stay out of the test run's output unless a test captures them. */
+const mute: Logger = { info: () => {}, warn: () => {} };
+
+export async function startTestEmulator(options: EmulatorOptions = {}): Promise<TestEmulator> {
+  const emu = await startEmulator({ port: 0, tokens: [TEST_TOKEN], rateLimit: false, ...options });
   const workers = `${emu.apiBase}/accounts/${ACCOUNT_ID}/workers`;
   const credentials: Credentials = { apiToken: TEST_TOKEN, accountId: ACCOUNT_ID, baseUrl: emu.apiBase };
-  const disconnect = connect ? connectProvider(credentials, connect === true ? {} : connect) : undefined;
-  // The provider's retry and progress lines stay out of the run's output; test/helpers/provider.ts captures them.
-  const unmute = connect ? setLogger({ info: () => {}, warn: () => {} }) : undefined;
   return {
     ...operator(emu.url),
     emu,
@@ -147,20 +149,9 @@ export async function startTestEmulator(options: TestEmulatorOptions = {}): Prom
     env: providerEnv(emu.apiBase),
     api: (method, path, init) => apiCall(workers, method, path, init),
     client: (o = {}) => testClient(credentials, o),
-    close: async () => {
-      unmute?.();
-      disconnect?.();
-      await emu.close();
-    },
+    providerRun: (o = {}) => testRun(credentials, o),
+    close: () => emu.close(),
   };
-}
-
-/**
- * Points the provider's resources at an emulator, the one place tests do so, through the provider's client
- * factory (no process.env); returns a function that restores the previous target (connections nest).
- */
-export function connectProvider(credentials: Credentials, options: ClientOverrides = {}): () => void {
-  return setClientFactory(({ accountId }) => testClient({ ...credentials, accountId: accountId ?? credentials.accountId }, options));
 }
 
 /** Test overrides of the provider client: a policy patch, a sleep (record waits instead of waiting) and a clock. */
@@ -173,6 +164,13 @@ export interface ClientOverrides {
 /** Retries do not wait unless a test asks: the waits themselves are asserted through a recording sleep. */
 const noWait = async () => {};
 
+const testClientOptions = (o: ClientOverrides) => ({ policy: { ...TEST_RETRY_POLICY, ...o.policy }, sleep: o.sleep ?? noWait, now: o.now });
+
 function testClient(credentials: Credentials, o: ClientOverrides): CloudflareApi {
-  return new CloudflareApi(credentials, { policy: { ...TEST_RETRY_POLICY, ...o.policy }, sleep: o.sleep ?? noWait, now: o.now });
+  return new CloudflareApi(credentials, testClientOptions(o));
+}
+
+/** A provider run pointed at an emulator through its stack config (no process.env), the one place tests do so. */
+function testRun(credentials: Credentials, o: TestRunOptions): ProviderRun {
+  return new ProviderRun({ stack: credentials, shareReads: o.shareReads, client: testClientOptions(o), log: o.log ?? mute });
 }

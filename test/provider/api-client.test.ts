@@ -1,12 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { useEmulator } from "../helpers/provider";
 import { providerSource, type ResourceKind } from "../../provider/resources/resource-kit";
 import { handler, providers } from "../../provider/dynamic";
 import Module from "node:module";
 import path from "node:path";
-import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/credentials";
+import { resolveCredentials, stackConfigFrom } from "../../provider/credentials";
 import { getScript, listScripts, scriptPath } from "../../provider/api/scripts";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 
@@ -26,9 +26,7 @@ describe("API helpers and serialization", () => {
         "cloudflare:accountId": ACCOUNT_ID,
         "cloudflare:baseUrl": emu.apiBase,
       };
-      configureFromStack({ get: (key) => config[key] });
-      onTestFinished(resetStackConfig);
-      resolveCredentials();
+      resolveCredentials({}, stackConfigFrom({ get: (key) => config[key] }));
       const source = providerSource(kind);
       expect(source).not.toContain(TEST_TOKEN);
       expect(source).not.toContain(ACCOUNT_ID);

@@ -12,17 +12,8 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
-import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
-import { MAX_SECRET_BYTES, scriptSecretProvider } from "../../provider/resources/script-secret";
-import { staticAssetsProvider } from "../../provider/resources/static-assets";
-import { MAX_MODULE_BYTES, userScriptProvider } from "../../provider/resources/user-script";
-import { workerProvider } from "../../provider/resources/worker";
-import { tenantProvider } from "../../provider/resources/tenant/provider";
-import { customHostnameProvider } from "../../provider/resources/hostnames/custom-hostname";
-import { workerDomainProvider } from "../../provider/resources/hostnames/worker-domain";
-import { workerRouteProvider } from "../../provider/resources/hostnames/worker-route";
-import { kvNamespaceProvider } from "../../provider/resources/kv/namespace";
-import { kvEntriesProvider } from "../../provider/resources/kv/entries";
+import { MAX_SECRET_BYTES } from "../../provider/resources/script-secret";
+import { MAX_MODULE_BYTES } from "../../provider/resources/user-script";
 import { MAX_ASSET_SIZE_BYTES } from "../../cloudflare/limits";
 import { loadTenantsFile, TenantsFileError } from "../../examples/platform/tenants";
 import type { CheckFailure } from "../../provider/validation";
@@ -752,20 +743,6 @@ const FILE_ROWS: Array<{ input: string; bad: string; yaml: string; property: str
 // ---------------------------------------------------------------------------------------------------------------
 // Running a row
 
-const providers = {
-  DispatchNamespace: dispatchNamespaceProvider,
-  UserScript: userScriptProvider,
-  Worker: workerProvider,
-  ScriptSecret: scriptSecretProvider,
-  StaticAssets: staticAssetsProvider,
-  Tenant: tenantProvider,
-  WorkerDomain: workerDomainProvider,
-  WorkerRoute: workerRouteProvider,
-  CustomHostname: customHostnameProvider,
-  KvNamespace: kvNamespaceProvider,
-  KvEntries: kvEntriesProvider,
-};
-
 let yamlCounter = 0;
 function tenantsProblems(yaml: string | undefined): CheckFailure[] {
   const file = path.join(F.tenantsDir, `tenants-${++yamlCounter}.yaml`);
@@ -829,6 +806,7 @@ const fileMessage = (f: CheckFailure) =>
     .replace(/tenants-\d+\.yaml/, "tenants.yaml");
 
 const emu = useEmulator();
+const providers = emu.providers;
 beforeAll(() => makeFixtures());
 
 describe("bad input fails at check time, names the field and what is allowed, and makes no API call", () => {
@@ -861,7 +839,7 @@ describe("bad input fails at check time, names the field and what is allowed, an
   });
 
   it("a Tenant's bad arguments are check failures, one per problem, each under its own field", async () => {
-    const res = await tenantProvider.check!({}, { ...base.Tenant(), tenantId: "Acme Corp", secrets: { "api-key": "" } });
+    const res = await providers.Tenant.check!({}, { ...base.Tenant(), tenantId: "Acme Corp", secrets: { "api-key": "" } });
     expect(res.failures).toEqual([
       { property: "tenantId", reason: expect.stringMatching(/1-63 lowercase letters/) },
       { property: "secrets.api-key", reason: expect.stringMatching(/letters, digits/) },

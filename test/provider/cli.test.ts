@@ -109,7 +109,7 @@ describe("argument parsing", () => {
 
 describe("wfp-offboard credentials", () => {
   // The CLIs run in child processes: this process's provider is not connected to it.
-  const em = useEmulator({ connectProvider: false, namespaces: ["cli-ns"], each: "journal" });
+  const em = useEmulator({ namespaces: ["cli-ns"], each: "journal" });
   const bin = tempDir("offboard-cli");
 
   it("without --stack reads only the environment, and says so when it lacks a token (exit 1)", async () => {

@@ -4,16 +4,16 @@
  * no call; refresh reads the schedules only of a script that has or had crons, and a trigger removed out of band
  * is drift the next update puts back.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { tenantProvider, type TenantOutputs } from "../../provider/resources/tenant/provider";
+import { describe, expect, it } from "vitest";
+import type { TenantOutputs } from "../../provider/resources/tenant/provider";
 import type { TenantInputs } from "../../provider/resources/tenant/check";
-import { resetClaims } from "../../provider/resources/secret-claims";
-import { userScriptProvider as us, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
-import { workerProvider, type WorkerInputs, type WorkerOutputs } from "../../provider/resources/worker";
-import { startTestEmulator, type TestEmulator } from "../helpers/emulator";
+import type { UserScriptInputs, UserScriptOutputs } from "../../provider/resources/user-script";
+import type { WorkerInputs, WorkerOutputs } from "../../provider/resources/worker";
+import { useEmulator } from "../helpers/provider";
 
 const NS = "cron-ns";
-let emu: TestEmulator;
+const emu = useEmulator({ namespaces: [NS] });
+const { Tenant: tenantProvider, UserScript: us, Worker: workerProvider } = emu.providers;
 
 const code = (body = "ok") => `export default { fetch() { return new Response(${JSON.stringify(body)}) }, scheduled() {} }`;
 const base = { modules: [{ name: "index.js", content: code() }], compatibilityDate: "2025-06-01", owner: "wfp-owner=test/crons" };
@@ -33,17 +33,6 @@ const cronsOf = async (path: string) =>
 const SCRIPT = `/dispatch/namespaces/${NS}/scripts/tenant-a`;
 
 describe("crons", () => {
-  beforeAll(async () => {
-    emu = await startTestEmulator({ connectProvider: true });
-  });
-  afterAll(async () => emu.close());
-  beforeEach(async () => {
-    resetClaims();
-    await emu.reset();
-    await emu.api("POST", "/dispatch/namespaces", { json: { name: NS } });
-    await emu.clearJournal();
-  });
-
   it("UserScript: create is the upload then one schedules PUT; refresh reads them; crons alone update with one PUT", async () => {
     const inputs = await check<UserScriptInputs>(us, userArgs({ crons: ["*/5 * * * *", "0 3 * * mon"] }));
     const created = await us.create(inputs);

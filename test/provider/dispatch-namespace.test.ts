@@ -2,14 +2,11 @@ import { describe, expect, it } from "vitest";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
 import { useEmulator } from "../helpers/provider";
-import {
-  dispatchNamespaceProvider as p,
-  type DispatchNamespaceInputs,
-  type DispatchNamespaceOutputs,
-} from "../../provider/resources/dispatch-namespace";
+import type { DispatchNamespaceInputs, DispatchNamespaceOutputs } from "../../provider/resources/dispatch-namespace";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 
 const emu = useEmulator();
+const { DispatchNamespace: p } = emu.providers;
 const { check } = driver<DispatchNamespaceInputs, DispatchNamespaceOutputs>(p);
 
 async function uploadScript(ns: string, name: string, em: TestEmulator = emu): Promise<void> {
@@ -114,6 +111,7 @@ describe("DispatchNamespace against the emulator", () => {
 
 describe("DispatchNamespace when the API rejects deleting non-empty namespaces", () => {
   const strict = useEmulator({ namespaceDelete: "reject" });
+  const { DispatchNamespace: p } = strict.providers;
 
   it("forceDestroy deletes the scripts first, then the namespace", async () => {
     const created = await p.create(await check({ name: "strict", forceDestroy: true }));

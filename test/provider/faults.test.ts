@@ -12,10 +12,6 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CloudflareApiError } from "../../provider/api/errors";
 import { scriptPath } from "../../provider/api/scripts";
-import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
-import { scriptSecretProvider } from "../../provider/resources/script-secret";
-import { staticAssetsProvider } from "../../provider/resources/static-assets";
-import { userScriptProvider } from "../../provider/resources/user-script";
 import { DrivenResource } from "../helpers/driver";
 import { tempDir, writeFiles } from "../helpers/files";
 import { captureProviderLog, recordWaits, useEmulator } from "../helpers/provider";
@@ -30,7 +26,13 @@ const POLICY = { maxAttempts: 4 };
 
 const tmp = tempDir("faults");
 const report = new ScenarioReport(path.resolve(__dirname, "../../.wfp/provider/faults-report.txt"));
-const emu = useEmulator({ connectProvider: { policy: POLICY } });
+const emu = useEmulator({ client: { policy: POLICY } });
+const {
+  DispatchNamespace: dispatchNamespaceProvider,
+  ScriptSecret: scriptSecretProvider,
+  StaticAssets: staticAssetsProvider,
+  UserScript: userScriptProvider,
+} = emu.providers;
 
 beforeAll(() => report.start());
 
@@ -145,7 +147,7 @@ const scriptPut = (p: Platform, script: string) => apiPath(scriptPath({ namespac
 describe("fault table at the provider level", () => {
   it("a 429 storm: each retry waits the Retry-After (in seconds, or retry-after-ms) and is logged; the run succeeds", async () => {
     const waits = recordWaits(emu, { policy: POLICY });
-    const log = captureProviderLog();
+    const log = captureProviderLog(emu);
     const p = platform("faults-storm");
     await emu.fault({ method: "POST", path: apiPath("/dispatch/namespaces"), status: 429, retryAfter: 1, count: 3 });
     await emu.fault({
@@ -168,7 +170,7 @@ describe("fault table at the provider level", () => {
 
   it("a response slower than the client timeout: the attempt is abandoned and sent again; the late duplicate is harmless", async () => {
     recordWaits(emu, { policy: { ...POLICY, timeoutMs: 500 } });
-    const log = captureProviderLog();
+    const log = captureProviderLog(emu);
     const p = platform("faults-slow");
     // Held 1.5 s, then let through: the server also applies the abandoned attempt.
     await emu.fault({ method: "POST", path: "*/workers/assets/upload", delayMs: 1500, count: 1 });
@@ -202,7 +204,7 @@ describe("fault table at the provider level", () => {
   });
 
   it("an asset upload that fails after one bucket: the run fails, no script without its assets; the re-run uploads only the missing files", async () => {
-    const log = captureProviderLog();
+    const log = captureProviderLog(emu);
     const p = platform("faults-buckets", { largeSite: true });
     await emu.fault({ method: "POST", path: "*/workers/assets/upload", status: 500, count: 0, after: 1 });
     const error = await failingUp(

@@ -7,19 +7,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CloudflareApi } from "../../provider/api/client";
-import { setClientFactory } from "../../provider/api/connect";
+import { ProviderRun } from "../../provider/run";
 import { baseUrlProblem } from "../../provider/credentials";
-import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
-import { scriptSecretProvider } from "../../provider/resources/script-secret";
-import { staticAssetsProvider } from "../../provider/resources/static-assets";
-import { userScriptProvider } from "../../provider/resources/user-script";
-import { customHostnameProvider } from "../../provider/resources/hostnames/custom-hostname";
-import { workerDomainProvider } from "../../provider/resources/hostnames/worker-domain";
-import { workerRouteProvider } from "../../provider/resources/hostnames/worker-route";
-import { kvNamespaceProvider } from "../../provider/resources/kv/namespace";
-import { kvEntriesProvider } from "../../provider/resources/kv/entries";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
+import { boundProviders } from "../helpers/provider";
 
 const NO_RETRY = { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0, maxRetryAfterMs: 0, deadlineMs: 10_000, timeoutMs: 5_000 };
 
@@ -81,24 +72,14 @@ const IDS = {
   KvNamespace: "0f2ac74b498b48028cb68387c421e279",
   KvEntries: "0f2ac74b498b48028cb68387c421e279/a1b2c3d4",
 };
-const PROVIDERS = {
-  DispatchNamespace: dispatchNamespaceProvider,
-  UserScript: userScriptProvider,
-  ScriptSecret: scriptSecretProvider,
-  StaticAssets: staticAssetsProvider,
-  WorkerDomain: workerDomainProvider,
-  WorkerRoute: workerRouteProvider,
-  CustomHostname: customHostnameProvider,
-  KvNamespace: kvNamespaceProvider,
-  KvEntries: kvEntriesProvider,
-};
-type Kind = keyof typeof PROVIDERS;
-const KINDS = Object.keys(PROVIDERS) as Kind[];
-
 let server: Server;
 let answer: Answer;
 let baseUrl: string;
-let restore: () => void;
+let run: ProviderRun;
+
+const PROVIDERS = boundProviders(() => run);
+type Kind = keyof typeof IDS;
+const KINDS = Object.keys(IDS) as Kind[];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -107,11 +88,10 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/client/v4`;
-  restore = setClientFactory(() => new CloudflareApi({ apiToken: TEST_TOKEN, accountId: ACCOUNT_ID, baseUrl }, { policy: NO_RETRY }));
+  run = new ProviderRun({ stack: { apiToken: TEST_TOKEN, accountId: ACCOUNT_ID, baseUrl }, client: { policy: NO_RETRY } });
 });
 
 afterAll(async () => {
-  restore();
   await new Promise((resolve) => server.close(resolve));
 });
 
@@ -131,7 +111,7 @@ describe.each(Object.entries(ANSWERS))("against %s", (_what, a) => {
 
   it("names the URL when the answer is not Cloudflare's", async () => {
     answer = a;
-    const error = await userScriptProvider.read!(IDS.UserScript, OUTPUTS.UserScript as never).catch((e: Error) => e);
+    const error = await PROVIDERS.UserScript.read!(IDS.UserScript, OUTPUTS.UserScript as never).catch((e: Error) => e);
     if (a.body.includes("7003")) expect(String(error)).not.toContain(baseUrl);
     else expect(String(error)).toContain(`${baseUrl}/accounts/${ACCOUNT_ID}/workers/dispatch/namespaces/customers/scripts/acme`);
   });

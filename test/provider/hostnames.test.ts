@@ -2,18 +2,14 @@
  * WorkerDomain, WorkerRoute and CustomHostname against the emulator: create, read without drift, update in place,
  * drift found by read, import, delete, and the refusal to take over what the stack did not create without `adopt`.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
-import { beginRun, endRun } from "../../provider/api/run-cache";
-import { customHostnameProvider as ch } from "../../provider/resources/hostnames/custom-hostname";
-import { workerDomainProvider as wd } from "../../provider/resources/hostnames/worker-domain";
-import { workerRouteProvider as wr } from "../../provider/resources/hostnames/worker-route";
-import { workerProvider } from "../../provider/resources/worker";
 import { UNKNOWN } from "../../provider/validation";
-import { ACCOUNT_ID, startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
-import { captureProviderLog } from "../helpers/provider";
+import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
+import { captureProviderLog, useEmulator } from "../helpers/provider";
 
-let emu: TestEmulator;
+const emu = useEmulator();
+const { CustomHostname: ch, WorkerDomain: wd, WorkerRoute: wr, Worker: workerProvider } = emu.providers;
 let zoneId: string;
 const ZONE = "platform.test";
 
@@ -32,12 +28,7 @@ async function worker(name: string, tags: string[] = []): Promise<void> {
 
 const root = (method: string, path: string, json?: unknown) => emu.api(method, `${emu.apiBase}${path}`, json === undefined ? {} : { json });
 
-beforeAll(async () => {
-  emu = await startTestEmulator({ connectProvider: true });
-});
-afterAll(async () => emu.close());
 beforeEach(async () => {
-  await emu.reset();
   zoneId = (await root("POST", "/zones", { account: { id: ACCOUNT_ID }, name: ZONE })).body.result.id;
   await worker("dispatcher");
   await worker("site");
@@ -218,7 +209,6 @@ describe("CustomHostname", () => {
 describe("what a hostname resource needs is looked up at check, before anything is written", () => {
   const failures = async (p: typeof wd, news: Record<string, unknown>, olds: Record<string, unknown> = {}) =>
     (await p.check!(olds, news)).failures;
-  afterEach(() => endRun());
 
   it("a zone typo fails on zone, naming the near zone and the account's zones; a zone id of no zone fails on zoneId", async () => {
     await root("POST", "/zones", { account: { id: ACCOUNT_ID }, name: "other.test" });
@@ -238,7 +228,7 @@ describe("what a hostname resource needs is looked up at check, before anything 
   });
 
   it("a Worker the account lacks fails on script or service; one checked in the same run or not known yet passes", async () => {
-    beginRun();
+    emu.newRun({ shareReads: true });
     expect(await failures(wr, { pattern: "*/*", script: "dispacher", zone: ZONE })).toEqual([
       { property: "script", reason: expect.stringContaining('names no account-level Worker ("dispacher"); did you mean dispatcher?') },
     ]);
@@ -258,7 +248,7 @@ describe("what a hostname resource needs is looked up at check, before anything 
     expect(await failures(wr, route, olds)).toEqual([]);
     expect(await emu.journal()).toEqual([]);
 
-    beginRun();
+    emu.newRun({ shareReads: true });
     await check(wr, route);
     await check(wd, { hostname: `app.${ZONE}`, service: "site", zone: ZONE });
     await check(ch, { hostname: "shop.acme.example", zone: ZONE });
@@ -271,7 +261,7 @@ describe("what a hostname resource needs is looked up at check, before anything 
 
 describe("a replacement keeps serving where Cloudflare allows two at once, and says what goes dark where not", () => {
   it("a route moved to another zone is created there before the old one goes; a change of account deletes first, saying so", async () => {
-    const log = captureProviderLog();
+    const log = captureProviderLog(emu);
     const otherId = (await root("POST", "/zones", { account: { id: ACCOUNT_ID }, name: "other.test" })).body.result.id;
     const old = await wr.create(await check(wr, { pattern: "*/*", script: "dispatcher", zone: ZONE }));
     const moved = await check(wr, { pattern: "*/*", script: "dispatcher", zone: "other.test" });
@@ -288,7 +278,7 @@ describe("a replacement keeps serving where Cloudflare allows two at once, and s
   });
 
   it("a custom domain or custom hostname in another zone, same hostname, deletes first: the warning names the hostname", async () => {
-    const log = captureProviderLog();
+    const log = captureProviderLog(emu);
     const outs = { zone: ZONE, zoneId, adopt: false };
     const domain = await wd.diff!(
       "d",

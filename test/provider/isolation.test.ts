@@ -7,7 +7,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { buildManifest, clearHashCache } from "../../provider/assets/manifest";
-import { staticAssetsProvider, type StaticAssetsInputs, type StaticAssetsOutputs } from "../../provider/resources/static-assets";
+import type { StaticAssetsInputs, StaticAssetsOutputs } from "../../provider/resources/static-assets";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID } from "../helpers/emulator";
 import { tempDir, writeTree } from "../helpers/files";
@@ -16,6 +16,7 @@ import { useEmulator } from "../helpers/provider";
 const NS = "isolation-ns";
 const tmpRoot = tempDir("isolation");
 const emu = useEmulator({ namespaces: [NS] });
+const { StaticAssets: staticAssetsProvider } = emu.providers;
 const assets = driver<StaticAssetsInputs, StaticAssetsOutputs>(staticAssetsProvider);
 
 /** The same public files every tenant ships (think of a shared theme). */

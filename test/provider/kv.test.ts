@@ -1,11 +1,12 @@
 /** KvNamespace and KvEntries against the emulator: lifecycle, drift, import, ownership of keys, paging. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
-import { captureProviderLog } from "../helpers/provider";
-import { kvNamespaceProvider as nsp, type KvNamespaceInputs } from "../../provider/resources/kv/namespace";
-import { entryHash, kvEntriesProvider as ep, type KvEntriesInputs, type KvEntriesOutputs } from "../../provider/resources/kv/entries";
+import { describe, expect, it } from "vitest";
+import { ACCOUNT_ID } from "../helpers/emulator";
+import { captureProviderLog, useEmulator } from "../helpers/provider";
+import type { KvNamespaceInputs } from "../../provider/resources/kv/namespace";
+import { entryHash, type KvEntriesInputs, type KvEntriesOutputs } from "../../provider/resources/kv/entries";
 
-let emu: TestEmulator;
+const emu = useEmulator();
+const { KvNamespace: nsp, KvEntries: ep } = emu.providers;
 const kvPath = (p = "") => `${emu.apiBase}/accounts/${ACCOUNT_ID}/storage/kv/namespaces${p}`;
 
 async function checkNs(news: Record<string, unknown>): Promise<KvNamespaceInputs> {
@@ -23,12 +24,6 @@ const value = async (ns: string, key: string) => {
   return r.status === 200 ? r.text : undefined;
 };
 const kvWrites = async () => (await emu.writes()).filter((w) => w.path.includes("/storage/kv/"));
-
-beforeAll(async () => {
-  emu = await startTestEmulator({ connectProvider: true });
-});
-afterAll(async () => emu.close());
-beforeEach(async () => emu.reset());
 
 describe("KvNamespace", () => {
   it("creates, reads back without drift, renames in place and deletes; gone only by 10013", async () => {
@@ -233,7 +228,7 @@ describe("KvEntries", () => {
       );
       expect((refused as Error).message).toMatch(/update failed: 1 key already exists .*: "added" \(written by no stack\)/);
 
-      const log = captureProviderLog();
+      const log = captureProviderLog(emu);
       const updated = await ep.update!(created.id, outs, await entriesOf(ns, A, { kept: "1" }));
       expect(await value(ns, "dropped")).toBeUndefined();
       expect(await value(ns, "taken")).toBe("b");

@@ -7,19 +7,16 @@ import { describe, expect, it } from "vitest";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 import { connect } from "../../provider/api/connect";
 import { findStrays } from "../../provider/drift-strays";
-import {
-  dispatchNamespaceProvider,
-  type DispatchNamespaceInputs,
-  type DispatchNamespaceOutputs,
-} from "../../provider/resources/dispatch-namespace";
-import { userScriptProvider, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
-import { workerProvider, type WorkerInputs, type WorkerOutputs } from "../../provider/resources/worker";
+import type { DispatchNamespaceInputs, DispatchNamespaceOutputs } from "../../provider/resources/dispatch-namespace";
+import type { UserScriptInputs, UserScriptOutputs } from "../../provider/resources/user-script";
+import type { WorkerInputs, WorkerOutputs } from "../../provider/resources/worker";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { captureProviderLog, useEmulator } from "../helpers/provider";
 
 const NS = "owned";
 const emu = useEmulator({ namespaces: [NS] });
+const { DispatchNamespace: dispatchNamespaceProvider, UserScript: userScriptProvider, Worker: workerProvider } = emu.providers;
 const A = "wfp-owner=platform/shard-a";
 const B = "wfp-owner=platform/shard-b";
 
@@ -101,7 +98,7 @@ describe("UserScript ownership", () => {
   });
 
   it("delete leaves a script another stack owns now, with a warning naming the owner; its own it deletes", async () => {
-    const log = captureProviderLog();
+    const log = captureProviderLog(emu);
     const created = await userScriptProvider.create(await userScript(script("acme", A)));
     // Stack B imported and updated it since: its tag is B's now.
     const form = (await userScript(script("acme", B))) as UserScriptInputs;
@@ -148,7 +145,7 @@ describe("Worker ownership", () => {
   const liveWorker = async () => (await emu.state()).accounts[ACCOUNT_ID]?.workers?.scripts?.dispatcher;
 
   it("adopts its own, refuses another stack's with the import command, and delete leaves another stack's", async () => {
-    const log = captureProviderLog();
+    const log = captureProviderLog(emu);
     const created = await workerProvider.create(await check(worker(A)));
     expect((await liveWorker()).tags).toEqual([A]);
     expect((await workerProvider.create(await check(worker(A)))).id).toBe("dispatcher");

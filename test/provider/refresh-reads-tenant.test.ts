@@ -5,11 +5,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { beginRun, endRun } from "../../provider/api/run-cache";
-import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
-import { resetClaims } from "../../provider/resources/secret-claims";
 import type { TenantInputs } from "../../provider/resources/tenant/check";
-import { tenantProvider, type TenantOutputs } from "../../provider/resources/tenant/provider";
+import type { TenantOutputs } from "../../provider/resources/tenant/provider";
 import { driver } from "../helpers/driver";
 import { tempDir } from "../helpers/files";
 import { deleteScript, deleteSecret, redeployWithOtherAssets, replaceContent, replaceTags } from "../helpers/out-of-band";
@@ -20,6 +17,7 @@ const COUNT = 40;
 const ids = Array.from({ length: COUNT }, (_, i) => `t${String(i).padStart(2, "0")}`);
 const site = tempDir("refresh-tenants-site");
 const emu = useEmulator();
+const { DispatchNamespace: dispatchNamespaceProvider, Tenant: tenantProvider } = emu.providers;
 
 const args = (id: string) => ({
   namespace: NS,
@@ -52,7 +50,7 @@ async function deploy(): Promise<{ ns: { id: string; outs: unknown }; tenants: D
 /** Reads everything in a shuffled order within one run; returns the GETs and the tenants whose diff shows changes. */
 async function refresh(stack: Awaited<ReturnType<typeof deploy>>, seed: number) {
   await emu.clearJournal();
-  beginRun();
+  emu.newRun({ shareReads: true });
   try {
     const reads: Array<() => Promise<[string, string[] | "gone" | undefined]>> = [
       async () => ["namespace", (await dispatchNamespaceProvider.read!(stack.ns.id, stack.ns.outs as never)).props ? undefined : "gone"],
@@ -73,7 +71,7 @@ async function refresh(stack: Awaited<ReturnType<typeof deploy>>, seed: number) 
     const drift = Object.fromEntries(results.filter(([, d]) => d !== undefined));
     return { gets: (await emu.journal()).filter((e) => e.method === "GET").length, drift };
   } finally {
-    endRun();
+    emu.newRun();
   }
 }
 
@@ -81,7 +79,6 @@ describe("refresh of Tenants within one engine run", () => {
   let stack: Awaited<ReturnType<typeof deploy>>;
   beforeAll(() => writeFileSync(join(site, "index.html"), "<h1>hi</h1>"));
   beforeEach(async () => {
-    resetClaims();
     stack = await deploy();
   });
 

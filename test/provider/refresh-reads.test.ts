@@ -6,11 +6,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { beginRun, endRun } from "../../provider/api/run-cache";
-import { dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
-import { scriptSecretProvider } from "../../provider/resources/script-secret";
-import { staticAssetsProvider } from "../../provider/resources/static-assets";
-import { userScriptProvider } from "../../provider/resources/user-script";
 import { driver } from "../helpers/driver";
 import { tempDir } from "../helpers/files";
 import { useEmulator } from "../helpers/provider";
@@ -19,6 +14,12 @@ const NS = "refresh-reads";
 const TENANTS = ["t1", "t2", "t3"];
 const site = tempDir("refresh-reads-site");
 const emu = useEmulator();
+const {
+  DispatchNamespace: dispatchNamespaceProvider,
+  ScriptSecret: scriptSecretProvider,
+  StaticAssets: staticAssetsProvider,
+  UserScript: userScriptProvider,
+} = emu.providers;
 
 type Read = () => Promise<{ props?: unknown }>;
 interface Stack {
@@ -63,13 +64,13 @@ function shuffled<T>(items: T[], seed: number): T[] {
 
 async function refresh(stack: Stack, seed: number): Promise<{ gets: number; gone: string[] }> {
   await emu.clearJournal();
-  beginRun();
+  emu.newRun({ shareReads: true });
   try {
     const results = await Promise.all(shuffled(stack.reads, seed).map(async ([name, read]) => [name, await read()] as const));
     const gone = results.filter(([, r]) => r.props === undefined).map(([name]) => name);
     return { gets: (await emu.journal()).filter((e) => e.method === "GET").length, gone: gone.sort() };
   } finally {
-    endRun();
+    emu.newRun();
   }
 }
 

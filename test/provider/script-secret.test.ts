@@ -2,17 +2,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { recordWaits, useEmulator } from "../helpers/provider";
-import {
-  scriptSecretProvider as p,
-  secretValueHash,
-  type ScriptSecretInputs,
-  type ScriptSecretOutputs,
-} from "../../provider/resources/script-secret";
-import { userScriptProvider, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
+import { secretValueHash, type ScriptSecretInputs, type ScriptSecretOutputs } from "../../provider/resources/script-secret";
+import type { UserScriptInputs, UserScriptOutputs } from "../../provider/resources/user-script";
 
 const NS = "tenants";
 const VALUE = "correct-horse-battery-staple";
 const emu = useEmulator({ namespaces: [NS] });
+const { ScriptSecret: p, UserScript: userScriptProvider } = emu.providers;
 const { check } = driver<ScriptSecretInputs, ScriptSecretOutputs>(p);
 
 const args = (over: Record<string, unknown> = {}) => ({ namespace: NS, scriptName: "tenant-a", name: "API_KEY", text: VALUE, ...over });

@@ -9,21 +9,18 @@ import { beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { prepareAssetsForDeploy, jwtExpiry } from "../../provider/assets/attach";
 import { clearHashCache } from "../../provider/assets/manifest";
 import * as walk from "../../provider/assets/walk";
-import {
-  staticAssetsProvider as provider,
-  type StaticAssetsInputs,
-  type StaticAssetsOutputs,
-} from "../../provider/resources/static-assets";
-import { userScriptProvider, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
+import type { StaticAssetsInputs, StaticAssetsOutputs } from "../../provider/resources/static-assets";
+import type { UserScriptInputs, UserScriptOutputs } from "../../provider/resources/user-script";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID, startTestEmulator, type TestEmulator } from "../helpers/emulator";
 import { tempDir, writeTree } from "../helpers/files";
-import { recordWaits, useEmulator } from "../helpers/provider";
+import { boundProviders, recordWaits, useEmulator } from "../helpers/provider";
 
 const NS = "assets-ns";
 const tmpRoot = tempDir("assets-provider");
 // The state is kept across tests: each uses files of its own, so earlier tests' blobs are not reused.
 const emu = useEmulator({ namespaces: [NS], each: "journal" });
+const { StaticAssets: provider, UserScript: userScriptProvider } = emu.providers;
 const { check, create, up } = driver<StaticAssetsInputs, StaticAssetsOutputs>(provider);
 
 const site = (files: Record<string, string | Buffer>) => writeTree(tmpRoot, files);
@@ -154,18 +151,20 @@ describe("StaticAssets provider", () => {
     // records a request before it is handled), so the token has expired when the emulator checks it.
     let short: TestEmulator | undefined;
     const bucketArrived = () => short?.emu.emulator.journal.some((e) => e.path.endsWith("/workers/assets/upload")) ?? false;
-    short = await startTestEmulator({ jwtTtlSeconds: 2, now: () => Date.now() + (bucketArrived() ? 3000 : 0), connectProvider: true });
+    short = await startTestEmulator({ jwtTtlSeconds: 2, now: () => Date.now() + (bucketArrived() ? 3000 : 0) });
+    const shortRun = short.providerRun();
+    const onShort = driver<StaticAssetsInputs, StaticAssetsOutputs>(boundProviders(() => shortRun).StaticAssets);
     try {
       const res = await short.api("POST", "/dispatch/namespaces", { json: { name: NS } });
       expect(res.status).toBe(200);
       const dir = await site(manyFiles(20, "expired"));
-      const { outs } = await create({ namespace: NS, scriptName: "site-e", directory: dir });
+      const { outs } = await onShort.create({ namespace: NS, scriptName: "site-e", directory: dir });
       expect(outs.uploadedFiles).toBe(20);
       const journal = await short.journal();
       expect(journal.filter((e) => e.path.endsWith("/assets-upload-session")).length).toBeGreaterThanOrEqual(2);
       expect(journal.some((e) => e.path.endsWith("/workers/assets/upload") && e.status === 401)).toBe(true);
     } finally {
-      await short.close(); // points the provider back at the file's emulator
+      await short.close();
     }
   });
 
@@ -236,7 +235,7 @@ describe("prepareAssetsForDeploy", () => {
     const dir = await site({ "index.html": "fresh" });
     const { outs } = await create({ namespace: NS, scriptName: "p1", directory: dir });
     await emu.clearJournal();
-    const prepared = await prepareAssetsForDeploy(api(), { namespace: NS, script: "p1" }, outs.attachment);
+    const prepared = await prepareAssetsForDeploy(api(), emu.run.assets, { namespace: NS, script: "p1" }, outs.attachment);
     expect(prepared.jwt).toBe(outs.attachment.completionToken);
     expect(await emu.journal()).toEqual([]);
     expect((await putScript("p1", { jwt: prepared.jwt, config: prepared.config })).status).toBe(200);
@@ -247,7 +246,7 @@ describe("prepareAssetsForDeploy", () => {
     const { outs } = await create({ namespace: NS, scriptName: "p2", directory: dir });
     await emu.clearJournal();
     const stale = { ...outs.attachment, completionToken: expiredJwt() };
-    const prepared = await prepareAssetsForDeploy(api(), { namespace: NS, script: "p2" }, stale);
+    const prepared = await prepareAssetsForDeploy(api(), emu.run.assets, { namespace: NS, script: "p2" }, stale);
     expect(prepared.jwt).not.toBe(stale.completionToken);
     expect(prepared.config).toEqual(outs.attachment.config);
     expect((await sessions()).length).toBe(1);
@@ -263,7 +262,7 @@ describe("prepareAssetsForDeploy", () => {
     await fsp.writeFile(path.join(dir, "index.html"), "v2");
     await emu.clearJournal();
     await expect(
-      prepareAssetsForDeploy(api(), { namespace: NS, script: "p3" }, { ...outs.attachment, completionToken: undefined }),
+      prepareAssetsForDeploy(api(), emu.run.assets, { namespace: NS, script: "p3" }, { ...outs.attachment, completionToken: undefined }),
     ).rejects.toThrow(/changed since StaticAssets last ran.*Run `pulumi up` again/);
     expect(await assetCalls()).toEqual([]);
   });

@@ -5,13 +5,10 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from "vitest";
-import { beginRun, endRun } from "../../provider/api/run-cache";
+import { beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import * as walk from "../../provider/assets/walk";
-import { scriptSecretProvider } from "../../provider/resources/script-secret";
-import { resetClaims } from "../../provider/resources/secret-claims";
 import type { TenantInputs } from "../../provider/resources/tenant/check";
-import { tenantProvider as p, type TenantOutputs } from "../../provider/resources/tenant/provider";
+import type { TenantOutputs } from "../../provider/resources/tenant/provider";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
@@ -25,6 +22,7 @@ const site2 = tempDir("tenant-site-2");
 // on how long ago the directory changed (the racy window), so the count of walks would depend on the machine's speed.
 const unwalkedSite = tempDir("tenant-site-unwalked");
 const emu = useEmulator({ namespaces: [NS] });
+const { ScriptSecret: scriptSecretProvider, Tenant: p } = emu.providers;
 const { check } = driver<TenantInputs, TenantOutputs>(p);
 
 const code = (body = "ok") => `export default { fetch(r, env) { return new Response(${JSON.stringify(body)}) } }`;
@@ -53,15 +51,13 @@ describe("Tenant against the emulator", () => {
     writeFileSync(join(site, "index.html"), "<h1>acme</h1>");
     writeFileSync(join(site, "404.html"), "<h1>not here</h1>");
   });
-  beforeEach(() => resetClaims());
-
-  /** Runs `fn` as the engine runs provider methods: inside one run (see provider/api/run-cache.ts). */
+  /** Runs `fn` as the engine runs provider methods: inside one run that shares reads (see provider/api/run-cache.ts); a new run follows. */
   async function inRun<T>(fn: () => Promise<T>): Promise<T> {
-    beginRun();
+    emu.newRun({ shareReads: true });
     try {
       return await fn();
     } finally {
-      endRun();
+      emu.newRun();
     }
   }
   const list = `GET /dispatch/namespaces/${NS}/scripts`;
@@ -137,7 +133,7 @@ describe("Tenant against the emulator", () => {
 
   it("a secret moved from the Tenant's list to a ScriptSecret is not deleted by the Tenant", async () => {
     const created = await p.create(await check(args()));
-    resetClaims(); // the next run: the Tenant without the secret, and a ScriptSecret with it
+    emu.newRun(); // the next run: the Tenant without the secret, and a ScriptSecret with it
     const inputs = await check(args({ secrets: { STRIPE_KEY: VALUE } }));
     const apart = await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "WEBHOOK_SECRET", text: "whsec_1" });
     expect(apart.failures).toEqual([]);
@@ -212,8 +208,6 @@ describe("Tenant against the emulator", () => {
 });
 
 describe("Tenant check", () => {
-  beforeEach(() => resetClaims());
-
   it("reports each bad argument once, under its own name, with no exception", async () => {
     const r = await p.check!(
       {},
@@ -233,7 +227,7 @@ describe("Tenant check", () => {
     expect((await p.check!({}, args())).failures).toEqual([]);
     const secret = await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "STRIPE_KEY", text: "v" });
     expect(secret.failures).toEqual([{ property: "name", reason: expect.stringMatching(/also in the secrets of Tenant "acme"/) }]);
-    resetClaims();
+    emu.newRun(); // the next run
     expect((await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "STRIPE_KEY", text: "v" })).failures).toEqual(
       [],
     );

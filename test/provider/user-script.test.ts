@@ -5,13 +5,14 @@ import { driver } from "../helpers/driver";
 import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
 import { recordWaits, useEmulator } from "../helpers/provider";
-import { userScriptProvider as p, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
+import type { UserScriptInputs, UserScriptOutputs } from "../../provider/resources/user-script";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 import { buildSettingsForm } from "../helpers/out-of-band";
 
 const NS = "tenants";
 const libPath = join(tempDir("user-script"), "lib.js");
 const emu = useEmulator({ namespaces: [NS] });
+const { UserScript: p } = emu.providers;
 /** The account's KV namespace the script binds (an upload may bind only the account's own; the emulator resets per test). */
 let kvId = "";
 const { check, refreshDiff } = driver<UserScriptInputs, UserScriptOutputs>(p);

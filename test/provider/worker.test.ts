@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
 import { buildSettingsForm } from "../helpers/out-of-band";
-import { scriptSecretProvider, type ScriptSecretInputs } from "../../provider/resources/script-secret";
-import { staticAssetsProvider, type StaticAssetsInputs, type StaticAssetsOutputs } from "../../provider/resources/static-assets";
-import { workerProvider as p, type WorkerInputs, type WorkerOutputs } from "../../provider/resources/worker";
+import type { ScriptSecretInputs } from "../../provider/resources/script-secret";
+import type { StaticAssetsInputs, StaticAssetsOutputs } from "../../provider/resources/static-assets";
+import type { WorkerInputs, WorkerOutputs } from "../../provider/resources/worker";
 import { driver } from "../helpers/driver";
 import { tempDir } from "../helpers/files";
 import { useEmulator } from "../helpers/provider";
@@ -17,6 +17,7 @@ import { useEmulator } from "../helpers/provider";
 const NAME = "dispatcher";
 const assetsDir = tempDir("worker-assets");
 const emu = useEmulator();
+const { ScriptSecret: scriptSecretProvider, StaticAssets: staticAssetsProvider, Worker: p } = emu.providers;
 const { check, refreshDiff } = driver<WorkerInputs, WorkerOutputs>(p);
 
 const args = (over: Record<string, unknown> = {}) => ({

@@ -10,6 +10,8 @@ import {
   type StaticAssetsInputs,
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
+import { AssetDescriptions } from "../../provider/assets/describe";
+import { ProviderRun } from "../../provider/run";
 import { UNKNOWN } from "../../provider/validation";
 import { tempDir, writeFiles } from "../helpers/files";
 
@@ -51,7 +53,7 @@ describe("asset config", () => {
 describe("check", () => {
   it("normalizes inputs and adds the digest, file count and size", async () => {
     const dir = await site("check-ok", { "index.html": "hello", "a/b.txt": "xy" });
-    const { inputs, failures } = await staticAssetsProvider.check!(
+    const { inputs, failures } = await staticAssetsProvider(new ProviderRun()).check!(
       {},
       {
         namespace: "ns",
@@ -65,22 +67,28 @@ describe("check", () => {
     expect(inputs).toMatchObject({ namespace: "ns", scriptName: "s", maxFiles: 100000, uploadConcurrency: 3, fileCount: 2, totalBytes: 7 });
     expect(inputs.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(inputs.__provider).toBeUndefined();
-    const empty = await checkStaticAssets({ namespace: "ns", scriptName: "s", directory: dir, include: [], exclude: [] });
+    const empty = await checkStaticAssets(
+      { namespace: "ns", scriptName: "s", directory: dir, include: [], exclude: [] },
+      new AssetDescriptions(),
+    );
     expect(empty.inputs.include).toBeUndefined();
     expect(empty.inputs.digest).toBe(inputs.digest);
   });
 
   it("reports every invalid input by property", async () => {
-    const { failures } = await checkStaticAssets({
-      namespace: "Bad NS",
-      scriptName: "",
-      include: ["../escape/**", "/abs"],
-      maxFiles: 0,
-      uploadConcurrency: 100,
-      isolationSalt: "a\0b",
-      accountId: "nope",
-      config: { htmlHandling: "x" },
-    });
+    const { failures } = await checkStaticAssets(
+      {
+        namespace: "Bad NS",
+        scriptName: "",
+        include: ["../escape/**", "/abs"],
+        maxFiles: 0,
+        uploadConcurrency: 100,
+        isolationSalt: "a\0b",
+        accountId: "nope",
+        config: { htmlHandling: "x" },
+      },
+      new AssetDescriptions(),
+    );
     const r = reasons(failures);
     expect(Object.keys(r).sort()).toEqual(
       [
@@ -102,17 +110,23 @@ describe("check", () => {
 
   it("turns manifest problems into failures that name the file", async () => {
     const dir = await site("check-limit", { "a.txt": "1", "b.txt": "2" });
-    const { failures } = await checkStaticAssets({ namespace: "ns", scriptName: "s", directory: dir, maxFiles: 1 });
+    const { failures } = await checkStaticAssets(
+      { namespace: "ns", scriptName: "s", directory: dir, maxFiles: 1 },
+      new AssetDescriptions(),
+    );
     expect(failures).toHaveLength(1);
     expect(failures[0]!.property).toBe("maxFiles");
     expect(failures[0]!.reason).toMatch(/\/b\.txt/);
-    const missing = await checkStaticAssets({ namespace: "ns", scriptName: "s", directory: path.join(tmpRoot, "missing") });
+    const missing = await checkStaticAssets(
+      { namespace: "ns", scriptName: "s", directory: path.join(tmpRoot, "missing") },
+      new AssetDescriptions(),
+    );
     expect(missing.failures[0]).toMatchObject({ property: "directory" });
     expect(missing.failures[0]!.reason).toMatch(/does not exist/);
   });
 
   it("leaves the digest unknown while an input is unknown (preview)", async () => {
-    const { inputs, failures } = await checkStaticAssets({ namespace: "ns", scriptName: "s", directory: UNKNOWN });
+    const { inputs, failures } = await checkStaticAssets({ namespace: "ns", scriptName: "s", directory: UNKNOWN }, new AssetDescriptions());
     expect(failures).toEqual([]);
     expect(inputs.digest).toBeUndefined();
     expect(diffStaticAssets({ digest: "d", namespace: "ns", scriptName: "s" }, inputs as Partial<StaticAssetsInputs>).changes).toBe(true);

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { configureFromStack, resetStackConfig, resolveCredentials } from "../../provider/credentials";
+import { resolveCredentials, stackConfigFrom } from "../../provider/credentials";
 
 const ACCOUNT = "0123456789abcdef0123456789abcdef";
 const OTHER = "fedcba9876543210fedcba9876543210";
@@ -7,14 +7,12 @@ const saved = { ...process.env };
 
 describe("provider configuration precedence", () => {
   beforeEach(() => {
-    resetStackConfig();
     delete process.env.CLOUDFLARE_API_TOKEN;
     delete process.env.CLOUDFLARE_ACCOUNT_ID;
     delete process.env.CLOUDFLARE_BASE_URL;
   });
   afterEach(() => {
     process.env = { ...saved };
-    resetStackConfig();
   });
 
   it("reads the environment when nothing else is set, with Cloudflare's default base URL", () => {
@@ -32,9 +30,9 @@ describe("provider configuration precedence", () => {
       "cloudflare:accountId": OTHER,
       "cloudflare:baseUrl": "http://stack.example/client/v4/",
     };
-    configureFromStack({ get: (key) => config[key] });
-    expect(resolveCredentials()).toEqual({ apiToken: "stack-token", accountId: OTHER, baseUrl: "http://stack.example/client/v4" });
-    expect(resolveCredentials({ accountId: ACCOUNT }).accountId).toBe(ACCOUNT);
+    const stack = stackConfigFrom({ get: (key) => config[key] });
+    expect(resolveCredentials({}, stack)).toEqual({ apiToken: "stack-token", accountId: OTHER, baseUrl: "http://stack.example/client/v4" });
+    expect(resolveCredentials({ accountId: ACCOUNT }, stack).accountId).toBe(ACCOUNT);
   });
 
   it("explains what is missing without echoing any value", () => {

@@ -1,10 +1,12 @@
 /** The resource boundary: each provider method gets the engine's values without its internal keys. */
 import { describe, expect, it } from "vitest";
 import { defineProvider } from "../../provider/resources/resource-kit";
+import { ProviderRun } from "../../provider/run";
 
 describe("defineProvider", () => {
-  it("strips internal keys from every argument of every method, and gives read {} for no state", async () => {
+  it("strips internal keys from every argument of every method, gives read {} for no state, and hands each the run", async () => {
     const seen: unknown[] = [];
+    const run = new ProviderRun();
     const provider = defineProvider<{ a: number }, { b: number }>({
       async check(olds, news) {
         seen.push([olds, news]);
@@ -29,7 +31,7 @@ describe("defineProvider", () => {
       async delete(...args) {
         seen.push(args);
       },
-    });
+    })(run);
     const p = { __provider: "exports.handler = ...", __internal: 1 };
     await provider.check!({ a: 0, ...p }, { a: 1, ...p });
     await provider.diff!("x", { b: 1, ...p }, { a: 1, ...p });
@@ -40,12 +42,12 @@ describe("defineProvider", () => {
     await provider.delete!("x", { b: 1, ...p });
     expect(seen).toEqual([
       [{ a: 0 }, { a: 1 }],
-      ["x", { b: 1 }, { a: 1 }],
+      ["x", { b: 1 }, { a: 1 }, run],
       [{ a: 1 }],
-      ["x", { b: 1 }],
-      ["x", {}],
-      ["x", { b: 1 }, { a: 2 }],
-      ["x", { b: 1 }],
+      ["x", { b: 1 }, run],
+      ["x", {}, run],
+      ["x", { b: 1 }, { a: 2 }, run],
+      ["x", { b: 1 }, run],
     ]);
   });
 });

@@ -14,6 +14,7 @@ import {
 import { checkUserScript } from "../../provider/resources/user-script";
 import { checkDispatchNamespace, dispatchNamespaceProvider } from "../../provider/resources/dispatch-namespace";
 import { checkScriptSecret } from "../../provider/resources/script-secret";
+import { ProviderRun } from "../../provider/run";
 import { tempDir } from "../helpers/files";
 
 const tmp = tempDir("validation");
@@ -260,7 +261,7 @@ describe("UserScript check", () => {
 describe("DispatchNamespace and ScriptSecret check", () => {
   it("DispatchNamespace", async () => {
     // The engine's internal keys are removed where the provider meets the engine, before check.
-    expect(await dispatchNamespaceProvider.check!({}, { name: "ok", __provider: "x" })).toEqual({
+    expect(await dispatchNamespaceProvider(new ProviderRun()).check!({}, { name: "ok", __provider: "x" })).toEqual({
       inputs: { name: "ok", trustedWorkers: false, forceDestroy: false },
       failures: [],
     });

@@ -8,7 +8,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CustomHostnameObject } from "../../../cloudflare/wire";
-import { connect } from "../../api/connect";
+import type { ProviderRun } from "../../run";
 import {
   createCustomHostname,
   CUSTOM_HOSTNAME_TAKEN,
@@ -18,7 +18,6 @@ import {
   patchCustomHostname,
 } from "../../api/domains";
 import { CloudflareApiError, operation } from "../../api/errors";
-import { log } from "../../log";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, isPlainObject } from "../../validation";
 import { deepEqual } from "../../deep-equal";
@@ -181,20 +180,20 @@ function toOutputs(
 }
 
 export const customHostnameProvider = defineProvider<CustomHostnameInputs, CustomHostnameOutputs>({
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     const { inputs, failures } = checkCustomHostname(news);
-    failures.push(...(await preflightFailures(olds, inputs, failures, op(inputs.hostname, "check"))));
+    failures.push(...(await preflightFailures(run, olds, inputs, failures, op(inputs.hostname, "check"))));
     return { inputs, failures };
   },
 
-  async diff(_id: string, olds: CustomHostnameOutputs, news: CustomHostnameInputs) {
+  async diff(_id: string, olds: CustomHostnameOutputs, news: CustomHostnameInputs, run: ProviderRun) {
     const diff = diffCustomHostname(olds, news);
-    if (diff.replaces?.length) log.warn(replacementWarning(olds, news, diff));
+    if (diff.replaces?.length) run.log.warn(replacementWarning(olds, news, diff));
     return diff;
   },
 
-  async create(inputs: CustomHostnameInputs) {
-    const api = connect(inputs.accountId);
+  async create(inputs: CustomHostnameInputs, run: ProviderRun) {
+    const api = run.connect(inputs.accountId);
     const o = op(inputs.hostname, "create");
     const zone = await resolveZone(api, inputs, o);
     const where = { zone: zone.name, zoneId: zone.id };
@@ -225,9 +224,9 @@ export const customHostnameProvider = defineProvider<CustomHostnameInputs, Custo
   },
 
   /** Refresh and import (id: `<zone name>/<hostname>`). */
-  async read(id: string, stored: Partial<CustomHostnameOutputs>) {
+  async read(id: string, stored: Partial<CustomHostnameOutputs>, run: ProviderRun) {
     const importing = stored.customHostnameId === undefined;
-    const api = connect(stored.accountId);
+    const api = run.connect(stored.accountId);
     if (!importing) {
       const ch = await getCustomHostname(api, stored.zoneId!, id, op(stored.hostname ?? id, "read"));
       if (!ch) return {};
@@ -251,14 +250,14 @@ export const customHostnameProvider = defineProvider<CustomHostnameInputs, Custo
     return { id: ch.id, props: outs, inputs };
   },
 
-  async update(id: string, olds: CustomHostnameOutputs, news: CustomHostnameInputs) {
-    const api = connect(news.accountId);
+  async update(id: string, olds: CustomHostnameOutputs, news: CustomHostnameInputs, run: ProviderRun) {
+    const api = run.connect(news.accountId);
     const ch = await patchCustomHostname(api, olds.zoneId, id, body(news), op(news.hostname, "update"));
     return { outs: toOutputs(ch, { zone: olds.zone, zoneId: olds.zoneId }, news) };
   },
 
-  async delete(id: string, props: CustomHostnameOutputs) {
-    await deleteCustomHostname(connect(props.accountId), props.zoneId, id, op(props.hostname, "delete"));
+  async delete(id: string, props: CustomHostnameOutputs, run: ProviderRun) {
+    await deleteCustomHostname(run.connect(props.accountId), props.zoneId, id, op(props.hostname, "delete"));
   },
 });
 

@@ -9,12 +9,12 @@
  */
 import type { CloudflareApi } from "../../api/client";
 import { ERROR_CODES } from "../../../cloudflare/errors";
-import { connect } from "../../api/connect";
 import { findZoneByName, getZone, listZoneNames } from "../../api/domains";
 import { CloudflareApiError, type Operation } from "../../api/errors";
-import { declaredInRun, declareInRun } from "../../api/run-cache";
 import { listAccountScripts } from "../../api/scripts";
-import { type CheckFailure, didYouMean, isUnknown } from "../../validation";
+import { didYouMean } from "../../did-you-mean";
+import type { ProviderRun } from "../../run";
+import { type CheckFailure, isUnknown } from "../../validation";
 
 /** At most this many names are listed in a failure. */
 const LISTED = 10;
@@ -22,8 +22,8 @@ const LISTED = 10;
 const workerKey = (name: string) => `Worker:${name}`;
 
 /** Records that the program declares the account-level Worker `name` in this run. */
-export function declareWorker(name: unknown): void {
-  if (typeof name === "string") declareInRun(workerKey(name));
+export function declareWorker(run: ProviderRun, name: unknown): void {
+  if (typeof name === "string") run.declared.add(workerKey(name));
 }
 
 /** "; the account has: a, b, c" (or "none"), with a near miss first. */
@@ -54,8 +54,14 @@ async function zoneFailure(api: CloudflareApi, n: Record<string, unknown>, o: Op
   };
 }
 
-async function workerFailure(api: CloudflareApi, field: string, name: string, o: Operation): Promise<CheckFailure | undefined> {
-  if (declaredInRun(workerKey(name))) return undefined;
+async function workerFailure(
+  run: ProviderRun,
+  api: CloudflareApi,
+  field: string,
+  name: string,
+  o: Operation,
+): Promise<CheckFailure | undefined> {
+  if (run.declared.has(workerKey(name))) return undefined;
   const names = (await listAccountScripts(api, o)).map((s) => s.id);
   if (names.includes(name)) return undefined;
   return {
@@ -72,6 +78,7 @@ async function workerFailure(api: CloudflareApi, field: string, name: string, o:
  * the stack last deployed (`olds`).
  */
 export async function preflightFailures(
+  run: ProviderRun,
   olds: Record<string, unknown>,
   inputs: object,
   checked: CheckFailure[],
@@ -86,10 +93,10 @@ export async function preflightFailures(
   const worker = workerField === undefined ? undefined : news[workerField];
   const checkWorker = typeof worker === "string" && !isUnknown(worker) && changed(workerField!);
   if (!checkZone && !checkWorker) return [];
-  const api = connect(news.accountId as string | undefined);
+  const api = run.connect(news.accountId as string | undefined);
   const found = await Promise.all([
     checkZone ? zoneFailure(api, news, o) : undefined,
-    checkWorker ? workerFailure(api, workerField!, worker, o) : undefined,
+    checkWorker ? workerFailure(run, api, workerField!, worker, o) : undefined,
   ]);
   return found.filter((f): f is CheckFailure => f !== undefined);
 }

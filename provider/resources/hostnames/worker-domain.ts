@@ -8,11 +8,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudflareApi } from "../../api/client";
-import { connect } from "../../api/connect";
+import type { ProviderRun } from "../../run";
 import type { DomainObject } from "../../../cloudflare/wire";
 import { deleteDomain, findDomain, putDomain } from "../../api/domains";
 import { operation } from "../../api/errors";
-import { log } from "../../log";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
@@ -137,24 +136,24 @@ async function put(api: CloudflareApi, inputs: WorkerDomainInputs, verb: string)
 }
 
 export const workerDomainProvider = defineProvider<WorkerDomainInputs, WorkerDomainOutputs>({
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     const { inputs, failures } = checkWorkerDomain(news);
-    failures.push(...(await preflightFailures(olds, inputs, failures, op(inputs.hostname, "check"), "service")));
+    failures.push(...(await preflightFailures(run, olds, inputs, failures, op(inputs.hostname, "check"), "service")));
     return { inputs, failures };
   },
 
-  async diff(_id: string, olds: WorkerDomainOutputs, news: WorkerDomainInputs) {
+  async diff(_id: string, olds: WorkerDomainOutputs, news: WorkerDomainInputs, run: ProviderRun) {
     const diff = diffWorkerDomain(olds, news);
     if (diff.deleteBeforeReplace)
-      log.warn(
+      run.log.warn(
         `WorkerDomain "${olds.hostname}": replacing it (${diff.replaces?.join(", ")} changed) deletes the custom domain before it ` +
           `creates the new one, as a hostname has one custom domain at a time: ${olds.hostname} serves nothing until the new one exists`,
       );
     return diff;
   },
 
-  async create(inputs: WorkerDomainInputs) {
-    const api = connect(inputs.accountId);
+  async create(inputs: WorkerDomainInputs, run: ProviderRun) {
+    const api = run.connect(inputs.accountId);
     const o = op(inputs.hostname, "create");
     const existing = await findDomain(api, inputs.hostname, o);
     const ours =
@@ -174,10 +173,10 @@ export const workerDomainProvider = defineProvider<WorkerDomainInputs, WorkerDom
   },
 
   /** Refresh and import (id: the hostname). Gone when the hostname has no domain, or another one than ours. */
-  async read(id: string, stored: Partial<WorkerDomainOutputs>) {
+  async read(id: string, stored: Partial<WorkerDomainOutputs>, run: ProviderRun) {
     const importing = stored.domainId === undefined;
     const hostname = importing ? id : stored.hostname!;
-    const api = connect(stored.accountId);
+    const api = run.connect(stored.accountId);
     const d = await findDomain(api, hostname, op(hostname, importing ? "import" : "read"));
     if (!d || (!importing && d.id !== id)) return {};
     const outs = toOutputs(d, { adopt: stored.adopt ?? false, accountId: stored.accountId });
@@ -186,13 +185,13 @@ export const workerDomainProvider = defineProvider<WorkerDomainInputs, WorkerDom
     return { id: d.id, props: outs, inputs };
   },
 
-  async update(_id: string, _olds: WorkerDomainOutputs, news: WorkerDomainInputs) {
-    const d = await put(connect(news.accountId), news, "update");
+  async update(_id: string, _olds: WorkerDomainOutputs, news: WorkerDomainInputs, run: ProviderRun) {
+    const d = await put(run.connect(news.accountId), news, "update");
     return { outs: toOutputs(d, news) };
   },
 
-  async delete(id: string, props: WorkerDomainOutputs) {
-    const api = connect(props.accountId);
+  async delete(id: string, props: WorkerDomainOutputs, run: ProviderRun) {
+    const api = run.connect(props.accountId);
     const o = op(props.hostname, "delete");
     const d = await findDomain(api, props.hostname, o);
     // Gone, or the hostname went to a domain this stack does not know: nothing of ours to delete.

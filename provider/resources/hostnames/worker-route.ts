@@ -7,11 +7,10 @@
  * Import: `pulumi import pulumi-nodejs:dynamic/wfp:WorkerRoute <name> <zone name>/<pattern>`, e.g. `acme.com/*∕*`.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { connect } from "../../api/connect";
+import type { ProviderRun } from "../../run";
 import type { RouteObject } from "../../../cloudflare/wire";
 import { createRoute, deleteRoute, listRoutes, updateRoute } from "../../api/domains";
 import { operation } from "../../api/errors";
-import { log } from "../../log";
 import { accountIdProblem } from "../../credentials";
 import { type CheckFailure, fieldFailures, scriptNameProblem } from "../../validation";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
@@ -115,24 +114,24 @@ function toOutputs(r: RouteObject, zone: ZoneObjectOutputs, inputs: { adopt: boo
 }
 
 export const workerRouteProvider = defineProvider<WorkerRouteInputs, WorkerRouteOutputs>({
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     const { inputs, failures } = checkWorkerRoute(news);
-    failures.push(...(await preflightFailures(olds, inputs, failures, op(inputs.pattern, "check"), "script")));
+    failures.push(...(await preflightFailures(run, olds, inputs, failures, op(inputs.pattern, "check"), "script")));
     return { inputs, failures };
   },
 
-  async diff(_id: string, olds: WorkerRouteOutputs, news: WorkerRouteInputs) {
+  async diff(_id: string, olds: WorkerRouteOutputs, news: WorkerRouteInputs, run: ProviderRun) {
     const diff = diffWorkerRoute(olds, news);
     if (diff.deleteBeforeReplace)
-      log.warn(
+      run.log.warn(
         `WorkerRoute "${olds.pattern}": replacing it (${diff.replaces?.join(", ")} changed) deletes the route in zone ${olds.zone} ` +
           `before it creates the new one: requests matching ${olds.pattern} do not reach Worker "${olds.script}" until the new route exists`,
       );
     return diff;
   },
 
-  async create(inputs: WorkerRouteInputs) {
-    const api = connect(inputs.accountId);
+  async create(inputs: WorkerRouteInputs, run: ProviderRun) {
+    const api = run.connect(inputs.accountId);
     const o = op(inputs.pattern, "create");
     const zone = await resolveZone(api, inputs, o);
     const body = { pattern: inputs.pattern, script: inputs.script };
@@ -151,9 +150,9 @@ export const workerRouteProvider = defineProvider<WorkerRouteInputs, WorkerRoute
   },
 
   /** Refresh and import (id: `<zone name>/<pattern>`): the route is found in its zone's list. */
-  async read(id: string, stored: Partial<WorkerRouteOutputs>) {
+  async read(id: string, stored: Partial<WorkerRouteOutputs>, run: ProviderRun) {
     const importing = stored.routeId === undefined;
-    const api = connect(stored.accountId);
+    const api = run.connect(stored.accountId);
     const slash = id.indexOf("/");
     const zoneIn: ZoneInputs = importing ? { zone: id.slice(0, slash) } : { zoneId: stored.zoneId };
     const o = op(importing ? id.slice(slash + 1) : stored.pattern!, importing ? "import" : "read");
@@ -168,14 +167,14 @@ export const workerRouteProvider = defineProvider<WorkerRouteInputs, WorkerRoute
     return { id: r.id, props: outs, inputs: { pattern: r.pattern, script: outs.script, zone: zone.name } };
   },
 
-  async update(id: string, olds: WorkerRouteOutputs, news: WorkerRouteInputs) {
-    const api = connect(news.accountId);
+  async update(id: string, olds: WorkerRouteOutputs, news: WorkerRouteInputs, run: ProviderRun) {
+    const api = run.connect(news.accountId);
     const r = await updateRoute(api, olds.zoneId, id, { pattern: news.pattern, script: news.script }, op(olds.pattern, "update"));
     return { outs: toOutputs(r, { zone: olds.zone, zoneId: olds.zoneId }, news) };
   },
 
-  async delete(id: string, props: WorkerRouteOutputs) {
-    const api = connect(props.accountId);
+  async delete(id: string, props: WorkerRouteOutputs, run: ProviderRun) {
+    const api = run.connect(props.accountId);
     const o = op(props.pattern, "delete");
     if ((await listRoutes(api, props.zoneId, o)).some((r) => r.id === id)) await deleteRoute(api, props.zoneId, id, o);
   },

@@ -15,10 +15,10 @@
 import { randomBytes } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { kvKeyFault, MAX_KV_KEY_BYTES, MAX_KV_VALUE_BYTES } from "../../../cloudflare/kv";
-import { connect } from "../../api/connect";
+import type { ProviderRun } from "../../run";
 import { operation, type Operation } from "../../api/errors";
+import type { CloudflareApi } from "../../api/client";
 import { bulkDeleteKv, bulkWriteKv, getKvValue, listKvKeys, type KvWrite } from "../../api/kv";
-import { log } from "../../log";
 import { accountIdProblem } from "../../credentials";
 import { containsUnknown, fieldFailures, isPlainObject, isUnknown, type CheckFailure } from "../../validation";
 import { sha256Hex } from "../../sha256";
@@ -142,18 +142,18 @@ export function diffKvEntries(olds: Partial<KvEntriesOutputs>, news: KvEntriesIn
   return { changes: changes.length > 0, replaces, deleteBeforeReplace: false, changedKeys: changes, fields };
 }
 
-async function write(inputs: KvEntriesInputs, keys: string[], o: Operation): Promise<void> {
+async function write(api: CloudflareApi, inputs: KvEntriesInputs, keys: string[], o: Operation): Promise<void> {
   const writes: KvWrite[] = keys.map((key) => {
     const metadata: Record<string, string> = { [ENTRY_METADATA_FIELD]: entryHash(key, inputs.entries[key]!) };
     if (inputs.owner !== undefined) metadata[ENTRY_OWNER_FIELD] = inputs.owner;
     return { key, value: inputs.entries[key]!, metadata };
   });
-  if (writes.length) await bulkWriteKv(connect(inputs.accountId), inputs.namespaceId, writes, o);
+  if (writes.length) await bulkWriteKv(api, inputs.namespaceId, writes, o);
 }
 
 /** Live key → owner, from one keys listing; undefined when the namespace is gone. */
-async function liveOwners(inputs: { accountId?: string; namespaceId: string }, o: Operation): Promise<Map<string, string> | undefined> {
-  const listed = await listKvKeys(connect(inputs.accountId), inputs.namespaceId, o);
+async function liveOwners(api: CloudflareApi, namespaceId: string, o: Operation): Promise<Map<string, string> | undefined> {
+  const listed = await listKvKeys(api, namespaceId, o);
   return listed && new Map(listed.map((k) => [k.name, keyOwner(k)]));
 }
 
@@ -185,18 +185,20 @@ function claimKeys(keys: string[], live: Map<string, string>, inputs: KvEntriesI
  * listing lacks is deleted all the same: KV lists are eventually consistent, and deleting an absent key is harmless.
  */
 async function deleteOwnKeys(
+  run: ProviderRun,
   inputs: { accountId?: string; namespaceId: string; owner?: string },
   keys: string[],
   o: Operation,
 ): Promise<void> {
   if (keys.length === 0) return;
-  const live = await liveOwners(inputs, o);
+  const api = run.connect(inputs.accountId);
+  const live = await liveOwners(api, inputs.namespaceId, o);
   if (live === undefined) return; // the namespace is gone, and the keys with it
   const theirs = keys.filter((key) => live.has(key) && live.get(key) !== "" && live.get(key) !== (inputs.owner ?? ""));
   for (const key of theirs)
-    log.warn(`${o.resource}: not deleted: key ${JSON.stringify(key)} is now owned by ${live.get(key)}; it is left as it is.`);
+    run.log.warn(`${o.resource}: not deleted: key ${JSON.stringify(key)} is now owned by ${live.get(key)}; it is left as it is.`);
   const gone = keys.filter((key) => !theirs.includes(key));
-  if (gone.length) await bulkDeleteKv(connect(inputs.accountId), inputs.namespaceId, gone, o);
+  if (gone.length) await bulkDeleteKv(api, inputs.namespaceId, gone, o);
 }
 
 function outputsOf(inputs: KvEntriesInputs): KvEntriesOutputs {
@@ -215,12 +217,13 @@ export const kvEntriesProvider = defineProvider<KvEntriesInputs, KvEntriesOutput
     return diffKvEntries(olds, news);
   },
 
-  async create(inputs: KvEntriesInputs) {
+  async create(inputs: KvEntriesInputs, run: ProviderRun) {
+    const api = run.connect(inputs.accountId);
     const o = op(inputs.namespaceId, "create");
     const keys = Object.keys(inputs.entries).sort();
-    const live = await liveOwners(inputs, o);
+    const live = await liveOwners(api, inputs.namespaceId, o);
     if (live) claimKeys(keys, live, inputs, new Set(), o);
-    await write(inputs, keys, o);
+    await write(api, inputs, keys, o);
     // Several KvEntries may own disjoint keys of one namespace: the id is the namespace's plus a suffix.
     return { id: `${inputs.namespaceId}/${randomBytes(4).toString("hex")}`, outs: outputsOf(inputs) };
   },
@@ -229,10 +232,10 @@ export const kvEntriesProvider = defineProvider<KvEntriesInputs, KvEntriesOutput
    * Refresh: one keys listing; a key gone drops out of `hashes`, a key whose metadata digest is missing or differs
    * has its value read and compared. Not importable (which keys it owns cannot be read back).
    */
-  async read(id: string, stored: Partial<KvEntriesOutputs>) {
+  async read(id: string, stored: Partial<KvEntriesOutputs>, run: ProviderRun) {
     if (stored.namespaceId === undefined || stored.hashes === undefined)
       throw new Error(`KvEntries "${id}": cannot be imported: declare the entries and run pulumi up (it writes them)`);
-    const api = connect(stored.accountId);
+    const api = run.connect(stored.accountId);
     const o = op(stored.namespaceId, "read");
     const listed = await listKvKeys(api, stored.namespaceId, o);
     if (listed === undefined) return {}; // the namespace is gone, and the entries with it
@@ -255,7 +258,8 @@ export const kvEntriesProvider = defineProvider<KvEntriesInputs, KvEntriesOutput
     return { id, props: { ...stored, hashes } };
   },
 
-  async update(_id: string, olds: KvEntriesOutputs, news: KvEntriesInputs) {
+  async update(_id: string, olds: KvEntriesOutputs, news: KvEntriesInputs, run: ProviderRun) {
+    const api = run.connect(news.accountId);
     const o = op(news.namespaceId, "update");
     const mine = new Set(Object.keys(olds.hashes ?? {}));
     const retag = news.owner !== undefined && (olds.owner ?? "") !== news.owner;
@@ -263,16 +267,16 @@ export const kvEntriesProvider = defineProvider<KvEntriesInputs, KvEntriesOutput
     // Keys new to this resource (all of them when re-tagging) are claimed first; a change of values alone is not.
     const claimed = plan.write.filter((key) => retag || !mine.has(key));
     if (claimed.length) {
-      const live = await liveOwners(news, o);
+      const live = await liveOwners(api, news.namespaceId, o);
       if (live) claimKeys(claimed, live, news, mine, o);
     }
-    await write(news, plan.write, o);
-    await deleteOwnKeys({ ...news, owner: news.owner ?? olds.owner }, plan.remove, o);
+    await write(api, news, plan.write, o);
+    await deleteOwnKeys(run, { ...news, owner: news.owner ?? olds.owner }, plan.remove, o);
     return { outs: outputsOf(news) };
   },
 
-  async delete(_id: string, props: KvEntriesOutputs) {
-    await deleteOwnKeys(props, Object.keys(props.hashes ?? {}), op(props.namespaceId, "delete"));
+  async delete(_id: string, props: KvEntriesOutputs, run: ProviderRun) {
+    await deleteOwnKeys(run, props, Object.keys(props.hashes ?? {}), op(props.namespaceId, "delete"));
   },
 });
 

@@ -7,7 +7,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { KvNamespaceObject } from "../../../cloudflare/wire";
-import { connect } from "../../api/connect";
+import type { ProviderRun } from "../../run";
+import type { CloudflareApi } from "../../api/client";
 import { CloudflareApiError, CODES, operation, type Operation } from "../../api/errors";
 import { createKvNamespace, deleteKvNamespace, getKvNamespace, listKvKeys, listKvNamespaces, renameKvNamespace } from "../../api/kv";
 import { accountIdProblem } from "../../credentials";
@@ -94,8 +95,7 @@ function toOutputs(ns: KvNamespaceObject, accountId: string | undefined): KvName
  * no owner, but the keys a KvEntries writes do: a namespace is adopted when every key it holds carries this stack's
  * owner (none at all included); any other key may be another program's data.
  */
-async function adopt(inputs: KvNamespaceInputs, o: Operation): Promise<KvNamespaceObject> {
-  const api = connect(inputs.accountId);
+async function adopt(api: CloudflareApi, inputs: KvNamespaceInputs, o: Operation): Promise<KvNamespaceObject> {
   const existing = (await listKvNamespaces(api, o)).find((ns) => ns.title === inputs.title);
   const keys = existing ? await listKvKeys(api, existing.id, o) : undefined;
   const foreign = keys?.filter((k) => inputs.owner === undefined || keyOwner(k) !== inputs.owner).length;
@@ -118,37 +118,38 @@ export const kvNamespaceProvider = defineProvider<KvNamespaceInputs, KvNamespace
     return diffKvNamespace(olds, news);
   },
 
-  async create(inputs: KvNamespaceInputs) {
+  async create(inputs: KvNamespaceInputs, run: ProviderRun) {
+    const api = run.connect(inputs.accountId);
     const o = op(inputs.title, "create");
     let ns: KvNamespaceObject;
     try {
-      ns = await createKvNamespace(connect(inputs.accountId), inputs.title, o);
+      ns = await createKvNamespace(api, inputs.title, o);
     } catch (error) {
       if (!(error instanceof CloudflareApiError) || !error.hasCode(CODES.kvTitleExists)) throw error;
-      ns = await adopt(inputs, o);
+      ns = await adopt(api, inputs, o);
     }
     return { id: ns.id, outs: toOutputs(ns, inputs.accountId) };
   },
 
   /** Refresh and import (id: the namespace id). `{}` when Cloudflare says it is gone. */
-  async read(id: string, stored: Partial<KvNamespaceOutputs>) {
+  async read(id: string, stored: Partial<KvNamespaceOutputs>, run: ProviderRun) {
     const importing = stored.namespaceId === undefined;
     const problem = kvNamespaceIdProblem(id);
     if (problem) throw new Error(`KvNamespace: invalid id: ${problem}`);
-    const ns = await getKvNamespace(connect(stored.accountId), id, op(stored.title ?? id, importing ? "import" : "read"));
+    const ns = await getKvNamespace(run.connect(stored.accountId), id, op(stored.title ?? id, importing ? "import" : "read"));
     if (!ns) return {};
     const outs = toOutputs(ns, stored.accountId);
     return importing ? { id: ns.id, props: outs, inputs: { title: ns.title } } : { id: ns.id, props: outs };
   },
 
-  async update(id: string, olds: KvNamespaceOutputs, news: KvNamespaceInputs) {
+  async update(id: string, olds: KvNamespaceOutputs, news: KvNamespaceInputs, run: ProviderRun) {
     if (olds.title === news.title) return { outs: { ...olds } };
-    const ns = await renameKvNamespace(connect(news.accountId), id, news.title, op(olds.title, `rename to "${news.title}"`));
+    const ns = await renameKvNamespace(run.connect(news.accountId), id, news.title, op(olds.title, `rename to "${news.title}"`));
     return { outs: toOutputs(ns, news.accountId) };
   },
 
-  async delete(id: string, props: KvNamespaceOutputs) {
-    await deleteKvNamespace(connect(props.accountId), id, op(props.title ?? id, "delete"));
+  async delete(id: string, props: KvNamespaceOutputs, run: ProviderRun) {
+    await deleteKvNamespace(run.connect(props.accountId), id, op(props.title ?? id, "delete"));
   },
 });
 

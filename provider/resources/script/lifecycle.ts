@@ -4,6 +4,7 @@
  */
 import type { CloudflareApi } from "../../api/client";
 import type { Operation } from "../../api/errors";
+import type { ProviderRun } from "../../run";
 import { buildScriptUploadForm } from "../../api/multipart";
 import { getSchedules, putSchedules } from "../../api/schedules";
 import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
@@ -22,16 +23,17 @@ import type { ScriptInputs, ScriptOutputs } from "./types";
  * `secrets`: `secret_text` bindings sent with the upload (other secrets are kept); never in the outputs.
  */
 export async function deployScript(
-  api: CloudflareApi,
+  run: ProviderRun,
   ref: ScriptRef,
   inputs: ScriptInputs,
   op: Operation,
   deployedDigest: string | undefined,
   secrets: ReadonlyArray<{ name: string; text: string }> = [],
 ): Promise<ScriptOutputs> {
+  const api = run.connect(inputs.accountId);
   if (op.operation === "create") await claimScript(api, ref, inputs.owner, op);
   const { upload, outputs: modules } = loadModules(inputs.modules);
-  const metadata = { ...buildMetadata(inputs), ...(await assetsMetadata(api, ref, inputs, deployedDigest, op.resource)) };
+  const metadata = { ...buildMetadata(inputs), ...(await assetsMetadata(api, run.assets, ref, inputs, deployedDigest, op.resource)) };
   if (secrets.length > 0)
     metadata.bindings = [...(metadata.bindings as unknown[]), ...secrets.map((s) => ({ type: "secret_text", name: s.name, text: s.text }))];
   const result = await uploadScript(api, ref, buildScriptUploadForm(metadata, upload), op);

@@ -2,6 +2,7 @@
 import type { CloudflareApi } from "../../api/client";
 import type { ScriptRef } from "../../api/scripts";
 import { SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
+import type { AssetDescriptions } from "../../assets/describe";
 import { bindingToWire } from "./bindings";
 import { camelToSnake, convertKeys } from "./keys";
 import { withOwnerTag } from "../owner";
@@ -33,6 +34,7 @@ export function buildMetadata(inputs: ScriptInputs): Record<string, unknown> {
  */
 export async function assetsMetadata(
   api: CloudflareApi,
+  described: AssetDescriptions,
   ref: ScriptRef,
   inputs: ScriptInputs,
   deployedDigest: string | undefined,
@@ -43,6 +45,6 @@ export async function assetsMetadata(
   if (deployedDigest !== undefined && deployedDigest === a.digest) return { keep_assets: true, assets: { config: a.config } };
   // Loaded only when assets change: the manifest machinery is not needed otherwise.
   const { prepareAssetsForDeploy } = await import("../../assets/attach.js");
-  const { jwt, config } = await prepareAssetsForDeploy(api, ref, a, resourceLabel);
+  const { jwt, config } = await prepareAssetsForDeploy(api, described, ref, a, resourceLabel);
   return { assets: { jwt, config } };
 }

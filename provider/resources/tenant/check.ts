@@ -5,7 +5,6 @@
  */
 import type { AssetsAttachment } from "../../assets/attach";
 import { assetConfigFailures, toWireConfig, type AssetConfig } from "../../assets/serving-config";
-import { describeAssets } from "../../assets/describe";
 import { DEFAULT_MAX_FILES, ManifestError } from "../../assets/manifest";
 import {
   bindingNameProblem,
@@ -24,7 +23,7 @@ import { checkScript } from "../script/check";
 import type { ScriptInputs } from "../script/types";
 import { secretTextProblem } from "../script-secret";
 import { normalizeDirectory, patternsFailures } from "../static-assets";
-import { claimTenantSecrets } from "../secret-claims";
+import type { ProviderRun } from "../../run";
 import { unknownPropertyFailures } from "../resource-kit";
 import { TENANT } from "./resource";
 
@@ -116,6 +115,7 @@ export function tenantArgsFailures(args: Record<string, unknown>): CheckFailure[
 
 /** The site's attachment (manifest digest and wire config, salted with the tenant id) and its file count. */
 async function describeTenantAssets(
+  run: ProviderRun,
   a: Record<string, unknown>,
   tenantId: string,
   failures: CheckFailure[],
@@ -128,7 +128,7 @@ async function describeTenantAssets(
   if (Array.isArray(a.include) && a.include.length > 0) source.include = a.include as string[];
   if (Array.isArray(a.exclude) && a.exclude.length > 0) source.exclude = a.exclude as string[];
   try {
-    const { manifest, config, digest } = await describeAssets(source, toWireConfig(a.config as AssetConfig | undefined, {}));
+    const { manifest, config, digest } = await run.assets.describe(source, toWireConfig(a.config as AssetConfig | undefined, {}));
     return { attachment: { digest, config, source }, fileCount: manifest.files.length };
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
@@ -137,9 +137,10 @@ async function describeTenantAssets(
   }
 }
 
-/** Validates and normalizes a Tenant's inputs. */
+/** Validates and normalizes a Tenant's inputs; its assets' description and its secrets' claims go to `run`. */
 export async function checkTenant(
   news: Record<string, unknown>,
+  run: ProviderRun,
   now: Date = new Date(),
 ): Promise<{ inputs: TenantInputs; failures: CheckFailure[] }> {
   const n = news ?? {};
@@ -154,7 +155,7 @@ export async function checkTenant(
   let fileCount = 0;
   if (n.assets !== undefined) {
     if (!argsOk || containsUnknown(n.assets) || isUnknown(n.tenantId)) assets = argsOk ? n.assets : undefined;
-    else ({ attachment: assets, fileCount } = await describeTenantAssets(n.assets as Record<string, unknown>, id, failures));
+    else ({ attachment: assets, fileCount } = await describeTenantAssets(run, n.assets as Record<string, unknown>, id, failures));
   }
 
   // The script's own checks; name and tags are derived here and already checked under their own names.
@@ -190,7 +191,7 @@ export async function checkTenant(
 
   if (typeof n.namespace === "string" && typeof script.name === "string" && !isUnknown(script.name) && typeof id === "string") {
     const key = { accountId: n.accountId as string | undefined, namespace: n.namespace, script: script.name };
-    for (const name of claimTenantSecrets(key, id, Object.keys(secrets))) {
+    for (const name of run.secretClaims.claimTenantSecrets(key, id, Object.keys(secrets))) {
       failures.push({
         property: `secrets.${name}`,
         reason: `is also managed by a ScriptSecret on script ${n.namespace}/${script.name}: manage it in one place (remove the ScriptSecret or this entry)`,

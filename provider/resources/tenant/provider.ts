@@ -14,7 +14,7 @@
  *
  * State holds the secrets only as hashes (`secretHashes`, a secret output), never their values.
  */
-import { connect } from "../../api/connect";
+import type { ProviderRun } from "../../run";
 import { operation } from "../../api/errors";
 import type { ScriptRef } from "../../api/scripts";
 import { deleteSecret, updateSecret } from "../../api/secrets";
@@ -26,7 +26,6 @@ import { deleteOwnedScript } from "../owner";
 import type { ScriptOutputs } from "../script/types";
 import { secretValueHash } from "../script-secret";
 import { checkTenant, type TenantInputs } from "./check";
-import { scriptSecretManages } from "../secret-claims";
 import { entryChanges, type FieldChange, fieldsOf } from "../field-changes";
 import { defineProvider, type KeyedDiff } from "../resource-kit";
 
@@ -95,23 +94,23 @@ function parseTenantId(id: string): { namespace: string; name: string } {
 }
 
 export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return checkTenant(news);
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
+    return checkTenant(news, run);
   },
 
   async diff(_id: string, olds: TenantOutputs, news: TenantInputs) {
     return diffTenant(olds, news);
   },
 
-  async create(inputs: TenantInputs) {
-    const api = connect(inputs.accountId);
-    const script = await deployScript(api, refOf(inputs), inputs, opFor(inputs, "create"), undefined, secretList(inputs.secrets));
+  async create(inputs: TenantInputs, run: ProviderRun) {
+    const api = run.connect(inputs.accountId);
+    const script = await deployScript(run, refOf(inputs), inputs, opFor(inputs, "create"), undefined, secretList(inputs.secrets));
     await syncCrons(api, refOf(inputs), undefined, inputs.crons, opFor(inputs, "create"));
     return { id: `${inputs.namespace}/${inputs.name}`, outs: outputsOf(script, inputs, secretHashesOf(inputs.secrets)) };
   },
 
-  async update(_id: string, stored: TenantOutputs, news: TenantInputs) {
-    const api = connect(news.accountId);
+  async update(_id: string, stored: TenantOutputs, news: TenantInputs, run: ProviderRun) {
+    const api = run.connect(news.accountId);
     const ref = refOf(news);
     const op = opFor(news, "update");
     const hashes = secretHashesOf(news.secrets);
@@ -120,7 +119,7 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
     // The crons have their own endpoint: a change of those alone uploads nothing.
     if (diffScript(stored, news).changedKeys.some((k) => k !== "crons")) {
       // Every managed secret rides on the upload; other secrets (ScriptSecrets) are kept.
-      script = await deployScript(api, ref, news, op, keptAssetsDigest(stored), secretList(news.secrets));
+      script = await deployScript(run, ref, news, op, keptAssetsDigest(stored), secretList(news.secrets));
     } else {
       const { scriptName: _s, secretNames: _n, secretHashes: _h, assetFiles: _a, ...unchanged } = stored;
       script = withCrons(unchanged, news.crons);
@@ -130,19 +129,19 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
     await syncCrons(api, ref, stored.crons, news.crons, op);
     const key = { accountId: news.accountId, namespace: news.namespace, script: news.name };
     for (const name of Object.keys(before))
-      if (!(name in hashes) && !scriptSecretManages(key, name)) await deleteSecret(api, ref, name, op);
+      if (!(name in hashes) && !run.secretClaims.scriptSecretManages(key, name)) await deleteSecret(api, ref, name, op);
     return { outs: outputsOf(script, news, hashes) };
   },
 
   /** Refresh: the script as readScript sees it, and which managed secrets the settings still list. */
-  async read(id: string, stored: Partial<TenantOutputs>) {
+  async read(id: string, stored: Partial<TenantOutputs>, run: ProviderRun) {
     if (stored.etag === undefined) {
       throw new Error(
         `Tenant: ${id} cannot be imported (secret values cannot be read back); import its UserScript, or let Tenant adopt it`,
       );
     }
     const key = stored.namespace && stored.name ? { namespace: stored.namespace, name: stored.name } : parseTenantId(id);
-    const found = await readScript(connect(stored.accountId), refOf(key), stored, opFor(key, "read"));
+    const found = await readScript(run.connect(stored.accountId), refOf(key), stored, opFor(key, "read"));
     if (!found) return {};
     const present = new Set(found.secretNames);
     const outs: Partial<TenantOutputs> = {
@@ -156,8 +155,8 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
     return { id: `${key.namespace}/${key.name}`, props: outs };
   },
 
-  async delete(id: string, props: TenantOutputs) {
+  async delete(id: string, props: TenantOutputs, run: ProviderRun) {
     const key = props.namespace && props.name ? props : parseTenantId(id);
-    await deleteOwnedScript(connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
+    await deleteOwnedScript(run.connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
   },
 });
