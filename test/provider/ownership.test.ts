@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from "vitest";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
-import { connect } from "../../provider/api/connect";
 import { findStrays } from "../../provider/drift-strays";
 import type { DispatchNamespaceInputs, DispatchNamespaceOutputs } from "../../provider/resources/dispatch-namespace";
 import type { UserScriptInputs, UserScriptOutputs } from "../../provider/resources/user-script";
@@ -210,11 +209,11 @@ describe("wfp-drift's listing of scripts the state does not hold", () => {
     await userScriptProvider.create(await userScript(script("shard-b", B)));
     await deployByHand("manual", ["tenant-manual"]);
     await emu.clearJournal();
-    const strays = await findStrays(connect(), { owner: A, namespaces: [NS], inState: new Set([`${NS}/acme`]), declared: new Set() });
+    const strays = await findStrays(emu.run.connect(), { owner: A, namespaces: [NS], inState: new Set([`${NS}/acme`]), declared: new Set() });
     expect(strays.map((s) => `${s.name} ${s.kind}`)).toEqual(["crashed own-not-in-state", "manual unowned"]);
     expect((await emu.journal()).map(short)).toEqual([`GET /workers/dispatch/namespaces/${NS}/scripts`]);
     // A namespace deleted out of band holds no strays (its own drift is the preview's to report).
     const gone = { owner: A, namespaces: ["deleted-ns"], inState: new Set<string>(), declared: new Set<string>() };
-    expect(await findStrays(connect(), gone)).toEqual([]);
+    expect(await findStrays(emu.run.connect(), gone)).toEqual([]);
   });
 });
