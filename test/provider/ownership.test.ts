@@ -209,7 +209,12 @@ describe("wfp-drift's listing of scripts the state does not hold", () => {
     await userScriptProvider.create(await userScript(script("shard-b", B)));
     await deployByHand("manual", ["tenant-manual"]);
     await emu.clearJournal();
-    const strays = await findStrays(emu.run.connect(), { owner: A, namespaces: [NS], inState: new Set([`${NS}/acme`]), declared: new Set() });
+    const strays = await findStrays(emu.run.connect(), {
+      owner: A,
+      namespaces: [NS],
+      inState: new Set([`${NS}/acme`]),
+      declared: new Set(),
+    });
     expect(strays.map((s) => `${s.name} ${s.kind}`)).toEqual(["crashed own-not-in-state", "manual unowned"]);
     expect((await emu.journal()).map(short)).toEqual([`GET /workers/dispatch/namespaces/${NS}/scripts`]);
     // A namespace deleted out of band holds no strays (its own drift is the preview's to report).
