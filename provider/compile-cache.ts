@@ -22,17 +22,18 @@ export function enableCompileCache(role: "program" | "provider"): void {
   }
 }
 
-let pending = false;
+/** A flush is queued: coalesces the calls of one task (losing it costs only a second, empty flush). */
+let flushQueued = false;
 
 /**
  * Writes what Node compiled so far, after the current task. Pulumi ends the provider process with SIGKILL, so
  * Node's own write at exit never happens there; with a warm cache, or none enabled, this writes nothing.
  */
 export function persistCompileCache(): void {
-  if (pending) return;
-  pending = true;
+  if (flushQueued) return;
+  flushQueued = true;
   setImmediate(() => {
-    pending = false;
+    flushQueued = false;
     try {
       nodeModule.flushCompileCache?.();
     } catch {

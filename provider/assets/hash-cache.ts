@@ -44,21 +44,21 @@ export function hashCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, "asset-hashes");
 }
 
-/** In-process copies, so one process loads each site's file once. */
-const loaded = new Map<string, SiteHashCache>();
+/** In-process copies, so one process loads each site's file once: a cache, whose loss costs only a reload. */
+const loadedHashCache = new Map<string, SiteHashCache>();
 
 /** Forget the in-process copies (a test standing in for a fresh process). */
 export function forgetLoadedHashCaches(): void {
-  loaded.clear();
+  loadedHashCache.clear();
 }
 
 /** The hash cache of one site directory, loaded from disk on first use. */
 export function siteHashCache(root: string, formula: string, dir = hashCacheDir()): SiteHashCache {
   const file = path.join(dir, `${createHash("sha256").update(root).digest("hex").slice(0, 32)}.json`);
-  let cache = loaded.get(file);
+  let cache = loadedHashCache.get(file);
   if (!cache || cache.formula !== formula) {
     cache = new SiteHashCache(file, formula);
-    loaded.set(file, cache);
+    loadedHashCache.set(file, cache);
   }
   return cache;
 }

@@ -49,11 +49,12 @@ export function hashFileSync(absPath: string, filePath: string, salt: string, bu
 }
 
 type MimeLike = { getType(path: string): string | null };
-let mimePromise: Promise<MimeLike> | undefined;
+/** The `mime` module once imported: a cache, whose loss costs only the import. */
+let mimeCache: Promise<MimeLike> | undefined;
 /** `mime` is ESM-only: load it once with a dynamic import (works from CommonJS and under vitest). */
 export function loadMime(): Promise<MimeLike> {
-  mimePromise ??= import("mime").then((m) => m.default as MimeLike);
-  return mimePromise;
+  mimeCache ??= import("mime").then((m) => m.default as MimeLike);
+  return mimeCache;
 }
 
 /** wrangler's rule: the `mime` map; `text/*` gets `; charset=utf-8`; unknown → `application/null` (no Content-Type). */
