@@ -98,7 +98,7 @@ export function boundProviders(runOf: () => ProviderRun): Record<ResourceKind, p
 }
 
 /** A kind's provider serving, at each call, the run `runOf()` gives: the engine's view of one resource kind. */
-export function boundTo(runOf: () => ProviderRun, kind: RunProvider): pulumi.dynamic.ResourceProvider {
+function boundTo(runOf: () => ProviderRun, kind: RunProvider): pulumi.dynamic.ResourceProvider {
   const bound: Record<string, unknown> = {};
   for (const name of OPERATIONS) bound[name] = (...args: unknown[]) => (kind(runOf())[name] as (...a: unknown[]) => unknown)(...args);
   return bound as unknown as pulumi.dynamic.ResourceProvider;
