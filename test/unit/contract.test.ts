@@ -15,7 +15,7 @@ import { Codes, createApp } from "../../emulator";
 import { CODES } from "../../provider/api/errors";
 import { assetConfigFailures } from "../../provider/assets/serving-config";
 import { cronsFailures } from "../../provider/cron";
-import { entriesFailures } from "../../provider/resources/kv-entries";
+import { entriesFailures } from "../../provider/resources/kv/entries";
 import { checkUserScript } from "../../provider/resources/user-script";
 import { isUnknown, namespaceNameProblem, scriptNameProblem, tagsFailures } from "../../provider/validation";
 
