@@ -15,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildManifest } from "../../provider/assets/manifest";
 import { uploadAssets } from "../../provider/assets/upload";
 import { ACCOUNT_ID, startTestEmulator, type ApiResult, type JournalEntry, type TestEmulator } from "../helpers/emulator";
-import { captureProviderLog } from "../helpers/provider";
 import { PulumiProject } from "../helpers/pulumi-project";
 
 const WORKER = "export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };\n";
@@ -35,7 +34,6 @@ async function deployOutOfBand(em: TestEmulator, ns: string, siteDir: string, ap
 
   await ok(await em.api("POST", "/dispatch/namespaces", { json: { name: ns } }), "create namespace");
   const manifest = await buildManifest({ directory: siteDir });
-  captureProviderLog(); // the upload's progress line stays out of the run's output
   const { completionToken } = await uploadAssets(em.client(), { namespace: ns, script: "app" }, manifest.files, {
     resource: "out-of-band assets",
   });

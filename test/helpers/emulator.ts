@@ -119,7 +119,7 @@ export interface TestEmulator extends Operator {
   env: Record<string, string>;
   /** A raw API call with the test token (out-of-band changes, conformance checks). */
   api(method: string, path: string, init?: ApiInit): Promise<ApiResult>;
-  /** The provider's own client for this emulator, with fast retries. */
+  /** The provider's own client for this emulator, with fast retries; its messages are dropped. */
   client(options?: ClientOverrides): CloudflareApi;
   /** A provider run against this emulator: fast retries that do not wait, its messages dropped unless `log` is given. */
   providerRun(options?: TestRunOptions): ProviderRun;
@@ -167,7 +167,7 @@ const noWait = async () => {};
 const testClientOptions = (o: ClientOverrides) => ({ policy: { ...TEST_RETRY_POLICY, ...o.policy }, sleep: o.sleep ?? noWait, now: o.now });
 
 function testClient(credentials: Credentials, o: ClientOverrides): CloudflareApi {
-  return new CloudflareApi(credentials, testClientOptions(o));
+  return new CloudflareApi(credentials, { ...testClientOptions(o), log: mute });
 }
 
 /** A provider run pointed at an emulator through its stack config (no process.env), the one place tests do so. */
