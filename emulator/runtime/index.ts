@@ -230,8 +230,11 @@ export class WorkersRuntime {
     await Promise.all(
       [...config.namespaces].map(async ([host, scripts]) => {
         const before = previous.get(host) ?? {};
-        const upserts = Object.fromEntries(Object.entries(scripts).filter(([name, s]) => before[name]?.version !== s.version));
-        const deletes = Object.keys(before).filter((name) => !(name in scripts));
+        // Own keys only: a tenant may be named "__proto__" or "version".
+        const upserts = Object.fromEntries(
+          Object.entries(scripts).filter(([name, s]) => !Object.hasOwn(before, name) || before[name]!.version !== s.version),
+        );
+        const deletes = Object.keys(before).filter((name) => !Object.hasOwn(scripts, name));
         if (Object.keys(upserts).length === 0 && deletes.length === 0) return;
         const r = await mf.dispatchFetch("http://wfp.internal/", {
           method: "POST",

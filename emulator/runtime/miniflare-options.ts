@@ -151,7 +151,12 @@ function hostTable(store: Store, publicWorkers: PublicWorker[]): HostTable {
     const hosts = Object.values(z.custom_hostnames);
     const zone: HostTable["zones"][number] = {
       name: z.name,
-      routes: Object.values(z.routes).map((r) => ({ pattern: r.pattern, binding: binding(z.account, r.script) })),
+      routes: Object.values(z.routes).map((r) => {
+        const b = binding(z.account, r.script);
+        // No undefined values: Miniflare refuses a binding that is not JSON, and every Worker with it.
+        if (b) return { pattern: r.pattern, binding: b };
+        return r.script === undefined ? { pattern: r.pattern } : { pattern: r.pattern, missing: r.script };
+      }),
       active: hosts.filter((ch) => ch.status === "active").map((ch) => ch.hostname),
       pending: hosts.filter((ch) => ch.status !== "active").map((ch) => ch.hostname),
     };

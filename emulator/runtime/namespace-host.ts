@@ -133,7 +133,8 @@ export async function buildNamespaceHost(
   // Which outbound Workers have the runtime's wrapper (modules format), which alone takes params and the token.
   const wrapped = outbounds.map((out) => bc.accountScripts[out]?.main_module !== undefined);
 
-  const scripts: Record<string, ScriptPayload> = {};
+  // Tenants name the keys: "__proto__" or "constructor" is a Worker like any other.
+  const scripts: Record<string, ScriptPayload> = Object.create(null);
   for (const script of Object.values(ns.scripts)) {
     const r = resolveBindings(bc, script);
     const shape: ScriptPayload["shape"] = { pass: {}, kv: {}, dispatch: {} };
@@ -183,7 +184,8 @@ export async function buildNamespaceHost(
     ],
     workerLoaders: { LOADER: {} },
     bindings: {
-      [SCRIPTS_BINDING]: scripts,
+      // As entries: Miniflare's option parsing drops a "__proto__" key.
+      [SCRIPTS_BINDING]: Object.entries(scripts),
       __WFP_TOKEN: bc.token,
       __WFP_OUT_WRAPPED: wrapped,
       __WFP_WHO: { account: bc.account, namespace: ns.name },

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { type Harness, start, uniq } from "../helpers/emulator-api";
+import { ACCOUNT, type Harness, start, uniq } from "../helpers/emulator-api";
 import { deploy, deployOk, get } from "../helpers/runtime";
 
 const js = (content: string) => ({ "worker.js": { content } });
@@ -249,6 +249,47 @@ describe("a Worker that fails to load fails only its own requests", () => {
     const broken = await get(base2, "broken.localhost");
     expect(broken.status).toBe(500);
     expect(broken.text).toContain("SyntaxError");
+  });
+
+  test("a zone route without a Worker, and a route and a domain naming a deleted Worker, turn off only their hosts", async () => {
+    const zone = `${uniq("routes")}.test`;
+    const created = await h2.api("POST", `${h2.apiBase}/zones`, { json: { account: { id: ACCOUNT }, name: zone } });
+    expect(created.status, created.text).toBe(200);
+    const zoneId = created.body.result.id;
+    await deployOk(h2, null, "doomed", js(`export default { fetch() { return new Response("doomed"); } };`));
+    const routes = [{ pattern: `static.${zone}/*` }, { pattern: `gone.${zone}/*`, script: "doomed" }];
+    for (const json of routes) expect((await h2.api("POST", `${h2.apiBase}/zones/${zoneId}/workers/routes`, { json })).status).toBe(200);
+    const domain = { hostname: `app.${zone}`, service: "doomed", zone_id: zoneId };
+    expect((await h2.api("PUT", "/domains", { json: domain })).status).toBe(200);
+    expect((await get(base2, `gone.${zone}`)).text).toBe("doomed");
+    expect((await h2.api("DELETE", "/scripts/doomed")).status).toBe(200);
+    expect((await get(base2, "good.gate.localhost")).text).toBe("good");
+    const offRoute = await get(base2, `static.${zone}`);
+    expect(offRoute.status).toBe(404);
+    expect(offRoute.text).toContain(`route "static.${zone}/*" runs no Worker`);
+    expect((await get(base2, `gone.${zone}`)).status).toBe(404);
+  });
+
+  test("an application/json module is refused at upload (10021), validation off too: no Worker is broken by one", async () => {
+    const notJson = {
+      "worker.js": { content: `import c from "./c.json"; export default { fetch() { return Response.json(c); } };` },
+      "c.json": { content: "{not json", type: "application/json" },
+    };
+    for (const r of [await deploy(h2, NS2, "badjson", notJson), await deploy(h, GUARDED, "badjson", notJson)]) {
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.errors[0].code).toBe(10021);
+    }
+    expect((await get(base2, "good.gate.localhost")).text).toBe("good");
+  });
+
+  test("tenants named like Object.prototype's and the table's own keys are tenants like any other", async () => {
+    const names = ["__proto__", "constructor", "version", "shape", "code", "assets"];
+    for (const name of names)
+      await deployOk(h2, NS2, name, js(`export default { fetch() { return new Response(${JSON.stringify(name)}); } };`));
+    for (const name of names) expect((await get(base2, `${name}.gate.localhost`)).text, name).toBe(name);
+    for (const name of names) expect((await h2.api("DELETE", `/dispatch/namespaces/${NS2}/scripts/${name}`)).status).toBe(200);
+    for (const name of names) expect((await get(base2, `${name}.gate.localhost`)).text, name).toContain("Worker not found");
+    expect((await get(base2, "good.gate.localhost")).text).toBe("good");
   });
 
   test("and the emulator starts with them", async () => {

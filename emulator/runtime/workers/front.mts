@@ -25,7 +25,8 @@ export interface HostTable {
   domains: Array<{ hostname: string; binding: string }>;
   zones: Array<{
     name: string;
-    routes: Array<{ pattern: string; binding?: string }>;
+    /** No binding: the route turns Workers off, or names a Worker (`missing`) that is not deployed. */
+    routes: Array<{ pattern: string; binding?: string; missing?: string }>;
     active: string[];
     pending: string[];
     fallbackOrigin?: string;
@@ -66,7 +67,9 @@ export function pickByHost(hostname: string, pathname: string, table: HostTable)
       return { none: `custom hostname "${h}" is pending validation (POST /__emulator/custom-hostnames/${h}/activate)` };
     if (!own && !zone.active.includes(h)) continue;
     const route = [...zone.routes].sort(bySpecificity).find((r) => patternMatches(r.pattern, h, pathname));
-    if (route) return route.binding ? { binding: route.binding } : { none: `route "${route.pattern}" runs no Worker` };
+    if (route?.binding) return { binding: route.binding };
+    if (route?.missing) return { none: `route "${route.pattern}" names Worker "${route.missing}", which is not deployed` };
+    if (route) return { none: `route "${route.pattern}" runs no Worker` };
     if (!own && zone.fallbackOrigin && zone.fallbackOrigin !== h) {
       const origin = pickByHost(zone.fallbackOrigin, pathname, { ...table, zones: [zone] });
       if (origin) return origin;
