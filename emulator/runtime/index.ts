@@ -37,6 +37,8 @@ export interface RuntimeOptions {
   validate: boolean;
   /** A line per invocation and the Workers' console output on stderr, and the live tail (tails on). */
   logs?: boolean;
+  /** Account-level Workers (`NAME` or `ACCOUNT_ID/NAME`) that may reach loopback and private addresses. */
+  localNetworkWorkers?: string[];
 }
 
 export class WorkersRuntime {
@@ -69,6 +71,7 @@ export class WorkersRuntime {
     token: this.token,
     startupError: (script) => this.validator.startupError(script),
     assetSets: this.assetSets,
+    localNetworkWorkers: new Set(),
   };
   // Miniflare exits the process itself on SIGINT/SIGTERM, before close() can run: the written-out assets go then.
   private readonly removeAssets = (): void => rmSync(this.assetsRoot, { recursive: true, force: true });
@@ -82,6 +85,7 @@ export class WorkersRuntime {
     private readonly store: Store,
     private readonly options: RuntimeOptions,
   ) {
+    for (const worker of options.localNetworkWorkers ?? []) this.state.localNetworkWorkers.add(worker);
     process.once("exit", this.removeAssets);
     this.tail = new TailHub(store, options.logs ? (line) => process.stderr.write(`${line}\n`) : undefined);
     // Tails cost a round trip to this process per invocation (the runtime bench: dispatch about 2× direct with

@@ -21,6 +21,7 @@ import {
   type LoaderModule,
   loaderModules,
   materializeAssets,
+  PUBLIC_NETWORK,
   resolveBindings,
   runtimeFlags,
   type Unsupported,
@@ -120,7 +121,7 @@ export async function buildNamespaceHost(
   const serviceBindings: Record<string, unknown> = {
     __WFP_FILES: { disk: { path: bc.assetsRoot, writable: false } },
     // A user Worker's outbound without an outbound Worker: the internet, not this machine or its network.
-    __WFP_NET: { network: { allow: ["public"], deny: ["private", "local"] } },
+    __WFP_NET: PUBLIC_NETWORK,
   };
   // The user Workers' traces, through the host's WfpTail, to the runtime.
   if (bc.tailSink) serviceBindings.__WFP_SINK = bc.tailSink;

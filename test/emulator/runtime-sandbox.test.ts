@@ -4,7 +4,7 @@
  * headers. A loopback server stands for everything on 127.0.0.1 the platform keeps tenants away from: it counts
  * every connection it gets.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,6 +25,7 @@ let entryUrl: string;
 const GUARDED = uniq("guarded");
 const OPEN = uniq("open");
 const SW = uniq("sw");
+const FORWARDED = uniq("forwarded");
 
 /** Answers every outbound request itself, naming the tenant: a tenant's fetch reaching it never goes further. */
 const GUARD = `export default { fetch(request, env) {
@@ -74,7 +75,8 @@ beforeAll(async () => {
   loopUrl = `http://127.0.0.1:${(loop.address() as AddressInfo).port}/`;
   h = await start({ workersPort: 0 });
   base = h.emu.workersUrl!;
-  for (const ns of [GUARDED, OPEN, SW]) expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
+  for (const ns of [GUARDED, OPEN, SW, FORWARDED])
+    expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
   await deployOk(h, null, "guard", js(GUARD));
   await deployOk(
     h,
@@ -102,7 +104,16 @@ beforeAll(async () => {
   const swOut = { worker: { service: "swguard" }, params: [{ name: "tenant_id" }] };
   await deployOk(h, null, "swgate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: SW, outbound: swOut }] });
   await deployOk(h, SW, "evil", js(EVIL), { bindings: [{ type: "service", name: "ADMIN", service: "admin" }] });
-  for (const s of ["gate", "opengate", "swgate"])
+  // The example platform's outbound Worker, which forwards every fetch it does not block.
+  const forwarder = readFileSync(new URL("../../examples/platform/outbound/worker.js", import.meta.url), "utf8");
+  await deployOk(h, null, "forwarder", js(forwarder), { bindings: [{ type: "json", name: "BLOCKED_HOSTS", json: [] }] });
+  const fwdOut = { worker: { service: "forwarder" }, params: [{ name: "tenant_id" }] };
+  await deployOk(h, null, "fwdgate", js(GATE), {
+    bindings: [{ type: "dispatch_namespace", name: "NS", namespace: FORWARDED, outbound: fwdOut }],
+  });
+  await deployOk(h, FORWARDED, "evil", js(EVIL));
+  await deployOk(h, null, "acctevil", js(EVIL));
+  for (const s of ["gate", "opengate", "swgate", "fwdgate", "acctevil"])
     expect((await h.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
   for (const ns of [GUARDED, OPEN])
     await deployOk(h, ns, "evil", js(EVIL), { bindings: [{ type: "service", name: "ADMIN", service: "admin" }] });
@@ -160,6 +171,29 @@ describe("without an outbound Worker, loopback and private addresses are out of 
   test("connect() to loopback", async () => {
     const r = await evil("opengate", "/connect", { url: loopUrl });
     expect(r.status, r.text).toBe(599);
+    expect(connections).toBe(0);
+  });
+});
+
+describe("no Worker reaches the emulator or loopback unless the operator names it", () => {
+  /** The emulator's API, its operator endpoints, its workers port, a loopback server. */
+  const targets = () => [`${h.url}/client/v4/accounts/${ACCOUNT}/workers/scripts`, `${h.url}/__emulator/state`, `${base}/`, loopUrl];
+
+  test("a tenant through the example's forwarding outbound Worker", async () => {
+    for (const url of targets()) {
+      const r = await get(base, "evil.fwdgate.localhost", `/direct?${new URLSearchParams({ url })}`);
+      expect(r.status, `${url}: ${r.text}`).toBe(599);
+    }
+    expect(connections).toBe(0);
+  });
+
+  test("an account-level Worker, by fetch() and by connect()", async () => {
+    for (const url of targets()) {
+      const r = await get(base, "acctevil.localhost", `/direct?${new URLSearchParams({ url })}`);
+      expect(r.status, `${url}: ${r.text}`).toBe(599);
+    }
+    const connect = await get(base, "acctevil.localhost", `/connect?${new URLSearchParams({ url: loopUrl })}`);
+    expect(connect.status, connect.text).toBe(599);
     expect(connections).toBe(0);
   });
 });
