@@ -126,7 +126,11 @@ export class WorkersRuntime {
     // The reload probes account-level Workers on it: it starts beside workerd.
     this.validator.warm();
     await this.settle();
-    if (this.loadError) throw this.loadError;
+    // The emulator starts from its data dir whatever it holds: requests answer the error until a change fixes it.
+    if (this.loadError)
+      process.stderr.write(
+        `[wfp-emulator] the Workers could not be loaded (requests answer 503 until a change loads them): ${this.loadError.message}\n`,
+      );
     const front = new WorkersFront(this);
     const a = await front.listen(this.options.port, this.options.host ?? "127.0.0.1");
     this.front = front;
@@ -221,7 +225,11 @@ export class WorkersRuntime {
       this.frontSocket = { host: socket.hostname, port: Number(socket.port), generation: this.generation };
     } catch (err) {
       this.loadError = err as Error;
-      // The next change tries again; until then requests report the failure.
+      // The next change tries again, on a fresh instance (one whose workerd never started takes no new options);
+      // until then requests report the failure.
+      const failed = this.mf;
+      this.mf = undefined;
+      await failed?.dispose().catch(() => undefined);
       this.config = undefined;
       this.frontSocket = undefined;
     } finally {

@@ -5,7 +5,7 @@
  * every connection it gets.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -129,6 +129,21 @@ afterAll(async () => {
 beforeEach(() => {
   connections = 0;
 });
+
+/** A GET on the agent's connection (kept alive): its status, and whether the connection was an earlier one. */
+function onAgent(agent: Agent, base: string, host: string): Promise<{ status: number; text: string; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL("/", base), { agent, headers: { host } }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => {
+        text += c.toString("utf8");
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, reused: req.reusedSocket }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 const evil = (gate: string, path: string, query: Record<string, string> = {}) =>
   get(base, `evil.${gate}.localhost`, `${path}?${new URLSearchParams(query)}`);
@@ -324,6 +339,44 @@ describe("a Worker that fails to load fails only its own requests", () => {
     for (const name of names) expect((await h2.api("DELETE", `/dispatch/namespaces/${NS2}/scripts/${name}`)).status).toBe(200);
     for (const name of names) expect((await get(base2, `${name}.gate.localhost`)).text, name).toContain("Worker not found");
     expect((await get(base2, "good.gate.localhost")).text).toBe("good");
+  });
+
+  test("a data dir whose Workers workerd refuses still starts: its requests answer why, and a fix serves again", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "wfp-loadfail-"));
+    try {
+      const first = await start({ dataDir, validateUploads: false });
+      // Service-worker syntax is handed to workerd as it is: a syntax error fails its whole config.
+      const sw = {
+        "worker.js": { content: `addEventListener("fetch", (e) => { e.respondWith(new Response("x")`, type: "application/javascript" },
+      };
+      await deployOk(first, null, "swbroken", sw, { main_module: undefined, body_part: "worker.js" });
+      await deployOk(first, null, "fine", js(`export default { fetch() { return new Response("fine"); } };`));
+      expect((await first.api("POST", "/scripts/fine/subdomain", { json: { enabled: true } })).status).toBe(200);
+      await first.close();
+      const again = await start({ dataDir, workersPort: 0, validateUploads: false });
+      try {
+        const refused = await get(again.emu.workersUrl!, "fine.localhost");
+        expect(refused.status).toBe(503);
+        expect(refused.text).toMatch(/^wfp-emulator: the Workers failed to load: /);
+        expect((await again.api("DELETE", "/scripts/swbroken")).status).toBe(200);
+        expect((await get(again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
+        // A connection kept alive from before a failed reload sees its outcome, as a new one does.
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          expect((await onAgent(agent, again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
+          await deployOk(again, null, "swbroken", sw, { main_module: undefined, body_part: "worker.js" });
+          const after = await onAgent(agent, again.emu.workersUrl!, "fine.localhost");
+          expect(after.status, after.text).toBe(503);
+          expect(after.reused).toBe(true);
+        } finally {
+          agent.destroy();
+        }
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   test("and the emulator starts with them", async () => {
