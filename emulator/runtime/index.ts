@@ -25,6 +25,7 @@ import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from
 import { buildRuntimeConfig, type RuntimeConfig } from "./miniflare-options";
 import { type TailSource, TailHub } from "./tail";
 import { refuseReservedModuleNames, UploadValidator } from "./validator";
+import { watchWorkerd } from "./watchdog";
 import { FRONT_WORKER, newAssetsRoot, type RuntimeState } from "./worker-build";
 import { CONTROL_HEADER } from "./worker-sources";
 import { workerdOutput } from "./workerd-output";
@@ -103,6 +104,7 @@ export class WorkersRuntime {
 
   private async miniflare(): Promise<MiniflareModule> {
     if (!this.mfModule) {
+      watchWorkerd();
       this.mfModule = await import("miniflare");
       separateAssetStorage(this.mfModule);
     }

@@ -4,7 +4,8 @@
  * headers. A loopback server stands for everything on 127.0.0.1 the platform keeps tenants away from: it counts
  * every connection it gets.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -397,6 +398,49 @@ describe("a Worker that fails to load fails only its own requests", () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("workerd dies with the emulator", () => {
+  const isWorkerd = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
+    } catch {
+      return false;
+    }
+  };
+  const workerdChildren = (pid: number) =>
+    readdirSync(`/proc/${pid}/task`)
+      .flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" "))
+      .filter((child) => child && isWorkerd(child));
+
+  test("a killed emulator (SIGKILL) leaves no workerd running", async () => {
+    const cli = new URL("../../dist/emulator/cli.js", import.meta.url).pathname;
+    const child = spawn(process.execPath, [cli, "--port", "0", "--workers-port", "0", "--quiet-workers"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes("workers on ")) resolve();
+        });
+        child.once("exit", (code) => reject(new Error(`exited early with ${code}`)));
+      });
+      // The watchdog notes workerd within a scan or two.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const workerd = workerdChildren(child.pid!);
+      expect(workerd.length).toBeGreaterThan(0);
+      const exit = new Promise((r) => child.once("exit", r));
+      child.kill("SIGKILL");
+      await exit;
+      const deadline = Date.now() + 10_000;
+      while (workerd.some(isWorkerd) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(workerd.filter(isWorkerd)).toEqual([]);
+    } finally {
+      child.kill("SIGKILL");
     }
   });
 });
