@@ -30,6 +30,8 @@ const HELP = `Usage: wfp-emulator [options]
   --no-validate-uploads    accept them unchecked
   --quiet-workers          no line per request, no console output of the Workers and no live tail
                            (default with --workers-port: all on stderr, and GET /__emulator/tail)
+  --local-network-worker W let the account-level Worker W (NAME or ACCOUNT_ID/NAME; repeatable) reach loopback
+                           and private addresses; every other Worker reaches public addresses only
   --log                    log internal errors to stderr
   -h, --help               print this help
 
@@ -62,6 +64,7 @@ const FLAGS = {
   "validate-uploads": { type: "boolean" },
   "no-validate-uploads": { type: "boolean" },
   "quiet-workers": { type: "boolean" },
+  "local-network-worker": { type: "string", multiple: true },
 } as const;
 
 function fail(msg: string): never {
@@ -125,6 +128,7 @@ export function optionsFromArgs(argv: string[]): EmulatorOptions {
     log: values.log,
     workersPort: int("workers-port", values["workers-port"]),
     validateUploads: values["no-validate-uploads"] ? false : values["validate-uploads"] ? true : undefined,
+    localNetworkWorkers: values["local-network-worker"],
   };
   if (values["workers-port"] !== undefined) optional.workerLogs = !values["quiet-workers"];
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;

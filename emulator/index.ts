@@ -88,6 +88,7 @@ async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promi
     host: emulator.options.host,
     validate,
     logs: options.workerLogs,
+    localNetworkWorkers: options.localNetworkWorkers ?? [],
   });
   emulator.ctx.validateScript = (script) => runtime.validate(script);
   emulator.ctx.changeListeners.push(() => runtime.notify());

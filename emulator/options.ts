@@ -50,10 +50,16 @@ export interface EmulatorOptions {
    * invocation.
    */
   workerLogs?: boolean;
+  /**
+   * Account-level Workers that may reach loopback, private and link-local addresses (this machine's services, the
+   * emulator's own ports included), by name (`NAME`, in any account) or `ACCOUNT_ID/NAME`. Every other Worker
+   * reaches public addresses only, as on Cloudflare. Default: none.
+   */
+  localNetworkWorkers?: string[];
 }
 
 /** Options that `startEmulator` handles itself (the runtime), not the app. */
-type RuntimeKeys = "workersPort" | "validateUploads" | "workerLogs";
+type RuntimeKeys = "workersPort" | "validateUploads" | "workerLogs" | "localNetworkWorkers";
 
 export type ResolvedOptions = Required<Omit<EmulatorOptions, "dataDir" | "rateLimit" | RuntimeKeys>> & {
   dataDir: string | undefined;

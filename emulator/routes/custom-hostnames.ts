@@ -135,6 +135,9 @@ export function customHostnameRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const hostname = validHostname(body.hostname, "hostname");
     const ssl = validSsl(body.ssl);
     if (findCustomHostname(store, hostname)) throw new ApiError(409, Codes.CUSTOM_HOSTNAME_EXISTS, "Duplicate custom hostname found.");
+    // A hostname of another account's zone stays that account's: a custom hostname would take its requests.
+    const owner = Object.values(store.state.zones).find((z) => z.account !== zone.account && inZone(hostname, z.name));
+    if (owner) throw new ApiError(409, Codes.CUSTOM_HOSTNAME_EXISTS, `${hostname} belongs to ${owner.name}, a zone of another account.`);
     const ch: CustomHostnameRecord = {
       id: randomUUID(),
       hostname,

@@ -80,6 +80,15 @@ export function zoneRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       throw invalidRequest("account.id must be an account id (32 hex characters)");
     const name = validHostname(body.name, "name");
     if (store.findZone(account, name)) throw new ApiError(400, Codes.ZONE_EXISTS, `${name} already exists`);
+    // A hostname belongs to one account: not a zone another account has, nor one under it (the longer zone would
+    // take its hosts' requests).
+    const taken = Object.values(store.state.zones).find((z) => z.account !== account.toLowerCase() && inZone(name, z.name));
+    if (taken)
+      throw new ApiError(
+        400,
+        Codes.ZONE_EXISTS,
+        taken.name === name ? `${name} already exists` : `${name} already exists: it is under ${taken.name}, a zone of another account`,
+      );
     const now = timestamp();
     const zone: Zone = {
       id: newTag(),

@@ -25,6 +25,7 @@ import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from
 import { buildRuntimeConfig, type RuntimeConfig } from "./miniflare-options";
 import { type TailSource, TailHub } from "./tail";
 import { refuseReservedModuleNames, UploadValidator } from "./validator";
+import { watchWorkerd } from "./watchdog";
 import { FRONT_WORKER, newAssetsRoot, type RuntimeState } from "./worker-build";
 import { CONTROL_HEADER } from "./worker-sources";
 import { workerdOutput } from "./workerd-output";
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
   validate: boolean;
   /** A line per invocation and the Workers' console output on stderr, and the live tail (tails on). */
   logs?: boolean;
+  /** Account-level Workers (`NAME` or `ACCOUNT_ID/NAME`) that may reach loopback and private addresses. */
+  localNetworkWorkers?: string[];
 }
 
 export class WorkersRuntime {
@@ -69,6 +72,7 @@ export class WorkersRuntime {
     token: this.token,
     startupError: (script) => this.validator.startupError(script),
     assetSets: this.assetSets,
+    localNetworkWorkers: new Set(),
   };
   // Miniflare exits the process itself on SIGINT/SIGTERM, before close() can run: the written-out assets go then.
   private readonly removeAssets = (): void => rmSync(this.assetsRoot, { recursive: true, force: true });
@@ -82,6 +86,7 @@ export class WorkersRuntime {
     private readonly store: Store,
     private readonly options: RuntimeOptions,
   ) {
+    for (const worker of options.localNetworkWorkers ?? []) this.state.localNetworkWorkers.add(worker);
     process.once("exit", this.removeAssets);
     this.tail = new TailHub(store, options.logs ? (line) => process.stderr.write(`${line}\n`) : undefined);
     // Tails cost a round trip to this process per invocation (the runtime bench: dispatch about 2× direct with
@@ -99,6 +104,7 @@ export class WorkersRuntime {
 
   private async miniflare(): Promise<MiniflareModule> {
     if (!this.mfModule) {
+      watchWorkerd();
       this.mfModule = await import("miniflare");
       separateAssetStorage(this.mfModule);
     }
@@ -122,7 +128,11 @@ export class WorkersRuntime {
     // The reload probes account-level Workers on it: it starts beside workerd.
     this.validator.warm();
     await this.settle();
-    if (this.loadError) throw this.loadError;
+    // The emulator starts from its data dir whatever it holds: requests answer the error until a change fixes it.
+    if (this.loadError)
+      process.stderr.write(
+        `[wfp-emulator] the Workers could not be loaded (requests answer 503 until a change loads them): ${this.loadError.message}\n`,
+      );
     const front = new WorkersFront(this);
     const a = await front.listen(this.options.port, this.options.host ?? "127.0.0.1");
     this.front = front;
@@ -217,7 +227,11 @@ export class WorkersRuntime {
       this.frontSocket = { host: socket.hostname, port: Number(socket.port), generation: this.generation };
     } catch (err) {
       this.loadError = err as Error;
-      // The next change tries again; until then requests report the failure.
+      // The next change tries again, on a fresh instance (one whose workerd never started takes no new options);
+      // until then requests report the failure.
+      const failed = this.mf;
+      this.mf = undefined;
+      await failed?.dispose().catch(() => undefined);
       this.config = undefined;
       this.frontSocket = undefined;
     } finally {
@@ -230,8 +244,11 @@ export class WorkersRuntime {
     await Promise.all(
       [...config.namespaces].map(async ([host, scripts]) => {
         const before = previous.get(host) ?? {};
-        const upserts = Object.fromEntries(Object.entries(scripts).filter(([name, s]) => before[name]?.version !== s.version));
-        const deletes = Object.keys(before).filter((name) => !(name in scripts));
+        // Own keys only: a tenant may be named "__proto__" or "version".
+        const upserts = Object.fromEntries(
+          Object.entries(scripts).filter(([name, s]) => !Object.hasOwn(before, name) || before[name]!.version !== s.version),
+        );
+        const deletes = Object.keys(before).filter((name) => !Object.hasOwn(scripts, name));
         if (Object.keys(upserts).length === 0 && deletes.length === 0) return;
         const r = await mf.dispatchFetch("http://wfp.internal/", {
           method: "POST",

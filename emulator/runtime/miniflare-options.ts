@@ -23,6 +23,7 @@ import {
   materializeAssets,
   namespaceWorkerName,
   outboundOf,
+  PUBLIC_NETWORK,
   resolveBindings,
   type RuntimeState,
   runtimeFlags,
@@ -74,6 +75,7 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     };
   const r = resolveBindings(bc, script);
   const flags = runtimeFlags(script);
+  const local = bc.localNetworkWorkers.has(script.name) || bc.localNetworkWorkers.has(`${bc.account}/${script.name}`);
   const compatibilityDate = script.compatibility_date || RUNTIME_COMPATIBILITY_DATE;
   const options: Record<string, unknown> = {
     name: mfName,
@@ -82,6 +84,9 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     bindings: { ...r.values, __WFP_CONFIG: { unsupported: r.unsupported }, __WFP_TOKEN: bc.token },
     serviceBindings: { ...r.services, ...Object.fromEntries(Object.entries(r.kv).map(([n, key]) => [n, kvBindingTarget(key)])) },
     wrappedBindings: r.dispatch,
+    // As on Cloudflare, public addresses only: not this machine, so not the emulator's API, operator endpoints or
+    // ports, whatever chain of Workers a tenant's fetch() comes through.
+    ...(local ? {} : { outboundService: PUBLIC_NETWORK }),
   };
   if (bc.tailSink) options.tails = [{ name: TAIL_WORKER, entrypoint: "Tail", props: { account: bc.account, script: script.name } }];
   if (script.main_module !== undefined) {
@@ -151,7 +156,12 @@ function hostTable(store: Store, publicWorkers: PublicWorker[]): HostTable {
     const hosts = Object.values(z.custom_hostnames);
     const zone: HostTable["zones"][number] = {
       name: z.name,
-      routes: Object.values(z.routes).map((r) => ({ pattern: r.pattern, binding: binding(z.account, r.script) })),
+      routes: Object.values(z.routes).map((r) => {
+        const b = binding(z.account, r.script);
+        // No undefined values: Miniflare refuses a binding that is not JSON, and every Worker with it.
+        if (b) return { pattern: r.pattern, binding: b };
+        return r.script === undefined ? { pattern: r.pattern } : { pattern: r.pattern, missing: r.script };
+      }),
       active: hosts.filter((ch) => ch.status === "active").map((ch) => ch.hostname),
       pending: hosts.filter((ch) => ch.status !== "active").map((ch) => ch.hostname),
     };

@@ -21,6 +21,7 @@ import {
   type LoaderModule,
   loaderModules,
   materializeAssets,
+  PUBLIC_NETWORK,
   resolveBindings,
   runtimeFlags,
   type Unsupported,
@@ -120,7 +121,7 @@ export async function buildNamespaceHost(
   const serviceBindings: Record<string, unknown> = {
     __WFP_FILES: { disk: { path: bc.assetsRoot, writable: false } },
     // A user Worker's outbound without an outbound Worker: the internet, not this machine or its network.
-    __WFP_NET: { network: { allow: ["public"], deny: ["private", "local"] } },
+    __WFP_NET: PUBLIC_NETWORK,
   };
   // The user Workers' traces, through the host's WfpTail, to the runtime.
   if (bc.tailSink) serviceBindings.__WFP_SINK = bc.tailSink;
@@ -133,7 +134,8 @@ export async function buildNamespaceHost(
   // Which outbound Workers have the runtime's wrapper (modules format), which alone takes params and the token.
   const wrapped = outbounds.map((out) => bc.accountScripts[out]?.main_module !== undefined);
 
-  const scripts: Record<string, ScriptPayload> = {};
+  // Tenants name the keys: "__proto__" or "constructor" is a Worker like any other.
+  const scripts: Record<string, ScriptPayload> = Object.create(null);
   for (const script of Object.values(ns.scripts)) {
     const r = resolveBindings(bc, script);
     const shape: ScriptPayload["shape"] = { pass: {}, kv: {}, dispatch: {} };
@@ -183,7 +185,8 @@ export async function buildNamespaceHost(
     ],
     workerLoaders: { LOADER: {} },
     bindings: {
-      [SCRIPTS_BINDING]: scripts,
+      // As entries: Miniflare's option parsing drops a "__proto__" key.
+      [SCRIPTS_BINDING]: Object.entries(scripts),
       __WFP_TOKEN: bc.token,
       __WFP_OUT_WRAPPED: wrapped,
       __WFP_WHO: { account: bc.account, namespace: ns.name },

@@ -71,6 +71,31 @@ export function formatEvent(e: TailEvent): string[] {
 
 type Listener = (e: TailEvent) => void;
 
+/** Values under this length are masked only where they stand alone: inside a longer word they are not told apart. */
+const SHORT_SECRET = 4;
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** A function masking every form of these secret values: as is, JSON-escaped and URL-encoded. */
+function redactor(values: string[]): (text: string) => string {
+  const forms = new Set(values.filter((v) => v !== "").flatMap((v) => [v, JSON.stringify(v).slice(1, -1), encodeURIComponent(v)]));
+  if (forms.size === 0) return (text) => text;
+  // Longest first, so that a value is masked whole rather than a shorter one inside it.
+  const patterns = [...forms]
+    .sort((a, b) => b.length - a.length)
+    .map((f) => (f.length < SHORT_SECRET ? `(?<![A-Za-z0-9])${escapeRegExp(f)}(?![A-Za-z0-9])` : escapeRegExp(f)));
+  const pattern = new RegExp(patterns.join("|"), "g");
+  return (text) => text.replace(pattern, REDACTED);
+}
+
+/** The secret values of every Worker of these containers (account-level Workers, namespaces). */
+function secretValues(containers: Array<{ scripts: Record<string, { bindings: Array<Record<string, unknown>> }> } | undefined>): string[] {
+  return containers.flatMap((c) =>
+    Object.values(c?.scripts ?? {}).flatMap((s) =>
+      s.bindings.filter((b) => b.type === "secret_text" && typeof b.text === "string").map((b) => b.text as string),
+    ),
+  );
+}
+
 export class TailHub {
   private readonly listeners = new Set<{ filter: TailFilter; listener: Listener }>();
 
@@ -93,9 +118,9 @@ export class TailHub {
 
   /** Traces of one Worker, as workerd's tail handler received them (serialized). */
   receive(source: TailSource, traces: unknown[]): void {
-    const secrets = this.secretsOf(source);
+    const redact = this.redactorOf(source);
     for (const t of traces) {
-      const e = this.clean(source, t as Record<string, unknown>, secrets);
+      const e = this.clean(source, t as Record<string, unknown>, redact);
       if (this.print) for (const line of formatEvent(e)) this.print(line);
       for (const { filter, listener } of this.listeners) if (passes(e, filter)) listener(e);
     }
@@ -103,27 +128,21 @@ export class TailHub {
 
   /** `text` without any deployed Worker's secret value (for workerd's own messages, which name no Worker). */
   redactAll(text: string): string {
-    let out = text;
-    for (const a of Object.values(this.store.state.accounts))
-      for (const c of [a.workers, ...Object.values(a.namespaces)])
-        for (const s of Object.values(c?.scripts ?? {}))
-          for (const b of s.bindings)
-            if (b.type === "secret_text" && typeof b.text === "string" && b.text.length >= 4) out = out.split(b.text).join(REDACTED);
-    return out;
+    const accounts = Object.values(this.store.state.accounts);
+    return redactor(secretValues(accounts.flatMap((a) => [a.workers, ...Object.values(a.namespaces)])))(text);
   }
 
-  private secretsOf(source: TailSource): string[] {
+  /**
+   * Masks the secrets of the invocation chain an event of `source` may show: a request passes the account's
+   * dispatch Worker, outbound Worker and user Worker, each of which may see (and log, or throw) another's values,
+   * so every secret of the source's account.
+   */
+  private redactorOf(source: TailSource): (text: string) => string {
     const account = this.store.state.accounts[source.account];
-    const container =
-      source.namespace === undefined ? account?.workers : Object.values(account?.namespaces ?? {}).find((n) => n.name === source.namespace);
-    const script = container?.scripts[source.script];
-    return (script?.bindings ?? [])
-      .filter((b) => b.type === "secret_text" && typeof b.text === "string" && (b.text as string).length >= 4)
-      .map((b) => b.text as string);
+    return redactor(secretValues([account?.workers, ...Object.values(account?.namespaces ?? {})]));
   }
 
-  private clean(source: TailSource, t: Record<string, unknown>, secrets: string[]): TailEvent {
-    const redact = (s: string): string => secrets.reduce((acc, v) => acc.split(v).join(REDACTED), s);
+  private clean(source: TailSource, t: Record<string, unknown>, redact: (text: string) => string): TailEvent {
     const deep = (v: unknown): unknown =>
       typeof v === "string"
         ? redact(v)

@@ -24,6 +24,8 @@ export const TAIL_WORKER = "wfp:tail";
 /** The date the local runtime runs its own Workers with, and a stored script that has none. */
 export const RUNTIME_COMPATIBILITY_DATE = "2025-06-01";
 export const MODULES_ROOT = "/wfp";
+/** workerd's network reaching public addresses only (no loopback, private or link-local address). */
+export const PUBLIC_NETWORK = { network: { allow: ["public"], deny: ["private", "local"] } };
 
 export const accountWorkerName = (account: string, script: string): string => `acct:${account}:${script}`;
 export const namespaceWorkerName = (namespaceId: string): string => `nsbinding:${namespaceId}`;
@@ -66,6 +68,8 @@ export interface RuntimeState {
   startupError: (script: Script) => Promise<string | undefined>;
   /** Asset sets as Miniflare's assets plugin described them, by directory and settings. */
   assetSets: Map<string, Promise<DescribedAssets>>;
+  /** The operator's account-level Workers (`NAME` or `ACCOUNT_ID/NAME`) that may reach this machine's network. */
+  localNetworkWorkers: Set<string>;
   /** Receives the tail Workers' traces (a service binding into this process); undefined: no tails. */
   tailSink?: (request: Request) => Promise<Response>;
 }

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { startEmulator } from "../../emulator/index";
+import { createApp, startEmulator } from "../../emulator/index";
 import { parseMultipart } from "../../emulator/model/multipart";
 import { ACCOUNT, assetHash, envelopeCodes, scriptForm, start, uniq, type Harness } from "../helpers/emulator-api";
 
@@ -278,6 +278,14 @@ describe("operator endpoints answer only loopback callers", () => {
       expect(r.text).toMatch(/loopback/);
     }
     expect(await h.namespace(ns)).toBeDefined();
+  });
+
+  test("a peer that is not on loopback → 403, whatever Host it sends (--host 0.0.0.0)", async () => {
+    const app = createApp(API_ONLY);
+    const from = (remoteAddress: string) =>
+      app.request("http://localhost/__emulator/state", { headers: { host: "localhost" } }, { incoming: { socket: { remoteAddress } } });
+    for (const peer of ["192.0.2.7", "::ffff:192.0.2.7", "2001:db8::1", "10.0.0.2"]) expect((await from(peer)).status, peer).toBe(403);
+    for (const peer of ["127.0.0.1", "127.3.2.1", "::1", "::ffff:127.0.0.1"]) expect((await from(peer)).status, peer).toBe(200);
   });
 
   test("a foreign Origin with a loopback Host → 403", async () => {

@@ -91,6 +91,12 @@ describe("pickByHost", () => {
   ])("%s%s → %j", (host, path, expected) => {
     expect(pickByHost(host, path, table)).toEqual(expected);
   });
+  test("a custom hostname goes to its zone, not to a zone of another account that the host is in", () => {
+    const other = { name: "c.example", routes: [{ pattern: "*/*", binding: "W9" }], active: [], pending: [] };
+    expect(pickByHost("shop.c.example", "/", { ...table, zones: [other, ...table.zones] })).toEqual({ binding: "W1" });
+    expect(pickByHost("www.c.example", "/", { ...table, zones: [other, ...table.zones] })).toEqual({ binding: "W9" });
+  });
+
   test("a pending custom hostname is named; without routes an active one goes to the fallback origin's Worker", () => {
     expect(pickByHost("new.c.example", "/", table)).toEqual({ none: expect.stringContaining("pending validation") });
     const noRoutes = { ...table, zones: [{ ...table.zones[0]!, routes: [] }] };

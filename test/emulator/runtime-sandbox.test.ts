@@ -4,13 +4,14 @@
  * headers. A loopback server stands for everything on 127.0.0.1 the platform keeps tenants away from: it counts
  * every connection it gets.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { type Harness, start, uniq } from "../helpers/emulator-api";
+import { ACCOUNT, type Harness, start, uniq } from "../helpers/emulator-api";
 import { deploy, deployOk, get } from "../helpers/runtime";
 
 const js = (content: string) => ({ "worker.js": { content } });
@@ -25,6 +26,7 @@ let entryUrl: string;
 const GUARDED = uniq("guarded");
 const OPEN = uniq("open");
 const SW = uniq("sw");
+const FORWARDED = uniq("forwarded");
 
 /** Answers every outbound request itself, naming the tenant: a tenant's fetch reaching it never goes further. */
 const GUARD = `export default { fetch(request, env) {
@@ -74,7 +76,8 @@ beforeAll(async () => {
   loopUrl = `http://127.0.0.1:${(loop.address() as AddressInfo).port}/`;
   h = await start({ workersPort: 0 });
   base = h.emu.workersUrl!;
-  for (const ns of [GUARDED, OPEN, SW]) expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
+  for (const ns of [GUARDED, OPEN, SW, FORWARDED])
+    expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
   await deployOk(h, null, "guard", js(GUARD));
   await deployOk(
     h,
@@ -102,7 +105,16 @@ beforeAll(async () => {
   const swOut = { worker: { service: "swguard" }, params: [{ name: "tenant_id" }] };
   await deployOk(h, null, "swgate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: SW, outbound: swOut }] });
   await deployOk(h, SW, "evil", js(EVIL), { bindings: [{ type: "service", name: "ADMIN", service: "admin" }] });
-  for (const s of ["gate", "opengate", "swgate"])
+  // The example platform's outbound Worker, which forwards every fetch it does not block.
+  const forwarder = readFileSync(new URL("../../examples/platform/outbound/worker.js", import.meta.url), "utf8");
+  await deployOk(h, null, "forwarder", js(forwarder), { bindings: [{ type: "json", name: "BLOCKED_HOSTS", json: [] }] });
+  const fwdOut = { worker: { service: "forwarder" }, params: [{ name: "tenant_id" }] };
+  await deployOk(h, null, "fwdgate", js(GATE), {
+    bindings: [{ type: "dispatch_namespace", name: "NS", namespace: FORWARDED, outbound: fwdOut }],
+  });
+  await deployOk(h, FORWARDED, "evil", js(EVIL));
+  await deployOk(h, null, "acctevil", js(EVIL));
+  for (const s of ["gate", "opengate", "swgate", "fwdgate", "acctevil"])
     expect((await h.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
   for (const ns of [GUARDED, OPEN])
     await deployOk(h, ns, "evil", js(EVIL), { bindings: [{ type: "service", name: "ADMIN", service: "admin" }] });
@@ -118,6 +130,21 @@ afterAll(async () => {
 beforeEach(() => {
   connections = 0;
 });
+
+/** A GET on the agent's connection (kept alive): its status, and whether the connection was an earlier one. */
+function onAgent(agent: Agent, base: string, host: string): Promise<{ status: number; text: string; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL("/", base), { agent, headers: { host } }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => {
+        text += c.toString("utf8");
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text, reused: req.reusedSocket }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 const evil = (gate: string, path: string, query: Record<string, string> = {}) =>
   get(base, `evil.${gate}.localhost`, `${path}?${new URLSearchParams(query)}`);
@@ -160,6 +187,29 @@ describe("without an outbound Worker, loopback and private addresses are out of 
   test("connect() to loopback", async () => {
     const r = await evil("opengate", "/connect", { url: loopUrl });
     expect(r.status, r.text).toBe(599);
+    expect(connections).toBe(0);
+  });
+});
+
+describe("no Worker reaches the emulator or loopback unless the operator names it", () => {
+  /** The emulator's API, its operator endpoints, its workers port, a loopback server. */
+  const targets = () => [`${h.url}/client/v4/accounts/${ACCOUNT}/workers/scripts`, `${h.url}/__emulator/state`, `${base}/`, loopUrl];
+
+  test("a tenant through the example's forwarding outbound Worker", async () => {
+    for (const url of targets()) {
+      const r = await get(base, "evil.fwdgate.localhost", `/direct?${new URLSearchParams({ url })}`);
+      expect(r.status, `${url}: ${r.text}`).toBe(599);
+    }
+    expect(connections).toBe(0);
+  });
+
+  test("an account-level Worker, by fetch() and by connect()", async () => {
+    for (const url of targets()) {
+      const r = await get(base, "acctevil.localhost", `/direct?${new URLSearchParams({ url })}`);
+      expect(r.status, `${url}: ${r.text}`).toBe(599);
+    }
+    const connect = await get(base, "acctevil.localhost", `/connect?${new URLSearchParams({ url: loopUrl })}`);
+    expect(connect.status, connect.text).toBe(599);
     expect(connections).toBe(0);
   });
 });
@@ -251,6 +301,85 @@ describe("a Worker that fails to load fails only its own requests", () => {
     expect(broken.text).toContain("SyntaxError");
   });
 
+  test("a zone route without a Worker, and a route and a domain naming a deleted Worker, turn off only their hosts", async () => {
+    const zone = `${uniq("routes")}.test`;
+    const created = await h2.api("POST", `${h2.apiBase}/zones`, { json: { account: { id: ACCOUNT }, name: zone } });
+    expect(created.status, created.text).toBe(200);
+    const zoneId = created.body.result.id;
+    await deployOk(h2, null, "doomed", js(`export default { fetch() { return new Response("doomed"); } };`));
+    const routes = [{ pattern: `static.${zone}/*` }, { pattern: `gone.${zone}/*`, script: "doomed" }];
+    for (const json of routes) expect((await h2.api("POST", `${h2.apiBase}/zones/${zoneId}/workers/routes`, { json })).status).toBe(200);
+    const domain = { hostname: `app.${zone}`, service: "doomed", zone_id: zoneId };
+    expect((await h2.api("PUT", "/domains", { json: domain })).status).toBe(200);
+    expect((await get(base2, `gone.${zone}`)).text).toBe("doomed");
+    expect((await h2.api("DELETE", "/scripts/doomed")).status).toBe(200);
+    expect((await get(base2, "good.gate.localhost")).text).toBe("good");
+    const offRoute = await get(base2, `static.${zone}`);
+    expect(offRoute.status).toBe(404);
+    expect(offRoute.text).toContain(`route "static.${zone}/*" runs no Worker`);
+    expect((await get(base2, `gone.${zone}`)).status).toBe(404);
+  });
+
+  test("an application/json module is refused at upload (10021), validation off too: no Worker is broken by one", async () => {
+    const notJson = {
+      "worker.js": { content: `import c from "./c.json"; export default { fetch() { return Response.json(c); } };` },
+      "c.json": { content: "{not json", type: "application/json" },
+    };
+    for (const r of [await deploy(h2, NS2, "badjson", notJson), await deploy(h, GUARDED, "badjson", notJson)]) {
+      expect(r.status, r.text).toBe(400);
+      expect(r.body.errors[0].code).toBe(10021);
+    }
+    expect((await get(base2, "good.gate.localhost")).text).toBe("good");
+  });
+
+  test("tenants named like Object.prototype's and the table's own keys are tenants like any other", async () => {
+    const names = ["__proto__", "constructor", "version", "shape", "code", "assets"];
+    for (const name of names)
+      await deployOk(h2, NS2, name, js(`export default { fetch() { return new Response(${JSON.stringify(name)}); } };`));
+    for (const name of names) expect((await get(base2, `${name}.gate.localhost`)).text, name).toBe(name);
+    for (const name of names) expect((await h2.api("DELETE", `/dispatch/namespaces/${NS2}/scripts/${name}`)).status).toBe(200);
+    for (const name of names) expect((await get(base2, `${name}.gate.localhost`)).text, name).toContain("Worker not found");
+    expect((await get(base2, "good.gate.localhost")).text).toBe("good");
+  });
+
+  test("a data dir whose Workers workerd refuses still starts: its requests answer why, and a fix serves again", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "wfp-loadfail-"));
+    try {
+      const first = await start({ dataDir, validateUploads: false });
+      // Service-worker syntax is handed to workerd as it is: a syntax error fails its whole config.
+      const sw = {
+        "worker.js": { content: `addEventListener("fetch", (e) => { e.respondWith(new Response("x")`, type: "application/javascript" },
+      };
+      await deployOk(first, null, "swbroken", sw, { main_module: undefined, body_part: "worker.js" });
+      await deployOk(first, null, "fine", js(`export default { fetch() { return new Response("fine"); } };`));
+      expect((await first.api("POST", "/scripts/fine/subdomain", { json: { enabled: true } })).status).toBe(200);
+      await first.close();
+      const again = await start({ dataDir, workersPort: 0, validateUploads: false });
+      try {
+        const refused = await get(again.emu.workersUrl!, "fine.localhost");
+        expect(refused.status).toBe(503);
+        expect(refused.text).toMatch(/^wfp-emulator: the Workers failed to load: /);
+        expect((await again.api("DELETE", "/scripts/swbroken")).status).toBe(200);
+        expect((await get(again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
+        // A connection kept alive from before a failed reload sees its outcome, as a new one does.
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          expect((await onAgent(agent, again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
+          await deployOk(again, null, "swbroken", sw, { main_module: undefined, body_part: "worker.js" });
+          const after = await onAgent(agent, again.emu.workersUrl!, "fine.localhost");
+          expect(after.status, after.text).toBe(503);
+          expect(after.reused).toBe(true);
+        } finally {
+          agent.destroy();
+        }
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   test("and the emulator starts with them", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "wfp-loadfail-"));
     try {
@@ -269,6 +398,49 @@ describe("a Worker that fails to load fails only its own requests", () => {
       }
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("workerd dies with the emulator", () => {
+  const isWorkerd = (pid: string) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
+    } catch {
+      return false;
+    }
+  };
+  const workerdChildren = (pid: number) =>
+    readdirSync(`/proc/${pid}/task`)
+      .flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" "))
+      .filter((child) => child && isWorkerd(child));
+
+  test("a killed emulator (SIGKILL) leaves no workerd running", async () => {
+    const cli = new URL("../../dist/emulator/cli.js", import.meta.url).pathname;
+    const child = spawn(process.execPath, [cli, "--port", "0", "--workers-port", "0", "--quiet-workers"], {
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          if (out.includes("workers on ")) resolve();
+        });
+        child.once("exit", (code) => reject(new Error(`exited early with ${code}`)));
+      });
+      // The watchdog notes workerd within a scan or two.
+      await new Promise((r) => setTimeout(r, 1_000));
+      const workerd = workerdChildren(child.pid!);
+      expect(workerd.length).toBeGreaterThan(0);
+      const exit = new Promise((r) => child.once("exit", r));
+      child.kill("SIGKILL");
+      await exit;
+      const deadline = Date.now() + 10_000;
+      while (workerd.some(isWorkerd) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(workerd.filter(isWorkerd)).toEqual([]);
+    } finally {
+      child.kill("SIGKILL");
     }
   });
 });

@@ -137,6 +137,42 @@ describe("logs and tail", () => {
     expect(lines).not.toContain(SECRET);
   });
 
+  test("every secret of the invocation chain is redacted in every form: short, JSON-escaped, in the dispatcher's event", async () => {
+    const secrets = { SHORT: "q7z", QUOTED: 'ab"cd\\ef-quoted', LONGER: "leaky-secret-value-9d2" };
+    await deployOk(
+      h,
+      NS,
+      "leaky",
+      js(`export default { fetch(request, env) {
+  console.log("short " + env.SHORT, JSON.stringify({ q: env.QUOTED }));
+  throw new Error("failed with " + env.LONGER + " and " + env.SHORT);
+} };`),
+      { bindings: Object.entries(secrets).map(([name, text]) => ({ type: "secret_text", name, text })) },
+    );
+    const all = liveTail({});
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await get(base, "leaky.localhost", "/leak")).status).toBe(500);
+    const events = await until(() => {
+      const found = all.events.filter((x) => x.event?.request?.url.includes("/leak"));
+      return found.length === 2 && found.every((x) => x.exceptions.length > 0) ? found : undefined;
+    });
+    await all.stop();
+    const strings: string[] = [];
+    const collect = (v: unknown): void => {
+      if (typeof v === "string") strings.push(v);
+      else if (v && typeof v === "object") for (const x of Object.values(v)) collect(x);
+    };
+    collect(events);
+    expect(events.map((e) => e.scriptName).sort()).toEqual(["dispatcher", "leaky"]);
+    const forms = Object.values(secrets).flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
+    for (const form of forms)
+      expect(
+        strings.filter((x) => x.includes(form)),
+        form,
+      ).toEqual([]);
+    expect(strings.join(" ")).toContain("short [REDACTED]");
+  });
+
   test("the tail endpoint is for loopback callers only", async () => {
     const r = await fetch(`${h.url}/__emulator/tail`, { headers: { origin: "http://evil.example" } });
     expect(r.status).toBe(403);

@@ -49,7 +49,8 @@ beforeAll(async () => {
   echo = createServer((req, res) => res.end(`echo tenant=${req.headers["x-tenant-id"] ?? "-"}`));
   await new Promise<void>((r) => echo.listen(0, "127.0.0.1", r));
   echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/`;
-  h = await start({ workersPort: 0 });
+  // The outbound Worker forwards to a local echo server: the operator lets it.
+  h = await start({ workersPort: 0, localNetworkWorkers: ["outbound"] });
   base = h.emu.workersUrl!;
   NS = uniq("rt");
   sessions = await kvBinding(h, "SESSIONS");

@@ -230,3 +230,35 @@ describe("manifest paths that could escape are refused", () => {
     expect(envelopeCodes(r.body)).toEqual([10001]);
   });
 });
+
+describe("a hostname belongs to one account", () => {
+  const zones = (account: string, name: string) => h.api("POST", `${h.apiBase}/zones`, { json: { account: { id: account }, name } });
+
+  test("another account cannot add a zone of the same name or one under it (1061); its own other zones are fine", async () => {
+    const a = await zones(ACCOUNT, "owned-a.test");
+    expect(a.status, a.text).toBe(200);
+    for (const name of ["owned-a.test", "shop.owned-a.test"]) {
+      const b = await zones(OTHER_ACCOUNT, name);
+      expect(b.status, `${name}: ${b.text}`).toBe(400);
+      expect(envelopeCodes(b.body)).toEqual([1061]);
+    }
+    expect((await zones(ACCOUNT, "shop.owned-a.test")).status).toBe(200);
+    expect((await zones(OTHER_ACCOUNT, "owned-b.test")).status).toBe(200);
+  });
+
+  test("another account cannot make a host of one's zone its custom hostname (1406)", async () => {
+    const a = await zones(ACCOUNT, "owned-c.test");
+    const b = await zones(OTHER_ACCOUNT, "saas-b.test");
+    expect([a.status, b.status]).toEqual([200, 200]);
+    const ssl = { method: "txt", type: "dv" };
+    const taken = await h.api("POST", `${h.apiBase}/zones/${b.body.result.id}/custom_hostnames`, {
+      json: { hostname: "app.owned-c.test", ssl },
+    });
+    expect(taken.status, taken.text).toBe(409);
+    expect(envelopeCodes(taken.body)).toEqual([1406]);
+    const own = await h.api("POST", `${h.apiBase}/zones/${b.body.result.id}/custom_hostnames`, {
+      json: { hostname: "shop.customer-c.test", ssl },
+    });
+    expect(own.status, own.text).toBe(200);
+  });
+});

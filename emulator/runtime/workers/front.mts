@@ -25,7 +25,8 @@ export interface HostTable {
   domains: Array<{ hostname: string; binding: string }>;
   zones: Array<{
     name: string;
-    routes: Array<{ pattern: string; binding?: string }>;
+    /** No binding: the route turns Workers off, or names a Worker (`missing`) that is not deployed. */
+    routes: Array<{ pattern: string; binding?: string; missing?: string }>;
     active: string[];
     pending: string[];
     fallbackOrigin?: string;
@@ -52,21 +53,27 @@ function bySpecificity(a: { pattern: string }, b: { pattern: string }): number {
 type HostPick = { binding: string } | { none: string } | undefined;
 
 /**
- * Where a request for `hostname` goes, as on Cloudflare: a custom domain; else the most specific route of the zone
- * the host is in, or of which it is an active custom hostname; else, for a custom hostname, whatever serves the
- * zone's fallback origin. Undefined when no zone knows the host.
+ * Where a request for `hostname` goes, as on Cloudflare: a custom domain; else the zone that has it as a custom
+ * hostname (pending: refused); else the longest zone the host is in. In that zone the most specific route; else,
+ * for a custom hostname, whatever serves the zone's fallback origin. Undefined when no zone knows the host. The API
+ * keeps a hostname to one account (zone names, zones under another account's, custom hostnames), so this order
+ * never hands one account's host to another.
  */
 export function pickByHost(hostname: string, pathname: string, table: HostTable): HostPick {
   const h = hostname.toLowerCase().replace(/\.$/, "");
   const domain = table.domains.find((d) => d.hostname === h);
   if (domain) return { binding: domain.binding };
-  for (const zone of table.zones) {
-    const own = h === zone.name || h.endsWith(`.${zone.name}`);
-    if (!own && zone.pending.includes(h))
-      return { none: `custom hostname "${h}" is pending validation (POST /__emulator/custom-hostnames/${h}/activate)` };
-    if (!own && !zone.active.includes(h)) continue;
+  const custom = table.zones.find((z) => z.active.includes(h) || z.pending.includes(h));
+  if (custom?.pending.includes(h))
+    return { none: `custom hostname "${h}" is pending validation (POST /__emulator/custom-hostnames/${h}/activate)` };
+  // Zones come longest name first (a host under a subdomain zone belongs to it).
+  const zone = custom ?? table.zones.find((z) => h === z.name || h.endsWith(`.${z.name}`));
+  if (zone) {
+    const own = custom === undefined;
     const route = [...zone.routes].sort(bySpecificity).find((r) => patternMatches(r.pattern, h, pathname));
-    if (route) return route.binding ? { binding: route.binding } : { none: `route "${route.pattern}" runs no Worker` };
+    if (route?.binding) return { binding: route.binding };
+    if (route?.missing) return { none: `route "${route.pattern}" names Worker "${route.missing}", which is not deployed` };
+    if (route) return { none: `route "${route.pattern}" runs no Worker` };
     if (!own && zone.fallbackOrigin && zone.fallbackOrigin !== h) {
       const origin = pickByHost(zone.fallbackOrigin, pathname, { ...table, zones: [zone] });
       if (origin) return origin;

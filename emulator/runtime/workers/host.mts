@@ -61,7 +61,7 @@ interface Entry {
 
 type Table = Record<string, Entry>;
 type HostEnv = Record<string, unknown> & {
-  __WFP_SCRIPTS: Table;
+  __WFP_SCRIPTS: Array<[string, Entry]>;
   __WFP_TOKEN: string;
   __WFP_FILES: Fetcher;
   __WFP_NET: Fetcher;
@@ -78,7 +78,7 @@ type AssetWorker = Record<string, (...a: unknown[]) => unknown> & Fetcher;
 
 let table: Table | undefined;
 const scripts = (env: HostEnv): Table => {
-  table ??= env.__WFP_SCRIPTS;
+  table ??= Object.fromEntries(env.__WFP_SCRIPTS);
   return table;
 };
 
