@@ -4,6 +4,7 @@
  * `wfp-tail`: a live tail of the emulator's Workers, as `wrangler tail` gives one of Cloudflare's: each invocation
  * as it finishes, from the emulator's `/__emulator/tail`.
  */
+import { runCommand } from "../cli/command";
 import { parseArgs } from "node:util";
 import { formatEvent, type TailEvent } from "./runtime/tail";
 
@@ -85,17 +86,7 @@ export async function tail(
   }
 }
 
-async function main(): Promise<void> {
-  const command = parseTailArgs(process.argv.slice(2));
-  if ("error" in command) {
-    process.stderr.write(`wfp-tail: ${command.error}\n\n${TAIL_HELP}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (command.help) {
-    process.stdout.write(TAIL_HELP);
-    return;
-  }
+async function follow(command: Extract<TailCommand, { help: false }>): Promise<void> {
   const controller = new AbortController();
   process.once("SIGINT", () => controller.abort());
   process.once("SIGTERM", () => controller.abort());
@@ -109,8 +100,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`wfp-tail: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
-  });
+  runCommand({ name: "wfp-tail", help: TAIL_HELP, failureExitCode: 1 }, parseTailArgs(process.argv.slice(2)), follow);
 }

@@ -4,6 +4,7 @@
  * the scripts in the stack's namespaces its state does not hold; exits 1 on either, 2 when the preview itself fails
  * or the arguments are wrong, 0 when the stack matches its program.
  */
+import { runCommand } from "../cli/command";
 import { parseArgs } from "node:util";
 import { detectDrift, driftJson, formatDrift, hasDrift } from "./drift";
 
@@ -56,25 +57,12 @@ export function parseDriftArgs(argv: string[]): DriftCommand {
   }
 }
 
-async function main(): Promise<void> {
-  const command = parseDriftArgs(process.argv.slice(2));
-  if ("error" in command) {
-    process.stderr.write(`wfp-drift: ${command.error}\n\n${DRIFT_HELP}`);
-    process.exitCode = 2;
-    return;
-  }
-  if (command.help) {
-    process.stdout.write(DRIFT_HELP);
-    return;
-  }
+async function report(command: Extract<DriftCommand, { help: false }>): Promise<void> {
   const report = await detectDrift({ cwd: command.cwd ?? process.cwd(), stack: command.stack });
   console.log(command.format === "json" ? driftJson(report) : formatDrift(report));
   process.exitCode = hasDrift(report) ? 1 : 0;
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`wfp-drift: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 2;
-  });
+  runCommand({ name: "wfp-drift", help: DRIFT_HELP, failureExitCode: 2 }, parseDriftArgs(process.argv.slice(2)), report);
 }

@@ -4,6 +4,7 @@
  * deletes (or lists) the scripts of a namespace carrying the tags. Credentials: the stack's config with
  * --stack, else the environment.
  */
+import { runCommand } from "../cli/command";
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { ConfigurationError, type StackConfig, stackConfigFrom } from "./credentials";
@@ -106,18 +107,7 @@ export function readStackConfig(stack: string, cwd: string, pulumi = "pulumi"): 
   });
 }
 
-async function main(): Promise<void> {
-  const parsed = parseOffboardArgs(process.argv.slice(2));
-  if ("help" in parsed) {
-    process.stdout.write(OFFBOARD_HELP);
-    return;
-  }
-  if ("error" in parsed) {
-    process.stderr.write(`wfp-offboard: ${parsed.error}\n\n${OFFBOARD_HELP}`);
-    process.exitCode = 2;
-    return;
-  }
-  const { command } = parsed;
+async function offboard({ command }: { command: OffboardCommand }): Promise<void> {
   let stack: StackConfig = {};
   if (command.stack) {
     const config = await readStackConfig(command.stack, command.cwd ?? process.cwd());
@@ -138,8 +128,5 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(`wfp-offboard: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  });
+  runCommand({ name: "wfp-offboard", help: OFFBOARD_HELP, failureExitCode: 1 }, parseOffboardArgs(process.argv.slice(2)), offboard);
 }
