@@ -1,21 +1,22 @@
 /**
  * The only code that talks HTTP. Every request goes through the official `cloudflare` SDK's raw
- * request methods (so its auth, headers and base URL handling apply) with the SDK's own retries
- * switched off: ours below honour `Retry-After` up to a bound, within a total deadline, and log
- * each retry.
+ * request methods, on its client core alone (sdk-core.ts), so its auth, headers and base URL handling
+ * apply, with the SDK's own retries switched off: ours below honour `Retry-After` up to a bound, within
+ * a total deadline, and log each retry.
  *
  * Why raw methods and hand-built FormData: SDK 7.x builds broken multipart bodies for script
  * upload and settings: it labels them `application/javascript`,
  * bracket-flattens the fields and loses the boundary. See api/multipart.ts.
  */
-import type Cloudflare from "cloudflare";
-import type { APIError } from "cloudflare";
+import type { BaseCloudflare } from "cloudflare/client";
+import type { APIError } from "cloudflare/core/error";
 import type { Envelope } from "../../cloudflare/wire";
 import type { Credentials } from "../credentials";
 import { engineLog, type Logger } from "../log";
 import { CloudflareApiError, redact, type Operation } from "./errors";
 import { pacerFor, type Pacer } from "./pacer";
 import type { RunCache } from "./run-cache";
+import { sdkCore } from "./sdk-core";
 
 export type HttpMethod = "get" | "post" | "put" | "patch" | "delete";
 
@@ -82,14 +83,6 @@ export function retryPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): RetryP
   };
 }
 
-/** The SDK module once loaded: a cache, whose loss costs only a `require` lookup. */
-let sdkCache: typeof import("cloudflare") | undefined;
-/** The `cloudflare` SDK, required on first use (a package require, so tests and compiled code share its classes). */
-function sdk(): typeof import("cloudflare") {
-  sdkCache ??= require("cloudflare") as typeof import("cloudflare");
-  return sdkCache;
-}
-
 const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
 
 /** Read defensively: an answer that claims to be an envelope may still lack fields. */
@@ -112,7 +105,7 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class CloudflareApi {
   readonly accountId: string;
-  private sdkClient: Cloudflare | undefined;
+  private sdkClient: BaseCloudflare | undefined;
   private readonly timeoutMs: number;
   private readonly token: string;
   private readonly baseUrl: string;
@@ -142,10 +135,10 @@ export class CloudflareApi {
     return this.reads !== undefined;
   }
 
-  /** The SDK client, built on first use: the program side of a Pulumi run never loads the SDK's 1,100 modules. */
-  private get client(): Cloudflare {
-    const { default: Sdk } = sdk();
-    this.sdkClient ??= new Sdk({ apiToken: this.token, baseURL: this.baseUrl, maxRetries: 0, timeout: this.timeoutMs });
+  /** The SDK's client core (sdk-core.ts), built on first use. */
+  private get client(): BaseCloudflare {
+    const { Client } = sdkCore();
+    this.sdkClient ??= new Client({ apiToken: this.token, baseURL: this.baseUrl, maxRetries: 0, timeout: this.timeoutMs });
     return this.sdkClient;
   }
 
@@ -192,7 +185,7 @@ export class CloudflareApi {
       this.pacer.observe(response.headers);
       if (data && data.success === false) {
         // A 2xx carrying success:false is still a failure, though the SDK does not throw on it.
-        throw sdk().APIError.generate(response.status, data, undefined, response.headers);
+        throw sdkCore().APIError.generate(response.status, data, undefined, response.headers);
       }
       return { result: data?.result as T, status: response.status, resultInfo: data?.result_info };
     });
@@ -234,9 +227,9 @@ export class CloudflareApi {
         await this.pacer.acquire();
         return await attemptOnce();
       } catch (error) {
-        if (error instanceof sdk().APIError) this.pacer.observe(error.headers);
+        if (error instanceof sdkCore().APIError) this.pacer.observe(error.headers);
         failure = this.toApiError(error, request, attempt);
-        retryAfterMs = error instanceof sdk().APIError && error.headers ? parseRetryAfter(error.headers) : undefined;
+        retryAfterMs = error instanceof sdkCore().APIError && error.headers ? parseRetryAfter(error.headers) : undefined;
       }
 
       if (!failure.retryable || attempt >= this.policy.maxAttempts) throw failure;
@@ -267,7 +260,7 @@ export class CloudflareApi {
   private toApiError(error: unknown, request: ApiRequest, attempt: number): CloudflareApiError {
     if (error instanceof CloudflareApiError) return error;
     const op = request.op;
-    const { APIConnectionError, APIError } = sdk();
+    const { APIConnectionError, APIError } = sdkCore();
     if (error instanceof APIConnectionError) {
       // Timeouts and resets: nothing reached us, so retrying is safe for our upserts.
       return new CloudflareApiError({

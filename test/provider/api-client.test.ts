@@ -4,13 +4,17 @@ import { ACCOUNT_ID, TEST_TOKEN } from "../helpers/emulator";
 import { useEmulator } from "../helpers/provider";
 import { providerSource, type ResourceKind } from "../../provider/resources/resource-kit";
 import { handler, providers } from "../../provider/dynamic";
+import { execFile } from "node:child_process";
 import Module from "node:module";
 import path from "node:path";
+import { promisify } from "node:util";
 import { resolveCredentials, stackConfigFrom } from "../../provider/credentials";
 import { getScript, listScripts, scriptPath } from "../../provider/api/scripts";
 import { buildScriptUploadForm } from "../../provider/api/multipart";
+import { ERROR_CODES } from "../../cloudflare/errors";
 
 const op = { resource: "test", operation: "read" };
+const ROOT = path.resolve(__dirname, "../..");
 const KINDS = Object.keys(providers) as ResourceKind[];
 const emptyInputFailures = async (provider: pulumi.dynamic.ResourceProvider) => (await provider.check!({}, {})).failures ?? [];
 
@@ -59,5 +63,35 @@ describe("API helpers and serialization", () => {
     expect(await getScript(api, { namespace: "nope", script: "zzz" }, op)).toBeUndefined();
     expect((await getScript(api, { namespace: "many", script: "a" }, op))?.id).toBe("a");
     expect(scriptPath({ namespace: "n s", script: "x/y" })).toBe("/dispatch/namespaces/n%20s/scripts/x%2Fy");
+  });
+
+  it("makes its calls with the SDK's client core, loading none of its resource classes nor changing the package for others", async () => {
+    await emu.api("POST", "/dispatch/namespaces", { json: { name: "core" } });
+    // A fresh process, as the provider host is: the test's own process has loaded the whole SDK.
+    const probe = `
+      const { CloudflareApi } = require(${JSON.stringify(path.join(ROOT, "dist/provider/api/client.js"))});
+      const api = new CloudflareApi(${JSON.stringify(emu.credentials)});
+      const op = { resource: "probe", operation: "read" };
+      (async () => {
+        const names = (await api.call({ method: "get", path: "/dispatch/namespaces", op })).map((n) => n.namespace_name);
+        const missing = await api.call({ method: "get", path: "/dispatch/namespaces/nope", op }).catch((e) => e);
+        const sdkModules = Object.keys(require.cache).filter((f) => f.includes(${JSON.stringify(`${path.sep}node_modules${path.sep}cloudflare${path.sep}`)}));
+        const { default: Cloudflare } = require("cloudflare");
+        const whole = typeof new Cloudflare({ apiToken: "t" }).workersForPlatforms.dispatch.namespaces.list;
+        process.stdout.write(JSON.stringify({ names, missing: [missing.status, missing.code], sdkModules, whole }));
+      })();
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ["-e", probe], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_COMPILE_CACHE: "" },
+    });
+    const seen = JSON.parse(stdout) as { names: string[]; missing: unknown[]; sdkModules: string[]; whole: string };
+    expect(seen.names).toContain("core");
+    // The SDK's errors are recognised as such: the API's status and code, not a connection failure.
+    expect(seen.missing).toEqual([404, ERROR_CODES.NAMESPACE_NOT_FOUND]);
+    const resourceModules = seen.sdkModules.filter((f) => f.includes(`${path.sep}resources${path.sep}`));
+    expect(resourceModules).toEqual([]);
+    expect(seen.sdkModules.length).toBeGreaterThan(0);
+    expect(seen.whole).toBe("function");
   });
 });
