@@ -30,12 +30,13 @@ const loader = Module as unknown as {
   _nodeModulePaths(dir: string): string[];
 };
 
-let loaded: SdkCore | undefined;
+/** The SDK's core once loaded: a cache, whose loss costs only loading it again. */
+let sdkCoreCache: SdkCore | undefined;
 
 /** The SDK's core, loaded on first use: the program side of a Pulumi run never loads it. */
 export function sdkCore(): SdkCore {
-  loaded ??= load();
-  return loaded;
+  sdkCoreCache ??= load();
+  return sdkCoreCache;
 }
 
 function load(): SdkCore {
