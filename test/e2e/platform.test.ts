@@ -3,7 +3,7 @@
  * tenant's own hostname pending, then validated and served through the zone's `*∕*` route), a no-op with zero write
  * calls, a one-tenant content change, adding and removing a tenant, a zone typo refused before anything is written,
  * a hostname someone else holds refused with the adopt option, every kind of drift (detected by
- * `preview --refresh --expect-no-changes` and by `wfp-drift`, repaired by `up --refresh`), then destroy, and
+ * `preview --refresh --expect-no-changes` and by `wfp-drift`, repaired by `up --refresh`), renaming the namespace in place, then destroy, and
  * no token or secret value anywhere in the state. The steps share one stack where they do not interfere: a stack
  * per behaviour would cost an emulator, a deployment and a destroy each.
  */
@@ -19,6 +19,7 @@ import { type Fixture, fieldsUnder, makeFixture, runDrift, setTenants, worker } 
 import { PulumiProject } from "../helpers/pulumi-project";
 
 const NS = "e2e-platform";
+const RENAMED = "e2e-platform-renamed";
 const ZONE = "platform.test";
 const stripeKey = `sk_live_${randomBytes(12).toString("hex")}`;
 const hookSecret = `whsec_${randomBytes(12).toString("hex")}`;
@@ -324,6 +325,23 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(s.site.has_assets).toBe(true);
     const after = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(after.code, after.output).toBe(0);
+  });
+
+  it("renames the namespace in place: its scripts, secrets and assets move with it, and nothing is left to change", async () => {
+    const before = (await em.state()).accounts[ACCOUNT_ID].namespaces[NS];
+    await project.must(["config", "set", "platform:namespace", RENAMED]);
+    const up = await project.up();
+    expect(up.code, up.output).toBe(0);
+
+    const all = (await em.state()).accounts[ACCOUNT_ID].namespaces;
+    expect(Object.keys(all)).toEqual([RENAMED]);
+    expect(all[RENAMED].id, "renamed in place, not recreated").toBe(before.id);
+    const s = all[RENAMED].scripts;
+    expect(Object.keys(s).sort()).toEqual(["billing", "doomed", "multi", "site", "tagged"]);
+    expect(s.billing.secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
+    expect(Object.keys(s.site.assets.manifest).sort()).toEqual(["/about.html", "/index.html"]);
+    const clean = await project.preview(["--refresh", "--expect-no-changes"]);
+    expect(clean.code, clean.output).toBe(0);
   });
 
   it("keeps the token and secret values out of the state and the backend", async () => {
