@@ -1,95 +1,28 @@
 /**
- * The example platform through the real Pulumi engine against the emulator: deploy, a no-op with
- * zero write calls, a one-tenant content change, adding and removing a tenant, every kind of drift
- * (detected by `preview --refresh --expect-no-changes` and by `wfp-drift`, repaired by
- * `up --refresh`), then destroy, and no token or secret value anywhere in the state.
+ * The example platform through the real Pulumi engine against the emulator, one stack through its life: deploy (a
+ * tenant's own hostname pending, then validated and served through the zone's `*∕*` route), a no-op with zero write
+ * calls, a one-tenant content change, adding and removing a tenant, a zone typo refused before anything is written,
+ * a hostname someone else holds refused with the adopt option, every kind of drift (detected by
+ * `preview --refresh --expect-no-changes` and by `wfp-drift`, repaired by `up --refresh`), renaming the namespace in place, then destroy, and
+ * no token or secret value anywhere in the state. The steps share one stack where they do not interfere: a stack
+ * per behaviour would cost an emulator, a deployment and a destroy each.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, TEST_TOKEN, ACCOUNT_ID, type TestEmulator } from "../helpers/emulator";
 import { get } from "../helpers/runtime";
 import { filesUnder, writeFile } from "../helpers/files";
 import * as oob from "../helpers/out-of-band";
-import { PulumiProject, ROOT } from "../helpers/pulumi-project";
+import { type Fixture, fieldsUnder, makeFixture, runDrift, setTenants, worker } from "../helpers/platform-fixture";
+import { PulumiProject } from "../helpers/pulumi-project";
 
 const NS = "e2e-platform";
+const RENAMED = "e2e-platform-renamed";
+const ZONE = "platform.test";
 const stripeKey = `sk_live_${randomBytes(12).toString("hex")}`;
 const hookSecret = `whsec_${randomBytes(12).toString("hex")}`;
-
-interface Fixture {
-  dir: string;
-  file: string;
-  tenants: Record<string, unknown>[];
-}
-
-function worker(name: string): string {
-  return `export default { async fetch() { return new Response(${JSON.stringify(name)}); } };\n`;
-}
-
-function makeFixture(base: string): Fixture {
-  const dir = path.join(base, "tenants-fixture");
-  writeFile(path.join(dir, "site/worker.js"), worker("site"));
-  writeFile(path.join(dir, "site/public/index.html"), "<h1>site</h1>\n");
-  writeFile(path.join(dir, "site/public/about.html"), "<h1>about</h1>\n");
-  writeFile(path.join(dir, "billing/worker.js"), worker("billing"));
-  writeFile(path.join(dir, "multi/index.js"), 'import { hello } from "./lib.js";\nexport default { fetch: () => new Response(hello) };\n');
-  writeFile(path.join(dir, "multi/lib.js"), 'export const hello = "multi";\n');
-  writeFile(path.join(dir, "tagged/worker.js"), worker("tagged"));
-  writeFile(path.join(dir, "doomed/worker.js"), worker("doomed"));
-  const w = (d: string, modules = ["worker.js"]) => ({ dir: d, modules, compatibilityDate: "2025-06-01" });
-  const tenants: Record<string, unknown>[] = [
-    { id: "site", worker: { ...w("site"), bindings: [{ type: "assets", name: "ASSETS" }] }, assets: { directory: "site/public" } },
-    {
-      id: "billing",
-      plan: "pro",
-      hostnames: ["billing.example.com"],
-      kvNamespaces: ["KV"],
-      worker: w("billing"),
-      secrets: { STRIPE_KEY: "stripeKey", WEBHOOK_SECRET: "hookSecret" },
-    },
-    { id: "multi", worker: w("multi", ["index.js", "lib.js"]) },
-    { id: "tagged", worker: w("tagged"), tags: ["team-blue"] },
-    { id: "doomed", worker: w("doomed") },
-  ];
-  const file = path.join(dir, "tenants.yaml");
-  writeFileSync(file, stringify({ tenants }));
-  return { dir, file, tenants };
-}
-
-function setTenants(f: Fixture, tenants: Record<string, unknown>[]): void {
-  writeFileSync(f.file, stringify({ tenants }));
-}
-
-function runDrift(project: PulumiProject): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("node", [path.join(ROOT, "dist/provider/drift-cli.js"), "--cwd", project.dir, "--stack", "dev"], {
-      env: project.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d));
-    child.stderr.on("data", (d: Buffer) => (output += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, output }));
-  });
-}
-
-/** The field lines wfp-drift prints under a resource's line (`  Tenant "x" update`); fails when the line is missing. */
-function fieldsUnder(output: string, resource: string): string[] {
-  const lines = output.split("\n");
-  const at = lines.indexOf(`  ${resource}`);
-  expect(at, output).toBeGreaterThanOrEqual(0);
-  const fields: string[] = [];
-  for (const line of lines.slice(at + 1)) {
-    if (!line.startsWith("    ")) break;
-    fields.push(line.trim());
-  }
-  return fields;
-}
 
 // One scenario: each step builds on the last, so the order holds under --sequence.shuffle.
 describe("the platform stack through the real engine", { shuffle: false }, () => {
@@ -108,13 +41,18 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
   };
   /** A request through the dispatch Worker, routed by the tenant's subdomain. */
   const through = (tenant: string, path = "/") => get(em.emu.workersUrl!, `${tenant}.localhost`, path);
+  /** A request by a tenant's own hostname, as the zone's route sends it. */
+  const byHost = (hostname: string) => get(em.emu.workersUrl!, hostname, "/");
+  let zoneId = "";
+  const zoneState = async () => (await em.state()).zones[ZONE];
 
   beforeAll(async () => {
     // The emulator also runs what is deployed: every step is checked through the dispatch Worker too.
     em = await startTestEmulator({ workersPort: 0 });
     // The zone of the tenants' own hostnames (platform:zone), which Cloudflare's account would already have.
-    const zone = await em.api("POST", `${em.apiBase}/zones`, { json: { name: "platform.test", account: { id: ACCOUNT_ID } } });
+    const zone = await em.api("POST", `${em.apiBase}/zones`, { json: { name: ZONE, account: { id: ACCOUNT_ID } } });
     expect(zone.status, zone.text).toBe(200);
+    zoneId = zone.body.result.id;
     project = PulumiProject.prepare("platform", { program: "dist/examples/platform", env: { ...em.env, WFP_RETRY_BASE_DELAY_MS: "50" } });
     fixture = makeFixture(project.dir);
     await project.init({
@@ -181,12 +119,24 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     // And it serves: each tenant through the dispatcher, assets included, and the dispatcher's 404 for no tenant.
     expect(await through("multi")).toMatchObject({ status: 200, text: "multi" });
     expect(await through("billing")).toMatchObject({ status: 200, text: "billing" });
-    // By its own hostname: a custom hostname of the zone, pending until the customer's DNS validates it, then sent
-    // by the zone's */* route to the dispatcher, which finds the tenant in the routing KV namespace.
-    expect((await get(em.emu.workersUrl!, "billing.example.com", "/")).status).toBe(404);
+    // By its own hostname: a custom hostname of the zone, pending until the customer's DNS validates it (the stack's
+    // outputs hold the record to hand the customer), then sent by the zone's */* route to the dispatcher, which
+    // finds the tenant in the routing KV namespace.
+    const zone = await zoneState();
+    expect(zone.routes).toEqual([{ id: expect.any(String), pattern: "*/*", script: `${NS}-dispatcher` }]);
+    expect(zone.custom_hostnames).toEqual([{ id: expect.any(String), hostname: "billing.example.com", status: "pending" }]);
+    expect((await project.stackOutputs()).customHostnames).toEqual([
+      {
+        tenant: "billing",
+        hostname: "billing.example.com",
+        status: "pending",
+        ownership: { type: "txt", name: "_cf-custom-hostname.billing.example.com", value: expect.any(String) },
+      },
+    ]);
+    expect((await byHost("billing.example.com")).status).toBe(404);
     const operator = em.apiBase.replace(/\/client\/v4$/, "");
     expect((await fetch(`${operator}/__emulator/custom-hostnames/billing.example.com/activate`, { method: "POST" })).status).toBe(200);
-    expect(await get(em.emu.workersUrl!, "billing.example.com", "/")).toMatchObject({ status: 200, text: "billing" });
+    expect(await byHost("billing.example.com")).toMatchObject({ status: 200, text: "billing" });
     // html_handling auto-trailing-slash: /about.html redirects to /about, which serves it.
     expect(await through("site", "/about.html")).toMatchObject({ status: 307, headers: { location: "/about" } });
     expect(await through("site", "/about")).toMatchObject({ status: 200, text: "<h1>about</h1>\n" });
@@ -250,6 +200,41 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(await routeOf("tenant:newbie")).toBeUndefined();
   });
 
+  it("a zone typo fails the up at its preview, before anything is written: the route and the hostname keep serving", async () => {
+    await project.must(["config", "set", "platform:zone", "platform.tset"]);
+    await em.clearJournal();
+    // `up` with its preview: the preview fails at check, so the update never starts.
+    const up = await project.run(["up", "--yes"]);
+    expect(up.code).not.toBe(0);
+    expect(up.output).toContain('names no zone of the account ("platform.tset"); did you mean platform.test?');
+    expect(await em.writes()).toEqual([]);
+    expect(await byHost("billing.example.com")).toMatchObject({ status: 200, text: "billing" });
+    const zone = await zoneState();
+    expect(zone.routes.map((r: { pattern: string }) => r.pattern)).toEqual(["*/*"]);
+    expect(zone.custom_hostnames).toEqual([expect.objectContaining({ hostname: "billing.example.com", status: "active" })]);
+    await project.must(["config", "rm", "platform:zone"]);
+  });
+
+  it("a hostname someone else created is refused, named with the adopt option, and left as it is", async () => {
+    await em.api("POST", `${em.apiBase}/zones/${zoneId}/custom_hostnames`, {
+      json: { hostname: "www.other.example", ssl: { method: "http", type: "dv" } },
+    });
+    const billing = fixture.tenants.find((t) => t.id === "billing")!;
+    setTenants(fixture, [
+      ...fixture.tenants.filter((t) => t !== billing),
+      { ...billing, hostnames: ["billing.example.com", "www.other.example"] },
+    ]);
+    const up = await project.up();
+    expect(up.code).not.toBe(0);
+    expect(up.output).toContain(
+      'CustomHostname "www.other.example": create failed: the custom hostname "www.other.example" already exists',
+    );
+    expect(up.output).toContain("adopt: true");
+    const held = (await zoneState()).custom_hostnames.find((h: { hostname: string }) => h.hostname === "www.other.example");
+    expect(held).toMatchObject({ status: "pending" });
+    setTenants(fixture, fixture.tenants);
+  });
+
   it("refuses a tenant whose Worker throws at startup with Cloudflare's message, and recovers when it is gone", async () => {
     writeFile(path.join(fixture.dir, "broken/worker.js"), 'throw new Error("misconfigured at startup");\nexport default {};\n');
     setTenants(fixture, [
@@ -284,6 +269,8 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     await oob.redeployWithOtherAssets(em, NS, "site", "worker.js", worker("site"), { "/other.html": "<h1>not ours</h1>" });
     await oob.deleteScript(em, NS, "doomed");
     expect((await em.api("DELETE", `${kvBase()}/values/tenant:multi`)).status).toBe(200);
+    const [route] = (await zoneState()).routes;
+    expect((await em.api("DELETE", `${em.apiBase}/zones/${zoneId}/workers/routes/${route.id}`)).status).toBe(200);
     expect(await through("doomed")).toMatchObject({ status: 404, text: 'No tenant "doomed"\n' });
 
     const preview = await project.preview(["--refresh", "--expect-no-changes", "--diff"]);
@@ -305,6 +292,7 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(fieldsUnder(drift.output, 'Tenant "site" update')).toEqual(["etag: deployed by something else", "limits: changed out of band"]);
     expect(drift.output).toMatch(/Tenant "doomed" missing/);
     expect(fieldsUnder(drift.output, 'KvEntries "routes" update')).toEqual(['entries["tenant:multi"]: deleted out of band']);
+    expect(drift.output).toMatch(/WorkerRoute "saas" missing/);
     expect(drift.output).not.toMatch(/WEBHOOK_SECRET|"platform"/);
 
     const repair = await project.up(["--refresh"]);
@@ -315,6 +303,7 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(Object.keys(s.site.assets.manifest).sort()).toEqual(["/about.html", "/index.html"]);
     expect(s.doomed).toBeDefined();
     expect(await routeOf("tenant:multi")).toEqual({ tenant: "multi", plan: "free" });
+    expect((await zoneState()).routes.map((r: { pattern: string }) => r.pattern)).toEqual(["*/*"]);
 
     const after = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(after.code, after.output).toBe(0);
@@ -338,8 +327,30 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(after.code, after.output).toBe(0);
   });
 
+  it("renames the namespace in place: its scripts, secrets and assets move with it, and nothing is left to change", async () => {
+    const before = (await em.state()).accounts[ACCOUNT_ID].namespaces[NS];
+    await project.must(["config", "set", "platform:namespace", RENAMED]);
+    const up = await project.up();
+    expect(up.code, up.output).toBe(0);
+
+    const all = (await em.state()).accounts[ACCOUNT_ID].namespaces;
+    expect(Object.keys(all)).toEqual([RENAMED]);
+    expect(all[RENAMED].id, "renamed in place, not recreated").toBe(before.id);
+    const s = all[RENAMED].scripts;
+    expect(Object.keys(s).sort()).toEqual(["billing", "doomed", "multi", "site", "tagged"]);
+    expect(s.billing.secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
+    expect(Object.keys(s.site.assets.manifest).sort()).toEqual(["/about.html", "/index.html"]);
+    const clean = await project.preview(["--refresh", "--expect-no-changes"]);
+    expect(clean.code, clean.output).toBe(0);
+  });
+
   it("keeps the token and secret values out of the state and the backend", async () => {
-    const exported = JSON.stringify(await project.exportStack());
+    const state = await project.exportStack();
+    // The refreshes of the drift steps brought billing's hostname's validation into its state.
+    const custom = state.deployment.resources.find((r: { type: string }) => r.type.endsWith(":CustomHostname"));
+    expect(custom.outputs).toMatchObject({ status: "active", sslStatus: "active", sslValidationRecords: [] });
+    expect(custom.outputs.ownershipVerification).toBeUndefined();
+    const exported = JSON.stringify(state);
     for (const file of filesUnder(project.backendDir)) {
       const text = readFileSync(file, "utf8");
       for (const secret of [TEST_TOKEN, stripeKey, hookSecret]) expect(text.includes(secret), `${secret} in ${file}`).toBe(false);
@@ -374,5 +385,9 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(account?.namespaces ?? {}).toEqual({});
     expect(account?.workers?.scripts ?? {}, "the dispatch and outbound Workers are gone too").toEqual({});
     expect(account?.kv ?? {}, "the KV namespaces too").toEqual({});
+    // The zone's route and billing's hostname too, but not the hostname the stack did not create.
+    const zone = await zoneState();
+    expect(zone.routes).toEqual([]);
+    expect(zone.custom_hostnames.map((h: { hostname: string }) => h.hostname)).toEqual(["www.other.example"]);
   });
 });

@@ -3,20 +3,24 @@
  * watch `pulumi preview` fail at check time with zero API calls.
  *
  * Config (`bad:` namespace): `namespace` (the DispatchNamespace name), `secretText` (secret; a ScriptSecret value),
- * `tenantId` and `tenantSecret` (secret) for a Tenant.
+ * `tenantId` and `tenantSecret` (secret) for a Tenant. `BAD_INPUT_RESOURCE` (`namespace`, `secret` or `tenant`)
+ * declares that resource only: the engine stops at the first resource whose check fails, so one stack with every
+ * bad value set serves one preview per resource.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { DispatchNamespace, ScriptSecret, Tenant } from "../../../../provider";
 
 const config = new pulumi.Config("bad");
-const namespace = new DispatchNamespace("ns", { name: config.require("namespace") });
+const only = process.env.BAD_INPUT_RESOURCE;
+const wanted = (resource: string) => only === resource;
+
+if (wanted("namespace")) new DispatchNamespace("ns", { name: config.require("namespace") });
 const secretText = config.getSecret("secretText");
-if (secretText) {
-  // Not tied to the namespace output, so its check runs even when the namespace's fails.
+if (secretText && wanted("secret")) {
   new ScriptSecret("secret", { namespace: "bad-input-ns", scriptName: "script", name: "API_KEY", text: secretText });
 }
 const tenantId = config.get("tenantId");
-if (tenantId !== undefined) {
+if (tenantId !== undefined && wanted("tenant")) {
   const tenantSecret = config.getSecret("tenantSecret");
   new Tenant("tenant", {
     namespace: "bad-input-ns",
@@ -26,4 +30,3 @@ if (tenantId !== undefined) {
     secrets: tenantSecret ? { API_KEY: tenantSecret } : undefined,
   });
 }
-export const namespaceName = namespace.name;
