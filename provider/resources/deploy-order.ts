@@ -2,8 +2,8 @@
  * Bindings between the resources of one program. Cloudflare refuses an upload whose binding names a target that
  * does not exist (10144 for a service), so a script must deploy after the Workers and namespaces it binds to. A
  * binding given the target's Output gets that order from the engine; one that names a target of the same program
- * by a plain string gets it here, as an explicit dependency. So do a route or a custom domain naming their Worker:
- * its check then comes first, and theirs knows the Worker is the program's.
+ * by a plain string gets it here, as an explicit dependency. So do a route or a custom domain naming their Worker,
+ * and a tenant's resources naming their namespace: its check then comes first, and theirs knows it is the program's.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { isPlainObject } from "../validation";
@@ -45,7 +45,23 @@ export function withBindingTargets(
 
 /** `opts` with the Worker of this program that `name` names, if any, added to `dependsOn`. */
 export function withNamedWorker(name: unknown, opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions | undefined {
-  const target = typeof name === "string" ? declared.Worker.get(name) : undefined;
+  return withNamed("Worker", name, opts);
+}
+
+/** `opts` with the DispatchNamespace of this program that `name` names, if any, added to `dependsOn`. */
+export function withNamedNamespace(
+  name: unknown,
+  opts: pulumi.CustomResourceOptions | undefined,
+): pulumi.CustomResourceOptions | undefined {
+  return withNamed("DispatchNamespace", name, opts);
+}
+
+function withNamed(
+  kind: TargetKind,
+  name: unknown,
+  opts: pulumi.CustomResourceOptions | undefined,
+): pulumi.CustomResourceOptions | undefined {
+  const target = typeof name === "string" ? declared[kind].get(name) : undefined;
   return withDependencies(target ? [target] : [], opts);
 }
 

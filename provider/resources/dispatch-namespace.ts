@@ -15,6 +15,7 @@ import { deleteScript, listScriptEntries, listScripts } from "../api/scripts";
 import { accountIdProblem } from "../credentials";
 import { booleanProblem, fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
 import { declareTarget } from "./deploy-order";
+import { declareNamespace } from "./namespace-preflight";
 import { ownerInput, programOwner, splitOwner } from "./owner";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
@@ -160,7 +161,8 @@ async function adoptNamespace(api: CloudflareApi, inputs: DispatchNamespaceInput
 }
 
 export const dispatchNamespaceProvider = defineProvider<DispatchNamespaceInputs, DispatchNamespaceOutputs>({
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
+    declareNamespace(run, news.name);
     const { inputs, failures } = checkDispatchNamespace(news);
     return { inputs, failures };
   },

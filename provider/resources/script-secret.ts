@@ -22,6 +22,8 @@ import {
   type CheckFailure,
 } from "../validation";
 import { sha256Hex } from "../sha256";
+import { withNamedNamespace } from "./deploy-order";
+import { namespaceFailures } from "./namespace-preflight";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 /** Largest secret value accepted (the Workers limit for an environment variable / secret is 5 KiB). */
@@ -165,7 +167,9 @@ export const scriptSecretProvider = defineProvider<ScriptSecretInputs, ScriptSec
     }
     // `pulumi import` checks the inputs read back against themselves, and those cannot hold the value.
     const importCheck = isImportCheck(olds, news, "text");
-    return { inputs, failures: importCheck ? failures.filter((f) => f.property !== "text") : failures };
+    const checked = importCheck ? failures.filter((f) => f.property !== "text") : failures;
+    checked.push(...(await namespaceFailures(run, olds, inputs, checked, opFor(inputs, "check"))));
+    return { inputs, failures: checked };
   },
 
   async diff(_id: string, olds: ScriptSecretOutputs, news: ScriptSecretInputs) {
@@ -232,6 +236,11 @@ export class ScriptSecret extends DynamicResource {
 
   constructor(name: string, args: ScriptSecretArgs, opts?: pulumi.CustomResourceOptions) {
     const additionalSecretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), "valueHash"])];
-    super(SCRIPT_SECRET, name, { ...args, text: pulumi.secret(args.text) }, { ...opts, additionalSecretOutputs });
+    super(
+      SCRIPT_SECRET,
+      name,
+      { ...args, text: pulumi.secret(args.text) },
+      withNamedNamespace(args.namespace, { ...opts, additionalSecretOutputs }),
+    );
   }
 }

@@ -38,6 +38,8 @@ import {
   type CheckFailure,
 } from "../validation";
 import { deepEqual } from "../deep-equal";
+import { withNamedNamespace } from "./deploy-order";
+import { namespaceFailures } from "./namespace-preflight";
 import { defineProvider, DynamicResource, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
 export type { AssetsAttachment } from "../assets/attach";
@@ -301,11 +303,11 @@ export const staticAssetsProvider = defineProvider<StaticAssetsInputs, StaticAss
     const { inputs, failures } = await checkStaticAssets(news, run.assets);
     // `pulumi import` checks the inputs read back against themselves, and the API cannot tell the directory.
     const importCheck = isImportCheck(olds, news, "directory");
+    const checked = importCheck ? failures.filter((f) => f.property !== "directory") : failures;
+    const checkOp = op(inputs.namespace as string | undefined, inputs.scriptName as string, "check");
+    checked.push(...(await namespaceFailures(run, olds, inputs, checked, checkOp)));
     // Partial while a failure or an unknown (preview) leaves fields out.
-    return {
-      inputs: inputs as Partial<StaticAssetsInputs>,
-      failures: importCheck ? failures.filter((f) => f.property !== "directory") : failures,
-    };
+    return { inputs: inputs as Partial<StaticAssetsInputs>, failures: checked };
   },
 
   async diff(_id: string, olds: StaticAssetsOutputs, news: StaticAssetsInputs) {
@@ -375,6 +377,7 @@ export class StaticAssets extends DynamicResource {
   declare public readonly attachment: pulumi.Output<AssetsAttachment>;
 
   constructor(name: string, args: StaticAssetsArgs, opts?: pulumi.CustomResourceOptions) {
-    super(STATIC_ASSETS, name, args, { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "attachment"] });
+    const secretOutputs = [...(opts?.additionalSecretOutputs ?? []), "attachment"];
+    super(STATIC_ASSETS, name, args, withNamedNamespace(args.namespace, { ...opts, additionalSecretOutputs: secretOutputs }));
   }
 }

@@ -29,7 +29,8 @@ import type { ModuleArgs } from "./script/modules";
 import { deleteOwnedScript } from "./owner";
 import type { ObservabilityArgs, PlacementArgs, TailConsumer } from "./script/settings";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
-import { withBindingTargets } from "./deploy-order";
+import { withBindingTargets, withNamedNamespace } from "./deploy-order";
+import { namespaceFailures } from "./namespace-preflight";
 import { ScriptResource } from "./script/resource";
 import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
@@ -135,8 +136,10 @@ async function deploy(run: ProviderRun, inputs: UserScriptInputs, olds: UserScri
 }
 
 export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOutputs>({
-  async check(olds: Record<string, unknown>, news: Record<string, unknown>) {
-    return scriptCheckResult(olds, news, checkUserScript(news));
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
+    const { inputs, failures } = scriptCheckResult(olds, news, checkUserScript(news));
+    failures.push(...(await namespaceFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
+    return { inputs, failures };
   },
 
   async diff(_id: string, olds: UserScriptOutputs, news: UserScriptInputs) {
@@ -186,6 +189,6 @@ export class UserScript extends ScriptResource {
   declare public readonly namespace: pulumi.Output<string>;
 
   constructor(name: string, args: UserScriptArgs, opts?: pulumi.CustomResourceOptions) {
-    super(USER_SCRIPT, name, args, withBindingTargets(args, opts));
+    super(USER_SCRIPT, name, args, withNamedNamespace(args.namespace, withBindingTargets(args, opts)));
   }
 }

@@ -26,8 +26,8 @@ export function declareWorker(run: ProviderRun, name: unknown): void {
   if (typeof name === "string") run.declared.add(workerKey(name));
 }
 
-/** "; the account has: a, b, c" (or "none"), with a near miss first. */
-function existing(value: string, names: string[], what: string): string {
+/** "; the account's <what>: a, b, c" (or that it has none), with a near miss first. */
+export function namesOfAccount(value: string, names: string[], what: string): string {
   if (names.length === 0) return `; the account has no ${what}`;
   const shown = names.slice(0, LISTED).join(", ") + (names.length > LISTED ? `, and ${names.length - LISTED} more` : "");
   return `${didYouMean(value, names)}; the account's ${what}: ${shown}`;
@@ -50,7 +50,7 @@ async function zoneFailure(api: CloudflareApi, n: Record<string, unknown>, o: Op
   if (await findZoneByName(api, name, o)) return undefined;
   return {
     property: "zone",
-    reason: `names no zone of the account ("${name}")${existing(name, await listZoneNames(api, o), "zones")}. Add the zone to Cloudflare first, or correct the name`,
+    reason: `names no zone of the account ("${name}")${namesOfAccount(name, await listZoneNames(api, o), "zones")}. Add the zone to Cloudflare first, or correct the name`,
   };
 }
 
@@ -67,7 +67,7 @@ async function workerFailure(
   return {
     property: field,
     reason:
-      `names no account-level Worker ("${name}")${existing(name, names, "Workers")}. ` +
+      `names no account-level Worker ("${name}")${namesOfAccount(name, names, "Workers")}. ` +
       "Deploy it first, or, when this program creates it, pass that Worker's name output (worker.name)",
   };
 }

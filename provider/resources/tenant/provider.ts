@@ -28,6 +28,7 @@ import { secretValueHash } from "../script-secret";
 import { checkTenant, type TenantInputs } from "./check";
 import { entryChanges, type FieldChange, fieldsOf } from "../field-changes";
 import { defineProvider, type KeyedDiff } from "../resource-kit";
+import { namespaceFailures } from "../namespace-preflight";
 
 export interface TenantOutputs extends ScriptOutputs {
   namespace: string;
@@ -94,8 +95,10 @@ function parseTenantId(id: string): { namespace: string; name: string } {
 }
 
 export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
-    return checkTenant(news, run);
+  async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
+    const { inputs, failures } = await checkTenant(news, run);
+    failures.push(...(await namespaceFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
+    return { inputs, failures };
   },
 
   async diff(_id: string, olds: TenantOutputs, news: TenantInputs) {

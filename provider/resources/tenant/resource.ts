@@ -8,6 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AssetConfig } from "../../assets/serving-config";
 import { DynamicResource, resourceSpec, TYPE_MODULE } from "../resource-kit";
+import { withNamedNamespace } from "../deploy-order";
 import { programOwner } from "../owner";
 import type { UserScriptArgs } from "../user-script";
 
@@ -101,11 +102,11 @@ export class Tenant extends DynamicResource {
       TENANT,
       name,
       props,
-      {
+      withNamedNamespace(args?.namespace, {
         ...opts,
         aliases: [...(opts?.aliases ?? []), legacy],
         additionalSecretOutputs: [...new Set([...(opts?.additionalSecretOutputs ?? []), "secretHashes"])],
-      },
+      }),
       // The provider process may not know the stack: the program names the owner.
       { owner: programOwner() },
     );
