@@ -40,7 +40,8 @@ export function driver<I = any, O = any>(provider: pulumi.dynamic.ResourceProvid
       return { id: r.id, outs: r.outs as O };
     },
     async up(id, olds, news) {
-      const inputs = await check(news);
+      // The engine's check gets the stored inputs; the outputs hold them.
+      const inputs = await check(news, olds as Props);
       const diff = await provider.diff!(id, olds, inputs);
       if (!diff.changes) return { changed: false, outs: olds };
       expect(diff.replaces ?? []).toEqual([]);

@@ -207,9 +207,15 @@ describe("StaticAssets provider", () => {
     await expect(provider.delete!(id, outs)).resolves.toBeUndefined();
   });
 
-  it("a missing namespace fails create with an error naming the resource", async () => {
+  it("a missing namespace fails check on namespace, and create (gone since) with an error naming the resource", async () => {
     const dir = await site({ "index.html": "x" });
-    const inputs = await check({ namespace: "no-such-ns", scriptName: "s", directory: dir });
+    const news = { namespace: "no-such-ns", scriptName: "s", directory: dir };
+    expect((await provider.check!({}, news)).failures).toEqual([
+      { property: "namespace", reason: expect.stringContaining('names no dispatch namespace of the account ("no-such-ns")') },
+    ]);
+    await createNamespace("no-such-ns");
+    const inputs = await check(news);
+    expect((await emu.api("DELETE", "/dispatch/namespaces/no-such-ns")).status).toBe(200);
     await expect(provider.create(inputs)).rejects.toThrow(/StaticAssets "no-such-ns\/s": open assets upload session failed/);
   });
 });

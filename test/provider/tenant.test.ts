@@ -63,16 +63,17 @@ describe("Tenant against the emulator", () => {
   const list = `GET /dispatch/namespaces/${NS}/scripts`;
 
   it("creates a tenant with a site in 3 calls: assets session, one bucket, the script PUT with its secrets", async () => {
-    const inputs = await check(withSite());
-    expect(inputs.assetFiles).toBe(2);
-    const { created, first, beta } = await inRun(async () => {
+    const { inputs, created, first, beta } = await inRun(async () => {
+      const inputs = await check(withSite());
       const created = await p.create(inputs);
       const first = await calls();
       await emu.clearJournal();
       await p.create(await check(withSite({ tenantId: "beta" })));
-      return { created, first, beta: await calls() };
+      return { inputs, created, first, beta: await calls() };
     });
-    // The run's first create also lists the namespace once (who owns what was there before the run); later ones do not.
+    expect(inputs.assetFiles).toBe(2);
+    // The run's first check lists the namespace once (it exists; who owns what was there before the run): the
+    // creates' ownership checks take that list, and later tenants' checks too.
     expect(first).toEqual([list, ...threeCalls("acme")]);
     expect(beta).toEqual(threeCalls("beta"));
     const s = await scriptState();
@@ -105,16 +106,20 @@ describe("Tenant against the emulator", () => {
   });
 
   it("outside an engine run, a create checks the name with one GET", async () => {
-    await p.create(await check(args()));
+    const inputs = await check(args());
+    await emu.clearJournal();
+    await p.create(inputs);
     expect(await calls()).toEqual([`GET /dispatch/namespaces/${NS}/scripts/acme`, `PUT /dispatch/namespaces/${NS}/scripts/acme`]);
   });
 
   it("a rotation is one secret PUT, a removed secret one DELETE, an added one one PUT", async () => {
-    const created = await p.create(await check(withSite()));
+    let olds: Record<string, unknown> = await check(withSite());
+    const created = await p.create(olds);
     let outs = created.outs as TenantOutputs;
     const step = async (news: Record<string, unknown>) => {
       await emu.clearJournal();
-      const inputs = await check(news);
+      const inputs = await check(news, olds);
+      olds = inputs;
       const d = await p.diff!(created.id, outs, inputs);
       expect(d).toMatchObject({ changes: true, replaces: [] });
       outs = (await p.update!(created.id, outs, inputs)).outs as TenantOutputs;
@@ -145,11 +150,12 @@ describe("Tenant against the emulator", () => {
   });
 
   it("a code change is one PUT that keeps the Tenant's secrets and those managed apart, and the site", async () => {
-    const created = await p.create(await check(withSite()));
+    const olds = await check(withSite());
+    const created = await p.create(olds);
     const apart = await scriptSecretProvider.check!({}, { namespace: NS, scriptName: "acme", name: "OTHER", text: "o" });
     await scriptSecretProvider.create(apart.inputs);
     await emu.clearJournal();
-    const inputs = await check(withSite({ modules: [{ name: "index.js", content: code("v2") }] }));
+    const inputs = await check(withSite({ modules: [{ name: "index.js", content: code("v2") }] }), olds);
     expect((await p.diff!(created.id, created.outs, inputs)).changedKeys).toEqual(["modules"]);
     const updated = await p.update!(created.id, created.outs, inputs);
     expect(await calls()).toEqual([`PUT /dispatch/namespaces/${NS}/scripts/acme`]);
@@ -160,10 +166,11 @@ describe("Tenant against the emulator", () => {
   });
 
   it("a changed site uploads the new file and re-deploys the script: 3 calls", async () => {
-    const created = await p.create(await check(withSite()));
+    const olds = await check(withSite());
+    const created = await p.create(olds);
     await emu.clearJournal();
     writeFileSync(join(site2, "index.html"), "<h1>acme v2</h1>");
-    const inputs = await check(withSite({ assets: { directory: site2 } }));
+    const inputs = await check(withSite({ assets: { directory: site2 } }), olds);
     expect((await p.diff!(created.id, created.outs, inputs)).changedKeys).toEqual(["assets"]);
     const updated = await p.update!(created.id, created.outs, inputs);
     expect((await calls()).map((c) => c.split(" ")[0])).toEqual(["POST", "POST", "PUT"]);
@@ -195,11 +202,12 @@ describe("Tenant against the emulator", () => {
   });
 
   it("takes over a UserScript's state: assets kept, only the secrets written (no script or asset call)", async () => {
-    const created = await p.create(await check(withSite()));
+    const olds = await check(withSite());
+    const created = await p.create(olds);
     // What an earlier Tenant's UserScript stored: the script's outputs, no secret hashes, no asset count.
     const { scriptName: _s, secretNames: _n, secretHashes: _h, assetFiles: _a, ...legacy } = created.outs as TenantOutputs;
     await emu.clearJournal();
-    const inputs = await check(withSite());
+    const inputs = await check(withSite(), olds);
     expect((await p.diff!(created.id, legacy, inputs)).changedKeys).toEqual(["secrets"]);
     const updated = await p.update!(created.id, legacy, inputs);
     expect((await calls()).every((c) => c === `PUT /dispatch/namespaces/${NS}/scripts/acme/secrets`)).toBe(true);

@@ -170,6 +170,7 @@ describe("UserScript against the emulator", () => {
   });
 
   it("a name or namespace change replaces, create-before-delete", async () => {
+    expect((await emu.api("POST", "/dispatch/namespaces", { json: { name: "other" } })).status).toBe(200);
     const created = await p.create(await check(baseArgs()));
     const d = await p.diff!(created.id, created.outs, await check(baseArgs({ name: "tenant-b" })));
     expect(d).toMatchObject({ changes: true, replaces: ["name"], deleteBeforeReplace: false });
