@@ -38,7 +38,7 @@ export async function namespaceFailures(
   if ((namespace === olds.namespace && accountId === olds.accountId) || run.declared.has(namespaceKey(namespace))) return [];
   const api = run.connect(accountId as string | undefined);
   if ((await listNamespaceScriptObjects(api, namespace, o, "run start")) !== undefined) return [];
-  const names = (await listNamespaces(api, o)).map((ns) => ns.namespace_name);
+  const names = (await listNamespaces(api, o)).map((ns) => ns.namespace_name).sort();
   return [
     {
       property: "namespace",
