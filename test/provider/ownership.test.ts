@@ -45,8 +45,9 @@ const short = (e: { method: string; path: string }) => `${e.method} ${e.path.rep
 
 describe("UserScript ownership", () => {
   it("a new script costs one GET (Cloudflare's not-found code) before its PUT, and carries the owner tag apart from tags", async () => {
+    const inputs = await userScript(script("acme", A));
     await emu.clearJournal();
-    const created = await userScriptProvider.create(await userScript(script("acme", A)));
+    const created = await userScriptProvider.create(inputs);
     expect((await emu.journal()).map(short)).toEqual([
       `GET /workers/dispatch/namespaces/${NS}/scripts/acme`,
       `PUT /workers/dispatch/namespaces/${NS}/scripts/acme`,
