@@ -12,6 +12,7 @@ import {
 } from "../../provider/resources/static-assets";
 import { AssetDescriptions } from "../../provider/assets/describe";
 import { ProviderRun } from "../../provider/run";
+import { declareNamespace } from "../../provider/resources/namespace-preflight";
 import { UNKNOWN } from "../../provider/validation";
 import { tempDir, writeFiles } from "../helpers/files";
 
@@ -53,7 +54,9 @@ describe("asset config", () => {
 describe("check", () => {
   it("normalizes inputs and adds the digest, file count and size", async () => {
     const dir = await site("check-ok", { "index.html": "hello", "a/b.txt": "xy" });
-    const { inputs, failures } = await staticAssetsProvider(new ProviderRun()).check!(
+    const run = new ProviderRun();
+    declareNamespace(run, "ns"); // as the program's DispatchNamespace would: no lookup, and no API here
+    const { inputs, failures } = await staticAssetsProvider(run).check!(
       {},
       {
         namespace: "ns",
