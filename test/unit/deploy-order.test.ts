@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { declareTarget, withBindingTargets, withNamedWorker } from "../../provider/resources/deploy-order";
+import { declareTarget, withBindingTargets, withNamedNamespace, withNamedWorker } from "../../provider/resources/deploy-order";
 
 const fake = (name: string) => ({ urn: `urn:${name}` }) as unknown as pulumi.Resource;
 
@@ -41,5 +41,18 @@ describe("a route or custom domain naming a Worker of the same program", () => {
     expect(withNamedWorker("refs-edge", { dependsOn: fake("other") })?.dependsOn).toEqual([fake("other"), edge]);
     const opts = { protect: true };
     expect(withNamedWorker("elsewhere", opts)).toBe(opts);
+  });
+});
+
+describe("a tenant's resource naming a DispatchNamespace of the same program", () => {
+  const tenants = fake("tenants");
+  declareTarget("DispatchNamespace", "refs-tenants", tenants);
+  declareTarget("Worker", "refs-a-worker", fake("a-worker"));
+
+  it("depends on it, so the namespace's check (which declares it to theirs) comes first", () => {
+    expect(withNamedNamespace("refs-tenants", { dependsOn: [fake("other")] })?.dependsOn).toEqual([fake("other"), tenants]);
+    const opts = { protect: true };
+    expect(withNamedNamespace("elsewhere", opts)).toBe(opts);
+    expect(withNamedNamespace("refs-a-worker", opts)).toBe(opts); // a Worker's name is not a namespace's
   });
 });
