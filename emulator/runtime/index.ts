@@ -271,8 +271,7 @@ export class WorkersRuntime {
   /** Refuses a Worker that would not start (see validator.ts); without `validate` only reserved module names. */
   async validate(script: Script): Promise<void> {
     refuseReservedModuleNames(script);
-    if (this.options.validate && script.main_module !== undefined)
-      await this.validator.validate(script as Script & { main_module: string });
+    if (this.options.validate) await this.validator.validate(script);
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,7 @@ import {
   resolveBindings,
   type RuntimeState,
   runtimeFlags,
+  serviceWorkerBody,
 } from "./worker-build";
 import { entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 import type { HostTable } from "./workers/front.mjs" with { "resolution-mode": "import" };
@@ -101,7 +102,7 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     options.modules = [entry, ...own, ...internal];
   } else {
     // Service-worker format: no entry wrapper (no outbound params, limits or unsupported-binding check).
-    const body = script.modules.find((m) => m.name === script.body_part) ?? script.modules[0];
+    const body = serviceWorkerBody(script);
     options.script = body ? Buffer.from(body.data, "base64").toString("utf8") : "";
   }
   if (script.assets) {

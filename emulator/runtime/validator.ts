@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../model/errors";
 import type { Script } from "../model/store";
-import { type LoaderModule, loaderModule, RUNTIME_COMPATIBILITY_DATE } from "./worker-build";
+import { type LoaderModule, loaderModule, RUNTIME_COMPATIBILITY_DATE, serviceWorkerBody } from "./worker-build";
 import { RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
 const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
@@ -51,18 +51,23 @@ export class UploadValidator {
     void this.instance().mf.catch(() => undefined);
   }
 
-  /** Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler. */
-  async validate(script: Script & { main_module: string }): Promise<void> {
-    const result = await this.probe(script);
+  /**
+   * Refuses a Worker that would not start: 10021 "Uncaught ..." for a startup error, 10068 for no handler (a
+   * service-worker script: no event listener). A Worker without code (assets only) passes.
+   */
+  async validate(script: Script): Promise<void> {
+    const payload = probePayload(script);
+    if (!payload) return;
+    const result = await this.probe(payload);
     if (result.error !== undefined) throw new ApiError(400, Codes.SCRIPT_INVALID, result.error);
     if (!result.handlers?.length)
       throw new ApiError(400, Codes.NO_EVENT_HANDLERS, "No event handlers were registered. This script does nothing.");
   }
 
-  /** Why a Worker would not start, or undefined (also for a service-worker script, which is not loaded). */
+  /** Why a Worker would not start, or undefined (also for one without code). */
   async startupError(script: Script): Promise<string | undefined> {
-    if (script.main_module === undefined) return undefined;
-    return (await this.probe(script as Script & { main_module: string })).error;
+    const payload = probePayload(script);
+    return payload && (await this.probe(payload)).error;
   }
 
   async close(): Promise<void> {
@@ -102,16 +107,8 @@ export class UploadValidator {
     }
   }
 
-  /** Loads a modules-format Worker: its handlers, or its startup error. Once per content. */
-  private probe(script: Script & { main_module: string }): Promise<Probe> {
-    const modules: Record<string, LoaderModule> = {};
-    for (const m of script.modules) modules[m.name] = loaderModule(m);
-    const payload = {
-      modules,
-      mainModule: script.main_module,
-      compatibilityDate: script.compatibility_date || RUNTIME_COMPATIBILITY_DATE,
-      compatibilityFlags: script.compatibility_flags,
-    };
+  /** Loads a Worker: its handlers, or its startup error. Once per content. */
+  private probe(payload: ProbePayload): Promise<Probe> {
     // Same code, same loaded isolate: the id is the content's digest.
     const id = createHash("sha256").update(JSON.stringify(payload)).digest("hex");
     let result = this.probes.get(id);
@@ -131,6 +128,39 @@ export class UploadValidator {
     }
     return result;
   }
+}
+
+/** What the validator Worker loads (workers/validator.mts `Payload`, without its id). */
+interface ProbePayload {
+  modules: Record<string, LoaderModule>;
+  mainModule: string;
+  compatibilityDate: string;
+  compatibilityFlags: string[];
+  serviceWorker?: true;
+}
+
+/**
+ * A Worker as the validator loads it: its modules; or a service-worker script alone, as CommonJS (what workerd runs
+ * of it: the runtime hands workerd that part only). Undefined for a Worker without code.
+ */
+function probePayload(script: Script): ProbePayload | undefined {
+  const compat = {
+    compatibilityDate: script.compatibility_date || RUNTIME_COMPATIBILITY_DATE,
+    compatibilityFlags: script.compatibility_flags,
+  };
+  if (script.main_module !== undefined) {
+    const modules: Record<string, LoaderModule> = {};
+    for (const m of script.modules) modules[m.name] = loaderModule(m);
+    return { modules, mainModule: script.main_module, ...compat };
+  }
+  const body = serviceWorkerBody(script);
+  if (!body) return undefined;
+  return {
+    modules: { [body.name]: { cjs: Buffer.from(body.data, "base64").toString("utf8") } },
+    mainModule: body.name,
+    serviceWorker: true,
+    ...compat,
+  };
 }
 
 /** Refuses module names the local runtime uses for its own modules (400 10021). */

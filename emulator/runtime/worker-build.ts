@@ -58,6 +58,11 @@ export function loaderModule(m: Module): LoaderModule {
   }
 }
 
+/** A service-worker script's code: the part `body_part` names, else the first. */
+export function serviceWorkerBody(script: Script): Module | undefined {
+  return script.modules.find((m) => m.name === script.body_part) ?? script.modules[0];
+}
+
 /** What a runtime keeps across builds: fields of the runtime object, handed to each build. */
 export interface RuntimeState {
   /** Where asset sets are written out. */

@@ -346,12 +346,11 @@ describe("a Worker that fails to load fails only its own requests", () => {
     const dataDir = mkdtempSync(join(tmpdir(), "wfp-loadfail-"));
     try {
       const first = await start({ dataDir, validateUploads: false });
-      // Service-worker syntax is handed to workerd as it is: a syntax error fails its whole config.
-      const sw = {
-        "worker.js": { content: `addEventListener("fetch", (e) => { e.respondWith(new Response("x")`, type: "application/javascript" },
-      };
-      await deployOk(first, null, "swbroken", sw, { main_module: undefined, body_part: "worker.js" });
+      // A service binding to an entrypoint its Worker does not export fails workerd's whole config.
+      const unbound = js(`export default { fetch(r, env) { return env.S.fetch(r); } };`);
+      const meta = { bindings: [{ type: "service", name: "S", service: "fine", entrypoint: "Nope" }] };
       await deployOk(first, null, "fine", js(`export default { fetch() { return new Response("fine"); } };`));
+      await deployOk(first, null, "swbroken", unbound, meta);
       expect((await first.api("POST", "/scripts/fine/subdomain", { json: { enabled: true } })).status).toBe(200);
       await first.close();
       const again = await start({ dataDir, workersPort: 0, validateUploads: false });
@@ -361,14 +360,22 @@ describe("a Worker that fails to load fails only its own requests", () => {
         expect(refused.text).toMatch(/^wfp-emulator: the Workers failed to load: /);
         expect((await again.api("DELETE", "/scripts/swbroken")).status).toBe(200);
         expect((await get(again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
-        // A connection kept alive from before a failed reload sees its outcome, as a new one does.
+        // A connection kept alive from before a failed reload sees its outcome, as a new one does (the 503 closes
+        // it); and once a change loads again, the outcome of that one: a Worker deleted meanwhile is gone.
         const agent = new Agent({ keepAlive: true, maxSockets: 1 });
         try {
-          expect((await onAgent(agent, again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
-          await deployOk(again, null, "swbroken", sw, { main_module: undefined, body_part: "worker.js" });
-          const after = await onAgent(agent, again.emu.workersUrl!, "fine.localhost");
+          await deployOk(again, null, "doomed", js(`export default { fetch() { return new Response("doomed"); } };`));
+          expect((await again.api("POST", "/scripts/doomed/subdomain", { json: { enabled: true } })).status).toBe(200);
+          expect((await onAgent(agent, again.emu.workersUrl!, "doomed.localhost")).text).toBe("doomed");
+          await deployOk(again, null, "swbroken", unbound, meta);
+          const after = await onAgent(agent, again.emu.workersUrl!, "doomed.localhost");
           expect(after.status, after.text).toBe(503);
           expect(after.reused).toBe(true);
+          expect((await again.api("DELETE", "/scripts/doomed")).status).toBe(200);
+          expect((await onAgent(agent, again.emu.workersUrl!, "doomed.localhost")).status).toBe(503);
+          expect((await again.api("DELETE", "/scripts/swbroken")).status).toBe(200);
+          // doomed gone, fine is the only Worker on workers.dev: it gets every other host.
+          expect((await onAgent(agent, again.emu.workersUrl!, "doomed.localhost")).text).toBe("fine");
         } finally {
           agent.destroy();
         }
@@ -385,14 +392,23 @@ describe("a Worker that fails to load fails only its own requests", () => {
     try {
       const first = await start({ dataDir, validateUploads: false });
       await deployOk(first, null, "broken", js("export default { fetch( {"));
+      // Service-worker syntax, which workerd runs as it is: not parsing, and throwing at startup.
+      const sw = (content: string) => ({ "worker.js": { content, type: "application/javascript" } });
+      const swMeta = { main_module: undefined, body_part: "worker.js" };
+      await deployOk(first, null, "swbroken", sw(`addEventListener("fetch", (e) => { e.respondWith(new Response("x")`), swMeta);
+      await deployOk(first, null, "swthrows", sw(`throw new Error("sw boom"); addEventListener("fetch", () => {});`), swMeta);
       await deployOk(first, null, "fine", js(`export default { fetch() { return new Response("fine"); } };`));
-      for (const s of ["broken", "fine"])
+      for (const s of ["broken", "swbroken", "swthrows", "fine"])
         expect((await first.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
       await first.close();
       const again = await start({ dataDir, workersPort: 0, validateUploads: false });
       try {
         expect((await get(again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
         expect((await get(again.emu.workersUrl!, "broken.localhost")).status).toBe(500);
+        const swBroken = await get(again.emu.workersUrl!, "swbroken.localhost");
+        expect(swBroken.status).toBe(500);
+        expect(swBroken.text).toMatch(/^wfp-emulator: this Worker failed to start: Uncaught SyntaxError/);
+        expect((await get(again.emu.workersUrl!, "swthrows.localhost")).text).toContain("Uncaught Error: sw boom");
       } finally {
         await again.close();
       }

@@ -387,11 +387,9 @@ describe("the workers port", () => {
   });
 
   test("when workerd cannot load the Workers, requests answer 503 with its message; the change that fixes it serves again", async () => {
-    // A service-worker script is not validated by loading it (the loader takes ES modules only): a syntax error
-    // reaches workerd's config.
-    const r = await deploy(h, null, "broken", js(`addEventListener("fetch", (e) => { e.respondWith(new Response("x")`), {
-      main_module: undefined,
-      body_part: "worker.js",
+    // A service binding to an entrypoint its Worker does not export reaches workerd's config.
+    const r = await deploy(h, null, "broken", js(`export default { fetch(r, env) { return env.S.fetch(r); } };`), {
+      bindings: [{ type: "service", name: "S", service: "svc", entrypoint: "Nope" }],
     });
     expect(r.status, r.text).toBe(200);
     try {
@@ -444,6 +442,41 @@ describe("uploads are validated by loading them", () => {
       expect((await h.state()).accounts[ACCOUNT].workers.scripts.bad).toBeUndefined();
     });
   }
+});
+
+describe("service-worker syntax is validated as workerd runs it", () => {
+  const sw = (content: string) => ({ "worker.js": { content, type: "application/javascript" } });
+  const meta = { main_module: undefined, body_part: "worker.js" };
+  const cases: Array<[string, string, number, RegExp]> = [
+    ["a syntax error", `addEventListener("fetch", (e) => { e.respondWith(new Response("x")`, 10021, /^Uncaught SyntaxError/],
+    ["a throw at startup", `throw new Error("sw boom"); addEventListener("fetch", () => {});`, 10021, /^Uncaught Error: sw boom/],
+    ["no listener", "var x = 1;", 10068, /^No event handlers were registered/],
+  ];
+  test.each(cases)("%s: refused at upload (%s), for namespace and account-level scripts", async (_what, code, errorCode, message) => {
+    for (const ns of [NS, null]) {
+      const r = await deploy(h, ns, "swbad", sw(code), meta);
+      expect(r.status, r.text).toBe(400);
+      expect(envelopeCodes(r.body)).toEqual([errorCode]);
+      expect(r.body.errors[0].message).toMatch(message);
+    }
+    expect((await get(base, host("hello"))).status).toBe(200);
+  });
+
+  test("sloppy-mode code (a script, not a module) is accepted and served", async () => {
+    await deployOk(
+      h,
+      null,
+      "swsloppy",
+      sw(`var n = 010; with (Math) n = n + 0; addEventListener("fetch", (e) => e.respondWith(new Response("sloppy " + n)));`),
+      meta,
+    );
+    try {
+      expect((await h.api("POST", "/scripts/swsloppy/subdomain", { json: { enabled: true } })).status).toBe(200);
+      expect((await get(base, "swsloppy.localhost")).text).toBe("sloppy 8");
+    } finally {
+      await h.api("DELETE", "/scripts/swsloppy");
+    }
+  });
 });
 
 describe("uploads are validated by default, without the workers port too", () => {

@@ -1,0 +1,15 @@
+import { startEmulator } from "./dist/emulator/index.js";
+const emu = await startEmulator({ port: 0, workersPort: 0 });
+const A = "0123456789abcdef0123456789abcdef";
+const api = async (method, path, body, ct) => { const r = await fetch(emu.apiBase + path, { method, headers: { authorization: "Bearer local-dev-token", ...(ct ? {"content-type": ct} : {}) }, body }); return [r.status, await r.text()]; };
+const put = async (name, code, meta) => { const fd = new FormData(); fd.append("metadata", JSON.stringify({ main_module: "w.js", compatibility_date: "2025-06-01", ...meta })); fd.append("w.js", new File([code], "w.js", { type: meta?.body_part ? "application/javascript" : "application/javascript+module" })); return api("PUT", `/accounts/${A}/workers/scripts/${name}`, fd); };
+const get = async (host) => { const r = await fetch(emu.workersUrl + "/", { headers: { host } }); return [r.status, (await r.text()).slice(0, 200)]; };
+console.log(await put("fine", `export default { fetch() { return new Response("fine"); } };`));
+console.log(await api("POST", `/accounts/${A}/workers/scripts/fine/subdomain`, JSON.stringify({enabled: true}), "application/json"));
+console.log(await get("fine.localhost"));
+console.log(await put("sw", `addEventListener("fetch", (e) => e.respondWith(new Response("x")`, { main_module: undefined, body_part: "w.js" }));
+console.log(await put("sw2", `addEventListener("fetch", (e) => e.respondWith(new Response("sw2")))`, { main_module: undefined, body_part: "w.js" }));
+console.log(await put("sw3", `var x = 1;`, { main_module: undefined, body_part: "w.js" }));
+console.log(await put("ep", `export default { async fetch(r, env) { return env.S.fetch(r); } };`, { bindings: [{ type: "service", name: "S", service: "fine", entrypoint: "Nope" }] }));
+console.log(await get("fine.localhost"));
+await emu.close();
