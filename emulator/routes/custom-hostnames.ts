@@ -13,7 +13,7 @@ import type { AppEnv, EmulatorContext } from "../context";
 import { dict, newTag, type CustomHostnameRecord, type Store, timestamp, type Zone } from "../model/store";
 import { readJson, type C } from "./common";
 import { isObject } from "../model/validate";
-import { inZone, paginate, requireZone, validHostname } from "./zones";
+import { inZone, paginate, requireZone, servableHostname, validHostname } from "./zones";
 
 const SSL_METHODS = ["http", "txt", "email"];
 
@@ -132,7 +132,7 @@ export function customHostnameRoutes(ctx: EmulatorContext): Hono<AppEnv> {
   r.post(base, async (c) => {
     const zone = requireZone(ctx, c);
     const body = await readBody(c);
-    const hostname = validHostname(body.hostname, "hostname");
+    const hostname = servableHostname(body.hostname, "hostname");
     const ssl = validSsl(body.ssl);
     if (findCustomHostname(store, hostname)) throw new ApiError(409, Codes.CUSTOM_HOSTNAME_EXISTS, "Duplicate custom hostname found.");
     // A hostname of another account's zone stays that account's: a custom hostname would take its requests.

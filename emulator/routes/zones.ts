@@ -23,6 +23,24 @@ export function validHostname(value: unknown, field: string): string {
   return h;
 }
 
+/** Names the workers port gives the workers.dev Workers by (`<worker>.localhost`, `<worker>.<sub>.workers.dev`). */
+const WORKERS_DEV_SUFFIXES = ["localhost", "workers.dev"];
+
+/**
+ * A hostname a zone or custom hostname may have (validHostname), not one under `localhost` or `workers.dev`: the
+ * workers port reaches each account's workers.dev Workers by those, and a zone or custom hostname comes first in its
+ * host matching. Cloudflare has no zone there either (neither is a registered domain of an account). [I] 10001.
+ */
+export function servableHostname(value: unknown, field: string): string {
+  const h = validHostname(value, field);
+  const reserved = WORKERS_DEV_SUFFIXES.find((suffix) => inZone(h, suffix));
+  if (reserved)
+    throw invalidRequest(
+      `${field} ${h} is not a registered domain: names under ${reserved} are the workers.dev hosts of the accounts' Workers`,
+    );
+  return h;
+}
+
 /** Whether a hostname is the zone's apex or under it. */
 export function inZone(hostname: string, zone: string): boolean {
   return hostname === zone || hostname.endsWith(`.${zone}`);
@@ -78,7 +96,7 @@ export function zoneRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const account = isObject(body.account) ? body.account.id : undefined;
     if (typeof account !== "string" || !ACCOUNT_ID_RE.test(account))
       throw invalidRequest("account.id must be an account id (32 hex characters)");
-    const name = validHostname(body.name, "name");
+    const name = servableHostname(body.name, "name");
     if (store.findZone(account, name)) throw new ApiError(400, Codes.ZONE_EXISTS, `${name} already exists`);
     // A hostname belongs to one account: not a zone another account has, nor one under it (the longer zone would
     // take its hosts' requests).

@@ -539,6 +539,10 @@ describe("Host → Worker", () => {
     ["acme.localhost", ["dispatcher"], "dispatcher"],
     ["127.0.0.1", ["dispatcher"], "dispatcher"],
     ["acme.localhost", ["dispatcher", "other"], undefined],
+    // Two accounts' Workers of one name on workers.dev: the name is neither's (no account takes another's host).
+    ["dispatcher.localhost", ["dispatcher", "dispatcher", "other"], undefined],
+    ["acme.dispatcher.localhost", ["dispatcher", "dispatcher"], undefined],
+    ["dispatcher.example.workers.dev", ["dispatcher", "dispatcher"], undefined],
   ])("%s with %j → %s", (hostname, names, expected) => {
     expect(pickWorker(hostname, names.map(w))?.script).toBe(expected);
   });

@@ -261,4 +261,22 @@ describe("a hostname belongs to one account", () => {
     });
     expect(own.status, own.text).toBe(200);
   });
+
+  test("no zone or custom hostname takes a workers.dev host (`*.localhost`, `*.workers.dev`) of any account's Worker", async () => {
+    for (const name of ["dispatcher.localhost", "acme.dispatcher.localhost", "workers.dev", "acme.sub.workers.dev"]) {
+      const r = await zones(OTHER_ACCOUNT, name);
+      expect(r.status, `${name}: ${r.text}`).toBe(400);
+      expect(envelopeCodes(r.body)).toEqual([10001]);
+      expect(r.body.errors[0].message).toContain("workers.dev");
+    }
+    const saas = await zones(OTHER_ACCOUNT, "saas-d.test");
+    expect(saas.status, saas.text).toBe(200);
+    for (const hostname of ["dispatcher.localhost", "acme.sub.workers.dev"]) {
+      const r = await h.api("POST", `${h.apiBase}/zones/${saas.body.result.id}/custom_hostnames`, {
+        json: { hostname, ssl: { method: "txt", type: "dv" } },
+      });
+      expect(r.status, `${hostname}: ${r.text}`).toBe(400);
+      expect(envelopeCodes(r.body)).toEqual([10001]);
+    }
+  });
 });

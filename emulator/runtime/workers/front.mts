@@ -7,15 +7,19 @@
  */
 import { type Fetcher, stripInternal, textResponse } from "./internal.mjs";
 
-/** Which workers.dev Worker a hostname reaches, or undefined. */
+/**
+ * Which workers.dev Worker a hostname reaches, or undefined. A name that Workers of two accounts have is neither's:
+ * the host carries no account (Cloudflare's carries the account's subdomain), so no account takes another's.
+ */
 export function pickWorker<W extends { script: string; dev?: boolean }>(hostname: string, all: W[]): W | undefined {
   const workers = all.filter((w) => w.dev !== false);
   const h = hostname.toLowerCase().replace(/\.$/, "");
+  const only = (found: W[]) => (found.length === 1 ? found[0] : undefined);
   // `<worker>.localhost` and anything under it; Cloudflare's own `<worker>.<subdomain>.workers.dev`.
-  const named = workers.find((w) => h === `${w.script}.localhost` || h.endsWith(`.${w.script}.localhost`));
-  if (named) return named;
+  const named = workers.filter((w) => h === `${w.script}.localhost` || h.endsWith(`.${w.script}.localhost`));
+  if (named.length > 0) return only(named);
   const dev = /^([^.]+)\.[^.]+\.workers\.dev$/.exec(h);
-  if (dev) return workers.find((w) => w.script === dev[1]);
+  if (dev) return only(workers.filter((w) => w.script === dev[1]));
   // With a single public Worker, every other host is its: `acme.localhost` reaches the dispatcher as is.
   return workers.length === 1 ? workers[0] : undefined;
 }
