@@ -161,7 +161,8 @@ export async function buildNamespaceHost(
         compatibilityDate: script.compatibility_date || RUNTIME_COMPATIBILITY_DATE,
         compatibilityFlags: runtimeFlags(script),
         mainModule: ENTRY_MODULE,
-        modules: loaderModules(script as Script & { main_module: string }),
+        // The namespace's trust is in the modules: switching it loads its Workers anew.
+        modules: loaderModules(script as Script & { main_module: string }, ns.trusted_workers),
         values: r.values,
         unsupported: r.unsupported,
       };

@@ -175,10 +175,10 @@ export function runtimeFlags(script: Script): string[] {
 }
 
 /** The deployed modules, then the entry wrapper and the subrequest count (last: no upload replaces them). */
-export function loaderModules(script: Script & { main_module: string }): Record<string, LoaderModule> {
+export function loaderModules(script: Script & { main_module: string }, trusted: boolean): Record<string, LoaderModule> {
   const modules: Record<string, LoaderModule> = {};
   for (const m of script.modules) modules[m.name] = loaderModule(m);
-  for (const [name, js] of Object.entries(entryModules(script.main_module, "user"))) modules[name] = { js };
+  for (const [name, js] of Object.entries(entryModules(script.main_module, trusted ? "user" : "untrusted-user"))) modules[name] = { js };
   return modules;
 }
 

@@ -54,18 +54,20 @@ export function runtimeWorker(main: `${"front" | "binding" | "host" | "validator
 
 /**
  * A modules-format Worker's entry (first) and the runtime's modules it imports, by module name. A user Worker's entry
- * imports the subrequest count first (before the deployed modules) and hands its budget to the wrapper.
+ * imports the subrequest count first (before the deployed modules) and hands its budget to the wrapper; one of an
+ * untrusted namespace imports, before that, what hides `request.cf` and `caches.default` (workers/untrusted.mts).
  */
-export function entryModules(mainModule: string, kind: "account" | "user"): Record<string, string> {
+export function entryModules(mainModule: string, kind: "account" | "user" | "untrusted-user"): Record<string, string> {
   const main = JSON.stringify(`./${mainModule}`);
+  const own = kind === "untrusted-user" ? [`import "./${INTERNAL_DIR}/untrusted.mjs";`] : [];
   const lines =
-    kind === "user"
-      ? [`import { take } from "./${INTERNAL_DIR}/patch.mjs";`, `import * as user from ${main};`]
-      : [`import * as user from ${main};`];
+    kind === "account"
+      ? [`import * as user from ${main};`]
+      : [...own, `import { take } from "./${INTERNAL_DIR}/patch.mjs";`, `import * as user from ${main};`];
   lines.push(`import { wrap } from "./${INTERNAL_DIR}/wrap.mjs";`, `export * from ${main};`);
-  lines.push(kind === "user" ? "export default wrap(user.default, take());" : "export default wrap(user.default);");
+  lines.push(kind === "account" ? "export default wrap(user.default);" : "export default wrap(user.default, take());");
   const modules: Record<string, string> = { [ENTRY_MODULE]: `${lines.join("\n")}\n` };
-  for (const m of kind === "user" ? ["internal.mjs", "wrap.mjs", "patch.mjs"] : ["internal.mjs", "wrap.mjs"])
-    modules[`${INTERNAL_DIR}/${m}`] = read(m);
+  const internal = kind === "account" ? [] : kind === "user" ? ["patch.mjs"] : ["patch.mjs", "untrusted.mjs"];
+  for (const m of ["internal.mjs", "wrap.mjs", ...internal]) modules[`${INTERNAL_DIR}/${m}`] = read(m);
   return modules;
 }

@@ -153,6 +153,34 @@ describe("dispatch through the example dispatch Worker", () => {
   });
 });
 
+describe("trusted and untrusted namespaces", () => {
+  const PROBE = `export default { async fetch(request) {
+  let cache;
+  try { cache = typeof caches.default.match; } catch (e) { cache = "refused: " + e.message; }
+  return Response.json({ cf: request.cf?.country ?? null, copy: new Request(request).cf?.country ?? null, cache });
+} };`;
+  const setTrust = async (trusted_workers: boolean) =>
+    expect((await h.api("PUT", `/dispatch/namespaces/${NS}`, { json: { name: NS, trusted_workers } })).status).toBe(200);
+
+  test("untrusted (the default): no request.cf, caches.default disabled; trusted: both, at the next request", async () => {
+    await deployOk(h, NS, "trustprobe", js(PROBE));
+    try {
+      expect(JSON.parse((await get(base, host("trustprobe"))).text)).toEqual({
+        cf: null,
+        copy: null,
+        cache: "refused: caches.default is disabled in an untrusted dispatch namespace (trusted_workers: false)",
+      });
+      await setTrust(true);
+      expect(JSON.parse((await get(base, host("trustprobe"))).text)).toEqual({ cf: "US", copy: "US", cache: "function" });
+      await setTrust(false);
+      expect(JSON.parse((await get(base, host("trustprobe"))).text).cf).toBeNull();
+    } finally {
+      await setTrust(false);
+      await h.api("DELETE", `/dispatch/namespaces/${NS}/scripts/trustprobe`);
+    }
+  });
+});
+
 describe("changes are live at the next request", () => {
   test("an upload, a secret change and a delete, each served at the next request", async () => {
     const name = "live";
