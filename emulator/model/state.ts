@@ -81,6 +81,12 @@ export interface BlobMeta {
   size: number;
   /** The Content-Type of the uploaded part, or null when the part had none. */
   contentType: string | null;
+  /** sha256 hex of the bytes (absent in blobs stored before it was kept: their bytes are read when needed). */
+  digest?: string;
+  /** The hash is the sha256 of the bytes (Cloudflare's documented scheme): any script of the container reuses it. */
+  verified?: boolean;
+  /** Of a hash the emulator cannot recompute (a salted one, wrangler's): the scripts that uploaded its bytes. */
+  scripts?: string[];
 }
 
 /** What holds scripts and their asset blobs: a dispatch namespace, or the account itself (account-level Workers). */

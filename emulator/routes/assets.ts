@@ -17,7 +17,8 @@ import { MAX_ASSET_SIZE_BYTES } from "../../cloudflare/limits";
 import { MAX_BUCKET_BYTES, MAX_BUCKET_FILES } from "../model/limits";
 import { mediaType, multipartBoundary } from "../model/multipart";
 import type { AppEnv, EmulatorContext } from "../context";
-import { newUuid, type AssetEntry, type ScriptContainer, type UploadSession } from "../model/store";
+import { newUuid, type AssetEntry, type BlobMeta, type ScriptContainer, type UploadSession } from "../model/store";
+import { decideBlob, hashExtension, hashVerifies, reusable, sha256Hex } from "../model/asset-blobs";
 import { accountId, readJson } from "./common";
 import { isObject, parseParts } from "../model/validate";
 import { SCOPES, scriptParam } from "./scope";
@@ -113,7 +114,7 @@ export async function resolveCompletionToken(
   }
   const session = ctx.store.state.sessions[claims.sessionId];
   if (!session) throw invalidScript("assets.jwt refers to an unknown upload session");
-  const missing = Object.values(session.manifest).filter((e) => !container.blobs[e.hash]);
+  const missing = Object.values(session.manifest).filter((e) => !reusable(container.blobs[e.hash], script));
   if (missing.length) throw invalidScript(`assets.jwt: ${missing.length} asset(s) were never uploaded`);
   return session.manifest;
 }
@@ -138,13 +139,14 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
         const container = scope.open(ctx, c);
         pruneSessions(ctx);
         const unique = new Map<string, number>();
-        for (const e of Object.values(manifest)) if (!container.blobs[e.hash]) unique.set(e.hash, e.size);
+        const script = scriptParam(c);
+        for (const e of Object.values(manifest)) if (!reusable(container.blobs[e.hash], script)) unique.set(e.hash, e.size);
         const buckets = bucketize([...unique].map(([hash, size]) => ({ hash, size })));
         const session: UploadSession = {
           id: newUuid(),
           account: accountId(c),
           containerId: container.id,
-          script: scriptParam(c),
+          script,
           manifest,
           pending: [...unique.keys()].sort(),
           expiresAt: 0,
@@ -175,7 +177,12 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     if (!boundary) throw invalidRequest("the body must be multipart/form-data");
     const parts = parseParts(Buffer.from(await c.req.arrayBuffer()), boundary, Codes.INVALID_REQUEST);
     const sizes = new Map<string, number>();
-    for (const e of Object.values(session.manifest)) sizes.set(e.hash, e.size);
+    /** Per hash, the extensions of the paths that list it (hash schemes with the extension). */
+    const exts = new Map<string, string[]>();
+    for (const [path, e] of Object.entries(session.manifest)) {
+      sizes.set(e.hash, e.size);
+      exts.set(e.hash, [...(exts.get(e.hash) ?? []), hashExtension(path)]);
+    }
     const files: Array<{ hash: string; data: Buffer; contentType: string | null }> = [];
     for (const p of parts) {
       const expected = sizes.get(p.name);
@@ -189,13 +196,37 @@ export function assetRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     return store.lock(session.containerId, async () => {
       const ns = store.containerById(session.account, session.containerId);
       if (!ns) throw new ApiError(404, Codes.NAMESPACE_NOT_FOUND, "The dispatch namespace of this upload session no longer exists.");
-      // Bytes first, then the record: a crash never leaves a record without its blob.
-      for (let i = 0; i < files.length; i += BLOB_WRITE_CONCURRENCY) {
-        await Promise.all(files.slice(i, i + BLOB_WRITE_CONCURRENCY).map((f) => store.writeBlob(ns.id, f.hash, f.data)));
+      // Every file decided before anything is written: a refused one changes nothing.
+      const decided: Array<{ hash: string; data: Buffer; record: BlobMeta; write: boolean }> = [];
+      for (const f of files) {
+        const ext = exts.get(f.hash) ?? [];
+        const record = ns.blobs[f.hash];
+        // A record from before digests were kept: its bytes tell.
+        const bytes = record && !record.digest ? await store.readBlob(ns.id, f.hash) : undefined;
+        const stored =
+          record &&
+          (record.digest
+            ? { record, digest: record.digest, verified: record.verified === true }
+            : bytes && { record, digest: sha256Hex(bytes), verified: hashVerifies(f.hash, bytes, ext) });
+        const upload = {
+          digest: sha256Hex(f.data),
+          verified: hashVerifies(f.hash, f.data, ext),
+          size: f.data.length,
+          contentType: f.contentType,
+          script: session.script,
+        };
+        const d = decideBlob(f.hash, upload, stored || undefined);
+        if ("refused" in d) throw invalidRequest(d.refused);
+        decided.push({ hash: f.hash, data: f.data, ...d });
       }
-      for (const f of files) ns.blobs[f.hash] = { size: f.data.length, contentType: f.contentType };
+      // Bytes first, then the record: a crash never leaves a record without its blob.
+      const writes = decided.filter((f) => f.write);
+      for (let i = 0; i < writes.length; i += BLOB_WRITE_CONCURRENCY) {
+        await Promise.all(writes.slice(i, i + BLOB_WRITE_CONCURRENCY).map((f) => store.writeBlob(ns.id, f.hash, f.data)));
+      }
+      for (const f of decided) ns.blobs[f.hash] = f.record;
       if (files.length) store.touch();
-      const done = session.pending.every((h) => ns.blobs[h]);
+      const done = session.pending.every((h) => reusable(ns.blobs[h], session.script));
       // A withheld completion looks like "more buckets to come": the client ends its upload loop without a token.
       if (!done || c.var.withholdCompletionJwt) return c.json(okEnvelope({}), 202);
       return c.json(okEnvelope({ jwt: await signToken(ctx, "completion", ns, session) }), 201);

@@ -203,6 +203,77 @@ describe("asset tokens are bound to their account, namespace and script", () => 
   });
 });
 
+describe("an asset blob holds the bytes its hash names, for every script of the namespace", () => {
+  let pads = 0;
+  /**
+   * Opens `script`'s session for a file under `hash` (its size that of `content`) beside a new file of its own, so
+   * the session always has a bucket (its JWT uploads): the JWT, and whether `hash` is asked for.
+   */
+  async function open(namespace: string, script: string, hash: string, content: string) {
+    const pad = `pad ${process.pid} ${pads++}`;
+    const manifest = { "/index.html": { hash, size: Buffer.byteLength(content) }, "/pad.txt": { hash: assetHash(pad), size: pad.length } };
+    const r = await h.api("POST", `/dispatch/namespaces/${namespace}/scripts/${script}/assets-upload-session`, { json: { manifest } });
+    expect(r.status, r.text).toBe(200);
+    return { jwt: r.body.result.jwt as string, asked: (r.body.result.buckets as string[][]).flat().includes(hash) };
+  }
+  /** Uploads `content` under `hash`: 202 while the session's pad is pending, or the refusal. */
+  const upload = (jwt: string, hash: string, content: string) =>
+    h.api("POST", "/assets/upload?base64=true", { body: uploadForm(hash, content), token: jwt });
+  /** The stored bytes of `hash` in `namespace`, as text. */
+  async function stored(namespace: string, hash: string): Promise<string | undefined> {
+    const id = (await h.api("GET", `/dispatch/namespaces/${namespace}`)).body.result.namespace_id;
+    return (await h.emu.emulator.ctx.store.readBlob(id, hash))?.toString("utf8");
+  }
+  /** A hash of another scheme (salted, as the docs advise for isolation): the emulator cannot recompute it. */
+  const salted = (content: string) => assetHash(`tenant-salt:${content}`);
+
+  test("bytes other than those stored under a hash are refused (10001); the stored file stays", async () => {
+    const victim = "<h1>victim</h1>";
+    const evil = "<h1>evil!!</h1>";
+    for (const hash of [assetHash(victim), salted(victim)]) {
+      const v = await open(nsB, "victim", hash, victim);
+      expect((await upload(v.jwt, hash, victim)).status).toBe(202);
+      // The attacker lists the hash (asked for it or not) and sends its own bytes of that size.
+      const a = await open(nsB, "attacker", hash, evil);
+      const r = await upload(a.jwt, hash, evil);
+      expect(r.status, r.text).toBe(400);
+      expect(envelopeCodes(r.body)).toEqual([10001]);
+      expect(r.body.errors[0].message).toContain(hash);
+      expect(await stored(nsB, hash)).toBe(victim);
+    }
+  });
+
+  test("bytes uploaded first under another file's hash give way to the file's own bytes", async () => {
+    const victim = "<h1>victim 2</h1>";
+    const hash = assetHash(victim);
+    const a = await open(nsB, "squatter", hash, "<h1>squat!!!!</h1>");
+    expect((await upload(a.jwt, hash, "<h1>squat!!!!</h1>")).status).toBe(202);
+    // The squatter's bytes do not hash to the key: the victim's session asks for the file, and its bytes win.
+    const v = await open(nsB, "victim", hash, victim);
+    expect(v.asked).toBe(true);
+    expect((await upload(v.jwt, hash, victim)).status).toBe(202);
+    expect(await stored(nsB, hash)).toBe(victim);
+  });
+
+  test("a hash the emulator cannot recompute is reused only by the scripts that uploaded its bytes", async () => {
+    const content = "<h1>salted</h1>";
+    const hash = salted(content);
+    const v = await open(nsB, "victim", hash, content);
+    expect((await upload(v.jwt, hash, content)).status).toBe(202);
+    // The uploader's next session reuses it; another script's is asked for the bytes (it must hold them).
+    expect((await open(nsB, "victim", hash, content)).asked).toBe(false);
+    const other = await open(nsB, "claimer", hash, content);
+    expect(other.asked).toBe(true);
+    expect((await upload(other.jwt, hash, content)).status).toBe(202);
+    expect((await open(nsB, "claimer", hash, content)).asked).toBe(false);
+    // A hash the emulator recomputes (sha256 of the bytes) is shared across the namespace, as Cloudflare dedupes.
+    const plain = "<h1>plain</h1>";
+    const p = await open(nsB, "victim", assetHash(plain), plain);
+    expect((await upload(p.jwt, assetHash(plain), plain)).status).toBe(202);
+    expect((await open(nsB, "claimer", assetHash(plain), plain)).asked).toBe(false);
+  });
+});
+
 describe("manifest paths that could escape are refused", () => {
   const hash = assetHash("x");
   const post = (p: string) =>
