@@ -279,13 +279,16 @@ class Link {
     up.on("close", () => this.upstreamGone(up, true));
   }
 
-  /** workerd closed its side: a restart's cut of an idle connection is carried over; anything else reaches the client. */
+  /**
+   * workerd closed its side: a restart's cut of an idle connection, or a failed reload's (its workerd disposed), is
+   * carried over, so the next request on it gets what a new connection would; anything else reaches the client.
+   */
   private upstreamGone(up: Socket, failed: boolean): void {
     if (this.up !== up) return;
     this.up = undefined;
     up.destroy();
     const runtime = this.front.runtime;
-    const restart = runtime.restarting || this.upGeneration !== runtime.generation;
+    const restart = runtime.restarting || runtime.pending || this.upGeneration !== runtime.generation || "error" in runtime.upstream();
     if (restart && !this.inFlight && !this.tunnel) {
       // Carried over: a write that waited for the old socket's drain waits no more.
       if (!this.held) this.client.resume();

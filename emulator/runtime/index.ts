@@ -71,6 +71,7 @@ export class WorkersRuntime {
     assetsRoot: this.assetsRoot,
     token: this.token,
     startupError: (script) => this.validator.startupError(script),
+    entrypointsOf: (script) => this.validator.entrypoints(script),
     assetSets: this.assetSets,
     localNetworkWorkers: new Set(),
   };

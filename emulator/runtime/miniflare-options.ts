@@ -227,7 +227,10 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
         if (ns && out !== undefined && !outbounds.get(ns.id)!.includes(out)) outbounds.get(ns.id)!.push(out);
       }
     for (const list of outbounds.values()) list.sort();
-    const bc: BuildContext = { ...state, store, mf, log, account, namespaces, outbounds, accountScripts, usedAssetSets };
+    const entrypoints = new Map(
+      await Promise.all(Object.values(accountScripts).map(async (s) => [s.name, new Set(await state.entrypointsOf(s))] as const)),
+    );
+    const bc: BuildContext = { ...state, store, mf, log, account, namespaces, outbounds, accountScripts, entrypoints, usedAssetSets };
 
     const targets = hostTargets(store, account);
     if (acc.workers)

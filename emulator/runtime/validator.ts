@@ -64,6 +64,16 @@ export class UploadValidator {
       throw new ApiError(400, Codes.NO_EVENT_HANDLERS, "No event handlers were registered. This script does nothing.");
   }
 
+  /**
+   * The names a service binding may take as `entrypoint` of a Worker: its exports that are functions (entrypoint
+   * classes) and its default export's handlers; none for a Worker in service-worker syntax or one that fails.
+   */
+  async entrypoints(script: Script): Promise<string[]> {
+    const payload = probePayload(script);
+    if (!payload || payload.serviceWorker) return [];
+    return (await this.probe(payload)).handlers ?? [];
+  }
+
   /** Why a Worker would not start, or undefined (also for one without code). */
   async startupError(script: Script): Promise<string | undefined> {
     const payload = probePayload(script);

@@ -71,6 +71,8 @@ export interface RuntimeState {
   token: string;
   /** Why an account-level Worker would not start, or undefined: workerd would refuse every Worker with it. */
   startupError: (script: Script) => Promise<string | undefined>;
+  /** The entrypoints a service binding may name on an account-level Worker (validator.ts `entrypoints`). */
+  entrypointsOf: (script: Script) => Promise<string[]>;
   /** Asset sets as Miniflare's assets plugin described them, by directory and settings. */
   assetSets: Map<string, Promise<DescribedAssets>>;
   /** The operator's account-level Workers (`NAME` or `ACCOUNT_ID/NAME`) that may reach this machine's network. */
@@ -89,6 +91,8 @@ export interface BuildContext extends RuntimeState {
   /** Per namespace id: the outbound Workers its dispatch bindings name, in a fixed order. */
   outbounds: Map<string, string[]>;
   accountScripts: Record<string, Script>;
+  /** Per account-level Worker: the entrypoints a service binding may name on it. */
+  entrypoints: Map<string, Set<string>>;
   /** The keys of assetSets this build used: the others are dropped after it. */
   usedAssetSets: Set<string>;
 }
@@ -141,7 +145,11 @@ export function resolveBindings(bc: BuildContext, script: Script): Resolved {
         break;
       case "service": {
         const target = typeof b.service === "string" ? b.service : "";
+        const entrypoint = typeof b.entrypoint === "string" && b.entrypoint !== "default" ? b.entrypoint : undefined;
         if (!bc.accountScripts[target]) r.unsupported.push({ name: b.name, type: b.type, reason: `no Worker named "${target}"` });
+        // workerd would refuse its whole config for a binding to an entrypoint that is not there.
+        else if (entrypoint !== undefined && !bc.entrypoints.get(target)?.has(entrypoint))
+          r.unsupported.push({ name: b.name, type: b.type, reason: `Worker "${target}" exports no entrypoint "${entrypoint}"` });
         else
           r.services[b.name] = {
             name: accountWorkerName(bc.account, target),

@@ -414,18 +414,34 @@ describe("the workers port", () => {
     }
   });
 
-  test("when workerd cannot load the Workers, requests answer 503 with its message; the change that fixes it serves again", async () => {
-    // A service binding to an entrypoint its Worker does not export reaches workerd's config.
-    const r = await deploy(h, null, "broken", js(`export default { fetch(r, env) { return env.S.fetch(r); } };`), {
+  test("a service binding to an entrypoint its Worker does not export fails only the Worker holding it", async () => {
+    await deployOk(h, null, "unbound", js(`export default { fetch(r, env) { return env.S.fetch(r); } };`), {
       bindings: [{ type: "service", name: "S", service: "svc", entrypoint: "Nope" }],
     });
-    expect(r.status, r.text).toBe(200);
     try {
+      expect((await h.api("POST", "/scripts/unbound/subdomain", { json: { enabled: true } })).status).toBe(200);
+      const refused = await get(base, "unbound.localhost");
+      expect(refused.status).toBe(500);
+      expect(refused.text).toContain('S (service: Worker "svc" exports no entrypoint "Nope")');
+      expect((await get(base, host("hello"))).status).toBe(200);
+    } finally {
+      expect((await h.api("DELETE", "/scripts/unbound")).status).toBe(200);
+    }
+  });
+
+  test("when workerd cannot load the Workers, requests answer 503 with its message; the change that fixes it serves again", async () => {
+    // workerd failing to start (what no entry of the API does any more), by hand.
+    const runtime = h.emu.runtime as unknown as { miniflare(): Promise<unknown> };
+    const miniflare = runtime.miniflare;
+    runtime.miniflare = () => Promise.reject(new Error("workerd could not start"));
+    try {
+      await deployOk(h, null, "svc2", js(`export default { fetch() { return new Response("svc2"); } };`));
       const refused = await get(base, host("hello"));
       expect(refused.status).toBe(503);
-      expect(refused.text).toMatch(/^wfp-emulator: the Workers failed to load: /);
+      expect(refused.text).toBe("wfp-emulator: the Workers failed to load: workerd could not start\n");
     } finally {
-      expect((await h.api("DELETE", "/scripts/broken")).status).toBe(200);
+      runtime.miniflare = miniflare;
+      expect((await h.api("DELETE", "/scripts/svc2")).status).toBe(200);
     }
     const again = await get(base, host("hello"));
     expect(again.status, again.text).toBe(200);
