@@ -70,7 +70,7 @@ export class WorkersRuntime {
   private readonly state: RuntimeState = {
     assetsRoot: this.assetsRoot,
     token: this.token,
-    startupError: (script) => this.validator.startupError(script),
+    startupError: async (script) => this.reportStartupError(script, await this.validator.startupError(script)),
     entrypointsOf: (script) => this.validator.entrypoints(script),
     assetSets: this.assetSets,
     localNetworkWorkers: new Set(),
@@ -139,6 +139,19 @@ export class WorkersRuntime {
     this.front = front;
     this.url = `http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`;
     this.cron.start();
+  }
+
+  /** Startup errors already reported on stderr (name and error), so that each is said once. */
+  private readonly reported = new Set<string>();
+
+  /** Says on stderr that an account-level Worker fails to start (once per Worker and error); answers the error. */
+  private reportStartupError(script: Script, error: string | undefined): string | undefined {
+    const key = JSON.stringify([script.name, error]);
+    if (error !== undefined && !this.reported.has(key)) {
+      this.reported.add(key);
+      process.stderr.write(`[wfp-emulator] the Worker "${script.name}" fails to start, its requests answer why: ${error.split("\n")[0]}\n`);
+    }
+    return error;
   }
 
   /** A tail's post: `{source, traces}`, the traces of the Worker `source` names. */

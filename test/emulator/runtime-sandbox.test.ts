@@ -10,7 +10,7 @@ import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from "vitest";
 import { ACCOUNT, type Harness, start, uniq } from "../helpers/emulator-api";
 import { deploy, deployOk, get } from "../helpers/runtime";
 
@@ -387,8 +387,20 @@ describe("a Worker that fails to load fails only its own requests", () => {
       for (const s of ["broken", "swbroken", "swthrows", "fine", "unbound"])
         expect((await first.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
       await first.close();
-      const again = await start({ dataDir, workersPort: 0, validateUploads: false });
+      // It says which Workers fail to start, once each.
+      const said: string[] = [];
+      const stderr = vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+        said.push(String(chunk));
+        return true;
+      });
+      const again = await start({ dataDir, workersPort: 0, validateUploads: false }).finally(() => stderr.mockRestore());
       try {
+        for (const name of ["broken", "swbroken", "swthrows"]) {
+          const lines = said.filter((l) => l.includes(`Worker "${name}" fails to start`));
+          expect(lines, said.join("")).toHaveLength(1);
+          expect(lines[0]).toMatch(/its requests answer why: Uncaught /);
+        }
+        expect(said.join("")).not.toContain('Worker "fine"');
         expect((await get(again.emu.workersUrl!, "fine.localhost")).text).toBe("fine");
         expect((await get(again.emu.workersUrl!, "broken.localhost")).status).toBe(500);
         const swBroken = await get(again.emu.workersUrl!, "swbroken.localhost");
