@@ -29,10 +29,11 @@ export default defineConfig({
           // One module graph per worker, as in the in-process suites: each file would otherwise import the emulator,
           // Miniflare and the SDKs again (seconds of CPU each). The files change no global state.
           ...shared,
-          // Two files at a time: a Pulumi run's phases (CLI, program, provider plugin) mostly take turns on one
-          // core, so two runs fill a 2-core machine (8.3 -> 5.2 min measured under load). In one `vitest run`, after
-          // the other suites (a later group); a full `npm test` runs it in a vitest of its own beside them.
-          maxWorkers: 2,
+          // Three files at a time: a Pulumi run's phases (CLI, program, provider plugin) mostly take turns on one
+          // core and wait on each other, so one engine run keeps about half a core busy (a file's CPU time is about
+          // half its wall time). In one `vitest run`, after the other suites (a later group); a full `npm test` runs
+          // it in a vitest of its own beside them, and when they are done these files have both cores.
+          maxWorkers: 3,
           sequence: { groupOrder: 1 },
         },
       },

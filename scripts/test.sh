@@ -13,58 +13,36 @@ rm -rf .wfp/e2e
 mkdir -p .wfp
 report=.wfp/vitest-report.json
 e2e_report=.wfp/vitest-e2e-report.json
-floor_report=.wfp/vitest-floor-report.json
 e2e_log=.wfp/vitest-e2e.log
-rm -f "$report" "$e2e_report" "$floor_report" "$e2e_log"
+rm -f "$report" "$e2e_report" "$e2e_log"
 # Lint and format check (a few seconds) beside the suites; its output comes at the end, and a failure fails the run.
 lint_log=.wfp/lint.log
 npm run --silent lint >"$lint_log" 2>&1 &
 lint_pid=$!
 
-# The engines floor: the unit suite and the emulator's API suite once more on the oldest Node package.json allows,
-# on a full run or with WFP_TEST_FLOOR=1. The runtime, browser and wrangler files are left out: they test workerd,
-# Chromium and wrangler, not the Node they run on.
-run_floor() {
-  local floor_bin floor_started floor=0
-  floor_bin="$(fetch_node "$NODE_FLOOR_VERSION")" || return 1
-  mapfile -t floor_files < <(ls test/emulator/*.test.ts | grep -v -e '/runtime' -e '/wrangler' -e '/browser')
-  floor_started=$SECONDS
-  PATH="$floor_bin:$PATH" node node_modules/vitest/vitest.mjs run --project unit --project emulator \
-    --reporter=default --reporter=json --outputFile.json="$floor_report" test/unit/ "${floor_files[@]}" ||
-    floor=$?
-  echo "[test] unit and emulator API suites on Node $NODE_FLOOR_VERSION (the engines floor): $([ "$floor" -eq 0 ] && echo passed || echo FAILED) in $((SECONDS - floor_started)) s"
-  return "$floor"
-}
-floor_wanted="${WFP_TEST_FLOOR:-$([ $# -eq 0 ] && echo 1 || echo 0)}"
-
 status=0
 suites=$SECONDS
 if [ $# -eq 0 ]; then
-  # A full run: the real-engine files, the longest part, in a vitest of their own from the start, beside the
-  # in-process suites and then the engines floor. An engine run leaves part of the two cores idle while its
-  # processes start and wait on each other; the in-process suites fill it. Its output follows theirs.
+  # A full run: the real-engine files, the longest part, in a vitest of their own from the start on the current Node,
+  # beside the in-process suites on the oldest Node package.json allows (the engines floor): each Node runs the
+  # provider and the emulator once. An engine run leaves part of the two cores idle while its processes start and
+  # wait on each other; the in-process suites fill it. Its output follows theirs.
+  floor_bin="$(fetch_node "$NODE_FLOOR_VERSION")"
   e2e_started=$SECONDS
   npx vitest run --project e2e --reporter=default --reporter=json --outputFile.json="$e2e_report" >"$e2e_log" 2>&1 &
   e2e_pid=$!
-  echo "[test] the e2e project runs beside the others (its output, in $e2e_log, follows theirs)"
-  npx vitest run --project unit --project emulator --project provider \
+  echo "[test] the e2e project runs beside the others on Node $(node -p process.versions.node) (its output, in $e2e_log, follows theirs)"
+  echo "[test] the unit, emulator and provider suites run on Node $NODE_FLOOR_VERSION (the engines floor)"
+  PATH="$floor_bin:$PATH" node node_modules/vitest/vitest.mjs run --project unit --project emulator --project provider \
     --reporter=default --reporter=json --outputFile.json="$report" || status=$?
   echo "[test] in-process suites ran in $((SECONDS - suites)) s"
-  floor=0
-  [ "$floor_wanted" != 1 ] || run_floor || floor=$?
   e2e=0
   wait "$e2e_pid" || e2e=$?
   cat "$e2e_log"
   echo "[test] e2e project: $([ "$e2e" -eq 0 ] && echo passed || echo FAILED) in $((SECONDS - e2e_started)) s"
   [ "$status" -ne 0 ] || status=$e2e
-  [ "$status" -ne 0 ] || status=$floor
 else
   npx vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
-  if [ "$floor_wanted" = 1 ]; then
-    floor=0
-    run_floor || floor=$?
-    [ "$status" -ne 0 ] || status=$floor
-  fi
 fi
 echo "[test] suites ran in $((SECONDS - suites)) s; $((SECONDS - started)) s in all"
 
@@ -76,7 +54,7 @@ if [ "$lint" -ne 0 ]; then
   [ "$status" -ne 0 ] || status=$lint
 fi
 
-# One plain closing line that any CI log reader understands: every run's report (the e2e and floor ones when they ran).
+# One plain closing line that any CI log reader understands: every run's report (the e2e one when it ran).
 node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, skipped = 0;
@@ -89,5 +67,5 @@ node -e '
     skipped += r.numPendingTests + r.numTodoTests;
   }
   console.log(`Tests: ${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ""));
-' "$PWD/$report" "$PWD/$e2e_report" "$PWD/$floor_report"
+' "$PWD/$report" "$PWD/$e2e_report"
 exit $status

@@ -14,7 +14,7 @@ set -euo pipefail
 WFP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WFP_CACHE="${WFP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-cloudflare-wfp}"
 NODE_VERSION="24.21.0"
-NODE_FLOOR_VERSION="22.12.0"   # package.json's engines floor; scripts/test.sh runs the emulator suite on it
+NODE_FLOOR_VERSION="22.12.0"   # package.json's engines floor; scripts/test.sh runs the in-process suites on it
 PULUMI_VERSION="3.259.0"       # matches @pulumi/pulumi in package.json
 PULUMI_MIN_VERSION="3.216.0"   # read() returning inputs (refresh, import)
 

@@ -2,24 +2,60 @@
  * Import through the real engine: a namespace, a script, its secret and its static assets made
  * outside Pulumi are adopted by `pulumi import <type> <name> <id>` and by the `import` resource option. This
  * works only through the repository's dynamic-provider plugin (bin/pulumi-resource-pulumi-nodejs →
- * provider/plugin-host.ts): the stock one fails an import's Read with "code must be a string".
+ * provider/plugin-host.ts): the stock one fails an import's Read with "code must be a string". The CLI imports are
+ * run as with a user's own Pulumi CLI, whose bundled dynamic-provider plugin is the stock one: it cannot import until
+ * the README's `plugins:` entry in Pulumi.yaml points at this package's `bin/`. (The "own CLI" is the set-up's binary
+ * linked into a directory beside the stock plugin; the `import` option runs with the set-up's CLI, which has ours.)
  *
  * After an import, the program that declares the same objects converges in one `up` that writes only what the
  * API cannot give back: the secret's value (written once) and the assets, which cannot be listed (a session that
  * finds every file already uploaded, and the script PUT that attaches them). Then nothing changes.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, linkSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildManifest } from "../../provider/assets/manifest";
 import { uploadAssets } from "../../provider/assets/upload";
 import { ACCOUNT_ID, startTestEmulator, type ApiResult, type JournalEntry, type TestEmulator } from "../helpers/emulator";
-import { PulumiProject } from "../helpers/pulumi-project";
+import { PulumiProject, ROOT, runCommand } from "../helpers/pulumi-project";
 
 const WORKER = "export default { async fetch(req, env) { return env.ASSETS.fetch(req); } };\n";
 const TYPE = (kind: string) => `pulumi-nodejs:dynamic/wfp:${kind}`;
 const short = (e: JournalEntry) => `${e.method} ${e.path.replace(/^.*?\/workers(?=\/)/, "")}`;
+
+/** A version pinned in scripts/toolchain.sh, the set-up's one place for them. */
+function toolchainSetting(name: string): string {
+  const match = new RegExp(`^${name}="([^"]+)"`, "m").exec(readFileSync(path.join(ROOT, "scripts/toolchain.sh"), "utf8"));
+  if (!match) throw new Error(`scripts/toolchain.sh sets no ${name}`);
+  return match[1];
+}
+
+const atLeast = (version: string, minimum: string) => {
+  const [a, b] = [version, minimum].map((v) => v.split(".").map(Number));
+  const first = a.findIndex((n, i) => n !== b[i]);
+  return first === -1 || a[first] > b[first];
+};
+
+/** A directory holding the set-up's CLI and language host beside Pulumi's stock dynamic-provider plugin. */
+function ownCli(dir: string, env: Record<string, string>): string {
+  // The CLI looks for bundled plugins beside its own (symlink-resolved) path: give it a directory of its own.
+  const cliDir = path.dirname(execFileSync("which", ["pulumi"], { env }).toString().trim());
+  const bin = path.join(dir, "own-cli");
+  mkdirSync(bin);
+  for (const name of ["pulumi", "pulumi-language-nodejs"]) {
+    try {
+      linkSync(path.join(cliDir, name), path.join(bin, name));
+    } catch {
+      copyFileSync(path.join(cliDir, name), path.join(bin, name));
+    }
+  }
+  const stock = path.join(bin, "pulumi-resource-pulumi-nodejs");
+  copyFileSync(path.join(ROOT, "node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"), stock);
+  execFileSync("chmod", ["+x", stock]);
+  return bin;
+}
 
 async function ok(response: ApiResult, what: string): Promise<any> {
   expect(response.ok, `${what}: HTTP ${response.status} ${response.text}`).toBe(true);
@@ -121,20 +157,50 @@ describe("import through the real engine", () => {
     await em?.close();
   });
 
-  it("adopts each resource with `pulumi import <type> <name> <id>`, then a matching program has nothing to change", async () => {
+  it("runs on the CLI the set-up pinned", async () => {
+    // The Automation API needs a semver of at least the set-up's minimum; the CLI the set-up builds (the one
+    // in its cache) reports the pinned version it was built from.
+    const run = { cwd: ROOT, env: process.env };
+    const version = (await runCommand("pulumi", ["version"], run)).stdout.trim();
+    expect(version).toMatch(/^v3\.\d+\.\d+$/);
+    expect(atLeast(version.slice(1), toolchainSetting("PULUMI_MIN_VERSION")), version).toBe(true);
+    const cli = realpathSync((await runCommand("bash", ["-c", "command -v pulumi"], run)).stdout.trim());
+    const pinned = toolchainSetting("PULUMI_VERSION");
+    if (cli.endsWith(`/pulumi-v${pinned}/bin/pulumi`)) expect(version).toBe(`v${pinned}`);
+  });
+
+  it("adopts each resource with `pulumi import <type> <name> <id>` (the stock plugin cannot; `plugins:` fixes it), then a matching program has nothing to change", async () => {
     const ns = "e2e-import-cli";
     const p = await project("import-cli", ns, false);
     await deployOutOfBand(em, ns, path.join(p.dir, "site"), apiKey);
     const nsId = (await em.state()).accounts[ACCOUNT_ID].namespaces[ns].id;
+    const stock = { PATH: `${ownCli(p.dir, p.env)}:${p.env.PATH}` };
+    const importArgs = (kind: string, name: string, id: string) => [
+      "import",
+      TYPE(kind),
+      name,
+      id,
+      "--yes",
+      "--skip-preview",
+      "--protect=false",
+    ];
 
     await em.clearJournal();
+    const refused = await p.run(importArgs("DispatchNamespace", "ns", ns), stock);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toMatch(/DispatchNamespace ns import.*error/);
+    const file = path.join(p.dir, "Pulumi.yaml");
+    writeFileSync(
+      file,
+      `${readFileSync(file, "utf8")}plugins:\n  providers:\n    - name: pulumi-nodejs\n      path: ${path.join(ROOT, "bin")}\n`,
+    );
     for (const [kind, name, id] of [
       ["DispatchNamespace", "ns", ns],
       ["UserScript", "app", `${ns}/app`],
       ["ScriptSecret", "app-api-key", `${ns}/app/API_KEY`],
       ["StaticAssets", "app-assets", `${ns}/app`],
     ]) {
-      const imported = await p.run(["import", TYPE(kind!), name!, id!, "--yes", "--skip-preview", "--protect=false"]);
+      const imported = await p.run(importArgs(kind!, name!, id!), stock);
       expect(imported.code, `${kind}: ${imported.output}`).toBe(0);
       expect(imported.output).not.toMatch(/code must be a string|failed to validate/);
       // The code it prints for each kind; never the secret's value.

@@ -10,6 +10,8 @@ import path from "node:path";
 const ROOT = path.resolve(__dirname, "../..");
 /** What tsconfig.json compiles (its include), as directories and single files. */
 const SOURCES = [
+  "cli",
+  "cloudflare",
   "provider",
   "emulator",
   "examples",
