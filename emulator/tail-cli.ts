@@ -4,8 +4,7 @@
  * `wfp-tail`: a live tail of the emulator's Workers, as `wrangler tail` gives one of Cloudflare's: each invocation
  * as it finishes, from the emulator's `/__emulator/tail`.
  */
-import { runCommand } from "../cli/command";
-import { parseArgs } from "node:util";
+import { oneOf, parseToolArgs, runCommand } from "../cli/command";
 import { formatEvent, type TailEvent } from "./runtime/tail";
 
 export const TAIL_HELP = `Usage: wfp-tail [--url URL] [--script S] [--tenant T] [--namespace N] [--format json|pretty]
@@ -36,31 +35,22 @@ export type TailCommand =
 
 /** Parses the arguments; never throws. */
 export function parseTailArgs(argv: string[], env: Record<string, string | undefined> = process.env): TailCommand {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        url: { type: "string" },
-        script: { type: "string" },
-        tenant: { type: "string" },
-        namespace: { type: "string" },
-        format: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help) return { help: true };
-    const format = values.format ?? "pretty";
-    if (format !== "json" && format !== "pretty") return { error: `--format must be json or pretty, not ${JSON.stringify(format)}` };
+  const options = {
+    url: { type: "string" },
+    script: { type: "string" },
+    tenant: { type: "string" },
+    namespace: { type: "string" },
+    format: { type: "string", default: "pretty" },
+  } as const;
+  return parseToolArgs(argv, options, (values) => {
+    const format = oneOf("--format", values.format, ["json", "pretty"] as const);
+    if (typeof format === "object") return format;
     const url = values.url ?? env.WFP_EMULATOR_URL ?? "http://127.0.0.1:8787";
     if (!/^https?:\/\//.test(url)) return { error: `--url must be an http(s) URL, not ${JSON.stringify(url)}` };
     const filter: Record<string, string> = {};
-    for (const k of ["script", "tenant", "namespace"] as const) if (values[k] !== undefined) filter[k] = values[k]!;
+    for (const k of ["script", "tenant", "namespace"] as const) if (values[k] !== undefined) filter[k] = values[k];
     return { help: false, url: url.replace(/\/+$/, ""), format, filter };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
+  });
 }
 
 /** Streams events to `write` until the stream ends; throws when the emulator cannot be reached or refuses. */

@@ -4,8 +4,7 @@
  * the scripts in the stack's namespaces its state does not hold; exits 1 on either, 2 when the preview itself fails
  * or the arguments are wrong, 0 when the stack matches its program.
  */
-import { runCommand } from "../cli/command";
-import { parseArgs } from "node:util";
+import { oneOf, parseToolArgs, runCommand } from "../cli/command";
 import { detectDrift, driftJson, formatDrift, hasDrift } from "./drift";
 
 export const DRIFT_HELP = `Usage: wfp-drift [--cwd DIR] [--stack NAME] [--format text|json]
@@ -37,24 +36,11 @@ export type DriftCommand = { help: true } | { help: false; cwd?: string; stack?:
 
 /** Parses the arguments; never throws. */
 export function parseDriftArgs(argv: string[]): DriftCommand {
-  try {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        cwd: { type: "string" },
-        stack: { type: "string" },
-        format: { type: "string", default: "text" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    if (values.help) return { help: true };
-    if (values.format !== "text" && values.format !== "json") return { error: `--format must be text or json, not "${values.format}"` };
-    return { help: false, cwd: values.cwd, stack: values.stack, format: values.format };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
+  const options = { cwd: { type: "string" }, stack: { type: "string" }, format: { type: "string", default: "text" } } as const;
+  return parseToolArgs(argv, options, (values) => {
+    const format = oneOf("--format", values.format, ["text", "json"] as const);
+    return typeof format === "object" ? format : { help: false, cwd: values.cwd, stack: values.stack, format };
+  });
 }
 
 async function report(command: Extract<DriftCommand, { help: false }>): Promise<void> {

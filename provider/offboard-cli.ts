@@ -4,9 +4,8 @@
  * deletes (or lists) the scripts of a namespace carrying the tags. Credentials: the stack's config with
  * --stack, else the environment.
  */
-import { runCommand } from "../cli/command";
+import { type ParsedArgs, parseToolArgs, runCommand } from "../cli/command";
 import { spawn } from "node:child_process";
-import { parseArgs } from "node:util";
 import { ConfigurationError, type StackConfig, stackConfigFrom } from "./credentials";
 import { offboardByTag } from "./offboard";
 
@@ -41,36 +40,27 @@ export interface OffboardCommand {
   cwd?: string;
 }
 
-const OPTIONS = {
-  namespace: { type: "string" },
-  tag: { type: "string", multiple: true },
-  "dry-run": { type: "boolean", default: false },
-  stack: { type: "string" },
-  cwd: { type: "string" },
-  help: { type: "boolean", short: "h", default: false },
-} as const;
-
-const parseFlags = (argv: string[]) => parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
-
 /** Parses the arguments; never throws. */
-export function parseOffboardArgs(argv: string[]): { help: true } | { error: string } | { command: OffboardCommand } {
-  let values: ReturnType<typeof parseFlags>;
-  try {
-    values = parseFlags(argv);
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-  if (values.help) return { help: true };
-  if (!values.namespace) return { error: "--namespace is required" };
-  if (!values.tag?.length) return { error: "at least one --tag is required" };
-  if (values.cwd && !values.stack) return { error: "--cwd is the project of --stack: give --stack too" };
-  const tags: Record<string, boolean> = {};
-  for (const spec of values.tag) {
-    const [tag, want = "yes", ...rest] = spec.split("=");
-    if (rest.length > 0 || !["yes", "no"].includes(want)) return { error: `--tag ${spec}: expected TAG or TAG=no` };
-    tags[tag] = want !== "no";
-  }
-  return { command: { namespace: values.namespace, tags, dryRun: values["dry-run"], stack: values.stack, cwd: values.cwd } };
+export function parseOffboardArgs(argv: string[]): ParsedArgs<{ command: OffboardCommand }> {
+  const options = {
+    namespace: { type: "string" },
+    tag: { type: "string", multiple: true },
+    "dry-run": { type: "boolean", default: false },
+    stack: { type: "string" },
+    cwd: { type: "string" },
+  } as const;
+  return parseToolArgs(argv, options, (values) => {
+    if (!values.namespace) return { error: "--namespace is required" };
+    if (!values.tag?.length) return { error: "at least one --tag is required" };
+    if (values.cwd && !values.stack) return { error: "--cwd is the project of --stack: give --stack too" };
+    const tags: Record<string, boolean> = {};
+    for (const spec of values.tag) {
+      const [tag, want = "yes", ...rest] = spec.split("=");
+      if (rest.length > 0 || !["yes", "no"].includes(want)) return { error: `--tag ${spec}: expected TAG or TAG=no` };
+      tags[tag] = want !== "no";
+    }
+    return { command: { namespace: values.namespace, tags, dryRun: values["dry-run"], stack: values.stack, cwd: values.cwd } };
+  });
 }
 
 /** The `cloudflare:` values of `pulumi config --json --show-secrets` output. */
