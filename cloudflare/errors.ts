@@ -72,6 +72,24 @@ export const ERROR_CODES = {
   KV_NAMESPACE_NOT_FOUND: 10013,
   /** KV: "a namespace with this account ID and title already exists". */
   KV_TITLE_EXISTS: 10014,
+  /** D1: "The database {id} could not be found" (404). */
+  D1_NOT_FOUND: 7404,
+  /** D1: a database with that name already exists (create). */
+  D1_NAME_TAKEN: 7502,
+  /** D1: the account's database limit is reached (create). */
+  D1_TOO_MANY: 7406,
+  /** An upload's D1 binding names a database the account lacks ("D1 binding 'DB' references database '<id>' which was not found. ..."). */
+  D1_BINDING_NOT_FOUND: 10181,
+  /** R2: InvalidBucketName (400). */
+  R2_INVALID_BUCKET_NAME: 10005,
+  /** R2: NoSuchBucket (404). */
+  R2_NO_SUCH_BUCKET: 10006,
+  /** R2: BucketNotEmpty (409), deleting a bucket that holds objects. */
+  R2_BUCKET_NOT_EMPTY: 10008,
+  /** R2: BucketConflict (409), the name exists in the account (create). */
+  R2_BUCKET_EXISTS: 10073,
+  /** An upload's R2 binding names a bucket the account lacks ("R2 bucket '<name>' not found. Please use a different name and try again."). */
+  R2_BINDING_NOT_FOUND: 10085,
 } as const;
 
 const C = ERROR_CODES;
@@ -87,6 +105,8 @@ export const GONE_CODES = {
   kvNamespace: [C.KV_NAMESPACE_NOT_FOUND],
   kvKey: [C.KV_KEY_NOT_FOUND],
   customHostname: [C.CUSTOM_HOSTNAME_NOT_FOUND],
+  d1Database: [C.D1_NOT_FOUND],
+  r2Bucket: [C.R2_NO_SUCH_BUCKET],
 } as const;
 
 /** The codes with which Cloudflare refuses to create a thing whose name is taken. */
@@ -94,4 +114,6 @@ export const TAKEN_CODES = {
   namespace: C.NAMESPACE_EXISTS,
   kvNamespace: C.KV_TITLE_EXISTS,
   customHostname: C.CUSTOM_HOSTNAME_EXISTS,
+  d1Database: C.D1_NAME_TAKEN,
+  r2Bucket: C.R2_BUCKET_EXISTS,
 } as const;

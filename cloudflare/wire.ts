@@ -81,3 +81,31 @@ export interface CustomHostnameObject {
   custom_metadata?: Record<string, string>;
   custom_origin_server?: string;
 }
+
+/** A D1 database (API operation "Get D1 Database"); the list leaves out `file_size` and `num_tables`. */
+export interface D1DatabaseObject {
+  uuid: string;
+  name: string;
+  created_at: string;
+  version: string;
+  jurisdiction: string | null;
+  file_size?: number;
+  num_tables?: number;
+  read_replication?: { mode: string };
+}
+
+/** One statement's answer of D1's `/query` (`results` are row objects) or `/raw` (`{columns, rows}`). */
+export interface D1QueryResult {
+  results: unknown;
+  meta: Record<string, unknown>;
+  success: boolean;
+}
+
+/** An R2 bucket (API operation "Get Bucket"). */
+export interface R2BucketObject {
+  name: string;
+  creation_date: string;
+  location?: string;
+  jurisdiction?: string;
+  storage_class?: string;
+}
