@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TokenSigner } from "./jwt";
 import type { ResolvedOptions } from "./options";
 import type { ScheduledTarget, Script, Store } from "./model/store";
+import type { D1QueryResult } from "../cloudflare/wire";
 
 export interface EmulatorContext {
   store: Store;
@@ -20,8 +21,35 @@ export interface EmulatorContext {
   scheduled?: (target: ScheduledTarget, cron: string, scheduledTime: number) => Promise<{ outcome: string; noRetry: boolean }>;
   /** The Workers' invocations as tail events; set when the runtime serves the Workers (its tail hub). */
   tail?: LiveTails;
+  /** D1 and R2 data (Miniflare's, in the storage host): what the D1 query and R2 bucket routes need of it. */
+  storage?: StorageBackend;
   /** Called after every request that may have changed state (the runtime reloads the Workers). */
   changeListeners: Array<() => void>;
+}
+
+/** One SQL statement and its bound values. */
+export interface SqlStatement {
+  sql: string;
+  params?: unknown[];
+}
+
+/** A D1 query failed (SQL error): its message is the database's. */
+export class D1QueryError extends Error {}
+
+/** The data of D1 databases (by uuid) and R2 buckets (by storage key, see model/storage.ts), wherever it is kept. */
+export interface StorageBackend {
+  /**
+   * Runs statements in one transaction; one result per statement (`objects`: rows as objects, `rows`: `{columns,
+   * rows}`). Throws {@link D1QueryError} when one fails (nothing is kept).
+   */
+  d1Query(uuid: string, statements: SqlStatement[], format: "objects" | "rows"): Promise<D1QueryResult[]>;
+  /** Whether a bucket holds no object. */
+  r2Empty(key: string): Promise<boolean>;
+  /** Databases or buckets were created or deleted. */
+  changed(): void;
+  close(): Promise<void>;
+  /** Drops all data (the operator's reset). */
+  reset(): Promise<void>;
 }
 
 /** What the live tail endpoint needs of the runtime's tail hub: the events (Cloudflare tail events) it streams. */

@@ -50,6 +50,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
   } catch (err) {
     await runtime?.close();
+    await emulator.ctx.storage?.close();
     emulator.ctx.store.close();
     throw err;
   }
@@ -70,6 +71,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         server.closeAllConnections();
       })
         .then(() => runtime?.close())
+        .then(() => emulator.ctx.storage?.close())
         .then(() => emulator.ctx.store.flush())
         .finally(() => emulator.ctx.store.close());
       return closing;

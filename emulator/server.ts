@@ -14,6 +14,7 @@ import { refuseForeignOrigin } from "./loopback";
 import { compilePattern, type PathPattern } from "./pattern";
 import { resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
 import { Store } from "./model/store";
+import { StorageHost } from "./runtime/storage";
 import type { AppEnv, EmulatorContext } from "./context";
 import { namespaceRoutes } from "./routes/namespaces";
 import { scriptRoutes } from "./routes/scripts";
@@ -22,6 +23,8 @@ import { tagRoutes } from "./routes/tags";
 import { secretRoutes } from "./routes/secrets";
 import { assetRoutes } from "./routes/assets";
 import { KV_ROUTE, kvRoutes } from "./routes/kv";
+import { D1_ROUTE, d1Routes } from "./routes/d1";
+import { R2_ROUTE, r2Routes } from "./routes/r2";
 import { scheduleRoutes } from "./routes/schedules";
 import { zoneRoutes } from "./routes/zones";
 import { workerRouteRoutes } from "./routes/worker-routes";
@@ -146,8 +149,9 @@ function persistMutations(ctx: EmulatorContext): MiddlewareHandler<AppEnv> {
       if (c.error && !(c.error instanceof ApiError) && store.changed) store.rollback();
       else await store.flush();
     } finally {
-      // KV data is not what the Workers run: the runtime reads it from the store at each call.
-      if (!c.req.path.includes("/storage/kv/")) for (const listener of ctx.changeListeners) listener();
+      // KV and D1 data is not what the Workers run: the runtime reads it at each call.
+      if (!c.req.path.includes("/storage/kv/") && !/\/d1\/database\/[^/]+\/(query|raw)$/.test(c.req.path))
+        for (const listener of ctx.changeListeners) listener();
     }
     if (store.generation !== generation && !c.error)
       throw new Error("the change could not be persisted and was rolled back; nothing was changed");
@@ -188,7 +192,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const opts = resolveOptions(options);
   const store = new Store(opts.dataDir);
   const signer = new TokenSigner(store.jwtSecret, opts.jwtTtlSeconds, opts.now);
-  const ctx: EmulatorContext = { store, opts, signer, changeListeners: [] };
+  // Started at the first D1 or R2 call.
+  const ctx: EmulatorContext = { store, opts, signer, storage: new StorageHost(store, opts.dataDir), changeListeners: [] };
   const entries: JournalEntry[] = [];
   const faults = new FaultInjector();
   const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit, opts.now) : undefined;
@@ -221,6 +226,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.route(WORKERS, secretRoutes(ctx));
   app.route(WORKERS, assetRoutes(ctx));
   app.route(`${API_PREFIX}${KV_ROUTE}`, kvRoutes(ctx));
+  app.route(`${API_PREFIX}${D1_ROUTE}`, d1Routes(ctx));
+  app.route(`${API_PREFIX}${R2_ROUTE}`, r2Routes(ctx));
   app.route(WORKERS, scheduleRoutes(ctx));
   app.route(WORKERS, workerDomainRoutes(ctx));
   app.route(API_PREFIX, zoneRoutes(ctx));

@@ -124,6 +124,25 @@ export interface KvNamespace {
   entries: Record<string, KvEntry>;
 }
 
+/** A D1 database; its data is Miniflare's, in the storage host (runtime/storage.ts), under its uuid. */
+export interface D1Database {
+  uuid: string;
+  name: string;
+  created_at: string;
+  jurisdiction: string | null;
+  primary_location_hint?: string;
+  read_replication: { mode: string };
+}
+
+/** An R2 bucket; its objects are Miniflare's, in the storage host, under {@link r2StorageKey}. */
+export interface R2Bucket {
+  name: string;
+  jurisdiction: string;
+  creation_date: string;
+  location: string;
+  storage_class: string;
+}
+
 export interface Account {
   namespaces: Record<string, Namespace>;
   /** Account-level Workers, created with the first one. */
@@ -132,6 +151,10 @@ export interface Account {
   domains?: Record<string, WorkerDomain>;
   /** KV namespaces by id, created with the first one. */
   kv?: Record<string, KvNamespace>;
+  /** D1 databases by uuid, created with the first one. */
+  d1?: Record<string, D1Database>;
+  /** R2 buckets by `<jurisdiction>/<name>`, created with the first one. */
+  r2?: Record<string, R2Bucket>;
 }
 
 export interface UploadSession {
@@ -205,6 +228,8 @@ export function normalize(state: State): State {
     for (const ns of Object.values(acc.namespaces)) withDicts(ns);
     if (acc.workers) withDicts(acc.workers);
     if (acc.domains) acc.domains = dict(acc.domains);
+    if (acc.d1) acc.d1 = dict(acc.d1);
+    if (acc.r2) acc.r2 = dict(acc.r2);
     if (acc.kv) {
       acc.kv = dict(acc.kv);
       for (const kv of Object.values(acc.kv)) kv.entries = dict(kv.entries);

@@ -14,7 +14,18 @@
 import { readFileSync, existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { dict, emptyState, type KvNamespace, normalize, type Account, type Namespace, type ScriptContainer, type State } from "./state";
+import {
+  type D1Database,
+  dict,
+  emptyState,
+  type KvNamespace,
+  type R2Bucket,
+  normalize,
+  type Account,
+  type Namespace,
+  type ScriptContainer,
+  type State,
+} from "./state";
 import type { WorkerDomain, Zone } from "./zones-state";
 import { cleanDataDir, DIR_MODE, dropUnlayableAssets, FILE_MODE, lockDataDir, privateDir, referencedBlobs } from "./datadir";
 
@@ -122,6 +133,20 @@ export class Store {
     const acc = this.account(accountId);
     acc.kv ??= dict();
     return acc.kv;
+  }
+
+  /** The D1 databases of an account by uuid, created on first use. */
+  d1Databases(accountId: string): Record<string, D1Database> {
+    const acc = this.account(accountId);
+    acc.d1 ??= dict();
+    return acc.d1;
+  }
+
+  /** The R2 buckets of an account by `<jurisdiction>/<name>`, created on first use. */
+  r2Buckets(accountId: string): Record<string, R2Bucket> {
+    const acc = this.account(accountId);
+    acc.r2 ??= dict();
+    return acc.r2;
   }
 
   /** A container by its id (upload sessions refer to one so). */

@@ -10,6 +10,7 @@
 import { ApiError, Codes, invalidScript } from "../model/errors";
 import type { EmulatorContext } from "../context";
 import type { Account, Binding, Script, ScriptContainer } from "../model/store";
+import { d1BindingId, r2BindingJurisdiction, r2BucketId } from "../model/storage";
 
 interface Reference {
   /** For messages: `binding 'SVC'` or `tail consumer 'logs'`. */
@@ -44,7 +45,7 @@ function references(s: Pick<Script, "bindings" | "tail_consumers">): Reference[]
  * Refuses, one error per binding, references to what the emulator models and that does not exist:
  * a `dispatch_namespace` binding to a missing namespace (no code is documented: 100119, the namespace-not-found
  * code, with 400 where a missing namespace in the path is 404), a KV binding to a namespace id the account lacks
- * (10041), and a service binding or tail consumer naming a missing Worker (10144). A Worker may name itself.
+ * (10041), a D1 binding to a database (10181) or an R2 binding to a bucket (10085) it lacks, and a service binding or tail consumer naming a missing Worker (10144). A Worker may name itself.
  */
 export function checkBindingTargets(
   ctx: EmulatorContext,
@@ -69,6 +70,27 @@ export function checkBindingTargets(
     if (typeof b.namespace_id !== "string") throw invalidScript(`kv_namespace binding ${b.name} needs a namespace_id`);
     if (!Object.hasOwn(kv, b.namespace_id))
       errors.push({ code: Codes.KV_BINDING_NOT_FOUND, message: `KV namespace '${b.namespace_id}' not found` });
+  }
+  const d1 = ctx.store.state.accounts[account]?.d1 ?? {};
+  for (const b of s.bindings) {
+    if (b.type !== "d1") continue;
+    const id = d1BindingId(b);
+    if (id === undefined) throw invalidScript(`binding ${b.name} of type d1 must have a valid \`id\` specified`);
+    if (!Object.hasOwn(d1, id))
+      errors.push({
+        code: Codes.D1_BINDING_NOT_FOUND,
+        message: `D1 binding '${b.name}' references database '${id}' which was not found. Verify the database exists in your account and that the database_id in your configuration is correct.`,
+      });
+  }
+  const r2 = ctx.store.state.accounts[account]?.r2 ?? {};
+  for (const b of s.bindings) {
+    if (b.type !== "r2_bucket") continue;
+    if (typeof b.bucket_name !== "string") throw invalidScript(`r2_bucket binding ${b.name} needs a bucket_name`);
+    if (!Object.hasOwn(r2, r2BucketId(r2BindingJurisdiction(b), b.bucket_name)))
+      errors.push({
+        code: Codes.R2_BINDING_NOT_FOUND,
+        message: `R2 bucket '${b.bucket_name}' not found. Please use a different name and try again.`,
+      });
   }
   for (const ref of references(s)) {
     const target =

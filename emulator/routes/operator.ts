@@ -63,6 +63,7 @@ export function operatorRoutes(ctx: EmulatorContext, { journal, faults, limiter 
   });
   r.post("/reset", async (c) => {
     await store.reset();
+    await ctx.storage?.reset();
     journal.length = 0;
     faults.clear();
     limiter?.clear();

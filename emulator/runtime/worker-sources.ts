@@ -42,7 +42,9 @@ function read(name: string): string {
 export type FileModule = { type: "ESModule"; path: string; contents?: string };
 
 /** A runtime Worker for Miniflare's config (its modulesRoot is workersDir()): its main module and what it imports. */
-export function runtimeWorker(main: `${"front" | "binding" | "host" | "validator" | "fallback" | "broken" | "kv" | "tail"}.mjs`): {
+export function runtimeWorker(
+  main: `${"front" | "binding" | "host" | "validator" | "fallback" | "broken" | "kv" | "tail" | "storage" | "storage-link"}.mjs`,
+): {
   modulesRoot: string;
   modules: FileModule[];
 } {

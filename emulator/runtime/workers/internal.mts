@@ -78,3 +78,41 @@ export function loaderModules(modules: Record<string, WireModule>): Record<strin
 export interface WorkerLoader {
   get(id: string, code: () => Record<string, unknown>): { getEntrypoint(): Fetcher };
 }
+
+/** Sets, on a request from a storage binding to the storage host, which database or bucket it is for. */
+export const STORAGE_TARGET_HEADER = `${INTERNAL_PREFIX}storage-target`;
+
+function base64(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/** JSON with what JSON lacks, for the storage bindings' calls: undefined, dates, bytes and Headers, tagged. */
+export function encodeValue(v: unknown): unknown {
+  if (v === undefined) return { $u: 1 };
+  if (v instanceof Date) return { $d: v.getTime() };
+  if (v instanceof ArrayBuffer) return { $b: base64(new Uint8Array(v)) };
+  if (ArrayBuffer.isView(v)) return { $b: base64(new Uint8Array(v.buffer, v.byteOffset, v.byteLength)) };
+  if (v instanceof Headers) return { $h: [...v] };
+  if (Array.isArray(v)) return v.map(encodeValue);
+  if (typeof v === "object" && v !== null) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = encodeValue(x);
+    return o;
+  }
+  return v;
+}
+
+export function decodeValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(decodeValue);
+  if (typeof v !== "object" || v === null) return v;
+  const o = v as Record<string, unknown>;
+  if ("$u" in o) return undefined;
+  if ("$d" in o) return new Date(o.$d as number);
+  if ("$b" in o) return Uint8Array.from(atob(o.$b as string), (c) => c.charCodeAt(0)).buffer;
+  if ("$h" in o) return new Headers(o.$h as Array<[string, string]>);
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(o)) out[k] = decodeValue(x);
+  return out;
+}
