@@ -50,7 +50,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     });
   } catch (err) {
     await runtime?.close();
-    await emulator.ctx.storage?.close();
+    await emulator.storage.close();
     emulator.ctx.store.close();
     throw err;
   }
@@ -71,7 +71,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         server.closeAllConnections();
       })
         .then(() => runtime?.close())
-        .then(() => emulator.ctx.storage?.close())
+        .then(() => emulator.storage.close())
         .then(() => emulator.ctx.store.flush())
         .finally(() => emulator.ctx.store.close());
       return closing;
@@ -91,6 +91,7 @@ async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promi
     validate,
     logs: options.workerLogs,
     localNetworkWorkers: options.localNetworkWorkers ?? [],
+    storage: (request) => emulator.storage.serveBinding(request),
   });
   emulator.ctx.validateScript = (script) => runtime.validate(script);
   emulator.ctx.changeListeners.push(() => runtime.notify());

@@ -43,6 +43,8 @@ export interface Emulator {
   faults: FaultInjector;
   limiter: RateLimiter | undefined;
   options: ResolvedOptions;
+  /** Holds the D1 and R2 data (ctx.storage). */
+  storage: StorageHost;
 }
 
 /** The journal keeps the most recent entries only, so a long-running emulator does not grow without bound. */
@@ -193,7 +195,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const store = new Store(opts.dataDir);
   const signer = new TokenSigner(store.jwtSecret, opts.jwtTtlSeconds, opts.now);
   // Started at the first D1 or R2 call.
-  const ctx: EmulatorContext = { store, opts, signer, storage: new StorageHost(store, opts.dataDir), changeListeners: [] };
+  const storage = new StorageHost(store, opts.dataDir);
+  const ctx: EmulatorContext = { store, opts, signer, storage, changeListeners: [] };
   const entries: JournalEntry[] = [];
   const faults = new FaultInjector();
   const limiter = opts.rateLimit ? new RateLimiter(opts.rateLimit, opts.now) : undefined;
@@ -234,7 +237,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.route(API_PREFIX, workerRouteRoutes(ctx));
   app.route(API_PREFIX, customHostnameRoutes(ctx));
 
-  return { app, ctx, journal: entries, faults, limiter, options: opts };
+  return { app, ctx, journal: entries, faults, limiter, options: opts, storage };
 }
 
 /** The Hono app alone, for in-process use with `app.request()`. */

@@ -40,6 +40,8 @@ export interface RuntimeOptions {
   logs?: boolean;
   /** Account-level Workers (`NAME` or `ACCOUNT_ID/NAME`) that may reach loopback and private addresses. */
   localNetworkWorkers?: string[];
+  /** Answers the Workers' D1 and R2 bindings (the storage host's serveBinding). */
+  storage?: (request: Request) => Promise<Response>;
 }
 
 export class WorkersRuntime {
@@ -88,6 +90,7 @@ export class WorkersRuntime {
     private readonly options: RuntimeOptions,
   ) {
     for (const worker of options.localNetworkWorkers ?? []) this.state.localNetworkWorkers.add(worker);
+    if (options.storage) this.state.storage = options.storage;
     process.once("exit", this.removeAssets);
     this.tail = new TailHub(store, options.logs ? (line) => process.stderr.write(`${line}\n`) : undefined);
     // Tails cost a round trip to this process per invocation (the runtime bench: dispatch about 2× direct with

@@ -28,6 +28,7 @@ import {
   type RuntimeState,
   runtimeFlags,
   serviceWorkerBody,
+  STORAGE_LINK_WORKER,
 } from "./worker-build";
 import { entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 import type { HostTable } from "./workers/front.mjs" with { "resolution-mode": "import" };
@@ -203,6 +204,13 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
       serviceBindings: { STORE: kvService(store, Date.now) },
     } as WorkerOptions,
   ];
+  if (state.storage)
+    workers.push({
+      name: STORAGE_LINK_WORKER,
+      ...runtimeWorker("storage-link.mjs"),
+      compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
+      serviceBindings: { STORAGE: state.storage },
+    } as WorkerOptions);
   if (state.tailSink)
     workers.push({
       name: TAIL_WORKER,

@@ -13,11 +13,14 @@ import type { Log } from "miniflare";
 import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from "../model/store";
 import type { DescribedAssets, MiniflareModule } from "./miniflare-internals";
 import { entryModules } from "./worker-sources";
+import { d1BindingId, r2BindingJurisdiction, r2StorageKey } from "../model/storage";
 
 /** The options of the Worker every request falls back to (Miniflare's first Worker). */
 export const FALLBACK_WORKER = "wfp:fallback";
 /** The Worker behind the workers port (workers/front.mts), on a socket of its own. */
 export const FRONT_WORKER = "wfp:front";
+/** The Worker behind every D1 and R2 binding (workers/storage-link.mts), and its entrypoint. */
+export const STORAGE_LINK_WORKER = "wfp:storage-link";
 /** The account-level Workers' tail Worker (workers/tail.mts). */
 export const TAIL_WORKER = "wfp:tail";
 
@@ -77,6 +80,8 @@ export interface RuntimeState {
   assetSets: Map<string, Promise<DescribedAssets>>;
   /** The operator's account-level Workers (`NAME` or `ACCOUNT_ID/NAME`) that may reach this machine's network. */
   localNetworkWorkers: Set<string>;
+  /** Answers D1 and R2 bindings' calls (the storage host); undefined: such bindings are unsupported. */
+  storage?: (request: Request) => Promise<Response>;
   /** Receives the tail Workers' traces (a service binding into this process); undefined: no tails. */
   tailSink?: (request: Request) => Promise<Response>;
 }
@@ -107,7 +112,7 @@ function paramsOf(b: Binding): string[] {
   return (o?.params ?? []).map((p) => (typeof p === "string" ? p : String(p?.name ?? ""))).filter((n) => n !== "");
 }
 
-export type ServiceTarget = { name: string; entrypoint?: string };
+export type ServiceTarget = { name: string; entrypoint?: string; props?: Record<string, string> };
 export type WrappedBinding = { scriptName: string; bindings: Record<string, unknown> };
 
 /** A script's bindings, sorted by how the runtime provides them. */
@@ -166,6 +171,21 @@ export function resolveBindings(bc: BuildContext, script: Script): Resolved {
         const out = outboundOf(b);
         const index = out === undefined ? null : bc.outbounds.get(ns.id)!.indexOf(out);
         r.dispatch[b.name] = { scriptName: namespaceWorkerName(ns.id), bindings: { OUTBOUND: index, PARAMS: paramsOf(b) } };
+        break;
+      }
+      case "d1":
+      case "r2_bucket": {
+        if (!bc.storage) {
+          r.unsupported.push({ name: b.name, type: b.type, reason: "no storage host" });
+          break;
+        }
+        // The target is fixed here, per binding: the Worker's code cannot name another database or bucket.
+        const target =
+          b.type === "d1"
+            ? `d1:${d1BindingId(b) ?? ""}`
+            : `r2:${r2StorageKey(bc.account, { jurisdiction: r2BindingJurisdiction(b), name: String(b.bucket_name ?? "") })}`;
+        r.services[b.name] = { name: STORAGE_LINK_WORKER, entrypoint: "WfpStorage", props: { target, account: bc.account } };
+        r.values.__WFP_STORAGE = { ...(r.values.__WFP_STORAGE as object | undefined), [b.name]: b.type === "d1" ? "d1" : "r2" };
         break;
       }
       default:

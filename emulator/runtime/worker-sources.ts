@@ -70,6 +70,6 @@ export function entryModules(mainModule: string, kind: "account" | "user" | "unt
   lines.push(kind === "account" ? "export default wrap(user.default);" : "export default wrap(user.default, take());");
   const modules: Record<string, string> = { [ENTRY_MODULE]: `${lines.join("\n")}\n` };
   const internal = kind === "account" ? [] : kind === "user" ? ["patch.mjs"] : ["patch.mjs", "untrusted.mjs"];
-  for (const m of ["internal.mjs", "wrap.mjs", ...internal]) modules[`${INTERNAL_DIR}/${m}`] = read(m);
+  for (const m of ["internal.mjs", "wrap.mjs", "storage-client.mjs", ...internal]) modules[`${INTERNAL_DIR}/${m}`] = read(m);
   return modules;
 }

@@ -77,8 +77,8 @@ beforeAll(async () => {
     ).status,
   ).toBe(200);
   await deployOk(h, NS, "fetcher", js(FETCHER));
-  await deployOk(h, NS, "r2user", js(`export default { fetch() { return new Response("unreachable"); } };`), {
-    bindings: [{ type: "r2_bucket", name: "BUCKET", bucket_name: "b" }],
+  await deployOk(h, NS, "aiuser", js(`export default { fetch() { return new Response("unreachable"); } };`), {
+    bindings: [{ type: "ai", name: "AI" }],
   });
   await deployOk(h, null, DISPATCHER, js(example("dispatcher/worker.js")), {
     bindings: [
@@ -140,9 +140,9 @@ describe("dispatch through the example dispatch Worker", () => {
   });
 
   test("a binding the runtime cannot provide fails the request, naming it", async () => {
-    const r = await get(base, host("r2user"));
+    const r = await get(base, host("aiuser"));
     expect(r.status).toBe(500);
-    expect(r.text).toContain("BUCKET (r2_bucket)");
+    expect(r.text).toContain("AI (ai)");
   });
 
   test("internal headers from outside never reach a Worker", async () => {

@@ -8,6 +8,7 @@
 import type { AsyncLocalStorage } from "node:async_hooks";
 import { DISPATCH_HEADER, OUTBOUND_HEADER, stripInternal, TOKEN_HEADER, type Unsupported, unsupported } from "./internal.mjs";
 import type { Budget } from "./patch.mjs";
+import { storageBindings } from "./storage-client.mjs";
 
 type Env = Record<string, unknown>;
 type Handler = (this: unknown, arg: unknown, env: Env, ctx: unknown) => unknown;
@@ -15,12 +16,13 @@ type Handlers = Record<string, unknown>;
 
 const cleaned = new WeakMap<Env, Env>();
 
-/** The env without the runtime's `__WFP_*` keys. */
+/** The env without the runtime's `__WFP_*` keys, its D1 and R2 bindings built. */
 function clean(env: Env): Env {
   let e = cleaned.get(env);
   if (!e) {
     e = {};
     for (const k of Object.keys(env)) if (!k.startsWith("__WFP_")) e[k] = env[k];
+    storageBindings(env, e);
     cleaned.set(env, e);
   }
   return e;
