@@ -43,6 +43,8 @@ export interface StorageBackend {
    * rows}`). Throws {@link D1QueryError} when one fails (nothing is kept).
    */
   d1Query(uuid: string, statements: SqlStatement[], format: "objects" | "rows"): Promise<D1QueryResult[]>;
+  /** Empties a database about to be deleted (its schema and rows), so no data outlives it. */
+  d1Drop(uuid: string): Promise<void>;
   /** Whether a bucket holds no object. */
   r2Empty(key: string): Promise<boolean>;
   /** Databases or buckets were created or deleted. */

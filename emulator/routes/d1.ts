@@ -130,8 +130,9 @@ export function d1Routes(ctx: EmulatorContext): Hono<AppEnv> {
   r.put("/:uuid", update(true));
   r.patch("/:uuid", update(false));
 
-  r.delete("/:uuid", (c) => {
+  r.delete("/:uuid", async (c) => {
     const db = requireDb(c);
+    await ctx.storage?.d1Drop(db.uuid);
     delete store.d1Databases(accountId(c))[db.uuid];
     store.touch();
     ctx.storage?.changed();

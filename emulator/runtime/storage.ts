@@ -126,6 +126,22 @@ export class StorageHost implements StorageBackend {
     }));
   }
 
+  async d1Drop(uuid: string): Promise<void> {
+    const [schema] = await this.d1Query(
+      uuid,
+      [
+        {
+          sql: "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+        },
+      ],
+      "objects",
+    );
+    const drops = ((schema?.results ?? []) as Array<{ type: string; name: string }>).map((o) => ({
+      sql: `DROP ${o.type === "view" ? "VIEW" : "TABLE"} IF EXISTS "${o.name.replace(/"/g, '""')}"`,
+    }));
+    if (drops.length) await this.d1Query(uuid, [{ sql: "PRAGMA defer_foreign_keys = ON" }, ...drops], "objects");
+  }
+
   async r2Empty(key: string): Promise<boolean> {
     const out = await this.call(`/r2/${encodeURIComponent(key)}/empty`, { method: "GET" });
     if (out.e !== undefined) throw new Error(out.e);

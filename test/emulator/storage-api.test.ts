@@ -1,6 +1,6 @@
 /** D1 databases and R2 buckets over the API, through the official SDK, raw requests where it has none. */
 import Cloudflare from "cloudflare";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { ACCOUNT, envelopeCodes, scriptForm, start, uniq, type Harness } from "../helpers/emulator-api";
 
 let h: Harness;
@@ -123,6 +123,18 @@ describe("D1 databases", () => {
     expect(count.result[0]!.results).toEqual([{ n: 0 }]);
     const empty = await h.api("POST", `${h.apiBase}/accounts/${ACCOUNT}/d1/database/${id}/query`, { json: { sql: " -- nothing\n" } });
     expect(empty.status).toBe(400);
+  });
+
+  test("deleting a database drops its tables first: no data outlives it", async () => {
+    const storage = h.emu.emulator.storage;
+    const db = (await h.cf.d1.database.create({ ...p, name: uniq("drop") })).uuid!;
+    await h.cf.d1.database.query(db, { ...p, sql: "CREATE TABLE a (x); CREATE VIEW v AS SELECT x FROM a; INSERT INTO a VALUES ('kept?')" });
+    await storage.d1Drop(db);
+    expect((await h.cf.d1.database.get(db, p)).num_tables).toBe(0);
+    const drop = vi.spyOn(storage, "d1Drop");
+    await h.cf.d1.database.delete(db, p);
+    expect(drop).toHaveBeenCalledWith(db);
+    drop.mockRestore();
   });
 });
 
