@@ -88,6 +88,12 @@ export const ERROR_CODES = {
   R2_BUCKET_NOT_EMPTY: 10008,
   /** R2: BucketConflict (409), the name exists in the account (create). */
   R2_BUCKET_EXISTS: 10073,
+  /** Durable Objects: a migration's `old_tag` is not the script's current tag ("Migration tag precondition failed; current tag is v1"). */
+  DO_MIGRATION_TAG_MISMATCH: 10079,
+  /** Durable Objects: a migration creates a class the script does not export ("cannot create an unexported class"). */
+  DO_CLASS_NOT_EXPORTED: 10070,
+  /** Durable Objects: a binding names a class no migration created ("Cannot create binding for class ... Did you forget to apply a Durable Object migration?"). */
+  DO_CLASS_NOT_MIGRATED: 10061,
   /** An upload's R2 binding names a bucket the account lacks ("R2 bucket '<name>' not found. Please use a different name and try again."). */
   R2_BINDING_NOT_FOUND: 10085,
 } as const;

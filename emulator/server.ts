@@ -25,6 +25,7 @@ import { assetRoutes } from "./routes/assets";
 import { KV_ROUTE, kvRoutes } from "./routes/kv";
 import { D1_ROUTE, d1Routes } from "./routes/d1";
 import { R2_ROUTE, r2Routes } from "./routes/r2";
+import { durableObjectRoutes } from "./routes/durable-objects";
 import { scheduleRoutes } from "./routes/schedules";
 import { zoneRoutes } from "./routes/zones";
 import { workerRouteRoutes } from "./routes/worker-routes";
@@ -232,6 +233,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.route(`${API_PREFIX}${D1_ROUTE}`, d1Routes(ctx));
   app.route(`${API_PREFIX}${R2_ROUTE}`, r2Routes(ctx));
   app.route(WORKERS, scheduleRoutes(ctx));
+  app.route(WORKERS, durableObjectRoutes(ctx));
   app.route(WORKERS, workerDomainRoutes(ctx));
   app.route(API_PREFIX, zoneRoutes(ctx));
   app.route(API_PREFIX, workerRouteRoutes(ctx));

@@ -53,6 +53,8 @@ export interface Script {
   placement: unknown;
   tail_consumers: unknown;
   migration_tag?: string;
+  /** Durable Object classes its migrations created, by class name; absent = none. */
+  durable_objects?: Record<string, DurableObjectClass>;
   assets: ScriptAssets | null;
   handlers: string[];
   /** Metadata fields the emulator does not interpret, stored as sent. */
@@ -61,6 +63,12 @@ export interface Script {
   subdomain?: { enabled: boolean; previews_enabled: boolean };
   /** Cron triggers (`.../schedules`); absent = none ever set. */
   schedules?: Schedule[];
+}
+
+/** A Durable Object class of a script: its namespace's id and whether it is SQLite-backed. */
+export interface DurableObjectClass {
+  id: string;
+  sqlite: boolean;
 }
 
 export interface Schedule {

@@ -12,7 +12,8 @@ import { isModuleType, UNDATED_UPLOAD_COMPATIBILITY_DATE, USAGE_MODELS } from ".
 import { ApiError, Codes, invalidScript } from "./errors";
 import { JsonDepthError, parseBoundedJson } from "./json";
 import { mediaType, multipartBoundary } from "./multipart";
-import { type Binding, dict, type Module, type Script, type ScriptAssets } from "./store";
+import { applyMigrations, exportedNames, type MigrationResult } from "./migrations";
+import { type Binding, dict, type DurableObjectClass, type Module, newTag, type Script, type ScriptAssets } from "./store";
 import { isObject, parseParts, resolveInherit, validateBindings, validateTags } from "./validate";
 
 export interface ParsedUpload {
@@ -228,6 +229,23 @@ export function validateUsageModel(v: unknown): string {
   return v;
 }
 
+/**
+ * A Durable Object binding to a class of the script itself (no `script_name`) needs a migration that created it
+ * (10061).
+ */
+export function checkDurableObjectBindings(bindings: Binding[], classes: Record<string, DurableObjectClass>): void {
+  for (const b of bindings) {
+    if (b.type !== "durable_object_namespace" || b.script_name !== undefined) continue;
+    if (typeof b.class_name !== "string") throw invalidScript(`durable_object_namespace binding ${b.name} needs a class_name`);
+    if (!Object.hasOwn(classes, b.class_name))
+      throw new ApiError(
+        400,
+        Codes.DO_CLASS_NOT_MIGRATED,
+        `Cannot create binding for class '${b.class_name}' because it is not currently configured to implement Durable Objects. Did you forget to apply a Durable Object migration?`,
+      );
+  }
+}
+
 /** Builds the new version of a script from a full upload (PUT .../scripts/:name). */
 export function buildScript(input: BuildInput): Script {
   const { metadata: m, modules, previous } = input;
@@ -268,17 +286,12 @@ export function buildScript(input: BuildInput): Script {
   if (m.observability !== undefined && m.observability !== null && !isObject(m.observability))
     throw invalidScript("observability must be an object");
 
-  let migrationTag = previous?.migration_tag;
-  if (m.migrations !== undefined && m.migrations !== null) {
-    if (!isObject(m.migrations)) throw invalidScript("migrations must be an object");
-    const { old_tag, new_tag } = m.migrations;
-    if (old_tag !== undefined && old_tag !== (previous?.migration_tag ?? undefined)) {
-      throw invalidScript(
-        `migration old_tag ${JSON.stringify(old_tag)} does not match the current migration tag ${JSON.stringify(previous?.migration_tag ?? null)}`,
-      );
-    }
-    if (typeof new_tag === "string") migrationTag = new_tag;
-  }
+  const main = modules.find((x) => x.name === entry.main_module);
+  const exported = main ? exportedNames(Buffer.from(main.data, "base64").toString("utf8")) : undefined;
+  const before: MigrationResult = { classes: previous?.durable_objects ?? {} };
+  if (previous?.migration_tag !== undefined) before.tag = previous.migration_tag;
+  const migrated = applyMigrations(before, m.migrations, exported, newTag);
+  checkDurableObjectBindings(bindings, migrated.classes);
 
   const extra = dict<unknown>();
   for (const [k, v] of Object.entries(m)) if (!KNOWN_METADATA.has(k)) extra[k] = v;
@@ -308,7 +321,8 @@ export function buildScript(input: BuildInput): Script {
   if (previous?.subdomain) script.subdomain = previous.subdomain;
   // Cron triggers are set on their own endpoint; an upload keeps them.
   if (previous?.schedules) script.schedules = previous.schedules;
-  if (migrationTag !== undefined) script.migration_tag = migrationTag;
+  if (migrated.tag !== undefined) script.migration_tag = migrated.tag;
+  if (Object.keys(migrated.classes).length) script.durable_objects = migrated.classes;
   script.etag = computeEtag(script);
   return script;
 }

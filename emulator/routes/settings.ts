@@ -7,8 +7,9 @@ import { Hono } from "hono";
 import type { AppEnv, EmulatorContext } from "../context";
 import { ApiError, Codes, invalidScript, okEnvelope } from "../model/errors";
 import { JsonDepthError, parseBoundedJson } from "../model/json";
-import { dict, type Script, type ScriptContainer, timestamp } from "../model/store";
-import { validateCompatibility, validateUsageModel } from "../model/upload";
+import { applyMigrations, exportedNames, type MigrationResult } from "../model/migrations";
+import { dict, newTag, type Script, type ScriptContainer, timestamp } from "../model/store";
+import { checkDurableObjectBindings, validateCompatibility, validateUsageModel } from "../model/upload";
 import { accountId, readJson, readMultipart, settingsObject } from "./common";
 import { isObject, resolveInherit, validateBindings, validateTags } from "../model/validate";
 import { checkBindingTargets } from "./binding-targets";
@@ -55,14 +56,23 @@ function applySettings(s: Script, patch: Record<string, unknown>, maxTags: numbe
       case "tail_consumers":
         next.tail_consumers = value;
         break;
-      case "migrations":
-        if (isObject(value) && typeof value.new_tag === "string") next.migration_tag = value.new_tag;
+      case "migrations": {
+        const before: MigrationResult = { classes: next.durable_objects ?? {} };
+        if (next.migration_tag !== undefined) before.tag = next.migration_tag;
+        const main = next.modules.find((m) => m.name === next.main_module);
+        const exported = main ? exportedNames(Buffer.from(main.data, "base64").toString("utf8")) : undefined;
+        const after = applyMigrations(before, value, exported, newTag);
+        if (after.tag !== undefined) next.migration_tag = after.tag;
+        if (Object.keys(after.classes).length) next.durable_objects = after.classes;
+        else delete next.durable_objects;
         break;
+      }
       default:
         next.extra[key] = value;
     }
   }
   if (next.bindings.some((b) => b.type === "assets") && !next.assets) throw invalidScript("Cannot use an assets binding without assets");
+  if (patch.bindings !== undefined || patch.migrations !== undefined) checkDurableObjectBindings(next.bindings, next.durable_objects ?? {});
   return next;
 }
 

@@ -279,16 +279,19 @@ describe("script upload (PUT)", () => {
     expect((await h.api("PUT", "/scripts/tail", { body: scriptForm({ main_module: "worker.mjs" }) })).status).toBe(200);
     const r = await put(
       "meta",
-      scriptForm({
-        main_module: "worker.mjs",
-        usage_model: "unbound",
-        limits: { cpu_ms: 50 },
-        logpush: true,
-        observability: { enabled: true, head_sampling_rate: 0.5 },
-        placement: { mode: "smart" },
-        tail_consumers: [{ service: "tail" }],
-        migrations: { new_tag: "v1", new_classes: ["DO"] },
-      }),
+      scriptForm(
+        {
+          main_module: "worker.mjs",
+          usage_model: "unbound",
+          limits: { cpu_ms: 50 },
+          logpush: true,
+          observability: { enabled: true, head_sampling_rate: 0.5 },
+          placement: { mode: "smart" },
+          tail_consumers: [{ service: "tail" }],
+          migrations: { new_tag: "v1", new_classes: ["DO"] },
+        },
+        { "worker.mjs": { content: `${WORKER_JS}export class DO {}\n` } },
+      ),
     );
     expect(r.body.result).toMatchObject({
       usage_model: "unbound",
@@ -300,7 +303,8 @@ describe("script upload (PUT)", () => {
     const settings = await scriptsApi().settings.get("meta", p);
     expect(settings).toMatchObject({ limits: { cpu_ms: 50 }, observability: { enabled: true, head_sampling_rate: 0.5 } });
     const mismatch = await put("meta", scriptForm({ main_module: "worker.mjs", migrations: { old_tag: "v0", new_tag: "v2" } }));
-    expect10021(mismatch, /migration/);
+    expect(mismatch.status).toBe(400);
+    expect(mismatch.body.errors).toEqual([{ code: 10079, message: "Migration tag precondition failed; current tag is v1" }]);
   });
 
   test("etag changes with content, not with a secret; created_on is kept, tag is immutable", async () => {

@@ -220,3 +220,74 @@ describe("uploads binding storage", () => {
     expect(envelopeCodes((await upload([{ name: "DB", type: "d1", id: theirs.uuid }])).body)).toEqual([10181]);
   });
 });
+
+describe("Durable Object migrations", () => {
+  const COUNTER = `export class Counter { constructor(state) { this.state = state; } async fetch() { return new Response("n"); } }
+export class Room {}
+export default { fetch() { return new Response("ok"); } };
+`;
+  const form = (metadata: Record<string, unknown>, source = COUNTER) =>
+    scriptForm({ main_module: "worker.mjs", ...metadata }, { "worker.mjs": { content: source } });
+  const userPut = (ns: string, name: string, metadata: Record<string, unknown>, source?: string) =>
+    h.api("PUT", `/dispatch/namespaces/${ns}/scripts/${name}`, { body: form(metadata, source) });
+
+  test("tags are checked, classes must be exported, SQLite-backed classes are listed as DO namespaces", async () => {
+    const ns = uniq("do-ns");
+    expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
+    const first = await userPut(ns, "counter", {
+      migrations: { new_tag: "v1", new_sqlite_classes: ["Counter"] },
+      bindings: [{ type: "durable_object_namespace", name: "COUNTER", class_name: "Counter" }],
+    });
+    expect(first.status).toBe(200);
+    expect((await h.api("GET", `/dispatch/namespaces/${ns}/scripts/counter`)).body.result.script.migration_tag).toBe("v1");
+
+    // Wrong or missing old_tag: 10079, nothing changed.
+    for (const migrations of [
+      { old_tag: "v0", new_tag: "v2", new_classes: ["Room"] },
+      { new_tag: "v2", new_classes: ["Room"] },
+    ]) {
+      const r = await userPut(ns, "counter", { migrations });
+      expect(r.body.errors).toEqual([{ code: 10079, message: "Migration tag precondition failed; current tag is v1" }]);
+    }
+    // A class the module does not export: 10070.
+    const unexported = await userPut(ns, "counter", { migrations: { old_tag: "v1", new_tag: "v2", new_sqlite_classes: ["Ghost"] } });
+    expect(envelopeCodes(unexported.body)).toEqual([10070]);
+    // A binding to a class no migration created: 10061.
+    const unmigrated = await userPut(ns, "counter", { bindings: [{ type: "durable_object_namespace", name: "R", class_name: "Room" }] });
+    expect(envelopeCodes(unmigrated.body)).toEqual([10061]);
+    // An existing class cannot be created again (nor become SQLite-backed).
+    const again = await userPut(ns, "counter", { migrations: { old_tag: "v1", new_tag: "v2", new_sqlite_classes: ["Counter"] } });
+    expect(again.status).toBe(400);
+
+    // Steps: a rename and a new KV-backed class; the namespace id follows the renamed class.
+    const before = (await h.cf.durableObjects.namespaces.list(p)).result;
+    const counterId = before.find((n) => n.script === "counter" && n.class === "Counter")!.id;
+    const stepped = await userPut(ns, "counter", {
+      migrations: {
+        old_tag: "v1",
+        new_tag: "v3",
+        steps: [{ renamed_classes: [{ from: "Counter", to: "Room" }] }, { new_classes: ["Counter"] }],
+      },
+    });
+    expect(stepped.status).toBe(200);
+    const listed = (await rows(h.cf.durableObjects.namespaces.list(p))).filter((n) => n.script === "counter");
+    expect(listed).toEqual([
+      {
+        id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        name: "counter_Counter",
+        class: "Counter",
+        script: "counter",
+        use_sqlite: false,
+        dispatch_namespace: ns,
+      },
+      { id: counterId, name: "counter_Room", class: "Room", script: "counter", use_sqlite: true, dispatch_namespace: ns },
+    ]);
+    // An account-level Worker of the same name has its own namespaces.
+    expect(
+      (await h.api("PUT", "/scripts/counter", { body: form({ migrations: { new_tag: "a1", new_classes: ["Counter"] } }) })).status,
+    ).toBe(200);
+    const both = (await rows(h.cf.durableObjects.namespaces.list(p))).filter((n) => n.script === "counter" && n.class === "Counter");
+    expect(both).toHaveLength(2);
+    expect(new Set(both.map((n) => n.id)).size).toBe(2);
+  });
+});
