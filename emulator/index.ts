@@ -92,6 +92,7 @@ async function startRuntime(emulator: Emulator, options: EmulatorOptions): Promi
     logs: options.workerLogs,
     localNetworkWorkers: options.localNetworkWorkers ?? [],
     storage: (request) => emulator.storage.serveBinding(request),
+    ...(emulator.options.dataDir ? { dataDir: emulator.options.dataDir } : {}),
   });
   emulator.ctx.validateScript = (script) => runtime.validate(script);
   emulator.ctx.changeListeners.push(() => runtime.notify());

@@ -27,10 +27,15 @@ const names = (v: unknown, field: string): string[] => {
 export function exportedNames(source: string): Set<string> | undefined {
   if (/\bexport\s*\*/.test(source)) return undefined;
   const out = new Set<string>();
-  for (const m of source.matchAll(/\bexport\s+(?:default\s+)?(?:abstract\s+)?(?:class|function\*?|const|let|var)\s+([A-Za-z_$][\w$]*)/g)) out.add(m[1]!);
+  for (const m of source.matchAll(/\bexport\s+(?:default\s+)?(?:abstract\s+)?(?:class|function\*?|const|let|var)\s+([A-Za-z_$][\w$]*)/g))
+    out.add(m[1]!);
   for (const m of source.matchAll(/\bexport\s*\{([^}]*)\}/g))
     for (const part of m[1]!.split(",")) {
-      const name = part.trim().split(/\s+as\s+/).pop()?.trim();
+      const name = part
+        .trim()
+        .split(/\s+as\s+/)
+        .pop()
+        ?.trim();
       if (name) out.add(name);
     }
   return out;
@@ -47,7 +52,11 @@ export function applyMigrations(
   if (!isObject(migrations)) throw invalidScript("migrations must be an object");
   const { old_tag, new_tag } = migrations;
   if (old_tag !== current.tag && (old_tag !== undefined || current.tag !== undefined))
-    throw new ApiError(400, Codes.DO_MIGRATION_TAG_MISMATCH, `Migration tag precondition failed; current tag is ${current.tag ?? "(none)"}`);
+    throw new ApiError(
+      400,
+      Codes.DO_MIGRATION_TAG_MISMATCH,
+      `Migration tag precondition failed; current tag is ${current.tag ?? "(none)"}`,
+    );
   if (new_tag !== undefined && typeof new_tag !== "string") throw invalidScript("migrations new_tag must be a string");
   const steps = migrations.steps === undefined ? [migrations] : migrations.steps;
   if (!Array.isArray(steps) || steps.some((s) => !isObject(s))) throw invalidScript("migrations steps must be an array of objects");
@@ -67,7 +76,8 @@ export function applyMigrations(
     const renamed = step.renamed_classes ?? [];
     if (!Array.isArray(renamed)) throw invalidScript("migrations renamed_classes must be an array of {from, to}");
     for (const r of renamed) {
-      if (!isObject(r) || typeof r.from !== "string" || typeof r.to !== "string") throw invalidScript("each renamed class needs from and to");
+      if (!isObject(r) || typeof r.from !== "string" || typeof r.to !== "string")
+        throw invalidScript("each renamed class needs from and to");
       if (!Object.hasOwn(classes, r.from)) throw invalidScript(`Cannot apply rename migration to class '${r.from}' that does not exist`);
       if (Object.hasOwn(classes, r.to)) throw invalidScript(`Cannot apply rename migration to class '${r.to}' that already exists`);
       classes[r.to] = classes[r.from]!;
@@ -84,7 +94,11 @@ export function applyMigrations(
   if (exported)
     for (const name of created)
       if (Object.hasOwn(classes, name) && !exported.has(name))
-        throw new ApiError(400, Codes.DO_CLASS_NOT_EXPORTED, `Cannot apply new-class migration to class '${name}' that is not exported by script`);
+        throw new ApiError(
+          400,
+          Codes.DO_CLASS_NOT_EXPORTED,
+          `Cannot apply new-class migration to class '${name}' that is not exported by script`,
+        );
   const out: MigrationResult = { classes };
   const tag = typeof new_tag === "string" ? new_tag : current.tag;
   if (tag !== undefined) out.tag = tag;

@@ -16,6 +16,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
+import { join } from "node:path";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import type { ScheduledTarget, Script, Store } from "../model/store";
 import { CronScheduler, runScheduled, type ScheduledResult } from "./cron";
@@ -40,6 +41,8 @@ export interface RuntimeOptions {
   logs?: boolean;
   /** Account-level Workers (`NAME` or `ACCOUNT_ID/NAME`) that may reach loopback and private addresses. */
   localNetworkWorkers?: string[];
+  /** Where Durable Objects' storage persists (`<dataDir>/durable-objects`); in memory without. */
+  dataDir?: string;
   /** Answers the Workers' D1 and R2 bindings (the storage host's serveBinding). */
   storage?: (request: Request) => Promise<Response>;
 }
@@ -121,6 +124,7 @@ export class WorkersRuntime {
       cf: false,
       handleRuntimeStdio: workerdOutput(this.options.logs ?? false, this.state.tailSink ? (line) => this.tail.redactAll(line) : undefined),
     };
+    if (this.options.dataDir) shared.durableObjectsPersist = join(this.options.dataDir, "durable-objects");
     // Miniflare's own log (the asset and router Workers' errors), with the Workers' output.
     if (this.options.logs && this.mfModule) shared.log = new this.mfModule.Log(this.mfModule.LogLevel.WARN);
     return shared as Partial<MiniflareOptions>;

@@ -59,7 +59,13 @@ export interface ScriptPayload {
     unsupported: Unsupported[];
   };
   /** Binding name → the host binding it is (Fetchers passed as they are, KV and dispatch through entrypoints). */
-  shape: { pass: Record<string, string>; kv: Record<string, string>; dispatch: Record<string, string>; assets?: string };
+  shape: {
+    pass: Record<string, string>;
+    kv: Record<string, string>;
+    dispatch: Record<string, string>;
+    assets?: string;
+    objects?: Record<string, { cls: string; id: string }>;
+  };
   assets?: AssetSet;
 }
 
@@ -155,6 +161,8 @@ export async function buildNamespaceHost(
       shape.dispatch[name] = key;
     }
     if (r.assetsBinding && script.assets) shape.assets = r.assetsBinding;
+    if (Object.keys(r.objects).length)
+      shape.objects = Object.fromEntries(Object.entries(r.objects).map(([n, d]) => [n, { cls: d.cls, id: d.id }]));
     const payload: Omit<ScriptPayload, "version"> = { shape };
     if (script.main_module !== undefined)
       payload.code = {
@@ -163,7 +171,16 @@ export async function buildNamespaceHost(
         mainModule: ENTRY_MODULE,
         // The namespace's trust is in the modules: switching it loads its Workers anew.
         modules: loaderModules(script as Script & { main_module: string }, ns.trusted_workers),
-        values: r.values,
+        // A user Worker's Durable Object bindings are namespaces of its host (workers/storage-client.mts).
+        values: Object.keys(r.objects).length
+          ? {
+              ...r.values,
+              __WFP_STORAGE: {
+                ...(r.values.__WFP_STORAGE as object | undefined),
+                ...Object.fromEntries(Object.keys(r.objects).map((n) => [n, "do"])),
+              },
+            }
+          : r.values,
         unsupported: r.unsupported,
       };
     if (script.assets) payload.assets = (await describeAssetSet(bc, await materializeAssets(bc, ns, script), script)).set;
@@ -185,6 +202,8 @@ export async function buildNamespaceHost(
       { type: "ESModule", path: join(host.modulesRoot, "asset-worker.js"), contents: workers.asset },
     ],
     workerLoaders: { LOADER: {} },
+    // The user Workers' Durable Objects (host.mts WfpObject), SQLite-backed: each runs its class as a facet.
+    durableObjects: { __WFP_DO: { className: "WfpObject", useSQLite: true } },
     bindings: {
       // As entries: Miniflare's option parsing drops a "__proto__" key.
       [SCRIPTS_BINDING]: Object.entries(scripts),

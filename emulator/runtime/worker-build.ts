@@ -123,12 +123,14 @@ export interface Resolved {
   kv: Record<string, string>;
   services: Record<string, ServiceTarget>;
   dispatch: Record<string, WrappedBinding>;
+  /** Binding name → the Worker's own Durable Object class (its name, namespace id, storage kind). */
+  objects: Record<string, { cls: string; id: string; sqlite: boolean }>;
   assetsBinding?: string;
   unsupported: Unsupported[];
 }
 
 export function resolveBindings(bc: BuildContext, script: Script): Resolved {
-  const r: Resolved = { values: {}, kv: {}, services: {}, dispatch: {}, unsupported: [] };
+  const r: Resolved = { values: {}, kv: {}, services: {}, dispatch: {}, objects: {}, unsupported: [] };
   for (const b of script.bindings) {
     switch (b.type) {
       case "plain_text":
@@ -171,6 +173,19 @@ export function resolveBindings(bc: BuildContext, script: Script): Resolved {
         const out = outboundOf(b);
         const index = out === undefined ? null : bc.outbounds.get(ns.id)!.indexOf(out);
         r.dispatch[b.name] = { scriptName: namespaceWorkerName(ns.id), bindings: { OUTBOUND: index, PARAMS: paramsOf(b) } };
+        break;
+      }
+      case "durable_object_namespace": {
+        const cls = String(b.class_name ?? "");
+        const own = b.script_name === undefined || b.script_name === script.name;
+        const d = own && Object.hasOwn(script.durable_objects ?? {}, cls) ? script.durable_objects![cls]! : undefined;
+        if (!d)
+          r.unsupported.push({
+            name: b.name,
+            type: b.type,
+            reason: `class "${cls}" of another Worker (only a Worker's own classes run locally)`,
+          });
+        else r.objects[b.name] = { cls, id: d.id, sqlite: d.sqlite };
         break;
       }
       case "d1":

@@ -47,6 +47,26 @@ const WORKER = `export default { async fetch(req, env) {
   } catch (e) { return new Response("error: " + e.message, { status: 500 }); }
 } };`;
 
+const COUNTER = (label: string) => `import { DurableObject } from "cloudflare:workers";
+export class Counter extends DurableObject {
+  async increment(by) {
+    const n = (this.ctx.storage.kv.get("n") ?? 0) + by;
+    this.ctx.storage.kv.put("n", n);
+    return n;
+  }
+  async fetch(req) { return new Response("${label} " + (await this.increment(1))); }
+}
+export default { async fetch(req, env) {
+  const url = new URL(req.url);
+  const stub = env.COUNTER.getByName(url.searchParams.get("name") ?? "main");
+  if (url.pathname === "/rpc") return new Response(String(await stub.increment(10)));
+  return stub.fetch(req);
+} };`;
+const counterMeta = {
+  migrations: { new_tag: "v1", new_sqlite_classes: ["Counter"] },
+  bindings: [{ type: "durable_object_namespace", name: "COUNTER", class_name: "Counter" }],
+};
+
 const DISPATCHER = `export default { fetch(req, env) { return env.DISPATCH.get(new URL(req.url).searchParams.get("t")).fetch(req); } };`;
 const NS = "tenants";
 
@@ -76,6 +96,8 @@ beforeAll(async () => {
   await deployOk(h, NS, "alpha", { "w.mjs": { content: WORKER } }, { bindings: bindings(alphaDb, bucket) });
   await deployOk(h, NS, "beta", { "w.mjs": { content: WORKER } }, { bindings: bindings(betaDb, betaBucket) });
   await deployOk(h, null, "admin", { "w.mjs": { content: WORKER } }, { bindings: bindings(alphaDb, bucket) });
+  await deployOk(h, NS, "gamma", { "c.mjs": { content: COUNTER("v1") } }, counterMeta);
+  await deployOk(h, null, "counter", { "c.mjs": { content: COUNTER("acct") } }, counterMeta);
   await deployOk(
     h,
     null,
@@ -83,7 +105,7 @@ beforeAll(async () => {
     { "d.mjs": { content: DISPATCHER } },
     { bindings: [{ type: "dispatch_namespace", name: "DISPATCH", namespace: NS }] },
   );
-  for (const s of ["admin", "dispatcher"])
+  for (const s of ["admin", "dispatcher", "counter"])
     expect((await h.api("POST", `/scripts/${s}/subdomain`, { json: { enabled: true } })).status).toBe(200);
 }, 120_000);
 afterAll(async () => {
@@ -129,11 +151,26 @@ test("R2: a Worker's objects, with their metadata; a bucket holding objects is n
   expect(JSON.parse((await tenant("alpha", "/list")).text)).toEqual(["a.txt"]);
 });
 
+test("Durable Objects: a user Worker's class runs with its storage, over fetch and RPC, and keeps it across a code update", {
+  timeout: 60_000,
+}, async () => {
+  expect((await tenant("gamma", "/?name=a")).text).toBe("v1 1");
+  expect((await tenant("gamma", "/?name=a")).text).toBe("v1 2");
+  expect((await tenant("gamma", "/rpc?name=a")).text).toBe("12");
+  expect((await tenant("gamma", "/?name=b")).text).toBe("v1 1");
+  await deployOk(h, NS, "gamma", { "c.mjs": { content: COUNTER("v2") } }, { bindings: counterMeta.bindings, migrations: undefined });
+  expect((await tenant("gamma", "/?name=a")).text).toBe("v2 13");
+  // An account-level Worker's class is a Durable Object of its own: same class name, other objects.
+  expect((await get(h.emu.workersUrl!, "counter.localhost", "/?name=a")).text).toBe("acct 1");
+});
+
 test("the data survives an emulator restart with the same data dir", { timeout: 120_000 }, async () => {
   await h.close();
   h = await start({ workersPort: 0, validateUploads: false, dataDir: dir });
   expect(await sql(alphaDb, "SELECT count(*) AS n FROM notes WHERE body = 'hello'")).toEqual([[{ n: 1 }]]);
   expect((await get(h.emu.workersUrl!, "admin.localhost", "/get?k=a.txt")).text).toBe("alpha-data");
   expect((await tenant("alpha", "/del?k=a.txt")).text).toBe("deleted");
+  expect((await tenant("gamma", "/?name=a")).text).toBe("v2 14");
+  expect((await get(h.emu.workersUrl!, "counter.localhost", "/?name=a")).text).toBe("acct 2");
   expect((await h.api("DELETE", `${h.apiBase}/accounts/${ACCOUNT}/r2/buckets/${bucket}`)).status).toBe(200);
 });

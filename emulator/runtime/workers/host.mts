@@ -12,7 +12,7 @@
  * a site crosses one isolate boundary. Entrypoints of this host stand between a user Worker and its KV, dispatch
  * and assets bindings: loaded Workers cannot be handed to each other.
  */
-import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
+import { DurableObject, RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
 import {
   CONTROL_HEADER,
   DISPATCH_HEADER,
@@ -55,7 +55,14 @@ interface Entry {
     values: Record<string, unknown>;
     unsupported: Unsupported[];
   };
-  shape: { pass: Record<string, string>; kv: Record<string, string>; dispatch: Record<string, string>; assets?: string };
+  shape: {
+    pass: Record<string, string>;
+    kv: Record<string, string>;
+    dispatch: Record<string, string>;
+    assets?: string;
+    /** Durable Object binding name → the class (exported by this Worker) and its namespace id. */
+    objects?: Record<string, { cls: string; id: string }>;
+  };
   assets?: AssetSet;
 }
 
@@ -71,6 +78,8 @@ type HostEnv = Record<string, unknown> & {
   __WFP_SINK?: Fetcher;
   __WFP_WHO: { account: string; namespace: string };
   LOADER: WorkerLoader;
+  /** The user Workers' Durable Objects: each object is one of these, running the Worker's class as a facet. */
+  __WFP_DO: { getByName(name: string): { run(o: ObjectCall): Promise<unknown> } };
 };
 type Ctx = { exports: Record<string, (o: { props: unknown }) => unknown>; props?: unknown };
 type KvNamespace = Record<string, (...a: unknown[]) => unknown>;
@@ -107,6 +116,10 @@ const assetWorker = (env: HostEnv, ctx: Ctx, name: string): AssetWorker => new A
 
 /** The user Worker's current version, loaded once per outbound and parameter set. */
 function userWorker(env: HostEnv, ctx: Ctx, name: string, info: DispatchInfo): Fetcher {
+  return loadUser(env, ctx, name, info).getEntrypoint();
+}
+
+function loadUser(env: HostEnv, ctx: Ctx, name: string, info: DispatchInfo): ReturnType<WorkerLoader["get"]> {
   const s = scripts(env)[name]!;
   const o = info.o;
   const id = `u:${name}:${s.version}${o === null ? "" : `:${o}:${JSON.stringify(info.p)}`}`;
@@ -117,6 +130,7 @@ function userWorker(env: HostEnv, ctx: Ctx, name: string, info: DispatchInfo): F
     for (const [n, key] of Object.entries(s.shape.kv)) e[n] = ctx.exports.WfpKv!({ props: { key } });
     for (const [n, key] of Object.entries(s.shape.dispatch)) e[n] = ctx.exports.WfpDispatch!({ props: { key } });
     if (s.shape.assets) e[s.shape.assets] = ctx.exports.WfpAssets!({ props: { name } });
+    for (const [n, d] of Object.entries(s.shape.objects ?? {})) e[n] = ctx.exports.WfpObjects!({ props: { script: name, ...d } });
     const globalOutbound = o === null ? env.__WFP_NET : ctx.exports.WfpOutbound!({ props: { o, p: info.p } });
     const modules = loaderModules(c.modules);
     return {
@@ -128,7 +142,7 @@ function userWorker(env: HostEnv, ctx: Ctx, name: string, info: DispatchInfo): F
       globalOutbound,
       tails: env.__WFP_SINK ? [ctx.exports.WfpTail!({ props: { name } })] : [],
     };
-  }).getEntrypoint();
+  });
 }
 
 /** A site: Cloudflare's router, asking the asset Worker in-process and loading the user Worker only when it routes there. */
@@ -218,6 +232,46 @@ type DispatchBinding = { get(name: string, args?: unknown, options?: unknown): F
 export class WfpDispatch extends WorkerEntrypoint<HostEnv, { key: string }> {
   get(name: string, args?: unknown, options?: unknown) {
     return new Target((this.env[this.ctx.props.key] as DispatchBinding).get(name, args, options));
+  }
+}
+
+/** A call to a user Worker's Durable Object: its class and namespace, the object's id, and the fetch or method. */
+type ObjectCall = { script: string; cls: string; ns: string; id: string } & ({ request: Request } | { method: string; args: unknown[] });
+
+/**
+ * A user Worker's Durable Object namespace (props: the Worker, class and namespace id): the object of an id is a
+ * `WfpObject` of this host, named by namespace and id, so it lives on one instance with its storage.
+ */
+export class WfpObjects extends WorkerEntrypoint<HostEnv, { script: string; cls: string; id: string }> {
+  private object(id: string) {
+    return this.env.__WFP_DO.getByName(`${this.ctx.props.id}:${id}`);
+  }
+  fetchObject(id: string, request: Request) {
+    const p = this.ctx.props;
+    return this.object(id).run({ script: p.script, cls: p.cls, ns: p.id, id, request });
+  }
+  call(id: string, method: string, args: unknown[]) {
+    const p = this.ctx.props;
+    return this.object(id).run({ script: p.script, cls: p.cls, ns: p.id, id, method, args });
+  }
+}
+
+/**
+ * One Durable Object of a user Worker: the Worker's class, loaded with the Worker Loader, runs as this object's facet
+ * (named by the namespace id, so a renamed class keeps its storage); a new version of the Worker restarts the facet
+ * on the same storage.
+ */
+export class WfpObject extends DurableObject<HostEnv> {
+  private version: string | undefined;
+  async run(o: ObjectCall): Promise<unknown> {
+    const s = Object.hasOwn(scripts(this.env), o.script) ? scripts(this.env)[o.script] : undefined;
+    if (!s?.code) throw new Error(`wfp-emulator: no Worker ${o.script} for this Durable Object`);
+    if (this.version !== undefined && this.version !== s.version) this.ctx.facets.abort(o.ns, new Error("the Worker was updated"));
+    this.version = s.version;
+    const worker = loadUser(this.env, this.ctx as unknown as Ctx, o.script, { name: o.script, o: null, p: {}, l: null });
+    const facet = this.ctx.facets.get(o.ns, () => ({ class: worker.getDurableObjectClass(o.cls) }));
+    if ("request" in o) return facet.fetch!(o.request);
+    return facet[o.method]!(...o.args);
   }
 }
 

@@ -76,11 +76,12 @@ export function loaderModules(modules: Record<string, WireModule>): Record<strin
 
 /** workerd's Worker Loader binding. */
 export interface WorkerLoader {
-  get(id: string, code: () => Record<string, unknown>): { getEntrypoint(): Fetcher };
+  get(id: string, code: () => Record<string, unknown>): { getEntrypoint(): Fetcher; getDurableObjectClass(name: string): unknown };
 }
 
-/** Sets, on a request from a storage binding to the storage host, which database or bucket it is for. */
+/** Set by the storage link on a binding's call to the storage host: which database or bucket, and whose. */
 export const STORAGE_TARGET_HEADER = `${INTERNAL_PREFIX}storage-target`;
+export const STORAGE_ACCOUNT_HEADER = `${INTERNAL_PREFIX}storage-account`;
 
 function base64(bytes: Uint8Array): string {
   let s = "";

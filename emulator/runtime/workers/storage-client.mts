@@ -166,11 +166,79 @@ export class R2Bucket {
   }
 }
 
-/** The env's storage bindings (service bindings, by `__WFP_STORAGE`) as D1 and R2 bindings. */
+/** A user Worker's Durable Object namespace, as the namespace's host serves it (host.mts WfpObjects). */
+interface Objects {
+  fetchObject(id: string, request: Request): Promise<Response>;
+  call(id: string, method: string, args: unknown[]): Promise<unknown>;
+}
+
+/** [I] idFromName's id: eight FNV-1a lanes over the name (deterministic, 64 hex digits; not Cloudflare's derivation). */
+function nameHex(name: string): string {
+  const bytes = new TextEncoder().encode(name);
+  let out = "";
+  for (let lane = 0; lane < 8; lane++) {
+    let h = (0x811c9dc5 ^ Math.imul(lane + 1, 0x9e3779b1)) >>> 0;
+    for (const b of bytes) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+    out += h.toString(16).padStart(8, "0");
+  }
+  return out;
+}
+
+export class DurableObjectId {
+  constructor(
+    private readonly hex: string,
+    readonly name?: string,
+  ) {}
+  toString(): string {
+    return this.hex;
+  }
+  equals(other: unknown): boolean {
+    return String(other) === this.hex;
+  }
+}
+
+function objectStub(b: Objects, id: DurableObjectId): unknown {
+  const own: Record<string | symbol, unknown> = {
+    id,
+    name: id.name,
+    fetch: (input: RequestInfo | URL, init?: RequestInit) => b.fetchObject(id.toString(), new Request(input, init)),
+  };
+  // Any other property is an RPC method of the object ("then" is not: a stub is not a promise).
+  return new Proxy(own, {
+    get: (t, p) =>
+      p in t ? t[p] : typeof p !== "string" || p === "then" ? undefined : (...args: unknown[]) => b.call(id.toString(), p, args),
+  });
+}
+
+export class DurableObjectNamespace {
+  constructor(private readonly b: Objects) {}
+  newUniqueId(): DurableObjectId {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    return new DurableObjectId([...bytes].map((x) => x.toString(16).padStart(2, "0")).join(""));
+  }
+  idFromName(name: string): DurableObjectId {
+    return new DurableObjectId(nameHex(name), name);
+  }
+  idFromString(hex: string): DurableObjectId {
+    if (!/^[0-9a-f]{64}$/.test(hex)) throw new TypeError("Invalid Durable Object ID: must be 64 hex digits");
+    return new DurableObjectId(hex);
+  }
+  get(id: DurableObjectId): unknown {
+    return objectStub(this.b, id);
+  }
+  getByName(name: string): unknown {
+    return this.get(this.idFromName(name));
+  }
+  jurisdiction(): DurableObjectNamespace {
+    return this;
+  }
+}
+
+/** The env's storage bindings (by `__WFP_STORAGE`) as D1, R2 and (user Workers') Durable Object namespace bindings. */
 export function storageBindings(env: Record<string, unknown>, out: Record<string, unknown>): void {
-  const kinds = (env.__WFP_STORAGE ?? {}) as Record<string, "d1" | "r2">;
+  const kinds = (env.__WFP_STORAGE ?? {}) as Record<string, "d1" | "r2" | "do">;
   for (const [name, kind] of Object.entries(kinds)) {
     const f = env[name] as Fetcher;
-    out[name] = kind === "d1" ? new D1Database(f) : new R2Bucket(f);
+    out[name] = kind === "d1" ? new D1Database(f) : kind === "r2" ? new R2Bucket(f) : new DurableObjectNamespace(env[name] as Objects);
   }
 }

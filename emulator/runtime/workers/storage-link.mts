@@ -6,7 +6,7 @@
  * only, never which database or bucket.
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { type Fetcher, INTERNAL_PREFIX } from "./internal.mjs";
+import { type Fetcher, STORAGE_ACCOUNT_HEADER, STORAGE_TARGET_HEADER } from "./internal.mjs";
 
 type Env = { STORAGE: Fetcher };
 type Props = { target: string; account: string };
@@ -20,8 +20,8 @@ export class WfpStorage extends WorkerEntrypoint<Env, Props> {
       const v = request.headers.get(name);
       if (v !== null) headers.set(name, v);
     }
-    headers.set(`${INTERNAL_PREFIX}storage-target`, this.ctx.props.target);
-    headers.set(`${INTERNAL_PREFIX}storage-account`, this.ctx.props.account);
+    headers.set(STORAGE_TARGET_HEADER, this.ctx.props.target);
+    headers.set(STORAGE_ACCOUNT_HEADER, this.ctx.props.account);
     const body = request.method === "GET" ? null : await request.arrayBuffer();
     return this.env.STORAGE.fetch(`http://storage/${op}`, { method: request.method, headers, body });
   }
