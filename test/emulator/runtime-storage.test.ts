@@ -40,6 +40,13 @@ const WORKER = `export default { async fetch(req, env) {
         headers.set("x-by", o.customMetadata.by);
         return new Response(await o.text(), { headers });
       }
+      case "/blob": {
+        await env.DB.prepare("INSERT INTO notes (body) VALUES (?)").bind(new Uint8Array([1, 2, 255])).run();
+        const row = await env.DB.prepare("SELECT body FROM notes WHERE typeof(body) = 'blob'").first();
+        const range = await env.FILES.get(q("k"), { range: { offset: 2, length: 3 } });
+        const bytes = await env.FILES.put("bytes.bin", new Uint8Array([7, 8, 9]).buffer);
+        return Response.json({ blob: row.body, range: await range.text(), bytes: bytes.size });
+      }
       case "/list": return Response.json((await env.FILES.list()).objects.map((o) => o.key));
       case "/del": await env.FILES.delete(q("k")); return new Response("deleted");
     }
@@ -148,7 +155,9 @@ test("R2: a Worker's objects, with their metadata; a bucket holding objects is n
   const refused = await h.api("DELETE", `${h.apiBase}/accounts/${ACCOUNT}/r2/buckets/${bucket}`);
   expect(refused.status).toBe(409);
   expect(refused.body.errors[0].code).toBe(10008);
-  expect(JSON.parse((await tenant("alpha", "/list")).text)).toEqual(["a.txt"]);
+  expect(JSON.parse((await tenant("alpha", "/blob?k=a.txt")).text)).toEqual({ blob: [1, 2, 255], range: "pha", bytes: 3 });
+  expect(JSON.parse((await tenant("alpha", "/list")).text)).toEqual(["a.txt", "bytes.bin"]);
+  expect((await tenant("alpha", "/del?k=bytes.bin")).text).toBe("deleted");
 });
 
 test("Durable Objects: a user Worker's class runs with its storage, over fetch and RPC, and keeps it across a code update", {
