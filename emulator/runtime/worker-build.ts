@@ -19,7 +19,7 @@ import { d1BindingId, r2BindingJurisdiction, r2StorageKey } from "../model/stora
 export const FALLBACK_WORKER = "wfp:fallback";
 /** The Worker behind the workers port (workers/front.mts), on a socket of its own. */
 export const FRONT_WORKER = "wfp:front";
-/** The Worker behind every D1 and R2 binding (workers/storage-link.mts), and its entrypoint. */
+/** The Worker behind every D1 and R2 binding (workers/storage-link.mts; its entrypoint WfpStorage). */
 export const STORAGE_LINK_WORKER = "wfp:storage-link";
 /** The account-level Workers' tail Worker (workers/tail.mts). */
 export const TAIL_WORKER = "wfp:tail";
