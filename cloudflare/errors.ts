@@ -84,6 +84,8 @@ export const ERROR_CODES = {
   R2_INVALID_BUCKET_NAME: 10005,
   /** R2: NoSuchBucket (404). */
   R2_NO_SUCH_BUCKET: 10006,
+  /** R2: NoSuchKey (404), an object that does not exist. */
+  R2_NO_SUCH_KEY: 10007,
   /** R2: BucketNotEmpty (409), deleting a bucket that holds objects. */
   R2_BUCKET_NOT_EMPTY: 10008,
   /** R2: BucketConflict (409), the name exists in the account (create). */

@@ -11,3 +11,7 @@ export const R2_LOCATIONS = ["apac", "eeur", "enam", "weur", "wnam", "oc"] as co
 export const R2_STORAGE_CLASSES = ["Standard", "InfrequentAccess"] as const;
 /** The header naming a call's jurisdiction. */
 export const R2_JURISDICTION_HEADER = "cf-r2-jurisdiction";
+/** An object key's UTF-8 length. */
+export const MAX_R2_KEY_BYTES = 1024;
+/** An object uploaded through the REST API (`PUT …/objects/{key}`); a Worker binding takes up to 5 GiB. */
+export const MAX_R2_REST_PUT_BYTES = 300 * 1024 * 1024;

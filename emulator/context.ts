@@ -45,6 +45,16 @@ export interface StorageBackend {
   d1Query(uuid: string, statements: SqlStatement[], format: "objects" | "rows"): Promise<D1QueryResult[]>;
   /** Empties a database about to be deleted (its schema and rows), so no data outlives it. */
   d1Drop(uuid: string): Promise<void>;
+  /**
+   * A REST object call on a bucket (`list`, `get`, `put`, `delete`; `key` and list options in `query`), answered as
+   * the storage host answers it: JSON, or for `get` the object's bytes and headers (404 missing, 304 not modified).
+   */
+  r2Objects(
+    key: string,
+    op: "list" | "get" | "put" | "delete",
+    query: Record<string, string>,
+    init?: { headers?: Record<string, string>; body?: Buffer },
+  ): Promise<Response>;
   /** Whether a bucket holds no object. */
   r2Empty(key: string): Promise<boolean>;
   /** Databases or buckets were created or deleted. */

@@ -152,8 +152,8 @@ function persistMutations(ctx: EmulatorContext): MiddlewareHandler<AppEnv> {
       if (c.error && !(c.error instanceof ApiError) && store.changed) store.rollback();
       else await store.flush();
     } finally {
-      // KV and D1 data is not what the Workers run: the runtime reads it at each call.
-      if (!c.req.path.includes("/storage/kv/") && !/\/d1\/database\/[^/]+\/(query|raw)$/.test(c.req.path))
+      // KV, D1 and R2 data is not what the Workers run: the runtime reads it at each call.
+      if (!c.req.path.includes("/storage/kv/") && !/\/d1\/database\/[^/]+\/(query|raw)$|\/r2\/buckets\/[^/]+\/objects\//.test(c.req.path))
         for (const listener of ctx.changeListeners) listener();
     }
     if (store.generation !== generation && !c.error)

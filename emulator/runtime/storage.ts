@@ -148,6 +148,23 @@ export class StorageHost implements StorageBackend {
     return out.r === true;
   }
 
+  async r2Objects(
+    key: string,
+    op: "list" | "get" | "put" | "delete",
+    query: Record<string, string>,
+    init: { headers?: Record<string, string>; body?: Buffer } = {},
+  ): Promise<Response> {
+    const search = new URLSearchParams(query).toString();
+    return this.use(async (mf) => {
+      const r = await mf.dispatchFetch(`http://storage/r2/${encodeURIComponent(key)}/api${op}?${search}`, {
+        method: "POST",
+        headers: init.headers ?? {},
+        body: init.body,
+      });
+      return r as unknown as Response;
+    });
+  }
+
   /** Whether the account has the database or bucket a binding's call names (it may be gone since the upload). */
   private owns(account: string, target: string): boolean {
     const acc = this.store.state.accounts[account];

@@ -157,6 +157,15 @@ test("R2: a Worker's objects, with their metadata; a bucket holding objects is n
   expect(refused.body.errors[0].code).toBe(10008);
   expect(JSON.parse((await tenant("alpha", "/blob?k=a.txt")).text)).toEqual({ blob: [1, 2, 255], range: "pha", bytes: 3 });
   expect(JSON.parse((await tenant("alpha", "/list")).text)).toEqual(["a.txt", "bytes.bin"]);
+  // The API sees the Worker's objects, and the Worker the API's.
+  const objects = await h.cf.r2.buckets.objects.list(bucket, p);
+  expect(objects.result.map((o) => [o.key, o.http_metadata?.contentType, o.custom_metadata])).toEqual([
+    ["a.txt", "text/x-note", { by: "worker" }],
+    ["bytes.bin", undefined, {}],
+  ]);
+  await h.cf.r2.buckets.objects.upload("from-api.txt", "api-data", { ...p, bucket_name: bucket });
+  expect((await tenant("alpha", "/get?k=from-api.txt")).text).toBe("api-data");
+  await h.cf.r2.buckets.objects.delete("from-api.txt", { ...p, bucket_name: bucket });
   expect((await tenant("alpha", "/del?k=bytes.bin")).text).toBe("deleted");
 });
 

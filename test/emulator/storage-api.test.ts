@@ -182,6 +182,44 @@ describe("R2 buckets", () => {
   });
 });
 
+describe("R2 objects over REST", () => {
+  test("upload, list (prefix, delimiter, pages), get and delete through the SDK; a bucket is deleted once empty", async () => {
+    const bucket = (await h.cf.r2.buckets.create({ ...p, name: uniq("objects") })).name!;
+    const q = { ...p, bucket_name: bucket };
+    const up = await h.cf.r2.buckets.objects.upload("docs/a b.txt", "hello", q);
+    expect(up).toEqual({
+      key: "docs/a b.txt",
+      etag: expect.stringMatching(/^[0-9a-f]{32}$/),
+      size: "5",
+      storage_class: "Standard",
+      uploaded: expect.any(String),
+      version: expect.any(String),
+    });
+    await h.cf.r2.buckets.objects.upload("docs/b.txt", "bb", q);
+    await h.cf.r2.buckets.objects.upload("top.txt", "t", q);
+    const all = await rows(h.cf.r2.buckets.objects.list(bucket, { ...p, per_page: 2 }));
+    expect(all.map((o) => o.key)).toEqual(["docs/a b.txt", "docs/b.txt", "top.txt"]);
+    expect(all[0]).toMatchObject({ size: 5, etag: up.etag, last_modified: expect.any(String), storage_class: "Standard" });
+    const base = `${h.apiBase}/accounts/${ACCOUNT}/r2/buckets/${bucket}/objects`;
+    const delimited = await h.api("GET", `${base}?delimiter=/`);
+    expect(delimited.body.result.map((o: { key: string }) => o.key)).toEqual(["top.txt"]);
+    expect(delimited.body.result_info.delimited_prefixes).toEqual(["docs/"]);
+    const got = await h.cf.r2.buckets.objects.get("docs/a b.txt", q);
+    expect(await got.text()).toBe("hello");
+    expect(got.headers.get("etag")).toBe(`"${up.etag}"`);
+    const missing = await failure(h.cf.r2.buckets.objects.get("nope", q));
+    expect(missing.status).toBe(404);
+    expect(missing.errors[0]!.code).toBe(10007);
+
+    const full = await failure(h.cf.r2.buckets.delete(bucket, p));
+    expect(full.status).toBe(409);
+    expect(full.errors[0]!.code).toBe(10008);
+    for (const o of all) expect(await h.cf.r2.buckets.objects.delete(o.key!, q)).toEqual({ key: o.key });
+    await h.cf.r2.buckets.delete(bucket, p);
+    expect((await failure(h.cf.r2.buckets.objects.list(bucket, p) as unknown as Promise<unknown>)).errors[0]!.code).toBe(10006);
+  });
+});
+
 describe("uploads binding storage", () => {
   test("a D1 binding (id or database_id) or R2 binding to what the account lacks is refused: 10181, 10085", async () => {
     const db = await h.cf.d1.database.create({ ...p, name: uniq("bound") });

@@ -90,6 +90,68 @@ async function r2Call(bucket: R2, op: string, request: Request): Promise<Respons
   throw new Error(`unknown R2 operation ${op}`);
 }
 
+type Obj = R2Obj & { uploaded: Date; httpMetadata?: Record<string, unknown>; storageClass?: string; ssecKeyMd5?: string };
+
+/** An object as the REST API lists it (`http_metadata` in the binding's camelCase, dates as ISO strings). */
+function restItem(o: Obj): Record<string, unknown> {
+  const http = { ...(o.httpMetadata ?? {}) };
+  if (http.cacheExpiry instanceof Date) http.cacheExpiry = http.cacheExpiry.toISOString();
+  return {
+    key: o.key,
+    size: o.size,
+    etag: o.etag,
+    last_modified: o.uploaded.toISOString(),
+    http_metadata: http,
+    custom_metadata: o.customMetadata ?? {},
+    storage_class: o.storageClass || "Standard",
+    ssec: o.ssecKeyMd5 !== undefined,
+  };
+}
+
+/** The REST API's object calls (`/r2/<key>/api<op>?key=…`), made on the bucket's binding. */
+async function r2Api(bucket: R2, op: string, request: Request): Promise<Response> {
+  const q = new URL(request.url).searchParams;
+  const key = q.get("key") ?? "";
+  if (op === "apilist") {
+    const opt = (n: string) => q.get(n) ?? undefined;
+    const l = (await bucket.list!({
+      prefix: opt("prefix"),
+      delimiter: opt("delimiter"),
+      startAfter: opt("start_after"),
+      cursor: opt("cursor"),
+      limit: Number(q.get("per_page") ?? 1000),
+      include: ["httpMetadata", "customMetadata"],
+    })) as { objects: Obj[]; truncated: boolean; cursor?: string; delimitedPrefixes: string[] };
+    return Response.json({ objects: l.objects.map(restItem), cursor: l.truncated ? l.cursor : undefined, prefixes: l.delimitedPrefixes });
+  }
+  if (op === "apiget") {
+    const o = (await bucket.get!(key, { onlyIf: request.headers })) as Obj | null;
+    if (!o) return Response.json({ missing: true }, { status: 404 });
+    const headers = new Headers({ etag: String(o.httpEtag), "last-modified": o.uploaded.toUTCString() });
+    (o as unknown as { writeHttpMetadata(h: Headers): void }).writeHttpMetadata(headers);
+    if (!o.body) return new Response(null, { status: 304, headers });
+    if (!headers.has("content-type")) headers.set("content-type", "application/octet-stream");
+    return new Response(o.body, { headers });
+  }
+  if (op === "apiput") {
+    const cls = request.headers.get("x-wfp-r2-class");
+    const o = (await bucket.put!(key, await request.arrayBuffer(), cls ? { storageClass: cls } : {})) as Obj;
+    return Response.json({
+      key: o.key,
+      etag: o.etag,
+      size: String(o.size),
+      storage_class: o.storageClass || "Standard",
+      uploaded: o.uploaded.toISOString(),
+      version: o.version,
+    });
+  }
+  if (op === "apidelete") {
+    await bucket.delete!(key);
+    return Response.json({ key });
+  }
+  throw new Error(`unknown R2 operation ${op}`);
+}
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const [, kind, rawKey, op] = new URL(request.url).pathname.split("/");
@@ -110,6 +172,7 @@ export default {
         const l = (await (binding as R2).list!({ limit: 1 })) as { objects: unknown[] };
         return Response.json({ r: l.objects.length === 0 });
       }
+      if (op.startsWith("api")) return await r2Api(binding as R2, op, request);
       return await r2Call(binding as R2, op, request);
     } catch (err) {
       return Response.json({ e: (err as Error).message });
