@@ -22,6 +22,7 @@ import { r2StorageKey } from "../model/storage";
 import type { Store } from "../model/store";
 import { watchWorkerd } from "./watchdog";
 import { RUNTIME_COMPATIBILITY_DATE } from "./worker-build";
+import { workerdOutput } from "./workerd-output";
 import { runtimeWorker } from "./worker-sources";
 
 /** Set by the storage link on a binding's call: `d1:<uuid>` or `r2:<storage key>`, and the binding's account. */
@@ -65,12 +66,15 @@ export class StorageHost implements StorageBackend {
       d1Databases: d1,
       r2Buckets: r2,
       ...persist,
+      // Its workerd has nothing to say to the user (errors come back in the answers); stdout stays the emulator's.
+      handleRuntimeStdio: workerdOutput(false, undefined),
     } as MiniflareOptions;
   }
 
   private async configure(): Promise<void> {
     this.stale = false;
     if (this.inflight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    this.drained = undefined;
     const options = this.options();
     const fingerprint = createHash("sha256").update(JSON.stringify(options)).digest("hex");
     if (this.mf && fingerprint === this.fingerprint) return;
@@ -80,8 +84,13 @@ export class StorageHost implements StorageBackend {
       else {
         watchWorkerd();
         const { Miniflare } = await import("miniflare");
-        this.mf = new Miniflare(options);
-        await this.mf.ready;
+        const mf = new Miniflare(options);
+        // One that never started takes no new options: the next call starts afresh.
+        await mf.ready.catch(async (err: unknown) => {
+          await mf.dispose().catch(() => undefined);
+          throw err;
+        });
+        this.mf = mf;
       }
       this.fingerprint = fingerprint;
     } catch (err) {
