@@ -1,12 +1,13 @@
 /**
  * @module
- * Workers KV data in the store: validation against Cloudflare's limits, and the reads and writes the API routes and
- * the runtime's KV bindings share, so a value written one way is what the other reads. Expiry is in seconds since the
- * epoch; an expired entry is absent everywhere and dropped when met.
+ * Workers KV rules the API routes and the runtime's KV bindings share: validation against Cloudflare's limits, expiry,
+ * and the keys listing's cursors. The entries are in the KV database (kv-data.ts), so a value written one way is what
+ * the other reads. Expiry is in seconds since the epoch; an expired entry is absent everywhere.
  */
 import { kvKeyFault, MAX_KV_KEY_BYTES, MAX_KV_METADATA_BYTES, MAX_KV_VALUE_BYTES, MIN_KV_TTL_SECONDS } from "../../cloudflare/kv";
 import { ApiError, Codes, invalidRequest } from "./errors";
-import { dict, type KvEntry, type KvNamespace } from "./store";
+import type { KvData, KvListed, KvNamespaceRef } from "./kv-data";
+import type { KvNamespace } from "./store";
 
 export const MAX_KV_TITLE_CHARS = 512;
 export const DEFAULT_KV_LIST_LIMIT = 1000;
@@ -64,29 +65,7 @@ export function expiryOf(expiration: unknown, ttl: unknown, nowSeconds: number):
   return e;
 }
 
-/** The live entry of a key, or undefined; an expired one is dropped (not a change a client could see). */
-export function readEntry(ns: KvNamespace, key: string, nowSeconds: number): KvEntry | undefined {
-  const e = ns.entries[key];
-  if (!e) return undefined;
-  if (e.expiration !== undefined && e.expiration <= nowSeconds) {
-    delete ns.entries[key];
-    return undefined;
-  }
-  return e;
-}
-
-export function writeEntry(ns: KvNamespace, key: string, value: Buffer, metadata: unknown, expiration: number | undefined): void {
-  const e: KvEntry = { value: value.toString("base64") };
-  if (metadata !== undefined) e.metadata = metadata;
-  if (expiration !== undefined) e.expiration = expiration;
-  ns.entries[key] = e;
-}
-
-export interface KeyInfo {
-  name: string;
-  expiration?: number;
-  metadata?: unknown;
-}
+export type KeyInfo = KvListed;
 
 export interface KeyPage {
   keys: KeyInfo[];
@@ -95,33 +74,25 @@ export interface KeyPage {
 }
 
 /** Keys in byte order of their UTF-8 names (as Cloudflare lists them), after the cursor's key. */
-export function listKeys(ns: KvNamespace, prefix: string, limit: number, cursor: string | undefined, nowSeconds: number): KeyPage {
+export function listKeys(
+  data: KvData,
+  ns: KvNamespaceRef,
+  prefix: string,
+  limit: number,
+  cursor: string | undefined,
+  nowSeconds: number,
+): KeyPage {
   let after: string | undefined;
   if (cursor) {
     const raw = Buffer.from(cursor, "base64url").toString("utf8");
     if (!raw.startsWith("k:")) throw invalidRequest("Invalid cursor");
     after = raw.slice(2);
   }
-  const names = Object.keys(ns.entries)
-    .filter((k) => k.startsWith(prefix) && (after === undefined || Buffer.compare(Buffer.from(k), Buffer.from(after)) > 0))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const keys: KeyInfo[] = [];
-  let last: string | undefined;
-  let i = 0;
-  for (; i < names.length && keys.length < limit; i++) {
-    const name = names[i]!;
-    last = name;
-    const e = readEntry(ns, name, nowSeconds);
-    if (!e) continue;
-    const info: KeyInfo = { name };
-    if (e.expiration !== undefined) info.expiration = e.expiration;
-    if (e.metadata !== undefined) info.metadata = e.metadata;
-    keys.push(info);
-  }
-  const more = i < names.length;
-  return { keys, cursor: more && last !== undefined ? Buffer.from(`k:${last}`).toString("base64url") : "" };
+  const { keys, more } = data.list(ns, prefix, limit, after, nowSeconds);
+  const last = keys.at(-1);
+  return { keys, cursor: more && last !== undefined ? Buffer.from(`k:${last.name}`).toString("base64url") : "" };
 }
 
 export function newKvNamespace(id: string, title: string, createdOn: string): KvNamespace {
-  return { id, title, created_on: createdOn, entries: dict() };
+  return { id, title, created_on: createdOn };
 }

@@ -62,7 +62,9 @@ export function stateSnapshot(store: Store): Record<string, unknown> {
       ]),
     );
     // KV namespaces by title, with their keys (values are left out: they may be secrets).
-    const kv = Object.fromEntries(Object.values(acc.kv ?? {}).map((k) => [k.title, { id: k.id, keys: Object.keys(k.entries).sort() }]));
+    const kv = Object.fromEntries(
+      Object.values(acc.kv ?? {}).map((k) => [k.title, { id: k.id, keys: store.kv.keys({ account: accId, id: k.id }).sort() }]),
+    );
     accounts[accId] = { namespaces, workers: containerSnapshot(acc.workers), domains: Object.values(acc.domains ?? {}), kv };
   }
   const zones = Object.fromEntries(

@@ -1,7 +1,7 @@
 /**
  * @module
  * The emulator's state as it is kept and persisted (`state.json`): accounts, dispatch namespaces, scripts, blobs,
- * KV, upload sessions, zones (zones-state.ts); the helpers that make ids and timestamps; and the normalization that
+ * KV namespaces (their entries are in the KV database, kv-data.ts), upload sessions, zones (zones-state.ts); the helpers that make ids and timestamps; and the normalization that
  * makes every client-keyed map prototype-free when the state is read back. The Store (store.ts) holds and persists it.
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -116,20 +116,20 @@ export interface Namespace extends ScriptContainer {
   modified_by: string;
 }
 
-/** A KV value: its bytes (base64), optional metadata, and expiry in seconds since the epoch. */
-export interface KvEntry {
-  value: string;
-  metadata?: unknown;
-  expiration?: number;
-}
-
+/** A KV namespace; its entries are in the KV database (kv-data.ts). */
 export interface KvNamespace {
   /** 32 hex characters, as Cloudflare's. */
   id: string;
   title: string;
   created_on: string;
-  /** Key → entry; expired entries are dropped when met. */
-  entries: Record<string, KvEntry>;
+}
+
+/** A KV entry as state files of earlier emulators held it, under its namespace's `entries`: moved out at start. */
+export interface LegacyKvEntry {
+  /** Base64 of the bytes. */
+  value: string;
+  metadata?: unknown;
+  expiration?: number;
 }
 
 /** A D1 database; its data is Miniflare's, in the storage host (runtime/storage.ts), under its uuid. */
@@ -238,10 +238,7 @@ export function normalize(state: State): State {
     if (acc.domains) acc.domains = dict(acc.domains);
     if (acc.d1) acc.d1 = dict(acc.d1);
     if (acc.r2) acc.r2 = dict(acc.r2);
-    if (acc.kv) {
-      acc.kv = dict(acc.kv);
-      for (const kv of Object.values(acc.kv)) kv.entries = dict(kv.entries);
-    }
+    if (acc.kv) acc.kv = dict(acc.kv);
   }
   state.zones = dict(state.zones ?? {});
   for (const z of Object.values(state.zones)) {

@@ -7,11 +7,13 @@
  *   custom domains (zones-state.ts). Written
  *   atomically (a temporary file in the same directory, then `rename`).
  * - `blobs/<namespace id>/<hash>`: asset contents, one file per hash, also written through a temporary file.
+ * - `kv.sqlite` (with SQLite's `kv.sqlite-wal` and `kv.sqlite-shm`): the KV entries (kv-data.ts), written per
+ *   operation. State files of earlier emulators held them in `state.json`: they are moved there once, at start.
  *
  * Handlers keep every read-modify-write of the state synchronous, or run it under {@link Store.lock} for a
  * namespace when it has to await (JWT verification, blob writes), so concurrent requests never interleave a mutation.
  */
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, renameSync, writeFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -19,6 +21,7 @@ import {
   dict,
   emptyState,
   type KvNamespace,
+  type LegacyKvEntry,
   type R2Bucket,
   normalize,
   type Account,
@@ -27,13 +30,16 @@ import {
   type State,
 } from "./state";
 import type { WorkerDomain, Zone } from "./zones-state";
-import { cleanDataDir, DIR_MODE, dropUnlayableAssets, FILE_MODE, lockDataDir, privateDir, referencedBlobs } from "./datadir";
+import { cleanDataDir, DIR_MODE, dropUnlayableAssets, FILE_MODE, KV_FILE, lockDataDir, privateDir, referencedBlobs } from "./datadir";
+import { KvData, type KvNamespaceRef, type KvWrite } from "./kv-data";
 
 export type { CustomHostnameRecord, FallbackOriginRecord, WorkerDomain, WorkerRoute, Zone } from "./zones-state";
 export * from "./state";
 
 export class Store {
   state: State;
+  /** The KV entries: in the data directory's database, or in memory. */
+  readonly kv: KvData;
   /** Counts rollbacks: a request that saw it change cannot know its change was kept. */
   generation = 0;
   private readonly memBlobs = new Map<string, Buffer>();
@@ -50,12 +56,18 @@ export class Store {
     warn: (message: string) => void = (m) => process.stderr.write(`wfp-emulator: ${m}\n`),
   ) {
     this.state = emptyState();
-    if (!dataDir) return;
+    if (!dataDir) {
+      this.kv = new KvData();
+      return;
+    }
     privateDir(dataDir);
     this.releaseLock = lockDataDir(dataDir);
     try {
+      this.kv = new KvData(join(dataDir, KV_FILE));
       const loaded = this.readState();
       if (loaded) this.state = loaded;
+      if (this.moveLegacyKv()) this.writeStateSync();
+      this.kv.retain((ns) => this.kvNamespace(ns) !== undefined);
       const dropped = dropUnlayableAssets(this.state);
       for (const problem of dropped) warn(problem);
       if (dropped.length) this.touch();
@@ -76,8 +88,31 @@ export class Store {
     return normalize(loaded);
   }
 
-  /** Releases the data directory's lock (state is flushed by the caller first). */
+  /**
+   * Moves the KV entries a state file of an earlier emulator holds into the KV database; true when there were any.
+   * The database is committed before the state file loses them, so a crash in between only moves them again.
+   */
+  private moveLegacyKv(): boolean {
+    let moved = false;
+    for (const [account, acc] of Object.entries(this.state.accounts))
+      for (const ns of Object.values(acc.kv ?? {}) as Array<KvNamespace & { entries?: Record<string, LegacyKvEntry> }>) {
+        if (ns.entries === undefined) continue;
+        const writes: KvWrite[] = Object.entries(ns.entries).map(([key, e]) => ({
+          key,
+          value: Buffer.from(e.value, "base64"),
+          metadata: e.metadata,
+          expiration: e.expiration,
+        }));
+        this.kv.put({ account, id: ns.id }, writes);
+        delete ns.entries;
+        moved = true;
+      }
+    return moved;
+  }
+
+  /** Releases the data directory's lock and the KV database (state is flushed by the caller first). */
   close(): void {
+    this.kv?.close();
     this.releaseLock?.();
     this.releaseLock = undefined;
   }
@@ -147,6 +182,11 @@ export class Store {
     const acc = this.account(accountId);
     acc.r2 ??= dict();
     return acc.r2;
+  }
+
+  /** The KV namespace a database row names, or undefined. */
+  kvNamespace(ref: KvNamespaceRef): KvNamespace | undefined {
+    return this.state.accounts[ref.account]?.kv?.[ref.id];
   }
 
   /** A container by its id (upload sessions refer to one so). */
@@ -266,11 +306,21 @@ export class Store {
     }
   }
 
-  /** Empties all state (the JWT secret is kept) and deletes stored blobs. */
+  /** Writes the state at start, before any request (a synchronous twin of writeState). */
+  private writeStateSync(): void {
+    const text = JSON.stringify(this.state);
+    const tmp = join(this.dataDir!, `.state.json.${process.pid}.${this.tmpCounter++}.tmp`);
+    writeFileSync(tmp, text, { mode: FILE_MODE });
+    renameSync(tmp, join(this.dataDir!, "state.json"));
+    this.persisted = text;
+  }
+
+  /** Empties all state (the JWT secret is kept) and deletes stored blobs and KV entries. */
   async reset(): Promise<void> {
     const secret = this.state.jwtSecret;
     this.state = { ...emptyState(), jwtSecret: secret };
     this.memBlobs.clear();
+    this.kv.clear();
     if (this.dataDir) {
       await rm(join(this.dataDir, "blobs"), { recursive: true, force: true });
       await mkdir(join(this.dataDir, "blobs"), { recursive: true, mode: DIR_MODE });

@@ -16,12 +16,11 @@ import {
   MAX_KV_TITLE_CHARS,
   MIN_KV_LIST_LIMIT,
   newKvNamespace,
-  readEntry,
   validateKey,
   validateMetadata,
   validateValue,
-  writeEntry,
 } from "../model/kv";
+import type { KvNamespaceRef } from "../model/kv-data";
 import type { AppEnv, EmulatorContext } from "../context";
 import type { KvNamespace } from "../model/store";
 import { dict, newTag, timestamp } from "../model/store";
@@ -54,6 +53,9 @@ function keyFromPath(c: C, segment: "values" | "metadata"): string {
   return validateKey(key);
 }
 
+/** The namespace a request's path names, as the KV database's rows do. */
+const refOf = (c: C): KvNamespaceRef => ({ account: accountId(c), id: c.req.param("id")! });
+
 function parsePositive(raw: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (raw === undefined || raw === "") return fallback;
   const n = Number(raw);
@@ -71,8 +73,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     await ctx.kvChanged?.(`${accountId(c)}:${id}`);
   };
   const requireKv = (c: C): KvNamespace => {
-    const id = c.req.param("id")!;
-    const ns = store.state.accounts[accountId(c)]?.kv?.[id];
+    const ns = store.kvNamespace(refOf(c));
     if (!ns) throw new ApiError(404, Codes.KV_NAMESPACE_NOT_FOUND, "namespace not found");
     return ns;
   };
@@ -133,6 +134,10 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const ns = requireKv(c);
     delete store.kvNamespaces(accountId(c))[ns.id];
     store.touch();
+    // Its entries go once the namespace's removal is persisted (a failed write keeps both); at the next start, if
+    // the emulator stops in between. A Worker's write may have created it again meanwhile: then they stay.
+    await store.flush();
+    if (!store.kvNamespace(refOf(c))) store.kv.dropNamespace(refOf(c));
     await changed(c, ns.id);
     return c.json(okEnvelope({}));
   });
@@ -163,43 +168,37 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     validateMetadata(metadata);
     const expiration = expiryOf(c.req.query("expiration"), c.req.query("expiration_ttl"), nowSeconds());
     const ns = requireKv(c); // again: the namespace may have gone while the body was read
-    writeEntry(ns, key, value, metadata, expiration);
-    store.touch();
+    store.kv.put(refOf(c), [{ key, value, metadata, expiration }]);
     await changed(c, ns.id);
     return c.json(okEnvelope({}));
   });
 
   r.get("/:id/values/:key{.+}", (c) => {
-    const ns = requireKv(c);
-    const e = readEntry(ns, keyFromPath(c, "values"), nowSeconds());
+    requireKv(c);
+    const e = store.kv.get(refOf(c), keyFromPath(c, "values"), nowSeconds());
     if (!e) throw new ApiError(404, Codes.KV_KEY_NOT_FOUND, "get: 'key not found'");
     const headers: Record<string, string> = { "content-type": "application/octet-stream" };
     if (e.expiration !== undefined) headers.expiration = String(e.expiration);
-    return c.body(new Uint8Array(Buffer.from(e.value, "base64")), 200, headers);
+    return c.body(new Uint8Array(e.value), 200, headers);
   });
 
   r.delete("/:id/values/:key{.+}", async (c) => {
     const ns = requireKv(c);
-    const key = keyFromPath(c, "values");
-    if (ns.entries[key]) {
-      delete ns.entries[key];
-      store.touch();
-      await changed(c, ns.id);
-    }
+    if (store.kv.delete(refOf(c), [keyFromPath(c, "values")]) > 0) await changed(c, ns.id);
     return c.json(okEnvelope({}));
   });
 
   r.get("/:id/metadata/:key{.+}", (c) => {
-    const ns = requireKv(c);
-    const e = readEntry(ns, keyFromPath(c, "metadata"), nowSeconds());
+    requireKv(c);
+    const e = store.kv.get(refOf(c), keyFromPath(c, "metadata"), nowSeconds());
     if (!e) throw new ApiError(404, Codes.KV_KEY_NOT_FOUND, "get: 'key not found'");
     return c.json(okEnvelope(e.metadata ?? null));
   });
 
   r.get("/:id/keys", (c) => {
-    const ns = requireKv(c);
+    requireKv(c);
     const limit = parsePositive(c.req.query("limit"), "limit", DEFAULT_KV_LIST_LIMIT, MIN_KV_LIST_LIMIT, MAX_KV_LIST_LIMIT);
-    const page = listKeys(ns, c.req.query("prefix") ?? "", limit, c.req.query("cursor"), nowSeconds());
+    const page = listKeys(store.kv, refOf(c), c.req.query("prefix") ?? "", limit, c.req.query("cursor"), nowSeconds());
     return c.json(okEnvelope(page.keys, { count: page.keys.length, cursor: page.cursor }));
   });
 
@@ -219,8 +218,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       return { key, value, metadata, expiration: expiryOf(item.expiration, item.expiration_ttl, now) };
     });
     const ns = requireKv(c);
-    for (const w of writes) writeEntry(ns, w.key, w.value, w.metadata, w.expiration);
-    if (writes.length) store.touch();
+    store.kv.put(refOf(c), writes);
     await changed(c, ns.id);
     return c.json(okEnvelope({ successful_key_count: writes.length, unsuccessful_keys: [] }));
   });
@@ -232,8 +230,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       throw invalidRequest("request body must be a JSON array of key names");
     if (body.length > MAX_KV_BULK_ITEMS) throw invalidRequest(`at most ${MAX_KV_BULK_ITEMS} keys per request (got ${body.length})`);
     const keys = (body as string[]).map(validateKey);
-    for (const k of keys) delete ns.entries[k];
-    if (keys.length) store.touch();
+    store.kv.delete(refOf(c), keys);
     await changed(c, ns.id);
     return c.json(okEnvelope({ successful_key_count: keys.length, unsuccessful_keys: [] }));
   };
@@ -243,7 +240,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
 
   r.post("/:id/bulk/get", async (c) => {
     const body = await readJson(c);
-    const ns = requireKv(c);
+    requireKv(c);
     if (!isObject(body) || !Array.isArray(body.keys) || body.keys.some((k) => typeof k !== "string"))
       throw invalidRequest("request body must be {keys: string[], type?, withMetadata?}");
     if (body.keys.length > 100) throw invalidRequest(`at most 100 keys per request (got ${body.keys.length})`);
@@ -252,8 +249,8 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     const now = nowSeconds();
     const values = dict<unknown>();
     for (const key of body.keys as string[]) {
-      const e = readEntry(ns, validateKey(key), now);
-      let value: unknown = e ? Buffer.from(e.value, "base64").toString("utf8") : null;
+      const e = store.kv.get(refOf(c), validateKey(key), now);
+      let value: unknown = e ? e.value.toString("utf8") : null;
       if (e && type === "json") {
         try {
           value = JSON.parse(value as string);

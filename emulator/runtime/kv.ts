@@ -1,25 +1,16 @@
 /**
  * @module
  * The Node side of the Workers' KV bindings (workers/kv.mts): each operation on the emulator's store, so the API
- * and the Workers share one copy of every namespace, persisted with the rest of the state; after an API write, the
+ * and the Workers share one copy of every namespace (its entries in the KV database); after an API write, the
  * KV Worker drops its cached reads of the namespace. An upload may bind only
  * the account's namespaces (10041 otherwise, routes/binding-targets.ts); one deleted since reads nothing, and its
  * first write creates it again, titled by its id.
  */
 import type { Miniflare } from "miniflare";
 import { ApiError } from "../model/errors";
-import {
-  expiryOf,
-  listKeys,
-  MAX_KV_LIST_LIMIT,
-  newKvNamespace,
-  readEntry,
-  validateKey,
-  validateMetadata,
-  validateValue,
-  writeEntry,
-} from "../model/kv";
-import type { KvNamespace, Store } from "../model/store";
+import { expiryOf, listKeys, MAX_KV_LIST_LIMIT, newKvNamespace, validateKey, validateMetadata, validateValue } from "../model/kv";
+import type { KvNamespaceRef } from "../model/kv-data";
+import type { Store } from "../model/store";
 import { timestamp } from "../model/store";
 
 /** Miniflare's service binding name of the KV Worker, and the entrypoint every KV binding names. */
@@ -41,14 +32,23 @@ export async function invalidateKvReads(mf: Miniflare, key: string): Promise<voi
   }
 }
 
-function locate(store: Store, key: string, create: boolean): KvNamespace | undefined {
+/** The namespace of `<account>:<namespace id>`, or undefined when the account has no such namespace. */
+function locate(store: Store, key: string): KvNamespaceRef | undefined {
   const colon = key.indexOf(":");
-  const [account, id] = [key.slice(0, colon), key.slice(colon + 1)];
-  const existing = store.state.accounts[account]?.kv?.[id];
-  if (existing || !create) return existing;
-  const ns = newKvNamespace(id, id, timestamp());
-  store.kvNamespaces(account)[id] = ns;
-  return ns;
+  const ref = { account: key.slice(0, colon), id: key.slice(colon + 1) };
+  return store.kvNamespace(ref) ? ref : undefined;
+}
+
+/** The namespace a write goes to, created again (titled by its id, persisted first) when it was deleted. */
+async function locateForWrite(store: Store, key: string): Promise<KvNamespaceRef> {
+  const found = locate(store, key);
+  if (found) return found;
+  const colon = key.indexOf(":");
+  const ref = { account: key.slice(0, colon), id: key.slice(colon + 1) };
+  store.kvNamespaces(ref.account)[ref.id] = newKvNamespace(ref.id, ref.id, timestamp());
+  store.touch();
+  await store.flush();
+  return ref;
 }
 
 const text = (status: number, body: string) => new Response(body, { status });
@@ -63,11 +63,11 @@ export function kvService(store: Store, now: () => number): (request: Request) =
     const seconds = Math.floor(now() / 1000);
     try {
       if (op === "list") {
-        const ns = locate(store, nsKey, false);
+        const ns = locate(store, nsKey);
         const limit = q("limit") === undefined ? MAX_KV_LIST_LIMIT : Number(q("limit"));
         if (!Number.isInteger(limit) || limit < 1 || limit > MAX_KV_LIST_LIMIT)
           return text(400, `Invalid key_count_limit of ${q("limit")}. Please specify an integer between 1 and ${MAX_KV_LIST_LIMIT}.`);
-        const page = ns ? listKeys(ns, q("prefix") ?? "", limit, q("cursor"), seconds) : { keys: [], cursor: "" };
+        const page = ns ? listKeys(store.kv, ns, q("prefix") ?? "", limit, q("cursor"), seconds) : { keys: [], cursor: "" };
         const body = {
           keys: page.keys,
           list_complete: page.cursor === "",
@@ -78,21 +78,17 @@ export function kvService(store: Store, now: () => number): (request: Request) =
       }
       const key = validateKey(q("key") ?? "");
       if (op === "get") {
-        const ns = locate(store, nsKey, false);
-        const e = ns ? readEntry(ns, key, seconds) : undefined;
+        const ns = locate(store, nsKey);
+        const e = ns ? store.kv.get(ns, key, seconds) : undefined;
         if (!e) return text(404, "not found");
         const headers: Record<string, string> = {};
         if (e.metadata !== undefined) headers["x-kv-metadata"] = JSON.stringify(e.metadata);
         if (e.expiration !== undefined) headers["x-kv-expiration"] = String(e.expiration);
-        return new Response(new Uint8Array(Buffer.from(e.value, "base64")), { headers });
+        return new Response(new Uint8Array(e.value), { headers });
       }
       if (op === "delete") {
-        const ns = locate(store, nsKey, false);
-        if (ns?.entries[key]) {
-          delete ns.entries[key];
-          store.touch();
-          await store.flush();
-        }
+        const ns = locate(store, nsKey);
+        if (ns) store.kv.delete(ns, [key]);
         return text(200, "");
       }
       if (op === "put") {
@@ -100,9 +96,7 @@ export function kvService(store: Store, now: () => number): (request: Request) =
         const raw = q("metadata");
         const metadata = validateMetadata(raw === undefined ? undefined : JSON.parse(raw));
         const expiration = expiryOf(q("expiration"), q("expiration_ttl"), seconds);
-        writeEntry(locate(store, nsKey, true)!, key, value, metadata, expiration);
-        store.touch();
-        await store.flush();
+        store.kv.put(await locateForWrite(store, nsKey), [{ key, value, metadata, expiration }]);
         return text(200, "");
       }
       return text(404, `unknown KV operation ${op}`);
