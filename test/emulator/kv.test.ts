@@ -1,9 +1,10 @@
 /** Workers KV: namespaces, values, keys and bulk calls through the official SDK, raw requests where it has none. */
 import Cloudflare from "cloudflare";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { TEST_TOKEN } from "../helpers/emulator";
 import { ACCOUNT, envelopeCodes, start, uniq, type Harness } from "../helpers/emulator-api";
 
 let h: Harness;
@@ -243,6 +244,97 @@ describe("KV persistence", () => {
         expect(r.text).toBe("kept");
       } finally {
         await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("values are in kv.sqlite (0600), written per operation, never in state.json", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wfp-kv-"));
+    try {
+      const emu = await start({ dataDir: dir });
+      try {
+        const id = (await emu.cf.kv.namespaces.create({ account_id: ACCOUNT, title: "db" })).id;
+        const url = `${emu.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces/${id}`;
+        expect((await emu.api("PUT", `${url}/values/big`, { body: "v".repeat(100_000) })).status).toBe(200);
+        await emu.cf.kv.namespaces.bulkUpdate(id, { account_id: ACCOUNT, body: [{ key: "small", value: "marker-value-1" }] });
+        const state = readFileSync(join(dir, "state.json"), "utf8");
+        expect(JSON.parse(state).accounts[ACCOUNT].kv[id]).toEqual({ id, title: "db", created_on: expect.any(String) });
+        expect(state).not.toContain("marker");
+        expect(state.length).toBeLessThan(10_000);
+        expect(statSync(join(dir, "kv.sqlite")).mode & 0o777).toBe(0o600);
+        expect(statSync(join(dir, "kv.sqlite-wal")).mode & 0o777).toBe(0o600);
+        // Deleting the namespace deletes its entries with it.
+        await emu.cf.kv.namespaces.delete(id, { account_id: ACCOUNT });
+        expect(emu.emu.emulator.ctx.store.kv.keys({ account: ACCOUNT, id })).toEqual([]);
+      } finally {
+        await emu.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a data dir of the earlier format (values inside state.json) moves them into kv.sqlite once, at start", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wfp-kv-"));
+    const id = "0f".repeat(16);
+    const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    // As the emulator wrote it before the KV database: entries under the namespace, values in base64.
+    const earlier = {
+      version: 1,
+      jwtSecret: Buffer.alloc(32, 7).toString("base64"),
+      accounts: {
+        [ACCOUNT]: {
+          namespaces: {},
+          kv: {
+            [id]: {
+              id,
+              title: "earlier",
+              created_on: "2026-01-01T00:00:00.000000Z",
+              // Parsed: a literal's __proto__ would set the prototype, not a key.
+              entries: JSON.parse(
+                JSON.stringify({
+                  proto: { value: Buffer.from("kept").toString("base64") },
+                  bin: { value: bytes.toString("base64"), metadata: { plan: "pro" }, expiration: 4_000_000_000 },
+                  expired: { value: "eA==", expiration: 1 },
+                }).replace('"proto"', '"__proto__"'),
+              ),
+            },
+          },
+        },
+      },
+      sessions: {},
+      zones: {},
+    };
+    writeFileSync(join(dir, "state.json"), JSON.stringify(earlier));
+    try {
+      let emu = await start({ dataDir: dir });
+      const url = () => `${emu.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces/${id}`;
+      try {
+        const bin = await fetch(`${url()}/values/bin`, { headers: { authorization: `Bearer ${TEST_TOKEN}` } });
+        expect(Buffer.from(await bin.arrayBuffer())).toEqual(bytes);
+        expect(bin.headers.get("expiration")).toBe("4000000000");
+        expect((await emu.api("GET", `${url()}/values/__proto__`)).text).toBe("kept");
+        expect((await emu.api("GET", `${url()}/keys`)).body.result).toEqual([
+          { name: "__proto__" },
+          { name: "bin", expiration: 4_000_000_000, metadata: { plan: "pro" } },
+        ]);
+        const rewritten = JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
+        expect(rewritten.accounts[ACCOUNT].kv[id]).toEqual({ id, title: "earlier", created_on: "2026-01-01T00:00:00.000000Z" });
+        expect(rewritten.jwtSecret).toBe(earlier.jwtSecret);
+        expect(existsSync(join(dir, "kv.sqlite"))).toBe(true);
+        // A write after the move is what the next start reads: the values are not moved again.
+        expect((await emu.api("PUT", `${url()}/values/__proto__`, { body: "changed" })).status).toBe(200);
+      } finally {
+        await emu.close();
+      }
+      emu = await start({ dataDir: dir });
+      try {
+        expect((await emu.api("GET", `${url()}/values/__proto__`)).text).toBe("changed");
+        expect((await emu.api("GET", `${url()}/metadata/bin`)).body.result).toEqual({ plan: "pro" });
+      } finally {
+        await emu.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 /** Persistence across restarts with a data directory, and the `wfp-emulator` command. */
 import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -202,10 +203,75 @@ describe("wfp-emulator command", () => {
   });
 
   test("prints `listening on` first, serves the API, persists and exits 0 on SIGTERM", { timeout: 90_000 }, async () => {
+    const out = await compiledCli();
+    const dataDir = tempDir();
+    const child = spawn(process.execPath, [join(out, "emulator", "cli.js"), "--port", "0", "--token", "cli-token", "--data-dir", dataDir], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const url = await listening(child);
+    const res = await fetch(`${url}/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces`, {
+      method: "POST",
+      headers: { authorization: "Bearer cli-token" },
+      body: JSON.stringify({ name: "from-cli" }),
+    });
+    expect(res.status).toBe(200);
+    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    child.kill("SIGTERM");
+    expect(await exit).toBe(0);
+    const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8"));
+    expect(Object.values(state.accounts[ACCOUNT].namespaces).map((n: any) => n.name)).toEqual(["from-cli"]);
+    // --help prints the flags and exits 0; an unknown flag exits 2 with the help on stderr.
+    const run = promisify(execFile);
+    expect((await run(process.execPath, [join(out, "emulator", "cli.js"), "--help"])).stdout).toMatch(/--missing-script-code/);
+    const bad = await run(process.execPath, [join(out, "emulator", "cli.js"), "--bogus"]).catch((e: { code: number; stderr: string }) => e);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/bogus[\s\S]*Usage: wfp-emulator/) });
+  });
+
+  test("an acknowledged KV write survives kill -9; node:sqlite's ExperimentalWarning is not printed", { timeout: 90_000 }, async () => {
+    const out = await compiledCli();
+    const dataDir = tempDir();
+    const child = spawn(
+      process.execPath,
+      [join(out, "emulator", "cli.js"), "--port", "0", "--token", "cli-token", "--data-dir", dataDir, "--no-validate-uploads"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const gone = new Promise((r) => child.once("exit", r));
+    const api = `${await listening(child)}/client/v4/accounts/${ACCOUNT}/storage/kv/namespaces`;
+    const headers = { authorization: "Bearer cli-token" };
+    const created = await fetch(api, { method: "POST", headers, body: JSON.stringify({ title: "durable" }) });
+    const id = (await created.json()).result.id as string;
+    const value = randomBytes(3 * 1024 * 1024);
+    const small = Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `v${i}` }));
+    expect((await fetch(`${api}/${id}/values/big`, { method: "PUT", headers, body: value })).status).toBe(200);
+    expect((await fetch(`${api}/${id}/bulk`, { method: "PUT", headers, body: JSON.stringify(small) })).status).toBe(200);
+    child.kill("SIGKILL");
+    await gone;
+    expect(stderr).not.toMatch(/ExperimentalWarning/);
+    const emu = await startEmulator({ port: 0, dataDir, tokens: ["cli-token"], rateLimit: false, validateUploads: false });
+    try {
+      const base = `${emu.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces/${id}`;
+      const big = await fetch(`${base}/values/big`, { headers });
+      expect(Buffer.from(await big.arrayBuffer()).equals(value)).toBe(true);
+      const keys = (await (await fetch(`${base}/keys`, { headers })).json()).result as Array<{ name: string }>;
+      expect(keys.map((k) => k.name).sort()).toEqual([...small.map((s) => s.key), "big"].sort());
+    } finally {
+      await emu.close();
+    }
+  });
+});
+
+let cliBuild: Promise<string> | undefined;
+
+/** The emulator compiled alone, once per file (the shared dist/ belongs to the build); returns its directory. */
+function compiledCli(): Promise<string> {
+  cliBuild ??= (async () => {
     const root = resolve(__dirname, "../..");
     const out = join(root, "test", "emulator", `.cli-build-${process.pid}`);
     dirs.push(out);
-    // Compile the emulator alone (the shared dist/ belongs to the build).
     await promisify(execFile)(
       process.execPath,
       [
@@ -230,35 +296,21 @@ describe("wfp-emulator command", () => {
       ],
       { cwd: root },
     );
-    const dataDir = tempDir();
-    const child = spawn(process.execPath, [join(out, "emulator", "cli.js"), "--port", "0", "--token", "cli-token", "--data-dir", dataDir], {
-      stdio: ["ignore", "pipe", "pipe"],
+    return out;
+  })();
+  return cliBuild;
+}
+
+/** The URL of a spawned emulator, from its first stdout line (`listening on URL`). */
+async function listening(child: ReturnType<typeof spawn>): Promise<string> {
+  const firstLine = await new Promise<string>((res, rej) => {
+    let buf = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes("\n")) res(buf.split("\n")[0]!);
     });
-    const firstLine = await new Promise<string>((res, rej) => {
-      let buf = "";
-      child.stdout.on("data", (d: Buffer) => {
-        buf += d.toString();
-        if (buf.includes("\n")) res(buf.split("\n")[0]!);
-      });
-      child.once("exit", (code) => rej(new Error(`exited early with ${code}`)));
-    });
-    expect(firstLine).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
-    const url = firstLine.slice("listening on ".length);
-    const res = await fetch(`${url}/client/v4/accounts/${ACCOUNT}/workers/dispatch/namespaces`, {
-      method: "POST",
-      headers: { authorization: "Bearer cli-token" },
-      body: JSON.stringify({ name: "from-cli" }),
-    });
-    expect(res.status).toBe(200);
-    const exit = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    child.kill("SIGTERM");
-    expect(await exit).toBe(0);
-    const state = JSON.parse(readFileSync(join(dataDir, "state.json"), "utf8"));
-    expect(Object.values(state.accounts[ACCOUNT].namespaces).map((n: any) => n.name)).toEqual(["from-cli"]);
-    // --help prints the flags and exits 0; an unknown flag exits 2 with the help on stderr.
-    const run = promisify(execFile);
-    expect((await run(process.execPath, [join(out, "emulator", "cli.js"), "--help"])).stdout).toMatch(/--missing-script-code/);
-    const bad = await run(process.execPath, [join(out, "emulator", "cli.js"), "--bogus"]).catch((e: { code: number; stderr: string }) => e);
-    expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/bogus[\s\S]*Usage: wfp-emulator/) });
+    child.once("exit", (code) => rej(new Error(`exited early with ${code}`)));
   });
-});
+  expect(firstLine).toMatch(/^listening on http:\/\/127\.0\.0\.1:\d+$/);
+  return firstLine.slice("listening on ".length);
+}
