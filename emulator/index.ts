@@ -51,7 +51,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   } catch (err) {
     await runtime?.close();
     await emulator.storage.close();
-    emulator.ctx.store.close();
+    await emulator.ctx.store.close();
     throw err;
   }
   server.keepAliveTimeout = 5_000;

@@ -1,7 +1,7 @@
 /**
  * @module
  * Housekeeping of a data directory: one emulator at a time (a lock file with the holder's pid), private modes
- * (directories 0700, files 0600: `state.json` holds secret values, `kv.sqlite` tenants' data), and what a crash leaves behind (temporary
+ * (directories 0700, files 0600: `state.json` holds secret values, `kvdb/` tenants' data), and what a crash leaves behind (temporary
  * files, blobs no state refers to) removed at start.
  */
 import {
@@ -24,8 +24,8 @@ import type { AssetEntry, State } from "./state";
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 const LOCK_FILE = "wfp-emulator.lock";
-/** The KV database (kv-data.ts); SQLite keeps `-wal` and `-shm` files beside it. */
-export const KV_FILE = "kv.sqlite";
+/** The KV databases, one per account (kv-data.ts); SQLite keeps `-wal` and `-shm` files beside each. */
+export const KV_DIR = "kvdb";
 
 /** Data directories this process holds, so a lock with our own pid is told apart from a stale one. */
 const held = new Set<string>();
@@ -94,9 +94,12 @@ export function cleanDataDir(dir: string, referenced: Map<string, Set<string>>):
     removed++;
   };
   for (const name of readdirSync(dir)) if (isTemp(name)) drop(join(dir, name));
-  for (const name of ["state.json", KV_FILE, `${KV_FILE}-wal`, `${KV_FILE}-shm`]) {
-    const file = join(dir, name);
-    if (existsSync(file)) chmodSync(file, FILE_MODE);
+  const state = join(dir, "state.json");
+  if (existsSync(state)) chmodSync(state, FILE_MODE);
+  const kv = join(dir, KV_DIR);
+  if (existsSync(kv)) {
+    chmodSync(kv, DIR_MODE);
+    for (const name of readdirSync(kv)) chmodSync(join(kv, name), FILE_MODE);
   }
   const blobs = join(dir, "blobs");
   privateDir(blobs);

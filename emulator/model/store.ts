@@ -7,8 +7,8 @@
  *   custom domains (zones-state.ts). Written
  *   atomically (a temporary file in the same directory, then `rename`).
  * - `blobs/<namespace id>/<hash>`: asset contents, one file per hash, also written through a temporary file.
- * - `kv.sqlite` (with SQLite's `kv.sqlite-wal` and `kv.sqlite-shm`): the KV entries (kv-data.ts), written per
- *   operation. State files of earlier emulators held them in `state.json`: they are moved there once, at start.
+ * - `kvdb/<account id>.sqlite` (with SQLite's `-wal` and `-shm` files): an account's KV entries (kv-data.ts),
+ *   written per operation. State files of earlier emulators held them in `state.json`: moved there once, at start.
  *
  * Handlers keep every read-modify-write of the state synchronous, or run it under {@link Store.lock} for a
  * namespace when it has to await (JWT verification, blob writes), so concurrent requests never interleave a mutation.
@@ -30,7 +30,7 @@ import {
   type State,
 } from "./state";
 import type { WorkerDomain, Zone } from "./zones-state";
-import { cleanDataDir, DIR_MODE, dropUnlayableAssets, FILE_MODE, KV_FILE, lockDataDir, privateDir, referencedBlobs } from "./datadir";
+import { cleanDataDir, DIR_MODE, dropUnlayableAssets, FILE_MODE, KV_DIR, lockDataDir, privateDir, referencedBlobs } from "./datadir";
 import { KvData, type KvNamespaceRef, type KvWrite } from "./kv-data";
 
 export type { CustomHostnameRecord, FallbackOriginRecord, WorkerDomain, WorkerRoute, Zone } from "./zones-state";
@@ -62,8 +62,10 @@ export class Store {
     }
     privateDir(dataDir);
     this.releaseLock = lockDataDir(dataDir);
+    let kv: KvData | undefined;
     try {
-      this.kv = new KvData(join(dataDir, KV_FILE));
+      kv = new KvData(join(dataDir, KV_DIR));
+      this.kv = kv;
       const loaded = this.readState();
       if (loaded) this.state = loaded;
       if (this.moveLegacyKv()) this.writeStateSync();
@@ -73,7 +75,8 @@ export class Store {
       if (dropped.length) this.touch();
       cleanDataDir(dataDir, referencedBlobs(this.state));
     } catch (err) {
-      this.close();
+      void kv?.close(); // no write has started its thread yet: closed at once
+      this.releaseLock();
       throw err;
     }
   }
@@ -103,18 +106,21 @@ export class Store {
           metadata: e.metadata,
           expiration: e.expiration,
         }));
-        this.kv.put({ account, id: ns.id }, writes);
+        this.kv.putNow({ account, id: ns.id }, writes);
         delete ns.entries;
         moved = true;
       }
     return moved;
   }
 
-  /** Releases the data directory's lock and the KV database (state is flushed by the caller first). */
-  close(): void {
-    this.kv?.close();
-    this.releaseLock?.();
-    this.releaseLock = undefined;
+  /** Closes the KV database (its writes committed) and releases the data directory's lock (state is flushed by the caller first). */
+  async close(): Promise<void> {
+    try {
+      await this.kv?.close();
+    } finally {
+      this.releaseLock?.();
+      this.releaseLock = undefined;
+    }
   }
 
   get jwtSecret(): Buffer {
@@ -320,7 +326,7 @@ export class Store {
     const secret = this.state.jwtSecret;
     this.state = { ...emptyState(), jwtSecret: secret };
     this.memBlobs.clear();
-    this.kv.clear();
+    await this.kv.clear();
     if (this.dataDir) {
       await rm(join(this.dataDir, "blobs"), { recursive: true, force: true });
       await mkdir(join(this.dataDir, "blobs"), { recursive: true, mode: DIR_MODE });

@@ -137,7 +137,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     // Its entries go once the namespace's removal is persisted (a failed write keeps both); at the next start, if
     // the emulator stops in between. A Worker's write may have created it again meanwhile: then they stay.
     await store.flush();
-    if (!store.kvNamespace(refOf(c))) store.kv.dropNamespace(refOf(c));
+    if (!store.kvNamespace(refOf(c))) await store.kv.dropNamespace(refOf(c));
     await changed(c, ns.id);
     return c.json(okEnvelope({}));
   });
@@ -168,7 +168,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
     validateMetadata(metadata);
     const expiration = expiryOf(c.req.query("expiration"), c.req.query("expiration_ttl"), nowSeconds());
     const ns = requireKv(c); // again: the namespace may have gone while the body was read
-    store.kv.put(refOf(c), [{ key, value, metadata, expiration }]);
+    await store.kv.put(refOf(c), [{ key, value, metadata, expiration }]);
     await changed(c, ns.id);
     return c.json(okEnvelope({}));
   });
@@ -184,7 +184,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
 
   r.delete("/:id/values/:key{.+}", async (c) => {
     const ns = requireKv(c);
-    if (store.kv.delete(refOf(c), [keyFromPath(c, "values")]) > 0) await changed(c, ns.id);
+    if ((await store.kv.delete(refOf(c), [keyFromPath(c, "values")])) > 0) await changed(c, ns.id);
     return c.json(okEnvelope({}));
   });
 
@@ -218,7 +218,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       return { key, value, metadata, expiration: expiryOf(item.expiration, item.expiration_ttl, now) };
     });
     const ns = requireKv(c);
-    store.kv.put(refOf(c), writes);
+    await store.kv.put(refOf(c), writes);
     await changed(c, ns.id);
     return c.json(okEnvelope({ successful_key_count: writes.length, unsuccessful_keys: [] }));
   });
@@ -230,7 +230,7 @@ export function kvRoutes(ctx: EmulatorContext): Hono<AppEnv> {
       throw invalidRequest("request body must be a JSON array of key names");
     if (body.length > MAX_KV_BULK_ITEMS) throw invalidRequest(`at most ${MAX_KV_BULK_ITEMS} keys per request (got ${body.length})`);
     const keys = (body as string[]).map(validateKey);
-    store.kv.delete(refOf(c), keys);
+    await store.kv.delete(refOf(c), keys);
     await changed(c, ns.id);
     return c.json(okEnvelope({ successful_key_count: keys.length, unsuccessful_keys: [] }));
   };

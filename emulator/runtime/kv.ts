@@ -88,7 +88,7 @@ export function kvService(store: Store, now: () => number): (request: Request) =
       }
       if (op === "delete") {
         const ns = locate(store, nsKey);
-        if (ns) store.kv.delete(ns, [key]);
+        if (ns) await store.kv.delete(ns, [key]);
         return text(200, "");
       }
       if (op === "put") {
@@ -96,7 +96,7 @@ export function kvService(store: Store, now: () => number): (request: Request) =
         const raw = q("metadata");
         const metadata = validateMetadata(raw === undefined ? undefined : JSON.parse(raw));
         const expiration = expiryOf(q("expiration"), q("expiration_ttl"), seconds);
-        store.kv.put(await locateForWrite(store, nsKey), [{ key, value, metadata, expiration }]);
+        await store.kv.put(await locateForWrite(store, nsKey), [{ key, value, metadata, expiration }]);
         return text(200, "");
       }
       return text(404, `unknown KV operation ${op}`);

@@ -250,7 +250,7 @@ describe("KV persistence", () => {
     }
   });
 
-  test("values are in kv.sqlite (0600), written per operation, never in state.json", async () => {
+  test("values are in the account's database (kvdb/<account>.sqlite, 0600), never in state.json", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wfp-kv-"));
     try {
       const emu = await start({ dataDir: dir });
@@ -263,8 +263,9 @@ describe("KV persistence", () => {
         expect(JSON.parse(state).accounts[ACCOUNT].kv[id]).toEqual({ id, title: "db", created_on: expect.any(String) });
         expect(state).not.toContain("marker");
         expect(state.length).toBeLessThan(10_000);
-        expect(statSync(join(dir, "kv.sqlite")).mode & 0o777).toBe(0o600);
-        expect(statSync(join(dir, "kv.sqlite-wal")).mode & 0o777).toBe(0o600);
+        expect(statSync(join(dir, "kvdb")).mode & 0o777).toBe(0o700);
+        expect(statSync(join(dir, "kvdb", `${ACCOUNT}.sqlite`)).mode & 0o777).toBe(0o600);
+        expect(statSync(join(dir, "kvdb", `${ACCOUNT}.sqlite-wal`)).mode & 0o777).toBe(0o600);
         // Deleting the namespace deletes its entries with it.
         await emu.cf.kv.namespaces.delete(id, { account_id: ACCOUNT });
         expect(emu.emu.emulator.ctx.store.kv.keys({ account: ACCOUNT, id })).toEqual([]);
@@ -276,7 +277,7 @@ describe("KV persistence", () => {
     }
   });
 
-  test("a data dir of the earlier format (values inside state.json) moves them into kv.sqlite once, at start", async () => {
+  test("a data dir of the earlier format (values inside state.json) moves them into the database once, at start", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wfp-kv-"));
     const id = "0f".repeat(16);
     const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
@@ -323,7 +324,7 @@ describe("KV persistence", () => {
         const rewritten = JSON.parse(readFileSync(join(dir, "state.json"), "utf8"));
         expect(rewritten.accounts[ACCOUNT].kv[id]).toEqual({ id, title: "earlier", created_on: "2026-01-01T00:00:00.000000Z" });
         expect(rewritten.jwtSecret).toBe(earlier.jwtSecret);
-        expect(existsSync(join(dir, "kv.sqlite"))).toBe(true);
+        expect(existsSync(join(dir, "kvdb", `${ACCOUNT}.sqlite`))).toBe(true);
         // A write after the move is what the next start reads: the values are not moved again.
         expect((await emu.api("PUT", `${url()}/values/__proto__`, { body: "changed" })).status).toBe(200);
       } finally {
