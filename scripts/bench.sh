@@ -4,7 +4,7 @@
 #
 #   bash scripts/bench.sh                       # every bench at full size (about 30 minutes on 2 cores)
 #   BENCH_QUICK=1 bash scripts/bench.sh         # small sizes: a smoke run of a few minutes
-#   bash scripts/bench.sh platform-scale        # only the named benches (emulator, sdk-load, assets, platform-scale, assets-deploy)
+#   bash scripts/bench.sh platform-scale        # only the named benches (emulator, sdk-load, assets, kv-scale, platform-scale, assets-deploy)
 #
 # The tables are also written to .wfp/bench/results.md. Sizes are set per bench through BENCH_* variables
 # (documented at the top of each bench/*.ts); BENCH_QUICK=1 only changes the defaults.
@@ -14,12 +14,12 @@ ensure_toolchain
 cd "$WFP_ROOT"
 
 benches=("$@")
-[ ${#benches[@]} -gt 0 ] || benches=(emulator pacing sdk-load runtime assets platform-scale assets-deploy)
+[ ${#benches[@]} -gt 0 ] || benches=(emulator pacing sdk-load runtime assets kv-scale platform-scale assets-deploy)
 
 if [ "${BENCH_QUICK:-}" = "1" ]; then
   export BENCH_GET_SECONDS="${BENCH_GET_SECONDS:-2}" BENCH_ASSET_FILES="${BENCH_ASSET_FILES:-40}"
   export BENCH_FILES="${BENCH_FILES:-1000}" BENCH_MB="${BENCH_MB:-20}" BENCH_ROUNDS="${BENCH_ROUNDS:-1}"
-  export BENCH_TENANTS="${BENCH_TENANTS:-20}"
+  export BENCH_TENANTS="${BENCH_TENANTS:-20}" BENCH_KV_MB="${BENCH_KV_MB:-200}"
 fi
 
 mkdir -p .wfp/bench
