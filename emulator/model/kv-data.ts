@@ -54,7 +54,12 @@ const BEYOND = 0xff;
  * so it survives the emulator's crash (kill -9), as `state.json` does; not a power loss (no fsync per write, as
  * `state.json` has none), which would make one tenant's large fsyncs every account's.
  */
-const PRAGMAS = ["PRAGMA busy_timeout = 10000", "PRAGMA synchronous = NORMAL"];
+const PRAGMAS = [
+  "PRAGMA busy_timeout = 10000",
+  "PRAGMA synchronous = NORMAL",
+  // Bounds the WAL's size on disk after a large value's commit; checkpoints keep it reused meanwhile.
+  "PRAGMA journal_size_limit = 67108864",
+];
 
 type Sqlite = typeof import("node:sqlite");
 
@@ -195,8 +200,8 @@ class AccountKv {
   private readonly local: WriteOps;
   private readonly read: Record<"get" | "list" | "keys" | "namespaces", StatementSync>;
   private thread: Worker | undefined;
-  private threadError: Error | undefined;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private closed = false;
+  private readonly pending = new Map<number, { thread: Worker; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private nextId = 0;
 
   /** `file` undefined: in memory. A new file is created 0600 (SQLite gives its WAL the database's mode). */
@@ -208,8 +213,6 @@ class AccountKv {
       // For a new file: 16 KiB pages halve the kernel's time writing a large value (measured against 4 KiB).
       this.db.exec("PRAGMA page_size = 16384");
       this.db.exec("PRAGMA journal_mode = WAL");
-      // Bounds the WAL's size on disk after a large value's commit; checkpoints keep it reused meanwhile.
-      this.db.exec("PRAGMA journal_size_limit = 67108864");
     }
     for (const pragma of PRAGMAS) this.db.exec(pragma);
     const version = (this.db.prepare("PRAGMA user_version").get() as { user_version: number }).user_version;
@@ -289,7 +292,7 @@ class AccountKv {
   async close(): Promise<void> {
     const thread = this.thread;
     this.thread = undefined;
-    this.threadError ??= new Error("the KV database is closed");
+    this.closed = true;
     if (thread) {
       await this.post(thread, "close", []).catch(() => undefined);
       await thread.terminate();
@@ -309,7 +312,7 @@ class AccountKv {
         return Promise.reject(err);
       }
     }
-    if (this.threadError) return Promise.reject(this.threadError);
+    if (this.closed) return Promise.reject(new Error("the KV database is closed"));
     return this.post(this.writer(), op, args) as Promise<ReturnType<WriteOps[Op]>>;
   }
 
@@ -318,8 +321,13 @@ class AccountKv {
     // A value's bytes move rather than being copied: a large one costs this thread nothing to send.
     const transfer = op === "put" ? [...new Set((args[1] as WireWrite[]).map((w) => w[3].buffer as ArrayBuffer))] : [];
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      thread.postMessage({ id, op, args }, transfer);
+      this.pending.set(id, { thread, resolve, reject });
+      try {
+        thread.postMessage({ id, op, args }, transfer);
+      } catch (err) {
+        this.pending.delete(id);
+        reject(err);
+      }
     });
   }
 
@@ -333,13 +341,17 @@ class AccountKv {
       if (error === undefined) p?.resolve(result);
       else p?.reject(new Error(`KV database: ${error}`));
     });
+    // A thread that dies fails what it was sent (not committed, or not known to be); the next write starts another.
     const fail = (err: Error): void => {
-      this.threadError = err;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
+      if (this.thread === thread) this.thread = undefined;
+      for (const [id, p] of this.pending)
+        if (p.thread === thread) {
+          this.pending.delete(id);
+          p.reject(err);
+        }
     };
     thread.on("error", fail);
-    thread.on("exit", () => fail(this.threadError ?? new Error("the KV database's writer thread stopped")));
+    thread.on("exit", () => fail(new Error("the KV database's writer thread stopped")));
     this.thread = thread;
     return thread;
   }
