@@ -277,6 +277,29 @@ describe("KV persistence", () => {
     }
   });
 
+  test("a writer thread that dies fails only what it was sent: the account's next write starts another", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "wfp-kv-"));
+    try {
+      const emu = await start({ dataDir: dir });
+      try {
+        const id = (await emu.cf.kv.namespaces.create({ account_id: ACCOUNT, title: "restart" })).id;
+        const url = `${emu.apiBase}/accounts/${ACCOUNT}/storage/kv/namespaces/${id}`;
+        expect((await emu.api("PUT", `${url}/values/a`, { body: "1" })).status).toBe(200);
+        // Internals: the account's writer thread, stopped as a crash would.
+        const account = (
+          emu.emu.emulator.ctx.store.kv as unknown as { accounts: Map<string, { thread?: { terminate(): Promise<number> } }> }
+        ).accounts.get(ACCOUNT)!;
+        await account.thread!.terminate();
+        expect((await emu.api("PUT", `${url}/values/b`, { body: "2" })).status).toBe(200);
+        expect((await emu.api("GET", `${url}/keys`)).body.result.map((k: { name: string }) => k.name)).toEqual(["a", "b"]);
+      } finally {
+        await emu.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a data dir of the earlier format (values inside state.json) moves them into the database once, at start", async () => {
     const dir = mkdtempSync(join(tmpdir(), "wfp-kv-"));
     const id = "0f".repeat(16);
