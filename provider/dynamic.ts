@@ -8,6 +8,7 @@ import type { CheckFailure } from "./validation";
 import { persistCompileCache } from "./compile-cache";
 import { stackConfigFrom } from "./credentials";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
+import { d1DatabaseProvider } from "./resources/d1/database";
 import { kvEntriesProvider } from "./resources/kv/entries";
 import { kvNamespaceProvider } from "./resources/kv/namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
@@ -33,6 +34,7 @@ export const providers: Record<ResourceKind, RunProvider> = {
   CustomHostname: customHostnameProvider,
   KvNamespace: kvNamespaceProvider,
   KvEntries: kvEntriesProvider,
+  D1Database: d1DatabaseProvider,
 };
 
 /**

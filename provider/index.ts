@@ -23,6 +23,7 @@ export { WorkerRoute, type WorkerRouteArgs } from "./resources/hostnames/worker-
 export { CustomHostname, type CustomHostnameArgs } from "./resources/hostnames/custom-hostname";
 export { KvNamespace, kvBinding, type KvNamespaceArgs } from "./resources/kv/namespace";
 export { KvEntries, type KvEntriesArgs } from "./resources/kv/entries";
+export { D1Database, d1Binding, type D1DatabaseArgs } from "./resources/d1/database";
 export { Tenant, type TenantArgs, type TenantAssetsArgs } from "./resources/tenant/resource";
 export { tenantTag } from "./resources/tenant/check";
 export { offboardByTag, tagFilter, type OffboardOptions, type OffboardResult } from "./offboard";

@@ -22,6 +22,13 @@ export const CODES = {
   kvNamespaceNotFound: ERROR_CODES.KV_NAMESPACE_NOT_FOUND,
   kvKeyNotFound: ERROR_CODES.KV_KEY_NOT_FOUND,
   kvTitleExists: TAKEN_CODES.kvNamespace,
+  d1NotFound: ERROR_CODES.D1_NOT_FOUND,
+  d1NameTaken: TAKEN_CODES.d1Database,
+  r2NoSuchBucket: ERROR_CODES.R2_NO_SUCH_BUCKET,
+  r2BucketExists: TAKEN_CODES.r2Bucket,
+  r2BucketNotEmpty: ERROR_CODES.R2_BUCKET_NOT_EMPTY,
+  /** R2's NoSuchKey (an object path; the same number as a missing script elsewhere). */
+  r2NoSuchKey: 10007,
 } as const;
 
 export interface CloudflareApiErrorInit {

@@ -26,7 +26,8 @@ export type ResourceKind =
   | "WorkerRoute"
   | "CustomHostname"
   | "KvNamespace"
-  | "KvEntries";
+  | "KvEntries"
+  | "D1Database";
 const KINDS: readonly ResourceKind[] = [
   "DispatchNamespace",
   "UserScript",
@@ -39,6 +40,7 @@ const KINDS: readonly ResourceKind[] = [
   "CustomHostname",
   "KvNamespace",
   "KvEntries",
+  "D1Database",
 ];
 
 /**

@@ -21,6 +21,7 @@ describe("the schema pulumi import's code generation gets", () => {
     expect(Object.keys(schema.resources).sort()).toEqual(
       [
         "CustomHostname",
+        "D1Database",
         "DispatchNamespace",
         "KvNamespace",
         "ScriptSecret",
