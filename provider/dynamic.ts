@@ -9,6 +9,7 @@ import { persistCompileCache } from "./compile-cache";
 import { stackConfigFrom } from "./credentials";
 import { dispatchNamespaceProvider } from "./resources/dispatch-namespace";
 import { d1DatabaseProvider } from "./resources/d1/database";
+import { r2BucketProvider } from "./resources/r2/bucket";
 import { kvEntriesProvider } from "./resources/kv/entries";
 import { kvNamespaceProvider } from "./resources/kv/namespace";
 import { scriptSecretProvider } from "./resources/script-secret";
@@ -35,6 +36,7 @@ export const providers: Record<ResourceKind, RunProvider> = {
   KvNamespace: kvNamespaceProvider,
   KvEntries: kvEntriesProvider,
   D1Database: d1DatabaseProvider,
+  R2Bucket: r2BucketProvider,
 };
 
 /**

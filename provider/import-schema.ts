@@ -9,6 +9,7 @@
 import { DISPATCH_NAMESPACE } from "./resources/dispatch-namespace";
 import { KV_NAMESPACE } from "./resources/kv/namespace";
 import { D1_DATABASE } from "./resources/d1/database";
+import { R2_BUCKET } from "./resources/r2/bucket";
 import { SCRIPT_SECRET } from "./resources/script-secret";
 import { STATIC_ASSETS } from "./resources/static-assets";
 import { type ResourceSpec, TYPE_MODULE } from "./resources/resource-kit";
@@ -29,6 +30,7 @@ const SPECS: readonly ResourceSpec[] = [
   CUSTOM_HOSTNAME,
   KV_NAMESPACE,
   D1_DATABASE,
+  R2_BUCKET,
 ];
 /** A secret's value and an assets attachment (a StaticAssets output): never printed. */
 const LEFT_OUT = new Set(["text", "assets"]);

@@ -24,6 +24,7 @@ export { CustomHostname, type CustomHostnameArgs } from "./resources/hostnames/c
 export { KvNamespace, kvBinding, type KvNamespaceArgs } from "./resources/kv/namespace";
 export { KvEntries, type KvEntriesArgs } from "./resources/kv/entries";
 export { D1Database, d1Binding, type D1DatabaseArgs } from "./resources/d1/database";
+export { R2Bucket, r2Binding, type R2BucketArgs } from "./resources/r2/bucket";
 export { Tenant, type TenantArgs, type TenantAssetsArgs } from "./resources/tenant/resource";
 export { tenantTag } from "./resources/tenant/check";
 export { offboardByTag, tagFilter, type OffboardOptions, type OffboardResult } from "./offboard";

@@ -27,7 +27,8 @@ export type ResourceKind =
   | "CustomHostname"
   | "KvNamespace"
   | "KvEntries"
-  | "D1Database";
+  | "D1Database"
+  | "R2Bucket";
 const KINDS: readonly ResourceKind[] = [
   "DispatchNamespace",
   "UserScript",
@@ -41,6 +42,7 @@ const KINDS: readonly ResourceKind[] = [
   "KvNamespace",
   "KvEntries",
   "D1Database",
+  "R2Bucket",
 ];
 
 /**

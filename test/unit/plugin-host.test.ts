@@ -24,6 +24,7 @@ describe("the schema pulumi import's code generation gets", () => {
         "D1Database",
         "DispatchNamespace",
         "KvNamespace",
+        "R2Bucket",
         "ScriptSecret",
         "StaticAssets",
         "UserScript",
