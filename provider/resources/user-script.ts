@@ -31,6 +31,7 @@ import type { ObservabilityArgs, PlacementArgs, TailConsumer } from "./script/se
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { withBindingTargets, withNamedNamespace } from "./deploy-order";
 import { namespaceFailures } from "./namespace-preflight";
+import { storageBindingFailures } from "./storage-preflight";
 import { ScriptResource } from "./script/resource";
 import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 
@@ -139,6 +140,7 @@ export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOut
   async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     const { inputs, failures } = scriptCheckResult(olds, news, checkUserScript(news));
     failures.push(...(await namespaceFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
+    failures.push(...(await storageBindingFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
     return { inputs, failures };
   },
 

@@ -20,6 +20,7 @@ import { deleteOwnedScript } from "./owner";
 import { SCRIPT_INPUT_KEYS, SCRIPT_OUTPUT_KEYS, type ScriptInputs, type ScriptOutputs } from "./script/types";
 import { declareTarget, withBindingTargets } from "./deploy-order";
 import { declareWorker } from "./hostnames/preflight";
+import { storageBindingFailures } from "./storage-preflight";
 import { ScriptResource } from "./script/resource";
 import { defineProvider, resourceSpec, unknownPropertyFailures, type KeyedDiff } from "./resource-kit";
 import type { UserScriptArgs } from "./user-script";
@@ -78,7 +79,9 @@ async function deploy(
 export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     declareWorker(run, news.name);
-    return scriptCheckResult(olds, news, checkWorker(news));
+    const { inputs, failures } = scriptCheckResult(olds, news, checkWorker(news));
+    failures.push(...(await storageBindingFailures(run, olds, inputs, failures, operation("Worker", inputs.name, "check"))));
+    return { inputs, failures };
   },
 
   async diff(_id: string, olds: WorkerOutputs, news: WorkerInputs) {

@@ -16,6 +16,7 @@ import { accountIdProblem } from "../../credentials";
 import { didYouMean } from "../../did-you-mean";
 import type { ProviderRun } from "../../run";
 import { booleanProblem, type CheckFailure, fieldFailures } from "../../validation";
+import { declareBucket } from "../storage-preflight";
 import { defineProvider, DynamicResource, type KeyedDiff, resourceSpec, unknownPropertyFailures } from "../resource-kit";
 
 /** Arguments of an {@link R2Bucket}. */
@@ -151,7 +152,8 @@ function parseId(id: string): BucketRef {
 }
 
 export const r2BucketProvider = defineProvider<R2BucketInputs, R2BucketOutputs>({
-  async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+  async check(_olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
+    declareBucket(run, news.name, news.jurisdiction);
     return checkR2Bucket(news);
   },
 

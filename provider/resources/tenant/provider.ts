@@ -29,6 +29,7 @@ import { checkTenant, type TenantInputs } from "./check";
 import { entryChanges, type FieldChange, fieldsOf } from "../field-changes";
 import { defineProvider, type KeyedDiff } from "../resource-kit";
 import { namespaceFailures } from "../namespace-preflight";
+import { storageBindingFailures } from "../storage-preflight";
 
 export interface TenantOutputs extends ScriptOutputs {
   namespace: string;
@@ -98,6 +99,7 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     const { inputs, failures } = await checkTenant(news, run);
     failures.push(...(await namespaceFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
+    failures.push(...(await storageBindingFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
     return { inputs, failures };
   },
 
