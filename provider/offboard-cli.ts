@@ -13,6 +13,7 @@ export const OFFBOARD_HELP = `Usage: wfp-offboard --namespace NS --tag TAG[=no] 
 
 Deletes every script of a dispatch namespace that carries each TAG (TAG=no: that lacks it), with
 Cloudflare's bulk delete by tag, including scripts no stack manages. An empty filter is refused.
+The D1 databases and R2 buckets those scripts bind are left, with their data, and listed.
 
 Options:
   --namespace NS   the dispatch namespace (required)
@@ -115,6 +116,12 @@ async function offboard({ command }: { command: OffboardCommand }): Promise<void
   const verb = result.dryRun ? "would delete" : "deleted";
   console.log(`${verb} ${result.dryRun ? result.scripts.length : result.deleted} script(s) from namespace ${command.namespace}`);
   for (const name of result.scripts) console.log(`  ${name}`);
+  if (result.leftBehind.length === 0) return;
+  console.log(
+    `${result.dryRun ? "would leave" : "left"} the storage they bind (${result.leftBehind.length}), with its data: delete it on purpose ` +
+      "(pulumi destroy of its D1Database/R2Bucket with forceDestroy: true, or the Cloudflare API)",
+  );
+  for (const item of result.leftBehind) console.log(`  ${item}`);
 }
 
 if (require.main === module) {

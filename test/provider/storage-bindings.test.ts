@@ -11,6 +11,7 @@ import type { D1DatabaseInputs } from "../../provider/resources/d1/database";
 import type { R2BucketInputs } from "../../provider/resources/r2/bucket";
 import type { TenantInputs, TenantOutputs } from "../../provider/resources/tenant/provider";
 import { UNKNOWN } from "../../provider/validation";
+import { offboardByTag } from "../../provider/offboard";
 
 const NS = "tenants";
 const emu = useEmulator({ namespaces: [NS] });
@@ -89,5 +90,21 @@ describe("storage bindings", () => {
     });
     expect(failures).toEqual([]);
     expect(await emu.journal()).toEqual([]);
+  });
+
+  it("offboarding a tenant deletes its script and names the database and bucket it leaves, which keep their data", async () => {
+    const { databaseId, bucket } = await storage();
+    await tp.create(
+      await tenant.check(
+        tenantArgs([
+          { type: "d1", name: "DB", databaseId },
+          { type: "r2_bucket", name: "FILES", bucketName: bucket },
+        ]),
+      ),
+    );
+    const result = await offboardByTag({ namespace: NS, tags: { "tenant-acme": true } }, emu.credentials);
+    expect(result).toEqual({ scripts: ["acme"], deleted: 1, dryRun: false, leftBehind: [`d1 ${databaseId}`, `r2 ${bucket}`] });
+    expect((await emu.api("GET", `${emu.apiBase}/accounts/${ACCOUNT_ID}/d1/database/${databaseId}`)).status).toBe(200);
+    expect((await emu.api("GET", `${emu.apiBase}/accounts/${ACCOUNT_ID}/r2/buckets/${bucket}`)).status).toBe(200);
   });
 });
