@@ -73,6 +73,8 @@ type Target =
   | "CustomHostname"
   | "KvNamespace"
   | "KvEntries"
+  | "D1Database"
+  | "R2Bucket"
   | "tenants.yaml";
 
 interface Row {
@@ -125,6 +127,8 @@ const base = {
   CustomHostname: (): Record<string, unknown> => ({ hostname: "shop.acme.com", zone: "example.com" }),
   KvNamespace: () => ({ title: "sessions" }),
   KvEntries: (): Record<string, unknown> => ({ namespaceId: KV_ID, entries: { "acme.example.com": "acme" } }),
+  D1Database: (): Record<string, unknown> => ({ name: "acme-db" }),
+  R2Bucket: (): Record<string, unknown> => ({ name: "acme-files" }),
   "tenants.yaml": (): Record<string, unknown> => ({
     id: "t1",
     worker: { dir: "w", modules: ["index.js"], compatibilityDate: "2025-06-01" },
@@ -688,6 +692,24 @@ const ROWS: Row[] = [
     ["a 513-byte key", { [long(513, "k")]: "v" }, "entries", /is 513 bytes: KV keys are at most 512 bytes/],
     ["a number", { count: 3 }, "entries.count", /must be a string \(got number\)/],
   ]),
+
+  // D1Database
+  ...set("D1Database", "name", [
+    ["(missing)", MISSING, undefined, /is required: the database name/],
+    ['"-db"', "-db", undefined, /must start with a letter or digit and hold only letters, digits, "_" and "-"/],
+  ]),
+  ...set("D1Database", "migrationsDir", [['"/no/such/dir"', "/no/such/dir", undefined, /names no directory \(\/no\/such\/dir\)/]]),
+  ...set("D1Database", "jurisdiction", [['"uk"', "uk", undefined, /must be one of eu, fedramp, us/]]),
+  ...set("D1Database", "primaryLocationHint", [['"mars"', "mars", undefined, /must be one of wnam, enam, weur, eeur, apac, oc/]]),
+  ...set("D1Database", "forceDestroy", [['"yes"', "yes", undefined, /must be true or false/]]),
+
+  // R2Bucket
+  ...set("R2Bucket", "name", [
+    ["(missing)", MISSING, undefined, /is required: the bucket name/],
+    ['"Files"', "Files", undefined, /must be 3–63 lowercase letters, digits and "-"/],
+  ]),
+  ...set("R2Bucket", "jurisdiction", [['"uk"', "uk", undefined, /must be one of default, eu, fedramp/]]),
+  ...set("R2Bucket", "storageClass", [['"Glacier"', "Glacier", undefined, /must be one of Standard, InfrequentAccess/]]),
 ];
 
 // Worker: every script input of UserScript, checked by the same parts, without a namespace; then its own.
