@@ -18,7 +18,17 @@
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 // Users import from "pulumi-cloudflare-wfp"; inside this repository the example uses the source.
-import { CustomHostname, DispatchNamespace, KvEntries, KvNamespace, Tenant, Worker, WorkerRoute } from "../../provider";
+import {
+  CustomHostname,
+  D1Database,
+  DispatchNamespace,
+  KvEntries,
+  KvNamespace,
+  R2Bucket,
+  Tenant,
+  Worker,
+  WorkerRoute,
+} from "../../provider";
 import { resolveSecrets } from "./secrets";
 import { parseShard, stackHolds } from "./shards";
 import { loadPlatformFile, PLANS } from "./tenants";
@@ -63,6 +73,20 @@ const tenantKv = (t: (typeof ours)[number]) =>
     return { type: "kv_namespace" as const, name: binding, namespaceId: kv.namespaceId };
   });
 
+// A tenant's own D1 databases (with their migrations) and R2 buckets, named after the namespace, tenant and binding.
+const storageName = (t: (typeof ours)[number], binding: string) =>
+  `${configuredNamespace}-${t.id}-${binding.toLowerCase().replace(/_/g, "-")}`;
+const tenantStorage = (t: (typeof ours)[number]) => [
+  ...t.d1Databases.map(({ binding, migrationsDir }) => {
+    const db = new D1Database(`${t.id}-${binding.toLowerCase()}`, { name: storageName(t, binding), migrationsDir });
+    return { type: "d1" as const, name: binding, databaseId: db.databaseId };
+  }),
+  ...t.r2Buckets.map((binding) => {
+    const bucket = new R2Bucket(`${t.id}-${binding.toLowerCase()}`, { name: storageName(t, binding) });
+    return { type: "r2_bucket" as const, name: binding, bucketName: bucket.name };
+  }),
+];
+
 const tenants = ours.map(
   (t) =>
     new Tenant(t.id, {
@@ -74,7 +98,7 @@ const tenants = ours.map(
       mainModule: t.worker.mainModule,
       compatibilityDate: t.worker.compatibilityDate,
       compatibilityFlags: t.worker.compatibilityFlags,
-      bindings: [...(t.worker.bindings ?? []), ...tenantKv(t)] as never,
+      bindings: [...(t.worker.bindings ?? []), ...tenantKv(t), ...tenantStorage(t)] as never,
       limits: { cpuMs: PLANS[t.plan].cpuMs },
       secrets: Object.fromEntries(Object.entries(t.secrets).map(([name, key]) => [name, secretValues.get(key) as pulumi.Output<string>])),
       assets: t.assets && {

@@ -51,6 +51,10 @@ export interface TenantEntry {
   hostnames: string[];
   /** Binding names of KV namespaces of the tenant's own (one KvNamespace each). */
   kvNamespaces: string[];
+  /** D1 databases of the tenant's own (one D1Database each): binding name and migrations directory (absolute). */
+  d1Databases: Array<{ binding: string; migrationsDir?: string }>;
+  /** Binding names of R2 buckets of the tenant's own (one R2Bucket each). */
+  r2Buckets: string[];
 }
 
 export class TenantsFileError extends Error {
@@ -65,7 +69,7 @@ export class TenantsFileError extends Error {
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
-const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags", "hostnames", "kvNamespaces"]);
+const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags", "hostnames", "kvNamespaces", "d1Databases", "r2Buckets"]);
 const WORKER_KEYS = new Set(["dir", "modules", "mainModule", "compatibilityDate", "compatibilityFlags", "bindings"]);
 const ASSETS_KEYS = new Set(["directory", "htmlHandling", "notFoundHandling", "runWorkerFirst"]);
 
@@ -204,8 +208,43 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
         });
     }
 
+    // Storage of its own: binding names unique across KV, D1 and R2.
+    const storageNames = new Set(kvNamespaces);
+    const bindingName = (field: string, name: unknown): name is string => {
+      if (typeof name !== "string" || !SECRET_NAME.test(name))
+        problem(field, "must be a binding name (letters, digits, _; not starting with a digit)");
+      else if (storageNames.has(name)) problem(field, `${name} is already a binding of this tenant's storage`);
+      else return !!storageNames.add(name);
+      return false;
+    };
+    const d1Databases: TenantEntry["d1Databases"] = [];
+    if (raw.d1Databases !== undefined) {
+      if (!Array.isArray(raw.d1Databases)) problem("d1Databases", "must be a list of { binding, migrationsDir? }");
+      else
+        raw.d1Databases.forEach((db, i) => {
+          if (!isObject(db) || Object.keys(db).some((k) => k !== "binding" && k !== "migrationsDir")) {
+            problem(`d1Databases[${i}]`, "must be { binding, migrationsDir? }");
+          } else if (bindingName(`d1Databases[${i}].binding`, db.binding)) {
+            if (db.migrationsDir === undefined) d1Databases.push({ binding: db.binding });
+            else {
+              const dir = typeof db.migrationsDir === "string" ? path.resolve(baseDir, db.migrationsDir) : undefined;
+              if (!dir || !isDirectory(dir)) problem(`d1Databases[${i}].migrationsDir`, `${String(db.migrationsDir)} is not a directory`);
+              else d1Databases.push({ binding: db.binding, migrationsDir: dir });
+            }
+          }
+        });
+    }
+    const r2Buckets: string[] = [];
+    if (raw.r2Buckets !== undefined) {
+      if (!Array.isArray(raw.r2Buckets)) problem("r2Buckets", "must be a list of binding names, such as [FILES]");
+      else
+        raw.r2Buckets.forEach((name, i) => {
+          if (bindingName(`r2Buckets[${i}]`, name)) r2Buckets.push(name);
+        });
+    }
+
     if (worker && typeof raw.id === "string" && typeof plan === "string" && plan in PLANS) {
-      tenants.push({ id: raw.id, plan: plan as Plan, worker, assets, secrets, tags, hostnames, kvNamespaces });
+      tenants.push({ id: raw.id, plan: plan as Plan, worker, assets, secrets, tags, hostnames, kvNamespaces, d1Databases, r2Buckets });
     }
   });
   if (problems.length > 0) throw new TenantsFileError(file, problems);

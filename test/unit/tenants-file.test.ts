@@ -28,7 +28,9 @@ function problemsOf(doc: unknown, dir: string): string[] {
 describe("tenants.yaml validation", () => {
   it("accepts the example file shipped with the platform", () => {
     const tenants = loadTenantsFile(path.resolve(__dirname, "../../examples/platform/tenants.yaml"));
-    expect(tenants.map((t) => t.id)).toEqual(["acme", "globex", "initech"]);
+    expect(tenants.map((t) => t.id)).toEqual(["acme", "globex", "initech", "guestbook"]);
+    expect(tenants[3].d1Databases).toEqual([{ binding: "DB", migrationsDir: expect.stringMatching(/tenants\/guestbook\/migrations$/) }]);
+    expect(tenants[3].r2Buckets).toEqual(["FILES"]);
     expect(tenants[0].assets?.directory).toMatch(/tenants\/acme\/public$/);
     expect(tenants[1].secrets).toEqual({ STRIPE_KEY: "globexStripeKey", WEBHOOK_SECRET: "globexWebhookSecret" });
     expect(tenants[2].worker.mainModule).toBe("index.js");
@@ -109,6 +111,47 @@ describe("tenants.yaml validation", () => {
       /tenant "c": hostnames must be a list of host names/,
     ];
     for (const pattern of expected)
+      expect(
+        problems.some((p) => pattern.test(p)),
+        `${pattern} in\n${problems.join("\n")}`,
+      ).toBe(true);
+  });
+
+  it("takes the tenant's own D1 databases (with a migrations directory) and R2 buckets, binding names unique across its storage", () => {
+    const dir = fixture();
+    const [a] = validateTenants(
+      {
+        tenants: [{ id: "a", worker, d1Databases: [{ binding: "DB", migrationsDir: "site" }, { binding: "CACHE" }], r2Buckets: ["FILES"] }],
+      },
+      dir,
+    );
+    expect(a).toMatchObject({
+      d1Databases: [{ binding: "DB", migrationsDir: path.join(dir, "site") }, { binding: "CACHE" }],
+      r2Buckets: ["FILES"],
+    });
+    const problems = problemsOf(
+      {
+        tenants: [
+          {
+            id: "a",
+            worker,
+            kvNamespaces: ["KV"],
+            d1Databases: [{ binding: "KV" }, { binding: "DB", migrationsDir: "nope" }, "DB"],
+            r2Buckets: ["1X"],
+          },
+          { id: "b", worker, d1Databases: "DB", r2Buckets: "FILES" },
+        ],
+      },
+      dir,
+    );
+    for (const pattern of [
+      /tenant "a": d1Databases\[0\].binding KV is already a binding of this tenant's storage/,
+      /tenant "a": d1Databases\[1\].migrationsDir nope is not a directory/,
+      /tenant "a": d1Databases\[2\] must be \{ binding, migrationsDir\? \}/,
+      /tenant "a": r2Buckets\[0\] must be a binding name/,
+      /tenant "b": d1Databases must be a list/,
+      /tenant "b": r2Buckets must be a list of binding names/,
+    ])
       expect(
         problems.some((p) => pattern.test(p)),
         `${pattern} in\n${problems.join("\n")}`,

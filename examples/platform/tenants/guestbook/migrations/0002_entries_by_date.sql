@@ -1,0 +1,1 @@
+CREATE INDEX entries_by_date ON entries (created_at);
