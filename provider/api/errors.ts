@@ -28,7 +28,7 @@ export const CODES = {
   r2BucketExists: TAKEN_CODES.r2Bucket,
   r2BucketNotEmpty: ERROR_CODES.R2_BUCKET_NOT_EMPTY,
   /** R2's NoSuchKey (an object path; the same number as a missing script elsewhere). */
-  r2NoSuchKey: 10007,
+  r2NoSuchKey: ERROR_CODES.R2_NO_SUCH_KEY,
 } as const;
 
 export interface CloudflareApiErrorInit {
