@@ -669,6 +669,14 @@ const ROWS: Row[] = [
     "kvNamespaces[0]",
     /binding name \(letters, digits, _/,
   ),
+  yamlRow(
+    "d1Databases",
+    "a missing migrationsDir",
+    (t) => (t.d1Databases = [{ binding: "DB", migrationsDir: "nope" }]),
+    "d1Databases[0].migrationsDir",
+    /nope is not a directory/,
+  ),
+  yamlRow("r2Buckets", '["files-bucket"]', (t) => (t.r2Buckets = ["files-bucket"]), "r2Buckets[0]", /binding name \(letters, digits, _/),
 
   // KvNamespace
   ...set("KvNamespace", "title", [
