@@ -24,3 +24,9 @@ export const PLAN_LIMITS = {
   free: { maxAssetFiles: 20_000, maxScriptSizeBytes: 3 * 1024 * 1024 },
 } as const;
 export type Plan = keyof typeof PLAN_LIMITS;
+
+/**
+ * CPU time of one invocation when neither the dispatch `limits.cpuMs` nor the script sets it: Workers Paid's
+ * default (Workers docs: Limits, CPU time; up to 5 minutes when configured).
+ */
+export const DEFAULT_CPU_MS = 30_000;

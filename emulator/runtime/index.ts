@@ -3,11 +3,14 @@
  * Runs the deployed Workers on workerd through Miniflare (`workersPort`) and validates uploads (`validateUploads`,
  * on by default): Miniflare is imported at the first upload or at start with a port, never with neither.
  *
- * - One Miniflare instance holds every Worker; a change through the API marks the config stale, and it is rebuilt
- *   shortly after, or before the next request at the latest: a request always sees the Workers as currently
- *   deployed. A namespace's user Workers run in its host, which loads them with the Worker Loader: the runtime
- *   hands the host what changed. Only a change of what workerd's config holds (an account-level Worker, a
- *   namespace, the set of KV namespaces or services a namespace's Workers bind to) restarts workerd (setOptions).
+ * - Two Miniflare instances hold the Workers: the account-level Workers in one, the namespaces' hosts, which run
+ *   the user Workers, in the tenant pool (pool.ts: a user Worker's loop or allocation stops only the pool, which
+ *   its supervisor kills and Miniflare restarts). Each reaches the other's Workers at loopback sockets of fixed
+ *   ports. A change through the API marks the config stale, and it is rebuilt shortly after, or before the next
+ *   request at the latest: a request always sees the Workers as currently deployed. A namespace's host loads its
+ *   user Workers with the Worker Loader: the runtime hands the host what changed. Only a change of what a
+ *   process's config holds restarts that process (setOptions): an account-level Worker the main one; a namespace,
+ *   the set of KV namespaces or services a namespace's Workers bind to, the pool.
  * - The workers port (front.ts) splices each connection to workerd's socket for the front Worker, which picks an
  *   account-level Worker from the Host (`pickWorker` in workers/front.mts).
  * - Uploads are validated on a second instance (validator.ts), with the Worker Loader: no restart per upload. The
@@ -24,6 +27,7 @@ import { type FrontUpstream, WorkersFront } from "./front";
 import { invalidateKvReads } from "./kv";
 import { type DescribedAssets, type MiniflareModule, separateAssetStorage } from "./miniflare-internals";
 import { buildRuntimeConfig, type RuntimeConfig } from "./miniflare-options";
+import { freePort, HEAP_MB, type Overrun, PoolSupervisor } from "./pool";
 import { type TailSource, TailHub } from "./tail";
 import { refuseReservedModuleNames, UploadValidator } from "./validator";
 import { watchWorkerd } from "./watchdog";
@@ -49,6 +53,14 @@ export interface RuntimeOptions {
 
 export class WorkersRuntime {
   private mf: Miniflare | undefined;
+  /** The tenant pool: the namespaces' hosts (pool.ts). */
+  private pool: Miniflare | undefined;
+  /** Watches the pool; made at the first reload (it needs the pool's port). */
+  supervisor: PoolSupervisor | undefined;
+  /** The user Workers the pool's config holds: what a restarted pool starts with. */
+  private poolBase: RuntimeConfig["namespaces"] = new Map();
+  /** A loopback port per socket one process reaches in the other, fixed for the runtime's life. */
+  private readonly ports = new Map<string, Promise<number>>();
   /** Loads uploads (and account-level Workers before a reload) to find whether they would start. */
   readonly validator = new UploadValidator((options) => this.newMiniflare(options));
   private mfModule: MiniflareModule | undefined;
@@ -66,7 +78,7 @@ export class WorkersRuntime {
   restarting = false;
   /** `http://HOST:PORT` of the workers port, once listening. */
   url: string | undefined;
-  /** How many times workerd was (re)started with the Workers: tests and benches read it. */
+  /** How many times either workerd was (re)started with new Workers (not after a death): tests and benches read it. */
   generation = 0;
   private readonly token = randomBytes(16).toString("hex");
   /** Asset sets as Miniflare's assets plugin described them (miniflare-options.ts prunes them). */
@@ -79,6 +91,9 @@ export class WorkersRuntime {
     entrypointsOf: (script) => this.validator.entrypoints(script),
     assetSets: this.assetSets,
     localNetworkWorkers: new Set(),
+    port: (key) => this.port(key),
+    supervise: (who) => this.supervisor!.service(who),
+    kvChanged: (key) => void this.invalidateKv(key),
   };
   // Miniflare exits the process itself on SIGINT/SIGTERM, before close() can run: the written-out assets go then.
   private readonly removeAssets = (): void => rmSync(this.assetsRoot, { recursive: true, force: true });
@@ -109,9 +124,20 @@ export class WorkersRuntime {
     );
   }
 
+  private port(key: string): Promise<number> {
+    let port = this.ports.get(key);
+    if (!port) {
+      port = freePort();
+      this.ports.set(key, port);
+    }
+    return port;
+  }
+
   private async miniflare(): Promise<MiniflareModule> {
     if (!this.mfModule) {
       watchWorkerd();
+      // Cloudflare's memory limit per isolate (V8 reads the flag for every isolate; Miniflare takes it from here).
+      process.env.MINIFLARE_WORKERD_V8_FLAGS ??= `--max-old-space-size=${HEAP_MB}`;
       this.mfModule = await import("miniflare");
       separateAssetStorage(this.mfModule);
     }
@@ -179,7 +205,7 @@ export class WorkersRuntime {
   async scheduled(target: ScheduledTarget, cron: string, scheduledTime: number = Date.now()): Promise<ScheduledResult> {
     if (this.options.port === undefined) throw new Error("the Workers runtime is not running (start the emulator with a workers port)");
     await this.settle();
-    const mf = this.mf;
+    const mf = target.namespace === undefined ? this.mf : this.pool;
     if (!mf || this.loadError) throw new Error(`the Workers could not be loaded: ${this.loadError?.message ?? "not started"}`);
     return runScheduled(mf, this.store, this.token, { target, cron, scheduledTime });
   }
@@ -196,8 +222,8 @@ export class WorkersRuntime {
 
   /** An API write to a KV namespace: the KV Worker drops its cached reads of it (a workerd restarting has none). */
   async invalidateKv(key: string): Promise<void> {
-    if (!this.mf || this.options.port === undefined || this.closed) return;
-    await invalidateKvReads(this.mf, key);
+    if (this.options.port === undefined || this.closed) return;
+    await Promise.all([this.mf, this.pool].map((mf) => mf && invalidateKvReads(mf, key)));
   }
 
   /** The API changed something: reload soon, and before the next request in any case. */
@@ -228,13 +254,33 @@ export class WorkersRuntime {
     try {
       const mfModule = await this.miniflare();
       const log = this.options.logs ? new mfModule.Log(mfModule.LogLevel.WARN) : new mfModule.NoOpLog();
+      this.supervisor ??= new PoolSupervisor(await this.port("pool"), (o) => this.overrun(o));
       const config = await buildRuntimeConfig(this.store, mfModule, log, this.state);
+      const { Miniflare } = mfModule;
+      if (this.pool && this.config?.poolFingerprint === config.poolFingerprint)
+        await this.handOver(this.pool, this.config.namespaces, config);
+      else {
+        // Invocations in flight are cut, and sent again by the dispatch binding once the pool is back.
+        const options = {
+          ...this.shared(),
+          host: "127.0.0.1",
+          port: this.supervisor.port,
+          workers: config.poolWorkers,
+          unsafeHandleRuntimeRestart: () => this.poolRestarted(),
+        } as MiniflareOptions;
+        if (this.pool) await this.pool.setOptions(options);
+        else {
+          this.pool = new Miniflare(options);
+          await this.pool.ready;
+        }
+        this.poolBase = config.namespaces;
+        this.generation++;
+        this.supervisor.started(false);
+      }
       if (this.mf && this.config?.fingerprint === config.fingerprint) {
-        await this.handOver(this.mf, this.config.namespaces, config);
         this.config = config;
         return;
       }
-      const { Miniflare } = mfModule;
       this.restarting = true;
       // A restart would cut requests in flight: they finish first (a streaming response gets 5 s).
       await this.front?.whenIdle(5_000);
@@ -248,16 +294,36 @@ export class WorkersRuntime {
       this.frontSocket = { host: socket.hostname, port: Number(socket.port), generation: this.generation };
     } catch (err) {
       this.loadError = err as Error;
-      // The next change tries again, on a fresh instance (one whose workerd never started takes no new options);
+      // The next change tries again, on fresh instances (one whose workerd never started takes no new options);
       // until then requests report the failure.
-      const failed = this.mf;
+      const failed = [this.mf, this.pool];
       this.mf = undefined;
-      await failed?.dispose().catch(() => undefined);
+      this.pool = undefined;
+      await Promise.all(failed.map((mf) => mf?.dispose().catch(() => undefined)));
       this.config = undefined;
       this.frontSocket = undefined;
     } finally {
       this.restarting = false;
     }
+  }
+
+  /** The pool died and Miniflare started it again with its config: its hosts get their current Workers. */
+  private async poolRestarted(): Promise<void> {
+    const pool = this.pool;
+    if (!pool || this.closed) return;
+    try {
+      if (this.config) await this.handOver(pool, this.poolBase, this.config);
+    } finally {
+      this.supervisor?.started(true);
+    }
+  }
+
+  /** A user Worker stopped over its CPU limit: its tail event, as Cloudflare reports it. */
+  private overrun(o: Overrun): void {
+    if (!this.tail.listening) return;
+    const event = { request: { url: o.url, method: o.method, headers: {} } };
+    const trace = { outcome: "exceededCpu", eventTimestamp: Date.now(), event, logs: [], exceptions: [] };
+    this.tail.receive({ account: o.account, namespace: o.namespace, script: o.script }, [trace]);
   }
 
   /** Hands each namespace's host its user Workers that changed since `previous`. */
@@ -301,7 +367,7 @@ export class WorkersRuntime {
     if (this.timer) clearTimeout(this.timer);
     await this.front?.close();
     await this.reloading?.catch(() => undefined);
-    await this.mf?.dispose().catch(() => undefined);
+    await Promise.all([this.mf, this.pool].map((mf) => mf?.dispose().catch(() => undefined)));
     await this.validator.close();
     process.off("exit", this.removeAssets);
     this.removeAssets();

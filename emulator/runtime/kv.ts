@@ -53,8 +53,15 @@ async function locateForWrite(store: Store, key: string): Promise<KvNamespaceRef
 
 const text = (status: number, body: string) => new Response(body, { status });
 
-/** The request handler of `STORE`: `POST http://kv/<get|put|delete|list>?ns=…&key=…`. */
-export function kvService(store: Store, now: () => number): (request: Request) => Promise<Response> {
+/**
+ * The request handler of `STORE`: `POST http://kv/<get|put|delete|list>?ns=…&key=…`. `changed` hears of each
+ * write, for the other process's KV Worker (the writer's drops its own cached reads).
+ */
+export function kvService(
+  store: Store,
+  now: () => number,
+  changed: (key: string) => void = () => undefined,
+): (request: Request) => Promise<Response> {
   return async (request) => {
     const url = new URL(request.url);
     const op = url.pathname.slice(1);
@@ -88,7 +95,10 @@ export function kvService(store: Store, now: () => number): (request: Request) =
       }
       if (op === "delete") {
         const ns = locate(store, nsKey);
-        if (ns) await store.kv.delete(ns, [key]);
+        if (ns) {
+          await store.kv.delete(ns, [key]);
+          changed(nsKey);
+        }
         return text(200, "");
       }
       if (op === "put") {
@@ -97,6 +107,7 @@ export function kvService(store: Store, now: () => number): (request: Request) =
         const metadata = validateMetadata(raw === undefined ? undefined : JSON.parse(raw));
         const expiration = expiryOf(q("expiration"), q("expiration_ttl"), seconds);
         await store.kv.put(await locateForWrite(store, nsKey), [{ key, value, metadata, expiration }]);
+        changed(nsKey);
         return text(200, "");
       }
       return text(404, `unknown KV operation ${op}`);

@@ -6,7 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import type { Log, WorkerOptions } from "miniflare";
-import type { Module, Script, ScriptContainer, Store } from "../model/store";
+import { DEFAULT_CPU_MS } from "../../cloudflare/limits";
+import type { Module, Namespace, Script, ScriptContainer, Store } from "../model/store";
 import type { MiniflareModule } from "./miniflare-internals";
 import { kvBindingTarget } from "./kv";
 import { buildNamespaceHost, namespaceHostName, type ScriptPayload, SCRIPTS_BINDING } from "./namespace-host";
@@ -14,6 +15,7 @@ import {
   accountWorkerName,
   assetOptions,
   type BuildContext,
+  externalService,
   RUNTIME_COMPATIBILITY_DATE,
   FALLBACK_WORKER,
   FRONT_WORKER,
@@ -29,6 +31,7 @@ import {
   runtimeFlags,
   serviceWorkerBody,
   STORAGE_LINK_WORKER,
+  targetPortKey,
 } from "./worker-build";
 import { entryModules, RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 import type { HostTable } from "./workers/front.mjs" with { "resolution-mode": "import" };
@@ -43,12 +46,25 @@ interface PublicWorker {
 }
 
 export interface RuntimeConfig {
+  /** The account-level Workers' process. */
   workers: WorkerOptions[];
+  /** The tenant pool's process (pool.ts): the namespaces' hosts. */
+  poolWorkers: WorkerOptions[];
   /** Per namespace host (Miniflare name): its user Workers, which change without a restart. */
   namespaces: Map<string, Record<string, ScriptPayload>>;
-  /** Digest of what needs a restart to change: all of the above but the namespaces' user Workers. */
+  /** Digests of what needs a restart of each process to change (the namespaces' user Workers do not). */
   fingerprint: string;
+  poolFingerprint: string;
 }
+
+const digest = (workers: WorkerOptions[]): string =>
+  createHash("sha256")
+    .update(
+      JSON.stringify(workers, (k, v) =>
+        k === SCRIPTS_BINDING ? undefined : v instanceof Uint8Array ? createHash("sha256").update(v).digest("hex") : v,
+      ),
+    )
+    .digest("hex");
 
 type ModuleDef = { type: "ESModule" | "CommonJS" | "Text" | "Data" | "CompiledWasm"; path: string; contents: string | Uint8Array };
 /** A module of a Worker that Miniflare's config holds (account-level Workers). */
@@ -67,6 +83,19 @@ function moduleDef(m: Module): ModuleDef {
 /** An account-level Worker as Miniflare options. */
 async function accountWorker(bc: BuildContext, container: ScriptContainer, script: Script, mfName: string): Promise<WorkerOptions> {
   const error = await bc.startupError(script);
+  // The tenant pool reaches it (as an outbound Worker or a user Worker's service binding) at a socket of its own,
+  // per entrypoint it exports (workerd refuses a socket to one it does not).
+  const exported = (e: string) => e === "" || e === "default" || (error === undefined && bc.entrypoints.get(script.name)?.has(e));
+  const sockets = await Promise.all(
+    [...(bc.poolTargets.get(script.name) ?? [])]
+      .filter(exported)
+      .sort()
+      .map(async (e) => ({
+        host: "127.0.0.1",
+        port: await bc.port(targetPortKey(bc.account, script.name, e)),
+        ...(e === "" || e === "default" ? {} : { entrypoint: e }),
+      })),
+  );
   // In its place, a Worker that answers its error: the others still start.
   if (error !== undefined)
     return {
@@ -74,7 +103,8 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
       ...runtimeWorker("broken.mjs"),
       compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
       bindings: { ERROR: error },
-    };
+      ...(sockets.length > 0 ? { unsafeDirectSockets: sockets } : {}),
+    } as WorkerOptions;
   const r = resolveBindings(bc, script);
   const flags = runtimeFlags(script);
   const local = bc.localNetworkWorkers.has(script.name) || bc.localNetworkWorkers.has(`${bc.account}/${script.name}`);
@@ -92,6 +122,7 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     // ports, whatever chain of Workers a tenant's fetch() comes through.
     ...(local ? {} : { outboundService: PUBLIC_NETWORK }),
   };
+  if (sockets.length > 0) options.unsafeDirectSockets = sockets;
   if (bc.tailSink) options.tails = [{ name: TAIL_WORKER, entrypoint: "Tail", props: { account: bc.account, script: script.name } }];
   if (script.main_module !== undefined) {
     options.modulesRoot = MODULES_ROOT;
@@ -193,26 +224,49 @@ function frontWorker(publicWorkers: PublicWorker[], hosts: HostTable): WorkerOpt
   } as WorkerOptions;
 }
 
+/** The account-level Workers the tenant pool reaches: outbound Workers, and user Workers' service bindings. */
+function poolTargets(namespaces: Namespace[], outbounds: Map<string, string[]>): Map<string, Set<string>> {
+  const targets = new Map<string, Set<string>>();
+  const add = (script: string, entrypoint: string) => {
+    const set = targets.get(script) ?? new Set<string>();
+    set.add(entrypoint);
+    targets.set(script, set);
+  };
+  for (const list of outbounds.values()) for (const out of list) add(out, "");
+  for (const ns of namespaces)
+    for (const s of Object.values(ns.scripts))
+      for (const b of s.bindings)
+        if (b.type === "service" && typeof b.service === "string") add(b.service, typeof b.entrypoint === "string" ? b.entrypoint : "");
+  return targets;
+}
+
+/** The Worker every request without one falls back to (each process's first). */
+const fallbackWorker = (): WorkerOptions =>
+  ({ name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: RUNTIME_COMPATIBILITY_DATE }) as WorkerOptions;
+
+/** Every KV binding: the store's namespaces, through a function of this process (not in the fingerprint). */
+const kvWorker = (store: Store, changed: (key: string) => void): WorkerOptions =>
+  ({
+    name: KV_WORKER,
+    ...runtimeWorker("kv.mjs"),
+    compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
+    serviceBindings: { STORE: kvService(store, Date.now, changed) },
+  }) as WorkerOptions;
+
 /** Builds the worker options for every account in the store. */
 export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log: Log, state: RuntimeState): Promise<RuntimeConfig> {
   const usedAssetSets = new Set<string>();
-  const workers: WorkerOptions[] = [
-    { name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: RUNTIME_COMPATIBILITY_DATE } as WorkerOptions,
-    // Every KV binding: the store's namespaces, through a function of this process (not in the fingerprint).
-    {
-      name: KV_WORKER,
-      ...runtimeWorker("kv.mjs"),
-      compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
-      serviceBindings: { STORE: kvService(store, Date.now) },
-    } as WorkerOptions,
-  ];
+  const workers: WorkerOptions[] = [fallbackWorker(), kvWorker(store, state.kvChanged)];
+  const poolWorkers: WorkerOptions[] = [fallbackWorker(), kvWorker(store, state.kvChanged)];
+  // D1 and R2 bindings, in each process.
   if (state.storage)
-    workers.push({
-      name: STORAGE_LINK_WORKER,
-      ...runtimeWorker("storage-link.mjs"),
-      compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
-      serviceBindings: { STORAGE: state.storage },
-    } as WorkerOptions);
+    for (const list of [workers, poolWorkers])
+      list.push({
+        name: STORAGE_LINK_WORKER,
+        ...runtimeWorker("storage-link.mjs"),
+        compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
+        serviceBindings: { STORAGE: state.storage },
+      } as WorkerOptions);
   if (state.tailSink)
     workers.push({
       name: TAIL_WORKER,
@@ -240,39 +294,55 @@ export async function buildRuntimeConfig(store: Store, mf: MiniflareModule, log:
     const entrypoints = new Map(
       await Promise.all(Object.values(accountScripts).map(async (s) => [s.name, new Set(await state.entrypointsOf(s))] as const)),
     );
-    const bc: BuildContext = { ...state, store, mf, log, account, namespaces, outbounds, accountScripts, entrypoints, usedAssetSets };
+    const targets = poolTargets(Object.values(acc.namespaces), outbounds);
+    const bc: BuildContext = {
+      ...state,
+      store,
+      mf,
+      log,
+      account,
+      namespaces,
+      outbounds,
+      accountScripts,
+      entrypoints,
+      usedAssetSets,
+      poolTargets: targets,
+    };
 
-    const targets = hostTargets(store, account);
+    const hosted = hostTargets(store, account);
     if (acc.workers)
       for (const script of Object.values(accountScripts)) {
         const mfName = accountWorkerName(account, script.name);
         workers.push(await accountWorker(bc, acc.workers, script, mfName));
         const dev = script.subdomain?.enabled === true;
-        if (dev || targets.has(script.name)) publicWorkers.push({ script: script.name, mfName, account, dev });
+        if (dev || hosted.has(script.name)) publicWorkers.push({ script: script.name, mfName, account, dev });
       }
     for (const ns of Object.values(acc.namespaces)) {
       const host = await buildNamespaceHost(bc, ns);
-      workers.push(host.options);
+      poolWorkers.push(host.options);
       namespaceTables.set(namespaceHostName(ns.id), host.scripts);
+      if (!bound.has(ns.id)) continue;
       // A wrapped binding's Worker takes the compatibility date of the Worker holding the binding: none of its own.
-      if (bound.has(ns.id))
-        workers.push({
-          name: namespaceWorkerName(ns.id),
-          ...runtimeWorker("binding.mjs"),
-          serviceBindings: { HOST: namespaceHostName(ns.id) },
-        } as WorkerOptions);
+      // An account-level Worker's reaches the host in the pool, under the supervisor; a user Worker's is beside it.
+      workers.push({
+        name: namespaceWorkerName(ns.id),
+        ...runtimeWorker("binding.mjs"),
+        bindings: { CPU_MS: DEFAULT_CPU_MS },
+        serviceBindings: {
+          HOST: externalService(await bc.port(namespaceHostName(ns.id))),
+          SUPERVISOR: state.supervise({ account, namespace: ns.name }),
+        },
+      } as WorkerOptions);
+      poolWorkers.push({
+        name: namespaceWorkerName(ns.id),
+        ...runtimeWorker("binding.mjs"),
+        serviceBindings: { HOST: namespaceHostName(ns.id) },
+      } as WorkerOptions);
     }
   }
   publicWorkers.sort((a, b) => (a.script < b.script ? -1 : a.script > b.script ? 1 : 0));
   workers.push(frontWorker(publicWorkers, hostTable(store, publicWorkers)));
-  const fingerprint = createHash("sha256")
-    .update(
-      JSON.stringify(workers, (k, v) =>
-        k === SCRIPTS_BINDING ? undefined : v instanceof Uint8Array ? createHash("sha256").update(v).digest("hex") : v,
-      ),
-    )
-    .digest("hex");
   // Asset sets no Worker has any more are forgotten.
   for (const key of state.assetSets.keys()) if (!usedAssetSets.has(key)) state.assetSets.delete(key);
-  return { workers, namespaces: namespaceTables, fingerprint };
+  return { workers, poolWorkers, namespaces: namespaceTables, fingerprint: digest(workers), poolFingerprint: digest(poolWorkers) };
 }

@@ -16,6 +16,7 @@ import {
   accountWorkerName,
   assetOptions,
   type BuildContext,
+  externalService,
   RUNTIME_COMPATIBILITY_DATE,
   FALLBACK_WORKER,
   type LoaderModule,
@@ -24,6 +25,8 @@ import {
   PUBLIC_NETWORK,
   resolveBindings,
   runtimeFlags,
+  STORAGE_LINK_WORKER,
+  targetPortKey,
   type Unsupported,
 } from "./worker-build";
 import { kvBindingTarget } from "./kv";
@@ -134,9 +137,11 @@ export async function buildNamespaceHost(
   const wrappedBindings: Record<string, unknown> = {};
   const [service, kv, dispatch] = [interner("__WFP_S"), interner("__WFP_K"), interner("__WFP_D")];
   const outbounds = bc.outbounds.get(ns.id)!;
-  outbounds.forEach((out, i) => {
-    serviceBindings[`__WFP_OUT_${i}`] = bc.accountScripts[out] ? accountWorkerName(bc.account, out) : FALLBACK_WORKER;
-  });
+  // Account-level Workers run in the other workerd process: reached at their sockets.
+  const target = async (script: string, entrypoint: string) =>
+    externalService(await bc.port(targetPortKey(bc.account, script, entrypoint)));
+  for (const [i, out] of outbounds.entries())
+    serviceBindings[`__WFP_OUT_${i}`] = bc.accountScripts[out] ? await target(out, "") : FALLBACK_WORKER;
   // Which outbound Workers have the runtime's wrapper (modules format), which alone takes params and the token.
   const wrapped = outbounds.map((out) => bc.accountScripts[out]?.main_module !== undefined);
 
@@ -145,9 +150,11 @@ export async function buildNamespaceHost(
   for (const script of Object.values(ns.scripts)) {
     const r = resolveBindings(bc, script);
     const shape: ScriptPayload["shape"] = { pass: {}, kv: {}, dispatch: {} };
-    for (const [name, target] of Object.entries(r.services)) {
-      const key = service(JSON.stringify(target));
-      serviceBindings[key] = target;
+    for (const [name, t] of Object.entries(r.services)) {
+      const key = service(JSON.stringify(t));
+      // D1 and R2 through the pool's own storage link; an account-level Worker at its socket.
+      serviceBindings[key] =
+        t.name === STORAGE_LINK_WORKER ? t : await target(t.name.slice(accountWorkerName(bc.account, "").length), t.entrypoint ?? "");
       shape.pass[name] = key;
     }
     for (const [name, id] of Object.entries(r.kv)) {
@@ -213,6 +220,8 @@ export async function buildNamespaceHost(
     },
     serviceBindings,
     wrappedBindings,
+    // The dispatch binding, in the other workerd process, reaches the host here.
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: await bc.port(namespaceHostName(ns.id)) }],
   };
   return { options: options as unknown as WorkerOptions, scripts };
 }

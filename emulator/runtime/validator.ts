@@ -4,26 +4,40 @@
  * (workers/validator.mts), which loads each Worker with the Worker Loader, so no upload restarts anything. What a
  * load found (the Worker's handlers, or its startup error) is kept per content digest. An instance that has loaded
  * its share of distinct Workers is replaced, and shut down once its last load is done.
+ *
+ * A load still running after STARTUP_MS, on an instance that cannot answer a ping, is spinning at startup: it is
+ * refused as Cloudflare refuses a Worker over its startup CPU time, and the instance is killed. The other loads it
+ * was running start again on a new instance; an instance that died by itself (a module-scope allocation over the
+ * heap cap) is taken as the load's memory overrun when it happens a second time.
  */
 import { createHash } from "node:crypto";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../model/errors";
 import type { Script } from "../model/store";
+import { freePort, PING_MS, TIMEOUT, within, workerdPid } from "./pool";
 import { type LoaderModule, loaderModule, RUNTIME_COMPATIBILITY_DATE, serviceWorkerBody } from "./worker-build";
 import { RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
 const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
+/** Cloudflare's startup time budget (Workers docs: Limits, Worker startup time: 1 s). */
+const STARTUP_MS = 1_000;
+const STARTUP_CPU = "Script startup exceeded CPU time limit.";
+const STARTUP_MEMORY = "Script startup exceeded memory limits.";
 /** Probe results kept before the cache starts over. */
 const MAX_PROBES = 1000;
 
 /** What loading a Worker found: its handlers, or why it would not start. */
-type Probe = { handlers?: string[]; error?: string };
+type Probe = { handlers?: string[]; error?: string; lost?: "killed" | "died" };
 
 /** A validator's workerd and the loads it is running. */
 interface Instance {
   mf: Promise<Miniflare>;
+  /** Its entry socket's port: the kill finds the process by it. */
+  port: number;
   loads: number;
   busy: number;
+  /** Killed for a load spinning at startup. */
+  killed?: boolean;
 }
 
 async function dispose(instance: Instance): Promise<void> {
@@ -44,7 +58,10 @@ export class UploadValidator {
   private readonly probes = new Map<string, Promise<Probe>>();
 
   /** `launch` starts a Miniflare with these options added to the runtime's shared ones, and waits until it is ready. */
-  constructor(private readonly launch: (options: Partial<MiniflareOptions>) => Promise<Miniflare>) {}
+  constructor(
+    private readonly launch: (options: Partial<MiniflareOptions>) => Promise<Miniflare>,
+    private readonly port: () => Promise<number> = freePort,
+  ) {}
 
   /** Starts an instance ahead of the first load. */
   warm(): void {
@@ -87,20 +104,54 @@ export class UploadValidator {
   private instance(): Instance {
     if (this.current) return this.current;
     this.started++;
-    this.current = {
-      mf: this.launch({
+    const instance: Instance = { mf: Promise.resolve(undefined as unknown as Miniflare), port: 0, loads: 0, busy: 0 };
+    instance.mf = this.port().then((port) => {
+      instance.port = port;
+      return this.launch({
+        host: "127.0.0.1",
+        port,
         ...runtimeWorker("validator.mjs"),
         compatibilityDate: RUNTIME_COMPATIBILITY_DATE,
         workerLoaders: { LOADER: {} },
-      } as Partial<MiniflareOptions>),
-      loads: 0,
-      busy: 0,
-    };
-    return this.current;
+      } as Partial<MiniflareOptions>);
+    });
+    this.current = instance;
+    return instance;
+  }
+
+  /** Kills an instance stuck in a load: it can answer nothing, not even its dispose. */
+  private kill(instance: Instance): void {
+    instance.killed = true;
+    if (this.current === instance) this.current = undefined;
+    const pid = workerdPid(instance.port);
+    if (pid !== undefined) process.kill(pid, "SIGKILL");
+    void dispose(instance);
+  }
+
+  /** One load on an instance, under the startup budget. */
+  private async load(instance: Instance, mf: Miniflare, body: string): Promise<Probe> {
+    const answer = mf.dispatchFetch("http://validate/", { method: "POST", body }).then(
+      (r) => r.json() as Promise<Probe>,
+      (): Probe => ({ lost: instance.killed ? "killed" : "died" }),
+    );
+    for (;;) {
+      const r = await within(answer, STARTUP_MS);
+      if (r !== TIMEOUT) return r;
+      if (instance.killed) return { lost: "killed" };
+      // A free thread answers at once: the load is slow, not spinning.
+      const ping = mf.dispatchFetch("http://validate/").then(
+        () => true,
+        () => false,
+      );
+      if ((await within(ping, PING_MS)) === true) continue;
+      if (instance.killed) return { lost: "killed" };
+      this.kill(instance);
+      return { error: STARTUP_CPU };
+    }
   }
 
   /** Runs one load on the current instance; an instance that has loaded its share is retired once idle. */
-  private async onInstance<T>(use: (mf: Miniflare) => Promise<T>): Promise<T> {
+  private async onInstance<T>(use: (mf: Miniflare, instance: Instance) => Promise<T>): Promise<T> {
     const old = this.current;
     if (old && old.loads >= this.loadsPerInstance) {
       this.current = undefined;
@@ -110,7 +161,7 @@ export class UploadValidator {
     instance.loads++;
     instance.busy++;
     try {
-      return await use(await instance.mf);
+      return await use(await instance.mf, instance);
     } finally {
       instance.busy--;
       if (instance !== this.current && instance.busy === 0) void dispose(instance);
@@ -125,11 +176,13 @@ export class UploadValidator {
     if (!result) {
       if (this.probes.size >= MAX_PROBES) this.probes.clear();
       result = (async () => {
-        const answer = await this.onInstance(async (mf) => {
-          const r = await mf.dispatchFetch("http://validate/", { method: "POST", body: JSON.stringify({ ...payload, id }) });
-          return (await r.json()) as Probe;
-        });
-        if (answer.error === undefined) return answer;
+        const body = JSON.stringify({ ...payload, id });
+        const once = () => this.onInstance((mf, instance) => this.load(instance, mf, body));
+        // A load cut by the death of its instance starts again once (see the module's comment).
+        let answer = await once();
+        if (answer.lost) answer = await once();
+        if (answer.lost) return { error: answer.lost === "died" ? STARTUP_MEMORY : STARTUP_CPU };
+        if (answer.error === undefined || answer.error === STARTUP_CPU) return answer;
         const message = answer.error.replace(ERROR_PREFIX, "");
         return { error: message.startsWith("Uncaught") ? message : `Uncaught ${message}` };
       })();

@@ -84,6 +84,12 @@ export interface RuntimeState {
   storage?: (request: Request) => Promise<Response>;
   /** Receives the tail Workers' traces (a service binding into this process); undefined: no tails. */
   tailSink?: (request: Request) => Promise<Response>;
+  /** A loopback port per key, the same for the runtime's life: sockets one workerd process reaches in the other. */
+  port: (key: string) => Promise<number>;
+  /** A Worker wrote to a KV namespace (`account:id`): the other process's KV Worker drops its cached reads. */
+  kvChanged: (key: string) => void;
+  /** The tenant pool's supervisor, as a service of a namespace's dispatch binding (pool.ts). */
+  supervise: (who: { account: string; namespace: string }) => (request: Request) => Promise<Response>;
 }
 
 export interface BuildContext extends RuntimeState {
@@ -100,7 +106,21 @@ export interface BuildContext extends RuntimeState {
   entrypoints: Map<string, Set<string>>;
   /** The keys of assetSets this build used: the others are dropped after it. */
   usedAssetSets: Set<string>;
+  /** Per account-level Worker the tenant pool reaches (outbound Worker, service binding): its entrypoints ("" default). */
+  poolTargets: Map<string, Set<string>>;
 }
+
+/** Miniflare's header for `request.cf` on its sockets: an external service binding sends it the same way. */
+const CF_BLOB_HEADER = "MF-CF-Blob";
+
+/** A service in the other workerd process, at a loopback port of the runtime's. */
+export const externalService = (port: number): { external: { address: string; http: { cfBlobHeader: string } } } => ({
+  external: { address: `127.0.0.1:${port}`, http: { cfBlobHeader: CF_BLOB_HEADER } },
+});
+
+/** The port key of an account-level Worker's socket for the tenant pool. */
+export const targetPortKey = (account: string, script: string, entrypoint: string): string =>
+  `${accountWorkerName(account, script)}#${entrypoint}`;
 
 export function outboundOf(b: Binding): string | undefined {
   const o = b.outbound as { worker?: { service?: unknown } } | undefined;

@@ -5,6 +5,10 @@
  * and fetch() rejects, as on Cloudflare. `OUTBOUND` (index of the host's `__WFP_OUT_<i>`) and `PARAMS` come from
  * the binding's config; the caller's own internal headers are dropped.
  *
+ * Under `SUPERVISOR` (an account-level Worker's binding; the host is in the tenant pool's process, pool.ts): an
+ * invocation still running past its CPU budget is reported to it, and fails with Cloudflare's CPU error when the pool
+ * was found spinning; one whose connection a pool restart cut is sent once more, or fails with the death's error.
+ *
  * Self-contained: workerd takes a wrapped binding as a single module, so its constants are internal.mts's copies
  * (a test holds them equal, through `headers` on the default export: workerd refuses any other named export of a
  * Worker module that is not a handler).
@@ -24,6 +28,57 @@ interface BindingEnv {
   HOST: Fetcher;
   OUTBOUND?: number | null;
   PARAMS?: string[];
+  /** The plan's CPU budget per invocation, in ms, and the supervisor (both absent inside the pool). */
+  CPU_MS?: number;
+  SUPERVISOR?: Fetcher;
+}
+
+const ERRORS: Record<string, string> = {
+  exceededCpu: "Worker exceeded CPU time limit.",
+  exceededMemory: "Worker exceeded memory limit.",
+};
+/** How often a long invocation is checked again once past its budget (ms): waiting on I/O costs no CPU. */
+const RECHECK_MS = 1_000;
+
+const TIMEOUT = Symbol("timeout");
+
+/** `promise`'s value, or TIMEOUT after `ms` (the timer cleared either way). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMEOUT> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([promise, new Promise<typeof TIMEOUT>((resolve) => (timer = setTimeout(() => resolve(TIMEOUT), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sends `request` to the host under the supervisor: see the module's comment. */
+async function supervised(env: BindingEnv & { SUPERVISOR: Fetcher }, request: Request, script: string, budget: number): Promise<Response> {
+  const ask = async (path: string, body: Record<string, unknown>): Promise<string> => {
+    const r = await env.SUPERVISOR.fetch(`http://supervisor/${path}`, { method: "POST", body: JSON.stringify(body) });
+    return ((await r.json()) as { verdict: string }).verdict;
+  };
+  const what = { script, url: request.url, method: request.method };
+  // The body, kept for a second attempt.
+  const spare = request.body === null ? undefined : request.clone();
+  for (let attempt = 0; ; attempt++) {
+    const started = Date.now();
+    const sent = env.HOST.fetch(attempt === 0 || !spare ? request : spare).then(
+      (response) => ({ response }),
+      (error: unknown) => ({ error }),
+    );
+    let wait = budget;
+    let outcome: { response?: Response; error?: unknown } | typeof TIMEOUT;
+    while ((outcome = await within(sent, wait)) === TIMEOUT) {
+      const verdict = await ask("check", { started, ...what });
+      if (ERRORS[verdict]) throw new Error(ERRORS[verdict]);
+      wait = Math.max(budget, RECHECK_MS);
+    }
+    if (outcome.response) return outcome.response;
+    const verdict = await ask("lost", { started, attempt });
+    if (verdict === "retry" && attempt === 0) continue;
+    throw ERRORS[verdict] ? new Error(ERRORS[verdict]) : outcome.error;
+  }
 }
 
 interface GetOptions {
@@ -43,7 +98,11 @@ function dispatchNamespace(env: BindingEnv) {
           // A new Request: its headers are its own to change.
           const request = stripInternal(new Request(input, init));
           request.headers.set(SCRIPT_HEADER, JSON.stringify(info));
-          const response = await env.HOST.fetch(request);
+          const budget = typeof info.l?.cpuMs === "number" && info.l.cpuMs > 0 ? info.l.cpuMs : env.CPU_MS;
+          const response =
+            env.SUPERVISOR && budget !== undefined
+              ? await supervised(env as BindingEnv & { SUPERVISOR: Fetcher }, request, info.name, budget)
+              : await env.HOST.fetch(request);
           if (response.headers.has(MISSING_HEADER)) throw new Error("Worker not found.");
           return response;
         },
