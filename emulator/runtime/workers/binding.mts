@@ -63,16 +63,16 @@ async function supervised(env: BindingEnv & { SUPERVISOR: Fetcher }, request: Re
   const spare = request.body === null ? undefined : request.clone();
   for (let attempt = 0; ; attempt++) {
     const started = Date.now();
+    type Sent = { response?: Response; error?: unknown };
     const sent = env.HOST.fetch(attempt === 0 || !spare ? request : spare).then(
-      (response) => ({ response }),
-      (error: unknown) => ({ error }),
+      (response): Sent => ({ response }),
+      (error: unknown): Sent => ({ error }),
     );
-    let wait = budget;
-    let outcome: { response?: Response; error?: unknown } | typeof TIMEOUT;
-    while ((outcome = await within(sent, wait)) === TIMEOUT) {
+    let outcome = await within(sent, budget);
+    while (outcome === TIMEOUT) {
       const verdict = await ask("check", { started, ...what });
       if (ERRORS[verdict]) throw new Error(ERRORS[verdict]);
-      wait = Math.max(budget, RECHECK_MS);
+      outcome = await within(sent, Math.max(budget, RECHECK_MS));
     }
     if (outcome.response) return outcome.response;
     const verdict = await ask("lost", { started, attempt });
