@@ -19,6 +19,7 @@ describe("internal headers", () => {
     expect(binding.headers.INTERNAL_PREFIX).toBe(internal.INTERNAL_PREFIX);
     expect(binding.headers.SCRIPT_HEADER).toBe(internal.SCRIPT_HEADER);
     expect(binding.headers.MISSING_HEADER).toBe(internal.MISSING_HEADER);
+    expect(binding.headers.EXCEPTION_HEADER).toBe(internal.EXCEPTION_HEADER);
     expect(CONTROL_HEADER).toBe(internal.CONTROL_HEADER);
   });
 

@@ -18,6 +18,7 @@ import type { DispatchInfo, Fetcher } from "./internal.mjs";
 const INTERNAL_PREFIX = "x-wfp-internal-";
 const SCRIPT_HEADER = `${INTERNAL_PREFIX}script`;
 const MISSING_HEADER = `${INTERNAL_PREFIX}missing`;
+const EXCEPTION_HEADER = `${INTERNAL_PREFIX}exception`;
 
 function stripInternal(request: Request): Request {
   for (const name of [...request.headers.keys()]) if (name.startsWith(INTERNAL_PREFIX)) request.headers.delete(name);
@@ -104,6 +105,12 @@ function dispatchNamespace(env: BindingEnv) {
               ? await supervised(env as BindingEnv & { SUPERVISOR: Fetcher }, request, info.name, budget)
               : await env.HOST.fetch(request);
           if (response.headers.has(MISSING_HEADER)) throw new Error("Worker not found.");
+          // The user Worker's exception (internal.mts `exceptionResponse`), thrown as Cloudflare's binding does.
+          const e = response.headers.get(EXCEPTION_HEADER);
+          if (e !== null) {
+            const { name, message } = JSON.parse(decodeURIComponent(e)) as { name: string; message: string };
+            throw Object.assign(new Error(message), { name });
+          }
           return response;
         },
       };
@@ -111,4 +118,4 @@ function dispatchNamespace(env: BindingEnv) {
   };
 }
 
-export default Object.assign(dispatchNamespace, { headers: { INTERNAL_PREFIX, SCRIPT_HEADER, MISSING_HEADER } });
+export default Object.assign(dispatchNamespace, { headers: { INTERNAL_PREFIX, SCRIPT_HEADER, MISSING_HEADER, EXCEPTION_HEADER } });

@@ -17,10 +17,12 @@ import {
   CONTROL_HEADER,
   DISPATCH_HEADER,
   type DispatchInfo,
+  exceptionResponse,
   type Fetcher,
   loaderModules,
   MISSING_HEADER,
   OUTBOUND_HEADER,
+  rethrown,
   SCRIPT_HEADER,
   stripInternal,
   TOKEN_HEADER,
@@ -215,7 +217,8 @@ export class WfpOutbound extends WorkerEntrypoint<HostEnv, { o: number; p: Recor
       r.headers.set(OUTBOUND_HEADER, JSON.stringify(this.ctx.props.p));
       r.headers.set(TOKEN_HEADER, this.env.__WFP_TOKEN);
     }
-    return (this.env[`__WFP_OUT_${this.ctx.props.o}`] as Fetcher).fetch(r);
+    // The outbound Worker's exception, thrown here as it would be in one process.
+    return (this.env[`__WFP_OUT_${this.ctx.props.o}`] as Fetcher).fetch(r).then(rethrown);
   }
 }
 
@@ -312,6 +315,11 @@ export default {
     // The user Worker sees no internal header but its limits, set here.
     const inner = stripInternal(request);
     if (info.l) inner.headers.set(DISPATCH_HEADER, JSON.stringify({ l: info.l }));
-    return (s.assets ? site(env, ctx, name, info) : userWorker(env, ctx, name, info)).fetch(inner);
+    try {
+      return await (s.assets ? site(env, ctx, name, info) : userWorker(env, ctx, name, info)).fetch(inner);
+    } catch (e) {
+      // The dispatch binding, in the other process, throws it again for the dispatcher.
+      return exceptionResponse(e);
+    }
   },
 };

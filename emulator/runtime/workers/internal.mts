@@ -18,6 +18,25 @@ export const SCRIPT_HEADER = `${INTERNAL_PREFIX}script`;
 /** Set by a namespace's host on its answer for a Worker it does not have. */
 export const MISSING_HEADER = `${INTERNAL_PREFIX}missing`;
 
+/**
+ * On the answer standing for an exception a Worker threw across the process boundary (over HTTP it would be a plain
+ * 500): `{name, message}`, URI-encoded JSON. The receiving side throws it again.
+ */
+export const EXCEPTION_HEADER = `${INTERNAL_PREFIX}exception`;
+
+export function exceptionResponse(e: unknown): Response {
+  const error = { name: e instanceof Error ? e.name : "Error", message: e instanceof Error ? e.message : String(e) };
+  return new Response(null, { status: 500, headers: { [EXCEPTION_HEADER]: encodeURIComponent(JSON.stringify(error)) } });
+}
+
+/** The exception an answer stands for, thrown again; else the answer. */
+export function rethrown(response: Response): Response {
+  const e = response.headers.get(EXCEPTION_HEADER);
+  if (e === null) return response;
+  const { name, message } = JSON.parse(decodeURIComponent(e)) as { name: string; message: string };
+  throw Object.assign(new Error(message), { name });
+}
+
 export interface Fetcher {
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
 }

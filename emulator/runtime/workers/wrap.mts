@@ -6,7 +6,15 @@
  * subrequests. Every internal header is stripped before the deployed code sees the request.
  */
 import type { AsyncLocalStorage } from "node:async_hooks";
-import { DISPATCH_HEADER, OUTBOUND_HEADER, stripInternal, TOKEN_HEADER, type Unsupported, unsupported } from "./internal.mjs";
+import {
+  DISPATCH_HEADER,
+  exceptionResponse,
+  OUTBOUND_HEADER,
+  stripInternal,
+  TOKEN_HEADER,
+  type Unsupported,
+  unsupported,
+} from "./internal.mjs";
 import type { Budget } from "./patch.mjs";
 import { storageBindings } from "./storage-client.mjs";
 
@@ -34,7 +42,16 @@ function accountFetch(h: Handlers, request: Request, env: Env, ctx: unknown): un
   const trusted = env.__WFP_TOKEN !== undefined && request.headers.get(TOKEN_HEADER) === env.__WFP_TOKEN;
   const p = trusted ? request.headers.get(OUTBOUND_HEADER) : null;
   const e = p === null ? clean(env) : { ...clean(env), ...(JSON.parse(p) as Env) };
-  return (h.fetch as Handler).call(h, stripInternal(request), e, ctx);
+  const run = () => (h.fetch as Handler).call(h, stripInternal(request), e, ctx);
+  if (!trusted) return run();
+  // From a namespace's host in the tenant pool (an outbound call): its exception goes back as one.
+  return (async () => {
+    try {
+      return await run();
+    } catch (error) {
+      return exceptionResponse(error);
+    }
+  })();
 }
 
 function userFetch(h: Handlers, als: AsyncLocalStorage<Budget>, request: Request, env: Env, ctx: unknown): unknown {
