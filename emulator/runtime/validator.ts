@@ -5,7 +5,8 @@
  * load found (the Worker's handlers, or its startup error) is kept per content digest. An instance that has loaded
  * its share of distinct Workers is replaced, and shut down once its last load is done.
  *
- * A load still running after STARTUP_MS, on an instance that cannot answer a ping, is spinning at startup: it is
+ * A load still running after STARTUP_MS (and PER_MIB_MS per MiB of modules), on an instance that cannot answer a
+ * ping, is spinning at startup: it is
  * refused as Cloudflare refuses a Worker over its startup CPU time, and the instance is killed. The other loads it
  * was running start again on a new instance; an instance that died by itself (a module-scope allocation over the
  * heap cap) is taken as the load's memory overrun when it happens a second time.
@@ -21,6 +22,8 @@ import { RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
 /** Cloudflare's startup time budget (Workers docs: Limits, Worker startup time: 1 s). */
 const STARTUP_MS = 1_000;
+/** Beyond it, per MiB of the load's request: the validator's own decoding and compiling of the modules. */
+const PER_MIB_MS = 250;
 const STARTUP_CPU = "Script startup exceeded CPU time limit.";
 const STARTUP_MEMORY = "Script startup exceeded memory limits.";
 /** Probe results kept before the cache starts over. */
@@ -134,8 +137,9 @@ export class UploadValidator {
       (r) => r.json() as Promise<Probe>,
       (): Probe => ({ lost: instance.killed ? "killed" : "died" }),
     );
+    const budget = STARTUP_MS + Math.ceil(body.length / 2 ** 20) * PER_MIB_MS;
     for (;;) {
-      const r = await within(answer, STARTUP_MS);
+      const r = await within(answer, budget);
       if (r !== TIMEOUT) return r;
       if (instance.killed) return { lost: "killed" };
       // A free thread answers at once: the load is slow, not spinning.
