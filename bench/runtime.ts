@@ -151,6 +151,79 @@ async function direct(dir: string): Promise<{ mf: Miniflare; url: string }> {
 
 const ms = (n: number) => (Number.isNaN(n) ? "–" : n.toFixed(2));
 
+/** A request's answer and how long it took (ms). */
+async function timed(url: string, host: string): Promise<{ text: string; ms: number }> {
+  const t0 = performance.now();
+  const text = await fetchText(url, host).catch((e: Error) => `error: ${e.message}`);
+  return { text, ms: performance.now() - t0 };
+}
+
+/**
+ * A tenant's `while (true) {}` under a 50 ms CPU limit (the tenant pool, emulator/runtime/pool.ts): how long the
+ * looping request takes to fail, and what a neighbour in the pool and another account's Worker sent 20 ms into the
+ * loop wait. Run last: it adds a second workers.dev Worker, which ends `acme.localhost`'s routing to the dispatcher.
+ */
+async function loopBench(emu: TestEmulator, base: string, rounds: number): Promise<void> {
+  const gate = `export default { async fetch(request, env) {
+    const tenant = new URL(request.url).hostname.split(".")[0];
+    try { return await env.NS.get(tenant, {}, { limits: { cpuMs: 50 } }).fetch(request); }
+    catch (e) { return new Response(e.message, { status: 429 }); }
+  } };`;
+  await deployOk(
+    emu,
+    null,
+    "gate",
+    { "worker.js": { content: gate } },
+    { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: "bench" }] },
+  );
+  await deployOk(emu, "bench", "spin", { "worker.js": { content: "export default { fetch() { while (true) {} } };" } });
+  await deployOk(emu, "bench", "calm", { "worker.js": { content: `export default { fetch() { return new Response("calm"); } };` } });
+  const other = "fedcba9876543210fedcba9876543210";
+  const form = new FormData();
+  form.append(
+    "metadata",
+    new Blob([JSON.stringify({ main_module: "w.js", compatibility_date: "2025-06-01" })], { type: "application/json" }),
+  );
+  form.append(
+    "w.js",
+    new Blob([`export default { fetch() { return new Response("elsewhere"); } };`], { type: "application/javascript+module" }),
+    "w.js",
+  );
+  const put = await emu.api("PUT", `${emu.apiBase}/accounts/${other}/workers/scripts/elsewhere`, { body: form });
+  if (put.status !== 200) throw new Error(`elsewhere: ${put.text}`);
+  for (const [account, script] of [
+    ["0123456789abcdef0123456789abcdef", "gate"],
+    [other, "elsewhere"],
+  ])
+    await emu.api("POST", `${emu.apiBase}/accounts/${account}/workers/scripts/${script}/subdomain`, { json: { enabled: true } });
+  if ((await fetchText(`${base}/`, "calm.gate.localhost")) !== "calm") throw new Error("calm does not answer");
+  const rows: Record<string, number[]> = { spin: [], neighbour: [], elsewhere: [], after: [] };
+  for (let i = 0; i < rounds; i++) {
+    const spin = timed(`${base}/`, "spin.gate.localhost");
+    await new Promise((r) => setTimeout(r, 20));
+    const [s, n, e] = await Promise.all([spin, timed(`${base}/`, "calm.gate.localhost"), timed(`${base}/`, "elsewhere.localhost")]);
+    const a = await timed(`${base}/`, "calm.gate.localhost");
+    if (s.text !== "Worker exceeded CPU time limit." || n.text !== "calm" || e.text !== "elsewhere" || a.text !== "calm")
+      throw new Error(`round ${i}: ${JSON.stringify([s, n, e, a])}`);
+    rows.spin!.push(s.ms);
+    rows.neighbour!.push(n.ms + 20);
+    rows.elsewhere!.push(e.ms);
+    rows.after!.push(a.ms);
+  }
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+  console.log(`\n### Runtime: a tenant's while(true) under \`limits.cpuMs: 50\` (${rounds} rounds)\n`);
+  console.log("| Request | median ms | max ms |");
+  console.log("|---|---:|---:|");
+  for (const [label, key] of [
+    ["the looping tenant's, until its dispatcher sees `Worker exceeded CPU time limit.`", "spin"],
+    ["a neighbour in the pool, sent 20 ms into the loop (from the loop's start)", "neighbour"],
+    ["another account's Worker, sent 20 ms into the loop", "elsewhere"],
+    ["the neighbour again, right after", "after"],
+  ] as const)
+    console.log(`| ${label} | ${med(rows[key]!).toFixed(0)} | ${Math.max(...rows[key]!).toFixed(0)} |`);
+  console.log(`\nPool deaths: ${emu.emu.runtime!.supervisor!.deaths}.`);
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "bench-runtime-"));
   const { emu, base } = await platform();
@@ -331,6 +404,8 @@ async function main(): Promise<void> {
     console.log(`| ${TENANTS} script PUTs (with their asset uploads) | ${(deployed - start).toFixed(0)} |`);
     console.log(`| then the first request to one of them | ${(servedFirst - deployed).toFixed(0)} |`);
     console.log(`| then a new tenant's PUT returned → served | ${late.toFixed(0)} |`);
+
+    await loopBench(emu, base, UPDATES);
   } finally {
     await mf.dispose();
     await emu.close();
