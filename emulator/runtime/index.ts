@@ -367,6 +367,7 @@ export class WorkersRuntime {
     if (this.timer) clearTimeout(this.timer);
     await this.front?.close();
     await this.reloading?.catch(() => undefined);
+    this.supervisor?.stop();
     await Promise.all([this.mf, this.pool].map((mf) => mf?.dispose().catch(() => undefined)));
     await this.validator.close();
     process.off("exit", this.removeAssets);

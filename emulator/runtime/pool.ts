@@ -11,6 +11,8 @@
  *   the proxy). It kills the pool's workerd, and that invocation fails with Cloudflare's CPU error. Miniflare starts
  *   the process again with the same config; the runtime then hands each host its current Workers.
  * - Memory: the pool's isolates have V8's heap capped (HEAP_MB per isolate); an isolate over it aborts the process.
+ * - A stall no invocation reports (a loop in `waitUntil`, in a response body, in a cron's handler) is found by a
+ *   ping every second: a pool that has answered none for `stallLimitMs` (the plan's CPU default) is killed too.
  * - Other invocations the death cut are sent once more, to the restarted pool; cut a second time, they fail with
  *   the error of the death (CPU if the supervisor killed it, memory if it died by itself).
  * Linux only for the kill (the process is found through /proc); elsewhere a stalled pool stays stalled.
@@ -18,11 +20,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
+import { DEFAULT_CPU_MS } from "../../cloudflare/limits";
 
 /** How long a ping may wait before the pool counts as stalled. */
 export const PING_MS = 200;
 /** V8's old-space cap for each isolate of the pool, in MB (Cloudflare: 128 MB per isolate). */
 export const HEAP_MB = 128;
+/** The background ping's period. */
+const WATCH_MS = 1_000;
 /** How long an invocation cut by a pool death waits for the restart before it fails. */
 const RESTART_WAIT_MS = 20_000;
 
@@ -114,11 +119,39 @@ export class PoolSupervisor {
   private lastDeath: Death = "exceededMemory";
   /** Deaths so far: tests and benches read it. */
   deaths = 0;
+  /** How long the pool may answer no ping before it is killed (tests lower it). */
+  stallLimitMs = DEFAULT_CPU_MS;
+  private answeredAt = Date.now();
+  private readonly timer: NodeJS.Timeout;
 
   constructor(
     readonly port: number,
     private readonly onOverrun: (o: Overrun) => void = () => undefined,
-  ) {}
+  ) {
+    this.timer = setInterval(() => void this.watch(), WATCH_MS);
+    this.timer.unref();
+  }
+
+  /** The background ping (see the module's comment). */
+  private async watch(): Promise<void> {
+    if (this.pid === undefined || this.killed) return;
+    if (await ping(this.port, WATCH_MS)) this.answeredAt = Date.now();
+    else if (Date.now() - this.answeredAt >= this.stallLimitMs && !this.killed) this.kill();
+  }
+
+  private kill(): void {
+    this.killed = true;
+    this.lastDeath = "exceededCpu";
+    try {
+      if (this.pid !== undefined) process.kill(this.pid, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
 
   /** The pool (re)started and has its Workers: after a death (`died`), or a change of its config. */
   started(died: boolean): void {
@@ -128,7 +161,7 @@ export class PoolSupervisor {
       this.deaths++;
     }
     this.killed = false;
-    this.restartedAt = Date.now();
+    this.restartedAt = this.answeredAt = Date.now();
   }
 
   /** An invocation that began at `started` is still running past its budget. */
@@ -137,13 +170,7 @@ export class PoolSupervisor {
     if (this.killed || this.restartedAt > started) return "running";
     if (await ping(this.port, PING_MS)) return "running";
     if (this.killed || this.pid === undefined) return "running";
-    this.killed = true;
-    this.lastDeath = "exceededCpu";
-    try {
-      process.kill(this.pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
+    this.kill();
     this.onOverrun(overrun);
     return "exceededCpu";
   }

@@ -6,6 +6,7 @@
  * pool; an upload that spins at startup is refused with 10021 without holding another account's upload.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { DEFAULT_CPU_MS } from "../../cloudflare/limits";
 import type { TailEvent } from "../../emulator/runtime/tail";
 import { ACCOUNT, type Harness, scriptForm, start, uniq } from "../helpers/emulator-api";
 import { deploy, deployOk, get } from "../helpers/runtime";
@@ -36,6 +37,15 @@ beforeAll(async () => {
   await deployOk(h, null, "gate", js(GATE), { bindings: [{ type: "dispatch_namespace", name: "NS", namespace: NS }] });
   await deployOk(h, NS, "spin", js(`export default { fetch() { while (true) {} } };`));
   await deployOk(h, NS, "calm", js(`export default { fetch() { return new Response("calm"); } };`));
+  await deployOk(
+    h,
+    NS,
+    "later",
+    js(`export default { fetch(request, env, ctx) {
+  ctx.waitUntil(new Promise(() => setTimeout(() => { while (true) {} }, 50)));
+  return new Response("answered");
+} };`),
+  );
   await deployOk(
     h,
     NS,
@@ -88,10 +98,25 @@ describe("a user Worker's while(true) under a 50 ms CPU limit", () => {
     unsubscribe();
     expect(events.find((ev) => ev.scriptName === "spin")).toMatchObject({ outcome: "exceededCpu", dispatchNamespace: NS });
 
-    // Recovered without a restart of the emulator: the same again, and the neighbour alone.
+    // Recovered without a restart of the emulator.
     expect(await get(base, "calm.gate.localhost")).toMatchObject({ status: 200, text: "calm" });
-    expect(await get(base, "spin.gate.localhost")).toMatchObject({ status: 429, text: "Worker exceeded CPU time limit." });
-    expect(await get(base, "calm.gate.localhost")).toMatchObject({ status: 200, text: "calm" });
+  }, 60_000);
+});
+
+describe("a loop no invocation reports", () => {
+  test("one in waitUntil, after the response, is stopped by the supervisor's background ping, and the pool recovers", async () => {
+    const supervisor = h.emu.runtime!.supervisor!;
+    const deaths = supervisor.deaths;
+    supervisor.stallLimitMs = 1_000;
+    try {
+      expect(await get(base, "later.gate.localhost", "/?cpu=0")).toMatchObject({ status: 200, text: "answered" });
+      const end = Date.now() + 20_000;
+      while (supervisor.deaths === deaths && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+      expect(supervisor.deaths).toBe(deaths + 1);
+      expect(await get(base, "calm.gate.localhost")).toMatchObject({ status: 200, text: "calm" });
+    } finally {
+      supervisor.stallLimitMs = DEFAULT_CPU_MS;
+    }
   }, 60_000);
 });
 
