@@ -6,7 +6,8 @@
  * `node dist/bench/runtime.js` (about 2 minutes).
  *
  * BENCH_RT_SECONDS (default 5) per measurement, BENCH_RT_CONCURRENCY (default 8), BENCH_RT_UPDATES (default 10),
- * BENCH_RT_TENANTS (default 100: tenants with a site each, deployed after the rest).
+ * BENCH_RT_TENANTS (default 100: tenants with a site each, deployed after the rest), BENCH_RT_ONLY=requests (the
+ * first tables alone: dispatched against direct).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
         console.log(`| ${target} | ${path} | ${s.rps.toFixed(0)} | ${ms(s.p50)} | ${ms(s.p99)} | ${ratio} | ${s.errors} |`);
       }
     }
+    if (process.env.BENCH_RT_ONLY === "requests") return;
 
     // The dispatcher's two ways to a tenant, in one run: its hostname found in the routing KV namespace, and its
     // subdomain (whose plan is one KV read too).
