@@ -6,10 +6,12 @@
  * Worker sharing its process; here it stalls only the pool, and the supervisor stops it.
  *
  * - CPU: the dispatch binding (workers/binding.mts) asks the supervisor about an invocation still running past its
- *   budget (`limits.cpuMs`, else the plan's default). The supervisor pings the pool: a pool whose thread cannot
- *   answer within PING_MS is running JavaScript without pause, which is CPU time (wall time of a stalled thread is
- *   the proxy). It kills the pool's workerd, and that invocation fails with Cloudflare's CPU error. Miniflare starts
- *   the process again with the same config; the runtime then hands each host its current Workers.
+ *   budget (`limits.cpuMs`, else the plan's default). The pool has used that much CPU since the invocation began
+ *   (its process's CPU time, sampled every SAMPLE_MS), and cannot answer a ping within PING_MS while it burns CPU:
+ *   it is running JavaScript without pause. The supervisor kills the pool's workerd, and the invocation that began
+ *   first among those asking fails with Cloudflare's CPU error. Miniflare starts the process again with the same
+ *   config; the runtime then hands each host its current Workers. A pool only slowed by a loaded machine uses
+ *   little CPU, and is left alone.
  * - Memory: the pool's isolates have V8's heap capped (HEAP_MB per isolate); an isolate over it aborts the process.
  * - A stall no invocation reports (a loop in `waitUntil`, in a response body, in a cron's handler) is found by a
  *   ping every second: a pool that has answered none for `stallLimitMs` (the plan's CPU default) is killed too.
@@ -28,6 +30,9 @@ export const PING_MS = 200;
 export const HEAP_MB = 128;
 /** The background ping's period. */
 const WATCH_MS = 1_000;
+/** How often the pool's CPU time is sampled, and how long the samples go back. */
+const SAMPLE_MS = 100;
+const SAMPLES = 600;
 /** How long an invocation cut by a pool death waits for the restart before it fails. */
 const RESTART_WAIT_MS = 20_000;
 
@@ -48,20 +53,41 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Any answer from the pool's entry socket within `timeoutMs`: its thread is free. */
-function ping(port: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Any answer from a Miniflare entry socket within `timeoutMs`: the process's thread is free. An answer already in
+ * when the time is up counts (Node runs timers before it reads sockets).
+ */
+export function ping(port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = httpRequest({ host: "127.0.0.1", port, path: "/", method: "GET", timeout: timeoutMs }, (res) => {
-      res.resume();
-      resolve(true);
-    });
-    req.on("timeout", () => {
+    let done = false;
+    const finish = (free: boolean) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
       req.destroy();
-      resolve(false);
+      resolve(free);
+    };
+    const req = httpRequest({ host: "127.0.0.1", port, path: "/", method: "GET" }, (res) => {
+      res.resume();
+      finish(true);
     });
-    req.on("error", () => resolve(false));
+    req.on("error", () => finish(false));
+    const timer = setTimeout(() => setImmediate(() => finish(false)), timeoutMs);
     req.end();
   });
+}
+
+/** CPU time a process has used (user and system, all threads), in ms; undefined where /proc cannot tell. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // After the name: state is field 3, utime and stime fields 14 and 15, in clock ticks (USER_HZ, 100 on Linux).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 export const TIMEOUT = Symbol("timeout");
@@ -123,13 +149,37 @@ export class PoolSupervisor {
   stallLimitMs = DEFAULT_CPU_MS;
   private answeredAt = Date.now();
   private readonly timer: NodeJS.Timeout;
+  private ticks = 0;
+  /** The pool's CPU time (ms) at times (ms since the epoch), oldest first. */
+  private samples: Array<{ at: number; cpu: number }> = [];
+  /** Invocations past their budget waiting for the ping under way. */
+  private asking: Array<{ started: number; overrun: Overrun; answer: (v: Verdict) => void }> = [];
 
   constructor(
     readonly port: number,
     private readonly onOverrun: (o: Overrun) => void = () => undefined,
   ) {
-    this.timer = setInterval(() => void this.watch(), WATCH_MS);
+    this.timer = setInterval(() => {
+      this.sample();
+      if (++this.ticks % (WATCH_MS / SAMPLE_MS) === 0) void this.watch();
+    }, SAMPLE_MS);
     this.timer.unref();
+  }
+
+  private sample(): void {
+    const cpu = processCpuMs(this.pid);
+    if (cpu === undefined) return;
+    this.samples.push({ at: Date.now(), cpu });
+    if (this.samples.length > SAMPLES) this.samples.shift();
+  }
+
+  /** CPU the pool used since `at` (ms; from the last sample before it), or undefined where it cannot be told. */
+  private cpuSince(at: number): number | undefined {
+    const now = processCpuMs(this.pid);
+    if (now === undefined || this.samples.length === 0) return undefined;
+    let before = this.samples[0]!;
+    for (const s of this.samples) if (s.at <= at) before = s;
+    return now - before.cpu;
   }
 
   /** The background ping (see the module's comment). */
@@ -161,18 +211,41 @@ export class PoolSupervisor {
       this.deaths++;
     }
     this.killed = false;
+    this.samples = [];
+    this.sample();
     this.restartedAt = this.answeredAt = Date.now();
   }
 
-  /** An invocation that began at `started` is still running past its budget. */
-  async check(started: number, overrun: Overrun): Promise<Verdict> {
+  /** An invocation that began at `started` is still running past its budget (ms). */
+  async check(started: number, budget: number, overrun: Overrun): Promise<Verdict> {
     // Already dying or restarted since: the invocation's connection will be cut, and sent again.
     if (this.killed || this.restartedAt > started) return "running";
-    if (await ping(this.port, PING_MS)) return "running";
-    if (this.killed || this.pid === undefined) return "running";
+    // Not that much CPU used since it began: it waits (on I/O, or for a loaded machine's cores).
+    const used = this.cpuSince(started);
+    if (used !== undefined && used < budget) return "running";
+    return new Promise((answer) => {
+      this.asking.push({ started, overrun, answer });
+      if (this.asking.length === 1) void this.probe();
+    });
+  }
+
+  /** Pings the pool for the invocations asking: spinning, the one that began first is stopped (see the module). */
+  private async probe(): Promise<void> {
+    const before = processCpuMs(this.pid);
+    const free = await ping(this.port, PING_MS);
+    const after = processCpuMs(this.pid);
+    const asking = this.asking;
+    this.asking = [];
+    // Unanswered while burning CPU (a tenth of the wait at least: a starved process burns less).
+    const burning = before === undefined || after === undefined || after - before >= PING_MS / 10;
+    if (free || !burning || this.killed || this.pid === undefined) {
+      for (const a of asking) a.answer("running");
+      return;
+    }
     this.kill();
-    this.onOverrun(overrun);
-    return "exceededCpu";
+    const first = asking.reduce((a, b) => (b.started < a.started ? b : a));
+    for (const a of asking) a.answer(a === first ? "exceededCpu" : "running");
+    this.onOverrun(first.overrun);
   }
 
   /** An invocation that began at `started` lost its connection to the pool (`attempt` 0 first). */
@@ -190,10 +263,17 @@ export class PoolSupervisor {
   service(who: { account: string; namespace: string }): (request: Request) => Promise<Response> {
     return async (request) => {
       const url = new URL(request.url);
-      const body = (await request.json()) as { started: number; attempt?: number; script: string; url: string; method: string };
+      const body = (await request.json()) as {
+        started: number;
+        budget?: number;
+        attempt?: number;
+        script: string;
+        url: string;
+        method: string;
+      };
       const verdict =
         url.pathname === "/check"
-          ? await this.check(body.started, { ...who, script: body.script, url: body.url, method: body.method })
+          ? await this.check(body.started, body.budget ?? 0, { ...who, script: body.script, url: body.url, method: body.method })
           : await this.lost(body.started, body.attempt ?? 0);
       return Response.json({ verdict });
     };

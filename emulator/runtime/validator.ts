@@ -5,8 +5,8 @@
  * load found (the Worker's handlers, or its startup error) is kept per content digest. An instance that has loaded
  * its share of distinct Workers is replaced, and shut down once its last load is done.
  *
- * A load still running after STARTUP_MS (and PER_MIB_MS per MiB of modules), on an instance that cannot answer a
- * ping, is spinning at startup: it is
+ * A load still running after STARTUP_MS (and PER_MIB_MS per MiB of modules), when the instance has used that much
+ * CPU since it began and cannot answer a ping, is spinning at startup: it is
  * refused as Cloudflare refuses a Worker over its startup CPU time, and the instance is killed. The other loads it
  * was running start again on a new instance; an instance that died by itself (a module-scope allocation over the
  * heap cap) is taken as the load's memory overrun when it happens a second time.
@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import type { Miniflare, MiniflareOptions } from "miniflare";
 import { ApiError, Codes } from "../model/errors";
 import type { Script } from "../model/store";
-import { freePort, PING_MS, TIMEOUT, within, workerdPid } from "./pool";
+import { freePort, PING_MS, ping, processCpuMs, TIMEOUT, within, workerdPid } from "./pool";
 import { type LoaderModule, loaderModule, RUNTIME_COMPATIBILITY_DATE, serviceWorkerBody } from "./worker-build";
 import { RESERVED_MODULE_PREFIX, runtimeWorker } from "./worker-sources";
 
@@ -24,6 +24,8 @@ const ERROR_PREFIX = /^(Error: )?Failed to start Worker:\s*/;
 const STARTUP_MS = 1_000;
 /** Beyond it, per MiB of the load's request: the validator's own decoding and compiling of the modules. */
 const PER_MIB_MS = 250;
+/** How often a load past its budget is looked at again. */
+const RECHECK_MS = 250;
 const STARTUP_CPU = "Script startup exceeded CPU time limit.";
 const STARTUP_MEMORY = "Script startup exceeded memory limits.";
 /** Probe results kept before the cache starts over. */
@@ -41,6 +43,8 @@ interface Instance {
   busy: number;
   /** Killed for a load spinning at startup. */
   killed?: boolean;
+  /** Its workerd's pid, found at its first load. */
+  pid?: number;
 }
 
 async function dispose(instance: Instance): Promise<void> {
@@ -133,21 +137,22 @@ export class UploadValidator {
 
   /** One load on an instance, under the startup budget. */
   private async load(instance: Instance, mf: Miniflare, body: string): Promise<Probe> {
+    instance.pid ??= workerdPid(instance.port);
+    const cpu = processCpuMs(instance.pid);
     const answer = mf.dispatchFetch("http://validate/", { method: "POST", body }).then(
       (r) => r.json() as Promise<Probe>,
       (): Probe => ({ lost: instance.killed ? "killed" : "died" }),
     );
     const budget = STARTUP_MS + Math.ceil(body.length / 2 ** 20) * PER_MIB_MS;
-    for (;;) {
-      const r = await within(answer, budget);
+    for (let wait = budget; ; wait = RECHECK_MS) {
+      const r = await within(answer, wait);
       if (r !== TIMEOUT) return r;
       if (instance.killed) return { lost: "killed" };
+      // Less CPU than the budget since the load began: a loaded machine, not a spin.
+      const now = processCpuMs(instance.pid);
+      if (cpu !== undefined && now !== undefined && now - cpu < budget) continue;
       // A free thread answers at once: the load is slow, not spinning.
-      const ping = mf.dispatchFetch("http://validate/").then(
-        () => true,
-        () => false,
-      );
-      if ((await within(ping, PING_MS)) === true) continue;
+      if (await ping(instance.port, PING_MS)) continue;
       if (instance.killed) return { lost: "killed" };
       this.kill(instance);
       return { error: STARTUP_CPU };

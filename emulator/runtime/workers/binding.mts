@@ -39,7 +39,7 @@ const ERRORS: Record<string, string> = {
   exceededMemory: "Worker exceeded memory limit.",
 };
 /** How often a long invocation is checked again once past its budget (ms): waiting on I/O costs no CPU. */
-const RECHECK_MS = 1_000;
+const RECHECK_MS = 250;
 
 const TIMEOUT = Symbol("timeout");
 
@@ -71,7 +71,7 @@ async function supervised(env: BindingEnv & { SUPERVISOR: Fetcher }, request: Re
     );
     let outcome = await within(sent, budget);
     while (outcome === TIMEOUT) {
-      const verdict = await ask("check", { started, ...what });
+      const verdict = await ask("check", { started, budget, ...what });
       if (ERRORS[verdict]) throw new Error(ERRORS[verdict]);
       outcome = await within(sent, Math.max(budget, RECHECK_MS));
     }
