@@ -6,9 +6,9 @@
  * its share of distinct Workers is replaced, and shut down once its last load is done.
  *
  * A load still running after STARTUP_MS (and PER_MIB_MS per MiB of modules), when the instance has used that much
- * CPU since it began and cannot answer a ping, is spinning at startup: it is
- * refused as Cloudflare refuses a Worker over its startup CPU time, and the instance is killed. The other loads it
- * was running start again on a new instance; an instance that died by itself (a module-scope allocation over the
+ * CPU since it began and cannot answer a ping, finds the instance spinning at startup: the load under way the
+ * longest is refused as Cloudflare refuses a Worker over its startup CPU time, and the instance is killed. The other
+ * loads it was running start again on a new instance; an instance that died by itself (a module-scope allocation over the
  * heap cap) is taken as the load's memory overrun when it happens a second time.
  */
 import { createHash } from "node:crypto";
@@ -45,6 +45,9 @@ interface Instance {
   killed?: boolean;
   /** Its workerd's pid, found at its first load. */
   pid?: number;
+  /** The loads under way, oldest first (a token each), and the one blamed for the kill. */
+  pending: object[];
+  culprit?: object;
 }
 
 async function dispose(instance: Instance): Promise<void> {
@@ -111,7 +114,7 @@ export class UploadValidator {
   private instance(): Instance {
     if (this.current) return this.current;
     this.started++;
-    const instance: Instance = { mf: Promise.resolve(undefined as unknown as Miniflare), port: 0, loads: 0, busy: 0 };
+    const instance: Instance = { mf: Promise.resolve(undefined as unknown as Miniflare), port: 0, loads: 0, busy: 0, pending: [] };
     instance.mf = this.port().then((port) => {
       instance.port = port;
       return this.launch({
@@ -138,24 +141,34 @@ export class UploadValidator {
   /** One load on an instance, under the startup budget. */
   private async load(instance: Instance, mf: Miniflare, body: string): Promise<Probe> {
     instance.pid ??= workerdPid(instance.port);
+    const me = {};
+    instance.pending.push(me);
     const cpu = processCpuMs(instance.pid);
+    // Cut by a kill: the load blamed for it is refused, the others start again.
+    const cut = (): Probe => (instance.culprit === me ? { error: STARTUP_CPU } : { lost: "killed" });
     const answer = mf.dispatchFetch("http://validate/", { method: "POST", body }).then(
       (r) => r.json() as Promise<Probe>,
-      (): Probe => ({ lost: instance.killed ? "killed" : "died" }),
+      (): Probe => (instance.killed ? cut() : { lost: "died" }),
     );
     const budget = STARTUP_MS + Math.ceil(body.length / 2 ** 20) * PER_MIB_MS;
-    for (let wait = budget; ; wait = RECHECK_MS) {
-      const r = await within(answer, wait);
-      if (r !== TIMEOUT) return r;
-      if (instance.killed) return { lost: "killed" };
-      // Less CPU than the budget since the load began: a loaded machine, not a spin.
-      const now = processCpuMs(instance.pid);
-      if (cpu !== undefined && now !== undefined && now - cpu < budget) continue;
-      // A free thread answers at once: the load is slow, not spinning.
-      if (await ping(instance.port, PING_MS)) continue;
-      if (instance.killed) return { lost: "killed" };
-      this.kill(instance);
-      return { error: STARTUP_CPU };
+    try {
+      for (let wait = budget; ; wait = RECHECK_MS) {
+        const r = await within(answer, wait);
+        if (r !== TIMEOUT) return r;
+        if (instance.killed) return cut();
+        // Less CPU than the budget since the load began: a loaded machine, not a spin.
+        const now = processCpuMs(instance.pid);
+        if (cpu !== undefined && now !== undefined && now - cpu < budget) continue;
+        // A free thread answers at once: the load is slow, not spinning.
+        if (await ping(instance.port, PING_MS)) continue;
+        if (instance.killed) return cut();
+        // Spinning: the load under way the longest is the one (workerd runs one at a time, in turn).
+        instance.culprit = instance.pending[0];
+        this.kill(instance);
+        return cut();
+      }
+    } finally {
+      instance.pending.splice(instance.pending.indexOf(me), 1);
     }
   }
 
