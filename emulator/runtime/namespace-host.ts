@@ -19,7 +19,6 @@ import {
   externalService,
   RUNTIME_COMPATIBILITY_DATE,
   FALLBACK_WORKER,
-  type LoaderModule,
   loaderModules,
   materializeAssets,
   PUBLIC_NETWORK,
@@ -27,50 +26,17 @@ import {
   runtimeFlags,
   STORAGE_LINK_WORKER,
   targetPortKey,
-  type Unsupported,
 } from "./worker-build";
 import { kvBindingTarget } from "./kv";
 import { ENTRY_MODULE, runtimeWorker } from "./worker-sources";
+import type { AssetSet, Entry as HostEntry } from "./workers/host.mjs" with { "resolution-mode": "import" };
 
 /** The host's binding with its table at start, left out of the config's fingerprint. */
 export const SCRIPTS_BINDING = "__WFP_SCRIPTS";
 export const namespaceHostName = (namespaceId: string): string => `nshost:${namespaceId}`;
 
-/** A deployed asset set as the asset and router Workers take it. */
-interface AssetSet {
-  id: string;
-  /** The asset Worker's CONFIG (html_handling, not_found_handling, parsed `_headers` and `_redirects`, ...). */
-  config: unknown;
-  /** The router Worker's CONFIG. */
-  routerConfig: unknown;
-  /** Cloudflare's binary manifest (path hash → ETag), base64. */
-  manifest: string;
-  /** ETag → the file under the runtime's assets root, and its content type. */
-  files: Record<string, { path: string; contentType: string | null }>;
-}
-
-export interface ScriptPayload {
-  /** Digest of the rest: the Worker Loader's id for this version. */
-  version: string;
-  /** Absent for a service-worker-syntax script, which the host cannot load. */
-  code?: {
-    compatibilityDate: string;
-    compatibilityFlags: string[];
-    mainModule: string;
-    modules: Record<string, LoaderModule>;
-    values: Record<string, unknown>;
-    unsupported: Unsupported[];
-  };
-  /** Binding name → the host binding it is (Fetchers passed as they are, KV and dispatch through entrypoints). */
-  shape: {
-    pass: Record<string, string>;
-    kv: Record<string, string>;
-    dispatch: Record<string, string>;
-    assets?: string;
-    objects?: Record<string, { cls: string; id: string }>;
-  };
-  assets?: AssetSet;
-}
+/** A user Worker as the host takes it: the host's own type (workers/host.mts). */
+export type ScriptPayload = HostEntry;
 
 /** Cloudflare's asset and router Workers: their sources, and the router's compatibility settings. */
 interface AssetWorkers {

@@ -14,6 +14,7 @@ import type { Binding, Module, Namespace, Script, ScriptContainer, Store } from 
 import type { DescribedAssets, MiniflareModule } from "./miniflare-internals";
 import { entryModules } from "./worker-sources";
 import { d1BindingId, r2BindingJurisdiction, r2StorageKey } from "../model/storage";
+import type { Unsupported, WireModule } from "./workers/internal.mjs" with { "resolution-mode": "import" };
 
 /** The options of the Worker every request falls back to (Miniflare's first Worker). */
 export const FALLBACK_WORKER = "wfp:fallback";
@@ -33,14 +34,11 @@ export const PUBLIC_NETWORK = { network: { allow: ["public"], deny: ["private", 
 export const accountWorkerName = (account: string, script: string): string => `acct:${account}:${script}`;
 export const namespaceWorkerName = (namespaceId: string): string => `nsbinding:${namespaceId}`;
 
-export interface Unsupported {
-  name: string;
-  type: string;
-  reason?: string;
-}
+/** A binding the runtime cannot provide, as the Workers' shared module (workers/internal.mts) reports it. */
+export type { Unsupported };
 
 /** A module as the Worker Loader takes it, binary content as base64 (decoded inside workerd). */
-export type LoaderModule = { js: string } | { cjs: string } | { text: string } | { wasm: string } | { data: string };
+export type LoaderModule = WireModule;
 
 export function loaderModule(m: Module): LoaderModule {
   const type = m.type.split(";")[0]!.trim().toLowerCase();
