@@ -27,7 +27,15 @@ import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from
 import { deleteOwnedScript } from "../owner";
 import type { ScriptOutputs } from "../script/types";
 import { checkTenant, type TenantInputs } from "./check";
-import { compactScript, hashesLike, secretHashMatches, shortSecretHashes, storedScript, type TenantOutputs } from "./state";
+import {
+  compactScript,
+  hashesLike,
+  SHORT_SECRET_HASH,
+  secretHashMatches,
+  shortSecretHashes,
+  storedScript,
+  type TenantOutputs,
+} from "./state";
 import { entryChanges, type FieldChange, fieldsOf } from "../field-changes";
 import { defineProvider, type KeyedDiff } from "../resource-kit";
 import { namespaceFailures } from "../namespace-preflight";
@@ -156,7 +164,11 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
       assetFiles: stored.assetFiles ?? 0,
     };
     if (stored.secretHashes !== undefined)
-      outs.secretHashes = Object.fromEntries(Object.entries(stored.secretHashes).filter(([name]) => present.has(name)));
+      outs.secretHashes = Object.fromEntries(
+        Object.entries(stored.secretHashes)
+          .filter(([name]) => present.has(name))
+          .map(([name, hash]) => [name, hash.slice(0, SHORT_SECRET_HASH)]),
+      );
     return { id: `${key.namespace}/${key.name}`, props: outs };
   },
 

@@ -29,7 +29,7 @@ export interface TenantOutputs extends Partial<ScriptOutputs> {
 }
 
 /** The hex characters of a secret's hash the compact state keeps: 64 bits. */
-const SHORT_SECRET_HASH = 16;
+export const SHORT_SECRET_HASH = 16;
 
 /** Secret name → full hash of name and value. */
 export function secretHashesOf(secrets: Record<string, string>): Record<string, string> {
