@@ -51,7 +51,7 @@ export function hashesLike(stored: Record<string, string>, secrets: Record<strin
     Object.entries(secrets).map(([name, text]) => {
       const hash = secretValueHash(name, text);
       const length = stored[name]?.length ?? 0;
-      return [name, hash.slice(0, length >= SHORT_SECRET_HASH ? length : SHORT_SECRET_HASH)];
+      return [name, hash.slice(0, Math.max(length, SHORT_SECRET_HASH))];
     }),
   );
 }
