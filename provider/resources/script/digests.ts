@@ -27,13 +27,13 @@ export interface FieldDigests {
   [field: string]: string | string[] | undefined;
 }
 
-/** The fields stored as digests, with the normalization the diff applies and the value a missing field means. */
+/** How the diff normalizes a field before comparing it (and so before digesting it). */
 export type Normalizer = (value: unknown) => unknown;
 
 /** One binding as its digest entry. */
 export const bindingDigest = (binding: unknown): string => `${(binding as { name?: unknown })?.name}=${digestOf(binding)}`;
 
-/** The digests of `source`'s fields (each normalized, defaults left out). */
+/** The digests of `source`'s fields: `[field, normalize, default]` each; a field at its default has none. */
 export function fieldDigests(source: Record<string, unknown>, fields: ReadonlyArray<readonly [string, Normalizer, unknown]>): FieldDigests {
   const digests: FieldDigests = {};
   for (const [key, normalize, fallback] of fields) {
