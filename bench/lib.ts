@@ -174,6 +174,35 @@ export async function runMeasured(
   };
 }
 
+/** The largest stack JSON under the file backend's .pulumi/stacks (the stack's checkpoint). */
+function checkpointFile(backendDir: string): string | undefined {
+  const root = path.join(backendDir, ".pulumi", "stacks");
+  let largest: { file: string; size: number } | undefined;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.json$/.test(e.name) && statSync(p).size > (largest?.size ?? -1)) largest = { file: p, size: statSync(p).size };
+    }
+  };
+  if (existsSync(root)) walk(root);
+  return largest?.file;
+}
+
+/**
+ * The mean bytes of the state of each resource of a type (`:Tenant`): its inputs and outputs as the checkpoint
+ * stores them (compact JSON, secrets as ciphertext), 0 when there is none.
+ */
+export function stateBytesPerResource(backendDir: string, typeSuffix: string): number {
+  const file = checkpointFile(backendDir);
+  if (!file) return 0;
+  const checkpoint = JSON.parse(readFileSync(file, "utf8"));
+  const resources: Array<{ type: string; inputs?: unknown; outputs?: unknown }> = checkpoint.checkpoint?.latest?.resources ?? [];
+  const matching = resources.filter((r) => r.type.endsWith(typeSuffix));
+  const bytes = matching.map((r) => JSON.stringify(r.inputs ?? {}).length + JSON.stringify(r.outputs ?? {}).length);
+  return matching.length > 0 ? Math.round(bytes.reduce((a, b) => a + b, 0) / matching.length) : 0;
+}
+
 /** The size in bytes of the stack's checkpoint in a file backend (the largest stack JSON under .pulumi/stacks). */
 export function checkpointBytes(backendDir: string): number {
   const root = path.join(backendDir, ".pulumi", "stacks");

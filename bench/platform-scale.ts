@@ -4,7 +4,8 @@
  * emulator with its rate limit ON. Records API calls per tenant by route (from the emulator journal), wall time at
  * the CLI's default `--parallel`, the 429s absorbed by the provider's retries, the calls of a no-op re-run and of a
  * `preview --refresh`; for each run the CPU time of the engine and of the Node processes (program, provider) and
- * peak RSS (bench/lib.ts runMeasured), and the checkpoint's size after the first up. Several sizes
+ * peak RSS (bench/lib.ts runMeasured), and the checkpoint's size after the first up with a tenant's share of it
+ * (its inputs and outputs, in bytes). Several sizes
  * (BENCH_TENANTS=200,500,1000) run one after the other, each in a fresh stack and emulator, and end with a cost
  * curve: time per tenant, and each run against the engine's floor (bench/floor: as many trivial dynamic resources,
  * measured right after in the same engine). Prints markdown tables.
@@ -39,6 +40,7 @@ import {
   type RunUsage,
   runMeasured,
   seconds,
+  stateBytesPerResource,
   summarize,
   startTestEmulator,
   table,
@@ -114,6 +116,8 @@ interface SizeResult {
   resources: number;
   runs: Run[];
   checkpoint: number;
+  /** A Tenant's inputs and outputs in the checkpoint, in bytes (mean). */
+  tenantState: number;
   /**
    * The same three runs of as many trivial dynamic resources as tenants (bench/floor), in the same engine;
    * none with BENCH_FLOOR=0.
@@ -183,6 +187,7 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
     const first = summarize(await emu.journal());
     if (up.code !== 0) throw new Error(`pulumi up failed (${up.code}):\n${up.output.slice(-6000)}`);
     const checkpoint = checkpointBytes(project.backendDir);
+    const tenantState = stateBytesPerResource(project.backendDir, ":Tenant");
     const scripts = Object.values((await emu.namespace(NAMESPACE))?.scripts ?? {}) as any[];
     const complete = scripts.filter((s) => s.secrets.length === 2 && s.has_assets && Object.keys(s.assets.manifest).length === 3);
     if (complete.length !== tenants)
@@ -210,7 +215,7 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
         `${process.env.PULUMI_SKIP_CHECKPOINTS ? `, PULUMI_SKIP_CHECKPOINTS=${process.env.PULUMI_SKIP_CHECKPOINTS}` : ""}; ` +
         `emulator in memory, rate limit ${rate.limit} requests per ${rate.windowMs / 1000} s per token (Cloudflare: 1200 per ` +
         `300 s), blocked ${blockMs / 1000} s once over; provider retry policy at its defaults. Checkpoint after the first ` +
-        `up: ${(checkpoint / 2 ** 20).toFixed(1)} MiB. CPU: engine (the CLI tree less Node) / Node (program + provider).\n`,
+        `up: ${(checkpoint / 2 ** 20).toFixed(1)} MiB, ${tenantState} bytes a tenant (its inputs and outputs). CPU: engine (the CLI tree less Node) / Node (program + provider).\n`,
     );
     // The least time the limit allows for these calls: the first window's worth at once, then one window per more.
     const limitFloor = (calls: number) =>
@@ -280,7 +285,7 @@ async function runSize(tenants: number, rate: { limit: number; windowMs: number 
       { name: "refresh", ms: refresh.ms, usage: refresh.usage },
     ];
     const floor = process.env.BENCH_FLOOR === "0" ? [] : await runFloor(tenants, extra);
-    return { tenants, resources, runs, checkpoint, floor };
+    return { tenants, resources, runs, checkpoint, tenantState, floor };
   } finally {
     await emu.close();
     if (project && ok && process.env.BENCH_KEEP !== "1") rmSync(project.dir, { recursive: true, force: true });
@@ -327,6 +332,7 @@ async function main(): Promise<void> {
         "per tenant",
         "vs floor",
         "Checkpoint",
+        "State per tenant",
         "Engine peak RSS",
       ],
       results.map((r) => [
@@ -344,6 +350,7 @@ async function main(): Promise<void> {
         perTenant(r, 2),
         ratio(r, 2),
         `${(r.checkpoint / 2 ** 20).toFixed(1)} MiB`,
+        `${r.tenantState} B`,
         mib(Math.max(...r.runs.map((x) => x.usage.engineMaxRssMiB))),
       ]),
     ),

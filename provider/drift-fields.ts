@@ -79,7 +79,7 @@ function origin(
 ): { by: "program" | "outside" | undefined; item?: string } {
   const stored = step.oldState?.inputs ?? {};
   const program = step.newState?.inputs ?? {};
-  const live = step.oldState?.outputs ?? {};
+  const live = liveView(step.oldState?.outputs ?? {});
   // A secret's value is masked but its name is not: Tenant inputs list the names.
   if (segments[0] === "secrets" && segments.length === 2) {
     const name = String(segments[1]);
@@ -95,6 +95,16 @@ function origin(
   // Live but not in the program: ours at the last `up` (the program dropped it), or put there by something else.
   if (change === "delete") return { by: before === undefined ? "outside" : "program", item };
   return { by: deepEqual(before, now) ? "outside" : "program", item };
+}
+
+/**
+ * The live outputs with the bindings a compact state (a Tenant's) keeps as `digests.bindings`, `NAME=digest`
+ * each, as items that have their names: a binding's index is told by name either way.
+ */
+function liveView(outputs: Record<string, unknown>): Record<string, unknown> {
+  const entries = (outputs.digests as { bindings?: unknown } | undefined)?.bindings;
+  if (outputs.bindings !== undefined || !Array.isArray(entries)) return outputs;
+  return { ...outputs, bindings: entries.map((entry) => ({ name: String(entry).slice(0, String(entry).lastIndexOf("=")) })) };
 }
 
 const WORDS: Record<"program" | "outside" | "unknown", Record<FieldChangeKind, string>> = {

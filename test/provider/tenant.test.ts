@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import * as walk from "../../provider/assets/walk";
 import type { TenantInputs } from "../../provider/resources/tenant/check";
-import type { TenantOutputs } from "../../provider/resources/tenant/provider";
+import { secretHashesOf, type TenantOutputs } from "../../provider/resources/tenant/provider";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
@@ -212,6 +212,30 @@ describe("Tenant against the emulator", () => {
     const updated = await p.update!(created.id, legacy, inputs);
     expect((await calls()).every((c) => c === `PUT /dispatch/namespaces/${NS}/scripts/acme/secrets`)).toBe(true);
     expect(updated.outs).toMatchObject({ secretNames: ["STRIPE_KEY", "WEBHOOK_SECRET"], assetFiles: 2 });
+  });
+
+  it("a state of an earlier version (full outputs) plans no change with no call; a refresh rewrites it compact", async () => {
+    const inputs = await check(withSite());
+    const created = await p.create(inputs);
+    const { tenantId: _t, secrets, secretNames, assetFiles, assets, modules, ...script } = inputs;
+    // What versions before the compact state stored: the script's description again, whole hashes.
+    const full = {
+      ...script,
+      modules: modules.map(({ name, type, sha256 }) => ({ name, type, sha256 })),
+      assetsDigest: assets!.digest,
+      etag: (created.outs as TenantOutputs).etag,
+      deployedEtag: (created.outs as TenantOutputs).etag,
+      scriptName: "acme",
+      secretNames,
+      secretHashes: secretHashesOf(secrets),
+      assetFiles,
+    };
+    await emu.clearJournal();
+    expect((await p.diff!(created.id, full, await check(withSite(), inputs))).changes).toBe(false);
+    expect(await calls()).toEqual([]);
+    const read = await p.read!(created.id, full);
+    expect(read.props).toEqual(created.outs);
+    expect((await p.diff!(created.id, read.props, inputs)).changes).toBe(false);
   });
 });
 

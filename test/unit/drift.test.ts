@@ -93,6 +93,20 @@ describe("drift report from pulumi preview --json", () => {
     );
   });
 
+  it("names a binding by its name from a compact state's digests too (a Tenant's outputs)", () => {
+    const binding = (name: string, text: string) => ({ name, type: "plain_text", text });
+    const stored = { bindings: [binding("A", "a"), binding("E", "e")] };
+    const step = tenantStep(
+      "acme",
+      { "bindings[0]": { kind: "delete" }, "bindings[2]": { kind: "delete" } },
+      { stored, live: { digests: { bindings: ["C=abc", "A=def", "E=ghi"] } }, program: { bindings: [binding("A", "a")] } },
+    );
+    expect(fieldsOf(driftFromPreview({ steps: [step] }), "acme")).toEqual([
+      "bindings[0]: added out of band (C)",
+      "bindings[2]: removed from the program (E)",
+    ]);
+  });
+
   it("tells a change of the program since the last up from one made out of band", () => {
     const binding = (name: string, text: string) => ({ name, type: "plain_text", text });
     const stored = { bindings: [binding("A", "a"), binding("B", "b"), binding("E", "e")], compatibilityDate: "2025-01-01" };

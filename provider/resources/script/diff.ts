@@ -3,7 +3,16 @@ import { containsUnknown, isPlainObject, isUnknown } from "../../validation";
 import { deepEqual } from "../../deep-equal";
 import { type FieldChange, namedItemChanges } from "../field-changes";
 import type { KeyedDiff } from "../resource-kit";
-import type { ScriptSettingsShape } from "./settings";
+import {
+  bindingDigest,
+  bindingItems,
+  bindingItemsOf,
+  digestOf,
+  type FieldDigests,
+  type Normalizer,
+  storedDigest,
+  storedDigests,
+} from "./digests";
 import type { ScriptInputs, ScriptOutputs } from "./types";
 
 const sortedStrings = (xs: unknown): unknown => (Array.isArray(xs) ? [...xs].map(String).sort() : xs);
@@ -14,19 +23,38 @@ const byName = (xs: unknown): unknown =>
 const moduleKeys = (xs: unknown): unknown =>
   Array.isArray(xs) ? xs.map((m) => (isPlainObject(m) ? { name: m.name, type: m.type, sha256: m.sha256 } : m)) : xs;
 
-/** Settings compared field by field, each normalized the same way on both sides. */
-const SETTINGS_COMPARATORS: Array<[keyof ScriptSettingsShape, (v: unknown) => unknown, unknown]> = [
-  ["compatibilityDate", (v) => v, undefined],
+const same = (v: unknown) => v;
+
+/** The fields compared one by one, each normalized the same way on both sides, with the value a missing one means. */
+const COMPARED: ReadonlyArray<readonly [keyof ScriptInputs & string, Normalizer, unknown]> = [
+  ["modules", moduleKeys, undefined],
+  ["mainModule", same, undefined],
+  ["compatibilityDate", same, undefined],
   ["compatibilityFlags", sortedStrings, []],
   ["bindings", byName, []],
   ["tags", sortedStrings, []],
-  ["usageModel", (v) => v, "standard"],
-  ["limits", (v) => v, {}],
-  ["logpush", (v) => v, false],
-  ["observability", (v) => v, { enabled: false }],
-  ["placement", (v) => v, {}],
-  ["tailConsumers", (v) => v, []],
+  ["usageModel", same, "standard"],
+  ["limits", same, {}],
+  ["logpush", same, false],
+  ["observability", same, { enabled: false }],
+  ["placement", same, {}],
+  ["tailConsumers", same, []],
 ];
+
+/** The fields a compact state keeps as digests (./digests.ts): all compared ones but the tags, which users read. */
+export const DIGESTED_FIELDS = COMPARED.filter(([key]) => key !== "tags");
+const DIGESTED = new Set(DIGESTED_FIELDS.map(([key]) => key));
+
+/** True when the stored field (its value, or its digest in a compact state) equals the program's normalized value. */
+function sameField(olds: Partial<ScriptOutputs>, digests: FieldDigests | undefined, field: (typeof COMPARED)[number], b: unknown) {
+  const [key, normalize, fallback] = field;
+  if (digests === undefined || !DIGESTED.has(key)) return deepEqual(normalize((olds as Record<string, unknown>)[key] ?? fallback), b);
+  if (key === "bindings") {
+    const sorted = (xs: string[]) => [...xs].sort();
+    return deepEqual(sorted(digests.bindings ?? []), sorted((b as unknown[]).map(bindingDigest)));
+  }
+  return storedDigest(digests, key, normalize, fallback) === digestOf(b);
+}
 
 /**
  * diff(olds = stored outputs, news = normalized inputs). Pure. Refresh calls it as
@@ -41,12 +69,11 @@ export function diffScript(olds: Partial<ScriptOutputs>, news: ScriptInputs): Ke
 
   // Another deploy since ours (its code or its asset set): reported as `etag`, repaired by our upload.
   if (olds.etag !== undefined && olds.deployedEtag !== undefined && olds.etag !== olds.deployedEtag) changes.push("etag");
-  if (containsUnknown(news.modules) || !deepEqual(moduleKeys(olds.modules), moduleKeys(news.modules))) changes.push("modules");
-  if (olds.mainModule !== news.mainModule) changes.push("mainModule");
-  for (const [key, normalize, fallback] of SETTINGS_COMPARATORS) {
-    const a = normalize(olds[key] ?? fallback);
+  const digests = storedDigests(olds as Record<string, unknown>);
+  for (const field of COMPARED) {
+    const [key, normalize, fallback] = field;
     const b = normalize(news[key] ?? fallback);
-    if (containsUnknown(b) || !deepEqual(a, b)) changes.push(key);
+    if (containsUnknown(news[key]) || containsUnknown(b) || !sameField(olds, digests, field, b)) changes.push(key);
   }
   // The owner tag differs: a stack renamed, a script imported or adopted; the update re-tags it.
   if (news.owner !== undefined && (isUnknown(news.owner) || (olds.owner ?? "") !== news.owner)) changes.push("owner");
@@ -55,17 +82,36 @@ export function diffScript(olds: Partial<ScriptOutputs>, news: ScriptInputs): Ke
   const newDigest =
     news.assets === undefined || news.assets === null ? undefined : isUnknown(news.assets) ? news.assets : news.assets.digest;
   const oldDigest = olds.assetsDigest === "" ? undefined : olds.assetsDigest;
-  if (isUnknown(newDigest) || (oldDigest ?? undefined) !== (newDigest ?? undefined)) changes.push("assets");
+  if (isUnknown(newDigest) || !sameAssetsDigest(oldDigest, newDigest as string | undefined)) changes.push("assets");
 
   const all = [...new Set([...changes, ...replaces])];
-  const fields = all.flatMap((key) => (key === "bindings" ? bindingChanges(olds, news) : [{ path: key, kind: "update" as const }]));
+  const fields = all.flatMap((key) =>
+    key === "bindings" ? bindingChanges(olds, digests, news) : [{ path: key, kind: "update" as const }],
+  );
   // Names differ on replacement, so the new script can be created before the old one is deleted.
   return { changes: all.length > 0, replaces, deleteBeforeReplace: false, changedKeys: all, fields };
 }
 
 /** Each binding added, changed or gone, by its index; the whole list while the program's is unknown. */
-function bindingChanges(olds: Partial<ScriptOutputs>, news: ScriptInputs): FieldChange[] {
+function bindingChanges(olds: Partial<ScriptOutputs>, digests: FieldDigests | undefined, news: ScriptInputs): FieldChange[] {
   const list = (xs: unknown): unknown[] => (Array.isArray(xs) ? xs : []);
-  const items = containsUnknown(news.bindings) ? [] : namedItemChanges("bindings", list(olds.bindings), list(news.bindings));
+  // A compact state has each binding's digest: the program's bindings are compared as digests too.
+  const [before, after] =
+    digests === undefined
+      ? [list(olds.bindings), list(news.bindings)]
+      : [bindingItems(digests.bindings), bindingItemsOf(list(news.bindings))];
+  const items = containsUnknown(news.bindings) ? [] : namedItemChanges("bindings", before, after);
   return items.length > 0 ? items : [{ path: "bindings", kind: "update" }];
 }
+
+/**
+ * Whether the stored assets digest is the program's: a compact state keeps the digest's first characters only
+ * (a full one, of earlier states or UserScripts, must be equal).
+ */
+export function sameAssetsDigest(stored: string | undefined, digest: string | undefined): boolean {
+  if (stored === undefined || digest === undefined) return stored === digest;
+  return stored === digest || (stored.length >= SHORT_ASSETS_DIGEST && digest.startsWith(stored));
+}
+
+/** The characters of the assets digest a compact state keeps: 64 bits of hex. */
+export const SHORT_ASSETS_DIGEST = 16;

@@ -12,7 +12,8 @@
  *   secret deleted out of band drops out of `secretHashes`, so the next diff puts it back;
  * - delete: the script (its secrets and assets go with it), unless another stack's owner tag is on it now.
  *
- * State holds the secrets only as hashes (`secretHashes`, a secret output), never their values.
+ * State holds the secrets only as hashes (`secretHashes`, a secret output), never their values, and the script's
+ * description once, in the inputs: the outputs keep digests of it (./state.ts).
  */
 import type { ProviderRun } from "../../run";
 import { operation } from "../../api/errors";
@@ -20,45 +21,42 @@ import type { ScriptRef } from "../../api/scripts";
 import { deleteSecret, updateSecret } from "../../api/secrets";
 import { containsUnknown, isUnknown } from "../../validation";
 import { deepEqual } from "../../deep-equal";
-import { diffScript } from "../script/diff";
+import { diffScript, sameAssetsDigest } from "../script/diff";
+import type { FieldDigests } from "../script/digests";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "../script/lifecycle";
 import { deleteOwnedScript } from "../owner";
 import type { ScriptOutputs } from "../script/types";
-import { secretValueHash } from "../script-secret";
 import { checkTenant, type TenantInputs } from "./check";
+import {
+  compactScript,
+  hashesLike,
+  SHORT_SECRET_HASH,
+  secretHashMatches,
+  shortSecretHashes,
+  storedScript,
+  type TenantOutputs,
+} from "./state";
 import { entryChanges, type FieldChange, fieldsOf } from "../field-changes";
 import { defineProvider, type KeyedDiff } from "../resource-kit";
 import { namespaceFailures } from "../namespace-preflight";
 import { storageBindingFailures } from "../storage-preflight";
 
-export interface TenantOutputs extends ScriptOutputs {
-  namespace: string;
-  scriptName: string;
-  /** The managed secrets' names, sorted. */
-  secretNames: string[];
-  /** Secret name → sha256 of name and value (a secret output). Absent in a state taken over from a UserScript. */
-  secretHashes?: Record<string, string>;
-  assetFiles: number;
-}
+export { secretHashesOf, type TenantOutputs } from "./state";
 
 const refOf = (k: { namespace: string; name: string }): ScriptRef => ({ namespace: k.namespace, script: k.name });
 const opFor = (k: { namespace: string; name: string }, verb: string) => operation("Tenant", `${k.namespace}/${k.name}`, verb);
-
-export function secretHashesOf(secrets: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(secrets).map(([name, text]) => [name, secretValueHash(name, text)]));
-}
 
 /** True when the secrets differ from the stored hashes (always for a state without them). */
 function secretsChanged(stored: Record<string, string> | undefined, secrets: Record<string, string>): boolean {
   if (stored === undefined || isUnknown(secrets) || containsUnknown(secrets)) return true;
   const names = Object.keys(secrets);
   if (names.length !== Object.keys(stored).length) return true;
-  return names.some((name) => stored[name] !== secretValueHash(name, secrets[name]!));
+  return names.some((name) => !secretHashMatches(stored[name], name, secrets[name]!));
 }
 
-/** diff(olds = stored outputs, news = normalized inputs). Pure. */
+/** diff(olds = stored outputs, compact or full; news = normalized inputs). Pure. */
 export function diffTenant(olds: Partial<TenantOutputs>, news: TenantInputs): KeyedDiff {
-  const script = diffScript(olds, news);
+  const script = diffScript(storedScript(olds), news);
   const changedKeys = [...script.changedKeys];
   // Names are not secret: a secret gone or added is told as such, even where the values are masked (drift reports).
   if (Array.isArray(news.secretNames) && Array.isArray(olds.secretNames) && !deepEqual([...olds.secretNames].sort(), news.secretNames))
@@ -72,12 +70,14 @@ export function diffTenant(olds: Partial<TenantOutputs>, news: TenantInputs): Ke
 /** Each managed secret added, rotated or gone, by name; `secrets` as a whole without stored hashes or known values. */
 function secretChanges(stored: Record<string, string> | undefined, secrets: Record<string, string>): FieldChange[] {
   if (stored === undefined || isUnknown(secrets) || containsUnknown(secrets)) return [{ path: "secrets", kind: "update" }];
-  return entryChanges("secrets", stored, secretHashesOf(secrets));
+  return entryChanges("secrets", stored, hashesLike(stored, secrets));
 }
 
-function outputsOf(script: ScriptOutputs, inputs: TenantInputs, secretHashes: Record<string, string>): TenantOutputs {
+/** The compact outputs: the script's (see ./state.ts), what users read, and the secrets' short hashes. */
+function outputsOf(script: Partial<ScriptOutputs>, inputs: TenantInputs, keep?: FieldDigests): TenantOutputs {
+  const secretHashes = shortSecretHashes(inputs.secrets);
   return {
-    ...(script as ScriptOutputs & { namespace: string }),
+    ...(compactScript(script, keep) as TenantOutputs),
     scriptName: inputs.name,
     secretNames: Object.keys(secretHashes).sort(),
     secretHashes,
@@ -86,6 +86,13 @@ function outputsOf(script: ScriptOutputs, inputs: TenantInputs, secretHashes: Re
 }
 
 const secretList = (secrets: Record<string, string>) => Object.entries(secrets).map(([name, text]) => ({ name, text }));
+
+/** The assets digest the script has now, if ours; a compact state's short one stands for the program's when it starts it. */
+function deployedDigest(stored: Partial<TenantOutputs>, news: TenantInputs): string | undefined {
+  const kept = keptAssetsDigest(storedScript(stored));
+  const digest = news.assets?.digest;
+  return kept !== undefined && digest !== undefined && sameAssetsDigest(kept, digest) ? digest : kept;
+}
 
 /** Splits a Tenant id `<namespace>/<script>`. */
 function parseTenantId(id: string): { namespace: string; name: string } {
@@ -111,31 +118,30 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
     const api = run.connect(inputs.accountId);
     const script = await deployScript(run, refOf(inputs), inputs, opFor(inputs, "create"), undefined, secretList(inputs.secrets));
     await syncCrons(api, refOf(inputs), undefined, inputs.crons, opFor(inputs, "create"));
-    return { id: `${inputs.namespace}/${inputs.name}`, outs: outputsOf(script, inputs, secretHashesOf(inputs.secrets)) };
+    return { id: `${inputs.namespace}/${inputs.name}`, outs: outputsOf(script, inputs) };
   },
 
   async update(_id: string, stored: TenantOutputs, news: TenantInputs, run: ProviderRun) {
     const api = run.connect(news.accountId);
     const ref = refOf(news);
     const op = opFor(news, "update");
-    const hashes = secretHashesOf(news.secrets);
     const before = stored.secretHashes ?? {};
-    let script: ScriptOutputs;
+    let script: Partial<ScriptOutputs>;
     // The crons have their own endpoint: a change of those alone uploads nothing.
-    if (diffScript(stored, news).changedKeys.some((k) => k !== "crons")) {
+    if (diffScript(storedScript(stored), news).changedKeys.some((k) => k !== "crons")) {
       // Every managed secret rides on the upload; other secrets (ScriptSecrets) are kept.
-      script = await deployScript(run, ref, news, op, keptAssetsDigest(stored), secretList(news.secrets));
+      script = await deployScript(run, ref, news, op, deployedDigest(stored, news), secretList(news.secrets));
     } else {
-      const { scriptName: _s, secretNames: _n, secretHashes: _h, assetFiles: _a, ...unchanged } = stored;
+      const { scriptName: _s, secretNames: _n, secretHashes: _h, assetFiles: _a, ...unchanged } = storedScript(stored) as TenantOutputs;
       script = withCrons(unchanged, news.crons);
       for (const [name, text] of Object.entries(news.secrets))
-        if (before[name] !== hashes[name]) await updateSecret(api, ref, { name, text }, op);
+        if (!secretHashMatches(before[name], name, text)) await updateSecret(api, ref, { name, text }, op);
     }
     await syncCrons(api, ref, stored.crons, news.crons, op);
     const key = { accountId: news.accountId, namespace: news.namespace, script: news.name };
     for (const name of Object.keys(before))
-      if (!(name in hashes) && !run.secretClaims.scriptSecretManages(key, name)) await deleteSecret(api, ref, name, op);
-    return { outs: outputsOf(script, news, hashes) };
+      if (!(name in news.secrets) && !run.secretClaims.scriptSecretManages(key, name)) await deleteSecret(api, ref, name, op);
+    return { outs: outputsOf(script, news) };
   },
 
   /** Refresh: the script as readScript sees it, and which managed secrets the settings still list. */
@@ -145,23 +151,30 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
         `Tenant: ${id} cannot be imported (secret values cannot be read back); import its UserScript, or let Tenant adopt it`,
       );
     }
-    const key = stored.namespace && stored.name ? { namespace: stored.namespace, name: stored.name } : parseTenantId(id);
-    const found = await readScript(run.connect(stored.accountId), refOf(key), stored, opFor(key, "read"));
+    const script = storedScript(stored);
+    const key = script.namespace && script.name ? { namespace: script.namespace, name: script.name } : parseTenantId(id);
+    const found = await readScript(run.connect(stored.accountId), refOf(key), script, opFor(key, "read"));
     if (!found) return {};
     const present = new Set(found.secretNames);
+    // Modules cannot be read back: a compact state keeps their digests (a full one, its modules, which readScript kept).
     const outs: Partial<TenantOutputs> = {
-      ...found.outs,
+      ...compactScript(found.outs, stored.digests),
       scriptName: key.name,
       secretNames: (stored.secretNames ?? []).filter((n) => present.has(n)),
       assetFiles: stored.assetFiles ?? 0,
     };
     if (stored.secretHashes !== undefined)
-      outs.secretHashes = Object.fromEntries(Object.entries(stored.secretHashes).filter(([name]) => present.has(name)));
+      outs.secretHashes = Object.fromEntries(
+        Object.entries(stored.secretHashes)
+          .filter(([name]) => present.has(name))
+          .map(([name, hash]) => [name, hash.slice(0, SHORT_SECRET_HASH)]),
+      );
     return { id: `${key.namespace}/${key.name}`, props: outs };
   },
 
   async delete(id: string, props: TenantOutputs, run: ProviderRun) {
-    const key = props.namespace && props.name ? props : parseTenantId(id);
+    const script = storedScript(props);
+    const key = script.namespace && script.name ? { namespace: script.namespace, name: script.name } : parseTenantId(id);
     await deleteOwnedScript(run.connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
   },
 });

@@ -1,0 +1,92 @@
+/**
+ * What a Tenant's state holds as outputs: what users read (`scriptName`, `etag`, `tags`, `secretNames`,
+ * `assetFiles`, `owner`) and, for the diff, a short digest per field of the rest of the script's description
+ * (script/digests.ts), short hashes of the secrets and a short assets digest. The inputs hold the description
+ * itself. States written by earlier versions (the full description in the outputs too) are read as they are: diff,
+ * update and read accept both shapes, and the next update or refresh writes the compact one. Pure.
+ */
+import { DIGESTED_FIELDS, SHORT_ASSETS_DIGEST } from "../script/diff";
+import { type FieldDigests, fieldDigests, storedDigests } from "../script/digests";
+import type { ScriptOutputs } from "../script/types";
+import { secretValueHash } from "../script-secret";
+
+/** A Tenant's outputs, compact or (written by earlier versions) full. */
+export interface TenantOutputs extends Partial<ScriptOutputs> {
+  namespace: string;
+  name: string;
+  scriptName: string;
+  etag: string;
+  /** The managed secrets' names, sorted. */
+  secretNames: string[];
+  /**
+   * Secret name → the first characters of the sha256 of name and value (a secret output; the whole hash in
+   * states of earlier versions). Absent in a state taken over from a UserScript.
+   */
+  secretHashes?: Record<string, string>;
+  assetFiles: number;
+  /** The compact shape's digests of the script's description; absent in a full state. */
+  digests?: FieldDigests;
+}
+
+/** The hex characters of a secret's hash the compact state keeps: 64 bits. */
+export const SHORT_SECRET_HASH = 16;
+
+/** Secret name → full hash of name and value. */
+export function secretHashesOf(secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(secrets).map(([name, text]) => [name, secretValueHash(name, text)]));
+}
+
+/** The short hashes the compact state stores. */
+export const shortSecretHashes = (secrets: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(secretHashesOf(secrets)).map(([name, hash]) => [name, hash.slice(0, SHORT_SECRET_HASH)]));
+
+/** True when a stored hash (short or full) is that of this secret's value. */
+export function secretHashMatches(stored: string | undefined, name: string, text: string): boolean {
+  return typeof stored === "string" && stored.length >= SHORT_SECRET_HASH && secretValueHash(name, text).startsWith(stored);
+}
+
+/** The program's secrets hashed as long as the stored hashes are (short for a secret the state lacks). */
+export function hashesLike(stored: Record<string, string>, secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(secrets).map(([name, text]) => {
+      const hash = secretValueHash(name, text);
+      const length = stored[name]?.length ?? 0;
+      return [name, hash.slice(0, Math.max(length, SHORT_SECRET_HASH))];
+    }),
+  );
+}
+
+/**
+ * The script's part of a stored state as the script's functions take it (read, deployed digest): the deployed
+ * etag is the observed one unless stored apart.
+ */
+export function storedScript(stored: Partial<TenantOutputs>): Partial<ScriptOutputs> & { digests?: FieldDigests } {
+  const script: Partial<TenantOutputs> = { ...stored };
+  script.name ??= stored.scriptName;
+  if (script.deployedEtag === undefined && stored.digests !== undefined) script.deployedEtag = stored.etag;
+  return script;
+}
+
+/**
+ * The compact outputs of a script (full, from a deploy or a read; or already compact). `keep`: digests of fields
+ * the source cannot tell (a read cannot read modules back), taken from the stored state when it is compact.
+ */
+export function compactScript(
+  script: Partial<ScriptOutputs> & { digests?: FieldDigests },
+  keep?: FieldDigests,
+): Partial<ScriptOutputs> & { digests: FieldDigests } {
+  const out: Record<string, unknown> = {};
+  for (const key of ["namespace", "name", "tags", "owner", "accountId", "crons", "etag"] as const)
+    if (script[key] !== undefined) out[key] = script[key];
+  if (script.deployedEtag !== undefined && script.deployedEtag !== script.etag) out.deployedEtag = script.deployedEtag;
+  if (script.assetsDigest !== undefined) out.assetsDigest = script.assetsDigest.slice(0, SHORT_ASSETS_DIGEST);
+  const digests = { ...(storedDigests(script) ?? fieldDigests(script, DIGESTED_FIELDS)) };
+  if (keep !== undefined) {
+    for (const key of ["modules", "mainModule"]) {
+      if (keep[key] !== undefined) digests[key] = keep[key];
+      else delete digests[key];
+    }
+  }
+  out.digests = digests;
+  return out as Partial<ScriptOutputs> & { digests: FieldDigests };
+}
