@@ -73,16 +73,28 @@ const tenantKv = (t: (typeof ours)[number]) =>
     return { type: "kv_namespace" as const, name: binding, namespaceId: kv.namespaceId };
   });
 
-// A tenant's own D1 databases (with their migrations) and R2 buckets, named after the namespace, tenant and binding.
+// A tenant's own D1 databases (with their migrations) and R2 buckets, named after the stack, tenant and binding: not
+// after the namespace, which can be renamed in place, while a database or bucket cannot (a new name would replace it).
+// Their data is never deleted by accident: removing a tenant whose database or bucket holds data fails until
+// `platform:destroyStorage` is true (set it, `pulumi up`, then remove the tenant or destroy the stack).
+const destroyStorage = config.getBoolean("destroyStorage") ?? false;
 const storageName = (t: (typeof ours)[number], binding: string) =>
-  `${configuredNamespace}-${t.id}-${binding.toLowerCase().replace(/_/g, "-")}`;
+  `${pulumi.getStack()}-${t.id}-${binding}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .slice(0, 63)
+    .replace(/-+$/, "");
 const tenantStorage = (t: (typeof ours)[number]) => [
   ...t.d1Databases.map(({ binding, migrationsDir }) => {
-    const db = new D1Database(`${t.id}-${binding.toLowerCase()}`, { name: storageName(t, binding), migrationsDir });
+    const db = new D1Database(`${t.id}-${binding.toLowerCase()}`, {
+      name: storageName(t, binding),
+      migrationsDir,
+      forceDestroy: destroyStorage,
+    });
     return { type: "d1" as const, name: binding, databaseId: db.databaseId };
   }),
   ...t.r2Buckets.map((binding) => {
-    const bucket = new R2Bucket(`${t.id}-${binding.toLowerCase()}`, { name: storageName(t, binding) });
+    const bucket = new R2Bucket(`${t.id}-${binding.toLowerCase()}`, { name: storageName(t, binding), forceDestroy: destroyStorage });
     return { type: "r2_bucket" as const, name: binding, bucketName: bucket.name };
   }),
 ];

@@ -45,6 +45,16 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
   const byHost = (hostname: string) => get(em.emu.workersUrl!, hostname, "/");
   let zoneId = "";
   const zoneState = async () => (await em.state()).zones[ZONE];
+  /** billing's own D1 database and R2 bucket (named after the stack, tenant and binding), through the API. */
+  const charges = async (): Promise<unknown> => {
+    const base = `${em.apiBase}/accounts/${ACCOUNT_ID}`;
+    const dbs = await em.api("GET", `${base}/d1/database?name=dev-billing-db`);
+    const [db] = dbs.body.result;
+    if (!db) return undefined;
+    const q = await em.api("POST", `${base}/d1/database/${db.uuid}/query`, { json: { sql: "SELECT id, amount FROM charges" } });
+    const objects = await em.api("GET", `${base}/r2/buckets/dev-billing-files/objects`);
+    return { rows: q.body.result[0].results, objects: objects.body.result.map((o: { key: string }) => o.key) };
+  };
 
   beforeAll(async () => {
     // The emulator also runs what is deployed: every step is checked through the dispatch Worker too.
@@ -119,6 +129,9 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     // And it serves: each tenant through the dispatcher, assets included, and the dispatcher's 404 for no tenant.
     expect(await through("multi")).toMatchObject({ status: 200, text: "multi" });
     expect(await through("billing")).toMatchObject({ status: 200, text: "billing" });
+    // billing's D1 database (its migration applied) and R2 bucket: what its Worker writes, the API reads.
+    expect(await get(em.emu.workersUrl!, "billing.localhost", "/", {}, "POST")).toMatchObject({ status: 200, text: '{"id":1}' });
+    expect(await charges()).toEqual({ rows: [{ id: 1, amount: 42 }], objects: ["charges/1.json"] });
     // By its own hostname: a custom hostname of the zone, pending until the customer's DNS validates it (the stack's
     // outputs hold the record to hand the customer), then sent by the zone's */* route to the dispatcher, which
     // finds the tenant in the routing KV namespace.
@@ -259,9 +272,9 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     // 1 read per tenant (its settings: its secrets' names), plus the namespace, its script list (every tenant's
     // etag, tags and assets), the platform's two Workers (the account's script list, then each one's settings
     // and subdomain), the KV namespaces (routes, billing's) and the routing keys' listing, and the zone's route and
-    // billing's custom hostname (the zone, the route list, the hostname).
+    // billing's custom hostname (the zone, the route list, the hostname), and billing's D1 database and R2 bucket.
     const reads = (await em.journal()).filter((e) => e.method === "GET");
-    expect(reads.length, reads.map((e) => e.path).join("\n")).toBeLessThanOrEqual(fixture.tenants.length + 2 + 5 + 3 + 3);
+    expect(reads.length, reads.map((e) => e.path).join("\n")).toBeLessThanOrEqual(fixture.tenants.length + 2 + 5 + 3 + 3 + 2);
 
     await oob.replaceContent(em, NS, "multi", "index.js", "export default { fetch: () => new Response('hacked') };\n");
     await oob.deleteSecret(em, NS, "billing", "STRIPE_KEY");
@@ -342,6 +355,8 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(Object.keys(s.site.assets.manifest).sort()).toEqual(["/about.html", "/index.html"]);
     const clean = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(clean.code, clean.output).toBe(0);
+    // billing's data outlived its Worker's deploys since: the repairs, the namespace's re-creation, the rename.
+    expect(await charges()).toEqual({ rows: [{ id: 1, amount: 42 }], objects: ["charges/1.json"] });
   });
 
   it("keeps the token and secret values out of the state and the backend", async () => {
@@ -378,13 +393,22 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(await em.state()).toEqual(before);
   });
 
-  it("destroy leaves the emulator empty", async () => {
+  it("destroy, once the stack says the tenants' data may go, leaves the emulator empty", async () => {
+    // The database and bucket hold data: deleting them needs forceDestroy in the state first, with no API call.
+    await project.must(["config", "set", "platform:destroyStorage", "true"]);
+    await em.clearJournal();
+    const up = await project.up();
+    expect(up.code, up.output).toBe(0);
+    expect(await em.writes()).toEqual([]);
     const destroy = await project.run(["destroy", "--yes", "--skip-preview"]);
     expect(destroy.code, destroy.output).toBe(0);
     const account = (await em.state()).accounts[ACCOUNT_ID];
     expect(account?.namespaces ?? {}).toEqual({});
     expect(account?.workers?.scripts ?? {}, "the dispatch and outbound Workers are gone too").toEqual({});
     expect(account?.kv ?? {}, "the KV namespaces too").toEqual({});
+    expect(await charges(), "billing's database too").toBeUndefined();
+    const buckets = await em.api("GET", `${em.apiBase}/accounts/${ACCOUNT_ID}/r2/buckets`);
+    expect(buckets.body.result.buckets, "and its bucket").toEqual([]);
     // The zone's route and billing's hostname too, but not the hostname the stack did not create.
     const zone = await zoneState();
     expect(zone.routes).toEqual([]);

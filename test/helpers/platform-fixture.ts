@@ -19,16 +19,29 @@ export function worker(name: string): string {
   return `export default { async fetch() { return new Response(${JSON.stringify(name)}); } };\n`;
 }
 
+/** billing's Worker: its name, and a POST records a charge in its D1 database (DB) and its R2 bucket (FILES). */
+const BILLING = `export default {
+  async fetch(request, env) {
+    if (request.method !== "POST") return new Response("billing");
+    const row = await env.DB.prepare("INSERT INTO charges (amount) VALUES (42) RETURNING id").first();
+    await env.FILES.put(\`charges/\${row.id}.json\`, JSON.stringify({ id: row.id, amount: 42 }));
+    return Response.json(row);
+  },
+};
+`;
+
 /**
- * Five tenants, one of each shape: with assets (site), with a plan, a custom hostname, a KV namespace and secrets
- * from config (billing), of two modules (multi), with a tag (tagged), and one that drift tests delete (doomed).
+ * Five tenants, one of each shape: with assets (site), with a plan, a custom hostname, a KV namespace, a D1
+ * database with a migration, an R2 bucket and secrets from config (billing), of two modules (multi), with a tag
+ * (tagged), and one that drift tests delete (doomed).
  */
 export function makeFixture(base: string): Fixture {
   const dir = path.join(base, "tenants-fixture");
   writeFile(path.join(dir, "site/worker.js"), worker("site"));
   writeFile(path.join(dir, "site/public/index.html"), "<h1>site</h1>\n");
   writeFile(path.join(dir, "site/public/about.html"), "<h1>about</h1>\n");
-  writeFile(path.join(dir, "billing/worker.js"), worker("billing"));
+  writeFile(path.join(dir, "billing/worker.js"), BILLING);
+  writeFile(path.join(dir, "billing/migrations/0001_charges.sql"), "CREATE TABLE charges (id INTEGER PRIMARY KEY, amount INTEGER);\n");
   writeFile(path.join(dir, "multi/index.js"), 'import { hello } from "./lib.js";\nexport default { fetch: () => new Response(hello) };\n');
   writeFile(path.join(dir, "multi/lib.js"), 'export const hello = "multi";\n');
   writeFile(path.join(dir, "tagged/worker.js"), worker("tagged"));
@@ -41,6 +54,8 @@ export function makeFixture(base: string): Fixture {
       plan: "pro",
       hostnames: ["billing.example.com"],
       kvNamespaces: ["KV"],
+      d1Databases: [{ binding: "DB", migrationsDir: "billing/migrations" }],
+      r2Buckets: ["FILES"],
       worker: w("billing"),
       secrets: { STRIPE_KEY: "stripeKey", WEBHOOK_SECRET: "hookSecret" },
     },
