@@ -29,7 +29,7 @@ import {
 } from "./worker-build";
 import { kvBindingTarget } from "./kv";
 import { ENTRY_MODULE, runtimeWorker } from "./worker-sources";
-import type { AssetSet, Entry as HostEntry } from "./workers/host.mjs" with { "resolution-mode": "import" };
+import type { AssetSet, Entry as HostEntry } from "./workers/internal.mjs" with { "resolution-mode": "import" };
 
 /** The host's binding with its table at start, left out of the config's fingerprint. */
 export const SCRIPTS_BINDING = "__WFP_SCRIPTS";

@@ -136,3 +136,41 @@ export function decodeValue(v: unknown): unknown {
   for (const [k, x] of Object.entries(o)) out[k] = decodeValue(x);
   return out;
 }
+
+/** A deployed asset set as the asset and router Workers take it (namespace-host.ts builds it). */
+export interface AssetSet {
+  id: string;
+  /** The asset Worker's CONFIG (html_handling, not_found_handling, parsed `_headers` and `_redirects`, ...). */
+  config: unknown;
+  /** The router Worker's CONFIG. */
+  routerConfig: unknown;
+  /** Cloudflare's binary manifest (path hash → ETag), base64. */
+  manifest: string;
+  /** ETag → the file under the runtime's assets root, and its content type. */
+  files: Record<string, { path: string; contentType: string | null }>;
+}
+
+/** A user Worker in the host's table, as the runtime hands it over (namespace-host.ts builds it). */
+export interface Entry {
+  /** Digest of the rest: the Worker Loader's id for this version. */
+  version: string;
+  /** Absent for a service-worker-syntax script, which the host cannot load. */
+  code?: {
+    compatibilityDate: string;
+    compatibilityFlags: string[];
+    mainModule: string;
+    modules: Record<string, WireModule>;
+    values: Record<string, unknown>;
+    unsupported: Unsupported[];
+  };
+  /** Binding name → the host binding it is (Fetchers passed as they are, KV and dispatch through entrypoints). */
+  shape: {
+    pass: Record<string, string>;
+    kv: Record<string, string>;
+    dispatch: Record<string, string>;
+    assets?: string;
+    /** Durable Object binding name → the class (exported by this Worker) and its namespace id. */
+    objects?: Record<string, { cls: string; id: string }>;
+  };
+  assets?: AssetSet;
+}
