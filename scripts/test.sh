@@ -33,6 +33,7 @@ if [ $# -eq 0 ]; then
   e2e_pid=$!
   echo "[test] the e2e project runs beside the others on Node $(node -p process.versions.node) (its output, in $e2e_log, follows theirs)"
   echo "[test] the unit, emulator and provider suites run on Node $NODE_FLOOR_VERSION (the engines floor)"
+  # Two files at a time (vitest's default on two cores is one): they wait on workerd and child processes too.
   PATH="$floor_bin:$PATH" node node_modules/vitest/vitest.mjs run --project unit --project emulator --project provider --maxWorkers=2 \
     --reporter=default --reporter=json --outputFile.json="$report" || status=$?
   echo "[test] in-process suites ran in $((SECONDS - suites)) s"
