@@ -32,6 +32,7 @@ export interface ScriptObject {
   compatibility_flags?: string[];
   tags?: string[] | null;
   has_assets?: boolean;
+  migration_tag?: string;
   [key: string]: unknown;
 }
 

@@ -14,6 +14,8 @@ export interface ScriptSettings {
   tags?: string[] | null;
   tail_consumers?: Array<Record<string, unknown>> | null;
   usage_model?: string;
+  /** The Durable Object migration tag; absent when the script has had no migrations. */
+  migration_tag?: string;
   [key: string]: unknown;
 }
 

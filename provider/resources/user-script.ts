@@ -23,6 +23,7 @@ import type { AssetsAttachment } from "../assets/attach";
 import { fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
 import type { Binding, DeepInput } from "./script/bindings";
 import { checkScript, scriptCheckResult } from "./script/check";
+import { droppedClassFailures, type DurableObjectsArgs } from "./script/durable-objects";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import type { ModuleArgs } from "./script/modules";
@@ -73,6 +74,12 @@ export interface UserScriptArgs {
   tailConsumers?: pulumi.Input<pulumi.Input<TailConsumer>[]>;
   /** Static assets from a StaticAssets resource (`staticAssets.attachment`). Diffs on its digest only. */
   assets?: pulumi.Input<AssetsAttachment>;
+  /**
+   * The SQLite-backed Durable Object classes the main module exports. Each upload that changes them carries the
+   * migrations from what the last deploy left: a new class is created; a rename happens only through
+   * `renamedClasses`; a class left out is refused unless `deletedClasses` names it (which deletes its objects' data).
+   */
+  durableObjects?: DeepInput<DurableObjectsArgs>;
   /** Cron triggers, e.g. `["0,30 * * * *"]` (5 fields, UTC; weekdays 1-7 from Sunday): the Worker's scheduled() runs on them. */
   crons?: pulumi.Input<pulumi.Input<string>[]>;
   /** The Cloudflare account id; defaults to `cloudflare:accountId` / `CLOUDFLARE_ACCOUNT_ID`. */
@@ -131,7 +138,7 @@ async function deploy(run: ProviderRun, inputs: UserScriptInputs, olds: UserScri
   const onlyCrons = olds !== undefined && diffScript(olds, inputs).changedKeys.every((k) => k === "crons");
   const outs = onlyCrons
     ? withCrons(olds, inputs.crons)
-    : await deployScript(run, refOf(inputs), inputs, op, olds && keptAssetsDigest(olds));
+    : await deployScript(run, refOf(inputs), inputs, op, olds && keptAssetsDigest(olds), [], olds);
   await syncCrons(api, refOf(inputs), olds?.crons, inputs.crons, op);
   return outs as UserScriptOutputs;
 }
@@ -139,6 +146,7 @@ async function deploy(run: ProviderRun, inputs: UserScriptInputs, olds: UserScri
 export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     const { inputs, failures } = scriptCheckResult(olds, news, checkUserScript(news));
+    failures.push(...droppedClassFailures(olds.durableObjects, inputs.durableObjects));
     failures.push(...(await namespaceFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
     failures.push(...(await storageBindingFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
     return { inputs, failures };

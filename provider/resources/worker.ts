@@ -14,6 +14,7 @@ import type { ScriptRef } from "../api/scripts";
 import { getSubdomain, updateSubdomain } from "../api/subdomain";
 import { booleanProblem, fieldFailures, isUnknown, type CheckFailure } from "../validation";
 import { checkScript, scriptCheckResult } from "./script/check";
+import { droppedClassFailures } from "./script/durable-objects";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import { deleteOwnedScript } from "./owner";
@@ -70,9 +71,10 @@ async function deploy(
   inputs: WorkerInputs,
   verb: "create" | "update",
   deployedDigest: string | undefined,
+  olds?: WorkerOutputs,
 ): Promise<WorkerOutputs> {
   const op = opFor(inputs.name, verb);
-  const outs = await deployScript(run, refOf(inputs.name), inputs, op, deployedDigest);
+  const outs = await deployScript(run, refOf(inputs.name), inputs, op, deployedDigest, [], olds);
   return { ...outs, workersDev: inputs.workersDev };
 }
 
@@ -80,6 +82,7 @@ export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     declareWorker(run, news.name);
     const { inputs, failures } = scriptCheckResult(olds, news, checkWorker(news));
+    failures.push(...droppedClassFailures(olds.durableObjects, inputs.durableObjects));
     failures.push(...(await storageBindingFailures(run, olds, inputs, failures, operation("Worker", inputs.name, "check"))));
     return { inputs, failures };
   },
@@ -118,7 +121,7 @@ export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
     const noUpload = changedKeys.every((k) => k === "workersDev" || k === "crons");
     const outs = noUpload
       ? withCrons({ ...olds, workersDev: news.workersDev }, news.crons)
-      : await deploy(run, news, "update", keptAssetsDigest(olds));
+      : await deploy(run, news, "update", keptAssetsDigest(olds), olds);
     await syncCrons(api, refOf(news.name), olds.crons, news.crons, opFor(news.name, "update"));
     if (changedKeys.includes("workersDev")) await updateSubdomain(api, refOf(news.name), news.workersDev, opFor(news.name, "update"));
     return { outs };

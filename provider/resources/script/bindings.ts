@@ -14,7 +14,7 @@ export const BINDING_FIELDS: Record<string, FieldSpec> = {
   kv_namespace: { required: ["namespaceId"], optional: [] },
   d1: { required: ["databaseId"], optional: [] },
   r2_bucket: { required: ["bucketName"], optional: ["jurisdiction"] },
-  durable_object_namespace: { required: [], optional: ["className", "scriptName", "environment", "dispatchNamespace", "namespaceId"] },
+  durable_object_namespace: { required: ["className"], optional: ["scriptName", "environment", "dispatchNamespace", "namespaceId"] },
   service: { required: ["service"], optional: ["environment", "entrypoint"] },
   queue: { required: ["queueName"], optional: [] },
   analytics_engine: { required: ["dataset"], optional: [] },
@@ -51,7 +51,7 @@ export type Binding =
   | B<"r2_bucket", { bucketName: string; jurisdiction?: "eu" | "fedramp" | "fedramp-high" }>
   | B<
       "durable_object_namespace",
-      { className?: string; scriptName?: string; environment?: string; dispatchNamespace?: string; namespaceId?: string }
+      { className: string; scriptName?: string; environment?: string; dispatchNamespace?: string; namespaceId?: string }
     >
   | B<"service", { service: string; environment?: string; entrypoint?: string }>
   | B<"queue", { queueName: string }>

@@ -14,6 +14,7 @@ import {
   type CheckFailure,
 } from "../../validation";
 import { ASSETS_BINDING_NEEDS_ASSETS, checkBindings, type Binding } from "./bindings";
+import { checkDurableObjects } from "./durable-objects";
 import { stripUndefined } from "./keys";
 import { checkMainModule, checkModules } from "./modules";
 import { ownerInput } from "../owner";
@@ -37,6 +38,7 @@ export function checkScript(n: Record<string, unknown>, failures: CheckFailure[]
   failures.push(...tagsFailures("tags", n.tags));
   const hasAssets = n.assets !== undefined && n.assets !== null;
   const bindings = checkBindings(n.bindings, failures, hasAssets);
+  const durableObjects = checkDurableObjects(n.durableObjects, n.bindings, failures);
   if (hasAssets && !isUnknown(n.assets)) {
     const a = n.assets;
     if (!isPlainObject(a) || (!isUnknown(a.digest) && (typeof a.digest !== "string" || a.digest === ""))) {
@@ -57,6 +59,7 @@ export function checkScript(n: Record<string, unknown>, failures: CheckFailure[]
     tags: (n.tags as string[] | undefined) ?? [],
     ...settings,
   };
+  if (durableObjects !== undefined) inputs.durableObjects = stripUndefined(durableObjects) as typeof durableObjects;
   if (hasAssets) inputs.assets = n.assets as AssetsAttachment;
   if (Array.isArray(n.crons) && n.crons.length > 0) inputs.crons = n.crons as string[];
   else if (isUnknown(n.crons)) inputs.crons = n.crons as string[];

@@ -79,6 +79,12 @@ export function diffScript(olds: Partial<ScriptOutputs>, news: ScriptInputs): Ke
   if (news.owner !== undefined && (isUnknown(news.owner) || (olds.owner ?? "") !== news.owner)) changes.push("owner");
   const crons = (xs: unknown) => (isUnknown(xs) ? xs : sortedStrings((xs as string[] | undefined)?.map((c) => c.trim()) ?? []));
   if (containsUnknown(news.crons) || !deepEqual(crons(olds.crons), crons(news.crons))) changes.push("crons");
+  // Durable Object classes added, renamed or deleted: the upload carries their migrations.
+  const classes = isUnknown(news.durableObjects) ? news.durableObjects : (news.durableObjects?.classes ?? []);
+  if (containsUnknown(classes) || !deepEqual(sortedStrings(olds.durableObjectClasses ?? []), sortedStrings(classes)))
+    changes.push("durableObjects");
+  // Another migration since ours: named, and the next upload's migrations start from the tag found.
+  if (olds.deployedMigrationTag !== undefined && olds.deployedMigrationTag !== (olds.migrationTag ?? "")) changes.push("migrationTag");
   const newDigest =
     news.assets === undefined || news.assets === null ? undefined : isUnknown(news.assets) ? news.assets : news.assets.digest;
   const oldDigest = olds.assetsDigest === "" ? undefined : olds.assetsDigest;

@@ -11,6 +11,7 @@ import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
 import { getScriptSettings, getScriptTags } from "../../api/settings";
 import { deepEqual } from "../../deep-equal";
 import { SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
+import { planMigrations } from "./durable-objects";
 import { assetsMetadata, buildMetadata } from "./metadata";
 import { loadModules, readModules, type ModuleInput } from "./modules";
 import { claimScript, splitOwner } from "../owner";
@@ -21,6 +22,7 @@ import type { ScriptInputs, ScriptOutputs } from "./types";
  * Uploads the whole script and returns its outputs. `deployedDigest`: the assets digest the script has now, if ours.
  * A create first claims the name: it adopts a script this stack owns and refuses any other (./owner).
  * `secrets`: `secret_text` bindings sent with the upload (other secrets are kept); never in the outputs.
+ * `before`: the stored outputs, whose Durable Object classes and migration tag the upload's migrations start from.
  */
 export async function deployScript(
   run: ProviderRun,
@@ -29,11 +31,17 @@ export async function deployScript(
   op: Operation,
   deployedDigest: string | undefined,
   secrets: ReadonlyArray<{ name: string; text: string }> = [],
+  before: Partial<ScriptOutputs> = {},
 ): Promise<ScriptOutputs> {
   const api = run.connect(inputs.accountId);
+  // Before any call: a class dropped without its explicit deletion stops here.
+  const plan = planMigrations({ classes: before.durableObjectClasses ?? [], tag: before.migrationTag }, inputs.durableObjects);
   if (op.operation === "create") await claimScript(api, ref, inputs.owner, op);
   const { upload, outputs: modules } = loadModules(inputs.modules);
-  const metadata = { ...buildMetadata(inputs), ...(await assetsMetadata(api, run.assets, ref, inputs, deployedDigest, op.resource)) };
+  const metadata = {
+    ...buildMetadata(inputs, plan.migrations),
+    ...(await assetsMetadata(api, run.assets, ref, inputs, deployedDigest, op.resource)),
+  };
   if (secrets.length > 0)
     metadata.bindings = [...(metadata.bindings as unknown[]), ...secrets.map((s) => ({ type: "secret_text", name: s.name, text: s.text }))];
   const result = await uploadScript(api, ref, buildScriptUploadForm(metadata, upload), op);
@@ -59,6 +67,9 @@ export async function deployScript(
   if (inputs.assets) outs.assetsDigest = inputs.assets.digest;
   if (inputs.accountId !== undefined) outs.accountId = inputs.accountId;
   outs.owner = inputs.owner ?? "";
+  if (plan.classes.length > 0) outs.durableObjectClasses = plan.classes;
+  const tag = typeof result?.migration_tag === "string" ? result.migration_tag : (plan.migrations?.new_tag ?? before.migrationTag);
+  if (typeof tag === "string" && tag !== "") outs.migrationTag = tag;
   return withCrons(outs, inputs.crons);
 }
 
@@ -126,6 +137,12 @@ export async function readScript(
   // Assets cannot be listed back: keep our digest while the script still has assets; "" when they are gone.
   if (stored.assetsDigest !== undefined) outs.assetsDigest = script.has_assets === false ? "" : stored.assetsDigest;
   if (stored.accountId !== undefined) outs.accountId = stored.accountId;
+  // The migration tag is in the settings (and the details); the classes are the ones our deploys left.
+  const tag = [settings.migration_tag, script.migration_tag].find((t): t is string => typeof t === "string" && t !== "");
+  if (tag !== undefined) outs.migrationTag = tag;
+  if (stored.durableObjectClasses !== undefined) outs.durableObjectClasses = stored.durableObjectClasses;
+  const deployedTag = stored.deployedMigrationTag ?? stored.migrationTag ?? "";
+  if (!importing && (tag ?? "") !== deployedTag) outs.deployedMigrationTag = deployedTag;
   // Crons we had and that are gone read back as [], so the diff puts them back.
   if (crons.length > 0 || (stored.crons?.length ?? 0) > 0) outs.crons = crons;
   // The settings list secret bindings by name (never their values).

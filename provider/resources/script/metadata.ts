@@ -8,8 +8,8 @@ import { camelToSnake, convertKeys } from "./keys";
 import { withOwnerTag } from "../owner";
 import type { ScriptInputs } from "./types";
 
-/** The upload metadata for a PUT (without assets, added by the caller). */
-export function buildMetadata(inputs: ScriptInputs): Record<string, unknown> {
+/** The upload metadata for a PUT (without assets, added by the caller); `migrations` when Durable Objects change. */
+export function buildMetadata(inputs: ScriptInputs, migrations?: Record<string, unknown>): Record<string, unknown> {
   const m: Record<string, unknown> = {
     main_module: inputs.mainModule,
     compatibility_date: inputs.compatibilityDate,
@@ -25,6 +25,7 @@ export function buildMetadata(inputs: ScriptInputs): Record<string, unknown> {
   if (inputs.limits.cpuMs !== undefined) m.limits = { cpu_ms: inputs.limits.cpuMs };
   if (Object.keys(inputs.placement).length > 0) m.placement = convertKeys(inputs.placement, camelToSnake);
   if (inputs.tailConsumers.length > 0) m.tail_consumers = inputs.tailConsumers;
+  if (migrations !== undefined) m.migrations = migrations;
   return m;
 }
 

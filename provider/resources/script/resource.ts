@@ -37,4 +37,8 @@ export abstract class ScriptResource extends DynamicResource {
   declare public readonly deployedEtag: pulumi.Output<string>;
   /** The owner tag the script carries (`wfp-owner=<project>/<stack>`), kept out of `tags`. */
   declare public readonly owner: pulumi.Output<string | undefined>;
+  /** The Durable Object classes the last deploy left, sorted; undefined when none. */
+  declare public readonly durableObjectClasses: pulumi.Output<string[] | undefined>;
+  /** The script's Durable Object migration tag; undefined before its first class. */
+  declare public readonly migrationTag: pulumi.Output<string | undefined>;
 }

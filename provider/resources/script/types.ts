@@ -1,5 +1,6 @@
 /** What check returns for a script and what state stores of it; shared by UserScript and account-level Workers. */
 import type { AssetsAttachment } from "../../assets/attach";
+import type { DurableObjectsArgs } from "./durable-objects";
 import type { ModuleInput, ModuleOutput } from "./modules";
 import type { ScriptSettingsShape } from "./settings";
 
@@ -15,6 +16,8 @@ export interface ScriptInputs extends ScriptSettingsShape {
   owner?: string;
   /** Cron triggers (`.../schedules`); absent when none are declared. */
   crons?: string[];
+  /** The Durable Object classes the Worker exports; absent when it has none. */
+  durableObjects?: DurableObjectsArgs;
 }
 
 /** Outputs: the inputs minus module content, plus etags and the deployed assets digest. */
@@ -34,6 +37,12 @@ export interface ScriptOutputs extends ScriptSettingsShape {
   owner?: string;
   /** Cron triggers, present while the script has or is meant to have some (refresh reads them only then). */
   crons?: string[];
+  /** The Durable Object classes our last deploy left (sorted); absent when none. */
+  durableObjectClasses?: string[];
+  /** The script's Durable Object migration tag as last observed; absent when it has none. */
+  migrationTag?: string;
+  /** Set by a read that found another tag than our last deploy left: that one ("" for none). The diff names it. */
+  deployedMigrationTag?: string;
 }
 
 /** The script's own inputs (all but where it lives), in the order the docs list them. */
@@ -53,8 +62,17 @@ export const SCRIPT_INPUT_KEYS = [
   "tailConsumers",
   "assets",
   "crons",
+  "durableObjects",
   "accountId",
 ] as const;
 
 /** Outputs the provider sets, never the program. */
-export const SCRIPT_OUTPUT_KEYS = ["etag", "deployedEtag", "assetsDigest", "owner"] as const;
+export const SCRIPT_OUTPUT_KEYS = [
+  "etag",
+  "deployedEtag",
+  "assetsDigest",
+  "owner",
+  "durableObjectClasses",
+  "migrationTag",
+  "deployedMigrationTag",
+] as const;

@@ -36,6 +36,7 @@ import {
   storedScript,
   type TenantOutputs,
 } from "./state";
+import { droppedClassFailures } from "../script/durable-objects";
 import { entryChanges, type FieldChange, fieldsOf } from "../field-changes";
 import { defineProvider, type KeyedDiff } from "../resource-kit";
 import { namespaceFailures } from "../namespace-preflight";
@@ -105,6 +106,7 @@ function parseTenantId(id: string): { namespace: string; name: string } {
 export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
   async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     const { inputs, failures } = await checkTenant(news, run);
+    failures.push(...droppedClassFailures(olds.durableObjects, inputs.durableObjects));
     failures.push(...(await namespaceFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
     failures.push(...(await storageBindingFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
     return { inputs, failures };
@@ -130,7 +132,7 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
     // The crons have their own endpoint: a change of those alone uploads nothing.
     if (diffScript(storedScript(stored), news).changedKeys.some((k) => k !== "crons")) {
       // Every managed secret rides on the upload; other secrets (ScriptSecrets) are kept.
-      script = await deployScript(run, ref, news, op, deployedDigest(stored, news), secretList(news.secrets));
+      script = await deployScript(run, ref, news, op, deployedDigest(stored, news), secretList(news.secrets), storedScript(stored));
     } else {
       const { scriptName: _s, secretNames: _n, secretHashes: _h, assetFiles: _a, ...unchanged } = storedScript(stored) as TenantOutputs;
       script = withCrons(unchanged, news.crons);

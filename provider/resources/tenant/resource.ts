@@ -43,6 +43,8 @@ export interface TenantArgs {
   assets?: TenantAssetsArgs;
   /** Cron triggers: the tenant's scheduled() runs on them (see UserScript). */
   crons?: UserScriptArgs["crons"];
+  /** The Durable Object classes the tenant's Worker exports, with renames and deliberate deletions (see UserScript). */
+  durableObjects?: UserScriptArgs["durableObjects"];
   accountId?: pulumi.Input<string>;
 }
 
@@ -64,9 +66,10 @@ export const TENANT = resourceSpec<TenantArgs>()({
     "secrets",
     "assets",
     "crons",
+    "durableObjects",
     "accountId",
   ],
-  outputs: ["etag", "secretNames", "secretHashes", "assetFiles", "owner"],
+  outputs: ["etag", "secretNames", "secretHashes", "assetFiles", "owner", "durableObjectClasses", "migrationTag", "deployedMigrationTag"],
 });
 
 /** The type of the script resource the Tenant component of earlier versions registered as its child. */
@@ -92,6 +95,10 @@ export class Tenant extends DynamicResource {
   declare readonly assetFiles: pulumi.Output<number>;
   /** The owner tag the script carries (`wfp-owner=<project>/<stack>`), kept out of `tags`. */
   declare readonly owner: pulumi.Output<string | undefined>;
+  /** The Durable Object classes the last deploy left, sorted; undefined when none. */
+  declare readonly durableObjectClasses: pulumi.Output<string[] | undefined>;
+  /** The script's Durable Object migration tag; undefined before its first class. */
+  declare readonly migrationTag: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: TenantArgs, opts?: pulumi.CustomResourceOptions) {
     const props: Record<string, unknown> = {};

@@ -76,8 +76,20 @@ export function compactScript(
   keep?: FieldDigests,
 ): Partial<ScriptOutputs> & { digests: FieldDigests } {
   const out: Record<string, unknown> = {};
-  for (const key of ["namespace", "name", "tags", "owner", "accountId", "crons", "etag"] as const)
-    if (script[key] !== undefined) out[key] = script[key];
+  // The Durable Object classes and tag are what the next migrations start from: kept as they are (a few names).
+  const kept = [
+    "namespace",
+    "name",
+    "tags",
+    "owner",
+    "accountId",
+    "crons",
+    "etag",
+    "durableObjectClasses",
+    "migrationTag",
+    "deployedMigrationTag",
+  ] as const;
+  for (const key of kept) if (script[key] !== undefined) out[key] = script[key];
   if (script.deployedEtag !== undefined && script.deployedEtag !== script.etag) out.deployedEtag = script.deployedEtag;
   if (script.assetsDigest !== undefined) out.assetsDigest = script.assetsDigest.slice(0, SHORT_ASSETS_DIGEST);
   const digests = { ...(storedDigests(script) ?? fieldDigests(script, DIGESTED_FIELDS)) };
