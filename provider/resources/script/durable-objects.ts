@@ -90,8 +90,10 @@ function checkShape(value: unknown, failures: CheckFailure[]): DurableObjectsArg
       renamed.forEach((r, i) => {
         const p = `durableObjects.renamedClasses[${i}]`;
         if (isUnknown(r) || (isPlainObject(r) && containsUnknown(r))) return;
-        if (!isPlainObject(r) || Object.keys(r).some((k) => k !== "from" && k !== "to"))
-          return void failures.push({ property: p, reason: "must be { from, to }" });
+        if (!isPlainObject(r) || Object.keys(r).some((k) => k !== "from" && k !== "to")) {
+          failures.push({ property: p, reason: "must be { from, to }" });
+          return;
+        }
         for (const k of ["from", "to"] as const) {
           const problem = classNameProblem(r[k]);
           if (problem) failures.push({ property: `${p}.${k}`, reason: problem });
