@@ -299,6 +299,18 @@ const ROWS: Row[] = [
   ]),
   ...set("UserScript", "bindings", [
     ['{name: "X"}', { name: "X" }, undefined, /must be a list of bindings \{name, type, \.\.\.\}/],
+    [
+      "durable_object_namespace without className",
+      [{ name: "COUNTER", type: "durable_object_namespace" }],
+      "bindings[0].className",
+      /is required for a durable_object_namespace binding/,
+    ],
+    [
+      'className "Counter" not in durableObjects',
+      [{ name: "COUNTER", type: "durable_object_namespace", className: "Counter" }],
+      "bindings[0].className",
+      /names no class of durableObjects.classes \(none\): declare Counter there, or set scriptName/,
+    ],
     ['["X"]', ["X"], "bindings[0]", /must be an object \{name, type, \.\.\.\}/],
     ['name "1ABC"', [{ name: "1ABC", type: "plain_text", text: "x" }], "bindings[0].name", IDENT_RULE],
     [
@@ -387,6 +399,23 @@ const ROWS: Row[] = [
     ['["* * * *"]', ["* * * *"], "crons[0]", /has 4 fields, not 5 .*allowed: 5 fields/],
     ['["* * * * 0"]', ["* * * * 0"], "crons[0]", /day of week: 0 is out of range 1-7 \(1 = Sunday\)/],
     ['["0 * * * *", "0 * * * *"]', ["0 * * * *", "0 * * * *"], "crons[1]", /listed twice/],
+  ]),
+  ...set("UserScript", "durableObjects", [
+    ['["Counter"]', ["Counter"], undefined, /must be \{ classes: \[names\], renamedClasses\?: \[\{ from, to \}\], deletedClasses\?/],
+    ["{}", {}, "durableObjects.classes", /is required: the classes the Worker exports/],
+    ['classes ["my-class"]', { classes: ["my-class"] }, "durableObjects.classes[0]", /a JavaScript identifier/],
+    [
+      'deletedClasses ["A"] with A in classes',
+      { classes: ["A"], deletedClasses: ["A"] },
+      "durableObjects.deletedClasses[0]",
+      /is also in classes: a class is kept or deleted, not both/,
+    ],
+    [
+      'renamedClasses [{from: "A", to: "C"}], C not in classes',
+      { classes: ["B"], renamedClasses: [{ from: "A", to: "C" }] },
+      "durableObjects.renamedClasses[0].to",
+      /must be in classes/,
+    ],
   ]),
   ...set("UserScript", "accountId", [['"acc"', "acc", undefined, ACCOUNT_RULE]]),
   ...set("UserScript", "(unknown input)", [
@@ -516,6 +545,9 @@ const ROWS: Row[] = [
       ? { ...r, value: () => ({ ...base.Tenant(), plan: "pro", tags: Array.from({ length: 6 }, (_, i) => `t${i}`) }) }
       : r,
   ),
+  ...set("Tenant", "durableObjects", [
+    ['classes ["Counter", "Counter"]', { classes: ["Counter", "Counter"] }, "durableObjects.classes[1]", /duplicates the class Counter/],
+  ]),
   ...set("Tenant", "crons", [['["61 * * * *"]', ["61 * * * *"], "crons[0]", /minute: 61 is out of range 0-59/]]),
   ...set("Tenant", "secrets", [['{"api-key": "..."}', { "api-key": "x" }, "secrets.api-key", IDENT_RULE]]),
   ...set("Tenant", "assets", [
