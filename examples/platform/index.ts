@@ -97,6 +97,8 @@ const tenantStorage = (t: (typeof ours)[number]) => [
     const bucket = new R2Bucket(`${t.id}-${binding.toLowerCase()}`, { name: storageName(t, binding), forceDestroy: destroyStorage });
     return { type: "r2_bucket" as const, name: binding, bucketName: bucket.name };
   }),
+  // Its Durable Object classes live in its own Worker: bound by class name, migrated by the Tenant.
+  ...t.durableObjects.map(({ binding, className }) => ({ type: "durable_object_namespace" as const, name: binding, className })),
 ];
 
 const tenants = ours.map(
@@ -111,6 +113,7 @@ const tenants = ours.map(
       compatibilityDate: t.worker.compatibilityDate,
       compatibilityFlags: t.worker.compatibilityFlags,
       bindings: [...(t.worker.bindings ?? []), ...tenantKv(t), ...tenantStorage(t)] as never,
+      durableObjects: t.durableObjects.length > 0 ? { classes: t.durableObjects.map((d) => d.className) } : undefined,
       limits: { cpuMs: PLANS[t.plan].cpuMs },
       secrets: Object.fromEntries(Object.entries(t.secrets).map(([name, key]) => [name, secretValues.get(key) as pulumi.Output<string>])),
       assets: t.assets && {

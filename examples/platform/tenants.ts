@@ -55,6 +55,8 @@ export interface TenantEntry {
   d1Databases: Array<{ binding: string; migrationsDir?: string }>;
   /** Binding names of R2 buckets of the tenant's own (one R2Bucket each). */
   r2Buckets: string[];
+  /** Durable Object classes the tenant's Worker exports (SQLite-backed), each bound under a name. */
+  durableObjects: Array<{ binding: string; className: string }>;
 }
 
 export class TenantsFileError extends Error {
@@ -69,7 +71,20 @@ export class TenantsFileError extends Error {
 
 const SECRET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const CONFIG_KEY = /^[A-Za-z][A-Za-z0-9_.-]*$/;
-const TENANT_KEYS = new Set(["id", "plan", "worker", "assets", "secrets", "tags", "hostnames", "kvNamespaces", "d1Databases", "r2Buckets"]);
+const CLASS_NAME = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const TENANT_KEYS = new Set([
+  "id",
+  "plan",
+  "worker",
+  "assets",
+  "secrets",
+  "tags",
+  "hostnames",
+  "kvNamespaces",
+  "d1Databases",
+  "r2Buckets",
+  "durableObjects",
+]);
 const WORKER_KEYS = new Set(["dir", "modules", "mainModule", "compatibilityDate", "compatibilityFlags", "bindings"]);
 const ASSETS_KEYS = new Set(["directory", "htmlHandling", "notFoundHandling", "runWorkerFirst"]);
 
@@ -243,8 +258,36 @@ function validatePlatform(doc: unknown, baseDir: string, file: string): Platform
         });
     }
 
+    const durableObjects: TenantEntry["durableObjects"] = [];
+    if (raw.durableObjects !== undefined) {
+      if (!Array.isArray(raw.durableObjects)) problem("durableObjects", "must be a list of { binding, className }");
+      else
+        raw.durableObjects.forEach((d, i) => {
+          if (!isObject(d) || Object.keys(d).some((k) => k !== "binding" && k !== "className"))
+            problem(`durableObjects[${i}]`, "must be { binding, className }");
+          else if (typeof d.className !== "string" || !CLASS_NAME.test(d.className))
+            problem(`durableObjects[${i}].className`, "must be the name of a class the Worker exports");
+          else if (durableObjects.some((o) => o.className === d.className))
+            problem(`durableObjects[${i}].className`, `lists ${d.className} twice`);
+          else if (bindingName(`durableObjects[${i}].binding`, d.binding))
+            durableObjects.push({ binding: d.binding, className: d.className });
+        });
+    }
+
     if (worker && typeof raw.id === "string" && typeof plan === "string" && plan in PLANS) {
-      tenants.push({ id: raw.id, plan: plan as Plan, worker, assets, secrets, tags, hostnames, kvNamespaces, d1Databases, r2Buckets });
+      tenants.push({
+        id: raw.id,
+        plan: plan as Plan,
+        worker,
+        assets,
+        secrets,
+        tags,
+        hostnames,
+        kvNamespaces,
+        d1Databases,
+        r2Buckets,
+        durableObjects,
+      });
     }
   });
   if (problems.length > 0) throw new TenantsFileError(file, problems);

@@ -709,6 +709,13 @@ const ROWS: Row[] = [
     /nope is not a directory/,
   ),
   yamlRow("r2Buckets", '["files-bucket"]', (t) => (t.r2Buckets = ["files-bucket"]), "r2Buckets[0]", /binding name \(letters, digits, _/),
+  yamlRow(
+    "durableObjects",
+    'className "my-class"',
+    (t) => (t.durableObjects = [{ binding: "COUNTER", className: "my-class" }]),
+    "durableObjects[0].className",
+    /must be the name of a class the Worker exports/,
+  ),
 
   // KvNamespace
   ...set("KvNamespace", "title", [
