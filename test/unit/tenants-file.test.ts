@@ -89,39 +89,6 @@ describe("tenants.yaml validation", () => {
       ).toBe(true);
   });
 
-  it("takes the Durable Object classes the tenant's Worker exports, each bound under a name unique across its storage", () => {
-    const dir = fixture();
-    const [a] = validateTenants({ tenants: [{ id: "a", worker, durableObjects: [{ binding: "COUNTER", className: "Counter" }] }] }, dir);
-    expect(a?.durableObjects).toEqual([{ binding: "COUNTER", className: "Counter" }]);
-    const problems = problemsOf(
-      {
-        tenants: [
-          {
-            id: "a",
-            worker,
-            r2Buckets: ["FILES"],
-            durableObjects: [
-              { binding: "FILES", className: "A" },
-              { binding: "B", className: "my-class" },
-              { binding: "C", className: "C" },
-              { binding: "D", className: "C" },
-              "E",
-            ],
-          },
-          { id: "b", worker, durableObjects: { COUNTER: "Counter" } },
-        ],
-      },
-      dir,
-    );
-    expect(problems).toEqual([
-      expect.stringMatching(/tenant "a": durableObjects\[0\].binding FILES is already a binding of this tenant's storage/),
-      expect.stringMatching(/tenant "a": durableObjects\[1\].className must be the name of a class the Worker exports/),
-      expect.stringMatching(/tenant "a": durableObjects\[3\].className lists C twice/),
-      expect.stringMatching(/tenant "a": durableObjects\[4\] must be \{ binding, className \}/),
-      expect.stringMatching(/tenant "b": durableObjects must be a list of \{ binding, className \}/),
-    ]);
-  });
-
   it("takes hostnames (unique across tenants) and the tenant's own KV namespaces by binding name", () => {
     const dir = fixture();
     const [a] = validateTenants({ tenants: [{ id: "a", worker, hostnames: ["shop.example.com"], kvNamespaces: ["SESSIONS"] }] }, dir);
@@ -149,39 +116,6 @@ describe("tenants.yaml validation", () => {
         problems.some((p) => pattern.test(p)),
         `${pattern} in\n${problems.join("\n")}`,
       ).toBe(true);
-  });
-
-  it("takes the Durable Object classes the tenant's Worker exports, each bound under a name unique across its storage", () => {
-    const dir = fixture();
-    const [a] = validateTenants({ tenants: [{ id: "a", worker, durableObjects: [{ binding: "COUNTER", className: "Counter" }] }] }, dir);
-    expect(a?.durableObjects).toEqual([{ binding: "COUNTER", className: "Counter" }]);
-    const problems = problemsOf(
-      {
-        tenants: [
-          {
-            id: "a",
-            worker,
-            r2Buckets: ["FILES"],
-            durableObjects: [
-              { binding: "FILES", className: "A" },
-              { binding: "B", className: "my-class" },
-              { binding: "C", className: "C" },
-              { binding: "D", className: "C" },
-              "E",
-            ],
-          },
-          { id: "b", worker, durableObjects: { COUNTER: "Counter" } },
-        ],
-      },
-      dir,
-    );
-    expect(problems).toEqual([
-      expect.stringMatching(/tenant "a": durableObjects\[0\].binding FILES is already a binding of this tenant's storage/),
-      expect.stringMatching(/tenant "a": durableObjects\[1\].className must be the name of a class the Worker exports/),
-      expect.stringMatching(/tenant "a": durableObjects\[3\].className lists C twice/),
-      expect.stringMatching(/tenant "a": durableObjects\[4\] must be \{ binding, className \}/),
-      expect.stringMatching(/tenant "b": durableObjects must be a list of \{ binding, className \}/),
-    ]);
   });
 
   it("takes the tenant's own D1 databases (with a migrations directory) and R2 buckets, binding names unique across its storage", () => {
