@@ -126,6 +126,7 @@ export function driftFields(step: StepStates): DriftField[] {
       const replaces = kind.endsWith("-replace");
       let message: string;
       if (path === "etag") message = "deployed by something else";
+      else if (path === "migrationTag") message = "Durable Objects migrated by something else";
       else {
         const { by, item } = origin(change, parsePath(path), step);
         message = WORDS[by ?? "unknown"][change] + (item !== undefined ? ` (${item})` : "");

@@ -134,6 +134,15 @@ describe("Durable Objects", () => {
     expect(await emu.journal()).toEqual([]);
   });
 
+  it("import reads the tag, and the classes from the script's bindings to its own classes: the program then diffs clean", async () => {
+    const created = await userScript.create(userArgs(counter("v1"), { classes: ["Counter"] }));
+    const imported = await emu.providers.UserScript.read!(created.id, {});
+    expect(imported.props).toMatchObject({ durableObjectClasses: ["Counter"], migrationTag: "v1" });
+    expect(imported.inputs).toMatchObject({ durableObjects: { classes: ["Counter"] } });
+    const program = await userScript.check(userArgs(counter("v1"), { classes: ["Counter"] }));
+    expect((await emu.providers.UserScript.diff!(created.id, imported.props, program)).changes).toBe(false);
+  });
+
   it("refresh reads the tag: a migration made elsewhere is named as migrationTag, and the next update starts from it", async () => {
     const v1 = await userScript.create(userArgs(counter("v1"), { classes: ["Counter"] }));
     const program = await userScript.check(userArgs(counter("v1"), { classes: ["Counter"] }));

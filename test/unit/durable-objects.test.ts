@@ -8,6 +8,7 @@ import {
   planMigrations,
 } from "../../provider/resources/script/durable-objects";
 import { diffScript } from "../../provider/resources/script/diff";
+import { driftFields, type StepStates } from "../../provider/drift-fields";
 import type { ScriptInputs } from "../../provider/resources/script/types";
 import { UNKNOWN, type CheckFailure } from "../../provider/validation";
 
@@ -166,5 +167,8 @@ describe("diffScript and Durable Objects", () => {
     const drifted = { ...olds, durableObjectClasses: ["A"], migrationTag: "v7", deployedMigrationTag: "v1" };
     expect(diffScript(drifted, news({ classes: ["A"] })).changedKeys).toEqual(["migrationTag"]);
     expect(diffScript({ ...drifted, deployedMigrationTag: "v7" }, news({ classes: ["A"] })).changedKeys).toEqual([]);
+    expect(driftFields({ diffReasons: ["migrationTag"] } as StepStates).map((f) => `${f.path}: ${f.message}`)).toEqual([
+      "migrationTag: Durable Objects migrated by something else",
+    ]);
   });
 });

@@ -11,6 +11,7 @@ import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
 import { getScriptSettings, getScriptTags } from "../../api/settings";
 import { deepEqual } from "../../deep-equal";
 import { SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
+import type { Binding } from "./bindings";
 import { planMigrations } from "./durable-objects";
 import { assetsMetadata, buildMetadata } from "./metadata";
 import { loadModules, readModules, type ModuleInput } from "./modules";
@@ -141,6 +142,9 @@ export async function readScript(
   const tag = [settings.migration_tag, script.migration_tag].find((t): t is string => typeof t === "string" && t !== "");
   if (tag !== undefined) outs.migrationTag = tag;
   if (stored.durableObjectClasses !== undefined) outs.durableObjectClasses = stored.durableObjectClasses;
+  // Import: the API lists no classes, but the script's bindings to its own classes name them.
+  const bound = importing && tag !== undefined ? ownBoundClasses(shape.bindings) : [];
+  if (bound.length > 0) outs.durableObjectClasses = bound;
   const deployedTag = stored.deployedMigrationTag ?? stored.migrationTag ?? "";
   if (!importing && (tag ?? "") !== deployedTag) outs.deployedMigrationTag = deployedTag;
   // Crons we had and that are gone read back as [], so the diff puts them back.
@@ -149,8 +153,15 @@ export async function readScript(
   const secretNames = (settings.bindings ?? []).filter((b) => SECRET_BINDING_TYPES.includes(b.type)).map((b) => b.name);
   if (!importing) return { outs, secretNames };
   const inputs: ScriptInputs = withCrons({ name: ref.script, modules: imported, mainModule, ...shape }, crons);
+  if (bound.length > 0) inputs.durableObjects = { classes: bound };
   if (ref.namespace !== undefined) inputs.namespace = ref.namespace;
   return { outs, inputs, secretNames };
+}
+
+/** The classes a script's Durable Object bindings name in the script itself (no `scriptName`), sorted. */
+function ownBoundClasses(bindings: readonly Binding[]): string[] {
+  const names = bindings.flatMap((b) => (b.type === "durable_object_namespace" && b.scriptName === undefined ? [b.className] : []));
+  return [...new Set(names)].sort();
 }
 
 /** The assets digest an update may keep: none after another deploy (etag drift), whose assets may differ. */
