@@ -51,6 +51,20 @@ const userArgs = (code: string, durableObjects: unknown, bindings: unknown[] = [
   durableObjects,
 });
 
+/** The account's dispatch Worker, on workers.dev: `?t=<script>` (default gamma) picks the user Worker. */
+const dispatcher = () =>
+  worker.create({
+    name: "dispatcher",
+    modules: [
+      {
+        name: "d.js",
+        content: `export default { fetch(req, env) { return env.DISPATCH.get(new URL(req.url).searchParams.get("t") ?? "gamma").fetch(req); } };`,
+      },
+    ],
+    compatibilityDate: "2025-06-01",
+    bindings: [{ type: "dispatch_namespace", name: "DISPATCH", namespace: NS }],
+    workersDev: true,
+  });
 const writes = async () => (await emu.writes()).map((e) => `${e.method} ${e.path.replace(/.*\/workers/, "")}`);
 const settingsOf = async (script: string) => (await emu.api("GET", `/dispatch/namespaces/${NS}/scripts/${script}/settings`)).body.result;
 const namespacesOf = async (script: string) =>
@@ -65,13 +79,7 @@ describe("Durable Objects", () => {
     expect((await settingsOf("gamma")).migration_tag).toBe("v1");
     expect(await namespacesOf("gamma")).toEqual(["Counter (sqlite)"]);
 
-    await worker.create({
-      name: "dispatcher",
-      modules: [{ name: "d.js", content: `export default { fetch(req, env) { return env.DISPATCH.get("gamma").fetch(req); } };` }],
-      compatibilityDate: "2025-06-01",
-      bindings: [{ type: "dispatch_namespace", name: "DISPATCH", namespace: NS }],
-      workersDev: true,
-    });
+    await dispatcher();
     const visit = async (name: string) => (await get(emu.emu.workersUrl!, "dispatcher.localhost", `/?name=${name}`)).text;
     expect(await visit("a")).toBe("v1 1");
     expect(await visit("a")).toBe("v1 2");
@@ -124,6 +132,24 @@ describe("Durable Objects", () => {
     const v3 = await userScript.up(v2.id, v2.outs, userArgs(counter("v1"), { classes: ["Counter"], deletedClasses: ["Room"] }));
     expect(v3.outs).toMatchObject({ durableObjectClasses: ["Counter"], migrationTag: "v3" });
     expect(await namespacesOf("delta")).toEqual(["Counter (sqlite)"]);
+  });
+
+  it("UserScript: an explicit rename keeps the objects' storage under the new class name", async () => {
+    const renamed = (cls: string) => counter("v1").replace("class Counter", `class ${cls}`);
+    const args = (cls: string, durableObjects: unknown) => userArgs(renamed(cls), durableObjects, [{ ...COUNTER_BINDING, className: cls }]);
+    const created = await userScript.create(args("Counter", { classes: ["Counter"] }));
+    await dispatcher();
+    const visit = async () => (await get(emu.emu.workersUrl!, "dispatcher.localhost", "/?t=delta&name=a")).text;
+    expect(await visit()).toBe("v1 1");
+    expect(await visit()).toBe("v1 2");
+    const next = await userScript.up(
+      created.id,
+      created.outs,
+      args("Tally", { classes: ["Tally"], renamedClasses: [{ from: "Counter", to: "Tally" }] }),
+    );
+    expect(next.outs).toMatchObject({ durableObjectClasses: ["Tally"], migrationTag: "v2" });
+    expect(await namespacesOf("delta")).toEqual(["Tally (sqlite)"]);
+    expect(await visit()).toBe("v1 3");
   });
 
   it("check: a binding to a class the Worker does not declare fails the preview with no API call", async () => {
