@@ -117,6 +117,7 @@ const CHANGES: Array<[string, Partial<TenantInputs>]> = [
   ["tags", { tags: ["tenant-t0001", "plan-free"] }],
   ["the owner", { owner: "wfp-owner=other/stack" }],
   ["crons", { crons: ["*/5 * * * *"] }],
+  ["a Durable Object class", { durableObjects: { classes: ["Counter"] } }],
   ["the site", { assets: { ...inputs().assets!, digest: "e".repeat(64) } }],
   ["no site", { assets: undefined }],
   ["the script name", { name: "renamed" }],
@@ -150,6 +151,15 @@ describe("a Tenant's state", () => {
     const fullLive = compactScript({ ...FULL_TENANT_OUTPUTS, bindings: [...FULL_TENANT_OUTPUTS.bindings!, extra] });
     const d = diffTenant({ ...compact(), digests: fullLive.digests }, inputs());
     expect(d.fields).toEqual([{ path: "bindings[2]", kind: "delete" }]);
+  });
+
+  it("keeps the Durable Object classes and tags as they are: the next migrations start from them, and a foreign tag is named", () => {
+    const deployed = { durableObjectClasses: ["Counter"], migrationTag: "v3" };
+    expect(compactScript({ ...FULL_TENANT_OUTPUTS, ...deployed })).toMatchObject(deployed);
+    const withClass = inputs({ durableObjects: { classes: ["Counter"] } });
+    expect(diffTenant({ ...compact(), ...deployed }, withClass).changes).toBe(false);
+    const drifted = compactScript({ ...FULL_TENANT_OUTPUTS, ...deployed, migrationTag: "v9", deployedMigrationTag: "v3" });
+    expect(diffTenant({ ...compact(), ...drifted } as TenantOutputs, withClass).changedKeys).toEqual(["migrationTag"]);
   });
 
   it("keeps what users read and no copy of the description: at most 1 KiB of outputs for a site and two secrets", () => {
