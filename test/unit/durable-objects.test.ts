@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import {
   checkDurableObjects,
-  DroppedClassError,
+  MigrationRefusedError,
   droppedClassFailures,
   nextMigrationTag,
   planMigrations,
@@ -49,7 +49,7 @@ describe("planMigrations", () => {
 
   test("a class dropped is refused, naming the way to delete it on purpose", () => {
     const drop = () => planMigrations({ classes: ["A", "B"], tag: "v1" }, { classes: ["A"] });
-    expect(drop).toThrow(DroppedClassError);
+    expect(drop).toThrow(MigrationRefusedError);
     expect(drop).toThrow(/drops B: that would delete every object of that class and its data.*deletedClasses/);
     expect(() => planMigrations({ classes: ["A"], tag: "v1" }, undefined)).toThrow(/drops A/);
   });

@@ -117,13 +117,13 @@ export function droppedClassFailures(previous: unknown, next: DurableObjectsArgs
     planMigrations({ classes: previous.classes as string[] }, next);
     return [];
   } catch (error) {
-    if (!(error instanceof DroppedClassError)) throw error;
+    if (!(error instanceof MigrationRefusedError)) throw error;
     return [{ property: "durableObjects.classes", reason: error.reason }];
   }
 }
 
-/** A class gone from the program without the explicit deletion. */
-export class DroppedClassError extends Error {
+/** Migrations the provider will not send: a class gone without its explicit deletion, a rename onto a class. */
+export class MigrationRefusedError extends Error {
   constructor(readonly reason: string) {
     super(`durableObjects.classes ${reason}`);
   }
@@ -147,7 +147,7 @@ export function planMigrations(
   const renamed: Array<{ from: string; to: string }> = [];
   for (const r of args?.renamedClasses ?? []) {
     if (!current.has(r.from)) continue; // applied already, or nothing to rename: `to` is new
-    if (current.has(r.to)) throw new DroppedClassError(`cannot rename ${r.from} to ${r.to}: ${r.to} exists already`);
+    if (current.has(r.to)) throw new MigrationRefusedError(`cannot rename ${r.from} to ${r.to}: ${r.to} exists already`);
     current.delete(r.from);
     current.add(r.to);
     renamed.push({ from: r.from, to: r.to });
@@ -156,7 +156,7 @@ export function planMigrations(
   const deleted = [...current].filter((c) => !wanted.has(c)).sort();
   const refused = deleted.filter((c) => !deleting.has(c));
   if (refused.length > 0)
-    throw new DroppedClassError(
+    throw new MigrationRefusedError(
       `drops ${refused.join(", ")}: that would delete every object of ${refused.length > 1 ? "those classes" : "that class"} and its data. ` +
         "Keep it in durableObjects.classes, rename it with renamedClasses, or list it in durableObjects.deletedClasses to delete its data on purpose",
     );

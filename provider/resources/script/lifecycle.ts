@@ -142,7 +142,7 @@ export async function readScript(
   const tag = [settings.migration_tag, script.migration_tag].find((t): t is string => typeof t === "string" && t !== "");
   if (tag !== undefined) outs.migrationTag = tag;
   if (stored.durableObjectClasses !== undefined) outs.durableObjectClasses = stored.durableObjectClasses;
-  // Import: the API lists no classes, but the script's bindings to its own classes name them.
+  // Import: the classes the script's bindings to its own classes name (the account's namespace list would be a call more).
   const bound = importing && tag !== undefined ? ownBoundClasses(shape.bindings) : [];
   if (bound.length > 0) outs.durableObjectClasses = bound;
   const deployedTag = stored.deployedMigrationTag ?? stored.migrationTag ?? "";
