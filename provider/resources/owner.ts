@@ -100,10 +100,12 @@ async function ownerBeforeRun(api: CloudflareApi, ref: ScriptRef, op: Operation)
  * Before a create: a script already there is adopted only when this stack owns it (the upload is an upsert);
  * another stack's, or an untagged one, fails naming it, its owner and how to import it. A script another stack
  * creates under the same name while this run goes on is not seen: Cloudflare's upload has no condition to refuse it.
+ * Returns whether a script was there (and is adopted).
  */
-export async function claimScript(api: CloudflareApi, ref: ScriptRef, owner: string | undefined, op: Operation): Promise<void> {
+export async function claimScript(api: CloudflareApi, ref: ScriptRef, owner: string | undefined, op: Operation): Promise<boolean> {
   const found = await ownerBeforeRun(api, ref, op);
-  if (found === undefined || (owner && found === owner)) return;
+  if (found === undefined) return false;
+  if (owner && found === owner) return true;
   throw new Error(
     `${op.resource}: ${op.operation} failed: a script named "${ref.script}" already exists ${where(ref)}, ${ownerText(found)}. ` +
       `It was left as it is. ${takeOverHint(ref, op, owner, found)}`,

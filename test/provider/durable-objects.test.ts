@@ -152,6 +152,16 @@ describe("Durable Objects", () => {
     expect(await visit()).toBe("v1 3");
   });
 
+  it("a create that finds its own script (a run that died after the upload) starts from the migrations it applied", async () => {
+    const bindings = [COUNTER_BINDING, { type: "durable_object_namespace", name: "ROOM", className: "Room" }];
+    const args = { ...userArgs(counter("v1", ROOM), { classes: ["Counter", "Room"] }, bindings), owner: "wfp-owner=test/do" };
+    await userScript.create(args);
+    // The state was lost: the same create again adopts the script, reads its tag and classes, and migrates nothing.
+    const again = await userScript.create(args);
+    expect(again.outs).toMatchObject({ durableObjectClasses: ["Counter", "Room"], migrationTag: "v1" });
+    expect((await settingsOf("delta")).migration_tag).toBe("v1");
+  });
+
   it("check: a binding to a class the Worker does not declare fails the preview with no API call", async () => {
     await emu.clearJournal();
     expect(await userScript.failures(userArgs(counter("v1"), { classes: ["Room"] }))).toEqual([

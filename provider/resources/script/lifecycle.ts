@@ -11,8 +11,8 @@ import { getScript, uploadScript, type ScriptRef } from "../../api/scripts";
 import { getScriptSettings, getScriptTags } from "../../api/settings";
 import { deepEqual } from "../../deep-equal";
 import { SECRET_BINDING_TYPES } from "../../../cloudflare/bindings";
-import type { Binding } from "./bindings";
-import { planMigrations } from "./durable-objects";
+import { bindingFromWire, type Binding } from "./bindings";
+import { type DeployedDurableObjects, planMigrations } from "./durable-objects";
 import { assetsMetadata, buildMetadata } from "./metadata";
 import { loadModules, readModules, type ModuleInput } from "./modules";
 import { claimScript, splitOwner } from "../owner";
@@ -36,8 +36,11 @@ export async function deployScript(
 ): Promise<ScriptOutputs> {
   const api = run.connect(inputs.accountId);
   // Before any call: a class dropped without its explicit deletion stops here.
-  const plan = planMigrations({ classes: before.durableObjectClasses ?? [], tag: before.migrationTag }, inputs.durableObjects);
-  if (op.operation === "create") await claimScript(api, ref, inputs.owner, op);
+  let plan = planMigrations({ classes: before.durableObjectClasses ?? [], tag: before.migrationTag }, inputs.durableObjects);
+  const adopted = op.operation === "create" && (await claimScript(api, ref, inputs.owner, op));
+  // A script of ours found at create (a run that died after the upload) has its migrations applied: start from them.
+  if (adopted && inputs.durableObjects !== undefined)
+    plan = planMigrations(await deployedDurableObjects(api, ref, op), inputs.durableObjects);
   const { upload, outputs: modules } = loadModules(inputs.modules);
   const metadata = {
     ...buildMetadata(inputs, plan.migrations),
@@ -156,6 +159,14 @@ export async function readScript(
   if (bound.length > 0) inputs.durableObjects = { classes: bound };
   if (ref.namespace !== undefined) inputs.namespace = ref.namespace;
   return { outs, inputs, secretNames };
+}
+
+/** A live script's migration tag, and its classes as its bindings to them name them (settings: one call). */
+async function deployedDurableObjects(api: CloudflareApi, ref: ScriptRef, op: Operation): Promise<DeployedDurableObjects> {
+  const settings = await getScriptSettings(api, ref, op);
+  const bindings = (settings?.bindings ?? []).map(bindingFromWire).filter((b): b is Binding => b !== undefined);
+  const tag = typeof settings?.migration_tag === "string" && settings.migration_tag !== "" ? settings.migration_tag : undefined;
+  return { classes: ownBoundClasses(bindings), tag };
 }
 
 /** The classes a script's Durable Object bindings name in the script itself (no `scriptName`), sorted. */
