@@ -78,12 +78,22 @@ function sharedRoutes(r: Hono<AppEnv>, ctx: EmulatorContext, scope: Scope): void
 
   r.delete(SCRIPT, (c) => {
     const { container, script } = requireScript(scope, ctx, c);
+    const force = c.req.query("force") === "true";
     const users = dependents(store.account(accountId(c)), container, script.name);
-    if (users.length && c.req.query("force") !== "true") {
+    if (users.length && !force) {
       throw new ApiError(
         400,
         Codes.SCRIPT_HAS_DEPENDENTS,
         `Script '${script.name}' is referenced by ${users.join(", ")}; delete with force=true to delete it anyway.`,
+      );
+    }
+    // Cloudflare: without force, a delete "will be stopped by" the script's Durable Objects, whose data would go too.
+    const objects = Object.keys(script.durable_objects ?? {});
+    if (objects.length && !force) {
+      throw new ApiError(
+        400,
+        Codes.SCRIPT_HAS_DEPENDENTS,
+        `Script '${script.name}' has Durable Objects (${objects.join(", ")}); delete with force=true to delete them and their data with it.`,
       );
     }
     delete container.scripts[script.name];

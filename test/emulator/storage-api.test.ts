@@ -328,4 +328,17 @@ export default { fetch() { return new Response("ok"); } };
     expect(both).toHaveLength(2);
     expect(new Set(both.map((n) => n.id)).size).toBe(2);
   });
+
+  test("a script with Durable Objects is deleted only with force=true, its objects with it", async () => {
+    const ns = uniq("do-del");
+    expect((await h.api("POST", "/dispatch/namespaces", { json: { name: ns } })).status).toBe(200);
+    expect((await userPut(ns, "counter", { migrations: { new_tag: "v1", new_sqlite_classes: ["Counter"] } })).status).toBe(200);
+    const refused = await h.api("DELETE", `/dispatch/namespaces/${ns}/scripts/counter`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ code: 10082, message: expect.stringMatching(/has Durable Objects \(Counter\).*force=true/) }]);
+    expect((await h.api("GET", `/dispatch/namespaces/${ns}/scripts/counter`)).status).toBe(200);
+    expect((await h.api("DELETE", `/dispatch/namespaces/${ns}/scripts/counter?force=true`)).status).toBe(200);
+    const left = (await rows(h.cf.durableObjects.namespaces.list(p))).filter((n) => n.dispatch_namespace === ns);
+    expect(left).toEqual([]);
+  });
 });

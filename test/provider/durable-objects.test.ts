@@ -31,6 +31,8 @@ export class Counter extends DurableObject {
 ${extra}
 export default { fetch(req, env) { return env.COUNTER.getByName(new URL(req.url).searchParams.get("name") ?? "main").fetch(req); } };`;
 const ROOM = `export class Room extends DurableObject { fetch() { return new Response("room"); } }`;
+/** A Worker that exports no Durable Object class any more. */
+const NO_OBJECTS = "export default { fetch() { return new Response(\"no objects\"); } };";
 const COUNTER_BINDING = { type: "durable_object_namespace", name: "COUNTER", className: "Counter" };
 
 const tenantArgs = (code: string, durableObjects: unknown, over: Record<string, unknown> = {}) => ({
@@ -132,6 +134,17 @@ describe("Durable Objects", () => {
     const v3 = await userScript.up(v2.id, v2.outs, userArgs(counter("v1"), { classes: ["Counter"], deletedClasses: ["Room"] }));
     expect(v3.outs).toMatchObject({ durableObjectClasses: ["Counter"], migrationTag: "v3" });
     expect(await namespacesOf("delta")).toEqual(["Counter (sqlite)"]);
+
+    // Deleting the script would delete Counter's objects: refused with no call, saying how to delete them first.
+    await emu.clearJournal();
+    await expect(emu.providers.UserScript.delete!(v3.id, v3.outs)).rejects.toThrow(
+      /UserScript "do-tenants\/delta": delete refused: its Durable Objects \(Counter\) hold their data.*deletedClasses: \["Counter"\]/,
+    );
+    expect(await emu.journal()).toEqual([]);
+    const v4 = await userScript.up(v3.id, v3.outs, userArgs(NO_OBJECTS, { classes: [], deletedClasses: ["Counter"] }, []));
+    expect(v4.outs.durableObjectClasses).toBeUndefined();
+    await emu.providers.UserScript.delete!(v4.id, v4.outs);
+    expect(await emu.namespace(NS)).not.toHaveProperty("scripts.delta");
   });
 
   it("UserScript: an explicit rename keeps the objects' storage under the new class name", async () => {

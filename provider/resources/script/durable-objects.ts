@@ -129,6 +129,20 @@ export class MigrationRefusedError extends Error {
   }
 }
 
+/**
+ * Deleting a script deletes its Durable Objects and their data (Cloudflare stops such a delete unless forced, and the
+ * provider never forces it): refused, saying how to delete the classes on purpose first. No API call.
+ */
+export function refuseDeletingObjects(classes: readonly string[] | undefined, resource: string): void {
+  if (!classes || classes.length === 0) return;
+  const listed = classes.map((c) => JSON.stringify(c)).join(", ");
+  throw new Error(
+    `${resource}: delete refused: its Durable Objects (${classes.join(", ")}) hold their data, which deleting the script ` +
+      `would delete too. To delete them on purpose, deploy it once with durableObjects: { classes: [], deletedClasses: [${listed}] } ` +
+      "(and without bindings to them), then remove it.",
+  );
+}
+
 /** The tag after `tag`: `v<N+1>`, N the number `tag` ends with (0 without one), so never `tag` itself. */
 export function nextMigrationTag(tag: string | undefined): string {
   return `v${Number(/(\d+)$/.exec(tag ?? "")?.[1] ?? 0) + 1}`;
