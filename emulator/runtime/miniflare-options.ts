@@ -116,8 +116,11 @@ async function accountWorker(bc: BuildContext, container: ScriptContainer, scrip
     bindings: { ...r.values, __WFP_CONFIG: { unsupported: r.unsupported }, __WFP_TOKEN: bc.token },
     serviceBindings: { ...r.services, ...Object.fromEntries(Object.entries(r.kv).map(([n, key]) => [n, kvBindingTarget(key)])) },
     wrappedBindings: r.dispatch,
-    // Its own classes, run by workerd as Durable Objects (the entry re-exports the main module's classes).
-    durableObjects: Object.fromEntries(Object.entries(r.objects).map(([n, d]) => [n, { className: d.cls, useSQLite: d.sqlite }])),
+    // Its own classes, run by workerd as Durable Objects (the entry re-exports the main module's classes), their
+    // storage keyed by the Durable Object namespace's id, which a renamed class keeps (not by the class's name).
+    durableObjects: Object.fromEntries(
+      Object.entries(r.objects).map(([n, d]) => [n, { className: d.cls, useSQLite: d.sqlite, unsafeUniqueKey: d.id }]),
+    ),
     // As on Cloudflare, public addresses only: not this machine, so not the emulator's API, operator endpoints or
     // ports, whatever chain of Workers a tenant's fetch() comes through.
     ...(local ? {} : { outboundService: PUBLIC_NETWORK }),

@@ -192,3 +192,22 @@ test("the data survives an emulator restart with the same data dir", { timeout: 
   expect((await get(h.emu.workersUrl!, "counter.localhost", "/?name=a")).text).toBe("acct 2");
   expect((await h.api("DELETE", `${h.apiBase}/accounts/${ACCOUNT}/r2/buckets/${bucket}`)).status).toBe(200);
 });
+
+test("an account-level Worker's renamed class keeps its objects' storage", { timeout: 60_000 }, async () => {
+  await deployOk(h, null, "renamer", { "c.mjs": { content: COUNTER("before") } }, counterMeta);
+  expect((await h.api("POST", "/scripts/renamer/subdomain", { json: { enabled: true } })).status).toBe(200);
+  const visit = async () => (await get(h.emu.workersUrl!, "renamer.localhost", "/?name=a")).text;
+  expect(await visit()).toBe("before 1");
+  expect(await visit()).toBe("before 2");
+  await deployOk(
+    h,
+    null,
+    "renamer",
+    { "c.mjs": { content: COUNTER("after").replace("class Counter", "class Tally") } },
+    {
+      migrations: { old_tag: "v1", new_tag: "v2", renamed_classes: [{ from: "Counter", to: "Tally" }] },
+      bindings: [{ type: "durable_object_namespace", name: "COUNTER", class_name: "Tally" }],
+    },
+  );
+  expect(await visit()).toBe("after 3");
+});

@@ -32,7 +32,7 @@ ${extra}
 export default { fetch(req, env) { return env.COUNTER.getByName(new URL(req.url).searchParams.get("name") ?? "main").fetch(req); } };`;
 const ROOM = `export class Room extends DurableObject { fetch() { return new Response("room"); } }`;
 /** A Worker that exports no Durable Object class any more. */
-const NO_OBJECTS = "export default { fetch() { return new Response(\"no objects\"); } };";
+const NO_OBJECTS = 'export default { fetch() { return new Response("no objects"); } };';
 const COUNTER_BINDING = { type: "durable_object_namespace", name: "COUNTER", className: "Counter" };
 
 const tenantArgs = (code: string, durableObjects: unknown, over: Record<string, unknown> = {}) => ({
