@@ -75,8 +75,10 @@ const tenantKv = (t: (typeof ours)[number]) =>
 
 // A tenant's own D1 databases (with their migrations) and R2 buckets, named after the stack, tenant and binding: not
 // after the namespace, which can be renamed in place, while a database or bucket cannot (a new name would replace it).
-// Their data is never deleted by accident: removing a tenant whose database or bucket holds data fails until
-// `platform:destroyStorage` is true (set it, `pulumi up`, then remove the tenant or destroy the stack).
+// Their data is never deleted by accident: removing a tenant whose database or bucket holds data, or whose Worker has
+// Durable Objects, fails until `platform:destroyStorage` is true (set it, `pulumi up`, then remove the tenant or
+// destroy the stack). That `up` records the databases' and buckets' forceDestroy, and deletes the Durable Object
+// classes' objects at once: on Cloudflare a class's objects go by a migration of its Worker, not with a resource.
 const destroyStorage = config.getBoolean("destroyStorage") ?? false;
 const storageName = (t: (typeof ours)[number], binding: string) =>
   `${pulumi.getStack()}-${t.id}-${binding}`
@@ -97,9 +99,21 @@ const tenantStorage = (t: (typeof ours)[number]) => [
     const bucket = new R2Bucket(`${t.id}-${binding.toLowerCase()}`, { name: storageName(t, binding), forceDestroy: destroyStorage });
     return { type: "r2_bucket" as const, name: binding, bucketName: bucket.name };
   }),
-  // Its Durable Object classes live in its own Worker: bound by class name, migrated by the Tenant.
-  ...t.durableObjects.map(({ binding, className }) => ({ type: "durable_object_namespace" as const, name: binding, className })),
+  // Its Durable Object classes live in its own Worker: bound by class name, migrated by the Tenant (not bound once
+  // they are to be deleted).
+  ...(destroyStorage ? [] : t.durableObjects).map(({ binding, className }) => ({
+    type: "durable_object_namespace" as const,
+    name: binding,
+    className,
+  })),
 ];
+
+/** The Tenant's Durable Objects: its classes, or with `destroyStorage` none, its classes deleted on purpose. */
+const tenantObjects = (t: (typeof ours)[number]) => {
+  const classes = t.durableObjects.map((d) => d.className);
+  if (classes.length === 0) return undefined;
+  return destroyStorage ? { classes: [], deletedClasses: classes } : { classes };
+};
 
 const tenants = ours.map(
   (t) =>
@@ -113,7 +127,7 @@ const tenants = ours.map(
       compatibilityDate: t.worker.compatibilityDate,
       compatibilityFlags: t.worker.compatibilityFlags,
       bindings: [...(t.worker.bindings ?? []), ...tenantKv(t), ...tenantStorage(t)] as never,
-      durableObjects: t.durableObjects.length > 0 ? { classes: t.durableObjects.map((d) => d.className) } : undefined,
+      durableObjects: tenantObjects(t),
       limits: { cpuMs: PLANS[t.plan].cpuMs },
       secrets: Object.fromEntries(Object.entries(t.secrets).map(([name, key]) => [name, secretValues.get(key) as pulumi.Output<string>])),
       assets: t.assets && {

@@ -11,6 +11,7 @@ import { getScriptTags } from "../api/settings";
 import { MAX_TAG_LENGTH_CHARS } from "../../cloudflare/limits";
 import { RESERVED_TAG_PREFIX } from "../validation";
 import { sha256Hex } from "../sha256";
+import { refuseDeletingObjects } from "./script/durable-objects";
 
 /** The prefix of the owner tag: `wfp-owner=<project>/<stack>`. No `:` (the list filter's separator), `,` or `&`. */
 export const OWNER_TAG_PREFIX = RESERVED_TAG_PREFIX;
@@ -115,14 +116,15 @@ export async function claimScript(api: CloudflareApi, ref: ScriptRef, owner: str
 /**
  * Deletes the script unless another stack has tagged it as its own since: that one is left, with a warning, and
  * is no longer this stack's. `owner` is the tag this stack last wrote (none for a script deployed before owner
- * tags). Returns whether a script was deleted.
+ * tags), and while its Worker has Durable Objects (`durableObjectClasses`, from the state) it is refused. Returns
+ * whether a script was deleted.
  */
 export async function deleteOwnedScript(
   api: CloudflareApi,
   ref: ScriptRef,
   owner: string | undefined,
   op: Operation,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; durableObjectClasses?: readonly string[] } = {},
 ): Promise<boolean> {
   const found = await liveOwner(api, ref, op);
   if (found === undefined) return false;
@@ -133,5 +135,6 @@ export async function deleteOwnedScript(
     );
     return false;
   }
-  return deleteScript(api, ref, op, options);
+  refuseDeletingObjects(options.durableObjectClasses, op.resource);
+  return deleteScript(api, ref, op, { force: options.force });
 }

@@ -23,7 +23,7 @@ import type { AssetsAttachment } from "../assets/attach";
 import { fieldFailures, namespaceNameProblem, type CheckFailure } from "../validation";
 import type { Binding, DeepInput } from "./script/bindings";
 import { checkScript, scriptCheckResult } from "./script/check";
-import { droppedClassFailures, type DurableObjectsArgs, refuseDeletingObjects } from "./script/durable-objects";
+import { droppedClassFailures, type DurableObjectsArgs } from "./script/durable-objects";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import type { ModuleArgs } from "./script/modules";
@@ -181,8 +181,9 @@ export const userScriptProvider = defineProvider<UserScriptInputs, UserScriptOut
 
   async delete(id: string, props: UserScriptOutputs, run: ProviderRun) {
     const key = props.namespace && props.name ? props : parseUserScriptId(id);
-    refuseDeletingObjects(props.durableObjectClasses, opFor(key, "delete").resource);
-    await deleteOwnedScript(run.connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
+    await deleteOwnedScript(run.connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"), {
+      durableObjectClasses: props.durableObjectClasses,
+    });
   },
 });
 

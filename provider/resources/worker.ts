@@ -14,7 +14,7 @@ import type { ScriptRef } from "../api/scripts";
 import { getSubdomain, updateSubdomain } from "../api/subdomain";
 import { booleanProblem, fieldFailures, isUnknown, type CheckFailure } from "../validation";
 import { checkScript, scriptCheckResult } from "./script/check";
-import { droppedClassFailures, refuseDeletingObjects } from "./script/durable-objects";
+import { droppedClassFailures } from "./script/durable-objects";
 import { diffScript } from "./script/diff";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "./script/lifecycle";
 import { deleteOwnedScript } from "./owner";
@@ -129,8 +129,9 @@ export const workerProvider = defineProvider<WorkerInputs, WorkerOutputs>({
 
   async delete(id: string, props: WorkerOutputs, run: ProviderRun) {
     const name = props.name ?? id;
-    refuseDeletingObjects(props.durableObjectClasses, opFor(name, "delete").resource);
-    await deleteOwnedScript(run.connect(props.accountId), refOf(name), props.owner, opFor(name, "delete"));
+    await deleteOwnedScript(run.connect(props.accountId), refOf(name), props.owner, opFor(name, "delete"), {
+      durableObjectClasses: props.durableObjectClasses,
+    });
   },
 });
 

@@ -130,7 +130,11 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(await through("multi")).toMatchObject({ status: 200, text: "multi" });
     expect(await through("billing")).toMatchObject({ status: 200, text: "billing" });
     // billing's D1 database (its migration applied) and R2 bucket: what its Worker writes, the API reads.
-    expect(await get(em.emu.workersUrl!, "billing.localhost", "/", {}, "POST")).toMatchObject({ status: 200, text: '{"id":1}' });
+    // And its Durable Object counts the charge, run from its own Worker's class.
+    expect(await get(em.emu.workersUrl!, "billing.localhost", "/", {}, "POST")).toMatchObject({
+      status: 200,
+      text: '{"id":1,"counted":1}',
+    });
     expect(await charges()).toEqual({ rows: [{ id: 1, amount: 42 }], objects: ["charges/1.json"] });
     // By its own hostname: a custom hostname of the zone, pending until the customer's DNS validates it (the stack's
     // outputs hold the record to hand the customer), then sent by the zone's */* route to the dispatcher, which
@@ -338,6 +342,12 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(s.site.has_assets).toBe(true);
     const after = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(after.code, after.output).toBe(0);
+    // The namespace's deletion took billing's script and its Durable Objects with it, as on Cloudflare; its database
+    // and bucket are its own resources and kept their data.
+    expect(await get(em.emu.workersUrl!, "billing.localhost", "/", {}, "POST")).toMatchObject({
+      status: 200,
+      text: '{"id":2,"counted":1}',
+    });
   });
 
   it("renames the namespace in place: its scripts, secrets and assets move with it, and nothing is left to change", async () => {
@@ -355,8 +365,14 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
     expect(Object.keys(s.site.assets.manifest).sort()).toEqual(["/about.html", "/index.html"]);
     const clean = await project.preview(["--refresh", "--expect-no-changes"]);
     expect(clean.code, clean.output).toBe(0);
-    // billing's data outlived its Worker's deploys since: the repairs, the namespace's re-creation, the rename.
-    expect(await charges()).toEqual({ rows: [{ id: 1, amount: 42 }], objects: ["charges/1.json"] });
+    // billing's database and bucket outlived its Worker's deploys since (the repairs, the namespace's re-creation,
+    // the rename), and its Durable Object the rename, which moved it with the script.
+    const charged = [1, 2].map((id) => ({ id, amount: 42 }));
+    expect(await charges()).toEqual({ rows: charged, objects: ["charges/1.json", "charges/2.json"] });
+    expect(await get(em.emu.workersUrl!, "billing.localhost", "/", {}, "POST")).toMatchObject({
+      status: 200,
+      text: '{"id":3,"counted":2}',
+    });
   });
 
   it("keeps the token and secret values out of the state and the backend", async () => {
@@ -394,12 +410,15 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
   });
 
   it("destroy, once the stack says the tenants' data may go, leaves the emulator empty", async () => {
-    // The database and bucket hold data: deleting them needs forceDestroy in the state first, with no API call.
+    // billing's database and bucket hold data: their deletes need forceDestroy in the state first (no API call); its
+    // Durable Objects, whose delete the provider refuses while its Worker has them, go by a migration (one upload).
     await project.must(["config", "set", "platform:destroyStorage", "true"]);
     await em.clearJournal();
     const up = await project.up();
     expect(up.code, up.output).toBe(0);
-    expect(await em.writes()).toEqual([]);
+    expect((await em.writes()).map((w) => `${w.method} ${w.path.replace(/^.*\/workers/, "")}`)).toEqual([
+      `PUT /dispatch/namespaces/${RENAMED}/scripts/billing`,
+    ]);
     const destroy = await project.run(["destroy", "--yes", "--skip-preview"]);
     expect(destroy.code, destroy.output).toBe(0);
     const account = (await em.state()).accounts[ACCOUNT_ID];

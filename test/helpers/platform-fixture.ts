@@ -19,20 +19,31 @@ export function worker(name: string): string {
   return `export default { async fetch() { return new Response(${JSON.stringify(name)}); } };\n`;
 }
 
-/** billing's Worker: its name, and a POST records a charge in its D1 database (DB) and its R2 bucket (FILES). */
-const BILLING = `export default {
+/**
+ * billing's Worker: its name, and a POST records a charge in its D1 database (DB) and its R2 bucket (FILES), and counts
+ * it in its Durable Object (CHARGES, class ChargeCounter).
+ */
+const BILLING = `import { DurableObject } from "cloudflare:workers";
+export class ChargeCounter extends DurableObject {
+  add() {
+    const n = (this.ctx.storage.kv.get("n") ?? 0) + 1;
+    this.ctx.storage.kv.put("n", n);
+    return n;
+  }
+}
+export default {
   async fetch(request, env) {
     if (request.method !== "POST") return new Response("billing");
     const row = await env.DB.prepare("INSERT INTO charges (amount) VALUES (42) RETURNING id").first();
     await env.FILES.put(\`charges/\${row.id}.json\`, JSON.stringify({ id: row.id, amount: 42 }));
-    return Response.json(row);
+    return Response.json({ ...row, counted: await env.CHARGES.getByName("all").add() });
   },
 };
 `;
 
 /**
  * Five tenants, one of each shape: with assets (site), with a plan, a custom hostname, a KV namespace, a D1
- * database with a migration, an R2 bucket and secrets from config (billing), of two modules (multi), with a tag
+ * database with a migration, an R2 bucket, a Durable Object and secrets from config (billing), of two modules (multi), with a tag
  * (tagged), and one that drift tests delete (doomed).
  */
 export function makeFixture(base: string): Fixture {
@@ -56,6 +67,7 @@ export function makeFixture(base: string): Fixture {
       kvNamespaces: ["KV"],
       d1Databases: [{ binding: "DB", migrationsDir: "billing/migrations" }],
       r2Buckets: ["FILES"],
+      durableObjects: [{ binding: "CHARGES", className: "ChargeCounter" }],
       worker: w("billing"),
       secrets: { STRIPE_KEY: "stripeKey", WEBHOOK_SECRET: "hookSecret" },
     },

@@ -135,12 +135,12 @@ describe("Durable Objects", () => {
     expect(v3.outs).toMatchObject({ durableObjectClasses: ["Counter"], migrationTag: "v3" });
     expect(await namespacesOf("delta")).toEqual(["Counter (sqlite)"]);
 
-    // Deleting the script would delete Counter's objects: refused with no call, saying how to delete them first.
+    // Deleting the script would delete Counter's objects: refused before any write, saying how to delete them first.
     await emu.clearJournal();
     await expect(emu.providers.UserScript.delete!(v3.id, v3.outs)).rejects.toThrow(
       /UserScript "do-tenants\/delta": delete refused: its Durable Objects \(Counter\) hold their data.*deletedClasses: \["Counter"\]/,
     );
-    expect(await emu.journal()).toEqual([]);
+    expect(await emu.writes()).toEqual([]);
     const v4 = await userScript.up(v3.id, v3.outs, userArgs(NO_OBJECTS, { classes: [], deletedClasses: ["Counter"] }, []));
     expect(v4.outs.durableObjectClasses).toBeUndefined();
     await emu.providers.UserScript.delete!(v4.id, v4.outs);

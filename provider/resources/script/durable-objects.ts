@@ -131,7 +131,8 @@ export class MigrationRefusedError extends Error {
 
 /**
  * Deleting a script deletes its Durable Objects and their data (Cloudflare stops such a delete unless forced, and the
- * provider never forces it): refused, saying how to delete the classes on purpose first. No API call.
+ * provider never forces it): refused, saying how to delete the classes on purpose first. A script already gone is
+ * not refused (deleteOwnedScript asks first).
  */
 export function refuseDeletingObjects(classes: readonly string[] | undefined, resource: string): void {
   if (!classes || classes.length === 0) return;

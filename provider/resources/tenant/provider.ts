@@ -36,7 +36,7 @@ import {
   storedScript,
   type TenantOutputs,
 } from "./state";
-import { droppedClassFailures, refuseDeletingObjects } from "../script/durable-objects";
+import { droppedClassFailures } from "../script/durable-objects";
 import { entryChanges, type FieldChange, fieldsOf } from "../field-changes";
 import { defineProvider, type KeyedDiff } from "../resource-kit";
 import { namespaceFailures } from "../namespace-preflight";
@@ -177,7 +177,8 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
   async delete(id: string, props: TenantOutputs, run: ProviderRun) {
     const script = storedScript(props);
     const key = script.namespace && script.name ? { namespace: script.namespace, name: script.name } : parseTenantId(id);
-    refuseDeletingObjects(props.durableObjectClasses, opFor(key, "delete").resource);
-    await deleteOwnedScript(run.connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"));
+    await deleteOwnedScript(run.connect(props.accountId), refOf(key), props.owner, opFor(key, "delete"), {
+      durableObjectClasses: props.durableObjectClasses,
+    });
   },
 });
