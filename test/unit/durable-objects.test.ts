@@ -11,6 +11,7 @@ import { diffScript } from "../../provider/resources/script/diff";
 import { driftFields, type StepStates } from "../../provider/drift-fields";
 import type { ScriptInputs } from "../../provider/resources/script/types";
 import { UNKNOWN, type CheckFailure } from "../../provider/validation";
+import { scriptInputs } from "../helpers/script-inputs";
 
 describe("planMigrations", () => {
   test("the first class: new_sqlite_classes under tag v1, no old_tag", () => {
@@ -136,23 +137,7 @@ describe("droppedClassFailures (check, from the previous inputs)", () => {
 });
 
 describe("diffScript and Durable Objects", () => {
-  const news = (durableObjects?: ScriptInputs["durableObjects"]) =>
-    ({
-      name: "s",
-      modules: [],
-      mainModule: "index.js",
-      compatibilityDate: "2025-06-01",
-      compatibilityFlags: [],
-      bindings: [],
-      tags: [],
-      usageModel: "standard",
-      limits: {},
-      logpush: false,
-      observability: { enabled: false },
-      placement: {},
-      tailConsumers: [],
-      ...(durableObjects ? { durableObjects } : {}),
-    }) as ScriptInputs;
+  const news = (durableObjects?: ScriptInputs["durableObjects"]) => scriptInputs(durableObjects ? { durableObjects } : {});
   const olds = { ...news(), etag: "e", deployedEtag: "e" };
 
   test("classes compared as sets against those deployed; none on either side is no change", () => {

@@ -3,6 +3,7 @@ import { buildMetadata } from "../../provider/resources/script/metadata";
 import { ownerTag, takeOverHint, splitOwner, withOwnerTag } from "../../provider/resources/owner";
 import { diffScript } from "../../provider/resources/script/diff";
 import { tagsFailures } from "../../provider/validation";
+import { scriptInputs } from "../helpers/script-inputs";
 
 describe("owner tag", () => {
   it("names the project and stack, and is a valid, filterable tag", () => {
@@ -82,22 +83,7 @@ describe("owner tag", () => {
 });
 
 describe("owner in the diff", () => {
-  const inputs = {
-    namespace: "ns",
-    name: "s",
-    modules: [],
-    mainModule: "index.js",
-    compatibilityDate: "2025-01-01",
-    compatibilityFlags: [],
-    bindings: [],
-    tags: [],
-    usageModel: "standard",
-    limits: {},
-    logpush: false,
-    observability: { enabled: false },
-    placement: {},
-    tailConsumers: [],
-  };
+  const inputs = scriptInputs({ namespace: "ns" });
   const outputs = { ...inputs, etag: "e", deployedEtag: "e" };
 
   it("re-tags after a stack rename or an import (an update, not a replacement)", () => {

@@ -3,23 +3,16 @@ import { describe, expect, it } from "vitest";
 import type { TenantInputs } from "../../provider/resources/tenant/check";
 import { diffTenant, secretHashesOf, type TenantOutputs } from "../../provider/resources/tenant/provider";
 import { UNKNOWN } from "../../provider/validation";
+import { scriptInputs } from "../helpers/script-inputs";
 
 const inputs = (over: Partial<TenantInputs> = {}): TenantInputs => ({
-  namespace: "ns",
-  name: "acme",
+  ...scriptInputs({
+    namespace: "ns",
+    name: "acme",
+    modules: [{ name: "index.js", type: "esm", content: "x", sha256: "aa" }] as never,
+    tags: ["tenant-acme"],
+  }),
   tenantId: "acme",
-  modules: [{ name: "index.js", type: "esm", content: "x", sha256: "aa" }],
-  mainModule: "index.js",
-  compatibilityDate: "2025-06-01",
-  compatibilityFlags: [],
-  bindings: [],
-  tags: ["tenant-acme"],
-  usageModel: "standard",
-  limits: {},
-  logpush: false,
-  observability: { enabled: false },
-  placement: {},
-  tailConsumers: [],
   secrets: { A: "1", B: "2" },
   assetFiles: 0,
   ...over,

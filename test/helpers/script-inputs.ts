@@ -1,0 +1,21 @@
+/** A script's inputs as check normalizes them, with only the required fields set: the unit tests' starting point. */
+import type { ScriptInputs } from "../../provider/resources/script/types";
+
+export function scriptInputs(over: Partial<ScriptInputs> = {}): ScriptInputs {
+  return {
+    name: "s",
+    modules: [],
+    mainModule: "index.js",
+    compatibilityDate: "2025-06-01",
+    compatibilityFlags: [],
+    bindings: [],
+    tags: [],
+    usageModel: "standard",
+    limits: {},
+    logpush: false,
+    observability: { enabled: false },
+    placement: {},
+    tailConsumers: [],
+    ...over,
+  } as ScriptInputs;
+}
