@@ -44,22 +44,7 @@ describe("owner tag", () => {
     expect(sent).toEqual([...user, "wfp-owner=p/s"]);
     expect(withOwnerTag(["a", "wfp-owner=old/s"], "wfp-owner=p/s")).toEqual(["a", "wfp-owner=p/s"]);
     expect(withOwnerTag(["a"], undefined)).toEqual(["a"]);
-    const metadata = buildMetadata({
-      name: "s",
-      modules: [],
-      mainModule: "index.js",
-      compatibilityDate: "2025-01-01",
-      compatibilityFlags: [],
-      bindings: [],
-      tags: ["tenant-s"],
-      usageModel: "standard",
-      limits: {},
-      logpush: false,
-      observability: { enabled: false },
-      placement: {},
-      tailConsumers: [],
-      owner: "wfp-owner=p/s",
-    });
+    const metadata = buildMetadata(scriptInputs({ tags: ["tenant-s"], owner: "wfp-owner=p/s" }));
     expect(metadata.tags).toEqual(["tenant-s", "wfp-owner=p/s"]);
   });
 
