@@ -77,7 +77,8 @@ export class Browser {
         `--host-resolver-rules=${hostResolverRules}`,
         "about:blank",
       ],
-      { stdio: ["ignore", "ignore", "pipe"] },
+      // A process group of its own, so that close() stops its helper processes with it.
+      { stdio: ["ignore", "ignore", "pipe"], detached: true },
     );
     const endpoint = await new Promise<string>((resolve, reject) => {
       let err = "";
@@ -144,9 +145,14 @@ export class Browser {
 
   async close(): Promise<void> {
     this.ws.close();
-    this.proc.kill();
-    await new Promise((r) => (this.proc.exitCode !== null ? r(undefined) : this.proc.once("exit", r)));
-    // Chromium's helper processes may still be writing its cache for a moment after the browser exits.
+    const exited = new Promise((r) => (this.proc.exitCode !== null ? r(undefined) : this.proc.once("exit", r)));
+    // The whole group: Chromium's helper processes would otherwise go on writing its cache into the profile.
+    try {
+      process.kill(-this.proc.pid!, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await exited;
     rmSync(this.profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
