@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ACCOUNT, type Harness, start, uniq } from "../helpers/emulator-api";
 import { deployOk, get } from "../helpers/runtime";
 
@@ -120,94 +120,101 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("D1: a user Worker's writes are what the API and an account-level Worker read, and the reverse", { timeout: 60_000 }, async () => {
-  expect((await tenant("alpha", "/add?body=hello")).text).toBe("1");
-  expect(await sql(alphaDb, "SELECT body FROM notes")).toEqual([[{ body: "hello" }]]);
-  await sql(alphaDb, "INSERT INTO notes (body) VALUES ('from-api')");
-  expect(JSON.parse((await tenant("alpha", "/notes")).text)).toEqual([{ body: "hello" }, { body: "from-api" }]);
-  expect(JSON.parse((await get(h.emu.workersUrl!, "admin.localhost", "/notes")).text)).toEqual([{ body: "hello" }, { body: "from-api" }]);
-  expect(JSON.parse((await tenant("alpha", "/first")).text)).toBe("hello");
-  expect(JSON.parse((await tenant("alpha", "/raw")).text)).toEqual([
-    ["id", "body"],
-    [1, "hello"],
-  ]);
-  expect(JSON.parse((await tenant("alpha", "/batch")).text)).toEqual([{ n: 3 }]);
-  const missing = await tenant("alpha", "/missing");
-  expect(missing.status).toBe(500);
-  expect(missing.text).toMatch(/^error: D1_ERROR: no such table: nowhere/);
-});
+// One scenario: the restart reads what the tests before it wrote, so the order holds under --sequence.shuffle.
+describe("one account's storage through its life", { shuffle: false }, () => {
+  test("D1: a user Worker's writes are what the API and an account-level Worker read, and the reverse", { timeout: 60_000 }, async () => {
+    expect((await tenant("alpha", "/add?body=hello")).text).toBe("1");
+    expect(await sql(alphaDb, "SELECT body FROM notes")).toEqual([[{ body: "hello" }]]);
+    await sql(alphaDb, "INSERT INTO notes (body) VALUES ('from-api')");
+    expect(JSON.parse((await tenant("alpha", "/notes")).text)).toEqual([{ body: "hello" }, { body: "from-api" }]);
+    expect(JSON.parse((await get(h.emu.workersUrl!, "admin.localhost", "/notes")).text)).toEqual([{ body: "hello" }, { body: "from-api" }]);
+    expect(JSON.parse((await tenant("alpha", "/first")).text)).toBe("hello");
+    expect(JSON.parse((await tenant("alpha", "/raw")).text)).toEqual([
+      ["id", "body"],
+      [1, "hello"],
+    ]);
+    expect(JSON.parse((await tenant("alpha", "/batch")).text)).toEqual([{ n: 3 }]);
+    const missing = await tenant("alpha", "/missing");
+    expect(missing.status).toBe(500);
+    expect(missing.text).toMatch(/^error: D1_ERROR: no such table: nowhere/);
+  });
 
-test("a tenant reaches only its own database: another tenant's data is not seen, not even by naming it", { timeout: 60_000 }, async () => {
-  await tenant("alpha", "/add?body=secret");
-  expect(JSON.parse((await tenant("beta", "/notes")).text)).toEqual([]);
-  const forged = JSON.parse((await tenant("beta", `/forge?db=${alphaDb}`)).text);
-  expect(JSON.stringify(forged)).not.toContain("secret");
-  expect(forged.r.results).toEqual([]);
-});
+  test("a tenant reaches only its own database: another tenant's data is not seen, not even by naming it", {
+    timeout: 60_000,
+  }, async () => {
+    await tenant("alpha", "/add?body=secret");
+    expect(JSON.parse((await tenant("beta", "/notes")).text)).toEqual([]);
+    const forged = JSON.parse((await tenant("beta", `/forge?db=${alphaDb}`)).text);
+    expect(JSON.stringify(forged)).not.toContain("secret");
+    expect(forged.r.results).toEqual([]);
+  });
 
-test("R2: a Worker's objects, with their metadata; a bucket holding objects is not deleted (409 10008)", { timeout: 60_000 }, async () => {
-  expect(JSON.parse((await tenant("alpha", "/put?k=a.txt&v=alpha-data")).text)).toMatchObject({ key: "a.txt", size: 10 });
-  const read = await get(h.emu.workersUrl!, "admin.localhost", "/get?k=a.txt");
-  expect(read.text).toBe("alpha-data");
-  expect(read.headers["content-type"]).toBe("text/x-note");
-  expect(read.headers["x-by"]).toBe("worker");
-  expect((await tenant("beta", "/get?k=a.txt")).status).toBe(404);
-  const refused = await h.api("DELETE", `${h.apiBase}/accounts/${ACCOUNT}/r2/buckets/${bucket}`);
-  expect(refused.status).toBe(409);
-  expect(refused.body.errors[0].code).toBe(10008);
-  expect(JSON.parse((await tenant("alpha", "/blob?k=a.txt")).text)).toEqual({ blob: [1, 2, 255], range: "pha", bytes: 3 });
-  expect(JSON.parse((await tenant("alpha", "/list")).text)).toEqual(["a.txt", "bytes.bin"]);
-  // The API sees the Worker's objects, and the Worker the API's.
-  const objects = await h.cf.r2.buckets.objects.list(bucket, p);
-  expect(objects.result.map((o) => [o.key, o.http_metadata?.contentType, o.custom_metadata])).toEqual([
-    ["a.txt", "text/x-note", { by: "worker" }],
-    ["bytes.bin", undefined, {}],
-  ]);
-  await h.cf.r2.buckets.objects.upload("from-api.txt", "api-data", { ...p, bucket_name: bucket });
-  expect((await tenant("alpha", "/get?k=from-api.txt")).text).toBe("api-data");
-  await h.cf.r2.buckets.objects.delete("from-api.txt", { ...p, bucket_name: bucket });
-  expect((await tenant("alpha", "/del?k=bytes.bin")).text).toBe("deleted");
-});
+  test("R2: a Worker's objects, with their metadata; a bucket holding objects is not deleted (409 10008)", {
+    timeout: 60_000,
+  }, async () => {
+    expect(JSON.parse((await tenant("alpha", "/put?k=a.txt&v=alpha-data")).text)).toMatchObject({ key: "a.txt", size: 10 });
+    const read = await get(h.emu.workersUrl!, "admin.localhost", "/get?k=a.txt");
+    expect(read.text).toBe("alpha-data");
+    expect(read.headers["content-type"]).toBe("text/x-note");
+    expect(read.headers["x-by"]).toBe("worker");
+    expect((await tenant("beta", "/get?k=a.txt")).status).toBe(404);
+    const refused = await h.api("DELETE", `${h.apiBase}/accounts/${ACCOUNT}/r2/buckets/${bucket}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors[0].code).toBe(10008);
+    expect(JSON.parse((await tenant("alpha", "/blob?k=a.txt")).text)).toEqual({ blob: [1, 2, 255], range: "pha", bytes: 3 });
+    expect(JSON.parse((await tenant("alpha", "/list")).text)).toEqual(["a.txt", "bytes.bin"]);
+    // The API sees the Worker's objects, and the Worker the API's.
+    const objects = await h.cf.r2.buckets.objects.list(bucket, p);
+    expect(objects.result.map((o) => [o.key, o.http_metadata?.contentType, o.custom_metadata])).toEqual([
+      ["a.txt", "text/x-note", { by: "worker" }],
+      ["bytes.bin", undefined, {}],
+    ]);
+    await h.cf.r2.buckets.objects.upload("from-api.txt", "api-data", { ...p, bucket_name: bucket });
+    expect((await tenant("alpha", "/get?k=from-api.txt")).text).toBe("api-data");
+    await h.cf.r2.buckets.objects.delete("from-api.txt", { ...p, bucket_name: bucket });
+    expect((await tenant("alpha", "/del?k=bytes.bin")).text).toBe("deleted");
+  });
 
-test("Durable Objects: a user Worker's class runs with its storage, over fetch and RPC, and keeps it across a code update", {
-  timeout: 60_000,
-}, async () => {
-  expect((await tenant("gamma", "/?name=a")).text).toBe("v1 1");
-  expect((await tenant("gamma", "/?name=a")).text).toBe("v1 2");
-  expect((await tenant("gamma", "/rpc?name=a")).text).toBe("12");
-  expect((await tenant("gamma", "/?name=b")).text).toBe("v1 1");
-  await deployOk(h, NS, "gamma", { "c.mjs": { content: COUNTER("v2") } }, { bindings: counterMeta.bindings, migrations: undefined });
-  expect((await tenant("gamma", "/?name=a")).text).toBe("v2 13");
-  // An account-level Worker's class is a Durable Object of its own: same class name, other objects.
-  expect((await get(h.emu.workersUrl!, "counter.localhost", "/?name=a")).text).toBe("acct 1");
-});
+  test("Durable Objects: a user Worker's class runs with its storage, over fetch and RPC, and keeps it across a code update", {
+    timeout: 60_000,
+  }, async () => {
+    expect((await tenant("gamma", "/?name=a")).text).toBe("v1 1");
+    expect((await tenant("gamma", "/?name=a")).text).toBe("v1 2");
+    expect((await tenant("gamma", "/rpc?name=a")).text).toBe("12");
+    expect((await tenant("gamma", "/?name=b")).text).toBe("v1 1");
+    await deployOk(h, NS, "gamma", { "c.mjs": { content: COUNTER("v2") } }, { bindings: counterMeta.bindings, migrations: undefined });
+    expect((await tenant("gamma", "/?name=a")).text).toBe("v2 13");
+    // An account-level Worker's class is a Durable Object of its own: same class name, other objects.
+    expect((await get(h.emu.workersUrl!, "counter.localhost", "/?name=a")).text).toBe("acct 1");
+  });
 
-test("the data survives an emulator restart with the same data dir", { timeout: 120_000 }, async () => {
-  await h.close();
-  h = await start({ workersPort: 0, validateUploads: false, dataDir: dir });
-  expect(await sql(alphaDb, "SELECT count(*) AS n FROM notes WHERE body = 'hello'")).toEqual([[{ n: 1 }]]);
-  expect((await get(h.emu.workersUrl!, "admin.localhost", "/get?k=a.txt")).text).toBe("alpha-data");
-  expect((await tenant("alpha", "/del?k=a.txt")).text).toBe("deleted");
-  expect((await tenant("gamma", "/?name=a")).text).toBe("v2 14");
-  expect((await get(h.emu.workersUrl!, "counter.localhost", "/?name=a")).text).toBe("acct 2");
-  expect((await h.api("DELETE", `${h.apiBase}/accounts/${ACCOUNT}/r2/buckets/${bucket}`)).status).toBe(200);
-});
+  test("the data survives an emulator restart with the same data dir", { timeout: 120_000 }, async () => {
+    await h.close();
+    h = await start({ workersPort: 0, validateUploads: false, dataDir: dir });
+    expect(await sql(alphaDb, "SELECT count(*) AS n FROM notes WHERE body = 'hello'")).toEqual([[{ n: 1 }]]);
+    expect((await get(h.emu.workersUrl!, "admin.localhost", "/get?k=a.txt")).text).toBe("alpha-data");
+    expect((await tenant("alpha", "/del?k=a.txt")).text).toBe("deleted");
+    expect((await tenant("gamma", "/?name=a")).text).toBe("v2 14");
+    expect((await get(h.emu.workersUrl!, "counter.localhost", "/?name=a")).text).toBe("acct 2");
+    expect((await h.api("DELETE", `${h.apiBase}/accounts/${ACCOUNT}/r2/buckets/${bucket}`)).status).toBe(200);
+  });
 
-test("an account-level Worker's renamed class keeps its objects' storage", { timeout: 60_000 }, async () => {
-  await deployOk(h, null, "renamer", { "c.mjs": { content: COUNTER("before") } }, counterMeta);
-  expect((await h.api("POST", "/scripts/renamer/subdomain", { json: { enabled: true } })).status).toBe(200);
-  const visit = async () => (await get(h.emu.workersUrl!, "renamer.localhost", "/?name=a")).text;
-  expect(await visit()).toBe("before 1");
-  expect(await visit()).toBe("before 2");
-  await deployOk(
-    h,
-    null,
-    "renamer",
-    { "c.mjs": { content: COUNTER("after").replace("class Counter", "class Tally") } },
-    {
-      migrations: { old_tag: "v1", new_tag: "v2", renamed_classes: [{ from: "Counter", to: "Tally" }] },
-      bindings: [{ type: "durable_object_namespace", name: "COUNTER", class_name: "Tally" }],
-    },
-  );
-  expect(await visit()).toBe("after 3");
+  test("an account-level Worker's renamed class keeps its objects' storage", { timeout: 60_000 }, async () => {
+    await deployOk(h, null, "renamer", { "c.mjs": { content: COUNTER("before") } }, counterMeta);
+    expect((await h.api("POST", "/scripts/renamer/subdomain", { json: { enabled: true } })).status).toBe(200);
+    const visit = async () => (await get(h.emu.workersUrl!, "renamer.localhost", "/?name=a")).text;
+    expect(await visit()).toBe("before 1");
+    expect(await visit()).toBe("before 2");
+    await deployOk(
+      h,
+      null,
+      "renamer",
+      { "c.mjs": { content: COUNTER("after").replace("class Counter", "class Tally") } },
+      {
+        migrations: { old_tag: "v1", new_tag: "v2", renamed_classes: [{ from: "Counter", to: "Tally" }] },
+        bindings: [{ type: "durable_object_namespace", name: "COUNTER", class_name: "Tally" }],
+      },
+    );
+    expect(await visit()).toBe("after 3");
+  });
 });
