@@ -40,17 +40,46 @@ export type Death = "exceededCpu" | "exceededMemory";
 /** The supervisor's answer to the dispatch binding. */
 export type Verdict = "running" | "retry" | "error" | Death;
 
-/** A free TCP port on the loopback, for a socket that keeps its port across restarts. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Where the kernel picks ports for listeners on port 0 and for outgoing connections (Linux; elsewhere at most this). */
+export function ephemeralPorts(): { low: number; high: number } {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return { low, high };
+  } catch {
+    /* not Linux */
+  }
+  return { low: 32_768, high: 65_535 };
+}
+
+/** Ports below this are left to servers people start by hand. */
+const LOWEST_PORT = 10_000;
+
+function listenable(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.on("error", () => resolve(undefined));
+    server.listen(port, "127.0.0.1", () => {
+      const bound = (server.address() as { port: number }).port;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/**
+ * A free TCP port on the loopback, for a socket that keeps its port across restarts: outside the ephemeral range,
+ * so that no outgoing connection or port-0 listener of any process takes it while its workerd restarts (one did,
+ * and every Worker answered "Address already in use" until the next change).
+ */
+export async function freePort(): Promise<number> {
+  const { low } = ephemeralPorts();
+  for (let tries = 0; low > LOWEST_PORT && tries < 100; tries++) {
+    const port = await listenable(LOWEST_PORT + Math.floor(Math.random() * (low - LOWEST_PORT)));
+    if (port !== undefined) return port;
+  }
+  const any = await listenable(0);
+  if (any === undefined) throw new Error("no free port on 127.0.0.1");
+  return any;
 }
 
 /**
