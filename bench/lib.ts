@@ -19,9 +19,12 @@ export const quick = (): boolean => process.env.BENCH_QUICK === "1";
 
 export { ROOT, runCommand as run, type RunResult } from "../test/helpers/pulumi-project";
 
-/** A benchmark project: the real-engine project of the e2e tests (test/helpers/pulumi-project.ts), under .wfp/bench/, stack `bench`. */
+/**
+ * A benchmark project: the real-engine project of the e2e tests (test/helpers/pulumi-project.ts), under .wfp/bench/,
+ * stack `bench`; without the preload unless the bench adds it (each states its set-up).
+ */
 export function benchProject(name: string, program: string, env: Record<string, string>): Promise<PulumiProject> {
-  return PulumiProject.create(name, { program, env, area: "bench", stack: "bench" });
+  return PulumiProject.create(name, { program, env, area: "bench", stack: "bench", preload: false });
 }
 export type { PulumiProject };
 

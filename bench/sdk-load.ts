@@ -1,6 +1,6 @@
 /**
  * What loading the `cloudflare` SDK costs the provider host: a fresh Node process that has loaded what the host
- * has before its first API call (`@pulumi/pulumi`, after provider/lazy-closure-deps.ts) makes one call (a GET of
+ * has before its first API call (`@pulumi/pulumi`, after provider/lazy-pulumi-modules.ts) makes one call (a GET of
  * the dispatch namespaces) against the emulator, in four ways, alternating in each round: plain `fetch` (the
  * floor: no SDK at all), the whole SDK package's client, the SDK's client core alone (provider/api/sdk-core.ts),
  * and the provider's own client (on that core, with its retries, pacer and errors). Reports, for the call from the
@@ -37,7 +37,7 @@ const VARIANTS: Record<string, string> = {
 
 function script(call: string): string {
   return `
-    require(${JSON.stringify(path.join(ROOT, "dist/provider/lazy-closure-deps.js"))});
+    require(${JSON.stringify(path.join(ROOT, "dist/provider/lazy-pulumi-modules.js"))});
     require("@pulumi/pulumi");
     const credentials = JSON.parse(process.env.BENCH_CREDENTIALS);
     const namespaces = "/accounts/" + credentials.accountId + "/workers/dispatch/namespaces";

@@ -11,10 +11,10 @@
  * Diff answers with the changed fields as well (engine-diff.ts), so `pulumi preview --diff` and drift name them;
  * GetSchema answers import-schema.ts, so `pulumi import` prints code; our errors are printed once
  * (dropAnsweredErrorLines).
- * Everything else is the stock host, unchanged, started faster (compile-cache.ts, lazy-closure-deps.ts).
+ * Everything else is the stock host, unchanged, started faster (compile-cache.ts, lazy-pulumi-modules.ts).
  */
 import { enableCompileCache } from "./compile-cache";
-import "./lazy-closure-deps";
+import "./lazy-pulumi-modules";
 import path from "node:path";
 import { diffResponse, engineDiff } from "./engine-diff";
 import type { KeyedDiff } from "./resources/resource-kit";
