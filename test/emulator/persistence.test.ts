@@ -203,9 +203,8 @@ describe("wfp-emulator command", () => {
   });
 
   test("prints `listening on` first, serves the API, persists and exits 0 on SIGTERM", { timeout: 90_000 }, async () => {
-    const out = await compiledCli();
     const dataDir = tempDir();
-    const child = spawn(process.execPath, [join(out, "emulator", "cli.js"), "--port", "0", "--token", "cli-token", "--data-dir", dataDir], {
+    const child = spawn(process.execPath, [CLI, "--port", "0", "--token", "cli-token", "--data-dir", dataDir], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     const url = await listening(child);
@@ -222,19 +221,16 @@ describe("wfp-emulator command", () => {
     expect(Object.values(state.accounts[ACCOUNT].namespaces).map((n: any) => n.name)).toEqual(["from-cli"]);
     // --help prints the flags and exits 0; an unknown flag exits 2 with the help on stderr.
     const run = promisify(execFile);
-    expect((await run(process.execPath, [join(out, "emulator", "cli.js"), "--help"])).stdout).toMatch(/--missing-script-code/);
-    const bad = await run(process.execPath, [join(out, "emulator", "cli.js"), "--bogus"]).catch((e: { code: number; stderr: string }) => e);
+    expect((await run(process.execPath, [CLI, "--help"])).stdout).toMatch(/--missing-script-code/);
+    const bad = await run(process.execPath, [CLI, "--bogus"]).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 2, stderr: expect.stringMatching(/bogus[\s\S]*Usage: wfp-emulator/) });
   });
 
   test("an acknowledged KV write survives kill -9; node:sqlite's ExperimentalWarning is not printed", { timeout: 90_000 }, async () => {
-    const out = await compiledCli();
     const dataDir = tempDir();
-    const child = spawn(
-      process.execPath,
-      [join(out, "emulator", "cli.js"), "--port", "0", "--token", "cli-token", "--data-dir", dataDir, "--no-validate-uploads"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
+    const child = spawn(process.execPath, [CLI, "--port", "0", "--token", "cli-token", "--data-dir", dataDir, "--no-validate-uploads"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
@@ -264,42 +260,8 @@ describe("wfp-emulator command", () => {
   });
 });
 
-let cliBuild: Promise<string> | undefined;
-
-/** The emulator compiled alone, once per file (the shared dist/ belongs to the build); returns its directory. */
-function compiledCli(): Promise<string> {
-  cliBuild ??= (async () => {
-    const root = resolve(__dirname, "../..");
-    const out = join(root, "test", "emulator", `.cli-build-${process.pid}`);
-    dirs.push(out);
-    await promisify(execFile)(
-      process.execPath,
-      [
-        join(root, "node_modules", "typescript", "bin", "tsc"),
-        "emulator/cli.ts",
-        "--ignoreConfig",
-        "--outDir",
-        out,
-        "--rootDir",
-        ".",
-        "--module",
-        "node16",
-        "--target",
-        "ES2023",
-        "--strict",
-        "--skipLibCheck",
-        "--esModuleInterop",
-        "--types",
-        "node",
-        "--lib",
-        "ES2023,DOM",
-      ],
-      { cwd: root },
-    );
-    return out;
-  })();
-  return cliBuild;
-}
+/** The emulator's command as the package runs it: compiled in dist/, which the suite's globalSetup keeps current. */
+const CLI = join(resolve(__dirname, "../.."), "dist", "emulator", "cli.js");
 
 /** The URL of a spawned emulator, from its first stdout line (`listening on URL`). */
 async function listening(child: ReturnType<typeof spawn>): Promise<string> {
