@@ -53,9 +53,26 @@ async function must(command: string, args: string[], cwd: string, env: NodeJS.Pr
   return result;
 }
 
+/** A digest of the files staged for packing and of the compiler `prepack` runs: the same digest, the same package. */
+function stagedDigest(stage: string): string {
+  const hash = createHash("sha256").update(lockedVersion("typescript"));
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = path.join(dir, entry.name);
+      if (entry.name === "node_modules") continue;
+      if (entry.isDirectory()) walk(file);
+      else hash.update(`\0${path.relative(stage, file)}\0`).update(readFileSync(file));
+    }
+  };
+  walk(stage);
+  return hash.digest("hex").slice(0, 16);
+}
+
 /**
  * Packs the package as `npm publish` would, from a copy of the files it ships: `prepack` then builds a
- * clean dist/ there, leaving the checkout's dist/ (which other suites run) alone.
+ * clean dist/ there, leaving the checkout's dist/ (which other suites run) alone. The tarball is kept beside the
+ * installed node_modules, by the digest of what was packed: packing the same files again (a run with no change to
+ * the package) would cost a whole type-checked build for the same bytes.
  */
 async function pack(into: string): Promise<string> {
   const stage = path.join(into, "stage");
@@ -64,9 +81,16 @@ async function pack(into: string): Promise<string> {
     if (!entry.startsWith("dist") && existsSync(path.join(ROOT, entry)))
       cpSync(path.join(ROOT, entry), path.join(stage, entry), { recursive: true });
   }
+  const cached = path.join(CACHE, `${pkg.name}-${stagedDigest(stage)}.tgz`);
+  if (existsSync(cached)) return cached;
   symlinkSync(path.join(ROOT, "node_modules"), path.join(stage, "node_modules"));
   const packed = await must("npm", ["pack", "--json", "--pack-destination", into], stage);
-  return path.join(into, JSON.parse(packed.stdout.slice(packed.stdout.indexOf("[")))[0].filename);
+  const tarball = path.join(into, JSON.parse(packed.stdout.slice(packed.stdout.indexOf("[")))[0].filename);
+  mkdirSync(CACHE, { recursive: true });
+  for (const other of readdirSync(CACHE)) if (other.endsWith(".tgz")) rmSync(path.join(CACHE, other), { force: true });
+  cpSync(tarball, `${cached}.${process.pid}`);
+  renameSync(`${cached}.${process.pid}`, cached);
+  return tarball;
 }
 
 /**
@@ -161,7 +185,7 @@ describe("a TypeScript program in a fresh project, the package installed from it
     const npmInstall = (dir: string, tarball: string) =>
       must("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", tarball, pulumiSdk], dir);
     const packed = pack(work);
-    // Independent steps side by side: packing is mostly tsc, the rest mostly I/O.
+    // Independent steps side by side: packing is mostly tsc (when the package changed), the rest mostly I/O.
     await Promise.all([packed, stack(), seedNodeModules(project, [pulumiSdk], async (dir) => npmInstall(dir, await packed))]);
     await npmInstall(project, await packed);
     // The package installed is the one just packed: every module this build has.
