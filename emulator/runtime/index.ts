@@ -93,7 +93,7 @@ export class WorkersRuntime {
     localNetworkWorkers: new Set(),
     port: (key) => this.port(key),
     supervise: (who) => this.supervisor!.service(who),
-    kvChanged: (key) => void this.invalidateKv(key),
+    kvChanged: (key) => this.invalidateKv(key),
   };
   // Miniflare exits the process itself on SIGINT/SIGTERM, before close() can run: the written-out assets go then.
   private readonly removeAssets = (): void => rmSync(this.assetsRoot, { recursive: true, force: true });

@@ -55,12 +55,13 @@ const text = (status: number, body: string) => new Response(body, { status });
 
 /**
  * The request handler of `STORE`: `POST http://kv/<get|put|delete|list>?ns=…&key=…`. `changed` hears of each
- * write, for the other process's KV Worker (the writer's drops its own cached reads).
+ * write, and the write is answered once it is done: the other process's KV Worker has dropped its cached reads (the
+ * writer's drops its own), so a Worker the writer then calls reads the new value.
  */
 export function kvService(
   store: Store,
   now: () => number,
-  changed: (key: string) => void = () => undefined,
+  changed: (key: string) => Promise<void> = async () => undefined,
 ): (request: Request) => Promise<Response> {
   return async (request) => {
     const url = new URL(request.url);
@@ -97,7 +98,7 @@ export function kvService(
         const ns = locate(store, nsKey);
         if (ns) {
           await store.kv.delete(ns, [key]);
-          changed(nsKey);
+          await changed(nsKey);
         }
         return text(200, "");
       }
@@ -107,7 +108,7 @@ export function kvService(
         const metadata = validateMetadata(raw === undefined ? undefined : JSON.parse(raw));
         const expiration = expiryOf(q("expiration"), q("expiration_ttl"), seconds);
         await store.kv.put(await locateForWrite(store, nsKey), [{ key, value, metadata, expiration }]);
-        changed(nsKey);
+        await changed(nsKey);
         return text(200, "");
       }
       return text(404, `unknown KV operation ${op}`);

@@ -248,7 +248,7 @@ const fallbackWorker = (): WorkerOptions =>
   ({ name: FALLBACK_WORKER, ...runtimeWorker("fallback.mjs"), compatibilityDate: RUNTIME_COMPATIBILITY_DATE }) as WorkerOptions;
 
 /** Every KV binding: the store's namespaces, through a function of this process (not in the fingerprint). */
-const kvWorker = (store: Store, changed: (key: string) => void): WorkerOptions =>
+const kvWorker = (store: Store, changed: (key: string) => Promise<void>): WorkerOptions =>
   ({
     name: KV_WORKER,
     ...runtimeWorker("kv.mjs"),

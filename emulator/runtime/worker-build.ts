@@ -85,7 +85,7 @@ export interface RuntimeState {
   /** A loopback port per key, the same for the runtime's life: sockets one workerd process reaches in the other. */
   port: (key: string) => Promise<number>;
   /** A Worker wrote to a KV namespace (`account:id`): the other process's KV Worker drops its cached reads. */
-  kvChanged: (key: string) => void;
+  kvChanged: (key: string) => Promise<void>;
   /** The tenant pool's supervisor, as a service of a namespace's dispatch binding (pool.ts). */
   supervise: (who: { account: string; namespace: string }) => (request: Request) => Promise<Response>;
 }
