@@ -7,8 +7,7 @@
  * Reads are cached in this isolate (a dispatcher reads a routing key per request; each trip to Node costs about a
  * millisecond): a Worker's write drops its key, and the emulator drops a namespace's cache (`POST /invalidate`) in
  * every process before a write (the API's, or a Worker's in the other process) is answered, so a read never sees a
- * value older than the last write. A fill that raced a drop is not
- * kept (the namespace's generation moved).
+ * value older than the last write. A fill that raced a drop is not kept (the namespace's generation moved).
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { Fetcher } from "./internal.mjs";
