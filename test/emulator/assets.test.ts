@@ -145,7 +145,7 @@ describe("assets upload", () => {
         assets: { jwt: completion, config: { not_found_handling: "404-page" } },
       }),
     });
-    expect(put.status).toBe(200);
+    expect(put.status, put.text).toBe(200);
     expect(put.body.result.has_assets).toBe(true);
     const s = (await (await fetch(`${h.emu.url}/__emulator/state`)).json()).accounts[ACCOUNT].namespaces[ns].scripts.site;
     expect(s.assets).toEqual({
@@ -190,7 +190,7 @@ describe("assets upload", () => {
     const put = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/one`, {
       body: scriptForm({ main_module: "worker.mjs", assets: { jwt: third.jwt } }),
     });
-    expect(put.status).toBe(200);
+    expect(put.status, put.text).toBe(200);
     expect(put.body.result.has_assets).toBe(true);
     // Another namespace does not share the store.
     const other = await newNamespace();
@@ -268,13 +268,10 @@ describe("assets upload", () => {
       body: scriptForm({ main_module: "worker.mjs", assets: { jwt: "x.y.z" } }),
     });
     expect(garbage.status).toBe(400);
-    expect(
-      (
-        await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/owner`, {
-          body: scriptForm({ main_module: "worker.mjs", assets: { jwt: completion } }),
-        })
-      ).status,
-    ).toBe(200);
+    const owned = await h.api("PUT", `/dispatch/namespaces/${ns}/scripts/owner`, {
+      body: scriptForm({ main_module: "worker.mjs", assets: { jwt: completion } }),
+    });
+    expect(owned.status, owned.text).toBe(200);
   });
 
   test("JWT expiry: expired session and completion tokens are refused", async () => {
