@@ -1,7 +1,7 @@
 /** Persistence across restarts with a data directory, and the `wfp-emulator` command. */
 import { execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -140,6 +140,32 @@ describe("persistence", () => {
     try {
       base = `${emu.apiBase}/accounts/${ACCOUNT}/workers`;
       expect(await uploadOne(base, sess.jwt, content)).toMatch(/^ey/);
+    } finally {
+      await emu.close();
+    }
+  });
+
+  test("a change whose state.json cannot be replaced is refused and undone; the next change is written", async () => {
+    const dataDir = tempDir();
+    const emu = await startEmulator({ port: 0, dataDir, validateUploads: false });
+    try {
+      const namespaces = `${emu.apiBase}/accounts/${ACCOUNT}/workers/dispatch/namespaces`;
+      const create = (name: string) => fetch(namespaces, { method: "POST", headers: auth, body: JSON.stringify({ name }) });
+      expect((await create("kept")).status).toBe(200);
+      // state.json turned into a directory with something in it: the rename over it fails.
+      const file = join(dataDir, "state.json");
+      rmSync(file);
+      mkdirSync(join(file, "in-the-way"), { recursive: true });
+      const refused = await create("lost");
+      expect(refused.status).toBe(500);
+      expect(await refused.text()).toMatch(/EISDIR: illegal operation on a directory, rename/);
+      rmSync(file, { recursive: true });
+      expect((await create("after")).status).toBe(200);
+      const names = (await (await fetch(namespaces, { headers: auth })).json()).result.map((n: { namespace_name: string }) => n.namespace_name);
+      expect(names.sort()).toEqual(["after", "kept"]);
+      const persisted = JSON.parse(readFileSync(file, "utf8")).accounts[ACCOUNT].namespaces;
+      expect(Object.values(persisted).map((n: any) => n.name).sort()).toEqual(["after", "kept"]);
+      expect(readdirSync(dataDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     } finally {
       await emu.close();
     }
