@@ -161,10 +161,16 @@ describe("persistence", () => {
       expect(await refused.text()).toMatch(/EISDIR: illegal operation on a directory, rename/);
       rmSync(file, { recursive: true });
       expect((await create("after")).status).toBe(200);
-      const names = (await (await fetch(namespaces, { headers: auth })).json()).result.map((n: { namespace_name: string }) => n.namespace_name);
+      const names = (await (await fetch(namespaces, { headers: auth })).json()).result.map(
+        (n: { namespace_name: string }) => n.namespace_name,
+      );
       expect(names.sort()).toEqual(["after", "kept"]);
       const persisted = JSON.parse(readFileSync(file, "utf8")).accounts[ACCOUNT].namespaces;
-      expect(Object.values(persisted).map((n: any) => n.name).sort()).toEqual(["after", "kept"]);
+      expect(
+        Object.values(persisted)
+          .map((n: any) => n.name)
+          .sort(),
+      ).toEqual(["after", "kept"]);
       expect(readdirSync(dataDir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     } finally {
       await emu.close();
