@@ -300,11 +300,11 @@ export class Store {
   }
 
   /**
-   * Writes state.json by a rename over it. The text and the temporary file are written synchronously (through the
-   * thread pool, each step waited for a pool thread and then the event loop: under a tenant's KV writes another
-   * account's calls took 3-4x their time instead of 1.1-1.2x). The rename goes to the thread pool: replacing a file
-   * makes the filesystem write the new one's data out first, which waits behind a tenant's gigabyte of KV writes
-   * (tens of milliseconds), and the event loop serves every account meanwhile.
+   * Writes state.json by a rename over it. The text and the temporary file are written synchronously: with all four
+   * steps (open, write, close, rename) on the thread pool, each waited for a pool thread and then the event loop, and
+   * under a tenant's KV writes another account's calls took 3-4x their time instead of 1.1-1.2x. The rename alone
+   * goes to the thread pool: replacing a file makes the filesystem write the new one's data out first, which waits
+   * behind a tenant's gigabyte of KV writes (tens of milliseconds), and the event loop serves every account meanwhile.
    */
   private async writeState(): Promise<void> {
     const { tmp, file, text } = this.stageState();
