@@ -9,14 +9,17 @@
  *   budget (`limits.cpuMs`, else the plan's default). The pool has used that much CPU since the invocation began
  *   (its process's CPU time, sampled every SAMPLE_MS), and cannot answer a ping within PING_MS while it burns CPU:
  *   it is running JavaScript without pause. The supervisor kills the pool's workerd, and the invocation that began
- *   first among those asking fails with Cloudflare's CPU error. Miniflare starts the process again with the same
- *   config; the runtime then hands each host its current Workers. A pool only slowed by a loaded machine uses
- *   little CPU, and is left alone.
+ *   first among those still past their budget fails with Cloudflare's CPU error: those asking now, and those that
+ *   asked lately and are due to ask again (one found under budget while its Worker was still loading asks again
+ *   only at its next re-check, and a neighbour sent later must not take the blame meanwhile). Miniflare starts the
+ *   process again with the same config; the runtime then hands each host its current Workers. A pool only slowed by
+ *   a loaded machine uses little CPU, and is left alone.
  * - Memory: the pool's isolates have V8's heap capped (HEAP_MB per isolate); an isolate over it aborts the process.
  * - A stall no invocation reports (a loop in `waitUntil`, in a response body, in a cron's handler) is found by a
  *   ping every second: a pool that has answered none for `stallLimitMs` (the plan's CPU default) is killed too.
  * - Other invocations the death cut are sent once more, to the restarted pool; cut a second time, they fail with
- *   the error of the death (CPU if the supervisor killed it, memory if it died by itself).
+ *   the error of the death (CPU if the supervisor killed it, memory if it died by itself). The one stopped while it
+ *   was not asking fails with the CPU error when its cut connection is reported.
  * Linux only for the kill (the process is found through /proc); elsewhere a stalled pool stays stalled.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -146,6 +149,9 @@ export function workerdPid(port: number): number | undefined {
   return undefined;
 }
 
+/** One invocation of one user Worker: when its binding sent it, and to which Worker. */
+const invocationKey = (started: number, o: Omit<Overrun, "url" | "method">): string => `${started} ${o.account}/${o.namespace}/${o.script}`;
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -182,7 +188,11 @@ export class PoolSupervisor {
   /** The pool's CPU time (ms) at times (ms since the epoch), oldest first. */
   private samples: Array<{ at: number; cpu: number }> = [];
   /** Invocations past their budget waiting for the ping under way. */
-  private asking: Array<{ started: number; overrun: Overrun; answer: (v: Verdict) => void }> = [];
+  private asking: Array<{ key: string; started: number; overrun: Overrun; answer: (v: Verdict) => void }> = [];
+  /** Invocations seen past their budget since the last (re)start: when each asked last, and how often it asks. */
+  private recent = new Map<string, { started: number; overrun: Overrun; seen: number; every: number }>();
+  /** The invocation stopped by the last kill while it was not asking: its lost connection answers the CPU error. */
+  private condemned: string | undefined;
 
   constructor(
     readonly port: number,
@@ -240,20 +250,26 @@ export class PoolSupervisor {
       this.deaths++;
     }
     this.killed = false;
+    this.recent.clear();
     this.samples = [];
     this.sample();
     this.restartedAt = this.answeredAt = Date.now();
   }
 
-  /** An invocation that began at `started` is still running past its budget (ms). */
-  async check(started: number, budget: number, overrun: Overrun): Promise<Verdict> {
+  /**
+   * An invocation that began at `started` is still running past its budget (ms); it asks again every `every` ms
+   * while it runs.
+   */
+  async check(started: number, budget: number, overrun: Overrun, every = budget): Promise<Verdict> {
     // Already dying or restarted since: the invocation's connection will be cut, and sent again.
     if (this.killed || this.restartedAt > started) return "running";
+    const key = invocationKey(started, overrun);
+    this.recent.set(key, { started, overrun, seen: Date.now(), every });
     // Not that much CPU used since it began: it waits (on I/O, or for a loaded machine's cores).
     const used = this.cpuSince(started);
     if (used !== undefined && used < budget) return "running";
     return new Promise((answer) => {
-      this.asking.push({ started, overrun, answer });
+      this.asking.push({ key, started, overrun, answer });
       if (this.asking.length === 1) void this.probe();
     });
   }
@@ -272,13 +288,21 @@ export class PoolSupervisor {
       return;
     }
     this.kill();
-    const first = asking.reduce((a, b) => (b.started < a.started ? b : a));
-    for (const a of asking) a.answer(a === first ? "exceededCpu" : "running");
+    // Still running: asked within its re-check period (and the ping's wait) or asking now.
+    const now = Date.now();
+    const running = [...this.recent].filter(([, r]) => now - r.seen <= r.every + 2 * PING_MS).map(([key, r]) => ({ key, ...r }));
+    const first = [...asking, ...running].reduce((a, b) => (b.started < a.started ? b : a));
+    this.condemned = asking.some((a) => a.key === first.key) ? undefined : first.key;
+    for (const a of asking) a.answer(a.key === first.key ? "exceededCpu" : "running");
     this.onOverrun(first.overrun);
   }
 
   /** An invocation that began at `started` lost its connection to the pool (`attempt` 0 first). */
-  async lost(started: number, attempt: number): Promise<Verdict> {
+  async lost(started: number, attempt: number, invocation: Omit<Overrun, "url" | "method">): Promise<Verdict> {
+    if (this.condemned === invocationKey(started, invocation)) {
+      this.condemned = undefined;
+      return "exceededCpu";
+    }
     const deadline = Date.now() + RESTART_WAIT_MS;
     const pid = this.pid;
     // Not a death of the pool: the error stands.
@@ -295,6 +319,7 @@ export class PoolSupervisor {
       const body = (await request.json()) as {
         started: number;
         budget?: number;
+        every?: number;
         attempt?: number;
         script: string;
         url: string;
@@ -302,8 +327,13 @@ export class PoolSupervisor {
       };
       const verdict =
         url.pathname === "/check"
-          ? await this.check(body.started, body.budget ?? 0, { ...who, script: body.script, url: body.url, method: body.method })
-          : await this.lost(body.started, body.attempt ?? 0);
+          ? await this.check(
+              body.started,
+              body.budget ?? 0,
+              { ...who, script: body.script, url: body.url, method: body.method },
+              body.every ?? body.budget ?? 0,
+            )
+          : await this.lost(body.started, body.attempt ?? 0, { ...who, script: body.script });
       return Response.json({ verdict });
     };
   }

@@ -70,13 +70,14 @@ async function supervised(env: BindingEnv & { SUPERVISOR: Fetcher }, request: Re
       (error: unknown): Sent => ({ error }),
     );
     let outcome = await within(sent, budget);
+    const every = Math.max(budget, RECHECK_MS);
     while (outcome === TIMEOUT) {
-      const verdict = await ask("check", { started, budget, ...what });
+      const verdict = await ask("check", { started, budget, every, ...what });
       if (ERRORS[verdict]) throw new Error(ERRORS[verdict]);
-      outcome = await within(sent, Math.max(budget, RECHECK_MS));
+      outcome = await within(sent, every);
     }
     if (outcome.response) return outcome.response;
-    const verdict = await ask("lost", { started, attempt });
+    const verdict = await ask("lost", { started, attempt, ...what });
     if (verdict === "retry" && attempt === 0) continue;
     throw ERRORS[verdict] ? new Error(ERRORS[verdict]) : outcome.error;
   }
