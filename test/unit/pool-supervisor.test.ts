@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, ping, PoolSupervisor, type Overrun } from "../../emulator/runtime/pool";
+import { freePort, type Overrun, PoolSupervisor, ping, processCpuMs } from "../../emulator/runtime/pool";
 
 /**
  * A stand-in for the tenant pool's workerd, found by the supervisor as workerd is (a child whose command line names
@@ -43,13 +43,21 @@ describe("the pool supervisor's blame for a spinning pool", () => {
     running = { child, supervisor };
     supervisor.started(false);
 
-    // The spinning tenant's invocation reaches its budget while its Worker still loads: little CPU used yet.
+    // The spinning tenant's invocation reaches its budget while its Worker still loads: little CPU used yet. It
+    // asks again in a second.
     const spinStarted = Date.now();
-    expect(await supervisor.check(spinStarted, 50, invocation("spin"), 250)).toBe("running");
+    expect(await supervisor.check(spinStarted, 50, invocation("spin"), 1_000)).toBe("running");
+    const cpu = () => processCpuMs(child.pid)!;
     await fetch(`http://127.0.0.1:${port}/spin`);
-    await sleep(150);
-    // A neighbour sent after it reaches its own budget first, alone, while the pool spins.
-    const calmStarted = Date.now() - 60;
+    // Measured in the pool's own CPU time, so that a loaded machine only makes it slower.
+    const burnt = async (ms: number) => {
+      const from = cpu();
+      while (cpu() - from < ms) await sleep(10);
+    };
+    await burnt(30);
+    // A neighbour sent once the pool spins reaches its own budget first, alone.
+    const calmStarted = Date.now();
+    await burnt(80);
     expect(await supervisor.check(calmStarted, 50, invocation("calm"), 250)).toBe("running");
     expect(overruns.map((o) => o.script)).toEqual(["spin"]);
     // The pool was stopped: the neighbour is sent again once it is back; the spinning one fails with the CPU error.
