@@ -24,12 +24,7 @@ describe("upgrade from the Tenant component to the Tenant resource", () => {
 
   beforeAll(async () => {
     em = await startTestEmulator();
-    project = PulumiProject.prepare("upgrade", {
-      program: "dist/test/e2e/stacks/tenant-upgrade",
-      env: em.env,
-      // A stack set up before the README recommended the preload: the default Node.js runtime options.
-      preload: false,
-    });
+    project = PulumiProject.prepare("upgrade", { program: "dist/test/e2e/stacks/tenant-upgrade", env: em.env });
     const site = path.join(project.dir, "site");
     mkdirSync(site, { recursive: true });
     writeFileSync(path.join(site, "index.html"), "<h1>acme</h1>\n");
