@@ -116,9 +116,12 @@ export function unknownPropertyFailures(spec: ResourceSpec, n: Record<string, un
 /** The Pulumi type token module: types are `pulumi-nodejs:dynamic/wfp:<Kind>`. */
 export const TYPE_MODULE = "wfp";
 
-/** The dynamic-provider source of a kind; `dynamic.ts` `handler()` returns the provider object. */
+/**
+ * The dynamic-provider source of a kind; `dynamic.ts` `handler()` returns the provider object. Stored twice per
+ * resource (inputs and outputs), so without a space to spare; earlier versions' longer line stays valid.
+ */
 export function providerSource(kind: ResourceKind): string {
-  return `exports.handler = () => require("pulumi-cloudflare-wfp/dynamic").handler(${JSON.stringify(kind)});\n`;
+  return `exports.handler=()=>require("pulumi-cloudflare-wfp/dynamic").handler(${JSON.stringify(kind)})`;
 }
 
 /**

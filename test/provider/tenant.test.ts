@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import * as walk from "../../provider/assets/walk";
 import type { TenantInputs } from "../../provider/resources/tenant/check";
 import { secretHashesOf, type TenantOutputs } from "../../provider/resources/tenant/provider";
+import { tenantInputs } from "../../provider/resources/tenant/state";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
@@ -217,8 +218,8 @@ describe("Tenant against the emulator", () => {
   it("a state of an earlier version (full outputs) plans no change with no call; a refresh rewrites it compact", async () => {
     const inputs = await check(withSite());
     const created = await p.create(inputs);
-    const { tenantId: _t, secrets, secretNames, assetFiles, assets, modules, ...script } = inputs;
-    // What versions before the compact state stored: the script's description again, whole hashes.
+    // What versions before the compact state stored: the script's description again (check's fill-ins included), whole hashes.
+    const { tenantId: _t, secrets, secretNames, assetFiles, assets, modules, ...script } = tenantInputs(inputs);
     const full = {
       ...script,
       modules: modules.map(({ name, type, sha256 }) => ({ name, type, sha256 })),

@@ -6,17 +6,18 @@
 import { describe, expect, it } from "vitest";
 import type { TenantInputs } from "../../provider/resources/tenant/check";
 import { diffTenant, type TenantOutputs } from "../../provider/resources/tenant/provider";
-import { compactScript, shortSecretHashes } from "../../provider/resources/tenant/state";
+import { compactScript, shortSecretHashes, storedTenantInputs, tenantInputs } from "../../provider/resources/tenant/state";
 import { diffUserScript, type UserScriptInputs, type UserScriptOutputs } from "../../provider/resources/user-script";
 import { secretValueHash } from "../../provider/resources/script-secret";
 import { UNKNOWN } from "../../provider/validation";
+import { providerSource } from "../../provider/resources/resource-kit";
 
 const DIR = "/srv/platform/tenants/t0001";
 const SHA = "f1aedd7b8649d3442ad43a2bd51d6e493b55e735a447b67e1756fc43b0eb7a3f";
 const ASSETS = "d73a2e6bb8e18b7873d16e9c7e7474ef622d85461d3fe35f1d9671c574dc9033";
 const ETAG = "f734ac2faaca893e94a3a6ca35c188c5a2455a372b4cb5533f7adc047663111c";
 const SECRETS = { API_KEY: "key_t0001_xxxxxxxxxxxxxxxxxxxxxxxx", WEBHOOK_SECRET: "whsec_t0001_yyyyyyyyyyyyyyyyyyyyyyyy" };
-const PROVIDER = 'exports.handler = () => require("pulumi-cloudflare-wfp/dynamic").handler("Tenant");\n';
+const PROVIDER = providerSource("Tenant");
 
 /** A tenant of the platform (a site, two secrets) as check normalizes it. */
 const inputs = (over: Partial<TenantInputs> = {}): TenantInputs => ({
@@ -169,6 +170,40 @@ describe("a Tenant's state", () => {
       expect(outs).not.toHaveProperty(key);
     expect(JSON.stringify(outs).length).toBeLessThanOrEqual(1024);
     expect(JSON.stringify(outs).length).toBeLessThan(JSON.stringify({ ...FULL_TENANT_OUTPUTS, __provider: PROVIDER }).length * 0.6);
+  });
+});
+
+describe("a Tenant's stored inputs", () => {
+  const DEFAULTED = ["compatibilityFlags", "usageModel", "logpush", "observability", "placement", "tailConsumers"];
+
+  it("leave out what check fills in, and diff, create and update get it back whole", () => {
+    const stored = storedTenantInputs(inputs());
+    for (const key of DEFAULTED) expect(stored).not.toHaveProperty(key);
+    expect(stored.modules).toEqual([{ name: "worker.js", path: `${DIR}/worker.js`, sha256: SHA }]);
+    expect(stored.assets).toEqual({ digest: ASSETS, source: { directory: `${DIR}/public` } });
+    expect(stored).toMatchObject({ name: "t0001", tenantId: "t0001", limits: { cpuMs: 500 }, secrets: SECRETS });
+    expect(tenantInputs(stored)).toEqual(inputs());
+    expect(JSON.stringify(stored).length).toBeLessThan(JSON.stringify(inputs()).length - 200);
+  });
+
+  it("keep every value the program chose, defaults' look-alikes aside", () => {
+    const chosen = inputs({
+      usageModel: "bundled",
+      logpush: true,
+      placement: { mode: "smart" },
+      modules: [{ name: "worker.js", path: `${DIR}/worker.js`, sha256: SHA, type: "text/plain" }],
+      assets: { config: { html_handling: "none" }, digest: ASSETS, source: { directory: DIR, isolationSalt: "other", maxFiles: 10 } },
+    });
+    const stored = storedTenantInputs(chosen);
+    expect(stored).toMatchObject({ usageModel: "bundled", logpush: true, placement: { mode: "smart" } });
+    expect(stored.modules?.[0]?.type).toBe("text/plain");
+    expect(stored.assets).toEqual(chosen.assets);
+    expect(tenantInputs(stored)).toEqual(chosen);
+  });
+
+  it("of earlier versions (check's inputs whole) are read as they are", () => {
+    expect(tenantInputs(inputs())).toEqual(inputs());
+    expect(diffTenant(compact(), tenantInputs(storedTenantInputs(inputs()))).changes).toBe(false);
   });
 });
 

@@ -18,7 +18,7 @@ import { checkDurableObjects } from "./durable-objects";
 import { stripUndefined } from "./keys";
 import { checkMainModule, checkModules } from "./modules";
 import { ownerInput } from "../owner";
-import { checkSettings } from "./settings";
+import { checkSettings, scriptDefaults } from "./settings";
 import type { ScriptInputs } from "./types";
 
 /** Validates and normalizes a script's inputs from `n` (internal keys already removed). */
@@ -49,14 +49,15 @@ export function checkScript(n: Record<string, unknown>, failures: CheckFailure[]
   failures.push(...cronsFailures("crons", n.crons, isUnknown));
   const settings = checkSettings(n, failures);
 
+  const defaults = scriptDefaults();
   const inputs: Omit<ScriptInputs, "namespace"> = {
     name: n.name as string,
     modules,
     mainModule,
     compatibilityDate: n.compatibilityDate as string,
-    compatibilityFlags: (n.compatibilityFlags as string[] | undefined) ?? [],
-    bindings: (stripUndefined(bindings) as Binding[]) ?? [],
-    tags: (n.tags as string[] | undefined) ?? [],
+    compatibilityFlags: (n.compatibilityFlags as string[] | undefined) ?? defaults.compatibilityFlags,
+    bindings: (stripUndefined(bindings) as Binding[]) ?? defaults.bindings,
+    tags: (n.tags as string[] | undefined) ?? defaults.tags,
     ...settings,
   };
   if (durableObjects !== undefined) inputs.durableObjects = stripUndefined(durableObjects) as typeof durableObjects;

@@ -27,6 +27,27 @@ export interface TailConsumer {
   namespace?: string;
 }
 
+/**
+ * What check fills in for a setting or list the program leaves out: the values a script created without it has.
+ * Fresh objects each call, so a caller may keep them.
+ */
+export function scriptDefaults(): Pick<
+  ScriptSettingsShape,
+  "compatibilityFlags" | "bindings" | "tags" | "usageModel" | "limits" | "logpush" | "observability" | "placement" | "tailConsumers"
+> {
+  return {
+    compatibilityFlags: [],
+    bindings: [],
+    tags: [],
+    usageModel: "standard",
+    limits: {},
+    logpush: false,
+    observability: { enabled: false },
+    placement: {},
+    tailConsumers: [],
+  };
+}
+
 /** The settings fields, shared by inputs and outputs under the same names. */
 export interface ScriptSettingsShape {
   compatibilityDate: string;
@@ -47,11 +68,12 @@ export function checkSettings(
   n: Record<string, unknown>,
   failures: CheckFailure[],
 ): Omit<ScriptSettingsShape, "compatibilityDate" | "compatibilityFlags" | "bindings" | "tags"> {
-  const usageModel = n.usageModel ?? "standard";
+  const defaults = scriptDefaults();
+  const usageModel = n.usageModel ?? defaults.usageModel;
   if (!isUnknown(usageModel) && !(USAGE_MODELS as readonly unknown[]).includes(usageModel)) {
     failures.push({ property: "usageModel", reason: `must be one of ${USAGE_MODELS.join(", ")}${didYouMean(usageModel, USAGE_MODELS)}` });
   }
-  const limits = n.limits ?? {};
+  const limits = n.limits ?? defaults.limits;
   if (!isUnknown(limits)) {
     if (!isPlainObject(limits)) failures.push({ property: "limits", reason: "must be an object {cpuMs?}" });
     else {
@@ -65,7 +87,7 @@ export function checkSettings(
   }
   const logpushProblem = booleanProblem(n.logpush);
   if (logpushProblem) failures.push({ property: "logpush", reason: logpushProblem });
-  const observability = n.observability ?? { enabled: false };
+  const observability = n.observability ?? defaults.observability;
   if (!isUnknown(observability)) {
     if (!isPlainObject(observability) || (!isUnknown(observability.enabled) && typeof observability.enabled !== "boolean")) {
       failures.push({
@@ -87,7 +109,7 @@ export function checkSettings(
       }
     }
   }
-  const placement = n.placement ?? {};
+  const placement = n.placement ?? defaults.placement;
   if (!isUnknown(placement)) {
     if (!isPlainObject(placement))
       failures.push({ property: "placement", reason: 'must be an object: {mode: "smart"}, {region}, {hostname} or {host}' });
@@ -103,7 +125,7 @@ export function checkSettings(
       }
     }
   }
-  const tailConsumers = n.tailConsumers ?? [];
+  const tailConsumers = n.tailConsumers ?? defaults.tailConsumers;
   if (!isUnknown(tailConsumers)) {
     if (!Array.isArray(tailConsumers))
       failures.push({ property: "tailConsumers", reason: "must be a list of {service, environment?, namespace?}" });
@@ -119,7 +141,7 @@ export function checkSettings(
   return {
     usageModel: usageModel as string,
     limits: stripUndefined(limits) as { cpuMs?: number },
-    logpush: (n.logpush as boolean | undefined) ?? false,
+    logpush: (n.logpush as boolean | undefined) ?? defaults.logpush,
     observability: stripUndefined(observability) as Record<string, unknown>,
     placement: stripUndefined(placement) as Record<string, unknown>,
     tailConsumers: (Array.isArray(tailConsumers) ? tailConsumers.map(stripUndefined) : tailConsumers) as TailConsumer[],

@@ -34,6 +34,8 @@ import {
   secretHashMatches,
   shortSecretHashes,
   storedScript,
+  storedTenantInputs,
+  tenantInputs,
   type TenantOutputs,
 } from "./state";
 import { droppedClassFailures } from "../script/durable-objects";
@@ -109,21 +111,23 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
     failures.push(...droppedClassFailures(olds.durableObjects, inputs.durableObjects));
     failures.push(...(await namespaceFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
     failures.push(...(await storageBindingFailures(run, olds, inputs, failures, opFor(inputs, "check"))));
-    return { inputs, failures };
+    return { inputs: storedTenantInputs(inputs), failures };
   },
 
   async diff(_id: string, olds: TenantOutputs, news: TenantInputs) {
-    return diffTenant(olds, news);
+    return diffTenant(olds, tenantInputs(news));
   },
 
-  async create(inputs: TenantInputs, run: ProviderRun) {
+  async create(stored: TenantInputs, run: ProviderRun) {
+    const inputs = tenantInputs(stored);
     const api = run.connect(inputs.accountId);
     const script = await deployScript(run, refOf(inputs), inputs, opFor(inputs, "create"), undefined, secretList(inputs.secrets));
     await syncCrons(api, refOf(inputs), undefined, inputs.crons, opFor(inputs, "create"));
     return { id: `${inputs.namespace}/${inputs.name}`, outs: outputsOf(script, inputs) };
   },
 
-  async update(_id: string, stored: TenantOutputs, news: TenantInputs, run: ProviderRun) {
+  async update(_id: string, stored: TenantOutputs, storedNews: TenantInputs, run: ProviderRun) {
+    const news = tenantInputs(storedNews);
     const api = run.connect(news.accountId);
     const ref = refOf(news);
     const op = opFor(news, "update");

@@ -1,13 +1,20 @@
 /**
- * What a Tenant's state holds as outputs: what users read (`scriptName`, `etag`, `tags`, `secretNames`,
+ * What a Tenant's state holds. Inputs: check's normalized inputs less what check fills in where the program says
+ * nothing (storedTenantInputs; tenantInputs puts it back for diff, create and update). Outputs: what users read (`scriptName`, `etag`, `tags`, `secretNames`,
  * `assetFiles`, `owner`) and, for the diff, a short digest per field of the rest of the script's description
  * (script/digests.ts), short hashes of the secrets and a short assets digest. The inputs hold the description
  * itself. States written by earlier versions (the full description in the outputs too) are read as they are: diff,
  * update and read accept both shapes, and the next update or refresh writes the compact one. Pure.
  */
+import { DEFAULT_MAX_FILES } from "../../assets/manifest";
+import { deepEqual } from "../../deep-equal";
+import { isUnknown } from "../../validation";
 import { DIGESTED_FIELDS, SHORT_ASSETS_DIGEST } from "../script/diff";
 import { type FieldDigests, fieldDigests, storedDigests } from "../script/digests";
+import { inferType, type ModuleInput } from "../script/modules";
+import { scriptDefaults } from "../script/settings";
 import type { ScriptOutputs } from "../script/types";
+import type { TenantInputs } from "./check";
 import { secretValueHash } from "../script-secret";
 
 /** A Tenant's outputs, compact or (written by earlier versions) full. */
@@ -101,4 +108,54 @@ export function compactScript(
   }
   out.digests = digests;
   return out as Partial<ScriptOutputs> & { digests: FieldDigests };
+}
+
+/**
+ * The inputs a Tenant's state stores: check's, less each value check filled in itself: a setting at its default,
+ * the site's salt when it is the tenant id, a module type its name tells, the site's default
+ * file limit and empty serving config. Every stored property costs the engine at every step (see docs/benchmarks.md).
+ */
+export function storedTenantInputs(inputs: TenantInputs): Partial<TenantInputs> {
+  const stored: Record<string, unknown> = { ...inputs };
+  for (const [key, value] of Object.entries(scriptDefaults())) if (deepEqual(stored[key], value)) delete stored[key];
+  const id = inputs.tenantId;
+  if (Array.isArray(inputs.modules))
+    stored.modules = inputs.modules.map((m) => {
+      if (m?.type === undefined || m.type !== inferType(m.name, m.path)) return m;
+      const { type: _inferred, ...rest } = m;
+      return rest;
+    });
+  const assets = inputs.assets;
+  if (assets?.source !== undefined && !isUnknown(assets) && !isUnknown(assets.source)) {
+    const { isolationSalt, maxFiles, ...source } = assets.source;
+    const { config, ...rest } = assets;
+    stored.assets = {
+      ...rest,
+      ...(deepEqual(config, {}) ? {} : { config }),
+      source: {
+        ...source,
+        ...(isolationSalt === id ? {} : { isolationSalt }),
+        ...(maxFiles === DEFAULT_MAX_FILES ? {} : { maxFiles }),
+      },
+    };
+  }
+  return stored as Partial<TenantInputs>;
+}
+
+/** The inputs diff, create and update work from: stored inputs (either shape) with check's fill-ins back. Pure. */
+export function tenantInputs(stored: Partial<TenantInputs>): TenantInputs {
+  const inputs = { ...scriptDefaults(), ...stored } as TenantInputs;
+  const id = stored.tenantId;
+  if (Array.isArray(stored.modules))
+    inputs.modules = stored.modules.map((m) =>
+      m?.type === undefined && typeof m?.name === "string" ? ({ ...m, type: inferType(m.name, m.path) } as ModuleInput) : m,
+    );
+  const assets = stored.assets;
+  if (assets?.source !== undefined && !isUnknown(assets) && !isUnknown(assets.source))
+    inputs.assets = {
+      ...assets,
+      config: assets.config ?? {},
+      source: { ...assets.source, isolationSalt: assets.source.isolationSalt ?? id, maxFiles: assets.source.maxFiles ?? DEFAULT_MAX_FILES },
+    };
+  return inputs;
 }
