@@ -46,15 +46,19 @@ export const providers: Record<ResourceKind, RunProvider> = {
  */
 let processRun: ProviderRun | undefined;
 
+/** Set by this package's plugin host (plugin-host.ts), which passes diff and update the stored inputs too. */
+export const PRIOR_INPUTS = Symbol.for("pulumi-cloudflare-wfp.prior-inputs");
+const priorInputs = () => (globalThis as { [PRIOR_INPUTS]?: boolean })[PRIOR_INPUTS] === true;
+
 /** The dynamic provider's `configure` hook: receives the whole stack config, once per kind. */
 export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
   // One provider process serves one engine run: GETs are shared by its resources.
-  processRun ??= new ProviderRun({ stack: stackConfigFrom(req.config), shareReads: true });
+  processRun ??= new ProviderRun({ stack: stackConfigFrom(req.config), shareReads: true, priorInputs: priorInputs() });
 }
 
 /** This process's run; a host that never called `configure` gets one without stack config. */
 function runOfProcess(): ProviderRun {
-  processRun ??= new ProviderRun({ shareReads: true });
+  processRun ??= new ProviderRun({ shareReads: true, priorInputs: priorInputs() });
   return processRun;
 }
 

@@ -9,6 +9,8 @@
  * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
  * A Read that finds nothing returns no properties, so an import of a missing resource says it does not exist;
  * Diff answers with the changed fields as well (engine-diff.ts), so `pulumi preview --diff` and drift name them;
+ * Diff and Update of our types get the stored inputs the engine sends (the stock host drops them), so a Tenant
+ * compares its secrets with the values it stored instead of keeping hashes of them in its outputs;
  * GetSchema answers import-schema.ts, so `pulumi import` prints code; our errors are printed once
  * (dropAnsweredErrorLines).
  * Everything else is the stock host, unchanged, started faster (compile-cache.ts, lazy-pulumi-modules.ts).
@@ -39,11 +41,14 @@ interface DiffRequestLike {
   getId(): string;
   getOlds(): StructLike;
   getNews(): StructLike;
+  getOldInputs(): StructLike | undefined;
 }
 type Handler = (call: { request: ReadRequestLike }, callback: (...args: unknown[]) => void) => unknown;
 
 function main(): void {
   enableCompileCache("provider");
+  // dynamic.ts PRIOR_INPUTS: its runs know that diff and update get the stored inputs (below).
+  (globalThis as Record<symbol, unknown>)[Symbol.for("pulumi-cloudflare-wfp.prior-inputs")] = true;
   // Required after the line above: it loads @pulumi/pulumi.
   const { kindOfUrn, providerSource } = require("./resources/resource-kit") as typeof import("./resources/resource-kit");
   // The stock host registers its service with the @grpc/grpc-js and google-protobuf copies that
@@ -91,11 +96,38 @@ function main(): void {
         try {
           const olds = req.getOlds().toJavaScript();
           const { handler } = require("./dynamic") as typeof import("./dynamic");
-          const result = (await handler(kind).diff!(req.getId(), olds, req.getNews().toJavaScript())) as KeyedDiff;
+          const diffOf = handler(kind).diff as unknown as (...args: unknown[]) => Promise<KeyedDiff>;
+          const result = await diffOf(req.getId(), olds, req.getNews().toJavaScript(), req.getOldInputs()?.toJavaScript());
           callback(undefined, diffResponse(fromPulumi("@pulumi/pulumi/proto/provider_pb"), engineDiff(result, olds)));
         } catch (error) {
           console.error(`${error}: ${(error as Error).stack}`);
           callback(error);
+        }
+        return undefined;
+      };
+    }
+    const update = impl.update;
+    if (typeof update === "function") {
+      // A Tenant's: as the stock host's update, with the stored inputs as the provider's fourth argument.
+      impl.update = async function (this: unknown, call, callback) {
+        const req = call.request as unknown as DiffRequestLike;
+        const kind = kindOfUrn(req.getUrn());
+        if (kind !== "Tenant") return update.call(this, call, callback);
+        try {
+          const news = req.getNews().toJavaScript();
+          const { handler } = require("./dynamic") as typeof import("./dynamic");
+          const updateOf = handler(kind).update as unknown as (
+            ...args: unknown[]
+          ) => Promise<{ outs?: Record<string, unknown> } | undefined>;
+          const result = await updateOf(req.getId(), req.getOlds().toJavaScript(), news, req.getOldInputs()?.toJavaScript());
+          const { UpdateResponse } = fromPulumi("@pulumi/pulumi/proto/provider_pb");
+          const response = new UpdateResponse();
+          response.setProperties(Struct.fromJavaScript({ ...result?.outs, __provider: news.__provider }));
+          callback(undefined, response);
+        } catch (error) {
+          // The stock host's answer to a failed update (a Tenant's is never a partly initialized resource).
+          const metadata = new grpc.Metadata();
+          callback({ code: grpc.status.UNKNOWN, message: (error as Error).message, metadata }, null, metadata);
         }
         return undefined;
       };

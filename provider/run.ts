@@ -23,6 +23,8 @@ export interface RunOptions {
   client?: Omit<ClientOptions, "reads" | "log">;
   /** Where the run's messages go; default the engine (stderr outside one). */
   log?: Logger;
+  /** diff and update receive the stored inputs as well as the stored outputs (this package's plugin host passes them). */
+  priorInputs?: boolean;
 }
 
 export class ProviderRun {
@@ -33,6 +35,8 @@ export class ProviderRun {
   readonly secretClaims = new SecretClaims();
   /** What this run's checks declared (a Worker, by key): what names it is not looked up while it may be yet to be created. */
   readonly declared = new Set<string>();
+  /** See {@link RunOptions.priorInputs}: without them, a Tenant's outputs keep what its next diff compares. */
+  readonly priorInputs: boolean;
   private readonly stack: StackConfig;
   private readonly reads: RunCache | undefined;
   private readonly clientOptions: ClientOptions;
@@ -42,6 +46,7 @@ export class ProviderRun {
     this.reads = options.shareReads ? new RunCache() : undefined;
     this.log = options.log ?? engineLog;
     this.clientOptions = options.client ?? {};
+    this.priorInputs = options.priorInputs ?? false;
   }
 
   /** The client for a resource whose `accountId` input may be unset; credentials are resolved now. */

@@ -77,10 +77,11 @@ export function resourceSpec<Args>() {
  */
 export interface ResourceMethods<I, O> {
   check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun): Promise<pulumi.dynamic.CheckResult<Partial<I>>>;
-  diff(id: string, olds: O, news: I, run: ProviderRun): Promise<pulumi.dynamic.DiffResult>;
+  /** `priorInputs`: the stored inputs, where the host passes them (plugin-host.ts; Pulumi's own host does not). */
+  diff(id: string, olds: O, news: I, run: ProviderRun, priorInputs?: Partial<I>): Promise<pulumi.dynamic.DiffResult>;
   create(inputs: I, run: ProviderRun): Promise<pulumi.dynamic.CreateResult<O>>;
   read(id: string, props: Partial<O>, run: ProviderRun): Promise<pulumi.dynamic.ReadResult>;
-  update(id: string, olds: O, news: I, run: ProviderRun): Promise<pulumi.dynamic.UpdateResult<O>>;
+  update(id: string, olds: O, news: I, run: ProviderRun, priorInputs?: Partial<I>): Promise<pulumi.dynamic.UpdateResult<O>>;
   delete(id: string, props: O, run: ProviderRun): Promise<void>;
 }
 
@@ -90,14 +91,16 @@ export type RunProvider = (run: ProviderRun) => pulumi.dynamic.ResourceProvider;
 /** Internal keys (`__provider`, ...) removed; a missing value (a read without state) becomes `{}`. */
 const clean = <T>(value: unknown): T => withoutInternalKeys((value ?? {}) as Record<string, unknown>) as T;
 
+const cleanPrior = <T>(value: unknown): T | undefined => (value === undefined ? undefined : clean<T>(value));
+
 /** The one place a resource's methods meet the engine's values: internal keys are stripped here, once. */
 export function defineProvider<I, O>(methods: ResourceMethods<I, O>): RunProvider {
   return (run) => ({
     check: (olds, news) => methods.check(clean(olds), clean(news), run),
-    diff: (id, olds, news) => methods.diff(id, clean(olds), clean(news), run),
+    diff: (id, olds, news, priorInputs?: unknown) => methods.diff(id, clean(olds), clean(news), run, cleanPrior(priorInputs)),
     create: (inputs) => methods.create(clean(inputs), run),
     read: (id, props) => methods.read(id, clean(props), run),
-    update: (id, olds, news) => methods.update(id, clean(olds), clean(news), run),
+    update: (id, olds, news, priorInputs?: unknown) => methods.update(id, clean(olds), clean(news), run, cleanPrior(priorInputs)),
     delete: (id, props) => methods.delete(id, clean(props), run),
   });
 }

@@ -81,7 +81,11 @@ describe("upgrade from the Tenant component to the Tenant resource", () => {
   it("the state keeps the secrets only encrypted", async () => {
     const exported = JSON.stringify(await project.exportStack());
     for (const secret of [stripeKey, hookSecret]) expect(exported).not.toContain(secret);
-    const tenant = (await project.exportStack()).deployment.resources.find((r: { type: string }) => r.type.endsWith(":Tenant"));
-    expect(tenant.outputs.secretHashes).toHaveProperty("ciphertext");
+    const tenant = (await project.exportStack()).deployment.resources.find(
+      (r: { type: string; id?: string }) => r.type.endsWith(":Tenant") && r.id === `${NS}/acme`,
+    );
+    expect(tenant.inputs.secrets).toHaveProperty("ciphertext");
+    // This package's plugin host gives diff the stored inputs: no hash of a secret is kept beside them.
+    expect(tenant.outputs).not.toHaveProperty("secretHashes");
   });
 });

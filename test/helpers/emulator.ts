@@ -130,6 +130,8 @@ export interface TestEmulator extends Operator {
 export interface TestRunOptions extends ClientOverrides {
   shareReads?: boolean;
   log?: Logger;
+  /** As under this package's plugin host: diff and update get the stored inputs. */
+  priorInputs?: boolean;
 }
 
 /** The provider's retry and progress lines stay out of the test run's output unless a test captures them. */
@@ -172,5 +174,11 @@ function testClient(credentials: Credentials, o: ClientOverrides): CloudflareApi
 
 /** A provider run pointed at an emulator through its stack config (no process.env), the one place tests do so. */
 function testRun(credentials: Credentials, o: TestRunOptions): ProviderRun {
-  return new ProviderRun({ stack: credentials, shareReads: o.shareReads, client: testClientOptions(o), log: o.log ?? mute });
+  return new ProviderRun({
+    stack: credentials,
+    shareReads: o.shareReads,
+    client: testClientOptions(o),
+    log: o.log ?? mute,
+    priorInputs: o.priorInputs,
+  });
 }

@@ -137,6 +137,62 @@ describe("Tenant against the emulator", () => {
     expect(outs.secretNames).toEqual(["NEW_ONE", "STRIPE_KEY"]);
   });
 
+  it("given the stored inputs (this package's plugin host), keeps no hash and compares each secret with its stored value", async () => {
+    emu.newRun({ priorInputs: true });
+    // The engine's Diff and Update carry the stored inputs; the plugin host passes them as a fourth argument.
+    const withPrior = p as unknown as Record<"diff" | "update", (...args: unknown[]) => Promise<Record<string, unknown>>>;
+    let olds: Record<string, unknown> = await check(withSite());
+    const created = await p.create(olds);
+    let outs = created.outs as TenantOutputs;
+    expect(outs).not.toHaveProperty("secretHashes");
+    const step = async (news: Record<string, unknown>) => {
+      await emu.clearJournal();
+      const inputs = await check(news, olds);
+      const d = await withPrior.diff(created.id, outs, inputs, olds);
+      expect(d).toMatchObject({ changes: true, replaces: [] });
+      outs = (await withPrior.update(created.id, outs, inputs, olds)).outs as TenantOutputs;
+      olds = inputs;
+      expect(outs).not.toHaveProperty("secretHashes");
+      expect((await withPrior.diff(created.id, outs, inputs, olds)).changes).toBe(false);
+      return { calls: await calls(), fields: d.fields };
+    };
+    const secrets = `PUT /dispatch/namespaces/${NS}/scripts/acme/secrets`;
+    expect(await step(withSite({ secrets: { STRIPE_KEY: "rotated", WEBHOOK_SECRET: "whsec_1" } }))).toEqual({
+      calls: [secrets],
+      fields: [{ path: "secrets.STRIPE_KEY", kind: "update" }],
+    });
+    expect((await step(withSite({ secrets: { STRIPE_KEY: "rotated" } }))).calls).toEqual([
+      `DELETE /dispatch/namespaces/${NS}/scripts/acme/secrets/WEBHOOK_SECRET`,
+    ]);
+    expect((await step(withSite({ secrets: { STRIPE_KEY: "rotated", NEW_ONE: "x" } }))).calls).toEqual([secrets]);
+    expect((await scriptState()).secrets.sort()).toEqual(["NEW_ONE", "STRIPE_KEY"]);
+    // The same state under Pulumi's own host (no stored inputs, no hashes): the secrets cannot be compared, so they
+    // are a change; the update puts each one, and writes the hashes that host's next diff compares with.
+    emu.newRun();
+    const inputs = await check(withSite({ secrets: { STRIPE_KEY: "rotated", NEW_ONE: "x" } }), olds);
+    expect((await p.diff!(created.id, outs, inputs)).changedKeys).toEqual(["secrets"]);
+    await emu.clearJournal();
+    outs = (await p.update!(created.id, outs, inputs)).outs as TenantOutputs;
+    expect(await calls()).toEqual([secrets, secrets]);
+    expect(outs.secretHashes).toBeDefined();
+    expect((await p.diff!(created.id, outs, inputs)).changes).toBe(false);
+  });
+
+  it("given the stored inputs, a secret deleted out of band is put back alone after a refresh", async () => {
+    emu.newRun({ priorInputs: true });
+    const withPrior = p as unknown as Record<"diff" | "update", (...args: unknown[]) => Promise<Record<string, unknown>>>;
+    const inputs = await check(withSite());
+    const created = await p.create(inputs);
+    expect((await emu.api("DELETE", `/dispatch/namespaces/${NS}/scripts/acme/secrets/STRIPE_KEY`)).status).toBe(200);
+    const read = await p.read!(created.id, created.outs);
+    const d = await withPrior.diff(created.id, read.props, inputs, inputs);
+    expect(d).toMatchObject({ changedKeys: ["secretNames"], fields: [{ path: "secrets.STRIPE_KEY", kind: "add" }] });
+    await emu.clearJournal();
+    await withPrior.update(created.id, read.props, inputs, inputs);
+    expect(await calls()).toEqual([`PUT /dispatch/namespaces/${NS}/scripts/acme/secrets`]);
+    expect((await scriptState()).secrets.sort()).toEqual(["STRIPE_KEY", "WEBHOOK_SECRET"]);
+  });
+
   it("a secret moved from the Tenant's list to a ScriptSecret is not deleted by the Tenant", async () => {
     const created = await p.create(await check(args()));
     emu.newRun(); // the next run: the Tenant without the secret, and a ScriptSecret with it

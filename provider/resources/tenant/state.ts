@@ -1,10 +1,11 @@
 /**
- * What a Tenant's state holds. Inputs: check's normalized inputs less what check fills in where the program says
- * nothing (storedTenantInputs; tenantInputs puts it back for diff, create and update). Outputs: what users read (`scriptName`, `etag`, `tags`, `secretNames`,
- * `assetFiles`, `owner`) and, for the diff, a short digest per field of the rest of the script's description
- * (script/digests.ts), short hashes of the secrets and a short assets digest. The inputs hold the description
- * itself. States written by earlier versions (the full description in the outputs too) are read as they are: diff,
- * update and read accept both shapes, and the next update or refresh writes the compact one. Pure.
+ * What a Tenant's state holds. Inputs: check's normalized inputs (the description and the secrets) less what check
+ * fills in where the program says nothing (storedTenantInputs; tenantInputs puts it back for diff, create and
+ * update). Outputs: what users read (`scriptName`, `etag`, `tags`, `secretNames`, `assetFiles`, `owner`) and, for
+ * the diff, a short digest per field of the rest of the script's description (script/digests.ts) and a short assets
+ * digest; short hashes of the secrets only where diff is not given the stored inputs (Pulumi's own plugin host).
+ * States written by earlier versions (the full description in the outputs too, the hashes) are read as they are:
+ * diff, update and read accept every shape, and the next update or refresh writes the compact one. Pure.
  */
 import { DEFAULT_MAX_FILES } from "../../assets/manifest";
 import { deepEqual } from "../../deep-equal";
@@ -27,7 +28,8 @@ export interface TenantOutputs extends Partial<ScriptOutputs> {
   secretNames: string[];
   /**
    * Secret name → the first characters of the sha256 of name and value (a secret output; the whole hash in
-   * states of earlier versions). Absent in a state taken over from a UserScript.
+   * states of earlier versions). Written only where diff does not get the stored inputs, whose values it then
+   * compares instead; absent too in a state taken over from a UserScript.
    */
   secretHashes?: Record<string, string>;
   assetFiles: number;
@@ -46,11 +48,6 @@ export function secretHashesOf(secrets: Record<string, string>): Record<string, 
 /** The short hashes the compact state stores. */
 export const shortSecretHashes = (secrets: Record<string, string>): Record<string, string> =>
   Object.fromEntries(Object.entries(secretHashesOf(secrets)).map(([name, hash]) => [name, hash.slice(0, SHORT_SECRET_HASH)]));
-
-/** True when a stored hash (short or full) is that of this secret's value. */
-export function secretHashMatches(stored: string | undefined, name: string, text: string): boolean {
-  return typeof stored === "string" && stored.length >= SHORT_SECRET_HASH && secretValueHash(name, text).startsWith(stored);
-}
 
 /** The program's secrets hashed as long as the stored hashes are (short for a secret the state lacks). */
 export function hashesLike(stored: Record<string, string>, secrets: Record<string, string>): Record<string, string> {
