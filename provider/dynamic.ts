@@ -47,7 +47,7 @@ export const providers: Record<ResourceKind, RunProvider> = {
 let processRun: ProviderRun | undefined;
 
 /** Set by this package's plugin host (plugin-host.ts), which passes diff and update the stored inputs too. */
-export const PRIOR_INPUTS = Symbol.for("pulumi-cloudflare-wfp.prior-inputs");
+const PRIOR_INPUTS = Symbol.for("pulumi-cloudflare-wfp.prior-inputs");
 const priorInputs = () => (globalThis as { [PRIOR_INPUTS]?: boolean })[PRIOR_INPUTS] === true;
 
 /** The dynamic provider's `configure` hook: receives the whole stack config, once per kind. */

@@ -1,4 +1,5 @@
 /** A script's inputs as check normalizes them, with only the required fields set: the unit tests' starting point. */
+import { scriptDefaults } from "../../provider/resources/script/settings";
 import type { ScriptInputs } from "../../provider/resources/script/types";
 
 export function scriptInputs(over: Partial<ScriptInputs> = {}): ScriptInputs {
@@ -7,15 +8,7 @@ export function scriptInputs(over: Partial<ScriptInputs> = {}): ScriptInputs {
     modules: [],
     mainModule: "index.js",
     compatibilityDate: "2025-06-01",
-    compatibilityFlags: [],
-    bindings: [],
-    tags: [],
-    usageModel: "standard",
-    limits: {},
-    logpush: false,
-    observability: { enabled: false },
-    placement: {},
-    tailConsumers: [],
+    ...scriptDefaults(),
     ...over,
   } as ScriptInputs;
 }
