@@ -108,9 +108,9 @@ export function compactScript(
 }
 
 /**
- * The inputs a Tenant's state stores: check's, less each value check filled in itself: a setting at its default,
- * the site's salt when it is the tenant id, a module type its name tells, the site's default
- * file limit and empty serving config. Every stored property costs the engine at every step (see docs/benchmarks.md).
+ * The inputs a Tenant's state stores: check's, less each value check filled in itself: a setting at its default, a
+ * module type its name tells, the site's salt when it is the tenant id, its default file limit and empty serving
+ * config. Every stored property costs the engine at every step (docs/benchmarks.md).
  */
 export function storedTenantInputs(inputs: TenantInputs): Partial<TenantInputs> {
   const stored: Record<string, unknown> = { ...inputs };
