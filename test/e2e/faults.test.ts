@@ -216,8 +216,11 @@ describe("fault table through the real engine", () => {
     });
     process.kill(-child.pid!, "SIGKILL");
     await closed;
-    // Our provider host, in a process group of its own, goes too (Pulumi's language host stays behind: not ours).
-    await waitFor(async () => providerHosts(`PULUMI_BACKEND_URL=file://${row.project.backendDir}`).length === 0, 15_000);
+    const backend = `PULUMI_BACKEND_URL=file://${row.project.backendDir}`;
+    // Our provider host, in a process group of its own, goes too.
+    await waitFor(async () => processesWith("pulumi-cloudflare-wfp/plugin-host", backend).length === 0, 15_000);
+    // Pulumi's language host does not watch its parent and would stay behind: the test's own leftover.
+    for (const pid of processesWith("pulumi-language-nodejs", backend)) process.kill(pid, "SIGKILL");
     await waitFor(async () => (await row.op.journal()).some((e) => isSitePut(e) && e.status !== 0));
 
     const exported = await row.project.exportStack();
@@ -251,14 +254,14 @@ function report(title: string, run: RunResult, re: RegExp): void {
   scenarios.add(`${title} (exit ${run.code})`, seen);
 }
 
-/** The pids of the provider hosts (bin/pulumi-resource-pulumi-nodejs) whose environment holds `entry` (Linux). */
-function providerHosts(entry: string): number[] {
+/** The pids of the processes whose command line holds `command` and whose environment holds `entry` (Linux). */
+function processesWith(command: string, entry: string): number[] {
   const pids: number[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const isHost = readFileSync(`/proc/${name}/cmdline`, "utf8").includes("pulumi-cloudflare-wfp/plugin-host");
-      if (isHost && readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(entry)) pids.push(Number(name));
+      const matches = readFileSync(`/proc/${name}/cmdline`, "utf8").includes(command);
+      if (matches && readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(entry)) pids.push(Number(name));
     } catch {
       // Gone meanwhile.
     }
