@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,7 +29,7 @@ import {
 } from "../helpers/emulator";
 import { filesUnder, writeFiles } from "../helpers/files";
 import { ScenarioReport } from "../helpers/report";
-import { PulumiProject, ROOT, type RunResult } from "../helpers/pulumi-project";
+import { PulumiProject, processesWith, ROOT, type RunResult, stopLanguageHosts } from "../helpers/pulumi-project";
 
 const BASE_ENV = {
   // Fast retries; a persistent fault fails after 4 attempts.
@@ -216,11 +216,10 @@ describe("fault table through the real engine", () => {
     });
     process.kill(-child.pid!, "SIGKILL");
     await closed;
-    const backend = `PULUMI_BACKEND_URL=file://${row.project.backendDir}`;
     // Our provider host, in a process group of its own, goes too.
+    const backend = `PULUMI_BACKEND_URL=file://${row.project.backendDir}`;
     await waitFor(async () => processesWith("pulumi-cloudflare-wfp/plugin-host", backend).length === 0, 15_000);
-    // Pulumi's language host does not watch its parent and would stay behind: the test's own leftover.
-    for (const pid of processesWith("pulumi-language-nodejs", backend)) process.kill(pid, "SIGKILL");
+    stopLanguageHosts(row.project.backendDir);
     await waitFor(async () => (await row.op.journal()).some((e) => isSitePut(e) && e.status !== 0));
 
     const exported = await row.project.exportStack();
@@ -252,21 +251,6 @@ const scenarios = new ScenarioReport(path.join(ROOT, ".wfp", "e2e", "faults-repo
 function report(title: string, run: RunResult, re: RegExp): void {
   const seen = run.output.split("\n").filter((l) => re.test(l) && !/^\s*[+~-]?\s+pulumi:pulumi:Stack .*\((\d+s)\)/.test(l));
   scenarios.add(`${title} (exit ${run.code})`, seen);
-}
-
-/** The pids of the processes whose command line holds `command` and whose environment holds `entry` (Linux). */
-function processesWith(command: string, entry: string): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const matches = readFileSync(`/proc/${name}/cmdline`, "utf8").includes(command);
-      if (matches && readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(entry)) pids.push(Number(name));
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  return pids;
 }
 
 /** When a file under `dir` was last written (ms since the epoch). */

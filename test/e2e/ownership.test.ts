@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ACCOUNT_ID, startTestEmulator, type JournalEntry, type TestEmulator } from "../helpers/emulator";
-import { PulumiProject, ROOT, runCommand, type RunResult } from "../helpers/pulumi-project";
+import { PulumiProject, ROOT, runCommand, type RunResult, stopLanguageHosts } from "../helpers/pulumi-project";
 
 let emu: TestEmulator;
 
@@ -64,6 +64,7 @@ describe("ownership through the real engine", () => {
     await waitFor(async () => (await emu.journal()).filter((e) => isScriptPut(e) && e.status === 200).length >= 8);
     process.kill(-child.pid!, "SIGKILL");
     await closed;
+    stopLanguageHosts(p.backendDir);
     await new Promise((r) => setTimeout(r, 1000)); // let requests already sent land
 
     const orphans = Object.keys(await liveScripts(ns));

@@ -7,7 +7,7 @@
  * backend and a passphrase secrets provider: no Pulumi Cloud, no network.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /** The repository root, from test/e2e/ under vitest or from dist/test/e2e/ when compiled. */
@@ -27,6 +27,29 @@ export interface RunResult {
 }
 
 /** Runs a command; never throws on a non-zero exit. */
+/** The pids of the processes whose command line holds `command` and whose environment holds `entry` (Linux). */
+export function processesWith(command: string, entry: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const matches = readFileSync(`/proc/${name}/cmdline`, "utf8").includes(command);
+      if (matches && readFileSync(`/proc/${name}/environ`, "utf8").split("\0").includes(entry)) pids.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
+
+/**
+ * After a test killed a `pulumi` run: Pulumi's language host does not watch its parent and stays behind, idle, in a
+ * process group of its own. Stops the one that served the project whose backend is `backendDir`.
+ */
+export function stopLanguageHosts(backendDir: string): void {
+  for (const pid of processesWith("pulumi-language-nodejs", `PULUMI_BACKEND_URL=file://${backendDir}`)) process.kill(pid, "SIGKILL");
+}
+
 export function runCommand(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
