@@ -26,7 +26,6 @@ export interface RunResult {
   ms: number;
 }
 
-/** Runs a command; never throws on a non-zero exit. */
 /** The pids of the processes whose command line holds `command` and whose environment holds `entry` (Linux). */
 export function processesWith(command: string, entry: string): number[] {
   const pids: number[] = [];
@@ -50,6 +49,7 @@ export function stopLanguageHosts(backendDir: string): void {
   for (const pid of processesWith("pulumi-language-nodejs", `PULUMI_BACKEND_URL=file://${backendDir}`)) process.kill(pid, "SIGKILL");
 }
 
+/** Runs a command; never throws on a non-zero exit. */
 export function runCommand(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
