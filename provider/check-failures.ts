@@ -6,6 +6,7 @@
  * top-level value stays the engine's to print (it masks secrets).
  */
 import { type CheckFailure, isPlainObject } from "./validation";
+import { asTree } from "./resources/wire-form";
 
 /** Fields whose values may be secret or code: shown as their kind, never their content. */
 const HIDDEN_FIELDS = new Set(["text", "json", "content", "value", "jwt", "attachment", "secrets"]);
@@ -33,6 +34,7 @@ function lookup(inputs: Record<string, unknown>, path: Array<string | number>): 
   let hidden = false;
   for (const key of path) {
     if (typeof key === "string" && HIDDEN_FIELDS.has(key)) hidden = true;
+    value = asTree(value);
     if (typeof key === "number" ? !Array.isArray(value) || key >= value.length : !isPlainObject(value) || !(key in value)) {
       return { found: false, hidden };
     }

@@ -6,6 +6,7 @@
  */
 import type { FieldChangeKind } from "./resources/field-changes";
 import { deepEqual } from "./deep-equal";
+import { asTree } from "./resources/wire-form";
 
 export interface DriftField {
   /** The property path the provider's diff names: `etag`, `secrets.STRIPE_KEY`, `bindings[2]`, `entries["k"]`. */
@@ -59,6 +60,8 @@ function valueAt(props: unknown, segments: readonly Segment[], reference: unknow
   let ref = reference;
   for (const segment of segments) {
     if (value === MASKED) return MASKED;
+    value = asTree(value);
+    ref = asTree(ref);
     const refItem = (ref as Record<string | number, unknown> | undefined)?.[segment];
     const name = typeof segment === "number" ? nameOf(refItem) : undefined;
     value =
@@ -102,7 +105,7 @@ function origin(
  * each, as items that have their names: a binding's index is told by name either way.
  */
 function liveView(outputs: Record<string, unknown>): Record<string, unknown> {
-  const entries = (outputs.digests as { bindings?: unknown } | undefined)?.bindings;
+  const entries = (asTree(outputs.digests) as { bindings?: unknown } | undefined)?.bindings;
   if (outputs.bindings !== undefined || !Array.isArray(entries)) return outputs;
   return { ...outputs, bindings: entries.map((entry) => ({ name: String(entry).slice(0, String(entry).lastIndexOf("=")) })) };
 }

@@ -21,14 +21,18 @@ export interface EngineDiff {
 /**
  * The engine takes a field's old value from the stored outputs, or with `inputDiff` from the stored inputs: the
  * latter for a property the outputs do not hold (a Tenant's `secrets`, kept as hashes), so the display finds it.
+ * `news`, the inputs as the engine has them: a field they hold as JSON text (wire-form.ts) is named whole, since
+ * the engine cannot look inside it; its display then shows the change inside the text.
  */
-export function engineDiff(diff: KeyedDiff, olds: Record<string, unknown>): EngineDiff {
+export function engineDiff(diff: KeyedDiff, olds: Record<string, unknown>, news: Record<string, unknown> = {}): EngineDiff {
   const replaces = diff.replaces ?? [];
   const detailedDiff: EngineDiff["detailedDiff"] = {};
   for (const field of fieldsOf(diff)) {
     const root = rootOf(field.path);
-    const kind: EngineDiffKind = replaces.includes(root) ? `${field.kind}-replace` : field.kind;
-    detailedDiff[field.path] = { kind, inputDiff: !(root in olds) };
+    // A change inside a field held as text is an update of the text.
+    const [path, change] = field.path !== root && typeof news[root] === "string" ? [root, "update" as const] : [field.path, field.kind];
+    const kind: EngineDiffKind = replaces.includes(root) ? `${change}-replace` : change;
+    detailedDiff[path] = { kind, inputDiff: !(root in olds) };
   }
   return {
     changes: diff.changes,

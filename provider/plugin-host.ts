@@ -95,10 +95,11 @@ function main(): void {
         if (!kind) return diff.call(this, call, callback);
         try {
           const olds = req.getOlds().toJavaScript();
+          const news = req.getNews().toJavaScript();
           const { handler } = require("./dynamic") as typeof import("./dynamic");
           const diffOf = handler(kind).diff as unknown as (...args: unknown[]) => Promise<KeyedDiff>;
-          const result = await diffOf(req.getId(), olds, req.getNews().toJavaScript(), req.getOldInputs()?.toJavaScript());
-          callback(undefined, diffResponse(fromPulumi("@pulumi/pulumi/proto/provider_pb"), engineDiff(result, olds)));
+          const result = await diffOf(req.getId(), olds, news, req.getOldInputs()?.toJavaScript());
+          callback(undefined, diffResponse(fromPulumi("@pulumi/pulumi/proto/provider_pb"), engineDiff(result, olds, news)));
         } catch (error) {
           console.error(`${error}: ${(error as Error).stack}`);
           callback(error);

@@ -14,6 +14,7 @@ import type { ProviderRun } from "../run";
 import { type CheckFailure, withoutInternalKeys } from "../validation";
 import { didYouMean } from "../did-you-mean";
 import type { FieldChange } from "./field-changes";
+import { fromWire, toWire, type WireForm } from "./wire-form";
 
 export type ResourceKind =
   | "DispatchNamespace"
@@ -54,6 +55,8 @@ export interface ResourceSpec {
   kind: ResourceKind;
   inputs: readonly string[];
   outputs: readonly string[];
+  /** The fields stored as JSON text (wire-form.ts); none by default. */
+  wire?: WireForm;
 }
 
 /** Keys of `Args` missing from `K`: `never` when the list names every input. */
@@ -65,7 +68,7 @@ type MissingInputs<Args, K extends readonly PropertyKey[]> = Exclude<keyof Args,
  */
 export function resourceSpec<Args>() {
   return <const K extends readonly (keyof Args & string)[]>(
-    spec: { kind: ResourceKind; inputs: K; outputs: readonly string[] },
+    spec: { kind: ResourceKind; inputs: K; outputs: readonly string[]; wire?: WireForm },
     ..._everyInput: [MissingInputs<Args, K>] extends [never] ? [] : [missing: MissingInputs<Args, K>]
   ): ResourceSpec & { inputs: K } => spec;
 }
@@ -91,17 +94,35 @@ export type RunProvider = (run: ProviderRun) => pulumi.dynamic.ResourceProvider;
 /** Internal keys (`__provider`, ...) removed; a missing value (a read without state) becomes `{}`. */
 const clean = <T>(value: unknown): T => withoutInternalKeys((value ?? {}) as Record<string, unknown>) as T;
 
-const cleanPrior = <T>(value: unknown): T | undefined => (value === undefined ? undefined : clean<T>(value));
+const NO_WIRE: WireForm = { inputs: [], outputs: [] };
 
-/** The one place a resource's methods meet the engine's values: internal keys are stripped here, once. */
-export function defineProvider<I, O>(methods: ResourceMethods<I, O>): RunProvider {
+/**
+ * The one place a resource's methods meet the engine's values: internal keys are stripped here, once, and the
+ * fields a kind stores as JSON text (`wire`, wire-form.ts) are parsed on the way in and written on the way out.
+ */
+export function defineProvider<I, O>(methods: ResourceMethods<I, O>, wire: WireForm = NO_WIRE): RunProvider {
+  const inputs = <T>(value: unknown): T => fromWire(clean<T>(value), wire.inputs);
+  const outputs = <T>(value: unknown): T => fromWire(clean<T>(value), wire.outputs);
+  const priorInputs = <T>(value: unknown): T | undefined => (value === undefined ? undefined : inputs<T>(value));
   return (run) => ({
-    check: (olds, news) => methods.check(clean(olds), clean(news), run),
-    diff: (id, olds, news, priorInputs?: unknown) => methods.diff(id, clean(olds), clean(news), run, cleanPrior(priorInputs)),
-    create: (inputs) => methods.create(clean(inputs), run),
-    read: (id, props) => methods.read(id, clean(props), run),
-    update: (id, olds, news, priorInputs?: unknown) => methods.update(id, clean(olds), clean(news), run, cleanPrior(priorInputs)),
-    delete: (id, props) => methods.delete(id, clean(props), run),
+    check: async (olds, news) => {
+      const result = await methods.check(inputs(olds), inputs(news), run);
+      return { ...result, inputs: toWire(result.inputs, wire.inputs) };
+    },
+    diff: (id, olds, news, prior?: unknown) => methods.diff(id, outputs(olds), inputs(news), run, priorInputs(prior)),
+    create: async (news) => {
+      const result = await methods.create(inputs(news), run);
+      return { ...result, outs: toWire(result.outs, wire.outputs) };
+    },
+    read: async (id, props) => {
+      const result = await methods.read(id, outputs(props), run);
+      return { ...result, props: toWire(result.props, wire.outputs) };
+    },
+    update: async (id, olds, news, prior?: unknown) => {
+      const result = await methods.update(id, outputs(olds), inputs(news), run, priorInputs(prior));
+      return { ...result, outs: toWire(result.outs, wire.outputs) };
+    },
+    delete: (id, props) => methods.delete(id, outputs(props), run),
   });
 }
 
@@ -114,6 +135,21 @@ export function unknownPropertyFailures(spec: ResourceSpec, n: Record<string, un
       property: key,
       reason: `is not an input of ${spec.kind}; use ${spec.inputs.join(", ")}${didYouMean(key, spec.inputs)}`,
     }));
+}
+
+/** The program's arguments as the class registers them: the fields of `spec.wire` it has whole as their text, as check stores them. */
+export function programInputs(spec: ResourceSpec, args: pulumi.Inputs): pulumi.Inputs {
+  return toWire(
+    { ...args },
+    (spec.wire?.inputs ?? []).filter((key) => settled(args[key])),
+  );
+}
+
+/** A value with no output or promise anywhere inside: the program has it whole. */
+function settled(value: unknown): boolean {
+  if (pulumi.Output.isInstance(value) || typeof (value as { then?: unknown } | null)?.then === "function") return false;
+  if (typeof value !== "object" || value === null) return true;
+  return Object.values(value).every(settled);
 }
 
 /** The Pulumi type token module: types are `pulumi-nodejs:dynamic/wfp:<Kind>`. */
@@ -140,7 +176,7 @@ export abstract class DynamicResource extends pulumi.CustomResource {
     opts?: pulumi.CustomResourceOptions,
     provided: pulumi.Inputs = {},
   ) {
-    const props: pulumi.Inputs = { ...args };
+    const props = programInputs(spec, args);
     for (const key of spec.outputs) props[key] = undefined;
     super(
       `pulumi-nodejs:dynamic/${TYPE_MODULE}:${spec.kind}`,

@@ -171,8 +171,10 @@ describe("the platform stack through the real engine", { shuffle: false }, () =>
   it("updates exactly one script when one tenant's code changes", async () => {
     writeFile(path.join(fixture.dir, "multi/lib.js"), 'export const hello = "multi v2";\n');
     await em.clearJournal();
-    const up = await project.up();
+    const up = await project.up(["--diff"]);
     expect(up.code, up.output).toBe(0);
+    // The modules are stored as one JSON text: the display still names the module and the field that changed.
+    expect(up.output).toMatch(/~ modules: \(json\) \[[\s\S]*name\s*: "lib\.js"[\s\S]*~ sha256: "[0-9a-f]{64}" => "[0-9a-f]{64}"/);
     const writes = await em.writes();
     expect(writes.map((w) => `${w.method} ${w.path.replace(/^.*\/workers/, "")}`)).toEqual([
       `PUT /dispatch/namespaces/${NS}/scripts/multi`,

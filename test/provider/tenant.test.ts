@@ -9,7 +9,9 @@ import { beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import * as walk from "../../provider/assets/walk";
 import type { TenantInputs } from "../../provider/resources/tenant/check";
 import { secretHashesOf, type TenantOutputs } from "../../provider/resources/tenant/provider";
+import { TENANT } from "../../provider/resources/tenant/resource";
 import { tenantInputs } from "../../provider/resources/tenant/state";
+import { fromWire } from "../../provider/resources/wire-form";
 import { driver } from "../helpers/driver";
 import { ACCOUNT_ID } from "../helpers/emulator";
 import { tempDir } from "../helpers/files";
@@ -275,7 +277,15 @@ describe("Tenant against the emulator", () => {
     const inputs = await check(withSite());
     const created = await p.create(inputs);
     // What versions before the compact state stored: the script's description again (check's fill-ins included), whole hashes.
-    const { tenantId: _t, secrets, secretNames, assetFiles, assets, modules, ...script } = tenantInputs(inputs);
+    const {
+      tenantId: _t,
+      secrets,
+      secretNames,
+      assetFiles,
+      assets,
+      modules,
+      ...script
+    } = tenantInputs(fromWire(inputs, TENANT.wire!.inputs));
     const full = {
       ...script,
       modules: modules.map(({ name, type, sha256 }) => ({ name, type, sha256 })),

@@ -42,9 +42,10 @@ import {
 } from "./state";
 import { droppedClassFailures } from "../script/durable-objects";
 import { entryChanges, type FieldChange, fieldsOf } from "../field-changes";
-import { defineProvider, type KeyedDiff } from "../resource-kit";
+import { defineProvider, type KeyedDiff, type ResourceMethods } from "../resource-kit";
 import { namespaceFailures } from "../namespace-preflight";
 import { storageBindingFailures } from "../storage-preflight";
+import { TENANT } from "./resource";
 
 export { secretHashesOf, type TenantOutputs } from "./state";
 
@@ -133,7 +134,7 @@ function parseTenantId(id: string): { namespace: string; name: string } {
   return { namespace, name };
 }
 
-export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
+const tenantMethods: ResourceMethods<TenantInputs, TenantOutputs> = {
   async check(olds: Record<string, unknown>, news: Record<string, unknown>, run: ProviderRun) {
     const { inputs, failures } = await checkTenant(news, run);
     failures.push(...droppedClassFailures(olds.durableObjects, inputs.durableObjects));
@@ -213,4 +214,6 @@ export const tenantProvider = defineProvider<TenantInputs, TenantOutputs>({
       durableObjectClasses: props.durableObjectClasses,
     });
   },
-});
+};
+
+export const tenantProvider = defineProvider(tenantMethods, TENANT.wire);

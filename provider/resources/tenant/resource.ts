@@ -70,6 +70,12 @@ export const TENANT = resourceSpec<TenantArgs>()({
     "accountId",
   ],
   outputs: ["etag", "secretNames", "secretHashes", "assetFiles", "owner", "durableObjectClasses", "migrationTag", "deployedMigrationTag"],
+  // The script's structured inputs but the tags (users read them in the outputs), and the outputs' digests. The
+  // secrets stay a property of their own: the engine keeps them a Pulumi secret by their key.
+  wire: {
+    inputs: ["modules", "compatibilityFlags", "bindings", "limits", "observability", "crons", "durableObjects", "assets"],
+    outputs: ["digests", "secretHashes"],
+  },
 });
 
 /** The type of the script resource the Tenant component of earlier versions registered as its child. */
