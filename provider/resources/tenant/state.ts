@@ -1,10 +1,10 @@
 /**
  * What a Tenant's state holds. Inputs: check's normalized inputs (the description and the secrets) less what check
  * fills in where the program says nothing (storedTenantInputs; tenantInputs puts it back for diff, create and
- * update), its structured fields as JSON text (TENANT.wire, wire-form.ts). Outputs: what users read (`scriptName`, `etag`, `tags`, `secretNames`, `assetFiles`, `owner`) and, for
- * the diff, a short digest per field of the rest of the script's description (script/digests.ts, stored as one
- * text) and a short assets
- * digest; short hashes of the secrets only where diff is not given the stored inputs (Pulumi's own plugin host).
+ * update), its structured fields as JSON text (TENANT.wire, wire-form.ts). Outputs: what users read (`scriptName`,
+ * `etag`, `tags`, `secretNames`, `assetFiles`, `owner`) and, for the diff, a short digest per field of the rest of
+ * the script's description (script/digests.ts; one text) and a short assets digest; short hashes of the secrets
+ * only where diff is not given the stored inputs (Pulumi's own plugin host).
  * States written by earlier versions (the full description in the outputs too, the hashes) are read as they are:
  * diff, update and read accept every shape, and the next update or refresh writes the compact one. Pure.
  */
