@@ -17,7 +17,7 @@
  * isolation salt ("" without one) and `ext` the file extension without the dot, as written (wrangler's choice).
  */
 import { createHash } from "node:crypto";
-import { promises as fsp, statSync, type Stats } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import * as path from "node:path";
 import type FastGlob from "fast-glob";
 import { forgetLoadedHashCaches, type SiteHashCache, siteHashCache } from "./hash-cache";
@@ -148,13 +148,9 @@ export function clearHashCache(): void {
 
 const toPosix = (rel: string) => rel.split(path.sep).join("/");
 
-async function statOrUndefined(p: string): Promise<Stats | undefined> {
-  try {
-    return await fsp.stat(p);
-  } catch {
-    return undefined;
-  }
-}
+// The few small calls about the directory itself are synchronous: run for every tenant at every check, a promise
+// and a thread-pool round trip each cost more than the call.
+const statOrUndefined = (p: string) => statSync(p, { throwIfNoEntry: false });
 
 function listOf(names: string[]): string {
   const shown = names.slice(0, MAX_ERRORS_LISTED).join(", ");
@@ -162,15 +158,10 @@ function listOf(names: string[]): string {
 }
 
 /** The ignore rules; `rules` identifies them (a walk's snapshot is valid for one set of rules). */
-async function readIgnoreRules(root: string): Promise<{ ig: Ignore; hasIgnoreFile: boolean; rules: string }> {
+function readIgnoreRules(root: string): { ig: Ignore; hasIgnoreFile: boolean; rules: string } {
   const ig = ignore().add(ALWAYS_IGNORED);
-  let text: string | null = null;
-  try {
-    text = await fsp.readFile(path.join(root, ASSETS_IGNORE_FILE), "utf8");
-    ig.add(text.split(/\r?\n/));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
+  const text = readSpecialFile(root, ASSETS_IGNORE_FILE) ?? null;
+  if (text !== null) ig.add(text.split(/\r?\n/));
   return { ig, hasIgnoreFile: text !== null, rules: JSON.stringify([ALWAYS_IGNORED, text]) };
 }
 
@@ -186,10 +177,10 @@ async function checkSymlinks(root: string, realRoot: string, ig: Ignore, links: 
   return skip.flatMap((rel) => [fg().escapePath(rel), `${fg().escapePath(rel)}/**`]);
 }
 
-async function readSpecialFile(root: string, name: string): Promise<string | undefined> {
-  const st = await statOrUndefined(path.join(root, name));
+function readSpecialFile(root: string, name: string): string | undefined {
+  const st = statOrUndefined(path.join(root, name));
   if (!st?.isFile()) return undefined;
-  return fsp.readFile(path.join(root, name), "utf8");
+  return readFileSync(path.join(root, name), "utf8");
 }
 
 /** Maps `items` synchronously, yielding to the event loop every {@link YIELD_EVERY_MS} so the process stays responsive. */
@@ -271,12 +262,12 @@ export async function buildManifest(options: ManifestOptions): Promise<AssetMani
 
   // 1. The directory and the ignore file.
   const root = path.resolve(options.directory);
-  const rootStat = await statOrUndefined(root);
+  const rootStat = statOrUndefined(root);
   if (!rootStat) throw new ManifestError(`directory ${JSON.stringify(options.directory)} does not exist (resolved to ${root})`);
   if (!rootStat.isDirectory())
     throw new ManifestError(`directory ${JSON.stringify(options.directory)} is not a directory (resolved to ${root})`);
-  const realRoot = await fsp.realpath(root);
-  const { ig, hasIgnoreFile, rules } = await readIgnoreRules(root);
+  const realRoot = realpathSync(root);
+  const { ig, hasIgnoreFile, rules } = readIgnoreRules(root);
   const cache = useCache ? siteHashCache(realRoot, HASH_FORMULA) : undefined;
 
   // 2-3. Symlinks, then the files.
@@ -358,7 +349,8 @@ export async function buildManifest(options: ManifestOptions): Promise<AssetMani
   cache?.save();
 
   // 6. Special files.
-  const [headers, redirects] = await Promise.all([readSpecialFile(root, "_headers"), readSpecialFile(root, "_redirects")]);
+  const headers = readSpecialFile(root, "_headers");
+  const redirects = readSpecialFile(root, "_redirects");
   const manifest: AssetManifest = { root, files, totalBytes: files.reduce((n, f) => n + f.size, 0), formula: HASH_FORMULA, hashed };
   if (headers !== undefined) manifest.headers = headers;
   if (redirects !== undefined) manifest.redirects = redirects;
