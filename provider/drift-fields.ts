@@ -4,7 +4,8 @@
  * `up`), its refreshed outputs (what is live) and the program now. A field the program has not changed since the
  * last `up` changed out of band; one it has changed is a pending change of the program. Pure.
  */
-import type { FieldChangeKind } from "./resources/field-changes";
+import { type FieldChangeKind, namedItemChanges } from "./resources/field-changes";
+import { bindingItems, bindingItemsOf } from "./resources/script/digests";
 import { deepEqual } from "./deep-equal";
 import { asTree } from "./resources/wire-form";
 
@@ -110,6 +111,20 @@ function liveView(outputs: Record<string, unknown>): Record<string, unknown> {
   return { ...outputs, bindings: entries.map((entry) => ({ name: String(entry).slice(0, String(entry).lastIndexOf("=")) })) };
 }
 
+/**
+ * A Tenant stores its bindings as one text (wire-form.ts), so its diff names them whole: each binding that differs
+ * is found again from the live digests (`NAME=digest` each) and the program's bindings, as its diff compares them, so
+ * a binding is named by its index and name here too. A masked list (a secret inside) stays whole.
+ */
+function withEachBinding(detailed: NonNullable<StepStates["detailedDiff"]>, step: StepStates): NonNullable<StepStates["detailedDiff"]> {
+  const { bindings: whole, ...rest } = detailed;
+  const program = asTree(step.newState?.inputs?.bindings);
+  const live = (asTree(step.oldState?.outputs?.digests) as { bindings?: unknown } | undefined)?.bindings;
+  if (whole === undefined || !Array.isArray(program) || !Array.isArray(live)) return detailed;
+  const each = namedItemChanges("bindings", bindingItems(live as string[]), bindingItemsOf(program));
+  return each.length === 0 ? detailed : { ...rest, ...Object.fromEntries(each.map((c) => [c.path, { kind: c.kind }])) };
+}
+
 const WORDS: Record<"program" | "outside" | "unknown", Record<FieldChangeKind, string>> = {
   outside: { add: "deleted out of band", delete: "added out of band", update: "changed out of band" },
   program: { add: "added in the program", delete: "removed from the program", update: "changed in the program" },
@@ -121,7 +136,7 @@ export function driftFields(step: StepStates): DriftField[] {
   const replaced = new Set(step.replaceReasons ?? []);
   const keys = [...new Set([...(step.diffReasons ?? []), ...replaced])];
   const detailed = step.detailedDiff ?? Object.fromEntries(keys.map((k) => [k, { kind: replaced.has(k) ? "update-replace" : "update" }]));
-  return Object.entries(detailed)
+  return Object.entries(withEachBinding(detailed, step))
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([path, diff]) => {
       const kind = diff.kind ?? "update";

@@ -47,7 +47,8 @@ async function driftLines<I, O>(d: ReturnType<typeof driver<I, O>>, id: string, 
   const { read, diff } = await d.refreshDiff(id, outs, inputs);
   const live = read.props as Record<string, unknown>;
   const step: StepStates = {
-    detailedDiff: engineDiff(diff, live).detailedDiff,
+    // As the plugin host passes it: with the inputs the engine has, whose structured fields are text.
+    detailedDiff: engineDiff(diff, live, inputs as Record<string, unknown>).detailedDiff,
     oldState: { inputs: masked(inputs as Record<string, unknown>), outputs: masked(live) },
     newState: { inputs: masked(inputs as Record<string, unknown>) },
   };
@@ -75,6 +76,20 @@ describe("drift of each kind, by field", () => {
     const { id, outs } = await tenant.create(tenantArgs("tagged"));
     await oob.replaceTags(emu, NS, "tagged", ["tenant-tagged", "plan-free", "team-red"]);
     expect(await driftLines(tenant, id, outs, inputs)).toEqual(["owner: changed out of band", "tags: changed out of band"]);
+  });
+
+  it("a binding's text changed through the settings: that binding, by index and name", async () => {
+    const bindings = [
+      { type: "plain_text", name: "A", text: "a" },
+      { type: "plain_text", name: "B", text: "b" },
+    ];
+    const args = tenantArgs("bound", { bindings });
+    const inputs = await tenant.check(args);
+    const { id, outs } = await tenant.create(args);
+    const settings = oob.buildSettingsForm({ bindings: [bindings[0], { ...bindings[1], text: "changed" }] });
+    const patched = await emu.api("PATCH", `/dispatch/namespaces/${NS}/scripts/bound/settings`, { body: settings });
+    expect(patched.status, patched.text).toBe(200);
+    expect(await driftLines(tenant, id, outs, inputs)).toEqual(["bindings[1]: changed out of band (B)"]);
   });
 
   it("another deploy with its own asset set: etag alone", async () => {

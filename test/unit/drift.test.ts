@@ -3,6 +3,7 @@ import { type DriftReport, driftFromPreview, driftJson, formatDrift, hasDrift } 
 import { parsePath } from "../../provider/drift-fields";
 import { entryChanges, propertyPath } from "../../provider/resources/field-changes";
 import { classifyStrays, scopeFromPreview } from "../../provider/drift-strays";
+import { bindingDigest } from "../../provider/resources/script/digests";
 
 const urn = (type: string, name: string) => `urn:pulumi:dev::wfp-platform::${type}::${name}`;
 
@@ -105,6 +106,30 @@ describe("drift report from pulumi preview --json", () => {
       "bindings[0]: added out of band (C)",
       "bindings[2]: removed from the program (E)",
     ]);
+  });
+
+  it("names each binding of a Tenant whose bindings are stored as one text, from the live digests", () => {
+    const binding = (name: string, text: string) => ({ name, type: "plain_text", text });
+    const text = (list: unknown[]) => JSON.stringify(list);
+    const ours = [binding("A", "a"), binding("B", "b")];
+    // Out of band: B's text changed and C was added; the program and the last up still say A and B.
+    const live = { digests: JSON.stringify({ bindings: [binding("C", "c"), ours[0], binding("B", "changed")].map(bindingDigest) }) };
+    const step = tenantStep(
+      "acme",
+      { bindings: { kind: "update" } },
+      { stored: { bindings: text(ours) }, program: { bindings: text(ours) }, live },
+    );
+    expect(fieldsOf(driftFromPreview({ steps: [step] }), "acme")).toEqual([
+      "bindings[0]: added out of band (C)",
+      "bindings[1]: changed out of band (B)",
+    ]);
+    // Masked (a secret inside), the list is named whole.
+    const masked = tenantStep(
+      "acme",
+      { bindings: { kind: "update" } },
+      { stored: { bindings: "[secret]" }, program: { bindings: "[secret]" }, live },
+    );
+    expect(fieldsOf(driftFromPreview({ steps: [masked] }), "acme")).toEqual(["bindings: differs from the program"]);
   });
 
   it("tells a change of the program since the last up from one made out of band", () => {
