@@ -456,7 +456,9 @@ describe("the workers port", () => {
     );
     expect((await h.api("POST", "/scripts/cfecho/subdomain", { json: { enabled: true } })).status).toBe(200);
     try {
-      expect(JSON.parse((await get(base, "cfecho.localhost")).text)).toEqual({ country: "US", colo: "DFW" });
+      const echoed = await get(base, "cfecho.localhost");
+      expect(echoed.status, echoed.text).toBe(200);
+      expect(JSON.parse(echoed.text)).toEqual({ country: "US", colo: "DFW" });
       expect((await get(base, host("hello"))).status).toBe(200);
       expect(await get(base, "elsewhere.localhost")).toMatchObject({
         status: 404,
