@@ -57,6 +57,12 @@ export interface ResourceSpec {
   outputs: readonly string[];
   /** The fields stored as JSON text (wire-form.ts); none by default. */
   wire?: WireForm;
+  /**
+   * The properties the class reads back as outputs, when not every input and output: the class then registers
+   * these and the inputs the program gives, no more (the SDK makes an Output of each registered key, a dozen
+   * promises apiece, whether or not anyone reads it).
+   */
+  exposed?: readonly string[];
 }
 
 /** Keys of `Args` missing from `K`: `never` when the list names every input. */
@@ -68,7 +74,7 @@ type MissingInputs<Args, K extends readonly PropertyKey[]> = Exclude<keyof Args,
  */
 export function resourceSpec<Args>() {
   return <const K extends readonly (keyof Args & string)[]>(
-    spec: { kind: ResourceKind; inputs: K; outputs: readonly string[]; wire?: WireForm },
+    spec: { kind: ResourceKind; inputs: K; outputs: readonly string[]; wire?: WireForm; exposed?: readonly string[] },
     ..._everyInput: [MissingInputs<Args, K>] extends [never] ? [] : [missing: MissingInputs<Args, K>]
   ): ResourceSpec & { inputs: K } => spec;
 }
@@ -176,15 +182,22 @@ export abstract class DynamicResource extends pulumi.CustomResource {
     opts?: pulumi.CustomResourceOptions,
     provided: pulumi.Inputs = {},
   ) {
-    const props = programInputs(spec, args);
-    for (const key of spec.outputs) props[key] = undefined;
-    super(
-      `pulumi-nodejs:dynamic/${TYPE_MODULE}:${spec.kind}`,
-      name,
-      { ...props, ...provided, __provider: providerSource(spec.kind) },
-      opts,
-    );
+    super(`pulumi-nodejs:dynamic/${TYPE_MODULE}:${spec.kind}`, name, registeredProps(spec, args, provided), opts);
   }
+}
+
+/**
+ * What a class registers: the program's inputs (programInputs) and the outputs seeded as undefined, so the SDK makes
+ * them Outputs; with `spec.exposed`, only the inputs given and the exposed outputs.
+ */
+export function registeredProps(spec: ResourceSpec, args: pulumi.Inputs, provided: pulumi.Inputs = {}): pulumi.Inputs {
+  const props = programInputs(spec, args);
+  if (spec.exposed === undefined) for (const key of spec.outputs) props[key] = undefined;
+  else {
+    for (const key of Object.keys(props)) if (props[key] === undefined) delete props[key];
+    for (const key of spec.exposed) if (!(key in props)) props[key] = undefined;
+  }
+  return { ...props, ...provided, __provider: providerSource(spec.kind) };
 }
 
 /**

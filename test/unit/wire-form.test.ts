@@ -6,8 +6,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { failuresForEngine } from "../../provider/check-failures";
 import { engineDiff } from "../../provider/engine-diff";
-import { defineProvider, programInputs } from "../../provider/resources/resource-kit";
+import { defineProvider, programInputs, registeredProps } from "../../provider/resources/resource-kit";
 import { TENANT } from "../../provider/resources/tenant/resource";
+import { USER_SCRIPT } from "../../provider/resources/user-script";
 import { fromWire, toWire } from "../../provider/resources/wire-form";
 import { ProviderRun } from "../../provider/run";
 import { UNKNOWN } from "../../provider/validation";
@@ -54,6 +55,31 @@ describe("wire form", () => {
       bindings: kv,
       limits: expect.any(Promise),
     });
+  });
+
+  it("a Tenant registers the inputs given and the outputs it exposes; other kinds every input and output", () => {
+    const given = { namespace: "platform", tenantId: "acme", scriptName: undefined, modules, compatibilityDate: "2025-06-01" };
+    const tenant = registeredProps(TENANT, given, { owner: "wfp-owner=p/s" });
+    expect(Object.keys(tenant).sort()).toEqual(
+      [
+        "namespace",
+        "tenantId",
+        "modules",
+        "compatibilityDate",
+        "scriptName",
+        "etag",
+        "tags",
+        "secretNames",
+        "assetFiles",
+        "owner",
+        "durableObjectClasses",
+        "migrationTag",
+        "__provider",
+      ].sort(),
+    );
+    expect(tenant.owner).toBe("wfp-owner=p/s");
+    const script = registeredProps(USER_SCRIPT, { namespace: "platform", name: "acme", modules, compatibilityFlags: undefined });
+    expect(Object.keys(script)).toEqual(expect.arrayContaining(["compatibilityFlags", "deployedEtag", "etag"]));
   });
 
   it("the methods see trees whichever form arrives, and check and the outputs go back as text", async () => {

@@ -76,6 +76,8 @@ export const TENANT = resourceSpec<TenantArgs>()({
     inputs: ["modules", "compatibilityFlags", "bindings", "limits", "observability", "crons", "durableObjects", "assets"],
     outputs: ["digests", "secretHashes"],
   },
+  // What the class declares below (the rest of the outputs are the provider's own).
+  exposed: ["scriptName", "etag", "tags", "secretNames", "assetFiles", "owner", "durableObjectClasses", "migrationTag"],
 });
 
 /** The type of the script resource the Tenant component of earlier versions registered as its child. */
