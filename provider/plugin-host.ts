@@ -4,9 +4,9 @@
  *
  * Pulumi's own host deserializes the provider from the `__provider` property, which an import's
  * Read does not carry, so every dynamic-provider import fails. Our resources'
- * provider is the same one-line `require()` for every instance of a kind (resource-kit.ts), so when a
- * Read arrives without one for a
- * `pulumi-nodejs:dynamic/wfp:<Kind>` URN, we supply it and hand the request to the stock host.
+ * provider is the same one-line `require()` for every instance of a kind (resource-kit.ts), so for a
+ * `pulumi-nodejs:dynamic/wfp:<Kind>` URN we supply it to every request that lacks it and hand the request to the
+ * stock host; its answers lose it again, so our resources' state does not hold it (PROVIDER_BAGS).
  * A Read that finds nothing returns no properties, so an import of a missing resource says it does not exist;
  * Diff answers with the changed fields as well (engine-diff.ts), so `pulumi preview --diff` and drift name them;
  * Diff and Update of our types get the stored inputs the engine sends (the stock host drops them), so a Tenant
@@ -19,22 +19,21 @@ import { enableCompileCache } from "./compile-cache";
 import "./lazy-pulumi-modules";
 import path from "node:path";
 import { diffResponse, engineDiff } from "./engine-diff";
-import type { KeyedDiff } from "./resources/resource-kit";
+import type { KeyedDiff, ResourceKind } from "./resources/resource-kit";
 
+interface FieldsMap {
+  has(key: string): boolean;
+  set(key: string, value: unknown): void;
+  del(key: string): boolean;
+}
 interface StructLike {
   toJavaScript(): Record<string, unknown>;
+  getFieldsMap(): FieldsMap;
 }
 interface ReadResponseLike {
   getId(): string;
   clearProperties(): void;
   clearInputs(): void;
-}
-interface ReadRequestLike {
-  getUrn(): string;
-  getProperties(): StructLike | undefined;
-  setProperties(value: unknown): void;
-  getInputs?(): StructLike | undefined;
-  setInputs?(value: unknown): void;
 }
 interface DiffRequestLike {
   getUrn(): string;
@@ -43,7 +42,26 @@ interface DiffRequestLike {
   getNews(): StructLike;
   getOldInputs(): StructLike | undefined;
 }
-type Handler = (call: { request: ReadRequestLike }, callback: (...args: unknown[]) => void) => unknown;
+type Handler = (call: { request: { getUrn(): string } }, callback: (...args: unknown[]) => void) => unknown;
+
+const PROVIDER_KEY = "__provider";
+
+/**
+ * Where the stock host reads a resource's `__provider` in each call (the request's property bags, by name), and
+ * where it writes it for the engine to store (the response's). Ours is the same line for every resource of a kind,
+ * and the URN names the kind: the state need not hold it (two copies a resource, each a value the engine carries at
+ * every step), so it is put back into each request and taken out of each answer. Diff is ours alone (below).
+ */
+const PROVIDER_BAGS: Record<string, { request: string[]; response: string[] }> = {
+  check: { request: ["Olds", "News"], response: ["Inputs"] },
+  create: { request: ["Properties"], response: ["Properties"] },
+  read: { request: ["Properties"], response: ["Properties", "Inputs"] },
+  update: { request: ["Olds", "News"], response: ["Properties"] },
+  delete: { request: ["Properties"], response: [] },
+};
+
+type Message = Record<string, (value?: unknown) => unknown>;
+const bagOf = (message: unknown, bag: string) => (message as Message)[`get${bag}`]?.call(message) as StructLike | undefined;
 
 function main(): void {
   enableCompileCache("provider");
@@ -56,26 +74,46 @@ function main(): void {
   const pulumiDir = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
   const fromPulumi = (id: string) => require(require.resolve(id, { paths: [pulumiDir] }));
   const grpc = fromPulumi("@grpc/grpc-js");
-  const { Struct } = fromPulumi("google-protobuf/google/protobuf/struct_pb");
+  const { Struct, Value } = fromPulumi("google-protobuf/google/protobuf/struct_pb");
+  /** `message`'s bag with the kind's `__provider` (a new bag where there is none: an import's Read has no properties). */
+  const withProviderKey = (message: unknown, bag: string, kind: ResourceKind) => {
+    let struct = bagOf(message, bag);
+    if (!struct) {
+      struct = new Struct() as StructLike;
+      (message as Message)[`set${bag}`]!.call(message, struct);
+    }
+    const fields = struct.getFieldsMap();
+    if (fields.has(PROVIDER_KEY)) return;
+    const value = new Value();
+    value.setStringValue(providerSource(kind));
+    fields.set(PROVIDER_KEY, value);
+  };
 
   const addService = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (service: unknown, impl: Record<string, Handler>) {
-    const read = impl.read;
-    if (typeof read === "function") {
-      impl.read = async function (this: unknown, call, callback) {
+    for (const [method, bags] of Object.entries(PROVIDER_BAGS)) {
+      const inner = impl[method];
+      if (typeof inner !== "function") continue;
+      impl[method] = function (this: unknown, call, callback) {
+        const kind = kindOfUrn(call.request.getUrn());
+        if (!kind) return inner.call(this, call, callback);
         try {
-          const req = call.request;
-          const props = req.getProperties()?.toJavaScript() ?? {};
-          const kind = kindOfUrn(req.getUrn());
-          if (kind && typeof props.__provider !== "string") {
-            req.setProperties(Struct.fromJavaScript({ ...props, __provider: providerSource(kind) }));
-          }
+          for (const bag of bags.request) withProviderKey(call.request, bag, kind);
         } catch (error) {
           callback(error);
-          return;
+          return undefined;
         }
-        // The stock host answers a missing resource with no id but with properties (`__provider`), which an
-        // import reports as "provider does not support importing resources": without them it is "does not exist".
+        return inner.call(this, call, (error: unknown, answer?: unknown, ...rest: unknown[]) => {
+          if (!error && answer) for (const bag of bags.response) bagOf(answer, bag)?.getFieldsMap().del(PROVIDER_KEY);
+          callback(error, answer, ...rest);
+        });
+      };
+    }
+    const read = impl.read;
+    if (typeof read === "function") {
+      // The stock host answers a missing resource with no id but with properties (`__provider`), which an
+      // import reports as "provider does not support importing resources": without them it is "does not exist".
+      impl.read = function (this: unknown, call, callback) {
         return read.call(this, call, (error: unknown, answer?: unknown, ...rest: unknown[]) => {
           const response = answer as ReadResponseLike | undefined;
           if (!error && response && response.getId() === "") {
@@ -123,7 +161,7 @@ function main(): void {
           const result = await updateOf(req.getId(), req.getOlds().toJavaScript(), news, req.getOldInputs()?.toJavaScript());
           const { UpdateResponse } = fromPulumi("@pulumi/pulumi/proto/provider_pb");
           const response = new UpdateResponse();
-          response.setProperties(Struct.fromJavaScript({ ...result?.outs, __provider: news.__provider }));
+          response.setProperties(Struct.fromJavaScript(result?.outs ?? {}));
           callback(undefined, response);
         } catch (error) {
           // The stock host's answer to a failed update (a Tenant's is never a partly initialized resource).

@@ -239,13 +239,18 @@ describe("a TypeScript program in a fresh project, the package installed from it
     expect(refresh.code, refresh.output).toBe(0);
   });
 
-  it("the state holds the secret only encrypted and each provider as a require() of the installed package", async () => {
+  it("the state holds the secret only encrypted and no provider: the plugin host supplies it by type", async () => {
     const exported = (await pulumi(["stack", "export"])).stdout;
     expect(exported).not.toContain(STRIPE_KEY);
-    const resources = JSON.parse(exported).deployment.resources as { type: string; inputs?: { __provider?: string } }[];
+    type Stored = { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> };
+    const resources = JSON.parse(exported).deployment.resources as Stored[];
     const ours = resources.filter((r) => r.type.startsWith("pulumi-nodejs:dynamic/wfp:"));
     expect(ours.map((r) => r.type.split(":").pop()).sort()).toEqual(["DispatchNamespace", "Tenant"]);
-    for (const r of ours) expect(r.inputs?.__provider).toContain('require("pulumi-cloudflare-wfp/dynamic")');
+    for (const r of ours) {
+      expect(Object.keys(r.outputs ?? {}).length).toBeGreaterThan(0);
+      expect(r.inputs).not.toHaveProperty("__provider");
+      expect(r.outputs).not.toHaveProperty("__provider");
+    }
   });
 
   it("a stack trace from the installed package names the TypeScript files it ships, at the right line", async () => {

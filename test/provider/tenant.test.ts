@@ -263,8 +263,9 @@ describe("Tenant against the emulator", () => {
   it("takes over a UserScript's state: assets kept, only the secrets written (no script or asset call)", async () => {
     const olds = await check(withSite());
     const created = await p.create(olds);
-    // What an earlier Tenant's UserScript stored: the script's outputs, no secret hashes, no asset count.
-    const { scriptName: _s, secretNames: _n, secretHashes: _h, assetFiles: _a, ...legacy } = created.outs as TenantOutputs;
+    // What an earlier Tenant's UserScript stored: the script's outputs (its name as `name`), no secret hashes, no asset count.
+    const { scriptName, secretNames: _n, secretHashes: _h, assetFiles: _a, ...rest } = created.outs as TenantOutputs;
+    const legacy = { ...rest, name: scriptName };
     await emu.clearJournal();
     const inputs = await check(withSite(), olds);
     expect((await p.diff!(created.id, legacy, inputs)).changedKeys).toEqual(["secrets"]);

@@ -22,7 +22,8 @@ import { secretValueHash } from "../script-secret";
 /** A Tenant's outputs, compact or (written by earlier versions) full. */
 export interface TenantOutputs extends Partial<ScriptOutputs> {
   namespace: string;
-  name: string;
+  /** The script's name: `scriptName` (states of earlier versions have both). */
+  name?: string;
   scriptName: string;
   etag: string;
   /** The managed secrets' names, sorted. */
@@ -82,9 +83,9 @@ export function compactScript(
 ): Partial<ScriptOutputs> & { digests: FieldDigests } {
   const out: Record<string, unknown> = {};
   // The Durable Object classes and tag are what the next migrations start from: kept as they are (a few names).
+  // The script's name is the Tenant's `scriptName` output (storedScript reads it back).
   const kept = [
     "namespace",
-    "name",
     "tags",
     "owner",
     "accountId",
