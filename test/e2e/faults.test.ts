@@ -107,7 +107,7 @@ async function expectConverges(row: Row): Promise<RunResult> {
   expect(exported.deployment.pending_operations ?? []).toEqual([]);
   expect(
     stateResources(exported, "Tenant")
-      .map((r) => r.outputs.name)
+      .map((r) => r.outputs.scriptName)
       .sort(),
     "one Tenant in state per script",
   ).toEqual(["billing", "site"]);
@@ -227,7 +227,7 @@ describe("fault table through the real engine", () => {
     expect(pending.map((p: any) => `${p.type} ${p.resource.urn.split("::").pop()}`)).toContain("creating site");
     // The held PUT was applied after the engine died: a script the state does not know (the orphan to avoid).
     expect((await row.op.namespace(row.ns)).scripts.site?.name).toBe("site");
-    expect(stateResources(exported, "Tenant").map((r) => r.outputs.name)).not.toContain("site");
+    expect(stateResources(exported, "Tenant").map((r) => r.outputs.scriptName)).not.toContain("site");
     // The killed CLI left its lock: a new up names `pulumi cancel`, which on a file backend removes the lock.
     const locked = await row.project.up();
     expect(locked.code).not.toBe(0);

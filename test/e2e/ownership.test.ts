@@ -100,7 +100,7 @@ describe("ownership through the real engine", () => {
     const exported = await p.exportStack();
     const inState = (exported.deployment.resources ?? [])
       .filter((r: { type: string }) => r.type === "pulumi-nodejs:dynamic/wfp:Tenant")
-      .map((r: { outputs: { name: string } }) => r.outputs.name)
+      .map((r: { outputs: { scriptName: string } }) => r.outputs.scriptName)
       .sort();
     expect(inState, "nothing live that the state lacks").toEqual(tenants);
     // The routing table the killed run wrote is adopted, not refused: its keys carry this stack's owner.
