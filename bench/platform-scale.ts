@@ -27,7 +27,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
+import { dump } from "js-yaml";
 import {
   checkpointBytes,
   envInt,
@@ -99,7 +99,7 @@ function generateTenants(dir: string, count: number): { file: string; secretsFil
     });
   }
   const file = path.join(dir, "tenants.yaml");
-  writeFileSync(file, stringify({ tenants }));
+  writeFileSync(file, dump({ tenants }));
   const secretsFile = path.join(dir, "secrets.json");
   writeFileSync(secretsFile, JSON.stringify(secrets), { mode: 0o600 });
   return { file, secretsFile };

@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse } from "yaml";
+import { parseYaml } from "./yaml";
 import type { TenantEntry } from "./tenants";
 
 export class SecretsFileError extends pulumi.RunError {
@@ -25,7 +25,7 @@ export function readSecretsFile(file: string): Map<string, string> {
   if (!existsSync(file)) throw new SecretsFileError(`secrets file ${file} does not exist`);
   let doc: unknown;
   try {
-    doc = parse(readFileSync(file, "utf8"));
+    doc = parseYaml(readFileSync(file, "utf8"));
   } catch {
     throw new SecretsFileError(`secrets file ${file} is not valid JSON or YAML`);
   }

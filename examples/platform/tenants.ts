@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { parse } from "yaml";
+import { parseYaml } from "./yaml";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../cloudflare/assets";
 import { tenantIdProblem } from "../../provider/resources/tenant/check";
 import { compatibilityDateProblem, compatibilityFlagsFailures, MAX_USER_TAGS, tagsFailures } from "../../provider/validation";
@@ -106,7 +106,7 @@ export function loadPlatformFile(file: string): PlatformFile {
   if (!existsSync(file)) throw new TenantsFileError(file, [`the file does not exist`]);
   let doc: unknown;
   try {
-    doc = parse(readFileSync(file, "utf8"));
+    doc = parseYaml(readFileSync(file, "utf8"));
   } catch (error) {
     throw new TenantsFileError(file, [`not valid YAML: ${(error as Error).message}`]);
   }

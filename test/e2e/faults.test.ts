@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
+import { dump } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ACCOUNT_ID,
@@ -69,7 +69,7 @@ async function platformRow(name: string, emu: { apiBase: string; url: string }, 
     "billing/worker.js": worker("billing"),
     "site/public/index.html": "<h1>site</h1>\n",
     "site/public/about.html": "<h1>about</h1>\n",
-    "tenants.yaml": stringify({ tenants }),
+    "tenants.yaml": dump({ tenants }),
   });
   await project.init({
     config: { "platform:namespace": ns, "platform:tenantsFile": path.join(dir, "tenants.yaml") },

@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { stringify } from "yaml";
+import { dump } from "js-yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestEmulator, TEST_TOKEN, type TestEmulator } from "../helpers/emulator";
 import { filesUnder } from "../helpers/files";
@@ -90,7 +90,7 @@ describe("no token or secret value in plaintext anywhere", { shuffle: false }, (
         secrets: { STRIPE_KEY: "stripeKey", WEBHOOK_SECRET: "hookSecret" },
       },
     ];
-    writeFileSync(path.join(dir, "tenants.yaml"), stringify({ tenants }));
+    writeFileSync(path.join(dir, "tenants.yaml"), dump({ tenants }));
     await project.must([
       "config",
       "set-all",

@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "vitest";
-import { stringify } from "yaml";
+import { dump } from "js-yaml";
 import { writeFile } from "./files";
 import type { PulumiProject } from "./pulumi-project";
 import { ROOT } from "./pulumi-project";
@@ -76,12 +76,12 @@ export function makeFixture(base: string): Fixture {
     { id: "doomed", worker: w("doomed") },
   ];
   const file = path.join(dir, "tenants.yaml");
-  writeFileSync(file, stringify({ tenants }));
+  writeFileSync(file, dump({ tenants }));
   return { dir, file, tenants };
 }
 
 export function setTenants(f: Fixture, tenants: Record<string, unknown>[]): void {
-  writeFileSync(f.file, stringify({ tenants }));
+  writeFileSync(f.file, dump({ tenants }));
 }
 
 /** `wfp-drift` on the project's stack: exit 1 and one line per drifted resource when anything drifted. */

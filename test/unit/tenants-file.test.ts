@@ -199,6 +199,16 @@ describe("tenants.yaml validation", () => {
     writeFileSync(path.join(dir, "bad.yaml"), "tenants: [\n");
     expect(() => loadTenantsFile(path.join(dir, "bad.yaml"))).toThrow(/not valid YAML/);
   });
+
+  it("reads YAML 1.2: an unquoted date and `on` are strings, a repeated key is refused", () => {
+    const dir = fixture();
+    const file = path.join(dir, "dates.yaml");
+    writeFileSync(file, "tenants:\n  - id: on\n    plan: pro\n    worker: { dir: w, modules: [index.js], compatibilityDate: 2025-06-01 }\n");
+    const [t] = loadTenantsFile(file);
+    expect(t).toMatchObject({ id: "on", worker: { compatibilityDate: "2025-06-01" } });
+    writeFileSync(file, "tenants:\n  - id: a\n    id: b\n");
+    expect(() => loadTenantsFile(file)).toThrow(/not valid YAML/);
+  });
   it("hostnames: a tenant's own host names, each owned by one tenant", () => {
     const dir = fixture();
     const [a] = validateTenants({ tenants: [{ id: "a1", worker, hostnames: ["shop.acme.com", "acme.com"] }] }, dir);
