@@ -1,6 +1,6 @@
 /**
- * What Pulumi stores as each resource's `__provider`: the source its dynamic-provider host loads (with
- * require-from-string) to serve the resource's check, diff, create, read, update and delete.
+ * Each resource's `__provider`: the source the dynamic-provider host loads (with require-from-string) to serve the
+ * resource's check, diff, create, read, update and delete (Pulumi's own host stores it with the resource).
  *
  * Instead of a closure serialized from this package's code (what `pulumi.dynamic.Resource` stores, about
  * 2.4 KB per resource, twice), it is one line that `require()`s this package at run time in the provider
@@ -162,8 +162,9 @@ function settled(value: unknown): boolean {
 export const TYPE_MODULE = "wfp";
 
 /**
- * The dynamic-provider source of a kind; `dynamic.ts` `handler()` returns the provider object. Stored twice per
- * resource (inputs and outputs), so without a space to spare; earlier versions' longer line stays valid.
+ * The dynamic-provider source of a kind; `dynamic.ts` `handler()` returns the provider object. Pulumi's own host
+ * stores it twice per resource (inputs and outputs), so without a space to spare; ours supplies it by type and
+ * stores none (plugin-host.ts). Earlier versions' longer line stays valid.
  */
 export function providerSource(kind: ResourceKind): string {
   return `exports.handler=()=>require("pulumi-cloudflare-wfp/dynamic").handler(${JSON.stringify(kind)})`;
