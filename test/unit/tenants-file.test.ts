@@ -203,7 +203,10 @@ describe("tenants.yaml validation", () => {
   it("reads YAML 1.2: an unquoted date and `on` are strings, a repeated key is refused", () => {
     const dir = fixture();
     const file = path.join(dir, "dates.yaml");
-    writeFileSync(file, "tenants:\n  - id: on\n    plan: pro\n    worker: { dir: w, modules: [index.js], compatibilityDate: 2025-06-01 }\n");
+    writeFileSync(
+      file,
+      "tenants:\n  - id: on\n    plan: pro\n    worker: { dir: w, modules: [index.js], compatibilityDate: 2025-06-01 }\n",
+    );
     const [t] = loadTenantsFile(file);
     expect(t).toMatchObject({ id: "on", worker: { compatibilityDate: "2025-06-01" } });
     writeFileSync(file, "tenants:\n  - id: a\n    id: b\n");
