@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { parseYaml } from "./yaml";
+import { parseYaml, yamlProblem } from "./yaml";
 import { HTML_HANDLING, NOT_FOUND_HANDLING } from "../../cloudflare/assets";
 import { tenantIdProblem } from "../../provider/resources/tenant/check";
 import { compatibilityDateProblem, compatibilityFlagsFailures, MAX_USER_TAGS, tagsFailures } from "../../provider/validation";
@@ -108,7 +108,7 @@ export function loadPlatformFile(file: string): PlatformFile {
   try {
     doc = parseYaml(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new TenantsFileError(file, [`not valid YAML: ${(error as Error).message}`]);
+    throw new TenantsFileError(file, [`not valid YAML: ${yamlProblem(error)}`]);
   }
   return validatePlatform(doc, path.dirname(path.resolve(file)), file);
 }

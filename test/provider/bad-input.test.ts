@@ -803,7 +803,7 @@ const FILE_ROWS: Array<{ input: string; bad: string; yaml: string; property: str
     bad: "a secret name twice",
     yaml: "tenants:\n  - id: t1\n    worker: {dir: w, modules: [index.js], compatibilityDate: '2025-06-01'}\n    secrets:\n      KEY: a\n      KEY: b\n",
     property: "(file)",
-    allowed: /not valid YAML: Map keys must be unique/,
+    allowed: /not valid YAML: duplicated mapping key/,
   },
   { input: "tenants", bad: "(missing)", yaml: "tenant: []\n", property: "(file)", allowed: /expected a top-level `tenants:` list/ },
   { input: "(file)", bad: "a missing file", yaml: "", property: "(file)", allowed: /the file does not exist/ },
@@ -832,8 +832,8 @@ function tenantsProblems(yaml: string | undefined): CheckFailure[] {
 async function failuresOf(row: Row): Promise<CheckFailure[]> {
   const value = row.value();
   if (row.resource === "tenants.yaml") {
-    const { stringify } = await import("yaml");
-    return tenantsProblems(stringify({ tenants: [value] }));
+    const { dump } = await import("js-yaml");
+    return tenantsProblems(dump({ tenants: [value] }));
   }
   const res = await providers[row.resource].check!({}, value);
   return res.failures ?? [];
