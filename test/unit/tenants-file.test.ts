@@ -210,7 +210,7 @@ describe("tenants.yaml validation", () => {
     const [t] = loadTenantsFile(file);
     expect(t).toMatchObject({ id: "on", worker: { compatibilityDate: "2025-06-01" } });
     writeFileSync(file, "tenants:\n  - id: a\n    id: b\n");
-    expect(() => loadTenantsFile(file)).toThrow(/not valid YAML/);
+    expect(() => loadTenantsFile(file)).toThrow(/not valid YAML: duplicated mapping key at line 3, column 5/);
   });
   it("hostnames: a tenant's own host names, each owned by one tenant", () => {
     const dir = fixture();
