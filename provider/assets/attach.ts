@@ -12,12 +12,12 @@
  */
 import type { CloudflareApi } from "../api/client";
 import type { ScriptRef } from "../api/scripts";
-import { type AssetDescriptions, describeAssets } from "./describe";
+import { type AssetDescriptions, describeAssets, sameAssetsDigest } from "./describe";
 import { wireSettings } from "./serving-config";
 import { uploadAssets } from "./upload";
 
 export interface AssetsAttachment {
-  /** sha256 of the sorted manifest, the wire config and the hash formula (see manifest.ts). */
+  /** sha256 of the sorted manifest, the wire config and the hash formula (see manifest.ts); a Tenant's, 64 bits of it. */
   digest: string;
   /** The completion token of the last upload (valid 1 h; a secret). Possibly expired: never rely on it. */
   completionToken?: string;
@@ -74,7 +74,7 @@ export async function prepareAssetsForDeploy(
   // This run's check of the StaticAssets (or Tenant) described the files already; else describe them now.
   const { manifest, config, digest } =
     described.take(attachment.digest) ?? (await describeAssets(attachment.source, wireSettings(attachment.config)));
-  if (digest !== attachment.digest) {
+  if (!sameAssetsDigest(digest, attachment.digest)) {
     throw new Error(
       `${resource}: the assets directory ${manifest.root} changed since StaticAssets last ran (digest ${digest.slice(0, 12)}…, ` +
         `expected ${attachment.digest.slice(0, 12)}…), and the stored upload token has expired. Run \`pulumi up\` again: ` +

@@ -6,6 +6,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
+import { describeAssets } from "../../provider/assets/describe";
 import * as walk from "../../provider/assets/walk";
 import type { TenantInputs } from "../../provider/resources/tenant/check";
 import { secretHashesOf, type TenantOutputs } from "../../provider/resources/tenant/provider";
@@ -75,6 +76,9 @@ describe("Tenant against the emulator", () => {
       return { inputs, created, first, beta: await calls() };
     });
     expect(inputs.assetFiles).toBe(2);
+    // The stored inputs keep 64 bits of the site's digest, as the outputs do (the create above deployed the site).
+    const stored = tenantInputs(fromWire(inputs, TENANT.wire!.inputs)).assets!.digest;
+    expect(stored).toMatch(/^[0-9a-f]{16}$/);
     // The run's first check lists the namespace once (it exists; who owns what was there before the run): the
     // creates' ownership checks take that list, and later tenants' checks too.
     expect(first).toEqual([list, ...threeCalls("acme")]);
@@ -290,7 +294,7 @@ describe("Tenant against the emulator", () => {
     const full = {
       ...script,
       modules: modules.map(({ name, type, sha256 }) => ({ name, type, sha256 })),
-      assetsDigest: assets!.digest,
+      assetsDigest: (await describeAssets(assets!.source, assets!.config)).digest,
       etag: (created.outs as TenantOutputs).etag,
       deployedEtag: (created.outs as TenantOutputs).etag,
       scriptName: "acme",
@@ -298,6 +302,8 @@ describe("Tenant against the emulator", () => {
       secretHashes: secretHashesOf(secrets),
       assetFiles,
     };
+    expect(full.assetsDigest).toHaveLength(64);
+    expect(full.assetsDigest.startsWith(assets!.digest)).toBe(true);
     await emu.clearJournal();
     expect((await p.diff!(created.id, full, await check(withSite(), inputs))).changes).toBe(false);
     expect(await calls()).toEqual([]);

@@ -1,4 +1,5 @@
 /** The pure diff of a script: stored outputs against normalized inputs. */
+import { sameAssetsDigest } from "../../assets/describe";
 import { containsUnknown, isPlainObject, isUnknown } from "../../validation";
 import { deepEqual } from "../../deep-equal";
 import { type FieldChange, namedItemChanges } from "../field-changes";
@@ -109,15 +110,3 @@ function bindingChanges(olds: Partial<ScriptOutputs>, digests: FieldDigests | un
   const items = containsUnknown(news.bindings) ? [] : namedItemChanges("bindings", before, after);
   return items.length > 0 ? items : [{ path: "bindings", kind: "update" }];
 }
-
-/**
- * Whether the stored assets digest is the program's: a compact state keeps the digest's first characters only
- * (a full one, of earlier states or UserScripts, must be equal).
- */
-export function sameAssetsDigest(stored: string | undefined, digest: string | undefined): boolean {
-  if (stored === undefined || digest === undefined) return stored === digest;
-  return stored === digest || (stored.length >= SHORT_ASSETS_DIGEST && digest.startsWith(stored));
-}
-
-/** The characters of the assets digest a compact state keeps: 64 bits of hex. */
-export const SHORT_ASSETS_DIGEST = 16;

@@ -4,6 +4,7 @@
  * module and asset files; no API call. Every problem is a check failure naming the field.
  */
 import type { AssetsAttachment } from "../../assets/attach";
+import { SHORT_ASSETS_DIGEST } from "../../assets/describe";
 import { assetConfigFailures, toWireConfig, type AssetConfig } from "../../assets/serving-config";
 import { DEFAULT_MAX_FILES, ManifestError } from "../../assets/manifest";
 import {
@@ -113,7 +114,7 @@ export function tenantArgsFailures(args: Record<string, unknown>): CheckFailure[
   return failures;
 }
 
-/** The site's attachment (manifest digest and wire config, salted with the tenant id) and its file count. */
+/** The site's attachment (manifest digest, short, and wire config, salted with the tenant id) and its file count. */
 async function describeTenantAssets(
   run: ProviderRun,
   a: Record<string, unknown>,
@@ -129,7 +130,8 @@ async function describeTenantAssets(
   if (Array.isArray(a.exclude) && a.exclude.length > 0) source.exclude = a.exclude as string[];
   try {
     const { manifest, config, digest } = await run.assets.describe(source, toWireConfig(a.config as AssetConfig | undefined, {}));
-    return { attachment: { digest, config, source }, fileCount: manifest.files.length };
+    // The state keeps the digest short (64 bits); the deploy takes this description by it.
+    return { attachment: { digest: digest.slice(0, SHORT_ASSETS_DIGEST), config, source }, fileCount: manifest.files.length };
   } catch (error) {
     if (!(error instanceof ManifestError)) throw error;
     failures.push({ property: `assets.${error.property}`, reason: error.message });

@@ -19,12 +19,13 @@
  * the inputs: the outputs keep digests of it (./state.ts).
  */
 import type { ProviderRun } from "../../run";
+import { sameAssetsDigest } from "../../assets/describe";
 import { operation } from "../../api/errors";
 import type { ScriptRef } from "../../api/scripts";
 import { deleteSecret, updateSecret } from "../../api/secrets";
 import { containsUnknown, isPlainObject, isUnknown } from "../../validation";
 import { deepEqual } from "../../deep-equal";
-import { diffScript, sameAssetsDigest } from "../script/diff";
+import { diffScript } from "../script/diff";
 import type { FieldDigests } from "../script/digests";
 import { deployScript, keptAssetsDigest, readScript, syncCrons, withCrons } from "../script/lifecycle";
 import { deleteOwnedScript } from "../owner";

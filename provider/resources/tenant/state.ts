@@ -8,10 +8,11 @@
  * States written by earlier versions (the full description in the outputs too, the hashes) are read as they are:
  * diff, update and read accept every shape, and the next update or refresh writes the compact one. Pure.
  */
+import { SHORT_ASSETS_DIGEST } from "../../assets/describe";
 import { DEFAULT_MAX_FILES } from "../../assets/manifest";
 import { deepEqual } from "../../deep-equal";
 import { isUnknown } from "../../validation";
-import { DIGESTED_FIELDS, SHORT_ASSETS_DIGEST } from "../script/diff";
+import { DIGESTED_FIELDS } from "../script/diff";
 import { type FieldDigests, fieldDigests, storedDigests } from "../script/digests";
 import { inferType, type ModuleInput } from "../script/modules";
 import { scriptDefaults } from "../script/settings";
