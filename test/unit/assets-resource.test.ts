@@ -10,7 +10,7 @@ import {
   type StaticAssetsInputs,
   type StaticAssetsOutputs,
 } from "../../provider/resources/static-assets";
-import { AssetDescriptions } from "../../provider/assets/describe";
+import { AssetDescriptions, sameAssetsDigest } from "../../provider/assets/describe";
 import { ProviderRun } from "../../provider/run";
 import { declareNamespace } from "../../provider/resources/namespace-preflight";
 import { UNKNOWN } from "../../provider/validation";
@@ -181,6 +181,29 @@ describe("diff", () => {
   it("a changed source description is an update even with the same digest", () => {
     expect(diffStaticAssets(base, { ...base, exclude: ["*.map"] } as StaticAssetsInputs).changes).toBe(true);
     expect(diffStaticAssets(base, { ...base, directory: "dist" } as StaticAssetsInputs).changes).toBe(true);
+  });
+});
+
+describe("assets digests", () => {
+  const whole = "4a8e09fdb67341974c04106b5243e17781bd53e3a076b6fe8931bd43a5868c1e";
+  it("a digest's first 64 bits stand for it either way round; fewer bits or another digest do not", () => {
+    expect(sameAssetsDigest(whole.slice(0, 16), whole)).toBe(true);
+    expect(sameAssetsDigest(whole, whole.slice(0, 16))).toBe(true);
+    expect(sameAssetsDigest(whole.slice(0, 15), whole)).toBe(false);
+    expect(sameAssetsDigest(whole.slice(0, 16), `0${whole.slice(1)}`)).toBe(false);
+    expect(sameAssetsDigest(undefined, whole)).toBe(false);
+    expect(sameAssetsDigest(undefined, undefined)).toBe(true);
+  });
+
+  it("a run's description is taken once, by its whole digest or its short one", async () => {
+    const dir = site("described", { "index.html": "<h1>hi</h1>" });
+    const descriptions = new AssetDescriptions();
+    const described = await descriptions.describe({ directory: dir }, {});
+    expect(descriptions.take(described.digest.slice(0, 16))).toBe(described);
+    expect(descriptions.take(described.digest)).toBeUndefined();
+    await descriptions.describe({ directory: dir }, {});
+    expect(descriptions.take(`${described.digest.slice(0, 16)}${"0".repeat(48)}`)).toBeUndefined();
+    expect(descriptions.take(described.digest)?.digest).toBe(described.digest);
   });
 });
 
