@@ -120,7 +120,7 @@ function outputsOf(script: Partial<ScriptOutputs>, inputs: TenantInputs, run: Pr
 
 const secretList = (secrets: Record<string, string>) => Object.entries(secrets).map(([name, text]) => ({ name, text }));
 
-/** The assets digest the script has now, if ours; a compact state's short one stands for the program's when it starts it. */
+/** The assets digest the script has now, if ours; the stored one, short or whole, stands for the program's when they agree. */
 function deployedDigest(stored: Partial<TenantOutputs>, news: TenantInputs): string | undefined {
   const kept = keptAssetsDigest(storedScript(stored));
   const digest = news.assets?.digest;
